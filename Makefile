@@ -1,0 +1,40 @@
+# baocao — make demo | make test (each does all set-up: .venv from uv.lock)
+SHELL := /bin/bash
+UV ?= $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+VENV := .venv
+BAOCAO := $(VENV)/bin/baocao
+PYTEST_ARGS ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help setup test demo lint bench clean migration
+
+help: ## Show the targets
+	@echo "baocao — các lệnh:"
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(UV):
+	python3 -m pip install --quiet --user uv || python3 -m pip install --quiet uv
+
+setup: $(VENV)/.synced ## Create .venv and install from uv.lock
+
+$(VENV)/.synced: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --all-groups
+	@touch $@
+
+test: setup ## Run the whole test suite
+	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+demo: setup ## Run the demo (embedded defaults, SQLite under ./data)
+	$(VENV)/bin/python -m flows.demo
+
+lint: setup ## Ruff over the code
+	$(VENV)/bin/ruff check flows parsers storage config reports tests bench
+
+bench: setup ## Run the benchmarks (prints figures)
+	@for f in bench/bench_*.py; do echo "== $$f"; $(VENV)/bin/python $$f || exit 1; done
+
+migration: setup ## Regenerate the (unreleased) initial migration from the models
+	$(VENV)/bin/python -m storage.migrations.regenerate
+
+clean: ## Remove .venv and ./data
+	rm -rf $(VENV) data

@@ -1,0 +1,177 @@
+"""The application layer: plain functions the CLI and the Prefect flows both call.
+
+Settings are read once at the entry point and passed in; every function here opens its own
+unit of work so the CLI and the flows behave the same.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from config.campaign import Campaign, load_campaigns, pick_campaign
+from config.recipients import read_recipients
+from config.settings import Settings
+from parsers.model import AgencySpec, OutlineSpec, RowSpec, SectionSpec
+from reports.status import (
+    RecipientFacts,
+    RecipientStatus,
+    Response,
+    count_states,
+    recipient_status,
+)
+from storage.blobs import BlobStore
+from storage.campaigns import SyncReport, sync_campaign
+from storage.db import make_engine, session_factory, unit_of_work, upgrade
+from storage.status import RecipientRecord, open_review_items, recipient_records
+
+
+@dataclass
+class App:
+    """Settings plus the database and blob store they point at."""
+
+    settings: Settings
+
+    @cached_property
+    def engine(self) -> Engine:
+        return make_engine(self.settings.effective_database_url)
+
+    @cached_property
+    def sessions(self) -> sessionmaker[Session]:
+        return session_factory(self.engine)
+
+    @cached_property
+    def blobs(self) -> BlobStore:
+        return BlobStore(self.settings.blobs_dir)
+
+    @cached_property
+    def campaigns(self) -> list[Campaign]:
+        return load_campaigns(self.settings.campaigns_dir)
+
+    def campaign(self, campaign_id: str | None = None) -> Campaign:
+        """The campaign named, or the only one."""
+        return pick_campaign(self.campaigns, campaign_id)
+
+    def session(self) -> Any:
+        """A unit of work (context manager): commit on success, roll back on error."""
+        return unit_of_work(self.sessions)
+
+    def now(self) -> dt.datetime:
+        """Now, aware, in the configured timezone."""
+        from zoneinfo import ZoneInfo
+
+        return dt.datetime.now(ZoneInfo(self.settings.timezone))
+
+
+def init(app: App) -> list[SyncReport]:
+    """Create or upgrade the database and load every campaign with its recipients."""
+    app.settings.data_dir.mkdir(parents=True, exist_ok=True)
+    campaigns = app.campaigns
+    recipients = {c.id: read_recipients(c.recipients_path) for c in campaigns}
+    upgrade(app.engine)
+    reports = []
+    with app.session() as session:
+        for campaign in campaigns:
+            source = str(campaign.source_dir or "")
+            reports.append(sync_campaign(campaign, recipients[campaign.id], source, session=session))
+    return reports
+
+
+def outline_spec(campaign: Campaign) -> OutlineSpec:
+    """What the parsers need to know of a campaign, as parser types."""
+    outline = campaign.outline
+    agencies: tuple[AgencySpec, ...] = ()
+    path = campaign.recipients_path
+    if path.exists():
+        agencies = tuple(
+            AgencySpec(r.code, r.name, tuple(r.aliases)) for r in read_recipients(path)
+        )
+    return OutlineSpec(
+        sections=tuple(SectionSpec(s.id, s.heading, tuple(s.synonyms)) for s in outline.sections),
+        rows=tuple(RowSpec(r.id, r.group, r.label, tuple(r.synonyms)) for r in outline.table.rows),
+        agencies=agencies,
+        groups=tuple(SectionSpec(g.id, g.heading) for g in outline.groups),
+        topic_words=tuple(campaign.mailbox.subject_hints),
+        nil_phrases=tuple(campaign.mailbox.nil_phrases),
+        table_title=outline.table.title,
+    )
+
+
+def facts_from_record(record: RecipientRecord) -> RecipientFacts:
+    """Plain facts for the pure status functions."""
+    rec = record.recipient
+    return RecipientFacts(
+        id=rec.id,
+        code=rec.code,
+        name=rec.name,
+        group=rec.group,
+        emails=tuple(c.email for c in record.contacts if c.active),
+        bouncing=tuple(c.email for c in record.contacts if c.bouncing),
+        responses=tuple(
+            Response(
+                submission_id=s.id,
+                kind=s.kind,
+                received_at=s.received_at,
+                status=s.status,
+                channel=s.channel,
+                missing_sections=tuple(s.missing_sections or ()),
+                missing_rows=tuple(s.missing_rows or ()),
+            )
+            for s in record.submissions
+        ),
+        reminders_sent=record.reminders_sent,
+        pending_review=record.pending_review,
+    )
+
+
+def statuses(campaign: Campaign, *, session: Session) -> list[RecipientStatus]:
+    """Every active recipient's status, in recipient-list order."""
+    return [
+        recipient_status(facts_from_record(r), campaign.deadline_at)
+        for r in recipient_records(campaign.id, session=session)
+    ]
+
+
+def review_json(campaign_id: str | None, *, session: Session, tz: dt.tzinfo) -> list[dict[str, Any]]:
+    """The open review queue as JSON objects."""
+    return [
+        {
+            "item": item.id,
+            "source": item.source_key,
+            "reason": item.reason,
+            "candidates": item.candidates,
+            "created_at": item.created_at.astimezone(tz).isoformat(),
+        }
+        for item in open_review_items(campaign_id, session=session)
+    ]
+
+
+def status_report(app: App, campaign_id: str | None = None, as_of: dt.datetime | None = None) -> dict[str, Any]:
+    """The contract of `baocao status --json`."""
+    campaign = app.campaign(campaign_id)
+    tz = campaign.tz
+    as_of = as_of or app.now()
+    with app.session() as session:
+        items = statuses(campaign, session=session)
+        review = review_json(campaign.id, session=session, tz=tz)
+    return {
+        "campaign": campaign.id,
+        "title": campaign.title,
+        "deadline": campaign.deadline_at.isoformat(),
+        "as_of": as_of.astimezone(tz).isoformat(),
+        "counts": count_states(items),
+        "recipients": [s.to_json(tz) for s in items],
+        "review": review,
+    }
+
+
+def ensure_dir(path: Path) -> Path:
+    """Create a folder if needed and return it."""
+    path.mkdir(parents=True, exist_ok=True)
+    return path

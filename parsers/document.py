@@ -1,0 +1,47 @@
+"""The format-neutral document every reader produces and the outline matcher consumes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Para:
+    """A paragraph of text, with what makes it look like a heading."""
+
+    text: str
+    style: str = ""
+    bold: bool = False
+    # The label Word's automatic numbering shows before the text ("2.1.", "a)"), if any.
+    numbering: str = ""
+    where: str = ""
+
+
+@dataclass
+class Table:
+    """A table as a grid of cell texts (merged cells repeat their text, rows may be ragged)."""
+
+    rows: list[list[str]]
+    where: str = ""
+    borderless: bool = False
+
+
+Block = Para | Table
+
+
+@dataclass
+class Doc:
+    """A document: blocks in reading order, plus footnotes."""
+
+    blocks: list[Block] = field(default_factory=list)
+    footnotes: list[str] = field(default_factory=list)
+
+    @property
+    def paragraphs(self) -> list[Para]:
+        """The paragraphs only."""
+        return [b for b in self.blocks if isinstance(b, Para)]
+
+    @property
+    def tables(self) -> list[Table]:
+        """The tables only."""
+        return [b for b in self.blocks if isinstance(b, Table)]

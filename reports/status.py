@@ -1,0 +1,134 @@
+"""Who has answered: per-recipient state and flags, from plain facts (pure)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+STATES = ("not_responded", "acknowledged", "nil_report", "submitted")
+STATE_LABELS = {
+    "not_responded": "Chưa trả lời",
+    "acknowledged": "Đã hẹn gửi",
+    "nil_report": "Báo cáo không phát sinh",
+    "submitted": "Đã nộp báo cáo",
+}
+# Sort order for people: who needs chasing first.
+STATE_ORDER = {"not_responded": 0, "acknowledged": 1, "submitted": 2, "nil_report": 3}
+
+
+@dataclass(frozen=True)
+class Response:
+    """One recorded response of a recipient (a submission, nil report or acknowledgement)."""
+
+    submission_id: int
+    kind: str  # report | nil_report | acknowledgement
+    received_at: dt.datetime
+    status: str = "valid"  # valid | superseded
+    channel: str = "email"
+    missing_sections: tuple[str, ...] = ()
+    missing_rows: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RecipientFacts:
+    """What the database knows about one recipient."""
+
+    id: int
+    code: str
+    name: str
+    group: str
+    emails: tuple[str, ...]
+    bouncing: tuple[str, ...] = ()
+    responses: tuple[Response, ...] = ()
+    reminders_sent: int = 0
+    pending_review: int = 0
+
+
+@dataclass(frozen=True)
+class RecipientStatus:
+    """A recipient's state and flags at a moment."""
+
+    facts: RecipientFacts
+    state: str
+    late: bool
+    first_response_at: dt.datetime | None
+    last_response_at: dt.datetime | None
+    submission_id: int | None
+    incomplete: tuple[str, ...] = field(default_factory=tuple)
+
+    def to_json(self, tz: dt.tzinfo) -> dict[str, Any]:
+        """The per-recipient object of `baocao status --json`."""
+        f = self.facts
+        return {
+            "id": f.code,
+            "name": f.name,
+            "group": f.group,
+            "emails": list(f.emails),
+            "state": self.state,
+            "late": self.late,
+            "first_response_at": _iso(self.first_response_at, tz),
+            "last_response_at": _iso(self.last_response_at, tz),
+            "incomplete": list(self.incomplete),
+            "bouncing": list(f.bouncing),
+            "submission_id": self.submission_id,
+            "reminders_sent": f.reminders_sent,
+            "pending_review": f.pending_review,
+        }
+
+
+def _iso(value: dt.datetime | None, tz: dt.tzinfo) -> str | None:
+    return value.astimezone(tz).isoformat() if value else None
+
+
+def recipient_status(facts: RecipientFacts, deadline_at: dt.datetime) -> RecipientStatus:
+    """State from the latest valid report or nil report, else any acknowledgement."""
+    responses = sorted(facts.responses, key=lambda r: (r.received_at, r.submission_id))
+    first = responses[0].received_at if responses else None
+    last = responses[-1].received_at if responses else None
+    answers = [r for r in responses if r.kind in ("report", "nil_report") and r.status == "valid"]
+    latest = answers[-1] if answers else None
+    if latest is not None:
+        state = "submitted" if latest.kind == "report" else "nil_report"
+    elif responses:
+        state = "acknowledged"
+    else:
+        state = "not_responded"
+    # Late: the first valid response (report or nil report) came after the deadline;
+    # a promise does not count, nor does silence before the deadline.
+    all_answers = [r for r in responses if r.kind in ("report", "nil_report")]
+    first_answer = all_answers[0].received_at if all_answers else None
+    late = first_answer is not None and first_answer > deadline_at
+    incomplete: tuple[str, ...] = ()
+    if latest is not None and latest.kind == "report":
+        incomplete = tuple(latest.missing_sections) + tuple(latest.missing_rows)
+    return RecipientStatus(
+        facts=facts,
+        state=state,
+        late=late,
+        first_response_at=first,
+        last_response_at=last,
+        submission_id=latest.submission_id if latest else None,
+        incomplete=incomplete,
+    )
+
+
+def is_overdue(status: RecipientStatus, deadline_at: dt.datetime, as_of: dt.datetime) -> bool:
+    """Still no answer after the deadline."""
+    return status.state in ("not_responded", "acknowledged") and as_of > deadline_at
+
+
+def count_states(statuses: list[RecipientStatus]) -> dict[str, int]:
+    """How many recipients are in each state, plus late and incomplete counts."""
+    counts = {state: 0 for state in STATES}
+    for status in statuses:
+        counts[status.state] += 1
+    counts["late"] = sum(1 for s in statuses if s.late)
+    counts["incomplete"] = sum(1 for s in statuses if s.incomplete)
+    counts["total"] = len(statuses)
+    return counts
+
+
+def sort_for_people(statuses: list[RecipientStatus]) -> list[RecipientStatus]:
+    """Sorted by state (who needs chasing first), then by name."""
+    return sorted(statuses, key=lambda s: (STATE_ORDER[s.state], s.facts.name))

@@ -1,0 +1,78 @@
+"""Queries behind `baocao status`: recipients with their contacts, responses and reminders."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from storage.models import ContactRow, OutboundMail, RecipientRow, ReviewItem, Submission
+
+
+@dataclass
+class RecipientRecord:
+    """A recipient with everything status needs, loaded in a few queries."""
+
+    recipient: RecipientRow
+    contacts: list[ContactRow] = field(default_factory=list)
+    submissions: list[Submission] = field(default_factory=list)
+    reminders_sent: int = 0
+    pending_review: int = 0
+
+
+def recipient_records(campaign_id: str, *, session: Session) -> list[RecipientRecord]:
+    """Every active recipient of the campaign with contacts, submissions and reminder counts."""
+    recipients = list(
+        session.scalars(
+            select(RecipientRow)
+            .where(RecipientRow.campaign_id == campaign_id, RecipientRow.active.is_(True))
+            .order_by(RecipientRow.id)
+        )
+    )
+    records = {r.id: RecipientRecord(r) for r in recipients}
+    ids = list(records)
+    if not ids:
+        return []
+    for contact in session.scalars(
+        select(ContactRow).where(ContactRow.recipient_id.in_(ids)).order_by(ContactRow.position)
+    ):
+        records[contact.recipient_id].contacts.append(contact)
+    for sub in session.scalars(
+        select(Submission)
+        .where(Submission.campaign_id == campaign_id, Submission.recipient_id.in_(ids))
+        .order_by(Submission.received_at, Submission.id)
+    ):
+        records[sub.recipient_id].submissions.append(sub)
+    sent = session.execute(
+        select(OutboundMail.recipient_id, func.count())
+        .where(
+            OutboundMail.campaign_id == campaign_id,
+            OutboundMail.kind.like("reminder%"),
+            OutboundMail.status == "sent",
+        )
+        .group_by(OutboundMail.recipient_id)
+    )
+    for recipient_id, count in sent:
+        if recipient_id in records:
+            records[recipient_id].reminders_sent = count
+    pending: dict[int, int] = defaultdict(int)
+    for item in session.scalars(
+        select(ReviewItem).where(ReviewItem.campaign_id == campaign_id, ReviewItem.status == "open")
+    ):
+        for cand in item.candidates or []:
+            rid = cand.get("recipient_id") if isinstance(cand, dict) else None
+            if rid in records:
+                pending[rid] += 1
+    for rid, count in pending.items():
+        records[rid].pending_review = count
+    return list(records.values())
+
+
+def open_review_items(campaign_id: str | None, *, session: Session) -> list[ReviewItem]:
+    """Items waiting for a person, oldest first (all campaigns when campaign_id is None)."""
+    stmt = select(ReviewItem).where(ReviewItem.status == "open")
+    if campaign_id is not None:
+        stmt = stmt.where((ReviewItem.campaign_id == campaign_id) | ReviewItem.campaign_id.is_(None))
+    return list(session.scalars(stmt.order_by(ReviewItem.created_at, ReviewItem.id)))
