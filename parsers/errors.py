@@ -1,0 +1,60 @@
+"""Errors of the parsers: one root, typed subclasses, each with a stable code and a Vietnamese message.
+
+Readers raise these; `parsers.api.parse_bytes` catches them per file and turns them into
+`ParseResult.error` (code, message) so a file's own failure never crashes a run.
+"""
+
+from __future__ import annotations
+
+
+class ParserError(Exception):
+    """Root of every parser error; `code` is stable, the message says what to do (Vietnamese)."""
+
+    code = "parse_failed"
+
+    def __init__(self, message: str, *, where: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.where = where
+
+
+class CorruptFile(ParserError):
+    """The bytes are damaged or truncated."""
+
+    code = "corrupt_file"
+
+
+class UnsafeFile(ParserError):
+    """The file tries something hostile (zip bomb, path traversal, XML entities)."""
+
+    code = "unsafe_file"
+
+
+class UnsupportedFormat(ParserError):
+    """A format we do not read."""
+
+    code = "unsupported_format"
+
+
+class ConversionFailed(ParserError):
+    """LibreOffice could not convert a legacy file (or is not installed)."""
+
+    code = "conversion_failed"
+
+
+class TooLarge(ParserError):
+    """The file (or what it inflates to) is over the configured limits."""
+
+    code = "too_large"
+
+
+class ScannedPdf(ParserError):
+    """A PDF with no text layer (a scan)."""
+
+    code = "scanned_pdf"
+
+
+class EncryptedFile(ParserError):
+    """A password-protected file."""
+
+    code = "encrypted_file"
