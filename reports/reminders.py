@@ -1,0 +1,183 @@
+"""The reminder policy (pure): given statuses, the campaign's policy and a moment, which
+reminders are due, each under a slot key that makes it go out at most once.
+
+Slots: `before-N` (N working days before the deadline), `overdue-1` (the first working day
+after it, or `after_deadline_first` working days after), then `overdue-2`… every
+`overdue_every` working days, at most `max_overdue`. A slot is *active* from its day until the
+next slot's day, so a run missed in the morning still sends it later; only the active slot is
+ever sent, never older ones. Nothing is due outside the sending window or on a day off.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from config.campaign import ReminderPolicy
+from reports.status import RecipientStatus
+from reports.workdays import WorkCalendar
+
+KIND_REMINDER = "reminder"
+KIND_INCOMPLETE = "reminder_incomplete"
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One moment of the schedule: its key, its day and the day the next slot takes over."""
+
+    key: str
+    day: dt.date
+    until: dt.date  # exclusive
+    overdue: bool
+
+
+@dataclass(frozen=True)
+class DueReminder:
+    """A reminder that should go to one recipient in the active slot."""
+
+    recipient_id: int
+    code: str
+    name: str
+    kind: str
+    slot: str
+    to: tuple[str, ...]
+    state: str
+    missing_sections: tuple[str, ...] = ()
+    missing_rows: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A recipient who gets nothing now, and why (Vietnamese)."""
+
+    recipient_id: int
+    code: str
+    reason: str
+
+
+@dataclass
+class ReminderPlan:
+    """What is due at a moment; `reason` says why nothing is, when nothing is."""
+
+    at: dt.datetime
+    slot: Slot | None
+    reason: str | None = None
+    due: list[DueReminder] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+
+
+def schedule(deadline: dt.date, policy: ReminderPolicy, calendar: WorkCalendar) -> list[Slot]:
+    """Every slot of the campaign in time order."""
+    points: dict[str, tuple[dt.date, bool]] = {}
+    for days in sorted(set(policy.before_deadline), reverse=True):
+        if days > 0:
+            points[f"before-{days}"] = (calendar.add_working_days(deadline, -days), False)
+    if policy.max_overdue > 0:
+        first = calendar.add_working_days(deadline, max(policy.after_deadline_first, 1))
+        every = max(policy.overdue_every, 1)
+        for n in range(policy.max_overdue):
+            points[f"overdue-{n + 1}"] = (calendar.add_working_days(first, n * every), True)
+    ordered = sorted(points.items(), key=lambda kv: kv[1][0])
+    # Two slots on one day: the later one in the schedule wins.
+    by_day: dict[dt.date, tuple[str, bool]] = {}
+    for key, (day, overdue) in ordered:
+        by_day[day] = (key, overdue)
+    days = sorted(by_day)
+    slots = []
+    for i, day in enumerate(days):
+        until = days[i + 1] if i + 1 < len(days) else calendar.add_working_days(day, max(policy.overdue_every, 1))
+        key, overdue = by_day[day]
+        slots.append(Slot(key, day, until, overdue))
+    return slots
+
+
+def active_slot(slots: list[Slot], today: dt.date) -> Slot | None:
+    """The slot whose period holds today, if any."""
+    for slot in slots:
+        if slot.day <= today < slot.until:
+            return slot
+    return None
+
+
+def closed_reason(
+    policy: ReminderPolicy, calendar: WorkCalendar, local: dt.datetime
+) -> str | None:
+    """Why no reminder may go out at this local moment (None when sending is allowed)."""
+    if not policy.enabled:
+        return "chiến dịch đã tắt nhắc nhở"
+    off = calendar.day_off_reason(local.date())
+    if off:
+        return f"không gửi nhắc vào ngày nghỉ ({off})"
+    start, end = policy.window.start, policy.window.end
+    if not start <= local.time().replace(tzinfo=None) <= end:
+        return f"ngoài khung giờ gửi {start:%H:%M}–{end:%H:%M}"
+    return None
+
+
+def plan_reminders(
+    statuses: list[RecipientStatus],
+    policy: ReminderPolicy,
+    deadline: dt.date,
+    now: dt.datetime,
+    tz: dt.tzinfo,
+    calendar: WorkCalendar | None = None,
+) -> ReminderPlan:
+    """The reminders due at `now` (aware) for these recipients under this policy."""
+    if now.tzinfo is None:
+        raise ValueError("now must be an aware datetime")
+    calendar = calendar or WorkCalendar(policy.extra_days_off, policy.extra_working_days)
+    local = now.astimezone(tz)
+    plan = ReminderPlan(at=local, slot=None)
+    plan.reason = closed_reason(policy, calendar, local)
+    if plan.reason:
+        return plan
+    plan.slot = active_slot(schedule(deadline, policy, calendar), local.date())
+    if plan.slot is None:
+        plan.reason = "hôm nay không phải ngày nhắc theo lịch"
+        return plan
+    for status in statuses:
+        item = _reminder_for(status, policy, plan.slot)
+        if isinstance(item, DueReminder):
+            plan.due.append(item)
+        else:
+            plan.skipped.append(item)
+    return plan
+
+
+def addresses(status: RecipientStatus) -> tuple[str, ...]:
+    """Where to write: active addresses that do not bounce, or all of them if every one does."""
+    good = tuple(e for e in status.facts.emails if e not in status.facts.bouncing)
+    return good or tuple(status.facts.emails)
+
+
+def _reminder_for(status: RecipientStatus, policy: ReminderPolicy, slot: Slot) -> DueReminder | Skipped:
+    f = status.facts
+    if status.state in policy.remind_states:
+        kind = KIND_REMINDER
+        sections: tuple[str, ...] = ()
+        rows: tuple[str, ...] = ()
+    elif status.state == "submitted" and status.incomplete and policy.remind_incomplete:
+        kind = KIND_INCOMPLETE
+        sections, rows = _missing(status)
+    else:
+        return Skipped(f.id, f.code, _no_reminder_reason(status))
+    to = addresses(status)
+    if not to:
+        return Skipped(f.id, f.code, "không có địa chỉ email")
+    return DueReminder(f.id, f.code, f.name, kind, slot.key, to, status.state, sections, rows)
+
+
+def _missing(status: RecipientStatus) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    for response in status.facts.responses:
+        if response.submission_id == status.submission_id:
+            return tuple(response.missing_sections), tuple(response.missing_rows)
+    return tuple(status.incomplete), ()
+
+
+def _no_reminder_reason(status: RecipientStatus) -> str:
+    return {
+        "submitted": "đã nộp báo cáo",
+        "nil_report": "đã báo cáo không phát sinh",
+        "acknowledged": "đã hẹn gửi (chính sách không nhắc)",
+        "not_responded": "chính sách không nhắc trạng thái này",
+    }.get(status.state, "không thuộc diện nhắc")
