@@ -1,0 +1,139 @@
+"""Vietnamese numbers as agencies write them in the table → float | None, keeping the raw text.
+
+Rules (Vietnamese convention: `.` groups thousands, `,` is the decimal mark):
+- `1.250` → 1250, `1.250.000` → 1250000, `1.250,5` → 1250.5, `12,5` → 12.5, `05` → 5, `0` → 0;
+- `100%`, `80 %` → 100, 80; `15 chuẩn`, `khoảng 20 người` → the first number (a unit word or
+  a few words around it are fine);
+- blank, `-`, `–`, `x`, `Không`, `không có`, `chưa có`, `…`, `N/A` → None;
+- one dot not followed by exactly three digits (`1.5`, `12.50`) → a decimal point (1.5, 12.5):
+  nobody groups thousands like that;
+- one comma followed by exactly three digits (`1,250`) is ambiguous: Vietnamese reads it as
+  1.25, English-style software (Excel set to English) writes 1250. The table counts things
+  (enterprises, instruments, people), so a comma followed by exactly three digits with a
+  non-zero integer part is read as a thousands separator (1250) and flagged `ambiguous`;
+  `0,125` stays 0.125. Several commas (`1,250,000`) are thousands separators;
+- both marks present: the last one is the decimal mark (`1.250,5` and `1,250.5` → 1250.5);
+- values that are already numbers (Excel cached values) pass through.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from dataclasses import dataclass
+
+_NULL_WORDS = {
+    "",
+    "-",
+    "--",
+    "–",
+    "—",
+    "x",
+    "k",
+    "0/0",
+    "n/a",
+    "na",
+    "không",
+    "khong",
+    "không có",
+    "khong co",
+    "không phát sinh",
+    "chưa có",
+    "chưa",
+    "chưa thực hiện",
+    "...",
+    "…",
+    "/",
+}
+_TOKEN = re.compile(r"(?<![\d.,])-?\d[\d.,]*")
+_SPACE_GROUPS = re.compile(r"(?<=\d)[ \u00a0\u202f](?=\d{3}(?!\d))")
+
+
+@dataclass(frozen=True)
+class Number:
+    """A number read from a cell: the value (None when there is none), the raw text, doubts."""
+
+    value: float | None
+    raw: str
+    ambiguous: bool = False
+    # Text held something that is not a number nor a known "none" word (e.g. "đang cập nhật").
+    unreadable: bool = False
+
+
+def clean_text(value: object) -> str:
+    """NFC text with non-breaking spaces and runs of whitespace collapsed to one space."""
+    if value is None:
+        return ""
+    text = unicodedata.normalize("NFC", str(value))
+    return " ".join(text.replace("\u00a0", " ").split())
+
+
+def parse_number(value: object) -> Number:
+    """Read one cell's value as a number the Vietnamese way (see the module docstring)."""
+    if isinstance(value, bool):
+        return Number(None, str(value), unreadable=True)
+    if isinstance(value, int | float):
+        if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
+            return Number(None, str(value))
+        return Number(float(value), _raw_number(value))
+    raw = clean_text(value)
+    folded = raw.lower().strip(" .;:")
+    if folded in _NULL_WORDS or not folded:
+        return Number(None, raw)
+    text = _SPACE_GROUPS.sub("", raw)
+    match = _TOKEN.search(text)
+    if match is None:
+        return Number(None, raw, unreadable=True)
+    token = match.group(0).rstrip(".,")
+    number, ambiguous = _read_token(token)
+    return Number(number, raw, ambiguous=ambiguous, unreadable=number is None)
+
+
+def number_value(value: object) -> float | None:
+    """Just the value of `parse_number`."""
+    return parse_number(value).value
+
+
+def _read_token(token: str) -> tuple[float | None, bool]:
+    """A token of digits, dots and commas → (value, ambiguous)."""
+    sign = -1.0 if token.startswith("-") else 1.0
+    body = token.lstrip("-")
+    dots, commas = body.count("."), body.count(",")
+    ambiguous = False
+    if dots and commas:
+        decimal = "." if body.rfind(".") > body.rfind(",") else ","
+        grouping = "," if decimal == "." else "."
+        body = body.replace(grouping, "").replace(decimal, ".")
+    elif dots:
+        head = body.partition(".")[0]
+        body = _single_mark(body, ".", dots, thousands_if_three=head.strip("0") != "")
+    elif commas:
+        head, _, tail = body.partition(",")
+        ambiguous = commas == 1 and len(tail) == 3 and head.strip("0") != ""
+        body = _single_mark(body, ",", commas, thousands_if_three=head.strip("0") != "")
+    try:
+        return sign * float(body), ambiguous
+    except ValueError:
+        return None, False
+
+
+def _single_mark(body: str, mark: str, count: int, *, thousands_if_three: bool) -> str:
+    """Only one kind of mark: thousands when repeated or (if allowed) before exactly 3 digits."""
+    groups = body.split(mark)
+    if count > 1 and all(len(g) == 3 for g in groups[1:]):
+        return "".join(groups)
+    if count == 1 and len(groups[1]) == 3 and thousands_if_three:
+        return "".join(groups)
+    if count == 1:
+        return groups[0] + "." + groups[1]
+    return groups[0] + "." + "".join(groups[1:])
+
+
+def _raw_number(value: int | float) -> str:
+    """How a numeric cell reads as text: 1250, 12.5 (no float noise)."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, float):
+        return repr(round(value, 10))
+    return str(value)

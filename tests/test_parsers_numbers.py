@@ -1,0 +1,74 @@
+"""Vietnamese numbers in table cells."""
+
+from __future__ import annotations
+
+import pytest
+
+from parsers.numbers import clean_text, number_value, parse_number
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1.250", 1250),
+        ("1.250.000", 1_250_000),
+        ("12,5", 12.5),
+        ("1.250,5", 1250.5),
+        ("1,250.5", 1250.5),
+        ("05", 5),
+        ("0", 0),
+        ("100%", 100),
+        ("80 %", 80),
+        ("15 chuẩn", 15),
+        ("khoảng 20 người", 20),
+        ("1.5", 1.5),
+        ("12.50", 12.5),
+        ("0.125", 0.125),
+        ("0,125", 0.125),
+        ("1,250", 1250),
+        ("1,250,000", 1_250_000),
+        ("1 250", 1250),
+        ("1\u00a0250", 1250),
+        ("92,3%", 92.3),
+        ("-", None),
+        ("–", None),
+        ("x", None),
+        ("X", None),
+        ("Không", None),
+        ("không có", None),
+        ("Không có.", None),
+        ("", None),
+        ("   ", None),
+        (None, None),
+        ("…", None),
+        ("đang cập nhật", None),
+    ],
+)
+def test_vietnamese_numbers(text: str | None, expected: float | None) -> None:
+    assert number_value(text) == expected
+
+
+def test_numeric_values_pass_through() -> None:
+    assert parse_number(1250).value == 1250
+    assert parse_number(0.8).value == 0.8
+    assert parse_number(12.0).raw == "12"
+    assert parse_number(float("nan")).value is None
+    assert parse_number(True).value is None
+
+
+def test_raw_text_and_doubts_are_kept() -> None:
+    n = parse_number(" 1,250 ")
+    assert (n.value, n.raw, n.ambiguous) == (1250, "1,250", True)
+    assert parse_number("12,5").ambiguous is False
+    bad = parse_number("đang cập nhật")
+    assert bad.unreadable and bad.raw == "đang cập nhật"
+    assert parse_number("Không").unreadable is False
+
+
+def test_nfd_text_is_normalised() -> None:
+    import unicodedata
+
+    nfd = unicodedata.normalize("NFD", "15 chuẩn")
+    n = parse_number(nfd)
+    assert n.value == 15 and n.raw == unicodedata.normalize("NFC", "15 chuẩn")
+    assert clean_text("a\u00a0 b\n c") == "a b c"
