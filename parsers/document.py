@@ -24,6 +24,8 @@ class Table:
     rows: list[list[str]]
     where: str = ""
     borderless: bool = False
+    # Number of the first row in the source (a sheet's row number for Excel; 1 for Word).
+    first_row: int = 1
 
 
 Block = Para | Table
