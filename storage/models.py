@@ -336,6 +336,8 @@ class ReviewItem(Base):
     document_id: Mapped[int | None] = mapped_column(ForeignKey("document.id"))
     reason: Mapped[str] = mapped_column(Text)
     candidates: Mapped[list[Any]] = mapped_column(default=list)
+    # What settling the item creates: {"kind", "document_id", "member", "content_key", "received_at", "channel"}.
+    plan: Mapped[dict[str, Any]] = mapped_column(default=dict)
     status: Mapped[str] = mapped_column(String(16), default="open")  # open | resolved | dismissed
     resolved_recipient_id: Mapped[int | None] = mapped_column(ForeignKey("recipient.id"))
     resolved_by: Mapped[str | None] = mapped_column(String(128))

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 18:52:28.113502
+Create Date: 2026-11-26 18:57:39.104679
 """
 
 from __future__ import annotations
@@ -206,6 +206,7 @@ def upgrade() -> None:
     sa.Column('document_id', sa.Integer(), nullable=True),
     sa.Column('reason', sa.Text(), nullable=False),
     sa.Column('candidates', sa.JSON(), nullable=False),
+    sa.Column('plan', sa.JSON(), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('resolved_recipient_id', sa.Integer(), nullable=True),
     sa.Column('resolved_by', sa.String(length=128), nullable=True),
