@@ -133,6 +133,15 @@ class Outline(_Model):
     @model_validator(mode="after")
     def _check(self) -> Outline:
         _unique([s.id for s in self.sections], "outline.sections")
+        _unique([g.id for g in self.groups], "outline.groups")
+        groups = {g.id for g in self.groups}
+        if groups:
+            for section in self.sections:
+                parent = section.id.rsplit(".", 1)[0]
+                if parent not in groups:
+                    raise ValueError(
+                        f"mục {section.id}: nhóm cha {parent!r} không có trong outline.groups"
+                    )
         return self
 
     @property

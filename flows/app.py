@@ -28,7 +28,7 @@ from reports.status import (
 )
 from storage.blobs import BlobStore
 from storage.campaigns import SyncReport, sync_campaign
-from storage.db import make_engine, session_factory, unit_of_work, upgrade
+from storage.db import check_schema, make_engine, session_factory, unit_of_work, upgrade
 from storage.status import RecipientRecord, open_review_items, recipient_records
 
 
@@ -37,6 +37,7 @@ class App:
     """Settings plus the database and blob store they point at."""
 
     settings: Settings
+    _schema_checked: bool = False
 
     @cached_property
     def engine(self) -> Engine:
@@ -60,6 +61,9 @@ class App:
 
     def session(self) -> Any:
         """A unit of work (context manager): commit on success, roll back on error."""
+        if not self._schema_checked:
+            check_schema(self.engine)
+            self._schema_checked = True
         return unit_of_work(self.sessions)
 
     def now(self) -> dt.datetime:

@@ -104,8 +104,13 @@ def print_status_table(report: dict[str, Any]) -> None:
     order = list(STATE_STYLE)
     rows = sorted(report["recipients"], key=lambda r: (order.index(r["state"]), r["name"]))
     table = Table(title=f"{report['title']} — hạn nộp {report['deadline'][:10]}", show_lines=False)
-    for heading in ("Mã", "Đơn vị", "Tình trạng", "Trễ hạn", "Nhận lúc", "Còn thiếu", "Nhắc"):
-        table.add_column(heading)
+    table.add_column("Mã", no_wrap=True)
+    table.add_column("Đơn vị", ratio=3)
+    table.add_column("Tình trạng", no_wrap=True)
+    table.add_column("Trễ hạn", no_wrap=True)
+    table.add_column("Nhận lúc", no_wrap=True)
+    table.add_column("Còn thiếu", ratio=1)
+    table.add_column("Nhắc", no_wrap=True)
     for r in rows:
         label, style = STATE_STYLE[r["state"]]
         missing = ", ".join(r.get("incomplete") or [])
@@ -141,7 +146,8 @@ def main() -> None:
         err.print(f"Lỗi cơ sở dữ liệu: {exc}", markup=False, highlight=False)
         raise SystemExit(2) from None
     except OperationalError as exc:
-        err.print(f"Lỗi cơ sở dữ liệu: không kết nối được ({str(exc.orig).strip().splitlines()[0]})", markup=False)
+        reason = str(exc.orig).strip().splitlines()[0]
+        err.print(f"Lỗi cơ sở dữ liệu: {reason}", markup=False, highlight=False)
         raise SystemExit(2) from None
     except SQLAlchemyError as exc:
         reason = str(exc).splitlines()[0]

@@ -78,6 +78,20 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     command.upgrade(alembic_config(engine), revision)
 
 
+def check_schema(engine: Engine) -> None:
+    """Fail with a clear message unless the database is at the newest migration."""
+    try:
+        current = current_revision(engine)
+    except OperationalError as err:
+        raise DatabaseUnavailable(f"không kết nối được cơ sở dữ liệu: {err.orig}") from err
+    if current is None:
+        raise DatabaseUnavailable("cơ sở dữ liệu chưa được khởi tạo — hãy chạy 'baocao init'")
+    if current != head_revision():
+        raise DatabaseUnavailable(
+            f"cơ sở dữ liệu ở phiên bản {current}, mã nguồn cần {head_revision()} — hãy chạy 'baocao init'"
+        )
+
+
 def downgrade(engine: Engine, revision: str = "base") -> None:
     """Downgrade the schema (tests and emergencies only)."""
     command.downgrade(alembic_config(engine), revision)

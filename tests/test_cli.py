@@ -1,0 +1,71 @@
+"""The `baocao` command as an installer would run it (a real subprocess)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BAOCAO = Path(sys.executable).parent / "baocao"
+
+
+def run(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    full = {k: v for k, v in os.environ.items() if not k.startswith("BAOCAO_")}
+    full.update(env)
+    return subprocess.run([str(BAOCAO), *args], capture_output=True, text=True, env=full, cwd=ROOT, timeout=120)
+
+
+def test_init_and_status_json(db_url: str, tmp_path: Path) -> None:
+    env = {"BAOCAO_DATABASE_URL": db_url, "BAOCAO_DATA_DIR": str(tmp_path / "data")}
+    first = run("init", env=env)
+    assert first.returncode == 0, first.stderr
+    assert "de-an-996" in first.stdout and "thêm 28" in first.stdout
+    second = run("init", env=env)
+    assert second.returncode == 0 and "không thay đổi" in second.stdout
+    status = run("status", "--json", env=env)
+    assert status.returncode == 0, status.stderr
+    data = json.loads(status.stdout)  # nothing but JSON on stdout
+    assert data["campaign"] == "de-an-996"
+    assert len(data["recipients"]) == 28
+    assert all(r["state"] == "not_responded" for r in data["recipients"])
+    table = run("status", env=env)
+    assert table.returncode == 0 and "Chưa trả lời" in table.stdout and "Tổng 28 đơn vị" in table.stdout
+
+
+def test_default_database_is_sqlite_under_data_dir(tmp_path: Path) -> None:
+    env = {"BAOCAO_DATA_DIR": str(tmp_path / "data")}
+    assert run("init", env=env).returncode == 0
+    assert (tmp_path / "data" / "baocao.sqlite3").exists()
+
+
+def test_user_mistakes_are_one_line_without_traceback(tmp_path: Path) -> None:
+    cases = [
+        {"BAOCAO_CONFIG_DIR": str(tmp_path / "missing"), "BAOCAO_DATA_DIR": str(tmp_path)},
+        {"BAOCAO_DATABASE_URL": "not a url", "BAOCAO_DATA_DIR": str(tmp_path)},
+        {"BAOCAO_DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:1/x", "BAOCAO_DATA_DIR": str(tmp_path)},
+    ]
+    for env in cases:
+        result = run("status", "--json", env=env)
+        assert result.returncode == 2, (env, result.stdout, result.stderr)
+        assert "Traceback" not in result.stderr
+        assert result.stderr.strip().startswith("Lỗi"), result.stderr
+        assert result.stdout == ""
+
+
+def test_status_before_init_says_what_to_do(tmp_path: Path) -> None:
+    result = run("status", env={"BAOCAO_DATA_DIR": str(tmp_path)})
+    assert result.returncode == 2 and "baocao init" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_password_never_printed(tmp_path: Path) -> None:
+    env = {
+        "BAOCAO_DATABASE_URL": f"postgresql+psycopg://u:TopSecret123@127.0.0.1:1/x",
+        "BAOCAO_DATA_DIR": str(tmp_path),
+        "BAOCAO_IMAP__PASSWORD": "ImapSecret456",
+    }
+    result = run("init", env=env)
+    assert "TopSecret123" not in result.stdout + result.stderr
+    assert "ImapSecret456" not in result.stdout + result.stderr
