@@ -1,0 +1,259 @@
+"""What the Prefect dashboard shows: pure builders of artifact content, and a thin publisher.
+
+The builders take the JSON contracts of `status`, `ingest`, `remind` and `report` (plain dicts)
+and return plain values (rows, percentages, Markdown), so they are tested without Prefect.
+Only the `publish_*` functions import prefect. Artifact keys are stable: each run adds a new
+version under the same key and the UI shows the latest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+# Stable artifact keys (Prefect allows lowercase letters, digits and dashes only).
+KEY_STATUS = "tinh-hinh-nop-bao-cao"
+KEY_PROGRESS = "ty-le-don-vi-da-tra-loi"
+KEY_REPORT = "bao-cao-tong-hop-moi-nhat"
+KEY_REMINDERS = "thu-nhac-da-gui"
+KEY_REVIEW = "muc-cho-xem-xet"
+KEY_INGEST_MAIL = "ket-qua-thu-nhan-thu"
+KEY_INGEST_FOLDER = "ket-qua-thu-nhan-thu-muc"
+KEYS = (KEY_STATUS, KEY_PROGRESS, KEY_REPORT, KEY_REMINDERS, KEY_REVIEW, KEY_INGEST_MAIL, KEY_INGEST_FOLDER)
+
+STATE_LABELS = {
+    "not_responded": "Chưa trả lời",
+    "acknowledged": "Đã hẹn gửi",
+    "nil_report": "Không phát sinh",
+    "submitted": "Đã nộp",
+}
+STATE_ORDER = {"not_responded": 0, "acknowledged": 1, "submitted": 2, "nil_report": 3}
+
+
+def _when(iso: str | None) -> str:
+    """'2025-08-14T09:30:00+07:00' → '14/08/2025 09:30' (local time as recorded)."""
+    if not iso:
+        return ""
+    date, _, time = iso.partition("T")
+    year, month, day = date.split("-")
+    return f"{day}/{month}/{year} {time[:5]}".strip()
+
+
+def status_rows(status: Mapping[str, Any]) -> list[dict[str, str]]:
+    """Rows of the table artifact: one per recipient, who needs chasing first."""
+    recipients = sorted(
+        status["recipients"], key=lambda r: (STATE_ORDER.get(r["state"], 9), r["name"])
+    )
+    rows = []
+    for r in recipients:
+        state = STATE_LABELS.get(r["state"], r["state"])
+        if r.get("bouncing"):
+            state += " · thư bị trả lại"
+        rows.append(
+            {
+                "Mã": r["id"],
+                "Đơn vị": r["name"],
+                "Tình trạng": state,
+                "Nhận lúc": _when(r.get("last_response_at")),
+                "Trễ hạn": "có" if r.get("late") else "",
+                "Còn thiếu": ", ".join(r.get("incomplete") or []),
+                "Đã nhắc": str(r.get("reminders_sent") or ""),
+            }
+        )
+    return rows
+
+
+def responded_share(status: Mapping[str, Any]) -> float:
+    """Percentage (0–100) of recipients that answered in any way (report, nil report, promise)."""
+    counts = status["counts"]
+    total = counts.get("total") or 0
+    if not total:
+        return 0.0
+    return round(100.0 * (total - counts.get("not_responded", 0)) / total, 1)
+
+
+def status_description(status: Mapping[str, Any]) -> str:
+    """One Markdown line summing up the counts, shown above the table."""
+    c = status["counts"]
+    return (
+        f"**{status['title']}** — hạn nộp {_when(status['deadline'])[:10]}, "
+        f"cập nhật {_when(status['as_of'])}. Tổng {c['total']} đơn vị: "
+        f"đã nộp {c['submitted']}, không phát sinh {c['nil_report']}, "
+        f"hẹn gửi {c['acknowledged']}, chưa trả lời {c['not_responded']}; "
+        f"trễ hạn {c['late']}, còn thiếu nội dung {c['incomplete']}."
+    )
+
+
+def progress_description(status: Mapping[str, Any]) -> str:
+    """What the progress bar measures."""
+    c = status["counts"]
+    answered = c["total"] - c["not_responded"]
+    return f"{answered}/{c['total']} đơn vị đã trả lời ({status['campaign']})"
+
+
+def _md_escape(text: Any) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def review_markdown(review: Iterable[Mapping[str, Any]]) -> str:
+    """The review queue as a Markdown section."""
+    items = list(review)
+    if not items:
+        return "## Mục chờ xem xét\n\nKhông có mục nào chờ cán bộ xem xét.\n"
+    lines = [
+        "## Mục chờ xem xét",
+        "",
+        f"{len(items)} mục cần cán bộ TĐC xử lý (`baocao review`, `baocao assign`).",
+        "",
+        "| Mục | Nguồn | Lý do | Lúc |",
+        "|---|---|---|---|",
+    ]
+    for item in items:
+        lines.append(
+            f"| {item.get('item', '')} | {_md_escape(item.get('source', ''))} "
+            f"| {_md_escape(item.get('reason', ''))} | {_when(item.get('created_at'))} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def report_markdown(report: Mapping[str, Any] | None, review: Iterable[Mapping[str, Any]]) -> str:
+    """The latest consolidated report's files and totals, then the review queue."""
+    parts = ["# Báo cáo tổng hợp mới nhất", ""]
+    if not report:
+        parts.append("Chưa lập báo cáo tổng hợp lần nào (`baocao report`).")
+    else:
+        parts.append("Tệp đã lập:")
+        parts.append("")
+        parts.extend(f"- `{path}`" for path in report.get("files") or [])
+        responded = report.get("responded") or []
+        missing = report.get("not_responded") or []
+        parts += ["", f"Đơn vị đã trả lời: {len(responded)}; chưa trả lời: {len(missing)}."]
+        totals = report.get("totals") or {}
+        if totals:
+            parts += ["", "| Chỉ tiêu | Kế hoạch | Kết quả | Tỷ lệ |", "|---|---|---|---|"]
+            for row_id, t in totals.items():
+                parts.append(
+                    f"| {row_id} | {_num(t.get('plan'))} | {_num(t.get('result'))} "
+                    f"| {_rate(t.get('rate'))} |"
+                )
+    parts += ["", review_markdown(review)]
+    return "\n".join(parts)
+
+
+def _num(value: Any) -> str:
+    """Vietnamese number: 1.250 thousands, 12,5 decimals."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, int | float):
+        text = f"{value:,.2f}".rstrip("0").rstrip(".")
+        return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+    return _md_escape(value)
+
+
+def _rate(value: Any) -> str:
+    if isinstance(value, int | float):
+        return _num(value * 100 if value <= 1.5 else value) + " %"
+    return _num(value)
+
+
+def reminders_markdown(result: Mapping[str, Any], *, dry_run: bool = False) -> str:
+    """What reminders went out (and what was skipped and why)."""
+    sent = result.get("sent") or []
+    skipped = result.get("skipped") or []
+    failed = result.get("failed") or []
+    title = "Thư nhắc sẽ gửi (chạy thử)" if dry_run else "Thư nhắc đã gửi"
+    lines = [f"# {title}", ""]
+    if not sent:
+        lines.append("Lần chạy này không có thư nhắc nào đến hạn gửi.")
+    else:
+        lines += ["| Đơn vị | Gửi tới | Loại | Message-ID |", "|---|---|---|---|"]
+        for s in sent:
+            to = s.get("to")
+            to = ", ".join(to) if isinstance(to, list | tuple) else to
+            lines.append(
+                f"| {_md_escape(s.get('recipient', ''))} | {_md_escape(to or '')} "
+                f"| {_md_escape(s.get('kind', ''))} | `{_md_escape(s.get('message_id', ''))}` |"
+            )
+    if failed:
+        lines += ["", f"**{len(failed)} thư gửi lỗi** (sẽ gửi lại ở lần chạy sau):", ""]
+        lines += [f"- {_md_escape(f.get('recipient', ''))}: {_md_escape(f.get('error', f.get('reason', '')))}" for f in failed]
+    if skipped:
+        lines += ["", f"Bỏ qua {len(skipped)} đơn vị:", ""]
+        lines += [f"- {_md_escape(s.get('recipient', ''))}: {_md_escape(s.get('reason', ''))}" for s in skipped[:50]]
+    return "\n".join(lines) + "\n"
+
+
+def ingest_markdown(source: str, result: Mapping[str, Any]) -> str:
+    """One ingest run: counts and the items that failed or wait for review."""
+    label = {"mail": "Hộp thư", "folder": "Thư mục dùng chung"}.get(source, source)
+    counts = {k: result.get(k, 0) for k in ("new", "duplicate", "failed", "review")}
+    counts = {k: (len(v) if isinstance(v, list) else v) for k, v in counts.items()}
+    lines = [
+        f"# Thu nhận: {label}",
+        "",
+        f"Mới {counts['new']}, trùng {counts['duplicate']}, lỗi {counts['failed']}, "
+        f"chờ xem xét {counts['review']}.",
+    ]
+    errors = result.get("errors") or []
+    if errors:
+        lines += ["", "Lỗi:", ""]
+        lines += [f"- {_md_escape(e if isinstance(e, str) else e.get('error', e))}" for e in errors[:50]]
+    return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------------------------------
+# Publisher: the only part that talks to Prefect.
+
+
+def publish_status(status: Mapping[str, Any]) -> None:
+    """Publish the status table and the progress bar."""
+    from prefect.artifacts import create_progress_artifact, create_table_artifact
+
+    create_table_artifact(
+        key=KEY_STATUS, table=status_rows(status), description=status_description(status)
+    )
+    create_progress_artifact(
+        key=KEY_PROGRESS, progress=responded_share(status), description=progress_description(status)
+    )
+
+
+def publish_report(report: Mapping[str, Any] | None, review: Iterable[Mapping[str, Any]]) -> None:
+    """Publish the latest report files and the review queue."""
+    from prefect.artifacts import create_markdown_artifact
+
+    create_markdown_artifact(
+        key=KEY_REPORT,
+        markdown=report_markdown(report, review),
+        description="Báo cáo tổng hợp mới nhất và các mục chờ xem xét",
+    )
+
+
+def publish_reminders(result: Mapping[str, Any], *, dry_run: bool = False) -> None:
+    """Publish what reminders went out."""
+    from prefect.artifacts import create_markdown_artifact
+
+    create_markdown_artifact(
+        key=KEY_REMINDERS,
+        markdown=reminders_markdown(result, dry_run=dry_run),
+        description="Thư nhắc của lần chạy gần nhất",
+    )
+
+
+def publish_ingest(source: str, result: Mapping[str, Any]) -> None:
+    """Publish one ingest run's counts and errors."""
+    from prefect.artifacts import create_markdown_artifact
+
+    create_markdown_artifact(
+        key=KEY_INGEST_MAIL if source == "mail" else KEY_INGEST_FOLDER,
+        markdown=ingest_markdown(source, result),
+        description="Kết quả thu nhận của lần chạy gần nhất",
+    )
+
+
+def publish_review(review: Iterable[Mapping[str, Any]]) -> None:
+    """Publish the review queue on its own (it changes with every ingest)."""
+    from prefect.artifacts import create_markdown_artifact
+
+    create_markdown_artifact(
+        key=KEY_REVIEW, markdown=review_markdown(review), description="Mục chờ cán bộ TĐC xem xét"
+    )

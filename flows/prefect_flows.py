@@ -1,0 +1,277 @@
+"""Prefect flows: thin shells over the same plain functions the CLI calls.
+
+Each flow reads the settings once, calls a few tasks, publishes the dashboard artifacts
+(flows/dashboard.py) and returns a JSON-able summary. Tasks with retries wrap I/O only
+(IMAP, SMTP, writing reports). One item's failure is recorded by the plain function and
+reported in the summary while the run goes on; a run fails only when the run itself broke
+(mailbox or database unreachable, configuration wrong). A failed run mails TĐC
+(`BAOCAO_ALERT_EMAIL`) through flows.outgoing.deliver, kind `alert`.
+
+Two ingest runs never overlap: both ingest flows hold one slot of the global concurrency
+limit `baocao-ingest` (limit 1, created on first use). The database's unique constraints
+(IMAP uid, file sha256) remain the real guard against duplicates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from typing import Any
+
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+
+from config.settings import Settings
+from flows import dashboard
+from flows.app import App
+
+INGEST_LIMIT = "baocao-ingest"
+# How long an ingest run waits for another one to finish before giving up this turn.
+INGEST_WAIT_SECONDS = 600.0
+
+
+def make_app() -> App:
+    """The application over settings read once, at the flow's entry."""
+    return App(Settings())
+
+
+def _to_json(result: Any) -> dict[str, Any]:
+    """Reports of the plain functions are dataclasses with to_json() or already dicts."""
+    return result.to_json() if hasattr(result, "to_json") else dict(result)
+
+
+# --- tasks: I/O with retries -------------------------------------------------------------
+
+
+@task(name="thu-thu-dien-tu", retries=2, retry_delay_seconds=[10, 60], cache_policy=NO_CACHE)
+def fetch_mail(app: App, campaign_id: str | None) -> dict[str, Any]:
+    """One polling cycle of the official mailbox (IMAP)."""
+    from flows.ingest import ingest_mail
+
+    return _to_json(ingest_mail(app, campaign_id))
+
+
+@task(name="quet-thu-muc", retries=2, retry_delay_seconds=[10, 60], cache_policy=NO_CACHE)
+def scan_folder(app: App, campaign_id: str | None) -> dict[str, Any]:
+    """One scan of the shared drop folder."""
+    from flows.ingest import ingest_folder
+
+    return _to_json(ingest_folder(app, campaign_id))
+
+
+@task(name="gui-thu-nhac", retries=2, retry_delay_seconds=[30, 120], cache_policy=NO_CACHE)
+def send_reminders(app: App, campaign_id: str | None, dry_run: bool) -> dict[str, Any]:
+    """Decide and send what reminders are due (exactly once per slot, by the database)."""
+    from flows.reminders import remind
+
+    return _to_json(remind(app, campaign_id=campaign_id, dry_run=dry_run))
+
+
+@task(name="lap-bao-cao", retries=1, retry_delay_seconds=30, cache_policy=NO_CACHE)
+def write_report(app: App, campaign_id: str | None) -> dict[str, Any]:
+    """Build and write the consolidated Word + Excel report."""
+    from flows.report import build_report
+
+    return _to_json(build_report(app, campaign_id))
+
+
+@task(name="cap-nhat-bang-theo-doi", cache_policy=NO_CACHE)
+def publish_status(app: App, campaign_id: str | None) -> dict[str, Any]:
+    """Who has answered: the status table, the progress bar and the review queue."""
+    from flows.app import status_report
+
+    status = status_report(app, campaign_id)
+    dashboard.publish_status(status)
+    dashboard.publish_review(status["review"])
+    return status
+
+
+# --- plain helpers ------------------------------------------------------------------------
+
+
+def ensure_ingest_limit() -> None:
+    """Create the global concurrency limit (1 slot) shared by both ingest flows."""
+    from prefect import get_client
+    from prefect.exceptions import ObjectAlreadyExists
+
+    with get_client(sync_client=True) as client:
+        try:
+            client.upsert_global_concurrency_limit_by_name(INGEST_LIMIT, 1)
+        except ObjectAlreadyExists:
+            pass  # another run created it between our read and our create
+
+
+@contextmanager
+def ingest_slot(wait: float = INGEST_WAIT_SECONDS) -> Iterator[bool]:
+    """Hold the single ingest slot; yields False when another ingest held it too long."""
+    from prefect.concurrency.sync import concurrency
+
+    ensure_ingest_limit()
+    with ExitStack() as stack:
+        try:
+            stack.enter_context(
+                concurrency(INGEST_LIMIT, occupy=1, timeout_seconds=wait, strict=True)
+            )
+        except TimeoutError:
+            yield False
+            return
+        yield True
+
+
+def summary(**parts: Any) -> dict[str, Any]:
+    """A flow's return value: what each step did, JSON-able."""
+    return {k: v for k, v in parts.items() if v is not None}
+
+
+def _counts(status: dict[str, Any]) -> dict[str, Any]:
+    return status["counts"]
+
+
+def _ingest(source: str, campaign_id: str | None) -> dict[str, Any]:
+    """Body shared by the two ingest flows."""
+    logger = get_run_logger()
+    app = make_app()
+    try:
+        with ingest_slot() as held:
+            if not held:
+                logger.warning("Một lượt thu nhận khác đang chạy quá lâu; bỏ qua lượt này.")
+                return summary(skipped="đang có lượt thu nhận khác chạy")
+            fetch = fetch_mail if source == "mail" else scan_folder
+            result = fetch(app, campaign_id)
+        dashboard.publish_ingest(source, result)
+        status = publish_status(app, campaign_id)
+        logger.info(dashboard.ingest_markdown(source, result).splitlines()[2])
+        return summary(ingest=result, counts=_counts(status))
+    finally:
+        app.engine.dispose()
+
+
+# --- failure alert ------------------------------------------------------------------------
+
+
+def alert_text(flow_name: str, run_name: str, message: str, when: dt.datetime, ui_url: str | None) -> tuple[str, str]:
+    """Subject and body of the mail telling TĐC a scheduled run failed."""
+    subject = f"[baocao] Lỗi khi chạy tác vụ {flow_name}"
+    lines = [
+        "Kính gửi phòng TĐC,",
+        "",
+        f"Tác vụ tự động “{flow_name}” (lượt {run_name}) đã thất bại lúc"
+        f" {when:%H:%M ngày %d/%m/%Y}.",
+        "",
+        f"Nguyên nhân: {message or '(không rõ)'}",
+        "",
+        "Các lượt chạy sau vẫn tiếp tục theo lịch; dữ liệu đã ghi nhận không bị mất.",
+        "Xin kiểm tra hộp thư, cơ sở dữ liệu hoặc cấu hình rồi chạy lại nếu cần.",
+    ]
+    if ui_url:
+        lines += ["", f"Xem chi tiết trên bảng điều khiển: {ui_url}"]
+    lines += ["", "— Thư tự động của hệ thống baocao, xin đừng trả lời thư này."]
+    return subject, "\n".join(lines) + "\n"
+
+
+def notify_failure(flow: Any, flow_run: Any, state: Any) -> None:
+    """on_failure hook: mail TĐC once per failed run (slot = the run id)."""
+    settings = Settings()
+    if not settings.alert_email or getattr(flow_run, "parent_task_run_id", None):
+        return  # nobody to tell, or a sub-run: the parent run tells TĐC once
+    from prefect.settings import PREFECT_UI_URL
+
+    from flows.outgoing import Draft, deliver
+
+    app = App(settings)
+    try:
+        campaign = app.campaign((flow_run.parameters or {}).get("campaign_id"))
+        ui = PREFECT_UI_URL.value()
+        subject, text = alert_text(
+            flow.name,
+            flow_run.name,
+            str(state.message or ""),
+            app.now(),
+            f"{ui}/runs/flow-run/{flow_run.id}" if ui else None,
+        )
+        draft = Draft(
+            campaign_id=campaign.id,
+            recipient_id=None,
+            kind="alert",
+            slot=str(flow_run.id),
+            to=[settings.alert_email],
+            subject=subject,
+            text=text,
+        )
+        deliver(app, [draft])
+    finally:
+        app.engine.dispose()
+
+
+HOOKS: dict[str, Any] = {"on_failure": [notify_failure]}
+
+
+# --- flows --------------------------------------------------------------------------------
+
+
+@flow(name="ingest-mail", log_prints=True, **HOOKS)
+def ingest_mail_flow(campaign_id: str | None = None) -> dict[str, Any]:
+    """Thu nhận thư trả lời từ hộp thư chính thức."""
+    return _ingest("mail", campaign_id)
+
+
+@flow(name="ingest-folder", log_prints=True, **HOOKS)
+def ingest_folder_flow(campaign_id: str | None = None) -> dict[str, Any]:
+    """Thu nhận các tệp được đặt vào thư mục dùng chung."""
+    return _ingest("folder", campaign_id)
+
+
+@flow(name="send-reminders", log_prints=True, **HOOKS)
+def send_reminders_flow(campaign_id: str | None = None, dry_run: bool = False) -> dict[str, Any]:
+    """Gửi thư nhắc các đơn vị chưa nộp (chỉ ngày làm việc, mỗi đợt một lần)."""
+    app = make_app()
+    try:
+        result = send_reminders(app, campaign_id, dry_run)
+        dashboard.publish_reminders(result, dry_run=dry_run)
+        status = publish_status(app, campaign_id)
+        return summary(reminders=result, counts=_counts(status))
+    finally:
+        app.engine.dispose()
+
+
+@flow(name="build-report", log_prints=True, **HOOKS)
+def build_report_flow(campaign_id: str | None = None) -> dict[str, Any]:
+    """Lập báo cáo tổng hợp (Word + Excel) từ các báo cáo hợp lệ mới nhất."""
+    app = make_app()
+    try:
+        result = write_report(app, campaign_id)
+        status = publish_status(app, campaign_id)
+        dashboard.publish_report(result, status["review"])
+        return summary(report=result, counts=_counts(status))
+    finally:
+        app.engine.dispose()
+
+
+@flow(name="full-cycle", log_prints=True, **HOOKS)
+def full_cycle_flow(campaign_id: str | None = None, dry_run: bool = False) -> dict[str, Any]:
+    """Một vòng đầy đủ: thu thư, quét thư mục, gửi nhắc, lập báo cáo."""
+    settings = Settings()
+    plan: list[tuple[str, Any, tuple[Any, ...]]] = []
+    if settings.imap.host:
+        plan.append(("mail", ingest_mail_flow, (campaign_id,)))
+    if settings.drop.dir:
+        plan.append(("folder", ingest_folder_flow, (campaign_id,)))
+    plan.append(("reminders", send_reminders_flow, (campaign_id, dry_run)))
+    plan.append(("report", build_report_flow, (campaign_id,)))
+    # Each step runs even when an earlier one failed; the cycle fails at the end if any did.
+    states = {name: step(*args, return_state=True) for name, step, args in plan}
+    return cycle_result(states)
+
+
+class CycleStepFailed(RuntimeError):
+    """One or more steps of a full cycle failed (each is its own run with its error)."""
+
+
+def cycle_result(states: dict[str, Any]) -> dict[str, Any]:
+    """The steps' summaries; raises when a step failed, naming which and why."""
+    failed = {name: s.message or "" for name, s in states.items() if s.is_failed()}
+    if failed:
+        reasons = "; ".join(f"{name}: {why}" for name, why in failed.items())
+        raise CycleStepFailed(f"{len(failed)} bước thất bại — {reasons}")
+    return {name: s.result() for name, s in states.items()}

@@ -1,0 +1,89 @@
+"""The dashboard's pure builders: rows, progress, Markdown (no Prefect needed)."""
+
+from __future__ import annotations
+
+from flows import dashboard
+
+STATUS = {
+    "campaign": "de-an-996",
+    "title": "Báo cáo sơ kết Đề án 996",
+    "deadline": "2025-08-15T23:59:59+07:00",
+    "as_of": "2025-08-14T09:30:00+07:00",
+    "counts": {"total": 4, "submitted": 1, "nil_report": 1, "acknowledged": 1,
+               "not_responded": 1, "late": 1, "incomplete": 1},
+    "recipients": [
+        {"id": "stc", "name": "Sở Tài chính", "state": "submitted", "late": True,
+         "last_response_at": "2025-08-16T08:05:00+07:00", "incomplete": ["2.2.a"],
+         "bouncing": [], "reminders_sent": 2},
+        {"id": "sct", "name": "Sở Công Thương", "state": "not_responded", "late": False,
+         "last_response_at": None, "incomplete": [], "bouncing": ["vt@sct.gov.vn"],
+         "reminders_sent": 1},
+        {"id": "syt", "name": "Sở Y tế", "state": "nil_report", "late": False,
+         "last_response_at": "2025-08-10T14:00:00+07:00", "incomplete": [], "bouncing": [],
+         "reminders_sent": 0},
+        {"id": "sxd", "name": "Sở Xây dựng", "state": "acknowledged", "late": False,
+         "last_response_at": "2025-08-11T10:00:00+07:00", "incomplete": [], "bouncing": [],
+         "reminders_sent": 0},
+    ],
+    "review": [],
+}
+
+
+def test_status_rows_put_who_needs_chasing_first_in_vietnamese() -> None:
+    rows = dashboard.status_rows(STATUS)
+    assert [r["Mã"] for r in rows] == ["sct", "sxd", "stc", "syt"]
+    assert rows[0]["Tình trạng"] == "Chưa trả lời · thư bị trả lại"
+    assert rows[2] == {
+        "Mã": "stc", "Đơn vị": "Sở Tài chính", "Tình trạng": "Đã nộp",
+        "Nhận lúc": "16/08/2025 08:05", "Trễ hạn": "có", "Còn thiếu": "2.2.a", "Đã nhắc": "2",
+    }
+    assert rows[3]["Tình trạng"] == "Không phát sinh"
+
+
+def test_progress_counts_every_answer() -> None:
+    assert dashboard.responded_share(STATUS) == 75.0
+    assert dashboard.progress_description(STATUS) == "3/4 đơn vị đã trả lời (de-an-996)"
+    empty = {**STATUS, "counts": {**STATUS["counts"], "total": 0}}
+    assert dashboard.responded_share(empty) == 0.0
+    assert "chưa trả lời 1" in dashboard.status_description(STATUS)
+
+
+def test_report_markdown_lists_files_totals_and_review() -> None:
+    report = {
+        "files": ["data/reports/latest/bao-cao.docx", "data/reports/latest/bao-cao.xlsx"],
+        "totals": {"1": {"plan": 1250, "result": 1000.5, "rate": 0.8004}},
+        "responded": ["stc", "syt"],
+        "not_responded": ["sct"],
+    }
+    review = [{"item": 7, "source": "mail:3", "reason": "không rõ đơn vị | gửi",
+               "created_at": "2025-08-12T09:00:00+07:00"}]
+    md = dashboard.report_markdown(report, review)
+    assert "- `data/reports/latest/bao-cao.docx`" in md
+    assert "| 1 | 1.250 | 1.000,5 | 80,04 % |" in md
+    assert "không rõ đơn vị \\| gửi" in md
+    assert "12/08/2025 09:00" in md
+    assert "Chưa lập báo cáo" in dashboard.report_markdown(None, [])
+    assert "Không có mục nào" in dashboard.report_markdown(None, [])
+
+
+def test_reminders_markdown_shows_sent_failed_and_skipped() -> None:
+    result = {
+        "sent": [{"recipient": "sct", "to": ["vt@sct.gov.vn"], "kind": "reminder",
+                  "message_id": "<a@b>"}],
+        "skipped": [{"recipient": "stc", "reason": "đã nộp"}],
+        "failed": [{"recipient": "syt", "error": "550 mailbox full"}],
+    }
+    md = dashboard.reminders_markdown(result)
+    assert "| sct | vt@sct.gov.vn | reminder | `<a@b>` |" in md
+    assert "1 thư gửi lỗi" in md and "550 mailbox full" in md
+    assert "- stc: đã nộp" in md
+    assert "không có thư nhắc" in dashboard.reminders_markdown({"sent": []})
+    assert "chạy thử" in dashboard.reminders_markdown({}, dry_run=True)
+
+
+def test_keys_are_valid_prefect_keys() -> None:
+    import re
+
+    assert dashboard.KEY_STATUS == "tinh-hinh-nop-bao-cao"
+    assert len(set(dashboard.KEYS)) == len(dashboard.KEYS)
+    assert all(re.fullmatch(r"[a-z0-9-]+", k) for k in dashboard.KEYS)
