@@ -1,0 +1,367 @@
+"""Find the quantitative table (Kế hoạch / Kết quả / Tỷ lệ) among a document's tables and read it.
+
+Agencies rebuild the table their own way, so nothing here trusts positions: the header is
+found by its words (accent-folded) anywhere in any table, its columns by the lowest header row
+that names them (two-row headers with merged cells), rows are matched to the outline by their
+label (fuzzy, against label and synonyms, one outline row per table row), and a table with no
+header right after the found one with the same number of columns is its continuation (a table
+split across pages). Rows that match no outline row are the agency's own (`extra_rows`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz
+
+from parsers.document import Table
+from parsers.model import ExtraRow, Indicator, Problem, RowSpec
+from parsers.numbers import Number, parse_number
+from parsers.textnorm import clean, fold_words
+
+ROLES = ("plan", "result", "rate")
+ROLE_NAMES = {"plan": "Kế hoạch", "result": "Kết quả", "rate": "Tỷ lệ"}
+# How far a reported rate may be from result/plan×100 (percentage points) before we flag it.
+RATE_TOLERANCE = 1.0
+MATCH_THRESHOLD = 72.0
+_RATE_WORDS = ("ty le", "ti le", "th/kh", "%", "dat duoc so voi", "so voi ke hoach")
+_PLAN_WORDS = ("ke hoach", "kh", "kh giao")
+_RESULT_WORDS = ("ket qua", "da dat", "luy ke dat")
+_RESULT_STARTS = ("thuc hien", "da thuc hien", "luy ke thuc hien", "th ")
+_STT_WORDS = {"tt", "stt", "so tt", "so thu tu", "thu tu"}
+_UNIT_WORDS = ("don vi tinh", "dvt", "don vi do")
+_NOTE_WORDS = ("ghi chu",)
+_NUMBERING = re.compile(r"^\s*((?:[IVX]{1,4}|\d{1,2}(?:\.\d{1,2})*|[a-zđ])[.)]|\d{1,2}(?=\s))\s*(.*)$", re.S)
+_ROMAN = re.compile(r"^[IVX]{1,4}[.)]?$")
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+@dataclass
+class TableReading:
+    """What the quantitative table says: every outline row, the agency's own rows, doubts."""
+
+    indicators: dict[str, Indicator]
+    extra_rows: list[ExtraRow] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    used_tables: set[int] = field(default_factory=set)
+
+    @property
+    def found(self) -> bool:
+        """Whether a quantitative table was found at all."""
+        return bool(self.used_tables)
+
+
+@dataclass
+class _Header:
+    bottom: int
+    columns: dict[str, int]
+    label_col: int
+    stt_col: int | None
+    width: int
+
+
+@dataclass
+class _Line:
+    label: str
+    group: str
+    number: str
+    cells: dict[str, str]
+    where: str
+    table: int
+
+
+def read_indicators(tables: Sequence[Table], rows: Sequence[RowSpec]) -> TableReading:
+    """Read the outline's rows from whichever of `tables` holds the quantitative table."""
+    grids = [_grid(t) for t in tables]
+    best: tuple[int, list[int], list[_Line], dict[int, int]] | None = None
+    for index, grid in enumerate(grids):
+        header = _find_header(grid)
+        if header is None:
+            continue
+        group = [index, *_continuations(grids, index, header)]
+        lines = _lines(tables, grids, group, header)
+        matches = _assign(lines, rows)
+        if best is None or len(matches) > best[0]:
+            best = (len(matches), group, lines, matches)
+    if best is None:
+        reading = TableReading({r.id: Indicator(label=r.label) for r in rows})
+        reading.problems.append(
+            Problem("table_missing", "Không tìm thấy bảng định lượng (cột Kế hoạch / Kết quả / Tỷ lệ).")
+        )
+        return reading
+    _, group, lines, matches = best
+    return _reading(rows, lines, matches, set(group))
+
+
+def _grid(table: Table) -> list[list[str]]:
+    """Cell texts cleaned (NFC, whitespace collapsed, line breaks inside a cell joined)."""
+    return [[clean(str(c or "")) for c in row] for row in table.rows]
+
+
+def _role(text: str) -> str | None:
+    """Which value column a header cell names, if any (rate first: it mentions 'kế hoạch')."""
+    folded = fold_words(text)
+    if not folded or len(folded) > 120:
+        return None
+    spaced = f" {folded} "
+    if any(w in spaced if w != "%" else "%" in folded for w in _RATE_WORDS):
+        return "rate"
+    if any(f" {w} " in spaced for w in _PLAN_WORDS):
+        return "plan"
+    if any(f" {w} " in spaced for w in _RESULT_WORDS) or folded.startswith(_RESULT_STARTS):
+        return "result"
+    return None
+
+
+def _row_roles(row: list[str]) -> dict[int, str]:
+    return {j: r for j, cell in enumerate(row) if (r := _role(cell))}
+
+
+def _find_header(grid: list[list[str]]) -> _Header | None:
+    """The header block: consecutive rows naming value columns, ≥ 2 distinct roles in all."""
+    for top in range(len(grid)):
+        if not _row_roles(grid[top]) or _has_numbers(grid[top]):
+            continue
+        bottom = top
+        while bottom + 1 < len(grid) and _row_roles(grid[bottom + 1]) and not _has_numbers(grid[bottom + 1]):
+            bottom += 1
+        columns = _columns(grid, top, bottom)
+        if len(columns) >= 2:
+            width = max(len(r) for r in grid[top : bottom + 1])
+            stt_col = _stt_col(grid, top, bottom, columns)
+            label_col = _label_col(grid, bottom, columns, stt_col)
+            return _Header(bottom, columns, label_col, stt_col, width)
+    return None
+
+
+def _has_numbers(row: list[str]) -> bool:
+    """A row with a numeric cell after the first one is data, not header."""
+    return any(parse_number(c).value is not None and not _LETTER.search(c) for c in row[1:])
+
+
+def _columns(grid: list[list[str]], top: int, bottom: int) -> dict[str, int]:
+    """Role → column, each column named by the lowest header row that names it."""
+    width = max(len(r) for r in grid[top : bottom + 1])
+    found: dict[str, list[int]] = {}
+    for j in range(width):
+        for r in range(bottom, top - 1, -1):
+            row = grid[r]
+            role = _role(row[j]) if j < len(row) else None
+            if role:
+                found.setdefault(role, []).append(j)
+                break
+    columns: dict[str, int] = {}
+    for role, cols in found.items():
+        cols = [c for c in cols if c not in columns.values()]
+        if cols:
+            columns[role] = _prefer_cumulative(grid, top, bottom, cols)
+    return columns
+
+
+def _prefer_cumulative(grid: list[list[str]], top: int, bottom: int, cols: list[int]) -> int:
+    """Several columns for one role (e.g. a year and the total): the cumulative/2025 one."""
+    for j in cols:
+        text = " ".join(fold_words(grid[r][j]) for r in range(top, bottom + 1) if j < len(grid[r]))
+        if "luy ke" in text or "2025" in text or "den nam" in text:
+            return j
+    return cols[0]
+
+
+def _stt_col(grid: list[list[str]], top: int, bottom: int, columns: dict[str, int]) -> int | None:
+    first_value = min(columns.values())
+    for j in range(first_value):
+        words = {fold_words(grid[r][j]) for r in range(top, bottom + 1) if j < len(grid[r])}
+        if words & _STT_WORDS:
+            return j
+    return None
+
+
+def _label_col(grid: list[list[str]], bottom: int, columns: dict[str, int], stt_col: int | None) -> int:
+    """The label column: the non-value column left of the values with the most letters."""
+    first_value = min(columns.values())
+    header = grid[bottom]
+    skip = {stt_col}
+    for j in range(first_value):
+        text = fold_words(header[j]) if j < len(header) else ""
+        if any(w in text for w in _UNIT_WORDS + _NOTE_WORDS):
+            skip.add(j)
+    candidates = [j for j in range(first_value) if j not in skip] or [0]
+    data = grid[bottom + 1 :]
+
+    def letters(j: int) -> int:
+        return sum(len(_LETTER.findall(r[j])) for r in data if j < len(r))
+
+    return max(candidates, key=letters)
+
+
+def _continuations(grids: list[list[list[str]]], index: int, header: _Header) -> list[int]:
+    """Following tables with no header (or a repeated one) and as many columns: the same table."""
+    out = []
+    for k in range(index + 1, len(grids)):
+        grid = grids[k]
+        widths = {len(r) for r in grid if any(r)}
+        if not widths or max(widths) != header.width:
+            break
+        other = _find_header(grid)
+        if other is not None and other.columns != header.columns:
+            break
+        out.append(k)
+    return out
+
+
+def _lines(tables: Sequence[Table], grids: list[list[list[str]]], group: list[int], header: _Header) -> list[_Line]:
+    """The data rows of the table (over its continuations), group rows and titles skipped."""
+    lines: list[_Line] = []
+    current_group = ""
+    for k in group:
+        grid = grids[k]
+        start = header.bottom + 1 if k == group[0] else _start_after_header(grid)
+        base = tables[k].where or f"bảng {k + 1}"
+        for i in range(start, len(grid)):
+            row = grid[i] + [""] * (header.width - len(grid[i]))
+            where = f"{base}, dòng {tables[k].first_row + i}"
+            current_group, line = _line(row, header, current_group, where, k)
+            if line is None:
+                continue
+            if lines and _continues(lines[-1], line):
+                lines[-1].label = f"{lines[-1].label} {line.label}"
+                continue
+            lines.append(line)
+    return lines
+
+
+def _start_after_header(grid: list[list[str]]) -> int:
+    header = _find_header(grid)
+    return header.bottom + 1 if header else 0
+
+
+def _line(row: list[str], header: _Header, group: str, where: str, table: int) -> tuple[str, _Line | None]:
+    """One table row → (current group, a data line or None for group/title/numbering rows)."""
+    label = row[header.label_col]
+    number = row[header.stt_col] if header.stt_col is not None else ""
+    if not number and (m := _NUMBERING.match(label)):
+        number, label = m.group(1), m.group(2).strip()
+    number = number.strip()
+    cells = {role: row[j] for role, j in header.columns.items()}
+    filled = [c for c in row if c]
+    if _ROMAN.match(number) or (filled and len(set(filled)) == 1 and len(filled) > 1):
+        return (number.rstrip(".)") if _ROMAN.match(number) else group), None
+    if not _LETTER.search(label):
+        return group, None
+    if fold_words(label).startswith(("tong cong", "tong so", "cong")) and not number:
+        return group, None
+    return group, _Line(label, group, number.rstrip(".)"), cells, where, table)
+
+
+def _continues(previous: _Line, line: _Line) -> bool:
+    """A label broken over two rows: the second has no number, no values and starts in lower case."""
+    return not line.number and not any(line.cells.values()) and line.label[:1].islower()
+
+
+def _score(line: _Line, spec: RowSpec) -> float:
+    """How well a table row's label matches an outline row (0–100), group-aware."""
+    text = fold_words(line.label)
+    label = fold_words(spec.label)
+    share = min(1.0, 0.6 + len(text) / max(len(label), 1))
+    score = max(fuzz.token_sort_ratio(text, label), fuzz.token_set_ratio(text, label) * share)
+    for synonym in spec.synonyms:
+        score = max(score, fuzz.token_sort_ratio(text, fold_words(synonym)))
+    if line.group and spec.group and line.group != spec.group:
+        score -= 10
+    if line.number and line.number == spec.id:
+        score += 3
+    return score
+
+
+def _assign(lines: list[_Line], rows: Sequence[RowSpec]) -> dict[int, int]:
+    """Line index → outline row index, best scores first, one to one, above the threshold."""
+    scored = sorted(
+        ((_score(line, spec), i, k) for i, line in enumerate(lines) for k, spec in enumerate(rows)),
+        reverse=True,
+    )
+    taken_lines: dict[int, int] = {}
+    taken_rows: set[int] = set()
+    for score, i, k in scored:
+        if score < MATCH_THRESHOLD:
+            break
+        if i in taken_lines or k in taken_rows:
+            continue
+        taken_lines[i] = k
+        taken_rows.add(k)
+    return taken_lines
+
+
+def _reading(rows: Sequence[RowSpec], lines: list[_Line], matches: dict[int, int], used: set[int]) -> TableReading:
+    indicators = {r.id: Indicator(label=r.label) for r in rows}
+    reading = TableReading(indicators, used_tables=used)
+    for i, line in enumerate(lines):
+        if i in matches:
+            spec = rows[matches[i]]
+            indicators[spec.id] = _indicator(line, spec, reading.problems)
+        elif any(line.cells.values()):
+            values = _values(line, line.label, reading.problems)
+            reading.extra_rows.append(
+                ExtraRow(line.label, values["plan"].value, values["result"].value, values["rate"].value, line.where)
+            )
+    for k, spec in enumerate(rows):
+        if k not in matches.values():
+            reading.problems.append(
+                Problem("row_missing", f"Không tìm thấy dòng {spec.id} «{_short(spec.label)}» trong bảng định lượng.")
+            )
+    return reading
+
+
+def _values(line: _Line, name: str, problems: list[Problem]) -> dict[str, Number]:
+    values = {role: parse_number(line.cells.get(role, "")) for role in ROLES}
+    for role, n in values.items():
+        if n.unreadable:
+            problems.append(
+                Problem("number_unreadable", f"Không đọc được số «{n.raw}» ở cột {ROLE_NAMES[role]} ({name}).", line.where)
+            )
+        elif n.ambiguous:
+            problems.append(
+                Problem(
+                    "number_ambiguous",
+                    f"«{n.raw}» ở cột {ROLE_NAMES[role]} ({name}) được hiểu là {n.value:g}"
+                    " (dấu phẩy phân cách hàng nghìn); nếu là số thập phân, đề nghị đơn vị kiểm tra lại.",
+                    line.where,
+                )
+            )
+    return values
+
+
+def _indicator(line: _Line, spec: RowSpec, problems: list[Problem]) -> Indicator:
+    """Numbers of one outline row, the rate computed or checked against plan and result."""
+    name = f"dòng {spec.id}"
+    values = _values(line, name, problems)
+    plan, result, rate = (values[r].value for r in ROLES)
+    indicator = Indicator(plan, result, rate, {r: values[r].raw for r in ROLES}, line.where, label=line.label)
+    expected = round(result / plan * 100, 1) if plan and result is not None else None
+    if rate is not None and expected is not None and "%" not in values["rate"].raw and rate <= 1.5:
+        if abs(rate * 100 - expected) <= RATE_TOLERANCE:
+            indicator.rate = rate = round(rate * 100, 1)  # a fraction from Excel's percent format
+    if rate is None and expected is not None and not values["rate"].unreadable:
+        indicator.rate, indicator.rate_computed = expected, True
+        problems.append(
+            Problem(
+                "rate_computed",
+                f"Dòng {spec.id}: tỷ lệ để trống, đã tính = kết quả / kế hoạch × 100 = {expected:g}%.",
+                line.where,
+            )
+        )
+    elif rate is not None and expected is not None and abs(rate - expected) > RATE_TOLERANCE:
+        problems.append(
+            Problem(
+                "rate_inconsistent",
+                f"Dòng {spec.id}: tỷ lệ báo cáo {rate:g}% không khớp kết quả / kế hoạch"
+                f" ({result:g} / {plan:g} = {expected:g}%); giữ số đơn vị báo cáo.",
+                line.where,
+            )
+        )
+    return indicator
+
+
+def _short(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

@@ -1,0 +1,177 @@
+"""The quantitative table: found among all tables, read by labels, rates computed or checked."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from config.campaign import load_campaigns
+from flows.app import outline_spec
+from parsers.document import Table
+from parsers.model import RowSpec
+from parsers.table import read_indicators
+
+ROOT = Path(__file__).resolve().parents[1]
+
+LABELS = {
+    "1": "Đầu tư chuẩn đo lường, phương tiện đo sử dụng trong kiểm định, hiệu chuẩn, thử nghiệm phương tiện đo",
+    "2": "Số chất chuẩn, chuẩn đo lường, phương tiện đo được nghiên cứu, sản xuất, thương mại hóa",
+    "3": "Nhiệm vụ nghiên cứu khoa học cơ bản, nghiên cứu ứng dụng khoa học công nghệ về đo lường",
+    "4": "Số cán bộ, nhân viên đã tham gia các khóa bồi dưỡng, tập huấn nâng cao chuyên môn nghiệp vụ về đo lường",
+    "5": "Số doanh nghiệp đã được cung cấp dịch vụ kiểm định, hiệu chuẩn, thử nghiệm phương tiện đo",
+    "6": "Số phương tiện đo, chuẩn đo lường được kiểm định, hiệu chuẩn cho doanh nghiệp",
+    "7": "Số người tham dự các khóa đào tạo xây dựng và áp dụng Chương trình bảo đảm đo lường",
+}
+GROUP_I = "I. Tăng cường phát triển hạ tầng đo lường"
+GROUP_II = "II. Triển khai công tác hỗ trợ doanh nghiệp đảm bảo chất lượng sản phẩm hàng hóa"
+TITLE = "Định lượng kết quả luỹ kế đạt được từ năm 2018 - 2025"
+
+
+@pytest.fixture(scope="module")
+def rows() -> tuple[RowSpec, ...]:
+    campaign = load_campaigns(ROOT / "config" / "campaigns")[0]
+    return outline_spec(campaign).rows
+
+
+def standard(values: dict[str, tuple[str, str, str]], *, order: list[str] | None = None) -> list[list[str]]:
+    """The outline's table: two-row header with merged cells, group rows, 7 rows."""
+    grid = [
+        ["TT", "Nội dung", TITLE, TITLE, TITLE],
+        ["TT", "Nội dung", "Kế hoạch đến năm 2025", "Kết quả đến năm 2025", "Tỷ lệ đạt được so với kế hoạch (%)"],
+    ]
+    for rid in order or list(LABELS):
+        if rid == "1" or (order is None and rid == "5"):
+            pass
+        if rid == "1" and order is None:
+            grid.append(["I", GROUP_I[3:], GROUP_I[3:], GROUP_I[3:], GROUP_I[3:]])
+        if rid == "5" and order is None:
+            grid.append(["II", GROUP_II[4:], GROUP_II[4:], GROUP_II[4:], GROUP_II[4:]])
+        plan, result, rate = values.get(rid, ("", "", ""))
+        grid.append([rid, LABELS[rid], plan, result, rate])
+    return grid
+
+
+FULL = {
+    "1": ("10", "8", "80%"),
+    "2": ("2", "2", "100%"),
+    "3": ("3", "1", "33,3%"),
+    "4": ("1.250", "1.300", "104"),
+    "5": ("120", "96", "80 %"),
+    "6": ("12.500", "10.000", "80"),
+    "7": ("05", "5", "100"),
+}
+
+
+def test_standard_table_two_row_header(rows: tuple[RowSpec, ...]) -> None:
+    reading = read_indicators([Table(standard(FULL), where="bảng 2")], rows)
+    ind = reading.indicators
+    assert set(ind) == set(LABELS)
+    assert (ind["4"].plan, ind["4"].result, ind["4"].rate) == (1250, 1300, 104)
+    assert (ind["3"].rate, ind["5"].rate, ind["7"].plan) == (33.3, 80, 5)
+    assert ind["6"].raw == {"plan": "12.500", "result": "10.000", "rate": "80"}
+    assert ind["1"].where == "bảng 2, dòng 4"
+    assert reading.extra_rows == [] and reading.used_tables == {0}
+    assert [p.code for p in reading.problems] == []
+
+
+def test_table_found_among_other_tables(rows: tuple[RowSpec, ...]) -> None:
+    header_block = Table([["UBND TỈNH QUẢNG NGÃI\nSỞ Y TẾ", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"]], borderless=True)
+    other = Table([["STT", "Tên văn bản", "Ngày ban hành"], ["1", "Kế hoạch 12/KH-SYT", "12/3/2019"]])
+    reading = read_indicators([header_block, other, Table(standard(FULL))], rows)
+    assert reading.used_tables == {2}
+    assert reading.indicators["1"].plan == 10
+    assert reading.indicators["1"].where == "bảng 3, dòng 4"
+
+
+def test_rate_blank_is_computed_and_said(rows: tuple[RowSpec, ...]) -> None:
+    values = dict(FULL, **{"1": ("10", "8", ""), "3": ("3", "1", "-")})
+    reading = read_indicators([Table(standard(values))], rows)
+    one = reading.indicators["1"]
+    assert (one.rate, one.rate_computed) == (80, True)
+    assert reading.indicators["3"].rate == 33.3
+    codes = [(p.code, p.where) for p in reading.problems]
+    assert ("rate_computed", "bảng 1, dòng 4") in codes
+    assert sum(c == "rate_computed" for c, _ in codes) == 2
+    assert all("tỷ lệ" in p.message for p in reading.problems)
+
+
+def test_rate_inconsistent_keeps_reported(rows: tuple[RowSpec, ...]) -> None:
+    values = dict(FULL, **{"5": ("120", "96", "90%")})
+    reading = read_indicators([Table(standard(values))], rows)
+    assert reading.indicators["5"].rate == 90
+    [problem] = [p for p in reading.problems if p.code == "rate_inconsistent"]
+    assert "90" in problem.message and "80" in problem.message
+
+
+def test_rows_reordered_renumbered_and_own_rows(rows: tuple[RowSpec, ...]) -> None:
+    grid = [
+        ["STT", "Chỉ tiêu", "Đơn vị tính", "Kế hoạch", "Kết quả", "Tỷ lệ (%)", "Ghi chú"],
+        ["1", LABELS["6"], "phương tiện", "12.500", "10.000", "80", ""],
+        ["2", LABELS["5"], "doanh nghiệp", "120", "96", "80", "Lũy kế"],
+        ["3", "Số cơ sở được kiểm tra về đo lường", "cơ sở", "40", "44", "110", ""],
+        ["4", LABELS["1"], "chuẩn", "15 chuẩn", "12", "80", ""],
+        ["5", "Đầu tư chuẩn đo lường cho phòng thí nghiệm của Trung tâm", "chuẩn", "4", "4", "100", ""],
+    ]
+    reading = read_indicators([Table(grid)], rows)
+    ind = reading.indicators
+    assert (ind["6"].plan, ind["5"].result, ind["1"].plan) == (12500, 96, 15)
+    assert [r.label for r in reading.extra_rows] == [
+        "Số cơ sở được kiểm tra về đo lường",
+        "Đầu tư chuẩn đo lường cho phòng thí nghiệm của Trung tâm",
+    ]
+    assert reading.extra_rows[0].result == 44
+    assert ind["2"].plan is None and ind["2"].where == ""
+    missing = {p.message for p in reading.problems if p.code == "row_missing"}
+    assert len(missing) == 4
+
+
+def test_header_not_first_shortened_labels_and_broken_label(rows: tuple[RowSpec, ...]) -> None:
+    grid = [
+        ["BIỂU TỔNG HỢP SỐ LIỆU", "", "", ""],
+        ["(Kèm theo Báo cáo số 245/BC-SYT)", "", "", ""],
+        ["", "", "", ""],
+        ["Nội dung", "KH", "Thực hiện", "TH/KH (%)"],
+        ["(1)", "(2)", "(3)", "(4)"],
+        ["I. Tăng cường phát triển hạ tầng đo lường", "", "", ""],
+        ["1. Đầu tư chuẩn đo lường, phương tiện đo", "4", "4", "100"],
+        ["2. Số chất chuẩn, chuẩn đo lường, phương tiện đo được nghiên cứu,", "0", "0", ""],
+        ["sản xuất, thương mại hóa", "", "", ""],
+        ["II. Hỗ trợ doanh nghiệp", "", "", ""],
+        ["3. Số người tham dự các khóa đào tạo", "50", "62", "124"],
+        ["Tổng cộng", "54", "66", ""],
+    ]
+    reading = read_indicators([Table(grid, where="trang tính 'Biểu 2'", first_row=1)], rows)
+    ind = reading.indicators
+    assert (ind["1"].plan, ind["1"].rate) == (4, 100)
+    assert (ind["2"].plan, ind["2"].result, ind["2"].rate) == (0, 0, None)
+    assert (ind["7"].plan, ind["7"].result) == (50, 62)
+    assert ind["7"].where == "trang tính 'Biểu 2', dòng 11"
+    assert reading.extra_rows == []
+
+
+def test_table_split_across_two_tables(rows: tuple[RowSpec, ...]) -> None:
+    grid = standard(FULL)
+    first, second = grid[:6], grid[6:]
+    reading = read_indicators([Table(first, where="bảng 1"), Table(second, where="bảng 2")], rows)
+    assert reading.used_tables == {0, 1}
+    assert reading.indicators["7"].plan == 5
+    assert reading.indicators["7"].where.startswith("bảng 2")
+    assert not [p for p in reading.problems if p.code == "row_missing"]
+
+
+def test_no_table(rows: tuple[RowSpec, ...]) -> None:
+    reading = read_indicators([Table([["a", "b"], ["c", "d"]])], rows)
+    assert not reading.found
+    assert set(reading.indicators) == set(LABELS)
+    assert all(i.plan is None for i in reading.indicators.values())
+    assert [p.code for p in reading.problems] == ["table_missing"]
+
+
+def test_excel_percent_fraction_and_comma_thousands(rows: tuple[RowSpec, ...]) -> None:
+    values = dict(FULL, **{"1": ("10", "8", "0.8"), "6": ("12,500", "10,000", "80")})
+    reading = read_indicators([Table(standard(values))], rows)
+    assert reading.indicators["1"].rate == 80
+    assert reading.indicators["6"].plan == 12500
+    assert any(p.code == "number_ambiguous" for p in reading.problems)
+    assert not any(p.code == "rate_inconsistent" for p in reading.problems)
