@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from config.campaign import Campaign
 from config.recipients import Recipient
-from storage.models import CampaignRow, ContactRow, Event, RecipientRow, utcnow
+from storage.models import CampaignRow, ContactRow, Event, RecipientRow
 
 
 @dataclass
@@ -104,9 +104,9 @@ def _sync_recipients(
             )
         row.name, row.group, row.aliases, row.active = rec.name, rec.group, list(rec.aliases), True
         session.flush()
-        if _sync_contacts(row, rec.emails, session=session) or changed:
-            if rec.code not in report.recipients_added:
-                report.recipients_updated.append(rec.code)
+        contacts_changed = _sync_contacts(row, rec.emails, session=session)
+        if (contacts_changed or changed) and rec.code not in report.recipients_added:
+            report.recipients_updated.append(rec.code)
     for code, row in existing.items():
         if row.active:
             row.active = False

@@ -62,7 +62,7 @@ def test_status_before_init_says_what_to_do(tmp_path: Path) -> None:
 
 def test_password_never_printed(tmp_path: Path) -> None:
     env = {
-        "BAOCAO_DATABASE_URL": f"postgresql+psycopg://u:TopSecret123@127.0.0.1:1/x",
+        "BAOCAO_DATABASE_URL": "postgresql+psycopg://u:TopSecret123@127.0.0.1:1/x",
         "BAOCAO_DATA_DIR": str(tmp_path),
         "BAOCAO_IMAP__PASSWORD": "ImapSecret456",
     }
