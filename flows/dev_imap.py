@@ -1,0 +1,213 @@
+"""A real Dovecot IMAP server on 127.0.0.1 for tests, the demo and benchmarks.
+
+Dovecot runs in the foreground from a generated config in a temp dir (own base/state dirs and
+instance name, so several can run); the caller owns the process and stops it with SIGTERM.
+As root, mail is stored as `nobody` (Dovecot refuses mail access as UID 0).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import imaplib
+import os
+import pwd
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from types import TracebackType
+
+from pydantic import SecretStr
+
+from config.settings import ImapSettings
+
+DOVECOT_HINT = "Dovecot is not installed: apt-get install -y dovecot-imapd"
+
+
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _mail_owner() -> tuple[int, int, str]:
+    if os.getuid() != 0:
+        entry = pwd.getpwuid(os.getuid())
+        return entry.pw_uid, entry.pw_gid, entry.pw_name
+    entry = pwd.getpwnam("nobody")
+    return entry.pw_uid, entry.pw_gid, "root"
+
+
+class DovecotServer:
+    """Dovecot with one user, plaintext IMAP on a free port; `append` seeds messages."""
+
+    def __init__(self, user: str = "baocao", password: str = "matkhau-thu") -> None:
+        self.user, self.password = user, password
+        self.host = "127.0.0.1"
+        self.port = free_port()
+        self.dir = Path(tempfile.mkdtemp(prefix="baocao-dovecot-"))
+        self.dir.chmod(0o755)  # Dovecot's auth process runs as another user
+        self.home = self.dir / "home" / user
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def maildir(self) -> Path:
+        """The user's Maildir (INBOX is its root)."""
+        return self.home / "Maildir"
+
+    def _write_config(self) -> Path:
+        uid, gid, internal = _mail_owner()
+        for sub in ("base", "state", "home"):
+            (self.dir / sub).mkdir(parents=True, exist_ok=True)
+        self.maildir.mkdir(parents=True, exist_ok=True)
+        for sub in ("cur", "new", "tmp"):
+            (self.maildir / sub).mkdir(exist_ok=True)
+        for path in [self.dir / "home", self.home, *self.home.rglob("*")]:
+            os.chown(path, uid, gid)
+        (self.dir / "users").write_text(f"{self.user}:{{PLAIN}}{self.password}:{uid}:{gid}::{self.home}::\n")
+        internal_user = "dovecot" if internal == "root" else internal
+        login_user = "dovenull" if internal == "root" else internal
+        conf = f"""
+instance_name = baocao-{uuid.uuid4().hex[:8]}
+base_dir = {self.dir / 'base'}
+state_dir = {self.dir / 'state'}
+log_path = {self.dir / 'dovecot.log'}
+info_log_path = {self.dir / 'dovecot.log'}
+listen = 127.0.0.1
+protocols = imap
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+mail_location = maildir:~/Maildir
+first_valid_uid = {min(uid, 500)}
+default_internal_user = {internal_user}
+default_internal_group = {internal_user if internal != 'root' else 'dovecot'}
+default_login_user = {login_user}
+passdb {{
+  driver = passwd-file
+  args = scheme=PLAIN {self.dir / 'users'}
+}}
+userdb {{
+  driver = passwd-file
+  args = {self.dir / 'users'}
+}}
+service imap-login {{
+  chroot =
+  inet_listener imap {{
+    address = 127.0.0.1
+    port = {self.port}
+  }}
+  inet_listener imaps {{
+    port = 0
+  }}
+}}
+service anvil {{
+  chroot =
+}}
+service stats {{
+  unix_listener stats-writer {{
+    mode = 0666
+  }}
+}}
+protocol imap {{
+  mail_max_userip_connections = 100
+}}
+"""
+        path = self.dir / "dovecot.conf"
+        path.write_text(conf)
+        return path
+
+    def start(self) -> DovecotServer:
+        """Start Dovecot and wait until it accepts connections."""
+        binary = shutil.which("dovecot") or ("/usr/sbin/dovecot" if Path("/usr/sbin/dovecot").exists() else None)
+        if binary is None:
+            raise RuntimeError(DOVECOT_HINT)
+        conf = self._write_config()
+        self.proc = subprocess.Popen([binary, "-F", "-c", str(conf)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        for _ in range(500):
+            if self.proc.poll() is not None:
+                out = self.proc.stdout.read().decode(errors="replace") if self.proc.stdout else ""
+                log = (self.dir / "dovecot.log").read_text(errors="replace") if (self.dir / "dovecot.log").exists() else ""
+                raise RuntimeError(f"Dovecot exited: {out}\n{log}")
+            try:
+                with socket.create_connection((self.host, self.port), timeout=0.2):
+                    return self
+            except OSError:
+                time.sleep(0.01)
+        raise RuntimeError("Dovecot did not start listening")
+
+    def stop(self) -> None:
+        """Stop Dovecot (SIGTERM, then SIGKILL) and remove its files."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def __enter__(self) -> DovecotServer:
+        return self.start()
+
+    def __exit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
+        self.stop()
+
+    def settings(self, **overrides: object) -> ImapSettings:
+        """ImapSettings pointing at this server (plaintext on 127.0.0.1)."""
+        values: dict[str, object] = {
+            "host": self.host,
+            "port": self.port,
+            "user": self.user,
+            "password": SecretStr(self.password),
+            "security": "none",
+        }
+        values.update(overrides)
+        return ImapSettings(**values)  # type: ignore[arg-type]
+
+    def client(self) -> imaplib.IMAP4:
+        """A logged-in imaplib client (for seeding and inspection)."""
+        conn = imaplib.IMAP4(self.host, self.port)
+        conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        conn.login(self.user, self.password)
+        return conn
+
+    def append(
+        self,
+        raw: bytes,
+        folder: str = "INBOX",
+        flags: tuple[str, ...] = (),
+        date: dt.datetime | None = None,
+    ) -> None:
+        """APPEND a message (the INTERNALDATE is `date`, else now)."""
+        conn = self.client()
+        try:
+            if folder != "INBOX":
+                conn.create(folder)
+            when = imaplib.Time2Internaldate((date or dt.datetime.now(dt.UTC)).timestamp())
+            typ, data = conn.append(folder, f"({' '.join(flags)})" if flags else None, when, raw)
+            if typ != "OK":
+                raise RuntimeError(f"APPEND failed: {data!r}")
+        finally:
+            conn.logout()
+
+    def seed_maildir(self, messages: list[bytes], start: int = 0) -> None:
+        """Write messages straight into the INBOX Maildir (fast seeding of big mailboxes)."""
+        uid, gid, _ = _mail_owner()
+        new = self.maildir / "cur"
+        now = int(time.time())
+        for i, raw in enumerate(messages, start=start):
+            path = new / f"{now}.M{i}P{os.getpid()}.seed,S={len(raw)}:2,S"
+            path.write_bytes(raw)
+            os.chown(path, uid, gid)
+
+    def recreate_inbox(self) -> None:
+        """Forget the INBOX's UID list: the next SELECT sees a new UIDVALIDITY (server restore)."""
+        for name in ("dovecot-uidlist", "dovecot.index", "dovecot.index.cache", "dovecot.index.log"):
+            (self.maildir / name).unlink(missing_ok=True)

@@ -1,0 +1,472 @@
+"""Pure MIME parsing: raw message bytes in, a typed `MailMessage` out.
+
+Headers are decoded with the stdlib `email` package (`policy.default`), not imap-tools (its
+subject drops the space after an encoded-word). Attachment names are hostile: RFC 2231
+continuations, encoded-words inside quoted names, NFD, paths — only a sanitised NFC base name
+is kept. The format of an attachment is never taken from its Content-Type: the file parsers
+detect it from the bytes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email
+import hashlib
+import html
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from email import policy
+from email.header import decode_header, make_header
+from email.message import EmailMessage, Message
+from email.utils import getaddresses, parseaddr, parsedate_to_datetime
+from html.parser import HTMLParser
+from typing import Any
+
+from pathvalidate import sanitize_filename
+
+DEFAULT_MAX_ATTACHMENT = 50 * 1024 * 1024
+MAX_FORWARD_DEPTH = 3
+# Parts that are message bodies, never files (unless they carry a filename).
+_BODY_TYPES = {"text/plain", "text/html"}
+_ADDR_RE = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
+
+
+def nfc(text: str | None) -> str:
+    """NFC-normalised text ('' for None)."""
+    return unicodedata.normalize("NFC", text or "")
+
+
+@dataclass
+class Attachment:
+    """One file carried by a message (possibly inside a forwarded message)."""
+
+    filename: str
+    content_type: str
+    data: bytes
+    size: int
+    inline: bool = False
+    original_name: str = ""
+    # The sender of the forwarded message it came in, if any.
+    forwarded_from: str | None = None
+    rejected: str | None = None
+
+    @property
+    def sha256(self) -> str:
+        """The sha256 of the bytes, hex."""
+        return hashlib.sha256(self.data).hexdigest()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "filename": self.filename,
+            "content_type": self.content_type,
+            "size": self.size,
+            "sha256": self.sha256 if not self.rejected else None,
+            "inline": self.inline,
+            "forwarded_from": self.forwarded_from,
+            "rejected": self.rejected,
+        }
+
+
+@dataclass
+class MailMessage:
+    """What a message says about itself, its body text and its files."""
+
+    message_id: str | None = None
+    from_addr: str | None = None
+    from_name: str = ""
+    to: list[str] = field(default_factory=list)
+    cc: list[str] = field(default_factory=list)
+    reply_to: str | None = None
+    subject: str = ""
+    date: dt.datetime | None = None
+    in_reply_to: str | None = None
+    references: tuple[str, ...] = ()
+    auto_submitted: str | None = None
+    precedence: str | None = None
+    x_autoreply: bool = False
+    list_id: str | None = None
+    content_type: str = "text/plain"
+    report_type: str | None = None
+    body_text: str = ""
+    attachments: list[Attachment] = field(default_factory=list)
+    forwarded: list[MailMessage] = field(default_factory=list)
+    # For delivery-status reports: the addresses that failed, and the original Message-ID.
+    failed_recipients: list[str] = field(default_factory=list)
+    original_message_id: str | None = None
+    # A forward pasted into the body ("---- Forwarded message ---- From: …").
+    inline_forward_from: str | None = None
+
+    @property
+    def forward_senders(self) -> list[str]:
+        """Senders of forwarded messages, attached or pasted."""
+        found = [m.from_addr for m in self.forwarded if m.from_addr]
+        if self.inline_forward_from:
+            found.append(self.inline_forward_from)
+        return found
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "message_id": self.message_id,
+            "from": self.from_addr,
+            "from_name": self.from_name,
+            "to": self.to,
+            "cc": self.cc,
+            "subject": self.subject,
+            "date": self.date.isoformat() if self.date else None,
+            "in_reply_to": self.in_reply_to,
+            "references": list(self.references),
+            "auto_submitted": self.auto_submitted,
+            "precedence": self.precedence,
+            "x_autoreply": self.x_autoreply,
+            "list_id": self.list_id,
+            "content_type": self.content_type,
+            "report_type": self.report_type,
+            "body_text": self.body_text,
+            "attachments": [a.to_json() for a in self.attachments],
+            "forwarded": [f.to_json() for f in self.forwarded],
+            "failed_recipients": self.failed_recipients,
+            "original_message_id": self.original_message_id,
+            "inline_forward_from": self.inline_forward_from,
+        }
+
+
+def parse_mail(raw: bytes, *, max_attachment_bytes: int = DEFAULT_MAX_ATTACHMENT) -> MailMessage:
+    """Parse a raw RFC 5322 message. Never raises on malformed input: it reads what it can."""
+    msg = email.message_from_bytes(raw, policy=policy.default)
+    assert isinstance(msg, EmailMessage)
+    return _parse(msg, max_attachment_bytes, depth=0)
+
+
+def _parse(msg: EmailMessage, cap: int, depth: int) -> MailMessage:
+    out = MailMessage()
+    _read_headers(msg, out)
+    texts: list[str] = []
+    htmls: list[str] = []
+    for index, part in enumerate(_walk(msg)):
+        _read_part(part, index, out, texts, htmls, cap, depth)
+    body = "\n".join(t for t in texts if t.strip())
+    if not body.strip() and htmls:
+        body = "\n".join(html_to_text(h) for h in htmls)
+    out.body_text = nfc(body).strip()
+    out.inline_forward_from = _inline_forward_sender(out.body_text)
+    if out.report_type == "delivery-status":
+        _read_failed_from_text(msg, out)
+    return out
+
+
+def _walk(msg: EmailMessage):
+    """Leaf parts and message/rfc822 parts, without descending into the latter."""
+    if msg.get_content_maintype() == "multipart":
+        payload = msg.get_payload()
+        if isinstance(payload, list):
+            for sub in payload:
+                yield from _walk(sub)
+        return
+    yield msg
+
+
+def _header(msg: Message, name: str) -> str | None:
+    try:
+        value = msg.get(name)
+    except Exception:  # a malformed header must not sink the message
+        raw = msg.get_all(name, failobj=[None])
+        value = raw[0] if raw else None
+    if value is None:
+        return None
+    text = str(value)
+    if "=?" in text:
+        try:
+            text = str(make_header(decode_header(text)))
+        except Exception:
+            pass
+    return nfc(" ".join(text.split())) or None
+
+
+def _read_headers(msg: EmailMessage, out: MailMessage) -> None:
+    out.message_id = _msgid(_header(msg, "Message-ID"))
+    name, addr = parseaddr(_header(msg, "From") or "")
+    out.from_addr = addr.strip().lower() or None
+    out.from_name = nfc(name)
+    out.to = _addresses(msg, "To")
+    out.cc = _addresses(msg, "Cc")
+    reply = parseaddr(_header(msg, "Reply-To") or "")[1]
+    out.reply_to = reply.lower() or None
+    out.subject = _header(msg, "Subject") or ""
+    out.date = _date(_header(msg, "Date"))
+    out.in_reply_to = _msgid(_header(msg, "In-Reply-To"))
+    out.references = tuple(re.findall(r"<[^<>\s]+>", _header(msg, "References") or ""))
+    out.auto_submitted = (_header(msg, "Auto-Submitted") or "").lower() or None
+    out.precedence = (_header(msg, "Precedence") or "").lower() or None
+    out.x_autoreply = any(
+        _header(msg, h) for h in ("X-Autoreply", "X-Autorespond", "X-Auto-Reply")
+    ) or (_header(msg, "X-Auto-Response-Suppress") or "").lower() in ("all", "oof")
+    out.list_id = _header(msg, "List-Id") or _header(msg, "List-Unsubscribe")
+    out.content_type = msg.get_content_type()
+    if out.content_type == "multipart/report":
+        out.report_type = (msg.get_param("report-type") or "").lower() or None  # type: ignore[assignment]
+    failed = _header(msg, "X-Failed-Recipients")
+    if failed:
+        out.failed_recipients = sorted({a.lower() for a in _ADDR_RE.findall(failed)})
+
+
+def _addresses(msg: Message, name: str) -> list[str]:
+    values = msg.get_all(name) or []
+    try:
+        pairs = getaddresses([str(v) for v in values])
+    except Exception:
+        return []
+    return [a.lower() for _, a in pairs if "@" in a]
+
+
+def _msgid(value: str | None) -> str | None:
+    if not value:
+        return None
+    found = re.search(r"<[^<>\s]+>", value)
+    return found.group(0) if found else value.strip() or None
+
+
+def _date(value: str | None) -> dt.datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if parsed is None:
+        return None
+    if parsed.tzinfo is None:  # RFC 5322 "-0000": time zone unknown, read as UTC
+        parsed = parsed.replace(tzinfo=dt.UTC)
+    return parsed.astimezone(dt.UTC)
+
+
+def _read_part(
+    part: EmailMessage,
+    index: int,
+    out: MailMessage,
+    texts: list[str],
+    htmls: list[str],
+    cap: int,
+    depth: int,
+) -> None:
+    ctype = part.get_content_type()
+    disposition = (part.get_content_disposition() or "").lower()
+    name = _filename(part)
+    if ctype == "message/rfc822" and not name:
+        _read_forward(part, out, cap, depth)
+        return
+    if ctype == "message/delivery-status":
+        _read_delivery_status(part, out)
+        return
+    if ctype in ("message/disposition-notification", "text/rfc822-headers"):
+        if ctype == "text/rfc822-headers":
+            out.original_message_id = out.original_message_id or _msgid_in(_text(part))
+        return
+    if ctype in _BODY_TYPES and not name and disposition != "attachment":
+        (texts if ctype == "text/plain" else htmls).append(_text(part))
+        return
+    if ctype.startswith("multipart/"):
+        return
+    _add_attachment(part, index, name, disposition, out, cap)
+
+
+def _add_attachment(
+    part: EmailMessage, index: int, name: str | None, disposition: str, out: MailMessage, cap: int
+) -> None:
+    data = _bytes(part)
+    ctype = part.get_content_type()
+    if not name and ctype.startswith("image/") and disposition != "attachment":
+        return  # logos and signatures embedded in HTML bodies
+    safe = safe_filename(name or "", index, ctype)
+    att = Attachment(
+        filename=safe,
+        content_type=ctype,
+        data=data,
+        size=len(data),
+        inline=disposition == "inline",
+        original_name=nfc(name),
+    )
+    if len(data) > cap:
+        att.rejected = f"tệp quá lớn ({len(data):,} byte, tối đa {cap:,})".replace(",", ".")
+        att.data = b""
+    out.attachments.append(att)
+
+
+def _read_forward(part: EmailMessage, out: MailMessage, cap: int, depth: int) -> None:
+    if depth >= MAX_FORWARD_DEPTH:
+        return
+    payload = part.get_payload()
+    inner_msg = payload[0] if isinstance(payload, list) and payload else None
+    if not isinstance(inner_msg, EmailMessage):
+        try:
+            inner_msg = email.message_from_bytes(_bytes(part), policy=policy.default)
+        except Exception:
+            return
+    assert isinstance(inner_msg, EmailMessage)
+    if out.report_type in ("delivery-status", "disposition-notification"):
+        out.original_message_id = out.original_message_id or _msgid(_header(inner_msg, "Message-ID"))
+        return
+    inner = _parse(inner_msg, cap, depth + 1)
+    out.forwarded.append(inner)
+    for att in inner.attachments:
+        att.forwarded_from = att.forwarded_from or inner.from_addr
+        out.attachments.append(att)
+
+
+def _read_delivery_status(part: EmailMessage, out: MailMessage) -> None:
+    text = _raw_text(part)
+    failed: set[str] = set(out.failed_recipients)
+    # Blocks separated by blank lines; a block with Action: failed names its recipient.
+    for block in re.split(r"\n\s*\n", text.replace("\r\n", "\n")):
+        action = re.search(r"^Action:\s*(\S+)", block, re.I | re.M)
+        recipient = re.search(r"^(?:Final|Original)-Recipient:\s*[^;]*;\s*(\S+)", block, re.I | re.M)
+        if recipient and (not action or action.group(1).lower() in ("failed", "delayed")):
+            if not action or action.group(1).lower() == "failed":
+                failed.add(recipient.group(1).strip("<>").lower())
+    out.failed_recipients = sorted(failed)
+
+
+def _read_failed_from_text(msg: EmailMessage, out: MailMessage) -> None:
+    if out.failed_recipients:
+        return
+    out.failed_recipients = sorted(
+        {a.lower() for a in re.findall(r"(?:Final-Recipient|Original-Recipient):\s*rfc822;\s*(\S+)", _raw_text(msg), re.I)}
+    )
+
+
+def _raw_text(part: Message) -> str:
+    try:
+        return part.as_bytes(policy=policy.compat32).decode("utf-8", "replace")
+    except Exception:
+        return str(part.get_payload())
+
+
+def _msgid_in(text: str) -> str | None:
+    found = re.search(r"^Message-ID:\s*(<[^<>\s]+>)", text, re.I | re.M)
+    return found.group(1) if found else None
+
+
+def _bytes(part: Message) -> bytes:
+    try:
+        data = part.get_payload(decode=True)
+    except Exception:
+        data = None
+    if isinstance(data, bytes):
+        return data
+    payload = part.get_payload()
+    if isinstance(payload, list):
+        return b"".join(p.as_bytes() for p in payload if isinstance(p, Message))
+    return str(payload or "").encode("utf-8", "replace")
+
+
+def _text(part: Message) -> str:
+    data = _bytes(part)
+    charset = (part.get_content_charset() or "utf-8").lower()
+    for candidate in (charset, "utf-8", "cp1258"):
+        try:
+            return nfc(data.decode(candidate))
+        except (LookupError, UnicodeDecodeError):
+            continue
+    return nfc(data.decode("utf-8", "replace"))
+
+
+def _filename(part: Message) -> str | None:
+    """The attachment's name: RFC 2231 (with continuations) or encoded-words, decoded."""
+    name: Any = None
+    try:
+        name = part.get_filename() or part.get_param("name")
+    except Exception:
+        name = None
+    if isinstance(name, tuple):  # RFC 2231 triple from a compat32 part
+        name = email.utils.collapse_rfc2231_value(name)
+    if not name:
+        return None
+    name = str(name)
+    if "=?" in name:
+        try:
+            name = str(make_header(decode_header(name)))
+        except Exception:
+            pass
+    return nfc(name).strip() or None
+
+
+_EXT_BY_TYPE = {
+    "application/pdf": ".pdf",
+    "application/zip": ".zip",
+    "application/msword": ".doc",
+    "application/vnd.ms-excel": ".xls",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ".xlsx",
+}
+
+
+def safe_filename(name: str, index: int = 0, content_type: str = "") -> str:
+    """A sanitised NFC base name: no directories (either slash), no control or reserved chars."""
+    base = nfc(name).replace("\\", "/").rsplit("/", 1)[-1]
+    base = sanitize_filename(base, replacement_text="_").strip().lstrip(".").strip()
+    if not base:
+        base = f"tep-dinh-kem-{index}{_EXT_BY_TYPE.get(content_type, '')}"
+    if len(base.encode("utf-8")) > 200:
+        stem, dot, ext = base.rpartition(".")
+        ext = ext if dot and len(ext) <= 8 else ""
+        base = stem.encode("utf-8")[:180].decode("utf-8", "ignore") + (f".{ext}" if ext else "")
+    return base
+
+
+class _TextExtractor(HTMLParser):
+    _BLOCK = {"p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "table", "blockquote"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.chunks: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs: Any) -> None:
+        if tag in ("script", "style", "head"):
+            self._skip += 1
+        elif tag in self._BLOCK:
+            self.chunks.append("\n")
+        elif tag in ("td", "th"):
+            self.chunks.append("\t")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style", "head"):
+            self._skip = max(0, self._skip - 1)
+        elif tag in self._BLOCK:
+            self.chunks.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip:
+            self.chunks.append(data)
+
+
+def html_to_text(markup: str) -> str:
+    """Readable text from an HTML body (paragraphs and line breaks kept)."""
+    parser = _TextExtractor()
+    try:
+        parser.feed(markup)
+        parser.close()
+    except Exception:
+        return html.unescape(re.sub(r"<[^>]+>", " ", markup))
+    lines = [" ".join(line.replace("\xa0", " ").split()) for line in "".join(parser.chunks).splitlines()]
+    text = "\n".join(lines)
+    return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
+_FWD_RE = re.compile(
+    r"(?:-{2,}\s*(?:Forwarded message|Original Message|Thư chuyển tiếp|Thư đã chuyển tiếp|Tin nhắn chuyển tiếp)\s*-{2,}|"
+    r"Begin forwarded message:)",
+    re.I,
+)
+
+
+def _inline_forward_sender(body: str) -> str | None:
+    marker = _FWD_RE.search(body)
+    if not marker:
+        return None
+    tail = body[marker.end() : marker.end() + 1500]
+    found = re.search(r"^\s*(?:From|Từ|Người gửi)\s*:\s*(.+)$", tail, re.I | re.M)
+    if not found:
+        return None
+    addr = _ADDR_RE.search(found.group(1))
+    return addr.group(0).lower() if addr else None

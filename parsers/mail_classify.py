@@ -1,0 +1,258 @@
+"""Pure decisions about a parsed message: what kind of mail it is, and which agency sent it.
+
+Classification: own (our Message-ID or our sender) → bounce (delivery-status report) →
+auto_reply (RFC 3834, read receipts, out-of-office) → submission / nil_report (from the
+parsed documents, else the body) → acknowledgement → unrelated.
+
+Attribution weighs independent signals: the registered sender address, a forwarded message's
+sender, the document's own identity (`ParseResult.agency`) and the subject/body/signature
+naming the agency. Signals that disagree, or only weak ones, give no answer but candidates
+for a person to decide: a guess is never returned as fact. Only recipients count.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from rapidfuzz import fuzz
+
+from parsers.mail import MailMessage
+from parsers.mailids import is_our_message_id
+
+KINDS = ("submission", "nil_report", "acknowledgement", "auto_reply", "bounce", "own", "unrelated")
+# Kinds that change a recipient's state.
+STATE_KINDS = ("submission", "nil_report", "acknowledgement")
+
+_AUTO_SUBJECT = re.compile(
+    r"^\s*(auto(matic)?\s*(reply|response)|autoreply|out of (the )?office|tự động trả lời|"
+    r"trả lời tự động|vắng mặt|thư trả lời tự động|read:|đã đọc:|delivery status notification|"
+    r"undeliver(ed|able)|returned mail|mail delivery failed)",
+    re.I,
+)
+_NOREPLY = re.compile(r"^(no-?reply|do-?not-?reply|donotreply|mailer-daemon|postmaster|bounce)", re.I)
+_SIG_LINES = 12
+
+
+def fold(text: str | None) -> str:
+    """Lower-case, accent-free, single-spaced text (đ → d) for matching."""
+    text = unicodedata.normalize("NFD", (text or "").replace("đ", "d").replace("Đ", "D"))
+    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
+    return " ".join(re.sub(r"[^\w&@.-]+", " ", text).split())
+
+
+def contains_phrase(text: str, phrases: Iterable[str]) -> str | None:
+    """The first phrase found in the text (accent- and case-insensitive), if any."""
+    folded = f" {fold(text)} "
+    for phrase in phrases:
+        if phrase and f" {fold(phrase)} " in folded:
+            return phrase
+    return None
+
+
+@dataclass(frozen=True)
+class MailHints:
+    """What the campaign and settings tell the classifier."""
+
+    our_addresses: frozenset[str] = frozenset()
+    topic_words: tuple[str, ...] = ()
+    nil_phrases: tuple[str, ...] = ()
+    ack_phrases: tuple[str, ...] = ()
+
+
+@dataclass
+class Classification:
+    """The kind of a message and why."""
+
+    kind: str
+    reason: str
+    bounced: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "reason": self.reason, "bounced": self.bounced}
+
+
+def is_automatic(mail: MailMessage) -> bool:
+    """RFC 3834 and friends: a machine wrote this (no receipt, no reply)."""
+    if mail.auto_submitted and mail.auto_submitted != "no":
+        return True
+    if mail.x_autoreply or mail.precedence in ("auto_reply", "bulk", "junk", "list"):
+        return True
+    return mail.report_type is not None or bool(mail.list_id)
+
+
+def is_noreply(address: str | None) -> bool:
+    """no-reply@, mailer-daemon@ and the like."""
+    return bool(address) and bool(_NOREPLY.match(address.split("@", 1)[0]))  # type: ignore[union-attr]
+
+
+def is_related(mail: MailMessage, hints: MailHints, *, known_sender: bool) -> bool:
+    """The message is about the campaign: a reply to us, a known sender, or a topic word."""
+    if known_sender or is_our_message_id(mail.in_reply_to) or any(map(is_our_message_id, mail.references)):
+        return True
+    return contains_phrase(f"{mail.subject}\n{mail.body_text[:3000]}", hints.topic_words) is not None
+
+
+def classify(
+    mail: MailMessage, doc_kinds: Sequence[str], hints: MailHints, *, known_sender: bool = False
+) -> Classification:
+    """What kind of message this is. `doc_kinds` are the parsed attachments' kinds."""
+    if is_our_message_id(mail.message_id) or (mail.from_addr or "") in hints.our_addresses:
+        return Classification("own", "thư do chính hệ thống gửi")
+    if mail.report_type == "delivery-status" or (mail.failed_recipients and is_noreply(mail.from_addr)):
+        return Classification("bounce", "thư báo không chuyển được", list(mail.failed_recipients))
+    if mail.report_type == "disposition-notification":
+        return Classification("auto_reply", "xác nhận đã đọc thư")
+    if (mail.auto_submitted and mail.auto_submitted != "no") or mail.x_autoreply:
+        return Classification("auto_reply", "thư trả lời tự động (Auto-Submitted)")
+    if mail.precedence == "auto_reply" or _AUTO_SUBJECT.match(mail.subject or ""):
+        return Classification("auto_reply", "thư trả lời tự động")
+    if "report" in doc_kinds:
+        return Classification("submission", "có tệp báo cáo theo đề cương")
+    if "nil_report" in doc_kinds:
+        return Classification("nil_report", "tệp đính kèm báo cáo không phát sinh nội dung")
+    if mail.list_id or mail.precedence in ("bulk", "list", "junk"):
+        return Classification("unrelated", "thư từ danh sách thư / thư hàng loạt")
+    related = is_related(mail, hints, known_sender=known_sender)
+    text = f"{mail.subject}\n{mail.body_text[:5000]}"
+    nil = contains_phrase(text, hints.nil_phrases)
+    if related and nil:
+        return Classification("nil_report", f"nội dung thư: “{nil}”")
+    ack = contains_phrase(text, hints.ack_phrases)
+    if related and ack:
+        return Classification("acknowledgement", f"nội dung thư: “{ack}”")
+    if doc_kinds:
+        return Classification("unrelated", "tệp đính kèm không phải báo cáo theo đề cương")
+    return Classification("unrelated", "không liên quan đến chiến dịch")
+
+
+@dataclass(frozen=True)
+class AgencyRef:
+    """A recipient as attribution sees it."""
+
+    recipient_id: int
+    code: str
+    name: str
+    aliases: tuple[str, ...] = ()
+    emails: tuple[str, ...] = ()
+
+
+@dataclass
+class Attribution:
+    """Who sent it: a recipient when the evidence is strong and consistent, else candidates."""
+
+    recipient_id: int | None
+    attributed_by: str | None
+    candidates: list[dict[str, Any]] = field(default_factory=list)
+    review_reason: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "recipient_id": self.recipient_id,
+            "attributed_by": self.attributed_by,
+            "candidates": self.candidates,
+            "review_reason": self.review_reason,
+        }
+
+
+def mentions(agencies: Sequence[AgencyRef], text: str) -> dict[int, float]:
+    """Agencies named in a text (official name or alias, accent-folded), with a score."""
+    folded = f" {fold(text)} "
+    found: dict[int, tuple[float, str]] = {}
+    for agency in agencies:
+        for name in (agency.name, *agency.aliases):
+            key = fold(name)
+            if len(key) < 3:
+                continue
+            if f" {key} " in folded:
+                score = 1.0 if name == agency.name else 0.9
+            elif len(key) >= 12 and fuzz.partial_ratio(key, folded) >= 95:
+                score = 0.75
+            else:
+                continue
+            if score > found.get(agency.recipient_id, (0.0, ""))[0]:
+                found[agency.recipient_id] = (score, key)
+    # "Sở Tài chính" inside "Văn phòng Sở Tài chính …": keep only the longest names.
+    keys = {rid: key for rid, (_, key) in found.items()}
+    return {
+        rid: score
+        for rid, (score, key) in found.items()
+        if not any(other != key and key in other for other in keys.values())
+    }
+
+
+def text_for_naming(mail: MailMessage) -> str:
+    """Subject, the opening of the body and its signature (last lines)."""
+    lines = [ln for ln in mail.body_text.splitlines() if ln.strip()]
+    head = lines[:15]
+    tail = lines[-_SIG_LINES:] if len(lines) > 15 else []
+    return "\n".join([mail.subject, mail.from_name, *head, *tail])
+
+
+@dataclass
+class _Signal:
+    recipient_id: int
+    kind: str  # sender | forward | document | text
+    score: float
+
+
+def attribute(
+    agencies: Sequence[AgencyRef],
+    *,
+    sender: str | None,
+    forward_senders: Sequence[str] = (),
+    document_agencies: Sequence[tuple[str | None, float]] = (),
+    text: str = "",
+) -> Attribution:
+    """Decide the recipient from independent signals, or leave it to a person."""
+    by_email = {e.lower(): a for a in agencies for e in a.emails}
+    by_code = {a.code: a for a in agencies}
+    signals: list[_Signal] = []
+    if sender and sender.lower() in by_email:
+        signals.append(_Signal(by_email[sender.lower()].recipient_id, "sender", 1.0))
+    for fwd in forward_senders:
+        if fwd and fwd.lower() in by_email:
+            signals.append(_Signal(by_email[fwd.lower()].recipient_id, "forward", 1.0))
+    for code, score in document_agencies:
+        if code and code in by_code and score > 0:
+            signals.append(_Signal(by_code[code].recipient_id, "document", score))
+    named = mentions(agencies, text) if text else {}
+    for rid, score in named.items():
+        signals.append(_Signal(rid, "text", score))
+    return _decide(signals, agencies)
+
+
+def _decide(signals: list[_Signal], agencies: Sequence[AgencyRef]) -> Attribution:
+    by_id = {a.recipient_id: a for a in agencies}
+    totals: dict[int, float] = {}
+    kinds: dict[int, list[str]] = {}
+    for s in signals:
+        weight = {"sender": 1.0, "forward": 1.0, "document": s.score, "text": 0.5 * s.score}[s.kind]
+        totals[s.recipient_id] = totals.get(s.recipient_id, 0.0) + weight
+        kinds.setdefault(s.recipient_id, []).append(s.kind)
+    candidates = [
+        {
+            "recipient_id": rid,
+            "code": by_id[rid].code,
+            "name": by_id[rid].name,
+            "score": round(total, 3),
+            "signals": sorted(set(kinds[rid])),
+        }
+        for rid, total in sorted(totals.items(), key=lambda kv: -kv[1])
+    ]
+    if not candidates:
+        return Attribution(None, None, [], "không xác định được đơn vị gửi")
+    strong = {s.recipient_id for s in signals if s.kind in ("sender", "forward") or (s.kind == "document" and s.score >= 0.6)}
+    if len(strong) > 1:
+        return Attribution(None, None, candidates, "các dấu hiệu chỉ về nhiều đơn vị khác nhau")
+    if len(strong) == 1:
+        rid = next(iter(strong))
+        return Attribution(rid, "+".join(sorted(set(k for k in kinds[rid] if k != "text")) or ["text"]), candidates)
+    best = candidates[0]
+    runner = candidates[1]["score"] if len(candidates) > 1 else 0.0
+    if best["score"] >= 0.9 and "document" in best["signals"] and "text" in best["signals"] and runner < 0.5:
+        return Attribution(best["recipient_id"], "document+text", candidates)
+    return Attribution(None, None, candidates, "chỉ có dấu hiệu yếu về đơn vị gửi")

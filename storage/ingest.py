@@ -1,0 +1,196 @@
+"""The inbound ledger: mailbox state, messages, files, documents, review items, bounces.
+
+Every function takes `*, session` and never commits; idempotency comes from the unique
+constraints ((mailbox, uidvalidity, uid), (path, sha256), (inbound_mail_id, part_index),
+review_item.source_key) and `insert_ignore`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from parsers.mail_classify import AgencyRef
+from storage.models import (
+    ContactRow,
+    Document,
+    Event,
+    InboundFile,
+    InboundMail,
+    MailboxState,
+    RecipientRow,
+    ReviewItem,
+    utcnow,
+)
+from storage.upsert import insert_ignore
+
+
+def mailbox_state(mailbox: str, uidvalidity: int, *, session: Session) -> tuple[MailboxState, bool]:
+    """The polling state of a folder; True when UIDVALIDITY changed (a resync is needed)."""
+    state = session.get(MailboxState, mailbox)
+    if state is None:
+        insert_ignore(session, MailboxState, {"mailbox": mailbox, "uidvalidity": uidvalidity, "last_uid": 0, "updated_at": utcnow()})
+        state = session.get(MailboxState, mailbox)
+        assert state is not None
+        return state, False
+    if state.uidvalidity != uidvalidity:
+        session.add(
+            Event(
+                kind="mailbox_resync",
+                message=f"UIDVALIDITY của {mailbox} đổi {state.uidvalidity} → {uidvalidity}: đồng bộ lại",
+                data={"mailbox": mailbox, "old": state.uidvalidity, "new": uidvalidity},
+            )
+        )
+        state.uidvalidity, state.last_uid = uidvalidity, 0
+        session.flush()
+        return state, True
+    return state, False
+
+
+def advance_mailbox(mailbox: str, uidvalidity: int, uid: int, *, session: Session) -> None:
+    """Remember that every UID up to `uid` has been handled (never goes backwards)."""
+    state = session.get(MailboxState, mailbox, with_for_update=True)
+    if state is None:
+        insert_ignore(session, MailboxState, {"mailbox": mailbox, "uidvalidity": uidvalidity, "last_uid": uid, "updated_at": utcnow()})
+        return
+    if state.uidvalidity == uidvalidity and uid > state.last_uid:
+        state.last_uid = uid
+        state.updated_at = utcnow()
+        session.flush()
+
+
+def ledger_mail(mailbox: str, uidvalidity: int, uid: int, *, session: Session) -> InboundMail | None:
+    """The ledger row of one message, if it was handled."""
+    return session.scalars(
+        select(InboundMail).where(
+            InboundMail.mailbox == mailbox, InboundMail.uidvalidity == uidvalidity, InboundMail.uid == uid
+        )
+    ).one_or_none()
+
+
+def insert_mail(values: dict[str, Any], *, session: Session) -> tuple[InboundMail, bool]:
+    """Insert the ledger row of a message unless it exists; (row, created)."""
+    created = insert_ignore(session, InboundMail, {"created_at": utcnow(), "details": {}, **values})
+    row = ledger_mail(values["mailbox"], values["uidvalidity"], values["uid"], session=session)
+    assert row is not None
+    return row, created
+
+
+def earlier_copy(row: InboundMail, *, session: Session) -> InboundMail | None:
+    """An earlier ledger row holding the same message (same Message-ID or the same bytes)."""
+    conds = [InboundMail.raw_sha256 == row.raw_sha256]
+    if row.message_id:
+        conds.append(InboundMail.message_id == row.message_id)
+    return session.scalars(
+        select(InboundMail)
+        .where(or_(*conds), InboundMail.id < row.id, InboundMail.status != "failed")
+        .order_by(InboundMail.id)
+        .limit(1)
+    ).first()
+
+
+def unacknowledged(mailbox: str, uidvalidity: int, *, session: Session) -> list[InboundMail]:
+    """Messages committed but not yet flagged/moved on the server (a run died in between)."""
+    return list(
+        session.scalars(
+            select(InboundMail)
+            .where(
+                InboundMail.mailbox == mailbox,
+                InboundMail.uidvalidity == uidvalidity,
+                InboundMail.acknowledged_at.is_(None),
+            )
+            .order_by(InboundMail.uid)
+        )
+    )
+
+
+def mark_acknowledged(ids: list[int], at: dt.datetime, *, session: Session) -> None:
+    """Record that these messages were flagged or moved on the server."""
+    for row in session.scalars(select(InboundMail).where(InboundMail.id.in_(ids))):
+        row.acknowledged_at = at
+
+
+def add_document(values: dict[str, Any], *, session: Session) -> Document:
+    """Insert a document (idempotent on (inbound_mail_id|inbound_file_id, part_index))."""
+    insert_ignore(session, Document, {"created_at": utcnow(), "parse_result": {}, **values})
+    stmt = select(Document).where(Document.part_index == values.get("part_index", 0))
+    if values.get("inbound_mail_id") is not None:
+        stmt = stmt.where(Document.inbound_mail_id == values["inbound_mail_id"])
+    else:
+        stmt = stmt.where(Document.inbound_file_id == values["inbound_file_id"])
+    return session.scalars(stmt).one()
+
+
+def open_review(values: dict[str, Any], *, session: Session) -> ReviewItem:
+    """Put an item in the review queue (one per source_key)."""
+    insert_ignore(session, ReviewItem, {"created_at": utcnow(), "status": "open", "plan": {}, "candidates": [], **values})
+    return session.scalars(select(ReviewItem).where(ReviewItem.source_key == values["source_key"])).one()
+
+
+def agency_refs(campaign_id: str, *, session: Session) -> list[AgencyRef]:
+    """Active recipients with their contact addresses, for attribution."""
+    recipients = list(
+        session.scalars(
+            select(RecipientRow).where(RecipientRow.campaign_id == campaign_id, RecipientRow.active.is_(True))
+        )
+    )
+    emails: dict[int, list[str]] = {}
+    for contact in session.scalars(
+        select(ContactRow).where(ContactRow.recipient_id.in_([r.id for r in recipients]))
+    ):
+        emails.setdefault(contact.recipient_id, []).append(contact.email.lower())
+    return [
+        AgencyRef(r.id, r.code, r.name, tuple(r.aliases or ()), tuple(emails.get(r.id, ())))
+        for r in recipients
+    ]
+
+
+def mark_bouncing(
+    campaign_id: str, addresses: list[str], reason: str, at: dt.datetime, *, session: Session
+) -> list[str]:
+    """Mark the contacts with these addresses as bouncing; returns the recipient codes hit."""
+    if not addresses:
+        return []
+    hit: list[str] = []
+    rows = session.execute(
+        select(ContactRow, RecipientRow)
+        .join(RecipientRow, ContactRow.recipient_id == RecipientRow.id)
+        .where(RecipientRow.campaign_id == campaign_id, ContactRow.email.in_([a.lower() for a in addresses]))
+    )
+    for contact, recipient in rows:
+        if not contact.bouncing:
+            contact.bouncing, contact.bounced_at, contact.bounce_reason = True, at, reason
+            session.add(
+                Event(
+                    campaign_id=campaign_id,
+                    recipient_id=recipient.id,
+                    kind="contact_bouncing",
+                    message=f"Địa chỉ {contact.email} bị trả lại thư",
+                    data={"email": contact.email},
+                )
+            )
+        hit.append(recipient.code)
+    return sorted(set(hit))
+
+
+def insert_file(values: dict[str, Any], *, session: Session) -> tuple[InboundFile, bool]:
+    """Insert the ledger row of a dropped file unless (path, sha256) exists; (row, created)."""
+    created = insert_ignore(session, InboundFile, {"created_at": utcnow(), **values})
+    row = session.scalars(
+        select(InboundFile).where(InboundFile.path == values["path"], InboundFile.sha256 == values["sha256"])
+    ).one()
+    return row, created
+
+
+def file_seen(sha256: str, exclude_id: int, *, session: Session) -> bool:
+    """Whether these bytes already arrived (as a dropped file or a mail attachment)."""
+    if session.scalars(select(InboundFile.id).where(InboundFile.sha256 == sha256, InboundFile.id != exclude_id).limit(1)).first():
+        return True
+    return bool(
+        session.scalars(
+            select(Document.id).where(Document.sha256 == sha256, Document.inbound_file_id.is_(None)).limit(1)
+        ).first()
+    )

@@ -1,0 +1,184 @@
+"""Recording a recipient's response: one Submission with its sections and table values.
+
+Rules (all idempotent through unique constraints): the same content from the same recipient
+is a duplicate and changes nothing; a later report or nil report supersedes the earlier ones
+(kept as history, `status='superseded'`, `superseded_by_id`); an acknowledgement is a promise
+and supersedes nothing. Functions take `*, session` and never commit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from storage.models import Event, IndicatorValue, SectionAnswer, Submission
+from storage.upsert import insert_ignore
+
+ANSWER_KINDS = ("report", "nil_report")
+KIND_LABELS = {
+    "report": "báo cáo",
+    "nil_report": "báo cáo không phát sinh nội dung",
+    "acknowledgement": "thư hẹn gửi báo cáo",
+}
+
+
+@dataclass
+class Recorded:
+    """The outcome of `record_submission`."""
+
+    submission: Submission
+    created: bool
+
+
+def _parse_date(value: Any) -> dt.date | None:
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None
+
+
+def _missing(parsed: dict[str, Any], section_ids: list[str], row_ids: list[str]) -> tuple[list[str], list[str]]:
+    sections = parsed.get("sections") or {}
+    indicators = parsed.get("indicators") or {}
+    missing_sections = [
+        sid for sid in (section_ids or list(sections)) if (sections.get(sid) or {}).get("empty", True)
+    ]
+    missing_rows = [
+        rid
+        for rid in (row_ids or list(indicators))
+        if (indicators.get(rid) or {}).get("plan") is None and (indicators.get(rid) or {}).get("result") is None
+    ]
+    return missing_sections, missing_rows
+
+
+def record_submission(
+    *,
+    session: Session,
+    campaign_id: str,
+    recipient_id: int,
+    kind: str,
+    received_at: dt.datetime,
+    channel: str,
+    content_key: str,
+    parsed: dict[str, Any] | None = None,
+    inbound_mail_id: int | None = None,
+    inbound_file_id: int | None = None,
+    document_id: int | None = None,
+    section_ids: list[str] | None = None,
+    row_ids: list[str] | None = None,
+    actor: str = "system",
+) -> Recorded:
+    """Insert a submission (or find the identical one) and apply the supersede rule."""
+    parsed = parsed or {}
+    if kind == "report":
+        missing_sections, missing_rows = _missing(parsed, section_ids or [], row_ids or [])
+    else:
+        missing_sections, missing_rows = [], []
+    values = {
+        "campaign_id": campaign_id,
+        "recipient_id": recipient_id,
+        "received_at": received_at,
+        "channel": channel,
+        "kind": kind,
+        "status": "valid",
+        "inbound_mail_id": inbound_mail_id,
+        "inbound_file_id": inbound_file_id,
+        "document_id": document_id,
+        "content_key": content_key,
+        "doc_number": parsed.get("doc_number"),
+        "doc_date": _parse_date(parsed.get("doc_date")),
+        "extra_text": parsed.get("extra_text") or "",
+        "extra_rows": list(parsed.get("extra_rows") or []),
+        "problems": list(parsed.get("problems") or []),
+        "missing_sections": missing_sections,
+        "missing_rows": missing_rows,
+    }
+    created = insert_ignore(session, Submission, values)
+    sub = session.scalars(
+        select(Submission).where(
+            Submission.campaign_id == campaign_id,
+            Submission.recipient_id == recipient_id,
+            Submission.content_key == content_key,
+        )
+    ).one()
+    if not created:
+        return Recorded(sub, False)
+    if kind == "report":
+        _store_parts(sub, parsed, session=session)
+    if kind in ANSWER_KINDS:
+        _supersede(sub, session=session)
+    session.add(
+        Event(
+            campaign_id=campaign_id,
+            recipient_id=recipient_id,
+            kind=f"submission_{kind}",
+            actor=actor,
+            message=f"Ghi nhận {KIND_LABELS.get(kind, kind)} ({channel})",
+            data={"submission_id": sub.id, "content_key": content_key},
+        )
+    )
+    return Recorded(sub, True)
+
+
+def _store_parts(sub: Submission, parsed: dict[str, Any], *, session: Session) -> None:
+    for sid, answer in (parsed.get("sections") or {}).items():
+        session.add(
+            SectionAnswer(
+                submission_id=sub.id,
+                section_id=sid,
+                text=answer.get("text") or "",
+                empty=bool(answer.get("empty", True)),
+                where=answer.get("where"),
+            )
+        )
+    for rid, row in (parsed.get("indicators") or {}).items():
+        session.add(
+            IndicatorValue(
+                submission_id=sub.id,
+                row_id=rid,
+                plan=row.get("plan"),
+                result=row.get("result"),
+                rate=row.get("rate"),
+                rate_computed=bool(row.get("rate_computed", False)),
+                raw=dict(row.get("raw") or {}),
+                where=row.get("where"),
+            )
+        )
+    session.flush()
+
+
+def _supersede(new: Submission, *, session: Session) -> None:
+    """The newest answer (by received time, then id) stays valid; the others point at it."""
+    answers = list(
+        session.scalars(
+            select(Submission).where(
+                Submission.campaign_id == new.campaign_id,
+                Submission.recipient_id == new.recipient_id,
+                Submission.kind.in_(ANSWER_KINDS),
+            )
+        )
+    )
+    newest = max(answers, key=lambda s: (s.received_at, s.id))
+    for sub in answers:
+        if sub.id == newest.id:
+            sub.status, sub.superseded_by_id = "valid", None
+        elif sub.status != "superseded" or sub.superseded_by_id != newest.id:
+            sub.status, sub.superseded_by_id = "superseded", newest.id
+    session.flush()
+
+
+def submissions_of(campaign_id: str, recipient_id: int, *, session: Session) -> list[Submission]:
+    """A recipient's submissions, oldest first (history included)."""
+    return list(
+        session.scalars(
+            select(Submission)
+            .where(Submission.campaign_id == campaign_id, Submission.recipient_id == recipient_id)
+            .order_by(Submission.received_at, Submission.id)
+        )
+    )
