@@ -135,6 +135,10 @@ def print_status_table(report: dict[str, Any]) -> None:
         out.print(f"[yellow]{len(report['review'])} mục chờ cán bộ xem xét[/] (baocao review).")
 
 
+# command modules (each registers its commands on `cli`)
+import flows.cli_serve  # noqa: E402, F401
+
+
 def main() -> None:
     """Entry point: user mistakes become one line on stderr and exit code 2."""
     try:

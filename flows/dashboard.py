@@ -158,7 +158,7 @@ def _rate(value: Any) -> str:
 
 def reminders_markdown(result: Mapping[str, Any], *, dry_run: bool = False) -> str:
     """What reminders went out (and what was skipped and why)."""
-    sent = result.get("sent") or []
+    sent = (result.get("would_send") if dry_run else result.get("sent")) or []
     skipped = result.get("skipped") or []
     failed = result.get("failed") or []
     title = "Thư nhắc sẽ gửi (chạy thử)" if dry_run else "Thư nhắc đã gửi"

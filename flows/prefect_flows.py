@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, suppress
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
@@ -61,19 +62,19 @@ def scan_folder(app: App, campaign_id: str | None) -> dict[str, Any]:
 
 
 @task(name="gui-thu-nhac", retries=2, retry_delay_seconds=[30, 120], cache_policy=NO_CACHE)
-def send_reminders(app: App, campaign_id: str | None, dry_run: bool) -> dict[str, Any]:
+def send_reminders(app: App, campaign_id: str | None, dry_run: bool, now: dt.datetime | None) -> dict[str, Any]:
     """Decide and send what reminders are due (exactly once per slot, by the database)."""
     from flows.reminders import remind
 
-    return _to_json(remind(app, campaign_id=campaign_id, dry_run=dry_run))
+    return _to_json(remind(app, campaign_id, now, dry_run=dry_run))
 
 
 @task(name="lap-bao-cao", retries=1, retry_delay_seconds=30, cache_policy=NO_CACHE)
-def write_report(app: App, campaign_id: str | None) -> dict[str, Any]:
+def write_report(app: App, campaign_id: str | None, now: dt.datetime | None) -> dict[str, Any]:
     """Build and write the consolidated Word + Excel report."""
     from flows.report import build_report
 
-    return _to_json(build_report(app, campaign_id))
+    return _to_json(build_report(app, campaign_id, now=now))
 
 
 @task(name="cap-nhat-bang-theo-doi", cache_policy=NO_CACHE)
@@ -95,11 +96,9 @@ def ensure_ingest_limit() -> None:
     from prefect import get_client
     from prefect.exceptions import ObjectAlreadyExists
 
-    with get_client(sync_client=True) as client:
-        try:
-            client.upsert_global_concurrency_limit_by_name(INGEST_LIMIT, 1)
-        except ObjectAlreadyExists:
-            pass  # another run created it between our read and our create
+    # Another run may create it between our read and our create: fine.
+    with get_client(sync_client=True) as client, suppress(ObjectAlreadyExists):
+        client.upsert_global_concurrency_limit_by_name(INGEST_LIMIT, 1)
 
 
 @contextmanager
@@ -223,11 +222,13 @@ def ingest_folder_flow(campaign_id: str | None = None) -> dict[str, Any]:
 
 
 @flow(name="send-reminders", log_prints=True, **HOOKS)
-def send_reminders_flow(campaign_id: str | None = None, dry_run: bool = False) -> dict[str, Any]:
+def send_reminders_flow(
+    campaign_id: str | None = None, dry_run: bool = False, now: dt.datetime | None = None
+) -> dict[str, Any]:
     """Gửi thư nhắc các đơn vị chưa nộp (chỉ ngày làm việc, mỗi đợt một lần)."""
     app = make_app()
     try:
-        result = send_reminders(app, campaign_id, dry_run)
+        result = send_reminders(app, campaign_id, dry_run, now)
         dashboard.publish_reminders(result, dry_run=dry_run)
         status = publish_status(app, campaign_id)
         return summary(reminders=result, counts=_counts(status))
@@ -236,11 +237,11 @@ def send_reminders_flow(campaign_id: str | None = None, dry_run: bool = False) -
 
 
 @flow(name="build-report", log_prints=True, **HOOKS)
-def build_report_flow(campaign_id: str | None = None) -> dict[str, Any]:
+def build_report_flow(campaign_id: str | None = None, now: dt.datetime | None = None) -> dict[str, Any]:
     """Lập báo cáo tổng hợp (Word + Excel) từ các báo cáo hợp lệ mới nhất."""
     app = make_app()
     try:
-        result = write_report(app, campaign_id)
+        result = write_report(app, campaign_id, now)
         status = publish_status(app, campaign_id)
         dashboard.publish_report(result, status["review"])
         return summary(report=result, counts=_counts(status))
@@ -249,7 +250,9 @@ def build_report_flow(campaign_id: str | None = None) -> dict[str, Any]:
 
 
 @flow(name="full-cycle", log_prints=True, **HOOKS)
-def full_cycle_flow(campaign_id: str | None = None, dry_run: bool = False) -> dict[str, Any]:
+def full_cycle_flow(
+    campaign_id: str | None = None, dry_run: bool = False, now: dt.datetime | None = None
+) -> dict[str, Any]:
     """Một vòng đầy đủ: thu thư, quét thư mục, gửi nhắc, lập báo cáo."""
     settings = Settings()
     plan: list[tuple[str, Any, tuple[Any, ...]]] = []
@@ -257,8 +260,8 @@ def full_cycle_flow(campaign_id: str | None = None, dry_run: bool = False) -> di
         plan.append(("mail", ingest_mail_flow, (campaign_id,)))
     if settings.drop.dir:
         plan.append(("folder", ingest_folder_flow, (campaign_id,)))
-    plan.append(("reminders", send_reminders_flow, (campaign_id, dry_run)))
-    plan.append(("report", build_report_flow, (campaign_id,)))
+    plan.append(("reminders", send_reminders_flow, (campaign_id, dry_run, now)))
+    plan.append(("report", build_report_flow, (campaign_id, now)))
     # Each step runs even when an earlier one failed; the cycle fails at the end if any did.
     states = {name: step(*args, return_state=True) for name, step, args in plan}
     return cycle_result(states)
@@ -275,3 +278,53 @@ def cycle_result(states: dict[str, Any]) -> dict[str, Any]:
         reasons = "; ".join(f"{name}: {why}" for name, why in failed.items())
         raise CycleStepFailed(f"{len(failed)} bước thất bại — {reasons}")
     return {name: s.result() for name, s in states.items()}
+
+
+# --- deployments: one table for `baocao serve`, checked against prefect.yaml by a test ------
+
+TZ = "Asia/Ho_Chi_Minh"
+INGEST_CRON = "*/5 7-17 * * 1-5"  # every 5 minutes in working hours, Monday–Friday
+REMINDER_CRON = "0 8 * * 1-5"  # 08:00 on weekdays; remind() itself skips public holidays
+REPORT_CRON = "0 17 * * *"  # 17:00 every day
+
+
+def deadline_rrule(deadline_at: dt.datetime) -> str:
+    """A one-shot RRULE firing right after the deadline (local time), for the report."""
+    after = (deadline_at + dt.timedelta(seconds=1)).replace(second=0, microsecond=0)
+    return f"DTSTART:{after:%Y%m%dT%H%M%S}\nRRULE:FREQ=DAILY;COUNT=1"
+
+
+def deployment_specs(deadline_at: dt.datetime | None, report_cron: str = REPORT_CRON) -> list[dict[str, Any]]:
+    """Name, flow, schedules (cron/rrule strings) and concurrency of each deployment."""
+    report: list[dict[str, str]] = [{"cron": report_cron}]
+    if deadline_at is not None:
+        report.append({"rrule": deadline_rrule(deadline_at.astimezone(ZoneInfo(TZ)))})
+    return [
+        {"name": "ingest-mail", "flow": ingest_mail_flow, "schedules": [{"cron": INGEST_CRON}], "limit": 1},
+        {"name": "ingest-folder", "flow": ingest_folder_flow, "schedules": [{"cron": INGEST_CRON}], "limit": 1},
+        {"name": "send-reminders", "flow": send_reminders_flow, "schedules": [{"cron": REMINDER_CRON}], "limit": 1},
+        {"name": "build-report", "flow": build_report_flow, "schedules": report, "limit": 1},
+        {"name": "full-cycle", "flow": full_cycle_flow, "schedules": [], "limit": 1},
+    ]
+
+
+def runner_deployments(deadline_at: dt.datetime | None, report_cron: str = REPORT_CRON) -> list[Any]:
+    """RunnerDeployments for prefect.serve, schedules in Asia/Ho_Chi_Minh."""
+    from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
+    from prefect.schedules import Cron, RRule
+
+    deployments = []
+    for spec in deployment_specs(deadline_at, report_cron):
+        schedules = [
+            Cron(s["cron"], timezone=TZ) if "cron" in s else RRule(s["rrule"], timezone=TZ)
+            for s in spec["schedules"]
+        ]
+        limit = ConcurrencyLimitConfig(
+            limit=spec["limit"], collision_strategy=ConcurrencyLimitStrategy.CANCEL_NEW
+        )
+        deployments.append(
+            spec["flow"].to_deployment(
+                name=spec["name"], schedules=schedules, concurrency_limit=limit, tags=["baocao"]
+            )
+        )
+    return deployments
