@@ -105,3 +105,60 @@ def test_alert_text_is_vietnamese_and_links_the_run() -> None:
     assert "09:05 ngày 14/08/2025" in text
     assert "IMAP: không kết nối được" in text
     assert "http://127.0.0.1:4200/runs/flow-run/1" in text
+
+
+@pytest.fixture(scope="module")
+def smtp():
+    from flows.dev_smtp import SmtpCapture
+
+    with SmtpCapture(tls=False) as server:
+        yield server
+
+
+@pytest.fixture
+def mail_env(env, smtp, monkeypatch: pytest.MonkeyPatch):
+    """The environment plus SMTP capture and TĐC's alert address."""
+    monkeypatch.setenv("BAOCAO_SMTP__HOST", smtp.host)
+    monkeypatch.setenv("BAOCAO_SMTP__PORT", str(smtp.port))
+    monkeypatch.setenv("BAOCAO_SMTP__SECURITY", "none")
+    monkeypatch.setenv("BAOCAO_SMTP__SENDER", "tdc@skhcn.quangngai.example")
+    monkeypatch.setenv("BAOCAO_SMTP__RATE_LIMIT", "0")
+    monkeypatch.setenv("BAOCAO_ALERT_EMAIL", "tdc-canhbao@skhcn.quangngai.example")
+    smtp.messages.clear()
+    return env
+
+
+def test_send_reminders_flow_sends_once_and_publishes(mail_env, smtp) -> None:
+    from flows import dashboard
+    from flows.prefect_flows import send_reminders_flow
+
+    day_before = dt.datetime(2025, 8, 14, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=7)))
+    first = send_reminders_flow(now=day_before)
+    assert len(first["reminders"]["sent"]) == 28
+    assert first["counts"]["not_responded"] == 28
+    assert len(smtp.messages) == 28
+    md = latest(dashboard.KEY_REMINDERS).data
+    assert md.count(" | reminder | ") == 28
+    again = send_reminders_flow(now=day_before)
+    assert again["reminders"]["sent"] == []
+    assert len(smtp.messages) == 28, "a reminder went out twice"
+    assert "không có thư nhắc" in latest(dashboard.KEY_REMINDERS).data
+
+
+def test_failed_run_mails_tdc_once(mail_env, smtp, monkeypatch: pytest.MonkeyPatch) -> None:
+    from prefect.states import State
+
+    from flows import prefect_flows
+
+    # The mailbox is unreachable: the run itself is broken, so it fails and TĐC is told.
+    monkeypatch.setenv("BAOCAO_IMAP__HOST", "127.0.0.1")
+    monkeypatch.setenv("BAOCAO_IMAP__PORT", "1")
+    monkeypatch.setenv("BAOCAO_IMAP__SECURITY", "none")
+    monkeypatch.setattr(prefect_flows, "fetch_mail", prefect_flows.fetch_mail.with_options(retries=0))
+    state: State = prefect_flows.ingest_mail_flow(return_state=True)
+    assert state.is_failed()
+    alerts = [m for m in smtp.messages if "tdc-canhbao@" in " ".join(m.rcpt_tos)]
+    assert len(alerts) == 1
+    body = alerts[0].message.get_body(("plain",)).get_content()
+    assert "ingest-mail" in alerts[0].message["Subject"]
+    assert "đã thất bại" in body
