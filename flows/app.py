@@ -131,6 +131,7 @@ def facts_from_record(record: RecipientRecord) -> RecipientFacts:
         ),
         reminders_sent=record.reminders_sent,
         pending_review=record.pending_review,
+        mail_failed=record.mail_failed,
     )
 
 

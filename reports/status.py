@@ -43,6 +43,7 @@ class RecipientFacts:
     responses: tuple[Response, ...] = ()
     reminders_sent: int = 0
     pending_review: int = 0
+    mail_failed: int = 0
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,7 @@ class RecipientStatus:
             "submission_id": self.submission_id,
             "reminders_sent": f.reminders_sent,
             "pending_review": f.pending_review,
+            "mail_failed": f.mail_failed,
         }
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from storage.models import ContactRow, OutboundMail, RecipientRow, ReviewItem, Submission
+from storage.outbound import failed_counts
 
 
 @dataclass
@@ -20,6 +21,8 @@ class RecipientRecord:
     submissions: list[Submission] = field(default_factory=list)
     reminders_sent: int = 0
     pending_review: int = 0
+    # Our mails to it that failed or whose fate is unknown (retried / to check).
+    mail_failed: int = 0
 
 
 def recipient_records(campaign_id: str, *, session: Session) -> list[RecipientRecord]:
@@ -67,6 +70,9 @@ def recipient_records(campaign_id: str, *, session: Session) -> list[RecipientRe
                 pending[rid] += 1
     for rid, count in pending.items():
         records[rid].pending_review = count
+    for rid, count in failed_counts(campaign_id, session=session).items():
+        if rid in records:
+            records[rid].mail_failed = count
     return list(records.values())
 
 

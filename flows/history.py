@@ -1,0 +1,149 @@
+"""Everything about one recipient in time order: the request, replies, submissions and their
+versions, reminders, receipts, bounces and the audit events (`baocao history`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from flows.app import App
+from flows.outgoing import KIND_LABELS
+from storage.campaigns import recipient_by_code
+from storage.models import ContactRow, Event, InboundFile, InboundMail, RecipientRow, Submission
+from storage.outbound import outbound_for
+
+OUT_STATUS = {
+    "sent": "đã gửi",
+    "pending": "chờ gửi",
+    "failed": "gửi lỗi, sẽ thử lại",
+    "sending": "bị ngắt khi gửi, không rõ đã đi chưa",
+}
+SUBMISSION_KINDS = {"report": "báo cáo", "nil_report": "báo cáo không phát sinh", "acknowledgement": "hẹn gửi"}
+# Events already shown by the rows they describe.
+SHOWN_ELSEWHERE = {"mail_sent"}
+
+
+class UnknownRecipient(LookupError):
+    """No recipient with that code or address in the campaign."""
+
+
+def find_recipient(campaign_id: str, key: str, *, session: Session) -> RecipientRow:
+    """A recipient by code, or by one of its email addresses."""
+    key = key.strip().lower()
+    row = recipient_by_code(campaign_id, key, session=session)
+    if row is None:
+        row = session.scalars(
+            select(RecipientRow)
+            .join(ContactRow, ContactRow.recipient_id == RecipientRow.id)
+            .where(RecipientRow.campaign_id == campaign_id, ContactRow.email == key)
+        ).first()
+    if row is None:
+        raise UnknownRecipient(f"không có đơn vị {key!r} trong chiến dịch {campaign_id} (dùng mã đơn vị hoặc email)")
+    return row
+
+
+def recipient_history(app: App, recipient: str, campaign_id: str | None = None) -> dict[str, Any]:
+    """The `baocao history --json` object: the recipient and its entries, oldest first."""
+    campaign = app.campaign(campaign_id)
+    tz = campaign.tz
+    with app.session() as session:
+        row = find_recipient(campaign.id, recipient, session=session)
+        entries = [
+            *_outbound(campaign.id, row.id, session=session),
+            *_inbound(row.id, session=session),
+            *_submissions(campaign.id, row.id, session=session),
+            *_bounces(row.id, session=session),
+            *_events(campaign.id, row.id, session=session),
+        ]
+        contacts = [{"email": c.email, "active": c.active, "bouncing": c.bouncing} for c in row.contacts]
+        head = {"id": row.code, "name": row.name, "group": row.group, "active": row.active, "contacts": contacts}
+    entries.sort(key=lambda e: (e["at"], e["order"]))
+    for entry in entries:
+        entry["at"] = entry["at"].astimezone(tz).isoformat()
+        del entry["order"]
+    return {"campaign": campaign.id, "recipient": head, "entries": entries}
+
+
+def _entry(at: dt.datetime, kind: str, summary: str, order: int, **data: Any) -> dict[str, Any]:
+    return {"at": at, "kind": kind, "summary": summary, "order": order, **data}
+
+
+def _outbound(campaign_id: str, recipient_id: int, *, session: Session) -> list[dict[str, Any]]:
+    entries = []
+    for mail in outbound_for(campaign_id, recipient_id, session=session):
+        label = KIND_LABELS.get(mail.kind, mail.kind)
+        state = OUT_STATUS.get(mail.status, mail.status)
+        summary = f"{label[:1].upper()}{label[1:]} ({mail.slot}) tới {', '.join(mail.to_addrs)}: {state}"
+        if mail.error:
+            summary += f" — {mail.error}"
+        entries.append(
+            _entry(mail.sent_at or mail.created_at, mail.kind, summary, 0, status=mail.status, slot=mail.slot,
+                   message_id=mail.message_id, subject=mail.subject, attempts=mail.attempts,
+                   eml_sha256=mail.raw_sha256)
+        )
+    return entries
+
+
+def _inbound(recipient_id: int, *, session: Session) -> list[dict[str, Any]]:
+    entries = []
+    for mail in session.scalars(select(InboundMail).where(InboundMail.recipient_id == recipient_id)):
+        kind = "bounce" if mail.classification == "bounce" else "reply"
+        what = "Thư bị trả lại" if kind == "bounce" else "Thư đến"
+        summary = f"{what} từ {mail.from_addr or '?'}: {mail.subject or '(không tiêu đề)'}"
+        if mail.classification:
+            summary += f" [{mail.classification}, {mail.status}]"
+        at = mail.date_header or mail.internal_date or mail.created_at
+        entries.append(_entry(at, kind, summary, 1, inbound_mail_id=mail.id, message_id=mail.message_id,
+                              status=mail.status, error=mail.error))
+    for file in session.scalars(select(InboundFile).where(InboundFile.recipient_id == recipient_id)):
+        entries.append(_entry(file.mtime, "file", f"Tệp trong thư mục chung: {file.path} [{file.status}]", 1,
+                              inbound_file_id=file.id, status=file.status, error=file.error))
+    return entries
+
+
+def _submissions(campaign_id: str, recipient_id: int, *, session: Session) -> list[dict[str, Any]]:
+    rows = list(
+        session.scalars(
+            select(Submission)
+            .where(Submission.campaign_id == campaign_id, Submission.recipient_id == recipient_id)
+            .order_by(Submission.received_at, Submission.id)
+        )
+    )
+    entries = []
+    for version, sub in enumerate(rows, start=1):
+        summary = f"Ghi nhận {SUBMISSION_KINDS.get(sub.kind, sub.kind)} (lần {version}, qua {sub.channel})"
+        if sub.status == "superseded":
+            summary += ", đã được thay bằng bản sau"
+        missing = [*(sub.missing_sections or []), *(sub.missing_rows or [])]
+        if sub.kind == "report" and missing:
+            summary += f"; còn thiếu: {', '.join(missing)}"
+        entries.append(_entry(sub.received_at, "submission", summary, 2, submission_id=sub.id, version=version,
+                              submission_kind=sub.kind, status=sub.status, missing=missing))
+    return entries
+
+
+def _bounces(recipient_id: int, *, session: Session) -> list[dict[str, Any]]:
+    return [
+        _entry(c.bounced_at, "bouncing", f"Địa chỉ {c.email} bị đánh dấu trả lại: {c.bounce_reason or ''}".strip(), 3,
+               email=c.email)
+        for c in session.scalars(
+            select(ContactRow).where(ContactRow.recipient_id == recipient_id, ContactRow.bouncing.is_(True))
+        )
+        if c.bounced_at is not None
+    ]
+
+
+def _events(campaign_id: str, recipient_id: int, *, session: Session) -> list[dict[str, Any]]:
+    events = session.scalars(
+        select(Event)
+        .where(Event.recipient_id == recipient_id, or_(Event.campaign_id == campaign_id, Event.campaign_id.is_(None)))
+        .order_by(Event.at, Event.id)
+    )
+    return [
+        _entry(e.at, f"event:{e.kind}", e.message or e.kind, 4, actor=e.actor, data=e.data)
+        for e in events
+        if e.kind not in SHOWN_ELSEWHERE
+    ]

@@ -1,0 +1,129 @@
+"""SMTP over ssl / starttls / none, with AUTH when a user is set. One connection per batch.
+
+The password is only ever handed to `smtplib.login`; it is never logged or put in an error.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import ssl
+from email.message import EmailMessage
+
+from config.settings import SmtpSettings
+
+log = logging.getLogger(__name__)
+
+
+class MailerError(Exception):
+    """Sending mail failed; the message says where and why (Vietnamese, no secrets)."""
+
+
+class SmtpConnectError(MailerError):
+    """The SMTP server could not be reached, refused TLS, or refused the login."""
+
+
+class SmtpSendError(MailerError):
+    """The server refused one message (every recipient refused, or the data)."""
+
+
+def tls_context(settings: SmtpSettings) -> ssl.SSLContext:
+    """A default TLS context; certificate checks off only when the settings say so (tests)."""
+    context = ssl.create_default_context()
+    if not settings.verify_tls:
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    return context
+
+
+class SmtpSender:
+    """An open, authenticated SMTP connection (context manager)."""
+
+    def __init__(self, settings: SmtpSettings) -> None:
+        if not settings.host:
+            raise SmtpConnectError("chưa cấu hình máy chủ gửi thư (BAOCAO_SMTP__HOST)")
+        self.settings = settings
+        self._smtp: smtplib.SMTP | None = None
+
+    @property
+    def where(self) -> str:
+        """host:port for messages."""
+        return f"{self.settings.host}:{self.settings.effective_port}"
+
+    def __enter__(self) -> SmtpSender:
+        self.open()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def open(self) -> None:
+        """Connect, upgrade to TLS when configured, and log in when a user is set."""
+        s = self.settings
+        try:
+            if s.security == "ssl":
+                smtp: smtplib.SMTP = smtplib.SMTP_SSL(
+                    s.host or "", s.effective_port, timeout=s.timeout, context=tls_context(s)
+                )
+            else:
+                smtp = smtplib.SMTP(s.host or "", s.effective_port, timeout=s.timeout)
+                if s.security == "starttls":
+                    smtp.starttls(context=tls_context(s))
+            self._smtp = smtp
+            if s.user:
+                password = s.password.get_secret_value() if s.password else ""
+                smtp.login(s.user, password)
+        except smtplib.SMTPAuthenticationError as err:
+            self.close()
+            raise SmtpConnectError(f"máy chủ {self.where} từ chối đăng nhập của {s.user} ({err.smtp_code})") from None
+        except (OSError, smtplib.SMTPException) as err:
+            self.close()
+            raise SmtpConnectError(f"không kết nối được máy chủ gửi thư {self.where}: {_short(err)}") from err
+        log.info("SMTP connected to %s (%s)", self.where, s.security)
+
+    def send(self, message: EmailMessage | bytes, to: list[str]) -> dict[str, str]:
+        """Send one message to these envelope recipients; the addresses refused (others got it).
+
+        Raises SmtpSendError when the message was refused for everyone.
+        """
+        if self._smtp is None:
+            raise SmtpConnectError("kết nối SMTP chưa mở")
+        sender = self.settings.sender or ""
+        try:
+            if isinstance(message, bytes):
+                # The exact bytes we store as .eml are the bytes that go out.
+                refused = self._smtp.sendmail(sender, to, message)
+            else:
+                refused = self._smtp.send_message(message, from_addr=sender, to_addrs=to)
+        except smtplib.SMTPRecipientsRefused as err:
+            raise SmtpSendError(f"máy chủ từ chối mọi người nhận: {_refused(err.recipients)}") from None
+        except (smtplib.SMTPDataError, smtplib.SMTPSenderRefused) as err:
+            raise SmtpSendError(f"máy chủ từ chối thư ({err.smtp_code}): {_text(err.smtp_error)}") from None
+        except (OSError, smtplib.SMTPServerDisconnected) as err:
+            raise SmtpConnectError(f"mất kết nối với {self.where}: {_short(err)}") from err
+        if refused:
+            log.warning("SMTP refused some recipients: %s", _refused(refused))
+        return {addr: f"{code} {_text(msg)}" for addr, (code, msg) in refused.items()}
+
+    def close(self) -> None:
+        """QUIT (quietly) and forget the connection."""
+        if self._smtp is not None:
+            try:
+                self._smtp.quit()
+            except (OSError, smtplib.SMTPException):
+                self._smtp.close()
+            self._smtp = None
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+
+
+def _refused(recipients: dict[str, tuple[int, bytes]]) -> str:
+    return "; ".join(f"{addr} ({code} {_text(msg)})" for addr, (code, msg) in recipients.items())
+
+
+def _short(err: BaseException) -> str:
+    return str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+
+

@@ -1,0 +1,153 @@
+"""Reminders and the initial request: plain functions over the pure policy, templates and
+exactly-once delivery (`baocao remind`, `baocao send-request`, and the Prefect flows)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import mimetypes
+from pathlib import Path
+from typing import Any
+
+from config.campaign import Campaign
+from config.errors import ConfigError
+from flows.app import App, statuses
+from flows.outgoing import DeliveryReport, Draft, deliver
+from reports.forms import form_filenames, form_xlsx, outline_docx
+from reports.mailtext import MailTextError, render_mail
+from reports.reminders import KIND_INCOMPLETE, DueReminder, addresses, plan_reminders
+from reports.status import RecipientStatus
+from reports.workdays import WorkCalendar
+
+DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+REQUEST_SLOT = "initial"
+
+
+def calendar_for(campaign: Campaign) -> WorkCalendar:
+    """The campaign's working-day calendar (VN holidays + its extra days)."""
+    policy = campaign.reminders
+    return WorkCalendar(policy.extra_days_off, policy.extra_working_days)
+
+
+def remind(
+    app: App, campaign_id: str | None = None, now: dt.datetime | None = None, *, dry_run: bool = False
+) -> dict[str, Any]:
+    """Send the reminders due at `now` (default: now); the `baocao remind --json` contract."""
+    campaign = app.campaign(campaign_id)
+    now = _aware(now, campaign) if now else app.now()
+    calendar = calendar_for(campaign)
+    with app.session() as session:
+        items = statuses(campaign, session=session)
+    plan = plan_reminders(items, campaign.reminders, campaign.deadline, now, campaign.tz, calendar)
+    by_id = {s.facts.id: s for s in items}
+    local_day = now.astimezone(campaign.tz).date()
+    drafts = [_reminder_draft(app, campaign, due, by_id[due.recipient_id], calendar, local_day) for due in plan.due]
+    report = deliver(app, drafts, dry_run=dry_run)
+    result = _result(campaign, now, report)
+    result["slot"] = plan.slot.key if plan.slot else None
+    result["reason"] = plan.reason
+    result["skipped"] = [{"recipient": s.code, "reason": s.reason} for s in plan.skipped] + result["skipped"]
+    return result
+
+
+def send_request(app: App, campaign_id: str | None = None, *, dry_run: bool = False) -> dict[str, Any]:
+    """Send the request with its attachments to every recipient who has not received it."""
+    campaign = app.campaign(campaign_id)
+    attachments = request_attachments(campaign)
+    with app.session() as session:
+        items = statuses(campaign, session=session)
+    drafts, skipped = [], []
+    for status in items:
+        to = addresses(status)
+        if not to:
+            skipped.append({"recipient": status.facts.code, "reason": "không có địa chỉ email"})
+            continue
+        subject, text = _render(app, "request", _context(app, campaign, status, attachments=attachments))
+        drafts.append(Draft(campaign.id, status.facts.id, "request", REQUEST_SLOT, list(to), subject, text,
+                            attachments=attachments))
+    report = deliver(app, drafts, dry_run=dry_run)
+    result = _result(campaign, app.now(), report)
+    result["skipped"] = skipped + result["skipped"]
+    return result
+
+
+def request_attachments(campaign: Campaign) -> tuple[tuple[str, bytes, str], ...]:
+    """The configured files (the official letter…) plus the outline .docx and the .xlsx form."""
+    files: list[tuple[str, bytes, str]] = []
+    for name in campaign.request.attachments:
+        path = Path(name)
+        if not path.is_absolute() and campaign.source_dir is not None:
+            path = campaign.source_dir / path
+        try:
+            data = path.read_bytes()
+        except OSError as err:
+            raise ConfigError(f"không đọc được tệp đính kèm: {err.strerror}", path, field="request.attachments") from err
+        files.append((path.name, data, mimetypes.guess_type(path.name)[0] or "application/octet-stream"))
+    docx_name, xlsx_name = form_filenames(campaign)
+    files.append((docx_name, outline_docx(campaign), DOCX_MIME))
+    files.append((xlsx_name, form_xlsx(campaign), XLSX_MIME))
+    return tuple(files)
+
+
+def _aware(now: dt.datetime, campaign: Campaign) -> dt.datetime:
+    return now if now.tzinfo else now.replace(tzinfo=campaign.tz)
+
+
+def _render(app: App, name: str, context: dict[str, Any]) -> tuple[str, str]:
+    try:
+        return render_mail(app.settings.templates_dir, name, context)
+    except MailTextError as err:
+        raise ConfigError(str(err)) from err
+
+
+def _context(
+    app: App,
+    campaign: Campaign,
+    status: RecipientStatus,
+    *,
+    attachments: tuple[tuple[str, bytes, str], ...] = (),
+) -> dict[str, Any]:
+    """What every template may use."""
+    return {
+        "campaign": campaign,
+        "request": campaign.request,
+        "contact": campaign.request.contact,
+        "deadline": campaign.deadline,
+        "recipient": {"code": status.facts.code, "name": status.facts.name},
+        "reply_to": app.settings.smtp.sender,
+        "attachment_names": [a[0] for a in attachments],
+        "form_xlsx_name": form_filenames(campaign)[1],
+        "state": status.state,
+        "acknowledged": status.state == "acknowledged",
+    }
+
+
+def _reminder_draft(
+    app: App,
+    campaign: Campaign,
+    due: DueReminder,
+    status: RecipientStatus,
+    calendar: WorkCalendar,
+    today: dt.date,
+) -> Draft:
+    attachments = request_attachments(campaign) if campaign.reminders.attach_outline else ()
+    context = _context(app, campaign, status, attachments=attachments)
+    headings = {s.id: s.heading for s in campaign.outline.sections}
+    labels = {r.id: r.label for r in campaign.outline.table.rows}
+    context.update(
+        overdue=today > campaign.deadline,
+        overdue_days=max(calendar.working_days_between(campaign.deadline, today), 0),
+        days_left=max(calendar.working_days_between(today, campaign.deadline), 0),
+        missing_sections=[{"id": s, "heading": headings.get(s, "")} for s in due.missing_sections],
+        missing_rows=[{"id": r, "label": labels.get(r, "")} for r in due.missing_rows],
+        slot=due.slot,
+    )
+    name = "reminder_incomplete" if due.kind == KIND_INCOMPLETE else "reminder"
+    subject, text = _render(app, name, context)
+    return Draft(campaign.id, due.recipient_id, due.kind, due.slot, list(due.to), subject, text,
+                 attachments=attachments)
+
+
+def _result(campaign: Campaign, now: dt.datetime, report: DeliveryReport) -> dict[str, Any]:
+    data = report.to_json()
+    return {"campaign": campaign.id, "now": now.astimezone(campaign.tz).isoformat(), **data}

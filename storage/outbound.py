@@ -1,0 +1,121 @@
+"""The outbound mail ledger: reserve a (campaign, recipient, kind, slot) before sending,
+claim it right before SMTP, confirm after. Statuses:
+
+- `pending`: reserved, never handed to SMTP → safe to send (a crash before sending).
+- `sending`: handed to SMTP, not confirmed → we do not know whether it left; never resent
+  automatically (we err on the side of not sending twice; history shows it for a person).
+- `sent`: confirmed. `failed`: the server refused it or could not be reached → retried.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from storage.models import Event, OutboundMail, utcnow
+from storage.upsert import insert_ignore
+
+RETRYABLE = ("pending", "failed")
+
+
+def find_outbound(
+    campaign_id: str, recipient_id: int | None, kind: str, slot: str, *, session: Session
+) -> OutboundMail | None:
+    """The ledger row of one key, if any."""
+    stmt = select(OutboundMail).where(
+        OutboundMail.campaign_id == campaign_id,
+        OutboundMail.kind == kind,
+        OutboundMail.slot == slot,
+    )
+    if recipient_id is None:
+        stmt = stmt.where(OutboundMail.recipient_id.is_(None))
+    else:
+        stmt = stmt.where(OutboundMail.recipient_id == recipient_id)
+    return session.scalars(stmt).one_or_none()
+
+
+def reserve_outbound(values: dict[str, Any], *, session: Session) -> tuple[OutboundMail, bool]:
+    """Insert a `pending` row unless the key exists; (row, inserted). The caller commits."""
+    key = (values["campaign_id"], values.get("recipient_id"), values["kind"], values["slot"])
+    existing = find_outbound(*key, session=session)
+    if existing is not None:
+        return existing, False
+    row = {"status": "pending", "attempts": 0, "created_at": utcnow(), **values}
+    inserted = insert_ignore(session, OutboundMail, row)
+    found = find_outbound(*key, session=session)
+    assert found is not None
+    return found, inserted
+
+
+def claim_outbound(row_id: int, raw_sha256: str, *, session: Session) -> bool:
+    """Move a pending/failed row to `sending` (atomic); False if someone else has it."""
+    result = session.execute(
+        update(OutboundMail)
+        .where(OutboundMail.id == row_id, OutboundMail.status.in_(RETRYABLE))
+        .values(status="sending", attempts=OutboundMail.attempts + 1, raw_sha256=raw_sha256, error=None)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)
+
+
+def confirm_outbound(row_id: int, sent_at: dt.datetime, note: str | None, *, session: Session) -> None:
+    """Mark a row sent (note: addresses the server refused while accepting others)."""
+    session.execute(
+        update(OutboundMail)
+        .where(OutboundMail.id == row_id)
+        .values(status="sent", sent_at=sent_at, error=note)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def fail_outbound(row_id: int, error: str, *, session: Session, count_attempt: bool = False) -> None:
+    """Mark a row failed with the reason; it is retried at the next run."""
+    values: dict[str, Any] = {"status": "failed", "error": error}
+    if count_attempt:
+        values["attempts"] = OutboundMail.attempts + 1
+    session.execute(
+        update(OutboundMail)
+        .where(OutboundMail.id == row_id)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def add_event(
+    campaign_id: str | None,
+    recipient_id: int | None,
+    kind: str,
+    message: str,
+    data: dict[str, Any],
+    *,
+    session: Session,
+) -> None:
+    """Append one line to the audit log."""
+    session.add(Event(campaign_id=campaign_id, recipient_id=recipient_id, kind=kind, message=message, data=data))
+
+
+def outbound_for(campaign_id: str, recipient_id: int, *, session: Session) -> list[OutboundMail]:
+    """Every mail to one recipient, oldest first."""
+    return list(
+        session.scalars(
+            select(OutboundMail)
+            .where(OutboundMail.campaign_id == campaign_id, OutboundMail.recipient_id == recipient_id)
+            .order_by(OutboundMail.created_at, OutboundMail.id)
+        )
+    )
+
+
+def failed_counts(campaign_id: str, *, session: Session) -> dict[int, int]:
+    """Per recipient: mails failed or of unknown fate (for status)."""
+    counts: dict[int, int] = {}
+    for row in session.scalars(
+        select(OutboundMail).where(
+            OutboundMail.campaign_id == campaign_id, OutboundMail.status.in_(("failed", "sending"))
+        )
+    ):
+        if row.recipient_id is not None:
+            counts[row.recipient_id] = counts.get(row.recipient_id, 0) + 1
+    return counts
