@@ -1,0 +1,266 @@
+"""The parsers' entry point: detect the format from the bytes, pick the reader from a small
+registry, and always return a `ParseResult` (a file's own failure is `result.error`).
+
+`parse_bytes(data, filename, spec)` never raises for anything the file does: damaged,
+hostile, too large, scanned or unsupported files come back with `error = ParseError(code,
+message)` (message in Vietnamese, saying what to do) and the contract's full shape (every
+section and row id present, empty). A `.zip` yields `members` (each a ParseResult); the top
+level mirrors its best member (a report over a nil report over anything else).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import unicodedata
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from parsers.detect import detect_format
+from parsers.document import Doc
+from parsers.errors import ParserError, TooLarge, UnsafeFile, UnsupportedFormat
+from parsers.legacy import Converter, to_ooxml
+from parsers.model import Indicator, OutlineSpec, ParseError, ParseResult, Problem, SectionText
+from parsers.safety import (
+    DEFAULT_LIMITS,
+    Limits,
+    check_archive,
+    check_member_name,
+    check_size,
+    check_xml_parts,
+    open_zip,
+    read_member,
+)
+
+log = logging.getLogger(__name__)
+
+# What we report as `format` for each detected container (RTF is what many ".doc" files are).
+FORMAT_NAMES = {"rtf": "doc", "ole_encrypted": "unknown"}
+_JUNK = ("__MACOSX/", ".DS_Store", "Thumbs.db", "desktop.ini")
+_KIND_RANK = {"report": 2, "nil_report": 1, "not_a_report": 0}
+
+
+@dataclass(frozen=True)
+class _Context:
+    filename: str
+    spec: OutlineSpec
+    limits: Limits
+    converter: Converter | None
+    depth: int = 0
+
+
+Reader = Callable[[bytes, str, _Context], ParseResult]
+
+
+def parse_bytes(
+    data: bytes,
+    filename: str,
+    spec: OutlineSpec,
+    *,
+    limits: Limits | None = None,
+    converter: Converter | None = None,
+) -> ParseResult:
+    """Parse one file's bytes against a campaign's outline (never raises for the file's faults)."""
+    ctx = _Context(filename, spec, limits or DEFAULT_LIMITS, converter)
+    return _parse(data, ctx)
+
+
+def parse_path(path: str | Path, spec: OutlineSpec, *, limits: Limits | None = None) -> ParseResult:
+    """Parse a file on disk (its size is checked before it is read)."""
+    path = Path(path)
+    limits = limits or DEFAULT_LIMITS
+    size = path.stat().st_size
+    if size > limits.max_file_bytes:
+        err = TooLarge(
+            f"Tệp quá lớn ({size / 1024 / 1024:.1f} MB, tối đa {limits.max_file_bytes / 1024 / 1024:.0f} MB):"
+            " đề nghị đơn vị gửi lại bản nhẹ hơn (bỏ ảnh, hoặc tách tệp)."
+        )
+        return _failed(str(path), "unknown", spec, err, sha256="")
+    return parse_bytes(path.read_bytes(), str(path), spec, limits=limits)
+
+
+def _parse(data: bytes, ctx: _Context) -> ParseResult:
+    sha256 = hashlib.sha256(data).hexdigest()
+    detected = "unknown"
+    try:
+        check_size(data, ctx.limits)
+        detected = detect_format(data)
+        reader = READERS.get(detected)
+        if reader is None:
+            raise _unsupported(detected, ctx.filename)
+        result = reader(data, detected, ctx)
+    except ParserError as err:
+        result = _failed(ctx.filename, _format_name(detected), ctx.spec, err)
+    except (MemoryError, RecursionError) as err:
+        result = _failed(ctx.filename, _format_name(detected), ctx.spec, TooLarge(_unexpected(err)))
+    except Exception as err:  # a reader's bug must not stop a run: record it, go on
+        log.exception("parser failed on %s", ctx.filename)
+        result = _failed(ctx.filename, _format_name(detected), ctx.spec, ParserError(_unexpected(err)))
+    result.file = ctx.filename
+    result.sha256 = sha256
+    if result.format == "unknown":
+        result.format = _format_name(detected)  # type: ignore[assignment]
+    return result
+
+
+def _format_name(detected: str) -> str:
+    return FORMAT_NAMES.get(detected, detected)
+
+
+def _unsupported(detected: str, filename: str) -> ParserError:
+    if detected == "ole_encrypted":
+        from parsers.errors import EncryptedFile
+
+        return EncryptedFile("Tệp có mật khẩu: đề nghị đơn vị gửi bản không đặt mật khẩu.")
+    return UnsupportedFormat(
+        f"Không đọc được định dạng của tệp «{Path(filename).name}»: đề nghị đơn vị gửi báo cáo"
+        " dạng Word (.docx, .doc), Excel (.xlsx, .xls), OpenDocument (.odt) hoặc PDF."
+    )
+
+
+def _unexpected(err: BaseException) -> str:
+    return (
+        f"Không đọc được tệp do lỗi không lường trước ({type(err).__name__}); cán bộ cần mở tệp"
+        " kiểm tra và nhập tay nếu cần."
+    )
+
+
+def _failed(file: str, fmt: str, spec: OutlineSpec, err: ParserError, sha256: str = "") -> ParseResult:
+    """The contract's full shape (every id present, empty) with the error set."""
+    result = empty_result(file, fmt, spec)
+    result.error = ParseError(err.code, err.message)
+    result.sha256 = sha256
+    return result
+
+
+def empty_result(file: str, fmt: str, spec: OutlineSpec) -> ParseResult:
+    """A result with every section and row id present and empty."""
+    return ParseResult(
+        file=file,
+        format=fmt,  # type: ignore[arg-type]
+        sections={s.id: SectionText() for s in spec.sections},
+        indicators={r.id: Indicator(label=r.label) for r in spec.rows},
+    )
+
+
+# --- readers -------------------------------------------------------------------------------
+
+
+def _ooxml(data: bytes, fmt: str, ctx: _Context, shown_as: str | None = None) -> ParseResult:
+    """docx/xlsx: container checks first (sizes, ratios, no DTD), then the reader."""
+    with open_zip(data) as archive:
+        check_archive(archive, ctx.limits, names_matter=False)
+        check_xml_parts(archive)
+    if fmt == "docx":
+        from parsers.docx_reader import read_docx
+
+        doc = read_docx(data)
+    else:
+        from parsers.xlsx_reader import read_xlsx
+
+        doc = read_xlsx(data)
+    return interpret_doc(doc, ctx.spec, file=ctx.filename, fmt=shown_as or fmt)
+
+
+def _pdf(data: bytes, fmt: str, ctx: _Context) -> ParseResult:
+    from parsers.pdf_reader import read_pdf
+
+    return interpret_doc(read_pdf(data), ctx.spec, file=ctx.filename, fmt="pdf")
+
+
+def _legacy(data: bytes, fmt: str, ctx: _Context) -> ParseResult:
+    """.doc/.rtf/.odt → .docx and .xls/.ods → .xlsx with LibreOffice, then as OOXML."""
+    if fmt in ("odt", "ods"):
+        with open_zip(data) as archive:
+            check_archive(archive, ctx.limits, names_matter=False)
+            check_xml_parts(archive)
+    converted = to_ooxml(data, fmt, ctx.converter)
+    target = "xlsx" if fmt in ("xls", "ods") else "docx"
+    return _ooxml(converted, target, ctx, shown_as=_format_name(fmt))
+
+
+def _zip(data: bytes, fmt: str, ctx: _Context) -> ParseResult:
+    """Each member parsed on its own; the top level mirrors the best member."""
+    if ctx.depth >= ctx.limits.max_depth:
+        raise UnsafeFile("Tệp nén lồng nhau quá nhiều tầng: đề nghị đơn vị gửi trực tiếp các tệp báo cáo.")
+    members: list[ParseResult] = []
+    with open_zip(data) as archive:
+        check_archive(archive, ctx.limits, names_matter=True)
+        for info in archive.infolist():
+            name = _member_name(info)
+            if info.is_dir() or _is_junk(name):
+                continue
+            check_member_name(name)
+            member_data = read_member(archive, info, ctx.limits)
+            members.append(_parse(member_data, replace(ctx, filename=name, depth=ctx.depth + 1)))
+    if not members:
+        raise UnsupportedFormat("Tệp nén không chứa tệp nào: đề nghị đơn vị gửi lại báo cáo.")
+    return _mirror_best(members, ctx)
+
+
+def _member_name(info: zipfile.ZipInfo) -> str:
+    """Member names NFC; names from zips without the UTF-8 flag re-decoded when they are UTF-8."""
+    name = info.filename
+    if not info.flag_bits & 0x800:
+        try:
+            name = name.encode("cp437").decode("utf-8")
+        except (UnicodeEncodeError, UnicodeDecodeError):
+            pass
+    return unicodedata.normalize("NFC", name)
+
+
+def _is_junk(name: str) -> bool:
+    base = name.rsplit("/", 1)[-1]
+    return name.startswith(_JUNK[0]) or base in _JUNK or base.startswith("~$") or base.startswith("._")
+
+
+def _mirror_best(members: list[ParseResult], ctx: _Context) -> ParseResult:
+    def rank(m: ParseResult) -> tuple[int, int, int]:
+        filled = sum(1 for i in m.indicators.values() if i.plan is not None or i.result is not None)
+        return (m.error is None, _KIND_RANK.get(m.kind, 0), len(m.answered_sections) + filled)
+
+    best = max(members, key=rank)
+    result = empty_result(ctx.filename, "zip", ctx.spec)
+    if best.error is None:
+        for name in ("kind", "agency", "doc_number", "doc_date", "sections", "indicators", "extra_rows", "extra_text"):
+            setattr(result, name, getattr(best, name))
+        result.problems = [replace(p, where=f"{best.file}: {p.where}" if p.where else best.file) for p in best.problems]
+    else:
+        result.problems.append(Problem("no_readable_member", "Không có tệp nào trong tệp nén đọc được.", ctx.filename))
+    result.members = members
+    return result
+
+
+def interpret_doc(doc: Doc, spec: OutlineSpec, *, file: str, fmt: str) -> ParseResult:
+    """The outline matcher (parsers.interpret); a table-only fallback until it exists."""
+    try:
+        from parsers.interpret import interpret
+    except ImportError:
+        return _table_only(doc, spec, file=file, fmt=fmt)
+    return interpret(doc, spec, file=file, fmt=fmt)
+
+
+def _table_only(doc: Doc, spec: OutlineSpec, *, file: str, fmt: str) -> ParseResult:
+    from parsers.table import read_indicators
+
+    result = empty_result(file, fmt, spec)
+    reading = read_indicators(doc.tables, spec.rows)
+    result.indicators, result.extra_rows = reading.indicators, reading.extra_rows
+    result.problems.extend(reading.problems)
+    result.kind = "report" if reading.found else "not_a_report"
+    return result
+
+
+READERS: dict[str, Reader] = {
+    "docx": _ooxml,
+    "xlsx": _ooxml,
+    "pdf": _pdf,
+    "doc": _legacy,
+    "rtf": _legacy,
+    "odt": _legacy,
+    "xls": _legacy,
+    "ods": _legacy,
+    "zip": _zip,
+}

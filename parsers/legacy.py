@@ -1,0 +1,122 @@
+"""Legacy and OpenDocument files (.doc .xls .odt .ods .rtf) converted to OOXML by LibreOffice.
+
+The parsers' one external tool. Each conversion runs `soffice --headless --convert-to` in its
+own temp dir with its own profile (`-env:UserInstallation=…`: parallel conversions sharing a
+profile silently lose outputs), a timeout, and its own process group so a hung LibreOffice is
+killed with all its children. `Converter` is the small interface the API depends on; tests
+run `LibreOfficeConverter` for real.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Protocol
+
+from parsers.errors import ConversionFailed
+
+INSTALL_HINT = "apt-get install -y libreoffice-writer-nogui libreoffice-calc-nogui"
+# What each legacy format becomes, and the LibreOffice filter that writes it.
+TARGETS = {
+    "doc": ("docx", "docx:MS Word 2007 XML"),
+    "rtf": ("docx", "docx:MS Word 2007 XML"),
+    "odt": ("docx", "docx:MS Word 2007 XML"),
+    "xls": ("xlsx", "xlsx:Calc MS Excel 2007 XML"),
+    "ods": ("xlsx", "xlsx:Calc MS Excel 2007 XML"),
+}
+
+
+class Converter(Protocol):
+    """Turns a file's bytes from one format into another (`convert(data, "doc", "docx")`)."""
+
+    def convert(self, data: bytes, source: str, target: str) -> bytes: ...
+
+
+def find_soffice() -> str | None:
+    """The LibreOffice binary on PATH (or BAOCAO_SOFFICE), if any."""
+    return os.environ.get("BAOCAO_SOFFICE") or shutil.which("soffice") or shutil.which("libreoffice")
+
+
+class LibreOfficeConverter:
+    """LibreOffice headless, one profile and one temp dir per conversion, killed on timeout."""
+
+    def __init__(self, binary: str | None = None, timeout: float = 120.0) -> None:
+        self.binary = binary
+        self.timeout = timeout
+
+    def convert(self, data: bytes, source: str, target: str) -> bytes:
+        """Convert `data` (format `source`, e.g. "doc") to `target` ("docx", "xlsx", "pdf")."""
+        binary = self.binary or find_soffice()
+        if not binary:
+            raise ConversionFailed(
+                f"Không chuyển đổi được tệp .{source}: máy chủ chưa cài LibreOffice"
+                f" (cài bằng: {INSTALL_HINT}). Hoặc đề nghị đơn vị gửi bản .docx/.xlsx/.pdf."
+            )
+        with tempfile.TemporaryDirectory(prefix="baocao_lo_") as tmp:
+            work = Path(tmp)
+            src = work / f"input.{source}"
+            src.write_bytes(data)
+            out_dir = work / "out"
+            out_dir.mkdir()
+            self._run(binary, work, src, out_dir, target)
+            produced = sorted(out_dir.glob(f"*.{target}"))
+            if not produced:
+                raise ConversionFailed(
+                    f"LibreOffice không chuyển được tệp .{source} sang .{target} (tệp hỏng hoặc không đúng định dạng);"
+                    " đề nghị đơn vị gửi lại bản .docx/.xlsx/.pdf."
+                )
+            return produced[0].read_bytes()
+
+    def _run(self, binary: str, work: Path, src: Path, out_dir: Path, target: str) -> None:
+        spec = TARGETS.get(src.suffix[1:], (target, target))
+        fmt = spec[1] if spec[0] == target else target
+        cmd = [
+            binary,
+            f"-env:UserInstallation={(work / 'profile').as_uri()}",
+            "--headless", "--invisible", "--nologo", "--norestore", "--nolockcheck",
+            "--convert-to", fmt, "--outdir", str(out_dir), str(src),
+        ]
+        env = dict(os.environ, HOME=str(work), SAL_USE_VCLPLUGIN="svp")
+        proc = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
+            cmd, cwd=work, env=env, stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+        )
+        try:
+            proc.communicate(timeout=self.timeout)
+        except subprocess.TimeoutExpired as err:
+            _kill_group(proc)
+            raise ConversionFailed(
+                f"LibreOffice không chuyển xong tệp .{src.suffix[1:]} sau {self.timeout:.0f} giây (đã dừng);"
+                " đề nghị đơn vị gửi bản .docx/.xlsx/.pdf."
+            ) from err
+        finally:
+            _kill_group(proc)  # stray children (oosplash/soffice.bin) never outlive a conversion
+
+
+def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    proc.wait()
+
+
+_default: Converter | None = None
+
+
+def default_converter() -> Converter:
+    """The process-wide LibreOffice converter."""
+    global _default
+    if _default is None:
+        _default = LibreOfficeConverter()
+    return _default
+
+
+def to_ooxml(data: bytes, source: str, converter: Converter | None = None) -> bytes:
+    """A legacy file as .docx or .xlsx bytes (see `TARGETS`)."""
+    target = TARGETS[source][0]
+    return (converter or default_converter()).convert(data, source, target)

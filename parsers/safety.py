@@ -1,0 +1,143 @@
+"""Limits for hostile files: sizes, zip bombs, unsafe member paths, XML entity attacks.
+
+Everything is checked *before* a reader inflates anything: the file size, then a container's
+central directory (member count, declared sizes, compression ratios, names), then the prolog
+of every XML part (no DTD may appear in OOXML or ODF: a `<!DOCTYPE`/`<!ENTITY` there is an
+entity attack). Python's zipfile never returns more than a member's declared size (it checks
+the CRC), so declared sizes are a hard cap; `read_member` still streams with a cap.
+defusedxml is installed: openpyxl uses it by itself, python-docx parses with
+`resolve_entities=False`, and `install_defusedxml()` guards the stdlib parsers of the process.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from dataclasses import dataclass
+
+from parsers.errors import CorruptFile, EncryptedFile, TooLarge, UnsafeFile
+
+MB = 1024 * 1024
+_DRIVE = re.compile(r"^[A-Za-z]:")
+_XML_PARTS = (".xml", ".rels", ".vml")
+_PROLOG_BYTES = 64 * 1024
+_ROOT_START = re.compile(rb"<[A-Za-z_]")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What a single file may cost."""
+
+    max_file_bytes: int = 50 * MB
+    max_members: int = 2000
+    max_total_uncompressed: int = 250 * MB
+    max_member_bytes: int = 150 * MB
+    # Compression ratio above which a member is a bomb (only for members above ratio_floor).
+    max_ratio: float = 200.0
+    ratio_floor: int = 2 * MB
+    max_depth: int = 2
+
+
+DEFAULT_LIMITS = Limits()
+
+
+def check_size(data: bytes, limits: Limits) -> None:
+    """Reject a file over the size limit before anything reads it."""
+    if len(data) > limits.max_file_bytes:
+        raise TooLarge(
+            f"Tệp quá lớn ({len(data) / MB:.1f} MB, tối đa {limits.max_file_bytes / MB:.0f} MB):"
+            " đề nghị đơn vị gửi lại bản nhẹ hơn (bỏ ảnh, hoặc tách tệp)."
+        )
+
+
+def open_zip(data: bytes) -> zipfile.ZipFile:
+    """The zip container, or CorruptFile if its directory cannot be read (truncated file)."""
+    try:
+        return zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as err:
+        raise CorruptFile(
+            "Tệp bị hỏng hoặc không đầy đủ (tải về bị ngắt?): không đọc được; đề nghị đơn vị gửi lại."
+        ) from err
+
+
+def check_archive(archive: zipfile.ZipFile, limits: Limits, *, names_matter: bool = True) -> None:
+    """Member count, declared sizes, ratios, encryption and (for plain archives) member paths."""
+    infos = archive.infolist()
+    if len(infos) > limits.max_members:
+        raise UnsafeFile(f"Tệp nén có quá nhiều thành phần ({len(infos)}, tối đa {limits.max_members}).")
+    total = 0
+    for info in infos:
+        if names_matter:
+            check_member_name(info.filename)
+        if info.flag_bits & 0x1:
+            raise EncryptedFile(
+                f"Tệp «{info.filename}» có mật khẩu: đề nghị đơn vị gửi bản không đặt mật khẩu."
+            )
+        if info.file_size > limits.max_member_bytes:
+            raise TooLarge(f"Thành phần «{info.filename}» quá lớn khi giải nén ({info.file_size / MB:.0f} MB).")
+        if info.file_size > limits.ratio_floor and info.file_size > limits.max_ratio * max(info.compress_size, 1):
+            raise UnsafeFile(
+                f"Tệp nén bất thường (tỷ lệ nén {info.file_size / max(info.compress_size, 1):.0f}:1 ở"
+                f" «{info.filename}», nghi «bom nén»): không mở."
+            )
+        total += info.file_size
+    if total > limits.max_total_uncompressed:
+        raise UnsafeFile(
+            f"Tệp nén giải nén ra {total / MB:.0f} MB (tối đa {limits.max_total_uncompressed / MB:.0f} MB): không mở."
+        )
+
+
+def check_member_name(name: str) -> None:
+    """Reject absolute paths, drive letters, `..` components and NUL in a member name."""
+    parts = re.split(r"[\\/]", name)
+    if name.startswith(("/", "\\")) or _DRIVE.match(name) or ".." in parts or "\x00" in name:
+        raise UnsafeFile(f"Tệp nén chứa đường dẫn không an toàn «{name}»: không mở.")
+
+
+def read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits) -> bytes:
+    """A member's bytes, streamed with a cap at its declared size (and the member limit)."""
+    cap = min(info.file_size, limits.max_member_bytes)
+    out = io.BytesIO()
+    try:
+        with archive.open(info) as stream:
+            while chunk := stream.read(256 * 1024):
+                if out.tell() + len(chunk) > cap:
+                    raise UnsafeFile(f"Thành phần «{info.filename}» lớn hơn kích thước khai báo: không mở.")
+                out.write(chunk)
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as err:
+        raise CorruptFile(f"Thành phần «{info.filename}» trong tệp nén bị hỏng.") from err
+    return out.getvalue()
+
+
+def check_xml_parts(archive: zipfile.ZipFile) -> None:
+    """No DTD in any XML part of an OOXML/ODF container (entity expansion attacks)."""
+    for info in archive.infolist():
+        if not info.filename.lower().endswith(_XML_PARTS) or info.file_size == 0:
+            continue
+        try:
+            with archive.open(info) as stream:
+                head = stream.read(_PROLOG_BYTES)
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError) as err:
+            raise CorruptFile(f"Tệp bị hỏng (phần «{info.filename}» không đọc được); đề nghị đơn vị gửi lại.") from err
+        _check_prolog(head, info.filename)
+
+
+def _check_prolog(head: bytes, name: str) -> None:
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        head = head.decode("utf-16", "replace").encode("utf-8")
+    root = _ROOT_START.search(head)
+    if root is None and len(head) >= _PROLOG_BYTES:
+        raise UnsafeFile(f"Phần «{name}» của tệp có phần mở đầu XML bất thường: không mở.")
+    prolog = head[: root.start()] if root else head
+    if b"<!DOCTYPE" in prolog.upper() or b"<!ENTITY" in prolog.upper():
+        raise UnsafeFile(f"Tệp chứa khai báo thực thể XML (DOCTYPE/ENTITY) ở «{name}», có thể là tấn công: không mở.")
+
+
+def install_defusedxml() -> None:
+    """Make the stdlib XML parsers of this process refuse entity tricks (idempotent)."""
+    import defusedxml
+
+    if not getattr(install_defusedxml, "_done", False):
+        defusedxml.defuse_stdlib()
+        install_defusedxml._done = True  # type: ignore[attr-defined]
