@@ -1,0 +1,626 @@
+"""Word (.docx) → `Doc`: paragraphs and tables in body order, as a person sees them.
+
+python-docx opens the package and parses the XML (entities are not resolved); the text itself
+is walked with lxml because the things that matter here are below python-docx's API:
+tracked changes (`w:ins` counts, `w:del`/`w:moveFrom` never), content controls (a placeholder
+still showing is no answer), field codes (`w:instrText` is never text), automatic numbering
+(the label lives in numbering.xml), style-inherited bold, legacy TCVN3/VNI fonts, merged cells.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from lxml import etree
+
+from parsers import vnlegacy
+from parsers.document import Doc, Para, Table
+from parsers.errors import CorruptFile, ParserError
+from parsers.textnorm import clean, clean_lines
+
+log = logging.getLogger(__name__)
+
+W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+MC_NS = "http://schemas.openxmlformats.org/markup-compatibility/2006"
+W = f"{{{W_NS}}}"
+NSMAP = {"w": W_NS, "mc": MC_NS}
+FOOTNOTES_RELTYPE = (
+    "http://schemas.openxmlformats.org/officeDocument/2006/relationships/footnotes"
+)
+
+# Elements whose whole subtree is never text a reader sees.
+_SKIP = {
+    W + "del",
+    W + "moveFrom",
+    W + "delText",
+    W + "instrText",
+    W + "delInstrText",
+    W + "rPr",
+    W + "pPr",
+    W + "sdtPr",
+    W + "sdtEndPr",
+    W + "footnoteReference",
+    W + "endnoteReference",
+    W + "commentReference",
+    W + "annotationRef",
+    f"{{{MC_NS}}}Fallback",
+}
+_TEXTBOX = W + "txbxContent"
+_FALSE = {"0", "false", "off", "none"}
+
+
+def read_docx(data: bytes) -> Doc:
+    """Read a .docx into a `Doc`; raises `CorruptFile` for a damaged or truncated package."""
+    document = _open(data)
+    try:
+        return _Reader(document).read()
+    except ParserError:
+        raise
+    except (etree.LxmlError, KeyError, ValueError, AttributeError, IndexError) as err:
+        raise CorruptFile(f"Tệp Word bị lỗi cấu trúc, không đọc được nội dung ({err}).") from err
+
+
+def _open(data: bytes):  # -> docx.document.Document
+    import docx
+    from docx.opc.exceptions import PackageNotFoundError
+
+    try:
+        return docx.Document(io.BytesIO(data))
+    except (zipfile.BadZipFile, PackageNotFoundError, KeyError, EOFError) as err:
+        raise CorruptFile(
+            "Tệp Word (.docx) bị hỏng hoặc không trọn vẹn (có thể do tải về chưa xong); "
+            "đề nghị đơn vị gửi lại tệp."
+        ) from err
+    except (etree.LxmlError, ValueError, zipfile.LargeZipFile, OSError) as err:
+        raise CorruptFile(f"Tệp Word (.docx) không đọc được: {err}.") from err
+
+
+def _on(el: etree._Element | None) -> bool | None:
+    """Value of a Word on/off property element (`<w:b/>`, `<w:b w:val="0"/>`), None if absent."""
+    if el is None:
+        return None
+    return el.get(W + "val", "true").lower() not in _FALSE
+
+
+@dataclass
+class _Style:
+    name: str = ""
+    based_on: str | None = None
+    bold: bool | None = None
+    font: str | None = None
+    num_id: str | None = None
+    ilvl: int | None = None
+    outline_level: int | None = None
+    borders: bool | None = None
+    kind: str = "paragraph"
+
+
+@dataclass
+class _Level:
+    start: int = 1
+    fmt: str = "decimal"
+    text: str = "%1."
+    restart: int | None = None
+    legal: bool = False
+
+
+@dataclass
+class _Numbering:
+    """numbering.xml: num → abstractNum levels, and running counters as paragraphs go by."""
+
+    abstract_of: dict[str, str] = field(default_factory=dict)
+    levels: dict[str, dict[int, _Level]] = field(default_factory=dict)
+    overrides: dict[str, dict[int, int]] = field(default_factory=dict)
+    level_overrides: dict[str, dict[int, _Level]] = field(default_factory=dict)
+    counters: dict[str, dict[int, int]] = field(default_factory=dict)
+    started_nums: set[str] = field(default_factory=set)
+
+    def label(self, num_id: str, ilvl: int) -> str:
+        """Advance the counters for a numbered paragraph and return the label Word shows."""
+        abstract = self.abstract_of.get(num_id)
+        if abstract is None or num_id == "0":
+            return ""
+        levels = dict(self.levels.get(abstract, {}))
+        levels.update(self.level_overrides.get(num_id, {}))
+        if ilvl not in levels:
+            return ""
+        counters = self.counters.setdefault(abstract, {})
+        if num_id not in self.started_nums:
+            self.started_nums.add(num_id)
+            for lvl, start in self.overrides.get(num_id, {}).items():
+                counters[lvl] = start - 1
+                for deeper in [k for k in counters if k > lvl]:
+                    del counters[deeper]
+        level = levels[ilvl]
+        counters[ilvl] = counters.get(ilvl, level.start - 1) + 1
+        for deeper in [k for k in counters if k > ilvl]:
+            restart = levels.get(deeper, _Level()).restart
+            if restart is None or restart > ilvl:
+                del counters[deeper]
+        return self._render(level, levels, counters)
+
+    @staticmethod
+    def _render(level: _Level, levels: dict[int, _Level], counters: dict[int, int]) -> str:
+        if level.fmt == "none":
+            return ""
+        if level.fmt == "bullet":
+            return "•"
+        text = level.text
+        for n in range(9, 0, -1):
+            token = f"%{n}"
+            if token in text:
+                lvl = levels.get(n - 1, _Level())
+                value = counters.get(n - 1, lvl.start)
+                fmt = "decimal" if level.legal else lvl.fmt
+                text = text.replace(token, format_number(value, fmt))
+        return clean(text)
+
+
+_ROMAN = [(1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"),
+          (50, "l"), (40, "xl"), (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i")]
+
+
+def format_number(value: int, fmt: str) -> str:
+    """A list counter in one of Word's number formats (decimal, lowerLetter, upperRoman…)."""
+    if fmt in {"lowerLetter", "upperLetter"}:
+        # Word repeats the letter after z: aa, bb …
+        letter = chr(ord("a") + (value - 1) % 26) * ((value - 1) // 26 + 1) if value > 0 else ""
+        return letter.upper() if fmt == "upperLetter" else letter
+    if fmt in {"lowerRoman", "upperRoman"}:
+        out, rest = "", max(value, 0)
+        for number, numeral in _ROMAN:
+            while rest >= number:
+                out, rest = out + numeral, rest - number
+        return out.upper() if fmt == "upperRoman" else out
+    if fmt == "decimalZero":
+        return f"{value:02d}"
+    if fmt in {"bullet", "none"}:
+        return ""
+    return str(value)
+
+
+class _Reader:
+    def __init__(self, document) -> None:  # noqa: ANN001 - python-docx Document
+        self.document = document
+        self.styles: dict[str, _Style] = {}
+        self.default_para_style: str | None = None
+        self.default_bold: bool = False
+        self.default_font: str | None = None
+        self.numbering = _Numbering()
+        self._cache_bold: dict[tuple[str | None, str | None], bool] = {}
+        self._cache_font: dict[tuple[str | None, str | None], str | None] = {}
+        self.n_para = 0
+        self.n_table = 0
+
+    # ---- set-up: styles and numbering -------------------------------------------------
+    def _load_styles(self) -> None:
+        try:
+            root = self.document.part.styles.element  # type: ignore[attr-defined]
+        except (KeyError, AttributeError, NotImplementedError):
+            return
+        rpr = root.find(f"{W}docDefaults/{W}rPrDefault/{W}rPr")
+        if rpr is not None:
+            self.default_bold = bool(_on(rpr.find(W + "b")))
+            self.default_font = _font_of(rpr)
+        for st in root.iterfind(W + "style"):
+            sid = st.get(W + "styleId") or ""
+            style = _Style(kind=st.get(W + "type", "paragraph"))
+            name = st.find(W + "name")
+            style.name = name.get(W + "val", "") if name is not None else sid
+            based = st.find(W + "basedOn")
+            style.based_on = based.get(W + "val") if based is not None else None
+            srpr = st.find(W + "rPr")
+            if srpr is not None:
+                style.bold = _on(srpr.find(W + "b"))
+                style.font = _font_of(srpr)
+            ppr = st.find(W + "pPr")
+            if ppr is not None:
+                num = ppr.find(W + "numPr")
+                if num is not None:
+                    nid, lvl = num.find(W + "numId"), num.find(W + "ilvl")
+                    style.num_id = nid.get(W + "val") if nid is not None else None
+                    style.ilvl = int(lvl.get(W + "val", "0")) if lvl is not None else 0
+                ol = ppr.find(W + "outlineLvl")
+                if ol is not None:
+                    style.outline_level = int(ol.get(W + "val", "9"))
+            tpr = st.find(W + "tblPr")
+            if tpr is not None and tpr.find(W + "tblBorders") is not None:
+                style.borders = _has_borders(tpr.find(W + "tblBorders"))
+            if st.get(W + "default") in {"1", "true"} and style.kind == "paragraph":
+                self.default_para_style = sid
+            self.styles[sid] = style
+
+    def _load_numbering(self) -> None:
+        try:
+            root = self.document.part.numbering_part.element
+        except (KeyError, NotImplementedError, AttributeError):
+            return
+        for an in root.iterfind(W + "abstractNum"):
+            aid = an.get(W + "abstractNumId") or ""
+            self.numbering.levels[aid] = {
+                int(lvl.get(W + "ilvl", "0")): _level(lvl) for lvl in an.iterfind(W + "lvl")
+            }
+        for num in root.iterfind(W + "num"):
+            nid = num.get(W + "numId") or ""
+            aref = num.find(W + "abstractNumId")
+            if aref is None:
+                continue
+            self.numbering.abstract_of[nid] = aref.get(W + "val") or ""
+            for ov in num.iterfind(W + "lvlOverride"):
+                ilvl = int(ov.get(W + "ilvl", "0"))
+                start = ov.find(W + "startOverride")
+                if start is not None:
+                    self.numbering.overrides.setdefault(nid, {})[ilvl] = int(start.get(W + "val", "1"))
+                lvl = ov.find(W + "lvl")
+                if lvl is not None:
+                    self.numbering.level_overrides.setdefault(nid, {})[ilvl] = _level(lvl)
+
+    def _chain(self, sid: str | None) -> Iterator[_Style]:
+        seen: set[str] = set()
+        while sid and sid in self.styles and sid not in seen:
+            seen.add(sid)
+            yield self.styles[sid]
+            sid = self.styles[sid].based_on
+
+    def _style_bold(self, rstyle: str | None, pstyle: str | None) -> bool:
+        key = (rstyle, pstyle)
+        if key not in self._cache_bold:
+            value: bool | None = None
+            for sid in (rstyle, pstyle):
+                for st in self._chain(sid):
+                    if st.bold is not None:
+                        value = st.bold
+                        break
+                if value is not None:
+                    break
+            self._cache_bold[key] = self.default_bold if value is None else value
+        return self._cache_bold[key]
+
+    def _style_font(self, rstyle: str | None, pstyle: str | None) -> str | None:
+        key = (rstyle, pstyle)
+        if key not in self._cache_font:
+            value: str | None = None
+            for sid in (rstyle, pstyle):
+                value = next((st.font for st in self._chain(sid) if st.font), None)
+                if value:
+                    break
+            self._cache_font[key] = value or self.default_font
+        return self._cache_font[key]
+
+    # ---- the body ---------------------------------------------------------------------
+    def read(self) -> Doc:
+        self._load_styles()
+        self._load_numbering()
+        doc = Doc()
+        body = self.document.element.body
+        for block in self._blocks(body):
+            doc.blocks.append(block)
+        doc.footnotes = self._footnotes()
+        return doc
+
+    def _blocks(self, container: etree._Element) -> Iterator[Para | Table]:
+        for child in container:
+            tag = child.tag
+            if tag == W + "p":
+                yield from self._paragraph_blocks(child)
+            elif tag == W + "tbl":
+                yield from self._table(child)
+            elif tag == W + "sdt":
+                if _is_placeholder(child):
+                    continue
+                content = child.find(W + "sdtContent")
+                if content is not None:
+                    yield from self._blocks(content)
+            elif tag in {W + "customXml", W + "ins", W + "moveTo", W + "smartTag"}:
+                yield from self._blocks(child)
+            elif tag == f"{{{MC_NS}}}AlternateContent":
+                choice = child.find(f"{{{MC_NS}}}Choice")
+                if choice is not None:
+                    yield from self._blocks(choice)
+
+    def _paragraph_blocks(self, p: etree._Element) -> Iterator[Para | Table]:
+        # Text boxes anchored in the paragraph come first: they are usually the header block.
+        for box in p.iter(_TEXTBOX):
+            if _inside_fallback(box, p):
+                continue
+            yield from self._blocks(box)
+        para = self._paragraph(p)
+        if para is not None:
+            yield para
+
+    def _paragraph(self, p: etree._Element) -> Para | None:
+        ppr = p.find(W + "pPr")
+        pstyle = None
+        num_id: str | None = None
+        ilvl: int | None = None
+        outline_level: int | None = None
+        if ppr is not None:
+            ps = ppr.find(W + "pStyle")
+            pstyle = ps.get(W + "val") if ps is not None else None
+            num = ppr.find(W + "numPr")
+            if num is not None:
+                nid, lvl = num.find(W + "numId"), num.find(W + "ilvl")
+                num_id = nid.get(W + "val") if nid is not None else None
+                ilvl = int(lvl.get(W + "val", "0")) if lvl is not None else None
+            ol = ppr.find(W + "outlineLvl")
+            if ol is not None:
+                outline_level = int(ol.get(W + "val", "9"))
+        pstyle = pstyle or self.default_para_style
+        style = self.styles.get(pstyle or "", _Style())
+        for st in self._chain(pstyle):
+            if num_id is None and st.num_id is not None:
+                num_id, ilvl = st.num_id, ilvl if ilvl is not None else st.ilvl
+            if outline_level is None and st.outline_level is not None:
+                outline_level = st.outline_level
+        pieces: list[str] = []
+        bold_flags: list[bool] = []
+        self._collect(p, pstyle, pieces, bold_flags)
+        text = clean("".join(pieces))
+        label = ""
+        if num_id is not None and ilvl is not None and _has_mark(p):
+            label = self.numbering.label(num_id, ilvl)
+        if not text:
+            return None
+        self.n_para += 1
+        name = style.name
+        if outline_level is not None and outline_level < 9 and not name.lower().startswith("heading"):
+            name = f"{name} (outline {outline_level + 1})" if name else f"Heading {outline_level + 1}"
+        return Para(
+            text=text,
+            style=name,
+            bold=bool(bold_flags) and all(bold_flags),
+            numbering=label,
+            where=f"đoạn {self.n_para}",
+        )
+
+    def _collect(
+        self, el: etree._Element, pstyle: str | None, pieces: list[str], bold: list[bool]
+    ) -> None:
+        """Append the visible text under `el` (a paragraph or an inline container)."""
+        for child in el:
+            tag = child.tag
+            if tag in _SKIP or not isinstance(tag, str):
+                continue
+            if tag == W + "r":
+                self._run(child, pstyle, pieces, bold)
+            elif tag == W + "sdt":
+                if not _is_placeholder(child):
+                    content = child.find(W + "sdtContent")
+                    if content is not None:
+                        self._collect(content, pstyle, pieces, bold)
+            elif tag == W + "fldSimple":
+                self._collect(child, pstyle, pieces, bold)
+            elif tag == f"{{{MC_NS}}}AlternateContent":
+                continue  # drawings and text boxes: text boxes were emitted as blocks
+            elif tag in {W + "p", W + "tbl", _TEXTBOX}:
+                continue
+            else:  # hyperlink, ins, moveTo, smartTag, customXml, …
+                self._collect(child, pstyle, pieces, bold)
+
+    def _run(self, r: etree._Element, pstyle: str | None, pieces: list[str], bold: list[bool]) -> None:
+        rpr = r.find(W + "rPr")
+        rstyle = None
+        run_bold: bool | None = None
+        font: str | None = None
+        caps = False
+        if rpr is not None:
+            rs = rpr.find(W + "rStyle")
+            rstyle = rs.get(W + "val") if rs is not None else None
+            run_bold = _on(rpr.find(W + "b"))
+            font = _font_of(rpr)
+            caps = bool(_on(rpr.find(W + "caps")))
+            if _on(rpr.find(W + "vanish")):
+                return  # hidden text
+        parts: list[str] = []
+        for child in r:
+            tag = child.tag
+            if tag == W + "t":
+                parts.append(child.text or "")
+            elif tag in {W + "tab", W + "ptab"}:
+                parts.append(" ")
+            elif tag in {W + "br", W + "cr"}:
+                parts.append("\n")
+            elif tag == W + "noBreakHyphen":
+                parts.append("-")
+            elif tag == W + "sym":
+                parts.append("")
+        text = "".join(parts)
+        if not text:
+            return
+        font = font or self._style_font(rstyle, pstyle)
+        text = vnlegacy.convert_run(text, font)
+        if caps:
+            text = text.upper()
+        pieces.append(text)
+        if text.strip():
+            bold.append(run_bold if run_bold is not None else self._style_bold(rstyle, pstyle))
+
+    # ---- tables -------------------------------------------------------------------------
+    def _table(self, tbl: etree._Element) -> Iterator[Table]:
+        self.n_table += 1
+        where = f"bảng {self.n_table}"
+        rows: list[list[str]] = []
+        nested: list[etree._Element] = []
+        above: dict[int, str] = {}
+        for tr in tbl.iterfind(W + "tr"):
+            trpr = tr.find(W + "trPr")
+            if trpr is not None and (trpr.find(W + "del") is not None):
+                continue
+            row: list[str] = []
+            if trpr is not None:
+                before = trpr.find(W + "gridBefore")
+                if before is not None:
+                    row.extend([""] * int(before.get(W + "val", "0")))
+            for tc in _cells(tr):
+                tcpr = tc.find(W + "tcPr")
+                span, vmerge = 1, None
+                if tcpr is not None:
+                    gs = tcpr.find(W + "gridSpan")
+                    span = max(1, int(gs.get(W + "val", "1"))) if gs is not None else 1
+                    vm = tcpr.find(W + "vMerge")
+                    if vm is not None:
+                        vmerge = vm.get(W + "val", "continue")
+                col = len(row)
+                text = above.get(col, "") if vmerge == "continue" else self._cell_text(tc, nested)
+                for k in range(span):
+                    row.append(text)
+                    above[col + k] = text
+            rows.append(row)
+        borderless = self._borderless(tbl)
+        yield Table(rows=rows, where=where, borderless=borderless)
+        for inner in nested:
+            yield from self._table(inner)
+
+    def _cell_text(self, tc: etree._Element, nested: list[etree._Element]) -> str:
+        lines: list[str] = []
+        for block in self._cell_blocks(tc, nested):
+            lines.append(block)
+        return "\n".join(lines)
+
+    def _cell_blocks(self, container: etree._Element, nested: list[etree._Element]) -> Iterator[str]:
+        for child in container:
+            tag = child.tag
+            if tag == W + "p":
+                pieces: list[str] = []
+                self._collect(child, self._pstyle(child), pieces, [])
+                text = clean_lines("".join(pieces))
+                label = self._cell_label(child)
+                if text:
+                    yield f"{label} {text}".strip() if label else text
+            elif tag == W + "tbl":
+                nested.append(child)
+            elif tag == W + "sdt":
+                if not _is_placeholder(child):
+                    content = child.find(W + "sdtContent")
+                    if content is not None:
+                        yield from self._cell_blocks(content, nested)
+            elif tag in {W + "customXml", W + "ins", W + "moveTo"}:
+                yield from self._cell_blocks(child, nested)
+
+    def _cell_label(self, p: etree._Element) -> str:
+        """Auto-numbering inside a table cell (the "TT" column is often a numbered list)."""
+        num = p.find(f"{W}pPr/{W}numPr")
+        if num is None:
+            return ""
+        nid, lvl = num.find(W + "numId"), num.find(W + "ilvl")
+        if nid is None:
+            return ""
+        label = self.numbering.label(nid.get(W + "val") or "0", int(lvl.get(W + "val", "0")) if lvl is not None else 0)
+        return "" if label == "•" else label
+
+    def _pstyle(self, p: etree._Element) -> str | None:
+        ps = p.find(f"{W}pPr/{W}pStyle")
+        return ps.get(W + "val") if ps is not None else self.default_para_style
+
+    def _borderless(self, tbl: etree._Element) -> bool:
+        tblpr = tbl.find(W + "tblPr")
+        if tblpr is not None:
+            borders = tblpr.find(W + "tblBorders")
+            if borders is not None:
+                explicit = _has_borders(borders)
+                if explicit:
+                    return False
+                if not _cells_have_borders(tbl):
+                    return True
+            ts = tblpr.find(W + "tblStyle")
+            sid = ts.get(W + "val") if ts is not None else None
+            for st in self._chain(sid):
+                if st.borders is not None:
+                    return not st.borders and not _cells_have_borders(tbl)
+        return not _cells_have_borders(tbl)
+
+    # ---- footnotes ----------------------------------------------------------------------
+    def _footnotes(self) -> list[str]:
+        part = self.document.part
+        for rel in part.rels.values():
+            if rel.reltype == FOOTNOTES_RELTYPE and not rel.is_external:
+                from docx.oxml.parser import parse_xml
+
+                root = parse_xml(rel.target_part.blob)
+                notes = []
+                for fn in root.iterfind(W + "footnote"):
+                    if fn.get(W + "type") in {"separator", "continuationSeparator", "continuationNotice"}:
+                        continue
+                    texts = []
+                    for p in fn.iter(W + "p"):
+                        pieces: list[str] = []
+                        self._collect(p, self._pstyle(p), pieces, [])
+                        texts.append(clean("".join(pieces)))
+                    text = clean(" ".join(t for t in texts if t))
+                    if text:
+                        notes.append(text)
+                return notes
+        return []
+
+
+def _cells(tr: etree._Element) -> Iterator[etree._Element]:
+    """The w:tc of a row, including those wrapped in content controls or custom XML."""
+    for child in tr:
+        if child.tag == W + "tc":
+            yield child
+        elif child.tag in {W + "sdt", W + "customXml"}:
+            inner = child.find(W + "sdtContent") if child.tag == W + "sdt" else child
+            if inner is not None:
+                yield from _cells(inner)
+
+
+def _level(lvl: etree._Element) -> _Level:
+    def val(tag: str, default: str) -> str:
+        el = lvl.find(W + tag)
+        return el.get(W + "val", default) if el is not None else default
+
+    fmt_el = lvl.find(W + "numFmt")
+    if fmt_el is None:  # Word 2010+ wraps custom formats in mc:AlternateContent
+        fmt_el = lvl.find(f"{{{MC_NS}}}AlternateContent/{{{MC_NS}}}Fallback/{W}numFmt")
+    fmt = fmt_el.get(W + "val", "decimal") if fmt_el is not None else "decimal"
+    restart = lvl.find(W + "lvlRestart")
+    return _Level(
+        start=int(val("start", "1") or 1),
+        fmt=fmt,
+        text=val("lvlText", ""),
+        restart=int(restart.get(W + "val", "0")) if restart is not None else None,
+        legal=lvl.find(W + "isLgl") is not None,
+    )
+
+
+def _font_of(rpr: etree._Element) -> str | None:
+    fonts = rpr.find(W + "rFonts")
+    if fonts is None:
+        return None
+    return fonts.get(W + "ascii") or fonts.get(W + "hAnsi") or fonts.get(W + "cs")
+
+
+def _has_borders(borders: etree._Element | None) -> bool:
+    if borders is None:
+        return False
+    for side in borders:
+        if side.get(W + "val", "none") not in {"none", "nil"} and side.get(W + "sz", "1") != "0":
+            return True
+    return False
+
+
+def _cells_have_borders(tbl: etree._Element) -> bool:
+    return any(_has_borders(b) for b in tbl.iterfind(f"{W}tr/{W}tc/{W}tcPr/{W}tcBorders"))
+
+
+def _is_placeholder(sdt: etree._Element) -> bool:
+    pr = sdt.find(W + "sdtPr")
+    return pr is not None and _on(pr.find(W + "showingPlcHdr")) is True
+
+
+def _has_mark(p: etree._Element) -> bool:
+    """False when the paragraph mark itself was deleted in tracked changes (no number shown)."""
+    return p.find(f"{W}pPr/{W}rPr/{W}del") is None
+
+
+def _inside_fallback(el: etree._Element, stop: etree._Element) -> bool:
+    node = el.getparent()
+    while node is not None and node is not stop:
+        if node.tag == f"{{{MC_NS}}}Fallback":
+            return True
+        node = node.getparent()
+    return False

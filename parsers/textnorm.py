@@ -1,0 +1,72 @@
+"""Text normalisation shared by the readers and the outline matcher.
+
+`clean` is what every reader applies to text it hands out (NFC, no NBSP or zero-width
+characters, whitespace collapsed). `fold` is for *matching* only (lowercase, no diacritics,
+đ→d): never show folded text to a person.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Spaces Word and PDFs produce besides the ASCII one.
+_SPACES = "\u00a0\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000\t\r\n\v\f"
+_ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
+_SPACE_TABLE = {ord(c): " " for c in _SPACES} | {ord(c): None for c in _ZERO_WIDTH}
+_WS = re.compile(r" {2,}")
+
+# A "leader": a run of dots/ellipses/underscores/dashes left where an answer should go.
+_LEADER_CHARS = ".…_·‥-–—"
+_LEADER_RUN = re.compile(r"(?:[.…_·‥]\s*){3,}|…+")
+_LEADER_ONLY = re.compile(r"^[\s.…_·‥:;,\-–—]*$")
+
+
+def nfc(text: str) -> str:
+    """NFC-normalise (Vietnamese typed on macOS or pasted from PDFs is often NFD)."""
+    return unicodedata.normalize("NFC", text)
+
+
+def clean(text: str) -> str:
+    """NFC, NBSP and other spaces → space, zero-width removed, whitespace runs collapsed, stripped."""
+    text = nfc(text).translate(_SPACE_TABLE)
+    return _WS.sub(" ", text).strip()
+
+
+def clean_lines(text: str) -> str:
+    """Like `clean`, but keeps line breaks (each line cleaned, empty lines dropped)."""
+    lines = (clean(line) for line in nfc(text).replace("\r", "\n").split("\n"))
+    return "\n".join(line for line in lines if line)
+
+
+def strip_leaders(text: str) -> str:
+    """Remove dotted/underscore leaders (`……`, `....`, `___`) and tidy the punctuation left behind."""
+    out = _LEADER_RUN.sub(" ", text)
+    out = re.sub(r"_{2,}", " ", out)
+    out = _WS.sub(" ", out).strip()
+    # A leader usually ends with "…;" or "…." — drop the orphan punctuation.
+    out = re.sub(r"^\s*[;:,.]+\s*", "", out)
+    out = re.sub(r"\s+([;:,.])", r"\1", out)
+    return re.sub(r"^[;:,.\s]+$", "", out).strip()
+
+
+def is_leader_only(text: str) -> bool:
+    """True when the text is nothing but leaders and punctuation (an unfilled answer)."""
+    return bool(_LEADER_ONLY.match(text))
+
+
+def has_leader(text: str) -> bool:
+    """True when the text contains a leader run (three or more dots, an ellipsis, underscores)."""
+    return bool(_LEADER_RUN.search(text)) or "___" in text
+
+
+def fold(text: str) -> str:
+    """Accent-folded lowercase for matching: 'Đề án Đo lường' → 'de an do luong'."""
+    text = unicodedata.normalize("NFD", nfc(text).lower().replace("đ", "d").replace("Đ", "d"))
+    text = "".join(c for c in text if unicodedata.category(c) != "Mn")
+    return _WS.sub(" ", text.translate(_SPACE_TABLE)).strip()
+
+
+def fold_words(text: str) -> str:
+    """Folded, punctuation turned into spaces: good input for token-based fuzzy matching."""
+    return _WS.sub(" ", re.sub(r"[^\w%]+", " ", fold(text))).strip()
