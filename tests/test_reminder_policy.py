@@ -1,0 +1,143 @@
+"""The pure reminder policy over a simulated August–September 2025 calendar."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from config.campaign import ReminderPolicy
+from reports.reminders import KIND_INCOMPLETE, KIND_REMINDER, plan_reminders, schedule
+from reports.status import RecipientFacts, RecipientStatus, Response, recipient_status
+from reports.workdays import WorkCalendar
+
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+D = dt.date
+DEADLINE = D(2025, 8, 15)
+DEADLINE_AT = dt.datetime(2025, 8, 15, 23, 59, 59, tzinfo=TZ)
+CAL = WorkCalendar()
+
+
+def at(day: dt.date, hour: int = 9, minute: int = 0) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=TZ)
+
+
+def status(rid: int, *responses: Response, emails=("a@x.vn",), bouncing=()) -> RecipientStatus:
+    facts = RecipientFacts(rid, f"dv{rid}", f"Đơn vị {rid}", "", tuple(emails), tuple(bouncing), responses)
+    return recipient_status(facts, DEADLINE_AT)
+
+
+def report(sid: int, day: dt.date, sections=(), rows=()) -> Response:
+    return Response(sid, "report", at(day), missing_sections=tuple(sections), missing_rows=tuple(rows))
+
+
+def test_schedule_for_the_996_deadline() -> None:
+    slots = {s.key: s.day for s in schedule(DEADLINE, ReminderPolicy(), CAL)}
+    assert slots == {
+        "before-5": D(2025, 8, 8),
+        "before-1": D(2025, 8, 14),
+        "overdue-1": D(2025, 8, 18),
+        "overdue-2": D(2025, 8, 21),
+        "overdue-3": D(2025, 8, 26),
+    }
+
+
+def test_schedule_skips_national_day() -> None:
+    slots = {s.key: s.day for s in schedule(D(2025, 8, 29), ReminderPolicy(), CAL)}
+    assert slots["overdue-1"] == D(2025, 9, 3)  # not Sat 30/8, Sun 31/8, Mon 1/9, Tue 2/9
+    assert slots["overdue-2"] == D(2025, 9, 8)
+
+
+def test_simulated_calendar_aug_sep_2025() -> None:
+    """Every 30 minutes over two months: never on a day off, never outside the window, each
+    slot active exactly on its working days, and after the last overdue slot nothing."""
+    policy = ReminderPolicy()
+    people = [status(1), status(2)]
+    seen: dict[str, set[dt.date]] = defaultdict(set)
+    moment = at(D(2025, 8, 1), 0)
+    while moment < at(D(2025, 9, 30), 23):
+        plan = plan_reminders(people, policy, DEADLINE, moment, TZ, CAL)
+        if plan.due:
+            local = moment.astimezone(TZ)
+            assert CAL.is_working_day(local.date()), local
+            assert dt.time(8) <= local.time() <= dt.time(16, 30), local
+            assert {d.slot for d in plan.due} == {plan.slot.key}
+            seen[plan.slot.key].add(local.date())
+        moment += dt.timedelta(minutes=30)
+    assert seen["before-5"] == {D(2025, 8, 8), D(2025, 8, 11), D(2025, 8, 12), D(2025, 8, 13)}
+    assert seen["before-1"] == {D(2025, 8, 14), D(2025, 8, 15)}
+    assert seen["overdue-1"] == {D(2025, 8, 18), D(2025, 8, 19), D(2025, 8, 20)}
+    assert seen["overdue-3"] == {D(2025, 8, 26), D(2025, 8, 27), D(2025, 8, 28)}
+    assert max(max(days) for days in seen.values()) == D(2025, 8, 28)
+
+
+@pytest.mark.parametrize(
+    ("moment", "reason"),
+    [
+        (at(D(2025, 8, 16)), "cuối tuần"),
+        (at(D(2025, 9, 2)), "Quốc khánh"),
+        (at(D(2025, 8, 18), 7, 59), "ngoài khung giờ"),
+        (at(D(2025, 8, 18), 16, 31), "ngoài khung giờ"),
+        (at(D(2025, 8, 4)), "không phải ngày nhắc"),
+    ],
+)
+def test_nothing_due_and_why(moment: dt.datetime, reason: str) -> None:
+    plan = plan_reminders([status(1)], ReminderPolicy(), DEADLINE, moment, TZ, CAL)
+    assert plan.due == [] and reason in (plan.reason or "")
+
+
+def test_who_gets_which_reminder() -> None:
+    people = [
+        status(1),
+        status(2, Response(10, "acknowledgement", at(D(2025, 8, 5)))),
+        status(3, report(11, D(2025, 8, 6))),
+        status(4, report(12, D(2025, 8, 6), sections=["1.a"], rows=["3"])),
+        status(5, Response(13, "nil_report", at(D(2025, 8, 6)))),
+        status(6, emails=()),
+    ]
+    plan = plan_reminders(people, ReminderPolicy(), DEADLINE, at(D(2025, 8, 18)), TZ, CAL)
+    due = {d.code: d for d in plan.due}
+    assert set(due) == {"dv1", "dv2", "dv4"}
+    assert due["dv1"].kind == due["dv2"].kind == KIND_REMINDER
+    assert due["dv4"].kind == KIND_INCOMPLETE
+    assert (due["dv4"].missing_sections, due["dv4"].missing_rows) == (("1.a",), ("3",))
+    reasons = {s.code: s.reason for s in plan.skipped}
+    assert reasons == {
+        "dv3": "đã nộp báo cáo",
+        "dv5": "đã báo cáo không phát sinh",
+        "dv6": "không có địa chỉ email",
+    }
+
+
+def test_policy_switches() -> None:
+    people = [status(1), status(4, report(12, D(2025, 8, 6), sections=["1.a"]))]
+    moment = at(D(2025, 8, 18))
+    quiet = ReminderPolicy(remind_incomplete=False, remind_states=["acknowledged"])
+    assert plan_reminders(people, quiet, DEADLINE, moment, TZ, CAL).due == []
+    off = ReminderPolicy(enabled=False)
+    assert "tắt" in (plan_reminders(people, off, DEADLINE, moment, TZ, CAL).reason or "")
+    one = ReminderPolicy(max_overdue=1)
+    assert plan_reminders(people, one, DEADLINE, at(D(2025, 8, 21)), TZ, CAL).due == []
+
+
+def test_bouncing_addresses_are_skipped_when_there_is_another() -> None:
+    both = status(1, emails=("a@x.vn", "b@x.vn"), bouncing=("a@x.vn",))
+    only = status(2, emails=("c@x.vn",), bouncing=("c@x.vn",))
+    plan = plan_reminders([both, only], ReminderPolicy(), DEADLINE, at(D(2025, 8, 18)), TZ, CAL)
+    assert {d.code: d.to for d in plan.due} == {"dv1": ("b@x.vn",), "dv2": ("c@x.vn",)}
+
+
+def test_extra_day_off_blocks_sending() -> None:
+    policy = ReminderPolicy(extra_days_off=[D(2025, 8, 18)])
+    cal = WorkCalendar(policy.extra_days_off)
+    plan = plan_reminders([status(1)], policy, DEADLINE, at(D(2025, 8, 18)), TZ, cal)
+    assert plan.due == [] and "tỉnh" in (plan.reason or "")
+    # The first working day after the deadline is now Tuesday 19/8.
+    assert plan_reminders([status(1)], policy, DEADLINE, at(D(2025, 8, 19)), TZ, cal).slot.key == "overdue-1"
+
+
+def test_naive_now_is_refused() -> None:
+    with pytest.raises(ValueError):
+        plan_reminders([status(1)], ReminderPolicy(), DEADLINE, dt.datetime(2025, 8, 18, 9), TZ, CAL)
