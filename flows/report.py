@@ -1,0 +1,202 @@
+"""Build the consolidated report (Word + Excel) from the latest valid submissions.
+
+`build_report` is what `baocao report` and the Prefect flow call. Each build goes to its own
+timestamped folder `<reports_dir>/<campaign>/<YYYYmmdd-HHMMSS>/` (a suffix `-2`, `-3` … when
+that name is taken: nothing is ever overwritten) and is then copied whole to `…/moi-nhat/`,
+the stable place staff open; that copy is swapped in by rename, so it is never half-written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import shutil
+from pathlib import Path
+from typing import Any
+
+from config.campaign import Campaign
+from flows.app import App
+from reports.consolidate import (
+    AgencyReport,
+    Consolidation,
+    ExtraFigures,
+    Figures,
+    ProblemNote,
+    ReviewNote,
+    consolidate,
+    json_number,
+)
+from reports.status import RecipientFacts, Response, recipient_status
+from storage.reporting import RecipientReport, report_data
+
+log = logging.getLogger(__name__)
+LATEST = "moi-nhat"
+WORD_NAME = "bao-cao-tong-hop-{campaign}.docx"
+EXCEL_NAME = "so-lieu-tong-hop-{campaign}.xlsx"
+
+
+def build_report(
+    app: App,
+    campaign_id: str | None = None,
+    out_dir: Path | None = None,
+    now: dt.datetime | None = None,
+) -> dict[str, Any]:
+    """Write the Word and Excel report; return the `baocao report --json` contract."""
+    campaign = app.campaign(campaign_id)
+    as_of = (now or app.now()).astimezone(campaign.tz)
+    model = load_model(app, campaign, as_of)
+    base = Path(out_dir) if out_dir else app.settings.reports_dir / campaign.id
+    folder = new_build_dir(base, as_of)
+    files = write_files(model, folder)
+    latest = publish_latest(folder, base / LATEST)
+    log.info("report %s built in %s", campaign.id, folder)
+    return report_json(model, folder, files, latest)
+
+
+def load_model(app: App, campaign: Campaign, as_of: dt.datetime) -> Consolidation:
+    """Read the database once and build the pure model."""
+    with app.session() as session:
+        data = report_data(campaign.id, session=session)
+        agencies = [agency_report(r, campaign) for r in data.recipients]
+        review = [
+            ReviewNote(item.id, item.source_key, item.reason, item.created_at) for item in data.review
+        ]
+    return consolidate(campaign, agencies, review, as_of)
+
+
+def agency_report(record: RecipientReport, campaign: Campaign) -> AgencyReport:
+    """Storage rows of one recipient as the plain input of the model."""
+    rec, latest = record.recipient, record.latest
+    facts = RecipientFacts(
+        id=rec.id,
+        code=rec.code,
+        name=rec.name,
+        group=rec.group,
+        emails=(),
+        responses=tuple(
+            Response(s.id, s.kind, s.received_at, s.status, s.channel) for s in record.responses
+        ),
+    )
+    status = recipient_status(facts, campaign.deadline_at)
+    shown = latest or (record.responses[-1] if record.responses else None)
+    return AgencyReport(
+        code=rec.code,
+        name=rec.name,
+        group=rec.group,
+        state=status.state,
+        late=status.late,
+        received_at=shown.received_at if shown else None,
+        channel=shown.channel if shown else None,
+        files=tuple(record.files),
+        sections={a.section_id: a.text for a in record.sections if not a.empty and a.text},
+        figures={v.row_id: Figures(v.plan, v.result, v.rate) for v in record.indicators},
+        extra_text=latest.extra_text if latest else "",
+        extra_rows=tuple(_extra_rows(latest.extra_rows if latest else [])),
+        problems=tuple(_problems(latest.problems if latest else [])),
+        doc_number=latest.doc_number if latest else None,
+        submission_id=latest.id if latest else None,
+    )
+
+
+def _extra_rows(rows: list[Any]) -> list[ExtraFigures]:
+    out = []
+    for row in rows:
+        if isinstance(row, dict) and row.get("label"):
+            figures = Figures(*(_float(row.get(k)) for k in ("plan", "result", "rate")))
+            out.append(ExtraFigures(str(row["label"]), figures))
+    return out
+
+
+def _float(value: Any) -> float | None:
+    try:
+        return None if value is None else float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _problems(items: list[Any]) -> list[ProblemNote]:
+    out = []
+    for item in items:
+        if isinstance(item, dict):
+            out.append(ProblemNote(str(item.get("code", "")), str(item.get("message", "")), str(item.get("where", ""))))
+        elif isinstance(item, str):
+            out.append(ProblemNote("", item))
+    return out
+
+
+def new_build_dir(base: Path, as_of: dt.datetime) -> Path:
+    """A new, empty folder named after the build time (suffixed if the name is taken)."""
+    base.mkdir(parents=True, exist_ok=True)
+    stem = as_of.strftime("%Y%m%d-%H%M%S")
+    for n in range(1, 1000):
+        folder = base / (stem if n == 1 else f"{stem}-{n}")
+        try:
+            folder.mkdir()
+        except FileExistsError:
+            continue
+        return folder
+    raise FileExistsError(f"quá nhiều bản báo cáo cùng thời điểm trong {base}")
+
+
+def write_files(model: Consolidation, folder: Path) -> list[Path]:
+    """The .docx and the .xlsx of one build."""
+    from reports.excel import write_excel
+    from reports.word import render_word
+
+    cid = model.campaign.id
+    word = render_word(model, folder / WORD_NAME.format(campaign=cid))
+    excel = write_excel(model, folder / EXCEL_NAME.format(campaign=cid))
+    return [word, excel]
+
+
+def publish_latest(folder: Path, latest: Path) -> list[Path]:
+    """Copy a build to the stable folder, swapping it in by rename (never half-written)."""
+    staging = latest.with_name(f".{latest.name}.moi")
+    old = latest.with_name(f".{latest.name}.cu")
+    for leftover in (staging, old):
+        if leftover.exists():
+            shutil.rmtree(leftover)
+    shutil.copytree(folder, staging)
+    (staging / "NGUON.txt").write_text(f"Bản sao của lần tổng hợp {folder.name}\n", encoding="utf-8")
+    if latest.exists():
+        latest.rename(old)
+    staging.rename(latest)
+    if old.exists():
+        shutil.rmtree(old)
+    return sorted(p for p in latest.iterdir() if p.suffix in (".docx", ".xlsx"))
+
+
+def report_json(model: Consolidation, folder: Path, files: list[Path], latest: list[Path]) -> dict[str, Any]:
+    """The contract of `baocao report --json`."""
+    tz = model.campaign.tz
+    return {
+        "campaign": model.campaign.id,
+        "as_of": model.as_of.isoformat(),
+        "dir": str(folder),
+        "files": [str(p) for p in files],
+        "latest": [str(p) for p in latest],
+        "totals": model.totals_json(),
+        "responded": [
+            {
+                "id": a.code,
+                "name": a.name,
+                "state": a.state,
+                "late": a.late,
+                "received_at": a.received_at.astimezone(tz).isoformat() if a.received_at else None,
+            }
+            for a in model.agencies
+            if a.responded
+        ],
+        "not_responded": [
+            {"id": a.code, "name": a.name, "state": a.state} for a in model.agencies if not a.responded
+        ],
+        "stats": model.stats.to_json(),
+        "problems": [
+            {"kind": p.kind, "agency": p.agency, "code": p.code, "message": p.message, "where": p.where}
+            for p in model.problems
+        ],
+        "sections_answered": {
+            sid: sum(len(line.names) for line in lines) for sid, lines in model.narrative.items()
+        },
+        "figures_from": int(json_number(model.matrix["code"].nunique()) or 0),
+    }

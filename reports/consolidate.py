@@ -1,0 +1,387 @@
+"""The consolidated report as a pure model: totals, the agency × row matrix, narrative per
+section, closing parts, response statistics and problems (pandas frames + plain values).
+
+Inputs are plain dataclasses filled by `flows/report.py` from storage rows; nothing here
+touches the database or the file system. Writers (`reports/word.py`, `reports/excel.py`)
+only format what this module decided.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+import pandas as pd
+
+from config.campaign import Campaign
+
+MEASURES = ("plan", "result", "rate")
+RESPONDED_STATES = ("submitted", "nil_report")
+STATE_LABELS = {
+    "submitted": "Đã nộp báo cáo",
+    "nil_report": "Báo cáo không phát sinh",
+    "acknowledged": "Đã hẹn gửi, chưa nộp",
+    "not_responded": "Chưa trả lời",
+}
+CHANNEL_LABELS = {"email": "Thư điện tử", "folder": "Thư mục dùng chung", "manual": "Nhập tay"}
+# Answers that say "nothing to report" in a few words; grouped into one line naming the agencies.
+STOCK_ANSWERS = frozenset(
+    {
+        "không",
+        "không có",
+        "không có nội dung",
+        "không có nội dung báo cáo",
+        "không có hoạt động",
+        "không có số liệu",
+        "không phát sinh",
+        "không phát sinh nội dung",
+        "chưa phát sinh",
+        "không thực hiện",
+        "chưa thực hiện",
+        "không triển khai",
+        "chưa triển khai",
+        "không có nhiệm vụ",
+    }
+)
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_LETTER = {"dd": "đ"}
+
+
+@dataclass(frozen=True)
+class Figures:
+    """Plan, result and rate of one table row as an agency reported them."""
+
+    plan: float | None = None
+    result: float | None = None
+    rate: float | None = None
+
+
+@dataclass(frozen=True)
+class ExtraFigures:
+    """A row of the agency's own, not in the outline."""
+
+    label: str
+    figures: Figures = Figures()
+
+
+@dataclass(frozen=True)
+class ProblemNote:
+    """A problem recorded with a submission (message in Vietnamese)."""
+
+    code: str
+    message: str
+    where: str = ""
+
+
+@dataclass(frozen=True)
+class AgencyReport:
+    """One recipient with its state and the content of its latest valid submission."""
+
+    code: str
+    name: str
+    group: str = ""
+    state: str = "not_responded"  # submitted | nil_report | acknowledged | not_responded
+    late: bool = False
+    received_at: dt.datetime | None = None
+    channel: str | None = None
+    files: tuple[str, ...] = ()
+    sections: Mapping[str, str] = field(default_factory=dict)
+    figures: Mapping[str, Figures] = field(default_factory=dict)
+    extra_text: str = ""
+    extra_rows: tuple[ExtraFigures, ...] = ()
+    problems: tuple[ProblemNote, ...] = ()
+    doc_number: str | None = None
+    submission_id: int | None = None
+
+    @property
+    def responded(self) -> bool:
+        """A report or a nil report arrived (a promise is not an answer)."""
+        return self.state in RESPONDED_STATES
+
+
+@dataclass(frozen=True)
+class ReviewNote:
+    """An item waiting for a person (attribution unclear, signals disagree)."""
+
+    id: int
+    source: str
+    reason: str
+    created_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class NarrativeLine:
+    """One line under a section: an agency's answer, or a stock answer naming several."""
+
+    names: tuple[str, ...]
+    text: str
+    stock: bool = False
+
+    @property
+    def who(self) -> str:
+        """The agency names as printed before the text."""
+        return ", ".join(self.names)
+
+
+@dataclass(frozen=True)
+class ProblemLine:
+    """Something a person should look at before sending the report upward."""
+
+    kind: str  # submission | review
+    agency: str
+    code: str
+    message: str
+    where: str = ""
+
+
+@dataclass(frozen=True)
+class ResponseStats:
+    """Who answered, on time or late, with nothing to report, or not at all."""
+
+    total: int
+    submitted: tuple[str, ...]
+    nil: tuple[str, ...]
+    on_time: tuple[str, ...]
+    late: tuple[str, ...]
+    acknowledged: tuple[str, ...]
+    not_responded: tuple[str, ...]
+
+    @property
+    def responded(self) -> int:
+        """How many sent a report or a nil report."""
+        return len(self.submitted) + len(self.nil)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "total": self.total,
+            "responded": self.responded,
+            "submitted": len(self.submitted),
+            "nil_report": len(self.nil),
+            "on_time": len(self.on_time),
+            "late": len(self.late),
+            "acknowledged": len(self.acknowledged),
+            "not_responded": len(self.not_responded),
+        }
+
+
+@dataclass
+class Consolidation:
+    """Everything the writers need, decided once."""
+
+    campaign: Campaign
+    as_of: dt.datetime
+    agencies: list[AgencyReport]
+    totals: pd.DataFrame  # index row id; columns group, label, plan, result, rate, reporting
+    matrix: pd.DataFrame  # long: code, name, row, group, label, plan, result, rate
+    narrative: dict[str, list[NarrativeLine]]
+    closing: list[tuple[str, str]]
+    stats: ResponseStats
+    problems: list[ProblemLine]
+
+    def totals_json(self) -> dict[str, dict[str, Any]]:
+        """`{"1": {"plan", "result", "rate"}, …}` with whole numbers as ints."""
+        return {
+            str(row_id): {m: json_number(row[m]) for m in MEASURES}
+            for row_id, row in self.totals.iterrows()
+        }
+
+
+# ---------------------------------------------------------------- text and numbers
+
+
+def clean_text(value: str | None) -> str:
+    """NFC, no control characters except newline and tab, unified newlines, trimmed."""
+    if not value:
+        return ""
+    text = unicodedata.normalize("NFC", value).replace("\r\n", "\n").replace("\r", "\n")
+    text = _CONTROL.sub("", text)
+    lines = [line.rstrip() for line in text.split("\n")]
+    return "\n".join(lines).strip()
+
+
+def stock_key(text: str) -> str | None:
+    """The normalised stock answer (`không có`) when the text is one, else None."""
+    key = re.sub(r"\s+", " ", text.lower()).strip(" \t\n-–—•+*.;:!")
+    if key in STOCK_ANSWERS:
+        return key
+    return None
+
+
+def rate_of(plan: float | None, result: float | None) -> float | None:
+    """result / plan × 100 rounded half-up to one decimal; None when plan is 0 or missing."""
+    if not plan:
+        return None
+    value = Decimal(str(result or 0)) / Decimal(str(plan)) * 100
+    return float(value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+
+
+def json_number(value: Any) -> int | float | None:
+    """Whole numbers as ints, NaN/None as None."""
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    number = float(value)
+    return int(number) if number.is_integer() else number
+
+
+def vn_number(value: Any, decimals: int | None = None) -> str:
+    """A number the Vietnamese way: 1.250 and 12,5 (empty for None)."""
+    number = json_number(value)
+    if number is None:
+        return ""
+    trim = decimals is None
+    if decimals is None:
+        decimals = 0 if isinstance(number, int) else 2
+    text = f"{number:,.{decimals}f}"
+    if trim and "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text.replace(",", "\0").replace(".", ",").replace("\0", ".")
+
+
+def vn_rate(value: Any) -> str:
+    """A percentage with one decimal: 85,0%."""
+    return f"{vn_number(value, 1)}%" if json_number(value) is not None else ""
+
+
+def vn_date(value: dt.date) -> str:
+    """ngày 16 tháng 8 năm 2025 (NĐ 30: a leading zero for days 1–9 and months 1–2)."""
+    month = f"{value.month:02d}" if value.month < 3 else str(value.month)
+    return f"ngày {value.day:02d} tháng {month} năm {value.year}"
+
+
+def section_label(section_id: str) -> str:
+    """The printed number of an outline item: `1.` for groups, `a)` / `đ)` for sections."""
+    last = section_id.rsplit(".", 1)[-1]
+    if last.isdigit():
+        return f"{section_id}."
+    return f"{_LETTER.get(last, last)})"
+
+
+# ---------------------------------------------------------------- the model
+
+
+def consolidate(
+    campaign: Campaign,
+    agencies: Sequence[AgencyReport],
+    review: Sequence[ReviewNote] = (),
+    as_of: dt.datetime | None = None,
+) -> Consolidation:
+    """Build the consolidated model from each recipient's latest valid submission."""
+    as_of = (as_of or dt.datetime.now(campaign.tz)).astimezone(campaign.tz)
+    agencies = list(agencies)
+    matrix = figures_matrix(campaign, agencies)
+    return Consolidation(
+        campaign=campaign,
+        as_of=as_of,
+        agencies=agencies,
+        totals=table_totals(campaign, matrix),
+        matrix=matrix,
+        narrative=narrative(campaign, agencies),
+        closing=[(a.name, t) for a in agencies if a.state == "submitted" and (t := clean_text(a.extra_text))],
+        stats=response_stats(agencies),
+        problems=problem_lines(agencies, review),
+    )
+
+
+def figures_matrix(campaign: Campaign, agencies: Iterable[AgencyReport]) -> pd.DataFrame:
+    """One line per (reporting agency, outline row); missing values stay null."""
+    rows = campaign.outline.table.rows
+    records = []
+    for agency in agencies:
+        if agency.state != "submitted":
+            continue
+        for row in rows:
+            fig = agency.figures.get(row.id, Figures())
+            rate = fig.rate
+            if rate is None and fig.result is not None:
+                rate = rate_of(fig.plan, fig.result)
+            records.append(
+                (agency.code, agency.name, row.id, row.group, row.label, fig.plan, fig.result, rate)
+            )
+    columns = ["code", "name", "row", "group", "label", *MEASURES]
+    frame = pd.DataFrame.from_records(records, columns=columns)
+    return frame.astype({m: "float64" for m in MEASURES})
+
+
+def table_totals(campaign: Campaign, matrix: pd.DataFrame) -> pd.DataFrame:
+    """The table summed per row (null = 0) with the rate recomputed from the sums."""
+    rows = campaign.outline.table.rows
+    sums = matrix.groupby("row")[["plan", "result"]].sum(min_count=0)
+    reporting = matrix.dropna(subset=["plan", "result"], how="all").groupby("row").size()
+    totals = pd.DataFrame(
+        {
+            "group": [r.group for r in rows],
+            "label": [r.label for r in rows],
+        },
+        index=pd.Index([r.id for r in rows], name="row"),
+    )
+    totals = totals.join(sums).fillna({"plan": 0.0, "result": 0.0})
+    totals["rate"] = [rate_of(p, r) for p, r in zip(totals["plan"], totals["result"], strict=True)]
+    totals["rate"] = totals["rate"].astype("float64")
+    totals["reporting"] = reporting.reindex(totals.index).fillna(0).astype(int)
+    return totals
+
+
+def narrative(campaign: Campaign, agencies: Iterable[AgencyReport]) -> dict[str, list[NarrativeLine]]:
+    """Per section: each agency's own text, then stock answers grouped; empties omitted."""
+    reporting = [a for a in agencies if a.state == "submitted"]
+    nil_phrases = {p.lower().strip() for p in campaign.mailbox.nil_phrases}
+    result: dict[str, list[NarrativeLine]] = {}
+    for section in campaign.outline.sections:
+        own: list[NarrativeLine] = []
+        stock: dict[str, tuple[list[str], str]] = {}
+        for agency in reporting:
+            text = clean_text(agency.sections.get(section.id))
+            if not text:
+                continue
+            key = stock_key(text) or (text.lower().rstrip(".") if text.lower().rstrip(".") in nil_phrases else None)
+            if key is None:
+                own.append(NarrativeLine((agency.name,), text))
+                continue
+            names, shown = stock.setdefault(key, ([], _sentence(text.lstrip("-–—•+* "))))
+            names.append(agency.name)
+        grouped = [NarrativeLine(tuple(n), t, stock=True) for n, t in stock.values()]
+        result[section.id] = own + grouped
+    return result
+
+
+def _sentence(text: str) -> str:
+    text = text.strip().rstrip(";:")
+    text = text[:1].upper() + text[1:]
+    return text if text.endswith(".") else text + "."
+
+
+def response_stats(agencies: Sequence[AgencyReport]) -> ResponseStats:
+    """Names per outcome, in recipient-list order."""
+
+    def names(pred: Any) -> tuple[str, ...]:
+        return tuple(a.name for a in agencies if pred(a))
+
+    return ResponseStats(
+        total=len(agencies),
+        submitted=names(lambda a: a.state == "submitted"),
+        nil=names(lambda a: a.state == "nil_report"),
+        on_time=names(lambda a: a.responded and not a.late),
+        late=names(lambda a: a.responded and a.late),
+        acknowledged=names(lambda a: a.state == "acknowledged"),
+        not_responded=names(lambda a: a.state == "not_responded"),
+    )
+
+
+def problem_lines(agencies: Iterable[AgencyReport], review: Iterable[ReviewNote]) -> list[ProblemLine]:
+    """Problems of the submissions used (inconsistent rates first) and open review items."""
+    lines = [
+        ProblemLine("submission", a.name, p.code, clean_text(p.message), p.where)
+        for a in agencies
+        if a.responded
+        for p in a.problems
+    ]
+    lines.sort(key=lambda p: (0 if "rate" in p.code else 1))
+    lines += [
+        ProblemLine("review", "", "review", clean_text(r.reason), r.source) for r in review
+    ]
+    return lines

@@ -1,0 +1,164 @@
+"""The consolidated report as Word: a docxtpl template staff can edit, filled from the model."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from reports.consolidate import (
+    Consolidation,
+    NarrativeLine,
+    clean_text,
+    section_label,
+    vn_date,
+    vn_number,
+    vn_rate,
+)
+from reports.errors import ReportTemplateError
+
+TEMPLATE = Path(__file__).parent / "templates" / "bao-cao-tong-hop.docx"
+# Entries of `Nơi nhận` that are internal (not whom the report is addressed to).
+_INTERNAL = ("lưu", "gđ", "pgđ", "như trên")
+
+
+def render_word(model: Consolidation, out_path: Path, template: Path = TEMPLATE) -> Path:
+    """Fill the template with the model and save the .docx; errors name the template."""
+    from docxtpl import DocxTemplate
+    from jinja2 import TemplateError
+
+    if not template.is_file():
+        raise ReportTemplateError(f"không tìm thấy mẫu báo cáo {template}")
+    try:
+        doc = DocxTemplate(template)
+        doc.render(word_context(model), autoescape=True)
+    except TemplateError as err:
+        raise ReportTemplateError(
+            f"mẫu báo cáo {template.name} có thẻ hỏng ({err}); hãy sửa lại thẻ {{{{ … }}}} / "
+            "{%p … %} hoặc chạy 'python -m reports.templates.make_template' để tạo lại mẫu"
+        ) from err
+    doc.save(out_path)
+    return out_path
+
+
+def word_context(model: Consolidation) -> dict[str, Any]:
+    """Everything the template prints, as strings formatted the Vietnamese way."""
+    campaign, stats = model.campaign, model.stats
+    request, schedule = campaign.request, campaign.report
+    as_of = model.as_of
+    block = [b for b in schedule.recipients_block if b]
+    return {
+        "issuer_parent": request.issuer_parent.upper(),
+        "issuer": request.issuer.upper(),
+        "issuer_name": request.issuer,
+        "number": schedule.number,
+        "place": request.place,
+        "date_text": vn_date(as_of.date()),
+        "title": schedule.title or campaign.title,
+        "request_number": request.number,
+        "request_date_text": f"ngày {request.date:%d/%m/%Y}" if request.date else "",
+        "request_subject": re.sub(r"^V/v\s+", "về việc ", request.subject),
+        "as_of_text": f"{as_of:%H} giờ {as_of:%M} ngày {as_of:%d/%m/%Y}",
+        "report_to": ", ".join(b for b in block if not b.lower().startswith(_INTERNAL)) or "cấp trên",
+        "stats": {
+            **stats.to_json(),
+            "nil": len(stats.nil),
+            "not_reported": len(stats.acknowledged) + len(stats.not_responded),
+            "with_figures": int(model.matrix["code"].nunique()),
+        },
+        "parts": _parts(model),
+        "table_number": _table_number(model),
+        "table_title": campaign.outline.table.title,
+        "columns": campaign.outline.table.columns.model_dump(),
+        "table_groups": _table_groups(model),
+        "late_names": ", ".join(stats.late),
+        "nil_names": ", ".join(stats.nil),
+        "not_reported": _not_reported(model),
+        "closing": [{"name": n, "text": _paragraphs(t)} for n, t in model.closing],
+        "recipients_block": [f"{b}{'.' if i == len(block) - 1 else ';'}" for i, b in enumerate(block)],
+        "signer_lines": [s.strip() for s in re.split(r"\s+[—–-]\s+", request.signer_title) if s.strip()],
+        "signer": request.signer,
+        "annex": _annex(model),
+    }
+
+
+def _paragraphs(text: str) -> str:
+    """Paragraph breaks become docxtpl's `\\a` (a new paragraph with the same formatting)."""
+    return "\a".join(p for p in clean_text(text).split("\n") if p.strip())
+
+
+def _line(line: NarrativeLine) -> dict[str, str]:
+    return {"who": line.who, "text": _paragraphs(line.text)}
+
+
+def _parts(model: Consolidation) -> list[dict[str, Any]]:
+    """Groups and sections in outline order, each group heading before its first section."""
+    outline = model.campaign.outline
+    headings = {g.id: g.heading for g in outline.groups}
+    parts: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for section in outline.sections:
+        pieces = section.id.split(".")
+        for depth in range(1, len(pieces)):
+            gid = ".".join(pieces[:depth])
+            if gid in headings and gid not in seen:
+                seen.add(gid)
+                parts.append({"group": True, "label": section_label(gid), "heading": headings[gid]})
+        lines = [_line(x) for x in model.narrative.get(section.id, [])]
+        parts.append(
+            {"group": False, "label": section_label(section.id), "heading": section.heading, "lines": lines}
+        )
+    return parts
+
+
+def _table_number(model: Consolidation) -> str:
+    """The table comes after the top-level groups: `3.` when the groups are 1 and 2."""
+    tops = [g.id for g in model.campaign.outline.groups if g.id.isdigit()]
+    return f"{max(int(t) for t in tops) + 1}." if tops else ""
+
+
+def _row_values(plan: Any, result: Any, rate: Any) -> dict[str, str]:
+    return {"plan": vn_number(plan), "result": vn_number(result), "rate": vn_rate(rate)}
+
+
+def _table_groups(model: Consolidation) -> list[dict[str, Any]]:
+    table = model.campaign.outline.table
+    groups = table.groups or []
+    labels = {g.id: g.label for g in groups}
+    order = [g.id for g in groups] or list(dict.fromkeys(r.group for r in table.rows))
+    out = []
+    for gid in order:
+        rows = [
+            {"id": rid, "label": row["label"], **_row_values(row["plan"], row["result"], row["rate"])}
+            for rid, row in model.totals[model.totals["group"] == gid].iterrows()
+        ]
+        out.append({"id": gid, "label": labels.get(gid, ""), "rows": rows})
+    return out
+
+
+def _not_reported(model: Consolidation) -> list[dict[str, str]]:
+    promised = set(model.stats.acknowledged)
+    return [
+        {"name": a.name, "note": " (đã hẹn gửi)" if a.name in promised else ""}
+        for a in model.agencies
+        if not a.responded
+    ]
+
+
+def _annex(model: Consolidation) -> list[dict[str, Any]]:
+    """Per agency that sent a report: its rows as reported (rate computed when missing)."""
+    by_code = {a.code: a for a in model.agencies}
+    out = []
+    for index, (code, frame) in enumerate(model.matrix.groupby("code", sort=False), start=1):
+        agency = by_code[code]
+        rows = [
+            {"id": r.row, "label": r.label, **_row_values(r.plan, r.result, r.rate)}
+            for r in frame.itertuples(index=False)
+        ]
+        rows += [
+            {"id": "", "label": f"{x.label} (đơn vị bổ sung)", **_row_values(x.figures.plan, x.figures.result, x.figures.rate)}
+            for x in agency.extra_rows
+        ]
+        note = " (trễ hạn)" if agency.late else ""
+        out.append({"index": index, "name": frame["name"].iloc[0], "note": note, "rows": rows})
+    return out
