@@ -1,0 +1,90 @@
+"""`baocao parse FILE...`: read submissions against a campaign's outline, without the database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from flows.cli import CampaignOpt, JsonOpt, cli, make_app, out, print_json
+
+FilesArg = Annotated[list[Path], typer.Argument(help="Tệp cần đọc (Word, Excel, PDF, .doc/.xls/.odt, .zip).")]
+
+KIND_NAMES = {"report": "báo cáo", "nil_report": "báo cáo không phát sinh", "not_a_report": "không phải báo cáo"}
+
+
+@cli.command("parse")
+def parse(files: FilesArg, campaign: CampaignOpt = None, as_json: JsonOpt = False) -> None:
+    """Đọc tệp báo cáo theo đề cương của chiến dịch (không ghi vào cơ sở dữ liệu)."""
+    results = parse_files(files, campaign)
+    if as_json:
+        print_json(results)
+        return
+    for result in results:
+        print_result(result)
+
+
+def parse_files(files: list[Path], campaign_id: str | None) -> list[dict[str, Any]]:
+    """One JSON object per file, in order; a missing file is an error inside its object."""
+    from flows.app import outline_spec
+    from parsers.api import empty_result, parse_path
+    from parsers.model import ParseError
+
+    spec = outline_spec(make_app().campaign(campaign_id))
+    results = []
+    for path in files:
+        if not path.is_file():
+            failed = empty_result(str(path), "unknown", spec)
+            failed.error = ParseError("file_not_found", f"Không tìm thấy tệp «{path}».")
+            results.append(failed.to_json())
+            continue
+        result = parse_path(path, spec)
+        result.file = str(path)
+        results.append(result.to_json())
+    return results
+
+
+def print_result(result: dict[str, Any]) -> None:
+    """A readable Vietnamese summary of one parsed file."""
+    out.rule(f"[bold]{result['file']}[/]")
+    if result["error"]:
+        out.print(f"[red]Lỗi ({result['error']['code']}):[/] {result['error']['message']}")
+        return
+    agency = result["agency"]
+    who = agency["name"] or "không rõ"
+    if agency["id"]:
+        who += f" (mã {agency['id']}, độ tin cậy {agency['score']:.2f})"
+    sections = result["sections"]
+    answered = sum(1 for s in sections.values() if not s["empty"])
+    rows = result["indicators"]
+    filled = sum(1 for r in rows.values() if r["plan"] is not None or r["result"] is not None)
+    out.print(f"Định dạng: {result['format']} · Loại: {KIND_NAMES.get(result['kind'], result['kind'])}")
+    out.print(f"Đơn vị: {who} · Số: {result['doc_number'] or '—'} · Ngày: {result['doc_date'] or '—'}")
+    out.print(f"Mục có nội dung: {answered}/{len(sections)} · Dòng bảng có số liệu: {filled}/{len(rows)}")
+    if filled or result["extra_rows"]:
+        print_indicators(rows, result["extra_rows"])
+    for problem in result["problems"]:
+        where = f" [dim]({problem['where']})[/]" if problem["where"] else ""
+        out.print(f"[yellow]•[/] {problem['message']}{where}", highlight=False)
+    for member in result["members"]:
+        print_result(member)
+
+
+def print_indicators(rows: dict[str, Any], extra: list[dict[str, Any]]) -> None:
+    """The table as read: plan, result, rate per row."""
+    table = Table(show_lines=False)
+    for heading in ("Dòng", "Kế hoạch", "Kết quả", "Tỷ lệ (%)", "Vị trí"):
+        table.add_column(heading)
+    for rid, row in rows.items():
+        table.add_row(rid, _n(row["plan"]), _n(row["result"]), _n(row["rate"]), row["where"])
+    for row in extra:
+        table.add_row(f"+ {row['label'][:40]}", _n(row["plan"]), _n(row["result"]), _n(row["rate"]), "")
+    out.print(table)
+
+
+def _n(value: float | None) -> str:
+    if value is None:
+        return "—"
+    return f"{value:,}".replace(",", "\u2009").replace(".", ",").replace("\u2009", ".")
