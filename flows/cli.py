@@ -136,7 +136,10 @@ def print_status_table(report: dict[str, Any]) -> None:
 
 
 # command modules (each registers its commands on `cli`)
+import flows.cli_remind  # noqa: E402, F401
+import flows.cli_report  # noqa: E402, F401
 import flows.cli_serve  # noqa: E402, F401
+import flows.cli_parse  # noqa: E402, F401
 
 
 def main() -> None:
