@@ -140,6 +140,7 @@ import flows.cli_remind  # noqa: E402, F401
 import flows.cli_report  # noqa: E402, F401
 import flows.cli_serve  # noqa: E402, F401
 import flows.cli_parse  # noqa: E402, F401
+import flows.cli_ingest  # noqa: E402, F401
 
 
 def main() -> None:

@@ -61,7 +61,7 @@ class Attachment:
             "filename": self.filename,
             "content_type": self.content_type,
             "size": self.size,
-            "sha256": self.sha256 if not self.rejected else None,
+            "sha256": self.sha256,
             "inline": self.inline,
             "forwarded_from": self.forwarded_from,
             "rejected": self.rejected,
@@ -287,8 +287,8 @@ def _add_attachment(
         original_name=nfc(name),
     )
     if len(data) > cap:
+        # Kept (the message is evidence) but not parsed.
         att.rejected = f"tệp quá lớn ({len(data):,} byte, tối đa {cap:,})".replace(",", ".")
-        att.data = b""
     out.attachments.append(att)
 
 

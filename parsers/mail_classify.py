@@ -41,7 +41,7 @@ def fold(text: str | None) -> str:
     """Lower-case, accent-free, single-spaced text (đ → d) for matching."""
     text = unicodedata.normalize("NFD", (text or "").replace("đ", "d").replace("Đ", "D"))
     text = "".join(c for c in text if not unicodedata.combining(c)).lower()
-    return " ".join(re.sub(r"[^\w&@.-]+", " ", text).split())
+    return " ".join(re.sub(r"(?:[^\w&]|_)+", " ", text).split())
 
 
 def contains_phrase(text: str, phrases: Iterable[str]) -> str | None:
@@ -206,6 +206,7 @@ def attribute(
     forward_senders: Sequence[str] = (),
     document_agencies: Sequence[tuple[str | None, float]] = (),
     text: str = "",
+    folder_code: str | None = None,
 ) -> Attribution:
     """Decide the recipient from independent signals, or leave it to a person."""
     by_email = {e.lower(): a for a in agencies for e in a.emails}
@@ -216,6 +217,8 @@ def attribute(
     for fwd in forward_senders:
         if fwd and fwd.lower() in by_email:
             signals.append(_Signal(by_email[fwd.lower()].recipient_id, "forward", 1.0))
+    if folder_code and folder_code in by_code:
+        signals.append(_Signal(by_code[folder_code].recipient_id, "folder", 1.0))
     for code, score in document_agencies:
         if code and code in by_code and score > 0:
             signals.append(_Signal(by_code[code].recipient_id, "document", score))
@@ -230,7 +233,7 @@ def _decide(signals: list[_Signal], agencies: Sequence[AgencyRef]) -> Attributio
     totals: dict[int, float] = {}
     kinds: dict[int, list[str]] = {}
     for s in signals:
-        weight = {"sender": 1.0, "forward": 1.0, "document": s.score, "text": 0.5 * s.score}[s.kind]
+        weight = {"sender": 1.0, "forward": 1.0, "folder": 1.0, "document": s.score, "text": 0.5 * s.score}[s.kind]
         totals[s.recipient_id] = totals.get(s.recipient_id, 0.0) + weight
         kinds.setdefault(s.recipient_id, []).append(s.kind)
     candidates = [
@@ -245,7 +248,7 @@ def _decide(signals: list[_Signal], agencies: Sequence[AgencyRef]) -> Attributio
     ]
     if not candidates:
         return Attribution(None, None, [], "không xác định được đơn vị gửi")
-    strong = {s.recipient_id for s in signals if s.kind in ("sender", "forward") or (s.kind == "document" and s.score >= 0.6)}
+    strong = {s.recipient_id for s in signals if s.kind in ("sender", "forward", "folder") or (s.kind == "document" and s.score >= 0.6)}
     if len(strong) > 1:
         return Attribution(None, None, candidates, "các dấu hiệu chỉ về nhiều đơn vị khác nhau")
     if len(strong) == 1:

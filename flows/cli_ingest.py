@@ -1,0 +1,128 @@
+"""`baocao ingest mail|folder`, `baocao review`, `baocao assign ITEM RECIPIENT`."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from flows.cli import CampaignOpt, JsonOpt, UserError, cli, make_app, out, print_json
+
+ingest_app = typer.Typer(help="Nhận báo cáo từ hộp thư hoặc thư mục chung.", no_args_is_help=True)
+cli.add_typer(ingest_app, name="ingest")
+
+OUTCOME_LABELS = {
+    "processed": "đã ghi nhận",
+    "duplicate": "trùng, bỏ qua",
+    "review": "chờ xem xét",
+    "failed": "lỗi",
+    "received": "đã nhận",
+}
+CLASS_LABELS = {
+    "submission": "báo cáo",
+    "nil_report": "không phát sinh",
+    "acknowledgement": "hẹn gửi",
+    "auto_reply": "trả lời tự động",
+    "bounce": "thư bị trả lại",
+    "own": "thư của hệ thống",
+    "unrelated": "không liên quan",
+    None: "",
+}
+
+
+def _print_report(data: dict[str, Any], what: str) -> None:
+    c = data["counts"]
+    table = Table(title=f"Kết quả nhận {what} — chiến dịch {data['campaign']}")
+    for heading in ("Nguồn", "Người gửi / tệp", "Loại", "Đơn vị", "Kết quả"):
+        table.add_column(heading)
+    for item in data["items"]:
+        units = item.get("units") or [item]
+        recipients = ", ".join(u.get("recipient") or "" for u in units if u.get("recipient"))
+        table.add_row(
+            str(item.get("uid") or item.get("path") or ""),
+            str(item.get("from") or item.get("path") or ""),
+            CLASS_LABELS.get(item.get("classification"), str(item.get("classification") or "")),
+            recipients,
+            OUTCOME_LABELS.get(item["status"], item["status"]) + (f": {item['error']}" if item.get("error") else ""),
+        )
+    if data["items"]:
+        out.print(table)
+    out.print(
+        f"Mới ghi nhận {c['new']}, trùng {c['duplicate']}, chờ xem xét {c['review']},"
+        f" lỗi {c['failed']}, không làm thay đổi tình trạng {c['ignored']} (tổng {c['total']})."
+    )
+    for error in data["errors"]:
+        out.print(f"[yellow]{error}[/]")
+
+
+@ingest_app.command("mail")
+def ingest_mail_cmd(campaign: CampaignOpt = None, as_json: JsonOpt = False) -> None:
+    """Một lượt đọc hộp thư chính thức: thư mới được lưu, phân loại, gán đơn vị, ghi nhận."""
+    from flows.imap_adapter import MailboxError
+    from flows.ingest import ingest_mail
+
+    try:
+        report = ingest_mail(make_app(), campaign).to_json()
+    except MailboxError as exc:
+        raise UserError(str(exc)) from exc
+    if as_json:
+        print_json(report)
+    else:
+        _print_report(report, "thư")
+
+
+@ingest_app.command("folder")
+def ingest_folder_cmd(campaign: CampaignOpt = None, as_json: JsonOpt = False) -> None:
+    """Một lượt quét thư mục chung (chỉ nhận tệp đã chép xong)."""
+    from flows.ingest import ingest_folder
+
+    report = ingest_folder(make_app(), campaign).to_json()
+    if as_json:
+        print_json(report)
+    else:
+        _print_report(report, "tệp")
+
+
+@cli.command()
+def review(campaign: CampaignOpt = None, as_json: JsonOpt = False) -> None:
+    """Các mục chờ cán bộ xem xét (chưa xác định được đơn vị gửi)."""
+    from flows.app import review_json
+
+    app = make_app()
+    camp = app.campaign(campaign)
+    with app.session() as session:
+        items = review_json(camp.id, session=session, tz=camp.tz)
+    if as_json:
+        print_json(items)
+        return
+    if not items:
+        out.print("Không có mục nào chờ xem xét.")
+        return
+    table = Table(title="Mục chờ xem xét")
+    for heading in ("Số", "Nguồn", "Lý do", "Có thể là", "Nhận lúc"):
+        table.add_column(heading)
+    for item in items:
+        cands = ", ".join(f"{c.get('code')} ({c.get('score')})" for c in item["candidates"]) or "—"
+        table.add_row(str(item["item"]), item["source"], item["reason"], cands, item["created_at"][:16].replace("T", " "))
+    out.print(table)
+    out.print("Gán cho đơn vị: baocao assign SỐ MÃ_ĐƠN_VỊ")
+
+
+@cli.command()
+def assign(
+    item: Annotated[int, typer.Argument(help="Số của mục chờ xem xét (xem: baocao review).")],
+    recipient: Annotated[str, typer.Argument(help="Mã đơn vị (ma_don_vi).")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Gán một mục chờ xem xét cho một đơn vị: ghi nhận báo cáo của đơn vị đó."""
+    from flows.ingest import ReviewError, assign_item
+
+    try:
+        result = assign_item(make_app(), item, recipient)
+    except ReviewError as exc:
+        raise UserError(str(exc)) from exc
+    if as_json:
+        print_json(result)
+    else:
+        out.print(f"Đã gán mục {result['item']} cho {result['name']} ({result['recipient']}).")

@@ -1,0 +1,137 @@
+"""Receipts: after a submission is recorded, tell its sender what was read (in Vietnamese).
+
+Never to auto-replies, bounces, mailing lists, no-reply addresses, our own mail or unrelated
+mail; at most one per message (slot `mail:<inbound_mail_id>` in the outbound ledger); off when
+`campaign.receipts.enabled` is false. Sent through `flows.outgoing.deliver`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from config.campaign import Campaign
+from flows.app import App
+from parsers.mail import parse_mail
+from parsers.mail_classify import is_automatic, is_noreply
+from storage.models import Document, InboundMail, RecipientRow, Submission
+
+WHAT = {"report": "báo cáo", "nil_report": "báo cáo (không phát sinh nội dung)"}
+
+
+def vn_number(value: float | None) -> str:
+    """1250 → '1.250', 12.5 → '12,5', None → '—'."""
+    if value is None:
+        return "—"
+    if float(value).is_integer():
+        return f"{int(value):,}".replace(",", ".")
+    whole, _, frac = f"{value:,.2f}".rstrip("0").partition(".")
+    return whole.replace(",", ".") + ("," + frac if frac else "")
+
+
+def receipt_context(
+    campaign: Campaign, mail: InboundMail, sub: Submission, recipient: RecipientRow, *, session: Session
+) -> dict[str, Any]:
+    """Everything the receipt template shows."""
+    tz = campaign.tz
+    outline = campaign.outline
+    headings = {s.id: s.heading for s in outline.sections}
+    labels = {r.id: r.label for r in outline.table.rows}
+    docs = list(session.scalars(select(Document).where(Document.inbound_mail_id == mail.id).order_by(Document.part_index)))
+    main = session.get(Document, sub.document_id) if sub.document_id else None
+    parsed = (main.parse_result if main else {}) or {}
+    if main is not None and parsed.get("members"):
+        parsed = next((m for m in parsed["members"] if m.get("kind") == sub.kind), parsed)
+    indicators = [
+        {
+            "id": rid,
+            "label": labels.get(rid, rid),
+            "plan": vn_number(row.get("plan")),
+            "result": vn_number(row.get("result")),
+            "rate": vn_number(row.get("rate")) + ("%" if row.get("rate") is not None else ""),
+        }
+        for rid, row in (parsed.get("indicators") or {}).items()
+        if row.get("plan") is not None or row.get("result") is not None
+    ]
+    answered = [sid for sid, s in (parsed.get("sections") or {}).items() if not s.get("empty", True)]
+    problems = [p.get("message", "") for p in sub.problems or [] if isinstance(p, dict)]
+    return {
+        "what": WHAT.get(sub.kind, "báo cáo"),
+        "kind": sub.kind,
+        "original_subject": mail.subject or "(không có tiêu đề)",
+        "recipient": {"name": recipient.name, "code": recipient.code},
+        "request": campaign.request.model_dump(),
+        "deadline": campaign.deadline,
+        "late": sub.received_at > campaign.deadline_at,
+        "received_at": sub.received_at.astimezone(tz).strftime("%H:%M ngày %d/%m/%Y"),
+        "files": [d.filename for d in docs if d.status == "parsed"],
+        "answered": answered,
+        "total_sections": len(outline.sections),
+        "missing_sections": [{"id": s, "heading": headings.get(s, s)} for s in sub.missing_sections or []],
+        "missing_rows": list(sub.missing_rows or []),
+        "indicators": indicators,
+        "problems": problems,
+        "rejected": [{"file": d.filename, "reason": d.error_message or d.error_code} for d in docs if d.status == "rejected"],
+    }
+
+
+def receipt_drafts(app: App, campaign: Campaign, mail_ids: list[int]) -> list[Any]:
+    """Drafts for the messages that deserve a receipt (one per message)."""
+    from flows.outgoing import Draft
+    from reports.mailtext import render_mail
+
+    drafts: list[Any] = []
+    with app.session() as session:
+        for mail_id in mail_ids:
+            mail = session.get(InboundMail, mail_id)
+            if mail is None or mail.classification not in ("submission", "nil_report"):
+                continue
+            parsed = parse_mail(app.blobs.read(mail.raw_sha256))
+            to = parsed.reply_to or parsed.from_addr
+            if not to or is_automatic(parsed) or is_noreply(to):
+                continue
+            sub = session.scalars(
+                select(Submission)
+                .where(Submission.inbound_mail_id == mail.id, Submission.kind.in_(("report", "nil_report")))
+                .order_by(Submission.id)
+                .limit(1)
+            ).first()
+            if sub is None:
+                continue
+            recipient = session.get(RecipientRow, sub.recipient_id)
+            assert recipient is not None
+            context = receipt_context(campaign, mail, sub, recipient, session=session)
+            subject, text = render_mail(app.settings.templates_dir, "receipt", context)
+            refs = tuple(r for r in (*parsed.references, parsed.message_id) if r)
+            drafts.append(
+                Draft(
+                    campaign_id=campaign.id,
+                    recipient_id=recipient.id,
+                    kind="receipt",
+                    slot=f"mail:{mail.id}",
+                    to=[to],
+                    subject=subject,
+                    text=text,
+                    in_reply_to=parsed.message_id,
+                    references=refs[-20:],
+                    auto_submitted="auto-replied",
+                    in_reply_to_mail_id=mail.id,
+                )
+            )
+    return drafts
+
+
+def send_receipts(app: App, campaign: Campaign, mail_ids: list[int]) -> dict[str, Any] | None:
+    """Draft and deliver the receipts; the DeliveryReport as JSON."""
+    if not campaign.receipts.enabled:
+        return None
+    drafts = receipt_drafts(app, campaign, mail_ids)
+    if not drafts:
+        return None
+    if not app.settings.smtp.host:
+        return {"sent": [], "skipped": [{"recipient": d.recipient_id, "reason": "chưa cấu hình máy chủ gửi thư"} for d in drafts], "failed": []}
+    from flows.outgoing import deliver
+
+    return deliver(app, drafts).to_json()
