@@ -236,7 +236,8 @@ def vn_number(value: Any, decimals: int | None = None) -> str:
     trim = decimals is None
     if decimals is None:
         decimals = 0 if isinstance(number, int) else 2
-    text = f"{number:,.{decimals}f}"
+    exact = Decimal(str(number)).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    text = f"{exact:,.{decimals}f}"
     if trim and "." in text:
         text = text.rstrip("0").rstrip(".")
     return text.replace(",", "\0").replace(".", ",").replace("\0", ".")

@@ -1,0 +1,251 @@
+"""`build_report` on SQLite and PostgreSQL: rows in, Word and Excel out, read back and compared."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+from docx import Document as WordDocument
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from flows.app import App
+from flows.report import LATEST, build_report
+from storage.models import (
+    Blob,
+    Document,
+    InboundMail,
+    IndicatorValue,
+    RecipientRow,
+    ReviewItem,
+    SectionAnswer,
+    Submission,
+)
+from storage.reporting import report_data
+
+UTC = dt.UTC
+NOW = dt.datetime(2025, 8, 18, 10, 0, 5, tzinfo=UTC)  # 17:00:05 in Quảng Ngãi
+BEFORE = dt.datetime(2025, 8, 10, 2, 30, tzinfo=UTC)
+AFTER = dt.datetime(2025, 8, 16, 1, 0, tzinfo=UTC)  # after the 15/8 deadline
+
+
+def _mail(session, n: int, filenames: list[str]) -> tuple[InboundMail, list[Document]]:
+    sha = f"{n:064x}"
+    session.add(Blob(sha256=sha, size=1, path=f"x/{sha}"))
+    mail = InboundMail(mailbox="INBOX", uidvalidity=1, uid=n, raw_sha256=sha, status="processed")
+    session.add(mail)
+    session.flush()
+    docs = [
+        Document(inbound_mail_id=mail.id, part_index=i, sha256=sha, filename=name)
+        for i, name in enumerate(filenames)
+    ]
+    session.add_all(docs)
+    session.flush()
+    return mail, docs
+
+
+def _submission(session, rid: int, key: str, *, kind="report", status="valid", at=BEFORE,
+                mail=None, doc=None, sections=None, figures=None, **kw) -> Submission:
+    sub = Submission(
+        campaign_id="de-an-996", recipient_id=rid, received_at=at, channel="email", kind=kind,
+        status=status, content_key=key, inbound_mail_id=mail.id if mail else None,
+        document_id=doc.id if doc else None, **kw,
+    )
+    session.add(sub)
+    session.flush()
+    for sid, text in (sections or {}).items():
+        session.add(SectionAnswer(submission_id=sub.id, section_id=sid, text=text, empty=not text.strip()))
+    for row_id, (plan, result, rate) in (figures or {}).items():
+        session.add(IndicatorValue(submission_id=sub.id, row_id=row_id, plan=plan, result=result, rate=rate))
+    session.flush()
+    return sub
+
+
+@pytest.fixture
+def seeded(app: App) -> App:
+    """Six agencies in every situation the report must handle."""
+    with app.session() as s:
+        ids = {r.code: r.id for r in s.scalars(select(RecipientRow))}
+        mail1, docs1 = _mail(s, 1, ["BC-996-SCT.docx", "phu-luc.xlsx"])
+        old = _submission(s, ids["soct"], "old", at=BEFORE - dt.timedelta(days=2),
+                          sections={"1.a": "Bản cũ, không được dùng."}, figures={"1": (9000, 9000, 100)})
+        new = _submission(
+            s, ids["soct"], "new", mail=mail1, doc=docs1[0],
+            sections={"1.a": "Đã ban hành Kế hoạch số 12/KH-SCT & triển khai.\nĐoạn thứ hai.",
+                      "1.b": "Không có.", "2.5.b": ""},
+            figures={"1": (1000, 850, 85.0), "2": (0, 4, None), "5": (1200, 1250, 104.2)},
+            extra_text="Kiến nghị: tăng kinh phí cho hoạt động đo lường.",
+            doc_number="123/BC-SCT",
+            problems=[{"code": "rate_mismatch", "message": "Tỷ lệ dòng 5 ghi 110%, tính lại 104,2%", "where": "bảng, dòng 5"}],
+        )
+        old.status, old.superseded_by_id = "superseded", new.id
+        _submission(s, ids["soyt"], "yt", at=AFTER, sections={"1.a": "Sở Y tế phối hợp kiểm tra.",
+                    "1.b": "không có"}, figures={"1": (250, 100, None), "5": (None, 50, None)})
+        _submission(s, ids["sotp"], "tp", kind="nil_report", at=AFTER, figures={"1": (7777, 7777, 100)})
+        _submission(s, ids["sonv"], "nv", kind="acknowledgement")
+        s.add(ReviewItem(campaign_id="de-an-996", source_key="mail:99", reason="Không rõ đơn vị gửi thư"))
+    return app
+
+
+def test_report_data_uses_latest_valid_submission(seeded: App) -> None:
+    with seeded.session() as s:
+        data = report_data("de-an-996", session=s)
+        by_code = {r.recipient.code: r for r in data.recipients}
+        assert len(data.recipients) == 28
+        sct = by_code["soct"]
+        assert sct.latest is not None and sct.latest.content_key == "new"
+        assert len(sct.responses) == 2
+        assert {a.section_id for a in sct.sections} == {"1.a", "1.b", "2.5.b"}
+        assert {v.row_id for v in sct.indicators} == {"1", "2", "5"}
+        assert sct.files == ["BC-996-SCT.docx", "phu-luc.xlsx"]
+        assert by_code["sonv"].latest is None  # an acknowledgement is not a submission
+        assert by_code["sotp"].latest is not None and by_code["sotp"].latest.kind == "nil_report"
+        assert [r.source_key for r in data.review] == ["mail:99"]
+
+
+def test_build_report_json_contract_and_folders(seeded: App, tmp_path: Path) -> None:
+    result = build_report(seeded, now=NOW)
+    base = seeded.settings.reports_dir / "de-an-996"
+    folder = base / "20250818-170005"
+    assert result["dir"] == str(folder)
+    assert [Path(p).name for p in result["files"]] == [
+        "bao-cao-tong-hop-de-an-996.docx", "so-lieu-tong-hop-de-an-996.xlsx"]
+    assert all(Path(p).parent == folder and Path(p).stat().st_size > 0 for p in result["files"])
+    assert sorted(Path(p).name for p in result["latest"]) == sorted(Path(p).name for p in result["files"])
+    assert all(Path(p).parent == base / LATEST for p in result["latest"])
+    totals = result["totals"]
+    assert totals["1"] == {"plan": 1250, "result": 950, "rate": 76.0}  # superseded and nil ignored
+    assert totals["2"] == {"plan": 0, "result": 4, "rate": None}
+    assert totals["5"] == {"plan": 1200, "result": 1300, "rate": 108.3}
+    assert totals["7"] == {"plan": 0, "result": 0, "rate": None}
+    responded = {r["id"]: r for r in result["responded"]}
+    assert set(responded) == {"soct", "soyt", "sotp"}
+    assert responded["soyt"]["late"] is True and responded["soct"]["late"] is False
+    assert responded["soct"]["received_at"] == "2025-08-10T09:30:00+07:00"
+    not_responded = {r["id"]: r["state"] for r in result["not_responded"]}
+    assert len(not_responded) == 25 and not_responded["sonv"] == "acknowledged"
+    assert result["stats"]["late"] == 2
+    assert [p["code"] for p in result["problems"]] == ["rate_mismatch", "review"]
+    json.dumps(result)  # plain JSON
+
+    again = build_report(seeded, now=NOW)  # same second: a new folder, nothing overwritten
+    assert again["dir"] == str(base / "20250818-170005-2")
+    assert Path(result["files"][0]).exists()
+    assert sorted(p.name for p in base.iterdir()) == ["20250818-170005", "20250818-170005-2", LATEST]
+    assert "20250818-170005-2" in (base / LATEST / "NGUON.txt").read_text(encoding="utf-8")
+
+
+def _docx_text(path: Path) -> tuple[list[str], list]:
+    doc = WordDocument(str(path))
+    return [p.text for p in doc.paragraphs], doc
+
+
+def test_word_report_reads_back(seeded: App, tmp_path: Path) -> None:
+    result = build_report(seeded, out_dir=tmp_path / "out", now=NOW)
+    assert result["dir"] == str(tmp_path / "out" / "20250818-170005")
+    paras, doc = _docx_text(Path(result["files"][0]))
+    section = doc.sections[0]
+    mm = [round(x.mm) for x in (section.page_width, section.page_height, section.top_margin,
+                                 section.bottom_margin, section.left_margin, section.right_margin)]
+    assert mm == [210, 297, 20, 20, 30, 15]  # A4; NĐ 30 margins
+    assert doc.styles["Normal"].font.name == "Times New Roman"
+    assert doc.styles["Normal"].font.size.pt == 14
+    header = doc.tables[0]
+    left, right = (c.text for c in header.rows[0].cells)
+    assert "UBND TỈNH QUẢNG NGÃI" in left and "SỞ KHOA HỌC VÀ CÔNG NGHỆ" in left
+    assert "Số: …/BC-SKHCN" in left
+    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in right and "Độc lập - Tự do - Hạnh phúc" in right
+    assert "Quảng Ngãi, ngày 18 tháng 8 năm 2025" in right
+    assert "BÁO CÁO" in paras
+    text = "\n".join(paras)
+    # Each agency under its name; two paragraphs stay two paragraphs; & escaped correctly.
+    assert "- Sở Công Thương: Đã ban hành Kế hoạch số 12/KH-SCT & triển khai." in paras
+    assert "Đoạn thứ hai." in paras
+    assert "- Sở Y tế: Sở Y tế phối hợp kiểm tra." in paras
+    assert "- Sở Công Thương, Sở Y tế: Không có." in paras  # stock answers grouped
+    assert "Bản cũ" not in text  # the superseded version is not used
+    assert "đ) Về nghiên cứu phát triển, thương mại hóa chất chuẩn, chuẩn đo lường, phương tiện đo" in paras
+    assert "Kiến nghị: tăng kinh phí cho hoạt động đo lường." in text
+    assert "+ Sở Nội vụ (đã hẹn gửi);" in paras
+    assert "- Các cơ quan, đơn vị báo cáo không phát sinh nội dung: Sở Tư pháp." in paras
+    assert "- Các cơ quan, đơn vị báo cáo trễ hạn: Sở Tư pháp, Sở Y tế." in paras
+    assert "{{" not in text and "{%" not in text
+    totals = doc.tables[1]
+    rows = {r.cells[0].text: [c.text for c in r.cells] for r in totals.rows}
+    assert rows["1"][2:] == ["1.250", "950", "76,0%"]
+    assert rows["5"][2:] == ["1.200", "1.300", "108,3%"]
+    assert rows["2"][2:] == ["0", "4", ""]
+    assert rows["I"][1].startswith("Tăng cường phát triển hạ tầng đo lường")
+    signature = doc.tables[2]
+    sig_left, sig_right = (c.text for c in signature.rows[0].cells)
+    assert "Nơi nhận:" in sig_left and "- Lưu: VT, TĐC." in sig_left
+    assert "KT. GIÁM ĐỐC" in sig_right and "PHÓ GIÁM ĐỐC" in sig_right and "Mai Thoan" in sig_right
+    # Annex: one table per agency with figures (the two reports, not the nil report).
+    annex = doc.tables[3:]
+    assert len(annex) == 2
+    sct = {r.cells[0].text: [c.text for c in r.cells] for r in annex[0].rows}
+    assert sct["1"][2:] == ["1.000", "850", "85,0%"]
+    assert sct["3"][2:] == ["", "", ""]
+    assert "1. Sở Công Thương" in paras and "2. Sở Y tế (trễ hạn)" in paras
+
+
+def test_excel_report_reads_back(seeded: App, tmp_path: Path) -> None:
+    result = build_report(seeded, out_dir=tmp_path, now=NOW)
+    wb = load_workbook(result["files"][1])
+    assert wb.sheetnames == ["Tổng hợp", "Chi tiết", "Tình hình nộp", "Nội dung", "Vấn đề"]
+    for ws in wb.worksheets:
+        assert len(ws.tables) == 1, ws.title
+        assert ws.freeze_panes == "A5"
+    ws = wb["Tổng hợp"]
+    header = [c.value for c in ws[4]]
+    assert header[:4] == ["TT", "Nhóm", "Nội dung", "Kế hoạch đến năm 2025"]
+    row1 = [c.value for c in ws[5]]
+    assert row1[0] == "1" and row1[3:7] == [1250, 950, 76, 2]
+    assert ws.cell(5, 4).number_format == "#,##0" and ws.cell(5, 6).number_format == "#,##0.0"
+    assert ws.tables["TongHop"].ref == "A4:G11"
+    detail = wb["Chi tiết"]
+    lines = [[c.value for c in r] for r in detail.iter_rows(min_row=5)]
+    assert len(lines) == 14  # two reporting agencies × seven rows
+    sct1 = next(x for x in lines if x[0] == "soct" and x[2] == "1")
+    assert sct1[4:] == [1000, 850, 85]
+    status = {r[0].value: [c.value for c in r] for r in wb["Tình hình nộp"].iter_rows(min_row=5)}
+    assert len(status) == 28
+    assert status["soct"][3] == "Đã nộp báo cáo"
+    assert status["soct"][4] == dt.datetime(2025, 8, 10, 9, 30)  # local time
+    assert status["soct"][7] == "BC-996-SCT.docx; phu-luc.xlsx"
+    assert status["soyt"][6] == "Có"
+    assert status["sotp"][3] == "Báo cáo không phát sinh"
+    assert status["sonv"][3] == "Đã hẹn gửi, chưa nộp"
+    assert status["vpubnd"][3] == "Chưa trả lời" and status["vpubnd"][4] is None
+    texts = [[c.value for c in r] for r in wb["Nội dung"].iter_rows(min_row=5)]
+    assert ["soct", "Sở Công Thương", "1.a"] == texts[0][:3]
+    assert texts[0][4] == "Đã ban hành Kế hoạch số 12/KH-SCT & triển khai.\nĐoạn thứ hai."
+    assert not any(t[2] == "2.5.b" for t in texts)  # empty answers omitted
+    assert any(t[2] == "khác" and "tăng kinh phí" in t[4] for t in texts)
+    problems = [[c.value for c in r] for r in wb["Vấn đề"].iter_rows(min_row=5)]
+    assert [p[0] for p in problems] == ["Báo cáo", "Chờ xem xét"]
+    wb.close()
+
+
+def test_cli_report_json(seeded: App, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from flows.cli import cli
+
+    settings = seeded.settings
+    monkeypatch.setenv("BAOCAO_DATABASE_URL", settings.effective_database_url)
+    monkeypatch.setenv("BAOCAO_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("BAOCAO_CONFIG_DIR", str(settings.config_dir))
+    monkeypatch.chdir(tmp_path)  # no stray .env
+    runner = CliRunner()
+    res = runner.invoke(cli, ["report", "--json", "--out", str(tmp_path / "bc")])
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.stdout)
+    assert data["totals"]["1"]["plan"] == 1250
+    assert Path(data["files"][0]).parent.parent == tmp_path / "bc"
+    human = runner.invoke(cli, ["report", "--out", str(tmp_path / "bc")])
+    assert human.exit_code == 0, human.output
+    assert "Đã tổng hợp báo cáo" in human.stdout and "Chưa báo cáo:" in human.stdout
+    assert len([p for p in (tmp_path / "bc").iterdir() if p.name != LATEST]) == 2

@@ -1,0 +1,157 @@
+"""The consolidated report's pure model: totals, rates, narrative grouping, statistics."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from config.campaign import Campaign, load_campaigns
+from reports.consolidate import (
+    AgencyReport,
+    Figures,
+    ProblemNote,
+    ReviewNote,
+    consolidate,
+    rate_of,
+    section_label,
+    stock_key,
+    vn_date,
+    vn_number,
+    vn_rate,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+AS_OF = dt.datetime(2025, 8, 18, 10, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture(scope="module")
+def campaign() -> Campaign:
+    return load_campaigns(ROOT / "config" / "campaigns")[0]
+
+
+def agencies() -> list[AgencyReport]:
+    return [
+        AgencyReport(
+            "a", "Sở A", state="submitted",
+            sections={"1.a": "Đã ban hành kế hoạch.\nĐoạn hai.", "1.b": "Không có.", "1.c": "  "},
+            figures={"1": Figures(1000, 850, 85.0), "2": Figures(0, 5, None), "3": Figures(None, 2, None)},
+            extra_text="Kiến nghị tăng kinh phí.",
+            problems=(ProblemNote("rate_mismatch", "Tỷ lệ dòng 1 không khớp", "bảng, dòng 1"),),
+        ),
+        AgencyReport(
+            "b", "Sở B", state="submitted", late=True,
+            sections={"1.a": "Phối hợp tập huấn.", "1.b": "- không có", "1.c": "Không phát sinh."},
+            figures={"1": Figures(250, None, None), "3": Figures(3, 1, None)},
+        ),
+        AgencyReport("c", "Sở C", state="nil_report", sections={"1.a": "bỏ qua"}, figures={"1": Figures(9999, 9999)}),
+        AgencyReport("d", "Sở D", state="acknowledged"),
+        AgencyReport("e", "Sở E", state="not_responded"),
+        AgencyReport("f", "Sở F", state="nil_report", late=True),
+    ]
+
+
+def test_totals_sum_rows_null_as_zero_and_recompute_rate(campaign: Campaign) -> None:
+    model = consolidate(campaign, agencies(), as_of=AS_OF)
+    totals = model.totals_json()
+    assert totals["1"] == {"plan": 1250, "result": 850, "rate": 68.0}
+    assert totals["2"] == {"plan": 0, "result": 5, "rate": None}  # plan 0: no rate
+    assert totals["3"] == {"plan": 3, "result": 3, "rate": 100.0}
+    assert totals["7"] == {"plan": 0, "result": 0, "rate": None}
+    assert list(totals) == ["1", "2", "3", "4", "5", "6", "7"]
+    # Nil reports bring no figures even if something was parsed.
+    assert set(model.matrix["code"]) == {"a", "b"}
+    assert model.totals.loc["1", "reporting"] == 2
+
+
+def test_rate_rounds_half_up_to_one_decimal() -> None:
+    assert rate_of(2000, 1701) == 85.1  # 85.05
+    assert rate_of(3, 1) == 33.3
+    assert rate_of(3, 2) == 66.7
+    assert rate_of(0, 5) is None
+    assert rate_of(None, 5) is None
+    assert rate_of(10, None) == 0.0
+
+
+def test_agency_rate_kept_as_reported_or_computed(campaign: Campaign) -> None:
+    model = consolidate(campaign, agencies(), as_of=AS_OF)
+    m = model.matrix.set_index(["code", "row"])
+    assert m.loc[("a", "1"), "rate"] == 85.0
+    assert m.loc[("b", "3"), "rate"] == 33.3
+    assert m.loc[("b", "1"), "rate"] != m.loc[("b", "1"), "rate"]  # no result: no rate (NaN)
+
+
+def test_narrative_groups_stock_answers_and_omits_empty(campaign: Campaign) -> None:
+    model = consolidate(campaign, agencies(), as_of=AS_OF)
+    one_a = model.narrative["1.a"]
+    assert [(x.names, x.stock) for x in one_a] == [(("Sở A",), False), (("Sở B",), False)]
+    assert one_a[0].text == "Đã ban hành kế hoạch.\nĐoạn hai."
+    one_b = model.narrative["1.b"]
+    assert len(one_b) == 1 and one_b[0].stock
+    assert one_b[0].names == ("Sở A", "Sở B") and one_b[0].text == "Không có."
+    assert one_b[0].who == "Sở A, Sở B"
+    one_c = model.narrative["1.c"]
+    assert [(x.names, x.text) for x in one_c] == [(("Sở B",), "Không phát sinh.")]
+    assert model.narrative["2.5.b"] == []
+    assert model.closing == [("Sở A", "Kiến nghị tăng kinh phí.")]
+
+
+def test_response_statistics_name_agencies(campaign: Campaign) -> None:
+    stats = consolidate(campaign, agencies(), as_of=AS_OF).stats
+    assert stats.submitted == ("Sở A", "Sở B")
+    assert stats.nil == ("Sở C", "Sở F")
+    assert stats.on_time == ("Sở A", "Sở C")
+    assert stats.late == ("Sở B", "Sở F")
+    assert stats.acknowledged == ("Sở D",)
+    assert stats.not_responded == ("Sở E",)
+    assert stats.to_json() == {
+        "total": 6, "responded": 4, "submitted": 2, "nil_report": 2,
+        "on_time": 2, "late": 2, "acknowledged": 1, "not_responded": 1,
+    }
+
+
+def test_problems_list_rates_then_review_items(campaign: Campaign) -> None:
+    review = [ReviewNote(7, "mail:3", "Không rõ đơn vị gửi")]
+    problems = consolidate(campaign, agencies(), review, as_of=AS_OF).problems
+    assert [(p.kind, p.agency, p.code) for p in problems] == [
+        ("submission", "Sở A", "rate_mismatch"),
+        ("review", "", "review"),
+    ]
+    assert problems[1].where == "mail:3"
+
+
+def test_as_of_is_local_time(campaign: Campaign) -> None:
+    model = consolidate(campaign, [], as_of=AS_OF)
+    assert model.as_of.utcoffset() == dt.timedelta(hours=7)
+    assert model.as_of.hour == 17
+    assert model.totals_json()["1"] == {"plan": 0, "result": 0, "rate": None}
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [(1250, "1.250"), (1250.0, "1.250"), (12.5, "12,5"), (1234567.25, "1.234.567,25"), (0, "0"), (None, "")],
+)
+def test_vietnamese_numbers(value: float | None, text: str) -> None:
+    assert vn_number(value) == text
+
+
+def test_vietnamese_rate_date_and_labels() -> None:
+    assert vn_rate(85.05) == "85,1%"  # half-up, like the model
+    assert vn_rate(68.0) == "68,0%"
+    assert vn_rate(None) == ""
+    assert vn_date(dt.date(2025, 8, 5)) == "ngày 05 tháng 8 năm 2025"
+    assert vn_date(dt.date(2025, 2, 15)) == "ngày 15 tháng 02 năm 2025"
+    assert section_label("2.1") == "2.1."
+    assert section_label("2.2.dd") == "đ)"
+    assert section_label("1.a") == "a)"
+
+
+@pytest.mark.parametrize("text", ["Không có.", "không có", "- Không phát sinh;", "KHÔNG CÓ", "Chưa triển khai."])
+def test_stock_answers_recognised(text: str) -> None:
+    assert stock_key(text) is not None
+
+
+@pytest.mark.parametrize("text", ["Không có vi phạm nào được phát hiện trong năm 2024.", "Đã ban hành kế hoạch."])
+def test_real_answers_not_stock(text: str) -> None:
+    assert stock_key(text) is None
