@@ -220,7 +220,7 @@ def test_excel_report_reads_back(seeded: App, tmp_path: Path) -> None:
     assert status["sonv"][3] == "Đã hẹn gửi, chưa nộp"
     assert status["vpubnd"][3] == "Chưa trả lời" and status["vpubnd"][4] is None
     texts = [[c.value for c in r] for r in wb["Nội dung"].iter_rows(min_row=5)]
-    assert ["soct", "Sở Công Thương", "1.a"] == texts[0][:3]
+    assert texts[0][:3] == ["soct", "Sở Công Thương", "1.a"]
     assert texts[0][4] == "Đã ban hành Kế hoạch số 12/KH-SCT & triển khai.\nĐoạn thứ hai."
     assert not any(t[2] == "2.5.b" for t in texts)  # empty answers omitted
     assert any(t[2] == "khác" and "tăng kinh phí" in t[4] for t in texts)
