@@ -249,3 +249,27 @@ def test_cli_report_json(seeded: App, tmp_path: Path, monkeypatch: pytest.Monkey
     assert human.exit_code == 0, human.output
     assert "Đã tổng hợp báo cáo" in human.stdout and "Chưa báo cáo:" in human.stdout
     assert len([p for p in (tmp_path / "bc").iterdir() if p.name != LATEST]) == 2
+
+
+def test_word_report_renders_to_pdf_with_libreoffice(seeded: App, tmp_path: Path) -> None:
+    """LibreOffice headless (own profile) opens the .docx and lays it out; page 1 as PNG."""
+    import pdfplumber
+
+    from flows.report_preview import ToolMissing, docx_to_pdf, pdf_page_png
+
+    result = build_report(seeded, out_dir=tmp_path, now=NOW)
+    try:
+        pdf = docx_to_pdf(Path(result["files"][0]), tmp_path)
+        png = pdf_page_png(pdf, tmp_path / "page1.png")
+    except ToolMissing as err:
+        pytest.fail(str(err))
+    with pdfplumber.open(pdf) as doc:
+        pages = [p.extract_text() or "" for p in doc.pages]
+        width, height = doc.pages[0].width, doc.pages[0].height
+    assert (round(width / 72 * 25.4), round(height / 72 * 25.4)) == (210, 297)
+    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in pages[0]
+    assert "BÁO CÁO" in pages[0]
+    whole = "\n".join(pages)
+    assert "Mai Thoan" in whole and "PHỤ LỤC" in whole
+    assert "{{" not in whole
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
