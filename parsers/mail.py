@@ -364,7 +364,7 @@ def _text(part: Message) -> str:
     charset = (part.get_content_charset() or "utf-8").lower()
     for candidate in (charset, "utf-8", "cp1258"):
         try:
-            return nfc(data.decode(candidate))
+            return nfc(data.decode(candidate)).replace("\r\n", "\n").replace("\r", "\n")
         except (LookupError, UnicodeDecodeError):
             continue
     return nfc(data.decode("utf-8", "replace"))

@@ -1,0 +1,75 @@
+"""Every .eml fixture: MIME decoding and classification match the expected JSON beside it."""
+
+from __future__ import annotations
+
+import json
+import sys
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+from parsers.mail import parse_mail
+from parsers.mail_classify import MailHints, classify
+
+FIXTURES = Path(__file__).parent / "fixtures" / "mail"
+NAMES = sorted(p.stem for p in FIXTURES.glob("*.eml"))
+
+
+@pytest.fixture(scope="module")
+def spec_and_hints():
+    from config.campaign import load_campaigns
+    from config.recipients import read_recipients
+    from flows.app import outline_spec
+
+    campaign = load_campaigns(Path(__file__).resolve().parents[1] / "config" / "campaigns")[0]
+    emails = {e for r in read_recipients(campaign.recipients_path) for e in r.emails}
+    hints = MailHints(
+        our_addresses=frozenset({"tdc@skhcn.quangngai.example"}),
+        topic_words=tuple(campaign.mailbox.subject_hints),
+        nil_phrases=tuple(campaign.mailbox.nil_phrases),
+        ack_phrases=tuple(campaign.mailbox.ack_phrases),
+    )
+    return outline_spec(campaign), hints, emails
+
+
+def test_fixture_set_is_complete_and_reproducible():
+    sys.path.insert(0, str(FIXTURES.parent))
+    from make_mail_fixtures import FIXTURES as MAKERS
+    from make_mail_fixtures import build
+
+    assert len(NAMES) == len(MAKERS) >= 20
+    for name, (raw, expected) in build().items():
+        assert (FIXTURES / f"{name}.eml").read_bytes() == raw, f"{name}.eml is stale: run make_mail_fixtures.py"
+        assert (FIXTURES / f"{name}.json").read_bytes() == expected
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_mime_and_classification(name, spec_and_hints):
+    from parsers.api import parse_bytes
+
+    spec, hints, emails = spec_and_hints
+    expected = json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8"))
+    mail = parse_mail((FIXTURES / f"{name}.eml").read_bytes())
+    if "from" in expected:
+        assert mail.from_addr == expected["from"]
+    if "subject" in expected:
+        assert mail.subject == expected["subject"]
+    names = [a.filename for a in mail.attachments]
+    assert names == expected["attachments"]
+    for n in names:
+        assert unicodedata.is_normalized("NFC", n) and "/" not in n and "\\" not in n
+    if "body_contains" in expected:
+        assert expected["body_contains"] in mail.body_text
+    if "failed_recipients" in expected:
+        assert mail.failed_recipients == expected["failed_recipients"]
+    if "forward_senders" in expected:
+        assert mail.forward_senders == expected["forward_senders"]
+    kinds = []
+    for att in mail.attachments:
+        result = parse_bytes(att.data, att.filename, spec)
+        kinds.extend([m.kind for m in result.members] or [result.kind])
+        if att.filename in expected.get("rejected", []):
+            assert result.error is not None
+    got = classify(mail, kinds, hints, known_sender=(mail.from_addr or "") in emails)
+    assert got.kind == expected["classification"], got.reason
