@@ -37,13 +37,21 @@ class ToolMissing(RuntimeError):
     """LibreOffice or poppler is not installed; the message names the apt package."""
 
 
-def sample_agencies(campaign: Campaign, names: list[tuple[str, str]], seed: int = 996) -> list[AgencyReport]:
-    """Deterministic synthetic reports for the given (code, name) pairs."""
+STATES = ("submitted", "submitted", "submitted", "nil_report", "acknowledged", "not_responded")
+
+
+def sample_agencies(
+    campaign: Campaign,
+    names: list[tuple[str, str]],
+    seed: int = 996,
+    states: tuple[str, ...] = STATES,
+) -> list[AgencyReport]:
+    """Deterministic synthetic reports for the given (code, name) pairs (states cycle)."""
     rng = random.Random(seed)
     deadline = campaign.deadline_at
     out = []
     for i, (code, name) in enumerate(names):
-        state = ("submitted", "submitted", "submitted", "nil_report", "acknowledged", "not_responded")[i % 6]
+        state = states[i % len(states)]
         late = state in ("submitted", "nil_report") and i % 5 == 0
         received = deadline + dt.timedelta(days=2 if late else -3, hours=i % 7)
         if state == "submitted":
