@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,9 @@ def _date_vn(value: dt.date | dt.datetime | None) -> str:
     return value.strftime("%d/%m/%Y") if value else "…"
 
 
+@lru_cache(maxsize=8)
 def _environment(templates_dir: Path) -> jinja2.Environment:
+    # Cached: the loader re-reads a template whose file changed (auto_reload), so staff edits apply.
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates_dir), encoding="utf-8"),
         undefined=jinja2.StrictUndefined,
