@@ -31,8 +31,11 @@ def parse_files(files: list[Path], campaign_id: str | None) -> list[dict[str, An
     from flows.app import outline_spec
     from parsers.api import empty_result, parse_path
     from parsers.model import ParseError
+    from parsers.safety import Limits
 
-    spec = outline_spec(make_app().campaign(campaign_id))
+    app = make_app()
+    spec = outline_spec(app.campaign(campaign_id))
+    limits = Limits(max_file_bytes=app.settings.max_file_bytes)
     results = []
     for path in files:
         if not path.is_file():
@@ -40,7 +43,7 @@ def parse_files(files: list[Path], campaign_id: str | None) -> list[dict[str, An
             failed.error = ParseError("file_not_found", f"Không tìm thấy tệp «{path}».")
             results.append(failed.to_json())
             continue
-        result = parse_path(path, spec)
+        result = parse_path(path, spec, limits=limits)
         result.file = str(path)
         results.append(result.to_json())
     return results

@@ -51,7 +51,7 @@ class LibreOfficeConverter:
     def convert(self, data: bytes, source: str, target: str) -> bytes:
         """Convert `data` (format `source`, e.g. "doc") to `target` ("docx", "xlsx", "pdf")."""
         binary = self.binary or find_soffice()
-        if not binary:
+        if not binary or not shutil.which(binary):
             raise ConversionFailed(
                 f"Không chuyển đổi được tệp .{source}: máy chủ chưa cài LibreOffice"
                 f" (cài bằng: {INSTALL_HINT}). Hoặc đề nghị đơn vị gửi bản .docx/.xlsx/.pdf."

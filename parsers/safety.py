@@ -74,13 +74,13 @@ def check_archive(archive: zipfile.ZipFile, limits: Limits, *, names_matter: boo
             raise EncryptedFile(
                 f"Tệp «{info.filename}» có mật khẩu: đề nghị đơn vị gửi bản không đặt mật khẩu."
             )
-        if info.file_size > limits.max_member_bytes:
-            raise TooLarge(f"Thành phần «{info.filename}» quá lớn khi giải nén ({info.file_size / MB:.0f} MB).")
         if info.file_size > limits.ratio_floor and info.file_size > limits.max_ratio * max(info.compress_size, 1):
             raise UnsafeFile(
                 f"Tệp nén bất thường (tỷ lệ nén {info.file_size / max(info.compress_size, 1):.0f}:1 ở"
                 f" «{info.filename}», nghi «bom nén»): không mở."
             )
+        if info.file_size > limits.max_member_bytes:
+            raise TooLarge(f"Thành phần «{info.filename}» quá lớn khi giải nén ({info.file_size / MB:.0f} MB).")
         total += info.file_size
     if total > limits.max_total_uncompressed:
         raise UnsafeFile(

@@ -1,0 +1,136 @@
+"""One contract test over every registered format, and `baocao parse --json` as a subprocess."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from config.campaign import load_campaigns
+from flows.app import outline_spec
+from parsers.api import READERS, parse_path
+from parsers.model import OutlineSpec
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "tests" / "fixtures" / "formats"
+# One fixture per registered format (the registry must not grow without one).
+SAMPLE = {
+    "docx": "bao-cao.docx",
+    "xlsx": "bieu-lo.xlsx",
+    "pdf": "bao-cao.pdf",
+    "doc": "bao-cao.doc",
+    "rtf": "bao-cao.rtf",
+    "odt": "bao-cao.odt",
+    "xls": "bieu.xls",
+    "ods": "bieu.ods",
+    "zip": "ho-so.zip",
+}
+KEYS = {
+    "file", "format", "kind", "agency", "doc_number", "doc_date", "sections", "indicators",
+    "extra_rows", "extra_text", "problems", "members", "error",
+}
+
+
+@pytest.fixture(scope="module")
+def spec() -> OutlineSpec:
+    return outline_spec(load_campaigns(ROOT / "config" / "campaigns")[0])
+
+
+def test_every_registered_format_has_a_sample() -> None:
+    assert set(READERS) == set(SAMPLE)
+
+
+def _is_number(value: Any) -> bool:
+    return value is None or (isinstance(value, int | float) and not isinstance(value, bool))
+
+
+def _texts(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [t for v in value.values() for t in _texts(v)]
+    if isinstance(value, list):
+        return [t for v in value for t in _texts(v)]
+    return []
+
+
+def check_contract(obj: dict[str, Any], spec: OutlineSpec) -> None:
+    """The JSON contract of `baocao parse --json` for one object (and its members)."""
+    assert set(obj) == KEYS
+    assert obj["kind"] in ("report", "nil_report", "not_a_report")
+    assert obj["format"] in ("docx", "xlsx", "doc", "xls", "odt", "ods", "pdf", "zip", "unknown")
+    assert set(obj["agency"]) == {"id", "name", "score"} and 0 <= obj["agency"]["score"] <= 1
+    assert obj["doc_date"] is None or len(obj["doc_date"]) == 10
+    assert list(obj["sections"]) == [s.id for s in spec.sections]
+    for section in obj["sections"].values():
+        assert set(section) == {"text", "empty"} and isinstance(section["empty"], bool)
+        assert section["text"] == " ".join(section["text"].split()) or "\n" in section["text"]
+    assert list(obj["indicators"]) == [r.id for r in spec.rows]
+    for row in obj["indicators"].values():
+        assert set(row) == {"plan", "result", "rate", "raw", "where"}
+        assert all(_is_number(row[k]) for k in ("plan", "result", "rate"))
+        assert all(isinstance(v, str) for v in row["raw"].values())
+    for extra in obj["extra_rows"]:
+        assert set(extra) == {"label", "plan", "result", "rate"}
+        assert all(_is_number(extra[k]) for k in ("plan", "result", "rate"))
+    for problem in obj["problems"]:
+        assert set(problem) == {"code", "message", "where"} and problem["message"]
+    assert obj["error"] is None or set(obj["error"]) == {"code", "message"}
+    if obj["kind"] != "report":
+        assert all(s["empty"] for s in obj["sections"].values())
+        assert all(r["plan"] is None and r["result"] is None for r in obj["indicators"].values())
+    for text in _texts(obj):
+        assert unicodedata.is_normalized("NFC", text)
+    for member in obj["members"]:
+        check_contract(member, spec)
+
+
+@pytest.mark.parametrize("fmt", sorted(SAMPLE))
+def test_contract(fmt: str, spec: OutlineSpec) -> None:
+    obj = json.loads(json.dumps(parse_path(FIXTURES / SAMPLE[fmt], spec).to_json()))
+    check_contract(obj, spec)
+    assert obj["error"] is None
+    assert obj["indicators"]["6"]["plan"] == 1500 and isinstance(obj["indicators"]["6"]["plan"], int)
+    assert obj["indicators"]["6"]["rate"] == 83.3
+
+
+def test_failed_files_keep_the_contract(spec: OutlineSpec) -> None:
+    for name in ("bi-cat.docx", "bom-nen.zip", "ban-quet.pdf", "khong-ro.txt", "billion-laughs.docx"):
+        obj = parse_path(FIXTURES / name, spec).to_json()
+        check_contract(obj, spec)
+        assert obj["error"]["code"] and obj["error"]["message"]
+
+
+def test_cli_parse_json(tmp_path: Path, spec: OutlineSpec) -> None:
+    files = [str(FIXTURES / "bao-cao.docx"), str(FIXTURES / "bi-cat.docx"), str(tmp_path / "khong-co.docx")]
+    proc = subprocess.run(
+        [str(ROOT / ".venv" / "bin" / "baocao"), "parse", *files, "--json"],
+        capture_output=True, text=True, cwd=tmp_path,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "BAOCAO_DATA_DIR": str(tmp_path / "data"),
+             "BAOCAO_CONFIG_DIR": str(ROOT / "config")},
+    )
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert [o["file"] for o in out] == files
+    for obj in out:
+        check_contract(obj, spec)
+    assert out[0]["error"] is None and out[0]["indicators"]["1"]["plan"] == 4
+    assert out[1]["error"]["code"] == "corrupt_file"
+    assert out[2]["error"]["code"] == "file_not_found"
+    assert not (tmp_path / "data").exists() or not any((tmp_path / "data").rglob("*.sqlite3")), "parse never touches the DB"
+
+
+def test_cli_parse_readable(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [str(ROOT / ".venv" / "bin" / "baocao"), "parse", str(FIXTURES / "bao-cao.docx")],
+        capture_output=True, text=True, cwd=tmp_path,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "COLUMNS": "120",
+             "BAOCAO_CONFIG_DIR": str(ROOT / "config")},
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "Dòng bảng có số liệu: 7/7" in proc.stdout or "Dòng bảng có số liệu: 6/7" in proc.stdout
+    assert "Mục có nội dung" in proc.stdout

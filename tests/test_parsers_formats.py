@@ -1,0 +1,151 @@
+"""Every format and every hostile file of tests/fixtures/formats/, against its expected JSON.
+
+The fixtures are made by tests/fixtures/make_format_fixtures.py (LibreOffice for .doc, .xls,
+.odt, .ods, .rtf, .pdf and for an .xlsx with cached formula values); this test never
+regenerates them.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from config.campaign import load_campaigns
+from flows.app import outline_spec
+from parsers.api import parse_bytes, parse_path
+from parsers.detect import detect_format
+from parsers.legacy import LibreOfficeConverter, find_soffice
+from parsers.model import OutlineSpec, ParseResult
+from parsers.safety import Limits
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "tests" / "fixtures" / "formats"
+CASES = sorted(p for p in FIXTURES.iterdir() if not p.name.endswith(".expected.json"))
+
+
+@pytest.fixture(scope="module")
+def spec() -> OutlineSpec:
+    return outline_spec(load_campaigns(ROOT / "config" / "campaigns")[0])
+
+
+def _require_libreoffice() -> None:
+    if not find_soffice():
+        pytest.fail("LibreOffice is missing: apt-get install -y libreoffice-writer-nogui libreoffice-calc-nogui")
+
+
+def _check(result: ParseResult, expected: dict) -> None:
+    assert result.format == expected["format"]
+    assert (result.error.code if result.error else None) == expected["error"], result.error
+    if expected["kind"]:
+        assert result.kind == expected["kind"]
+    if expected["indicators"] is not None:
+        got = {k: [v.plan, v.result, v.rate] for k, v in result.indicators.items()}
+        assert got == expected["indicators"]
+        assert all(v.where for k, v in result.indicators.items() if k != "3"), "every row says where it was read"
+    assert [r.label for r in result.extra_rows] == expected["extra_rows"]
+    for member, want in zip(result.members, expected.get("members", []), strict=True):
+        _check(member, want)
+
+
+def test_fixture_corpus_is_complete() -> None:
+    names = {p.name for p in CASES}
+    for ext in ("docx", "doc", "odt", "rtf", "pdf", "xlsx", "xls", "ods", "zip"):
+        assert any(n.endswith("." + ext) for n in names), ext
+    assert all((FIXTURES / f"{n}.expected.json").exists() for n in names)
+
+
+@pytest.mark.parametrize("path", CASES, ids=[p.name for p in CASES])
+def test_format_fixture(path: Path, spec: OutlineSpec) -> None:
+    if path.suffix in (".doc", ".xls", ".odt", ".ods", ".rtf"):
+        _require_libreoffice()
+    expected = json.loads((FIXTURES / f"{path.name}.expected.json").read_text(encoding="utf-8"))
+    result = parse_path(path, spec)
+    _check(result, expected)
+    assert result.sha256 and len(result.sha256) == 64
+    if result.error:
+        assert result.error.message and any(ord(c) > 127 for c in result.error.message), "message in Vietnamese"
+
+
+def test_excel_table_on_second_sheet_says_where(spec: OutlineSpec) -> None:
+    result = parse_path(FIXTURES / "bieu-lo.xlsx", spec)
+    # Row 1 of the outline is on sheet row 9 (title rows, a two-row header at 6–7, group row 8).
+    assert result.indicators["1"].where == "trang tính 'Biểu 2', dòng 9"
+    assert result.indicators["6"].raw["plan"] == "1.500"
+    # LibreOffice cached the formula: 0.8 formatted as a percentage → reported, not computed.
+    assert result.indicators["5"].raw["rate"] == "80%"
+    raw = parse_path(FIXTURES / "bieu.xlsx", spec)
+    assert raw.indicators["5"].raw["rate"] == "" and raw.indicators["5"].rate == 80
+    assert any(p.code == "rate_computed" for p in raw.problems)
+
+
+def test_detection_ignores_names(spec: OutlineSpec) -> None:
+    data = (FIXTURES / "bao-cao.docx").read_bytes()
+    assert detect_format(data) == "docx"
+    result = parse_bytes(data, "bang-tinh.xlsx", spec)
+    assert result.format == "docx" and result.error is None
+    assert detect_format((FIXTURES / "bieu.xls").read_bytes()) == "xls"
+    assert detect_format((FIXTURES / "bao-cao.doc").read_bytes()) == "doc"
+    assert detect_format((FIXTURES / "bao-cao.odt").read_bytes()) == "odt"
+    assert detect_format((FIXTURES / "bieu.ods").read_bytes()) == "ods"
+
+
+def test_zip_members_and_junk(spec: OutlineSpec) -> None:
+    result = parse_path(FIXTURES / "ho-so.zip", spec)
+    assert [m.file for m in result.members] == ["Báo cáo 996.docx", "Biểu số liệu.xlsx"]
+    assert result.kind == result.members[0].kind == "report"
+
+
+def test_huge_file_rejected_before_reading(tmp_path: Path, spec: OutlineSpec) -> None:
+    huge = tmp_path / "rat-lon.docx"
+    with huge.open("wb") as f:
+        f.truncate(60 * 1024 * 1024)  # sparse: costs no disk, over the 50 MB limit
+    result = parse_path(huge, spec)
+    assert result.error is not None and result.error.code == "too_large"
+    small = parse_bytes(b"PK\x03\x04" + b"\0" * 5000, "x.docx", spec, limits=Limits(max_file_bytes=1000))
+    assert small.error is not None and small.error.code == "too_large"
+
+
+def test_zip_limits(spec: OutlineSpec) -> None:
+    report = (FIXTURES / "bao-cao.docx").read_bytes()
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as zf:
+        for i in range(30):
+            zf.writestr(f"f{i}.docx", report)
+    many = parse_bytes(out.getvalue(), "nhieu.zip", spec, limits=Limits(max_members=10))
+    assert many.error is not None and many.error.code == "unsafe_file"
+    nested = io.BytesIO()
+    with zipfile.ZipFile(nested, "w") as zf:
+        zf.writestr("a.zip", out.getvalue())
+    deep = parse_bytes(nested.getvalue(), "long.zip", spec, limits=Limits(max_depth=1))
+    assert deep.members and deep.members[0].error is not None
+    assert deep.members[0].error.code == "unsafe_file"
+    for bad in ("/etc/passwd", "C:\\x.docx", "a/../../b.docx"):
+        evil = io.BytesIO()
+        with zipfile.ZipFile(evil, "w") as zf:
+            zf.writestr(bad, report)
+        assert parse_bytes(evil.getvalue(), "x.zip", spec).error.code == "unsafe_file", bad
+
+
+def test_conversion_without_libreoffice_names_the_package(spec: OutlineSpec) -> None:
+    data = (FIXTURES / "bao-cao.doc").read_bytes()
+    result = parse_bytes(data, "a.doc", spec, converter=LibreOfficeConverter(binary="", timeout=5))
+    # binary="" falls back to PATH; a missing binary is simulated with a path that does not exist.
+    missing = LibreOfficeConverter(binary="/nonexistent/soffice", timeout=5)
+    failed = parse_bytes(data, "a.doc", spec, converter=missing)
+    assert result.error is None
+    assert failed.error is not None and failed.error.code == "conversion_failed"
+    assert "libreoffice-writer-nogui" in failed.error.message
+
+
+def test_conversion_timeout_kills_libreoffice(spec: OutlineSpec, tmp_path: Path) -> None:
+    slow = tmp_path / "soffice"
+    slow.write_text("#!/bin/sh\nsleep 30 &\nsleep 30\n")
+    slow.chmod(0o755)
+    result = parse_bytes((FIXTURES / "bao-cao.doc").read_bytes(), "a.doc", spec,
+                         converter=LibreOfficeConverter(binary=str(slow), timeout=0.5))
+    assert result.error is not None and result.error.code == "conversion_failed"
+    assert "giây" in result.error.message
