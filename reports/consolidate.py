@@ -22,12 +22,6 @@ from config.campaign import Campaign
 
 MEASURES = ("plan", "result", "rate")
 RESPONDED_STATES = ("submitted", "nil_report")
-STATE_LABELS = {
-    "submitted": "Đã nộp báo cáo",
-    "nil_report": "Báo cáo không phát sinh",
-    "acknowledged": "Đã hẹn gửi, chưa nộp",
-    "not_responded": "Chưa trả lời",
-}
 CHANNEL_LABELS = {"email": "Thư điện tử", "folder": "Thư mục dùng chung", "manual": "Nhập tay"}
 # Answers that say "nothing to report" in a few words; grouped into one line naming the agencies.
 STOCK_ANSWERS = frozenset(

@@ -15,11 +15,11 @@ from typing import Any
 
 from reports.consolidate import (
     CHANNEL_LABELS,
-    STATE_LABELS,
     Consolidation,
     clean_text,
     json_number,
 )
+from reports.status import STATE_LABELS
 
 COUNT = "#,##0"
 COUNT_DECIMAL = "#,##0.0#"  # the rare non-whole count (12,5)

@@ -217,7 +217,7 @@ def test_excel_report_reads_back(seeded: App, tmp_path: Path) -> None:
     assert status["soct"][7] == "BC-996-SCT.docx; phu-luc.xlsx"
     assert status["soyt"][6] == "Có"
     assert status["sotp"][3] == "Báo cáo không phát sinh"
-    assert status["sonv"][3] == "Đã hẹn gửi, chưa nộp"
+    assert status["sonv"][3] == "Đã hẹn gửi"
     assert status["vpubnd"][3] == "Chưa trả lời" and status["vpubnd"][4] is None
     texts = [[c.value for c in r] for r in wb["Nội dung"].iter_rows(min_row=5)]
     assert texts[0][:3] == ["soct", "Sở Công Thương", "1.a"]
