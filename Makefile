@@ -6,7 +6,7 @@ BAOCAO := $(VENV)/bin/baocao
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help setup test demo lint bench clean migration
+.PHONY: help setup test demo lint bench clean migration report-preview
 
 help: ## Show the targets
 	@echo "baocao — các lệnh:"
@@ -32,6 +32,9 @@ lint: setup ## Ruff over the code
 
 bench: setup ## Run the benchmarks (prints figures)
 	@for f in bench/bench_*.py; do echo "== $$f"; $(VENV)/bin/python $$f || exit 1; done
+
+report-preview: setup ## Regenerate docs/report-page1.png (LibreOffice + pdftoppm)
+	$(VENV)/bin/python -m flows.report_preview
 
 migration: setup ## Regenerate the (unreleased) initial migration from the models
 	$(VENV)/bin/python -m storage.migrations.regenerate
