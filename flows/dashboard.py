@@ -184,20 +184,28 @@ def reminders_markdown(result: Mapping[str, Any], *, dry_run: bool = False) -> s
 
 
 def ingest_markdown(source: str, result: Mapping[str, Any]) -> str:
-    """One ingest run: counts and the items that failed or wait for review."""
+    """One ingest run: counts, then the items that failed or wait for review."""
     label = {"mail": "Hộp thư", "folder": "Thư mục dùng chung"}.get(source, source)
-    counts = {k: result.get(k, 0) for k in ("new", "duplicate", "failed", "review")}
-    counts = {k: (len(v) if isinstance(v, list) else v) for k, v in counts.items()}
+    counts = result.get("counts") or result
+    c = {k: counts.get(k, 0) for k in ("new", "duplicate", "failed", "review", "ignored")}
     lines = [
         f"# Thu nhận: {label}",
         "",
-        f"Mới {counts['new']}, trùng {counts['duplicate']}, lỗi {counts['failed']}, "
-        f"chờ xem xét {counts['review']}.",
+        f"Mới {c['new']}, trùng {c['duplicate']}, lỗi {c['failed']}, chờ xem xét {c['review']},"
+        f" không liên quan {c['ignored']}.",
     ]
+    notable = [i for i in result.get("items") or [] if i.get("status") in ("failed", "review")]
+    if notable:
+        lines += ["", "| Mục | Tình trạng | Chi tiết |", "|---|---|---|"]
+        for item in notable[:50]:
+            what = item.get("path") or item.get("from") or item.get("message_id") or item.get("uid", "")
+            state = "lỗi" if item["status"] == "failed" else "chờ xem xét"
+            detail = item.get("error") or item.get("reason") or ""
+            lines.append(f"| {_md_escape(what)} | {state} | {_md_escape(str(detail)[:200])} |")
     errors = result.get("errors") or []
     if errors:
-        lines += ["", "Lỗi:", ""]
-        lines += [f"- {_md_escape(e if isinstance(e, str) else e.get('error', e))}" for e in errors[:50]]
+        lines += ["", "Lỗi của lượt chạy:", ""]
+        lines += [f"- {_md_escape(e)}" for e in errors[:50]]
     return "\n".join(lines) + "\n"
 
 

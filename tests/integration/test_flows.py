@@ -162,3 +162,82 @@ def test_failed_run_mails_tdc_once(mail_env, smtp, monkeypatch: pytest.MonkeyPat
     body = alerts[0].message.get_body(("plain",)).get_content()
     assert "ingest-mail" in alerts[0].message["Subject"]
     assert "đã thất bại" in body
+
+
+@pytest.fixture(scope="module")
+def demo():
+    """The demo's simulated replies and drop-folder files (generated once)."""
+    from config.campaign import load_campaigns
+    from config.recipients import read_recipients
+    from flows.demo_data import demo_files, demo_mails
+
+    campaign = load_campaigns(CONFIG_DIR / "campaigns")[0]
+    recipients = read_recipients(campaign.recipients_path)
+    return demo_mails(campaign, recipients), demo_files(campaign, recipients)
+
+
+@pytest.fixture(scope="module")
+def dovecot():
+    import shutil
+
+    from flows.dev_imap import DovecotServer
+
+    if not (shutil.which("dovecot") or Path("/usr/sbin/dovecot").exists()):
+        pytest.fail("Dovecot is not installed: apt-get install -y dovecot-imapd")
+    with DovecotServer() as server:
+        yield server
+
+
+def test_ingest_report_and_full_cycle_flows(mail_env, dovecot, demo, smtp, tmp_path, monkeypatch) -> None:
+    import json
+
+    from flows import dashboard
+    from flows.prefect_flows import (
+        build_report_flow,
+        full_cycle_flow,
+        ingest_folder_flow,
+        ingest_mail_flow,
+    )
+
+    mails, files = demo
+    for m in mails:
+        dovecot.append(m.raw, date=m.received)
+    drop = tmp_path / "drop"
+    for f in files:
+        (drop / f.path).parent.mkdir(parents=True, exist_ok=True)
+        (drop / f.path).write_bytes(f.data)
+    for key, value in dovecot.settings().model_dump().items():
+        if value is not None:
+            raw = value.get_secret_value() if hasattr(value, "get_secret_value") else value
+            monkeypatch.setenv(f"BAOCAO_IMAP__{key.upper()}", str(raw))
+    monkeypatch.setenv("BAOCAO_DROP__DIR", str(drop))
+
+    mail = ingest_mail_flow()
+    counts = mail["ingest"]["counts"]
+    assert counts["total"] == len(mails)
+    assert counts["new"] >= 15, mail["ingest"]
+    assert counts["failed"] == 0, mail["ingest"]["items"]
+    assert mail["counts"]["submitted"] >= 10
+    assert "Mới" in latest(dashboard.KEY_INGEST_MAIL).data
+    rows = json.loads(latest(dashboard.KEY_STATUS).data)
+    by_code = {r["Mã"]: r for r in rows}
+    assert by_code["sotc"]["Tình trạng"] == "Đã nộp"
+    assert by_code["thanhtra"]["Tình trạng"] == "Không phát sinh"
+    assert by_code["hlhpn"]["Trễ hạn"] == "có"
+    assert float(latest(dashboard.KEY_PROGRESS).data) > 50
+
+    # Only stable files are taken: the first scan observes, the second ingests.
+    assert ingest_folder_flow()["ingest"]["counts"]["new"] == 0
+    folder = ingest_folder_flow()
+    assert folder["ingest"]["counts"]["new"] == 2, folder["ingest"]
+
+    report = build_report_flow()
+    assert any(p.endswith(".docx") for p in report["report"]["files"])
+    assert any(p.endswith(".xlsx") for p in report["report"]["files"])
+    assert ".docx`" in latest(dashboard.KEY_REPORT).data
+
+    # A second full cycle finds nothing new: every item is a database fact already.
+    cycle = full_cycle_flow(dry_run=True)
+    assert cycle["mail"]["ingest"]["counts"]["new"] == 0
+    assert cycle["folder"]["ingest"]["counts"]["new"] == 0
+    assert cycle["report"]["report"]["files"]
