@@ -87,6 +87,38 @@ def _on(el: etree._Element | None) -> bool | None:
 
 
 @dataclass
+class _Legacy:
+    """Text of a run in a legacy font, still to be decoded."""
+
+    text: str
+    font: str
+    caps: bool = False
+
+
+def _join(pieces: list) -> str:
+    """Concatenate run texts, decoding adjacent runs in the same legacy font together."""
+    out: list[str] = []
+    pending: list[_Legacy] = []
+
+    def flush() -> None:
+        if pending:
+            text = vnlegacy.convert_run("".join(x.text for x in pending), pending[0].font)
+            out.append(text.upper() if pending[0].caps else text)
+            pending.clear()
+
+    for piece in pieces:
+        if isinstance(piece, _Legacy):
+            if pending and (pending[0].font != piece.font or pending[0].caps != piece.caps):
+                flush()
+            pending.append(piece)
+        else:
+            flush()
+            out.append(piece)
+    flush()
+    return "".join(out)
+
+
+@dataclass
 class _Style:
     name: str = ""
     based_on: str | None = None
@@ -356,10 +388,10 @@ class _Reader:
                 num_id, ilvl = st.num_id, ilvl if ilvl is not None else st.ilvl
             if outline_level is None and st.outline_level is not None:
                 outline_level = st.outline_level
-        pieces: list[str] = []
+        pieces: list = []
         bold_flags: list[bool] = []
         self._collect(p, pstyle, pieces, bold_flags)
-        text = clean("".join(pieces))
+        text = clean(_join(pieces))
         label = ""
         if num_id is not None and ilvl is not None and _has_mark(p):
             label = self.numbering.label(num_id, ilvl)
@@ -432,10 +464,13 @@ class _Reader:
         if not text:
             return
         font = font or self._style_font(rstyle, pstyle)
-        text = vnlegacy.convert_run(text, font)
-        if caps:
-            text = text.upper()
-        pieces.append(text)
+        encoding = vnlegacy.font_encoding(font)
+        if encoding is not None:
+            # Legacy text is decoded per paragraph, not per run: a VNI letter is two
+            # characters and Word may cut a run between them.
+            pieces.append(_Legacy(text, font or "", caps))
+        else:
+            pieces.append(text.upper() if caps else text)
         if text.strip():
             bold.append(run_bold if run_bold is not None else self._style_bold(rstyle, pstyle))
 
@@ -485,9 +520,9 @@ class _Reader:
         for child in container:
             tag = child.tag
             if tag == W + "p":
-                pieces: list[str] = []
+                pieces: list = []
                 self._collect(child, self._pstyle(child), pieces, [])
-                text = clean_lines("".join(pieces))
+                text = clean_lines(_join(pieces))
                 label = self._cell_label(child)
                 if text:
                     yield f"{label} {text}".strip() if label else text
@@ -547,9 +582,9 @@ class _Reader:
                         continue
                     texts = []
                     for p in fn.iter(W + "p"):
-                        pieces: list[str] = []
+                        pieces: list = []
                         self._collect(p, self._pstyle(p), pieces, [])
-                        texts.append(clean("".join(pieces)))
+                        texts.append(clean(_join(pieces)))
                     text = clean(" ".join(t for t in texts if t))
                     if text:
                         notes.append(text)

@@ -1,0 +1,264 @@
+"""Who sent a document, its number and its date — read from the header block like a clerk would.
+
+An official letter (Nghị định 30/2020/NĐ-CP layout) has, top-left, the parent body and the
+issuing agency in capitals (`UBND TỈNH QUẢNG NGÃI` / `SỞ Y TẾ`) and `Số: 245/BC-SYT`; top-right
+the national motto and `Quảng Ngãi, ngày 11 tháng 8 năm 2025`. Word files put that block in a
+borderless table or in tab-separated paragraphs. Failing the header, the opening sentence
+("…, Sở Tài chính báo cáo như sau") or the signature block name the agency.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+
+from parsers.document import Doc, Para, Table
+from parsers.model import Agency, AgencySpec
+from parsers.textnorm import clean, fold_words
+
+_NUMBER = re.compile(
+    r"(?:^|\s|\|)S[ốô]\s*(?:hiệu)?\s*[:.]?\s*"
+    r"(?P<num>\d{1,5}[A-Za-z]?\s*/\s*[0-9A-Za-zĐđ][0-9A-Za-zĐđ&\-–.]*(?:\s*/\s*[0-9A-Za-zĐđ&\-–.]+)*)",
+)
+_DATE_WORDS = re.compile(
+    r"ngày\s*(?P<d>\d{1,2})\s*tháng\s*(?P<m>\d{1,2})\s*năm\s*(?P<y>\d{4})", re.IGNORECASE
+)
+_DATE_NUMERIC = re.compile(r"(?<![\d/])(?P<d>\d{1,2})\s*[/.\-]\s*(?P<m>\d{1,2})\s*[/.\-]\s*(?P<y>\d{4})(?!\d)")
+_PLACE_DATE = re.compile(r"[A-ZĐ][^\d,]{1,30},\s*(?:ngày\s*)?\d", re.IGNORECASE)
+# Lines of the header block that are not the agency's name.
+_NOT_AGENCY = (
+    "cong hoa xa hoi",
+    "doc lap",
+    "v/v",
+    "ve viec",
+    "kinh gui",
+    "bao cao",
+    "quang ngai, ngay",
+    "ngay ",
+    "giay moi",
+    "cong van",
+    "to trinh",
+    "ke hoach",
+    "thong bao",
+)
+_PARENT = re.compile(
+    r"^(?:ubnd|uy ban nhan dan|ubmttq|tinh uy|bo |dang bo|hdnd|ban thuong vu|ban chap hanh)\b"
+)
+_BODY_AGENCY = re.compile(
+    r"(?P<name>(?:Sở|Ban|Văn phòng|Trung tâm|Trường|Hội|Hiệp hội|Liên minh|Liên đoàn|Ủy ban|Bộ Chỉ huy|Công an|Thanh tra|Tỉnh đoàn|Báo|Đài|Công ty|Chi cục|Phòng)"
+    r"(?:\s+[A-ZĐÀ-Ỹ&][\wÀ-ỹ&\-]*|\s+(?:và|và các|các|tỉnh|huyện|thị xã|thành phố))*)"
+)
+
+
+@dataclass
+class Identity:
+    """Agency, number and date of a document."""
+
+    agency: Agency
+    doc_number: str | None
+    doc_date: str | None
+
+
+def header_lines(doc: Doc, limit: int = 14) -> list[str]:
+    """The lines of the header block: a leading borderless table's cells, else the first paragraphs."""
+    lines: list[str] = []
+    for block in doc.blocks[:limit]:
+        if isinstance(block, Table):
+            if not lines and (block.borderless or len(block.rows) <= 4):
+                for row in block.rows[:6]:
+                    seen: list[str] = []
+                    for cell in row:
+                        if cell not in seen:
+                            seen.append(cell)
+                    for cell in seen:
+                        lines.extend(_split_header_line(x) for x in cell.split("\n"))
+                continue
+            break
+        if isinstance(block, Para):
+            lines.extend(_split_header_line(x) for x in block.text.split("\n"))
+    return [line for line in (clean(x) for x in lines) if line]
+
+
+def _split_header_line(text: str) -> str:
+    """Tab-laid headers come as one line: cut at the motto or the place-date on the right."""
+    folded = fold_words(text)
+    for marker in ("cong hoa xa hoi", "doc lap tu do"):
+        idx = folded.find(marker)
+        if idx > 3:
+            # fold_words keeps word boundaries; find the same word position in the original.
+            words = text.split()
+            n = len(folded[:idx].split())
+            return " ".join(words[:n]) + "\n" + " ".join(words[n:])
+    return text
+
+
+def read_identity(
+    doc: Doc,
+    agencies: Sequence[AgencySpec],
+    *,
+    body_lines: Sequence[str] = (),
+    signature_lines: Sequence[str] = (),
+) -> Identity:
+    """Agency (matched to the recipient list), document number and date."""
+    top = [x for line in header_lines(doc) for x in line.split("\n") if x.strip()]
+    return Identity(
+        agency=find_agency(top, agencies, body_lines=body_lines, signature_lines=signature_lines),
+        doc_number=find_number(top + list(body_lines[:6])),
+        doc_date=find_date(top + list(body_lines[:8]) + list(signature_lines)),
+    )
+
+
+def find_number(lines: Sequence[str]) -> str | None:
+    """`Số: 245/BC-SYT` → `245/BC-SYT` (only from a line that starts the number, not prose)."""
+    for line in lines:
+        for m in _NUMBER.finditer(line):
+            before = line[: m.start()].strip()
+            if before and not before.endswith("|") and len(before.split()) > 6:
+                continue
+            num = re.sub(r"\s+", "", m.group("num")).replace("–", "-").rstrip(".-")
+            return num
+    return None
+
+
+def find_date(lines: Sequence[str]) -> str | None:
+    """`Quảng Ngãi, ngày 11 tháng 8 năm 2025` or `…, 11/8/2025` → `2025-08-11`."""
+    fallback: str | None = None
+    for line in lines:
+        for pattern in (_DATE_WORDS, _DATE_NUMERIC):
+            for m in pattern.finditer(line):
+                value = _iso(m.group("y"), m.group("m"), m.group("d"))
+                if value is None:
+                    continue
+                prefix = line[: m.start()]
+                if _PLACE_DATE.search(line) or prefix.strip().endswith(",") or not prefix.strip():
+                    return value
+                fallback = fallback or value
+    return fallback
+
+
+def _iso(y: str, m: str, d: str) -> str | None:
+    try:
+        return dt.date(int(y), int(m), int(d)).isoformat()
+    except ValueError:
+        return None
+
+
+def _variants(agency: AgencySpec) -> list[str]:
+    return [agency.name, *agency.aliases]
+
+
+def _line_score(line: str, agency: AgencySpec) -> float:
+    """0..100: how well a header line names the agency."""
+    f = fold_words(line)
+    if not f:
+        return 0.0
+    best = 0.0
+    for v in _variants(agency):
+        fv = fold_words(v)
+        if not fv:
+            continue
+        if len(fv) <= 4 or " " not in fv:  # abbreviation: whole token, as written
+            if re.search(rf"(?<![\w]){re.escape(v)}(?![\w])", line):
+                best = max(best, 92.0)
+            continue
+        score = fuzz.ratio(f, fv)
+        # "SỞ Y TẾ TỈNH QUẢNG NGÃI", "BAN QUẢN LÝ KKT…": a name plus a tail of place words.
+        if f.startswith(fv) or fv.startswith(f) and len(f) >= 0.6 * len(fv):
+            tail = f[len(fv) :] if f.startswith(fv) else ""
+            if not tail.strip() or set(tail.split()) <= {"tinh", "quang", "ngai", "kon", "tum"}:
+                score = max(score, 97.0)
+        best = max(best, score)
+    return best
+
+
+def _match(line: str, agencies: Sequence[AgencySpec]) -> tuple[AgencySpec | None, float]:
+    best, best_score = None, 0.0
+    for agency in agencies:
+        score = _line_score(line, agency)
+        if score > best_score:
+            best, best_score = agency, score
+    return best, best_score
+
+
+def _org_lines(top: Sequence[str]) -> list[str]:
+    """Header lines that can be an organisation's name (before Số:, not the motto)."""
+    out: list[str] = []
+    for line in top:
+        f = fold_words(line)
+        raw = line.strip()
+        if raw.startswith(("Số", "SỐ", "So:")) or "/" in raw and any(c.isdigit() for c in raw):
+            break
+        if any(f.startswith(k.replace("/", " ").strip()) for k in _NOT_AGENCY) or not f:
+            continue
+        if re.search(r"\d{4}", raw) or len(raw) > 90:
+            continue
+        out.append(raw)
+    return out[:4]
+
+
+def find_agency(
+    top: Sequence[str],
+    agencies: Sequence[AgencySpec],
+    *,
+    body_lines: Sequence[str] = (),
+    signature_lines: Sequence[str] = (),
+) -> Agency:
+    """The agency: header block first, then the opening sentences, then the signature."""
+    orgs = _org_lines(top)
+    # Lowest line first: "UBND TỈNH QUẢNG NGÃI" / "SỞ Y TẾ" → Sở Y tế.
+    for line in reversed(orgs):
+        agency, score = _match(line, agencies)
+        if agency and score >= 85:
+            return Agency(agency.id, line, score / 100)
+    joined = [" ".join(orgs[i : i + 2]) for i in range(len(orgs) - 1)]
+    for line in joined:
+        agency, score = _match(line, agencies)
+        if agency and score >= 88:
+            return Agency(agency.id, line, score / 100 * 0.95)
+    for source, weight in ((list(body_lines[:6]), 0.85), (list(signature_lines), 0.75)):
+        found = _find_in_prose(source, agencies)
+        if found:
+            agency, name = found
+            return Agency(agency.id, name, weight)
+    own = [line for line in orgs if not _PARENT.match(fold_words(line))]
+    if own:
+        return Agency(None, own[-1], 0.0)
+    if orgs:
+        return Agency(None, orgs[-1], 0.0)
+    return Agency(None, None, 0.0)
+
+
+def _find_in_prose(lines: Sequence[str], agencies: Sequence[AgencySpec]) -> tuple[AgencySpec, str] | None:
+    """An agency named inside sentences ("…, Sở Tài chính báo cáo như sau")."""
+    best: tuple[int, AgencySpec, str] | None = None
+    for line in lines:
+        folded = " " + fold_words(line) + " "
+        for agency in agencies:
+            for v in _variants(agency):
+                fv = fold_words(v)
+                if not fv:
+                    continue
+                if len(fv) <= 4 or " " not in fv:
+                    hit = re.search(rf"(?<![\w]){re.escape(v)}(?![\w])", line)
+                    pos = hit.start() if hit else -1
+                else:
+                    pos = folded.find(" " + fv + " ")
+                # The requester (Sở KH&CN) is named in every reply; prefer the later mention
+                # followed by "báo cáo", or any mention at all.
+                if pos >= 0:
+                    rank = len(fv)
+                    if best is None or rank > best[0]:
+                        best = (rank, agency, v)
+    if best is None:
+        return None
+    return best[1], best[2]
+
+
+def agency_in_text(text: str, agencies: Sequence[AgencySpec]) -> AgencySpec | None:
+    """The recipient a free text names, if any (used by the kind classifier and tests)."""
+    found = _find_in_prose([text], agencies)
+    return found[0] if found else None

@@ -1,0 +1,74 @@
+"""Is a document a report, a nil report (nothing to report under the programme) or no report at all?
+
+A report follows the outline (section headings, the quantitative table) or at least is a
+"BÁO CÁO" about the programme. A nil report is an official reply that the agency has no tasks
+or content under it — a valid answer. Anything else (an invitation, another request, a wrong
+file) is not a report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from parsers.model import Kind, OutlineSpec
+from parsers.textnorm import fold_words
+
+# Typical wording of a nil reply, besides the campaign's own nil phrases.
+NIL_WORDING = (
+    "khong co nhiem vu",
+    "khong duoc giao nhiem vu",
+    "khong duoc giao chu tri",
+    "khong duoc phan cong",
+    "chua duoc giao nhiem vu",
+    "khong co noi dung",
+    "khong phat sinh",
+    "khong co so lieu",
+    "khong thuoc pham vi",
+    "khong thuoc chuc nang",
+    "khong co hoat dong",
+    "khong trien khai",
+    "khong co co so",
+    "khong co ket qua",
+    "khong lien quan",
+    "khong co thong tin",
+    "khong co gi de bao cao",
+)
+_INVITATION = ("giay moi", "tran trong kinh moi", "kinh moi", "thoi gian hop", "dia diem")
+_REPORT_TITLE = ("bao cao",)
+
+
+def _has_any(text: str, phrases: Sequence[str]) -> bool:
+    return any(p and p in text for p in phrases)
+
+
+def classify(
+    *,
+    text: str,
+    spec: OutlineSpec,
+    headings_found: int,
+    groups_found: int,
+    answered_sections: int,
+    table_found: bool,
+    table_values: int,
+) -> Kind:
+    """The kind of a document from its outline evidence and its wording."""
+    folded = " " + fold_words(text) + " "
+    topic = [fold_words(w) for w in spec.topic_words if fold_words(w)]
+    nil = [fold_words(p) for p in spec.nil_phrases] + list(NIL_WORDING)
+    has_topic = _has_any(folded, topic)
+    has_nil = _has_any(folded, nil)
+    structured = headings_found >= 2 or (headings_found >= 1 and groups_found >= 1) or table_found
+    if structured:
+        if answered_sections == 0 and table_values == 0 and has_nil:
+            return "nil_report"
+        return "report"
+    head = folded[:400]
+    if _has_any(head, _INVITATION[:2]) or (
+        _has_any(folded, _INVITATION) and not has_nil and "bao cao" not in head
+    ):
+        return "not_a_report"
+    if has_nil and (has_topic or "bao cao" in folded):
+        return "nil_report"
+    if has_topic and _has_any(head, _REPORT_TITLE) and len(folded.split()) > 150:
+        return "report"
+    return "not_a_report"

@@ -1,0 +1,542 @@
+"""Find the outline's narrative sections in a `Doc`, however the agency typed the headings.
+
+Evidence is combined per paragraph: a label (typed `2.1.`, `a)`, `đ.` or produced by Word's
+automatic numbering), the heading text (fuzzy, accent-folded, against the outline heading and
+its synonyms), and how it looks (bold, Heading style, ends with a colon or a leader). Letters
+only mean something under their parent group, so the current group (1, 2.1 … 2.5) is tracked.
+A section's text runs from its heading to the next heading of any kind; the answer may also sit
+on the heading's own line after a colon. The quantitative table and its title are not section
+text; closing parts and anything that fits no section go to `extra_text`; the header block,
+the "Nơi nhận" list and the signature are dropped.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from rapidfuzz import fuzz
+
+from parsers.document import Doc, Para, Table
+from parsers.model import OutlineSpec, Problem, SectionSpec, SectionText
+from parsers.textnorm import clean, fold_words, has_leader, is_leader_only, strip_leaders
+
+# A label typed at the start of a paragraph: "I.", "2.", "2.1.", "2.1 ", "a)", "đ.", "(a)", "2.2.đ)".
+_LABEL = re.compile(
+    r"^\s*(?:"
+    r"(?P<path_letter>\d{1,2}(?:\.\d{1,2}){0,2}\.(?:[a-zđ]))[\)\.:]?\s+"
+    r"|(?P<roman>[IVX]{1,4})[\.\):]\s*"
+    r"|(?P<path>\d{1,2}(?:\.\d{1,2}){0,3})(?:\.|\)|\s)\s*"
+    r"|\(?(?P<letter>[a-zđA-ZĐ])[\)\.]\s*"
+    r")",
+)
+_VN_LETTERS = ["a", "b", "c", "d", "đ", "e", "g", "h", "i", "k", "l", "m", "n", "o", "p", "q", "r", "s", "t", "u", "v", "x", "y"]
+_CLOSING = (
+    "danh gia chung",
+    "danh gia ket qua",
+    "danh gia",
+    "kho khan",
+    "ton tai",
+    "han che",
+    "de xuat",
+    "kien nghi",
+    "phuong huong",
+    "nhiem vu giai phap",
+    "giai phap trong thoi gian toi",
+    "ke hoach thoi gian toi",
+    "nhiem vu trong thoi gian toi",
+    "bai hoc kinh nghiem",
+    "nguyen nhan",
+)
+_PART_ONE = "tinh hinh trien khai va ket qua thuc hien de an"
+_SIGNATURE_START = re.compile(r"^(?:KT|TM|TL|TUQ|Q)\s*\.", re.IGNORECASE)
+_PLACEHOLDER = re.compile(r"^\(?\s*(?:nội dung|ghi nội dung|điền|nhập).{0,40}\)?$", re.IGNORECASE)
+
+
+@dataclass
+class _Line:
+    text: str
+    auto_label: str = ""
+    bold: bool = False
+    heading_style: bool = False
+    where: str = ""
+    table: int | None = None  # index into doc.tables for a table line
+
+
+@dataclass
+class OutlineReading:
+    """Sections found, the leftover text and what identity/kind need to look at."""
+
+    sections: dict[str, SectionText]
+    extra_text: str = ""
+    problems: list[Problem] = field(default_factory=list)
+    headings_found: int = 0
+    groups_found: int = 0
+    header_lines: list[str] = field(default_factory=list)
+    signature_lines: list[str] = field(default_factory=list)
+    body_lines: list[str] = field(default_factory=list)
+    table_title_found: bool = False
+
+
+@dataclass
+class _Label:
+    kind: str = ""  # "", roman, path, letter, path_letter
+    path: str = ""
+    letter: str = ""
+    roman: int = 0
+    body: str = ""  # the text after the label
+
+
+def parse_label(text: str, auto_label: str = "") -> _Label:
+    """Split a paragraph into its label (typed or automatic) and the text after it."""
+    if auto_label and auto_label != "•":
+        label = _typed_label(auto_label + " ")
+        label.body = text
+        if label.kind:
+            return label
+    label = _typed_label(text)
+    return label if label.kind else _Label(body=text)
+
+
+def _typed_label(text: str) -> _Label:
+    m = _LABEL.match(text)
+    if not m:
+        return _Label(body=text)
+    body = text[m.end() :]
+    if m.group("path_letter"):
+        path, _, letter = m.group("path_letter").rpartition(".")
+        return _Label("path_letter", path=path, letter=letter, body=body)
+    if m.group("roman"):
+        return _Label("roman", roman=_roman(m.group("roman")), body=body)
+    if m.group("path"):
+        return _Label("path", path=m.group("path"), body=body)
+    letter = m.group("letter")
+    if letter.isupper() and letter not in "ABCDĐ":
+        return _Label(body=text)  # "V." "X." are Roman numerals or initials, not list letters
+    return _Label("letter", letter=letter.lower(), body=body)
+
+
+def _roman(text: str) -> int:
+    values = {"I": 1, "V": 5, "X": 10}
+    total = 0
+    for i, ch in enumerate(text):
+        v = values[ch]
+        total += -v if i + 1 < len(text) and values[text[i + 1]] > v else v
+    return total
+
+
+@lru_cache(maxsize=4096)
+def _folded(text: str) -> str:
+    return fold_words(text)
+
+
+def similarity(text: str, targets: Sequence[str]) -> float:
+    """How well a (short) heading text matches any of the target phrasings, 0..100."""
+    a = _folded(text)
+    if not a:
+        return 0.0
+    best = 0.0
+    for target in targets:
+        b = _folded(target)
+        if not b:
+            continue
+        score = max(fuzz.ratio(a, b), fuzz.token_sort_ratio(a, b))
+        shorter, longer = (a, b) if len(a) <= len(b) else (b, a)
+        if len(shorter) >= 12:
+            # Shortened headings ("Về xây dựng kế hoạch") and headings with a tail.
+            partial = fuzz.partial_ratio(shorter, longer)
+            coverage = len(shorter) / len(longer)
+            score = max(score, partial * (0.75 + 0.25 * min(1.0, coverage * 2)))
+            score = max(score, fuzz.token_set_ratio(a, b) * (0.7 + 0.3 * min(1.0, coverage * 2)))
+        best = max(best, score)
+    return best
+
+
+def _phrasings(section: SectionSpec) -> tuple[str, ...]:
+    return (section.heading, *section.synonyms)
+
+
+def _heading_part(body: str) -> tuple[str, str]:
+    """Split "heading: answer" at the first colon (a bare label before the colon does not count)."""
+    idx = body.find(":")
+    while idx != -1 and len(body[:idx].strip()) < 6:
+        idx = body.find(":", idx + 1)
+    if idx == -1:
+        return body, ""
+    return body[:idx], body[idx + 1 :]
+
+
+def _split_heading(body: str, section: SectionSpec | None) -> tuple[str, str]:
+    """The heading part and the inline answer of a heading paragraph."""
+    head, answer = _heading_part(body)
+    if answer or section is None:
+        return head, answer
+    # No colon: the agency may have copied the heading and gone straight on with the answer.
+    if has_leader(body):
+        m = re.search(r"(?:[.…_·]\s*){3,}[;:.,]?", body)
+        if m:
+            return body[: m.start()], body[m.end() :]
+    return body, ""
+
+
+class _Matcher:
+    def __init__(self, spec: OutlineSpec) -> None:
+        self.spec = spec
+        self.sections = {s.id: s for s in spec.sections}
+        self.groups = {g.id: g for g in spec.groups}
+        self.by_group: dict[str, list[str]] = {}
+        for s in spec.sections:
+            parent, _, _ = s.id.rpartition(".")
+            self.by_group.setdefault(parent, []).append(s.id)
+
+    def best_section(self, text: str, within: Sequence[str] | None = None) -> tuple[str | None, float]:
+        ids = within if within is not None else list(self.sections)
+        best_id, best = None, 0.0
+        for sid in ids:
+            score = similarity(text, _phrasings(self.sections[sid]))
+            if score > best:
+                best_id, best = sid, score
+        return best_id, best
+
+    def letter_candidates(self, group: str, letter: str, auto: bool) -> list[str]:
+        """Section ids a letter can mean under a group (đ and the Latin 'e' after 'd')."""
+        ids = self.by_group.get(group, [])
+        out: list[str] = []
+        direct = f"{group}.{'dd' if letter == 'đ' else letter}"
+        if direct in self.sections and not auto:
+            out.append(direct)
+        latin = ord(letter) - ord("a") if "a" <= letter <= "z" else -1
+        if 0 <= latin < len(ids) and ids[latin] not in out:
+            out.append(ids[latin])
+        if letter in _VN_LETTERS:
+            vn = _VN_LETTERS.index(letter)
+            if vn < len(ids) and ids[vn] not in out:
+                out.append(ids[vn])
+        return out
+
+
+def _lines(doc: Doc, skip_tables: set[int]) -> list[_Line]:
+    lines: list[_Line] = []
+    t_index = -1
+    for block in doc.blocks:
+        if isinstance(block, Para):
+            style = block.style.lower()
+            lines.append(
+                _Line(
+                    text=block.text,
+                    auto_label=block.numbering,
+                    bold=block.bold,
+                    heading_style=style.startswith(("heading", "title")) or "outline" in style,
+                    where=block.where,
+                )
+            )
+        elif isinstance(block, Table):
+            t_index += 1
+            if t_index in skip_tables:
+                lines.append(_Line(text="", where=block.where, table=-1 - t_index))
+            else:
+                lines.append(_Line(text=_table_text(block), where=block.where, table=t_index))
+    return lines
+
+
+def _table_text(table: Table) -> str:
+    rows = []
+    for row in table.rows:
+        cells: list[str] = []
+        for cell in row:
+            c = clean(cell)
+            if c and (not cells or cells[-1] != c):
+                cells.append(c)
+        if cells:
+            rows.append(" | ".join(cells))
+    return "\n".join(rows)
+
+
+_CLOSING_ANYWHERE = ("kho khan", "vuong mac", "kien nghi", "de xuat")
+
+
+def _is_closing(body: str) -> bool:
+    """A closing part's heading: assessment, difficulties, proposals, next steps."""
+    f = _folded(body)
+    if len(f.split()) > 14:
+        return False
+    return any(f.startswith(k) for k in _CLOSING) or (
+        len(f.split()) <= 8 and any(k in f for k in _CLOSING_ANYWHERE)
+    )
+
+
+def _looks_like_signature(text: str) -> bool:
+    t = clean(text)
+    if not t or len(t) > 60:
+        return False
+    if _SIGNATURE_START.match(t) or t.lower().startswith(("(đã ký", "(ký", "đã ký")):
+        return True
+    letters = [c for c in t if c.isalpha()]
+    if letters and all(c.isupper() for c in letters) and len(t.split()) <= 8:
+        return True
+    words = t.split()
+    return 2 <= len(words) <= 5 and all(w[:1].isupper() for w in words) and not any(
+        ch.isdigit() or ch in ",.;:" for ch in t
+    )
+
+
+def read_outline(doc: Doc, spec: OutlineSpec, *, table_indices: set[int] | None = None) -> OutlineReading:
+    """Find every section of `spec` in `doc` (tables in `table_indices` are the quantitative table)."""
+    return _Walker(doc, spec, table_indices or set()).walk()
+
+
+class _Walker:
+    def __init__(self, doc: Doc, spec: OutlineSpec, table_indices: set[int]) -> None:
+        self.doc = doc
+        self.spec = spec
+        self.m = _Matcher(spec)
+        self.lines = _lines(doc, table_indices)
+        self.texts: dict[str, list[str]] = {s.id: [] for s in spec.sections}
+        self.wheres: dict[str, str] = {}
+        self.seen_heading: set[str] = set()
+        self.extra: list[str] = []
+        self.header: list[str] = []
+        self.signature: list[str] = []
+        self.body: list[str] = []
+        self.target = "header"  # header | extra | signature | a section id | table
+        self.group = ""
+        self.groups_found = 0
+        self.table_title = False
+        self.started = False
+
+    def walk(self) -> OutlineReading:
+        end = self._signature_start()
+        for i, line in enumerate(self.lines):
+            if i >= end:
+                self._signature(line)
+                continue
+            if line.table is not None:
+                self._table(line, i)
+                continue
+            self.body.append(line.text)
+            self._paragraph(line)
+        sections: dict[str, SectionText] = {}
+        for sid, parts in self.texts.items():
+            text = clean(" ".join(p for p in parts if p))
+            empty = _is_empty(text)
+            sections[sid] = SectionText(text="" if empty else text, empty=empty, where=self.wheres.get(sid, ""))
+        return OutlineReading(
+            sections=sections,
+            extra_text=clean(" ".join(self.extra)),
+            headings_found=len(self.seen_heading),
+            groups_found=self.groups_found,
+            header_lines=self.header,
+            signature_lines=self.signature,
+            body_lines=self.body,
+            table_title_found=self.table_title,
+        )
+
+    # -- zones --------------------------------------------------------------------------------
+    def _signature_start(self) -> int:
+        """Index of the first line of the closing block (Nơi nhận list, signature)."""
+        n = len(self.lines)
+        for i, line in enumerate(self.lines):
+            if line.table is None and _folded(line.text).startswith("noi nhan"):
+                return i
+            if line.table is not None and line.table >= 0 and "noi nhan" in _folded(line.text) and i > n // 2:
+                return i
+        end = n
+        while end > 0:
+            line = self.lines[end - 1]
+            if line.table is None and _looks_like_signature(line.text):
+                end -= 1
+                continue
+            break
+        # Never eat a heading-like line that belongs to the outline.
+        return max(end, 1) if end < n and end > n // 2 else n
+
+    def _signature(self, line: _Line) -> None:
+        if line.text:
+            self.signature.append(line.text)
+
+    def _table(self, line: _Line, index: int) -> None:
+        if line.table is not None and line.table < 0:
+            self.started = True
+            self.target = "extra" if self.target not in {"header"} else "extra"
+            return
+        if self.target == "header" and not self.started:
+            self.header.append(line.text)
+            return
+        self.body.append(line.text)
+        self._add(line.text)
+
+    def _add(self, text: str) -> None:
+        if not text:
+            return
+        if self.target in self.texts:
+            self.texts[self.target].append(text)
+        elif self.target == "extra":
+            self.extra.append(text)
+        elif self.target == "header":
+            if len(text.split()) >= 25 or text.rstrip().endswith(":"):
+                self.extra.append(text)
+            else:
+                self.header.append(text)
+
+    def _paragraph(self, line: _Line) -> None:
+        label = parse_label(line.text, line.auto_label)
+        body = label.body.strip()
+        head, _ = _heading_part(body)
+        heading_like = (
+            line.bold
+            or line.heading_style
+            or bool(line.auto_label)
+            or len(head) <= 260
+            and (head != body or has_leader(body) or body.rstrip().endswith(":"))
+        )
+        if label.kind in {"letter", "path_letter"} and self._letter(line, label, body, heading_like):
+            return
+        if label.kind == "path" and self._path(line, label, body, heading_like):
+            return
+        if label.kind == "roman" and self._roman(label, body):
+            return
+        if self._unlabelled(line, label, body, head, heading_like):
+            return
+        self._add(line.text if label.kind in {"", "letter", "path"} else line.text)
+
+    def _is_table_title(self, head: str) -> bool:
+        title = self.spec.table_title or "Định lượng kết quả lũy kế đạt được"
+        return similarity(head, (title, "Định lượng kết quả", "Kết quả định lượng")) >= 78
+
+    def _letter(self, line: _Line, label: _Label, body: str, heading_like: bool) -> bool:
+        group = label.path if label.kind == "path_letter" else self.group
+        auto = bool(line.auto_label) and label.kind == "letter"
+        cands = self.m.letter_candidates(group, label.letter, auto) if group else []
+        head, _ = _heading_part(body)
+        scored = [(similarity(head, _phrasings(self.m.sections[c])), c) for c in cands]
+        best_any, best_any_score = self.m.best_section(head)
+        if scored:
+            score, cand = max(scored)
+            if score >= 45 or (heading_like and cand not in self.seen_heading and score >= 25):
+                self._start_section(cand, line, body)
+                return True
+        if best_any and best_any_score >= 80 and heading_like:
+            self._start_section(best_any, line, body)
+            return True
+        return False
+
+    def _path(self, line: _Line, label: _Label, body: str, heading_like: bool) -> bool:
+        head, _ = _heading_part(body)
+        if self._is_table_title(head):
+            self.table_title = True
+            self.started = True
+            self.target = "extra"
+            return True
+        path = label.path
+        if path in self.m.groups:
+            gscore = similarity(head, (self.m.groups[path].heading,))
+            expected = self._next_group_ok(path)
+            if gscore >= 55 or (heading_like and (gscore >= 35 or (expected and len(head) < 120))):
+                self._start_group(path)
+                return True
+        # Agencies that number sections "1.1", "2.2.3" instead of letters: trust the text.
+        best, score = self.m.best_section(head)
+        if best and score >= 70 and heading_like:
+            self._start_section(best, line, body)
+            return True
+        if _is_closing(body) and (heading_like or line.bold):
+            self.started = True
+            self.target = "extra"
+            self.extra.append(line.text)
+            return True
+        return False
+
+    def _next_group_ok(self, path: str) -> bool:
+        order = list(self.m.groups)
+        if not self.group:
+            return path == order[0] if order else False
+        try:
+            return order.index(path) > order.index(self.group) or (
+                path in self.m.groups and self.group.startswith(path + ".") is False
+            )
+        except ValueError:
+            return False
+
+    def _roman(self, label: _Label, body: str) -> bool:
+        head, _ = _heading_part(body)
+        self.started = True
+        if self._is_table_title(head):
+            self.table_title = True
+            self.target = "extra"
+            return True
+        if similarity(head, (_PART_ONE,)) >= 60:
+            self.target = "outline"
+            self.group = ""
+            return True
+        self.target = "extra"
+        self.extra.append(f"{_to_roman(label.roman)}. {body}")
+        return True
+
+    def _unlabelled(self, line: _Line, label: _Label, body: str, head: str, heading_like: bool) -> bool:
+        if label.kind:
+            return False
+        if self._is_table_title(head) and len(body) < 160:
+            self.table_title = True
+            self.started = True
+            self.target = "extra"
+            return True
+        if _is_closing(body) and (heading_like or line.bold or len(body) < 60):
+            self.started = True
+            self.target = "extra"
+            self.extra.append(line.text)
+            return True
+        if not heading_like:
+            return False
+        best, score = self.m.best_section(head)
+        looks = line.bold or line.heading_style
+        if best and (
+            (looks and score >= 80)
+            # A plain paragraph with a colon is usually an answer that names its topic
+            # ("Đã ban hành 03 văn bản chỉ đạo, điều hành gồm: …"): demand a near-copy.
+            or (score >= 92 and len(head) < 200 and best != self.target and best not in self.seen_heading)
+        ):
+            self._start_section(best, line, body)
+            return True
+        for gid, g in self.m.groups.items():
+            if len(head) < 200 and similarity(head, (g.heading,)) >= 85:
+                self._start_group(gid)
+                return True
+        if similarity(head, (_PART_ONE,)) >= 80 and len(head) < 150:
+            self.started = True
+            self.target = "outline"
+            return True
+        return False
+
+    def _start_group(self, gid: str) -> None:
+        self.started = True
+        self.group = gid
+        self.groups_found += 1
+        self.target = "outline"
+
+    def _start_section(self, sid: str, line: _Line, body: str) -> None:
+        self.started = True
+        parent, _, _ = sid.rpartition(".")
+        self.group = parent
+        self.target = sid
+        self.seen_heading.add(sid)
+        self.wheres.setdefault(sid, line.where)
+        _, answer = _split_heading(body, self.m.sections[sid])
+        answer = strip_leaders(answer)
+        if answer:
+            self.texts[sid].append(answer)
+
+
+def _to_roman(n: int) -> str:
+    return {1: "I", 2: "II", 3: "III", 4: "IV", 5: "V", 6: "VI", 7: "VII", 8: "VIII"}.get(n, str(n))
+
+
+def _is_empty(text: str) -> bool:
+    """An unfilled answer: nothing, leaders, punctuation, or a placeholder left as is."""
+    stripped = strip_leaders(text)
+    if not stripped or is_leader_only(stripped):
+        return True
+    if _PLACEHOLDER.match(stripped):
+        return True
+    return stripped.strip("()[] ").lower() in {"nếu có", "(nếu có)", "nội dung", "…", "..."}
