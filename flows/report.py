@@ -27,6 +27,7 @@ from reports.consolidate import (
     json_number,
 )
 from reports.status import RecipientFacts, Response, recipient_status
+from storage.outbound import add_event
 from storage.reporting import RecipientReport, report_data
 
 log = logging.getLogger(__name__)
@@ -45,12 +46,20 @@ def build_report(
     campaign = app.campaign(campaign_id)
     as_of = (now or app.now()).astimezone(campaign.tz)
     model = load_model(app, campaign, as_of)
-    base = Path(out_dir) if out_dir else app.settings.reports_dir / campaign.id
+    base = (Path(out_dir) if out_dir else app.settings.reports_dir / campaign.id).resolve()
     folder = new_build_dir(base, as_of)
     files = write_files(model, folder)
     latest = publish_latest(folder, base / LATEST)
+    result = report_json(model, folder, files, latest)
+    with app.session() as session:
+        add_event(
+            campaign.id, None, "report_built",
+            f"Đã tổng hợp báo cáo: {model.stats.responded}/{model.stats.total} đơn vị đã báo cáo",
+            {"dir": result["dir"], "files": result["files"], "stats": result["stats"]},
+            session=session,
+        )
     log.info("report %s built in %s", campaign.id, folder)
-    return report_json(model, folder, files, latest)
+    return result
 
 
 def load_model(app: App, campaign: Campaign, as_of: dt.datetime) -> Consolidation:

@@ -44,6 +44,7 @@ STOCK_ANSWERS = frozenset(
 )
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _LETTER = {"dd": "đ"}
+_PLACEHOLDER = re.compile(r"[\s.…_;:,\-–]*")
 
 
 @dataclass(frozen=True)
@@ -195,7 +196,9 @@ def clean_text(value: str | None) -> str:
     text = unicodedata.normalize("NFC", value).replace("\r\n", "\n").replace("\r", "\n")
     text = _CONTROL.sub("", text)
     lines = [line.rstrip() for line in text.split("\n")]
-    return "\n".join(lines).strip()
+    text = "\n".join(lines).strip()
+    # The outline's dotted blanks ("………;") left unfilled are no answer.
+    return "" if _PLACEHOLDER.fullmatch(text) else text
 
 
 def stock_key(text: str) -> str | None:

@@ -16,6 +16,7 @@ from flows.report import LATEST, build_report
 from storage.models import (
     Blob,
     Document,
+    Event,
     InboundMail,
     IndicatorValue,
     RecipientRow,
@@ -129,6 +130,9 @@ def test_build_report_json_contract_and_folders(seeded: App, tmp_path: Path) -> 
     assert result["stats"]["late"] == 2
     assert [p["code"] for p in result["problems"]] == ["rate_mismatch", "review"]
     json.dumps(result)  # plain JSON
+    with seeded.session() as s:
+        events = list(s.scalars(select(Event).where(Event.kind == "report_built")))
+        assert len(events) == 1 and events[0].data["dir"] == result["dir"]
 
     again = build_report(seeded, now=NOW)  # same second: a new folder, nothing overwritten
     assert again["dir"] == str(base / "20250818-170005-2")

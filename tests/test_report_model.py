@@ -42,7 +42,7 @@ def agencies() -> list[AgencyReport]:
         ),
         AgencyReport(
             "b", "Sở B", state="submitted", late=True,
-            sections={"1.a": "Phối hợp tập huấn.", "1.b": "- không có", "1.c": "Không phát sinh."},
+            sections={"1.a": "Phối hợp tập huấn.", "1.b": "- không có", "1.c": "Không phát sinh.", "2.1.a": "……… …;"},
             figures={"1": Figures(250, None, None), "3": Figures(3, 1, None)},
         ),
         AgencyReport("c", "Sở C", state="nil_report", sections={"1.a": "bỏ qua"}, figures={"1": Figures(9999, 9999)}),
@@ -94,6 +94,7 @@ def test_narrative_groups_stock_answers_and_omits_empty(campaign: Campaign) -> N
     one_c = model.narrative["1.c"]
     assert [(x.names, x.text) for x in one_c] == [(("Sở B",), "Không phát sinh.")]
     assert model.narrative["2.5.b"] == []
+    assert model.narrative["2.1.a"] == []  # dotted blanks left as they were
     assert model.closing == [("Sở A", "Kiến nghị tăng kinh phí.")]
 
 
