@@ -1,0 +1,90 @@
+"""Parsing a typical 3-page .docx report vs python-docx merely opening it and reading every
+paragraph and table cell (target: under 2×). Prints the figures and the ratio.
+
+Run: .venv/bin/python bench/bench_parse.py [FILE.docx]
+"""
+
+from __future__ import annotations
+
+import io
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from config.campaign import load_campaigns  # noqa: E402
+from flows.app import outline_spec  # noqa: E402
+from parsers.api import parse_bytes  # noqa: E402
+
+RUNS = 30
+
+
+def baseline(data: bytes) -> int:
+    """python-docx: open, read every paragraph's text and every table cell's text."""
+    import docx
+
+    document = docx.Document(io.BytesIO(data))
+    chars = sum(len(p.text) for p in document.paragraphs)
+    for table in document.tables:
+        for row in table.rows:
+            chars += sum(len(cell.text) for cell in row.cells)
+    return chars
+
+
+def timed(fn, *args) -> list[float]:  # noqa: ANN001
+    fn(*args)  # warm-up (imports, caches)
+    times = []
+    for _ in range(RUNS):
+        start = time.perf_counter()
+        fn(*args)
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def main() -> None:
+    path = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "tests/fixtures/formats/bao-cao.docx"
+    data = path.read_bytes()
+    spec = outline_spec(load_campaigns(ROOT / "config" / "campaigns")[0])
+    # Interleave so both see the same machine load.
+    base, ours = [], []
+    for _ in range(3):
+        base += timed(baseline, data)
+        ours += timed(lambda d: parse_bytes(d, path.name, spec), data)
+    b, o = statistics.median(base), statistics.median(ours)
+    result = parse_bytes(data, path.name, spec)
+    print(f"file: {path.name} ({len(data) / 1024:.0f} KB), {RUNS * 3} runs each, medians")  # noqa: T201
+    print(f"python-docx open + read all text: {b * 1000:.1f} ms")  # noqa: T201
+    print(f"baocao parse_bytes (full result): {o * 1000:.1f} ms  kind={result.kind}"  # noqa: T201
+          f" sections={len(result.answered_sections)}/{len(result.sections)}")
+    print(f"ratio: {o / b:.2f}× (target < 2×)")  # noqa: T201
+    for stage, ms in stages(data, spec).items():
+        print(f"  stage {stage}: {ms:.1f} ms")  # noqa: T201
+
+
+def stages(data: bytes, spec) -> dict[str, float]:  # noqa: ANN001
+    """Where the time goes: safety checks, Word reader, outline matcher, table reader."""
+    from parsers.docx_reader import read_docx
+    from parsers.interpret import interpret
+    from parsers.safety import DEFAULT_LIMITS, check_archive, check_xml_parts, open_zip
+    from parsers.table import read_indicators
+
+    def safety() -> None:
+        with open_zip(data) as archive:
+            check_archive(archive, DEFAULT_LIMITS, names_matter=False)
+            check_xml_parts(archive)
+
+    doc = read_docx(data)
+    steps = {
+        "detect + safety (zip directory, XML prologs)": safety,
+        "read_docx (Doc)": lambda: read_docx(data),
+        "interpret (outline, identity, kind, table)": lambda: interpret(doc, spec, file="x", fmt="docx"),
+        "read_indicators (table only)": lambda: read_indicators(doc.tables, spec.rows),
+    }
+    return {name: statistics.median(timed(fn)) * 1000 for name, fn in steps.items()}
+
+
+if __name__ == "__main__":
+    main()
