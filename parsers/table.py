@@ -13,13 +13,18 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 
 from parsers.document import Table
 from parsers.model import ExtraRow, Indicator, Problem, RowSpec
 from parsers.numbers import Number, parse_number
-from parsers.textnorm import clean, fold_words
+from parsers.textnorm import clean
+from parsers.textnorm import fold_words as _fold_words
+
+# Table cells and outline labels repeat (header rows, merged cells, one label scored 7 times).
+fold_words = lru_cache(maxsize=8192)(_fold_words)
 
 ROLES = ("plan", "result", "rate")
 ROLE_NAMES = {"plan": "Kế hoạch", "result": "Kết quả", "rate": "Tỷ lệ"}
@@ -83,8 +88,10 @@ def read_indicators(tables: Sequence[Table], rows: Sequence[RowSpec]) -> TableRe
         group = [index, *_continuations(grids, index, header)]
         lines = _lines(tables, grids, group, header)
         matches = _assign(lines, rows)
-        if best is None or len(matches) > best[0]:
-            best = (len(matches), group, lines, matches)
+        # Most outline rows matched; on a tie the table with more values (not an empty copy).
+        rank = len(matches) * 1000 + sum(1 for i in matches for v in lines[i].cells.values() if v)
+        if best is None or rank > best[0]:
+            best = (rank, group, lines, matches)
     if best is None:
         reading = TableReading({r.id: Indicator(label=r.label) for r in rows})
         reading.problems.append(
@@ -226,7 +233,10 @@ def _lines(tables: Sequence[Table], grids: list[list[list[str]]], group: list[in
             if line is None:
                 continue
             if lines and _continues(lines[-1], line):
-                lines[-1].label = f"{lines[-1].label} {line.label}"
+                previous = lines[-1]
+                previous.label = f"{previous.label} {line.label}"
+                if not any(previous.cells.values()):  # the values sit on the label's last line
+                    previous.cells, previous.where = line.cells, line.where
                 continue
             lines.append(line)
     return lines
@@ -246,9 +256,12 @@ def _line(row: list[str], header: _Header, group: str, where: str, table: int) -
     number = number.strip()
     cells = {role: row[j] for role, j in header.columns.items()}
     filled = [c for c in row if c]
+    if filled and len(set(filled)) == 1 and len(filled) > 1:  # merged across: a group or title row
+        m = _NUMBERING.match(filled[0])
+        number = m.group(1) if m else ""
     if _ROMAN.match(number) or (filled and len(set(filled)) == 1 and len(filled) > 1):
         return (number.rstrip(".)") if _ROMAN.match(number) else group), None
-    if not _LETTER.search(label):
+    if len(_LETTER.findall(label)) < 3:  # column numbering rows: (1) (2) … or A | B | 1 | 2
         return group, None
     if fold_words(label).startswith(("tong cong", "tong so", "cong")) and not number:
         return group, None
@@ -256,8 +269,11 @@ def _line(row: list[str], header: _Header, group: str, where: str, table: int) -
 
 
 def _continues(previous: _Line, line: _Line) -> bool:
-    """A label broken over two rows: the second has no number, no values and starts in lower case."""
-    return not line.number and not any(line.cells.values()) and line.label[:1].islower()
+    """A label broken over two rows: the second has no number, starts in lower case, and one
+    of the two rows has no values."""
+    if line.number or not line.label[:1].islower() or line.table != previous.table:
+        return False
+    return not any(line.cells.values()) or not any(previous.cells.values())
 
 
 def _score(line: _Line, spec: RowSpec) -> float:
@@ -265,9 +281,10 @@ def _score(line: _Line, spec: RowSpec) -> float:
     text = fold_words(line.label)
     label = fold_words(spec.label)
     share = min(1.0, 0.6 + len(text) / max(len(label), 1))
-    score = max(fuzz.token_sort_ratio(text, label), fuzz.token_set_ratio(text, label) * share)
+    score = fuzz.token_sort_ratio(text, label)
+    score = max(score, fuzz.token_set_ratio(text, label, score_cutoff=score) * share)
     for synonym in spec.synonyms:
-        score = max(score, fuzz.token_sort_ratio(text, fold_words(synonym)))
+        score = max(score, fuzz.token_sort_ratio(text, fold_words(synonym), score_cutoff=score))
     if line.group and spec.group and line.group != spec.group:
         score -= 10
     if line.number and line.number == spec.id:

@@ -175,3 +175,28 @@ def test_excel_percent_fraction_and_comma_thousands(rows: tuple[RowSpec, ...]) -
     assert reading.indicators["6"].plan == 12500
     assert any(p.code == "number_ambiguous" for p in reading.problems)
     assert not any(p.code == "rate_inconsistent" for p in reading.problems)
+
+
+def test_merged_group_rows_values_on_last_label_line_and_column_numbers(rows: tuple[RowSpec, ...]) -> None:
+    g1, g2 = GROUP_I, GROUP_II
+    grid = [
+        ["TT", "Nội dung", "Kế hoạch đến năm 2025", "Kết quả đến năm 2025", "Tỷ lệ đạt được so với kế hoạch"],
+        ["A", "B", "1", "2", "3=2/1"],
+        [g1, g1, g1, g1, g1],
+        ["1", "Đầu tư chuẩn đo lường, phương tiện đo sử dụng trong", "", "", ""],
+        ["", "kiểm định, hiệu chuẩn, thử nghiệm phương tiện đo", "4", "3", "75"],
+        [g2, g2, g2, g2, g2],
+        ["1", "Số doanh nghiệp đã được cung cấp dịch vụ kiểm định, hiệu chuẩn", "30", "30", "100"],
+    ]
+    reading = read_indicators([Table(grid)], rows)
+    assert (reading.indicators["1"].plan, reading.indicators["1"].where) == (4, "bảng 1, dòng 5")
+    assert reading.indicators["5"].plan == 30
+    assert reading.extra_rows == []
+
+
+def test_filled_copy_wins_over_empty_copy(rows: tuple[RowSpec, ...]) -> None:
+    empty = Table(standard({}))
+    filled = Table(standard(FULL))
+    reading = read_indicators([empty, Table([["x"]]), filled], rows)
+    assert reading.used_tables == {2}
+    assert reading.indicators["4"].plan == 1250
