@@ -1,0 +1,121 @@
+"""Two ingest runs at once against PostgreSQL (as two workers would): nothing is stored twice."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import CONFIG_DIR
+
+pytestmark = pytest.mark.usefixtures("prefect_harness")
+
+
+@pytest.fixture(scope="module")
+def mails():
+    from config.campaign import load_campaigns
+    from config.recipients import read_recipients
+    from flows.demo_data import demo_mails
+
+    campaign = load_campaigns(CONFIG_DIR / "campaigns")[0]
+    return demo_mails(campaign, read_recipients(campaign.recipients_path))
+
+
+@pytest.fixture
+def mailbox(mails):
+    """A fresh Dovecot holding the demo's replies."""
+    from flows.dev_imap import DovecotServer
+
+    if not (shutil.which("dovecot") or Path("/usr/sbin/dovecot").exists()):
+        pytest.fail("Dovecot is not installed: apt-get install -y dovecot-imapd")
+    with DovecotServer() as server:
+        for m in mails:
+            server.append(m.raw, date=m.received)
+        yield server
+
+
+@pytest.fixture
+def pg_env(pg_url: str, mailbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """The environment of a worker: PostgreSQL, the mailbox, a shared data dir."""
+    from config.settings import Settings
+    from flows.app import App, init
+
+    monkeypatch.setenv("BAOCAO_DATABASE_URL", pg_url)
+    monkeypatch.setenv("BAOCAO_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("BAOCAO_CONFIG_DIR", str(CONFIG_DIR))
+    monkeypatch.setenv("BAOCAO_IMAP__HOST", mailbox.host)
+    monkeypatch.setenv("BAOCAO_IMAP__PORT", str(mailbox.port))
+    monkeypatch.setenv("BAOCAO_IMAP__USER", mailbox.user)
+    monkeypatch.setenv("BAOCAO_IMAP__PASSWORD", mailbox.password)
+    monkeypatch.setenv("BAOCAO_IMAP__SECURITY", "none")
+    app = App(Settings(_env_file=None))
+    init(app)
+    yield app
+    app.engine.dispose()
+
+
+def stored(app) -> dict[str, int]:
+    """Counts and duplicates of what the database holds."""
+    from sqlalchemy import func, select
+
+    from storage.models import InboundMail, Submission
+
+    with app.session() as session:
+        mails = session.scalar(select(func.count()).select_from(InboundMail))
+        distinct = session.scalar(select(func.count(func.distinct(InboundMail.message_id))))
+        submissions = session.scalar(select(func.count()).select_from(Submission))
+    return {"mails": mails, "distinct": distinct, "submissions": submissions}
+
+
+def run_together(*targets) -> list:
+    """Start every target at the same moment; return their results (re-raising errors)."""
+    barrier = threading.Barrier(len(targets))
+    results: list = [None] * len(targets)
+    errors: list[BaseException] = []
+
+    def run(i: int, target) -> None:
+        barrier.wait()
+        try:
+            results[i] = target()
+        except BaseException as err:  # noqa: BLE001 — re-raised in the main thread
+            errors.append(err)
+
+    threads = [threading.Thread(target=run, args=(i, t)) for i, t in enumerate(targets)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if errors:
+        raise errors[0]
+    return results
+
+
+def test_two_ingest_flows_at_once_store_each_mail_once(pg_env, mails) -> None:
+    from flows.prefect_flows import ingest_mail_flow
+
+    first, second = run_together(ingest_mail_flow, ingest_mail_flow)
+    news = sorted(r["ingest"]["counts"]["new"] for r in (first, second))
+    assert news[0] == 0, "the second run found new mail the first had already stored"
+    assert news[1] >= 15
+    facts = stored(pg_env)
+    assert facts["mails"] == len(mails) == facts["distinct"]
+
+
+def test_without_the_slot_the_database_still_refuses_duplicates(pg_env, mails) -> None:
+    from flows.app import App
+    from flows.ingest import ingest_mail
+
+    # Two workers that do not share a Prefect server: only the database stands between them.
+    apps = [App(pg_env.settings), App(pg_env.settings)]
+    try:
+        run_together(*(lambda a=a: ingest_mail(a) for a in apps))
+    finally:
+        for a in apps:
+            a.engine.dispose()
+    facts = stored(pg_env)
+    assert facts["mails"] == len(mails) == facts["distinct"]
+    again = stored(pg_env)["submissions"]
+    ingest_mail(pg_env)
+    assert stored(pg_env)["submissions"] == again
