@@ -10,6 +10,7 @@ level mirrors its best member (a report over a nil report over anything else).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import unicodedata
@@ -204,10 +205,8 @@ def _member_name(info: zipfile.ZipInfo) -> str:
     """Member names NFC; names from zips without the UTF-8 flag re-decoded when they are UTF-8."""
     name = info.filename
     if not info.flag_bits & 0x800:
-        try:
+        with contextlib.suppress(UnicodeEncodeError, UnicodeDecodeError):
             name = name.encode("cp437").decode("utf-8")
-        except (UnicodeEncodeError, UnicodeDecodeError):
-            pass
     return unicodedata.normalize("NFC", name)
 
 

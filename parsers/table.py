@@ -356,9 +356,8 @@ def _indicator(line: _Line, spec: RowSpec, problems: list[Problem]) -> Indicator
     plan, result, rate = (values[r].value for r in ROLES)
     indicator = Indicator(plan, result, rate, {r: values[r].raw for r in ROLES}, line.where, label=line.label)
     expected = round(result / plan * 100, 1) if plan and result is not None else None
-    if rate is not None and expected is not None and "%" not in values["rate"].raw and rate <= 1.5:
-        if abs(rate * 100 - expected) <= RATE_TOLERANCE:
-            indicator.rate = rate = round(rate * 100, 1)  # a fraction from Excel's percent format
+    if _is_fraction(rate, expected, values["rate"].raw):
+        indicator.rate = rate = round(rate * 100, 1)  # type: ignore[operator]
     if rate is None and expected is not None and not values["rate"].unreadable:
         indicator.rate, indicator.rate_computed = expected, True
         problems.append(
@@ -378,6 +377,13 @@ def _indicator(line: _Line, spec: RowSpec, problems: list[Problem]) -> Indicator
             )
         )
     return indicator
+
+
+def _is_fraction(rate: float | None, expected: float | None, raw: str) -> bool:
+    """0.8 where 80 was meant (a cell in Excel's percent format read as a plain number)."""
+    if rate is None or expected is None or "%" in raw or rate > 1.5:
+        return False
+    return abs(rate * 100 - expected) <= RATE_TOLERANCE
 
 
 def _short(text: str, limit: int = 60) -> str:
