@@ -160,8 +160,8 @@ def write_files(model: Consolidation, folder: Path) -> list[Path]:
 
 def publish_latest(folder: Path, latest: Path) -> list[Path]:
     """Copy a build to the stable folder, swapping it in by rename (never half-written)."""
-    staging = latest.with_name(f".{latest.name}.moi")
-    old = latest.with_name(f".{latest.name}.cu")
+    staging = latest.with_name(f".{latest.name}.{folder.name}.moi")  # per build: no clash
+    old = latest.with_name(f".{latest.name}.{folder.name}.cu")
     for leftover in (staging, old):
         if leftover.exists():
             shutil.rmtree(leftover)

@@ -25,7 +25,15 @@ COUNT = "#,##0"
 COUNT_DECIMAL = "#,##0.0#"  # the rare non-whole count (12,5)
 RATE = "#,##0.0"
 WHEN = "dd/mm/yyyy hh:mm"
-MAX_CELL = 32_000  # Excel's limit is 32,767 characters per cell
+MAX_CELL = 32_000
+# Recipient groups of the recipients file (column `nhom`); unknown codes are shown as they are.
+GROUP_LABELS = {
+    "so_nganh": "Sở, ban, ngành",
+    "don_vi": "Đơn vị sự nghiệp",
+    "kkt_kcn": "Ban Quản lý KKT, KCN",
+    "hiep_hoi": "Hội, hiệp hội doanh nghiệp",
+    "ct_xh": "Tổ chức chính trị - xã hội",
+}  # Excel's limit is 32,767 characters per cell
 
 
 class Column:
@@ -168,7 +176,7 @@ def _status_columns() -> list[Column]:
     return [
         Column("Mã đơn vị", 12),
         Column("Cơ quan, đơn vị", 40, wrap=True),
-        Column("Nhóm", 12),
+        Column("Nhóm", 22, wrap=True),
         Column("Tình trạng", 24),
         Column("Nhận lúc", 17, WHEN),
         Column("Kênh", 18),
@@ -186,7 +194,7 @@ def _status_rows(model: Consolidation) -> Iterable[list[Any]]:
         yield [
             a.code,
             a.name,
-            a.group,
+            GROUP_LABELS.get(a.group, a.group),
             STATE_LABELS.get(a.state, a.state),
             when,
             CHANNEL_LABELS.get(a.channel or "", a.channel or ""),

@@ -217,6 +217,7 @@ def test_excel_report_reads_back(seeded: App, tmp_path: Path) -> None:
     status = {r[0].value: [c.value for c in r] for r in wb["Tình hình nộp"].iter_rows(min_row=5)}
     assert len(status) == 28
     assert status["soct"][3] == "Đã nộp báo cáo"
+    assert status["soct"][2] == "Sở, ban, ngành"
     assert status["soct"][4] == dt.datetime(2025, 8, 10, 9, 30)  # local time
     assert status["soct"][7] == "BC-996-SCT.docx; phu-luc.xlsx"
     assert status["soyt"][6] == "Có"
