@@ -207,7 +207,14 @@ protocol imap {{
             path.write_bytes(raw)
             os.chown(path, uid, gid)
 
-    def recreate_inbox(self) -> None:
-        """Forget the INBOX's UID list: the next SELECT sees a new UIDVALIDITY (server restore)."""
-        for name in ("dovecot-uidlist", "dovecot.index", "dovecot.index.cache", "dovecot.index.log"):
-            (self.maildir / name).unlink(missing_ok=True)
+    def recreate_folder(self, folder: str = "INBOX") -> None:
+        """Forget a folder's UIDs and keywords, as a restore onto a new server would: the next
+        SELECT sees a new UIDVALIDITY and no message carries our keyword any more."""
+        path = self.maildir if folder == "INBOX" else self.maildir / f".{folder}"
+        for name in ("dovecot-uidlist", "dovecot-keywords", "dovecot.index", "dovecot.index.cache", "dovecot.index.log"):
+            (path / name).unlink(missing_ok=True)
+        for sub in ("cur", "new"):
+            for file in (path / sub).iterdir():
+                base, sep, flags = file.name.partition(":2,")
+                if sep and flags != "".join(c for c in flags if c.isupper()):
+                    file.rename(file.with_name(f"{base}:2,{''.join(c for c in flags if c.isupper())}"))

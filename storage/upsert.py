@@ -17,5 +17,7 @@ def insert_ignore(session: Session, model: type[Any], values: dict[str, Any]) ->
         stmt = sqlite.insert(model).values(**values).on_conflict_do_nothing()
     else:  # pragma: no cover - only the two supported backends
         raise NotImplementedError(dialect)
-    result = session.execute(stmt)
-    return bool(result.rowcount)
+    # rowcount is not reliable for ON CONFLICT DO NOTHING on psycopg 3 (reports 1 when
+    # nothing was inserted): ask for the inserted key instead.
+    stmt = stmt.returning(*model.__table__.primary_key.columns)
+    return session.execute(stmt).first() is not None
