@@ -216,20 +216,60 @@ def _is_junk(name: str) -> bool:
 
 
 def _mirror_best(members: list[ParseResult], ctx: _Context) -> ParseResult:
-    def rank(m: ParseResult) -> tuple[int, int, int]:
-        filled = sum(1 for i in m.indicators.values() if i.plan is not None or i.result is not None)
-        return (m.error is None, _KIND_RANK.get(m.kind, 0), len(m.answered_sections) + filled)
-
-    best = max(members, key=rank)
-    result = empty_result(ctx.filename, "zip", ctx.spec)
-    if best.error is None:
-        for name in ("kind", "agency", "doc_number", "doc_date", "sections", "indicators", "extra_rows", "extra_text"):
-            setattr(result, name, getattr(best, name))
-        result.problems = [replace(p, where=f"{best.file}: {p.where}" if p.where else best.file) for p in best.problems]
-    else:
-        result.problems.append(Problem("no_readable_member", "Không có tệp nào trong tệp nén đọc được.", ctx.filename))
+    result = combine(members, ctx.filename, ctx.spec)
+    result.format = "zip"
     result.members = members
     return result
+
+
+def combine(results: list[ParseResult], file: str, spec: OutlineSpec) -> ParseResult:
+    """One answer from several files of one submission (a zip's members, a mail's attachments).
+
+    The best file (readable; report over nil report over anything else; most content) gives
+    kind, agency, number, date, sections; when it has no table values and another readable
+    report-like file does (the table only in an Excel appendix), the table comes from that one.
+    """
+
+    def rank(m: ParseResult) -> tuple[bool, int, int]:
+        return (m.error is None, _KIND_RANK.get(m.kind, 0), len(m.answered_sections) + _filled(m))
+
+    result = empty_result(file, "unknown", spec)
+    readable = [m for m in results if m.error is None]
+    if not readable:
+        result.problems.append(Problem("no_readable_file", "Không có tệp nào đọc được.", file))
+        return result
+    best = max(readable, key=rank)
+    for name in ("format", "kind", "agency", "doc_number", "doc_date", "sections", "extra_text"):
+        setattr(result, name, getattr(best, name))
+    result.indicators, result.extra_rows = _table_of(best, located=len(results) > 1)
+    result.problems = _located(best)
+    appendix = max((m for m in readable if m is not best and m.kind != "not_a_report"), key=_filled, default=None)
+    if best.kind == "report" and _filled(best) == 0 and appendix is not None and _filled(appendix):
+        result.indicators, result.extra_rows = _table_of(appendix, located=True)
+        result.problems = [p for p in result.problems if p.code not in _TABLE_CODES]
+        result.problems += [p for p in _located(appendix) if p.code in _TABLE_CODES]
+    return result
+
+
+_TABLE_CODES = {"table_missing", "row_missing", "rate_computed", "rate_inconsistent", "number_unreadable", "number_ambiguous"}
+
+
+def _table_of(m: ParseResult, *, located: bool) -> tuple[dict[str, Indicator], list]:
+    """A result's indicators and extra rows, their `where` prefixed with the file name."""
+    if not located:
+        return m.indicators, m.extra_rows
+    def at(where: str) -> str:
+        return f"{m.file}: {where}" if where else ""
+    indicators = {k: replace(v, where=at(v.where)) for k, v in m.indicators.items()}
+    return indicators, [replace(r, where=at(r.where)) for r in m.extra_rows]
+
+
+def _filled(m: ParseResult) -> int:
+    return sum(1 for i in m.indicators.values() if i.plan is not None or i.result is not None)
+
+
+def _located(m: ParseResult) -> list[Problem]:
+    return [replace(p, where=f"{m.file}: {p.where}" if p.where else m.file) for p in m.problems]
 
 
 def interpret_doc(doc: Doc, spec: OutlineSpec, *, file: str, fmt: str) -> ParseResult:

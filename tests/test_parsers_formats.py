@@ -149,3 +149,13 @@ def test_conversion_timeout_kills_libreoffice(spec: OutlineSpec, tmp_path: Path)
                          converter=LibreOfficeConverter(binary=str(slow), timeout=0.5))
     assert result.error is not None and result.error.code == "conversion_failed"
     assert "giây" in result.error.message
+
+
+def test_table_only_in_excel_appendix(spec: OutlineSpec) -> None:
+    result = parse_path(FIXTURES / "phu-luc.zip", spec)
+    doc, sheet = result.members
+    assert doc.kind == "report" and all(i.plan is None for i in doc.indicators.values())
+    assert len(result.answered_sections) == len(doc.answered_sections) > 10
+    assert result.indicators["6"].plan == 1500
+    assert result.indicators["1"].where == "Phụ lục.xlsx: trang tính 'Biểu 2', dòng 9"
+    assert not any(p.code == "table_missing" for p in result.problems)
