@@ -56,7 +56,12 @@ def receipt_context(
         if row.get("plan") is not None or row.get("result") is not None
     ]
     answered = [sid for sid, s in (parsed.get("sections") or {}).items() if not s.get("empty", True)]
-    problems = [p.get("message", "") for p in sub.problems or [] if isinstance(p, dict)]
+    # Missing sections and rows are listed on their own; the rest (rates, units…) are problems.
+    problems = [
+        p.get("message", "")
+        for p in sub.problems or []
+        if isinstance(p, dict) and p.get("code") not in ("section_not_found", "row_missing")
+    ]
     return {
         "what": WHAT.get(sub.kind, "báo cáo"),
         "kind": sub.kind,
