@@ -1,0 +1,122 @@
+"""Attribution signals and their disagreements; hostile names; bodies; classification edges."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from parsers.mail import MailMessage, html_to_text, parse_mail, safe_filename
+from parsers.mail_classify import AgencyRef, MailHints, attribute, classify, fold, mentions
+from parsers.mailids import make_message_id
+
+AGENCIES = [
+    AgencyRef(1, "sotp", "Sở Tư pháp", ("STP",), ("sotp@qn.example",)),
+    AgencyRef(2, "soyt", "Sở Y tế", ("SYT",), ("soyt@qn.example",)),
+    AgencyRef(3, "hhdn", "Hiệp hội Doanh nghiệp tỉnh Quảng Ngãi", ("Hiệp hội DN tỉnh",), ("hhdn@qn.example",)),
+    AgencyRef(4, "hhdnkt", "Hiệp hội Doanh nghiệp tỉnh Kon Tum", ("Hiệp hội DN Kon Tum",), ("hhdnkt@kt.example",)),
+    AgencyRef(5, "vpubnd", "Văn phòng Ủy ban nhân dân tỉnh", ("VP UBND tỉnh",), ("vp@qn.example",)),
+]
+HINTS = MailHints(
+    our_addresses=frozenset({"tdc@skhcn.example"}),
+    topic_words=("996",),
+    nil_phrases=("không có nhiệm vụ", "không phát sinh nội dung"),
+    ack_phrases=("đã nhận", "sẽ gửi sau"),
+)
+
+
+def test_registered_sender_alone_is_enough():
+    got = attribute(AGENCIES, sender="SOTP@qn.example")
+    assert got.recipient_id == 1 and got.attributed_by == "sender"
+
+
+def test_sender_and_document_disagreeing_go_to_review():
+    got = attribute(AGENCIES, sender="sotp@qn.example", document_agencies=[("soyt", 0.85)])
+    assert got.recipient_id is None and {c["code"] for c in got.candidates} == {"sotp", "soyt"}
+    assert "nhiều đơn vị" in (got.review_reason or "")
+
+
+def test_weak_document_does_not_override_the_sender():
+    got = attribute(AGENCIES, sender="sotp@qn.example", document_agencies=[("soyt", 0.3)])
+    assert got.recipient_id == 1
+
+
+def test_document_identity_with_unknown_sender():
+    got = attribute(AGENCIES, sender="canhan@gmail.example", document_agencies=[("soyt", 0.85)])
+    assert got.recipient_id == 2 and got.attributed_by == "document"
+
+
+def test_text_alone_is_weak_evidence():
+    got = attribute(AGENCIES, sender="canhan@gmail.example", text="Sở Y tế xin gửi báo cáo")
+    assert got.recipient_id is None and got.candidates[0]["code"] == "soyt"
+    assert "yếu" in (got.review_reason or "")
+
+
+def test_forward_inner_sender_counts_and_unknown_org_counts_nowhere():
+    assert attribute(AGENCIES, sender="staff@skhcn.example", forward_senders=["soyt@qn.example"]).recipient_id == 2
+    nobody = attribute(AGENCIES, sender="x@congty.example", text="Công ty TNHH Đo lường ABC gửi báo cáo")
+    assert nobody.recipient_id is None and nobody.candidates == []
+
+
+def test_naming_is_accent_folded_and_does_not_confuse_similar_names():
+    assert mentions(AGENCIES, "HIEP HOI DOANH NGHIEP TINH KON TUM kinh gui") == {4: 1.0}
+    assert set(mentions(AGENCIES, "Hiệp hội Doanh nghiệp tỉnh Quảng Ngãi")) == {3}
+    assert mentions(AGENCIES, "so tu phap") == {1: 1.0}
+    assert fold("Đề Án 996") == "de an 996"
+
+
+def _mail(**kw) -> MailMessage:
+    base = {"from_addr": "sotp@qn.example", "subject": "Báo cáo 996", "body_text": ""}
+    base.update(kw)
+    return MailMessage(**base)
+
+
+def test_classification_edges():
+    assert classify(_mail(message_id=make_message_id("reminder")), [], HINTS).kind == "own"
+    assert classify(_mail(from_addr="tdc@skhcn.example"), [], HINTS).kind == "own"
+    assert classify(_mail(auto_submitted="auto-replied"), ["report"], HINTS).kind == "auto_reply"
+    assert classify(_mail(x_autoreply=True), [], HINTS).kind == "auto_reply"
+    assert classify(_mail(precedence="auto_reply"), [], HINTS).kind == "auto_reply"
+    assert classify(_mail(subject="Out of Office: Báo cáo"), [], HINTS).kind == "auto_reply"
+    assert classify(_mail(auto_submitted="no"), ["report"], HINTS).kind == "submission"
+    assert classify(_mail(), ["not_a_report", "nil_report"], HINTS).kind == "nil_report"
+    assert classify(_mail(body_text="Đơn vị KHÔNG CÓ NHIỆM VỤ liên quan."), [], HINTS, known_sender=True).kind == "nil_report"
+    assert classify(_mail(body_text="Đã nhận, sẽ gửi sau."), [], HINTS, known_sender=True).kind == "acknowledgement"
+    # "đã nhận" from a stranger about something else is not a promise to report.
+    stranger = _mail(from_addr="x@shop.example", subject="Đơn hàng", body_text="Chúng tôi đã nhận đơn hàng.")
+    assert classify(stranger, [], HINTS).kind == "unrelated"
+    assert classify(_mail(), ["not_a_report"], HINTS, known_sender=True).kind == "unrelated"
+    assert classify(_mail(list_id="<x.list>"), [], HINTS).kind == "unrelated"
+
+
+def test_hostile_filenames_become_safe_nfc_base_names():
+    assert safe_filename("../../x.docx") == "x.docx"
+    assert safe_filename("C:\\Users\\a\\Desktop\\Báo cáo.docx") == "Báo cáo.docx"
+    nfd = unicodedata.normalize("NFD", "Báo cáo Sở Y tế.docx")
+    assert safe_filename(nfd) == unicodedata.normalize("NFC", nfd)
+    assert safe_filename('a<b>:"c|?*.docx') == "a_b___c___.docx"
+    assert safe_filename("", 3, "application/pdf") == "tep-dinh-kem-3.pdf"
+    assert safe_filename("..").startswith("tep-dinh-kem")
+    assert len(safe_filename("dài" * 200 + ".docx").encode()) <= 200
+
+
+def test_html_body_to_text():
+    text = html_to_text("<html><style>.x{}</style><body><p>Dòng&nbsp;một</p><div>Dòng <b>hai</b><br>ba</div><script>x()</script></body></html>")
+    assert text.splitlines() == ["Dòng một", "", "Dòng hai", "ba"]
+    assert "x()" not in text and ".x" not in text
+
+
+def test_size_cap_keeps_the_file_but_rejects_it():
+    raw = (
+        b"From: a@b.example\r\nSubject: x\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=z\r\n\r\n"
+        b"--z\r\nContent-Type: text/plain\r\n\r\nhi\r\n--z\r\nContent-Type: application/octet-stream\r\n"
+        b"Content-Disposition: attachment; filename=big.docx\r\n\r\n" + b"x" * 5000 + b"\r\n--z--\r\n"
+    )
+    mail = parse_mail(raw, max_attachment_bytes=1000)
+    att = mail.attachments[0]
+    assert att.rejected and "quá lớn" in att.rejected and att.size >= 5000
+
+
+def test_malformed_message_does_not_raise():
+    mail = parse_mail(b"\x00\xff garbage without headers")
+    assert mail.attachments == [] and mail.from_addr is None
+    broken_date = parse_mail(b"From: a@b.example\r\nDate: not a date\r\n\r\nbody")
+    assert broken_date.date is None and broken_date.body_text == "body"
