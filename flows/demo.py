@@ -1,0 +1,272 @@
+"""`python -m flows.demo` (what `make demo` runs): the whole product on one machine, no setup.
+
+Starts a local Prefect server (SQLite, 127.0.0.1:4200), a Dovecot IMAP server and an SMTP
+capture, sends the request to the 28 agencies, delivers ~25 simulated replies into the
+mailbox and a few files into the shared folder, runs the flows (ingest, reminders, report,
+a full cycle), then serves the scheduled deployments so the dashboard stays live until
+Ctrl-C. `--once` runs everything and exits (for tests). Everything lives in ./demo-data.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from typing import Any
+
+MARKER = ".baocao-demo"
+OFFICE = "tdc@skhcn.quangngai.example"
+
+
+class DemoError(Exception):
+    """The demo cannot start (a port is taken, a program is missing...)."""
+
+
+def say(text: str = "") -> None:
+    """What the person running the demo reads."""
+    sys.stdout.write(text + "\n")
+    sys.stdout.flush()
+
+
+def fresh_data_dir(path: Path) -> Path:
+    """An empty demo folder (an earlier demo's folder is wiped; anything else is refused)."""
+    if path.exists():
+        if not (path / MARKER).exists():
+            raise DemoError(f"{path} đã tồn tại và không phải thư mục demo; hãy chọn --data khác.")
+        shutil.rmtree(path)
+    path.mkdir(parents=True)
+    (path / MARKER).write_text("Thư mục của bản demo baocao; có thể xóa.\n", encoding="utf-8")
+    return path.resolve()
+
+
+def port_free(port: int) -> bool:
+    """True when nothing listens on 127.0.0.1:port."""
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) != 0
+
+
+def prefect_env(data: Path, port: int) -> dict[str, str]:
+    """Prefect settings for a private local server (set before prefect is imported)."""
+    return {
+        "PREFECT_HOME": str(data / "prefect"),
+        "PREFECT_API_URL": f"http://127.0.0.1:{port}/api",
+        "PREFECT_UI_URL": f"http://127.0.0.1:{port}",
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PREFECT_SERVER_API_HOST": "127.0.0.1",
+        "PREFECT_SERVER_API_PORT": str(port),
+    }
+
+
+@contextmanager
+def prefect_server(data: Path, port: int, timeout: float = 180.0) -> Iterator[str]:
+    """`prefect server start` in a child process; yields the UI address once healthy."""
+    if not port_free(port):
+        raise DemoError(f"cổng {port} đang bận (một Prefect server khác?); dùng --port khác.")
+    log = (data / "prefect-server.log").open("wb")
+    cmd = [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)]
+    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=os.environ.copy())
+    try:
+        wait_healthy(f"http://127.0.0.1:{port}/api/health", proc, timeout)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
+def wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout: float) -> None:
+    """Poll the server's health endpoint until it answers."""
+    start = time.monotonic()
+    while time.monotonic() - start < timeout:
+        if proc.poll() is not None:
+            raise DemoError("Prefect server dừng ngay khi khởi động; xem demo-data/prefect-server.log.")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as resp:
+                if resp.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.5)
+    raise DemoError(f"Prefect server chưa sẵn sàng sau {timeout:.0f} giây; xem demo-data/prefect-server.log.")
+
+
+@contextmanager
+def mail_servers() -> Iterator[tuple[Any, Any]]:
+    """Dovecot (None when not installed) and an SMTP capture."""
+    from flows.dev_imap import DovecotServer
+    from flows.dev_smtp import SmtpCapture
+
+    with ExitStack() as stack:
+        imap = None
+        if shutil.which("dovecot") or Path("/usr/sbin/dovecot").exists():
+            imap = stack.enter_context(DovecotServer())
+        else:
+            say("! Chưa cài Dovecot (apt-get install -y dovecot-imapd): bản demo bỏ qua hộp thư,")
+            say("  chỉ dùng thư mục dùng chung và thư gửi đi.")
+        smtp = stack.enter_context(SmtpCapture(tls=False))
+        yield imap, smtp
+
+
+def baocao_env(root: Path, data: Path, imap: Any, smtp: Any) -> dict[str, str]:
+    """baocao settings for the demo, as a deployment would get them: environment variables."""
+    env = {
+        "BAOCAO_DATA_DIR": str(data),
+        "BAOCAO_CONFIG_DIR": str(root / "config"),
+        "BAOCAO_DROP__DIR": str(data / "drop"),
+        "BAOCAO_ALERT_EMAIL": OFFICE,
+        "BAOCAO_SMTP__HOST": smtp.host,
+        "BAOCAO_SMTP__PORT": str(smtp.port),
+        "BAOCAO_SMTP__SECURITY": "none",
+        "BAOCAO_SMTP__SENDER": OFFICE,
+        "BAOCAO_SMTP__RATE_LIMIT": "0",
+    }
+    if imap is not None:
+        env |= {
+            "BAOCAO_IMAP__HOST": imap.host,
+            "BAOCAO_IMAP__PORT": str(imap.port),
+            "BAOCAO_IMAP__USER": imap.user,
+            "BAOCAO_IMAP__PASSWORD": imap.password,
+            "BAOCAO_IMAP__SECURITY": "none",
+        }
+    return env
+
+
+def seed(app: Any, imap: Any, drop: Path) -> tuple[int, int]:
+    """The agencies' replies into the mailbox and a few files into the shared folder."""
+    from config.recipients import read_recipients
+    from flows.demo_data import demo_files, demo_mails
+
+    campaign = app.campaign()
+    recipients = read_recipients(campaign.recipients_path)
+    mails = demo_mails(campaign, recipients) if imap is not None else []
+    for m in mails:
+        imap.append(m.raw, date=m.received)
+    files = demo_files(campaign, recipients)
+    # A dropped file's received time is its mtime: put them inside the campaign, before the deadline.
+    stamp = dt.datetime.combine(campaign.deadline - dt.timedelta(days=2), dt.time(10, 30), campaign.tz).timestamp()
+    for f in files:
+        target = drop / f.path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(f.data)
+        os.utime(target, (stamp, stamp))
+    return len(mails), len(files)
+
+
+def save_outbox(smtp: Any, folder: Path) -> int:
+    """Every mail baocao sent, as .eml files to open in a mail client."""
+    from email.utils import parseaddr
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for i, received in enumerate(smtp.messages, start=1):
+        msg = received.message
+        kind = "nhac" if "nhắc" in str(msg["Subject"]).lower() else "thu"
+        who = parseaddr(str(msg["To"]))[1].split("@")[0] or "nguoi-nhan"
+        (folder / f"{i:03d}-{kind}-{who}.eml").write_bytes(received.data)
+    return len(smtp.messages)
+
+
+def run_flows(app: Any, imap: Any) -> dict[str, Any]:
+    """Every flow once, as the schedules would run them, at moments inside the campaign."""
+    from flows import prefect_flows as pf
+    from flows.reminders import send_request
+
+    campaign = app.campaign()
+    tz = campaign.tz
+    day_before = dt.datetime.combine(campaign.deadline - dt.timedelta(days=1), dt.time(8, 0), tz)
+    after = campaign.deadline_at + dt.timedelta(days=5, hours=-7)
+    results: dict[str, Any] = {"request": send_request(app)}
+    if imap is not None:
+        results["mail"] = pf.ingest_mail_flow()
+    pf.ingest_folder_flow()  # the first scan only notes sizes: files are taken once stable
+    results["folder"] = pf.ingest_folder_flow()
+    results["reminders"] = pf.send_reminders_flow(now=day_before)
+    results["report"] = pf.build_report_flow(now=after)
+    results["cycle"] = pf.full_cycle_flow(now=after)
+    return results
+
+
+def explain(ui: str, data: Path, results: dict[str, Any], sent: int) -> None:
+    """What to open now."""
+    from config.settings import Settings
+    from flows.app import App, status_report
+    from flows.cli import print_status_table
+
+    app = App(Settings())
+    print_status_table(status_report(app))
+    app.engine.dispose()
+    files = results["report"]["report"]["files"]
+    say("")
+    say("Mở để xem:")
+    say(f"  Bảng điều khiển Prefect       {ui}/dashboard")
+    say(f"  Các lượt chạy                 {ui}/runs")
+    say(f"  Tình hình nộp báo cáo         {ui}/artifacts/key/tinh-hinh-nop-bao-cao")
+    say(f"  Tất cả artifact               {ui}/artifacts")
+    say(f"  Lịch chạy tự động             {ui}/deployments")
+    say("  Báo cáo tổng hợp              " + "\n                                ".join(files))
+    say(f"  Thư đã gửi ({sent}, tệp .eml)   {data / 'outbox'}")
+    say(f"  Thư mục dùng chung            {data / 'drop'}")
+    say(f"  Dòng lệnh                     BAOCAO_DATA_DIR={data} .venv/bin/baocao status")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the demo; 0 on success, 2 when it cannot start."""
+    parser = argparse.ArgumentParser(prog="python -m flows.demo", description="Bản demo baocao.")
+    parser.add_argument("--once", action="store_true", help="chạy một lượt rồi thoát (dùng trong kiểm thử)")
+    parser.add_argument("--port", type=int, default=4200, help="cổng của Prefect server (mặc định 4200)")
+    parser.add_argument("--data", type=Path, default=Path("demo-data"), help="thư mục dữ liệu demo")
+    args = parser.parse_args(argv)
+    root = Path(__file__).resolve().parents[1]
+    try:
+        return run(root, fresh_data_dir(args.data), args.port, once=args.once)
+    except DemoError as err:
+        sys.stderr.write(f"Lỗi: {err}\n")
+        return 2
+    except KeyboardInterrupt:
+        say("\nĐã dừng bản demo.")
+        return 0
+
+
+def run(root: Path, data: Path, port: int, *, once: bool) -> int:
+    """The demo's body: servers up, data in, flows run, then serve (or exit with --once)."""
+    os.environ.update(prefect_env(data, port))
+    say(f"Khởi động Prefect server tại http://127.0.0.1:{port} (lần đầu mất khoảng 10–20 giây)…")
+    with prefect_server(data, port) as ui, mail_servers() as (imap, smtp):
+        os.environ.update(baocao_env(root, data, imap, smtp))
+        from config.settings import Settings
+        from flows.app import App, init
+        from flows.prefect_flows import runner_deployments
+
+        app = App(Settings())
+        init(app)
+        n_mails, n_files = seed(app, imap, data / "drop")
+        say(f"Đã đưa {n_mails} thư trả lời vào hộp thư và {n_files} tệp vào thư mục dùng chung.")
+        results = run_flows(app, imap)
+        sent = save_outbox(smtp, data / "outbox")
+        explain(ui, data, results, sent)
+        if once:
+            app.engine.dispose()
+            return 0
+        campaign = app.campaign()
+        app.engine.dispose()
+        say("")
+        say("Các tác vụ chạy theo lịch (giờ Việt Nam) đến khi bấm Ctrl-C.")
+        from prefect import serve
+
+        serve(*runner_deployments(campaign.deadline_at, campaign.report.cron), print_starting_message=False)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
