@@ -93,7 +93,13 @@ def no_borders(table: Table) -> None:
         el = OxmlElement(f"w:{edge}")
         el.set(qn("w:val"), "nil")
         borders.append(el)
-    tbl_pr.append(borders)
+    # Schema order matters to Word: tblBorders comes before shd, tblLayout, tblCellMar, tblLook.
+    later = ("w:shd", "w:tblLayout", "w:tblCellMar", "w:tblLook", "w:tblCaption", "w:tblDescription")
+    successor = next((c for c in tbl_pr.iterchildren() if c.tag in {qn(t) for t in later}), None)
+    if successor is not None:
+        successor.addprevious(borders)
+    else:
+        tbl_pr.append(borders)
 
 
 def set_widths(table: Table, widths: tuple[Mm, ...]) -> None:
