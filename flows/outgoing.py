@@ -37,8 +37,8 @@ from storage.outbound import (
     add_event,
     claim_outbound,
     confirm_outbound,
+    existing_outbound,
     fail_outbound,
-    find_outbound,
     reserve_outbound,
 )
 
@@ -148,8 +148,9 @@ def _skip_reason(status: str, sent_at: dt.datetime | None) -> str:
 
 def _preview(app: App, drafts: Sequence[Draft], codes: dict[int | None, str], report: DeliveryReport) -> None:
     with app.session() as session:
+        known = existing_outbound([(d.campaign_id, d.recipient_id, d.kind, d.slot) for d in drafts], session=session)
         for d in drafts:
-            row = find_outbound(d.campaign_id, d.recipient_id, d.kind, d.slot, session=session)
+            row = known.get((d.campaign_id, d.recipient_id, d.kind, d.slot))
             if row is None or row.status in RETRYABLE:
                 report.would_send.append(_entry(d, codes[d.recipient_id], subject=d.subject, text=d.text,
                                                 attachments=[a[0] for a in d.attachments]))

@@ -8,15 +8,18 @@ import mimetypes
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from config.campaign import Campaign
 from config.errors import ConfigError
 from flows.app import App, statuses
 from flows.outgoing import DeliveryReport, Draft, deliver
 from reports.forms import form_filenames, form_xlsx, outline_docx
 from reports.mailtext import MailTextError, render_mail
-from reports.reminders import KIND_INCOMPLETE, DueReminder, addresses, plan_reminders
+from reports.reminders import KIND_INCOMPLETE, DueReminder, ReminderPlan, addresses, plan_reminders
 from reports.status import RecipientStatus
 from reports.workdays import WorkCalendar
+from storage.outbound import kinds_in_slot
 
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -36,9 +39,13 @@ def remind(
     campaign = app.campaign(campaign_id)
     now = _aware(now, campaign) if now else app.now()
     calendar = calendar_for(campaign)
-    with app.session() as session:
-        items = statuses(campaign, session=session)
-    plan = plan_reminders(items, campaign.reminders, campaign.deadline, now, campaign.tz, calendar)
+    # A day off, outside the window or between slots: decided without touching the database.
+    plan = plan_reminders([], campaign.reminders, campaign.deadline, now, campaign.tz, calendar)
+    items: list[RecipientStatus] = []
+    if plan.slot is not None:
+        with app.session() as session:
+            items = statuses(campaign, session=session)
+            plan = _plan_with_ledger(campaign, items, now, calendar, session=session)
     by_id = {s.facts.id: s for s in items}
     local_day = now.astimezone(campaign.tz).date()
     drafts = [_reminder_draft(app, campaign, due, by_id[due.recipient_id], calendar, local_day) for due in plan.due]
@@ -48,6 +55,17 @@ def remind(
     result["reason"] = plan.reason
     result["skipped"] = [{"recipient": s.code, "reason": s.reason} for s in plan.skipped] + result["skipped"]
     return result
+
+
+def _plan_with_ledger(
+    campaign: Campaign, items: list[RecipientStatus], now: dt.datetime, calendar: WorkCalendar, *, session: Session
+) -> ReminderPlan:
+    """The plan, knowing which reminder kinds each recipient already got in the active slot."""
+    args = (campaign.reminders, campaign.deadline, now, campaign.tz, calendar)
+    plan = plan_reminders(items, *args)
+    if plan.slot is None or not plan.due:
+        return plan
+    return plan_reminders(items, *args, kinds_in_slot(campaign.id, plan.slot.key, session=session))
 
 
 def send_request(app: App, campaign_id: str | None = None, *, dry_run: bool = False) -> dict[str, Any]:

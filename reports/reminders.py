@@ -11,6 +11,7 @@ ever sent, never older ones. Nothing is due outside the sending window or on a d
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
 from config.campaign import ReminderPolicy
@@ -121,8 +122,14 @@ def plan_reminders(
     now: dt.datetime,
     tz: dt.tzinfo,
     calendar: WorkCalendar | None = None,
+    reminded: Mapping[int, Collection[str]] | None = None,
 ) -> ReminderPlan:
-    """The reminders due at `now` (aware) for these recipients under this policy."""
+    """The reminders due at `now` (aware) for these recipients under this policy.
+
+    `reminded`: per recipient id, the reminder kinds already sent in the active slot; one
+    who got one kind (say `reminder`, then submitted an incomplete report) gets no other kind
+    in the same slot. Sending a kind twice is prevented by the outbound ledger, not here.
+    """
     if now.tzinfo is None:
         raise ValueError("now must be an aware datetime")
     calendar = calendar or WorkCalendar(policy.extra_days_off, policy.extra_working_days)
@@ -135,8 +142,11 @@ def plan_reminders(
     if plan.slot is None:
         plan.reason = "hôm nay không phải ngày nhắc theo lịch"
         return plan
+    reminded = reminded or {}
     for status in statuses:
         item = _reminder_for(status, policy, plan.slot)
+        if isinstance(item, DueReminder) and set(reminded.get(item.recipient_id, ())) - {item.kind}:
+            item = Skipped(item.recipient_id, item.code, f"đã được nhắc trong lượt {plan.slot.key}")
         if isinstance(item, DueReminder):
             plan.due.append(item)
         else:

@@ -37,6 +37,23 @@ def find_outbound(
     return session.scalars(stmt).one_or_none()
 
 
+Key = tuple[str, int | None, str, str]
+
+
+def existing_outbound(keys: list[Key], *, session: Session) -> dict[Key, OutboundMail]:
+    """The ledger rows of many keys in one query (campaign, recipient, kind, slot) → row."""
+    if not keys:
+        return {}
+    stmt = select(OutboundMail).where(
+        OutboundMail.campaign_id.in_({k[0] for k in keys}),
+        OutboundMail.kind.in_({k[2] for k in keys}),
+        OutboundMail.slot.in_({k[3] for k in keys}),
+    )
+    wanted = set(keys)
+    rows = {(r.campaign_id, r.recipient_id, r.kind, r.slot): r for r in session.scalars(stmt)}
+    return {k: r for k, r in rows.items() if k in wanted}
+
+
 def reserve_outbound(values: dict[str, Any], *, session: Session) -> tuple[OutboundMail, bool]:
     """Insert a `pending` row unless the key exists; (row, inserted). The caller commits."""
     key = (values["campaign_id"], values.get("recipient_id"), values["kind"], values["slot"])
@@ -119,3 +136,18 @@ def failed_counts(campaign_id: str, *, session: Session) -> dict[int, int]:
         if row.recipient_id is not None:
             counts[row.recipient_id] = counts.get(row.recipient_id, 0) + 1
     return counts
+
+
+def kinds_in_slot(campaign_id: str, slot: str, *, session: Session) -> dict[int, set[str]]:
+    """Per recipient: the kinds already sent (or possibly sent) under this slot key."""
+    found: dict[int, set[str]] = {}
+    for recipient_id, kind in session.execute(
+        select(OutboundMail.recipient_id, OutboundMail.kind).where(
+            OutboundMail.campaign_id == campaign_id,
+            OutboundMail.slot == slot,
+            OutboundMail.status.in_(("sent", "sending")),
+        )
+    ):
+        if recipient_id is not None:
+            found.setdefault(recipient_id, set()).add(kind)
+    return found

@@ -141,3 +141,12 @@ def test_extra_day_off_blocks_sending() -> None:
 def test_naive_now_is_refused() -> None:
     with pytest.raises(ValueError):
         plan_reminders([status(1)], ReminderPolicy(), DEADLINE, dt.datetime(2025, 8, 18, 9), TZ, CAL)
+
+
+def test_one_reminder_per_slot_whatever_the_kind() -> None:
+    incomplete = status(4, report(12, D(2025, 8, 12), sections=["1.a"]))
+    moment = at(D(2025, 8, 13))
+    plan = plan_reminders([incomplete, status(1)], ReminderPolicy(), DEADLINE, moment, TZ, CAL,
+                          reminded={4: {KIND_REMINDER}, 1: {KIND_REMINDER}})
+    assert [d.code for d in plan.due] == ["dv1"]  # dv1: same kind, the ledger decides
+    assert [s.reason for s in plan.skipped] == ["đã được nhắc trong lượt before-5"]
