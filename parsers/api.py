@@ -153,7 +153,7 @@ def _ooxml(data: bytes, fmt: str, ctx: _Context, shown_as: str | None = None) ->
     """docx/xlsx: container checks first (sizes, ratios, no DTD), then the reader."""
     with open_zip(data) as archive:
         check_archive(archive, ctx.limits, names_matter=False)
-        check_xml_parts(archive)
+        check_xml_parts(archive, ctx.limits)
     if fmt == "docx":
         from parsers.docx_reader import read_docx
 
@@ -176,7 +176,7 @@ def _legacy(data: bytes, fmt: str, ctx: _Context) -> ParseResult:
     if fmt in ("odt", "ods"):
         with open_zip(data) as archive:
             check_archive(archive, ctx.limits, names_matter=False)
-            check_xml_parts(archive)
+            check_xml_parts(archive, ctx.limits)
     converted = to_ooxml(data, fmt, ctx.converter)
     target = "xlsx" if fmt in ("xls", "ods") else "docx"
     return _ooxml(converted, target, ctx, shown_as=_format_name(fmt))

@@ -45,6 +45,13 @@ _NULL_WORDS = {
     "...",
     "…",
     "/",
+    # Excel error values of a formula (e.g. a rate over an empty plan): no number.
+    "#div/0!",
+    "#n/a",
+    "#value!",
+    "#ref!",
+    "#num!",
+    "#name?",
 }
 _TOKEN = re.compile(r"(?<![\d.,])-?\d[\d.,]*")
 _SPACE_GROUPS = re.compile(r"(?<=\d)[ \u00a0\u202f](?=\d{3}(?!\d))")

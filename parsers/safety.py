@@ -37,6 +37,8 @@ class Limits:
     max_ratio: float = 200.0
     ratio_floor: int = 2 * MB
     max_depth: int = 2
+    # One XML part of a document (a sheet, the body): a report's are well under 1 MB.
+    max_xml_part_bytes: int = 25 * MB
 
 
 DEFAULT_LIMITS = Limits()
@@ -110,11 +112,17 @@ def read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits)
     return out.getvalue()
 
 
-def check_xml_parts(archive: zipfile.ZipFile) -> None:
-    """No DTD in any XML part of an OOXML/ODF container (entity expansion attacks)."""
+def check_xml_parts(archive: zipfile.ZipFile, limits: Limits = DEFAULT_LIMITS) -> None:
+    """No DTD in any XML part of an OOXML/ODF container (entity expansion attacks), and no
+    part too large to be a report's (a sheet of a million rows)."""
     for info in archive.infolist():
         if not info.filename.lower().endswith(_XML_PARTS) or info.file_size == 0:
             continue
+        if info.file_size > limits.max_xml_part_bytes:
+            raise TooLarge(
+                f"Nội dung tệp quá lớn («{info.filename}» {info.file_size / MB:.0f} MB khi giải nén):"
+                " không giống một báo cáo; đề nghị đơn vị gửi bản gọn hơn."
+            )
         try:
             with archive.open(info) as stream:
                 head = stream.read(_PROLOG_BYTES)

@@ -251,6 +251,8 @@ def _line(row: list[str], header: _Header, group: str, where: str, table: int) -
     """One table row → (current group, a data line or None for group/title/numbering rows)."""
     label = row[header.label_col]
     number = row[header.stt_col] if header.stt_col is not None else ""
+    if len(number) > 8 or number == label:  # the label merged over the number column
+        number = ""
     if not number and (m := _NUMBERING.match(label)):
         number, label = m.group(1), m.group(2).strip()
     number = number.strip()

@@ -22,6 +22,9 @@ from parsers.textnorm import clean
 
 # Single-cell or empty rows allowed inside a table before it ends.
 _MAX_GAP = 3
+# A report's sheet is small; a sheet claiming a million rows is read only this far.
+MAX_ROWS = 5000
+MAX_COLS = 60
 
 
 def read_xlsx(data: bytes) -> Doc:
@@ -101,7 +104,7 @@ def _trim_columns(grid: list[list[str]]) -> list[list[str]]:
 
 def _rows(sheet: Any) -> Iterator[tuple[int, list[str]]]:
     """(row number, cell texts) for every non-empty row, trailing blanks removed."""
-    for row in sheet.iter_rows():
+    for row in sheet.iter_rows(max_row=MAX_ROWS, max_col=MAX_COLS):
         cells = [_text(c) for c in row]
         while cells and not cells[-1]:
             cells.pop()

@@ -159,3 +159,17 @@ def test_table_only_in_excel_appendix(spec: OutlineSpec) -> None:
     assert result.indicators["6"].plan == 1500
     assert result.indicators["1"].where == "Phụ lục.xlsx: trang tính 'Biểu 2', dòng 9"
     assert not any(p.code == "table_missing" for p in result.problems)
+
+
+def test_huge_sheet_rejected_before_openpyxl_scans_it(spec: OutlineSpec) -> None:
+    import openpyxl
+
+    wb = openpyxl.Workbook(write_only=True)
+    ws = wb.create_sheet("Biểu")
+    for i in range(20000):
+        ws.append([i, "Số doanh nghiệp", i * 2, i * 3])
+    buf = io.BytesIO()
+    wb.save(buf)
+    result = parse_bytes(buf.getvalue(), "lon.xlsx", spec, limits=Limits(max_xml_part_bytes=200_000))
+    assert result.error is not None and result.error.code == "too_large"
+    assert "xl/worksheets/" in result.error.message

@@ -42,6 +42,7 @@ from parsers.numbers import clean_text, number_value, parse_number
         (None, None),
         ("…", None),
         ("đang cập nhật", None),
+        ("#DIV/0!", None),
     ],
 )
 def test_vietnamese_numbers(text: str | None, expected: float | None) -> None:
