@@ -278,3 +278,17 @@ def test_word_report_renders_to_pdf_with_libreoffice(seeded: App, tmp_path: Path
     assert "Mai Thoan" in whole and "PHỤ LỤC" in whole
     assert "{{" not in whole
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_report_with_no_answers_yet(app: App, tmp_path: Path) -> None:
+    result = build_report(app, out_dir=tmp_path, now=NOW)
+    assert result["responded"] == [] and len(result["not_responded"]) == 28
+    assert result["totals"]["1"] == {"plan": 0, "result": 0, "rate": None}
+    paras, doc = _docx_text(Path(result["files"][0]))
+    assert "Chưa có cơ quan, đơn vị nào gửi số liệu." in paras
+    assert "Chưa có cơ quan, đơn vị nào báo cáo nội dung này." in paras
+    assert "Các cơ quan, đơn vị không có kiến nghị." in paras
+    assert len(doc.tables) == 3  # header, totals, signature: no annex tables
+    wb = load_workbook(result["files"][1])
+    assert wb["Chi tiết"].tables["ChiTiet"].ref == "A4:G5"  # one blank row keeps the table valid
+    wb.close()
