@@ -48,10 +48,12 @@ _NOT_AGENCY = (
 _PARENT = re.compile(
     r"^(?:ubnd|uy ban nhan dan|ubmttq|tinh uy|bo |dang bo|hdnd|ban thuong vu|ban chap hanh)\b"
 )
-_BODY_AGENCY = re.compile(
-    r"(?P<name>(?:Sở|Ban|Văn phòng|Trung tâm|Trường|Hội|Hiệp hội|Liên minh|Liên đoàn|Ủy ban|Bộ Chỉ huy|Công an|Thanh tra|Tỉnh đoàn|Báo|Đài|Công ty|Chi cục|Phòng)"
-    r"(?:\s+[A-ZĐÀ-Ỹ&][\wÀ-ỹ&\-]*|\s+(?:và|và các|các|tỉnh|huyện|thị xã|thành phố))*)"
-)
+_BODY_START = re.compile(r"^\s*(?:[IVX]{1,4}\.|\d{1,2}\.(?:\d{1,2}\.?)?\s|[a-zđ]\))")
+
+
+def _mostly_upper(text: str) -> bool:
+    letters = [c for c in text if c.isalpha()]
+    return bool(letters) and sum(c.isupper() for c in letters) >= 0.6 * len(letters)
 
 
 @dataclass
@@ -79,8 +81,10 @@ def header_lines(doc: Doc, limit: int = 14) -> list[str]:
                 continue
             break
         if isinstance(block, Para):
+            if _BODY_START.match(block.text) or len(block.text.split()) > 30:
+                break
             lines.extend(_split_header_line(x) for x in block.text.split("\n"))
-    return [line for line in (clean(x) for x in lines) if line]
+    return [clean(x) for line in lines for x in line.split("\n") if clean(x)]
 
 
 def _split_header_line(text: str) -> str:
@@ -200,6 +204,18 @@ def _org_lines(top: Sequence[str]) -> list[str]:
     return out[:4]
 
 
+def _merge_continuations(lines: list[str]) -> list[str]:
+    """Join a name broken over two lines ("SỞ VĂN HÓA, THỂ THAO" / "VÀ DU LỊCH")."""
+    out: list[str] = []
+    for line in lines:
+        folded = fold_words(line)
+        if out and (folded.startswith(("va ", "thuoc ")) or out[-1].rstrip().endswith((",", "&", "-"))):
+            out[-1] = f"{out[-1]} {line}"
+        else:
+            out.append(line)
+    return out
+
+
 def find_agency(
     top: Sequence[str],
     agencies: Sequence[AgencySpec],
@@ -208,27 +224,40 @@ def find_agency(
     signature_lines: Sequence[str] = (),
 ) -> Agency:
     """The agency: header block first, then the opening sentences, then the signature."""
-    orgs = _org_lines(top)
-    # Lowest line first: "UBND TỈNH QUẢNG NGÃI" / "SỞ Y TẾ" → Sở Y tế.
-    for line in reversed(orgs):
+    orgs = _merge_continuations(_org_lines(top))
+    own = [line for line in orgs if not _PARENT.match(fold_words(line)) and _mostly_upper(line)]
+    # The issuer is the lowest line of the block ("UBND TỈNH QUẢNG NGÃI" / "SỞ Y TẾ"); a line
+    # below a recipient ("SỞ Y TẾ" / "TRUNG TÂM Y TẾ HUYỆN…") is a unit of its own.
+    issuer = own[-1] if own else (orgs[-1] if orgs else None)
+    candidates = [issuer] if own else list(reversed(orgs))
+    for line in candidates:
+        if line is None:
+            continue
         agency, score = _match(line, agencies)
         if agency and score >= 85:
             return Agency(agency.id, line, score / 100)
-    joined = [" ".join(orgs[i : i + 2]) for i in range(len(orgs) - 1)]
-    for line in joined:
-        agency, score = _match(line, agencies)
-        if agency and score >= 88:
-            return Agency(agency.id, line, score / 100 * 0.95)
+    if issuer is not None:
+        i = orgs.index(issuer)
+        joined = []
+        if i > 0:
+            joined = [f"{orgs[i - 1]} {issuer}", f"{issuer} {orgs[i - 1]}"]
+        for line in joined:
+            agency, score = _match(line, agencies)
+            if agency and score >= 88:
+                return Agency(agency.id, issuer, score / 100 * 0.95)
+    own = [line for line in orgs if not _PARENT.match(fold_words(line)) and _mostly_upper(line)]
+    if own:
+        # The header names an organisation that is not a recipient: keep it as written rather
+        # than picking up an agency the opening sentence merely mentions.
+        return Agency(None, own[-1], 0.0)
     for source, weight in ((list(body_lines[:6]), 0.85), (list(signature_lines), 0.75)):
         found = _find_in_prose(source, agencies)
         if found:
             agency, name = found
             return Agency(agency.id, name, weight)
-    own = [line for line in orgs if not _PARENT.match(fold_words(line))]
-    if own:
-        return Agency(None, own[-1], 0.0)
-    if orgs:
-        return Agency(None, orgs[-1], 0.0)
+    parents = [line for line in orgs if _mostly_upper(line)]
+    if parents:
+        return Agency(None, parents[-1], 0.0)
     return Agency(None, None, 0.0)
 
 

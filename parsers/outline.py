@@ -12,6 +12,7 @@ the "Nơi nhận" list and the signature are dropped.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ from rapidfuzz import fuzz
 
 from parsers.document import Doc, Para, Table
 from parsers.model import OutlineSpec, Problem, SectionSpec, SectionText
-from parsers.textnorm import clean, fold_words, has_leader, is_leader_only, strip_leaders
+from parsers.textnorm import clean, fold_words, is_leader_only, strip_leaders
 
 # A label typed at the start of a paragraph: "I.", "2.", "2.1.", "2.1 ", "a)", "đ.", "(a)", "2.2.đ)".
 _LABEL = re.compile(
@@ -158,11 +159,20 @@ def _phrasings(section: SectionSpec) -> tuple[str, ...]:
     return (section.heading, *section.synonyms)
 
 
+_LEADER_RUN = re.compile(r"(?:[.…_·]\s*){3,}[;:.,]?")
+
+
 def _heading_part(body: str) -> tuple[str, str]:
-    """Split "heading: answer" at the first colon (a bare label before the colon does not count)."""
+    """Split "heading: answer" (or "heading…… answer") at the first colon or leader.
+
+    A bare label before the colon ("a):") does not count as a heading.
+    """
     idx = body.find(":")
     while idx != -1 and len(body[:idx].strip()) < 6:
         idx = body.find(":", idx + 1)
+    leader = _LEADER_RUN.search(body)
+    if leader and (idx == -1 or leader.start() < idx):
+        return body[: leader.start()], body[leader.end() :]
     if idx == -1:
         return body, ""
     return body[:idx], body[idx + 1 :]
@@ -170,15 +180,7 @@ def _heading_part(body: str) -> tuple[str, str]:
 
 def _split_heading(body: str, section: SectionSpec | None) -> tuple[str, str]:
     """The heading part and the inline answer of a heading paragraph."""
-    head, answer = _heading_part(body)
-    if answer or section is None:
-        return head, answer
-    # No colon: the agency may have copied the heading and gone straight on with the answer.
-    if has_leader(body):
-        m = re.search(r"(?:[.…_·]\s*){3,}[;:.,]?", body)
-        if m:
-            return body[: m.start()], body[m.end() :]
-    return body, ""
+    return _heading_part(body)
 
 
 class _Matcher:
@@ -190,11 +192,40 @@ class _Matcher:
         for s in spec.sections:
             parent, _, _ = s.id.rpartition(".")
             self.by_group.setdefault(parent, []).append(s.id)
+        # How rare each word is among the sections: "thực hiện Đề án 996" is everywhere,
+        # "phê duyệt" or "rà soát" point at one section.
+        self.tokens = {
+            s.id: set(" ".join(_folded(t) for t in _phrasings(s)).split()) for s in spec.sections
+        }
+        n = max(len(self.tokens), 1)
+        df: dict[str, int] = {}
+        for toks in self.tokens.values():
+            for t in toks:
+                df[t] = df.get(t, 0) + 1
+        self.idf = {t: math.log(n / c) for t, c in df.items()}
 
-    def best_section(self, text: str, within: Sequence[str] | None = None) -> tuple[str | None, float]:
+    def distinctive(self, text: str, sid: str) -> bool:
+        """Whether the text shares a rare word with the section (not just generic words)."""
+        words = set(_folded(text).split())
+        shared = words & self.tokens.get(sid, set())
+        weights = [self.idf.get(t, 0.0) for t in shared]
+        if not weights:
+            return False
+        if max(weights) >= 2.0 and sum(weights) >= 3.0:
+            return True
+        # Only common words shared: accept when nearly all of the text is the section's words.
+        unknown = math.log(max(len(self.tokens), 2))
+        total = sum(self.idf.get(t, unknown) for t in words) or 1.0
+        return sum(weights) >= 6.0 and sum(weights) / total >= 0.8
+
+    def best_section(
+        self, text: str, within: Sequence[str] | None = None, *, gate: bool = False
+    ) -> tuple[str | None, float]:
         ids = within if within is not None else list(self.sections)
         best_id, best = None, 0.0
         for sid in ids:
+            if gate and not self.distinctive(text, sid):
+                continue
             score = similarity(text, _phrasings(self.sections[sid]))
             if score > best:
                 best_id, best = sid, score
@@ -303,6 +334,7 @@ class _Walker:
         self.target = "header"  # header | extra | signature | a section id | table
         self.group = ""
         self.groups_found = 0
+        self.seen_groups: set[str] = set()
         self.table_title = False
         self.started = False
 
@@ -389,7 +421,7 @@ class _Walker:
             or line.heading_style
             or bool(line.auto_label)
             or len(head) <= 260
-            and (head != body or has_leader(body) or body.rstrip().endswith(":"))
+            and (head != body or body.rstrip().endswith(":"))
         )
         if label.kind in {"letter", "path_letter"} and self._letter(line, label, body, heading_like):
             return
@@ -411,10 +443,19 @@ class _Walker:
         cands = self.m.letter_candidates(group, label.letter, auto) if group else []
         head, _ = _heading_part(body)
         scored = [(similarity(head, _phrasings(self.m.sections[c])), c) for c in cands]
-        best_any, best_any_score = self.m.best_section(head)
+        best_any, best_any_score = self.m.best_section(head, gate=True)
         if scored:
             score, cand = max(scored)
-            if score >= 45 or (heading_like and cand not in self.seen_heading and score >= 25):
+            if best_any and best_any != cand and best_any_score >= 70 and best_any_score >= score + 25 and heading_like:
+                self._start_section(best_any, line, body)
+                return True
+            looks = line.bold or line.heading_style or bool(line.auto_label)
+            fresh = cand not in self.seen_heading and cand != self.target
+            if (
+                (score >= 60 and (fresh or score >= 75))
+                or (looks and fresh and score >= 30)
+                or (heading_like and fresh and score >= 45)
+            ):
                 self._start_section(cand, line, body)
                 return True
         if best_any and best_any_score >= 80 and heading_like:
@@ -433,11 +474,23 @@ class _Walker:
         if path in self.m.groups:
             gscore = similarity(head, (self.m.groups[path].heading,))
             expected = self._next_group_ok(path)
-            if gscore >= 55 or (heading_like and (gscore >= 35 or (expected and len(head) < 120))):
+            looks = line.bold or line.heading_style or bool(line.auto_label)
+            if path in self.seen_groups:
+                accept = gscore >= 70
+            else:
+                accept = gscore >= 55 or (
+                    looks and (gscore >= 40 or (expected and len(head) < 120))
+                )
+            if accept:
                 self._start_group(path)
                 return True
+        # Renumbered outlines ("1." for 2.1 when part 1 was dropped): the text decides.
+        renumbered = self._group_by_text(head, 75)
+        if renumbered and heading_like:
+            self._start_group(renumbered)
+            return True
         # Agencies that number sections "1.1", "2.2.3" instead of letters: trust the text.
-        best, score = self.m.best_section(head)
+        best, score = self.m.best_section(head, gate=True)
         if best and score >= 70 and heading_like:
             self._start_section(best, line, body)
             return True
@@ -448,16 +501,27 @@ class _Walker:
             return True
         return False
 
+    def _group_by_text(self, head: str, threshold: float) -> str | None:
+        if len(head) > 220:
+            return None
+        best, best_score = None, 0.0
+        for gid, g in self.m.groups.items():
+            score = similarity(head, (g.heading,))
+            if score > best_score:
+                best, best_score = gid, score
+        return best if best_score >= threshold else None
+
     def _next_group_ok(self, path: str) -> bool:
+        """Whether `path` is a group not seen yet that comes after the current one."""
         order = list(self.m.groups)
-        if not self.group:
-            return path == order[0] if order else False
-        try:
-            return order.index(path) > order.index(self.group) or (
-                path in self.m.groups and self.group.startswith(path + ".") is False
-            )
-        except ValueError:
+        if path in self.seen_groups or path not in order:
             return False
+        if not self.group:
+            return order.index(path) <= 1
+        current = self.group if self.group in order else self.group.rpartition(".")[0]
+        if current not in order:
+            return True
+        return order.index(path) > order.index(current)
 
     def _roman(self, label: _Label, body: str) -> bool:
         head, _ = _heading_part(body)
@@ -469,6 +533,11 @@ class _Walker:
         if similarity(head, (_PART_ONE,)) >= 60:
             self.target = "outline"
             self.group = ""
+            return True
+        # "I. Công tác lãnh đạo…", "II. Kết quả thực hiện…": groups numbered with Roman numerals.
+        group = self._group_by_text(head, 70)
+        if group and not _is_closing(head):
+            self._start_group(group)
             return True
         self.target = "extra"
         self.extra.append(f"{_to_roman(label.roman)}. {body}")
@@ -489,7 +558,7 @@ class _Walker:
             return True
         if not heading_like:
             return False
-        best, score = self.m.best_section(head)
+        best, score = self.m.best_section(head, gate=True)
         looks = line.bold or line.heading_style
         if best and (
             (looks and score >= 80)
@@ -510,6 +579,7 @@ class _Walker:
         return False
 
     def _start_group(self, gid: str) -> None:
+        self.seen_groups.add(gid)
         self.started = True
         self.group = gid
         self.groups_found += 1

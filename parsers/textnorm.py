@@ -19,6 +19,7 @@ _WS = re.compile(r" {2,}")
 # A "leader": a run of dots/ellipses/underscores/dashes left where an answer should go.
 _LEADER_CHARS = ".…_·‥-–—"
 _LEADER_RUN = re.compile(r"(?:[.…_·‥]\s*){3,}|…+")
+_LEADER_TAIL = re.compile(r"(?:(?:[.…_·‥]\s*){3,}|…+)\s*[;,:]?")
 _LEADER_ONLY = re.compile(r"^[\s.…_·‥:;,\-–—]*$")
 
 
@@ -41,7 +42,7 @@ def clean_lines(text: str) -> str:
 
 def strip_leaders(text: str) -> str:
     """Remove dotted/underscore leaders (`……`, `....`, `___`) and tidy the punctuation left behind."""
-    out = _LEADER_RUN.sub(" ", text)
+    out = _LEADER_TAIL.sub(" ", text)
     out = re.sub(r"_{2,}", " ", out)
     out = _WS.sub(" ", out).strip()
     # A leader usually ends with "…;" or "…." — drop the orphan punctuation.

@@ -1,0 +1,139 @@
+"""read_docx on the Word internals that matter (hand-written WordprocessingML)."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+from parsers.document import Para
+from parsers.docx_reader import format_number, read_docx
+
+GENERATOR = Path(__file__).parent / "fixtures" / "make_docx_fixtures.py"
+
+
+@pytest.fixture(scope="module")
+def g():
+    """The fixture generator's WordprocessingML helpers (package, p, run …)."""
+    spec = importlib.util.spec_from_file_location("make_docx_fixtures", GENERATOR)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def _texts(doc) -> list[str]:
+    return [b.text for b in doc.blocks if isinstance(b, Para)]
+
+
+@pytest.mark.parametrize(
+    ("value", "fmt", "shown"),
+    [(3, "decimal", "3"), (5, "lowerLetter", "e"), (27, "lowerLetter", "aa"), (4, "upperRoman", "IV"),
+     (9, "lowerRoman", "ix"), (2, "upperLetter", "B"), (7, "decimalZero", "07"), (1, "bullet", "")],
+)
+def test_number_formats(value: int, fmt: str, shown: str) -> None:
+    assert format_number(value, fmt) == shown
+
+
+def test_automatic_numbering_is_reconstructed(g) -> None:
+    body = (
+        g.p(g.run("Phần một"), num=(2, 0))
+        + g.p(g.run("Công tác lãnh đạo"), num=(1, 0))
+        + g.p(g.run("Mục a"), num=(1, 2))
+        + g.p(g.run("Mục b"), num=(1, 2))
+        + g.p(g.run("Kết quả"), num=(1, 0))
+        + g.p(g.run("Chính sách"), num=(1, 1))
+        + g.p(g.run("Mục a lại từ đầu"), num=(1, 2))
+        + g.p(g.run("Hạ tầng"), num=(1, 1))
+        + g.p(g.run("Phần hai"), num=(2, 0))
+        + g.p(g.run("gạch đầu dòng"), num=(3, 0))
+    )
+    doc = read_docx(g.package(body))
+    labels = [(b.numbering, b.text) for b in doc.paragraphs]
+    assert labels == [
+        ("I.", "Phần một"), ("1.", "Công tác lãnh đạo"), ("a)", "Mục a"), ("b)", "Mục b"),
+        ("2.", "Kết quả"), ("2.1.", "Chính sách"), ("a)", "Mục a lại từ đầu"), ("2.2.", "Hạ tầng"),
+        ("II.", "Phần hai"), ("•", "gạch đầu dòng"),
+    ]
+
+
+def test_tracked_changes_sdt_fields_hyperlinks_footnotes(g) -> None:
+    body = (
+        '<w:p><w:r><w:t xml:space="preserve">Giữ </w:t></w:r>'
+        '<w:del w:id="1" w:author="a" w:date="2025-08-01T00:00:00Z"><w:r><w:delText>XÓA</w:delText></w:r></w:del>'
+        '<w:ins w:id="2" w:author="a" w:date="2025-08-01T00:00:00Z"><w:r><w:t>thêm</w:t></w:r></w:ins></w:p>'
+        '<w:p><w:moveFrom w:id="3" w:author="a" w:date="2025-08-01T00:00:00Z"><w:r><w:t>CHUYỂN ĐI</w:t></w:r></w:moveFrom></w:p>'
+        '<w:sdt><w:sdtPr><w:showingPlcHdr/></w:sdtPr><w:sdtContent><w:p><w:r><w:t>Nhập nội dung</w:t></w:r></w:p></w:sdtContent></w:sdt>'
+        '<w:sdt><w:sdtPr/><w:sdtContent><w:p><w:r><w:t>Trả lời trong ô nhập</w:t></w:r></w:p></w:sdtContent></w:sdt>'
+        '<w:p><w:r><w:t xml:space="preserve">Xem </w:t></w:r><w:hyperlink r:id="rId9"><w:r><w:t>Cổng thông tin</w:t></w:r></w:hyperlink>'
+        '<w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText> PAGE </w:instrText></w:r>'
+        '<w:r><w:fldChar w:fldCharType="separate"/></w:r><w:r><w:t xml:space="preserve"> trang 3</w:t></w:r><w:r><w:fldChar w:fldCharType="end"/></w:r>'
+        '<w:r><w:footnoteReference w:id="1"/></w:r></w:p>'
+        '<w:p><w:fldSimple w:instr=" DATE "><w:r><w:t>12/8/2025</w:t></w:r></w:fldSimple></w:p>'
+    )
+    doc = read_docx(g.package(body, footnotes=["Chú thích cuối trang."]))
+    assert _texts(doc) == ["Giữ thêm", "Trả lời trong ô nhập", "Xem Cổng thông tin trang 3", "12/8/2025"]
+    assert doc.footnotes == ["Chú thích cuối trang."]
+
+
+def test_merged_cells_repeat_and_borderless_header(g) -> None:
+    doc = read_docx(g.package(g.header_table(g.Report("x", None, "UBND TỈNH QUẢNG NGÃI", "SỞ Y TẾ", "SYT", "1/BC", "2025-08-11")) + g.raw_quant_table()))
+    header, quant = doc.tables
+    assert header.borderless and not quant.borderless
+    assert header.rows[0][0].split("\n")[:2] == ["UBND TỈNH QUẢNG NGÃI", "SỞ Y TẾ"]
+    assert quant.rows[0] == ["TT", "Nội dung", "Kết quả thực hiện", "Kết quả thực hiện", "Kết quả thực hiện"]
+    assert quant.rows[1][:2] == ["TT", "Nội dung"]  # vMerge continues the cell above
+    group_row = quant.rows[2]
+    assert group_row[0] == "I." and set(group_row[1:]) == {"Tăng cường phát triển hạ tầng đo lường"}
+
+
+def test_nested_table_is_its_own_block(g) -> None:
+    inner = "<w:tbl><w:tr><w:tc><w:p><w:r><w:t>trong</w:t></w:r></w:p></w:tc></w:tr></w:tbl>"
+    outer = f"<w:tbl><w:tr><w:tc><w:p><w:r><w:t>ngoài</w:t></w:r></w:p>{inner}</w:tc></w:tr></w:tbl>"
+    doc = read_docx(g.package(outer))
+    assert [t.rows for t in doc.tables] == [[["ngoài"]], [["trong"]]]
+
+
+def test_bold_inherited_from_styles_and_split_runs(g) -> None:
+    body = (
+        g.p(g.run("Tiêu đề theo kiểu"), style="Heading1")
+        + g.p(g.run("In đậm ", style="Dam"), g.run("toàn bộ", bold=True))
+        + g.p(g.run("Một phần ", bold=True), g.run("thường"))
+        + g.p(g.split_runs("Chữ bị cắt giữa từ", every=3))
+    )
+    doc = read_docx(g.package(body))
+    paras = doc.paragraphs
+    assert [(p.text, p.bold) for p in paras] == [
+        ("Tiêu đề theo kiểu", True), ("In đậm toàn bộ", True), ("Một phần thường", False), ("Chữ bị cắt giữa từ", False),
+    ]
+    assert paras[0].style == "heading 1"
+
+
+def test_nfd_nbsp_become_nfc_spaces(g) -> None:
+    text = unicodedata.normalize("NFD", "Sở\u00a0Y\u00a0tế  báo cáo")
+    doc = read_docx(g.package(g.p(g.run(text))))
+    assert doc.paragraphs[0].text == "Sở Y tế báo cáo"
+    assert unicodedata.is_normalized("NFC", doc.paragraphs[0].text)
+
+
+def test_legacy_fonts_by_run_font(g) -> None:
+    from parsers.vnlegacy import from_unicode
+
+    body = (
+        g.p(g.split_runs(from_unicode("Kiểm định phương tiện đo", "vni"), font="VNI-Times", every=3))
+        + g.p(g.run(from_unicode("báo cáo", "tcvn3"), font=".VnTimeH"))
+        + g.p(g.run(from_unicode("Đề án 996", "tcvn3"), font=".VnTime"))
+    )
+    doc = read_docx(g.package(body))
+    assert _texts(doc) == ["Kiểm định phương tiện đo", "BÁO CÁO", "Đề án 996"]
+
+
+def test_legacy_font_from_document_defaults(g) -> None:
+    from parsers.vnlegacy import from_unicode
+
+    doc = read_docx(g.package(g.p(g.run(from_unicode("Sở Y tế", "tcvn3"))), font=".VnTime"))
+    assert _texts(doc) == ["Sở Y tế"]

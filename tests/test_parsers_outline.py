@@ -1,0 +1,166 @@
+"""Outline matcher, identity and kind on small hand-made documents."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from config.campaign import load_campaigns
+from flows.app import outline_spec
+from parsers.document import Doc, Para, Table
+from parsers.identity import find_date, find_number, read_identity
+from parsers.interpret import interpret
+from parsers.model import OutlineSpec
+from parsers.outline import parse_label, read_outline
+
+CONFIG = Path(__file__).resolve().parents[1] / "config" / "campaigns"
+
+
+@pytest.fixture(scope="module")
+def spec() -> OutlineSpec:
+    return outline_spec(next(c for c in load_campaigns(CONFIG) if c.id == "de-an-996"))
+
+
+def doc(*items: str | Para | Table) -> Doc:
+    return Doc(blocks=[Para(x) if isinstance(x, str) else x for x in items])
+
+
+def B(text: str, numbering: str = "") -> Para:  # noqa: N802 - a bold heading
+    return Para(text, bold=True, numbering=numbering)
+
+
+HEADER = Table(rows=[["UBND TỈNH QUẢNG NGÃI\nSỞ Y TẾ\nSố: 245/BC-SYT",
+                      "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\nQuảng Ngãi, ngày 11 tháng 8 năm 2025"]],
+               borderless=True)
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "path", "letter"),
+    [("2.1. Đổi mới", "path", "2.1", ""), ("2.1 Đổi mới", "path", "2.1", ""), ("a) Về", "letter", "", "a"),
+     ("đ. Về", "letter", "", "đ"), ("(b) Về", "letter", "", "b"), ("2.2.đ) Về", "path_letter", "2.2", "đ"),
+     ("II. Đánh giá", "roman", "", ""), ("Về xây dựng", "", "", "")],
+)
+def test_labels(text: str, kind: str, path: str, letter: str) -> None:
+    label = parse_label(text)
+    assert (label.kind, label.path, label.letter) == (kind, path, letter)
+
+
+def test_inline_answers_leaders_and_khong_co(spec: OutlineSpec) -> None:
+    d = doc(
+        B("1. Công tác lãnh đạo, chỉ đạo triển khai thực hiện"),
+        "a) Về xây dựng, trình cấp có thẩm quyền phê duyệt, triển khai kế hoạch thực hiện Đề án 996: Đã ban hành Kế hoạch số 10/KH-SYT.",
+        "b) Về xây dựng văn bản quản lý, điều hành triển khai thực hiện các nhiệm vụ: ……………………;",
+        "c) Về lồng ghép các nhiệm vụ trong các nhiệm vụ, đề án, chương trình khác tại Bộ, địa phương (nếu có): Không có.",
+    )
+    s = read_outline(d, spec).sections
+    assert (s["1.a"].text, s["1.a"].empty) == ("Đã ban hành Kế hoạch số 10/KH-SYT.", False)
+    assert s["1.b"].empty and s["1.b"].text == ""
+    assert (s["1.c"].text, s["1.c"].empty) == ("Không có.", False)
+
+
+def test_letters_follow_their_parent_group(spec: OutlineSpec) -> None:
+    d = doc(
+        B("2.2. Tăng cường phát triển hạ tầng đo lường tại địa phương:"),
+        B("a) Về đầu tư hạ tầng kỹ thuật đo lường:"), "Đầu tư 12 phương tiện đo.",
+        B("đ) Về thương mại hóa chất chuẩn:"), "Chưa triển khai.",
+        B("2.3. Nâng cao hiệu quả công tác quản lý nhà nước về đo lường:"),
+        B("a) Tăng cường phối hợp với các Bộ, ngành:"), "Phối hợp tổ chức 02 hội nghị.",
+    )
+    s = read_outline(d, spec).sections
+    assert s["2.2.a"].text == "Đầu tư 12 phương tiện đo."
+    assert s["2.2.dd"].text == "Chưa triển khai."
+    assert s["2.3.a"].text == "Phối hợp tổ chức 02 hội nghị."
+    assert s["1.a"].empty and s["2.2.b"].empty
+
+
+def test_auto_numbered_fifth_letter_is_dd(spec: OutlineSpec) -> None:
+    d = doc(
+        B("Tăng cường phát triển hạ tầng đo lường tại địa phương", numbering="2.2."),
+        Para("Về nghiên cứu phát triển, thương mại hóa chất chuẩn, chuẩn đo lường, phương tiện đo:", numbering="e)"),
+        "Nghiên cứu 01 chất chuẩn.",
+    )
+    assert read_outline(d, spec).sections["2.2.dd"].text == "Nghiên cứu 01 chất chuẩn."
+
+
+def test_no_leak_between_neighbours_and_closing_goes_to_extra(spec: OutlineSpec) -> None:
+    d = doc(
+        B("2.3. Nâng cao hiệu quả công tác quản lý nhà nước về đo lường"),
+        B("b) Tăng cường công tác kiểm tra, đánh giá, rà soát"), "Kiểm tra 48 cơ sở.",
+        B("2. Định lượng kết quả luỹ kế đạt được từ năm 2018 - 2025"),
+        "Đơn vị tính: số lượng.",
+        B("III. Khó khăn, vướng mắc"), "Thiếu kinh phí.",
+        "Nơi nhận:", "- Như trên;", "GIÁM ĐỐC", "Nguyễn Văn An",
+    )
+    r = read_outline(d, spec)
+    assert r.sections["2.3.b"].text == "Kiểm tra 48 cơ sở."
+    assert "Thiếu kinh phí." in r.extra_text and "III. Khó khăn" in r.extra_text
+    assert "Nơi nhận" not in r.extra_text and "Nguyễn Văn An" not in r.extra_text
+
+
+def test_numbered_lists_inside_an_answer_stay_in_it(spec: OutlineSpec) -> None:
+    d = doc(
+        B("1. Công tác lãnh đạo, chỉ đạo triển khai thực hiện"),
+        B("b) Về xây dựng văn bản quản lý, điều hành:"),
+        "Đã ban hành các văn bản:",
+        "1. Công văn số 99/SYT-NVY: tăng cường kiểm định;",
+        "2. Công văn số 120/SYT-NVY: quản lý phương tiện đo.",
+        B("c) Về lồng ghép các nhiệm vụ:"), "Không có.",
+    )
+    s = read_outline(d, spec).sections
+    assert s["1.b"].text == (
+        "Đã ban hành các văn bản: 1. Công văn số 99/SYT-NVY: tăng cường kiểm định; "
+        "2. Công văn số 120/SYT-NVY: quản lý phương tiện đo."
+    )
+    assert s["1.c"].text == "Không có."
+
+
+def test_identity_from_header_table(spec: OutlineSpec) -> None:
+    ident = read_identity(doc(HEADER, "BÁO CÁO"), spec.agencies)
+    assert (ident.agency.id, ident.agency.name) == ("soyt", "SỞ Y TẾ")
+    assert (ident.doc_number, ident.doc_date) == ("245/BC-SYT", "2025-08-11")
+
+
+@pytest.mark.parametrize(
+    ("lines", "agency"),
+    [
+        (["UBND TỈNH QUẢNG NGÃI", "SỞ GD&ĐT"], "sogddt"),
+        (["ỦY BAN NHÂN DÂN TỈNH QUẢNG NGÃI", "SỞ Y TẾ TỈNH QUẢNG NGÃI"], "soyt"),
+        (["UBND TỈNH QUẢNG NGÃI", "BAN QUẢN LÝ KHU KINH TẾ DUNG QUẤT", "VÀ CÁC KHU CÔNG NGHIỆP QUẢNG NGÃI"], "bqlkkt"),
+        (["SỞ Y TẾ", "TRUNG TÂM Y TẾ HUYỆN SƠN TỊNH"], None),
+    ],
+)
+def test_agency_names_aliases_and_unknown(spec: OutlineSpec, lines: list[str], agency: str | None) -> None:
+    ident = read_identity(doc(Table(rows=[["\n".join(lines), ""]], borderless=True)), spec.agencies)
+    assert ident.agency.id == agency
+    if agency is None:
+        assert ident.agency.name == "TRUNG TÂM Y TẾ HUYỆN SƠN TỊNH"
+
+
+def test_agency_from_opening_sentence(spec: OutlineSpec) -> None:
+    d = doc("BÁO CÁO", "Thực hiện Văn bản số 1520/SKHCN-TĐC, Sở Tài chính báo cáo như sau:")
+    assert read_identity(d, spec.agencies, body_lines=[p.text for p in d.paragraphs]).agency.id == "sotc"
+
+
+def test_numbers_and_dates() -> None:
+    assert find_number(["Số: 245 /BC-SYT"]) == "245/BC-SYT"
+    assert find_number(["Số 1802/BC-CAT-PC03"]) == "1802/BC-CAT-PC03"
+    assert find_number(["Số:      /SKHCN-TĐC"]) is None
+    assert find_number(["Thực hiện Văn bản số 2199/UBND-KGVX ngày 18 tháng 4 năm 2025 của Ủy ban nhân dân tỉnh"]) is None
+    assert find_date(["Quảng Ngãi, ngày 11 tháng 8 năm 2025"]) == "2025-08-11"
+    assert find_date(["Quảng Ngãi, ngày 05 tháng 08 năm 2025"]) == "2025-08-05"
+    assert find_date(["Kon Tum, 11/8/2025"]) == "2025-08-11"
+    assert find_date(["Quảng Ngãi, ngày 31 tháng 2 năm 2025"]) is None
+
+
+def test_kinds(spec: OutlineSpec) -> None:
+    nil = doc(HEADER, "V/v báo cáo sơ kết Đề án 996",
+              "Sở Y tế không được giao nhiệm vụ tại Kế hoạch số 101/KH-UBND nên không có nội dung báo cáo.")
+    invite = doc(HEADER, "GIẤY MỜI", "Trân trọng kính mời đồng chí dự hội nghị về đo lường.", "Thời gian: 8 giờ.")
+    other = doc(HEADER, "BÁO CÁO", "Kết quả công tác cải cách hành chính quý III.", "1. Công tác chỉ đạo: ban hành 04 văn bản.")
+    results = [interpret(d, spec, file="x.docx", fmt="docx") for d in (nil, invite, other)]
+    assert [r.kind for r in results] == ["nil_report", "not_a_report", "not_a_report"]
+    for r in results:
+        assert all(s.empty for s in r.sections.values()) and set(r.sections) == {s.id for s in spec.sections}
+        assert all(i.plan is None and i.result is None for i in r.indicators.values())
+        assert r.agency.id == "soyt"
