@@ -1,0 +1,85 @@
+"""The forms sent with the request come back machine-readable; mail templates render and reload."""
+
+from __future__ import annotations
+
+import io
+import shutil
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from config.campaign import Campaign, load_campaign
+from flows.app import outline_spec
+from parsers.api import parse_bytes
+from reports.forms import form_xlsx, outline_docx
+from reports.mailtext import MailTextError, render_mail
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def campaign() -> Campaign:
+    return load_campaign(ROOT / "config" / "campaigns" / "de-an-996.yaml")
+
+
+def test_filled_xlsx_form_parses_to_every_indicator(campaign: Campaign) -> None:
+    wb = load_workbook(io.BytesIO(form_xlsx(campaign)))
+    ws = wb.active
+    for row in ws.iter_rows(min_row=6):
+        if str(row[0].value or "").isdigit():
+            n = int(row[0].value)
+            row[2].value, row[3].value = f"{1250 * n:,}".replace(",", "."), 1000 * n
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    result = parse_bytes(buffer.getvalue(), "bieu-dinh-luong.xlsx", outline_spec(campaign))
+    assert result.error is None
+    values = {rid: (v["plan"], v["result"]) for rid, v in result.to_json()["indicators"].items()}
+    assert values == {str(n): (1250 * n, 1000 * n) for n in range(1, 8)}
+
+
+def test_outline_docx_has_every_section_and_the_table(campaign: Campaign) -> None:
+    data = outline_docx(campaign)
+    parsed = parse_bytes(data, "de-cuong.docx", outline_spec(campaign)).to_json()
+    assert set(parsed["sections"]) == set(campaign.outline.section_ids)
+    from docx import Document
+
+    table = Document(io.BytesIO(data)).tables[0]
+    assert [c.text.split("\n")[0] for c in table.rows[0].cells] == ["TT", "Nội dung", "Kế hoạch", "Kết quả", "Tỷ lệ"]
+    assert [r.cells[0].text for r in table.rows[1:]] == ["I", "1", "2", "3", "4", "II", "5", "6", "7"]
+
+
+def _context(campaign: Campaign) -> dict:
+    return {
+        "campaign": campaign, "request": campaign.request, "contact": campaign.request.contact,
+        "deadline": campaign.deadline, "recipient": {"code": "sonv", "name": "Sở Nội vụ"},
+        "reply_to": "tdc@skhcn.quangngai.example", "attachment_names": ["de-cuong.docx"],
+        "form_xlsx_name": "bieu.xlsx", "state": "not_responded", "acknowledged": False,
+        "overdue": True, "overdue_days": 2, "days_left": 0, "missing_sections": [], "missing_rows": [],
+    }
+
+
+def test_templates_name_request_deadline_and_contact(campaign: Campaign) -> None:
+    for name in ("request", "reminder", "reminder_incomplete"):
+        subject, text = render_mail(ROOT / "config" / "templates", name, _context(campaign))
+        assert "…/SKHCN-TĐC" in subject and "\n" not in subject
+        assert "Kính gửi: Sở Nội vụ" in text and "15/08/2025" in text
+        assert "Phòng Tiêu chuẩn Đo lường Chất lượng" in text and "trả lời thư này" in text.lower()
+
+
+def test_staff_edits_apply_and_mistakes_are_named(tmp_path: Path, campaign: Campaign) -> None:
+    shutil.copy(ROOT / "config" / "templates" / "reminder.txt.j2", tmp_path / "reminder.txt.j2")
+    render_mail(tmp_path, "reminder", _context(campaign))
+    (tmp_path / "reminder.txt.j2").write_text("Subject: Nhắc lần nữa {{ recipient.name }}\nNội dung mới\n", "utf-8")
+    import os
+
+    os.utime(tmp_path / "reminder.txt.j2", (1, 2_000_000_000))  # a new mtime, whatever the clock
+    assert render_mail(tmp_path, "reminder", _context(campaign)) == ("Nhắc lần nữa Sở Nội vụ", "Nội dung mới\n")
+    (tmp_path / "bad.txt.j2").write_text("Không có dòng tiêu đề\n", "utf-8")
+    with pytest.raises(MailTextError, match="Subject"):
+        render_mail(tmp_path, "bad", {})
+    (tmp_path / "undef.txt.j2").write_text("Subject: {{ khong_co }}\n", "utf-8")
+    with pytest.raises(MailTextError, match="biến không có"):
+        render_mail(tmp_path, "undef", {})
+    with pytest.raises(MailTextError, match="không tìm thấy"):
+        render_mail(tmp_path, "missing", {})
