@@ -31,7 +31,7 @@ ROLE_NAMES = {"plan": "Kế hoạch", "result": "Kết quả", "rate": "Tỷ l�
 # How far a reported rate may be from result/plan×100 (percentage points) before we flag it.
 RATE_TOLERANCE = 1.0
 MATCH_THRESHOLD = 72.0
-_RATE_WORDS = ("ty le", "ti le", "th/kh", "%", "dat duoc so voi", "so voi ke hoach")
+_RATE_WORDS = ("ty le", "ti le", "th kh", "th so voi kh", "dat duoc so voi", "so voi ke hoach", "so voi kh")
 _PLAN_WORDS = ("ke hoach", "kh", "kh giao")
 _RESULT_WORDS = ("ket qua", "da dat", "luy ke dat")
 _RESULT_STARTS = ("thuc hien", "da thuc hien", "luy ke thuc hien", "th ")
@@ -113,12 +113,14 @@ def _role(text: str) -> str | None:
     if not folded or len(folded) > 120:
         return None
     spaced = f" {folded} "
-    if any(w in spaced if w != "%" else "%" in folded for w in _RATE_WORDS):
+    if any(f" {w} " in spaced for w in _RATE_WORDS):
         return "rate"
     if any(f" {w} " in spaced for w in _PLAN_WORDS):
         return "plan"
     if any(f" {w} " in spaced for w in _RESULT_WORDS) or folded.startswith(_RESULT_STARTS):
         return "result"
+    if "%" in folded and len(folded) <= 12:  # a bare "%" or "(%)" column
+        return "rate"
     return None
 
 
