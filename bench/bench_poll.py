@@ -96,7 +96,7 @@ def main() -> None:
         for round_no in range(ROUNDS):
             mails = [new_mail(round_no, i) for i in range(10)]
             when = dt.datetime(2025, 6, 10, 9, 0, tzinfo=dt.UTC)
-            for size, server in servers.items():
+            for server in servers.values():
                 for raw in mails:
                     server.append(raw, date=when)
             for size, app in apps.items():

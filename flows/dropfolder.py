@@ -51,7 +51,7 @@ def walk(root: Path) -> list[Path]:
     for current, dirs, files in os.walk(root):
         rel = Path(current).relative_to(root)
         dirs[:] = sorted(
-            d for d in dirs if not is_ignored(d) and not (rel == Path(".") and d in (PROCESSED, FAILED))
+            d for d in dirs if not is_ignored(d) and not (rel == Path() and d in (PROCESSED, FAILED))
         )
         found.extend(Path(current) / f for f in sorted(files) if not is_ignored(f))
     return found

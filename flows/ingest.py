@@ -187,7 +187,7 @@ def store_documents(
     """Store and parse every file; returns the candidates and the rejected files (with reasons)."""
     candidates: list[Candidate] = []
     rejected: list[dict[str, Any]] = []
-    for index, att in enumerate(attachments):
+    for att in attachments:
         store_blob(ctx.app.blobs, att.data, session=session)
     _hook("after_store")
     for index, att in enumerate(attachments):

@@ -176,10 +176,7 @@ def _header(msg: Message, name: str) -> str | None:
         return None
     text = str(value)
     if "=?" in text:
-        try:
-            text = str(make_header(decode_header(text)))
-        except Exception:
-            pass
+        text = _decode_words(text)
     return nfc(" ".join(text.split())) or None
 
 
@@ -320,9 +317,8 @@ def _read_delivery_status(part: EmailMessage, out: MailMessage) -> None:
     for block in re.split(r"\n\s*\n", text.replace("\r\n", "\n")):
         action = re.search(r"^Action:\s*(\S+)", block, re.I | re.M)
         recipient = re.search(r"^(?:Final|Original)-Recipient:\s*[^;]*;\s*(\S+)", block, re.I | re.M)
-        if recipient and (not action or action.group(1).lower() in ("failed", "delayed")):
-            if not action or action.group(1).lower() == "failed":
-                failed.add(recipient.group(1).strip("<>").lower())
+        if recipient and (not action or action.group(1).lower() == "failed"):
+            failed.add(recipient.group(1).strip("<>").lower())
     out.failed_recipients = sorted(failed)
 
 
@@ -383,11 +379,16 @@ def _filename(part: Message) -> str | None:
         return None
     name = str(name)
     if "=?" in name:
-        try:
-            name = str(make_header(decode_header(name)))
-        except Exception:
-            pass
+        name = _decode_words(name)
     return nfc(name).strip() or None
+
+
+def _decode_words(text: str) -> str:
+    """RFC 2047 encoded-words decoded (left as they are when malformed)."""
+    try:
+        return str(make_header(decode_header(text)))
+    except Exception:  # a malformed encoded-word is kept as written
+        return text
 
 
 _EXT_BY_TYPE = {

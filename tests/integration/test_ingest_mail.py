@@ -55,7 +55,14 @@ def put(dovecot: DovecotServer, folder: str, name: str | bytes, when: dt.datetim
 
 def snapshot(app) -> dict:
     """The state that matters, independent of ids and timestamps of processing."""
-    from storage.models import ContactRow, Document, InboundMail, RecipientRow, ReviewItem, Submission
+    from storage.models import (
+        ContactRow,
+        Document,
+        InboundMail,
+        RecipientRow,
+        ReviewItem,
+        Submission,
+    )
 
     with app.session() as s:
         code = {r.id: r.code for r in s.scalars(select(RecipientRow))}
@@ -139,9 +146,9 @@ def test_full_mailbox_cycle(mail_app, dovecot, smtp, folder):
     put(dovecot, folder, "20_sotp_version2", later)
     put(dovecot, folder, "21_sotp_resend_same_bytes", later + dt.timedelta(hours=1))
     put(dovecot, folder, "01_report_rfc2231", later + dt.timedelta(hours=2))
-    from reportdocs import report_docx
-
     from email.message import EmailMessage
+
+    from reportdocs import report_docx
 
     late = EmailMessage()
     late["From"], late["To"], late["Subject"] = "thanhtra@quangngai.example", "tdc@x.example", "Báo cáo Đề án 996"
