@@ -79,27 +79,57 @@ class _Line:
 
 def read_indicators(tables: Sequence[Table], rows: Sequence[RowSpec]) -> TableReading:
     """Read the outline's rows from whichever of `tables` holds the quantitative table."""
-    grids = [_grid(t) for t in tables]
-    best: tuple[int, list[int], list[_Line], dict[int, int]] | None = None
-    for index, grid in enumerate(grids):
-        header = _find_header(grid)
-        if header is None:
-            continue
-        group = [index, *_continuations(grids, index, header)]
-        lines = _lines(tables, grids, group, header)
-        matches = _assign(lines, rows)
-        # Most outline rows matched; on a tie the table with more values (not an empty copy).
-        rank = len(matches) * 1000 + sum(1 for i in matches for v in lines[i].cells.values() if v)
-        if best is None or rank > best[0]:
-            best = (rank, group, lines, matches)
-    if best is None:
+    candidates = _candidates(tables, rows)
+    if not candidates:
         reading = TableReading({r.id: Indicator(label=r.label) for r in rows})
         reading.problems.append(
             Problem("table_missing", "Không tìm thấy bảng định lượng (cột Kế hoạch / Kết quả / Tỷ lệ).")
         )
         return reading
-    _, group, lines, matches = best
-    return _reading(rows, lines, matches, set(group))
+    candidates.sort(key=lambda c: -c.rank)
+    best = candidates[0]
+    lines, matches, used = list(best.lines), dict(best.matches), set(best.group)
+    # The rest of the table in another table with its own header (a different column layout):
+    # take only the outline rows still missing, never the same row twice.
+    for other in candidates[1:]:
+        missing = [k for k in range(len(rows)) if k not in matches.values()]
+        extra = _assign(other.lines, [rows[k] for k in missing])
+        found = {i: missing[k] for i, k in extra.items() if any(other.lines[i].cells.values())}
+        if found:
+            for i, k in found.items():
+                matches[len(lines)] = k
+                lines.append(other.lines[i])
+            used |= set(other.group)
+    return _reading(rows, lines, matches, used)
+
+
+@dataclass
+class _Candidate:
+    rank: int
+    group: list[int]
+    lines: list[_Line]
+    matches: dict[int, int]
+
+
+def _candidates(tables: Sequence[Table], rows: Sequence[RowSpec]) -> list[_Candidate]:
+    """Every table with a header (plus its continuations) and how well it matches the outline."""
+    grids = [_grid(t) for t in tables]
+    out: list[_Candidate] = []
+    covered: set[int] = set()
+    for index, grid in enumerate(grids):
+        header = None if index in covered else _find_header(grid)
+        if header is None:
+            continue
+        group = [index, *_continuations(grids, index, header)]
+        covered.update(group)
+        lines = _lines(tables, grids, group, header)
+        matches = _assign(lines, rows)
+        if not matches:
+            continue
+        # Most outline rows matched; on a tie the table with more values (not an empty copy).
+        rank = len(matches) * 1000 + sum(1 for i in matches for v in lines[i].cells.values() if v)
+        out.append(_Candidate(rank, group, lines, matches))
+    return out
 
 
 def _grid(table: Table) -> list[list[str]]:
@@ -300,7 +330,7 @@ def _assign(lines: list[_Line], rows: Sequence[RowSpec]) -> dict[int, int]:
     """Line index → outline row index, best scores first, one to one, above the threshold."""
     scored = sorted(
         ((_score(line, spec), i, k) for i, line in enumerate(lines) for k, spec in enumerate(rows)),
-        reverse=True,
+        key=lambda t: (-t[0], t[1], t[2]),  # ties: the earlier table row
     )
     taken_lines: dict[int, int] = {}
     taken_rows: set[int] = set()

@@ -200,3 +200,19 @@ def test_filled_copy_wins_over_empty_copy(rows: tuple[RowSpec, ...]) -> None:
     reading = read_indicators([empty, Table([["x"]]), filled], rows)
     assert reading.used_tables == {2}
     assert reading.indicators["4"].plan == 1250
+
+
+def test_second_part_with_its_own_header_and_layout(rows: tuple[RowSpec, ...]) -> None:
+    first = [row for row in standard(FULL) if row[0] not in {"II", "5", "6", "7"}]
+    second = [
+        ["STT", "Chỉ tiêu", "Kế hoạch", "Kết quả", "Tỷ lệ (%)", "Ghi chú"],
+        ["5", LABELS["5"], "120", "96", "80", ""],
+        ["6", LABELS["6"], "12.500", "10.000", "80", ""],
+        ["7", LABELS["7"], "05", "5", "100", "Đạt"],
+    ]
+    other = [["STT", "Nội dung", "Kế hoạch", "Kết quả"], ["1", "Kiểm tra phòng thí nghiệm", "3", "3"]]
+    reading = read_indicators([Table(first), Table(other), Table(second)], rows)
+    assert reading.used_tables == {0, 2}
+    assert [reading.indicators[k].plan for k in "1234567"] == [10, 2, 3, 1250, 120, 12500, 5]
+    assert reading.indicators["7"].where == "bảng 3, dòng 4"
+    assert reading.extra_rows == []
