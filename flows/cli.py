@@ -115,6 +115,7 @@ def print_status_table(report: dict[str, Any]) -> None:
         label, style = STATE_STYLE[r["state"]]
         missing = ", ".join(r.get("incomplete") or [])
         flags = label + (" · thư bị trả lại" if r.get("bouncing") else "")
+        flags += " · gửi thư lỗi" if r.get("mail_failed") else ""
         table.add_row(
             r["id"],
             r["name"],
@@ -136,11 +137,11 @@ def print_status_table(report: dict[str, Any]) -> None:
 
 
 # command modules (each registers its commands on `cli`)
+import flows.cli_ingest  # noqa: E402, F401
+import flows.cli_parse  # noqa: E402, F401
 import flows.cli_remind  # noqa: E402, F401
 import flows.cli_report  # noqa: E402, F401
 import flows.cli_serve  # noqa: E402, F401
-import flows.cli_parse  # noqa: E402, F401
-import flows.cli_ingest  # noqa: E402, F401
 
 
 def main() -> None:
