@@ -126,3 +126,18 @@ def assign(
         print_json(result)
     else:
         out.print(f"Đã gán mục {result['item']} cho {result['name']} ({result['recipient']}).")
+
+
+@cli.command()
+def dismiss(
+    item: Annotated[int, typer.Argument(help="Số của mục chờ xem xét (xem: baocao review).")],
+    reason: Annotated[str, typer.Option("--ly-do", help="Lý do bỏ qua (ghi vào nhật ký).")] = "",
+) -> None:
+    """Bỏ qua một mục chờ xem xét (không phải báo cáo của đơn vị nào trong danh sách)."""
+    from flows.ingest import ReviewError, dismiss_item
+
+    try:
+        dismiss_item(make_app(), item, reason)
+    except ReviewError as exc:
+        raise UserError(str(exc)) from exc
+    out.print(f"Đã bỏ qua mục {item}.")

@@ -584,3 +584,26 @@ def assign_item(app: App, item_id: int, recipient_code: str, actor: str = "cán 
             "submission_id": recorded.submission.id,
             "created": recorded.created,
         }
+
+
+def dismiss_item(app: App, item_id: int, reason: str = "", actor: str = "cán bộ") -> dict[str, Any]:
+    """Close a review item without recording anything (not from a recipient, not a report)."""
+    from storage.models import ReviewItem
+
+    with app.session() as session:
+        item = session.get(ReviewItem, item_id)
+        if item is None:
+            raise ReviewError(f"không có mục chờ xem xét số {item_id} (xem: baocao review)")
+        if item.status != "open":
+            raise ReviewError(f"mục {item_id} đã được xử lý ({item.status})")
+        item.status, item.resolved_by, item.resolved_at = "dismissed", actor, utcnow()
+        session.add(
+            Event(
+                campaign_id=item.campaign_id,
+                kind="review_dismissed",
+                actor=actor,
+                message=f"Mục {item_id} được bỏ qua" + (f": {reason}" if reason else ""),
+                data={"item": item_id},
+            )
+        )
+        return {"item": item_id, "status": "dismissed"}

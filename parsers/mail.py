@@ -98,6 +98,11 @@ class MailMessage:
     inline_forward_from: str | None = None
 
     @property
+    def new_text(self) -> str:
+        """The body without the quoted message it replies to."""
+        return strip_quoted(self.body_text)
+
+    @property
     def forward_senders(self) -> list[str]:
         """Senders of forwarded messages, attached or pasted."""
         found = [m.from_addr for m in self.forwarded if m.from_addr]
@@ -471,3 +476,20 @@ def _inline_forward_sender(body: str) -> str | None:
         return None
     addr = _ADDR_RE.search(found.group(1))
     return addr.group(0).lower() if addr else None
+
+
+_QUOTE_START = re.compile(
+    r"^\s*(?:-{2,}\s*(?:Original Message|Thư gốc|Tin nhắn gốc)\s*-{2,}"
+    r"|On .{5,200} wrote:|Vào .{5,200} đã viết:|.{5,200} đã viết:"
+    r"|(?:From|Từ):\s.+\n\s*(?:Sent|Date|Gửi|Ngày|Đã gửi):\s)",
+    re.I | re.M,
+)
+
+
+def strip_quoted(body: str) -> str:
+    """The new part of a reply: drops '>' lines and everything after a reply header."""
+    if _FWD_RE.search(body):
+        return body  # a forward: the "quoted" part is the content
+    found = _QUOTE_START.search(body)
+    text = body[: found.start()] if found else body
+    return "\n".join(line for line in text.splitlines() if not line.lstrip().startswith(">")).strip()

@@ -106,7 +106,8 @@ def classify(
         return Classification("bounce", "thư báo không chuyển được", list(mail.failed_recipients))
     if mail.report_type == "disposition-notification":
         return Classification("auto_reply", "xác nhận đã đọc thư")
-    if (mail.auto_submitted and mail.auto_submitted != "no") or mail.x_autoreply:
+    # auto-forwarded (an agency's mailbox rule passing a report on) is not a reply.
+    if (mail.auto_submitted and mail.auto_submitted not in ("no", "auto-forwarded")) or mail.x_autoreply:
         return Classification("auto_reply", "thư trả lời tự động (Auto-Submitted)")
     if mail.precedence == "auto_reply" or _AUTO_SUBJECT.match(mail.subject or ""):
         return Classification("auto_reply", "thư trả lời tự động")
@@ -117,7 +118,7 @@ def classify(
     if mail.list_id or mail.precedence in ("bulk", "list", "junk"):
         return Classification("unrelated", "thư từ danh sách thư / thư hàng loạt")
     related = is_related(mail, hints, known_sender=known_sender)
-    text = f"{mail.subject}\n{mail.body_text[:5000]}"
+    text = f"{mail.subject}\n{mail.new_text[:5000]}"
     nil = contains_phrase(text, hints.nil_phrases)
     if related and nil:
         return Classification("nil_report", f"nội dung thư: “{nil}”")
@@ -186,7 +187,7 @@ def mentions(agencies: Sequence[AgencyRef], text: str) -> dict[int, float]:
 
 def text_for_naming(mail: MailMessage) -> str:
     """Subject, the opening of the body and its signature (last lines)."""
-    lines = [ln for ln in mail.body_text.splitlines() if ln.strip()]
+    lines = [ln for ln in mail.new_text.splitlines() if ln.strip()]
     head = lines[:15]
     tail = lines[-_SIG_LINES:] if len(lines) > 15 else []
     return "\n".join([mail.subject, mail.from_name, *head, *tail])

@@ -120,3 +120,19 @@ def test_malformed_message_does_not_raise():
     assert mail.attachments == [] and mail.from_addr is None
     broken_date = parse_mail(b"From: a@b.example\r\nDate: not a date\r\n\r\nbody")
     assert broken_date.date is None and broken_date.body_text == "body"
+
+
+def test_quoted_request_text_does_not_make_a_nil_report():
+    body = (
+        "Đã nhận, sẽ gửi sau.\n\nVào Thứ 2, 9/6/2025 lúc 08:00 Sở KH&CN <tdc@skhcn.example> đã viết:\n"
+        "> Nếu đơn vị không có nhiệm vụ, xin ghi rõ không phát sinh nội dung.\n"
+    )
+    mail = _mail(body_text=body)
+    assert mail.new_text == "Đã nhận, sẽ gửi sau."
+    assert classify(mail, [], HINTS, known_sender=True).kind == "acknowledgement"
+    outlook = _mail(body_text="Đã nhận.\n\nFrom: TĐC <tdc@skhcn.example>\nSent: Monday\nkhông có nhiệm vụ")
+    assert classify(outlook, [], HINTS, known_sender=True).kind == "acknowledgement"
+
+
+def test_auto_forwarded_report_is_still_a_submission():
+    assert classify(_mail(auto_submitted="auto-forwarded"), ["report"], HINTS).kind == "submission"

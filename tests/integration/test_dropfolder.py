@@ -128,3 +128,21 @@ def test_folder_disagreement_goes_to_review(drop_app):
     item = status_report(drop_app)["review"][0]["item"]
     assign_item(drop_app, item, "soyt")
     assert states(drop_app)["soyt"]["state"] == "submitted"
+
+
+def test_dismissed_item_records_nothing(drop_app):
+    from flows.app import status_report
+    from flows.ingest import ReviewError, dismiss_item, ingest_folder
+
+    path = drop_app.settings.drop.dir / "bao cao.docx"
+    path.write_bytes(report_docx("SỞ KHOA HỌC VÀ CÔNG NGHỆ TỈNH KON TUM", "1/BC"))  # not a recipient
+    _age(path)
+    ingest_folder(drop_app)
+    assert ingest_folder(drop_app).to_json()["counts"]["review"] == 1
+    report = status_report(drop_app)
+    assert report["counts"]["not_responded"] == report["counts"]["total"]  # counts nowhere
+    item = report["review"][0]["item"]
+    dismiss_item(drop_app, item, "không thuộc danh sách")
+    assert status_report(drop_app)["review"] == []
+    with pytest.raises(ReviewError):
+        dismiss_item(drop_app, item)

@@ -344,3 +344,24 @@ def test_cli_ingest_review_assign_status(mail_app, dovecot, folder, tmp_path):
     env["BAOCAO_IMAP__PORT"] = "1"
     down = run("ingest", "mail")
     assert down.returncode == 2 and "hộp thư" in down.stderr and dovecot.password not in down.stderr
+
+
+def test_receipts_off_per_campaign_and_never_twice(mail_app, dovecot, smtp, folder):
+    from config.campaign import Receipts
+    from flows.ingest import ingest_mail
+    from flows.receipts import send_receipts
+    from storage.models import InboundMail
+
+    put(dovecot, folder, "06_nil_docx", dt.datetime(2025, 6, 10, 9, 0, tzinfo=VN))
+    put(dovecot, folder, "08_auto_reply", dt.datetime(2025, 6, 10, 10, 0, tzinfo=VN))
+    campaign = mail_app.campaign()
+    mail_app.__dict__["campaigns"] = [campaign.model_copy(update={"receipts": Receipts(enabled=False)})]
+    report = ingest_mail(mail_app).to_json()
+    assert report["counts"]["new"] == 1 and report["receipts"] is None and smtp.messages == []
+    mail_app.__dict__["campaigns"] = [campaign]
+    with mail_app.session() as s:
+        ids = [m.id for m in s.scalars(select(InboundMail).order_by(InboundMail.uid))]
+    first = send_receipts(mail_app, campaign, ids)  # the auto-reply gets none
+    assert [x["to"] for x in first["sent"]] == [["hnd@quangngai.example"]]
+    again = send_receipts(mail_app, campaign, ids)
+    assert again["sent"] == [] and len(smtp.messages) == 1  # at most one per message
