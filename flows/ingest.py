@@ -234,6 +234,24 @@ class Unit:
     attribution: Attribution
     candidate: Candidate | None = None
     source_key: str = ""
+    # Other files of the same response (an Excel table beside a Word narrative) fill its gaps.
+    companions: list[Candidate] = field(default_factory=list)
+
+    def parsed(self) -> dict[str, Any] | None:
+        """The main document's parse JSON, gaps filled from the companions."""
+        if self.candidate is None:
+            return None
+        merged = self.candidate.result.to_json()
+        for other in self.companions:
+            extra = other.result.to_json()
+            for sid, answer in (extra.get("sections") or {}).items():
+                if not answer.get("empty", True) and (merged["sections"].get(sid) or {}).get("empty", True):
+                    merged["sections"][sid] = answer
+            for rid, row in (extra.get("indicators") or {}).items():
+                mine = merged["indicators"].get(rid) or {}
+                if mine.get("plan") is None and mine.get("result") is None and (row.get("plan") is not None or row.get("result") is not None):
+                    merged["indicators"][rid] = row
+        return merged
 
 
 def plan_units(
@@ -274,7 +292,12 @@ def plan_units(
         ctx.agencies, sender=sender, forward_senders=forwards, document_agencies=doc_agencies, text=text
     )
     key = best.content_key if best is not None else fallback_key
-    return [Unit(kind, key, attribution, best, source_key)]
+    companions = [
+        c
+        for c in answers[1:]
+        if c.result.kind == "report" and best is not None and c.result.agency.id in (None, best.result.agency.id)
+    ]
+    return [Unit(kind, key, attribution, best, source_key, companions)]
 
 
 def settle_unit(
@@ -288,7 +311,7 @@ def settle_unit(
 ) -> dict[str, Any]:
     """Record the unit's submission, or queue it for review; returns the outcome."""
     cand = unit.candidate
-    parsed = cand.result.to_json() if cand is not None else None
+    parsed = unit.parsed()
     if unit.attribution.recipient_id is None:
         plan = {
             "kind": unit.kind,

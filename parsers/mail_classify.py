@@ -100,7 +100,8 @@ def classify(
     mail: MailMessage, doc_kinds: Sequence[str], hints: MailHints, *, known_sender: bool = False
 ) -> Classification:
     """What kind of message this is. `doc_kinds` are the parsed attachments' kinds."""
-    if is_our_message_id(mail.message_id) or (mail.from_addr or "") in hints.our_addresses:
+    forwarding = bool(mail.forwarded or mail.inline_forward_from) or any(k in ("report", "nil_report") for k in doc_kinds)
+    if is_our_message_id(mail.message_id) or ((mail.from_addr or "") in hints.our_addresses and not forwarding):
         return Classification("own", "thư do chính hệ thống gửi")
     if mail.report_type == "delivery-status" or (mail.failed_recipients and is_noreply(mail.from_addr)):
         return Classification("bounce", "thư báo không chuyển được", list(mail.failed_recipients))

@@ -136,3 +136,9 @@ def test_quoted_request_text_does_not_make_a_nil_report():
 
 def test_auto_forwarded_report_is_still_a_submission():
     assert classify(_mail(auto_submitted="auto-forwarded"), ["report"], HINTS).kind == "submission"
+
+
+def test_our_staff_forwarding_a_report_is_not_our_own_mail():
+    fwd = _mail(from_addr="tdc@skhcn.example", inline_forward_from="soyt@qn.example")
+    assert classify(fwd, ["report"], HINTS).kind == "submission"
+    assert classify(_mail(from_addr="tdc@skhcn.example"), [], HINTS).kind == "own"

@@ -106,20 +106,22 @@ def test_full_mailbox_cycle(mail_app, dovecot, smtp, folder):
 
     status = status_report(mail_app)
     states = {k: v["state"] for k, v in by_code(status).items()}
-    for code in ("sotp", "soyt", "sotc", "soct", "hlhpn", "mttq", "tinhdoan", "hccb", "bchqs"):
+    for code in ("sotp", "soyt", "sotc", "soct", "hlhpn", "mttq", "tinhdoan", "hccb", "bchqs", "sogddt"):
         assert states[code] == "submitted", code
     assert states["sonv"] == states["hnd"] == "nil_report"
     assert states["soxd"] == "acknowledged"
     assert states["ldld"] == "not_responded" and by_code(status)["ldld"]["bouncing"] == ["ldld@quangngai.example"]
     assert states["thanhtra"] == "not_responded"
-    assert status["counts"]["submitted"] == 9 and len(status["review"]) == 2
+    assert status["counts"]["submitted"] == 10 and len(status["review"]) == 2
+    assert by_code(status)["sogddt"]["incomplete"][:1] == ["2.1.a"]  # sections missing, but no table row
+    assert not [x for x in by_code(status)["sogddt"]["incomplete"] if x.isdigit()]  # Excel filled the table
     sotp = by_code(status)["sotp"]
     assert sotp["first_response_at"].startswith("2025-06-10T09:00:00+07:00")  # INTERNALDATE, not Date:
     assert sotp["late"] is False
 
     # Receipts: one per submission/nil message, never to auto-replies, bounces, lists, our own mail.
     receipts = [m.message for m in smtp.messages]
-    assert len(receipts) == 10, [m["To"] for m in receipts]
+    assert len(receipts) == 11, [m["To"] for m in receipts]
     to_sotp = next(m for m in receipts if m["To"] == "sotp@quangngai.example")
     assert to_sotp["In-Reply-To"] == "<stp-001@quangngai.example>" and to_sotp["Auto-Submitted"] == "auto-replied"
     text = to_sotp.get_content()
@@ -138,7 +140,7 @@ def test_full_mailbox_cycle(mail_app, dovecot, smtp, folder):
     # A second run changes nothing and sends nothing.
     before = snapshot(mail_app)
     again = ingest_mail(mail_app).to_json()
-    assert again["counts"]["total"] == 0 and snapshot(mail_app) == before and len(smtp.messages) == 10
+    assert again["counts"]["total"] == 0 and snapshot(mail_app) == before and len(smtp.messages) == 11
 
     # Later: a corrected version supersedes, the same bytes re-sent and the same message
     # delivered twice are duplicates, and a late first answer is late.
