@@ -65,6 +65,9 @@ class LibreOfficeConverter:
             out_dir.mkdir()
             self._run(binary, work, src, out_dir, target)
             produced = sorted(out_dir.glob(f"*.{target}"))
+            if not produced:  # a first start can lose its output while the profile is created
+                self._run(binary, work, src, out_dir, target)
+                produced = sorted(out_dir.glob(f"*.{target}"))
             if not produced:
                 raise ConversionFailed(
                     f"LibreOffice không chuyển được tệp .{source} sang .{target} (tệp hỏng hoặc không đúng định dạng);"
