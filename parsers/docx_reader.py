@@ -219,6 +219,7 @@ class _Reader:
     def __init__(self, document) -> None:  # noqa: ANN001 - python-docx Document
         self.document = document
         self.styles: dict[str, _Style] = {}
+        self._style_elements: dict[str, etree._Element] = {}
         self.default_para_style: str | None = None
         self.default_bold: bool = False
         self.default_font: str | None = None
@@ -240,31 +241,41 @@ class _Reader:
             self.default_font = _font_of(rpr)
         for st in root.iterfind(W + "style"):
             sid = st.get(W + "styleId") or ""
-            style = _Style(kind=st.get(W + "type", "paragraph"))
-            name = st.find(W + "name")
-            style.name = name.get(W + "val", "") if name is not None else sid
-            based = st.find(W + "basedOn")
-            style.based_on = based.get(W + "val") if based is not None else None
-            srpr = st.find(W + "rPr")
-            if srpr is not None:
-                style.bold = _on(srpr.find(W + "b"))
-                style.font = _font_of(srpr)
-            ppr = st.find(W + "pPr")
-            if ppr is not None:
-                num = ppr.find(W + "numPr")
-                if num is not None:
-                    nid, lvl = num.find(W + "numId"), num.find(W + "ilvl")
-                    style.num_id = nid.get(W + "val") if nid is not None else None
-                    style.ilvl = int(lvl.get(W + "val", "0")) if lvl is not None else 0
-                ol = ppr.find(W + "outlineLvl")
-                if ol is not None:
-                    style.outline_level = int(ol.get(W + "val", "9"))
-            tpr = st.find(W + "tblPr")
-            if tpr is not None and tpr.find(W + "tblBorders") is not None:
-                style.borders = _has_borders(tpr.find(W + "tblBorders"))
-            if st.get(W + "default") in {"1", "true"} and style.kind == "paragraph":
+            self._style_elements[sid] = st
+            if st.get(W + "default") in {"1", "true"} and st.get(W + "type", "paragraph") == "paragraph":
                 self.default_para_style = sid
-            self.styles[sid] = style
+
+    def _style(self, sid: str) -> _Style | None:
+        """A style, parsed on first use (LibreOffice writes hundreds nobody uses)."""
+        if sid in self.styles:
+            return self.styles[sid]
+        st = self._style_elements.get(sid)
+        if st is None:
+            return None
+        style = _Style(kind=st.get(W + "type", "paragraph"))
+        name = st.find(W + "name")
+        style.name = name.get(W + "val", "") if name is not None else sid
+        based = st.find(W + "basedOn")
+        style.based_on = based.get(W + "val") if based is not None else None
+        srpr = st.find(W + "rPr")
+        if srpr is not None:
+            style.bold = _on(srpr.find(W + "b"))
+            style.font = _font_of(srpr)
+        ppr = st.find(W + "pPr")
+        if ppr is not None:
+            num = ppr.find(W + "numPr")
+            if num is not None:
+                nid, lvl = num.find(W + "numId"), num.find(W + "ilvl")
+                style.num_id = nid.get(W + "val") if nid is not None else None
+                style.ilvl = int(lvl.get(W + "val", "0")) if lvl is not None else 0
+            ol = ppr.find(W + "outlineLvl")
+            if ol is not None:
+                style.outline_level = int(ol.get(W + "val", "9"))
+        tpr = st.find(W + "tblPr")
+        if tpr is not None and tpr.find(W + "tblBorders") is not None:
+            style.borders = _has_borders(tpr.find(W + "tblBorders"))
+        self.styles[sid] = style
+        return style
 
     def _load_numbering(self) -> None:
         try:
@@ -293,10 +304,13 @@ class _Reader:
 
     def _chain(self, sid: str | None) -> Iterator[_Style]:
         seen: set[str] = set()
-        while sid and sid in self.styles and sid not in seen:
+        while sid and sid not in seen:
+            style = self._style(sid)
+            if style is None:
+                return
             seen.add(sid)
-            yield self.styles[sid]
-            sid = self.styles[sid].based_on
+            yield style
+            sid = style.based_on
 
     def _style_bold(self, rstyle: str | None, pstyle: str | None) -> bool:
         key = (rstyle, pstyle)
@@ -382,7 +396,7 @@ class _Reader:
             if ol is not None:
                 outline_level = int(ol.get(W + "val", "9"))
         pstyle = pstyle or self.default_para_style
-        style = self.styles.get(pstyle or "", _Style())
+        style = self._style(pstyle or "") or _Style()
         for st in self._chain(pstyle):
             if num_id is None and st.num_id is not None:
                 num_id, ilvl = st.num_id, ilvl if ilvl is not None else st.ilvl

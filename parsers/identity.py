@@ -13,12 +13,20 @@ import datetime as dt
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 
 from parsers.document import Doc, Para, Table
 from parsers.model import Agency, AgencySpec
-from parsers.textnorm import clean, fold_words
+from parsers.textnorm import clean
+from parsers.textnorm import fold_words as _fold_words
+
+
+@lru_cache(maxsize=8192)
+def fold_words(text: str) -> str:
+    """Cached accent-folded words (agency names are folded for every header line)."""
+    return _fold_words(text)
 
 _NUMBER = re.compile(
     r"(?:^|\s|\|)S[ốô]\s*(?:hiệu)?\s*[:.]?\s*"

@@ -76,7 +76,7 @@ def _missing(sections: dict[str, SectionText], spec: OutlineSpec) -> list[Proble
                 Problem(
                     "section_not_found",
                     f"Không tìm thấy mục {s.id} (“{s.heading[:60]}…”) trong văn bản.",
-                    "",
+                    "toàn văn bản",
                 )
             )
     return problems

@@ -64,6 +64,7 @@ class _Line:
     heading_style: bool = False
     where: str = ""
     table: int | None = None  # index into doc.tables for a table line
+    block: Table | None = None
 
 
 @dataclass
@@ -203,6 +204,8 @@ class _Matcher:
             for t in toks:
                 df[t] = df.get(t, 0) + 1
         self.idf = {t: math.log(n / c) for t, c in df.items()}
+        self._best: dict[tuple, tuple[str | None, float]] = {}
+        self._scores: dict[tuple[str, str], float] = {}
 
     def distinctive(self, text: str, sid: str) -> bool:
         """Whether the text shares a rare word with the section (not just generic words)."""
@@ -221,15 +224,25 @@ class _Matcher:
     def best_section(
         self, text: str, within: Sequence[str] | None = None, *, gate: bool = False
     ) -> tuple[str | None, float]:
-        ids = within if within is not None else list(self.sections)
-        best_id, best = None, 0.0
-        for sid in ids:
-            if gate and not self.distinctive(text, sid):
-                continue
-            score = similarity(text, _phrasings(self.sections[sid]))
-            if score > best:
-                best_id, best = sid, score
-        return best_id, best
+        key = (text, tuple(within) if within is not None else None, gate)
+        if key not in self._best:
+            ids = within if within is not None else list(self.sections)
+            best_id, best = None, 0.0
+            for sid in ids:
+                if gate and not self.distinctive(text, sid):
+                    continue
+                score = self.score(text, sid)
+                if score > best:
+                    best_id, best = sid, score
+            self._best[key] = (best_id, best)
+        return self._best[key]
+
+    def score(self, text: str, sid: str) -> float:
+        """Similarity of a heading text to one section (cached: texts are scored repeatedly)."""
+        key = (text, sid)
+        if key not in self._scores:
+            self._scores[key] = similarity(text, _phrasings(self.sections[sid]))
+        return self._scores[key]
 
     def letter_candidates(self, group: str, letter: str, auto: bool) -> list[str]:
         """Section ids a letter can mean under a group (đ and the Latin 'e' after 'd')."""
@@ -268,7 +281,7 @@ def _lines(doc: Doc, skip_tables: set[int]) -> list[_Line]:
             if t_index in skip_tables:
                 lines.append(_Line(text="", where=block.where, table=-1 - t_index))
             else:
-                lines.append(_Line(text=_table_text(block), where=block.where, table=t_index))
+                lines.append(_Line(text=_table_text(block), where=block.where, table=t_index, block=block))
     return lines
 
 
@@ -296,6 +309,21 @@ def _is_closing(body: str) -> bool:
     return any(f.startswith(k) for k in _CLOSING) or (
         len(f.split()) <= 8 and any(k in f for k in _CLOSING_ANYWHERE)
     )
+
+
+_HEADER_WORDS = ("kinh gui", "v/v", "v v ", "ve viec", "bao cao", "so ", "cong hoa", "doc lap", "giay moi")
+
+
+def _is_header_line(text: str) -> bool:
+    """A line of the letter's header block (title, subject, "Kính gửi"), not a sentence."""
+    f = _folded(text)
+    words = text.split()
+    if any(f.startswith(k.replace("/", " ")) for k in _HEADER_WORDS):
+        return True
+    letters = [c for c in text if c.isalpha()]
+    if letters and sum(c.isupper() for c in letters) >= 0.6 * len(letters):
+        return True
+    return len(words) <= 20 and not text.rstrip().endswith((".", ":", ";", "./."))
 
 
 def _looks_like_signature(text: str) -> bool:
@@ -391,13 +419,55 @@ class _Walker:
     def _table(self, line: _Line, index: int) -> None:
         if line.table is not None and line.table < 0:
             self.started = True
-            self.target = "extra" if self.target not in {"header"} else "extra"
+            self.target = "extra"
+            return
+        if line.block is not None and self._outline_table(line.block, line.where):
             return
         if self.target == "header" and not self.started:
             self.header.append(line.text)
             return
         self.body.append(line.text)
         self._add(line.text)
+
+    def _outline_table(self, table: Table, where: str) -> bool:
+        """The whole outline laid out as a table ("Nội dung" | "Kết quả thực hiện")."""
+        rows: list[list[str]] = []
+        for row in table.rows:
+            cells: list[str] = []
+            for cell in row:
+                c = clean(cell)
+                if c and (not cells or cells[-1] != c):
+                    cells.append(c)
+            rows.append(cells)
+        plan = [self._row_section(cells) for cells in rows]
+        if sum(1 for p in plan if p) < 3:
+            return False
+        self.body.append(_table_text(table))
+        for cells, found in zip(rows, plan, strict=True):
+            if found:
+                k, sid = found
+                self._start_section(sid, _Line(text=cells[k], where=where), "")
+                answer = strip_leaders(" ".join(cells[k + 1 :]))
+                if answer:
+                    self.texts[sid].append(answer)
+            elif cells and self.target in self.texts:
+                label = parse_label(cells[0])
+                if label.kind == "path" and label.path in self.m.groups:
+                    self.group, self.target = label.path, "outline"
+                elif not (label.kind == "roman" or len(cells) == 1 and len(cells[0]) < 60):
+                    self.texts[self.target].append(" ".join(cells[1:] if len(cells) > 1 else cells))
+        return True
+
+    def _row_section(self, cells: list[str]) -> tuple[int, str] | None:
+        for k, cell in enumerate(cells[:3]):
+            label = parse_label(cell)
+            head, _ = _heading_part(label.body.strip())
+            if len(head) < 12:
+                continue
+            best, score = self.m.best_section(head, gate=True)
+            if best and score >= 75:
+                return k, best
+        return None
 
     def _add(self, text: str) -> None:
         if not text:
@@ -407,10 +477,9 @@ class _Walker:
         elif self.target == "extra":
             self.extra.append(text)
         elif self.target == "header":
-            if len(text.split()) >= 25 or text.rstrip().endswith(":"):
-                self.extra.append(text)
-            else:
-                self.header.append(text)
+            (self.header if _is_header_line(text) else self.extra).append(text)
+        else:  # under a group heading, before any section: fits no section
+            self.extra.append(text)
 
     def _paragraph(self, line: _Line) -> None:
         label = parse_label(line.text, line.auto_label)
@@ -442,8 +511,12 @@ class _Walker:
         auto = bool(line.auto_label) and label.kind == "letter"
         cands = self.m.letter_candidates(group, label.letter, auto) if group else []
         head, _ = _heading_part(body)
-        scored = [(similarity(head, _phrasings(self.m.sections[c])), c) for c in cands]
-        best_any, best_any_score = self.m.best_section(head, gate=True)
+        scored = [(self.m.score(head, c), c) for c in cands]
+        # Only look across the whole outline when the label's own candidates fit badly.
+        if not scored or max(scored)[0] < 80:
+            best_any, best_any_score = self.m.best_section(head, gate=True)
+        else:
+            best_any, best_any_score = None, 0.0
         if scored:
             score, cand = max(scored)
             if best_any and best_any != cand and best_any_score >= 70 and best_any_score >= score + 25 and heading_like:
@@ -546,7 +619,7 @@ class _Walker:
     def _unlabelled(self, line: _Line, label: _Label, body: str, head: str, heading_like: bool) -> bool:
         if label.kind:
             return False
-        if self._is_table_title(head) and len(body) < 160:
+        if len(body) < 160 and (heading_like or line.bold) and self._is_table_title(head):
             self.table_title = True
             self.started = True
             self.target = "extra"
@@ -568,7 +641,9 @@ class _Walker:
         ):
             self._start_section(best, line, body)
             return True
-        for gid, g in self.m.groups.items():
+        # Title lines ("Kết quả sơ kết thực hiện Đề án 996…") read like group 2's heading.
+        in_header = self.target == "header" and not line.heading_style
+        for gid, g in ([] if in_header else self.m.groups.items()):
             if len(head) < 200 and similarity(head, (g.heading,)) >= 85:
                 self._start_group(gid)
                 return True

@@ -61,11 +61,25 @@ def has_leader(text: str) -> bool:
     return bool(_LEADER_RUN.search(text)) or "___" in text
 
 
+def _fold_char(code: int) -> str | None:
+    ch = chr(code)
+    if unicodedata.category(ch) == "Mn":
+        return None
+    base = "".join(c for c in unicodedata.normalize("NFD", ch.lower()) if unicodedata.category(c) != "Mn")
+    return base.replace("đ", "d")
+
+
+# Latin-1, Latin Extended-A/B, combining marks and Latin Extended Additional (all Vietnamese).
+_FOLD_TABLE = {
+    code: _fold_char(code)
+    for block in (range(0xC0, 0x250), range(0x300, 0x370), range(0x1E00, 0x1F00))
+    for code in block
+} | {ord(c): " " for c in _SPACES} | {ord(c): None for c in _ZERO_WIDTH}
+
+
 def fold(text: str) -> str:
     """Accent-folded lowercase for matching: 'Đề án Đo lường' → 'de an do luong'."""
-    text = unicodedata.normalize("NFD", nfc(text).lower().replace("đ", "d").replace("Đ", "d"))
-    text = "".join(c for c in text if unicodedata.category(c) != "Mn")
-    return _WS.sub(" ", text.translate(_SPACE_TABLE)).strip()
+    return _WS.sub(" ", text.lower().translate(_FOLD_TABLE)).strip()
 
 
 def fold_words(text: str) -> str:

@@ -64,6 +64,10 @@ def test_fixture_matches_expected(name: str, spec: OutlineSpec) -> None:
     assert set(got["sections"]) == set(want["sections"])
     for sid, section in want["sections"].items():
         assert got["sections"][sid] == section, sid
+        # Nothing is counted twice: an answer is not also "text that fits no section".
+        if section["text"]:
+            assert section["text"] not in got["extra_text"], sid
+    assert "Nơi nhận" not in got["extra_text"]
 
 
 def test_corpus_accuracy(spec: OutlineSpec, capsys: pytest.CaptureFixture[str]) -> None:
