@@ -53,7 +53,12 @@ _CLOSING = (
 )
 _PART_ONE = "tinh hinh trien khai va ket qua thuc hien de an"
 _SIGNATURE_START = re.compile(r"^(?:KT|TM|TL|TUQ|Q)\s*\.", re.IGNORECASE)
-_PLACEHOLDER = re.compile(r"^\(?\s*(?:nội dung|ghi nội dung|điền|nhập).{0,40}\)?$", re.IGNORECASE)
+# Template text left in place: "(Nội dung báo cáo)", "[Nhập nội dung]", "Nhấp vào đây để nhập…".
+_PLACEHOLDER = re.compile(
+    r"^(?:[\(\[]\s*(?:nội dung|ghi|điền|nhập)[^\)\]]{0,60}[\)\]]"
+    r"|(?:nhấp|bấm|click)\b.{0,80}(?:nhập|điền|văn bản)\b.{0,20})$",
+    re.IGNORECASE,
+)
 
 
 @dataclass
@@ -418,8 +423,11 @@ class _Walker:
 
     def _table(self, line: _Line, index: int) -> None:
         if line.table is not None and line.table < 0:
+            # The quantitative table: not section text. Its title already moved us out of
+            # the sections; without a title, what follows stays where it was.
+            if self.target in {"header", "outline"}:
+                self.target = "extra"
             self.started = True
-            self.target = "extra"
             return
         if line.block is not None and self._outline_table(line.block, line.where):
             return

@@ -137,3 +137,25 @@ def test_legacy_font_from_document_defaults(g) -> None:
 
     doc = read_docx(g.package(g.p(g.run(from_unicode("Sở Y tế", "tcvn3"))), font=".VnTime"))
     assert _texts(doc) == ["Sở Y tế"]
+
+
+def test_numbering_linked_to_a_style(g) -> None:
+    style = (
+        '<w:style w:type="paragraph" w:styleId="MucSo"><w:name w:val="Muc so"/><w:basedOn w:val="Normal"/>'
+        '<w:pPr><w:numPr><w:ilvl w:val="1"/><w:numId w:val="1"/></w:numPr></w:pPr></w:style>'
+    )
+    body = g.p(g.run("Kết quả"), num=(1, 0)) + g.p(g.run("Chính sách"), style="MucSo") + g.p(g.run("Hạ tầng"), style="MucSo")
+    doc = read_docx(g.package(body, extra_styles=style))
+    assert [(p.numbering, p.text) for p in doc.paragraphs] == [("1.", "Kết quả"), ("1.1.", "Chính sách"), ("1.2.", "Hạ tầng")]
+
+
+def test_text_box_read_once_before_its_paragraph(g) -> None:
+    box = "<w:txbxContent>" + g.p(g.run("SỞ Y TẾ")) + "</w:txbxContent>"
+    anchor = (
+        '<w:r><mc:AlternateContent xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006">'
+        f'<mc:Choice Requires="wps"><w:drawing><wps:txbx xmlns:wps="http://schemas.microsoft.com/office/word/2010/wordprocessingShape">{box}</wps:txbx></w:drawing></mc:Choice>'
+        f'<mc:Fallback><w:pict><v:textbox xmlns:v="urn:schemas-microsoft-com:vml">{box}</v:textbox></w:pict></mc:Fallback>'
+        "</mc:AlternateContent></w:r>"
+    )
+    doc = read_docx(g.package(f"<w:p>{anchor}{g.run('Báo cáo')}</w:p>"))
+    assert _texts(doc) == ["SỞ Y TẾ", "Báo cáo"]
