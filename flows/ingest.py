@@ -30,6 +30,7 @@ from parsers.mail_classify import (
     MailHints,
     attribute,
     classify,
+    is_related,
     text_for_naming,
 )
 from parsers.model import OutlineSpec, ParseResult
@@ -410,6 +411,24 @@ def _handle_new_mail(ctx: Context, row: InboundMail, mail: MailMessage, *, sessi
     if classification.kind == "bounce":
         hit = mark_bouncing(ctx.campaign.id, classification.bounced, f"thư báo lỗi {mail.message_id}", received_at, session=session)
         return {**result, "status": "processed", "bounced": classification.bounced, "recipients": hit}
+    if classification.kind == "unrelated" and rejected and is_related(mail, ctx.hints, known_sender=known):
+        # The agency meant to send its report but we could not read it: a person looks, the
+        # sender is told (receipt), and nothing is recorded as fact.
+        attribution = attribute(ctx.agencies, sender=mail.from_addr, forward_senders=mail.forward_senders, text=text_for_naming(mail))
+        files = ", ".join(r["file"] for r in rejected)
+        item = open_review(
+            {
+                "campaign_id": ctx.campaign.id,
+                "source_key": f"mail:{row.id}",
+                "reason": f"tệp đính kèm không đọc được ({files})",
+                "candidates": attribution.candidates,
+                "plan": {"kind": "report", "document_id": None, "member": None, "content_key": f"mail:{row.raw_sha256}", "received_at": received_at.isoformat(), "channel": "email"},
+                **owner,
+            },
+            session=session,
+        )
+        row.recipient_id = attribution.recipient_id
+        return {**result, "status": "review", "review_item": item.id, "unreadable": True}
     if classification.kind not in STATE_KINDS:
         return {**result, "status": "processed"}
     units = plan_units(
@@ -514,7 +533,11 @@ def _send_receipts(ctx: Context, report: IngestReport) -> dict[str, Any] | None:
     mail_ids = [
         i["inbound_mail_id"]
         for i in report.items
-        if i.get("status") == "processed" and i.get("classification") in ("submission", "nil_report") and not i.get("seen")
+        if not i.get("seen")
+        and (
+            (i.get("status") == "processed" and i.get("classification") in ("submission", "nil_report"))
+            or i.get("unreadable")
+        )
     ]
     if not mail_ids:
         return None

@@ -91,11 +91,16 @@ def receipt_drafts(app: App, campaign: Campaign, mail_ids: list[int]) -> list[An
     with app.session() as session:
         for mail_id in mail_ids:
             mail = session.get(InboundMail, mail_id)
-            if mail is None or mail.classification not in ("submission", "nil_report"):
+            if mail is None:
                 continue
             parsed = parse_mail(app.blobs.read(mail.raw_sha256))
             to = parsed.reply_to or parsed.from_addr
             if not to or is_automatic(parsed) or is_noreply(to):
+                continue
+            if (mail.details or {}).get("outcome", {}).get("unreadable"):
+                drafts.append(_unreadable_draft(app, campaign, mail, parsed, to, session=session))
+                continue
+            if mail.classification not in ("submission", "nil_report"):
                 continue
             sub = session.scalars(
                 select(Submission)
@@ -126,6 +131,48 @@ def receipt_drafts(app: App, campaign: Campaign, mail_ids: list[int]) -> list[An
                 )
             )
     return drafts
+
+
+def _unreadable_draft(app: App, campaign: Campaign, mail: InboundMail, parsed: Any, to: str, *, session: Session) -> Any:
+    """A receipt saying the attachments could not be read (the report is not recorded yet)."""
+    from flows.outgoing import Draft
+    from reports.mailtext import render_mail
+
+    docs = list(session.scalars(select(Document).where(Document.inbound_mail_id == mail.id).order_by(Document.part_index)))
+    recipient = session.get(RecipientRow, mail.recipient_id) if mail.recipient_id else None
+    context = {
+        "what": "thư",
+        "kind": "unreadable",
+        "original_subject": mail.subject or "(không có tiêu đề)",
+        "recipient": {"name": recipient.name if recipient else "Quý cơ quan", "code": recipient.code if recipient else ""},
+        "request": campaign.request.model_dump(),
+        "deadline": campaign.deadline,
+        "late": False,
+        "received_at": (mail.internal_date or mail.date_header or mail.created_at).astimezone(campaign.tz).strftime("%H:%M ngày %d/%m/%Y"),
+        "files": [],
+        "answered": [],
+        "total_sections": len(campaign.outline.sections),
+        "missing_sections": [],
+        "missing_rows": [],
+        "indicators": [],
+        "problems": ["Chưa ghi nhận báo cáo vì không đọc được tệp đính kèm; đề nghị gửi lại tệp Word (.docx) hoặc Excel (.xlsx)."],
+        "rejected": [{"file": d.filename, "reason": d.error_message or d.error_code} for d in docs if d.status == "rejected"],
+    }
+    subject, text = render_mail(app.settings.templates_dir, "receipt", context)
+    refs = tuple(r for r in (*parsed.references, parsed.message_id) if r)
+    return Draft(
+        campaign_id=campaign.id,
+        recipient_id=mail.recipient_id,
+        kind="receipt",
+        slot=f"mail:{mail.id}",
+        to=[to],
+        subject=subject,
+        text=text,
+        in_reply_to=parsed.message_id,
+        references=refs[-20:],
+        auto_submitted="auto-replied",
+        in_reply_to_mail_id=mail.id,
+    )
 
 
 def send_receipts(app: App, campaign: Campaign, mail_ids: list[int]) -> dict[str, Any] | None:

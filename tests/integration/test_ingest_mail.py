@@ -89,14 +89,14 @@ FIRST_BATCH = [f.stem for f in sorted(FIXTURES.glob("*.eml")) if not f.stem.star
 
 def test_full_mailbox_cycle(mail_app, dovecot, smtp, folder):
     from flows.app import status_report
-    from flows.ingest import assign_item, ingest_mail
+    from flows.ingest import assign_item, dismiss_item, ingest_mail
 
     base = dt.datetime(2025, 6, 10, 9, 0, tzinfo=VN)
     for i, name in enumerate(FIRST_BATCH):
         put(dovecot, folder, name, base + dt.timedelta(hours=i))
     report = ingest_mail(mail_app).to_json()
     assert report["counts"]["total"] == len(FIRST_BATCH) and report["counts"]["failed"] == 0, report["items"]
-    assert report["counts"]["review"] == 2
+    assert report["counts"]["review"] == 3
     outcome = {i["message_id"]: i for i in report["items"]}
     assert outcome["<stc-001@quangngai.example>"]["units"][0]["recipient"] == "sotc"
     assert len(outcome["<stc-001@quangngai.example>"]["units"]) == 1  # Word + PDF: one submission
@@ -112,7 +112,8 @@ def test_full_mailbox_cycle(mail_app, dovecot, smtp, folder):
     assert states["soxd"] == "acknowledged"
     assert states["ldld"] == "not_responded" and by_code(status)["ldld"]["bouncing"] == ["ldld@quangngai.example"]
     assert states["thanhtra"] == "not_responded"
-    assert status["counts"]["submitted"] == 10 and len(status["review"]) == 2
+    assert status["counts"]["submitted"] == 10 and len(status["review"]) == 3
+    assert states["congan"] == "not_responded"  # unreadable: nothing recorded as fact
     assert by_code(status)["sogddt"]["incomplete"][:1] == ["2.1.a"]  # sections missing, but no table row
     assert not [x for x in by_code(status)["sogddt"]["incomplete"] if x.isdigit()]  # Excel filled the table
     sotp = by_code(status)["sotp"]
@@ -121,7 +122,9 @@ def test_full_mailbox_cycle(mail_app, dovecot, smtp, folder):
 
     # Receipts: one per submission/nil message, never to auto-replies, bounces, lists, our own mail.
     receipts = [m.message for m in smtp.messages]
-    assert len(receipts) == 11, [m["To"] for m in receipts]
+    assert len(receipts) == 12, [m["To"] for m in receipts]
+    unreadable = next(m for m in receipts if m["To"] == "congan@quangngai.example").get_content()
+    assert "không đọc được" in unreadable and "BC.docx" in unreadable and "Ghi nhận cho đơn vị" not in unreadable
     to_sotp = next(m for m in receipts if m["To"] == "sotp@quangngai.example")
     assert to_sotp["In-Reply-To"] == "<stp-001@quangngai.example>" and to_sotp["Auto-Submitted"] == "auto-replied"
     text = to_sotp.get_content()
@@ -140,7 +143,7 @@ def test_full_mailbox_cycle(mail_app, dovecot, smtp, folder):
     # A second run changes nothing and sends nothing.
     before = snapshot(mail_app)
     again = ingest_mail(mail_app).to_json()
-    assert again["counts"]["total"] == 0 and snapshot(mail_app) == before and len(smtp.messages) == 11
+    assert again["counts"]["total"] == 0 and snapshot(mail_app) == before and len(smtp.messages) == 12
 
     # Later: a corrected version supersedes, the same bytes re-sent and the same message
     # delivered twice are duplicates, and a late first answer is late.
@@ -177,6 +180,8 @@ def test_full_mailbox_cycle(mail_app, dovecot, smtp, folder):
     items = {r["reason"]: r["item"] for r in review}
     disagree = next(i for r, i in items.items() if "nhiều đơn vị" in r)
     weak = next(i for r, i in items.items() if "yếu" in r)
+    unread = next(i for r, i in items.items() if "không đọc được" in r)
+    dismiss_item(mail_app, unread, "đã gọi điện đề nghị gửi lại")
     assign_item(mail_app, disagree, "soyt")
     assign_item(mail_app, weak, "hnd")
     after = status_report(mail_app)
