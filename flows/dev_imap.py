@@ -8,6 +8,7 @@ As root, mail is stored as `nobody` (Dovecot refuses mail access as UID 0).
 from __future__ import annotations
 
 import datetime as dt
+import grp
 import imaplib
 import os
 import pwd
@@ -72,6 +73,7 @@ class DovecotServer:
         (self.dir / "users").write_text(f"{self.user}:{{PLAIN}}{self.password}:{uid}:{gid}::{self.home}::\n")
         internal_user = "dovecot" if internal == "root" else internal
         login_user = "dovenull" if internal == "root" else internal
+        internal_group = "dovecot" if internal == "root" else grp.getgrgid(gid).gr_name
         conf = f"""
 instance_name = baocao-{uuid.uuid4().hex[:8]}
 base_dir = {self.dir / 'base'}
@@ -86,7 +88,7 @@ auth_mechanisms = plain login
 mail_location = maildir:~/Maildir
 first_valid_uid = {min(uid, 500)}
 default_internal_user = {internal_user}
-default_internal_group = {internal_user if internal != 'root' else 'dovecot'}
+default_internal_group = {internal_group}
 default_login_user = {login_user}
 passdb {{
   driver = passwd-file
