@@ -65,6 +65,9 @@ class _Header:
     label_col: int
     stt_col: int | None
     width: int
+    top: int = 0
+    # Row after the table's last (the next header in the same grid, or the grid's end).
+    end: int = 0
 
 
 @dataclass
@@ -117,19 +120,33 @@ def _candidates(tables: Sequence[Table], rows: Sequence[RowSpec]) -> list[_Candi
     out: list[_Candidate] = []
     covered: set[int] = set()
     for index, grid in enumerate(grids):
-        header = None if index in covered else _find_header(grid)
-        if header is None:
+        if index in covered:
             continue
-        group = [index, *_continuations(grids, index, header)]
-        covered.update(group)
-        lines = _lines(tables, grids, group, header)
-        matches = _assign(lines, rows)
-        if not matches:
-            continue
-        # Most outline rows matched; on a tie the table with more values (not an empty copy).
-        rank = len(matches) * 1000 + sum(1 for i in matches for v in lines[i].cells.values() if v)
-        out.append(_Candidate(rank, group, lines, matches))
+        for header in _headers(grid):
+            # Only a grid's last table can go on in the next table (a sheet may hold several).
+            more = _continuations(grids, index, header) if header.end == len(grid) else []
+            group = [index, *more]
+            covered.update(group)
+            lines = _lines(tables, grids, group, header)
+            matches = _assign(lines, rows)
+            if not matches:
+                continue
+            # Most outline rows matched; on a tie the table with more values (not an empty copy).
+            rank = len(matches) * 1000 + sum(1 for i in matches for v in lines[i].cells.values() if v)
+            out.append(_Candidate(rank, group, lines, matches))
     return out
+
+
+def _headers(grid: list[list[str]]) -> list[_Header]:
+    """Every header block of a grid, each with the rows up to the next one."""
+    found: list[_Header] = []
+    header = _find_header(grid)
+    while header is not None:
+        found.append(header)
+        header = _find_header(grid, header.bottom + 1)
+    for k, current in enumerate(found):
+        current.end = found[k + 1].top if k + 1 < len(found) else len(grid)
+    return found
 
 
 def _grid(table: Table) -> list[list[str]]:
@@ -158,9 +175,9 @@ def _row_roles(row: list[str]) -> dict[int, str]:
     return {j: r for j, cell in enumerate(row) if (r := _role(cell))}
 
 
-def _find_header(grid: list[list[str]]) -> _Header | None:
-    """The header block: consecutive rows naming value columns, ≥ 2 distinct roles in all."""
-    for top in range(len(grid)):
+def _find_header(grid: list[list[str]], start: int = 0) -> _Header | None:
+    """The first header block from `start`: consecutive rows naming value columns, ≥ 2 roles."""
+    for top in range(start, len(grid)):
         if not _row_roles(grid[top]) or _has_numbers(grid[top]):
             continue
         bottom = top
@@ -171,7 +188,7 @@ def _find_header(grid: list[list[str]]) -> _Header | None:
             width = max(len(r) for r in grid[top : bottom + 1])
             stt_col = _stt_col(grid, top, bottom, columns)
             label_col = _label_col(grid, bottom, columns, stt_col)
-            return _Header(bottom, columns, label_col, stt_col, width)
+            return _Header(bottom, columns, label_col, stt_col, width, top=top, end=len(grid))
     return None
 
 
@@ -257,8 +274,9 @@ def _lines(tables: Sequence[Table], grids: list[list[list[str]]], group: list[in
     for k in group:
         grid = grids[k]
         start = header.bottom + 1 if k == group[0] else _start_after_header(grid)
+        end = header.end if k == group[0] else len(grid)
         base = tables[k].where or f"bảng {k + 1}"
-        for i in range(start, len(grid)):
+        for i in range(start, end):
             row = grid[i] + [""] * (header.width - len(grid[i]))
             where = f"{base}, dòng {tables[k].first_row + i}"
             current_group, line = _line(row, header, current_group, where, k)

@@ -216,3 +216,15 @@ def test_second_part_with_its_own_header_and_layout(rows: tuple[RowSpec, ...]) -
     assert [reading.indicators[k].plan for k in "1234567"] == [10, 2, 3, 1250, 120, 12500, 5]
     assert reading.indicators["7"].where == "bảng 3, dòng 4"
     assert reading.extra_rows == []
+
+
+def test_two_tables_in_one_sheet_region(rows: tuple[RowSpec, ...]) -> None:
+    narrative = [
+        ["STT", "Nội dung", "Kết quả thực hiện", "Kế hoạch tiếp theo"],
+        ["1", "Đầu tư chuẩn đo lường", "Đã mua 4 chuẩn", "Tiếp tục đầu tư"],
+    ]
+    grid = narrative + standard(FULL)
+    reading = read_indicators([Table(grid, where="trang tính 'Sheet1'")], rows)
+    assert reading.indicators["1"].plan == 10
+    assert reading.indicators["1"].where == "trang tính 'Sheet1', dòng 6"
+    assert reading.extra_rows == []
