@@ -47,10 +47,13 @@ def _mail_owner() -> tuple[int, int, str]:
 class DovecotServer:
     """Dovecot with one user, plaintext IMAP on a free port; `append` seeds messages."""
 
-    def __init__(self, user: str = "baocao", password: str = "matkhau-thu") -> None:
+    def __init__(self, user: str = "baocao", password: str = "matkhau-thu", *, tls: bool = False) -> None:
         self.user, self.password = user, password
         self.host = "127.0.0.1"
         self.port = free_port()
+        # With tls: STARTTLS on `port` and implicit TLS on `ssl_port` (self-signed certificate).
+        self.tls = tls
+        self.ssl_port = free_port() if tls else 0
         self.dir = Path(tempfile.mkdtemp(prefix="baocao-dovecot-"))
         self.dir.chmod(0o755)  # Dovecot's auth process runs as another user
         self.home = self.dir / "home" / user
@@ -71,6 +74,13 @@ class DovecotServer:
         for path in [self.dir / "home", self.home, *self.home.rglob("*")]:
             os.chown(path, uid, gid)
         (self.dir / "users").write_text(f"{self.user}:{{PLAIN}}{self.password}:{uid}:{gid}::{self.home}::\n")
+        ssl_conf = "ssl = no"
+        if self.tls:
+            from flows.dev_smtp import self_signed_cert
+
+            cert, key = self_signed_cert(self.dir)
+            key.chmod(0o644)
+            ssl_conf = f"ssl = yes\nssl_cert = <{cert}\nssl_key = <{key}"
         internal_user = "dovecot" if internal == "root" else internal
         login_user = "dovenull" if internal == "root" else internal
         internal_group = "dovecot" if internal == "root" else grp.getgrgid(gid).gr_name
@@ -82,7 +92,7 @@ log_path = {self.dir / 'dovecot.log'}
 info_log_path = {self.dir / 'dovecot.log'}
 listen = 127.0.0.1
 protocols = imap
-ssl = no
+{ssl_conf}
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 mail_location = maildir:~/Maildir
@@ -105,7 +115,8 @@ service imap-login {{
     port = {self.port}
   }}
   inet_listener imaps {{
-    port = 0
+    address = 127.0.0.1
+    port = {self.ssl_port}
   }}
 }}
 service anvil {{

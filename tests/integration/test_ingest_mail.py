@@ -372,3 +372,19 @@ def test_receipts_off_per_campaign_and_never_twice(mail_app, dovecot, smtp, fold
     assert [x["to"] for x in first["sent"]] == [["hnd@quangngai.example"]]
     again = send_receipts(mail_app, campaign, ids)
     assert again["sent"] == [] and len(smtp.messages) == 1  # at most one per message
+
+
+@pytest.mark.parametrize("security", ["ssl", "starttls"])
+def test_tls_modes(security):
+    from flows.imap_adapter import ImapSource, MailboxError
+
+    with DovecotServer(tls=True) as server:
+        server.append(eml("06_nil_docx"))
+        port = server.ssl_port if security == "ssl" else server.port
+        with ImapSource(server.settings(security=security, port=port, verify_tls=False)) as source:
+            uids = source.new_uids(0)
+            assert [m.uid for m in source.fetch(uids)] == [1]
+        with pytest.raises(MailboxError, match="không kết nối được"):  # self-signed: refused when verifying
+            ImapSource(server.settings(security=security, port=port, verify_tls=True)).open()
+        with pytest.raises(MailboxError, match="bị từ chối"):
+            ImapSource(server.settings(security=security, port=port, verify_tls=False, password="sai")).open()
