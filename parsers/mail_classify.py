@@ -216,6 +216,12 @@ def attribute(
     signals: list[_Signal] = []
     if sender and sender.lower() in by_email:
         signals.append(_Signal(by_email[sender.lower()].recipient_id, "sender", 1.0))
+    elif sender and "@" in sender:
+        # An unregistered address on a domain that only one recipient uses: supporting evidence.
+        domain = sender.lower().rsplit("@", 1)[1]
+        owners = {a.recipient_id for a in agencies for e in a.emails if e.lower().endswith("@" + domain)}
+        if len(owners) == 1:
+            signals.append(_Signal(next(iter(owners)), "domain", 1.0))
     for fwd in forward_senders:
         if fwd and fwd.lower() in by_email:
             signals.append(_Signal(by_email[fwd.lower()].recipient_id, "forward", 1.0))
@@ -235,7 +241,7 @@ def _decide(signals: list[_Signal], agencies: Sequence[AgencyRef]) -> Attributio
     totals: dict[int, float] = {}
     kinds: dict[int, list[str]] = {}
     for s in signals:
-        weight = {"sender": 1.0, "forward": 1.0, "folder": 1.0, "document": s.score, "text": 0.5 * s.score}[s.kind]
+        weight = {"sender": 1.0, "forward": 1.0, "folder": 1.0, "document": s.score, "text": 0.5 * s.score, "domain": 0.5}[s.kind]
         totals[s.recipient_id] = totals.get(s.recipient_id, 0.0) + weight
         kinds.setdefault(s.recipient_id, []).append(s.kind)
     candidates = [
@@ -258,6 +264,7 @@ def _decide(signals: list[_Signal], agencies: Sequence[AgencyRef]) -> Attributio
         return Attribution(rid, "+".join(sorted(set(k for k in kinds[rid] if k != "text")) or ["text"]), candidates)
     best = candidates[0]
     runner = candidates[1]["score"] if len(candidates) > 1 else 0.0
-    if best["score"] >= 0.9 and "document" in best["signals"] and "text" in best["signals"] and runner < 0.5:
-        return Attribution(best["recipient_id"], "document+text", candidates)
+    # No strong signal: two independent weaker ones that agree, and no serious rival.
+    if best["score"] >= 0.9 and len(best["signals"]) >= 2 and runner < 0.5:
+        return Attribution(best["recipient_id"], "+".join(best["signals"]), candidates)
     return Attribution(None, None, candidates, "chỉ có dấu hiệu yếu về đơn vị gửi")

@@ -142,3 +142,12 @@ def test_our_staff_forwarding_a_report_is_not_our_own_mail():
     fwd = _mail(from_addr="tdc@skhcn.example", inline_forward_from="soyt@qn.example")
     assert classify(fwd, ["report"], HINTS).kind == "submission"
     assert classify(_mail(from_addr="tdc@skhcn.example"), [], HINTS).kind == "own"
+
+
+def test_domain_used_by_one_recipient_supports_but_does_not_decide():
+    alone = attribute(AGENCIES, sender="chanhvanphong@kt.example")
+    assert alone.recipient_id is None and alone.candidates[0]["code"] == "hhdnkt"
+    both = attribute(AGENCIES, sender="chanhvanphong@kt.example", text="Hiệp hội Doanh nghiệp tỉnh Kon Tum")
+    assert both.recipient_id == 4 and both.attributed_by == "domain+text"
+    shared = attribute(AGENCIES, sender="someone@qn.example")  # the province's shared domain says nothing
+    assert shared.candidates == []
