@@ -116,8 +116,12 @@ def review_markdown(review: Iterable[Mapping[str, Any]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def report_markdown(report: Mapping[str, Any] | None, review: Iterable[Mapping[str, Any]]) -> str:
-    """The latest consolidated report's files and totals, then the review queue."""
+def report_markdown(
+    report: Mapping[str, Any] | None,
+    review: Iterable[Mapping[str, Any]],
+    labels: Mapping[str, str] | None = None,
+) -> str:
+    """The latest consolidated report's files and totals (rows labelled), then the review queue."""
     parts = ["# Báo cáo tổng hợp mới nhất", ""]
     if not report:
         parts.append("Chưa lập báo cáo tổng hợp lần nào (`baocao report`).")
@@ -132,8 +136,9 @@ def report_markdown(report: Mapping[str, Any] | None, review: Iterable[Mapping[s
         if totals:
             parts += ["", "| Chỉ tiêu | Kế hoạch | Kết quả | Tỷ lệ |", "|---|---|---|---|"]
             for row_id, t in totals.items():
+                label = f"{row_id}. {labels[row_id]}" if labels and row_id in labels else row_id
                 parts.append(
-                    f"| {row_id} | {_num(t.get('plan'))} | {_num(t.get('result'))} "
+                    f"| {_md_escape(label)} | {_num(t.get('plan'))} | {_num(t.get('result'))} "
                     f"| {_rate(t.get('rate'))} |"
                 )
     parts += ["", review_markdown(review)]
@@ -225,13 +230,17 @@ def publish_status(status: Mapping[str, Any]) -> None:
     )
 
 
-def publish_report(report: Mapping[str, Any] | None, review: Iterable[Mapping[str, Any]]) -> None:
+def publish_report(
+    report: Mapping[str, Any] | None,
+    review: Iterable[Mapping[str, Any]],
+    labels: Mapping[str, str] | None = None,
+) -> None:
     """Publish the latest report files and the review queue."""
     from prefect.artifacts import create_markdown_artifact
 
     create_markdown_artifact(
         key=KEY_REPORT,
-        markdown=report_markdown(report, review),
+        markdown=report_markdown(report, review, labels),
         description="Báo cáo tổng hợp mới nhất và các mục chờ xem xét",
     )
 

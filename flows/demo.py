@@ -73,7 +73,10 @@ def prefect_server(data: Path, port: int, timeout: float = 180.0) -> Iterator[st
         raise DemoError(f"cổng {port} đang bận (một Prefect server khác?); dùng --port khác.")
     log = (data / "prefect-server.log").open("wb")
     cmd = [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)]
-    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=os.environ.copy())
+    # Own session: Ctrl-C reaches only the demo, which pauses the schedules before stopping it.
+    proc = subprocess.Popen(
+        cmd, stdout=log, stderr=subprocess.STDOUT, env=os.environ.copy(), start_new_session=True
+    )
     try:
         wait_healthy(f"http://127.0.0.1:{port}/api/health", proc, timeout)
         yield f"http://127.0.0.1:{port}"
@@ -220,6 +223,18 @@ def explain(ui: str, data: Path, results: dict[str, Any], sent: int) -> None:
     say(f"  Dòng lệnh                     BAOCAO_DATA_DIR={data} .venv/bin/baocao status")
 
 
+def ctrl_c_stops_gracefully() -> None:
+    """Ctrl-C → SIGTERM, which Prefect's runner handles gracefully (pause schedules, return);
+    its own KeyboardInterrupt path can hang. A second Ctrl-C interrupts at once."""
+    import signal
+
+    def handler(signum: int, frame: Any) -> None:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    signal.signal(signal.SIGINT, handler)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the demo; 0 on success, 2 when it cannot start."""
     parser = argparse.ArgumentParser(prog="python -m flows.demo", description="Bản demo baocao.")
@@ -264,7 +279,9 @@ def run(root: Path, data: Path, port: int, *, once: bool) -> int:
         say("Các tác vụ chạy theo lịch (giờ Việt Nam) đến khi bấm Ctrl-C.")
         from prefect import serve
 
+        ctrl_c_stops_gracefully()
         serve(*runner_deployments(campaign.deadline_at, campaign.report.cron), print_starting_message=False)
+        say("Đã tạm dừng lịch chạy; đang tắt các máy chủ của bản demo…")
     return 0
 
 

@@ -243,7 +243,8 @@ def build_report_flow(campaign_id: str | None = None, now: dt.datetime | None = 
     try:
         result = write_report(app, campaign_id, now)
         status = publish_status(app, campaign_id)
-        dashboard.publish_report(result, status["review"])
+        labels = {r.id: r.label for r in app.campaign(campaign_id).outline.table.rows}
+        dashboard.publish_report(result, status["review"], labels)
         return summary(report=result, counts=_counts(status))
     finally:
         app.engine.dispose()

@@ -62,6 +62,8 @@ def test_report_markdown_lists_files_totals_and_review() -> None:
     assert "| 1 | 1.250 | 1.000,5 | 80,04 % |" in md
     assert "không rõ đơn vị \\| gửi" in md
     assert "12/08/2025 09:00" in md
+    labelled = dashboard.report_markdown(report, [], {"1": "Đầu tư chuẩn đo lường"})
+    assert "| 1. Đầu tư chuẩn đo lường | 1.250 |" in labelled
     assert "Chưa lập báo cáo" in dashboard.report_markdown(None, [])
     assert "Không có mục nào" in dashboard.report_markdown(None, [])
 
@@ -87,3 +89,20 @@ def test_keys_are_valid_prefect_keys() -> None:
     assert dashboard.KEY_STATUS == "tinh-hinh-nop-bao-cao"
     assert len(set(dashboard.KEYS)) == len(dashboard.KEYS)
     assert all(re.fullmatch(r"[a-z0-9-]+", k) for k in dashboard.KEYS)
+
+
+def test_ingest_markdown_lists_failures_and_review() -> None:
+    result = {
+        "counts": {"new": 3, "duplicate": 1, "failed": 1, "review": 1, "ignored": 2},
+        "items": [
+            {"status": "processed", "from": "a@b"},
+            {"status": "failed", "path": "x/bao cao.docx", "error": "tệp hỏng"},
+            {"status": "review", "from": "la@gmail.example", "reason": "không xác định được đơn vị"},
+        ],
+        "errors": [],
+    }
+    md = dashboard.ingest_markdown("mail", result)
+    assert "Mới 3, trùng 1, lỗi 1, chờ xem xét 1, không liên quan 2." in md
+    assert "| x/bao cao.docx | lỗi | tệp hỏng |" in md
+    assert "| la@gmail.example | chờ xem xét | không xác định được đơn vị |" in md
+    assert "Thư mục dùng chung" in dashboard.ingest_markdown("folder", {"counts": {}})
