@@ -1,0 +1,83 @@
+"""prefect.yaml and `baocao serve` declare the same deployments, schedules in Vietnam time."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def load_yaml() -> dict:
+    from prefect.cli.deploy._models import PrefectYamlModel
+
+    data = yaml.safe_load((ROOT / "prefect.yaml").read_text(encoding="utf-8"))
+    PrefectYamlModel.model_validate(data)  # the schema `prefect deploy` uses
+    return data
+
+
+def test_prefect_yaml_matches_serve_specs() -> None:
+    from config.campaign import load_campaigns
+    from flows import prefect_flows
+
+    campaign = load_campaigns(ROOT / "config" / "campaigns")[0]
+    specs = {s["name"]: s for s in prefect_flows.deployment_specs(campaign.deadline_at, campaign.report.cron)}
+    deployments = {d["name"]: d for d in load_yaml()["deployments"]}
+    assert set(deployments) == set(specs) == {
+        "ingest-mail", "ingest-folder", "send-reminders", "build-report", "full-cycle"
+    }
+    for name, d in deployments.items():
+        path, func = d["entrypoint"].split(":")
+        assert path == "flows/prefect_flows.py"
+        assert getattr(prefect_flows, func) is specs[name]["flow"]
+        assert getattr(prefect_flows, func).name == name
+        declared = [{k: v for k, v in s.items() if k in ("cron", "rrule")} for s in d["schedules"]]
+        assert declared == specs[name]["schedules"], name
+        assert all(s["timezone"] == "Asia/Ho_Chi_Minh" for s in d["schedules"])
+        assert d["concurrency_limit"]["limit"] == 1
+
+
+def test_schedules_as_agreed() -> None:
+    specs = {s["name"]: s["schedules"] for s in load_yaml()["deployments"]}
+    assert specs["ingest-mail"][0]["cron"] == "*/5 7-17 * * 1-5"
+    assert specs["send-reminders"][0]["cron"] == "0 8 * * 1-5"
+    assert specs["build-report"][0]["cron"] == "0 17 * * *"
+    assert specs["full-cycle"] == []
+
+
+def test_deadline_run_fires_once_right_after_the_deadline() -> None:
+    from zoneinfo import ZoneInfo
+
+    from flows.prefect_flows import deadline_rrule
+
+    end = dt.datetime(2025, 8, 15, 23, 59, 59, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
+    assert deadline_rrule(end) == "DTSTART:20250816T000000\nRRULE:FREQ=DAILY;COUNT=1"
+
+
+def test_runner_deployments_carry_vietnam_time() -> None:
+    from flows.prefect_flows import runner_deployments
+
+    end = dt.datetime(2025, 8, 15, 23, 59, 59, tzinfo=dt.timezone(dt.timedelta(hours=7)))
+    deployments = {d.name: d for d in runner_deployments(end)}
+    report = deployments["build-report"]
+    timezones = {s.schedule.timezone for d in deployments.values() for s in d.schedules}
+    assert timezones == {"Asia/Ho_Chi_Minh"}
+    assert len(report.schedules) == 2
+    ingest = deployments["ingest-mail"]
+    assert ingest.concurrency_limit == 1
+    assert ingest.concurrency_options.collision_strategy.value == "CANCEL_NEW"
+    assert ingest.schedules[0].schedule.cron == "*/5 7-17 * * 1-5"
+
+
+def test_serve_refuses_without_a_server(monkeypatch) -> None:
+    from typer.testing import CliRunner
+
+    from flows.cli import cli
+
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    monkeypatch.setenv("PREFECT_API_URL", "")
+    result = CliRunner().invoke(cli, ["serve"])
+    assert result.exit_code != 0
+    assert "Prefect server" in str(result.exception)
