@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -95,6 +96,12 @@ class _Legacy:
     caps: bool = False
 
 
+# What Word and LibreOffice print for a cross-reference whose target was deleted.
+_BROKEN_FIELD = re.compile(
+    r"\s*(?:Error[!:] Reference source not found|Lỗi! Không tìm thấy nguồn tham chiếu)\.?", re.IGNORECASE
+)
+
+
 def _join(pieces: list) -> str:
     """Concatenate run texts, decoding adjacent runs in the same legacy font together."""
     out: list[str] = []
@@ -115,7 +122,7 @@ def _join(pieces: list) -> str:
             flush()
             out.append(piece)
     flush()
-    return "".join(out)
+    return _BROKEN_FIELD.sub("", "".join(out))
 
 
 @dataclass
@@ -472,6 +479,9 @@ class _Reader:
                 parts.append("\n")
             elif tag == W + "noBreakHyphen":
                 parts.append("-")
+            elif tag == W + "softHyphen":
+                # Invisible in Unicode text (clean() drops it) but it is "ư" in TCVN3 (0xAD).
+                parts.append("\u00ad")
             elif tag == W + "sym":
                 parts.append("")
         text = "".join(parts)

@@ -163,9 +163,12 @@ def _variants(agency: AgencySpec) -> list[str]:
     return [agency.name, *agency.aliases]
 
 
+_PARENT_PREFIX = re.compile(r"^(?:ubnd|uy ban nhan dan) tinh (?:quang ngai|kon tum) ")
+
+
 def _line_score(line: str, agency: AgencySpec) -> float:
     """0..100: how well a header line names the agency."""
-    f = fold_words(line)
+    f = _PARENT_PREFIX.sub("", fold_words(line))
     if not f:
         return 0.0
     best = 0.0

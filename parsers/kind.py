@@ -32,6 +32,11 @@ NIL_WORDING = (
     "khong lien quan",
     "khong co thong tin",
     "khong co gi de bao cao",
+    "khong thuoc doi tuong",
+    "khong co phat sinh",
+    "khong chu tri",
+    "khong duoc giao",
+    "khong co du lieu",
 )
 _INVITATION = ("giay moi", "tran trong kinh moi", "kinh moi", "thoi gian hop", "dia diem")
 _REPORT_TITLE = ("bao cao",)

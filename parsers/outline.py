@@ -28,11 +28,14 @@ from parsers.textnorm import clean, fold_words, is_leader_only, strip_leaders
 _LABEL = re.compile(
     r"^\s*(?:"
     r"(?P<path_letter>\d{1,2}(?:\.\d{1,2}){0,2}\.(?:[a-zđ]))[\)\.:]?\s+"
+    r"|(?:phần|PHẦN|Phần)\s+(?P<part>[IVX]{1,4}|thứ\s+\w+)\s*[\.\):\-–]?\s*"
     r"|(?P<roman>[IVX]{1,4})[\.\):]\s*"
     r"|(?P<path>\d{1,2}(?:\.\d{1,2}){0,3})(?:\.|\)|\s)\s*"
     r"|\(?(?P<letter>[a-zđA-ZĐ])[\)\.]\s*"
+    r"|(?P<bullet>[-–+•*])\s*"
     r")",
 )
+_ORDINALS = {"nhat": 1, "hai": 2, "ba": 3, "tu": 4, "nam": 5}
 _VN_LETTERS = ["a", "b", "c", "d", "đ", "e", "g", "h", "i", "k", "l", "m", "n", "o", "p", "q", "r", "s", "t", "u", "v", "x", "y"]
 _CLOSING = (
     "danh gia chung",
@@ -115,8 +118,14 @@ def _typed_label(text: str) -> _Label:
     if m.group("path_letter"):
         path, _, letter = m.group("path_letter").rpartition(".")
         return _Label("path_letter", path=path, letter=letter, body=body)
+    if m.group("part"):
+        part = m.group("part")
+        value = _roman(part) if part[0] in "IVX" else _ORDINALS.get(fold_words(part).split()[-1], 0)
+        return _Label("roman", roman=value, body=body)
     if m.group("roman"):
         return _Label("roman", roman=_roman(m.group("roman")), body=body)
+    if m.group("bullet"):
+        return _Label("bullet", body=body)
     if m.group("path"):
         return _Label("path", path=m.group("path"), body=body)
     letter = m.group("letter")
@@ -565,6 +574,17 @@ class _Walker:
             if accept:
                 self._start_group(path)
                 return True
+        # Sections numbered like groups: "1.2." for 1.b, "2.2.5." for 2.2.đ.
+        parent, _, last = path.rpartition(".")
+        ids = self.m.by_group.get(parent, [])
+        if last.isdigit() and 0 < int(last) <= len(ids):
+            cand = ids[int(last) - 1]
+            score = self.m.score(head, cand)
+            looks = line.bold or line.heading_style or bool(line.auto_label)
+            fresh = cand not in self.seen_heading and cand != self.target
+            if fresh and (score >= 60 or (looks and score >= 30) or (heading_like and score >= 45)):
+                self._start_section(cand, line, body)
+                return True
         # Renumbered outlines ("1." for 2.1 when part 1 was dropped): the text decides.
         renumbered = self._group_by_text(head, 75)
         if renumbered and heading_like:
@@ -625,7 +645,7 @@ class _Walker:
         return True
 
     def _unlabelled(self, line: _Line, label: _Label, body: str, head: str, heading_like: bool) -> bool:
-        if label.kind:
+        if label.kind and label.kind != "bullet":
             return False
         if len(body) < 160 and (heading_like or line.bold) and self._is_table_title(head):
             self.table_title = True
@@ -645,7 +665,7 @@ class _Walker:
             (looks and score >= 80)
             # A plain paragraph with a colon is usually an answer that names its topic
             # ("Đã ban hành 03 văn bản chỉ đạo, điều hành gồm: …"): demand a near-copy.
-            or (score >= 92 and len(head) < 200 and best != self.target and best not in self.seen_heading)
+            or (score >= 88 and len(head.split()) <= 16 and best != self.target and best not in self.seen_heading)
         ):
             self._start_section(best, line, body)
             return True

@@ -159,3 +159,14 @@ def test_text_box_read_once_before_its_paragraph(g) -> None:
     )
     doc = read_docx(g.package(f"<w:p>{anchor}{g.run('Báo cáo')}</w:p>"))
     assert _texts(doc) == ["SỞ Y TẾ", "Báo cáo"]
+
+
+def test_soft_hyphen_is_u_horn_in_tcvn3_and_broken_references_vanish(g) -> None:
+    from parsers.vnlegacy import from_unicode
+
+    # LibreOffice writes TCVN3 "ư" (byte 0xAD, a soft hyphen in Windows-1252) as <w:softHyphen/>.
+    head, tail = from_unicode("Đo l", "tcvn3"), from_unicode("ờng", "tcvn3")
+    legacy = f'<w:p><w:r><w:rPr><w:rFonts w:ascii=".VnTime" w:hAnsi=".VnTime"/></w:rPr><w:t>{head}</w:t><w:softHyphen/><w:t>{tail}</w:t></w:r></w:p>'
+    broken = g.p(g.run("Xem mục 2"), g.run(" Error! Reference source not found."), g.run(" ở trên."))
+    doc = read_docx(g.package(legacy + g.p(g.run("Ngắt\u00adnghĩa")) + broken))
+    assert _texts(doc) == ["Đo lường", "Ngắtnghĩa", "Xem mục 2 ở trên."]
