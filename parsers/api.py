@@ -21,7 +21,14 @@ from pathlib import Path
 
 from parsers.detect import detect_format
 from parsers.document import Doc
-from parsers.errors import ParserError, TooLarge, UnsafeFile, UnsupportedFormat
+from parsers.errors import (
+    EncryptedFile,
+    ParserError,
+    ScannedImage,
+    TooLarge,
+    UnsafeFile,
+    UnsupportedFormat,
+)
 from parsers.legacy import Converter, to_ooxml
 from parsers.model import Indicator, OutlineSpec, ParseError, ParseResult, Problem, SectionText
 from parsers.safety import (
@@ -31,6 +38,7 @@ from parsers.safety import (
     check_member_name,
     check_size,
     check_xml_parts,
+    check_xml_text,
     open_zip,
     read_member,
 )
@@ -38,7 +46,17 @@ from parsers.safety import (
 log = logging.getLogger(__name__)
 
 # What we report as `format` for each detected container (RTF is what many ".doc" files are).
-FORMAT_NAMES = {"rtf": "doc", "ole_encrypted": "unknown"}
+FORMAT_NAMES = {
+    "rtf": "doc",
+    "html": "doc",
+    "wordml": "doc",
+    "html_excel": "xls",
+    "xmlss": "xls",
+    "ole_encrypted": "unknown",
+    "image": "unknown",
+    "archive_other": "unknown",
+}
+_SHEETS = ("xls", "ods", "xmlss")
 _JUNK = ("__MACOSX/", ".DS_Store", "Thumbs.db", "desktop.ini")
 _KIND_RANK = {"report": 2, "nil_report": 1, "not_a_report": 0}
 
@@ -112,9 +130,17 @@ def _format_name(detected: str) -> str:
 
 def _unsupported(detected: str, filename: str) -> ParserError:
     if detected == "ole_encrypted":
-        from parsers.errors import EncryptedFile
-
         return EncryptedFile("Tệp có mật khẩu: đề nghị đơn vị gửi bản không đặt mật khẩu.")
+    if detected == "image":
+        return ScannedImage(
+            f"Tệp «{Path(filename).name}» là ảnh chụp/bản quét, không đọc được nội dung: đề nghị đơn vị"
+            " gửi kèm bản Word/Excel (hoặc PDF xuất trực tiếp từ Word)."
+        )
+    if detected == "archive_other":
+        return UnsupportedFormat(
+            f"Tệp nén «{Path(filename).name}» không phải .zip (RAR/7z/gzip): đề nghị đơn vị nén lại bằng .zip"
+            " hoặc gửi trực tiếp các tệp."
+        )
     return UnsupportedFormat(
         f"Không đọc được định dạng của tệp «{Path(filename).name}»: đề nghị đơn vị gửi báo cáo"
         " dạng Word (.docx, .doc), Excel (.xlsx, .xls), OpenDocument (.odt) hoặc PDF."
@@ -177,8 +203,10 @@ def _legacy(data: bytes, fmt: str, ctx: _Context) -> ParseResult:
         with open_zip(data) as archive:
             check_archive(archive, ctx.limits, names_matter=False)
             check_xml_parts(archive, ctx.limits)
+    if fmt in ("html", "wordml", "html_excel", "xmlss"):
+        check_xml_text(data, ctx.filename)
     converted = to_ooxml(data, fmt, ctx.converter)
-    target = "xlsx" if fmt in ("xls", "ods") else "docx"
+    target = "xlsx" if fmt in _SHEETS else "docx"
     return _ooxml(converted, target, ctx, shown_as=_format_name(fmt))
 
 
@@ -298,6 +326,10 @@ READERS: dict[str, Reader] = {
     "pdf": _pdf,
     "doc": _legacy,
     "rtf": _legacy,
+    "html": _legacy,
+    "wordml": _legacy,
+    "html_excel": _legacy,
+    "xmlss": _legacy,
     "odt": _legacy,
     "xls": _legacy,
     "ods": _legacy,

@@ -9,11 +9,14 @@ import zipfile
 from typing import Literal
 
 Detected = Literal[
-    "docx", "xlsx", "doc", "xls", "odt", "ods", "rtf", "pdf", "zip", "ole_encrypted", "unknown"
+    "docx", "xlsx", "doc", "xls", "odt", "ods", "rtf", "pdf", "zip", "html", "wordml", "html_excel", "xmlss",
+    "ole_encrypted", "image", "archive_other", "unknown",
 ]
 
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
+_IMAGES = (b"\xff\xd8\xff", b"\x89PNG", b"GIF8", b"II*\x00", b"MM\x00*", b"BM")
+_OTHER_ARCHIVES = (b"Rar!", b"7z\xbc\xaf\x27\x1c", b"\x1f\x8b")
 _ODF = {
     "application/vnd.oasis.opendocument.text": "odt",
     "application/vnd.oasis.opendocument.text-template": "odt",
@@ -31,8 +34,22 @@ def detect_format(data: bytes) -> Detected:
         return _ole_kind(data)
     if b"%PDF-" in head:
         return "pdf"
-    if head.lstrip(b"\xef\xbb\xbf \r\n\t").startswith(b"{\\rtf"):
+    text = head.lstrip(b"\xef\xbb\xbf \r\n\t")
+    if text.startswith(b"{\\rtf"):
         return "rtf"
+    if head.startswith(_IMAGES):
+        return "image"
+    if head.startswith(_OTHER_ARCHIVES):
+        return "archive_other"
+    lower = text[:4096].lower()
+    if b"urn:schemas-microsoft-com:office:spreadsheet" in lower or b'progid="excel.sheet"' in lower:
+        return "xmlss"  # Excel 2003 XML
+    if b"urn:schemas-microsoft-com:office:excel" in lower and b"<html" in lower:
+        return "html_excel"  # a web page saved with an .xls name (exports of many web systems)
+    if b"<w:worddocument" in lower or b'progid="word.document"' in lower:
+        return "wordml"  # Word 2003 XML
+    if lower.startswith((b"<html", b"<!doctype html")) or (lower.startswith(b"<?xml") and b"<html" in lower):
+        return "html"  # a web page saved with a .doc name (Word's "Web Page" format)
     return "unknown"
 
 

@@ -58,3 +58,9 @@ class EncryptedFile(ParserError):
     """A password-protected file."""
 
     code = "encrypted_file"
+
+
+class ScannedImage(UnsupportedFormat):
+    """A photo or scan sent as an image file."""
+
+    code = "scanned_image"

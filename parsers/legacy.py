@@ -25,10 +25,19 @@ INSTALL_HINT = "apt-get install -y libreoffice-writer-nogui libreoffice-calc-nog
 TARGETS = {
     "doc": ("docx", "docx:MS Word 2007 XML"),
     "rtf": ("docx", "docx:MS Word 2007 XML"),
+    "html": ("docx", "docx:MS Word 2007 XML"),
+    "wordml": ("docx", "docx:MS Word 2007 XML"),
+    # Read as a Word document: Calc's HTML import reads "1.200" as 1.2 whatever the locale.
+    "html_excel": ("docx", "docx:MS Word 2007 XML"),
+    "xmlss": ("xlsx", "xlsx:Calc MS Excel 2007 XML"),
     "odt": ("docx", "docx:MS Word 2007 XML"),
     "xls": ("xlsx", "xlsx:Calc MS Excel 2007 XML"),
     "ods": ("xlsx", "xlsx:Calc MS Excel 2007 XML"),
 }
+
+
+# File name extensions LibreOffice expects for formats we name otherwise.
+_EXTENSIONS = {"wordml": "xml", "html_excel": "html", "xmlss": "xml"}
 
 
 class Converter(Protocol):
@@ -59,14 +68,14 @@ class LibreOfficeConverter:
             )
         with tempfile.TemporaryDirectory(prefix="baocao_lo_") as tmp:
             work = Path(tmp)
-            src = work / f"input.{source}"
+            src = work / f"input.{_EXTENSIONS.get(source, source)}"
             src.write_bytes(data)
             out_dir = work / "out"
             out_dir.mkdir()
-            self._run(binary, work, src, out_dir, target)
+            self._run(binary, work, src, out_dir, target, source)
             produced = sorted(out_dir.glob(f"*.{target}"))
             if not produced:  # a first start can lose its output while the profile is created
-                self._run(binary, work, src, out_dir, target)
+                self._run(binary, work, src, out_dir, target, source)
                 produced = sorted(out_dir.glob(f"*.{target}"))
             if not produced:
                 raise ConversionFailed(
@@ -75,8 +84,8 @@ class LibreOfficeConverter:
                 )
             return produced[0].read_bytes()
 
-    def _run(self, binary: str, work: Path, src: Path, out_dir: Path, target: str) -> None:
-        spec = TARGETS.get(src.suffix[1:], (target, target))
+    def _run(self, binary: str, work: Path, src: Path, out_dir: Path, target: str, source: str) -> None:
+        spec = TARGETS.get(source, (target, target))
         fmt = spec[1] if spec[0] == target else target
         cmd = [
             binary,

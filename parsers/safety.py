@@ -131,6 +131,13 @@ def check_xml_parts(archive: zipfile.ZipFile, limits: Limits = DEFAULT_LIMITS) -
         _check_prolog(head, info.filename)
 
 
+def check_xml_text(data: bytes, name: str) -> None:
+    """A markup file converted by LibreOffice (Word 2003 XML, HTML): no entity declarations."""
+    upper = data[:_PROLOG_BYTES].upper()
+    if b"<!ENTITY" in upper:
+        raise UnsafeFile(f"Tệp chứa khai báo thực thể XML (ENTITY) ở «{name}», có thể là tấn công: không mở.")
+
+
 def _check_prolog(head: bytes, name: str) -> None:
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         head = head.decode("utf-16", "replace").encode("utf-8")

@@ -173,3 +173,34 @@ def test_huge_sheet_rejected_before_openpyxl_scans_it(spec: OutlineSpec) -> None
     result = parse_bytes(buf.getvalue(), "lon.xlsx", spec, limits=Limits(max_xml_part_bytes=200_000))
     assert result.error is not None and result.error.code == "too_large"
     assert "xl/worksheets/" in result.error.message
+
+
+HTML_REPORT = (
+    '<html xmlns:o="urn:schemas-microsoft-com:office:office" xmlns:w="urn:schemas-microsoft-com:office:word">'
+    '<head><meta charset="utf-8"></head><body><p>SỞ XÂY DỰNG</p>'
+    "<table border=1><tr><td>Nội dung</td><td>Kế hoạch</td><td>Kết quả</td><td>Tỷ lệ</td></tr>"
+    "<tr><td>Số doanh nghiệp đã được cung cấp dịch vụ kiểm định, hiệu chuẩn</td><td>1.200</td><td>600</td><td></td></tr>"
+    "</table></body></html>"
+)
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "detected", "fmt"),
+    [
+        ("web.doc", HTML_REPORT.encode(), "html", "doc"),
+        ("web.xls", HTML_REPORT.replace("office:word", "office:excel").replace("xmlns:w=", "xmlns:x=").encode(), "html_excel", "xls"),
+    ],
+)
+def test_web_pages_saved_as_doc_or_xls(name: str, data: bytes, detected: str, fmt: str, spec: OutlineSpec) -> None:
+    _require_libreoffice()
+    assert detect_format(data) == detected
+    result = parse_bytes(data, name, spec)
+    assert result.error is None and result.format == fmt
+    assert (result.indicators["5"].plan, result.indicators["5"].result, result.indicators["5"].rate) == (1200, 600, 50)
+
+
+def test_images_and_other_archives_say_what_to_send(spec: OutlineSpec) -> None:
+    png = parse_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 100, "scan.png", spec)
+    assert png.error is not None and png.error.code == "scanned_image" and "bản quét" in png.error.message
+    rar = parse_bytes(b"Rar!\x1a\x07\x00" + b"\0" * 100, "hoso.rar", spec)
+    assert rar.error is not None and rar.error.code == "unsupported_format" and ".zip" in rar.error.message
