@@ -31,6 +31,20 @@ CLASS_LABELS = {
 }
 
 
+def _result_label(item: dict[str, Any]) -> str:
+    status = item["status"]
+    if item.get("error"):
+        return f"lỗi: {item['error']}"
+    if item.get("classification") == "bounce":
+        return "đánh dấu địa chỉ lỗi: " + ", ".join(item.get("bounced") or [])
+    if status == "processed" and item.get("classification") not in ("submission", "nil_report", "acknowledgement"):
+        return "đã lưu, bỏ qua"
+    if status == "review":
+        ids = [str(x.get("review_item")) for x in [item, *(item.get("units") or [])] if x.get("review_item")]
+        return f"chờ xem xét (mục {', '.join(ids)})" if ids else "chờ xem xét"
+    return OUTCOME_LABELS.get(status, status)
+
+
 def _print_report(data: dict[str, Any], what: str) -> None:
     c = data["counts"]
     table = Table(title=f"Kết quả nhận {what} — chiến dịch {data['campaign']}")
@@ -44,7 +58,7 @@ def _print_report(data: dict[str, Any], what: str) -> None:
             str(item.get("from") or item.get("path") or ""),
             CLASS_LABELS.get(item.get("classification"), str(item.get("classification") or "")),
             recipients,
-            OUTCOME_LABELS.get(item["status"], item["status"]) + (f": {item['error']}" if item.get("error") else ""),
+            _result_label(item),
         )
     if data["items"]:
         out.print(table)
