@@ -183,6 +183,7 @@ def _find_header(grid: list[list[str]], start: int = 0) -> _Header | None:
         bottom = top
         while bottom + 1 < len(grid) and _row_roles(grid[bottom + 1]) and not _has_numbers(grid[bottom + 1]):
             bottom += 1
+        _realign(grid, top, bottom)
         columns = _columns(grid, top, bottom)
         if len(columns) >= 2:
             width = max(len(r) for r in grid[top : bottom + 1])
@@ -190,6 +191,17 @@ def _find_header(grid: list[list[str]], start: int = 0) -> _Header | None:
             label_col = _label_col(grid, bottom, columns, stt_col)
             return _Header(bottom, columns, label_col, stt_col, width, top=top, end=len(grid))
     return None
+
+
+def _realign(grid: list[list[str]], top: int, bottom: int) -> None:
+    """A lower header row that lost its vertically merged cells (some converters drop them)
+    starts under the number/label columns with its values and ends in empty cells: shift it
+    right so the value names sit under their columns."""
+    for r in range(top + 1, bottom + 1):
+        row, above = grid[r], grid[r - 1]
+        trailing = next((k for k, cell in enumerate(reversed(row)) if cell), 0)
+        if trailing and _role(row[0]) and above and above[0] and not _role(above[0]):
+            grid[r] = [""] * trailing + row[: len(row) - trailing]
 
 
 def _has_numbers(row: list[str]) -> bool:

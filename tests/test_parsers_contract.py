@@ -28,6 +28,10 @@ SAMPLE = {
     "xls": "bieu.xls",
     "ods": "bieu.ods",
     "zip": "ho-so.zip",
+    "html": "bao-cao-web.doc",
+    "wordml": "bao-cao-2003.xml",
+    "html_excel": "bieu-web.xls",
+    "xmlss": "bieu-2003.xml",
 }
 KEYS = {
     "file", "format", "kind", "agency", "doc_number", "doc_date", "sections", "indicators",
