@@ -95,17 +95,77 @@ def header_lines(doc: Doc, limit: int = 14) -> list[str]:
     return [clean(x) for line in lines for x in line.split("\n") if clean(x)]
 
 
+_MOTTOS = (
+    ("cong", "hoa", "xa", "hoi", "chu", "nghia", "viet", "nam"),
+    ("doc", "lap", "tu", "do", "hanh", "phuc"),
+)
+
+
+def _unglue(text: str) -> str:
+    """'VÀ DU LỊCHĐộc lập' → 'VÀ DU LỊCH Độc lập' (PDF text loses the gap between two blocks).
+
+    Only a run of three or more capitals glued to a capitalised word, outside document
+    numbers ("301/TTr-VP" stays as it is).
+    """
+    out = []
+    for token in text.split(" "):
+        if "/" not in token:
+            chars: list[str] = []
+            for i, ch in enumerate(token):
+                before = token[max(0, i - 3) : i]
+                if (
+                    len(before) == 3
+                    and all(c.isalpha() and c.isupper() for c in before)
+                    and ch.isupper()
+                    and token[i + 1 : i + 2].islower()
+                ):
+                    chars.append(" ")
+                chars.append(ch)
+            token = "".join(chars)
+        out.append(token)
+    return " ".join(out)
+
+
+def _motto_run(folded: list[str], i: int) -> int:
+    """Length (in tokens) of a run of the national motto starting at token i (0 if none)."""
+    best = 0
+    for motto in _MOTTOS:
+        for start in range(len(motto)):
+            j, k, matched = i, start, 0
+            while j < len(folded) and k < len(motto):
+                if not folded[j]:  # "-" between "Độc lập" and "Tự do"
+                    j += 1
+                    continue
+                if folded[j] != motto[k]:
+                    break
+                j, k, matched = j + 1, k + 1, matched + 1
+            if matched >= 2:
+                best = max(best, j - i)
+    return best
+
+
 def _split_header_line(text: str) -> str:
-    """Tab-laid headers come as one line: cut at the motto or the place-date on the right."""
-    folded = fold_words(text)
-    for marker in ("cong hoa xa hoi", "doc lap tu do"):
-        idx = folded.find(marker)
-        if idx > 3:
-            # fold_words keeps word boundaries; find the same word position in the original.
-            words = text.split()
-            n = len(folded[:idx].split())
-            return " ".join(words[:n]) + "\n" + " ".join(words[n:])
-    return text
+    """Cut a line where the right-hand block (motto, place and date) was laid beside the left.
+
+    Tab-laid Word headers and PDF text put "UBND TỈNH QUẢNG NGÃI CỘNG HÒA XÃ HỘI CHỦ" on one
+    line and "NGHĨA VIỆT NAM SỞ Y TẾ Độc lập - Tự do - Hạnh phúc" on the next: the motto
+    fragments are removed and what is left becomes separate lines.
+    """
+    tokens = _unglue(text).split()
+    folded = [fold_words(t) for t in tokens]
+    pieces: list[list[str]] = [[]]
+    i = 0
+    while i < len(tokens):
+        run = _motto_run(folded, i) if folded[i] else 0
+        if run:
+            pieces.append([])
+            i += run
+            continue
+        if folded[i] in {"quang", "kon"} and i + 2 < len(folded) and folded[i + 2].startswith(("ngay", "0", "1", "2", "3")) and pieces[-1]:
+            pieces.append([])  # "… Quảng Ngãi, ngày 11 tháng 8" starts the right-hand side
+        pieces[-1].append(tokens[i])
+        i += 1
+    return "\n".join(" ".join(p) for p in pieces if p)
 
 
 def read_identity(

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
-from parsers.document import Doc
+from dataclasses import replace
+
+from parsers import vnlegacy
+from parsers.document import Block, Doc, Para
 from parsers.identity import read_identity
 from parsers.kind import classify
 from parsers.model import Format, Indicator, OutlineSpec, ParseResult, Problem, SectionText
-from parsers.outline import read_outline
+from parsers.outline import parse_label, read_outline
 from parsers.table import read_indicators
 
 
 def interpret(doc: Doc, spec: OutlineSpec, *, file: str, fmt: str) -> ParseResult:
     """Read a document against the campaign's outline (never raises for the document's content)."""
+    doc = fix_legacy_text(doc)
+    if fmt == "pdf":
+        doc = join_broken_lines(doc)
     reading = read_indicators(doc.tables, spec.rows)
     outline = read_outline(doc, spec, table_indices=set(reading.used_tables))
     identity = read_identity(
@@ -62,6 +68,56 @@ def interpret(doc: Doc, spec: OutlineSpec, *, file: str, fmt: str) -> ParseResul
             )
         )
     return result
+
+
+def fix_legacy_text(doc: Doc) -> Doc:
+    """Decode TCVN3/VNI text that reached us without its font (PDF text, legacy conversions).
+
+    The Word reader decodes by font; this pass only acts when the document as a whole reads
+    as a legacy encoding, and then only on the paragraphs and cells that are not Unicode yet.
+    """
+    sample = " ".join(b.text for b in doc.paragraphs[:200])
+    encoding = vnlegacy.detect(sample)
+    if encoding == "unicode":
+        return doc
+
+    def fix(text: str) -> str:
+        if vnlegacy.detect(text) == "unicode" and _has_vietnamese(text):
+            return text
+        return vnlegacy.to_unicode(text, encoding)
+
+    blocks: list[Block] = []
+    for block in doc.blocks:
+        if isinstance(block, Para):
+            blocks.append(replace(block, text=fix(block.text)))
+        else:
+            blocks.append(replace(block, rows=[[fix(c) for c in row] for row in block.rows]))
+    return Doc(blocks=blocks, footnotes=[fix(f) for f in doc.footnotes])
+
+
+def _has_vietnamese(text: str) -> bool:
+    return any("\u1ea0" <= c <= "\u1ef9" or c in "ăâđêôơưĂÂĐÊÔƠƯ" for c in text)
+
+
+_TERMINAL = (".", ":", ";", "!", "?", "…", ")", "”", '"')
+
+
+def join_broken_lines(doc: Doc) -> Doc:
+    """PDF text: a paragraph cut at a line end continues in lowercase on the next "paragraph"."""
+    blocks: list[Block] = []
+    for block in doc.blocks:
+        prev = blocks[-1] if blocks else None
+        if (
+            isinstance(block, Para)
+            and isinstance(prev, Para)
+            and block.text[:1].islower()
+            and not prev.text.rstrip().endswith(_TERMINAL)
+            and not parse_label(block.text).kind
+        ):
+            blocks[-1] = replace(prev, text=f"{prev.text} {block.text}", bold=prev.bold and block.bold)
+        else:
+            blocks.append(block)
+    return Doc(blocks=blocks, footnotes=list(doc.footnotes))
 
 
 _FORMATS: set[Format] = {"docx", "xlsx", "doc", "xls", "odt", "ods", "pdf", "zip"}
