@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import replace
 
 from parsers import vnlegacy
@@ -76,13 +77,22 @@ def fix_legacy_text(doc: Doc) -> Doc:
     The Word reader decodes by font; this pass only acts when the document as a whole reads
     as a legacy encoding, and then only on the paragraphs and cells that are not Unicode yet.
     """
-    sample = " ".join(b.text for b in doc.paragraphs[:200])
-    encoding = vnlegacy.detect(sample)
-    if encoding == "unicode":
+    cells = [c for t in doc.tables for row in t.rows for c in row]
+    candidates = [t for t in [*(b.text for b in doc.paragraphs), *cells] if _maybe_legacy(t)]
+    votes = Counter(vnlegacy.detect(t) for t in candidates[:300])
+    unicode_votes = votes.pop("unicode", 0)
+    if not votes:
         return doc
+    encoding, legacy_votes = votes.most_common(1)[0]
+    # A document typed in a legacy font throughout: short lines ("Sè: 312/BC-STC") are too
+    # short to judge on their own, so the document decides.
+    throughout = legacy_votes >= 2 * unicode_votes
 
     def fix(text: str) -> str:
-        if vnlegacy.detect(text) == "unicode" and _has_vietnamese(text):
+        if not _maybe_legacy(text):
+            return text
+        # A Unicode line among legacy ones ("Báo cáo" typed later) must stay as it is.
+        if not throughout and vnlegacy.detect(text) == "unicode" and not any(c in _LEGACY_ONLY for c in text):
             return text
         return vnlegacy.to_unicode(text, encoding)
 
@@ -95,8 +105,15 @@ def fix_legacy_text(doc: Doc) -> Doc:
     return Doc(blocks=blocks, footnotes=[fix(f) for f in doc.footnotes])
 
 
-def _has_vietnamese(text: str) -> bool:
-    return any("\u1ea0" <= c <= "\u1ef9" or c in "ăâđêôơưĂÂĐÊÔƠƯ" for c in text)
+# Latin-1 symbols that never appear in Vietnamese text but are letters in TCVN3 or VNI.
+_LEGACY_ONLY = set("¡¢£¤¥¦§¨©ª«¬®¯°±²³´µ¶·¸¹º»¼½¾¿×÷ÆæØøÑñÖöÛûÜüÏïÎîË")
+
+
+def _maybe_legacy(text: str) -> bool:
+    """Text with 8-bit letters and none of the letters only Unicode Vietnamese has."""
+    return any("\x80" <= c <= "\xff" for c in text) and not any(
+        "\u1ea0" <= c <= "\u1ef9" or c in "ăđơưĂĐƠƯĩũĨŨ" for c in text
+    )
 
 
 _TERMINAL = (".", ":", ";", "!", "?", "…", ")", "”", '"')

@@ -164,3 +164,36 @@ def test_kinds(spec: OutlineSpec) -> None:
         assert all(s.empty for s in r.sections.values()) and set(r.sections) == {s.id for s in spec.sections}
         assert all(i.plan is None and i.result is None for i in r.indicators.values())
         assert r.agency.id == "soyt"
+
+
+def test_pdf_like_header_lines_split_at_the_motto(spec: OutlineSpec) -> None:
+    d = doc(
+        "UBND TỈNH QUẢNG NGÃI CỘNG HÒA XÃ HỘI CHỦ",
+        "NGHĨA VIỆT NAM SỞ Y TẾ Độc lập - Tự do - Hạnh phúc",
+        "Độc lập - Tự do - Hạnh phúc Số: 245/BC-SYT Quảng Ngãi, ngày 11 tháng 8 năm 2025",
+        "BÁO CÁO",
+    )
+    ident = read_identity(d, spec.agencies)
+    assert (ident.agency.id, ident.doc_number, ident.doc_date) == ("soyt", "245/BC-SYT", "2025-08-11")
+
+
+def test_legacy_text_without_fonts_and_broken_pdf_lines(spec: OutlineSpec) -> None:
+    from parsers.vnlegacy import from_unicode
+
+    tcvn = [from_unicode(x, "tcvn3") for x in (
+        "Ủy ban nhân dân tỉnh", "Sở Tài chính", "Số: 312/BC-STC",
+        "b) Về xây dựng văn bản quản lý, điều hành triển khai thực hiện các nhiệm vụ:",
+        "Đã ban hành 03 văn bản chỉ đạo điều hành.",
+    )]
+    d = doc(Table(rows=[["\n".join(tcvn[:3]), ""]], borderless=True), B("1. Công tác lãnh đạo, chỉ đạo"), B(tcvn[3]), tcvn[4])
+    r = interpret(d, spec, file="x.pdf", fmt="pdf")
+    assert r.agency.id == "sotc" and r.doc_number == "312/BC-STC"
+    assert r.sections["1.b"].text == "Đã ban hành 03 văn bản chỉ đạo điều hành."
+    broken = doc(
+        B("1. Công tác lãnh đạo, chỉ đạo"),
+        "a) Về xây dựng, trình cấp có thẩm quyền phê duyệt, triển khai kế hoạch thực hiện",
+        "đề án 996: Đã ban hành Kế hoạch số 10/KH-SYT ngày 1/2/2022 triển khai",
+        "trong toàn ngành.",
+    )
+    r = interpret(broken, spec, file="x.pdf", fmt="pdf")
+    assert r.sections["1.a"].text == "Đã ban hành Kế hoạch số 10/KH-SYT ngày 1/2/2022 triển khai trong toàn ngành."
