@@ -95,7 +95,7 @@ def main() -> None:
         idle_times: dict[str, list[float]] = {"10": [], "10000": []}
         for round_no in range(ROUNDS):
             mails = [new_mail(round_no, i) for i in range(10)]
-            when = dt.datetime(2025, 6, 10, 9, 0, tzinfo=dt.UTC)
+            when = dt.datetime(2025, 7, 10, 9, 0, tzinfo=dt.UTC)
             for server in servers.values():
                 for raw in mails:
                     server.append(raw, date=when)

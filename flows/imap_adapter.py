@@ -109,14 +109,18 @@ class ImapSource:
     def __exit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
         self.close()
 
-    def new_uids(self, last_uid: int) -> list[int]:
-        """UIDs above `last_uid` not yet acknowledged, ascending."""
+    def new_uids(self, last_uid: int, since: dt.date | None = None) -> list[int]:
+        """UIDs above `last_uid` not yet acknowledged, ascending; `since` (an INTERNALDATE
+        day) bounds the first poll of a mailbox that already holds years of mail."""
         assert self.box is not None
         if self.uidnext and self.uidnext <= last_uid + 1:
             return []  # nothing arrived since: no SEARCH at all
-        criteria = AND(uid=U(last_uid + 1, "*"))
+        terms: dict[str, object] = {"uid": U(last_uid + 1, "*")}
         if self.settings.ack == "flag":
-            criteria = AND(uid=U(last_uid + 1, "*"), no_keyword=self.settings.ack_flag)
+            terms["no_keyword"] = self.settings.ack_flag
+        if since is not None and last_uid == 0:
+            terms["date_gte"] = since
+        criteria = AND(**terms)  # type: ignore[arg-type]
         try:
             found = self.box.uids(criteria)
         except imaplib.IMAP4.error as err:

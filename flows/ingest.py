@@ -55,6 +55,9 @@ ParseFn = Callable[[bytes, str, OutlineSpec], ParseResult]
 KIND_OF_CLASS = {"submission": "report", "nil_report": "nil_report", "acknowledgement": "acknowledgement"}
 _KIND_RANK = {"report": 0, "nil_report": 1, "not_a_report": 2}
 _FORMAT_RANK = {"docx": 0, "xlsx": 0, "doc": 1, "xls": 1, "odt": 1, "ods": 1, "pdf": 2}
+# The first poll of a mailbox ignores mail that arrived well before the request was sent
+# (years of other business, earlier rounds of the same report).
+FIRST_POLL_MARGIN = dt.timedelta(days=30)
 # Test hooks: named points where a test may simulate a crash (raise a BaseException).
 HOOKS: dict[str, Callable[[], None]] = {}
 
@@ -500,7 +503,8 @@ def ingest_mail(
             pending = [(m.id, m.uid) for m in unacknowledged(key, source.uidvalidity, session=session) if m.status != "failed"]
         _acknowledge(app, source, pending)
         done: list[tuple[int, int]] = []
-        for fetched in source.fetch(source.new_uids(last_uid)):
+        since = ctx.campaign.request.date - FIRST_POLL_MARGIN if ctx.campaign.request.date else None
+        for fetched in source.fetch(source.new_uids(last_uid, since)):
             try:
                 with app.session() as session:
                     outcome = handle_mail(ctx, key, source.uidvalidity, fetched.uid, fetched.raw, fetched.internal_date, session=session)
@@ -510,6 +514,10 @@ def ingest_mail(
             report.add(outcome)
             if outcome["status"] != "failed" and not outcome.get("seen"):
                 done.append((outcome["inbound_mail_id"], fetched.uid))
+        if last_uid == 0 and source.uidnext > 1:
+            # Older mail skipped by `since` is behind us too: the next poll starts above it.
+            with app.session() as session:
+                advance_mailbox(key, source.uidvalidity, source.uidnext - 1, session=session)
         _hook("before_ack")
         _acknowledge(app, source, done)
     if resynced:

@@ -91,7 +91,7 @@ def test_full_mailbox_cycle(mail_app, dovecot, smtp, folder):
     from flows.app import status_report
     from flows.ingest import assign_item, dismiss_item, ingest_mail
 
-    base = dt.datetime(2025, 6, 10, 9, 0, tzinfo=VN)
+    base = dt.datetime(2025, 7, 10, 9, 0, tzinfo=VN)
     for i, name in enumerate(FIRST_BATCH):
         put(dovecot, folder, name, base + dt.timedelta(hours=i))
     report = ingest_mail(mail_app).to_json()
@@ -106,7 +106,7 @@ def test_full_mailbox_cycle(mail_app, dovecot, smtp, folder):
 
     status = status_report(mail_app)
     states = {k: v["state"] for k, v in by_code(status).items()}
-    for code in ("sotp", "soyt", "sotc", "soct", "hlhpn", "mttq", "tinhdoan", "hccb", "bchqs", "sogddt"):
+    for code in ("sotp", "soyt", "sotc", "soct", "hlhpn", "sonnmt", "tinhdoan", "hccb", "bchqs", "sogddt"):
         assert states[code] == "submitted", code
     assert states["sonv"] == states["hnd"] == "nil_report"
     assert states["soxd"] == "acknowledged"
@@ -117,7 +117,7 @@ def test_full_mailbox_cycle(mail_app, dovecot, smtp, folder):
     assert by_code(status)["sogddt"]["incomplete"][:1] == ["2.1.a"]  # sections missing, but no table row
     assert not [x for x in by_code(status)["sogddt"]["incomplete"] if x.isdigit()]  # Excel filled the table
     sotp = by_code(status)["sotp"]
-    assert sotp["first_response_at"].startswith("2025-06-10T09:00:00+07:00")  # INTERNALDATE, not Date:
+    assert sotp["first_response_at"].startswith("2025-07-10T09:00:00+07:00")  # INTERNALDATE, not Date:
     assert sotp["late"] is False
 
     # Receipts: one per submission/nil message, never to auto-replies, bounces, lists, our own mail.
@@ -147,7 +147,7 @@ def test_full_mailbox_cycle(mail_app, dovecot, smtp, folder):
 
     # Later: a corrected version supersedes, the same bytes re-sent and the same message
     # delivered twice are duplicates, and a late first answer is late.
-    later = dt.datetime(2025, 6, 20, 9, 0, tzinfo=VN)
+    later = dt.datetime(2025, 7, 20, 9, 0, tzinfo=VN)
     put(dovecot, folder, "20_sotp_version2", later)
     put(dovecot, folder, "21_sotp_resend_same_bytes", later + dt.timedelta(hours=1))
     put(dovecot, folder, "01_report_rfc2231", later + dt.timedelta(hours=2))
@@ -199,7 +199,7 @@ def test_incremental_polling_and_uidvalidity_resync(mail_app, dovecot, folder):
     from flows.ingest import ingest_mail
     from storage.models import MailboxState
 
-    base = dt.datetime(2025, 6, 10, 9, 0, tzinfo=VN)
+    base = dt.datetime(2025, 7, 10, 9, 0, tzinfo=VN)
     put(dovecot, folder, "01_report_rfc2231", base)
     put(dovecot, folder, "07_ack_html_only", base)
     assert ingest_mail(mail_app).to_json()["counts"]["new"] == 2
@@ -231,7 +231,7 @@ class Killed(BaseException):
 def test_kill_and_rerun(mail_app, dovecot, folder, point, monkeypatch):
     from flows import ingest
 
-    base = dt.datetime(2025, 6, 10, 9, 0, tzinfo=VN)
+    base = dt.datetime(2025, 7, 10, 9, 0, tzinfo=VN)
     for name in ("01_report_rfc2231", "04_letter_plus_report", "18_two_agencies"):
         put(dovecot, folder, name, base)
 
@@ -273,7 +273,7 @@ def test_one_failure_does_not_stop_the_batch(mail_app, dovecot, folder, monkeypa
         return real(mail, *args, **kwargs)
 
     monkeypatch.setattr(ingest, "classify", flaky)
-    base = dt.datetime(2025, 6, 10, 9, 0, tzinfo=VN)
+    base = dt.datetime(2025, 7, 10, 9, 0, tzinfo=VN)
     put(dovecot, folder, "01_report_rfc2231", base)
     put(dovecot, folder, "06_nil_docx", base)
     report = ingest.ingest_mail(mail_app, receipts=False).to_json()
@@ -288,7 +288,7 @@ def test_move_acknowledgement_keeps_other_messages(mail_app, dovecot, folder):
 
     mail_app.settings.imap = dovecot.settings(folder=folder, ack="move", ack_folder=f"Baocao/{folder}")
     dovecot.append(b"From: x@y.example\r\nSubject: cu\r\nMessage-ID: <old@y>\r\n\r\nthu cu da xoa\r\n", folder=folder, flags=("\\Deleted",))
-    put(dovecot, folder, "06_nil_docx", dt.datetime(2025, 6, 10, 9, 0, tzinfo=VN))
+    put(dovecot, folder, "06_nil_docx", dt.datetime(2025, 7, 10, 9, 0, tzinfo=VN))
     conn = dovecot.client()
     conn.select(folder)
     conn.uid("STORE", "2", "+FLAGS", "(\\Deleted)")
@@ -310,8 +310,8 @@ def test_cli_ingest_review_assign_status(mail_app, dovecot, folder, tmp_path):
     import os
     import subprocess
 
-    put(dovecot, folder, "16_disagree_review", dt.datetime(2025, 6, 16, 9, 0, tzinfo=VN))
-    put(dovecot, folder, "05_nil_body_cp1258", dt.datetime(2025, 6, 16, 10, 0, tzinfo=VN))
+    put(dovecot, folder, "16_disagree_review", dt.datetime(2025, 7, 16, 9, 0, tzinfo=VN))
+    put(dovecot, folder, "05_nil_body_cp1258", dt.datetime(2025, 7, 16, 10, 0, tzinfo=VN))
     s = mail_app.settings
     env = {k: v for k, v in os.environ.items() if not k.startswith("BAOCAO_")}
     env.update(
@@ -359,8 +359,8 @@ def test_receipts_off_per_campaign_and_never_twice(mail_app, dovecot, smtp, fold
     from flows.receipts import send_receipts
     from storage.models import InboundMail
 
-    put(dovecot, folder, "06_nil_docx", dt.datetime(2025, 6, 10, 9, 0, tzinfo=VN))
-    put(dovecot, folder, "08_auto_reply", dt.datetime(2025, 6, 10, 10, 0, tzinfo=VN))
+    put(dovecot, folder, "06_nil_docx", dt.datetime(2025, 7, 10, 9, 0, tzinfo=VN))
+    put(dovecot, folder, "08_auto_reply", dt.datetime(2025, 7, 10, 10, 0, tzinfo=VN))
     campaign = mail_app.campaign()
     mail_app.__dict__["campaigns"] = [campaign.model_copy(update={"receipts": Receipts(enabled=False)})]
     report = ingest_mail(mail_app).to_json()
@@ -388,3 +388,17 @@ def test_tls_modes(security):
             ImapSource(server.settings(security=security, port=port, verify_tls=True)).open()
         with pytest.raises(MailboxError, match="bị từ chối"):
             ImapSource(server.settings(security=security, port=port, verify_tls=False, password="sai")).open()
+
+
+def test_first_poll_skips_mail_long_before_the_request(mail_app, dovecot, folder):
+    from flows.ingest import ingest_mail
+    from storage.models import MailboxState
+
+    put(dovecot, folder, "06_nil_docx", dt.datetime(2024, 3, 1, 9, 0, tzinfo=VN))  # an earlier round
+    put(dovecot, folder, "01_report_rfc2231", dt.datetime(2025, 8, 5, 9, 0, tzinfo=VN))
+    report = ingest_mail(mail_app, receipts=False).to_json()
+    assert [i["uid"] for i in report["items"]] == [2]
+    with mail_app.session() as s:
+        assert s.scalars(select(MailboxState)).one().last_uid == 2
+    put(dovecot, folder, "07_ack_html_only", dt.datetime(2024, 3, 2, 9, 0, tzinfo=VN))  # late delivery, old date
+    assert [i["uid"] for i in ingest_mail(mail_app, receipts=False).to_json()["items"]] == [3]  # later polls take all
