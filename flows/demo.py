@@ -106,18 +106,22 @@ def wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout: float) -> Non
 
 
 @contextmanager
-def mail_servers() -> Iterator[tuple[Any, Any]]:
-    """Dovecot (None when not installed) and an SMTP capture."""
+def mail_servers(*, dovecot: bool = True) -> Iterator[tuple[Any, Any]]:
+    """Dovecot (else the in-memory demo IMAP server) and an SMTP capture."""
+    from flows.demo_imap import DemoImapServer
     from flows.dev_imap import DovecotServer
     from flows.dev_smtp import SmtpCapture
 
     with ExitStack() as stack:
-        imap = None
-        if shutil.which("dovecot") or Path("/usr/sbin/dovecot").exists():
+        if dovecot and (shutil.which("dovecot") or Path("/usr/sbin/dovecot").exists()):
             imap = stack.enter_context(DovecotServer())
+            say(f"Hộp thư: Dovecot tại {imap.host}:{imap.port}.")
         else:
-            say("! Chưa cài Dovecot (apt-get install -y dovecot-imapd): bản demo bỏ qua hộp thư,")
-            say("  chỉ dùng thư mục dùng chung và thư gửi đi.")
+            if dovecot:
+                say("! Chưa cài Dovecot (apt-get install -y dovecot-imapd): dùng máy chủ IMAP")
+                say("  thu nhỏ trong bộ nhớ của bản demo (chỉ để trình diễn).")
+            imap = stack.enter_context(DemoImapServer())
+            say(f"Hộp thư: máy chủ IMAP demo (trong bộ nhớ) tại {imap.host}:{imap.port}.")
         smtp = stack.enter_context(SmtpCapture(tls=False))
         yield imap, smtp
 
@@ -135,15 +139,13 @@ def baocao_env(root: Path, data: Path, imap: Any, smtp: Any) -> dict[str, str]:
         "BAOCAO_SMTP__SENDER": OFFICE,
         "BAOCAO_SMTP__RATE_LIMIT": "0",
     }
-    if imap is not None:
-        env |= {
-            "BAOCAO_IMAP__HOST": imap.host,
-            "BAOCAO_IMAP__PORT": str(imap.port),
-            "BAOCAO_IMAP__USER": imap.user,
-            "BAOCAO_IMAP__PASSWORD": imap.password,
-            "BAOCAO_IMAP__SECURITY": "none",
-        }
-    return env
+    return env | {
+        "BAOCAO_IMAP__HOST": imap.host,
+        "BAOCAO_IMAP__PORT": str(imap.port),
+        "BAOCAO_IMAP__USER": imap.user,
+        "BAOCAO_IMAP__PASSWORD": imap.password,
+        "BAOCAO_IMAP__SECURITY": "none",
+    }
 
 
 def seed(app: Any, imap: Any, drop: Path) -> tuple[int, int]:
@@ -153,7 +155,7 @@ def seed(app: Any, imap: Any, drop: Path) -> tuple[int, int]:
 
     campaign = app.campaign()
     recipients = read_recipients(campaign.recipients_path)
-    mails = demo_mails(campaign, recipients) if imap is not None else []
+    mails = demo_mails(campaign, recipients)
     for m in mails:
         imap.append(m.raw, date=m.received)
     files = demo_files(campaign, recipients)
@@ -180,7 +182,7 @@ def save_outbox(smtp: Any, folder: Path) -> int:
     return len(smtp.messages)
 
 
-def run_flows(app: Any, imap: Any) -> dict[str, Any]:
+def run_flows(app: Any) -> dict[str, Any]:
     """Every flow once, as the schedules would run them, at moments inside the campaign."""
     from flows import prefect_flows as pf
     from flows.reminders import send_request
@@ -190,8 +192,7 @@ def run_flows(app: Any, imap: Any) -> dict[str, Any]:
     day_before = dt.datetime.combine(campaign.deadline - dt.timedelta(days=1), dt.time(8, 0), tz)
     after = campaign.deadline_at + dt.timedelta(days=5, hours=-7)
     results: dict[str, Any] = {"request": send_request(app)}
-    if imap is not None:
-        results["mail"] = pf.ingest_mail_flow()
+    results["mail"] = pf.ingest_mail_flow()
     pf.ingest_folder_flow()  # the first scan only notes sizes: files are taken once stable
     results["folder"] = pf.ingest_folder_flow()
     results["reminders"] = pf.send_reminders_flow(now=day_before)
@@ -241,10 +242,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--once", action="store_true", help="chạy một lượt rồi thoát (dùng trong kiểm thử)")
     parser.add_argument("--port", type=int, default=4200, help="cổng của Prefect server (mặc định 4200)")
     parser.add_argument("--data", type=Path, default=Path("demo-data"), help="thư mục dữ liệu demo")
+    parser.add_argument("--no-dovecot", action="store_true", help="dùng máy chủ IMAP demo thay cho Dovecot")
     args = parser.parse_args(argv)
     root = Path(__file__).resolve().parents[1]
     try:
-        return run(root, fresh_data_dir(args.data), args.port, once=args.once)
+        return run(root, fresh_data_dir(args.data), args.port, once=args.once, dovecot=not args.no_dovecot)
     except DemoError as err:
         sys.stderr.write(f"Lỗi: {err}\n")
         return 2
@@ -253,11 +255,11 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
 
-def run(root: Path, data: Path, port: int, *, once: bool) -> int:
+def run(root: Path, data: Path, port: int, *, once: bool, dovecot: bool = True) -> int:
     """The demo's body: servers up, data in, flows run, then serve (or exit with --once)."""
     os.environ.update(prefect_env(data, port))
     say(f"Khởi động Prefect server tại http://127.0.0.1:{port} (lần đầu mất khoảng 10–20 giây)…")
-    with prefect_server(data, port) as ui, mail_servers() as (imap, smtp):
+    with prefect_server(data, port) as ui, mail_servers(dovecot=dovecot) as (imap, smtp):
         os.environ.update(baocao_env(root, data, imap, smtp))
         from config.settings import Settings
         from flows.app import App, init
@@ -267,7 +269,7 @@ def run(root: Path, data: Path, port: int, *, once: bool) -> int:
         init(app)
         n_mails, n_files = seed(app, imap, data / "drop")
         say(f"Đã đưa {n_mails} thư trả lời vào hộp thư và {n_files} tệp vào thư mục dùng chung.")
-        results = run_flows(app, imap)
+        results = run_flows(app)
         sent = save_outbox(smtp, data / "outbox")
         explain(ui, data, results, sent)
         if once:
