@@ -204,6 +204,12 @@ def _realign(grid: list[list[str]], top: int, bottom: int) -> None:
             grid[r] = [""] * trailing + row[: len(row) - trailing]
 
 
+def indicator_header_top(rows: list[list[str]]) -> int | None:
+    """Index of the first row of a header naming value columns (Kế hoạch / Kết quả / Tỷ lệ)."""
+    header = _find_header(_grid(Table(rows)))
+    return header.top if header else None
+
+
 def _has_numbers(row: list[str]) -> bool:
     """A row with a numeric cell after the first one is data, not header."""
     return any(parse_number(c).value is not None and not _LETTER.search(c) for c in row[1:])
@@ -215,11 +221,13 @@ def _columns(grid: list[list[str]], top: int, bottom: int) -> dict[str, int]:
     found: dict[str, list[int]] = {}
     for j in range(width):
         for r in range(bottom, top - 1, -1):
-            row = grid[r]
-            role = _role(row[j]) if j < len(row) else None
+            cell = grid[r][j] if j < len(grid[r]) else ""
+            if not cell:
+                continue  # merged from above (Excel keeps the text in the top cell only)
+            role = _role(cell)
             if role:
                 found.setdefault(role, []).append(j)
-                break
+            break
     columns: dict[str, int] = {}
     for role, cols in found.items():
         cols = [c for c in cols if c not in columns.values()]

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import zipfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from parsers.document import Block, Doc, Para, Table
@@ -25,6 +27,9 @@ _MAX_GAP = 3
 # A report's sheet is small; a sheet claiming a million rows is read only this far.
 MAX_ROWS = 5000
 MAX_COLS = 60
+# A cell this long is prose, not a figure or a short label.
+_NARRATIVE_CHARS = 60
+_NUMBER_CELL = re.compile(r"^(?:[IVX]{1,4}|\d{1,2}(?:\.\d{1,2})*|[a-zđ])[.)]?$")
 
 
 def read_xlsx(data: bytes) -> Doc:
@@ -48,36 +53,90 @@ def read_xlsx(data: bytes) -> Doc:
         workbook.close()
 
 
+@dataclass
+class _Row:
+    number: int
+    cells: list[str]
+    bold: bool = False
+
+    @property
+    def filled(self) -> list[str]:
+        return [c for c in self.cells if c]
+
+
 def _sheet_blocks(sheet: Any) -> list[Block]:
     where = f"trang tính '{sheet.title}'"
     rows = list(_rows(sheet))
     blocks: list[Block] = []
     i = 0
     while i < len(rows):
-        number, cells = rows[i]
-        filled = [c for c in cells if c]
-        if len(filled) >= 2:
+        row = rows[i]
+        if len(row.filled) >= 2:
             end = _table_end(rows, i)
-            grid = _dense(rows[i:end])
-            width = max(len(r) for r in grid)
-            grid = [r + [""] * (width - len(r)) for r in grid]
-            blocks.append(Table(_trim_columns(grid), where=where, first_row=number))
+            blocks.extend(_region(rows[i:end], where))
             i = end
             continue
-        if filled:
-            blocks.append(Para(filled[0], where=f"{where}, dòng {number}"))
+        if row.filled:
+            blocks.append(Para(row.filled[0], bold=row.bold, where=f"{where}, dòng {row.number}"))
         i += 1
     return blocks
 
 
-def _table_end(rows: list[tuple[int, list[str]]], start: int) -> int:
+def _region(rows: list[_Row], where: str) -> list[Block]:
+    """Rows with several filled cells: a table of figures, text laid out in cells, or both
+    (the narrative first, then the table from its header on)."""
+    from parsers.table import indicator_header_top
+
+    if all(len(r.filled) <= 1 for r in rows):
+        return [Para(r.filled[0], bold=r.bold, where=f"{where}, dòng {r.number}") for r in rows if r.filled]
+    grid = _grid(rows)
+    top = indicator_header_top(grid)
+    if top is None:
+        if any(len(cell) > _NARRATIVE_CHARS for r in grid for cell in r):
+            return list(_narrative(rows, where))
+        return [Table(_trim_columns(grid), where=where, first_row=rows[0].number)]
+    first = rows[0].number + top
+    title = next((r for r in rows if r.number == first), None)
+    if title is not None and len(title.filled) == 1:  # a title row above the header: a paragraph
+        first += 1
+    before = [r for r in rows if r.number < first]
+    table = [r for r in rows if r.number >= first]
+    blocks: list[Block] = list(_region(before, where)) if before else []
+    blocks.append(Table(_trim_columns(_grid(table)), where=where, first_row=first))
+    return blocks
+
+
+def _grid(rows: list[_Row]) -> list[list[str]]:
+    grid = _dense(rows)
+    width = max(len(r) for r in grid)
+    return [r + [""] * (width - len(r)) for r in grid]
+
+
+def _narrative(rows: list[_Row], where: str) -> list[Para]:
+    """Each row's cells as paragraphs, a short numbering cell ("a)", "2.1") kept with its text."""
+    paras: list[Para] = []
+    for row in rows:
+        cells: list[str] = []
+        for cell in row.filled:
+            if cell not in cells:
+                cells.append(cell)
+        if len(cells) >= 2 and _NUMBER_CELL.match(cells[0]):
+            cells = [f"{cells[0]} {cells[1]}", *cells[2:]]
+        bold = row.bold
+        for cell in cells:
+            paras.append(Para(cell, bold=bold, where=f"{where}, dòng {row.number}"))
+            bold = False
+    return paras
+
+
+def _table_end(rows: list[_Row], start: int) -> int:
     """Index after the last row of the table starting at `start` (short gaps allowed)."""
     end, gap = start + 1, 0
     for k in range(start + 1, len(rows)):
-        number, cells = rows[k]
-        if number - rows[k - 1][0] > 1:
-            gap += number - rows[k - 1][0] - 1
-        if sum(1 for c in cells if c) >= 2:
+        step = rows[k].number - rows[k - 1].number
+        if step > 1:
+            gap += step - 1
+        if len(rows[k].filled) >= 2:
             end, gap = k + 1, 0
         else:
             gap += 1
@@ -86,13 +145,13 @@ def _table_end(rows: list[tuple[int, list[str]]], start: int) -> int:
     return end
 
 
-def _dense(rows: list[tuple[int, list[str]]]) -> list[list[str]]:
+def _dense(rows: list[_Row]) -> list[list[str]]:
     """Rows of a region with the empty sheet rows put back (so index + first_row = sheet row)."""
     grid: list[list[str]] = []
-    for k, (number, cells) in enumerate(rows):
+    for k, row in enumerate(rows):
         if k:
-            grid.extend([] for _ in range(number - rows[k - 1][0] - 1))
-        grid.append(cells)
+            grid.extend([] for _ in range(row.number - rows[k - 1].number - 1))
+        grid.append(row.cells)
     return grid
 
 
@@ -102,15 +161,23 @@ def _trim_columns(grid: list[list[str]]) -> list[list[str]]:
     return [[row[j] for j in keep] for row in grid]
 
 
-def _rows(sheet: Any) -> Iterator[tuple[int, list[str]]]:
-    """(row number, cell texts) for every non-empty row, trailing blanks removed."""
+def _rows(sheet: Any) -> Iterator[_Row]:
+    """Every non-empty row: number, cell texts (trailing blanks removed), first text cell bold."""
     for row in sheet.iter_rows(max_row=MAX_ROWS, max_col=MAX_COLS):
         cells = [_text(c) for c in row]
         while cells and not cells[-1]:
             cells.pop()
         if cells:
             number = next((c.row for c in row if getattr(c, "row", None)), 0)
-            yield number, cells
+            first = next((c for c, text in zip(row, cells, strict=False) if text), None)
+            yield _Row(number, cells, _is_bold(first))
+
+
+def _is_bold(cell: Any) -> bool:
+    try:
+        return bool(cell is not None and cell.font is not None and cell.font.b)
+    except (AttributeError, IndexError, KeyError):
+        return False
 
 
 def _text(cell: Any) -> str:

@@ -47,6 +47,8 @@ def _check(result: ParseResult, expected: dict) -> None:
         assert got == expected["indicators"]
         assert all(v.where for k, v in result.indicators.items() if k != "3"), "every row says where it was read"
     assert [r.label for r in result.extra_rows] == expected["extra_rows"]
+    if "answered" in expected:
+        assert len(result.answered_sections) == expected["answered"]
     for member, want in zip(result.members, expected.get("members", []), strict=True):
         _check(member, want)
 
