@@ -45,7 +45,23 @@ def _to_json(result: Any) -> dict[str, Any]:
 # --- tasks: I/O with retries -------------------------------------------------------------
 
 
-@task(name="thu-thu-dien-tu", retries=2, retry_delay_seconds=[10, 60], cache_policy=NO_CACHE)
+def worth_retrying(task: Any, task_run: Any, state: Any) -> bool:
+    """Retry I/O hiccups, not configuration mistakes (those fail at once and alert TĐC)."""
+    from config.errors import ConfigError
+
+    try:
+        state.result()
+    except ConfigError:
+        return False
+    except Exception:
+        return True
+    return True
+
+
+IO_RETRY = {"cache_policy": NO_CACHE, "retry_condition_fn": worth_retrying}
+
+
+@task(name="thu-thu-dien-tu", retries=2, retry_delay_seconds=[10, 60], **IO_RETRY)
 def fetch_mail(app: App, campaign_id: str | None) -> dict[str, Any]:
     """One polling cycle of the official mailbox (IMAP)."""
     from flows.ingest import ingest_mail
@@ -53,7 +69,7 @@ def fetch_mail(app: App, campaign_id: str | None) -> dict[str, Any]:
     return _to_json(ingest_mail(app, campaign_id))
 
 
-@task(name="quet-thu-muc", retries=2, retry_delay_seconds=[10, 60], cache_policy=NO_CACHE)
+@task(name="quet-thu-muc", retries=2, retry_delay_seconds=[10, 60], **IO_RETRY)
 def scan_folder(app: App, campaign_id: str | None) -> dict[str, Any]:
     """One scan of the shared drop folder."""
     from flows.ingest import ingest_folder
@@ -61,7 +77,7 @@ def scan_folder(app: App, campaign_id: str | None) -> dict[str, Any]:
     return _to_json(ingest_folder(app, campaign_id))
 
 
-@task(name="gui-thu-nhac", retries=2, retry_delay_seconds=[30, 120], cache_policy=NO_CACHE)
+@task(name="gui-thu-nhac", retries=2, retry_delay_seconds=[30, 120], **IO_RETRY)
 def send_reminders(app: App, campaign_id: str | None, dry_run: bool, now: dt.datetime | None) -> dict[str, Any]:
     """Decide and send what reminders are due (exactly once per slot, by the database)."""
     from flows.reminders import remind
@@ -69,7 +85,7 @@ def send_reminders(app: App, campaign_id: str | None, dry_run: bool, now: dt.dat
     return _to_json(remind(app, campaign_id, now, dry_run=dry_run))
 
 
-@task(name="lap-bao-cao", retries=1, retry_delay_seconds=30, cache_policy=NO_CACHE)
+@task(name="lap-bao-cao", retries=1, retry_delay_seconds=30, **IO_RETRY)
 def write_report(app: App, campaign_id: str | None, now: dt.datetime | None) -> dict[str, Any]:
     """Build and write the consolidated Word + Excel report."""
     from flows.report import build_report
@@ -176,11 +192,15 @@ def notify_failure(flow: Any, flow_run: Any, state: Any) -> None:
         return  # nobody to tell, or a sub-run: the parent run tells TĐC once
     from prefect.settings import PREFECT_UI_URL
 
+    from config.errors import ConfigError
     from flows.outgoing import Draft, deliver
 
     app = App(settings)
     try:
-        campaign = app.campaign((flow_run.parameters or {}).get("campaign_id"))
+        try:
+            campaign = app.campaign((flow_run.parameters or {}).get("campaign_id"))
+        except ConfigError:  # the run may have failed on this very id: still tell TĐC
+            campaign = app.campaigns[0]
         ui = PREFECT_UI_URL.value()
         subject, text = alert_text(
             flow.name,

@@ -241,3 +241,23 @@ def test_ingest_report_and_full_cycle_flows(mail_env, dovecot, demo, smtp, tmp_p
     assert cycle["mail"]["ingest"]["counts"]["new"] == 0
     assert cycle["folder"]["ingest"]["counts"]["new"] == 0
     assert cycle["report"]["report"]["files"]
+
+
+def test_configuration_mistake_fails_at_once_and_alerts(mail_env, smtp, monkeypatch: pytest.MonkeyPatch) -> None:
+    import flows.ingest
+    from config.errors import ConfigError
+    from flows.prefect_flows import ingest_folder_flow
+
+    calls: list[str | None] = []
+
+    def broken(app, campaign_id=None):
+        calls.append(campaign_id)
+        raise ConfigError("không tìm thấy thư mục dùng chung", "/khong/co")
+
+    monkeypatch.setattr(flows.ingest, "ingest_folder", broken)
+    state = ingest_folder_flow("khong-co", return_state=True)
+    assert state.is_failed()
+    assert calls == ["khong-co"], "a configuration mistake must not be retried"
+    alerts = [m for m in smtp.messages if "tdc-canhbao@" in " ".join(m.rcpt_tos)]
+    assert len(alerts) == 1
+    assert "thư mục dùng chung" in alerts[0].message.get_body(("plain",)).get_content()
