@@ -25,7 +25,7 @@ from flows.dev_imap import DovecotServer  # noqa: E402
 from flows.ingest import ingest_mail  # noqa: E402
 from storage.ingest import advance_mailbox, mailbox_state  # noqa: E402
 
-ROUNDS = 3
+ROUNDS = 5
 BIG = 10_000
 
 

@@ -83,15 +83,20 @@ class ImapSource:
             typ, data = box.client.capability()
             if typ == "OK" and data and data[-1]:
                 box.client.capabilities = tuple(data[-1].decode().upper().split())
-            status = box.folder.status(s.folder, ["UIDVALIDITY", "UIDNEXT"])
             box.folder.set(s.folder)
+            # SELECT's untagged response codes carry both (no separate STATUS round trip).
+            validity = box.client.response("UIDVALIDITY")[1][-1]
+            uidnext = box.client.response("UIDNEXT")[1][-1]
+            if validity is None:
+                status = box.folder.status(s.folder, ["UIDVALIDITY", "UIDNEXT"])
+                validity, uidnext = status["UIDVALIDITY"], status.get("UIDNEXT", 0)
         except MailboxLoginError as err:
             raise MailboxError(f"đăng nhập hộp thư {s.user}@{s.host} bị từ chối") from err
         except (OSError, imaplib.IMAP4.error, ssl.SSLError) as err:
             raise MailboxError(f"không kết nối được hộp thư {s.host}:{port}: {err}") from err
         self.box = box
-        self.uidvalidity = int(status["UIDVALIDITY"])
-        self.uidnext = int(status.get("UIDNEXT", 0))
+        self.uidvalidity = int(validity)
+        self.uidnext = int(uidnext or 0)
         return self
 
     def close(self) -> None:
