@@ -24,7 +24,7 @@ $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
 test: setup ## Run the whole test suite
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
 
-demo: setup ## Run the demo (embedded defaults, SQLite under ./data)
+demo: setup ## Full local demo: Prefect UI on 127.0.0.1:4200, IMAP, SMTP capture; data in ./demo-data
 	$(VENV)/bin/python -m flows.demo
 
 lint: setup ## Ruff over the code
