@@ -36,7 +36,8 @@ _DATE_WORDS = re.compile(
     r"ngày\s*(?P<d>\d{1,2})\s*tháng\s*(?P<m>\d{1,2})\s*năm\s*(?P<y>\d{4})", re.IGNORECASE
 )
 _DATE_NUMERIC = re.compile(r"(?<![\d/])(?P<d>\d{1,2})\s*[/.\-]\s*(?P<m>\d{1,2})\s*[/.\-]\s*(?P<y>\d{4})(?!\d)")
-_PLACE_DATE = re.compile(r"[A-ZĐ][^\d,]{1,30},\s*(?:ngày\s*)?\d", re.IGNORECASE)
+# "Quảng Ngãi," / "Kon Tum, ngày" just before the date.
+_PLACE_PREFIX = re.compile(r"(?:^|\s)[A-ZĐ][^\d,;:.]{1,30},(?:\s*ngày)?$")
 # Lines of the header block that are not the agency's name.
 _NOT_AGENCY = (
     "cong hoa xa hoi",
@@ -180,7 +181,7 @@ def read_identity(
     return Identity(
         agency=find_agency(top, agencies, body_lines=body_lines, signature_lines=signature_lines),
         doc_number=find_number(top + list(body_lines[:6])),
-        doc_date=find_date(top + list(body_lines[:8]) + list(signature_lines)),
+        doc_date=find_date(top) or find_date([*body_lines[:8], *signature_lines], strict=True),
     )
 
 
@@ -196,8 +197,12 @@ def find_number(lines: Sequence[str]) -> str | None:
     return None
 
 
-def find_date(lines: Sequence[str]) -> str | None:
-    """`Quảng Ngãi, ngày 11 tháng 8 năm 2025` or `…, 11/8/2025` → `2025-08-11`."""
+def find_date(lines: Sequence[str], *, strict: bool = False) -> str | None:
+    """`Quảng Ngãi, ngày 11 tháng 8 năm 2025` or `…, 11/8/2025` → `2025-08-11`.
+
+    A date right after a place ("Quảng Ngãi, ") or alone on its line wins; `strict` accepts
+    nothing else (dates inside sentences are deadlines and references, not the letter's date).
+    """
     fallback: str | None = None
     for line in lines:
         for pattern in (_DATE_WORDS, _DATE_NUMERIC):
@@ -205,11 +210,11 @@ def find_date(lines: Sequence[str]) -> str | None:
                 value = _iso(m.group("y"), m.group("m"), m.group("d"))
                 if value is None:
                     continue
-                prefix = line[: m.start()]
-                if _PLACE_DATE.search(line) or prefix.strip().endswith(",") or not prefix.strip():
+                prefix = line[: m.start()].strip()
+                if not prefix or _PLACE_PREFIX.search(prefix):
                     return value
                 fallback = fallback or value
-    return fallback
+    return None if strict else fallback
 
 
 def _iso(y: str, m: str, d: str) -> str | None:

@@ -25,9 +25,7 @@ def interpret(doc: Doc, spec: OutlineSpec, *, file: str, fmt: str) -> ParseResul
         doc, spec.agencies, body_lines=outline.body_lines, signature_lines=outline.signature_lines
     )
     answered = sum(not s.empty for s in outline.sections.values())
-    values = sum(
-        1 for ind in reading.indicators.values() if ind.plan is not None or ind.result is not None
-    )
+    values = sum(1 for ind in reading.indicators.values() if ind.plan or ind.result)
     text = "\n".join([*outline.header_lines, *outline.body_lines])
     kind = classify(
         text=text,

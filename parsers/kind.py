@@ -40,6 +40,10 @@ NIL_WORDING = (
 )
 _INVITATION = ("giay moi", "tran trong kinh moi", "kinh moi", "thoi gian hop", "dia diem")
 _REPORT_TITLE = ("bao cao",)
+# The request itself (công văn + đề cương) sent back by mistake, or a cover letter whose report
+# is in another attachment.
+_REQUEST = ("de cuong bao cao", "de nghi cac co quan", "bao cao theo de cuong")
+_COVER = (" v v gui ", "ve viec gui bao cao", "kem theo cong van nay", "gui kem bao cao so")
 
 
 def _has_any(text: str, phrases: Sequence[str]) -> bool:
@@ -56,24 +60,33 @@ def classify(
     table_found: bool,
     table_values: int,
 ) -> Kind:
-    """The kind of a document from its outline evidence and its wording."""
+    """The kind of a document from its outline evidence and its wording.
+
+    `table_values` counts the non-zero numbers of the quantitative table: a table of zeros
+    says as little as an empty one.
+    """
     folded = " " + fold_words(text) + " "
     topic = [fold_words(w) for w in spec.topic_words if fold_words(w)]
     nil = [fold_words(p) for p in spec.nil_phrases] + list(NIL_WORDING)
     has_topic = _has_any(folded, topic)
     has_nil = _has_any(folded, nil)
     structured = headings_found >= 2 or (headings_found >= 1 and groups_found >= 1) or table_found
-    if structured:
-        if answered_sections == 0 and table_values == 0 and has_nil:
-            return "nil_report"
-        return "report"
     head = folded[:400]
+    if structured:
+        if answered_sections == 0 and table_values == 0:
+            if has_nil:
+                return "nil_report"
+            if _has_any(folded, _REQUEST):
+                return "not_a_report"
+        return "report"
     if _has_any(head, _INVITATION[:2]) or (
         _has_any(folded, _INVITATION) and not has_nil and "bao cao" not in head
     ):
         return "not_a_report"
     if has_nil and (has_topic or "bao cao" in folded):
         return "nil_report"
-    if has_topic and _has_any(head, _REPORT_TITLE) and len(folded.split()) > 150:
+    if _has_any(folded, _COVER) and len(folded.split()) < 250:
+        return "not_a_report"
+    if has_topic and _has_any(head, _REPORT_TITLE) and len(folded.split()) > 60:
         return "report"
     return "not_a_report"

@@ -174,6 +174,8 @@ def _phrasings(section: SectionSpec) -> tuple[str, ...]:
     return (section.heading, *section.synonyms)
 
 
+# Leaders an agency left after its answer ("Đã ban hành kế hoạch……………;"); "v.v..." stays.
+_LONG_LEADER = re.compile(r"(?:[.…_·]\s*){5,}[;:.,]?|…{2,}[;:.,]?|_{3,}")
 _LEADER_RUN = re.compile(r"(?:[.…_·]\s*){3,}[;:.,]?")
 
 
@@ -517,7 +519,7 @@ class _Walker:
             return
         if self._unlabelled(line, label, body, head, heading_like):
             return
-        self._add(line.text if label.kind in {"", "letter", "path"} else line.text)
+        self._add(_LONG_LEADER.sub(" ", line.text).strip())
 
     def _is_table_title(self, head: str) -> bool:
         title = self.spec.table_title or "Định lượng kết quả lũy kế đạt được"
