@@ -120,9 +120,11 @@ def handle_file(ctx: Context, root: Path, path: Path, rel: str, size: int, mtime
     data = path.read_bytes()
     mtime = dt.datetime.fromtimestamp(mtime_ns / 1e9, dt.UTC)
     name = safe_filename(path.name)
-    folder = rel.split("/", 1)[0].lower() if "/" in rel else None
+    folder = rel.split("/", 1)[0] if "/" in rel else None
     codes = {a.code for a in ctx.agencies}
-    folder_code = folder if folder in codes else None
+    folder_code = folder.lower() if folder and folder.lower() in codes else None
+    # A folder named after the agency ("Sở Tư pháp/") names it, as a subject line would.
+    naming = f"{folder or ''} {name.rsplit('.', 1)[0]}"
     with ctx.app.session() as session:
         blob = store_blob(ctx.app.blobs, data, session=session)
         row, created = insert_file(
@@ -142,7 +144,7 @@ def handle_file(ctx: Context, root: Path, path: Path, rel: str, size: int, mtime
         elif file_seen(blob.sha256, row.id, session=session):
             outcome.update(status="duplicate", classification=None)
         else:
-            outcome.update(_record_file(ctx, row, name, data, folder_code, mtime, session=session))
+            outcome.update(_record_file(ctx, row, name, data, folder_code, naming, mtime, session=session))
         row.status = outcome["status"]
         row.error = outcome.get("error")
         row.processed_at = row.processed_at or utcnow()
@@ -159,7 +161,15 @@ def handle_file(ctx: Context, root: Path, path: Path, rel: str, size: int, mtime
 
 
 def _record_file(
-    ctx: Context, row: InboundFile, name: str, data: bytes, folder_code: str | None, mtime: dt.datetime, *, session: Any
+    ctx: Context,
+    row: InboundFile,
+    name: str,
+    data: bytes,
+    folder_code: str | None,
+    naming: str,
+    mtime: dt.datetime,
+    *,
+    session: Any,
 ) -> dict[str, Any]:
     from flows.ingest import Unit, settle_unit, store_documents
 
@@ -178,7 +188,7 @@ def _record_file(
         ctx.agencies,
         sender=None,
         document_agencies=[(best.result.agency.id, best.result.agency.score)],
-        text=name.rsplit(".", 1)[0],
+        text=naming,
         folder_code=folder_code,
     )
     unit = Unit(best.result.kind, best.content_key, attribution, best, f"file:{row.id}")

@@ -146,3 +146,40 @@ def test_dismissed_item_records_nothing(drop_app):
     assert status_report(drop_app)["review"] == []
     with pytest.raises(ReviewError):
         dismiss_item(drop_app, item)
+
+
+class Killed(BaseException):
+    """A simulated crash."""
+
+
+def test_kill_between_commit_and_move(drop_app, monkeypatch):
+    from flows import dropfolder
+    from flows.ingest import ingest_folder
+
+    root = drop_app.settings.drop.dir
+    (root / "Sở Tư pháp").mkdir()
+    path = root / "Sở Tư pháp" / "bc.docx"
+    path.write_bytes(report_docx("SỞ TƯ PHÁP", "15/BC-STP"))
+    _age(path)
+    ingest_folder(drop_app)
+    real_move = dropfolder._move
+
+    def crash(*args, **kwargs):
+        raise Killed
+
+    monkeypatch.setattr(dropfolder, "_move", crash)
+    with pytest.raises(Killed):
+        ingest_folder(drop_app)
+    monkeypatch.setattr(dropfolder, "_move", real_move)
+    assert path.exists() and states(drop_app)["sotp"]["state"] == "submitted"  # committed, not moved
+    for _ in range(3):
+        ingest_folder(drop_app)
+    assert not path.exists() and (root / "processed" / "Sở Tư pháp" / "bc.docx").exists()
+    from sqlalchemy import func, select
+
+    from storage.models import InboundFile, Submission
+
+    with drop_app.session() as s:
+        assert s.scalar(select(func.count()).select_from(Submission)) == 1
+        assert s.scalar(select(func.count()).select_from(InboundFile)) == 1
+        assert s.scalars(select(InboundFile)).one().moved_to == "processed/Sở Tư pháp/bc.docx"
