@@ -697,10 +697,23 @@ class _Walker:
         self.target = sid
         self.seen_heading.add(sid)
         self.wheres.setdefault(sid, line.where)
-        _, answer = _split_heading(body, self.m.sections[sid])
+        head, answer = _split_heading(body, self.m.sections[sid])
+        if not answer:
+            answer = self._after_dash(head, sid)
         answer = strip_leaders(answer)
         if answer:
             self.texts[sid].append(answer)
+
+    def _after_dash(self, body: str, sid: str) -> str:
+        """ "a) Về xây dựng kế hoạch – Sở đã ban hành…": an answer after a dash, not a year range."""
+        whole = self.m.score(body, sid)
+        for m in re.finditer(r"\s[-–—]\s", body):
+            head, rest = body[: m.start()], body[m.end() :]
+            if (head[-1:].isdigit() and rest[:1].isdigit()) or len(rest.split()) < 3:
+                continue
+            if self.m.score(head, sid) >= max(60.0, whole):
+                return rest
+        return ""
 
 
 def _to_roman(n: int) -> str:

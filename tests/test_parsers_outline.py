@@ -197,3 +197,17 @@ def test_legacy_text_without_fonts_and_broken_pdf_lines(spec: OutlineSpec) -> No
     )
     r = interpret(broken, spec, file="x.pdf", fmt="pdf")
     assert r.sections["1.a"].text == "Đã ban hành Kế hoạch số 10/KH-SYT ngày 1/2/2022 triển khai trong toàn ngành."
+
+
+def test_answer_after_a_dash_but_not_a_year_range(spec: OutlineSpec) -> None:
+    d = doc(
+        B("1. Công tác lãnh đạo, chỉ đạo triển khai thực hiện"),
+        "a) Về xây dựng, trình cấp có thẩm quyền phê duyệt, triển khai kế hoạch thực hiện Đề án 996 – Sở đã ban hành Kế hoạch số 10/KH-SYT.",
+        B("2. Kết quả thực hiện theo từng nhóm, nhiệm vụ, giải pháp thuộc Đề án 996 từ năm 2018 - 2025"),
+        B("2.3. Nâng cao hiệu quả công tác quản lý nhà nước về đo lường"),
+        B("b) Tăng cường công tác kiểm tra, đánh giá, rà soát"),
+        "Kiểm tra 12 cơ sở trong giai đoạn 2018 - 2025.",
+    )
+    s = read_outline(d, spec).sections
+    assert s["1.a"].text == "Sở đã ban hành Kế hoạch số 10/KH-SYT."
+    assert s["2.3.b"].text == "Kiểm tra 12 cơ sở trong giai đoạn 2018 - 2025."
