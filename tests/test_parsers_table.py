@@ -228,3 +228,32 @@ def test_two_tables_in_one_sheet_region(rows: tuple[RowSpec, ...]) -> None:
     assert reading.indicators["1"].plan == 10
     assert reading.indicators["1"].where == "trang tính 'Sheet1', dòng 6"
     assert reading.extra_rows == []
+
+
+PARAPHRASES = {
+    "1": ["Đầu tư chuẩn ĐL, PTĐ sử dụng trong KĐ, HC, TN PTĐ", "Số chuẩn đo lường, phương tiện đo được đầu tư (chuẩn/PTĐ)"],
+    "2": ["Chất chuẩn, chuẩn đo lường, PTĐ được nghiên cứu, SX, thương mại hóa", "Số chất chuẩn được nghiên cứu"],
+    "3": ["Số nhiệm vụ KH&CN về đo lường", "Đề tài, nhiệm vụ nghiên cứu về đo lường"],
+    "4": ["Số lượt cán bộ tham gia tập huấn", "Số CBNV được đào tạo, bồi dưỡng chuyên môn đo lường"],
+    "5": ["Số DN được cung cấp dịch vụ", "Số doanh nghiệp sử dụng dịch vụ kiểm định, hiệu chuẩn"],
+    "6": ["Số PTĐ được kiểm định, hiệu chuẩn", "Số lượt phương tiện đo được kiểm định"],
+    "7": ["Người tham dự đào tạo CTĐBĐL", "Số người được đào tạo về chương trình đảm bảo đo lường"],
+}
+OWN_ROWS = [
+    "Số cơ sở được kiểm tra về đo lường",
+    "Kinh phí đầu tư (triệu đồng)",
+    "Số lớp tập huấn đã tổ chức",
+    "Số phòng thử nghiệm được chỉ định",
+    "Số cuộc kiểm tra nhà nước về đo lường",
+]
+
+
+@pytest.mark.parametrize("which", [0, 1])
+def test_paraphrased_abbreviated_labels_alone(which: int, rows: tuple[RowSpec, ...]) -> None:
+    """Each paraphrase on its own (no exact row to compete with) finds its row; own rows stay extra."""
+    for rid, labels in PARAPHRASES.items():
+        grid = [["STT", "Nội dung", "Kế hoạch", "Kết quả", "Tỷ lệ"], ["1", labels[which], "10", "5", "50"]]
+        grid += [[str(k + 2), label, "1", "1", "100"] for k, label in enumerate(OWN_ROWS)]
+        reading = read_indicators([Table(grid)], rows)
+        assert reading.indicators[rid].plan == 10, (rid, labels[which])
+        assert sorted(r.label for r in reading.extra_rows) == sorted(OWN_ROWS), labels[which]
