@@ -99,3 +99,25 @@ def _print_delivery(result: dict[str, Any]) -> None:
     out.print(f"Tổng: {verb} {count}, bỏ qua {len(result['skipped'])}, lỗi {len(result['failed'])}.")
     if result["failed"]:
         out.print("[yellow]Thư lỗi sẽ được gửi lại ở lần chạy sau.[/]")
+
+
+@cli.command("mail-resolve")
+def mail_resolve(
+    outbound_id: Annotated[int, typer.Argument(help="Số thư (outbound_id trong baocao history --json).")],
+    sent: Annotated[
+        bool, typer.Option("--sent/--resend", help="--sent: thư đã đi (không gửi lại); --resend: gửi lại lần sau.")
+    ],
+    as_json: JsonOpt = False,
+) -> None:
+    """Xử lý thư bị ngắt giữa chừng khi gửi (không rõ đã đi hay chưa)."""
+    from flows.outgoing import UnknownMail, resolve_mail
+
+    try:
+        result = resolve_mail(make_app(), outbound_id, sent=sent)
+    except UnknownMail as exc:
+        raise UserError(str(exc)) from None
+    if as_json:
+        print_json(result)
+        return
+    what = "đã ghi nhận là đã gửi" if sent else "sẽ được gửi lại ở lần chạy sau"
+    out.print(f"Thư số {result['outbound_id']} ({result['kind']}, {result['slot']}): {what}.")

@@ -19,7 +19,7 @@ OUT_STATUS = {
     "sent": "đã gửi",
     "pending": "chờ gửi",
     "failed": "gửi lỗi, sẽ thử lại",
-    "sending": "bị ngắt khi gửi, không rõ đã đi chưa",
+    "sending": "bị ngắt khi gửi, không rõ đã đi chưa (baocao mail-resolve)",
 }
 SUBMISSION_KINDS = {"report": "báo cáo", "nil_report": "báo cáo không phát sinh", "acknowledgement": "hẹn gửi"}
 # Events already shown by the rows they describe.
@@ -80,7 +80,8 @@ def _outbound(campaign_id: str, recipient_id: int, *, session: Session) -> list[
         if mail.error:
             summary += f" — {mail.error}"
         entries.append(
-            _entry(mail.sent_at or mail.created_at, mail.kind, summary, 0, status=mail.status, slot=mail.slot,
+            _entry(mail.sent_at or mail.created_at, mail.kind, summary, 0, outbound_id=mail.id,
+                   status=mail.status, slot=mail.slot,
                    message_id=mail.message_id, subject=mail.subject, attempts=mail.attempts,
                    eml_sha256=mail.raw_sha256)
         )

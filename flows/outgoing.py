@@ -40,6 +40,7 @@ from storage.outbound import (
     existing_outbound,
     fail_outbound,
     reserve_outbound,
+    resolve_unknown,
 )
 
 log = logging.getLogger(__name__)
@@ -288,3 +289,22 @@ def _fail_all(app: App, jobs: list[_Job], error: str, report: DeliveryReport) ->
     """The server cannot be used: every remaining job fails (and is retried next run)."""
     for job in jobs:
         _fail(app, job, error, report, count_attempt=True)
+
+
+class UnknownMail(LookupError):
+    """No outbound mail with that id, or it is not waiting for a person's decision."""
+
+
+def resolve_mail(app: App, outbound_id: int, *, sent: bool) -> dict[str, Any]:
+    """Settle a mail whose fate is unknown (crash after sending, before confirming)."""
+    with app.session() as session:
+        row, changed = resolve_unknown(outbound_id, session=session, sent=sent)
+        if row is None:
+            raise UnknownMail(f"không có thư số {outbound_id}")
+        if not changed:
+            raise UnknownMail(f"thư số {outbound_id} không ở trạng thái chờ xác nhận (hiện: {row.status})")
+        what = "xác nhận đã gửi" if sent else "sẽ gửi lại ở lần chạy sau"
+        add_event(row.campaign_id, row.recipient_id, "mail_resolved",
+                  f"Thư {KIND_LABELS.get(row.kind, row.kind)} ({row.slot}): {what}",
+                  {"outbound_id": row.id, "sent": sent}, session=session)
+        return {"outbound_id": row.id, "kind": row.kind, "slot": row.slot, "status": row.status}

@@ -151,3 +151,18 @@ def kinds_in_slot(campaign_id: str, slot: str, *, session: Session) -> dict[int,
         if recipient_id is not None:
             found.setdefault(recipient_id, set()).add(kind)
     return found
+
+
+def resolve_unknown(row_id: int, *, sent: bool, session: Session) -> tuple[OutboundMail | None, bool]:
+    """A person settles a `sending` row: it did leave (`sent`) or it must go again (`failed`).
+
+    Returns (row, changed); only a `sending` row changes."""
+    row = session.get(OutboundMail, row_id)
+    if row is None or row.status != "sending":
+        return row, False
+    if sent:
+        row.status, row.sent_at, row.error = "sent", utcnow(), "cán bộ xác nhận thư đã đi"
+    else:
+        row.status, row.error = "failed", "cán bộ yêu cầu gửi lại"
+    session.flush()
+    return row, True

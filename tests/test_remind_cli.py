@@ -170,5 +170,7 @@ def test_cli_with_settings_from_the_environment(app: App, smtp_server: SmtpCaptu
     assert [e["kind"] for e in history["entries"]] == ["request", "reminder"]
     bad = runner.invoke(cli, ["remind", "--now", "thứ hai"])
     assert isinstance(bad.exception, UserError)
+    not_stuck = runner.invoke(cli, ["mail-resolve", str(history["entries"][0]["outbound_id"]), "--sent"])
+    assert isinstance(not_stuck.exception, UserError) and "không ở trạng thái" in str(not_stuck.exception)
     unknown = runner.invoke(cli, ["history", "khong-co"])
     assert isinstance(unknown.exception, UserError) and "khong-co" in str(unknown.exception)

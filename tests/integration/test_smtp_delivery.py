@@ -15,7 +15,7 @@ from flows.app import App, status_report
 from flows.dev_smtp import SmtpCapture, free_port
 from flows.history import recipient_history
 from flows.mailer import SmtpConnectError, SmtpSender
-from flows.outgoing import Draft, deliver
+from flows.outgoing import Draft, UnknownMail, deliver, resolve_mail
 from flows.reminders import send_request
 from parsers.mailids import is_our_message_id
 from storage.models import Event, OutboundMail, RecipientRow
@@ -160,7 +160,17 @@ def test_crash_after_send_before_confirm_is_never_resent(
     status = {r["id"]: r for r in status_report(mail_app)["recipients"]}
     assert status[code]["mail_failed"] == 1
     entries = recipient_history(mail_app, code)["entries"]
-    assert any(e["kind"] == "request" and e["status"] == "sending" for e in entries)
+    stuck = next(e for e in entries if e["kind"] == "request")
+    assert stuck["status"] == "sending" and "không rõ" in stuck["summary"]
+    # A person checks and asks for it again: the next run sends it once more, then never.
+    with pytest.raises(UnknownMail):
+        resolve_mail(mail_app, stuck["outbound_id"] + 10_000, sent=False)
+    assert resolve_mail(mail_app, stuck["outbound_id"], sent=False)["status"] == "failed"
+    with pytest.raises(UnknownMail, match="không ở trạng thái"):
+        resolve_mail(mail_app, stuck["outbound_id"], sent=True)
+    assert [s["recipient"] for s in send_request(mail_app)["sent"]] == [code]
+    assert send_request(mail_app)["sent"] == [] and _per_recipient(tls_server)[crashed_to] == 2
+    assert {r["id"]: r for r in status_report(mail_app)["recipients"]}[code]["mail_failed"] == 0
 
 
 def test_refused_recipient_fails_shows_in_status_and_is_retried(mail_app: App, tls_server: SmtpCapture) -> None:
