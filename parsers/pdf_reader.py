@@ -18,6 +18,8 @@ from parsers.textnorm import clean
 
 # Fewer visible characters per page than this and the PDF is a scan.
 MIN_CHARS_PER_PAGE = 40
+# A report is a few pages; a long attachment (a whole plan, a law) is read this far only.
+MAX_PAGES = 40
 _STARTS_ITEM = re.compile(r"^(?:[IVX]{1,4}\.|\d{1,2}(?:\.\d{1,2})*\.?\s|[a-zđ]\)|[a-zđ]\.\s|[-–•+*]\s)")
 
 
@@ -35,7 +37,7 @@ def read_pdf(data: bytes) -> Doc:
         raise CorruptFile("Tệp PDF bị hỏng hoặc không đầy đủ; đề nghị đơn vị gửi lại.") from err
     with pdf:
         try:
-            pages = [_page_blocks(page, n) for n, page in enumerate(pdf.pages, start=1)]
+            pages = [_page_blocks(page, n) for n, page in enumerate(pdf.pages[:MAX_PAGES], start=1)]
         except PDFPasswordIncorrect as err:
             raise EncryptedFile("Tệp PDF có mật khẩu: đề nghị đơn vị gửi bản không đặt mật khẩu.") from err
         except (PDFSyntaxError, ValueError, TypeError, KeyError, AttributeError) as err:
