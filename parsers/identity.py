@@ -39,20 +39,12 @@ _DATE_NUMERIC = re.compile(r"(?<![\d/])(?P<d>\d{1,2})\s*[/.\-]\s*(?P<m>\d{1,2})\
 # "Quảng Ngãi," / "Kon Tum, ngày" just before the date.
 _PLACE_PREFIX = re.compile(r"(?:^|\s)[A-ZĐ][^\d,;:.]{1,30},(?:\s*ngày)?$")
 # Lines of the header block that are not the agency's name.
-_NOT_AGENCY = (
-    "cong hoa xa hoi",
-    "doc lap",
-    "v/v",
-    "ve viec",
-    "kinh gui",
-    "bao cao",
-    "quang ngai, ngay",
-    "ngay ",
-    "giay moi",
-    "cong van",
-    "to trinh",
-    "ke hoach",
-    "thong bao",
+# Lines of the header block that are not the agency's name…
+_NOT_AGENCY = ("cong hoa xa hoi", "doc lap", "quang ngai, ngay", "ngay ")
+# …and lines that end the organisation part (the title, the subject, the addressee).
+_END_OF_ORGS = (
+    "v/v", "ve viec", "kinh gui", "bao cao", "giay moi", "cong van", "to trinh", "ke hoach",
+    "thong bao", "quyet dinh", "de cuong", "danh sach", "phieu", "bien ban",
 )
 _PARENT = re.compile(
     r"^(?:ubnd|uy ban nhan dan|ubmttq|tinh uy|bo |dang bo|hdnd|ban thuong vu|ban chap hanh)\b"
@@ -271,6 +263,8 @@ def _org_lines(top: Sequence[str]) -> list[str]:
         f = fold_words(line)
         raw = line.strip()
         if raw.startswith(("Số", "SỐ", "So:")) or "/" in raw and any(c.isdigit() for c in raw):
+            break
+        if any(f.startswith(k.replace("/", " ")) for k in _END_OF_ORGS):
             break
         if any(f.startswith(k.replace("/", " ").strip()) for k in _NOT_AGENCY) or not f:
             continue

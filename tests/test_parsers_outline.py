@@ -211,3 +211,16 @@ def test_answer_after_a_dash_but_not_a_year_range(spec: OutlineSpec) -> None:
     s = read_outline(d, spec).sections
     assert s["1.a"].text == "Sở đã ban hành Kế hoạch số 10/KH-SYT."
     assert s["2.3.b"].text == "Kiểm tra 12 cơ sở trong giai đoạn 2018 - 2025."
+
+
+def test_uppercase_title_is_not_an_organisation(spec: OutlineSpec) -> None:
+    d = doc("BÁO CÁO", "KẾT QUẢ THAM GIA THỰC HIỆN ĐỀ ÁN 996",
+            "Ban Thường vụ Hội Nông dân tỉnh báo cáo kết quả tham gia thực hiện Đề án 996 như sau:")
+    ident = read_identity(d, spec.agencies, body_lines=[p.text for p in d.paragraphs])
+    assert ident.agency.id == "hnd"
+
+
+def test_agency_from_signature_block(spec: OutlineSpec) -> None:
+    d = doc("BÁO CÁO", "Kết quả thực hiện Đề án 996 trong năm qua được tổng hợp như sau.")
+    ident = read_identity(d, spec.agencies, signature_lines=["TM. BAN THƯỜNG VỤ", "HỘI CỰU CHIẾN BINH TỈNH", "CHỦ TỊCH"])
+    assert ident.agency.id == "hccb" and ident.agency.score < 1
