@@ -134,12 +134,13 @@ def report_markdown(
         parts += ["", f"Đơn vị đã trả lời: {len(responded)}; chưa trả lời: {len(missing)}."]
         totals = report.get("totals") or {}
         if totals:
-            parts += ["", "| Chỉ tiêu | Kế hoạch | Kết quả | Tỷ lệ |", "|---|---|---|---|"]
+            # Numbers first: long row labels last so a narrow window still shows the figures.
+            parts += ["", "| Dòng | Kế hoạch | Kết quả | Tỷ lệ | Chỉ tiêu |", "|---|---|---|---|---|"]
             for row_id, t in totals.items():
-                label = f"{row_id}. {labels[row_id]}" if labels and row_id in labels else row_id
+                label = (labels or {}).get(row_id, "")
                 parts.append(
-                    f"| {_md_escape(label)} | {_num(t.get('plan'))} | {_num(t.get('result'))} "
-                    f"| {_rate(t.get('rate'))} |"
+                    f"| {row_id} | {_num(t.get('plan'))} | {_num(t.get('result'))} "
+                    f"| {_rate(t.get('rate'))} | {_md_escape(label)} |"
                 )
     parts += ["", review_markdown(review)]
     return "\n".join(parts)
@@ -156,8 +157,9 @@ def _num(value: Any) -> str:
 
 
 def _rate(value: Any) -> str:
+    """The report's rate is already a percentage (result / plan × 100)."""
     if isinstance(value, int | float):
-        return _num(value * 100 if value <= 1.5 else value) + " %"
+        return _num(value) + " %"
     return _num(value)
 
 

@@ -51,7 +51,7 @@ def test_progress_counts_every_answer() -> None:
 def test_report_markdown_lists_files_totals_and_review() -> None:
     report = {
         "files": ["data/reports/latest/bao-cao.docx", "data/reports/latest/bao-cao.xlsx"],
-        "totals": {"1": {"plan": 1250, "result": 1000.5, "rate": 0.8004}},
+        "totals": {"1": {"plan": 1250, "result": 1000.5, "rate": 80.04}},
         "responded": ["stc", "syt"],
         "not_responded": ["sct"],
     }
@@ -59,11 +59,11 @@ def test_report_markdown_lists_files_totals_and_review() -> None:
                "created_at": "2025-08-12T09:00:00+07:00"}]
     md = dashboard.report_markdown(report, review)
     assert "- `data/reports/latest/bao-cao.docx`" in md
-    assert "| 1 | 1.250 | 1.000,5 | 80,04 % |" in md
+    assert "| 1 | 1.250 | 1.000,5 | 80,04 % |  |" in md
     assert "không rõ đơn vị \\| gửi" in md
     assert "12/08/2025 09:00" in md
     labelled = dashboard.report_markdown(report, [], {"1": "Đầu tư chuẩn đo lường"})
-    assert "| 1. Đầu tư chuẩn đo lường | 1.250 |" in labelled
+    assert "| 1 | 1.250 | 1.000,5 | 80,04 % | Đầu tư chuẩn đo lường |" in labelled
     assert "Chưa lập báo cáo" in dashboard.report_markdown(None, [])
     assert "Không có mục nào" in dashboard.report_markdown(None, [])
 
