@@ -25,13 +25,14 @@ from parsers.model import OutlineSpec, Problem, SectionSpec, SectionText
 from parsers.textnorm import clean, fold_words, is_leader_only, strip_leaders
 
 # A label typed at the start of a paragraph: "I.", "2.", "2.1.", "2.1 ", "a)", "đ.", "(a)", "2.2.đ)".
+# Terminators agencies use after a label: "a)", "a.", "a/", "a -", "1.", "1/", "1 -", "I.", "I -".
 _LABEL = re.compile(
     r"^\s*(?:"
-    r"(?P<path_letter>\d{1,2}(?:\.\d{1,2}){0,2}\.(?:[a-zđ]))[\)\.:]?\s+"
+    r"(?P<path_letter>\d{1,2}(?:\.\d{1,2}){0,2}\.(?:[a-zđ]))(?:[\)\.:/]\s*|\s+)"
     r"|(?:phần|PHẦN|Phần)\s+(?P<part>[IVX]{1,4}|thứ\s+\w+)\s*[\.\):\-–]?\s*"
-    r"|(?P<roman>[IVX]{1,4})[\.\):]\s*"
-    r"|(?P<path>\d{1,2}(?:\.\d{1,2}){0,3})(?:\.|\)|\s)\s*"
-    r"|\(?(?P<letter>[a-zđA-ZĐ])[\)\.]\s*"
+    r"|(?P<roman>[IVX]{1,4})(?:[\.\):/]|\s*[-–]\s)\s*"
+    r"|(?P<path>\d{1,2}(?:\.\d{1,2}){0,3})(?:\.|\)|/(?!\d)|\s*[-–]\s|\s)\s*"
+    r"|\(?(?P<letter>[a-zđA-ZĐ])(?:[\)\./]|\s*[-–]\s)\s*"
     r"|(?P<bullet>[-–+•*])\s*"
     r")",
 )
@@ -129,7 +130,7 @@ def _typed_label(text: str) -> _Label:
     if m.group("path"):
         return _Label("path", path=m.group("path"), body=body)
     letter = m.group("letter")
-    if letter.isupper() and letter not in "ABCDĐ":
+    if letter.isupper() and letter not in "ABCDĐEG" or letter in "IVX" and not m.group(0).rstrip().endswith(")"):
         return _Label(body=text)  # "V." "X." are Roman numerals or initials, not list letters
     return _Label("letter", letter=letter.lower(), body=body)
 
