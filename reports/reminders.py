@@ -1,7 +1,8 @@
 """The reminder policy (pure): given statuses, the campaign's policy and a moment, which
 reminders are due, each under a slot key that makes it go out at most once.
 
-Slots: `before-N` (N working days before the deadline), `overdue-1` (the first working day
+Slots (keyed `<name>@<deadline>`, so moving the deadline starts a fresh schedule):
+`before-N` (N working days before the deadline), `overdue-1` (the first working day
 after it, or `after_deadline_first` working days after), then `overdue-2`… every
 `overdue_every` working days, at most `max_overdue`. A slot is *active* from its day until the
 next slot's day, so a run missed in the morning still sends it later; only the active slot is
@@ -24,12 +25,18 @@ KIND_INCOMPLETE = "reminder_incomplete"
 
 @dataclass(frozen=True)
 class Slot:
-    """One moment of the schedule: its key, its day and the day the next slot takes over."""
+    """One moment of the schedule: its name, its day and the day the next slot takes over."""
 
-    key: str
+    name: str  # before-5, overdue-1 …
     day: dt.date
     until: dt.date  # exclusive
     overdue: bool
+    deadline: dt.date
+
+    @property
+    def key(self) -> str:
+        """The ledger key, e.g. `before-5@2025-08-15`: a new deadline (extension) starts anew."""
+        return f"{self.name}@{self.deadline.isoformat()}"
 
 
 @dataclass(frozen=True)
@@ -88,7 +95,7 @@ def schedule(deadline: dt.date, policy: ReminderPolicy, calendar: WorkCalendar) 
     for i, day in enumerate(days):
         until = days[i + 1] if i + 1 < len(days) else calendar.add_working_days(day, max(policy.overdue_every, 1))
         key, overdue = by_day[day]
-        slots.append(Slot(key, day, until, overdue))
+        slots.append(Slot(key, day, until, overdue, deadline))
     return slots
 
 
@@ -146,7 +153,7 @@ def plan_reminders(
     for status in statuses:
         item = _reminder_for(status, policy, plan.slot)
         if isinstance(item, DueReminder) and set(reminded.get(item.recipient_id, ())) - {item.kind}:
-            item = Skipped(item.recipient_id, item.code, f"đã được nhắc trong lượt {plan.slot.key}")
+            item = Skipped(item.recipient_id, item.code, f"đã được nhắc trong lượt {plan.slot.name}")
         if isinstance(item, DueReminder):
             plan.due.append(item)
         else:

@@ -83,3 +83,22 @@ def test_staff_edits_apply_and_mistakes_are_named(tmp_path: Path, campaign: Camp
         render_mail(tmp_path, "undef", {})
     with pytest.raises(MailTextError, match="không tìm thấy"):
         render_mail(tmp_path, "missing", {})
+
+
+def test_request_attachments_configured_files_then_forms(tmp_path: Path, campaign: Campaign) -> None:
+    from config.errors import ConfigError
+    from flows.reminders import request_attachments
+
+    (tmp_path / "cong-van-996.pdf").write_bytes(b"%PDF-1.4 thu")
+    with_letter = campaign.model_copy(
+        update={"request": campaign.request.model_copy(update={"attachments": ["cong-van-996.pdf"]}),
+                "source_dir": tmp_path}
+    )
+    files = request_attachments(with_letter)
+    assert [(f[0], f[2]) for f in files][0] == ("cong-van-996.pdf", "application/pdf")
+    assert [f[0] for f in files][1:] == ["de-cuong-de-an-996.docx", "bieu-dinh-luong-de-an-996.xlsx"]
+    missing = with_letter.model_copy(
+        update={"request": campaign.request.model_copy(update={"attachments": ["khong-co.pdf"]})}
+    )
+    with pytest.raises(ConfigError, match="khong-co.pdf"):
+        request_attachments(missing)

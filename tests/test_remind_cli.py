@@ -127,7 +127,9 @@ def _sent_slots(app: App) -> dict[str, list[tuple[str, str]]]:
         )
         for code, kind, slot, status in rows:
             assert status == "sent"
-            got[code].append((kind, slot))
+            name, _, deadline = slot.partition("@")
+            assert deadline == "2025-08-15"
+            got[code].append((kind, name))
     return dict(got)
 
 

@@ -34,7 +34,7 @@ def report(sid: int, day: dt.date, sections=(), rows=()) -> Response:
 
 
 def test_schedule_for_the_996_deadline() -> None:
-    slots = {s.key: s.day for s in schedule(DEADLINE, ReminderPolicy(), CAL)}
+    slots = {s.name: s.day for s in schedule(DEADLINE, ReminderPolicy(), CAL)}
     assert slots == {
         "before-5": D(2025, 8, 8),
         "before-1": D(2025, 8, 14),
@@ -45,7 +45,7 @@ def test_schedule_for_the_996_deadline() -> None:
 
 
 def test_schedule_skips_national_day() -> None:
-    slots = {s.key: s.day for s in schedule(D(2025, 8, 29), ReminderPolicy(), CAL)}
+    slots = {s.name: s.day for s in schedule(D(2025, 8, 29), ReminderPolicy(), CAL)}
     assert slots["overdue-1"] == D(2025, 9, 3)  # not Sat 30/8, Sun 31/8, Mon 1/9, Tue 2/9
     assert slots["overdue-2"] == D(2025, 9, 8)
 
@@ -64,7 +64,7 @@ def test_simulated_calendar_aug_sep_2025() -> None:
             assert CAL.is_working_day(local.date()), local
             assert dt.time(8) <= local.time() <= dt.time(16, 30), local
             assert {d.slot for d in plan.due} == {plan.slot.key}
-            seen[plan.slot.key].add(local.date())
+            seen[plan.slot.name].add(local.date())
         moment += dt.timedelta(minutes=30)
     assert seen["before-5"] == {D(2025, 8, 8), D(2025, 8, 11), D(2025, 8, 12), D(2025, 8, 13)}
     assert seen["before-1"] == {D(2025, 8, 14), D(2025, 8, 15)}
@@ -135,7 +135,7 @@ def test_extra_day_off_blocks_sending() -> None:
     plan = plan_reminders([status(1)], policy, DEADLINE, at(D(2025, 8, 18)), TZ, cal)
     assert plan.due == [] and "tỉnh" in (plan.reason or "")
     # The first working day after the deadline is now Tuesday 19/8.
-    assert plan_reminders([status(1)], policy, DEADLINE, at(D(2025, 8, 19)), TZ, cal).slot.key == "overdue-1"
+    assert plan_reminders([status(1)], policy, DEADLINE, at(D(2025, 8, 19)), TZ, cal).slot.key == "overdue-1@2025-08-15"
 
 
 def test_naive_now_is_refused() -> None:
@@ -150,3 +150,11 @@ def test_one_reminder_per_slot_whatever_the_kind() -> None:
                           reminded={4: {KIND_REMINDER}, 1: {KIND_REMINDER}})
     assert [d.code for d in plan.due] == ["dv1"]  # dv1: same kind, the ledger decides
     assert [s.reason for s in plan.skipped] == ["đã được nhắc trong lượt before-5"]
+
+
+def test_a_new_deadline_starts_a_fresh_schedule() -> None:
+    later = D(2025, 8, 22)
+    old = plan_reminders([status(1)], ReminderPolicy(), DEADLINE, at(D(2025, 8, 15)), TZ, CAL)
+    new = plan_reminders([status(1)], ReminderPolicy(), later, at(D(2025, 8, 15)), TZ, CAL)
+    assert old.slot.key == "before-1@2025-08-15"
+    assert new.slot.key == "before-5@2025-08-22" and new.due[0].slot == new.slot.key

@@ -18,7 +18,7 @@ from flows.mailer import SmtpConnectError, SmtpSender
 from flows.outgoing import Draft, UnknownMail, deliver, resolve_mail
 from flows.reminders import send_request
 from parsers.mailids import is_our_message_id
-from storage.models import Event, OutboundMail, RecipientRow
+from storage.models import ContactRow, Event, OutboundMail, RecipientRow
 
 RECIPIENTS = 28
 
@@ -219,3 +219,14 @@ def test_one_connection_per_batch_with_rate_limit(app: App, plain_server: SmtpCa
     assert len(report.sent) == 5 and len(plain_server.messages) == 5
     assert len({m.peer for m in plain_server.messages}) == 1
     assert elapsed >= 4 / 20.0  # 5 messages at 20/s: at least 4 gaps of 50 ms
+
+
+def test_bouncing_address_skipped_when_the_recipient_has_another(mail_app: App, tls_server: SmtpCapture) -> None:
+    with mail_app.session() as session:
+        contact = session.scalars(select(ContactRow).where(ContactRow.email == "sotc@quangngai.example")).one()
+        contact.bouncing = True
+    send_request(mail_app)
+    tos = {tuple(m.rcpt_tos) for m in tls_server.messages}
+    assert ("vanthu.sotc@quangngai.example",) in tos
+    assert all("sotc@quangngai.example" not in t for t in tos)
+    assert len(tos) == RECIPIENTS
