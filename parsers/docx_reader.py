@@ -274,10 +274,10 @@ class _Reader:
             if num is not None:
                 nid, lvl = num.find(W + "numId"), num.find(W + "ilvl")
                 style.num_id = nid.get(W + "val") if nid is not None else None
-                style.ilvl = int(lvl.get(W + "val", "0")) if lvl is not None else 0
+                style.ilvl = _int(lvl.get(W + "val"), 0) if lvl is not None else 0
             ol = ppr.find(W + "outlineLvl")
             if ol is not None:
-                style.outline_level = int(ol.get(W + "val", "9"))
+                style.outline_level = _int(ol.get(W + "val"), 9)
         tpr = st.find(W + "tblPr")
         if tpr is not None and tpr.find(W + "tblBorders") is not None:
             style.borders = _has_borders(tpr.find(W + "tblBorders"))
@@ -292,7 +292,7 @@ class _Reader:
         for an in root.iterfind(W + "abstractNum"):
             aid = an.get(W + "abstractNumId") or ""
             self.numbering.levels[aid] = {
-                int(lvl.get(W + "ilvl", "0")): _level(lvl) for lvl in an.iterfind(W + "lvl")
+                _int(lvl.get(W + "ilvl"), 0): _level(lvl) for lvl in an.iterfind(W + "lvl")
             }
         for num in root.iterfind(W + "num"):
             nid = num.get(W + "numId") or ""
@@ -301,10 +301,10 @@ class _Reader:
                 continue
             self.numbering.abstract_of[nid] = aref.get(W + "val") or ""
             for ov in num.iterfind(W + "lvlOverride"):
-                ilvl = int(ov.get(W + "ilvl", "0"))
+                ilvl = _int(ov.get(W + "ilvl"), 0)
                 start = ov.find(W + "startOverride")
                 if start is not None:
-                    self.numbering.overrides.setdefault(nid, {})[ilvl] = int(start.get(W + "val", "1"))
+                    self.numbering.overrides.setdefault(nid, {})[ilvl] = _int(start.get(W + "val"), 1, limit=100_000)
                 lvl = ov.find(W + "lvl")
                 if lvl is not None:
                     self.numbering.level_overrides.setdefault(nid, {})[ilvl] = _level(lvl)
@@ -398,10 +398,10 @@ class _Reader:
             if num is not None:
                 nid, lvl = num.find(W + "numId"), num.find(W + "ilvl")
                 num_id = nid.get(W + "val") if nid is not None else None
-                ilvl = int(lvl.get(W + "val", "0")) if lvl is not None else None
+                ilvl = _int(lvl.get(W + "val"), 0) if lvl is not None else None
             ol = ppr.find(W + "outlineLvl")
             if ol is not None:
-                outline_level = int(ol.get(W + "val", "9"))
+                outline_level = _int(ol.get(W + "val"), 9)
         pstyle = pstyle or self.default_para_style
         style = self._style(pstyle or "") or _Style()
         for st in self._chain(pstyle):
@@ -513,13 +513,13 @@ class _Reader:
             if trpr is not None:
                 before = trpr.find(W + "gridBefore")
                 if before is not None:
-                    row.extend([""] * int(before.get(W + "val", "0")))
+                    row.extend([""] * _int(before.get(W + "val"), 0))
             for tc in _cells(tr):
                 tcpr = tc.find(W + "tcPr")
                 span, vmerge = 1, None
                 if tcpr is not None:
                     gs = tcpr.find(W + "gridSpan")
-                    span = max(1, int(gs.get(W + "val", "1"))) if gs is not None else 1
+                    span = max(1, _int(gs.get(W + "val"), 1)) if gs is not None else 1
                     vm = tcpr.find(W + "vMerge")
                     if vm is not None:
                         vmerge = vm.get(W + "val", "continue")
@@ -568,7 +568,7 @@ class _Reader:
         nid, lvl = num.find(W + "numId"), num.find(W + "ilvl")
         if nid is None:
             return ""
-        label = self.numbering.label(nid.get(W + "val") or "0", int(lvl.get(W + "val", "0")) if lvl is not None else 0)
+        label = self.numbering.label(nid.get(W + "val") or "0", _int(lvl.get(W + "val"), 0) if lvl is not None else 0)
         return "" if label == "•" else label
 
     def _pstyle(self, p: etree._Element) -> str | None:
@@ -638,12 +638,21 @@ def _level(lvl: etree._Element) -> _Level:
     fmt = fmt_el.get(W + "val", "decimal") if fmt_el is not None else "decimal"
     restart = lvl.find(W + "lvlRestart")
     return _Level(
-        start=int(val("start", "1") or 1),
+        start=_int(val("start", "1"), 1, limit=100_000),
         fmt=fmt,
         text=val("lvlText", ""),
-        restart=int(restart.get(W + "val", "0")) if restart is not None else None,
+        restart=_int(restart.get(W + "val"), 0) if restart is not None else None,
         legal=lvl.find(W + "isLgl") is not None,
     )
+
+
+def _int(value: str | None, default: int, *, limit: int = 64) -> int:
+    """A small integer attribute; junk or absurd values fall back (a gridSpan of 10⁹ is no table)."""
+    try:
+        number = int(float(value)) if value is not None else default
+    except ValueError:
+        return default
+    return number if 0 <= number <= limit else default
 
 
 def _font_of(rpr: etree._Element) -> str | None:

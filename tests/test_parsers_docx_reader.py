@@ -170,3 +170,13 @@ def test_soft_hyphen_is_u_horn_in_tcvn3_and_broken_references_vanish(g) -> None:
     broken = g.p(g.run("Xem mục 2"), g.run(" Error! Reference source not found."), g.run(" ở trên."))
     doc = read_docx(g.package(legacy + g.p(g.run("Ngắt\u00adnghĩa")) + broken))
     assert _texts(doc) == ["Đo lường", "Ngắtnghĩa", "Xem mục 2 ở trên."]
+
+
+def test_junk_attributes_do_not_break_the_document(g) -> None:
+    cell = '<w:tc><w:tcPr><w:gridSpan w:val="999999999"/></w:tcPr><w:p><w:r><w:t>ô</w:t></w:r></w:p></w:tc>'
+    body = (
+        '<w:p><w:pPr><w:numPr><w:ilvl w:val="x"/><w:numId w:val="1"/></w:numPr></w:pPr><w:r><w:t>Mục</w:t></w:r></w:p>'
+        f"<w:tbl><w:tr>{cell}</w:tr></w:tbl>"
+    )
+    doc = read_docx(g.package(body))
+    assert doc.paragraphs[0].text == "Mục" and doc.tables[0].rows == [["ô"]]
