@@ -230,3 +230,18 @@ def test_bouncing_address_skipped_when_the_recipient_has_another(mail_app: App, 
     assert ("vanthu.sotc@quangngai.example",) in tos
     assert all("sotc@quangngai.example" not in t for t in tos)
     assert len(tos) == RECIPIENTS
+
+
+def test_two_concurrent_runs_send_each_request_once(mail_app: App, tls_server: SmtpCapture) -> None:
+    """A scheduled run and a person's run at the same moment: the ledger decides, not luck."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    twins = [App(mail_app.settings) for _ in range(2)]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(send_request, twins))
+    for twin in twins:
+        twin.engine.dispose()
+    sent = [s["recipient"] for r in results for s in r["sent"]]
+    assert sorted(sent) == sorted(set(sent)) and len(sent) == RECIPIENTS
+    assert all(r["failed"] == [] for r in results)
+    assert len(tls_server.messages) == RECIPIENTS and set(_per_recipient(tls_server).values()) == {1}
