@@ -156,7 +156,9 @@ def _preview(app: App, drafts: Sequence[Draft], codes: dict[int | None, str], re
                 report.would_send.append(_entry(d, codes[d.recipient_id], subject=d.subject, text=d.text,
                                                 attachments=[a[0] for a in d.attachments]))
             else:
-                report.skipped.append(_entry(d, codes[d.recipient_id], reason=_skip_reason(row.status, row.sent_at)))
+                report.skipped.append(
+                    _entry(d, codes[d.recipient_id], reason=_skip_reason(row.status, row.sent_at), outbound_id=row.id)
+                )
 
 
 def _reserve(app: App, drafts: Sequence[Draft], codes: dict[int | None, str], report: DeliveryReport) -> list[_Job]:
@@ -179,7 +181,9 @@ def _reserve(app: App, drafts: Sequence[Draft], codes: dict[int | None, str], re
             if row.status in RETRYABLE:
                 jobs.append(_Job(d, codes[d.recipient_id], row.id, row.message_id))
             else:
-                report.skipped.append(_entry(d, codes[d.recipient_id], reason=_skip_reason(row.status, row.sent_at)))
+                report.skipped.append(
+                    _entry(d, codes[d.recipient_id], reason=_skip_reason(row.status, row.sent_at), outbound_id=row.id)
+                )
     return jobs
 
 
