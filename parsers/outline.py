@@ -167,6 +167,12 @@ def similarity(text: str, targets: Sequence[str]) -> float:
             coverage = len(shorter) / len(longer)
             score = max(score, partial * (0.75 + 0.25 * min(1.0, coverage * 2)))
             score = max(score, fuzz.token_set_ratio(a, b) * (0.7 + 0.3 * min(1.0, coverage * 2)))
+            if shorter is b and len(b) >= 40:
+                # The outline's own heading with the agency's tail after it ("…510/QĐ-BKHCN
+                # ngày 17 tháng 3 năm 2021 … nếu có"): a prefix match is a full match.
+                aligned = fuzz.partial_ratio_alignment(b, a)
+                if aligned is not None and aligned.dest_start <= 8:
+                    score = max(score, aligned.score)
         best = max(best, score)
     return best
 
@@ -253,6 +259,14 @@ class _Matcher:
                     best_id, best = sid, score
             self._best[key] = (best_id, best)
         return self._best[key]
+
+    def global_score(self, text: str, sid: str) -> float:
+        """Whole-string similarity (no substring credit): a heading, not a sentence naming its topic."""
+        a = _folded(text)
+        return max(
+            max(fuzz.ratio(a, _folded(t)), fuzz.token_sort_ratio(a, _folded(t)))
+            for t in _phrasings(self.sections[sid])
+        )
 
     def score(self, text: str, sid: str) -> float:
         """Similarity of a heading text to one section (cached: texts are scored repeatedly)."""
@@ -343,6 +357,18 @@ def _is_header_line(text: str) -> bool:
     return len(words) <= 20 and not text.rstrip().endswith((".", ":", ";", "./."))
 
 
+_SENTENCE_START = re.compile(
+    r"^(?:năm|trong|đã|đơn vị|sở|các|hằng năm|qua|theo|ngày|tổng|kết quả|thực hiện|nhìn chung)\b",
+    re.IGNORECASE,
+)
+
+
+def _sentence_like(head: str) -> bool:
+    """Worded like an answer (a year, a count, "Đã …", "Năm 2023, …"), not like a heading."""
+    opening = " ".join(re.sub(r"996|510|2018|2025", "", head).split()[:8])
+    return bool(re.search(r"\d", opening)) or bool(_SENTENCE_START.match(head.strip()))
+
+
 def _looks_like_signature(text: str) -> bool:
     t = clean(text)
     if not t or len(t) > 60:
@@ -380,6 +406,7 @@ class _Walker:
         self.group = ""
         self.groups_found = 0
         self.seen_groups: set[str] = set()
+        self.last_section: str | None = None
         self.table_title = False
         self.started = False
 
@@ -509,7 +536,7 @@ class _Walker:
             line.bold
             or line.heading_style
             or bool(line.auto_label)
-            or len(head) <= 260
+            or len(head) <= 600
             and (head != body or body.rstrip().endswith(":"))
         )
         if label.kind in {"letter", "path_letter"} and self._letter(line, label, body, heading_like):
@@ -664,25 +691,52 @@ class _Walker:
             return False
         best, score = self.m.best_section(head, gate=True)
         looks = line.bold or line.heading_style
+        # A group's own heading ("Tăng cường phát triển hạ tầng đo lường tại địa phương") is
+        # close to its first section's: the better match decides.
+        in_header = self.target == "header" and not line.heading_style
+        group = None if in_header else self._group_by_text(head, 85)
+        if group and similarity(head, (self.m.groups[group].heading,)) >= score:
+            self._start_group(group)
+            return True
         if best and (
             (looks and score >= 80)
             # A plain paragraph with a colon is usually an answer that names its topic
             # ("Đã ban hành 03 văn bản chỉ đạo, điều hành gồm: …"): demand a near-copy.
-            or (score >= 88 and len(head.split()) <= 16 and best != self.target and best not in self.seen_heading)
+            or (
+                score >= 88
+                and best != self.target
+                and best not in self.seen_heading
+                and (
+                    self.m.global_score(head, best) >= 80
+                    or (score >= 95 and len(head.split()) >= 15)
+                    # Paraphrased headings without labels, answered on their own line: the
+                    # next section in the outline's order, and not worded like a sentence.
+                    or (self._comes_next(best) and not _sentence_like(head)
+                        and self.m.global_score(head, best) >= 60)
+                    or (best.rpartition(".")[0] == self.group and not _sentence_like(head)
+                        and self.m.global_score(head, best) >= 70)
+                )
+            )
         ):
             self._start_section(best, line, body)
             return True
         # Title lines ("Kết quả sơ kết thực hiện Đề án 996…") read like group 2's heading.
-        in_header = self.target == "header" and not line.heading_style
-        for gid, g in ([] if in_header else self.m.groups.items()):
-            if len(head) < 200 and similarity(head, (g.heading,)) >= 85:
-                self._start_group(gid)
-                return True
+        if group:
+            self._start_group(group)
+            return True
         if similarity(head, (_PART_ONE,)) >= 80 and len(head) < 150:
             self.started = True
             self.target = "outline"
             return True
         return False
+
+    def _comes_next(self, sid: str) -> bool:
+        """Whether `sid` is the next section (or the one after) in the outline's order."""
+        order = list(self.m.sections)
+        last = self.last_section
+        if last is None:
+            return order.index(sid) <= 1
+        return 1 <= order.index(sid) - order.index(last) <= 2
 
     def _start_group(self, gid: str) -> None:
         self.seen_groups.add(gid)
@@ -696,6 +750,7 @@ class _Walker:
         parent, _, _ = sid.rpartition(".")
         self.group = parent
         self.target = sid
+        self.last_section = sid
         self.seen_heading.add(sid)
         self.wheres.setdefault(sid, line.where)
         head, answer = _split_heading(body, self.m.sections[sid])
