@@ -260,6 +260,15 @@ class _Matcher:
             self._best[key] = (best_id, best)
         return self._best[key]
 
+    def ranked(self, text: str, *, gate: bool = True) -> list[tuple[float, str]]:
+        """Every section's score for a heading text, best first."""
+        out = [
+            (self.score(text, sid), sid)
+            for sid in self.sections
+            if not gate or self.distinctive(text, sid)
+        ]
+        return sorted(out, key=lambda x: -x[0])
+
     def global_score(self, text: str, sid: str) -> float:
         """Whole-string similarity (no substring credit): a heading, not a sentence naming its topic."""
         a = _folded(text)
@@ -689,7 +698,7 @@ class _Walker:
             return True
         if not heading_like:
             return False
-        best, score = self.m.best_section(head, gate=True)
+        best, score = self._best_in_context(head)
         looks = line.bold or line.heading_style
         # A group's own heading ("Tăng cường phát triển hạ tầng đo lường tại địa phương") is
         # close to its first section's: the better match decides.
@@ -714,7 +723,7 @@ class _Walker:
                     or (self._comes_next(best) and not _sentence_like(head)
                         and self.m.global_score(head, best) >= 60)
                     or (best.rpartition(".")[0] == self.group and not _sentence_like(head)
-                        and self.m.global_score(head, best) >= 70)
+                        and self.m.global_score(head, best) >= 60)
                 )
             )
         ):
@@ -729,6 +738,29 @@ class _Walker:
             self.target = "outline"
             return True
         return False
+
+    def _best_in_context(self, head: str) -> tuple[str | None, float]:
+        """The best section for a heading; near-ties go to the current group, then to a
+        section not seen yet, then to the one closest after the last section."""
+        ranked = self.m.ranked(head)
+        if not ranked:
+            return None, 0.0
+        top = ranked[0][0]
+        order = list(self.m.sections)
+        last = order.index(self.last_section) if self.last_section else -1
+
+        def preference(item: tuple[float, str]) -> tuple[bool, bool, int]:
+            sid = item[1]
+            distance = order.index(sid) - last
+            return (
+                sid.rpartition(".")[0] == self.group,
+                sid not in self.seen_heading,
+                -(distance if distance > 0 else 100 - distance),
+            )
+
+        near = [item for item in ranked if item[0] >= top - 3]
+        score, sid = max(near, key=preference)
+        return sid, score
 
     def _comes_next(self, sid: str) -> bool:
         """Whether `sid` is the next section (or the one after) in the outline's order."""

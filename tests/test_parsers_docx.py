@@ -132,3 +132,22 @@ def test_fixtures_are_up_to_date(tmp_path: Path) -> None:
         assert read_docx((tmp_path / f"{name}.docx").read_bytes()) == read_docx(
             (FIXTURES / f"{name}.docx").read_bytes()
         ), f"{name}.docx is stale: regenerate"
+
+
+@pytest.mark.parametrize("batch", range(4))
+def test_random_layouts(batch: int, spec: OutlineSpec) -> None:
+    """Seeded random mixes of agencies' habits: every field right, every section's text exact."""
+    generator = _generator()
+    wrong: list[str] = []
+    for seed in range(batch * 25, batch * 25 + 25):
+        data, want = generator.random_report(seed)
+        got = interpret(read_docx(data), spec, file=f"random_{seed}.docx", fmt="docx").to_json()
+        for field in ("kind", "doc_number", "doc_date"):
+            if got[field] != want[field]:
+                wrong.append(f"{seed} {field}: {got[field]!r} != {want[field]!r} {want['layout']}")
+        if got["agency"]["id"] != want["agency"]["id"]:
+            wrong.append(f"{seed} agency: {got['agency']} {want['layout']}")
+        for sid, section in want["sections"].items():
+            if got["sections"][sid] != section:
+                wrong.append(f"{seed} {sid}: {got['sections'][sid]['text'][:80]!r} != {section['text'][:80]!r} {want['layout']}")
+    assert not wrong, "\n".join(wrong)
