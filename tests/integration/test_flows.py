@@ -261,3 +261,32 @@ def test_configuration_mistake_fails_at_once_and_alerts(mail_env, smtp, monkeypa
     alerts = [m for m in smtp.messages if "tdc-canhbao@" in " ".join(m.rcpt_tos)]
     assert len(alerts) == 1
     assert "thư mục dùng chung" in alerts[0].message.get_body(("plain",)).get_content()
+
+
+def test_prefect_deploy_registers_every_deployment_from_prefect_yaml() -> None:
+    import os
+    import subprocess
+    import sys
+
+    from prefect import get_client
+    from prefect.settings import PREFECT_API_URL
+
+    root = CONFIG_DIR.parent
+    env = {**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value(), "BAOCAO_HOME": str(root)}
+
+    def prefect(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "prefect", *args], cwd=root, env=env,
+                              capture_output=True, text=True, check=False)
+
+    created = prefect("work-pool", "create", "baocao", "--type", "process", "--overwrite")
+    assert created.returncode == 0, created.stderr[-2000:]
+    deployed = prefect("--no-prompt", "deploy", "--all")
+    assert deployed.returncode == 0, deployed.stdout[-3000:] + deployed.stderr[-2000:]
+    with get_client(sync_client=True) as client:
+        report = client.read_deployment_by_name("build-report/build-report")
+        ingest = client.read_deployment_by_name("ingest-mail/ingest-mail")
+    assert report.work_pool_name == "baocao"
+    assert {s.schedule.timezone for s in report.schedules} == {"Asia/Ho_Chi_Minh"}
+    assert ingest.schedules[0].schedule.cron == "*/5 7-17 * * 1-5"
+    assert ingest.concurrency_options.collision_strategy.value == "CANCEL_NEW"
+    assert ingest.entrypoint == "flows/prefect_flows.py:ingest_mail_flow"
