@@ -96,6 +96,10 @@ def is_related(mail: MailMessage, hints: MailHints, *, known_sender: bool) -> bo
     return contains_phrase(f"{mail.subject}\n{mail.body_text[:3000]}", hints.topic_words) is not None
 
 
+def _replies_to_us(mail: MailMessage) -> bool:
+    return is_our_message_id(mail.in_reply_to) or any(map(is_our_message_id, mail.references))
+
+
 def classify(
     mail: MailMessage, doc_kinds: Sequence[str], hints: MailHints, *, known_sender: bool = False
 ) -> Classification:
@@ -128,6 +132,10 @@ def classify(
         return Classification("acknowledgement", f"nội dung thư: “{ack}”")
     if doc_kinds:
         return Classification("unrelated", "tệp đính kèm không phải báo cáo theo đề cương")
+    if known_sender and _replies_to_us(mail):
+        # An agency answering our request or reminder without a report ("em gửi ạ" with the
+        # file forgotten, a question, "đã gửi hôm trước"): a contact, nothing to record.
+        return Classification("acknowledgement", "thư trả lời của đơn vị, chưa kèm báo cáo")
     return Classification("unrelated", "không liên quan đến chiến dịch")
 
 

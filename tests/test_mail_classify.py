@@ -151,3 +151,12 @@ def test_domain_used_by_one_recipient_supports_but_does_not_decide():
     assert both.recipient_id == 4 and both.attributed_by == "domain+text"
     shared = attribute(AGENCIES, sender="someone@qn.example")  # the province's shared domain says nothing
     assert shared.candidates == []
+
+
+def test_agency_reply_to_our_mail_without_report_is_a_contact():
+    ours = make_message_id("reminder")
+    reply = _mail(subject="Re: Nhắc báo cáo", body_text="Em gửi anh ạ.", in_reply_to=ours)
+    assert classify(reply, [], HINTS, known_sender=True).kind == "acknowledgement"
+    assert classify(reply, [], HINTS, known_sender=False).kind == "unrelated"  # a stranger: nothing
+    other = _mail(subject="Về dự toán ngân sách", body_text="Đề nghị bổ sung hồ sơ.")
+    assert classify(other, [], HINTS, known_sender=True).kind == "unrelated"  # other business
