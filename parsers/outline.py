@@ -634,7 +634,7 @@ class _Walker:
         if best and score >= 70 and heading_like:
             self._start_section(best, line, body)
             return True
-        if _is_closing(body) and (heading_like or line.bold):
+        if _is_closing(body) and (line.bold or line.heading_style or bool(line.auto_label)):
             self.started = True
             self.target = "extra"
             self.extra.append(line.text)
@@ -691,7 +691,10 @@ class _Walker:
             self.started = True
             self.target = "extra"
             return True
-        if _is_closing(body) and (heading_like or line.bold or len(body) < 60):
+        # "Khó khăn, vướng mắc" as a heading; "Đánh giá: …" inside an answer stays there.
+        inline = _heading_part(body)[1].strip()
+        closing_look = line.bold or line.heading_style or (not inline and len(body) < 60)
+        if _is_closing(body) and closing_look and not (self.target in self.texts and inline):
             self.started = True
             self.target = "extra"
             self.extra.append(line.text)

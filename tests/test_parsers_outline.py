@@ -224,3 +224,29 @@ def test_agency_from_signature_block(spec: OutlineSpec) -> None:
     d = doc("BÁO CÁO", "Kết quả thực hiện Đề án 996 trong năm qua được tổng hợp như sau.")
     ident = read_identity(d, spec.agencies, signature_lines=["TM. BAN THƯỜNG VỤ", "HỘI CỰU CHIẾN BINH TỈNH", "CHỦ TỊCH"])
     assert ident.agency.id == "hccb" and ident.agency.score < 1
+
+
+def test_assessment_inside_an_answer_stays_in_it(spec: OutlineSpec) -> None:
+    d = doc(
+        B("2.3. Nâng cao hiệu quả công tác quản lý nhà nước về đo lường"),
+        B("b) Tăng cường công tác kiểm tra, đánh giá, rà soát:"),
+        "Kiểm tra 48 cơ sở.",
+        "Đánh giá: công tác kiểm tra được thực hiện thường xuyên.",
+        "3. Kiến nghị: tăng kinh phí kiểm tra.",
+        B("III. KHÓ KHĂN, VƯỚNG MẮC"),
+        "Thiếu kinh phí.",
+    )
+    r = read_outline(d, spec)
+    assert r.sections["2.3.b"].text == (
+        "Kiểm tra 48 cơ sở. Đánh giá: công tác kiểm tra được thực hiện thường xuyên. 3. Kiến nghị: tăng kinh phí kiểm tra."
+    )
+    assert r.extra_text == "III. KHÓ KHĂN, VƯỚNG MẮC Thiếu kinh phí."
+
+
+def test_plain_closing_heading_with_colon(spec: OutlineSpec) -> None:
+    d = doc(B("2.3. Nâng cao hiệu quả công tác quản lý nhà nước về đo lường"),
+            B("b) Tăng cường công tác kiểm tra, đánh giá, rà soát:"), "Kiểm tra 48 cơ sở.",
+            "Khó khăn, vướng mắc:", "Thiếu kinh phí.")
+    r = read_outline(d, spec)
+    assert r.sections["2.3.b"].text == "Kiểm tra 48 cơ sở."
+    assert r.extra_text == "Khó khăn, vướng mắc: Thiếu kinh phí."
