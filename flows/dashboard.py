@@ -172,6 +172,8 @@ def reminders_markdown(result: Mapping[str, Any], *, dry_run: bool = False) -> s
     lines = [f"# {title}", ""]
     if not sent:
         lines.append("Lần chạy này không có thư nhắc nào đến hạn gửi.")
+        if result.get("reason"):
+            lines.append(f"Lý do: {_md_escape(result['reason'])}.")
     else:
         lines += ["| Đơn vị | Gửi tới | Loại | Message-ID |", "|---|---|---|---|"]
         for s in sent:

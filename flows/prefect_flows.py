@@ -305,7 +305,7 @@ def cycle_result(states: dict[str, Any]) -> dict[str, Any]:
 
 TZ = "Asia/Ho_Chi_Minh"
 INGEST_CRON = "*/5 7-17 * * 1-5"  # every 5 minutes in working hours, Monday–Friday
-REMINDER_CRON = "0 8 * * 1-5"  # 08:00 on weekdays; remind() itself skips public holidays
+REMINDER_CRON = "0 8 * * *"  # 08:00 daily: remind() sends only on working days (holidays, make-up Saturdays)
 REPORT_CRON = "0 17 * * *"  # 17:00 every day
 
 

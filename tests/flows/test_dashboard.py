@@ -80,6 +80,7 @@ def test_reminders_markdown_shows_sent_failed_and_skipped() -> None:
     assert "1 thư gửi lỗi" in md and "550 mailbox full" in md
     assert "- stc: đã nộp" in md
     assert "không có thư nhắc" in dashboard.reminders_markdown({"sent": []})
+    assert "Lý do: hôm nay là ngày nghỉ." in dashboard.reminders_markdown({"sent": [], "reason": "hôm nay là ngày nghỉ"})
     assert "chạy thử" in dashboard.reminders_markdown({}, dry_run=True)
 
 

@@ -42,7 +42,7 @@ def test_prefect_yaml_matches_serve_specs() -> None:
 def test_schedules_as_agreed() -> None:
     specs = {s["name"]: s["schedules"] for s in load_yaml()["deployments"]}
     assert specs["ingest-mail"][0]["cron"] == "*/5 7-17 * * 1-5"
-    assert specs["send-reminders"][0]["cron"] == "0 8 * * 1-5"
+    assert specs["send-reminders"][0]["cron"] == "0 8 * * *"
     assert specs["build-report"][0]["cron"] == "0 17 * * *"
     assert specs["full-cycle"] == []
 
