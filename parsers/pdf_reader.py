@@ -10,14 +10,18 @@ from __future__ import annotations
 
 import io
 import re
+from contextvars import ContextVar
 from typing import Any
 
 from parsers.document import Block, Doc, Para, Table
 from parsers.errors import CorruptFile, EncryptedFile, ScannedPdf
 from parsers.textnorm import clean
+from parsers.vnlegacy import Encoding, detect, fix_text, to_unicode
 
 # Fewer visible characters per page than this and the PDF is a scan.
 MIN_CHARS_PER_PAGE = 40
+# Space between the two columns of a letter's header (words in a line are 2–8 pt apart).
+_COLUMN_GAP = 14
 # A report is a few pages; a long attachment (a whole plan, a law) is read this far only.
 MAX_PAGES = 40
 _STARTS_ITEM = re.compile(r"^(?:[IVX]{1,4}\.|\d{1,2}(?:\.\d{1,2})*\.?\s|[a-zđ]\)|[a-zđ]\.\s|[-–•+*]\s)")
@@ -37,7 +41,8 @@ def read_pdf(data: bytes) -> Doc:
         raise CorruptFile("Tệp PDF bị hỏng hoặc không đầy đủ; đề nghị đơn vị gửi lại.") from err
     with pdf:
         try:
-            pages = [_page_blocks(page, n) for n, page in enumerate(pdf.pages[:MAX_PAGES], start=1)]
+            state = _TextTable()
+            pages = [_page_blocks(page, n, state) for n, page in enumerate(pdf.pages[:MAX_PAGES], start=1)]
         except PDFPasswordIncorrect as err:
             raise EncryptedFile("Tệp PDF có mật khẩu: đề nghị đơn vị gửi bản không đặt mật khẩu.") from err
         except (PDFSyntaxError, ValueError, TypeError, KeyError, AttributeError) as err:
@@ -51,15 +56,27 @@ def read_pdf(data: bytes) -> Doc:
     return Doc(blocks=[b for blocks, _ in pages for b in blocks])
 
 
-def _page_blocks(page: Any, number: int) -> tuple[list[Block], int]:
+def _page_blocks(page: Any, number: int, state: _TextTable) -> tuple[list[Block], int]:
     """(blocks, visible characters) of one page."""
+    _PAGE_ENCODING.set(detect("".join(c.get("text", "") for c in page.chars)))
     found = page.find_tables()
     boxes = [t.bbox for t in found]
     items: list[tuple[float, Block]] = []
     for k, table in enumerate(found, start=1):
-        rows = [[clean(c or "") for c in row] for row in table.extract()]
+        rows = [[_text(c or "") for c in row] for row in table.extract()]
         if any(any(c for c in row) for row in rows):
             items.append((table.bbox[1], Table(rows, where=f"trang {number}, bảng {k}")))
+    if number == 1:
+        header = _header_block(_word_lines(page))
+        if header is not None:
+            table, (top, bottom) = header
+            items.append((top, table))
+            boxes.append((0, top, page.width, bottom))
+    if not found:
+        started = state.feed(page, number)
+        if started is not None:
+            items.append(started)
+        boxes += [(0, top, page.width, bottom) for top, bottom in state.used.pop(number, [])]
 
     def outside(obj: dict[str, Any]) -> bool:
         cx, cy = (obj["x0"] + obj["x1"]) / 2, (obj["top"] + obj["bottom"]) / 2
@@ -74,6 +91,218 @@ def _page_blocks(page: Any, number: int) -> tuple[list[Block], int]:
     return [b for _, b in items], chars
 
 
+class _TextTable:
+    """A table drawn without lines (borders removed): columns found from the header words'
+    positions, rows from the number column and the value columns, carried across pages.
+
+    Starts at a line naming ≥ 2 value columns (Kế hoạch / Kết quả / Tỷ lệ); ends at a line of
+    prose (a word running across a column boundary) or a wide vertical gap.
+    """
+
+    _ANCHORS = (("plan", ("ke hoach", "kh")), ("result", ("ket qua", "thuc hien")), ("rate", ("ty le", "ti le")))
+
+    def __init__(self) -> None:
+        self.table: Table | None = None
+        self.bounds: list[tuple[str, float]] = []
+        self.row: list[str] | None = None
+        self.started = False  # the first data line has been seen (header lines skipped before)
+        self.last_bottom = 0.0
+        self.used: dict[int, list[tuple[float, float]]] = {}
+
+    def feed(self, page: Any, number: int) -> tuple[float, Table] | None:
+        """Read this page's lines; returns (top, table) when a table starts on this page."""
+        from parsers.textnorm import fold_words
+
+        start: tuple[float, Table] | None = None
+        mark = 0
+        self.last_bottom = 0.0
+        for words in _word_lines(page):
+            text = fold_words(" ".join(w["text"] for w in words))
+            if self.table is None:
+                bounds = self._anchors(words)
+                if bounds:
+                    self.table = Table([["TT", "Nội dung", *(ROLE_TITLES[r] for r, _ in bounds)]],
+                                       where=f"trang {number}, bảng không kẻ")
+                    self.bounds, self.row, self.started = bounds, None, False
+                    start = (words[0]["top"], self.table)
+                    mark = len(self.used.get(number, []))
+                    self._use(number, words)
+                continue
+            if not self._take(words, text, number):
+                if start is not None and len(self.table.rows) == 1:  # a false start: give the lines back
+                    del self.used[number][mark:]
+                    start = None
+                self.table = None
+        return start
+
+    def _anchors(self, words: list[dict[str, Any]]) -> list[tuple[str, float]]:
+        from parsers.textnorm import fold_words
+
+        folded = [fold_words(w["text"]) for w in words]
+        found = []
+        for role, phrases in self._ANCHORS:
+            for k in range(len(words)):
+                pair = " ".join(folded[k : k + 2])
+                if any(pair.startswith(p) if " " in p else folded[k] == p for p in phrases):
+                    # A column title stands apart from the word before it (prose does not).
+                    if k == 0 or words[k]["x0"] - words[k - 1]["x1"] > 8:
+                        found.append((role, words[k]["x0"] - 3))
+                    break
+        found.sort(key=lambda b: b[1])
+        # Room for the label column on the left (a sentence mentioning "kế hoạch" starts at the margin).
+        return found if len(found) >= 2 and found[0][1] > 150 else []
+
+    def _take(self, words: list[dict[str, Any]], text: str, number: int) -> bool:
+        """Add one line to the table; False when the line ends it."""
+        height = max(words[0]["bottom"] - words[0]["top"], 1.0)
+        if self.last_bottom and words[0]["top"] - self.last_bottom > 3 * height:
+            return False
+        edges = [x for _, x in self.bounds]
+        if any(w["x0"] < x - 1 < w["x1"] - 2 for w in words for x in edges):
+            return False  # prose across the columns
+        left = [w for w in words if (w["x0"] + w["x1"]) / 2 < edges[0]]
+        if not self.started and not left:
+            self._use(number, words)
+            return True  # the header's wrapped lines
+        self.started = True
+        values = ["" for _ in self.bounds]
+        for w in words:
+            centre = (w["x0"] + w["x1"]) / 2
+            for j in range(len(edges) - 1, -1, -1):
+                if centre >= edges[j]:
+                    values[j] = f"{values[j]} {w['text']}".strip()
+                    break
+        stt = ""
+        if len(left) >= 2 and _STT.match(left[0]["text"]) and left[1]["x0"] - left[0]["x1"] > 8:
+            stt, left = left[0]["text"], left[1:]
+        label = _text(" ".join(w["text"] for w in left))
+        assert self.table is not None
+        if self.row is None or stt or (any(values) and any(self.row[2:])):
+            self.row = [stt, label, *values]
+            self.table.rows.append(self.row)
+        else:
+            self.row[1] = f"{self.row[1]} {label}".strip()
+            if any(values) and not any(self.row[2:]):
+                self.row[2:] = values
+        self.last_bottom = words[0]["bottom"]
+        self._use(number, words)
+        return True
+
+    def _use(self, number: int, words: list[dict[str, Any]]) -> None:
+        top = min(w["top"] for w in words) - 0.5
+        bottom = max(w["bottom"] for w in words) + 0.5
+        self.used.setdefault(number, []).append((top, bottom))
+
+
+ROLE_TITLES = {"plan": "Kế hoạch", "result": "Kết quả", "rate": "Tỷ lệ (%)"}
+_STT = re.compile(r"^(?:[IVX]{1,4}|\d{1,2}(?:\.\d{1,2})*|[a-zđ])[.)]?$")
+
+
+def _header_block(lines: list[list[dict[str, Any]]]) -> tuple[Table, tuple[float, float]] | None:
+    """The two-column header of an official letter (agency | motto; number | place and date)
+    at the top of page 1, as the borderless two-cell table Word has under it."""
+    top = lines[:12]
+    gaps = [_widest_gap(words) for words in top]
+    split = next((at for gap, at in gaps if gap > _COLUMN_GAP), None)
+    if split is None:
+        return None
+    zone: list[tuple[list[dict[str, Any]], float]] = []  # (line, where it splits)
+    for words, (gap, at) in zip(top, gaps, strict=True):
+        if gap > _COLUMN_GAP:
+            zone.append((words, at))
+        elif words[-1]["x1"] < split or words[0]["x0"] > split:
+            zone.append((words, split))  # one column only (the other is vertically centred)
+        else:
+            break
+    if len(zone) < 2 or not any(gap > _COLUMN_GAP for gap, _ in gaps[: len(zone)]):
+        return None
+    cells = [_cell([_side(w, at, left) for w, at in zone]) for left in (True, False)]
+    area = (min(w["top"] for w in zone[0][0]) - 0.5, max(w["bottom"] for w in zone[-1][0]) + 0.5)
+    return Table([cells], where="trang 1, khối tiêu đề", borderless=True), area
+
+
+def _widest_gap(words: list[dict[str, Any]]) -> tuple[float, float]:
+    """(width, middle) of the widest space between two words of a line."""
+    return max(
+        ((words[i + 1]["x0"] - words[i]["x1"], (words[i]["x1"] + words[i + 1]["x0"]) / 2) for i in range(len(words) - 1)),
+        default=(0.0, 0.0),
+    )
+
+
+def _cell(lines: list[tuple[str, float]]) -> str:
+    """A header cell's lines (text, width) → its text, wrapped lines joined back: a line
+    starting with a digit or "năm" after "ngày … tháng" continues the date; a line after one
+    as wide as the cell allows continues it ("HIỆP HỘI DOANH NGHIỆP" / "TỈNH QUẢNG NGÃI")
+    unless it starts a part of its own (Số:, Độc lập, the place and date…). The first two
+    lines are never joined (parent body, then the agency)."""
+    from parsers.textnorm import fold_words
+
+    widest = max((w for t, w in lines if t), default=0.0)
+    out: list[str] = []
+    previous_width = 0.0
+    for text, width in lines:
+        if not text:
+            continue
+        folded, before = fold_words(text), fold_words(out[-1]) if out else ""
+        joins = out and (
+            text[0].isdigit()
+            or (folded.startswith("nam ") and " thang " in f" {before} ")
+            or (
+                len(out) >= 2  # the first line is the parent body ("UBND TỈNH …"), never joined
+                and previous_width >= 0.9 * widest
+                and not folded.startswith(_OWN_LINE)
+                and not before.endswith("hanh phuc")
+            )
+        )
+        if joins:
+            out[-1] = f"{out[-1]} {text}"
+        else:
+            out.append(text)
+        previous_width = width
+    return "\n".join(out)
+
+
+_OWN_LINE = ("so ", "doc lap", "quang ngai", "v v", "cong hoa", "kinh gui", "bao cao", "ubnd", "uy ban")
+
+
+def _side(words: list[dict[str, Any]], split: float, left: bool) -> tuple[str, float]:
+    """The text of one column of a header line, and its width."""
+    mine = [w for w in words if ((w["x0"] + w["x1"]) / 2 < split) == left]
+    if not mine:
+        return "", 0.0
+    return _text(" ".join(w["text"] for w in mine)), mine[-1]["x1"] - mine[0]["x0"]
+
+
+def _text(text: str) -> str:
+    """Clean text, decoded from TCVN3/VNI when a legacy font was rendered with a Unicode one.
+
+    A line decides for itself when it can (`fix_text`); a short line that cannot ("Sè: 58/…")
+    follows its page when the page is legacy-encoded and the line has no Unicode-only letter.
+    """
+    fixed = fix_text(text)
+    if fixed == text:
+        encoding = _PAGE_ENCODING.get()
+        if encoding != "unicode" and _HIGH_LATIN.search(text) and not _UNICODE_ONLY.search(text):
+            fixed = to_unicode(text, encoding)
+    return clean(fixed)
+
+
+_PAGE_ENCODING: ContextVar[Encoding] = ContextVar("page_encoding", default="unicode")
+_HIGH_LATIN = re.compile("[\u0080-\u00ff]")
+_UNICODE_ONLY = re.compile("[\u1ea0-\u1ef9\u01a0\u01a1\u01af\u01b0\u0102\u0103\u0110\u0111]")
+
+
+def _word_lines(page: Any) -> list[list[dict[str, Any]]]:
+    """The page's words grouped into lines (by their top), each line left to right."""
+    lines: list[list[dict[str, Any]]] = []
+    for word in sorted(page.extract_words(keep_blank_chars=False), key=lambda w: (round(w["top"]), w["x0"])):
+        if lines and abs(word["top"] - lines[-1][0]["top"]) <= 2.5:
+            lines[-1].append(word)
+        else:
+            lines.append([word])
+    return [sorted(line, key=lambda w: w["x0"]) for line in lines]
+
+
 def _paragraphs(lines: list[dict[str, Any]], width: float, number: int) -> list[tuple[float, Para]]:
     """Lines joined into paragraphs (see the module docstring for where one breaks)."""
     out: list[tuple[float, Para]] = []
@@ -82,7 +311,7 @@ def _paragraphs(lines: list[dict[str, Any]], width: float, number: int) -> list[
     bold = False
     previous: dict[str, Any] | None = None
     for line in lines:
-        text = clean(line.get("text", ""))
+        text = _text(line.get("text", ""))
         if not text:
             continue
         if previous is None or _breaks(previous, line, text, width):
