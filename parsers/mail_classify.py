@@ -33,6 +33,12 @@ _AUTO_SUBJECT = re.compile(
     r"undeliver(ed|able)|returned mail|mail delivery failed)",
     re.I,
 )
+_BOUNCE_SUBJECT = re.compile(
+    r"undeliver|returned mail|delivery (status notification|failure|has failed)|mail delivery failed|"
+    r"failure notice|không (thể )?gửi được|không chuyển được",
+    re.I,
+)
+_ADDR = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
 _NOREPLY = re.compile(r"^(no-?reply|do-?not-?reply|donotreply|mailer-daemon|postmaster|bounce)", re.I)
 _SIG_LINES = 12
 
@@ -109,6 +115,11 @@ def classify(
         return Classification("own", "thư do chính hệ thống gửi")
     if mail.report_type == "delivery-status" or (mail.failed_recipients and is_noreply(mail.from_addr)):
         return Classification("bounce", "thư báo không chuyển được", list(mail.failed_recipients))
+    if is_noreply(mail.from_addr) and _BOUNCE_SUBJECT.search(mail.subject or ""):
+        # An old-style bounce in plain text: the addresses it names (only registered contacts
+        # are ever marked).
+        found = sorted({a.lower() for a in _ADDR.findall(mail.body_text)} - set(hints.our_addresses) - {mail.from_addr or ""})
+        return Classification("bounce", "thư báo không chuyển được (dạng văn bản)", found)
     if mail.report_type == "disposition-notification":
         return Classification("auto_reply", "xác nhận đã đọc thư")
     # auto-forwarded (an agency's mailbox rule passing a report on) is not a reply.

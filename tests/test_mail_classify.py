@@ -160,3 +160,13 @@ def test_agency_reply_to_our_mail_without_report_is_a_contact():
     assert classify(reply, [], HINTS, known_sender=False).kind == "unrelated"  # a stranger: nothing
     other = _mail(subject="Về dự toán ngân sách", body_text="Đề nghị bổ sung hồ sơ.")
     assert classify(other, [], HINTS, known_sender=True).kind == "unrelated"  # other business
+
+
+def test_plain_text_bounce_names_the_failed_address():
+    bounce = _mail(
+        from_addr="mailer-daemon@mx.example",
+        subject="Mail delivery failed: returning message to sender",
+        body_text="This message could not be delivered to:\n  ldld@qn.example\n  user unknown",
+    )
+    got = classify(bounce, [], HINTS)
+    assert got.kind == "bounce" and got.bounced == ["ldld@qn.example"]
