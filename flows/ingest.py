@@ -547,6 +547,7 @@ def _send_receipts(ctx: Context, report: IngestReport) -> dict[str, Any] | None:
             or i.get("unreadable")
         )
     ]
+    mail_ids += _receipts_to_retry(ctx, exclude=set(mail_ids))
     if not mail_ids:
         return None
     from flows.receipts import send_receipts
@@ -557,6 +558,24 @@ def _send_receipts(ctx: Context, report: IngestReport) -> dict[str, Any] | None:
         log.exception("receipts failed")
         report.errors.append(f"không gửi được thư xác nhận: {err}")
         return None
+
+
+def _receipts_to_retry(ctx: Context, exclude: set[int]) -> list[int]:
+    """Messages whose receipt failed or was never sent (SMTP down at the time): retried now."""
+    from sqlalchemy import select
+
+    from storage.models import OutboundMail
+
+    with ctx.app.session() as session:
+        ids = session.scalars(
+            select(OutboundMail.in_reply_to_mail_id).where(
+                OutboundMail.campaign_id == ctx.campaign.id,
+                OutboundMail.kind == "receipt",
+                OutboundMail.status.in_(("pending", "failed")),
+                OutboundMail.in_reply_to_mail_id.is_not(None),
+            )
+        )
+        return sorted({i for i in ids if i is not None} - exclude)
 
 
 def ingest_folder(app: App, campaign_id: str | None = None, *, parse: ParseFn | None = None) -> IngestReport:

@@ -402,3 +402,19 @@ def test_first_poll_skips_mail_long_before_the_request(mail_app, dovecot, folder
         assert s.scalars(select(MailboxState)).one().last_uid == 2
     put(dovecot, folder, "07_ack_html_only", dt.datetime(2024, 3, 2, 9, 0, tzinfo=VN))  # late delivery, old date
     assert [i["uid"] for i in ingest_mail(mail_app, receipts=False).to_json()["items"]] == [3]  # later polls take all
+
+
+def test_failed_receipt_is_retried_at_the_next_run(mail_app, dovecot, smtp, folder):
+    from flows.dev_smtp import free_port
+    from flows.ingest import ingest_mail
+
+    put(dovecot, folder, "06_nil_docx", dt.datetime(2025, 7, 10, 9, 0, tzinfo=VN))
+    down = smtp.settings()
+    mail_app.settings.smtp = down.model_copy(update={"port": free_port()})  # nobody listens there
+    first = ingest_mail(mail_app).to_json()
+    assert first["counts"]["new"] == 1 and first["receipts"]["failed"] and smtp.messages == []
+    mail_app.settings.smtp = smtp.settings()
+    second = ingest_mail(mail_app).to_json()
+    assert second["counts"]["total"] == 0 and len(smtp.messages) == 1
+    assert smtp.messages[0].message["To"] == "hnd@quangngai.example"
+    assert ingest_mail(mail_app).to_json()["receipts"] is None and len(smtp.messages) == 1
