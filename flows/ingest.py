@@ -650,13 +650,24 @@ def assign_item(app: App, item_id: int, recipient_code: str, actor: str = "cán 
                 data={"item": item_id, "submission_id": recorded.submission.id},
             )
         )
-        return {
+        result = {
             "item": item_id,
             "recipient": recipient.code,
             "name": recipient.name,
             "submission_id": recorded.submission.id,
             "created": recorded.created,
         }
+        mail_id = item.inbound_mail_id
+    # Committed: now the sender may be told (at most one receipt per message, as always).
+    if mail_id is not None and recorded.created and recorded.submission.kind in ("report", "nil_report"):
+        try:
+            from flows.receipts import send_receipts
+
+            result["receipts"] = send_receipts(app, campaign, [mail_id])
+        except Exception as err:  # a courtesy: the assignment itself is done
+            log.exception("receipt after assign failed")
+            result["receipts"] = {"error": str(err)}
+    return result
 
 
 def dismiss_item(app: App, item_id: int, reason: str = "", actor: str = "cán bộ") -> dict[str, Any]:

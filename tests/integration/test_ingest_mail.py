@@ -186,6 +186,8 @@ def test_full_mailbox_cycle(mail_app, dovecot, smtp, folder):
     assign_item(mail_app, weak, "hnd")
     after = status_report(mail_app)
     assert after["review"] == []
+    told = smtp.messages[-1].message  # the settled report's sender gets its receipt now
+    assert told["In-Reply-To"] == "<stp-wrong@quangngai.example>" and "Sở Y tế" in told.get_content()
     assert by_code(after)["hnd"]["state"] == "nil_report"  # the promise does not undo the nil report
     with mail_app.session() as s:
         rid = s.scalars(select(RecipientRow.id).where(RecipientRow.code == "soyt")).one()
