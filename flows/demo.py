@@ -148,14 +148,29 @@ def baocao_env(root: Path, data: Path, imap: Any, smtp: Any) -> dict[str, str]:
     }
 
 
-def seed(app: Any, imap: Any, drop: Path) -> tuple[int, int]:
+def request_threads(app: Any, smtp: Any) -> dict[str, str]:
+    """Send the request to every agency; recipient code → Message-ID of the mail it got."""
+    from config.recipients import read_recipients
+    from flows.reminders import send_request
+
+    send_request(app)
+    codes = {e.lower(): r.code for r in read_recipients(app.campaign().recipients_path) for e in r.emails}
+    return {
+        codes[addr.lower()]: str(m.message["Message-ID"])
+        for m in smtp.messages
+        for addr in m.rcpt_tos
+        if addr.lower() in codes
+    }
+
+
+def seed(app: Any, imap: Any, drop: Path, thread: dict[str, str]) -> tuple[int, int]:
     """The agencies' replies into the mailbox and a few files into the shared folder."""
     from config.recipients import read_recipients
     from flows.demo_data import demo_files, demo_mails
 
     campaign = app.campaign()
     recipients = read_recipients(campaign.recipients_path)
-    mails = demo_mails(campaign, recipients)
+    mails = demo_mails(campaign, recipients, thread)
     for m in mails:
         imap.append(m.raw, date=m.received)
     files = demo_files(campaign, recipients)
@@ -185,14 +200,12 @@ def save_outbox(smtp: Any, folder: Path) -> int:
 def run_flows(app: Any) -> dict[str, Any]:
     """Every flow once, as the schedules would run them, at moments inside the campaign."""
     from flows import prefect_flows as pf
-    from flows.reminders import send_request
 
     campaign = app.campaign()
     tz = campaign.tz
     day_before = dt.datetime.combine(campaign.deadline - dt.timedelta(days=1), dt.time(8, 0), tz)
     after = campaign.deadline_at + dt.timedelta(days=5, hours=-7)
-    results: dict[str, Any] = {"request": send_request(app)}
-    results["mail"] = pf.ingest_mail_flow()
+    results: dict[str, Any] = {"mail": pf.ingest_mail_flow()}
     pf.ingest_folder_flow()  # the first scan only notes sizes: files are taken once stable
     results["folder"] = pf.ingest_folder_flow()
     results["reminders"] = pf.send_reminders_flow(now=day_before)
@@ -267,7 +280,9 @@ def run(root: Path, data: Path, port: int, *, once: bool, dovecot: bool = True) 
 
         app = App(Settings())
         init(app)
-        n_mails, n_files = seed(app, imap, data / "drop")
+        thread = request_threads(app, smtp)
+        say(f"Đã gửi công văn đề nghị báo cáo tới {len(thread)} đơn vị (thư bắt được trong {data / 'outbox'}).")
+        n_mails, n_files = seed(app, imap, data / "drop", thread)
         say(f"Đã đưa {n_mails} thư trả lời vào hộp thư và {n_files} tệp vào thư mục dùng chung.")
         results = run_flows(app)
         sent = save_outbox(smtp, data / "outbox")

@@ -13,6 +13,7 @@ import datetime as dt
 import io
 import random
 import zipfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
@@ -344,9 +345,21 @@ def _at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=VN)
 
 
-def demo_mails(campaign: Campaign, recipients: list[Recipient]) -> list[DemoMail]:
-    """About 25 replies, in the order they arrive (dates around the campaign's deadline)."""
+def demo_mails(
+    campaign: Campaign, recipients: list[Recipient], thread: Mapping[str, str] | None = None
+) -> list[DemoMail]:
+    """About 25 replies, in the order they arrive (dates around the campaign's deadline).
+
+    `thread` maps a recipient code to the Message-ID of the request it received: replies then
+    carry In-Reply-To/References, as a mail client's "Reply" does.
+    """
     by = {r.code: r for r in recipients}
+    thread = thread or {}
+
+    def replying(code: str) -> dict[str, str]:
+        mid = thread.get(code)
+        return {"In-Reply-To": mid, "References": mid} if mid else {}
+
     deadline = campaign.deadline
     d = lambda n: deadline - dt.timedelta(days=n)  # noqa: E731 — days before the deadline
     re_subject = f"Re: {SUBJECT}"
@@ -369,7 +382,8 @@ def demo_mails(campaign: Campaign, recipients: list[Recipient]) -> list[DemoMail
             f"Kính gửi Phòng TĐC - Sở Khoa học và Công nghệ,\n\n{rec.name} gửi báo cáo sơ kết"
             f" Đề án 996 giai đoạn 2018 – 2025 theo đề cương (đính kèm).\n\nTrân trọng,\nVăn thư {rec.name}"
         )
-        add(note, mail(f"{rec.name} <{rec.emails[0]}>", subject, body, when, att), when)
+        headers = replying(code) if subject == re_subject else {}
+        add(note, mail(f"{rec.name} <{rec.emails[0]}>", subject, body, when, att, headers=headers), when)
 
     report("sotc", d(9), 9, "formal", 11, "Báo cáo Word (mẫu trang trọng, có tiêu đề mục)")
     report("soct", d(8), 10, "compact", 12, "Báo cáo Word (đánh số 2.1.a, bảng rút gọn)")
@@ -391,7 +405,8 @@ def demo_mails(campaign: Campaign, recipients: list[Recipient]) -> list[DemoMail
         rec = by[code]
         when = _at(day, 14, 20)
         add("Báo cáo không phát sinh (trong nội dung thư)",
-            mail(f"{rec.name} <{rec.emails[0]}>", re_subject, f"Kính gửi Sở Khoa học và Công nghệ,\n\n{text}\n\nTrân trọng.", when), when)
+            mail(f"{rec.name} <{rec.emails[0]}>", re_subject, f"Kính gửi Sở Khoa học và Công nghệ,\n\n{text}\n\nTrân trọng.",
+                 when, headers=replying(code)), when)
     rec = by["sotp"]
     when = _at(d(5), 10, 5)
     add("Báo cáo không phát sinh (công văn Word đính kèm)",
@@ -405,7 +420,8 @@ def demo_mails(campaign: Campaign, recipients: list[Recipient]) -> list[DemoMail
     ):
         rec = by[code]
         when = _at(day, 8, 40)
-        add("Hẹn gửi sau", mail(f"{rec.name} <{rec.emails[0]}>", re_subject, f"{text}\n\nTrân trọng.", when), when)
+        add("Hẹn gửi sau", mail(f"{rec.name} <{rec.emails[0]}>", re_subject, f"{text}\n\nTrân trọng.", when,
+                                headers=replying(code)), when)
 
     # An auto-reply (out of office): recorded, never counted as an answer.
     rec = by["ldld"]
@@ -427,6 +443,14 @@ def demo_mails(campaign: Campaign, recipients: list[Recipient]) -> list[DemoMail
              f"Em gửi báo cáo Đề án 996 của {rec.name} ạ. Do hộp thư cơ quan bị lỗi nên em gửi"
              f" bằng thư cá nhân.\n\nNguyễn Văn Hùng\nVăn phòng {rec.name}", when,
              ((f"Bao cao 996 {rec.name}.docx", report_docx(campaign, rec, d(2), "compact", 21), DOCX),)), when)
+
+    # "Reply" from a personal address to the request the agency received (attribution by thread).
+    rec = by["sodttg"]
+    when = _at(d(1), 10, 12)
+    add("Trả lời từ địa chỉ cá nhân vào đúng thư yêu cầu (nhận diện theo luồng thư)",
+        mail("Phạm Thị Lan <lanpt.1985@gmail.example>", re_subject,
+             "Dạ em gửi biểu số liệu và thuyết minh theo đề cương ạ.\n\nPhạm Thị Lan", when,
+             (("bieu so lieu 996.xlsx", report_xlsx(campaign, rec, 26), XLSX),), headers=replying("sodttg")), when)
 
     # A corrected second version: the first is superseded.
     rec = by["sotc"]
