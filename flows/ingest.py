@@ -592,28 +592,53 @@ class ReviewError(Exception):
     """A review item cannot be settled as asked (the message says why, in Vietnamese)."""
 
 
+def _open_item(session: Session, item_id: int) -> Any:
+    from storage.models import ReviewItem
+
+    item = session.get(ReviewItem, item_id)
+    if item is None:
+        raise ReviewError(f"không có mục chờ xem xét số {item_id} (xem: baocao review)")
+    if item.status != "open":
+        raise ReviewError(f"mục {item_id} đã được xử lý ({item.status})")
+    return item
+
+
+def _planned_document(session: Session, plan: dict[str, Any]) -> tuple[Document | None, dict[str, Any] | None]:
+    """The document a review plan rests on and its parse JSON (the zip member if any)."""
+    doc = session.get(Document, plan["document_id"]) if plan.get("document_id") else None
+    if doc is None:
+        return None, None
+    parsed = doc.parse_result or {}
+    if plan.get("member") is not None:
+        parsed = (parsed.get("members") or [])[plan["member"]]
+    return doc, parsed
+
+
+def _settle_source(session: Session, item: Any, recipient_id: int) -> None:
+    """The message or file the item came from is now processed and attributed."""
+    from storage.models import InboundFile
+
+    source: InboundMail | InboundFile | None = None
+    if item.inbound_mail_id:
+        source = session.get(InboundMail, item.inbound_mail_id)
+    elif item.inbound_file_id:
+        source = session.get(InboundFile, item.inbound_file_id)
+    if source is not None and source.status == "review":
+        source.status, source.recipient_id, source.attributed_by = "processed", recipient_id, "review"
+
+
 def assign_item(app: App, item_id: int, recipient_code: str, actor: str = "cán bộ") -> dict[str, Any]:
     """Settle a review item: record the submission it stood for, for the recipient given."""
     from storage.campaigns import recipient_by_code
-    from storage.models import InboundFile, ReviewItem
 
     with app.session() as session:
-        item = session.get(ReviewItem, item_id)
-        if item is None:
-            raise ReviewError(f"không có mục chờ xem xét số {item_id} (xem: baocao review)")
-        if item.status != "open":
-            raise ReviewError(f"mục {item_id} đã được xử lý ({item.status})")
+        item = _open_item(session, item_id)
         campaign = app.campaign(item.campaign_id)
         recipient = recipient_by_code(campaign.id, recipient_code.strip().lower(), session=session)
         if recipient is None or not recipient.active:
             raise ReviewError(f"không có đơn vị mã {recipient_code!r} trong chiến dịch {campaign.id}")
         plan = item.plan or {}
-        parsed = None
-        doc = session.get(Document, plan["document_id"]) if plan.get("document_id") else None
-        if doc is not None:
-            parsed = doc.parse_result or {}
-            if plan.get("member") is not None:
-                parsed = (parsed.get("members") or [])[plan["member"]]
+        doc, parsed = _planned_document(session, plan)
         spec = outline_spec(campaign)
         recorded = record_submission(
             session=session,
@@ -633,13 +658,7 @@ def assign_item(app: App, item_id: int, recipient_code: str, actor: str = "cán 
         )
         item.status, item.resolved_recipient_id = "resolved", recipient.id
         item.resolved_by, item.resolved_at = actor, utcnow()
-        source: InboundMail | InboundFile | None = None
-        if item.inbound_mail_id:
-            source = session.get(InboundMail, item.inbound_mail_id)
-        elif item.inbound_file_id:
-            source = session.get(InboundFile, item.inbound_file_id)
-        if source is not None and source.status == "review":
-            source.status, source.recipient_id, source.attributed_by = "processed", recipient.id, "review"
+        _settle_source(session, item, recipient.id)
         session.add(
             Event(
                 campaign_id=campaign.id,
@@ -650,7 +669,7 @@ def assign_item(app: App, item_id: int, recipient_code: str, actor: str = "cán 
                 data={"item": item_id, "submission_id": recorded.submission.id},
             )
         )
-        result = {
+        result: dict[str, Any] = {
             "item": item_id,
             "recipient": recipient.code,
             "name": recipient.name,
@@ -660,26 +679,24 @@ def assign_item(app: App, item_id: int, recipient_code: str, actor: str = "cán 
         mail_id = item.inbound_mail_id
     # Committed: now the sender may be told (at most one receipt per message, as always).
     if mail_id is not None and recorded.created and recorded.submission.kind in ("report", "nil_report"):
-        try:
-            from flows.receipts import send_receipts
-
-            result["receipts"] = send_receipts(app, campaign, [mail_id])
-        except Exception as err:  # a courtesy: the assignment itself is done
-            log.exception("receipt after assign failed")
-            result["receipts"] = {"error": str(err)}
+        result["receipts"] = _receipt_after_assign(app, campaign, mail_id)
     return result
+
+
+def _receipt_after_assign(app: App, campaign: Campaign, mail_id: int) -> dict[str, Any] | None:
+    from flows.receipts import send_receipts
+
+    try:
+        return send_receipts(app, campaign, [mail_id])
+    except Exception as err:  # a courtesy: the assignment itself is done
+        log.exception("receipt after assign failed")
+        return {"error": str(err)}
 
 
 def dismiss_item(app: App, item_id: int, reason: str = "", actor: str = "cán bộ") -> dict[str, Any]:
     """Close a review item without recording anything (not from a recipient, not a report)."""
-    from storage.models import ReviewItem
-
     with app.session() as session:
-        item = session.get(ReviewItem, item_id)
-        if item is None:
-            raise ReviewError(f"không có mục chờ xem xét số {item_id} (xem: baocao review)")
-        if item.status != "open":
-            raise ReviewError(f"mục {item_id} đã được xử lý ({item.status})")
+        item = _open_item(session, item_id)
         item.status, item.resolved_by, item.resolved_at = "dismissed", actor, utcnow()
         session.add(
             Event(
