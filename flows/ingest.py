@@ -275,9 +275,16 @@ def plan_units(
         (c for c in candidates if c.result.kind in ("report", "nil_report")), key=lambda c: c.rank
     )
     by_agency: dict[str, list[Candidate]] = {}
-    for cand in answers:
-        if cand.result.agency.id and cand.result.agency.score >= 0.6:
-            by_agency.setdefault(cand.result.agency.id, []).append(cand)
+    by_number: dict[str, str] = {}
+    for cand in answers:  # best first: a PDF copy joins its Word original's agency
+        code = cand.result.agency.id
+        if not code or cand.result.agency.score < 0.6:
+            continue
+        number = (cand.result.doc_number or "").replace(" ", "").lower()
+        code = by_number.get(number, code) if number else code
+        if number:
+            by_number.setdefault(number, code)
+        by_agency.setdefault(code, []).append(cand)
     if len(by_agency) >= 2:
         return [
             Unit(
@@ -291,7 +298,13 @@ def plan_units(
             for best in [group[0]]
         ]
     best = answers[0] if answers else None
-    doc_agencies = [(c.result.agency.id, c.result.agency.score) for c in candidates if c.result.agency.id]
+    # Copies of the best document (same group) do not vote: only it and other files do.
+    group = next((g for g in by_agency.values() if best in g), [])
+    doc_agencies = [
+        (c.result.agency.id, c.result.agency.score)
+        for c in candidates
+        if c.result.agency.id and (c is best or all(c is not g for g in group))
+    ]
     attribution = attribute(
         ctx.agencies, sender=sender, forward_senders=forwards, document_agencies=doc_agencies, text=text
     )

@@ -170,3 +170,31 @@ def test_plain_text_bounce_names_the_failed_address():
     )
     got = classify(bounce, [], HINTS)
     assert got.kind == "bounce" and got.bounced == ["ldld@qn.example"]
+
+
+def test_same_report_twice_with_a_misread_identity_stays_one_submission():
+    """Word + PDF of one report (same number) where the PDF's letterhead was misread."""
+    from flows.ingest import Candidate, plan_units
+    from parsers.mail_classify import Classification
+    from parsers.model import Agency, ParseResult
+    from storage.models import Document
+
+    def cand(fmt: str, code: str, doc_id: int) -> Candidate:
+        result = ParseResult(file=f"bc.{fmt}", format=fmt, kind="report", agency=Agency(code, code, 0.9), doc_number="15/BC-STP", sha256=f"{doc_id:064d}")
+        return Candidate(Document(id=doc_id, sha256=result.sha256), result)
+
+    class Ctx:
+        agencies = AGENCIES
+
+    units = plan_units(
+        Ctx(),  # type: ignore[arg-type]
+        Classification("submission", ""),
+        [cand("pdf", "soyt", 2), cand("docx", "sotp", 1)],
+        sender="sotp@qn.example",
+        forwards=[],
+        text="",
+        fallback_key="k",
+        source_key="mail:1",
+    )
+    assert len(units) == 1 and units[0].candidate.result.format == "docx"
+    assert units[0].attribution.recipient_id == 1  # the misread copy does not contradict the sender
