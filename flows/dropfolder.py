@@ -45,6 +45,13 @@ def is_ignored(name: str) -> bool:
     )
 
 
+def is_open_elsewhere(path: Path) -> bool:
+    """Someone has the file open in Word or LibreOffice (their lock file sits beside it)."""
+    name = path.name
+    locks = {f"~${name}", f"~${name[1:]}", f"~${name[2:]}", f".~lock.{name}#"}
+    return any((path.parent / lock).exists() for lock in locks)
+
+
 def walk(root: Path) -> list[Path]:
     """Candidate files under root (recursively), skipping processed/, failed/ and litter."""
     found: list[Path] = []
@@ -101,7 +108,7 @@ def scan_folder(app: App, ctx: Context) -> IngestReport:
         except OSError:
             continue  # vanished between listing and stat
         seen = [st.st_size, st.st_mtime_ns]
-        if previous.get(rel) != seen or st.st_size == 0:
+        if previous.get(rel) != seen or st.st_size == 0 or is_open_elsewhere(path):
             current[rel] = seen  # new or still changing: look again next scan
             continue
         try:

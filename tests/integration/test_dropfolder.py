@@ -101,13 +101,22 @@ def test_growing_file_taken_once_when_complete(drop_app):
     assert [i["status"] for i in done["items"]] == ["processed"] and done["items"][0]["recipient"] == "soxd"
     assert ingest_folder(drop_app).to_json()["counts"]["total"] == 0
     assert states(drop_app)["soxd"]["state"] == "submitted"
+    # A file open in LibreOffice (its lock file beside it) waits until it is closed.
+    open_file = root / "sotp.docx"
+    open_file.write_bytes(report_docx("SỞ TƯ PHÁP"))
+    lock = root / ".~lock.sotp.docx#"
+    lock.write_text("nguoi dung")
+    assert ingest_folder(drop_app).to_json()["counts"]["total"] == 0
+    assert ingest_folder(drop_app).to_json()["counts"]["total"] == 0
+    lock.unlink()
+    assert [i["recipient"] for i in ingest_folder(drop_app).to_json()["items"]] == ["sotp"]
     from sqlalchemy import func, select
 
     from storage.models import InboundFile, Submission
 
     with drop_app.session() as s:
-        assert s.scalar(select(func.count()).select_from(Submission)) == 1
-        assert s.scalar(select(func.count()).select_from(InboundFile)) == 1
+        assert s.scalar(select(func.count()).select_from(Submission)) == 2
+        assert s.scalar(select(func.count()).select_from(InboundFile)) == 2
 
 
 def test_folder_disagreement_goes_to_review(drop_app):
