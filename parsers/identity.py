@@ -30,7 +30,7 @@ def fold_words(text: str) -> str:
 
 _NUMBER = re.compile(
     r"(?:^|\s|\|)S[ốô]\s*(?:hiệu)?\s*[:.]?\s*"
-    r"(?P<num>\d{1,5}[A-Za-z]?\s*/\s*[0-9A-Za-zĐđ][0-9A-Za-zĐđ&\-–.]*(?:\s*/\s*[0-9A-Za-zĐđ&\-–.]+)*)",
+    r"(?P<num>\d{1,5}[A-Za-z]?\s*/\s*[^\W_][\w&\-–.]*(?:\s*/\s*[\w&\-–.]+)*)",
 )
 _DATE_WORDS = re.compile(
     r"ngày\s*(?P<d>\d{1,2})\s*tháng\s*(?P<m>\d{1,2})\s*năm\s*(?P<y>\d{4})", re.IGNORECASE
@@ -132,7 +132,7 @@ def _motto_run(folded: list[str], i: int) -> int:
                 if folded[j] != motto[k]:
                     break
                 j, k, matched = j + 1, k + 1, matched + 1
-            if matched >= 2:
+            if matched >= 3:  # "VIỆT NAM" alone is part of names (Ủy ban MTTQ Việt Nam tỉnh)
                 best = max(best, j - i)
     return best
 
@@ -144,6 +144,9 @@ def _split_header_line(text: str) -> str:
     line and "NGHĨA VIỆT NAM SỞ Y TẾ Độc lập - Tự do - Hạnh phúc" on the next: the motto
     fragments are removed and what is left becomes separate lines.
     """
+    folded_line = fold_words(text)
+    if not any(w in folded_line for w in ("cong hoa", "xa hoi", "chu nghia", "viet nam", "doc lap", "tu do", "hanh phuc", "quang ngai", "kon tum")):
+        return text
     tokens = _unglue(text).split()
     folded = [fold_words(t) for t in tokens]
     pieces: list[list[str]] = [[]]

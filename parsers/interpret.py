@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import replace
 
@@ -107,11 +108,13 @@ def fix_legacy_text(doc: Doc) -> Doc:
 _LEGACY_ONLY = set("¡¢£¤¥¦§¨©ª«¬®¯°±²³´µ¶·¸¹º»¼½¾¿×÷ÆæØøÑñÖöÛûÜüÏïÎîË")
 
 
+_EIGHT_BIT = re.compile("[\x80-\xff]")
+_UNICODE_ONLY = re.compile("[\u1ea0-\u1ef9ăđơưĂĐƠƯĩũĨŨ]")
+
+
 def _maybe_legacy(text: str) -> bool:
     """Text with 8-bit letters and none of the letters only Unicode Vietnamese has."""
-    return any("\x80" <= c <= "\xff" for c in text) and not any(
-        "\u1ea0" <= c <= "\u1ef9" or c in "ăđơưĂĐƠƯĩũĨŨ" for c in text
-    )
+    return bool(_EIGHT_BIT.search(text)) and not _UNICODE_ONLY.search(text)
 
 
 _TERMINAL = (".", ":", ";", "!", "?", "…", ")", "”", '"')

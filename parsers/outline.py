@@ -281,6 +281,9 @@ class _Matcher:
         """Similarity of a heading text to one section (cached: texts are scored repeatedly)."""
         key = (text, sid)
         if key not in self._scores:
+            if len(self._scores) > 50_000:  # bounded: a long-running worker parses many files
+                self._scores.clear()
+                self._best.clear()
             self._scores[key] = similarity(text, _phrasings(self.sections[sid]))
         return self._scores[key]
 
@@ -299,6 +302,12 @@ class _Matcher:
             if vn < len(ids) and ids[vn] not in out:
                 out.append(ids[vn])
         return out
+
+
+@lru_cache(maxsize=8)
+def _matcher(spec: OutlineSpec) -> _Matcher:
+    """One matcher per outline: its word weights and score caches serve every document."""
+    return _Matcher(spec)
 
 
 def _lines(doc: Doc, skip_tables: set[int]) -> list[_Line]:
@@ -402,7 +411,7 @@ class _Walker:
     def __init__(self, doc: Doc, spec: OutlineSpec, table_indices: set[int]) -> None:
         self.doc = doc
         self.spec = spec
-        self.m = _Matcher(spec)
+        self.m = _matcher(spec)
         self.lines = _lines(doc, table_indices)
         self.texts: dict[str, list[str]] = {s.id: [] for s in spec.sections}
         self.wheres: dict[str, str] = {}
