@@ -119,6 +119,9 @@ def scan_folder(app: App, ctx: Context) -> IngestReport:
             _move(root, path, rel, FAILED, outcome["error"])
         report.add(outcome)
     _save_state(app, current)
+    from flows.ingest import log_run
+
+    log_run(ctx, report)
     return report
 
 

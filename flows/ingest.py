@@ -537,7 +537,27 @@ def ingest_mail(
         report.errors.append("UIDVALIDITY thay đổi: đã đồng bộ lại hộp thư, thư trùng được bỏ qua")
     if receipts:
         report.receipts = _send_receipts(ctx, report)
+    log_run(ctx, report)
     return report
+
+
+def log_run(ctx: Context, report: IngestReport) -> None:
+    """One event per run that found something (quiet polls leave no trace)."""
+    if not report.items:
+        return
+    data = report.to_json()["counts"]
+    with ctx.app.session() as session:
+        session.add(
+            Event(
+                campaign_id=ctx.campaign.id,
+                kind=f"ingest_{report.source}",
+                message=(
+                    f"Nhận {data['total']} {'thư' if report.source == 'mail' else 'tệp'}: mới {data['new']},"
+                    f" trùng {data['duplicate']}, chờ xem xét {data['review']}, lỗi {data['failed']}"
+                ),
+                data=data,
+            )
+        )
 
 
 def _acknowledge(app: App, source: Any, items: list[tuple[int, int]]) -> None:

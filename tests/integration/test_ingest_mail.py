@@ -144,6 +144,11 @@ def test_full_mailbox_cycle(mail_app, dovecot, smtp, folder):
     before = snapshot(mail_app)
     again = ingest_mail(mail_app).to_json()
     assert again["counts"]["total"] == 0 and snapshot(mail_app) == before and len(smtp.messages) == 12
+    from storage.models import Event
+
+    with mail_app.session() as s:
+        runs = list(s.scalars(select(Event).where(Event.kind == "ingest_mail")))
+        assert len(runs) == 1 and runs[0].data["total"] == len(FIRST_BATCH)  # quiet polls leave no trace
 
     # Later: a corrected version supersedes, the same bytes re-sent and the same message
     # delivered twice are duplicates, and a late first answer is late.
