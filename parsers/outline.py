@@ -709,7 +709,7 @@ class _Walker:
             self.extra.append(line.text)
             return True
         if not heading_like:
-            return False
+            return self._plain_heading(line, body)
         best, score = self._best_in_context(head)
         looks = line.bold or line.heading_style
         # A group's own heading ("Tăng cường phát triển hạ tầng đo lường tại địa phương") is
@@ -773,6 +773,30 @@ class _Walker:
         near = [item for item in ranked if item[0] >= top - 3]
         score, sid = max(near, key=preference)
         return sid, score
+
+    def _plain_heading(self, line: _Line, body: str) -> bool:
+        """A heading typed like body text (no label, not bold, no colon): a line without final
+        punctuation that is the outline's heading, or reads like the next section's."""
+        if body.rstrip().endswith((".", ";", ",")) or _sentence_like(body) or len(body.split()) > 120:
+            return False
+        best, score = self._best_in_context(body)
+        if not best or best in self.seen_heading or best == self.target or score < 85:
+            return False
+        whole = self.m.global_score(body, best)
+        # The outline's heading pasted as is, possibly with its tail ("… nếu có").
+        if _folded(body).startswith(_folded(self.m.sections[best].heading)[:40]):
+            whole = max(whole, score)
+        same_group = best.rpartition(".")[0] == self.group
+        in_context = self._comes_next(best) or same_group
+        short = len(body.split()) <= 14
+        if (
+            whole >= 90
+            or (short and whole >= 70 and in_context)
+            or (short and whole >= 60 and self._comes_next(best) and same_group)
+        ):
+            self._start_section(best, line, body)
+            return True
+        return False
 
     def _comes_next(self, sid: str) -> bool:
         """Whether `sid` is the next section (or the one after) in the outline's order."""

@@ -250,3 +250,15 @@ def test_plain_closing_heading_with_colon(spec: OutlineSpec) -> None:
     r = read_outline(d, spec)
     assert r.sections["2.3.b"].text == "Kiểm tra 48 cơ sở."
     assert r.extra_text == "Khó khăn, vướng mắc: Thiếu kinh phí."
+
+
+def test_plain_short_headings_without_labels(spec: OutlineSpec) -> None:
+    d = doc(
+        B("1. Công tác lãnh đạo, chỉ đạo triển khai thực hiện"),
+        "Xây dựng và triển khai kế hoạch thực hiện Đề án 996",
+        "Sở đã ban hành Kế hoạch số 10/KH-SYT.",
+        "Ban hành văn bản chỉ đạo, điều hành",
+        "Đã ban hành 03 công văn.",
+    )
+    s = read_outline(d, spec).sections
+    assert (s["1.a"].text, s["1.b"].text) == ("Sở đã ban hành Kế hoạch số 10/KH-SYT.", "Đã ban hành 03 công văn.")
