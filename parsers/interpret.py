@@ -120,10 +120,17 @@ def _maybe_legacy(text: str) -> bool:
 _TERMINAL = (".", ":", ";", "!", "?", "…", ")", "”", '"')
 
 
+# "Công văn số 345/SYT-" + line end + "KHTC": a document code cut at its hyphen.
+_CUT_CODE = re.compile(r"(/[A-ZĐ0-9&-]{1,20}-) (?=[A-ZĐ0-9]{2,}\b)")
+
+
 def join_broken_lines(doc: Doc) -> Doc:
-    """PDF text: a paragraph cut at a line end continues in lowercase on the next "paragraph"."""
+    """PDF text: a paragraph cut at a line end continues in lowercase on the next "paragraph";
+    a document code cut at its hyphen is joined again."""
     blocks: list[Block] = []
     for block in doc.blocks:
+        if isinstance(block, Para) and "- " in block.text:
+            block = replace(block, text=_CUT_CODE.sub(r"\1", block.text))
         prev = blocks[-1] if blocks else None
         if (
             isinstance(block, Para)

@@ -262,3 +262,10 @@ def test_plain_short_headings_without_labels(spec: OutlineSpec) -> None:
     )
     s = read_outline(d, spec).sections
     assert (s["1.a"].text, s["1.b"].text) == ("Sở đã ban hành Kế hoạch số 10/KH-SYT.", "Đã ban hành 03 công văn.")
+
+
+def test_pdf_document_code_cut_at_its_hyphen(spec: OutlineSpec) -> None:
+    d = doc(B("1. Công tác lãnh đạo, chỉ đạo"), B("b) Về xây dựng văn bản quản lý, điều hành:"),
+            "Công văn số 345/SYT- KHTC ngày 12/6/2023 và số 12/BC-SYT- VP trong giai đoạn 2018- 2025.")
+    r = interpret(d, spec, file="x.pdf", fmt="pdf")
+    assert r.sections["1.b"].text == "Công văn số 345/SYT-KHTC ngày 12/6/2023 và số 12/BC-SYT-VP trong giai đoạn 2018- 2025."
