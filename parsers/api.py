@@ -22,6 +22,7 @@ from pathlib import Path
 from parsers.detect import detect_format
 from parsers.document import Doc
 from parsers.errors import (
+    CorruptFile,
     EncryptedFile,
     ParserError,
     ScannedImage,
@@ -36,6 +37,7 @@ from parsers.safety import (
     Limits,
     check_archive,
     check_member_name,
+    check_pdf_streams,
     check_size,
     check_xml_parts,
     check_xml_text,
@@ -112,6 +114,10 @@ def _parse(data: bytes, ctx: _Context) -> ParseResult:
         result = reader(data, detected, ctx)
     except ParserError as err:
         result = _failed(ctx.filename, _format_name(detected), ctx.spec, err)
+    except (zipfile.BadZipFile, EOFError) as err:  # a part whose data does not match its header
+        log.info("damaged container %s: %s", ctx.filename, err)
+        corrupt = CorruptFile("Tệp bị hỏng (một phần bên trong không đọc được); đề nghị đơn vị gửi lại.")
+        result = _failed(ctx.filename, _format_name(detected), ctx.spec, corrupt)
     except (MemoryError, RecursionError) as err:
         result = _failed(ctx.filename, _format_name(detected), ctx.spec, TooLarge(_unexpected(err)))
     except Exception as err:  # a reader's bug must not stop a run: record it, go on
@@ -193,6 +199,8 @@ def _ooxml(data: bytes, fmt: str, ctx: _Context, shown_as: str | None = None) ->
 
 def _pdf(data: bytes, fmt: str, ctx: _Context) -> ParseResult:
     from parsers.pdf_reader import read_pdf
+
+    check_pdf_streams(data, ctx.limits)
 
     return interpret_doc(read_pdf(data), ctx.spec, file=ctx.filename, fmt="pdf")
 

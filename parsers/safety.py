@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass
 
 from parsers.errors import CorruptFile, EncryptedFile, TooLarge, UnsafeFile
@@ -147,6 +148,32 @@ def _check_prolog(head: bytes, name: str) -> None:
     prolog = head[: root.start()] if root else head
     if b"<!DOCTYPE" in prolog.upper() or b"<!ENTITY" in prolog.upper():
         raise UnsafeFile(f"Tệp chứa khai báo thực thể XML (DOCTYPE/ENTITY) ở «{name}», có thể là tấn công: không mở.")
+
+
+def check_pdf_streams(data: bytes, limits: Limits) -> None:
+    """Inflate every Flate stream of a PDF with a running cap before pdfminer inflates them
+    without one (a PDF can hide a 'bomb' in a content or object stream)."""
+    budget = limits.max_total_uncompressed
+    for match in _PDF_STREAM.finditer(data):
+        start = match.end()
+        head = data[max(0, match.start() - 1024) : match.start()]
+        if b"FlateDecode" not in head[max(head.rfind(b"obj"), 0) :]:
+            continue  # not compressed, or compressed in a way pdfminer does not inflate at once
+        end = data.find(b"endstream", start)
+        inflater = zlib.decompressobj()
+        chunk = data[start : end if end != -1 else len(data)]
+        try:
+            out = inflater.decompress(chunk, budget + 1)
+        except zlib.error:
+            continue  # pdfminer will say what is wrong with it
+        budget -= len(out)
+        if budget < 0 or inflater.unconsumed_tail:
+            raise UnsafeFile(
+                f"Tệp PDF giải nén ra hơn {limits.max_total_uncompressed / MB:.0f} MB (nghi «bom nén»): không mở."
+            )
+
+
+_PDF_STREAM = re.compile(rb"stream\r?\n")
 
 
 def install_defusedxml() -> None:

@@ -211,3 +211,18 @@ def test_images_and_other_archives_say_what_to_send(spec: OutlineSpec) -> None:
     assert png.error is not None and png.error.code == "scanned_image" and "bản quét" in png.error.message
     rar = parse_bytes(b"Rar!\x1a\x07\x00" + b"\0" * 100, "hoso.rar", spec)
     assert rar.error is not None and rar.error.code == "unsupported_format" and ".zip" in rar.error.message
+
+
+def test_pdf_bomb_refused_before_pdfminer_inflates_it(spec: OutlineSpec) -> None:
+    import zlib
+
+    packer = zlib.compressobj(9)
+    body = b"".join(packer.compress(b"\0" * (1 << 20)) for _ in range(300)) + packer.flush()
+    pdf = (
+        b"%PDF-1.4\n1 0 obj\n<< /Length " + str(len(body)).encode() + b" /Filter /FlateDecode >>\nstream\n"
+        + body + b"\nendstream\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
+    )
+    assert len(pdf) < 2 * 1024 * 1024
+    result = parse_bytes(pdf, "bom.pdf", spec)
+    assert result.error is not None and result.error.code == "unsafe_file"
+    assert "PDF" in result.error.message
