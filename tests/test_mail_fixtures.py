@@ -73,3 +73,58 @@ def test_mime_and_classification(name, spec_and_hints):
             assert result.error is not None
     got = classify(mail, kinds, hints, known_sender=(mail.from_addr or "") in emails)
     assert got.kind == expected["classification"], got.reason
+
+
+@pytest.fixture(scope="module")
+def agencies():
+    from config.campaign import load_campaigns
+    from config.recipients import read_recipients
+    from parsers.mail_classify import AgencyRef
+
+    campaign = load_campaigns(Path(__file__).resolve().parents[1] / "config" / "campaigns")[0]
+    return [
+        AgencyRef(i, r.code, r.name, tuple(r.aliases), tuple(r.emails))
+        for i, r in enumerate(read_recipients(campaign.recipients_path), start=1)
+    ]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_attribution_matches_expected(name, spec_and_hints, agencies):
+    """Which agencies each fixture is recorded for, or that a person must decide."""
+    from flows.ingest import Candidate, plan_units
+    from parsers.api import parse_bytes
+    from parsers.mail_classify import STATE_KINDS, text_for_naming
+    from storage.models import Document
+
+    spec, hints, emails = spec_and_hints
+    expected = json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8"))
+    if expected["classification"] not in STATE_KINDS:
+        return
+    mail = parse_mail((FIXTURES / f"{name}.eml").read_bytes())
+    candidates = []
+    for i, att in enumerate(mail.attachments):
+        result = parse_bytes(att.data, att.filename, spec)
+        for member in result.members or [result]:
+            if member.error is None:
+                candidates.append(Candidate(Document(id=i + 1, sha256=att.sha256), member))
+    got = classify(mail, [c.result.kind for c in candidates], hints, known_sender=(mail.from_addr or "") in emails)
+
+    class Ctx:
+        pass
+
+    ctx = Ctx()
+    ctx.agencies = agencies  # type: ignore[attr-defined]
+    units = plan_units(
+        ctx,  # type: ignore[arg-type]
+        got,
+        candidates,
+        sender=mail.from_addr,
+        forwards=mail.forward_senders,
+        text=text_for_naming(mail),
+        fallback_key="k",
+        source_key="mail:1",
+    )
+    code = {a.recipient_id: a.code for a in agencies}
+    recorded = sorted(code[u.attribution.recipient_id] for u in units if u.attribution.recipient_id)
+    assert recorded == sorted(expected["recipients"])
+    assert any(u.attribution.recipient_id is None for u in units) == bool(expected.get("review"))
