@@ -157,8 +157,9 @@ def check_pdf_streams(data: bytes, limits: Limits) -> None:
     for match in _PDF_STREAM.finditer(data):
         start = match.end()
         head = data[max(0, match.start() - 1024) : match.start()]
-        if b"FlateDecode" not in head[max(head.rfind(b"obj"), 0) :]:
-            continue  # not compressed, or compressed in a way pdfminer does not inflate at once
+        header = head[max(head.rfind(b"obj"), 0) :]
+        if b"FlateDecode" not in header or b"/Image" in header:
+            continue  # not compressed, or an image (text extraction never inflates those)
         end = data.find(b"endstream", start)
         inflater = zlib.decompressobj()
         chunk = data[start : end if end != -1 else len(data)]
