@@ -226,3 +226,22 @@ def test_pdf_bomb_refused_before_pdfminer_inflates_it(spec: OutlineSpec) -> None
     result = parse_bytes(pdf, "bom.pdf", spec)
     assert result.error is not None and result.error.code == "unsafe_file"
     assert "PDF" in result.error.message
+
+
+def test_xml_entities_refused_in_every_container(spec: OutlineSpec) -> None:
+    """A DTD in any part of a workbook is refused before openpyxl parses it; openpyxl itself
+    also runs on defusedxml (verified, so an environment without it is noticed)."""
+    import openpyxl.xml
+
+    assert openpyxl.xml.DEFUSEDXML, "openpyxl must find defusedxml (uv sync)"
+    data = (FIXTURES / "bieu.xlsx").read_bytes()
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            content = src.read(info)
+            if info.filename == "xl/sharedStrings.xml":
+                content = content.replace(b"?>", b'?><!DOCTYPE x [<!ENTITY a "aaaaaaaaaa">]>', 1)
+            dst.writestr(info, content)
+    result = parse_bytes(out.getvalue(), "bieu.xlsx", spec)
+    assert result.error is not None and result.error.code == "unsafe_file"
+    assert "xl/sharedStrings.xml" in result.error.message
