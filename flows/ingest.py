@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -255,7 +256,25 @@ class Unit:
                 mine = merged["indicators"].get(rid) or {}
                 if mine.get("plan") is None and mine.get("result") is None and (row.get("plan") is not None or row.get("result") is not None):
                     merged["indicators"][rid] = row
+            merged["problems"] = [*merged.get("problems", []), *extra.get("problems", [])]
+        filled = {rid for rid, r in merged["indicators"].items() if r.get("plan") is not None or r.get("result") is not None}
+        answered = {sid for sid, a in merged["sections"].items() if not a.get("empty", True)}
+        merged["problems"] = [p for p in merged.get("problems", []) if not _settled_problem(p, filled, answered)]
         return merged
+
+
+def _settled_problem(problem: dict[str, Any], rows: set[str], sections: set[str]) -> bool:
+    """A 'missing' problem of one file that another file of the same response answers."""
+    code, message = problem.get("code"), problem.get("message", "")
+    if code == "table_missing":
+        return bool(rows)
+    if code == "row_missing":
+        found = re.search(r"dòng (\S+) «", message)
+        return bool(found and found.group(1) in rows)
+    if code == "section_not_found":
+        found = re.search(r"mục (\S+) \(", message)
+        return bool(found and found.group(1) in sections)
+    return False
 
 
 def plan_units(

@@ -16,7 +16,14 @@ from config.campaign import Campaign
 from flows.app import App
 from parsers.mail import parse_mail
 from parsers.mail_classify import is_automatic, is_noreply
-from storage.models import Document, InboundMail, RecipientRow, Submission
+from storage.models import (
+    Document,
+    InboundMail,
+    IndicatorValue,
+    RecipientRow,
+    SectionAnswer,
+    Submission,
+)
 
 WHAT = {"report": "báo cáo", "nil_report": "báo cáo (không phát sinh nội dung)"}
 
@@ -40,27 +47,33 @@ def receipt_context(
     headings = {s.id: s.heading for s in outline.sections}
     labels = {r.id: r.label for r in outline.table.rows}
     docs = list(session.scalars(select(Document).where(Document.inbound_mail_id == mail.id).order_by(Document.part_index)))
-    main = session.get(Document, sub.document_id) if sub.document_id else None
-    parsed = (main.parse_result if main else {}) or {}
-    if main is not None and parsed.get("members"):
-        parsed = next((m for m in parsed["members"] if m.get("kind") == sub.kind), parsed)
+    # What was recorded (the main file, gaps filled from its companions), ordered as the outline.
+    order = {r.id: i for i, r in enumerate(outline.table.rows)}
+    rows = sorted(
+        session.scalars(select(IndicatorValue).where(IndicatorValue.submission_id == sub.id)),
+        key=lambda r: order.get(r.row_id, 99),
+    )
     indicators = [
         {
-            "id": rid,
-            "label": labels.get(rid, rid),
-            "plan": vn_number(row.get("plan")),
-            "result": vn_number(row.get("result")),
-            "rate": vn_number(row.get("rate")) + ("%" if row.get("rate") is not None else ""),
+            "id": row.row_id,
+            "label": labels.get(row.row_id, row.row_id),
+            "plan": vn_number(row.plan),
+            "result": vn_number(row.result),
+            "rate": vn_number(row.rate) + ("%" if row.rate is not None else ""),
         }
-        for rid, row in (parsed.get("indicators") or {}).items()
-        if row.get("plan") is not None or row.get("result") is not None
+        for row in rows
+        if row.plan is not None or row.result is not None
     ]
-    answered = [sid for sid, s in (parsed.get("sections") or {}).items() if not s.get("empty", True)]
+    section_order = {s.id: i for i, s in enumerate(outline.sections)}
+    answered = sorted(
+        (a.section_id for a in session.scalars(select(SectionAnswer).where(SectionAnswer.submission_id == sub.id)) if not a.empty),
+        key=lambda sid: section_order.get(sid, 99),
+    )
     # Missing sections and rows are listed on their own; the rest (rates, units…) are problems.
     problems = [
         p.get("message", "")
         for p in sub.problems or []
-        if isinstance(p, dict) and p.get("code") not in ("section_not_found", "row_missing")
+        if isinstance(p, dict) and p.get("code") not in ("section_not_found", "row_missing", "rate_computed")
     ]
     return {
         "what": WHAT.get(sub.kind, "báo cáo"),

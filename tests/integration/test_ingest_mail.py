@@ -129,6 +129,9 @@ def test_full_mailbox_cycle(mail_app, dovecot, smtp, folder):
     assert to_sotp["In-Reply-To"] == "<stp-001@quangngai.example>" and to_sotp["Auto-Submitted"] == "auto-replied"
     text = to_sotp.get_content()
     assert "Sở Tư pháp" in text and "1.250" in text and "Mục 2.1.a" in text
+    sgd = next(m for m in receipts if m["To"] == "sogddt@quangngai.example").get_content()
+    assert "Dòng 7" in sgd and "kế hoạch 307, kết quả 300" in sgd  # the Excel table beside the Word text
+    assert "Không tìm thấy bảng định lượng" not in sgd
     bad = next(m for m in receipts if m["To"] == "bchqs@quangngai.example").get_content()
     assert "so lieu.xlsx" in bad
     assert not any(m["To"] in ("soyt@quangngai.example",) and "Tự động" in m["Subject"] for m in receipts)
