@@ -287,7 +287,10 @@ def combine(results: list[ParseResult], file: str, spec: OutlineSpec) -> ParseRe
     return result
 
 
-_TABLE_CODES = {"table_missing", "row_missing", "rate_computed", "rate_inconsistent", "number_unreadable", "number_ambiguous"}
+_TABLE_CODES = {
+    "table_missing", "row_missing", "rate_computed", "rate_inconsistent",
+    "number_unreadable", "number_ambiguous", "number_several",
+}
 
 
 def _table_of(m: ParseResult, *, located: bool) -> tuple[dict[str, Indicator], list]:

@@ -3,7 +3,8 @@
 Rules (Vietnamese convention: `.` groups thousands, `,` is the decimal mark):
 - `1.250` → 1250, `1.250.000` → 1250000, `1.250,5` → 1250.5, `12,5` → 12.5, `05` → 5, `0` → 0;
 - `100%`, `80 %` → 100, 80; `15 chuẩn`, `khoảng 20 người` → the first number (a unit word or
-  a few words around it are fine);
+  a few words around it are fine); several numbers (`02 chuẩn, 03 PTĐ`) → the first, flagged
+  `several`;
 - blank, `-`, `–`, `x`, `Không`, `không có`, `chưa có`, `…`, `N/A` → None;
 - one dot not followed by exactly three digits (`1.5`, `12.50`) → a decimal point (1.5, 12.5):
   nobody groups thousands like that;
@@ -66,6 +67,8 @@ class Number:
     ambiguous: bool = False
     # Text held something that is not a number nor a known "none" word (e.g. "đang cập nhật").
     unreadable: bool = False
+    # Text held several numbers ("02 chuẩn, 03 phương tiện"): the first one was taken.
+    several: bool = False
 
 
 def clean_text(value: object) -> str:
@@ -94,7 +97,8 @@ def parse_number(value: object) -> Number:
         return Number(None, raw, unreadable=True)
     token = match.group(0).rstrip(".,")
     number, ambiguous = _read_token(token)
-    return Number(number, raw, ambiguous=ambiguous, unreadable=number is None)
+    several = _TOKEN.search(text, match.end()) is not None
+    return Number(number, raw, ambiguous=ambiguous, unreadable=number is None, several=several)
 
 
 def number_value(value: object) -> float | None:

@@ -489,6 +489,15 @@ def _values(line: _Line, name: str, problems: list[Problem]) -> dict[str, Number
             problems.append(
                 Problem("number_unreadable", f"Không đọc được số «{n.raw}» ở cột {ROLE_NAMES[role]} ({name}).", line.where)
             )
+        elif n.several:
+            problems.append(
+                Problem(
+                    "number_several",
+                    f"Ô «{n.raw}» ở cột {ROLE_NAMES[role]} ({name}) có nhiều số; đã lấy số đầu tiên"
+                    f" ({n.value:g}), đề nghị kiểm tra.",
+                    line.where,
+                )
+            )
         elif n.ambiguous:
             problems.append(
                 Problem(

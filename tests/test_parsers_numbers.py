@@ -73,3 +73,10 @@ def test_nfd_text_is_normalised() -> None:
     n = parse_number(nfd)
     assert n.value == 15 and n.raw == unicodedata.normalize("NFC", "15 chuẩn")
     assert clean_text("a\u00a0 b\n c") == "a b c"
+
+
+def test_several_numbers_take_the_first_and_say_so() -> None:
+    n = parse_number("02 chuẩn, 03 phương tiện đo")
+    assert (n.value, n.several) == (2, True)
+    assert parse_number("1.250 lượt").several is False
+    assert parse_number("80 %").several is False
