@@ -87,7 +87,7 @@ class IngestReport:
         """Count one item's outcome."""
         self.items.append(outcome)
         status = outcome.get("status")
-        if status == "duplicate":
+        if status == "duplicate" or outcome.get("seen"):  # seen: handled by an earlier run
             self.duplicate += 1
         elif status == "failed":
             self.failed += 1
