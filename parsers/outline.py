@@ -30,9 +30,9 @@ _LABEL = re.compile(
     r"^\s*(?:"
     r"(?P<path_letter>\d{1,2}(?:\.\d{1,2}){0,2}\.(?:[a-zđ]))(?:[\)\.:/]\s*|\s+)"
     r"|(?:phần|PHẦN|Phần)\s+(?P<part>[IVX]{1,4}|thứ\s+\w+)\s*[\.\):\-–]?\s*"
-    r"|(?P<roman>[IVX]{1,4})(?:[\.\):/]|\s*[-–]\s)\s*"
+    r"|(?P<roman>[IVX]{1,4})(?:[\.\):]|/\s|\s*[-–]\s)\s*"
     r"|(?P<path>\d{1,2}(?:\.\d{1,2}){0,3})(?:\.|\)|/(?!\d)|\s*[-–]\s|\s)\s*"
-    r"|\(?(?P<letter>[a-zđA-ZĐ])(?:[\)\./]|\s*[-–]\s)\s*"
+    r"|\(?(?P<letter>[a-zđA-ZĐ])(?:[\)\.]|/(?![vV]\b)|\s*[-–]\s)\s*"
     r"|(?P<bullet>[-–+•*])\s*"
     r")",
 )
@@ -360,15 +360,15 @@ def _is_closing(body: str) -> bool:
     )
 
 
-_HEADER_WORDS = ("kinh gui", "v/v", "v v ", "ve viec", "bao cao", "so ", "cong hoa", "doc lap", "giay moi")
+_HEADER_WORDS = ("kinh gui", "v/v", "v v ", "ve viec", "bao cao", "cong hoa", "doc lap", "giay moi")
 
 
 def _is_header_line(text: str) -> bool:
     """A line of the letter's header block (title, subject, "Kính gửi"), not a sentence."""
     f = _folded(text)
     words = text.split()
-    if any(f.startswith(k.replace("/", " ")) for k in _HEADER_WORDS):
-        return True
+    if any(f.startswith(k.replace("/", " ")) for k in _HEADER_WORDS) or text.startswith(("Số:", "SỐ:", "Số ")):
+        return len(words) <= 30
     letters = [c for c in text if c.isalpha()]
     if letters and sum(c.isupper() for c in letters) >= 0.6 * len(letters):
         return True
@@ -385,6 +385,12 @@ def _sentence_like(head: str) -> bool:
     """Worded like an answer (a year, a count, "Đã …", "Năm 2023, …"), not like a heading."""
     opening = " ".join(re.sub(r"996|510|2018|2025", "", head).split()[:8])
     return bool(re.search(r"\d", opening)) or bool(_SENTENCE_START.match(head.strip()))
+
+
+_SIGNER_TITLE = re.compile(
+    r"\b(?:giam doc|chu tich|truong ban|truong phong|chanh van phong|chanh thanh tra|bi thu|"
+    r"thu truong|chi huy truong|hieu truong|tong bien tap|nguoi ky|ky ten|da ky)\b|^(?:kt|tm|tl|tuq|q)\b"
+)
 
 
 def _looks_like_signature(text: str) -> bool:
@@ -471,8 +477,10 @@ class _Walker:
                 end -= 1
                 continue
             break
-        # Never eat a heading-like line that belongs to the outline.
-        return max(end, 1) if end < n and end > n // 2 else n
+        # The block starts at the signer's title ("KT. GIÁM ĐỐC"); capitals above it
+        # ("KHÔNG CÓ") are an answer.
+        titles = [i for i in range(end, n) if _SIGNER_TITLE.search(_folded(self.lines[i].text))]
+        return titles[0] if titles and titles[0] > n // 2 else n
 
     def _signature(self, line: _Line) -> None:
         if line.text:

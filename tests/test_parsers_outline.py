@@ -269,3 +269,22 @@ def test_pdf_document_code_cut_at_its_hyphen(spec: OutlineSpec) -> None:
             "Công văn số 345/SYT- KHTC ngày 12/6/2023 và số 12/BC-SYT- VP trong giai đoạn 2018- 2025.")
     r = interpret(d, spec, file="x.pdf", fmt="pdf")
     assert r.sections["1.b"].text == "Công văn số 345/SYT-KHTC ngày 12/6/2023 và số 12/BC-SYT-VP trong giai đoạn 2018- 2025."
+
+
+def test_a_capitalised_last_answer_is_not_a_signature(spec: OutlineSpec) -> None:
+    d = doc(B("2.5. Công tác truyền thông"), B("a) Về công tác tuyên truyền, phổ biến tại hội nghị, hội thảo:"),
+            "Tổ chức 04 hội nghị.", B("b) Về đưa tin, viết bài tuyên truyền:"), "KHÔNG CÓ")
+    r = read_outline(d, spec)
+    assert r.sections["2.5.b"].text == "KHÔNG CÓ"
+    signed = doc(*d.blocks, "GIÁM ĐỐC", "Nguyễn Văn An")
+    r = read_outline(signed, spec)
+    assert r.sections["2.5.b"].text == "KHÔNG CÓ" and r.signature_lines == ["GIÁM ĐỐC", "Nguyễn Văn An"]
+
+
+def test_subject_line_v_v_is_not_a_roman_numeral(spec: OutlineSpec) -> None:
+    assert parse_label("V/v báo cáo sơ kết Đề án 996").kind == ""
+    assert parse_label("I/ TÌNH HÌNH TRIỂN KHAI").kind == "roman"
+    nil = doc(HEADER, "V/v báo cáo sơ kết Đề án 996", "Kính gửi: Sở Khoa học và Công nghệ",
+              "Sở Y tế không được giao nhiệm vụ nên không có nội dung báo cáo.")
+    r = interpret(nil, spec, file="x.docx", fmt="docx")
+    assert r.kind == "nil_report" and r.extra_text == "Sở Y tế không được giao nhiệm vụ nên không có nội dung báo cáo."
