@@ -360,6 +360,7 @@ _ABBREVIATIONS = {
 }
 
 
+@lru_cache(maxsize=4096)
 def _words(text: str) -> tuple[str, ...]:
     """Folded words with the usual abbreviations spelt out."""
     words = fold_words(text).split()
@@ -402,6 +403,11 @@ class _Scorer:
                 counts[f] = counts.get(f, 0) + 1
         self.idf = {f: math.log((n + 1) / (c + 0.5)) for f, c in counts.items()}
         self.unknown = math.log((n + 1) / 0.5)
+        # Per row: each of label and synonyms as (features, weight), and as spelt-out text.
+        self.candidates = {
+            rid: [(_features(t), self.weight(_features(t))) for t in texts] for rid, texts in self.texts.items()
+        }
+        self.spelt = {rid: [" ".join(_words(t)) for t in texts] for rid, texts in self.texts.items()}
 
     def weight(self, features: frozenset[str]) -> float:
         return sum(self.idf.get(f, self.unknown) for f in features) or 1.0
@@ -411,8 +417,8 @@ class _Scorer:
         line = _features(text)
         precision = sum(self.idf.get(f, self.unknown) for f in line if f in self.docs[rid]) / self.weight(line)
         recall = max(
-            sum(self.idf.get(f, self.unknown) for f in cand if f in line) / self.weight(cand)
-            for cand in (_features(t) for t in self.texts[rid])
+            sum(self.idf.get(f, self.unknown) for f in cand if f in line) / weight
+            for cand, weight in self.candidates[rid]
         )
         if precision + recall == 0:
             return 0.0
@@ -421,12 +427,12 @@ class _Scorer:
     def score(self, line: _Line, spec: RowSpec) -> float:
         """How well a table row's label matches an outline row (0–100), group-aware."""
         text = " ".join(_words(line.label))
-        label = " ".join(_words(spec.label))
+        label, *synonyms = self.spelt[spec.id]
         share = min(1.0, 0.6 + len(text) / max(len(label), 1))
         fuzzy = fuzz.token_sort_ratio(text, label)
         fuzzy = max(fuzzy, fuzz.token_set_ratio(text, label, score_cutoff=fuzzy) * share)
-        for synonym in spec.synonyms:
-            fuzzy = max(fuzzy, fuzz.token_sort_ratio(text, " ".join(_words(synonym)), score_cutoff=fuzzy))
+        for synonym in synonyms:
+            fuzzy = max(fuzzy, fuzz.token_sort_ratio(text, synonym, score_cutoff=fuzzy))
         score = (fuzzy + self.keywords(line.label, spec.id)) / 2
         if line.group and spec.group and line.group != spec.group:
             score -= 10
