@@ -211,6 +211,9 @@ def store_documents(
             continue
         assert result is not None
         candidates.extend(Candidate(doc, r, m) for r, m in _flatten(result))
+        rejected.extend(
+            {"file": f"{att.filename} › {m.file}", "reason": m.error.message} for m in result.members if m.error is not None
+        )
     return candidates, rejected
 
 

@@ -38,6 +38,18 @@ def vn_number(value: float | None) -> str:
     return whole.replace(",", ".") + ("," + frac if frac else "")
 
 
+def rejected_files(docs: list[Document]) -> list[dict[str, Any]]:
+    """Files that could not be read, zip members included, with the reason."""
+    out: list[dict[str, Any]] = []
+    for doc in docs:
+        if doc.status == "rejected":
+            out.append({"file": doc.filename, "reason": doc.error_message or doc.error_code})
+        for member in (doc.parse_result or {}).get("members") or []:
+            if member.get("error"):
+                out.append({"file": f"{doc.filename} › {member.get('file')}", "reason": member["error"].get("message")})
+    return out
+
+
 def receipt_context(
     campaign: Campaign, mail: InboundMail, sub: Submission, recipient: RecipientRow, *, session: Session
 ) -> dict[str, Any]:
@@ -91,7 +103,7 @@ def receipt_context(
         "missing_rows": list(sub.missing_rows or []),
         "indicators": indicators,
         "problems": problems,
-        "rejected": [{"file": d.filename, "reason": d.error_message or d.error_code} for d in docs if d.status == "rejected"],
+        "rejected": rejected_files(docs),
     }
 
 
@@ -169,7 +181,7 @@ def _unreadable_draft(app: App, campaign: Campaign, mail: InboundMail, parsed: A
         "missing_rows": [],
         "indicators": [],
         "problems": ["Chưa ghi nhận báo cáo vì không đọc được tệp đính kèm; đề nghị gửi lại tệp Word (.docx) hoặc Excel (.xlsx)."],
-        "rejected": [{"file": d.filename, "reason": d.error_message or d.error_code} for d in docs if d.status == "rejected"],
+        "rejected": rejected_files(docs),
     }
     subject, text = render_mail(app.settings.templates_dir, "receipt", context)
     refs = tuple(r for r in (*parsed.references, parsed.message_id) if r)

@@ -106,13 +106,13 @@ def test_full_mailbox_cycle(mail_app, dovecot, smtp, folder):
 
     status = status_report(mail_app)
     states = {k: v["state"] for k, v in by_code(status).items()}
-    for code in ("sotp", "soyt", "sotc", "soct", "hlhpn", "sonnmt", "tinhdoan", "hccb", "bchqs", "sogddt"):
+    for code in ("sotp", "soyt", "sotc", "soct", "hlhpn", "sonnmt", "tinhdoan", "hccb", "bchqs", "sogddt", "sodttg"):
         assert states[code] == "submitted", code
     assert states["sonv"] == states["hnd"] == "nil_report"
     assert states["soxd"] == "acknowledged"
     assert states["ldld"] == "not_responded" and by_code(status)["ldld"]["bouncing"] == ["ldld@quangngai.example"]
     assert states["thanhtra"] == "not_responded"
-    assert status["counts"]["submitted"] == 10 and len(status["review"]) == 3
+    assert status["counts"]["submitted"] == 11 and len(status["review"]) == 3
     assert states["congan"] == "not_responded"  # unreadable: nothing recorded as fact
     assert by_code(status)["sogddt"]["incomplete"][:1] == ["2.1.a"]  # sections missing, but no table row
     assert not [x for x in by_code(status)["sogddt"]["incomplete"] if x.isdigit()]  # Excel filled the table
@@ -122,7 +122,9 @@ def test_full_mailbox_cycle(mail_app, dovecot, smtp, folder):
 
     # Receipts: one per submission/nil message, never to auto-replies, bounces, lists, our own mail.
     receipts = [m.message for m in smtp.messages]
-    assert len(receipts) == 12, [m["To"] for m in receipts]
+    assert len(receipts) == 13, [m["To"] for m in receipts]
+    zipped = next(m for m in receipts if m["To"] == "sodttg@quangngai.example").get_content()
+    assert "BC.zip › Phu luc.xlsx" in zipped
     unreadable = next(m for m in receipts if m["To"] == "congan@quangngai.example").get_content()
     assert "không đọc được" in unreadable and "BC.docx" in unreadable and "Ghi nhận cho đơn vị" not in unreadable
     to_sotp = next(m for m in receipts if m["To"] == "sotp@quangngai.example")
@@ -146,7 +148,7 @@ def test_full_mailbox_cycle(mail_app, dovecot, smtp, folder):
     # A second run changes nothing and sends nothing.
     before = snapshot(mail_app)
     again = ingest_mail(mail_app).to_json()
-    assert again["counts"]["total"] == 0 and snapshot(mail_app) == before and len(smtp.messages) == 12
+    assert again["counts"]["total"] == 0 and snapshot(mail_app) == before and len(smtp.messages) == 13
     from storage.models import Event
 
     with mail_app.session() as s:
