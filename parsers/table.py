@@ -34,8 +34,10 @@ RATE_TOLERANCE = 1.0
 MATCH_THRESHOLD = 68.0
 _RATE_WORDS = ("ty le", "ti le", "th kh", "th so voi kh", "dat duoc so voi", "so voi ke hoach", "so voi kh")
 _PLAN_WORDS = ("ke hoach", "kh", "kh giao")
-_RESULT_WORDS = ("ket qua", "da dat", "luy ke dat")
-_RESULT_STARTS = ("thuc hien", "da thuc hien", "luy ke thuc hien", "th ")
+_RESULT_WORDS = ("ket qua", "da dat", "luy ke dat", "luy ke", "da thuc hien", "so luong thuc hien")
+_RESULT_STARTS = ("thuc hien", "th ")
+# Words of a label column's header (a "Mục tiêu, nhiệm vụ" column is not a plan).
+_LABEL_WORDS = ("noi dung", "nhiem vu", "chi tieu", "ten ")
 _STT_WORDS = {"tt", "stt", "so tt", "so thu tu", "thu tu"}
 _UNIT_WORDS = ("don vi tinh", "dvt", "don vi do")
 _NOTE_WORDS = ("ghi chu",)
@@ -165,6 +167,8 @@ def _role(text: str) -> str | None:
         return "rate"
     if any(f" {w} " in spaced for w in _PLAN_WORDS):
         return "plan"
+    if " muc tieu " in spaced and not any(w in spaced for w in _LABEL_WORDS):
+        return "plan"  # "Mục tiêu đến năm 2025"
     if any(f" {w} " in spaced for w in _RESULT_WORDS) or folded.startswith(_RESULT_STARTS):
         return "result"
     if "%" in folded and len(folded) <= 12:  # a bare "%" or "(%)" column

@@ -257,3 +257,14 @@ def test_paraphrased_abbreviated_labels_alone(which: int, rows: tuple[RowSpec, .
         reading = read_indicators([Table(grid)], rows)
         assert reading.indicators[rid].plan == 10, (rid, labels[which])
         assert sorted(r.label for r in reading.extra_rows) == sorted(OWN_ROWS), labels[which]
+
+
+def test_year_columns_and_cumulative_result(rows: tuple[RowSpec, ...]) -> None:
+    grid = [
+        ["STT", "Chỉ tiêu", "Mục tiêu đến năm 2025", "Năm 2023", "Năm 2024", "Lũy kế 2018 - 2025", "Đạt (%)"],
+        ["1", LABELS["5"], "120", "30", "40", "96", "80"],
+        ["2", LABELS["7"], "40", "10", "12", "52", "130"],
+    ]
+    reading = read_indicators([Table(grid)], rows)
+    assert (reading.indicators["5"].plan, reading.indicators["5"].result, reading.indicators["5"].rate) == (120, 96, 80)
+    assert reading.indicators["7"].result == 52
