@@ -11,6 +11,7 @@ level mirrors its best member (a report over a nil report over anything else).
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import logging
 import unicodedata
@@ -59,6 +60,7 @@ FORMAT_NAMES = {
     "archive_other": "unknown",
 }
 _SHEETS = ("xls", "ods", "xmlss")
+_OS_REASONS = {errno.ENOENT: "không tồn tại", errno.EISDIR: "là thư mục", errno.EACCES: "không có quyền đọc"}
 _JUNK = ("__MACOSX/", ".DS_Store", "Thumbs.db", "desktop.ini")
 _KIND_RANK = {"report": 2, "nil_report": 1, "not_a_report": 0}
 
@@ -92,14 +94,21 @@ def parse_path(path: str | Path, spec: OutlineSpec, *, limits: Limits | None = N
     """Parse a file on disk (its size is checked before it is read)."""
     path = Path(path)
     limits = limits or DEFAULT_LIMITS
-    size = path.stat().st_size
+    try:
+        size = path.stat().st_size
+        data = path.read_bytes() if size <= limits.max_file_bytes else b""
+    except OSError as err:
+        reason = _OS_REASONS.get(err.errno or 0, err.strerror or str(err))
+        unreadable = ParserError(f"Không đọc được tệp «{path.name}» ({reason}).")
+        unreadable.code = "file_unreadable"
+        return _failed(str(path), "unknown", spec, unreadable)
     if size > limits.max_file_bytes:
         err = TooLarge(
             f"Tệp quá lớn ({size / 1024 / 1024:.1f} MB, tối đa {limits.max_file_bytes / 1024 / 1024:.0f} MB):"
             " đề nghị đơn vị gửi lại bản nhẹ hơn (bỏ ảnh, hoặc tách tệp)."
         )
         return _failed(str(path), "unknown", spec, err, sha256="")
-    return parse_bytes(path.read_bytes(), str(path), spec, limits=limits)
+    return parse_bytes(data, str(path), spec, limits=limits)
 
 
 def _parse(data: bytes, ctx: _Context) -> ParseResult:

@@ -245,3 +245,10 @@ def test_xml_entities_refused_in_every_container(spec: OutlineSpec) -> None:
     result = parse_bytes(out.getvalue(), "bieu.xlsx", spec)
     assert result.error is not None and result.error.code == "unsafe_file"
     assert "xl/worksheets/sheet2.xml" in result.error.message
+
+
+def test_unreadable_paths(tmp_path: Path, spec: OutlineSpec) -> None:
+    folder = parse_path(tmp_path, spec)
+    assert folder.error is not None and folder.error.code == "file_unreadable" and "thư mục" in folder.error.message
+    missing = parse_path(tmp_path / "khong-co.docx", spec)
+    assert missing.error is not None and "không tồn tại" in missing.error.message
