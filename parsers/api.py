@@ -27,6 +27,7 @@ from parsers.errors import (
     EncryptedFile,
     ParserError,
     ScannedImage,
+    ScannedPdf,
     TooLarge,
     UnsafeFile,
     UnsupportedFormat,
@@ -123,6 +124,7 @@ def _parse(data: bytes, ctx: _Context) -> ParseResult:
         result = reader(data, detected, ctx)
     except ParserError as err:
         result = _failed(ctx.filename, _format_name(detected), ctx.spec, err)
+        result.scanned = isinstance(err, ScannedPdf | ScannedImage)
     except (zipfile.BadZipFile, EOFError) as err:  # a part whose data does not match its header
         log.info("damaged container %s: %s", ctx.filename, err)
         corrupt = CorruptFile("Tệp bị hỏng (một phần bên trong không đọc được); đề nghị đơn vị gửi lại.")

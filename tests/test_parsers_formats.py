@@ -209,6 +209,7 @@ def test_web_pages_saved_as_doc_or_xls(name: str, data: bytes, detected: str, fm
 def test_images_and_other_archives_say_what_to_send(spec: OutlineSpec) -> None:
     png = parse_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 100, "scan.png", spec)
     assert png.error is not None and png.error.code == "scanned_image" and "bản quét" in png.error.message
+    assert png.scanned and parse_path(FIXTURES / "ban-quet.pdf", spec).scanned
     rar = parse_bytes(b"Rar!\x1a\x07\x00" + b"\0" * 100, "hoso.rar", spec)
     assert rar.error is not None and rar.error.code == "unsupported_format" and ".zip" in rar.error.message
 
