@@ -47,8 +47,29 @@ _END_OF_ORGS = (
     "thong bao", "quyet dinh", "de cuong", "danh sach", "phieu", "bien ban",
 )
 _PARENT = re.compile(
-    r"^(?:ubnd|uy ban nhan dan|ubmttq|tinh uy|bo |dang bo|hdnd|ban thuong vu|ban chap hanh)\b"
+    r"^(?:ubnd|uy ban nhan dan|ubmttq|tinh uy|bo (?!chi huy)|dang bo|hdnd|quan khu|tong lien doan|"
+    r"trung uong|thuong truc$|van phong$)\b"
 )
+# "BAN CHẤP HÀNH HỘI LHPN TỈNH" names the Hội: the organ in front is dropped before comparing.
+_ORGAN_PREFIX = re.compile(r"^(?:ban chap hanh|ban thuong vu|ban thuong truc|bch|btv|thuong truc) (?=\w)")
+_PLACE_WORDS = {"tinh", "quang", "ngai", "kon", "tum", "viet", "nam"}
+# Organs that only name an agency together with the line above ("ỦY BAN MTTQ VN TỈNH" /
+# "BAN THƯỜNG TRỰC"; "UBND TỈNH QUẢNG NGÃI" / "VĂN PHÒNG").
+_ORGAN = re.compile(r"^(?:ban thuong truc|ban thuong vu|ban chap hanh|thuong truc|van phong|doan chu tich)$")
+# Abbreviations in letterheads, expanded before comparing names.
+_ABBREVIATIONS = {
+    "ubnd": "uy ban nhan dan", "ubmttq": "uy ban mat tran to quoc", "mttq": "mat tran to quoc",
+    "vn": "viet nam", "kkt": "khu kinh te", "kcn": "khu cong nghiep", "ldld": "lien doan lao dong",
+    "hlhpn": "hoi lien hiep phu nu", "lhpn": "lien hiep phu nu", "ccb": "cuu chien binh",
+    "htx": "hop tac xa", "dn": "doanh nghiep", "bql": "ban quan ly", "gd": "giao duc", "dt": "dao tao",
+    "bchqs": "bo chi huy quan su", "qs": "quan su", "dh": "dai hoc", "tt": "trung tam",
+    "pt th": "phat thanh truyen hinh", "vh": "van hoa", "tt dl": "the thao du lich",
+}
+
+
+def _expand(folded: str) -> str:
+    words = folded.split()
+    return " ".join(_ABBREVIATIONS.get(w, w) for w in words)
 _BODY_START = re.compile(r"^\s*(?:[IVX]{1,4}\.|\d{1,2}\.(?:\d{1,2}\.?)?\s|[a-zđ]\))")
 
 
@@ -228,19 +249,19 @@ _PARENT_PREFIX = re.compile(r"^(?:ubnd|uy ban nhan dan) tinh (?:quang ngai|kon t
 
 def _line_score(line: str, agency: AgencySpec) -> float:
     """0..100: how well a header line names the agency."""
-    f = _PARENT_PREFIX.sub("", fold_words(line))
+    f = _expand(_ORGAN_PREFIX.sub("", _PARENT_PREFIX.sub("", fold_words(line))))
     if not f:
         return 0.0
     best = 0.0
     for v in _variants(agency):
-        fv = fold_words(v)
+        fv = _expand(fold_words(v))
         if not fv:
             continue
         if len(fv) <= 4 or " " not in fv:  # abbreviation: whole token, as written
             if re.search(rf"(?<![\w]){re.escape(v)}(?![\w])", line):
                 best = max(best, 92.0)
             continue
-        score = fuzz.ratio(f, fv)
+        score = max(fuzz.ratio(f, fv), fuzz.token_sort_ratio(f, fv) - 3)
         # "SỞ Y TẾ TỈNH QUẢNG NGÃI", "BAN QUẢN LÝ KKT…": a name plus a tail of place words.
         if f.startswith(fv) or fv.startswith(f) and len(f) >= 0.6 * len(fv):
             tail = f[len(fv) :] if f.startswith(fv) else ""
@@ -282,7 +303,8 @@ def _merge_continuations(lines: list[str]) -> list[str]:
     out: list[str] = []
     for line in lines:
         folded = fold_words(line)
-        if out and (folded.startswith(("va ", "thuoc ")) or out[-1].rstrip().endswith((",", "&", "-"))):
+        place_only = bool(folded) and set(folded.split()) <= _PLACE_WORDS
+        if out and (place_only or folded.startswith(("va ", "thuoc ")) or out[-1].rstrip().endswith((",", "&", "-"))):
             out[-1] = f"{out[-1]} {line}"
         else:
             out.append(line)
@@ -298,7 +320,14 @@ def find_agency(
 ) -> Agency:
     """The agency: header block first, then the opening sentences, then the signature."""
     orgs = _merge_continuations(_org_lines(top))
-    own = [line for line in orgs if not _PARENT.match(fold_words(line)) and _mostly_upper(line)]
+    own = [
+        line
+        for line in orgs
+        if not _PARENT.match(fold_words(line)) and not _ORGAN.match(fold_words(line)) and _mostly_upper(line)
+    ]
+    if orgs and _ORGAN.match(fold_words(orgs[-1])) and len(orgs) >= 2:
+        # "ỦY BAN MTTQ VN TỈNH" / "BAN THƯỜNG TRỰC": the agency is the line above the organ.
+        orgs = [*orgs[:-2], f"{orgs[-1]} {orgs[-2]}", orgs[-2]]
     # The issuer is the lowest line of the block ("UBND TỈNH QUẢNG NGÃI" / "SỞ Y TẾ"); a line
     # below a recipient ("SỞ Y TẾ" / "TRUNG TÂM Y TẾ HUYỆN…") is a unit of its own.
     issuer = own[-1] if own else (orgs[-1] if orgs else None)
@@ -318,7 +347,14 @@ def find_agency(
             agency, score = _match(line, agencies)
             if agency and score >= 88:
                 return Agency(agency.id, issuer, score / 100 * 0.95)
-    own = [line for line in orgs if not _PARENT.match(fold_words(line)) and _mostly_upper(line)]
+    own = [
+        line
+        for line in orgs
+        if not _PARENT.match(fold_words(line)) and not _ORGAN.match(fold_words(line)) and _mostly_upper(line)
+    ]
+    if orgs and _ORGAN.match(fold_words(orgs[-1])) and len(orgs) >= 2:
+        # "ỦY BAN MTTQ VN TỈNH" / "BAN THƯỜNG TRỰC": the agency is the line above the organ.
+        orgs = [*orgs[:-2], f"{orgs[-1]} {orgs[-2]}", orgs[-2]]
     if own:
         # The header names an organisation that is not a recipient: keep it as written rather
         # than picking up an agency the opening sentence merely mentions.

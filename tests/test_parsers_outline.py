@@ -128,6 +128,13 @@ def test_identity_from_header_table(spec: OutlineSpec) -> None:
         (["ỦY BAN NHÂN DÂN TỈNH QUẢNG NGÃI", "SỞ Y TẾ TỈNH QUẢNG NGÃI"], "soyt"),
         (["UBND TỈNH QUẢNG NGÃI", "BAN QUẢN LÝ KHU KINH TẾ DUNG QUẤT", "VÀ CÁC KHU CÔNG NGHIỆP QUẢNG NGÃI"], "bqlkkt"),
         (["SỞ Y TẾ", "TRUNG TÂM Y TẾ HUYỆN SƠN TỊNH"], None),
+        (["QUÂN KHU 5", "BỘ CHỈ HUY QUÂN SỰ TỈNH QUẢNG NGÃI"], "bchqs"),
+        (["ỦY BAN MTTQ VIỆT NAM", "TỈNH QUẢNG NGÃI", "BAN THƯỜNG TRỰC"], "mttq"),
+        (["UBND TỈNH QUẢNG NGÃI", "VĂN PHÒNG"], "vpubnd"),
+        (["TỔNG LĐLĐ VIỆT NAM", "LĐLĐ TỈNH QUẢNG NGÃI"], "ldld"),
+        (["HỘI LHPN VIỆT NAM", "BAN CHẤP HÀNH HỘI LHPN TỈNH QUẢNG NGÃI"], "hlhpn"),
+        (["BCH ĐOÀN TỈNH QUẢNG NGÃI"], "tinhdoan"),
+        (["LIÊN MINH HTX VIỆT NAM", "LIÊN MINH HTX TỈNH QUẢNG NGÃI"], "lmhtx"),
     ],
 )
 def test_agency_names_aliases_and_unknown(spec: OutlineSpec, lines: list[str], agency: str | None) -> None:
