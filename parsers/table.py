@@ -3,9 +3,12 @@
 Agencies rebuild the table their own way, so nothing here trusts positions: the header is
 found by its words (accent-folded) anywhere in any table, its columns by the lowest header row
 that names them (two-row headers with merged cells), rows are matched to the outline by their
-label (fuzzy, against label and synonyms, one outline row per table row), and a table with no
-header right after the found one with the same number of columns is its continuation (a table
-split across pages). Rows that match no outline row are the agency's own (`extra_rows`).
+label (fuzzy similarity plus agreement on the words that tell outline rows apart, weighted by
+how few rows use them; abbreviations spelt out; one outline row per table row), and a table
+with no header right after the found one with the same number of columns is its continuation
+(a table split across pages). Rows still missing may come from another table with its own
+header. Rows that match no outline row are the agency's own (`extra_rows`); total rows are
+dropped. Every value keeps its raw text and where it was read.
 """
 
 from __future__ import annotations
@@ -340,8 +343,9 @@ def _line(row: list[str], header: _Header, group: str, where: str, table: int) -
         return (number.rstrip(".)") if _ROMAN.match(number) else group), None
     if len(_LETTER.findall(label)) < 3:  # column numbering rows: (1) (2) … or A | B | 1 | 2
         return group, None
-    if fold_words(label).startswith(("tong cong", "tong so", "cong")) and not number:
-        return group, None
+    words = fold_words(label).split()
+    if words[0] in ("tong", "cong") and len(words) <= 4 and not number:
+        return group, None  # a total row ("Tổng cộng", "Cộng (I + II)"), not a row of its own
     return group, _Line(label, group, number.rstrip(".)"), cells, where, table)
 
 

@@ -268,3 +268,16 @@ def test_year_columns_and_cumulative_result(rows: tuple[RowSpec, ...]) -> None:
     reading = read_indicators([Table(grid)], rows)
     assert (reading.indicators["5"].plan, reading.indicators["5"].result, reading.indicators["5"].rate) == (120, 96, 80)
     assert reading.indicators["7"].result == 52
+
+
+def test_total_rows_dropped_but_labels_starting_with_tong_or_cong_kept(rows: tuple[RowSpec, ...]) -> None:
+    grid = [
+        ["STT", "Nội dung", "Kế hoạch", "Kết quả", "Tỷ lệ"],
+        ["1", "Tổng số doanh nghiệp đã được cung cấp dịch vụ kiểm định, hiệu chuẩn", "120", "96", "80"],
+        ["2", "Công tác kiểm tra đo lường tại cơ sở", "10", "12", "120"],
+        ["", "Tổng cộng", "130", "108", ""],
+        ["", "Cộng (I + II)", "130", "108", ""],
+    ]
+    reading = read_indicators([Table(grid)], rows)
+    assert reading.indicators["5"].plan == 120
+    assert [r.label for r in reading.extra_rows] == ["Công tác kiểm tra đo lường tại cơ sở"]
