@@ -197,6 +197,8 @@ def _find_header(grid: list[list[str]], start: int = 0) -> _Header | None:
             width = max(len(r) for r in grid[top : bottom + 1])
             stt_col = _stt_col(grid, top, bottom, columns)
             label_col = _label_col(grid, bottom, columns, stt_col)
+            if stt_col is None and label_col > 0 and _short_column(grid[bottom + 1 :], label_col - 1):
+                stt_col = label_col - 1  # a number column with no "TT" over it
             return _Header(bottom, columns, label_col, stt_col, width, top=top, end=len(grid))
     return None
 
@@ -260,6 +262,12 @@ def _stt_col(grid: list[list[str]], top: int, bottom: int, columns: dict[str, in
         if words & _STT_WORDS:
             return j
     return None
+
+
+def _short_column(rows: list[list[str]], j: int) -> bool:
+    """A column whose filled cells are all short (numbers like 1, 2.1, I, a)."""
+    cells = [r[j] for r in rows if j < len(r) and r[j]]
+    return bool(cells) and all(len(c) <= 5 for c in cells)
 
 
 def _label_col(grid: list[list[str]], bottom: int, columns: dict[str, int], stt_col: int | None) -> int:

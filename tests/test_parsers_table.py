@@ -281,3 +281,16 @@ def test_total_rows_dropped_but_labels_starting_with_tong_or_cong_kept(rows: tup
     reading = read_indicators([Table(grid)], rows)
     assert reading.indicators["5"].plan == 120
     assert [r.label for r in reading.extra_rows] == ["Công tác kiểm tra đo lường tại cơ sở"]
+
+
+def test_number_column_without_header(rows: tuple[RowSpec, ...]) -> None:
+    grid = [
+        ["", "Nội dung", "Kế hoạch", "Kết quả", "Tỷ lệ"],
+        ["I", "Tăng cường phát triển hạ tầng đo lường", "", "", ""],
+        ["1", LABELS["1"], "4", "4", "100"],
+        ["II", "Hỗ trợ doanh nghiệp", "", "", ""],
+        ["1", LABELS["5"], "120", "96", "80"],
+    ]
+    reading = read_indicators([Table(grid)], rows)
+    assert (reading.indicators["1"].plan, reading.indicators["5"].plan) == (4, 120)
+    assert reading.extra_rows == []
