@@ -197,6 +197,7 @@ def _ooxml(data: bytes, fmt: str, ctx: _Context, shown_as: str | None = None) ->
     with open_zip(data) as archive:
         check_archive(archive, ctx.limits, names_matter=False)
         check_xml_parts(archive, ctx.limits)
+        embedded = [i for i in archive.infolist() if _is_embedded_sheet(i.filename)] if fmt == "docx" else []
     if fmt == "docx":
         from parsers.docx_reader import read_docx
 
@@ -205,7 +206,44 @@ def _ooxml(data: bytes, fmt: str, ctx: _Context, shown_as: str | None = None) ->
         from parsers.xlsx_reader import read_xlsx
 
         doc = read_xlsx(data)
-    return interpret_doc(doc, ctx.spec, file=ctx.filename, fmt=shown_as or fmt)
+    result = interpret_doc(doc, ctx.spec, file=ctx.filename, fmt=shown_as or fmt)
+    if embedded and result.kind == "report" and _filled(result) == 0:
+        _table_from_embedded(result, data, embedded, ctx)
+    return result
+
+
+def _is_embedded_sheet(name: str) -> bool:
+    return name.startswith("word/embeddings/") and name.lower().endswith((".xlsx", ".xlsm", ".xls", ".bin"))
+
+
+def _table_from_embedded(result: ParseResult, data: bytes, infos: list[zipfile.ZipInfo], ctx: _Context) -> None:
+    """The table pasted into Word as an Excel object (Word shows only a picture of it): read
+    the embedded workbook when the document itself has no table values."""
+    from parsers.table import read_indicators
+    from parsers.xlsx_reader import read_xlsx
+
+    with open_zip(data) as archive:
+        for info in infos:
+            inner = read_member(archive, info, ctx.limits)
+            kind = detect_format(inner)
+            try:
+                if kind == "xls":
+                    inner, kind = to_ooxml(inner, "xls", ctx.converter), "xlsx"
+                if kind != "xlsx":
+                    continue
+                with open_zip(inner) as sheet:
+                    check_archive(sheet, ctx.limits, names_matter=False)
+                    check_xml_parts(sheet, ctx.limits)
+                reading = read_indicators(read_xlsx(inner).tables, ctx.spec.rows)
+            except ParserError as err:
+                log.info("embedded workbook %s of %s unreadable: %s", info.filename, ctx.filename, err)
+                continue
+            if reading.found and any(i.plan is not None or i.result is not None for i in reading.indicators.values()):
+                at = f"bảng Excel nhúng «{info.filename.rsplit('/', 1)[-1]}»"
+                result.indicators = {k: replace(v, where=f"{at}, {v.where}" if v.where else "") for k, v in reading.indicators.items()}
+                result.extra_rows = [replace(r, where=f"{at}, {r.where}") for r in reading.extra_rows]
+                result.problems = [p for p in result.problems if p.code not in _TABLE_CODES] + reading.problems
+                return
 
 
 def _pdf(data: bytes, fmt: str, ctx: _Context) -> ParseResult:
