@@ -77,9 +77,11 @@ def fix_legacy_text(doc: Doc) -> Doc:
     as a legacy encoding, and then only on the paragraphs and cells that are not Unicode yet.
     """
     cells = [c for t in doc.tables for row in t.rows for c in row]
-    candidates = [t for t in [*(b.text for b in doc.paragraphs), *cells] if _maybe_legacy(t)]
+    texts = [*(b.text for b in doc.paragraphs), *cells]
+    candidates = [t for t in texts if _maybe_legacy(t)]
     votes = Counter(vnlegacy.detect(t) for t in candidates[:300])
-    unicode_votes = votes.pop("unicode", 0)
+    # Lines with letters only Unicode has ("ư", "ạ", "đ") are votes for Unicode too.
+    unicode_votes = votes.pop("unicode", 0) + sum(1 for t in texts if _UNICODE_ONLY.search(t))
     if not votes:
         return doc
     encoding, legacy_votes = votes.most_common(1)[0]
@@ -121,7 +123,14 @@ _TERMINAL = (".", ":", ";", "!", "?", "…", ")", "”", '"')
 
 
 # "Công văn số 345/SYT-" + line end + "KHTC": a document code cut at its hyphen.
-_CUT_CODE = re.compile(r"(/[A-ZĐ0-9&-]{1,20}-) (?=[A-ZĐ0-9]{2,}\b)")
+_CUT_CODE = re.compile(r"(/[^\W_]{1,20}(?:-[^\W_]{1,20})*-) (?=\w{2,})")
+
+
+def _join_code(m: re.Match[str]) -> str:
+    code = m.group(1)
+    after = re.match(r"[\w&-]+", m.string[m.end() :])
+    upper = after is not None and after.group(0).replace("-", "").isupper()
+    return code if code[1:].replace("-", "").isupper() and upper else m.group(0)
 
 
 def join_broken_lines(doc: Doc) -> Doc:
@@ -130,7 +139,7 @@ def join_broken_lines(doc: Doc) -> Doc:
     blocks: list[Block] = []
     for block in doc.blocks:
         if isinstance(block, Para) and "- " in block.text:
-            block = replace(block, text=_CUT_CODE.sub(r"\1", block.text))
+            block = replace(block, text=_CUT_CODE.sub(_join_code, block.text))
         prev = blocks[-1] if blocks else None
         if (
             isinstance(block, Para)

@@ -69,7 +69,9 @@ _UNICODE_VN = re.compile("[\u0102\u0103\u0110\u0111\u0128\u0129\u0168\u0169\u01a
 _VN_LATIN1 = set("ÀÁÂÃÈÉÊÌÍÒÓÔÕÙÚÝàáâãèéêìíòóôõùúý")
 _HIGH_CHARS = "".join(
     c for c in map(chr, range(0x80, 0x100)) if c not in _VN_LATIN1 and c != "\xa0"
-) + "\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122"
+) + "\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2020-\u2022\u2030\u2039\u203a\u20ac\u2122"
+# Typographic quotes, dashes and the ellipsis are ordinary in Unicode Vietnamese text: they do
+# not count against reading a text as Unicode (in TCVN3 they are capitals nobody types).
 _HIGH = re.compile("[" + _HIGH_CHARS + "]")
 
 

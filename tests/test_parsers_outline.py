@@ -295,3 +295,11 @@ def test_subject_line_v_v_is_not_a_roman_numeral(spec: OutlineSpec) -> None:
               "Sở Y tế không được giao nhiệm vụ nên không có nội dung báo cáo.")
     r = interpret(nil, spec, file="x.docx", fmt="docx")
     assert r.kind == "nil_report" and r.extra_text == "Sở Y tế không được giao nhiệm vụ nên không có nội dung báo cáo."
+
+
+def test_unicode_document_with_ellipses_is_not_decoded_as_tcvn3(spec: OutlineSpec) -> None:
+    d = doc(B("2.4. Triển khai công tác hỗ trợ doanh nghiệp đảm bảo chất lượng sản phẩm hàng hóa"),
+            "a) Triển khai Chương trình đảm bảo đo lường theo Quyết định 510/QĐ-BKHCN…………… Không phát sinh.",
+            "b) Kiểm định, hiệu chuẩn cho doanh nghiệp: Không có.")
+    r = interpret(d, spec, file="x.pdf", fmt="pdf")
+    assert (r.sections["2.4.a"].text, r.sections["2.4.b"].text) == ("Không phát sinh.", "Không có.")
