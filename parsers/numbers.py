@@ -54,6 +54,7 @@ _NULL_WORDS = {
     "#num!",
     "#name?",
 }
+_NONE_STARTS = ("không", "chưa", "khong", "chua", "n/a")
 _TOKEN = re.compile(r"(?<![\d.,])-?\d[\d.,]*")
 _SPACE_GROUPS = re.compile(r"(?<=\d)[ \u00a0\u202f](?=\d{3}(?!\d))")
 
@@ -94,7 +95,8 @@ def parse_number(value: object) -> Number:
     text = _SPACE_GROUPS.sub("", raw)
     match = _TOKEN.search(text)
     if match is None:
-        return Number(None, raw, unreadable=True)
+        # "Không giao", "Chưa triển khai": a way of saying none, not an unreadable number.
+        return Number(None, raw, unreadable=not folded.startswith(_NONE_STARTS))
     token = match.group(0).rstrip(".,")
     number, ambiguous = _read_token(token)
     several = _TOKEN.search(text, match.end()) is not None

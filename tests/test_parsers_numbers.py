@@ -80,3 +80,10 @@ def test_several_numbers_take_the_first_and_say_so() -> None:
     assert (n.value, n.several) == (2, True)
     assert parse_number("1.250 lượt").several is False
     assert parse_number("80 %").several is False
+
+
+def test_words_meaning_none_are_not_unreadable() -> None:
+    for text in ("Không giao", "Chưa triển khai", "không thực hiện"):
+        n = parse_number(text)
+        assert n.value is None and not n.unreadable, text
+    assert parse_number("đang tổng hợp").unreadable
