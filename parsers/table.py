@@ -299,6 +299,9 @@ def _continuations(grids: list[list[list[str]]], index: int, header: _Header) ->
         other = _find_header(grid)
         if other is not None and other.columns != header.columns:
             break
+        first = next((r for r in grid if any(r)), [])
+        if other is None and first and fold_words(first[0]) in _STT_WORDS:
+            break  # a table of its own ("STT | Tên hoạt động | …"), not the rest of this one
         out.append(k)
     return out
 

@@ -294,3 +294,13 @@ def test_number_column_without_header(rows: tuple[RowSpec, ...]) -> None:
     reading = read_indicators([Table(grid)], rows)
     assert (reading.indicators["1"].plan, reading.indicators["5"].plan) == (4, 120)
     assert reading.extra_rows == []
+
+
+def test_next_table_with_its_own_header_is_not_a_continuation(rows: tuple[RowSpec, ...]) -> None:
+    activities = [
+        ["STT", "Tên hoạt động", "Thời gian", "Địa điểm", "Số người"],
+        ["1", "Hội nghị tập huấn đo lường", "3/2024", "Quảng Ngãi", "120"],
+    ]
+    reading = read_indicators([Table(standard(FULL)), Table(activities)], rows)
+    assert reading.used_tables == {0}
+    assert reading.extra_rows == []
