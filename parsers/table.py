@@ -494,7 +494,8 @@ def _reading(rows: Sequence[RowSpec], lines: list[_Line], matches: dict[int, int
         if i in matches:
             spec = rows[matches[i]]
             indicators[spec.id] = _indicator(line, spec, reading.problems)
-        elif any(line.cells.values()):
+        elif any(parse_number(v).value is not None for v in line.cells.values()):
+            # A row of the agency's own (at least one figure; a signature line under the table has none).
             values = _values(line, line.label, reading.problems)
             reading.extra_rows.append(
                 ExtraRow(line.label, values["plan"].value, values["result"].value, values["rate"].value, line.where)

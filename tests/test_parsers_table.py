@@ -304,3 +304,10 @@ def test_next_table_with_its_own_header_is_not_a_continuation(rows: tuple[RowSpe
     reading = read_indicators([Table(standard(FULL)), Table(activities)], rows)
     assert reading.used_tables == {0}
     assert reading.extra_rows == []
+
+
+def test_signature_rows_under_a_sheet_table_are_not_extra_rows(rows: tuple[RowSpec, ...]) -> None:
+    grid = standard(FULL) + [["", "Người lập biểu", "", "Thủ trưởng đơn vị", ""], ["", "Nguyễn Văn A", "", "Trần Thị B", ""]]
+    reading = read_indicators([Table(grid)], rows)
+    assert reading.extra_rows == []
+    assert not [p for p in reading.problems if p.code == "number_unreadable"]
