@@ -283,7 +283,8 @@ def _label_col(grid: list[list[str]], bottom: int, columns: dict[str, int], stt_
     data = grid[bottom + 1 :]
 
     def letters(j: int) -> int:
-        return sum(len(_LETTER.findall(r[j])) for r in data if j < len(r))
+        # Distinct texts only: a group column merged down the rows repeats one long text.
+        return sum(len(_LETTER.findall(text)) for text in {r[j] for r in data if j < len(r)})
 
     return max(candidates, key=letters)
 

@@ -311,3 +311,17 @@ def test_signature_rows_under_a_sheet_table_are_not_extra_rows(rows: tuple[RowSp
     reading = read_indicators([Table(grid)], rows)
     assert reading.extra_rows == []
     assert not [p for p in reading.problems if p.code == "number_unreadable"]
+
+
+def test_group_column_merged_down_is_not_the_label(rows: tuple[RowSpec, ...]) -> None:
+    g1, g2 = GROUP_I[3:], GROUP_II[4:]
+    grid = [
+        ["Nhóm nhiệm vụ", "STT", "Nội dung", "Kế hoạch", "Kết quả", "Tỷ lệ"],
+        [g1, "1", LABELS["1"], "4", "4", "100"],
+        [g1, "2", LABELS["2"], "1", "1", "100"],
+        [g1, "3", LABELS["3"], "2", "1", "50"],
+        [g2, "4", LABELS["5"], "120", "96", "80"],
+        [g2, "5", LABELS["6"], "1.500", "1.250", "83,3"],
+    ]
+    reading = read_indicators([Table(grid)], rows)
+    assert [reading.indicators[k].plan for k in ("1", "2", "3", "5", "6")] == [4, 1, 2, 120, 1500]
