@@ -29,8 +29,8 @@ def fold_words(text: str) -> str:
     return _fold_words(text)
 
 _NUMBER = re.compile(
-    r"(?:^|\s|\|)S[ốô]\s*(?:hiệu)?\s*[:.]?\s*"
-    r"(?P<num>\d{1,5}[A-Za-z]?\s*/\s*[^\W_][\w&\-–.]*(?:\s*/\s*[\w&\-–.]+)*)",
+    r"(?:^|\s|\|)S[ốôỐÔ]\s*(?:hiệu|HIỆU)?\s*[:.]?\s*"
+    r"(?P<num>\d{1,5}[A-Za-z]?\s*/\s*[^\W_][\w&\-–.]*(?:\s*[/\-–]\s*[^\W_][\w&\-–.]*)*)",
 )
 _DATE_WORDS = re.compile(
     r"ngày\s*(?P<d>\d{1,2})\s*tháng\s*(?P<m>\d{1,2})\s*năm\s*(?P<y>\d{4})", re.IGNORECASE

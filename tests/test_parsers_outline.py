@@ -303,3 +303,12 @@ def test_unicode_document_with_ellipses_is_not_decoded_as_tcvn3(spec: OutlineSpe
             "b) Kiểm định, hiệu chuẩn cho doanh nghiệp: Không có.")
     r = interpret(d, spec, file="x.pdf", fmt="pdf")
     assert (r.sections["2.4.a"].text, r.sections["2.4.b"].text) == ("Không phát sinh.", "Không có.")
+
+
+@pytest.mark.parametrize(
+    ("line", "number"),
+    [("Số: 245 / BC - SYT", "245/BC-SYT"), ("SỐ: 55/KH-SCT", "55/KH-SCT"), ("Số: 07/2025/BC-UBND", "07/2025/BC-UBND"),
+     ("Số: 245/BC–SYT", "245/BC-SYT"), ("Số: 12/UBND-KT V/v gửi báo cáo", "12/UBND-KT"), ("Số: 1/KH-ỦMTVN", "1/KH-ỦMTVN")],
+)
+def test_number_variants(line: str, number: str) -> None:
+    assert find_number([line]) == number
