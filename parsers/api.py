@@ -25,6 +25,7 @@ from parsers.document import Doc
 from parsers.errors import (
     CorruptFile,
     EncryptedFile,
+    FileUnreadable,
     ParserError,
     ScannedImage,
     ScannedPdf,
@@ -91,7 +92,9 @@ def parse_bytes(
     return _parse(data, ctx)
 
 
-def parse_path(path: str | Path, spec: OutlineSpec, *, limits: Limits | None = None) -> ParseResult:
+def parse_path(
+    path: str | Path, spec: OutlineSpec, *, limits: Limits | None = None, converter: Converter | None = None
+) -> ParseResult:
     """Parse a file on disk (its size is checked before it is read)."""
     path = Path(path)
     limits = limits or DEFAULT_LIMITS
@@ -100,16 +103,14 @@ def parse_path(path: str | Path, spec: OutlineSpec, *, limits: Limits | None = N
         data = path.read_bytes() if size <= limits.max_file_bytes else b""
     except OSError as err:
         reason = _OS_REASONS.get(err.errno or 0, err.strerror or str(err))
-        unreadable = ParserError(f"Không đọc được tệp «{path.name}» ({reason}).")
-        unreadable.code = "file_unreadable"
-        return _failed(str(path), "unknown", spec, unreadable)
+        return _failed(str(path), "unknown", spec, FileUnreadable(f"Không đọc được tệp «{path.name}» ({reason})."))
     if size > limits.max_file_bytes:
         err = TooLarge(
             f"Tệp quá lớn ({size / 1024 / 1024:.1f} MB, tối đa {limits.max_file_bytes / 1024 / 1024:.0f} MB):"
             " đề nghị đơn vị gửi lại bản nhẹ hơn (bỏ ảnh, hoặc tách tệp)."
         )
         return _failed(str(path), "unknown", spec, err, sha256="")
-    return parse_bytes(data, str(path), spec, limits=limits)
+    return parse_bytes(data, str(path), spec, limits=limits, converter=converter)
 
 
 def _parse(data: bytes, ctx: _Context) -> ParseResult:

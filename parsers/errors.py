@@ -64,3 +64,9 @@ class ScannedImage(UnsupportedFormat):
     """A photo or scan sent as an image file."""
 
     code = "scanned_image"
+
+
+class FileUnreadable(ParserError):
+    """The path cannot be read (missing, a folder, no permission)."""
+
+    code = "file_unreadable"
