@@ -21,12 +21,14 @@ from typing import Any
 from parsers.document import Block, Doc, Para, Table
 from parsers.errors import CorruptFile
 from parsers.textnorm import clean
+from parsers.vnlegacy import convert_run, fix_text, font_encoding
 
 # Single-cell or empty rows allowed inside a table before it ends.
 _MAX_GAP = 3
 # A report's sheet is small; a sheet claiming a million rows is read only this far.
 MAX_ROWS = 5000
 MAX_COLS = 60
+_HIGH = re.compile("[\u0080-\u00ff]")
 # A cell this long is prose, not a figure or a short label.
 _NARRATIVE_CHARS = 60
 _NUMBER_CELL = re.compile(r"^(?:[IVX]{1,4}|\d{1,2}(?:\.\d{1,2})*|[a-zđ])[.)]?$")
@@ -190,7 +192,21 @@ def _text(cell: Any) -> str:
         return _number_text(value, getattr(cell, "number_format", "General") or "General")
     if isinstance(value, dt.datetime | dt.date):
         return value.strftime("%d/%m/%Y")
-    return clean(str(value))
+    return clean(_unicode(str(value), cell))
+
+
+def _unicode(text: str, cell: Any) -> str:
+    """Text typed in a TCVN3/VNI font (old .xls files) decoded by the cell's font, or by its
+    look when the font says nothing."""
+    if not _HIGH.search(text):
+        return text
+    try:
+        font = cell.font.name if cell.font is not None else None
+    except (AttributeError, IndexError, KeyError):
+        font = None
+    if font_encoding(font):
+        return convert_run(text, font)
+    return fix_text(text)
 
 
 def _number_text(value: float, number_format: str) -> str:
