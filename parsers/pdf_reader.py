@@ -53,7 +53,14 @@ def read_pdf(data: bytes) -> Doc:
             "Tệp PDF là bản quét, không có lớp chữ: không đọc được nội dung. Đề nghị đơn vị gửi kèm"
             " bản Word/Excel (hoặc PDF xuất trực tiếp từ Word)."
         )
-    return Doc(blocks=[b for blocks, _ in pages for b in blocks])
+    doc = Doc(blocks=[b for blocks, _ in pages for b in blocks])
+    text = " ".join(p.text for p in doc.paragraphs)
+    if text.count("(cid:") * 8 > len(text) * 0.3:
+        raise ScannedPdf(
+            "Tệp PDF dùng phông chữ không trích được chữ (chỉ thấy mã «(cid:…)»): đề nghị đơn vị gửi kèm"
+            " bản Word/Excel."
+        )
+    return doc
 
 
 def _page_blocks(page: Any, number: int, state: _TextTable) -> tuple[list[Block], int]:
