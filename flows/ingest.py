@@ -536,7 +536,7 @@ def ingest_mail(
             state, resynced = mailbox_state(key, source.uidvalidity, session=session)
             last_uid = state.last_uid
             pending = [(m.id, m.uid) for m in unacknowledged(key, source.uidvalidity, session=session) if m.status != "failed"]
-        _acknowledge(app, source, pending)
+        _acknowledge(app, source, pending, report)
         done: list[tuple[int, int]] = []
         since = ctx.campaign.request.date - FIRST_POLL_MARGIN if ctx.campaign.request.date else None
         for fetched in source.fetch(source.new_uids(last_uid, since)):
@@ -554,7 +554,7 @@ def ingest_mail(
             with app.session() as session:
                 advance_mailbox(key, source.uidvalidity, source.uidnext - 1, session=session)
         _hook("before_ack")
-        _acknowledge(app, source, done)
+        _acknowledge(app, source, done, report)
     if resynced:
         report.errors.append("UIDVALIDITY thay đổi: đã đồng bộ lại hộp thư, thư trùng được bỏ qua")
     if receipts:
@@ -582,10 +582,21 @@ def log_run(ctx: Context, report: IngestReport) -> None:
         )
 
 
-def _acknowledge(app: App, source: Any, items: list[tuple[int, int]]) -> None:
+def _acknowledge(app: App, source: Any, items: list[tuple[int, int]], report: IngestReport) -> None:
+    """Flag or move what the database holds. A refusal is not fatal: the ledger already keeps
+    those messages from being handled twice, and the next run tries again."""
+    from imap_tools.errors import MailboxFlagError, MailboxFolderCreateError, MailboxMoveError
+
+    from flows.imap_adapter import MailboxError
+
     if not items:
         return
-    source.acknowledge([uid for _, uid in items])
+    try:
+        source.acknowledge([uid for _, uid in items])
+    except (MailboxFlagError, MailboxMoveError, MailboxFolderCreateError, MailboxError) as err:
+        log.warning("acknowledge refused: %s", err)
+        report.errors.append(f"máy chủ thư không cho đánh dấu/chuyển {len(items)} thư đã xử lý (sẽ thử lại): {err}")
+        return
     with app.session() as session:
         mark_acknowledged([mid for mid, _ in items], utcnow(), session=session)
 

@@ -430,3 +430,26 @@ def test_failed_receipt_is_retried_at_the_next_run(mail_app, dovecot, smtp, fold
     assert second["counts"]["total"] == 0 and len(smtp.messages) == 1
     assert smtp.messages[0].message["To"] == "hnd@quangngai.example"
     assert ingest_mail(mail_app).to_json()["receipts"] is None and len(smtp.messages) == 1
+
+
+def test_refused_acknowledgement_is_not_fatal(mail_app, dovecot, folder, monkeypatch):
+    from imap_tools.errors import MailboxFlagError
+
+    from flows.imap_adapter import ImapSource
+    from flows.ingest import ingest_mail
+
+    put(dovecot, folder, "06_nil_docx", dt.datetime(2025, 7, 10, 9, 0, tzinfo=VN))
+
+    def refuse(self, uids):
+        raise MailboxFlagError(command_result=("NO", [b"read-only"]), expected="OK")
+
+    monkeypatch.setattr(ImapSource, "acknowledge", refuse)
+    first = ingest_mail(mail_app, receipts=False).to_json()
+    assert first["counts"]["new"] == 1 and any("sẽ thử lại" in e for e in first["errors"])
+    monkeypatch.undo()
+    second = ingest_mail(mail_app, receipts=False).to_json()
+    assert second["counts"]["total"] == 0 and second["errors"] == []
+    conn = dovecot.client()
+    conn.select(folder)
+    assert b"BaocaoProcessed" in conn.uid("FETCH", "1", "(FLAGS)")[1][0]
+    conn.logout()
