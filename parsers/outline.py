@@ -202,6 +202,15 @@ def _heading_part(body: str) -> tuple[str, str]:
     return body[:idx], body[idx + 1 :]
 
 
+_SENTENCE_END = re.compile(r"[.!?]\s+(?=[A-ZĐÀ-ỸẠ-Ỹ0-9])")
+
+
+def _first_sentence(body: str) -> str:
+    """The first sentence of a paragraph when more follows ("Về xây dựng kế hoạch. Sở đã …")."""
+    m = _SENTENCE_END.search(body)
+    return body[: m.start()] if m and body[m.end() :].strip() else ""
+
+
 def _split_heading(body: str, section: SectionSpec | None) -> tuple[str, str]:
     """The heading part and the inline answer of a heading paragraph."""
     return _heading_part(body)
@@ -584,7 +593,10 @@ class _Walker:
         auto = bool(line.auto_label) and label.kind == "letter"
         cands = self.m.letter_candidates(group, label.letter, auto) if group else []
         head, _ = _heading_part(body)
-        scored = [(self.m.score(head, c), c) for c in cands]
+        first = _first_sentence(body)
+        scored = [
+            (max(self.m.score(head, c), self.m.score(first, c) if first else 0.0), c) for c in cands
+        ]
         # Only look across the whole outline when the label's own candidates fit badly.
         if not scored or max(scored)[0] < 80:
             best_any, best_any_score = self.m.best_section(head, gate=True)
@@ -722,8 +734,13 @@ class _Walker:
         looks = line.bold or line.heading_style
         # A group's own heading ("Tăng cường phát triển hạ tầng đo lường tại địa phương") is
         # close to its first section's: the better match decides.
-        in_header = self.target == "header" and not line.heading_style
-        group = None if in_header else self._group_by_text(head, 85)
+        group = self._group_by_text(head, 85)
+        if group and self.target == "header" and not line.heading_style:
+            # Title lines ("Kết quả sơ kết thực hiện Đề án 996…") read like group 2's heading:
+            # before the outline starts, only the first group or a near-verbatim heading counts.
+            first = next(iter(self.m.groups), None)
+            if group != first and similarity(head, (self.m.groups[group].heading,)) < 95:
+                group = None
         if group and similarity(head, (self.m.groups[group].heading,)) >= score:
             self._start_group(group)
             return True
@@ -749,7 +766,6 @@ class _Walker:
         ):
             self._start_section(best, line, body)
             return True
-        # Title lines ("Kết quả sơ kết thực hiện Đề án 996…") read like group 2's heading.
         if group:
             self._start_group(group)
             return True
@@ -830,6 +846,9 @@ class _Walker:
         self.seen_heading.add(sid)
         self.wheres.setdefault(sid, line.where)
         head, answer = _split_heading(body, self.m.sections[sid])
+        sentence = self._after_sentence(body, sid)
+        if sentence and len(sentence) > len(answer):
+            answer = sentence  # "Heading. Answer: with a colon inside" splits at the full stop
         if not answer:
             answer = self._after_dash(head, sid)
         answer = strip_leaders(answer)
@@ -845,6 +864,21 @@ class _Walker:
                 continue
             if self.m.score(head, sid) >= max(60.0, whole):
                 return rest
+        return ""
+
+
+    def _after_sentence(self, body: str, sid: str) -> str:
+        """ "a) Về xây dựng kế hoạch thực hiện Đề án 996. Sở đã ban hành …": the outline's
+        heading copied as a sentence, the answer after its full stop."""
+        for m in _SENTENCE_END.finditer(body):
+            head, rest = body[: m.start()], body[m.end() :]
+            if not rest.strip() or len(head.split()) < 3:
+                continue
+            if self.m.global_score(head, sid) >= 80 or (
+                self.m.score(head, sid) >= 90 and self.m.global_score(head, sid) >= 55
+            ):
+                return rest
+            break  # only the first sentence can be the heading
         return ""
 
 

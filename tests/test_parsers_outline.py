@@ -312,3 +312,16 @@ def test_unicode_document_with_ellipses_is_not_decoded_as_tcvn3(spec: OutlineSpe
 )
 def test_number_variants(line: str, number: str) -> None:
     assert find_number([line]) == number
+
+
+def test_answer_after_the_heading_sentence(spec: OutlineSpec) -> None:
+    d = doc(
+        B("1. Công tác lãnh đạo, chỉ đạo triển khai thực hiện"),
+        "a) Về xây dựng, trình cấp có thẩm quyền phê duyệt, triển khai kế hoạch thực hiện Đề án 996. Sở đã ban hành Kế hoạch số 10/KH-SYT.",
+        "b) Ban hành văn bản chỉ đạo, điều hành. Đã ban hành 03 công văn.",
+        "c) Về lồng ghép các nhiệm vụ. Năm 2022 lồng ghép với chương trình chuyển đổi số.",
+    )
+    s = read_outline(d, spec).sections
+    assert s["1.a"].text == "Sở đã ban hành Kế hoạch số 10/KH-SYT."
+    assert s["1.b"].text == "Đã ban hành 03 công văn."
+    assert s["1.c"].text == "Năm 2022 lồng ghép với chương trình chuyển đổi số."
