@@ -325,3 +325,15 @@ def test_group_column_merged_down_is_not_the_label(rows: tuple[RowSpec, ...]) ->
     ]
     reading = read_indicators([Table(grid)], rows)
     assert [reading.indicators[k].plan for k in ("1", "2", "3", "5", "6")] == [4, 1, 2, 120, 1500]
+
+
+def test_never_raises_on_odd_grids(rows: tuple[RowSpec, ...]) -> None:
+    """Ragged, empty, one-column and header-only grids: no exception, every row id present."""
+    import random
+
+    rng = random.Random(996)
+    words = ["Kế hoạch", "Kết quả", "Tỷ lệ", "TT", "", "-", "1.250", "12,5", "I.", LABELS["1"], "x", "%", "Tổng"]
+    for _ in range(300):
+        grid = [[rng.choice(words) for _ in range(rng.randint(0, 7))] for _ in range(rng.randint(0, 9))]
+        reading = read_indicators([Table(grid), Table([]), Table([[]])], rows)
+        assert set(reading.indicators) == set(LABELS)
