@@ -578,7 +578,7 @@ class _Walker:
             return
         if label.kind == "path" and self._path(line, label, body, heading_like):
             return
-        if label.kind == "roman" and self._roman(label, body):
+        if label.kind == "roman" and self._roman(line, body):
             return
         if self._unlabelled(line, label, body, head, heading_like):
             return
@@ -692,7 +692,7 @@ class _Walker:
             return True
         return order.index(path) > order.index(current)
 
-    def _roman(self, label: _Label, body: str) -> bool:
+    def _roman(self, line: _Line, body: str) -> bool:
         head, _ = _heading_part(body)
         self.started = True
         if self._is_table_title(head):
@@ -709,7 +709,7 @@ class _Walker:
             self._start_group(group)
             return True
         self.target = "extra"
-        self.extra.append(f"{_to_roman(label.roman)}. {body}")
+        self.extra.append(line.text)
         return True
 
     def _unlabelled(self, line: _Line, label: _Label, body: str, head: str, heading_like: bool) -> bool:
@@ -880,10 +880,6 @@ class _Walker:
                 return rest
             break  # only the first sentence can be the heading
         return ""
-
-
-def _to_roman(n: int) -> str:
-    return {1: "I", 2: "II", 3: "III", 4: "IV", 5: "V", 6: "VI", 7: "VII", 8: "VIII"}.get(n, str(n))
 
 
 def _is_empty(text: str) -> bool:
