@@ -145,6 +145,7 @@ class _Level:
     text: str = "%1."
     restart: int | None = None
     legal: bool = False
+    custom: str = ""  # Word 2010 custom format ("a, b, c, d, đ, e, …")
 
 
 @dataclass
@@ -184,10 +185,13 @@ class _Numbering:
 
     @staticmethod
     def _render(level: _Level, levels: dict[int, _Level], counters: dict[int, int]) -> str:
-        if level.fmt == "none":
-            return ""
-        if level.fmt == "bullet":
-            return "•"
+        if level.fmt in {"none", "bullet"} and "%" not in level.text:
+            # A fixed text per level: a bullet glyph, or a literal label someone typed into
+            # the list definition to get Vietnamese letters ("đ)").
+            literal = clean(level.text)
+            return literal if re.fullmatch(r"[A-Za-zĐđ0-9]{1,3}[\.\)/:]?", literal) else (
+                "" if level.fmt == "none" else "•"
+            )
         text = level.text
         for n in range(9, 0, -1):
             token = f"%{n}"
@@ -195,7 +199,8 @@ class _Numbering:
                 lvl = levels.get(n - 1, _Level())
                 value = counters.get(n - 1, lvl.start)
                 fmt = "decimal" if level.legal else lvl.fmt
-                text = text.replace(token, format_number(value, fmt))
+                shown = _custom(value, lvl.custom) if fmt == "custom" else format_number(value, fmt)
+                text = text.replace(token, shown)
         return clean(text)
 
 
@@ -627,14 +632,29 @@ def _cells(tr: etree._Element) -> Iterator[etree._Element]:
                 yield from _cells(inner)
 
 
+def _custom(value: int, pattern: str) -> str:
+    """A value in a custom sequence ("a, b, c, d, đ, e, …" → the value-th item; else decimal)."""
+    items = [x.strip() for x in pattern.split(",") if x.strip() and x.strip() not in {"...", "…"}]
+    if len(items) >= 2 and 0 < value <= len(items):
+        return items[value - 1]
+    return str(value)
+
+
 def _level(lvl: etree._Element) -> _Level:
     def val(tag: str, default: str) -> str:
         el = lvl.find(W + tag)
         return el.get(W + "val", default) if el is not None else default
 
     fmt_el = lvl.find(W + "numFmt")
+    custom = ""
     if fmt_el is None:  # Word 2010+ wraps custom formats in mc:AlternateContent
-        fmt_el = lvl.find(f"{{{MC_NS}}}AlternateContent/{{{MC_NS}}}Fallback/{W}numFmt")
+        choice = lvl.find(f"{{{MC_NS}}}AlternateContent/{{{MC_NS}}}Choice/{W}numFmt")
+        if choice is not None and choice.get(W + "val") == "custom":
+            fmt_el, custom = choice, choice.get(W + "format", "")
+        else:
+            fmt_el = lvl.find(f"{{{MC_NS}}}AlternateContent/{{{MC_NS}}}Fallback/{W}numFmt")
+    elif fmt_el.get(W + "val") == "custom":
+        custom = fmt_el.get(W + "format", "")
     fmt = fmt_el.get(W + "val", "decimal") if fmt_el is not None else "decimal"
     restart = lvl.find(W + "lvlRestart")
     return _Level(
@@ -643,6 +663,7 @@ def _level(lvl: etree._Element) -> _Level:
         text=val("lvlText", ""),
         restart=_int(restart.get(W + "val"), 0) if restart is not None else None,
         legal=lvl.find(W + "isLgl") is not None,
+        custom=custom,
     )
 
 

@@ -180,3 +180,40 @@ def test_junk_attributes_do_not_break_the_document(g) -> None:
     )
     doc = read_docx(g.package(body))
     assert doc.paragraphs[0].text == "Mục" and doc.tables[0].rows == [["ô"]]
+
+
+def test_custom_and_literal_list_levels(g) -> None:
+    numbering = (
+        '<w:abstractNum w:abstractNumId="7"><w:lvl w:ilvl="0"><w:start w:val="4"/>'
+        '<mc:AlternateContent xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006">'
+        '<mc:Choice Requires="w14"><w:numFmt w:val="custom" w:format="a, b, c, d, đ, e, ..."/></mc:Choice>'
+        '<mc:Fallback><w:numFmt w:val="decimal"/></mc:Fallback></mc:AlternateContent>'
+        '<w:lvlText w:val="%1)"/></w:lvl></w:abstractNum>'
+        '<w:abstractNum w:abstractNumId="8"><w:lvl w:ilvl="0"><w:numFmt w:val="none"/><w:lvlText w:val="đ)"/></w:lvl></w:abstractNum>'
+        '<w:num w:numId="7"><w:abstractNumId w:val="7"/></w:num><w:num w:numId="8"><w:abstractNumId w:val="8"/></w:num>'
+    )
+    data = g.package(g.p(g.run("Mục d"), num=(7, 0)) + g.p(g.run("Mục đ"), num=(7, 0)) + g.p(g.run("Chữ đ cố định"), num=(8, 0)))
+    data = _with_numbering(data, numbering)
+    assert [(p.numbering, p.text) for p in read_docx(data).paragraphs] == [
+        ("d)", "Mục d"), ("đ)", "Mục đ"), ("đ)", "Chữ đ cố định"),
+    ]
+
+
+def _with_numbering(data: bytes, extra: str) -> bytes:
+    """Add abstractNum/num definitions to a generated package's numbering.xml."""
+    import io
+    import zipfile
+
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        for info in src.infolist():
+            body = src.read(info.filename)
+            if info.filename == "word/numbering.xml":
+                text = body.decode("utf-8")
+                head, _, tail = text.partition('<w:num w:numId="1">')
+                body = (head + extra.split("<w:num ")[0] + '<w:num w:numId="1">' + tail).replace(
+                    "</w:numbering>", "<w:num " + "<w:num ".join(extra.split("<w:num ")[1:]) + "</w:numbering>"
+                ).encode("utf-8")
+            z.writestr(info, body)
+    return out.getvalue()
