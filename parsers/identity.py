@@ -55,7 +55,9 @@ _ORGAN_PREFIX = re.compile(r"^(?:ban chap hanh|ban thuong vu|ban thuong truc|bch
 _PLACE_WORDS = {"tinh", "quang", "ngai", "kon", "tum", "viet", "nam"}
 # Organs that only name an agency together with the line above ("ỦY BAN MTTQ VN TỈNH" /
 # "BAN THƯỜNG TRỰC"; "UBND TỈNH QUẢNG NGÃI" / "VĂN PHÒNG").
-_ORGAN = re.compile(r"^(?:ban thuong truc|ban thuong vu|ban chap hanh|thuong truc|van phong|doan chu tich)$")
+_ORGAN = re.compile(
+    r"^(?:ban thuong truc|ban thuong vu|ban chap hanh|thuong truc|van phong|doan chu tich|phong .+)$"
+)
 # Abbreviations in letterheads, expanded before comparing names.
 _ABBREVIATIONS = {
     "ubnd": "uy ban nhan dan", "ubmttq": "uy ban mat tran to quoc", "mttq": "mat tran to quoc",

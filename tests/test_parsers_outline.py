@@ -135,6 +135,7 @@ def test_identity_from_header_table(spec: OutlineSpec) -> None:
         (["HỘI LHPN VIỆT NAM", "BAN CHẤP HÀNH HỘI LHPN TỈNH QUẢNG NGÃI"], "hlhpn"),
         (["BCH ĐOÀN TỈNH QUẢNG NGÃI"], "tinhdoan"),
         (["LIÊN MINH HTX VIỆT NAM", "LIÊN MINH HTX TỈNH QUẢNG NGÃI"], "lmhtx"),
+        (["UBND TỈNH QUẢNG NGÃI", "SỞ CÔNG THƯƠNG", "PHÒNG QUẢN LÝ CÔNG NGHIỆP"], "soct"),
     ],
 )
 def test_agency_names_aliases_and_unknown(spec: OutlineSpec, lines: list[str], agency: str | None) -> None:
