@@ -16,6 +16,7 @@ import hashlib
 import logging
 import unicodedata
 import zipfile
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -126,7 +127,7 @@ def _parse(data: bytes, ctx: _Context) -> ParseResult:
     except ParserError as err:
         result = _failed(ctx.filename, _format_name(detected), ctx.spec, err)
         result.scanned = isinstance(err, ScannedPdf | ScannedImage)
-    except (zipfile.BadZipFile, EOFError) as err:  # a part whose data does not match its header
+    except (zipfile.BadZipFile, EOFError, zlib.error, NotImplementedError) as err:  # damaged container parts
         log.info("damaged container %s: %s", ctx.filename, err)
         corrupt = CorruptFile("Tệp bị hỏng (một phần bên trong không đọc được); đề nghị đơn vị gửi lại.")
         result = _failed(ctx.filename, _format_name(detected), ctx.spec, corrupt)

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import io
 import re
+import zlib
 from contextvars import ContextVar
 from typing import Any
 
 from parsers.document import Block, Doc, Para, Table
-from parsers.errors import CorruptFile, EncryptedFile, ScannedPdf
+from parsers.errors import CorruptFile, EncryptedFile, ParserError, ScannedPdf
 from parsers.textnorm import clean
 from parsers.vnlegacy import Encoding, detect, fix_text, to_unicode
 
@@ -30,23 +31,17 @@ _STARTS_ITEM = re.compile(r"^(?:[IVX]{1,4}\.|\d{1,2}(?:\.\d{1,2})*\.?\s|[a-zđ]\
 def read_pdf(data: bytes) -> Doc:
     """Paragraphs and tables of every page, top to bottom."""
     import pdfplumber
-    from pdfminer.pdfdocument import PDFPasswordIncorrect
-    from pdfminer.pdfparser import PDFSyntaxError
 
     try:
         pdf = pdfplumber.open(io.BytesIO(data))
-    except PDFPasswordIncorrect as err:
-        raise EncryptedFile("Tệp PDF có mật khẩu: đề nghị đơn vị gửi bản không đặt mật khẩu.") from err
-    except (PDFSyntaxError, ValueError, TypeError, KeyError, AttributeError, OSError) as err:
-        raise CorruptFile("Tệp PDF bị hỏng hoặc không đầy đủ; đề nghị đơn vị gửi lại.") from err
-    with pdf:
-        try:
+    except _pdf_errors() as err:
+        raise _pdf_error(err, "Tệp PDF bị hỏng hoặc không đầy đủ; đề nghị đơn vị gửi lại.") from err
+    try:
+        with pdf:  # closing reads the page tree too: inside the try
             state = _TextTable()
             pages = [_page_blocks(page, n, state) for n, page in enumerate(pdf.pages[:MAX_PAGES], start=1)]
-        except PDFPasswordIncorrect as err:
-            raise EncryptedFile("Tệp PDF có mật khẩu: đề nghị đơn vị gửi bản không đặt mật khẩu.") from err
-        except (PDFSyntaxError, ValueError, TypeError, KeyError, AttributeError) as err:
-            raise CorruptFile("Tệp PDF bị hỏng (một trang không đọc được); đề nghị đơn vị gửi lại.") from err
+    except _pdf_errors() as err:
+        raise _pdf_error(err, "Tệp PDF bị hỏng (một trang không đọc được); đề nghị đơn vị gửi lại.") from err
     chars = sum(n for _, n in pages)
     if not pages or chars < MIN_CHARS_PER_PAGE * len(pages) / 4 or chars < MIN_CHARS_PER_PAGE:
         raise ScannedPdf(
@@ -61,6 +56,25 @@ def read_pdf(data: bytes) -> Doc:
             " bản Word/Excel."
         )
     return doc
+
+
+def _pdf_errors() -> tuple[type[BaseException], ...]:
+    """What pdfminer/pdfplumber raise on a damaged file (their own and plain Python errors)."""
+    from pdfminer.psexceptions import PSException
+    from pdfplumber.utils.exceptions import MalformedPDFException, PdfminerException
+
+    return (PdfminerException, MalformedPDFException, PSException, ValueError, TypeError, KeyError, IndexError,
+            AttributeError, OSError, zlib.error, RecursionError)
+
+
+def _pdf_error(err: BaseException, message: str) -> ParserError:
+    """EncryptedFile for a password (pdfplumber wraps pdfminer's error), else CorruptFile."""
+    from pdfminer.pdfdocument import PDFPasswordIncorrect
+
+    causes = [err, err.__cause__, *(a for a in getattr(err, "args", ()) if isinstance(a, BaseException))]
+    if any(isinstance(c, PDFPasswordIncorrect) for c in causes):
+        return EncryptedFile("Tệp PDF có mật khẩu: đề nghị đơn vị gửi bản không đặt mật khẩu.")
+    return CorruptFile(message)
 
 
 def _page_blocks(page: Any, number: int, state: _TextTable) -> tuple[list[Block], int]:

@@ -58,7 +58,7 @@ def open_zip(data: bytes) -> zipfile.ZipFile:
     """The zip container, or CorruptFile if its directory cannot be read (truncated file)."""
     try:
         return zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as err:
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, zlib.error, NotImplementedError) as err:
         raise CorruptFile(
             "Tệp bị hỏng hoặc không đầy đủ (tải về bị ngắt?): không đọc được; đề nghị đơn vị gửi lại."
         ) from err
@@ -108,7 +108,7 @@ def read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits)
                 if out.tell() + len(chunk) > cap:
                     raise UnsafeFile(f"Thành phần «{info.filename}» lớn hơn kích thước khai báo: không mở.")
                 out.write(chunk)
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as err:
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, zlib.error) as err:
         raise CorruptFile(f"Thành phần «{info.filename}» trong tệp nén bị hỏng.") from err
     return out.getvalue()
 
@@ -127,7 +127,7 @@ def check_xml_parts(archive: zipfile.ZipFile, limits: Limits = DEFAULT_LIMITS) -
         try:
             with archive.open(info) as stream:
                 head = stream.read(_PROLOG_BYTES)
-        except (zipfile.BadZipFile, OSError, EOFError, ValueError) as err:
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError, zlib.error) as err:
             raise CorruptFile(f"Tệp bị hỏng (phần «{info.filename}» không đọc được); đề nghị đơn vị gửi lại.") from err
         _check_prolog(head, info.filename)
 
