@@ -20,6 +20,7 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from xml.parsers.expat import ExpatError
 
 from parsers.detect import detect_format
 from parsers.document import Doc
@@ -130,6 +131,10 @@ def _parse(data: bytes, ctx: _Context) -> ParseResult:
     except (zipfile.BadZipFile, EOFError, zlib.error, NotImplementedError) as err:  # damaged container parts
         log.info("damaged container %s: %s", ctx.filename, err)
         corrupt = CorruptFile("Tệp bị hỏng (một phần bên trong không đọc được); đề nghị đơn vị gửi lại.")
+        result = _failed(ctx.filename, _format_name(detected), ctx.spec, corrupt)
+    except (SyntaxError, ExpatError) as err:  # lxml, ElementTree and expat on a damaged XML part
+        log.info("malformed XML in %s: %s", ctx.filename, err)
+        corrupt = CorruptFile("Tệp bị hỏng (nội dung bên trong không hợp lệ); đề nghị đơn vị mở và lưu lại rồi gửi lại.")
         result = _failed(ctx.filename, _format_name(detected), ctx.spec, corrupt)
     except (MemoryError, RecursionError) as err:
         result = _failed(ctx.filename, _format_name(detected), ctx.spec, TooLarge(_unexpected(err)))

@@ -273,3 +273,16 @@ def test_damaged_bytes_never_raise(spec: OutlineSpec) -> None:
                 assert result.error is None or result.error.message
                 # Every failure is a known one (no reader bug caught by the last-resort handler).
                 assert result.error is None or result.error.code != "parse_failed", result.error
+
+
+@pytest.mark.parametrize(("name", "part"), [("bieu-lo.xlsx", "xl/worksheets/sheet2.xml"), ("bao-cao.docx", "word/document.xml")])
+def test_malformed_xml_part_is_a_corrupt_file(name: str, part: str, spec: OutlineSpec) -> None:
+    data = (FIXTURES / name).read_bytes()
+    for damage in (lambda c: c[: len(c) // 2], lambda c: c.replace(b"<", b"<<", 3), lambda c: b""):
+        out = io.BytesIO()
+        with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
+            for info in src.infolist():
+                content = src.read(info)
+                dst.writestr(info.filename, damage(content) if info.filename == part else content)
+        result = parse_bytes(out.getvalue(), name, spec)
+        assert result.error is not None and result.error.code == "corrupt_file", result.error
