@@ -88,7 +88,14 @@ def _page_blocks(page: Any, number: int, state: _TextTable) -> tuple[list[Block]
         if any(any(c for c in row) for row in rows):
             items.append((table.bbox[1], Table(rows, where=f"trang {number}, bảng {k}")))
     if number == 1:
-        header = _header_block(_word_lines(page))
+        # Outside ruled tables (an Excel print starts with its table), in the top third of the page.
+        ruled = [t.bbox for t in found]
+        lines = [
+            line for line in _word_lines(page)
+            if line[0]["top"] < page.height / 3
+            and not any(x0 <= line[0]["x0"] <= x1 and top <= line[0]["top"] <= bottom for x0, top, x1, bottom in ruled)
+        ]
+        header = _header_block(lines)
         if header is not None:
             table, (top, bottom) = header
             items.append((top, table))
