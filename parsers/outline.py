@@ -444,11 +444,15 @@ class _Walker:
         self.started = False
 
     def walk(self) -> OutlineReading:
-        end = self._signature_start()
+        closing = self._closing_block()
         for i, line in enumerate(self.lines):
-            if i >= end:
+            if i in closing:
                 self._signature(line)
                 continue
+            if i - 1 in closing:
+                # A new part after a signature (the report after its cover letter, an
+                # appendix): nothing carries over from the section above.
+                self.target = "header"
             if line.table is not None:
                 self._table(line, i)
                 continue
@@ -471,14 +475,46 @@ class _Walker:
         )
 
     # -- zones --------------------------------------------------------------------------------
-    def _signature_start(self) -> int:
-        """Index of the first line of the closing block (Nơi nhận list, signature)."""
+    def _closing_block(self) -> set[int]:
+        """Lines of the "Nơi nhận" list and the signature.
+
+        A block runs from "Nơi nhận" until something starts a new part: a cover letter and its
+        report in one file, or an appendix after the signature, are read on.
+        """
         n = len(self.lines)
-        for i, line in enumerate(self.lines):
-            if line.table is None and _folded(line.text).startswith("noi nhan"):
-                return i
-            if line.table is not None and line.table >= 0 and "noi nhan" in _folded(line.text) and i > n // 2:
-                return i
+        closing: set[int] = set()
+        i = 0
+        while i < n:
+            line = self.lines[i]
+            folded = _folded(line.text)
+            starts = folded.startswith("noi nhan") if line.table is None else (
+                line.table >= 0 and "noi nhan" in folded and i > n // 3
+            )
+            if not starts:
+                i += 1
+                continue
+            closing.add(i)
+            i += 1
+            while i < n and not self._reopens(self.lines[i]):
+                closing.add(i)
+                i += 1
+        if closing:
+            return closing
+        return set(range(self._signature_start(), n))
+
+    def _reopens(self, line: _Line) -> bool:
+        """A line after a signature that starts a new part (a title, an appendix, a heading)."""
+        if line.table is not None:
+            return line.table < 0 or len(line.text) > 300
+        folded = _folded(line.text)
+        if folded.startswith(("bao cao", "phu luc", "de cuong", "danh sach", "bieu mau")):
+            return True
+        label = parse_label(line.text, line.auto_label)
+        return label.kind in {"roman", "path", "letter", "path_letter"} and len(label.body.split()) >= 4
+
+    def _signature_start(self) -> int:
+        """Index of the first line of a trailing signature without a "Nơi nhận" list."""
+        n = len(self.lines)
         end = n
         while end > 0:
             line = self.lines[end - 1]

@@ -326,3 +326,19 @@ def test_answer_after_the_heading_sentence(spec: OutlineSpec) -> None:
     assert s["1.a"].text == "Sở đã ban hành Kế hoạch số 10/KH-SYT."
     assert s["1.b"].text == "Đã ban hành 03 công văn."
     assert s["1.c"].text == "Năm 2022 lồng ghép với chương trình chuyển đổi số."
+
+
+def test_report_after_a_cover_letter_in_the_same_file(spec: OutlineSpec) -> None:
+    d = doc(
+        HEADER, "V/v gửi báo cáo sơ kết Đề án 996", "Kính gửi: Sở Khoa học và Công nghệ",
+        "Sở Y tế gửi kèm theo đây Báo cáo kết quả thực hiện Đề án 996.",
+        "Nơi nhận:", "- Như trên;", "GIÁM ĐỐC", "Nguyễn Văn An",
+        B("BÁO CÁO"), B("Kết quả thực hiện Đề án 996"),
+        B("1. Công tác lãnh đạo, chỉ đạo triển khai thực hiện"),
+        B("a) Về xây dựng, trình cấp có thẩm quyền phê duyệt, triển khai kế hoạch:"), "Ban hành Kế hoạch số 10/KH-SYT.",
+        "Nơi nhận:", "- Sở KH&CN;", "GIÁM ĐỐC", "Nguyễn Văn An",
+        B("PHỤ LỤC: DANH SÁCH CƠ SỞ ĐÃ KIỂM TRA"), "Cơ sở A; cơ sở B.",
+    )
+    r = interpret(d, spec, file="x.docx", fmt="docx")
+    assert r.kind == "report" and r.sections["1.a"].text == "Ban hành Kế hoạch số 10/KH-SYT."
+    assert "Cơ sở A; cơ sở B." in r.extra_text and "Nguyễn Văn An" not in r.extra_text
