@@ -374,7 +374,7 @@ def find_agency(
 
 def _find_in_prose(lines: Sequence[str], agencies: Sequence[AgencySpec]) -> tuple[AgencySpec, str] | None:
     """An agency named inside sentences ("…, Sở Tài chính báo cáo như sau")."""
-    best: tuple[int, AgencySpec, str] | None = None
+    best: tuple[tuple[bool, int], AgencySpec, str] | None = None
     for line in lines:
         folded = " " + fold_words(line) + " "
         for agency in agencies:
@@ -387,10 +387,12 @@ def _find_in_prose(lines: Sequence[str], agencies: Sequence[AgencySpec]) -> tupl
                     pos = hit.start() if hit else -1
                 else:
                     pos = folded.find(" " + fv + " ")
-                # The requester (Sở KH&CN) is named in every reply; prefer the later mention
-                # followed by "báo cáo", or any mention at all.
+                # An agency speaking for itself ("…, Sở Tài chính báo cáo như sau") beats one
+                # merely mentioned ("phối hợp với Sở Y tế"); then the longest name.
                 if pos >= 0:
-                    rank = len(fv)
+                    after = folded[pos + len(fv) + 1 : pos + len(fv) + 40] if " " in fv else ""
+                    speaks = after.lstrip().startswith(("bao cao", "xin bao cao", "kinh bao cao", "tran trong bao cao"))
+                    rank = (speaks, len(fv))
                     if best is None or rank > best[0]:
                         best = (rank, agency, v)
     if best is None:

@@ -342,3 +342,8 @@ def test_report_after_a_cover_letter_in_the_same_file(spec: OutlineSpec) -> None
     r = interpret(d, spec, file="x.docx", fmt="docx")
     assert r.kind == "report" and r.sections["1.a"].text == "Ban hành Kế hoạch số 10/KH-SYT."
     assert "Cơ sở A; cơ sở B." in r.extra_text and "Nguyễn Văn An" not in r.extra_text
+
+
+def test_prose_prefers_the_agency_that_reports(spec: OutlineSpec) -> None:
+    d = doc("BÁO CÁO", "Phối hợp với Sở Nông nghiệp và Môi trường, Sở Y tế báo cáo kết quả thực hiện Đề án 996 như sau:")
+    assert read_identity(d, spec.agencies, body_lines=[p.text for p in d.paragraphs]).agency.id == "soyt"
