@@ -246,12 +246,15 @@ def _variants(agency: AgencySpec) -> list[str]:
     return [agency.name, *agency.aliases]
 
 
+# "BCH ĐOÀN TNCS HỒ CHÍ MINH TỈNH QUẢNG NGÃI", "ĐOÀN TỈNH QUẢNG NGÃI" are the Tỉnh đoàn.
+_YOUTH_UNION = re.compile(r"^doan (?:tncs |thanh nien cong san )?(?:ho chi minh )?tinh\b")
 _PARENT_PREFIX = re.compile(r"^(?:ubnd|uy ban nhan dan) tinh (?:quang ngai|kon tum) ")
 
 
 def _line_score(line: str, agency: AgencySpec) -> float:
     """0..100: how well a header line names the agency."""
     f = _expand(_ORGAN_PREFIX.sub("", _PARENT_PREFIX.sub("", fold_words(line))))
+    f = _YOUTH_UNION.sub("tinh doan", f)
     if not f:
         return 0.0
     best = 0.0
@@ -264,6 +267,9 @@ def _line_score(line: str, agency: AgencySpec) -> float:
                 best = max(best, 92.0)
             continue
         score = max(fuzz.ratio(f, fv), fuzz.token_sort_ratio(f, fv) - 3)
+        if score < 97 and not _same_words(f, fv):
+            # "SỞ NGOẠI VỤ" is not "Sở Nội vụ": near spellings of different names never match.
+            score = min(score, 80.0)
         # "SỞ Y TẾ TỈNH QUẢNG NGÃI", "BAN QUẢN LÝ KKT…": a name plus a tail of place words.
         if f.startswith(fv) or fv.startswith(f) and len(f) >= 0.6 * len(fv):
             tail = f[len(fv) :] if f.startswith(fv) else ""
@@ -271,6 +277,16 @@ def _line_score(line: str, agency: AgencySpec) -> float:
                 score = max(score, 97.0)
         best = max(best, score)
     return best
+
+
+_GENERIC_WORDS = frozenset({"so", "va", "tinh", "quang", "ngai", "kon", "tum", "cac"})
+
+
+def _same_words(a: str, b: str) -> bool:
+    """The distinctive words of one name are all among the other's (either way)."""
+    wa = set(a.split()) - _GENERIC_WORDS
+    wb = set(b.split()) - _GENERIC_WORDS
+    return wa <= wb or wb <= wa
 
 
 def _match(line: str, agencies: Sequence[AgencySpec]) -> tuple[AgencySpec | None, float]:
