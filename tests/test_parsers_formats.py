@@ -286,3 +286,17 @@ def test_malformed_xml_part_is_a_corrupt_file(name: str, part: str, spec: Outlin
                 dst.writestr(info.filename, damage(content) if info.filename == part else content)
         result = parse_bytes(out.getvalue(), name, spec)
         assert result.error is not None and result.error.code == "corrupt_file", result.error
+
+
+def test_combine_attachments_of_one_mail(spec: OutlineSpec) -> None:
+    """`combine` is the zip logic for any set of files (a mail's attachments)."""
+    from parsers.api import combine
+
+    doc = parse_bytes(
+        zipfile.ZipFile(FIXTURES / "phu-luc.zip").read("Báo cáo.docx"), "Báo cáo.docx", spec
+    )
+    sheet = parse_path(FIXTURES / "bieu-lo.xlsx", spec)
+    merged = combine([sheet, doc], "thu-123", spec)
+    assert merged.kind == "report" and len(merged.answered_sections) == len(doc.answered_sections)
+    assert merged.indicators["6"].plan == 1500
+    assert merged.indicators["6"].where.startswith(str(FIXTURES / "bieu-lo.xlsx"))
