@@ -161,7 +161,7 @@ def _missing(sections: dict[str, SectionText], spec: OutlineSpec) -> list[Proble
     problems = []
     for s in spec.sections:
         found = sections.get(s.id)
-        if found is None or not found.where:
+        if found is None or not (found.where or not found.empty):
             problems.append(
                 Problem(
                     "section_not_found",

@@ -655,6 +655,28 @@ class _Walker:
         if best_any and best_any_score >= 80 and heading_like:
             self._start_section(best_any, line, body)
             return True
+        return self._letter_by_order(line, body, cands)
+
+    def _letter_by_order(self, line: _Line, body: str, cands: list[str]) -> bool:
+        """The label alone decides when nothing contradicts it: "a) ……" left unfilled, or a
+        shortened heading before a colon ("a) Đầu tư: …"), for the next section in order."""
+        if len(cands) != 1:
+            return False
+        cand = cands[0]
+        parent = cand.rpartition(".")[0]
+        group_opened = self.group == parent and not any(
+            sid.rpartition(".")[0] == parent for sid in self.seen_heading
+        )
+        if cand in self.seen_heading or cand == self.target:
+            return False
+        if not (self._comes_next(cand) or group_opened):
+            return False
+        head, answer = _heading_part(body)
+        unfilled = _is_empty(body)
+        short_heading = bool(answer.strip()) and len(head.split()) <= 8 and head != body
+        if unfilled or short_heading:
+            self._start_section(cand, line, body)
+            return True
         return False
 
     def _path(self, line: _Line, label: _Label, body: str, heading_like: bool) -> bool:

@@ -350,3 +350,53 @@ def test_report_after_a_cover_letter_in_the_same_file(spec: OutlineSpec) -> None
 def test_prose_prefers_the_agency_that_reports(spec: OutlineSpec) -> None:
     d = doc("BÁO CÁO", "Phối hợp với Sở Nông nghiệp và Môi trường, Sở Y tế báo cáo kết quả thực hiện Đề án 996 như sau:")
     assert read_identity(d, spec.agencies, body_lines=[p.text for p in d.paragraphs]).agency.id == "soyt"
+
+
+def _plain_doc(paras: list[tuple[str, bool]]) -> Doc:
+    return Doc(blocks=[Para(t, bold=b, where=f"đoạn {i}") for i, (t, b) in enumerate(paras, 1)])
+
+
+_OPENING = [
+    ("UBND TỈNH QUẢNG NGÃI", False), ("SỞ Y TẾ", False), ("Số: 1/BC-SYT", False),
+    ("BÁO CÁO", True), ("Kết quả thực hiện Đề án 996", True),
+    ("I. TÌNH HÌNH TRIỂN KHAI VÀ KẾT QUẢ THỰC HIỆN ĐỀ ÁN 996", True),
+    ("1. Công tác lãnh đạo, chỉ đạo", True),
+    ("a) Về xây dựng kế hoạch: Đã ban hành kế hoạch 12.", False),
+    ("2. Kết quả thực hiện", True),
+]
+
+
+def test_label_alone_places_unfilled_and_shortened_headings(spec: OutlineSpec) -> None:
+    result = interpret(
+        _plain_doc([
+            *_OPENING,
+            ("2.1. Đổi mới chính sách", True),
+            ("a) ……………………………………", False),
+            ("b) Chuẩn hóa năng lực: Không có.", False),
+            ("2.2. Hạ tầng", True),
+            ("a) Đầu tư: Có đầu tư 3 thiết bị.", False),
+        ]),
+        spec, file="x.docx", fmt="docx",
+    )
+    s = result.sections
+    assert s["2.1.a"].empty and s["2.1.a"].where == "đoạn 11"
+    assert s["2.1.b"].text == "Không có."
+    assert s["2.2.a"].text == "Có đầu tư 3 thiết bị."
+    assert "a)" not in result.extra_text
+    missing = {p.message.split()[4] for p in result.problems if p.code == "section_not_found"}
+    assert not missing & {"1.a", "2.1.a", "2.1.b", "2.2.a"}
+
+
+def test_a_list_inside_an_answer_stays_in_it(spec: OutlineSpec) -> None:
+    result = interpret(
+        _plain_doc([
+            *_OPENING[:-1],
+            ("b) Về xây dựng văn bản quản lý, điều hành triển khai thực hiện các nhiệm vụ:", True),
+            ("Sở đã ban hành các văn bản sau", False),
+            ("a) Công văn số 10/SYT hướng dẫn kiểm định thiết bị", False),
+            ("b) Công văn số 11/SYT về tập huấn", False),
+        ]),
+        spec, file="x.docx", fmt="docx",
+    )
+    assert "Công văn số 11/SYT" in result.sections["1.b"].text
+    assert result.sections["1.c"].empty
