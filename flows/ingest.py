@@ -137,11 +137,16 @@ class Context:
         return [r.id for r in self.spec.rows]
 
 
-def default_parse() -> ParseFn:
-    """The file parsers' entry point (parts A+B)."""
-    from parsers.api import parse_bytes
+def default_parse(max_file_bytes: int | None = None) -> ParseFn:
+    """The file parsers' entry point, with the configured size cap (BAOCAO_MAX_FILE_BYTES)."""
+    from functools import partial
 
-    return parse_bytes
+    from parsers.api import parse_bytes
+    from parsers.safety import Limits
+
+    if max_file_bytes is None:
+        return parse_bytes
+    return partial(parse_bytes, limits=Limits(max_file_bytes=max_file_bytes))
 
 
 def make_context(app: App, campaign_id: str | None, parse: ParseFn | None = None) -> Context:
@@ -156,7 +161,8 @@ def make_context(app: App, campaign_id: str | None, parse: ParseFn | None = None
         nil_phrases=tuple(campaign.mailbox.nil_phrases),
         ack_phrases=tuple(campaign.mailbox.ack_phrases),
     )
-    return Context(app, campaign, outline_spec(campaign), agencies, hints, parse or default_parse())
+    parse = parse or default_parse(app.settings.max_file_bytes)
+    return Context(app, campaign, outline_spec(campaign), agencies, hints, parse)
 
 
 # --------------------------------------------------------------------------- documents

@@ -453,3 +453,19 @@ def test_refused_acknowledgement_is_not_fatal(mail_app, dovecot, folder, monkeyp
     conn.select(folder)
     assert b"BaocaoProcessed" in conn.uid("FETCH", "1", "(FLAGS)")[1][0]
     conn.logout()
+
+
+def test_attachment_over_the_size_cap_is_kept_and_rejected(mail_app, dovecot, folder):
+    """BAOCAO_MAX_FILE_BYTES reaches the parsers: the file is stored, refused, and says why."""
+    from storage.models import Document
+
+    from flows.ingest import ingest_mail
+
+    mail_app.settings.max_file_bytes = 1000  # every real .docx is larger
+    put(dovecot, folder, "01_report_rfc2231", dt.datetime(2025, 8, 10, 9, 0, tzinfo=VN))
+    ingest_mail(mail_app, receipts=False)
+    with mail_app.session() as s:
+        docs = list(s.scalars(select(Document)))
+    word = [d for d in docs if d.filename.endswith(".docx")]
+    assert word and all(d.error_code == "too_large" and d.status == "rejected" for d in word)
+    assert all(mail_app.blobs.read(d.sha256) for d in docs)  # kept for review
