@@ -91,18 +91,14 @@ def status(campaign: CampaignOpt = None, as_json: JsonOpt = False) -> None:
     print_status_table(report)
 
 
-STATE_STYLE = {
-    "not_responded": ("Chưa trả lời", "red"),
-    "acknowledged": ("Đã hẹn gửi", "yellow"),
-    "nil_report": ("Không phát sinh", "cyan"),
-    "submitted": ("Đã nộp", "green"),
-}
+STATE_COLOURS = {"not_responded": "red", "acknowledged": "yellow", "nil_report": "cyan", "submitted": "green"}
 
 
 def print_status_table(report: dict[str, Any]) -> None:
     """A readable Vietnamese table sorted by state, with totals."""
-    order = list(STATE_STYLE)
-    rows = sorted(report["recipients"], key=lambda r: (order.index(r["state"]), r["name"]))
+    from reports.status import STATE_ORDER, STATE_SHORT
+
+    rows = sorted(report["recipients"], key=lambda r: (STATE_ORDER[r["state"]], r["name"]))
     table = Table(title=f"{report['title']} — hạn nộp {report['deadline'][:10]}", show_lines=False)
     table.add_column("Mã", no_wrap=True)
     table.add_column("Đơn vị", ratio=3)
@@ -112,7 +108,7 @@ def print_status_table(report: dict[str, Any]) -> None:
     table.add_column("Còn thiếu", ratio=1)
     table.add_column("Nhắc", no_wrap=True)
     for r in rows:
-        label, style = STATE_STYLE[r["state"]]
+        label, style = STATE_SHORT[r["state"]], STATE_COLOURS[r["state"]]
         missing = ", ".join(r.get("incomplete") or [])
         flags = label + (" · thư bị trả lại" if r.get("bouncing") else "")
         flags += " · gửi thư lỗi" if r.get("mail_failed") else ""

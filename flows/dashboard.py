@@ -11,6 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from reports.status import STATE_ORDER
+from reports.status import STATE_SHORT as STATE_LABELS
+
 # Stable artifact keys (Prefect allows lowercase letters, digits and dashes only).
 KEY_STATUS = "tinh-hinh-nop-bao-cao"
 KEY_PROGRESS = "ty-le-don-vi-da-tra-loi"
@@ -21,13 +24,6 @@ KEY_INGEST_MAIL = "ket-qua-thu-nhan-thu"
 KEY_INGEST_FOLDER = "ket-qua-thu-nhan-thu-muc"
 KEYS = (KEY_STATUS, KEY_PROGRESS, KEY_REPORT, KEY_REMINDERS, KEY_REVIEW, KEY_INGEST_MAIL, KEY_INGEST_FOLDER)
 
-STATE_LABELS = {
-    "not_responded": "Chưa trả lời",
-    "acknowledged": "Đã hẹn gửi",
-    "nil_report": "Không phát sinh",
-    "submitted": "Đã nộp",
-}
-STATE_ORDER = {"not_responded": 0, "acknowledged": 1, "submitted": 2, "nil_report": 3}
 
 
 def _when(iso: str | None) -> str:

@@ -13,6 +13,13 @@ STATE_LABELS = {
     "nil_report": "Báo cáo không phát sinh",
     "submitted": "Đã nộp báo cáo",
 }
+# Short labels for tables and the dashboard.
+STATE_SHORT = {
+    "not_responded": "Chưa trả lời",
+    "acknowledged": "Đã hẹn gửi",
+    "nil_report": "Không phát sinh",
+    "submitted": "Đã nộp",
+}
 # Sort order for people: who needs chasing first.
 STATE_ORDER = {"not_responded": 0, "acknowledged": 1, "submitted": 2, "nil_report": 3}
 
