@@ -1,0 +1,137 @@
+"""End to end against the probe mailbox (tests/fixtures/make_probe_mailbox.py): a real Dovecot,
+a real SMTP capture, SQLite and PostgreSQL. Expectations are what a careful person reads."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from flows.dev_imap import DovecotServer
+from flows.dev_smtp import SmtpCapture
+
+PROBE = Path(__file__).resolve().parents[1] / "fixtures" / "probe_mail"
+ARRIVALS: dict[str, str] = json.loads((PROBE / "manifest.json").read_text(encoding="utf-8"))
+
+SUBMITTED = {
+    "sonv", "soyt", "sotp", "sotc", "soct", "sogddt", "hhdn", "sonnmt", "sovhttdl", "baoptth",
+    "dhpvd", "hdnt", "ttkttdc", "bqlkkt", "bchqs", "congan",
+}
+NIL = {"sodttg", "vpubnd"}
+ACKNOWLEDGED = {"thanhtra", "hnd"}
+# Auto-replies, a bounce, other business, a nil report only a person can attribute.
+NOT_RESPONDED = {"ldld", "hlhpn", "tinhdoan", "soxd", "hccb", "hhdnkt", "lmhtx", "mttq"}
+# Messages that deserve a receipt: the submissions and nil reports recorded as new.
+RECEIPT_TO = sorted([
+    "sonv@quangngai.example", "soyt@quangngai.example", "nguyenvanan.qn@gmail.example",
+    "vanthu.sotc@quangngai.example", "soct@quangngai.example", "sogddt@quangngai.example",
+    "hhdn@quangngai.example", "sonnmt@quangngai.example", "sonnmt@quangngai.example",
+    "sovhttdl@quangngai.example", "sodttg@quangngai.example", "vpubnd@quangngai.example",
+    "tranthibinh1985@gmail.example", "hdnt@quangngai.example", "kiemdinh.ttkttdc@quangngai.example",
+    "bqlkkt@quangngai.example", "bchqs@quangngai.example", "congan@quangngai.example",
+])
+NEVER_TOLD = {
+    "ldld@quangngai.example", "hlhpn@quangngai.example", "tinhdoan@quangngai.example", "soxd@quangngai.example",
+    "bantin@tcvn.example", "it-support@quangngai-mail.example", "hccb@quangngai.example",
+    "ketoan@congtyabc.example", "mailer-daemon@mail.kontum.example", "tdc.skhcn@quangngai.example",
+}
+
+
+@pytest.fixture(scope="module")
+def dovecot() -> Iterator[DovecotServer]:
+    with DovecotServer() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def smtp() -> Iterator[SmtpCapture]:
+    with SmtpCapture(tls=False) as server:
+        yield server
+
+
+@pytest.fixture
+def probe_app(app, dovecot, smtp):
+    """The app polling a fresh folder that holds the whole probe mailbox, in arrival order."""
+    folder = f"P{uuid.uuid4().hex[:10]}"
+    for name, when in sorted(ARRIVALS.items(), key=lambda kv: (kv[1], kv[0])):
+        dovecot.append((PROBE / f"{name}.eml").read_bytes(), folder=folder, date=dt.datetime.fromisoformat(when))
+    app.settings.imap = dovecot.settings(folder=folder)
+    app.settings.smtp = smtp.settings()
+    smtp.messages.clear()
+    return app
+
+
+def test_probe_files_are_generated_and_many() -> None:
+    assert len(ARRIVALS) >= 30 and all((PROBE / f"{n}.eml").is_file() for n in ARRIVALS)
+
+
+def test_probe_mailbox_end_to_end(probe_app, smtp) -> None:
+    from flows.app import status_report
+    from flows.ingest import ingest_mail
+
+    report = ingest_mail(probe_app).to_json()
+    items = {i["message_id"]: i for i in report["items"]}
+    assert report["counts"]["total"] == len(ARRIVALS) and report["counts"]["failed"] == 0, report["errors"]
+
+    status = status_report(probe_app)
+    rows = {r["id"]: r for r in status["recipients"]}
+    states = {code: r["state"] for code, r in rows.items()}
+    wrong = {
+        code: states[code]
+        for group, expected in ((SUBMITTED, "submitted"), (NIL, "nil_report"), (ACKNOWLEDGED, "acknowledged"), (NOT_RESPONDED, "not_responded"))
+        for code in group
+        if states[code] != expected
+    }
+    assert not wrong, (wrong, [(i["message_id"], i.get("classification"), i.get("status"), i.get("units")) for i in report["items"]])
+
+    # Received time is the server's arrival time; late only for the answer after 15/8.
+    assert rows["congan"]["late"] is True
+    assert not [c for c in SUBMITTED | NIL | ACKNOWLEDGED if c != "congan" and rows[c]["late"]]
+    assert rows["sotp"]["first_response_at"].startswith("2025-08-12T10:00:00+07:00")
+    assert rows["thanhtra"]["first_response_at"].startswith("2025-08-07T09:00:00+07:00")
+    assert rows["sonnmt"]["first_response_at"].startswith("2025-08-12T08:00")
+    assert rows["sonnmt"]["last_response_at"].startswith("2025-08-14T10:00")
+
+    # Attribution the way a person reads it.
+    assert items["<CAJx7p03-stp-gmail@mail.gmail.example>"]["units"][0]["recipient"] == "sotp"
+    assert items["<p04.vanthu.stc@quangngai.example>"]["units"][0]["recipient"] == "sotc"
+    assert sorted(u["recipient"] for u in items["<p12.svh@quangngai.example>"]["units"]) == ["baoptth", "sovhttdl"]
+    assert len(items["<p02.AM0PR01MB1234@quangngai.example>"]["units"]) == 1  # Word + PDF: one submission
+    assert len(items["<p31.bchqs@quangngai.example>"]["units"]) == 1  # cover letter + report: one
+    twice = [i["status"] for i in report["items"] if i["message_id"] == "<p01.snv.20250808@quangngai.example>"]
+    assert twice == ["processed", "duplicate"]  # the same message delivered twice
+    assert items["<p11.snv.resend@quangngai.example>"]["status"] == "duplicate"  # the same file re-sent
+
+    # Classification of what is not an answer.
+    kinds = {mid: i.get("classification") for mid, i in items.items()}
+    for mid in ("<p17.oof@quangngai.example>", "<p18.oof@quangngai.example>", "<p19.oof@quangngai.example>",
+                "<p20.oof@quangngai.example>", "<p34.mdn@quangngai.example>"):
+        assert kinds[mid] == "auto_reply", (mid, items[mid])
+    assert kinds["<p21.ndr@quangngai.example>"] == kinds["<p22.dsn@mail.kontum.example>"] == "bounce"
+    for mid in ("<p23.news@tcvn.example>", "<p24.phish@quangngai-mail.example>", "<p25.ccb@quangngai.example>"):
+        assert kinds[mid] == "unrelated", (mid, items[mid])
+    assert kinds["<baocao.request.0a1b2c3d4e5f60718293a4b5c6d7e8f9@baocao.invalid>"] == "own"
+    assert rows["soct"]["bouncing"] == ["qlcn.soct@quangngai.example"]
+    assert rows["hhdnkt"]["bouncing"] == ["hhdnkt@kontum.example"]
+
+    # The review queue: the Yahoo nil report (signature only) and nothing recorded for it.
+    review = status["review"]
+    lmhtx = [r for r in review if any(c.get("code") == "lmhtx" for c in r.get("candidates", []))]
+    assert len(lmhtx) == 1, review
+    assert not [r for r in review if any(c.get("code") in SUBMITTED | NIL for c in r.get("candidates", [])[:1])], review
+
+    # Receipts: one per recorded submission or nil report, never to machines or strangers.
+    told = sorted(str(m.message["To"]) for m in smtp.messages)
+    assert not NEVER_TOLD & set(told), told
+    assert told == RECEIPT_TO, told
+    assert all(m.message["Auto-Submitted"] == "auto-replied" for m in smtp.messages)
+
+    # A second run changes nothing and sends nothing.
+    before = (status_report(probe_app)["recipients"], status_report(probe_app)["review"], len(smtp.messages))
+    again = ingest_mail(probe_app).to_json()
+    assert again["counts"]["total"] == 0
+    assert (status_report(probe_app)["recipients"], status_report(probe_app)["review"], len(smtp.messages)) == before
