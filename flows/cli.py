@@ -7,6 +7,7 @@ import sys
 from typing import Annotated, Any
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
@@ -22,7 +23,8 @@ cli = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-out = Console()
+# Piped output (files, other programs) is not cut to 80 columns.
+out = Console(width=None if sys.stdout.isatty() else 150)
 err = Console(stderr=True)
 
 CampaignOpt = Annotated[
@@ -99,27 +101,33 @@ def print_status_table(report: dict[str, Any]) -> None:
     from reports.status import STATE_ORDER, STATE_SHORT
 
     rows = sorted(report["recipients"], key=lambda r: (STATE_ORDER[r["state"]], r["name"]))
-    table = Table(title=f"{report['title']} — hạn nộp {report['deadline'][:10]}", show_lines=False)
+    table = Table(
+        title=f"{report['title']} — hạn nộp {report['deadline'][:10]}", box=box.SIMPLE_HEAD
+    )
     table.add_column("Mã", no_wrap=True)
     table.add_column("Đơn vị", ratio=3)
     table.add_column("Tình trạng", no_wrap=True)
-    table.add_column("Trễ hạn", no_wrap=True)
+    table.add_column("Trễ", no_wrap=True)
     table.add_column("Nhận lúc", no_wrap=True)
-    table.add_column("Còn thiếu", ratio=1)
-    table.add_column("Nhắc", no_wrap=True)
+    table.add_column("Ghi chú", ratio=2)
     for r in rows:
-        label, style = STATE_SHORT[r["state"]], STATE_COLOURS[r["state"]]
-        missing = ", ".join(r.get("incomplete") or [])
-        flags = label + (" · thư bị trả lại" if r.get("bouncing") else "")
-        flags += " · gửi thư lỗi" if r.get("mail_failed") else ""
+        notes = []
+        if r.get("incomplete"):
+            notes.append("thiếu " + ", ".join(r["incomplete"]))
+        if r.get("bouncing"):
+            notes.append("thư bị trả lại")
+        if r.get("mail_failed"):
+            notes.append("gửi thư lỗi")
+        if r.get("reminders_sent"):
+            notes.append(f"đã nhắc {r['reminders_sent']}")
+        when = r["last_response_at"] or ""
         table.add_row(
             r["id"],
             r["name"],
-            f"[{style}]{flags}[/]",
+            f"[{STATE_COLOURS[r['state']]}]{STATE_SHORT[r['state']]}[/]",
             "có" if r["late"] else "",
-            (r["last_response_at"] or "")[:16].replace("T", " "),
-            missing[:40],
-            str(r.get("reminders_sent", 0) or ""),
+            f"{when[8:10]}/{when[5:7]} {when[11:16]}" if when else "",
+            "; ".join(notes),
         )
     out.print(table)
     c = report["counts"]

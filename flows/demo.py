@@ -268,6 +268,13 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
 
+def _flush_run_logs() -> None:
+    """Send the flow runs' queued log lines to the server now."""
+    from prefect.logging.handlers import APILogHandler
+
+    APILogHandler().flush()
+
+
 def run(root: Path, data: Path, port: int, *, once: bool, dovecot: bool = True) -> int:
     """The demo's body: servers up, data in, flows run, then serve (or exit with --once)."""
     os.environ.update(prefect_env(data, port))
@@ -289,6 +296,7 @@ def run(root: Path, data: Path, port: int, *, once: bool, dovecot: bool = True) 
         explain(ui, data, results, sent)
         if once:
             app.engine.dispose()
+            _flush_run_logs()  # before the server goes away, or Prefect complains on exit
             return 0
         campaign = app.campaign()
         app.engine.dispose()
