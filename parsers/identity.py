@@ -30,12 +30,17 @@ def fold_words(text: str) -> str:
 
 _NUMBER = re.compile(
     r"(?:^|\s|\|)S[ốôỐÔ]\s*(?:hiệu|HIỆU)?\s*[:.]?\s*"
-    r"(?P<num>\d{1,5}[A-Za-z]?\s*/\s*[^\W_][\w&\-–.]*(?:\s*[/\-–]\s*[^\W_][\w&\-–.]*)*)",
+    r"(?P<num>\d{1,5}[A-Za-z]?(?:\s*-\s*[A-ZĐ]{1,5})?\s*/\s*[^\W_][\w&\-–.]*(?:\s*[/\-–]\s*[^\W_][\w&\-–.]*)*)",
 )
 _DATE_WORDS = re.compile(
     r"ngày\s*(?P<d>\d{1,2})\s*tháng\s*(?P<m>\d{1,2})\s*năm\s*(?P<y>\d{4})", re.IGNORECASE
 )
 _DATE_NUMERIC = re.compile(r"(?<![\d/])(?P<d>\d{1,2})\s*[/.\-]\s*(?P<m>\d{1,2})\s*[/.\-]\s*(?P<y>\d{4})(?!\d)")
+# "Quyết định số …", "Kế hoạch số …": a document cited by number, not the letter's own number.
+_CITED = re.compile(
+    r"(?:quyet dinh|ke hoach|van ban|cong van|thong tu|nghi dinh|chi thi|nghi quyet|to trinh|"
+    r"thong bao|luat|de an|chuong trinh)$"
+)
 # "Quảng Ngãi," / "Kon Tum, ngày" just before the date.
 _PLACE_PREFIX = re.compile(r"(?:^|\s)[A-ZĐ][^\d,;:.]{1,30},(?:\s*ngày)?$")
 # Lines of the header block that are not the agency's name.
@@ -210,6 +215,8 @@ def find_number(lines: Sequence[str]) -> str | None:
             before = line[: m.start()].strip()
             if before and not before.endswith("|") and len(before.split()) > 6:
                 continue
+            if _CITED.search(fold_words(before)):
+                continue  # "Quyết định số 996/QĐ-TTg": another document's number, not this one's
             num = re.sub(r"\s+", "", m.group("num")).replace("–", "-").rstrip(".-")
             return num
     return None
@@ -231,6 +238,8 @@ def find_date(lines: Sequence[str], *, strict: bool = False) -> str | None:
                 prefix = line[: m.start()].strip()
                 if not prefix or _PLACE_PREFIX.search(prefix):
                     return value
+                if _NUMBER.search(prefix) and _CITED.search(fold_words(prefix[: _NUMBER.search(prefix).start()])):
+                    continue  # "Quyết định số 996/QĐ-TTg ngày 10 tháng 8 năm 2018": a cited date
                 fallback = fallback or value
     return None if strict else fallback
 
@@ -316,13 +325,18 @@ def _org_lines(top: Sequence[str]) -> list[str]:
     return out[:4]
 
 
+# A letterhead line naming only the type of body ("ỦY BAN NHÂN DÂN" / "HUYỆN SƠN TỊNH").
+_BARE_TYPES = {"uy ban nhan dan", "ubnd", "hoi dong nhan dan", "hdnd"}
+
+
 def _merge_continuations(lines: list[str]) -> list[str]:
     """Join a name broken over two lines ("SỞ VĂN HÓA, THỂ THAO" / "VÀ DU LỊCH")."""
     out: list[str] = []
     for line in lines:
         folded = fold_words(line)
         place_only = bool(folded) and set(folded.split()) <= _PLACE_WORDS
-        if out and (place_only or folded.startswith(("va ", "thuoc ")) or out[-1].rstrip().endswith((",", "&", "-"))):
+        bare_type = bool(out) and fold_words(out[-1]) in _BARE_TYPES
+        if out and (bare_type or place_only or folded.startswith(("va ", "thuoc ")) or out[-1].rstrip().endswith((",", "&", "-"))):
             out[-1] = f"{out[-1]} {line}"
         else:
             out.append(line)

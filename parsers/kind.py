@@ -43,6 +43,8 @@ _REPORT_TITLE = ("bao cao",)
 # The request itself (công văn + đề cương) sent back by mistake, or a cover letter whose report
 # is in another attachment.
 _REQUEST = ("de cuong bao cao", "de nghi cac co quan", "bao cao theo de cuong")
+# A letter asking for more time: the report is still to come.
+_EXTENSION = ("xin gia han", "de nghi gia han", "cho phep gia han", "gia han thoi gian")
 _COVER = (" v v gui ", "ve viec gui bao cao", "kem theo cong van nay", "gui kem bao cao so")
 
 
@@ -82,6 +84,8 @@ def classify(
     if _has_any(head, _INVITATION[:2]) or (
         _has_any(folded, _INVITATION) and not has_nil and "bao cao" not in head
     ):
+        return "not_a_report"
+    if _has_any(folded, _EXTENSION) and not has_nil:
         return "not_a_report"
     if has_nil and (has_topic or "bao cao" in folded):
         return "nil_report"
