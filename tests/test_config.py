@@ -156,3 +156,32 @@ def test_settings_from_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Pa
     assert s.drop.dir == tmp_path
     assert s.effective_database_url.startswith("sqlite:///") and str(tmp_path / "d") in s.effective_database_url
     assert s.timezone == "Asia/Ho_Chi_Minh" and s.imap.folder == "INBOX"
+
+
+def test_every_variable_in_readme_and_env_example_is_a_setting() -> None:
+    """The README's configuration table and .env.example name only real settings."""
+    import re
+
+    names = set(re.findall(r"BAOCAO_[A-Z_]+", (ROOT / "README.md").read_text(encoding="utf-8")))
+    names |= set(re.findall(r"^#?\s*(BAOCAO_[A-Z_]+)=", (ROOT / ".env.example").read_text(), re.M))
+    names.discard("BAOCAO_TEST_PG")  # the test suite's own variable
+    fields = Settings.model_fields
+    for name in sorted(names):
+        parts = name.removeprefix("BAOCAO_").lower().split("__")
+        assert parts[0] in fields, name
+        if len(parts) > 1:
+            group = fields[parts[0]].annotation
+            assert parts[1] in group.model_fields, name  # type: ignore[union-attr]
+    s = Settings(_env_file=ROOT / ".env.example")
+    assert s.imap.host and s.smtp.sender and s.drop.dir
+
+
+def test_readme_names_every_setting() -> None:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    for name, field in Settings.model_fields.items():
+        sub = getattr(field.annotation, "model_fields", None)
+        if sub:
+            for key in sub:
+                assert f"__{key.upper()}" in text, f"BAOCAO_{name.upper()}__{key.upper()}"
+        else:
+            assert f"BAOCAO_{name.upper()}" in text, name
