@@ -76,8 +76,12 @@ def test_serve_refuses_without_a_server(monkeypatch) -> None:
 
     from flows.cli import cli
 
+    import flows.cli_serve
+
     monkeypatch.delenv("PREFECT_API_URL", raising=False)
     monkeypatch.setenv("PREFECT_API_URL", "")
+    # A Prefect test harness started by another test sets a URL in the settings context.
+    monkeypatch.setattr(flows.cli_serve, "_profile_api_url", lambda: None)
     result = CliRunner().invoke(cli, ["serve"])
     assert result.exit_code != 0
     assert "Prefect server" in str(result.exception)
