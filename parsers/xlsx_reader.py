@@ -31,6 +31,9 @@ MAX_COLS = 60
 _HIGH = re.compile("[\u0080-\u00ff]")
 # A cell this long is prose, not a figure or a short label.
 _NARRATIVE_CHARS = 60
+_LETTER_LABEL = re.compile(r"^[a-zđ][.)]$")
+# A short cell holding a figure ("12", "80%", "1.250 lượt").
+_FIGURE = re.compile(r"^\D{0,3}\d[\d.,]*\s*%?\s*\w{0,12}$")
 _NUMBER_CELL = re.compile(r"^(?:[IVX]{1,4}|\d{1,2}(?:\.\d{1,2})*|[a-zđ])[.)]?$")
 
 
@@ -103,9 +106,32 @@ def _region(rows: list[_Row], where: str) -> list[Block]:
         first += 1
     before = [r for r in rows if r.number < first]
     table = [r for r in rows if r.number >= first]
+    table, after = _split_trailing_narrative(table)
     blocks: list[Block] = list(_region(before, where)) if before else []
     blocks.append(Table(_trim_columns(_grid(table)), where=where, first_row=first))
+    blocks.extend(_narrative(after, where))
     return blocks
+
+
+def _split_trailing_narrative(rows: list[_Row]) -> tuple[list[_Row], list[_Row]]:
+    """Outline answers written in cells below the table ("a) | Về xây dựng… | Đơn vị đã…").
+
+    The quantitative table numbers its rows with digits or Roman numerals and holds figures;
+    a row labelled with a letter whose cells are prose, not figures, starts the narrative (with
+    the title rows just above it, such as "Thuyết minh").
+    """
+    for k, row in enumerate(rows):
+        cells = row.filled
+        if (
+            len(cells) >= 2
+            and _LETTER_LABEL.match(cells[0])
+            and any(len(c) > _NARRATIVE_CHARS for c in cells[1:])
+            and not any(_FIGURE.match(c) for c in cells[1:])
+        ):
+            while k > 1 and len(rows[k - 1].filled) <= 1:
+                k -= 1
+            return rows[:k], rows[k:]
+    return rows, []
 
 
 def _grid(rows: list[_Row]) -> list[list[str]]:
@@ -122,12 +148,15 @@ def _narrative(rows: list[_Row], where: str) -> list[Para]:
         for cell in row.filled:
             if cell not in cells:
                 cells.append(cell)
+        style = ""
         if len(cells) >= 2 and _NUMBER_CELL.match(cells[0]):
+            # A numbered heading in its own cell with the answer beside it: a heading.
+            style = "Heading" if len(cells) >= 3 else ""
             cells = [f"{cells[0]} {cells[1]}", *cells[2:]]
         bold = row.bold
         for cell in cells:
-            paras.append(Para(cell, bold=bold, where=f"{where}, dòng {row.number}"))
-            bold = False
+            paras.append(Para(cell, bold=bold, style=style, where=f"{where}, dòng {row.number}"))
+            bold, style = False, ""
     return paras
 
 
