@@ -316,23 +316,25 @@ def _read_forward(part: EmailMessage, out: MailMessage, cap: int, depth: int) ->
 
 
 def _read_delivery_status(part: EmailMessage, out: MailMessage) -> None:
-    text = _raw_text(part)
-    failed: set[str] = set(out.failed_recipients)
-    # Blocks separated by blank lines; a block with Action: failed names its recipient.
+    out.failed_recipients = sorted(set(out.failed_recipients) | _failed_in_dsn(_raw_text(part)))
+
+
+def _failed_in_dsn(text: str) -> set[str]:
+    """Recipients of the per-recipient blocks whose Action is failed (a block without an
+    Action counts; delayed, delivered, relayed and expanded do not)."""
+    failed: set[str] = set()
     for block in re.split(r"\n\s*\n", text.replace("\r\n", "\n")):
         action = re.search(r"^Action:\s*(\S+)", block, re.I | re.M)
         recipient = re.search(r"^(?:Final|Original)-Recipient:\s*[^;]*;\s*(\S+)", block, re.I | re.M)
         if recipient and (not action or action.group(1).lower() == "failed"):
             failed.add(recipient.group(1).strip("<>").lower())
-    out.failed_recipients = sorted(failed)
+    return failed
 
 
 def _read_failed_from_text(msg: EmailMessage, out: MailMessage) -> None:
     if out.failed_recipients:
         return
-    out.failed_recipients = sorted(
-        {a.lower() for a in re.findall(r"(?:Final-Recipient|Original-Recipient):\s*rfc822;\s*(\S+)", _raw_text(msg), re.I)}
-    )
+    out.failed_recipients = sorted(_failed_in_dsn(_raw_text(msg)))
 
 
 def _raw_text(part: Message) -> str:

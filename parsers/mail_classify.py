@@ -41,6 +41,23 @@ _BOUNCE_SUBJECT = re.compile(
 _ADDR = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
 _NOREPLY = re.compile(r"^(no-?reply|do-?not-?reply|donotreply|mailer-daemon|postmaster|bounce)", re.I)
 _SIG_LINES = 12
+# Mail systems that write delivery reports without the multipart/report structure.
+_MAILER_NAME = re.compile(r"^(mail delivery (system|subsystem)|microsoft outlook|postmaster|mailer-daemon|mail administrator)$", re.I)
+_MAILER_LOCAL = re.compile(r"^(microsoftexchange[0-9a-f]*|mail-?daemon)$", re.I)
+# Where a plain-text bounce starts quoting the original message (its To: lists everyone).
+_BOUNCE_QUOTE = re.compile(
+    r"^\s*(?:-+\s*)?(?:original message|original message headers|thư gốc|tiêu đề thư gốc|received:|from:|to:|"
+    r"reporting-mta|message-id:|.*below this line is a copy|.*header of the original|.*copy of the message)",
+    re.I | re.M,
+)
+# A reply or forward of the campaign's thread ("Re:", "TL:", "Fw:", "Chuyển tiếp:" …).
+_REPLY_PREFIX = re.compile(r"^\s*(?:re|tl|trả lời|aw|sv|fw|fwd|tr|chuyển tiếp|chuyển)\s*:", re.I)
+# A nil answer in the agency's own words (accent-folded): "không được phân công thực hiện
+# nhiệm vụ nào", "không phát sinh số liệu", "không tham gia … hoạt động".
+_NIL_WORDS = re.compile(
+    r"\bkhong (?:duoc )?(?:giao|phan cong|tham gia|thuc hien|co|phat sinh|lien quan)\b(?: \w+){0,8}? "
+    r"(?:nhiem vu|noi dung|so lieu|hoat dong)\b"
+)
 
 
 def fold(text: str | None) -> str:
@@ -90,6 +107,33 @@ def is_automatic(mail: MailMessage) -> bool:
     return mail.report_type is not None or bool(mail.list_id)
 
 
+def is_mailer(mail: MailMessage) -> bool:
+    """The sender is a mail system (MAILER-DAEMON, Exchange's "Microsoft Outlook" …)."""
+    local = (mail.from_addr or "").split("@", 1)[0]
+    return is_noreply(mail.from_addr) or bool(_MAILER_LOCAL.match(local) or _MAILER_NAME.match(mail.from_name.strip()))
+
+
+def bounced_in_text(body: str, exclude: Iterable[str]) -> list[str]:
+    """Addresses a plain-text bounce reports, read before it quotes the original message
+    (whose To: may list every recipient)."""
+    cut = _BOUNCE_QUOTE.search(body)
+    head = body[: cut.start()] if cut else body
+    return sorted({a.lower() for a in _ADDR.findall(head)} - {e.lower() for e in exclude if e})
+
+
+def nil_in_own_words(text: str) -> str | None:
+    """A nil answer phrased in the sender's words, if the text has one."""
+    found = _NIL_WORDS.search(fold(text))
+    return found.group(0) if found else None
+
+
+def replies_to_campaign(mail: MailMessage, hints: MailHints) -> bool:
+    """A reply to our mail, or a "Re:/TL:/Fw:" on a subject about the campaign."""
+    if _replies_to_us(mail):
+        return True
+    return bool(_REPLY_PREFIX.match(mail.subject or "")) and contains_phrase(mail.subject, hints.topic_words) is not None
+
+
 def is_noreply(address: str | None) -> bool:
     """no-reply@, mailer-daemon@ and the like."""
     return bool(address) and bool(_NOREPLY.match(address.split("@", 1)[0]))  # type: ignore[union-attr]
@@ -115,10 +159,10 @@ def classify(
         return Classification("own", "thư do chính hệ thống gửi")
     if mail.report_type == "delivery-status" or (mail.failed_recipients and is_noreply(mail.from_addr)):
         return Classification("bounce", "thư báo không chuyển được", list(mail.failed_recipients))
-    if is_noreply(mail.from_addr) and _BOUNCE_SUBJECT.search(mail.subject or ""):
-        # An old-style bounce in plain text: the addresses it names (only registered contacts
-        # are ever marked).
-        found = sorted({a.lower() for a in _ADDR.findall(mail.body_text)} - set(hints.our_addresses) - {mail.from_addr or ""})
+    if is_mailer(mail) and _BOUNCE_SUBJECT.search(mail.subject or ""):
+        # An old-style bounce in plain text: the addresses it names before quoting the
+        # original (only registered contacts are ever marked).
+        found = bounced_in_text(mail.body_text, [*hints.our_addresses, mail.from_addr or ""])
         return Classification("bounce", "thư báo không chuyển được (dạng văn bản)", found)
     if mail.report_type == "disposition-notification":
         return Classification("auto_reply", "xác nhận đã đọc thư")
@@ -135,7 +179,7 @@ def classify(
         return Classification("unrelated", "thư từ danh sách thư / thư hàng loạt")
     related = is_related(mail, hints, known_sender=known_sender)
     text = f"{mail.subject}\n{mail.new_text[:5000]}"
-    nil = contains_phrase(text, hints.nil_phrases)
+    nil = contains_phrase(text, hints.nil_phrases) or nil_in_own_words(mail.new_text[:5000])
     if related and nil:
         return Classification("nil_report", f"nội dung thư: “{nil}”")
     ack = contains_phrase(text, hints.ack_phrases)
@@ -143,7 +187,7 @@ def classify(
         return Classification("acknowledgement", f"nội dung thư: “{ack}”")
     if doc_kinds:
         return Classification("unrelated", "tệp đính kèm không phải báo cáo theo đề cương")
-    if known_sender and _replies_to_us(mail):
+    if known_sender and replies_to_campaign(mail, hints):
         # An agency answering our request or reminder without a report ("em gửi ạ" with the
         # file forgotten, a question, "đã gửi hôm trước"): a contact, nothing to record.
         return Classification("acknowledgement", "thư trả lời của đơn vị, chưa kèm báo cáo")

@@ -198,3 +198,47 @@ def test_same_report_twice_with_a_misread_identity_stays_one_submission():
     )
     assert len(units) == 1 and units[0].candidate.result.format == "docx"
     assert units[0].attribution.recipient_id == 1  # the misread copy does not contradict the sender
+
+
+def _mail(**kw) -> MailMessage:
+    base = {"from_addr": "sotp@qn.example", "subject": "Re: V/v báo cáo Đề án 996", "in_reply_to": "<x@other.example>"}
+    return MailMessage(**{**base, **kw})
+
+
+def test_bare_reply_of_a_registered_sender_on_the_thread_is_a_contact():
+    mail = _mail(body_text="Dạ, bên em nhận được công văn rồi ạ. Bên em sẽ gửi sớm.")
+    assert classify(mail, [], HINTS, known_sender=True).kind == "acknowledgement"
+    other = _mail(subject="V/v góp ý dự thảo kế hoạch chuyển đổi số", body_text="Gửi ý kiến góp ý.")
+    assert classify(other, [], HINTS, known_sender=True).kind == "unrelated"  # another business
+    assert classify(mail, [], HINTS, known_sender=False).kind == "unrelated"  # a stranger's "ok"
+
+
+def test_nil_answer_in_the_agencys_own_words():
+    mail = _mail(body_text="Đơn vị không được phân công thực hiện nhiệm vụ nào thuộc Đề án 996, vì vậy không báo cáo.")
+    assert classify(mail, [], HINTS, known_sender=True).kind == "nil_report"
+    busy = _mail(body_text="Nếu không có gì thay đổi, đơn vị sẽ gửi sau.")
+    assert classify(busy, [], HINTS, known_sender=True).kind == "acknowledgement"
+
+
+def test_plain_text_ndr_marks_only_the_failed_address_not_the_quoted_recipients():
+    body = (
+        "Không thể gửi thư tới những người nhận sau:\n\nsoyt@qn.example\nRemote Server returned '550 5.1.1'\n\n"
+        "Original message headers:\n\nFrom: tdc@skhcn.example\nTo: sotp@qn.example, soyt@qn.example, vp@qn.example\n"
+    )
+    mail = MailMessage(
+        from_addr="microsoftexchange329e71ec88ae4615bbc36ab6ce41109e@qn.example", from_name="Microsoft Outlook",
+        subject="Undeliverable: V/v báo cáo Đề án 996", body_text=body,
+    )
+    got = classify(mail, [], HINTS)
+    assert got.kind == "bounce" and got.bounced == ["soyt@qn.example"]
+
+
+def test_delayed_dsn_names_no_failed_recipient():
+    raw = (
+        b"From: MAILER-DAEMON@mx.example\r\nSubject: Delayed Mail\r\nMessage-ID: <d@mx.example>\r\nMIME-Version: 1.0\r\n"
+        b'Content-Type: multipart/report; report-type=delivery-status; boundary="b"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\n'
+        b"warning only\r\n--b\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.example\r\n\r\n"
+        b"Final-Recipient: rfc822; soyt@qn.example\r\nAction: delayed\r\nStatus: 4.4.1\r\n\r\n--b--\r\n"
+    )
+    mail = parse_mail(raw)
+    assert mail.report_type == "delivery-status" and mail.failed_recipients == []

@@ -19,12 +19,12 @@ ARRIVALS: dict[str, str] = json.loads((PROBE / "manifest.json").read_text(encodi
 
 SUBMITTED = {
     "sonv", "soyt", "sotp", "sotc", "soct", "sogddt", "hhdn", "sonnmt", "sovhttdl", "baoptth",
-    "dhpvd", "hdnt", "ttkttdc", "bqlkkt", "bchqs", "congan",
+    "dhpvd", "hdnt", "ttkttdc", "bqlkkt", "bchqs", "congan", "mttq", "tinhdoan",
 }
-NIL = {"sodttg", "vpubnd"}
-ACKNOWLEDGED = {"thanhtra", "hnd"}
+NIL = {"sodttg", "vpubnd", "ldld"}
+ACKNOWLEDGED = {"thanhtra", "hnd", "soxd"}
 # Auto-replies, a bounce, other business, a nil report only a person can attribute.
-NOT_RESPONDED = {"ldld", "hlhpn", "tinhdoan", "soxd", "hccb", "hhdnkt", "lmhtx", "mttq"}
+NOT_RESPONDED = {"hlhpn", "hccb", "hhdnkt", "lmhtx"}
 # Messages that deserve a receipt: the submissions and nil reports recorded as new.
 RECEIPT_TO = sorted([
     "sonv@quangngai.example", "soyt@quangngai.example", "nguyenvanan.qn@gmail.example",
@@ -33,9 +33,10 @@ RECEIPT_TO = sorted([
     "sovhttdl@quangngai.example", "sodttg@quangngai.example", "vpubnd@quangngai.example",
     "tranthibinh1985@gmail.example", "hdnt@quangngai.example", "kiemdinh.ttkttdc@quangngai.example",
     "bqlkkt@quangngai.example", "bchqs@quangngai.example", "congan@quangngai.example",
+    "mttq@quangngai.example", "tinhdoan@quangngai.example", "ldld@quangngai.example",
 ])
 NEVER_TOLD = {
-    "ldld@quangngai.example", "hlhpn@quangngai.example", "tinhdoan@quangngai.example", "soxd@quangngai.example",
+    "hlhpn@quangngai.example", "soxd@quangngai.example", "thanhtra@quangngai.example", "hnd@quangngai.example",
     "bantin@tcvn.example", "it-support@quangngai-mail.example", "hccb@quangngai.example",
     "ketoan@congtyabc.example", "mailer-daemon@mail.kontum.example", "tdc.skhcn@quangngai.example",
 }
@@ -88,9 +89,10 @@ def test_probe_mailbox_end_to_end(probe_app, smtp) -> None:
     }
     assert not wrong, (wrong, [(i["message_id"], i.get("classification"), i.get("status"), i.get("units")) for i in report["items"]])
 
-    # Received time is the server's arrival time; late only for the answer after 15/8.
-    assert rows["congan"]["late"] is True
-    assert not [c for c in SUBMITTED | NIL | ACKNOWLEDGED if c != "congan" and rows[c]["late"]]
+    # Received time is the server's arrival time; late only after the end of 15/8 (Vietnam time):
+    # 23:30 on the 15th is on time, 00:30 on the 16th is late.
+    assert sorted(c for c in SUBMITTED | NIL | ACKNOWLEDGED if rows[c]["late"]) == ["congan", "mttq"]
+    assert rows["tinhdoan"]["first_response_at"].startswith("2025-08-15T23:30:00+07:00")
     assert rows["sotp"]["first_response_at"].startswith("2025-08-12T10:00:00+07:00")
     assert rows["thanhtra"]["first_response_at"].startswith("2025-08-07T09:00:00+07:00")
     assert rows["sonnmt"]["first_response_at"].startswith("2025-08-12T08:00")
@@ -108,15 +110,22 @@ def test_probe_mailbox_end_to_end(probe_app, smtp) -> None:
 
     # Classification of what is not an answer.
     kinds = {mid: i.get("classification") for mid, i in items.items()}
+    assert kinds["<p36.sxd@quangngai.example>"] == "acknowledgement"  # "em nhận được rồi ạ"
+    assert kinds["<p41.ld@quangngai.example>"] == "nil_report"  # in words the campaign did not list
+    assert items["<p42.stc.zip@quangngai.example>"]["status"] == "duplicate"  # same report, now zipped
     for mid in ("<p17.oof@quangngai.example>", "<p18.oof@quangngai.example>", "<p19.oof@quangngai.example>",
                 "<p20.oof@quangngai.example>", "<p34.mdn@quangngai.example>"):
         assert kinds[mid] == "auto_reply", (mid, items[mid])
     assert kinds["<p21.ndr@quangngai.example>"] == kinds["<p22.dsn@mail.kontum.example>"] == "bounce"
+    assert kinds["<p37.ndr@quangngai.example>"] == "bounce"  # plain-text NDR quoting every address
     for mid in ("<p23.news@tcvn.example>", "<p24.phish@quangngai-mail.example>", "<p25.ccb@quangngai.example>"):
         assert kinds[mid] == "unrelated", (mid, items[mid])
     assert kinds["<baocao.request.0a1b2c3d4e5f60718293a4b5c6d7e8f9@baocao.invalid>"] == "own"
     assert rows["soct"]["bouncing"] == ["qlcn.soct@quangngai.example"]
     assert rows["hhdnkt"]["bouncing"] == ["hhdnkt@kontum.example"]
+    assert rows["hlhpn"]["bouncing"] == ["hlhpn@quangngai.example"]
+    # Only those three: not the addresses quoted in an NDR, not a delayed delivery (tinhdoan).
+    assert sorted(c for c, r in rows.items() if r["bouncing"]) == ["hhdnkt", "hlhpn", "soct"]
 
     # The review queue: the Yahoo nil report (signature only) and nothing recorded for it.
     review = status["review"]
