@@ -154,7 +154,7 @@ def _parse(msg: EmailMessage, cap: int, depth: int) -> MailMessage:
     if not body.strip() and htmls:
         body = "\n".join(html_to_text(h) for h in htmls)
     out.body_text = nfc(body).strip()
-    out.inline_forward_from = _inline_forward_sender(out.body_text)
+    out.inline_forward_from = _inline_forward_sender(out.body_text, out.subject)
     if out.report_type == "delivery-status":
         _read_failed_from_text(msg, out)
     return out
@@ -468,12 +468,23 @@ _FWD_RE = re.compile(
 )
 
 
-def _inline_forward_sender(body: str) -> str | None:
+_FWD_SUBJECT = re.compile(r"^\s*(?:fw|fwd|tr|chuyển tiếp|chuyển)\s*:", re.I)
+# The header block of a forwarded message: "From: …" then "Sent:/Date:/Gửi:/Ngày:" (Outlook's
+# FW has no "Forwarded message" line, only this block).
+_FWD_BLOCK = re.compile(
+    r"^\s*(?:From|Từ|Người gửi)\s*:\s*(.+)\n(?:.*\n){0,2}?\s*(?:Sent|Date|Gửi|Ngày|Đã gửi|Thời gian)\s*:", re.I | re.M
+)
+
+
+def _inline_forward_sender(body: str, subject: str = "") -> str | None:
     marker = _FWD_RE.search(body)
-    if not marker:
+    if marker:
+        tail = body[marker.end() : marker.end() + 1500]
+        found = re.search(r"^\s*(?:From|Từ|Người gửi)\s*:\s*(.+)$", tail, re.I | re.M)
+    elif _FWD_SUBJECT.match(subject):
+        found = _FWD_BLOCK.search(body)
+    else:
         return None
-    tail = body[marker.end() : marker.end() + 1500]
-    found = re.search(r"^\s*(?:From|Từ|Người gửi)\s*:\s*(.+)$", tail, re.I | re.M)
     if not found:
         return None
     addr = _ADDR_RE.search(found.group(1))

@@ -242,3 +242,17 @@ def test_delayed_dsn_names_no_failed_recipient():
     )
     mail = parse_mail(raw)
     assert mail.report_type == "delivery-status" and mail.failed_recipients == []
+
+
+def test_outlook_forward_without_marker_names_the_original_sender():
+    html = (
+        "<p>Em chuyển báo cáo của đơn vị.</p><div><p><b>From:</b> Sở Y tế &lt;soyt@qn.example&gt;<br>"
+        "<b>Sent:</b> Thursday, August 14, 2025 4:40 PM<br><b>To:</b> Hoa<br><b>Subject:</b> BC 996</p></div><p>Gửi báo cáo.</p>"
+    )
+    raw = (
+        "From: Hoa <hoa@outlook.example>\r\nSubject: FW: BC 996\r\nMessage-ID: <f@o.example>\r\nMIME-Version: 1.0\r\n"
+        "Content-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n" + html
+    ).encode()
+    assert parse_mail(raw).inline_forward_from == "soyt@qn.example"
+    reply = raw.replace(b"Subject: FW: BC 996", b"Subject: RE: BC 996")
+    assert parse_mail(reply).inline_forward_from is None  # a reply quotes, it does not forward

@@ -20,11 +20,12 @@ ARRIVALS: dict[str, str] = json.loads((PROBE / "manifest.json").read_text(encodi
 SUBMITTED = {
     "sonv", "soyt", "sotp", "sotc", "soct", "sogddt", "hhdn", "sonnmt", "sovhttdl", "baoptth",
     "dhpvd", "hdnt", "ttkttdc", "bqlkkt", "bchqs", "congan", "mttq", "tinhdoan",
+    "soxd", "hccb", "hhdnkt",
 }
 NIL = {"sodttg", "vpubnd", "ldld"}
-ACKNOWLEDGED = {"thanhtra", "hnd", "soxd"}
+ACKNOWLEDGED = {"thanhtra", "hnd"}
 # Auto-replies, a bounce, other business, a nil report only a person can attribute.
-NOT_RESPONDED = {"hlhpn", "hccb", "hhdnkt", "lmhtx"}
+NOT_RESPONDED = {"hlhpn", "lmhtx"}
 # Messages that deserve a receipt: the submissions and nil reports recorded as new.
 RECEIPT_TO = sorted([
     "sonv@quangngai.example", "soyt@quangngai.example", "nguyenvanan.qn@gmail.example",
@@ -34,9 +35,11 @@ RECEIPT_TO = sorted([
     "tranthibinh1985@gmail.example", "hdnt@quangngai.example", "kiemdinh.ttkttdc@quangngai.example",
     "bqlkkt@quangngai.example", "bchqs@quangngai.example", "congan@quangngai.example",
     "mttq@quangngai.example", "tinhdoan@quangngai.example", "ldld@quangngai.example",
+    "soxd@quangngai.example", "nguyenhoa.qn@outlook.example", "hhdnkt@kontum.example",
 ])
 NEVER_TOLD = {
-    "hlhpn@quangngai.example", "soxd@quangngai.example", "thanhtra@quangngai.example", "hnd@quangngai.example",
+    "hlhpn@quangngai.example", "thanhtra@quangngai.example", "hnd@quangngai.example", "sotp@quangngai.example",
+    "noreply.qlvb@quangngai.example", "phamcong_qn@yahoo.example",
     "bantin@tcvn.example", "it-support@quangngai-mail.example", "hccb@quangngai.example",
     "ketoan@congtyabc.example", "mailer-daemon@mail.kontum.example", "tdc.skhcn@quangngai.example",
 }
@@ -104,6 +107,11 @@ def test_probe_mailbox_end_to_end(probe_app, smtp) -> None:
     assert sorted(u["recipient"] for u in items["<p12.svh@quangngai.example>"]["units"]) == ["baoptth", "sovhttdl"]
     assert len(items["<p02.AM0PR01MB1234@quangngai.example>"]["units"]) == 1  # Word + PDF: one submission
     assert len(items["<p31.bchqs@quangngai.example>"]["units"]) == 1  # cover letter + report: one
+    # Outlook's FW: (no "Forwarded message" line) of a report typed without a letterhead.
+    assert "forward" in items["<DM6PR11MB44p44@outlook.example>"]["units"][0]["attributed_by"]
+    assert items["<p43.qlvb.8841@quangngai.example>"]["units"][0]["recipient"] == "soxd"  # the document system
+    # An agency that already reported answers a reminder: a contact, its report still stands.
+    assert items["<p45.stp@quangngai.example>"]["classification"] == "acknowledgement"
     twice = [i["status"] for i in report["items"] if i["message_id"] == "<p01.snv.20250808@quangngai.example>"]
     assert twice == ["processed", "duplicate"]  # the same message delivered twice
     assert items["<p11.snv.resend@quangngai.example>"]["status"] == "duplicate"  # the same file re-sent
