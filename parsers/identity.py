@@ -52,7 +52,7 @@ _END_OF_ORGS = (
     "thong bao", "quyet dinh", "de cuong", "danh sach", "phieu", "bien ban",
 )
 _PARENT = re.compile(
-    r"^(?:ubnd|uy ban nhan dan|ubmttq|tinh uy|bo (?!chi huy)|dang bo|hdnd|quan khu|tong lien doan|"
+    r"^(?:ubnd|uy ban nhan dan|ubmttq|tinh uy|bo (?!chi huy|chqs)|dang bo|hdnd|quan khu|tong lien doan|"
     r"trung uong|thuong truc$|van phong$)\b"
 )
 # "BAN CHẤP HÀNH HỘI LHPN TỈNH" names the Hội: the organ in front is dropped before comparing.
@@ -71,12 +71,18 @@ _ABBREVIATIONS = {
     "htx": "hop tac xa", "dn": "doanh nghiep", "bql": "ban quan ly", "gd": "giao duc", "dt": "dao tao",
     "bchqs": "bo chi huy quan su", "qs": "quan su", "dh": "dai hoc", "tt": "trung tam",
     "pt th": "phat thanh truyen hinh", "vh": "van hoa", "tt dl": "the thao du lich",
+    "ptth": "phat thanh truyen hinh", "chqs": "chi huy quan su",
+    "vh tt va dl": "van hoa the thao va du lich", "vh tt dl": "van hoa the thao du lich",
 }
+_MULTIWORD = tuple(sorted((k for k in _ABBREVIATIONS if " " in k), key=len, reverse=True))
 
 
 def _expand(folded: str) -> str:
-    words = folded.split()
-    return " ".join(_ABBREVIATIONS.get(w, w) for w in words)
+    # Two-word abbreviations first ("pt th", "tt dl"), then single words.
+    padded = f" {folded} "
+    for key in _MULTIWORD:
+        padded = padded.replace(f" {key} ", f" {_ABBREVIATIONS[key]} ")
+    return " ".join(_ABBREVIATIONS.get(w, w) for w in padded.split())
 _BODY_START = re.compile(r"^\s*(?:[IVX]{1,4}\.|\d{1,2}\.(?:\d{1,2}\.?)?\s|[a-zđ]\))")
 
 
@@ -325,6 +331,8 @@ def _org_lines(top: Sequence[str]) -> list[str]:
     return out[:4]
 
 
+# A line that is only a place ("HUYỆN SƠN TỊNH") completes the name above it.
+_ADMIN_UNIT = re.compile(r"^(?:huyen|thi xa|thanh pho|xa|phuong|quan) \w+")
 # A letterhead line naming only the type of body ("ỦY BAN NHÂN DÂN" / "HUYỆN SƠN TỊNH").
 _BARE_TYPES = {"uy ban nhan dan", "ubnd", "hoi dong nhan dan", "hdnd"}
 
@@ -335,7 +343,7 @@ def _merge_continuations(lines: list[str]) -> list[str]:
     for line in lines:
         folded = fold_words(line)
         place_only = bool(folded) and set(folded.split()) <= _PLACE_WORDS
-        bare_type = bool(out) and fold_words(out[-1]) in _BARE_TYPES
+        bare_type = bool(out) and (fold_words(out[-1]) in _BARE_TYPES or bool(_ADMIN_UNIT.match(folded)))
         if out and (bare_type or place_only or folded.startswith(("va ", "thuoc ")) or out[-1].rstrip().endswith((",", "&", "-"))):
             out[-1] = f"{out[-1]} {line}"
         else:

@@ -18,8 +18,8 @@ from parsers.table import read_indicators
 def interpret(doc: Doc, spec: OutlineSpec, *, file: str, fmt: str) -> ParseResult:
     """Read a document against the campaign's outline (never raises for the document's content)."""
     doc = fix_legacy_text(doc)
-    if fmt == "pdf":
-        doc = join_broken_lines(doc)
+    # PDF text breaks every line; Word text only where a heading was pasted from a PDF.
+    doc = join_broken_lines(doc, headings_only=fmt != "pdf")
     reading = read_indicators(doc.tables, spec.rows)
     outline = read_outline(doc, spec, table_indices=set(reading.used_tables))
     identity = read_identity(
@@ -133,12 +133,16 @@ def _join_code(m: re.Match[str]) -> str:
     return code if code[1:].replace("-", "").isupper() and upper else m.group(0)
 
 
-def join_broken_lines(doc: Doc) -> Doc:
+def join_broken_lines(doc: Doc, *, headings_only: bool = False) -> Doc:
     """PDF text: a paragraph cut at a line end continues in lowercase on the next "paragraph";
-    a document code cut at its hyphen is joined again."""
+    a document code cut at its hyphen is joined again.
+
+    `headings_only`: join only after a labelled heading ("a) Về công tác … đáp" / "ứng yêu cầu
+    …: ……"), the outline copied from the request's PDF into Word with its hard line breaks.
+    """
     blocks: list[Block] = []
     for block in doc.blocks:
-        if isinstance(block, Para) and "- " in block.text:
+        if isinstance(block, Para) and not headings_only and "- " in block.text:
             block = replace(block, text=_CUT_CODE.sub(_join_code, block.text))
         prev = blocks[-1] if blocks else None
         if (
@@ -147,6 +151,7 @@ def join_broken_lines(doc: Doc) -> Doc:
             and block.text[:1].islower()
             and not prev.text.rstrip().endswith(_TERMINAL)
             and not parse_label(block.text).kind
+            and (not headings_only or bool(parse_label(prev.text, prev.numbering).kind))
         ):
             blocks[-1] = replace(prev, text=f"{prev.text} {block.text}", bold=prev.bold and block.bold)
         else:
