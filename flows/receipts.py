@@ -17,6 +17,7 @@ from flows.app import App
 from parsers.mail import parse_mail
 from parsers.mail_classify import is_automatic, is_noreply
 from storage.models import (
+    ContactRow,
     Document,
     InboundMail,
     IndicatorValue,
@@ -107,6 +108,22 @@ def receipt_context(
     }
 
 
+def _main_submission(mail_id: int, senders: set[str | None], *, session: Session) -> Submission | None:
+    """The submission a receipt speaks of: when a message carried several agencies' reports
+    (a Sở passing on a unit's), the sender's own one, else the first recorded."""
+    subs = list(
+        session.scalars(
+            select(Submission)
+            .where(Submission.inbound_mail_id == mail_id, Submission.kind.in_(("report", "nil_report")))
+            .order_by(Submission.id)
+        )
+    )
+    if len(subs) > 1:
+        owners = set(session.scalars(select(ContactRow.recipient_id).where(ContactRow.email.in_([s for s in senders if s]))))
+        subs.sort(key=lambda sub: sub.recipient_id not in owners)
+    return subs[0] if subs else None
+
+
 def receipt_drafts(app: App, campaign: Campaign, mail_ids: list[int]) -> list[Any]:
     """Drafts for the messages that deserve a receipt (one per message)."""
     from flows.outgoing import Draft
@@ -127,12 +144,7 @@ def receipt_drafts(app: App, campaign: Campaign, mail_ids: list[int]) -> list[An
                 continue
             if mail.classification not in ("submission", "nil_report"):
                 continue
-            sub = session.scalars(
-                select(Submission)
-                .where(Submission.inbound_mail_id == mail.id, Submission.kind.in_(("report", "nil_report")))
-                .order_by(Submission.id)
-                .limit(1)
-            ).first()
+            sub = _main_submission(mail.id, {parsed.from_addr, parsed.reply_to} - {None}, session=session)
             if sub is None:
                 continue
             recipient = session.get(RecipientRow, sub.recipient_id)

@@ -73,7 +73,7 @@ def test_probe_files_are_generated_and_many() -> None:
     assert len(ARRIVALS) >= 30 and all((PROBE / f"{n}.eml").is_file() for n in ARRIVALS)
 
 
-def test_probe_mailbox_end_to_end(probe_app, smtp) -> None:
+def test_probe_mailbox_end_to_end(probe_app, smtp, dovecot) -> None:
     from flows.app import status_report
     from flows.ingest import ingest_mail
 
@@ -146,9 +146,34 @@ def test_probe_mailbox_end_to_end(probe_app, smtp) -> None:
     assert not NEVER_TOLD & set(told), told
     assert told == RECEIPT_TO, told
     assert all(m.message["Auto-Submitted"] == "auto-replied" for m in smtp.messages)
+    receipt = {str(m.message["To"]): m.message.get_content() for m in smtp.messages}
+    # Two agencies' reports in one message: the receipt speaks to the sender about its own.
+    assert receipt["sovhttdl@quangngai.example"].startswith("Kính gửi: Sở Văn hóa, Thể thao và Du lịch")
+    assert "BC996_SGDDT_ky so.pdf" in receipt["sogddt@quangngai.example"]  # the scan could not be read
+    assert "(sau hạn" in receipt["congan@quangngai.example"] and "(sau hạn" not in receipt["tinhdoan@quangngai.example"]
 
     # A second run changes nothing and sends nothing.
     before = (status_report(probe_app)["recipients"], status_report(probe_app)["review"], len(smtp.messages))
     again = ingest_mail(probe_app).to_json()
     assert again["counts"]["total"] == 0
     assert (status_report(probe_app)["recipients"], status_report(probe_app)["review"], len(smtp.messages)) == before
+
+    # The mailbox restored onto a new server (new UIDVALIDITY, our keywords gone): a resync
+    # that finds only duplicates.
+    dovecot.recreate_folder(probe_app.settings.imap.folder)
+    resync = ingest_mail(probe_app).to_json()
+    assert resync["counts"]["total"] == len(ARRIVALS) and resync["counts"]["new"] == 0, resync["counts"]
+    assert (status_report(probe_app)["recipients"], status_report(probe_app)["review"], len(smtp.messages)) == before
+
+
+def test_probe_generator_is_reproducible() -> None:
+    """The committed .eml files are what the generator writes (regenerate only on purpose)."""
+    import sys
+
+    sys.path.insert(0, str(PROBE.parent))
+    from make_probe_mailbox import build
+
+    built = build()
+    assert sorted(built) == sorted(ARRIVALS)
+    changed = [name for name, (raw, when) in built.items() if (PROBE / f"{name}.eml").read_bytes() != raw or ARRIVALS[name] != when]
+    assert not changed, f"run tests/fixtures/make_probe_mailbox.py and commit: {changed}"
