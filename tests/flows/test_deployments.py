@@ -74,9 +74,8 @@ def test_runner_deployments_carry_vietnam_time() -> None:
 def test_serve_refuses_without_a_server(monkeypatch) -> None:
     from typer.testing import CliRunner
 
-    from flows.cli import cli
-
     import flows.cli_serve
+    from flows.cli import cli
 
     monkeypatch.delenv("PREFECT_API_URL", raising=False)
     monkeypatch.setenv("PREFECT_API_URL", "")
