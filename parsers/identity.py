@@ -41,6 +41,8 @@ _CITED = re.compile(
     r"(?:quyet dinh|ke hoach|van ban|cong van|thong tu|nghi dinh|chi thi|nghi quyet|to trinh|"
     r"thong bao|luat|de an|chuong trinh)$"
 )
+# "(Kèm theo Báo cáo số 312/BC-MTTQ ngày 12/8/2025)": the date of the document cited.
+_CITED_WITH_DATE = re.compile(_CITED.pattern[:-2] + r"|bao cao) so \d+\b")
 # "Quảng Ngãi," / "Kon Tum, ngày" just before the date.
 _PLACE_PREFIX = re.compile(r"(?:^|\s)[A-ZĐ][^\d,;:.]{1,30},(?:\s*ngày)?$")
 # Lines of the header block that are not the agency's name.
@@ -49,7 +51,7 @@ _NOT_AGENCY = ("cong hoa xa hoi", "doc lap", "quang ngai, ngay", "ngay ")
 # …and lines that end the organisation part (the title, the subject, the addressee).
 _END_OF_ORGS = (
     "v/v", "ve viec", "kinh gui", "bao cao", "giay moi", "cong van", "to trinh", "ke hoach",
-    "thong bao", "quyet dinh", "de cuong", "danh sach", "phieu", "bien ban",
+    "thong bao", "quyet dinh", "de cuong", "danh sach", "phieu", "bien ban", "bieu ",
 )
 _PARENT = re.compile(
     r"^(?:ubnd|uy ban nhan dan|ubmttq|tinh uy|bo (?!chi huy|chqs)|dang bo|hdnd|quan khu|tong lien doan|"
@@ -244,7 +246,7 @@ def find_date(lines: Sequence[str], *, strict: bool = False) -> str | None:
                 prefix = line[: m.start()].strip()
                 if not prefix or _PLACE_PREFIX.search(prefix):
                     return value
-                if _NUMBER.search(prefix) and _CITED.search(fold_words(prefix[: _NUMBER.search(prefix).start()])):
+                if _CITED_WITH_DATE.search(fold_words(prefix)):
                     continue  # "Quyết định số 996/QĐ-TTg ngày 10 tháng 8 năm 2018": a cited date
                 fallback = fallback or value
     return None if strict else fallback

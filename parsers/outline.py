@@ -773,13 +773,15 @@ class _Walker:
     def _unlabelled(self, line: _Line, label: _Label, body: str, head: str, heading_like: bool) -> bool:
         if label.kind and label.kind != "bullet":
             return False
-        if len(body) < 160 and (heading_like or line.bold) and self._is_table_title(head):
+        # "Khó khăn, vướng mắc" as a heading; "Đánh giá: …" inside an answer stays there.
+        inline = _heading_part(body)[1].strip()
+        # The table's title stands alone; "Kết quả đạt được: Ban hành …" is an answer.
+        title_alone = len(inline.split()) <= 3
+        if len(body) < 160 and (heading_like or line.bold) and title_alone and self._is_table_title(head):
             self.table_title = True
             self.started = True
             self.target = "extra"
             return True
-        # "Khó khăn, vướng mắc" as a heading; "Đánh giá: …" inside an answer stays there.
-        inline = _heading_part(body)[1].strip()
         closing_look = line.bold or line.heading_style or (not inline and len(body) < 60)
         if _is_closing(body) and closing_look and not (self.target in self.texts and inline):
             self.started = True
