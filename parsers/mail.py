@@ -277,8 +277,8 @@ def _add_attachment(
 ) -> None:
     data = _bytes(part)
     ctype = part.get_content_type()
-    if not name and ctype.startswith("image/") and disposition != "attachment":
-        return  # logos and signatures embedded in HTML bodies
+    if ctype.startswith("image/") and disposition != "attachment" and (not name or part.get("Content-ID")):
+        return  # logos and signatures embedded in HTML bodies (image001.png shown through cid:)
     safe = safe_filename(name or "", index, ctype)
     att = Attachment(
         filename=safe,

@@ -256,3 +256,16 @@ def test_outlook_forward_without_marker_names_the_original_sender():
     assert parse_mail(raw).inline_forward_from == "soyt@qn.example"
     reply = raw.replace(b"Subject: FW: BC 996", b"Subject: RE: BC 996")
     assert parse_mail(reply).inline_forward_from is None  # a reply quotes, it does not forward
+
+
+def test_signature_logo_shown_through_cid_is_not_a_file():
+    from email.message import EmailMessage
+
+    msg = EmailMessage()
+    msg["From"], msg["Subject"] = "sotp@qn.example", "RE: BC 996"
+    msg.set_content('<p>Gửi báo cáo.</p><img src="cid:image001.png@01DC">', subtype="html")
+    msg.get_payload()  # a single part: make it related, as Outlook does
+    msg.add_related(b"\x89PNG\r\n\x1a\n", maintype="image", subtype="png", cid="<image001.png@01DC>", filename="image001.png", disposition="inline")
+    msg.add_attachment(b"\x89PNG\r\n\x1a\n", maintype="image", subtype="png", filename="anh chup bao cao.png")
+    names = [a.filename for a in parse_mail(msg.as_bytes()).attachments]
+    assert names == ["anh chup bao cao.png"]  # a photo sent as a file stays a file

@@ -20,12 +20,12 @@ ARRIVALS: dict[str, str] = json.loads((PROBE / "manifest.json").read_text(encodi
 SUBMITTED = {
     "sonv", "soyt", "sotp", "sotc", "soct", "sogddt", "hhdn", "sonnmt", "sovhttdl", "baoptth",
     "dhpvd", "hdnt", "ttkttdc", "bqlkkt", "bchqs", "congan", "mttq", "tinhdoan",
-    "soxd", "hccb", "hhdnkt",
+    "soxd", "hccb", "hhdnkt", "ldld",
 }
-NIL = {"sodttg", "vpubnd", "ldld"}
-ACKNOWLEDGED = {"thanhtra", "hnd"}
+NIL = {"sodttg", "vpubnd"}
+ACKNOWLEDGED = {"thanhtra", "hnd", "hlhpn"}
 # Auto-replies, a bounce, other business, a nil report only a person can attribute.
-NOT_RESPONDED = {"hlhpn", "lmhtx"}
+NOT_RESPONDED = {"lmhtx"}
 # Messages that deserve a receipt: the submissions and nil reports recorded as new.
 RECEIPT_TO = sorted([
     "sonv@quangngai.example", "soyt@quangngai.example", "nguyenvanan.qn@gmail.example",
@@ -34,7 +34,7 @@ RECEIPT_TO = sorted([
     "sovhttdl@quangngai.example", "sodttg@quangngai.example", "vpubnd@quangngai.example",
     "tranthibinh1985@gmail.example", "hdnt@quangngai.example", "kiemdinh.ttkttdc@quangngai.example",
     "bqlkkt@quangngai.example", "bchqs@quangngai.example", "congan@quangngai.example",
-    "mttq@quangngai.example", "tinhdoan@quangngai.example", "ldld@quangngai.example",
+    "mttq@quangngai.example", "tinhdoan@quangngai.example", "ldld@quangngai.example", "ldld@quangngai.example",
     "soxd@quangngai.example", "nguyenhoa.qn@outlook.example", "hhdnkt@kontum.example",
 ])
 NEVER_TOLD = {
@@ -140,6 +140,8 @@ def test_probe_mailbox_end_to_end(probe_app, smtp, dovecot) -> None:
     lmhtx = [r for r in review if any(c.get("code") == "lmhtx" for c in r.get("candidates", []))]
     assert len(lmhtx) == 1, review
     assert not [r for r in review if any(c.get("code") in SUBMITTED | NIL for c in r.get("candidates", [])[:1])], review
+    assert len(review) == 2 and any(not r.get("candidates") for r in review), review  # + the company's report
+    assert kinds["<p49.ccb@quangngai.example>"] == "unrelated" and items["<p49.ccb@quangngai.example>"]["rejected"] == []
 
     # Receipts: one per recorded submission or nil report, never to machines or strangers.
     told = sorted(str(m.message["To"]) for m in smtp.messages)
@@ -149,7 +151,8 @@ def test_probe_mailbox_end_to_end(probe_app, smtp, dovecot) -> None:
     receipt = {str(m.message["To"]): m.message.get_content() for m in smtp.messages}
     # Two agencies' reports in one message: the receipt speaks to the sender about its own.
     assert receipt["sovhttdl@quangngai.example"].startswith("Kính gửi: Sở Văn hóa, Thể thao và Du lịch")
-    assert "BC996_SGDDT_ky so.pdf" in receipt["sogddt@quangngai.example"]  # the scan could not be read
+    assert "BC996_SGDDT_ky so.pdf" in receipt["sogddt@quangngai.example"]
+    assert not [to for to, text in receipt.items() if "image00" in text]  # signature logos are not files  # the scan could not be read
     assert "(sau hạn" in receipt["congan@quangngai.example"] and "(sau hạn" not in receipt["tinhdoan@quangngai.example"]
 
     # A second run changes nothing and sends nothing.
