@@ -285,9 +285,11 @@ def attribute(
         owners = {a.recipient_id for a in agencies for e in a.emails if e.lower().endswith("@" + domain)}
         if len(owners) == 1:
             signals.append(_Signal(next(iter(owners)), "domain", 1.0))
-    for fwd in forward_senders:
-        if fwd and fwd.lower() in by_email:
-            signals.append(_Signal(by_email[fwd.lower()].recipient_id, "forward", 1.0))
+    forwarded = {by_email[f.lower()].recipient_id for f in forward_senders if f and f.lower() in by_email}
+    # A forward's author is the inner message's sender: the agency that passed it on (a Sở
+    # forwarding a unit's mail) is not a rival.
+    signals = [s for s in signals if not forwarded or s.recipient_id in forwarded]
+    signals.extend(_Signal(rid, "forward", 1.0) for rid in sorted(forwarded))
     if folder_code and folder_code in by_code:
         signals.append(_Signal(by_code[folder_code].recipient_id, "folder", 1.0))
     for code, score in document_agencies:

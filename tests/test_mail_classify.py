@@ -264,8 +264,14 @@ def test_signature_logo_shown_through_cid_is_not_a_file():
     msg = EmailMessage()
     msg["From"], msg["Subject"] = "sotp@qn.example", "RE: BC 996"
     msg.set_content('<p>Gửi báo cáo.</p><img src="cid:image001.png@01DC">', subtype="html")
-    msg.get_payload()  # a single part: make it related, as Outlook does
     msg.add_related(b"\x89PNG\r\n\x1a\n", maintype="image", subtype="png", cid="<image001.png@01DC>", filename="image001.png", disposition="inline")
     msg.add_attachment(b"\x89PNG\r\n\x1a\n", maintype="image", subtype="png", filename="anh chup bao cao.png")
     names = [a.filename for a in parse_mail(msg.as_bytes()).attachments]
     assert names == ["anh chup bao cao.png"]  # a photo sent as a file stays a file
+
+
+def test_forward_author_beats_the_agency_that_passed_it_on():
+    got = attribute(AGENCIES, sender="sotp@qn.example", forward_senders=["soyt@qn.example"], document_agencies=[("soyt", 0.85)])
+    assert got.recipient_id == 2 and "forward" in (got.attributed_by or "")
+    # Without a forward the same disagreement stays with a person.
+    assert attribute(AGENCIES, sender="sotp@qn.example", document_agencies=[("soyt", 0.85)]).recipient_id is None

@@ -20,15 +20,15 @@ ARRIVALS: dict[str, str] = json.loads((PROBE / "manifest.json").read_text(encodi
 SUBMITTED = {
     "sonv", "soyt", "sotp", "sotc", "soct", "sogddt", "hhdn", "sonnmt", "sovhttdl", "baoptth",
     "dhpvd", "hdnt", "ttkttdc", "bqlkkt", "bchqs", "congan", "mttq", "tinhdoan",
-    "soxd", "hccb", "hhdnkt", "ldld",
+    "soxd", "hccb", "hhdnkt", "ldld", "hnd",
 }
 NIL = {"sodttg", "vpubnd"}
-ACKNOWLEDGED = {"thanhtra", "hnd", "hlhpn"}
+ACKNOWLEDGED = {"thanhtra", "hlhpn"}
 # Auto-replies, a bounce, other business, a nil report only a person can attribute.
 NOT_RESPONDED = {"lmhtx"}
 # Messages that deserve a receipt: the submissions and nil reports recorded as new.
 RECEIPT_TO = sorted([
-    "sonv@quangngai.example", "soyt@quangngai.example", "nguyenvanan.qn@gmail.example",
+    "sonv@quangngai.example", "sonv@quangngai.example", "soyt@quangngai.example", "nguyenvanan.qn@gmail.example",
     "vanthu.sotc@quangngai.example", "soct@quangngai.example", "sogddt@quangngai.example",
     "hhdn@quangngai.example", "sonnmt@quangngai.example", "sonnmt@quangngai.example",
     "sovhttdl@quangngai.example", "sodttg@quangngai.example", "vpubnd@quangngai.example",
@@ -110,6 +110,8 @@ def test_probe_mailbox_end_to_end(probe_app, smtp, dovecot) -> None:
     # Outlook's FW: (no "Forwarded message" line) of a report typed without a letterhead.
     assert "forward" in items["<DM6PR11MB44p44@outlook.example>"]["units"][0]["attributed_by"]
     assert items["<p43.qlvb.8841@quangngai.example>"]["units"][0]["recipient"] == "soxd"  # the document system
+    # A Sở forwarding the mail a unit sent it: the unit's report, not a dispute.
+    assert items["<p50.snv.fwd@quangngai.example>"]["units"][0]["recipient"] == "hnd"
     # An agency that already reported answers a reminder: a contact, its report still stands.
     assert items["<p45.stp@quangngai.example>"]["classification"] == "acknowledgement"
     twice = [i["status"] for i in report["items"] if i["message_id"] == "<p01.snv.20250808@quangngai.example>"]
