@@ -20,10 +20,10 @@ ARRIVALS: dict[str, str] = json.loads((PROBE / "manifest.json").read_text(encodi
 SUBMITTED = {
     "sonv", "soyt", "sotp", "sotc", "soct", "sogddt", "hhdn", "sonnmt", "sovhttdl", "baoptth",
     "dhpvd", "hdnt", "ttkttdc", "bqlkkt", "bchqs", "congan", "mttq", "tinhdoan",
-    "soxd", "hccb", "hhdnkt", "ldld", "hnd",
+    "soxd", "hccb", "hhdnkt", "ldld", "hnd", "thanhtra",
 }
 NIL = {"sodttg", "vpubnd"}
-ACKNOWLEDGED = {"thanhtra", "hlhpn"}
+ACKNOWLEDGED = {"hlhpn"}
 # Auto-replies, a bounce, other business, a nil report only a person can attribute.
 NOT_RESPONDED = {"lmhtx"}
 # Messages that deserve a receipt: the submissions and nil reports recorded as new.
@@ -35,10 +35,10 @@ RECEIPT_TO = sorted([
     "tranthibinh1985@gmail.example", "hdnt@quangngai.example", "kiemdinh.ttkttdc@quangngai.example",
     "bqlkkt@quangngai.example", "bchqs@quangngai.example", "congan@quangngai.example",
     "mttq@quangngai.example", "tinhdoan@quangngai.example", "ldld@quangngai.example", "ldld@quangngai.example",
-    "soxd@quangngai.example", "nguyenhoa.qn@outlook.example", "hhdnkt@kontum.example",
+    "soxd@quangngai.example", "nguyenhoa.qn@outlook.example", "hhdnkt@kontum.example", "thanhtra@quangngai.example",
 ])
 NEVER_TOLD = {
-    "hlhpn@quangngai.example", "thanhtra@quangngai.example", "hnd@quangngai.example", "sotp@quangngai.example",
+    "hlhpn@quangngai.example", "hnd@quangngai.example", "sotp@quangngai.example",
     "noreply.qlvb@quangngai.example", "phamcong_qn@yahoo.example",
     "bantin@tcvn.example", "it-support@quangngai-mail.example", "hccb@quangngai.example",
     "ketoan@congtyabc.example", "mailer-daemon@mail.kontum.example", "tdc.skhcn@quangngai.example",
@@ -110,6 +110,8 @@ def test_probe_mailbox_end_to_end(probe_app, smtp, dovecot) -> None:
     # Outlook's FW: (no "Forwarded message" line) of a report typed without a letterhead.
     assert "forward" in items["<DM6PR11MB44p44@outlook.example>"]["units"][0]["attributed_by"]
     assert items["<p43.qlvb.8841@quangngai.example>"]["units"][0]["recipient"] == "soxd"  # the document system
+    assert items["<p51.000801c8@thanhtra-pc>"]["subject"] == "Báo cáo Đề án 996 - Thanh tra tỉnh"  # windows-1258
+    assert rows["thanhtra"]["first_response_at"] < rows["thanhtra"]["last_response_at"]  # the promise, then the report
     # A Sở forwarding the mail a unit sent it: the unit's report, not a dispute.
     assert items["<p50.snv.fwd@quangngai.example>"]["units"][0]["recipient"] == "hnd"
     # An agency that already reported answers a reminder: a contact, its report still stands.
