@@ -91,6 +91,9 @@ def classify(
         return "nil_report"
     if _has_any(folded, _COVER) and len(folded.split()) < 250:
         return "not_a_report"
-    if has_topic and _has_any(head, _REPORT_TITLE) and len(folded.split()) > 60:
+    # Without the outline's structure, a "BÁO CÁO" must be about the programme by more than one
+    # of its words: "đo lường" alone is another measurement report, "sơ kết" alone another review.
+    topic_hits = sum(1 for w in set(topic) if w and w in folded)
+    if topic_hits >= 2 and _has_any(head, _REPORT_TITLE) and len(folded.split()) > 60:
         return "report"
     return "not_a_report"

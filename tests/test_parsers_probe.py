@@ -104,10 +104,10 @@ def test_probe_accuracy_meets_targets(results: list[tuple[dict, dict]], capsys: 
         misses += miss
     rates = {k: (h / n if n else 1.0) for k, (h, n) in total.items()}
     with capsys.disabled():
-        print(f"\nprobe corpus: {len(results)} documents")
+        print(f"\nprobe corpus: {len(results)} documents")  # noqa: T201
         for k, (h, n) in total.items():
-            print(f"  {k:14s} {h:4d}/{n:<4d} {rates[k]:.1%}  (target {TARGETS[k]:.0%})")
+            print(f"  {k:14s} {h:4d}/{n:<4d} {rates[k]:.1%}  (target {TARGETS[k]:.0%})")  # noqa: T201
         for m in misses:
-            print("  MISS", m)
+            print("  MISS", m)  # noqa: T201
     failing = {k: round(r, 4) for k, r in rates.items() if r < TARGETS[k]}
     assert not failing, failing
