@@ -121,6 +121,16 @@ def bounced_in_text(body: str, exclude: Iterable[str]) -> list[str]:
     return sorted({a.lower() for a in _ADDR.findall(head)} - {e.lower() for e in exclude if e})
 
 
+# A report still to come ("xin gia hạn", "sẽ gửi", "đang tổng hợp"), accent-folded: it outweighs
+# a nil-sounding phrase in the same words ("một số đơn vị không có số liệu nên xin gia hạn").
+_PROMISE = re.compile(r"\b(?:xin gia han|gia han den|se gui|se bao cao|dang tong hop|gui sau|bo sung sau)\b")
+
+
+def promises_report(text: str) -> bool:
+    """The sender says a report is still to come."""
+    return bool(_PROMISE.search(fold(text)))
+
+
 def nil_in_own_words(text: str) -> str | None:
     """A nil answer phrased in the sender's words, if the text has one."""
     found = _NIL_WORDS.search(fold(text))
@@ -180,9 +190,9 @@ def classify(
     related = is_related(mail, hints, known_sender=known_sender)
     text = f"{mail.subject}\n{mail.new_text[:5000]}"
     nil = contains_phrase(text, hints.nil_phrases) or nil_in_own_words(mail.new_text[:5000])
-    if related and nil:
+    if related and nil and not promises_report(text):
         return Classification("nil_report", f"nội dung thư: “{nil}”")
-    ack = contains_phrase(text, hints.ack_phrases)
+    ack = contains_phrase(text, hints.ack_phrases) or ("báo cáo sẽ gửi sau" if promises_report(text) else None)
     if related and ack:
         return Classification("acknowledgement", f"nội dung thư: “{ack}”")
     if doc_kinds:

@@ -210,7 +210,9 @@ def test_bare_reply_of_a_registered_sender_on_the_thread_is_a_contact():
     assert classify(mail, [], HINTS, known_sender=True).kind == "acknowledgement"
     other = _mail(subject="V/v góp ý dự thảo kế hoạch chuyển đổi số", body_text="Gửi ý kiến góp ý.")
     assert classify(other, [], HINTS, known_sender=True).kind == "unrelated"  # another business
-    assert classify(mail, [], HINTS, known_sender=False).kind == "unrelated"  # a stranger's "ok"
+    bare = _mail(body_text="Dạ, bên em nhận được công văn rồi ạ.")
+    assert classify(bare, [], HINTS, known_sender=True).kind == "acknowledgement"
+    assert classify(bare, [], HINTS, known_sender=False).kind == "unrelated"  # a stranger's "ok"
 
 
 def test_nil_answer_in_the_agencys_own_words():
@@ -275,3 +277,10 @@ def test_forward_author_beats_the_agency_that_passed_it_on():
     assert got.recipient_id == 2 and "forward" in (got.attributed_by or "")
     # Without a forward the same disagreement stays with a person.
     assert attribute(AGENCIES, sender="sotp@qn.example", document_agencies=[("soyt", 0.85)]).recipient_id is None
+
+
+def test_a_promise_outweighs_a_nil_sounding_phrase():
+    mail = _mail(body_text="Một số đơn vị cơ sở không có số liệu kịp thời nên xin gia hạn đến ngày 22/8.")
+    assert classify(mail, [], HINTS, known_sender=True).kind == "acknowledgement"
+    nil = _mail(body_text="Đơn vị không có nhiệm vụ thực hiện Đề án. Đã nhận công văn.")
+    assert classify(nil, [], HINTS, known_sender=True).kind == "nil_report"
