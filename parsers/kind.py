@@ -37,7 +37,16 @@ NIL_WORDING = (
     "khong chu tri",
     "khong duoc giao",
     "khong co du lieu",
+    "khong giao nhiem vu",
+    "khong phai la co quan",
+    "xin phep khong bao cao",
+    "do do khong bao cao",
+    "nen khong bao cao",
 )
+# Wordings that also occur inside real answers ("chưa triển khai nghiên cứu …"): they make a
+# nil reply only in a short letter.
+NIL_WORDING_SHORT = ("chua trien khai", "khong tham gia", "chua tham gia", "chua phat sinh", "chua co hoat dong")
+_SHORT_LETTER_WORDS = 250
 _INVITATION = ("giay moi", "tran trong kinh moi", "kinh moi", "thoi gian hop", "dia diem")
 _REPORT_TITLE = ("bao cao",)
 # The request itself (công văn + đề cương) sent back by mistake, or a cover letter whose report
@@ -71,7 +80,9 @@ def classify(
     topic = [fold_words(w) for w in spec.topic_words if fold_words(w)]
     nil = [fold_words(p) for p in spec.nil_phrases] + list(NIL_WORDING)
     has_topic = _has_any(folded, topic)
-    has_nil = _has_any(folded, nil)
+    has_nil = _has_any(folded, nil) or (
+        len(folded.split()) < _SHORT_LETTER_WORDS and _has_any(folded, NIL_WORDING_SHORT)
+    )
     structured = headings_found >= 2 or (headings_found >= 1 and groups_found >= 1) or table_found
     head = folded[:400]
     if structured:
