@@ -440,7 +440,7 @@ def handle_mail(
 
 
 def _handle_new_mail(ctx: Context, row: InboundMail, mail: MailMessage, *, session: Session) -> dict[str, Any]:
-    dup = earlier_copy(row, session=session)
+    dup = earlier_copy(row, [sha256_hex(a.data) for a in mail.attachments], session=session)
     if dup is not None:
         row.duplicate_of_id = dup.id
         row.classification = dup.classification

@@ -8,9 +8,10 @@ review_item.source_key) and `insert_ignore`.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from parsers.mail_classify import AgencyRef
@@ -79,17 +80,30 @@ def insert_mail(values: dict[str, Any], *, session: Session) -> tuple[InboundMai
     return row, created
 
 
-def earlier_copy(row: InboundMail, *, session: Session) -> InboundMail | None:
-    """An earlier ledger row holding the same message (same Message-ID or the same bytes)."""
-    conds = [InboundMail.raw_sha256 == row.raw_sha256]
-    if row.message_id:
-        conds.append(InboundMail.message_id == row.message_id)
-    return session.scalars(
+def earlier_copy(row: InboundMail, files: Sequence[str] | None = None, *, session: Session) -> InboundMail | None:
+    """An earlier ledger row holding the same message: the same bytes, or the same Message-ID
+    (a second delivery, other Received lines) from the same sender with the same files (sha256).
+    A Message-ID a careless mailer reuses for another message does not make it a copy."""
+    same_bytes = session.scalars(
         select(InboundMail)
-        .where(or_(*conds), InboundMail.id < row.id, InboundMail.status != "failed")
+        .where(InboundMail.raw_sha256 == row.raw_sha256, InboundMail.id < row.id, InboundMail.status != "failed")
         .order_by(InboundMail.id)
         .limit(1)
     ).first()
+    if same_bytes is not None or not row.message_id:
+        return same_bytes
+    earlier = session.scalars(
+        select(InboundMail)
+        .where(InboundMail.message_id == row.message_id, InboundMail.id < row.id, InboundMail.status != "failed")
+        .order_by(InboundMail.id)
+    )
+    for other in earlier:
+        if files is None:
+            return other
+        theirs = session.scalars(select(Document.sha256).where(Document.inbound_mail_id == other.id))
+        if other.from_addr == row.from_addr and sorted(theirs) == sorted(files):
+            return other
+    return None
 
 
 def unacknowledged(mailbox: str, uidvalidity: int, *, session: Session) -> list[InboundMail]:

@@ -36,6 +36,7 @@ RECEIPT_TO = sorted([
     "bqlkkt@quangngai.example", "bchqs@quangngai.example", "congan@quangngai.example",
     "mttq@quangngai.example", "tinhdoan@quangngai.example", "ldld@quangngai.example", "ldld@quangngai.example",
     "soxd@quangngai.example", "nguyenhoa.qn@outlook.example", "hhdnkt@kontum.example", "thanhtra@quangngai.example",
+    "soxd@quangngai.example",
 ])
 NEVER_TOLD = {
     "hlhpn@quangngai.example", "hnd@quangngai.example", "sotp@quangngai.example",
@@ -112,6 +113,11 @@ def test_probe_mailbox_end_to_end(probe_app, smtp, dovecot) -> None:
     assert items["<p43.qlvb.8841@quangngai.example>"]["units"][0]["recipient"] == "soxd"  # the document system
     assert items["<p51.000801c8@thanhtra-pc>"]["subject"] == "Báo cáo Đề án 996 - Thanh tra tỉnh"  # windows-1258
     assert rows["thanhtra"]["first_response_at"] < rows["thanhtra"]["last_response_at"]  # the promise, then the report
+    # The document system reused a Message-ID for soxd's corrected report: not a copy. A second
+    # delivery through another relay (other bytes, same Message-ID and files) is one.
+    reused = [i for i in report["items"] if i["message_id"] == "<p43.qlvb.8841@quangngai.example>"]
+    assert [i["status"] for i in reused] == ["processed", "processed"], reused
+    assert [i["status"] for i in report["items"] if i["message_id"] == "<p32.ca@quangngai.example>"] == ["processed", "duplicate"]
     # A Sở forwarding the mail a unit sent it: the unit's report, not a dispute.
     assert items["<p50.snv.fwd@quangngai.example>"]["units"][0]["recipient"] == "hnd"
     # An agency that already reported answers a reminder: a contact, its report still stands.
