@@ -227,6 +227,16 @@ def format_number(value: int, fmt: str) -> str:
     return str(value)
 
 
+_MOTTO = re.compile(r"C[ỘO]NG H[ÒO]A X[ÃA] H[ỘO]I", re.IGNORECASE)
+_NUMBER_LINE = re.compile(r"S[ốỐ]\s*:?\s*\d+\s*/")
+
+
+def _block_text(block: Para | Table) -> str:
+    if isinstance(block, Para):
+        return block.text
+    return " ".join(cell for row in block.rows for cell in row)
+
+
 class _Reader:
     def __init__(self, document) -> None:  # noqa: ANN001 - python-docx Document
         self.document = document
@@ -354,11 +364,32 @@ class _Reader:
         self._load_styles()
         self._load_numbering()
         doc = Doc()
+        doc.blocks.extend(self._letterhead_in_page_header())
         body = self.document.element.body
         for block in self._blocks(body):
             doc.blocks.append(block)
         doc.footnotes = self._footnotes()
         return doc
+
+    def _letterhead_in_page_header(self) -> list[Para | Table]:
+        """The first page's header when it holds the letterhead (some offices' templates put
+        "SỞ …" / "Số: …" / the motto there); page numbers and running titles are not read."""
+        try:
+            section = self.document.sections[0]
+            header = section.first_page_header if section.different_first_page_header_footer else section.header
+            if header.is_linked_to_previous:
+                return []
+            element = header._element
+        except (IndexError, KeyError, AttributeError, NotImplementedError):
+            return []
+        blocks = list(self._blocks(element))
+        self.n_para = self.n_table = 0  # the body's "đoạn N" / "bảng N" count from its own start
+        text = " ".join(_block_text(b) for b in blocks)
+        if not (_MOTTO.search(text) or _NUMBER_LINE.search(text)):
+            return []
+        for b in blocks:
+            b.where = "đầu trang"
+        return blocks
 
     def _blocks(self, container: etree._Element) -> Iterator[Para | Table]:
         for child in container:
