@@ -160,6 +160,7 @@ def make_context(app: App, campaign_id: str | None, parse: ParseFn | None = None
         topic_words=tuple(campaign.mailbox.subject_hints),
         nil_phrases=tuple(campaign.mailbox.nil_phrases),
         ack_phrases=tuple(campaign.mailbox.ack_phrases),
+        request_subject=campaign.request.subject or "",
     )
     parse = parse or default_parse(app.settings.max_file_bytes)
     return Context(app, campaign, outline_spec(campaign), agencies, hints, parse)

@@ -84,6 +84,8 @@ class MailHints:
     topic_words: tuple[str, ...] = ()
     nil_phrases: tuple[str, ...] = ()
     ack_phrases: tuple[str, ...] = ()
+    # The request's subject: replies keep it ("Re: V/v phối hợp báo cáo sơ kết Đề án 996…").
+    request_subject: str = ""
 
 
 @dataclass
@@ -137,11 +139,25 @@ def nil_in_own_words(text: str) -> str | None:
     return found.group(0) if found else None
 
 
+def about_campaign(mail: MailMessage, hints: MailHints) -> bool:
+    """Specifically about this campaign: a reply to our mail, the request's subject, or a
+    distinctive topic word (one with a digit: "996", "SKHCN-TĐC") in the subject or new text.
+    Generic words ("đo lường", "sơ kết") are not enough: agencies have other business too."""
+    if _replies_to_us(mail):
+        return True
+    distinctive = [w for w in hints.topic_words if any(c.isdigit() for c in w)]
+    if contains_phrase(f"{mail.subject}\n{mail.new_text[:3000]}", distinctive):
+        return True
+    subject = fold(_REPLY_PREFIX.sub("", mail.subject or "", count=3))
+    request = fold(hints.request_subject)
+    return bool(request and len(subject) >= 12 and fuzz.partial_ratio(subject, request) >= 90)
+
+
 def replies_to_campaign(mail: MailMessage, hints: MailHints) -> bool:
     """A reply to our mail, or a "Re:/TL:/Fw:" on a subject about the campaign."""
     if _replies_to_us(mail):
         return True
-    return bool(_REPLY_PREFIX.match(mail.subject or "")) and contains_phrase(mail.subject, hints.topic_words) is not None
+    return bool(_REPLY_PREFIX.match(mail.subject or "")) and about_campaign(mail, hints)
 
 
 def is_noreply(address: str | None) -> bool:
@@ -193,7 +209,8 @@ def classify(
     if related and nil and not promises_report(text):
         return Classification("nil_report", f"nội dung thư: “{nil}”")
     ack = contains_phrase(text, hints.ack_phrases) or ("báo cáo sẽ gửi sau" if promises_report(text) else None)
-    if related and ack:
+    # "Đã nhận", "sẽ gửi sau" are everyday words: only about this campaign are they an answer.
+    if ack and about_campaign(mail, hints):
         return Classification("acknowledgement", f"nội dung thư: “{ack}”")
     if doc_kinds:
         return Classification("unrelated", "tệp đính kèm không phải báo cáo theo đề cương")

@@ -284,3 +284,12 @@ def test_a_promise_outweighs_a_nil_sounding_phrase():
     assert classify(mail, [], HINTS, known_sender=True).kind == "acknowledgement"
     nil = _mail(body_text="Đơn vị không có nhiệm vụ thực hiện Đề án. Đã nhận công văn.")
     assert classify(nil, [], HINTS, known_sender=True).kind == "nil_report"
+
+
+def test_everyday_acknowledgement_words_on_other_business_are_not_an_answer():
+    hints = MailHints(topic_words=("996", "đo lường"), ack_phrases=("đã nhận", "sẽ gửi sau"),
+                      request_subject="V/v phối hợp báo cáo sơ kết Đề án 996 giai đoạn 2018 – 2025")
+    other = _mail(subject="RE: V/v kiểm định phương tiện đo lường nhóm 2", body_text="Dạ đã nhận, lịch sẽ gửi sau.")
+    assert classify(other, [], hints, known_sender=True).kind == "unrelated"
+    thread = _mail(subject="TL: V/v phối hợp báo cáo sơ kết Đề án", body_text="Đã nhận ạ.")  # subject cut short, no "996"
+    assert classify(thread, [], hints, known_sender=True).kind == "acknowledgement"

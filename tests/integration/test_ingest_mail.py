@@ -457,9 +457,8 @@ def test_refused_acknowledgement_is_not_fatal(mail_app, dovecot, folder, monkeyp
 
 def test_attachment_over_the_size_cap_is_kept_and_rejected(mail_app, dovecot, folder):
     """BAOCAO_MAX_FILE_BYTES reaches the parsers: the file is stored, refused, and says why."""
-    from storage.models import Document
-
     from flows.ingest import ingest_mail
+    from storage.models import Document
 
     mail_app.settings.max_file_bytes = 1000  # every real .docx is larger
     put(dovecot, folder, "01_report_rfc2231", dt.datetime(2025, 8, 10, 9, 0, tzinfo=VN))

@@ -130,7 +130,10 @@ def test_probe_mailbox_end_to_end(probe_app, smtp, dovecot) -> None:
     kinds = {mid: i.get("classification") for mid, i in items.items()}
     assert kinds["<p36.sxd@quangngai.example>"] == "acknowledgement"  # "em nhận được rồi ạ"
     assert kinds["<p41.ld@quangngai.example>"] == "nil_report"  # in words the campaign did not list
-    assert kinds["<p52.hlhpn@quangngai.example>"] == "acknowledgement"  # "không có số liệu … xin gia hạn"
+    assert kinds["<p52.hlhpn@quangngai.example>"] == "acknowledgement"
+    # A registered agency's other business, in an acknowledgement's words, is not about the campaign.
+    assert kinds["<p55.lmhtx@quangngai.example>"] == kinds["<p56.ttkt@quangngai.example>"] == "unrelated"
+    assert rows["ttkttdc"]["first_response_at"].startswith("2025-08-12T15:00")  # "không có số liệu … xin gia hạn"
     assert items["<p42.stc.zip@quangngai.example>"]["status"] == "duplicate"  # same report, now zipped
     for mid in ("<p17.oof@quangngai.example>", "<p18.oof@quangngai.example>", "<p19.oof@quangngai.example>",
                 "<p20.oof@quangngai.example>", "<p34.mdn@quangngai.example>"):
