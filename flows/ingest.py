@@ -31,7 +31,7 @@ from parsers.mail_classify import (
     MailHints,
     attribute,
     classify,
-    is_related,
+    meant_as_report,
     text_for_naming,
 )
 from parsers.model import OutlineSpec, ParseResult
@@ -456,7 +456,7 @@ def _handle_new_mail(ctx: Context, row: InboundMail, mail: MailMessage, *, sessi
     if classification.kind == "bounce":
         hit = mark_bouncing(ctx.campaign.id, classification.bounced, f"thư báo lỗi {mail.message_id}", received_at, session=session)
         return {**result, "status": "processed", "bounced": classification.bounced, "recipients": hit}
-    if classification.kind == "unrelated" and rejected and is_related(mail, ctx.hints, known_sender=known):
+    if classification.kind == "unrelated" and rejected and meant_as_report(mail, ctx.hints, known_sender=known):
         # The agency meant to send its report but we could not read it: a person looks, the
         # sender is told (receipt), and nothing is recorded as fact.
         attribution = attribute(ctx.agencies, sender=mail.from_addr, forward_senders=mail.forward_senders, text=text_for_naming(mail))

@@ -153,6 +153,14 @@ def about_campaign(mail: MailMessage, hints: MailHints) -> bool:
     return bool(request and len(subject) >= 12 and fuzz.partial_ratio(subject, request) >= 90)
 
 
+def meant_as_report(mail: MailMessage, hints: MailHints, *, known_sender: bool) -> bool:
+    """A message whose files we could not read was meant as the answer: it is about the
+    campaign, or a registered agency says it sends a report ("gửi báo cáo")."""
+    if about_campaign(mail, hints):
+        return True
+    return known_sender and contains_phrase(f"{mail.subject}\n{mail.new_text[:3000]}", ("báo cáo",)) is not None
+
+
 def replies_to_campaign(mail: MailMessage, hints: MailHints) -> bool:
     """A reply to our mail, or a "Re:/TL:/Fw:" on a subject about the campaign."""
     if _replies_to_us(mail):

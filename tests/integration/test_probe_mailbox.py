@@ -133,7 +133,9 @@ def test_probe_mailbox_end_to_end(probe_app, smtp, dovecot) -> None:
     assert kinds["<p52.hlhpn@quangngai.example>"] == "acknowledgement"
     # A registered agency's other business, in an acknowledgement's words, is not about the campaign.
     assert kinds["<p55.lmhtx@quangngai.example>"] == kinds["<p56.ttkt@quangngai.example>"] == "unrelated"
-    assert rows["ttkttdc"]["first_response_at"].startswith("2025-08-12T15:00")  # "không có số liệu … xin gia hạn"
+    assert rows["ttkttdc"]["first_response_at"].startswith("2025-08-12T15:00")
+    # An invitation picture from a registered agency: other business, not an unreadable report.
+    assert kinds["<p57.bch@quangngai.example>"] == "unrelated" and items["<p57.bch@quangngai.example>"]["status"] == "processed"  # "không có số liệu … xin gia hạn"
     assert items["<p42.stc.zip@quangngai.example>"]["status"] == "duplicate"  # same report, now zipped
     for mid in ("<p17.oof@quangngai.example>", "<p18.oof@quangngai.example>", "<p19.oof@quangngai.example>",
                 "<p20.oof@quangngai.example>", "<p34.mdn@quangngai.example>"):
@@ -160,7 +162,7 @@ def test_probe_mailbox_end_to_end(probe_app, smtp, dovecot) -> None:
     # Receipts: one per recorded submission or nil report, never to machines or strangers.
     told = sorted(str(m.message["To"]) for m in smtp.messages)
     assert not NEVER_TOLD & set(told), told
-    assert told == RECEIPT_TO, told
+    assert told == RECEIPT_TO, told  # bchqs once (its report), not for the invitation
     assert all(m.message["Auto-Submitted"] == "auto-replied" for m in smtp.messages)
     receipt = {str(m.message["To"]): m.message.get_content() for m in smtp.messages}
     # Two agencies' reports in one message: the receipt speaks to the sender about its own.
