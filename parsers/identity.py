@@ -353,6 +353,22 @@ def _merge_continuations(lines: list[str]) -> list[str]:
     return out
 
 
+def _own_lines(orgs: list[str]) -> list[str]:
+    """Letterhead lines that name an organisation itself (not its parent, not an organ)."""
+    return [
+        line
+        for line in orgs
+        if not _PARENT.match(fold_words(line)) and not _ORGAN.match(fold_words(line)) and _mostly_upper(line)
+    ]
+
+
+def _merge_organ(orgs: list[str]) -> list[str]:
+    """ "ỦY BAN MTTQ VN TỈNH" / "BAN THƯỜNG TRỰC": the agency is the line above the organ."""
+    if orgs and _ORGAN.match(fold_words(orgs[-1])) and len(orgs) >= 2:
+        return [*orgs[:-2], f"{orgs[-1]} {orgs[-2]}", orgs[-2]]
+    return orgs
+
+
 def find_agency(
     top: Sequence[str],
     agencies: Sequence[AgencySpec],
@@ -362,14 +378,8 @@ def find_agency(
 ) -> Agency:
     """The agency: header block first, then the opening sentences, then the signature."""
     orgs = _merge_continuations(_org_lines(top))
-    own = [
-        line
-        for line in orgs
-        if not _PARENT.match(fold_words(line)) and not _ORGAN.match(fold_words(line)) and _mostly_upper(line)
-    ]
-    if orgs and _ORGAN.match(fold_words(orgs[-1])) and len(orgs) >= 2:
-        # "ỦY BAN MTTQ VN TỈNH" / "BAN THƯỜNG TRỰC": the agency is the line above the organ.
-        orgs = [*orgs[:-2], f"{orgs[-1]} {orgs[-2]}", orgs[-2]]
+    own = _own_lines(orgs)
+    orgs = _merge_organ(orgs)
     # The issuer is the lowest line of the block ("UBND TỈNH QUẢNG NGÃI" / "SỞ Y TẾ"); a line
     # below a recipient ("SỞ Y TẾ" / "TRUNG TÂM Y TẾ HUYỆN…") is a unit of its own.
     issuer = own[-1] if own else (orgs[-1] if orgs else None)
@@ -389,14 +399,8 @@ def find_agency(
             agency, score = _match(line, agencies)
             if agency and score >= 88:
                 return Agency(agency.id, issuer, score / 100 * 0.95)
-    own = [
-        line
-        for line in orgs
-        if not _PARENT.match(fold_words(line)) and not _ORGAN.match(fold_words(line)) and _mostly_upper(line)
-    ]
-    if orgs and _ORGAN.match(fold_words(orgs[-1])) and len(orgs) >= 2:
-        # "ỦY BAN MTTQ VN TỈNH" / "BAN THƯỜNG TRỰC": the agency is the line above the organ.
-        orgs = [*orgs[:-2], f"{orgs[-1]} {orgs[-2]}", orgs[-2]]
+    own = _own_lines(orgs)
+    orgs = _merge_organ(orgs)
     if own:
         # The header names an organisation that is not a recipient: keep it as written rather
         # than picking up an agency the opening sentence merely mentions.
