@@ -22,6 +22,7 @@ from imap_tools import AND, BaseMailBox, MailBox, MailBoxStartTls, MailBoxUnencr
 from imap_tools.errors import MailboxLoginError
 
 from config.settings import ImapSettings
+from flows.tls import client_tls_context
 
 log = logging.getLogger(__name__)
 FETCH_CHUNK = 20
@@ -38,14 +39,6 @@ class FetchedMail:
     uid: int
     raw: bytes
     internal_date: dt.datetime | None
-
-
-def _ssl_context(settings: ImapSettings) -> ssl.SSLContext:
-    ctx = ssl.create_default_context()
-    if not settings.verify_tls:
-        ctx.check_hostname = False
-        ctx.verify_mode = ssl.CERT_NONE
-    return ctx
 
 
 class ImapSource:
@@ -72,9 +65,9 @@ class ImapSource:
         port = s.effective_port
         try:
             if s.security == "ssl":
-                box: BaseMailBox = MailBox(s.host or "", port, timeout=self.timeout, ssl_context=_ssl_context(s))
+                box: BaseMailBox = MailBox(s.host or "", port, timeout=self.timeout, ssl_context=client_tls_context(verify=s.verify_tls))
             elif s.security == "starttls":
-                box = MailBoxStartTls(s.host or "", port, timeout=self.timeout, ssl_context=_ssl_context(s))
+                box = MailBoxStartTls(s.host or "", port, timeout=self.timeout, ssl_context=client_tls_context(verify=s.verify_tls))
             else:
                 box = MailBoxUnencrypted(s.host or "", port, timeout=self.timeout)
             box.client.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)

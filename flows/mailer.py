@@ -8,10 +8,10 @@ from __future__ import annotations
 import logging
 import smtplib
 import socket
-import ssl
 from email.message import EmailMessage
 
 from config.settings import SmtpSettings
+from flows.tls import client_tls_context
 
 log = logging.getLogger(__name__)
 
@@ -26,15 +26,6 @@ class SmtpConnectError(MailerError):
 
 class SmtpSendError(MailerError):
     """The server refused one message (every recipient refused, or the data)."""
-
-
-def tls_context(settings: SmtpSettings) -> ssl.SSLContext:
-    """A default TLS context; certificate checks off only when the settings say so (tests)."""
-    context = ssl.create_default_context()
-    if not settings.verify_tls:
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE
-    return context
 
 
 class SmtpSender:
@@ -64,13 +55,13 @@ class SmtpSender:
         try:
             if s.security == "ssl":
                 smtp: smtplib.SMTP = smtplib.SMTP_SSL(
-                    s.host or "", s.effective_port, timeout=s.timeout, context=tls_context(s)
+                    s.host or "", s.effective_port, timeout=s.timeout, context=client_tls_context(verify=s.verify_tls)
                 )
             else:
                 smtp = smtplib.SMTP(s.host or "", s.effective_port, timeout=s.timeout)
                 _no_delay(smtp)
                 if s.security == "starttls":
-                    smtp.starttls(context=tls_context(s))
+                    smtp.starttls(context=client_tls_context(verify=s.verify_tls))
             self._smtp = smtp
             _no_delay(smtp)
             if s.user:
