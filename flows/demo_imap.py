@@ -18,8 +18,6 @@ import threading
 from dataclasses import dataclass, field
 from types import TracebackType
 
-from pydantic import SecretStr
-
 from config.settings import ImapSettings
 
 
@@ -232,12 +230,6 @@ class DemoImapServer:
 
     def settings(self, **overrides: object) -> ImapSettings:
         """ImapSettings pointing at this server (plaintext on 127.0.0.1)."""
-        values: dict[str, object] = {
-            "host": self.host,
-            "port": self.port,
-            "user": self.user,
-            "password": SecretStr(self.password),
-            "security": "none",
-        }
-        values.update(overrides)
-        return ImapSettings(**values)  # type: ignore[arg-type]
+        from flows.dev_imap import local_imap_settings
+
+        return local_imap_settings(self, **overrides)

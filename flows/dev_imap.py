@@ -21,6 +21,7 @@ import time
 import uuid
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from pydantic import SecretStr
 
@@ -174,15 +175,7 @@ protocol imap {{
 
     def settings(self, **overrides: object) -> ImapSettings:
         """ImapSettings pointing at this server (plaintext on 127.0.0.1)."""
-        values: dict[str, object] = {
-            "host": self.host,
-            "port": self.port,
-            "user": self.user,
-            "password": SecretStr(self.password),
-            "security": "none",
-        }
-        values.update(overrides)
-        return ImapSettings(**values)  # type: ignore[arg-type]
+        return local_imap_settings(self, **overrides)
 
     def client(self) -> imaplib.IMAP4:
         """A logged-in imaplib client (for seeding and inspection)."""
@@ -231,3 +224,16 @@ protocol imap {{
                 base, sep, flags = file.name.partition(":2,")
                 if sep and flags != "".join(c for c in flags if c.isupper()):
                     file.rename(file.with_name(f"{base}:2,{''.join(c for c in flags if c.isupper())}"))
+
+
+def local_imap_settings(server: Any, **overrides: object) -> ImapSettings:
+    """ImapSettings for a local test or demo server (host, port, user, password; plaintext)."""
+    values: dict[str, object] = {
+        "host": server.host,
+        "port": server.port,
+        "user": server.user,
+        "password": SecretStr(server.password),
+        "security": "none",
+    }
+    values.update(overrides)
+    return ImapSettings(**values)  # type: ignore[arg-type]
