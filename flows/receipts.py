@@ -126,7 +126,6 @@ def _main_submission(mail_id: int, senders: set[str | None], *, session: Session
 
 def receipt_drafts(app: App, campaign: Campaign, mail_ids: list[int]) -> list[Any]:
     """Drafts for the messages that deserve a receipt (one per message)."""
-    from flows.outgoing import Draft
     from reports.mailtext import render_mail
 
     drafts: list[Any] = []
@@ -151,28 +150,12 @@ def receipt_drafts(app: App, campaign: Campaign, mail_ids: list[int]) -> list[An
             assert recipient is not None
             context = receipt_context(campaign, mail, sub, recipient, session=session)
             subject, text = render_mail(app.settings.templates_dir, "receipt", context)
-            refs = tuple(r for r in (*parsed.references, parsed.message_id) if r)
-            drafts.append(
-                Draft(
-                    campaign_id=campaign.id,
-                    recipient_id=recipient.id,
-                    kind="receipt",
-                    slot=f"mail:{mail.id}",
-                    to=[to],
-                    subject=subject,
-                    text=text,
-                    in_reply_to=parsed.message_id,
-                    references=refs[-20:],
-                    auto_submitted="auto-replied",
-                    in_reply_to_mail_id=mail.id,
-                )
-            )
+            drafts.append(_reply(campaign, mail, parsed, to, recipient.id, subject, text))
     return drafts
 
 
 def _unreadable_draft(app: App, campaign: Campaign, mail: InboundMail, parsed: Any, to: str, *, session: Session) -> Any:
     """A receipt saying the attachments could not be read (the report is not recorded yet)."""
-    from flows.outgoing import Draft
     from reports.mailtext import render_mail
 
     docs = list(session.scalars(select(Document).where(Document.inbound_mail_id == mail.id).order_by(Document.part_index)))
@@ -196,10 +179,19 @@ def _unreadable_draft(app: App, campaign: Campaign, mail: InboundMail, parsed: A
         "rejected": rejected_files(docs),
     }
     subject, text = render_mail(app.settings.templates_dir, "receipt", context)
+    return _reply(campaign, mail, parsed, to, mail.recipient_id, subject, text)
+
+
+def _reply(
+    campaign: Campaign, mail: InboundMail, parsed: Any, to: str, recipient_id: int | None, subject: str, text: str
+) -> Any:
+    """The receipt as a reply to the agency's message (threaded, auto-replied, one per message)."""
+    from flows.outgoing import Draft
+
     refs = tuple(r for r in (*parsed.references, parsed.message_id) if r)
     return Draft(
         campaign_id=campaign.id,
-        recipient_id=mail.recipient_id,
+        recipient_id=recipient_id,
         kind="receipt",
         slot=f"mail:{mail.id}",
         to=[to],
