@@ -20,3 +20,26 @@ def prefect_harness() -> Iterator[None]:
     quiet = {PREFECT_SERVER_ANALYTICS_ENABLED: False, PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}
     with temporary_settings(quiet), prefect_test_harness():
         yield
+
+
+@pytest.fixture(scope="module")
+def dovecot():
+    """A real Dovecot IMAP server on 127.0.0.1 for the module (each test uses its own folder)."""
+    import shutil
+    from pathlib import Path
+
+    from flows.dev_imap import DovecotServer
+
+    if not (shutil.which("dovecot") or Path("/usr/sbin/dovecot").exists()):
+        pytest.fail("Dovecot is not installed: apt-get install -y dovecot-imapd dovecot-lmtpd")
+    with DovecotServer() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def smtp():
+    """A real SMTP server (aiosmtpd, plain) capturing what is sent, for the module."""
+    from flows.dev_smtp import SmtpCapture
+
+    with SmtpCapture(tls=False) as server:
+        yield server

@@ -107,14 +107,6 @@ def test_alert_text_is_vietnamese_and_links_the_run() -> None:
     assert "http://127.0.0.1:4200/runs/flow-run/1" in text
 
 
-@pytest.fixture(scope="module")
-def smtp():
-    from flows.dev_smtp import SmtpCapture
-
-    with SmtpCapture(tls=False) as server:
-        yield server
-
-
 @pytest.fixture
 def mail_env(env, smtp, monkeypatch: pytest.MonkeyPatch):
     """The environment plus SMTP capture and TĐC's alert address."""
@@ -174,18 +166,6 @@ def demo():
     campaign = load_campaigns(CONFIG_DIR / "campaigns")[0]
     recipients = read_recipients(campaign.recipients_path)
     return demo_mails(campaign, recipients), demo_files(campaign, recipients)
-
-
-@pytest.fixture(scope="module")
-def dovecot():
-    import shutil
-
-    from flows.dev_imap import DovecotServer
-
-    if not (shutil.which("dovecot") or Path("/usr/sbin/dovecot").exists()):
-        pytest.fail("Dovecot is not installed: apt-get install -y dovecot-imapd")
-    with DovecotServer() as server:
-        yield server
 
 
 def test_ingest_report_and_full_cycle_flows(mail_env, dovecot, demo, smtp, tmp_path, monkeypatch) -> None:

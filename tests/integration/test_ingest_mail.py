@@ -5,30 +5,16 @@ from __future__ import annotations
 import datetime as dt
 import sys
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from flows.dev_imap import DovecotServer
-from flows.dev_smtp import SmtpCapture
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "mail"
 sys.path.insert(0, str(FIXTURES))
 VN = dt.timezone(dt.timedelta(hours=7))
-
-
-@pytest.fixture(scope="module")
-def dovecot() -> Iterator[DovecotServer]:
-    with DovecotServer() as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def smtp() -> Iterator[SmtpCapture]:
-    with SmtpCapture(tls=False) as server:
-        yield server
 
 
 @pytest.fixture

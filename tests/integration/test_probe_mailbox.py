@@ -6,13 +6,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-from flows.dev_imap import DovecotServer
-from flows.dev_smtp import SmtpCapture
 
 PROBE = Path(__file__).resolve().parents[1] / "fixtures" / "probe_mail"
 ARRIVALS: dict[str, str] = json.loads((PROBE / "manifest.json").read_text(encoding="utf-8"))
@@ -44,18 +40,6 @@ NEVER_TOLD = {
     "bantin@tcvn.example", "it-support@quangngai-mail.example", "hccb@quangngai.example",
     "ketoan@congtyabc.example", "mailer-daemon@mail.kontum.example", "tdc.skhcn@quangngai.example",
 }
-
-
-@pytest.fixture(scope="module")
-def dovecot() -> Iterator[DovecotServer]:
-    with DovecotServer() as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def smtp() -> Iterator[SmtpCapture]:
-    with SmtpCapture(tls=False) as server:
-        yield server
 
 
 @pytest.fixture
