@@ -343,17 +343,18 @@ def _lines(doc: Doc, skip_tables: set[int]) -> list[_Line]:
     return lines
 
 
+def _row_cells(row: list[str]) -> list[str]:
+    """A row's non-empty cell texts, a merged cell (repeated text) counted once."""
+    cells: list[str] = []
+    for cell in row:
+        c = clean(cell)
+        if c and (not cells or cells[-1] != c):
+            cells.append(c)
+    return cells
+
+
 def _table_text(table: Table) -> str:
-    rows = []
-    for row in table.rows:
-        cells: list[str] = []
-        for cell in row:
-            c = clean(cell)
-            if c and (not cells or cells[-1] != c):
-                cells.append(c)
-        if cells:
-            rows.append(" | ".join(cells))
-    return "\n".join(rows)
+    return "\n".join(" | ".join(cells) for row in table.rows if (cells := _row_cells(row)))
 
 
 _CLOSING_ANYWHERE = ("kho khan", "vuong mac", "kien nghi", "de xuat")
@@ -549,14 +550,7 @@ class _Walker:
 
     def _outline_table(self, table: Table, where: str) -> bool:
         """The whole outline laid out as a table ("Nội dung" | "Kết quả thực hiện")."""
-        rows: list[list[str]] = []
-        for row in table.rows:
-            cells: list[str] = []
-            for cell in row:
-                c = clean(cell)
-                if c and (not cells or cells[-1] != c):
-                    cells.append(c)
-            rows.append(cells)
+        rows = [_row_cells(row) for row in table.rows]
         plan = [self._row_section(cells) for cells in rows]
         if sum(1 for p in plan if p) < 3:
             return False

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from storage.campaigns import campaign_recipients
 from storage.models import (
     Document,
     IndicatorValue,
@@ -54,14 +55,7 @@ def latest_valid(submissions: list[Submission]) -> Submission | None:
 
 def report_data(campaign_id: str, *, session: Session) -> ReportData:
     """Active recipients in list order with responses, latest valid content and files."""
-    recipients = list(
-        session.scalars(
-            select(RecipientRow)
-            .where(RecipientRow.campaign_id == campaign_id, RecipientRow.active.is_(True))
-            .order_by(RecipientRow.id)
-        )
-    )
-    records = {r.id: RecipientReport(r) for r in recipients}
+    records = {r.id: RecipientReport(r) for r in campaign_recipients(campaign_id, session=session)}
     for sub in session.scalars(
         select(Submission)
         .where(Submission.campaign_id == campaign_id, Submission.recipient_id.in_(list(records)))

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from storage.campaigns import campaign_recipients
 from storage.models import ContactRow, OutboundMail, RecipientRow, ReviewItem, Submission
 from storage.outbound import failed_counts
 
@@ -27,14 +28,7 @@ class RecipientRecord:
 
 def recipient_records(campaign_id: str, *, session: Session) -> list[RecipientRecord]:
     """Every active recipient of the campaign with contacts, submissions and reminder counts."""
-    recipients = list(
-        session.scalars(
-            select(RecipientRow)
-            .where(RecipientRow.campaign_id == campaign_id, RecipientRow.active.is_(True))
-            .order_by(RecipientRow.id)
-        )
-    )
-    records = {r.id: RecipientRecord(r) for r in recipients}
+    records = {r.id: RecipientRecord(r) for r in campaign_recipients(campaign_id, session=session)}
     ids = list(records)
     if not ids:
         return []
