@@ -1,0 +1,95 @@
+"""`baocao init` and `baocao status`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich import box
+from rich.table import Table
+from sqlalchemy import make_url
+
+from flows import app as service
+from flows.cli.base import CampaignOpt, JsonOpt, cli, make_app, out, print_json
+from reports.status import STATE_ORDER, STATE_SHORT
+
+
+@cli.command()
+def init() -> None:
+    """Tạo/nâng cấp cơ sở dữ liệu và nạp mọi chiến dịch cùng danh sách đơn vị."""
+    app = make_app()
+    for report in service.init(app):
+        if report.created:
+            what = "đã tạo"
+        elif report.changed:
+            what = "đã cập nhật"
+        else:
+            what = "không thay đổi"
+        out.print(
+            f"Chiến dịch [bold]{report.campaign_id}[/]: {what}"
+            f" (thêm {len(report.recipients_added)}, sửa {len(report.recipients_updated)},"
+            f" ngừng {len(report.recipients_deactivated)} đơn vị)"
+        )
+    out.print(f"Cơ sở dữ liệu: {_safe_url(app.settings.effective_database_url)}")
+
+
+def _safe_url(url: str) -> str:
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "(không hợp lệ)"
+
+
+@cli.command()
+def status(campaign: CampaignOpt = None, as_json: JsonOpt = False) -> None:
+    """Tình hình nộp báo cáo: mỗi đơn vị một dòng."""
+    app = make_app()
+    report = service.status_report(app, campaign)
+    if as_json:
+        print_json(report)
+        return
+    print_status_table(report)
+
+
+STATE_COLOURS = {"not_responded": "red", "acknowledged": "yellow", "nil_report": "cyan", "submitted": "green"}
+
+
+def print_status_table(report: dict[str, Any]) -> None:
+    """A readable Vietnamese table sorted by state, with totals."""
+    rows = sorted(report["recipients"], key=lambda r: (STATE_ORDER[r["state"]], r["name"]))
+    table = Table(
+        title=f"{report['title']} — hạn nộp {report['deadline'][:10]}", box=box.SIMPLE_HEAD
+    )
+    table.add_column("Mã", no_wrap=True)
+    table.add_column("Đơn vị", ratio=3)
+    table.add_column("Tình trạng", no_wrap=True)
+    table.add_column("Trễ", no_wrap=True)
+    table.add_column("Nhận lúc", no_wrap=True)
+    table.add_column("Ghi chú", ratio=2)
+    for r in rows:
+        notes = []
+        if r.get("incomplete"):
+            notes.append("thiếu " + ", ".join(r["incomplete"]))
+        if r.get("bouncing"):
+            notes.append("thư bị trả lại")
+        if r.get("mail_failed"):
+            notes.append("gửi thư lỗi")
+        if r.get("reminders_sent"):
+            notes.append(f"đã nhắc {r['reminders_sent']}")
+        when = r["last_response_at"] or ""
+        table.add_row(
+            r["id"],
+            r["name"],
+            f"[{STATE_COLOURS[r['state']]}]{STATE_SHORT[r['state']]}[/]",
+            "có" if r["late"] else "",
+            f"{when[8:10]}/{when[5:7]} {when[11:16]}" if when else "",
+            "; ".join(notes),
+        )
+    out.print(table)
+    c = report["counts"]
+    out.print(
+        f"Tổng {c['total']} đơn vị: đã nộp {c['submitted']}, không phát sinh {c['nil_report']},"
+        f" hẹn gửi {c['acknowledged']}, chưa trả lời {c['not_responded']};"
+        f" trễ hạn {c['late']}, còn thiếu nội dung {c['incomplete']}."
+    )
+    if report["review"]:
+        out.print(f"[yellow]{len(report['review'])} mục chờ cán bộ xem xét[/] (baocao review).")
