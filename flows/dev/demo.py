@@ -218,7 +218,7 @@ def explain(ui: str, data: Path, results: dict[str, Any], sent: int) -> None:
     """What to open now."""
     from config.settings import Settings
     from flows.app import App, status_report
-    from flows.cli.base import print_status_table
+    from flows.cli.status import print_status_table
 
     app = App(Settings())
     print_status_table(status_report(app))

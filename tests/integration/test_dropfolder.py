@@ -164,7 +164,7 @@ class Killed(BaseException):
 
 
 def test_kill_between_commit_and_move(drop_app, monkeypatch):
-    from flows.adapters import dropfolder
+    from flows.intake import folder
     from flows.intake.folder import ingest_folder
 
     root = drop_app.settings.drop.dir
@@ -173,15 +173,15 @@ def test_kill_between_commit_and_move(drop_app, monkeypatch):
     path.write_bytes(report_docx("SỞ TƯ PHÁP", "15/BC-STP"))
     _age(path)
     ingest_folder(drop_app)
-    real_move = dropfolder._move
+    real_move = folder.move_file
 
     def crash(*args, **kwargs):
         raise Killed
 
-    monkeypatch.setattr(dropfolder, "_move", crash)
+    monkeypatch.setattr(folder, "move_file", crash)
     with pytest.raises(Killed):
         ingest_folder(drop_app)
-    monkeypatch.setattr(dropfolder, "_move", real_move)
+    monkeypatch.setattr(folder, "move_file", real_move)
     assert path.exists() and states(drop_app)["sotp"]["state"] == "submitted"  # committed, not moved
     for _ in range(3):
         ingest_folder(drop_app)

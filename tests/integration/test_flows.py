@@ -224,7 +224,7 @@ def test_ingest_report_and_full_cycle_flows(mail_env, dovecot, demo, smtp, tmp_p
 
 
 def test_configuration_mistake_fails_at_once_and_alerts(mail_env, smtp, monkeypatch: pytest.MonkeyPatch) -> None:
-    import flows.intake.mail
+    import flows.runs.pipelines
     from config.errors import ConfigError
     from flows.runs.pipelines import ingest_folder_flow
 
@@ -234,7 +234,7 @@ def test_configuration_mistake_fails_at_once_and_alerts(mail_env, smtp, monkeypa
         calls.append(campaign_id)
         raise ConfigError("không tìm thấy thư mục dùng chung", "/khong/co")
 
-    monkeypatch.setattr(flows.intake.mail, "ingest_folder", broken)
+    monkeypatch.setattr(flows.runs.pipelines, "ingest_folder", broken)
     state = ingest_folder_flow("khong-co", return_state=True)
     assert state.is_failed()
     assert calls == ["khong-co"], "a configuration mistake must not be retried"

@@ -228,6 +228,7 @@ class Killed(BaseException):
 
 @pytest.mark.parametrize("point", ["after_store", "before_ack"])
 def test_kill_and_rerun(mail_app, dovecot, folder, point, monkeypatch):
+    from flows.intake import context
     from flows.intake import mail as ingest
 
     base = dt.datetime(2025, 7, 10, 9, 0, tzinfo=VN)
@@ -237,10 +238,10 @@ def test_kill_and_rerun(mail_app, dovecot, folder, point, monkeypatch):
     def crash() -> None:
         raise Killed(point)
 
-    monkeypatch.setitem(ingest.HOOKS, point, crash)
+    monkeypatch.setitem(context.HOOKS, point, crash)
     with pytest.raises(Killed):
         ingest.ingest_mail(mail_app, receipts=False)
-    monkeypatch.delitem(ingest.HOOKS, point)
+    monkeypatch.delitem(context.HOOKS, point)
     crashed = snapshot(mail_app)
     if point == "after_store":
         assert crashed["mail"] == [] and crashed["subs"] == []  # rolled back, nothing half-done
@@ -430,7 +431,7 @@ def test_refused_acknowledgement_is_not_fatal(mail_app, dovecot, folder, monkeyp
     def refuse(self, uids):
         raise MailboxFlagError(command_result=("NO", [b"read-only"]), expected="OK")
 
-    monkeypatch.setattr(ImapSource, "acknowledge", refuse)
+    monkeypatch.setattr(ImapSource, "mark_done", refuse)
     first = ingest_mail(mail_app, receipts=False).to_json()
     assert first["counts"]["new"] == 1 and any("sẽ thử lại" in e for e in first["errors"])
     monkeypatch.undo()
