@@ -147,6 +147,11 @@ import flows.cli_remind  # noqa: E402, F401
 import flows.cli_report  # noqa: E402, F401
 import flows.cli_serve  # noqa: E402, F401
 
+# Until flows/cli/ becomes the package: its modules load as submodules of this one.
+__path__ = [str(__import__("pathlib").Path(__file__).with_suffix(""))]
+import flows.cli.users  # noqa: E402, F401
+import flows.cli.web  # noqa: E402, F401
+
 
 def main() -> None:
     """Entry point: user mistakes become one line on stderr and exit code 2."""
