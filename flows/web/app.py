@@ -161,11 +161,11 @@ def csrf_token(request: Request) -> str:
     return token
 
 
-def render(request: Request, name: str, person: Person | None, status_code: int = 200, **context: Any) -> HTMLResponse:
+def render(request: Request, template: str, person: Person | None, status_code: int = 200, **context: Any) -> HTMLResponse:
     """A page, with the user, the CSRF token and any flash message."""
     flash = request.session.pop("flash", None)
     return request.app.state.templates.TemplateResponse(
-        request, name, {"person": person, "csrf": csrf_token(request), "flash": flash, "roles": ROLE_LABELS, **context},
+        request, template, {"person": person, "csrf": csrf_token(request), "flash": flash, "roles": ROLE_LABELS, **context},
         status_code=status_code,
     )
 

@@ -160,7 +160,7 @@ def _submission_view(sub: Submission, *, session: Any) -> dict[str, Any]:
     main = next((d for d in docs if d.id == sub.document_id), None)
     score = ((main.parse_result or {}).get("agency") or {}).get("score") if main else None
     return {
-        "sub": sub, "sections": sections, "values": values, "fixes": fixes,
+        "sub": sub, "sections": sections, "indicators": values, "fixes": fixes,
         "files": [FileLink(d.sha256, d.filename, d.format, d.status, d.error_message) for d in docs],
         "accepted": acceptances_for([sub.id], session=session).get(sub.id),
         "attributed_by": mail.attributed_by if mail else None, "agency_score": score,
