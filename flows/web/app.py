@@ -310,7 +310,7 @@ def _routes() -> Any:
     async def extend(request: Request, code: str, person: Editor) -> Response:
         f = await request.form()
         return _act(request, code, lambda: actions.extend_deadline(
-            baocao(request), code, dt.date.fromisoformat(str(f.get("han", ""))), str(f.get("ly_do", "")), person.name,
+            baocao(request), code, _day(str(f.get("han", ""))), str(f.get("ly_do", "")), person.name,
         ), "Đã gia hạn; lịch nhắc của đơn vị tính lại theo hạn mới.")
 
     @r.post("/don-vi/{code}/nhac-ngay")
@@ -422,15 +422,29 @@ def _routes() -> Any:
     return r
 
 
+def _day(value: str) -> dt.date:
+    """A date as people write it (29/08/2025, 29-8-2025) or ISO (2025-08-29)."""
+    text = value.strip()
+    for fmt in ("%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d"):
+        try:
+            return dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise actions.ActionError(f"ngày không hợp lệ: {value!r} (viết ngày/tháng/năm, ví dụ 29/08/2025)")
+
+
 def _moment(app: App, value: str) -> dt.datetime:
-    """A local date-time from a form (`YYYY-MM-DDTHH:MM`), aware in the campaign's zone; now if empty."""
-    if not value.strip():
+    """A local moment from a form ("29/08/2025 14:30", a date alone, or ISO), aware in the
+    campaign's zone; now if empty."""
+    text = value.strip()
+    if not text:
         return app.now()
+    date_part, _, time_part = text.replace("T", " ").partition(" ")
     try:
-        moment = dt.datetime.fromisoformat(value.strip())
+        clock = dt.time.fromisoformat(time_part.strip()) if time_part.strip() else dt.time(12, 0)
     except ValueError:
-        raise actions.ActionError(f"thời điểm không hợp lệ: {value!r}") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=app.campaign().tz)
+        raise actions.ActionError(f"giờ không hợp lệ: {time_part!r} (viết giờ:phút, ví dụ 14:30)") from None
+    return dt.datetime.combine(_day(date_part), clock, app.campaign().tz)
 
 
 def _blob(request: Request, sha256: str, name: str) -> tuple[bytes, str]:

@@ -84,6 +84,17 @@ def install(env: Environment, app: App) -> None:
         parts = value.split("+") if isinstance(value, str) else list(value or [])
         return ", ".join(ATTRIBUTION.get(p, p) for p in parts)
 
-    env.filters.update(ngay=when, ngay_ngan=day, so=vn_number, muc=entry_label, can_cu=evidence)
+    def source(value: Any) -> str:
+        kind, _, number = str(value or "").partition(":")
+        names = {"mail": "thư số", "file": "tệp số", "document": "tài liệu số"}
+        return f"{names[kind]} {number}" if kind in names and number else str(value or "")
+
+    def slot(value: Any) -> str:
+        from flows.web.workspace import slot_label
+
+        name, at, _ = str(value or "").partition("@")
+        return slot_label(name) if at else ""
+
+    env.filters.update(luot=slot, nguon=source, ngay=when, ngay_ngan=day, so=vn_number, muc=entry_label, can_cu=evidence)
     env.globals.update(STATE_LABELS=STATE_LABELS, STATE_SHORT=STATE_SHORT, OUT_STATUS=OUT_STATUS,
                        CHANNEL_LABELS=CHANNEL_LABELS, SUB_STATUS=SUB_STATUS, ATTRIBUTION=ATTRIBUTION)

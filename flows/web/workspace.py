@@ -122,7 +122,8 @@ def agency(app: App, code: str, campaign_id: str | None = None) -> dict[str, Any
     from flows.reminders import calendar_for
 
     slots = [
-        {"name": s.name, "day": s.day, "key": s.key, "sent": s.key in sent_slots, "overdue": s.overdue}
+        {"name": s.name, "label": slot_label(s.name), "day": s.day, "key": s.key, "sent": s.key in sent_slots,
+         "overdue": s.overdue}
         for s in schedule(deadline, campaign.reminders, calendar_for(campaign))
     ]
     return {
@@ -130,6 +131,16 @@ def agency(app: App, code: str, campaign_id: str | None = None) -> dict[str, Any
         "deadline": deadline, "extended": own is not None, "schedule": slots,
         "outline": campaign.outline,
     }
+
+
+def slot_label(name: str) -> str:
+    """`before-5` → 'Trước hạn 5 ngày làm việc', `overdue-2` → 'Quá hạn, lần 2'."""
+    kind, _, n = name.partition("-")
+    if kind == "before":
+        return f"Trước hạn {n} ngày làm việc"
+    if kind == "overdue":
+        return f"Quá hạn, lần {n}"
+    return "Nhắc theo yêu cầu" if kind == "manual" else name
 
 
 def _attach_files(entries: list[dict[str, Any]], *, session: Any) -> None:
