@@ -11,10 +11,8 @@ from typing import Any
 from config.errors import ConfigError
 from flows.app import App
 
-NO_SECRET = (
-    "chưa đặt BAOCAO_WEB__SECRET_KEY (khóa ký phiên đăng nhập): tạo bằng"
-    " python -c \"import secrets; print(secrets.token_urlsafe(32))\" rồi đặt vào .env"
-)
+# One line on an 80-column terminal (the README says how to make a key).
+NO_SECRET = "chưa đặt BAOCAO_WEB__SECRET_KEY, khóa ký phiên đăng nhập (xem README)"
 DEMO_USER = "demo"
 
 

@@ -24,7 +24,7 @@ def test_user_add_list_disable(web_app, monkeypatch) -> None:
     assert runner.invoke(cli, ["user", "add", "lan", "--password-stdin"], input="mat-khau-khac-1\n").exit_code != 0
     assert runner.invoke(cli, ["user", "add", "ngan", "--password-stdin"], input="ngan\n").exit_code != 0
     listed = json.loads(runner.invoke(cli, ["user", "list", "--json"]).output)
-    assert {"name": "lan", "role": "editor", "active": True} == {k: v for k, v in next(u for u in listed if u["name"] == "lan").items() if k != "last_login_at"}
+    assert {k: v for k, v in next(u for u in listed if u["name"] == "lan").items() if k != "last_login_at"} == {"name": "lan", "role": "editor", "active": True}
     assert all("hash" not in json.dumps(u) for u in listed)
 
     client = TestClient(build(web_app), follow_redirects=False)
