@@ -258,3 +258,28 @@ def test_contacts_fixed_and_marked_bouncing(client_for, web_app) -> None:
     assert "Thêm địa chỉ van.thu@ubnd.example.gov.vn" in client.get("/don-vi/vpubnd").text
     bad = client.post("/don-vi/vpubnd/email", data={"csrf": token, "cu": "", "moi": "không phải email"})
     assert bad.status_code == 303 and "không hợp lệ" in client.get("/don-vi/vpubnd").text
+
+
+def test_accept_a_submission_once(client_for, web_app) -> None:
+    code, sub_id, _ = _submitted(web_app)
+    client = client_for("canbo")
+    token = _token(client, f"/don-vi/{code}")
+    for _ in range(2):
+        assert client.post(f"/don-vi/{code}/chap-nhan", data={"csrf": token, "lan_nop": sub_id, "ghi_chu": "đã đối chiếu"}).status_code == 303
+    page = client.get(f"/don-vi/{code}").text
+    assert "đã chấp nhận</b> bởi canbo" in page and page.count("Chấp nhận lần nộp số") == 1
+
+
+@pytest.mark.libreoffice
+def test_a_word_file_is_shown_as_pdf_and_cached(client_for, web_app) -> None:
+    from sqlalchemy import select
+
+    from storage.models import Document
+
+    with web_app.session() as session:
+        sha = session.scalars(select(Document.sha256).where(Document.format == "docx")).first()
+    client = client_for("xem")
+    shown = client.get(f"/tep/{sha}/xem")
+    assert shown.status_code == 200 and shown.headers["content-type"] == "application/pdf"
+    assert shown.content.startswith(b"%PDF") and "inline" in shown.headers["content-disposition"]
+    assert (web_app.settings.data_dir / "web-cache" / "pdf" / f"{sha}.pdf").exists()
