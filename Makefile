@@ -25,7 +25,7 @@ test: setup ## Run the whole test suite
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
 
 demo: setup ## Full local demo: Prefect UI on 127.0.0.1:4200, IMAP, SMTP capture; data in ./demo-data
-	$(VENV)/bin/python -m flows.demo
+	$(VENV)/bin/python -m flows.dev.demo
 
 lint: setup ## Ruff over the code
 	$(VENV)/bin/ruff check flows parsers storage config reports tests bench
@@ -34,7 +34,7 @@ bench: setup ## Run the benchmarks (prints figures)
 	@for f in bench/bench_*.py; do echo "== $$f"; $(VENV)/bin/python $$f || exit 1; done
 
 report-preview: setup ## Regenerate docs/report-page1.png (LibreOffice + pdftoppm)
-	$(VENV)/bin/python -m flows.report_preview
+	$(VENV)/bin/python -m flows.dev.report_preview
 
 migration: setup ## Regenerate the (unreleased) initial migration from the models
 	$(VENV)/bin/python -m storage.migrations.regenerate

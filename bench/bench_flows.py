@@ -57,10 +57,10 @@ def main() -> None:
 
     from config.campaign import load_campaigns
     from config.recipients import read_recipients
-    from flows.demo_data import demo_mails
-    from flows.dev_imap import DovecotServer
-    from flows.ingest import ingest_mail
-    from flows.prefect_flows import ingest_mail_flow
+    from flows.dev.demo_data import demo_mails
+    from flows.dev.dovecot import DovecotServer
+    from flows.intake.mail import ingest_mail
+    from flows.runs.pipelines import ingest_mail_flow
 
     campaign = load_campaigns(ROOT / "config" / "campaigns")[0]
     mails = demo_mails(campaign, read_recipients(campaign.recipients_path))

@@ -19,10 +19,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from config.settings import Settings  # noqa: E402
+from flows.adapters.smtp import SmtpSender, tls_context  # noqa: E402
 from flows.app import App, init  # noqa: E402
-from flows.dev_smtp import SmtpCapture  # noqa: E402
-from flows.mailer import SmtpSender, tls_context  # noqa: E402
-from flows.outgoing import Draft, deliver  # noqa: E402
+from flows.dev.smtp_capture import SmtpCapture  # noqa: E402
+from flows.outbound.delivery import Draft, deliver  # noqa: E402
 from reports.forms import form_xlsx, outline_docx  # noqa: E402
 
 N = 200

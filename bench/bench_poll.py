@@ -21,8 +21,8 @@ sys.path.insert(0, str(ROOT / "tests" / "fixtures" / "mail"))
 
 from config.settings import Settings  # noqa: E402
 from flows.app import App, init  # noqa: E402
-from flows.dev_imap import DovecotServer  # noqa: E402
-from flows.ingest import ingest_mail  # noqa: E402
+from flows.dev.dovecot import DovecotServer  # noqa: E402
+from flows.intake.mail import ingest_mail  # noqa: E402
 from storage.ingest import advance_mailbox, mailbox_state  # noqa: E402
 
 ROUNDS = 5

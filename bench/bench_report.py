@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from config.campaign import load_campaigns  # noqa: E402
-from flows.report_preview import sample_agencies  # noqa: E402
+from flows.dev.report_preview import sample_agencies  # noqa: E402
 from reports.consolidate import consolidate  # noqa: E402
 from reports.excel import write_excel  # noqa: E402
 from reports.word import render_word  # noqa: E402

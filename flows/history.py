@@ -10,7 +10,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from flows.app import App
-from flows.outgoing import KIND_LABELS
+from parsers.vocab import OutboundKind
 from storage.campaigns import recipient_by_code
 from storage.models import ContactRow, Event, InboundFile, InboundMail, RecipientRow, Submission
 from storage.outbound import outbound_for
@@ -74,7 +74,7 @@ def _entry(at: dt.datetime, kind: str, summary: str, order: int, **data: Any) ->
 def _outbound(campaign_id: str, recipient_id: int, *, session: Session) -> list[dict[str, Any]]:
     entries = []
     for mail in outbound_for(campaign_id, recipient_id, session=session):
-        label = KIND_LABELS.get(mail.kind, mail.kind)
+        label = OutboundKind.labels().get(mail.kind, mail.kind)
         state = OUT_STATUS.get(mail.status, mail.status)
         summary = f"{label[:1].upper()}{label[1:]} ({mail.slot}) tới {', '.join(mail.to_addrs)}: {state}"
         if mail.error:

@@ -22,10 +22,11 @@ from rapidfuzz import fuzz
 
 from parsers.mail import MailMessage
 from parsers.mailids import is_our_message_id
+from parsers.vocab import STATE_MAIL_KINDS, MailKind
 
-KINDS = ("submission", "nil_report", "acknowledgement", "auto_reply", "bounce", "own", "unrelated")
+KINDS = tuple(MailKind)
 # Kinds that change a recipient's state.
-STATE_KINDS = ("submission", "nil_report", "acknowledgement")
+STATE_KINDS = STATE_MAIL_KINDS
 
 _AUTO_SUBJECT = re.compile(
     r"^\s*(auto(matic)?\s*(reply|response)|autoreply|out of (the )?office|tự động trả lời|"

@@ -19,10 +19,11 @@ from typing import Any
 import pandas as pd
 
 from config.campaign import Campaign
+from parsers.vocab import Channel
 
 MEASURES = ("plan", "result", "rate")
 RESPONDED_STATES = ("submitted", "nil_report")
-CHANNEL_LABELS = {"email": "Thư điện tử", "folder": "Thư mục dùng chung", "manual": "Nhập tay"}
+CHANNEL_LABELS = Channel.labels()
 # Answers that say "nothing to report" in a few words; grouped into one line naming the agencies.
 STOCK_ANSWERS = frozenset(
     {

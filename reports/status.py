@@ -6,22 +6,12 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-STATES = ("not_responded", "acknowledged", "nil_report", "submitted")
-STATE_LABELS = {
-    "not_responded": "Chưa trả lời",
-    "acknowledged": "Đã hẹn gửi",
-    "nil_report": "Báo cáo không phát sinh",
-    "submitted": "Đã nộp báo cáo",
-}
+from parsers.vocab import STATE_ORDER, RecipientState
+
+STATES = tuple(RecipientState)
+STATE_LABELS = RecipientState.labels()
 # Short labels for tables and the dashboard.
-STATE_SHORT = {
-    "not_responded": "Chưa trả lời",
-    "acknowledged": "Đã hẹn gửi",
-    "nil_report": "Không phát sinh",
-    "submitted": "Đã nộp",
-}
-# Sort order for people: who needs chasing first.
-STATE_ORDER = {"not_responded": 0, "acknowledged": 1, "submitted": 2, "nil_report": 3}
+STATE_SHORT = RecipientState.shorts()
 
 
 @dataclass(frozen=True)

@@ -106,7 +106,7 @@ def earlier_copy(row: InboundMail, files: Sequence[str] | None = None, *, sessio
     return None
 
 
-def unacknowledged(mailbox: str, uidvalidity: int, *, session: Session) -> list[InboundMail]:
+def unmarked_on_server(mailbox: str, uidvalidity: int, *, session: Session) -> list[InboundMail]:
     """Messages committed but not yet flagged/moved on the server (a run died in between)."""
     return list(
         session.scalars(
@@ -114,17 +114,17 @@ def unacknowledged(mailbox: str, uidvalidity: int, *, session: Session) -> list[
             .where(
                 InboundMail.mailbox == mailbox,
                 InboundMail.uidvalidity == uidvalidity,
-                InboundMail.acknowledged_at.is_(None),
+                InboundMail.server_marked_at.is_(None),
             )
             .order_by(InboundMail.uid)
         )
     )
 
 
-def mark_acknowledged(ids: list[int], at: dt.datetime, *, session: Session) -> None:
+def mark_done_on_server(ids: list[int], at: dt.datetime, *, session: Session) -> None:
     """Record that these messages were flagged or moved on the server."""
     for row in session.scalars(select(InboundMail).where(InboundMail.id.in_(ids))):
-        row.acknowledged_at = at
+        row.server_marked_at = at
 
 
 def add_document(values: dict[str, Any], *, session: Session) -> Document:

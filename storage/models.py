@@ -177,7 +177,7 @@ class InboundMail(Base):
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     processed_at: Mapped[dt.datetime | None]
-    acknowledged_at: Mapped[dt.datetime | None]
+    server_marked_at: Mapped[dt.datetime | None]
 
 
 class InboundFile(Base):

@@ -15,15 +15,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from parsers.model import ParseResult
+from parsers.vocab import ANSWER_KINDS, SubmissionKind
 from storage.models import Event, IndicatorValue, SectionAnswer, Submission
 from storage.upsert import insert_ignore
 
-ANSWER_KINDS = ("report", "nil_report")
-KIND_LABELS = {
-    "report": "báo cáo",
-    "nil_report": "báo cáo không phát sinh nội dung",
-    "acknowledgement": "thư hẹn gửi báo cáo",
-}
+KIND_LABELS = SubmissionKind.labels()
 
 
 @dataclass
@@ -43,17 +40,12 @@ def _parse_date(value: Any) -> dt.date | None:
         return None
 
 
-def _missing(parsed: dict[str, Any], section_ids: list[str], row_ids: list[str]) -> tuple[list[str], list[str]]:
-    sections = parsed.get("sections") or {}
-    indicators = parsed.get("indicators") or {}
-    missing_sections = [
-        sid for sid in (section_ids or list(sections)) if (sections.get(sid) or {}).get("empty", True)
-    ]
-    missing_rows = [
-        rid
-        for rid in (row_ids or list(indicators))
-        if (indicators.get(rid) or {}).get("plan") is None and (indicators.get(rid) or {}).get("result") is None
-    ]
+def _missing(parsed: ParseResult, section_ids: list[str], row_ids: list[str]) -> tuple[list[str], list[str]]:
+    """What the outline asks for and the response does not answer."""
+    answered = set(parsed.answered_sections)
+    filled = set(parsed.indicators) - set(parsed.missing_rows)
+    missing_sections = [sid for sid in (section_ids or list(parsed.sections)) if sid not in answered]
+    missing_rows = [rid for rid in (row_ids or list(parsed.indicators)) if rid not in filled]
     return missing_sections, missing_rows
 
 
@@ -66,7 +58,7 @@ def record_submission(
     received_at: dt.datetime,
     channel: str,
     content_key: str,
-    parsed: dict[str, Any] | None = None,
+    parsed: ParseResult | None = None,
     inbound_mail_id: int | None = None,
     inbound_file_id: int | None = None,
     document_id: int | None = None,
@@ -75,7 +67,7 @@ def record_submission(
     actor: str = "system",
 ) -> Recorded:
     """Insert a submission (or find the identical one) and apply the supersede rule."""
-    parsed = parsed or {}
+    parsed = parsed or ParseResult(file="")
     if kind == "report":
         missing_sections, missing_rows = _missing(parsed, section_ids or [], row_ids or [])
     else:
@@ -91,11 +83,11 @@ def record_submission(
         "inbound_file_id": inbound_file_id,
         "document_id": document_id,
         "content_key": content_key,
-        "doc_number": parsed.get("doc_number"),
-        "doc_date": _parse_date(parsed.get("doc_date")),
-        "extra_text": parsed.get("extra_text") or "",
-        "extra_rows": list(parsed.get("extra_rows") or []),
-        "problems": list(parsed.get("problems") or []),
+        "doc_number": parsed.doc_number,
+        "doc_date": _parse_date(parsed.doc_date),
+        "extra_text": parsed.extra_text or "",
+        "extra_rows": [r.to_json() for r in parsed.extra_rows],
+        "problems": [p.to_json() for p in parsed.problems],
         "missing_sections": missing_sections,
         "missing_rows": missing_rows,
     }
@@ -126,31 +118,39 @@ def record_submission(
     return Recorded(sub, True)
 
 
-def _store_parts(sub: Submission, parsed: dict[str, Any], *, session: Session) -> None:
-    for sid, answer in (parsed.get("sections") or {}).items():
+def _store_parts(sub: Submission, parsed: ParseResult, *, session: Session) -> None:
+    """Every section and table value with where it was read (file › table/sheet › row/cell)."""
+    for sid, answer in parsed.sections.items():
         session.add(
             SectionAnswer(
                 submission_id=sub.id,
                 section_id=sid,
-                text=answer.get("text") or "",
-                empty=bool(answer.get("empty", True)),
-                where=answer.get("where"),
+                text=answer.text or "",
+                empty=answer.empty,
+                where=_where(parsed.file, answer.where),
             )
         )
-    for rid, row in (parsed.get("indicators") or {}).items():
+    for rid, row in parsed.indicators.items():
         session.add(
             IndicatorValue(
                 submission_id=sub.id,
                 row_id=rid,
-                plan=row.get("plan"),
-                result=row.get("result"),
-                rate=row.get("rate"),
-                rate_computed=bool(row.get("rate_computed", False)),
-                raw=dict(row.get("raw") or {}),
-                where=row.get("where"),
+                plan=row.plan,
+                result=row.result,
+                rate=row.rate,
+                rate_computed=row.rate_computed,
+                raw=dict(row.raw),
+                where=_where(parsed.file, row.where),
             )
         )
     session.flush()
+
+
+def _where(file: str, where: str) -> str | None:
+    """Provenance with the file name in front (the parsers give the place inside the file)."""
+    if not where:
+        return file or None
+    return f"{file} › {where}" if file and not where.startswith(file) else where
 
 
 def _supersede(new: Submission, *, session: Session) -> None:

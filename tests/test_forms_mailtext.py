@@ -87,7 +87,7 @@ def test_staff_edits_apply_and_mistakes_are_named(tmp_path: Path, campaign: Camp
 
 def test_request_attachments_configured_files_then_forms(tmp_path: Path, campaign: Campaign) -> None:
     from config.errors import ConfigError
-    from flows.reminders import request_attachments
+    from flows.outbound.letters import request_attachments
 
     (tmp_path / "cong-van-996.pdf").write_bytes(b"%PDF-1.4 thu")
     with_letter = campaign.model_copy(

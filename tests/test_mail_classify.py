@@ -174,21 +174,16 @@ def test_plain_text_bounce_names_the_failed_address():
 
 def test_same_report_twice_with_a_misread_identity_stays_one_submission():
     """Word + PDF of one report (same number) where the PDF's letterhead was misread."""
-    from flows.ingest import Candidate, plan_units
-    from parsers.mail_classify import Classification
     from parsers.model import Agency, ParseResult
-    from storage.models import Document
+    from parsers.responses import Candidate, plan_units
 
-    def cand(fmt: str, code: str, doc_id: int) -> Candidate:
-        result = ParseResult(file=f"bc.{fmt}", format=fmt, kind="report", agency=Agency(code, code, 0.9), doc_number="15/BC-STP", sha256=f"{doc_id:064d}")
-        return Candidate(Document(id=doc_id, sha256=result.sha256), result)
-
-    class Ctx:
-        agencies = AGENCIES
+    def cand(fmt: str, code: str, part: int) -> Candidate:
+        result = ParseResult(file=f"bc.{fmt}", format=fmt, kind="report", agency=Agency(code, code, 0.9), doc_number="15/BC-STP", sha256=f"{part:064d}")
+        return Candidate(result, part)
 
     units = plan_units(
-        Ctx(),  # type: ignore[arg-type]
-        Classification("submission", ""),
+        AGENCIES,
+        "submission",
         [cand("pdf", "soyt", 2), cand("docx", "sotp", 1)],
         sender="sotp@qn.example",
         forwards=[],

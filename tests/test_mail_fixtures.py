@@ -91,32 +91,20 @@ def agencies():
 @pytest.mark.parametrize("name", NAMES)
 def test_attribution_matches_expected(name, spec_and_hints, agencies):
     """Which agencies each fixture is recorded for, or that a person must decide."""
-    from flows.ingest import Candidate, plan_units
     from parsers.api import parse_bytes
     from parsers.mail_classify import STATE_KINDS, text_for_naming
-    from storage.models import Document
+    from parsers.responses import candidates_of, plan_units
 
     spec, hints, emails = spec_and_hints
     expected = json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8"))
     if expected["classification"] not in STATE_KINDS:
         return
     mail = parse_mail((FIXTURES / f"{name}.eml").read_bytes())
-    candidates = []
-    for i, att in enumerate(mail.attachments):
-        result = parse_bytes(att.data, att.filename, spec)
-        for member in result.members or [result]:
-            if member.error is None:
-                candidates.append(Candidate(Document(id=i + 1, sha256=att.sha256), member))
+    candidates = candidates_of([parse_bytes(att.data, att.filename, spec) for att in mail.attachments])
     got = classify(mail, [c.result.kind for c in candidates], hints, known_sender=(mail.from_addr or "") in emails)
-
-    class Ctx:
-        pass
-
-    ctx = Ctx()
-    ctx.agencies = agencies  # type: ignore[attr-defined]
     units = plan_units(
-        ctx,  # type: ignore[arg-type]
-        got,
+        agencies,
+        got.kind,
         candidates,
         sender=mail.from_addr,
         forwards=mail.forward_senders,

@@ -14,8 +14,9 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from flows.app import App
-from flows.cli import UserError, cli
-from flows.dev_smtp import SmtpCapture
+from flows.cli.base import UserError
+from flows.cli.main import cli
+from flows.dev.smtp_capture import SmtpCapture
 from storage.campaigns import recipient_by_code
 from storage.models import OutboundMail, RecipientRow, Submission
 
@@ -35,7 +36,7 @@ def mail_app(app: App, smtp_server: SmtpCapture, monkeypatch: pytest.MonkeyPatch
     """The initialised app sending to the capture server; the CLI uses it (one engine)."""
     smtp_server.messages.clear()
     application = App(app.settings.model_copy(update={"smtp": smtp_server.settings()}))
-    monkeypatch.setattr("flows.cli_remind.make_app", lambda: application)
+    monkeypatch.setattr("flows.cli.remind.make_app", lambda: application)
     yield application
     application.engine.dispose()
 

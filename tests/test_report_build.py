@@ -237,7 +237,7 @@ def test_excel_report_reads_back(seeded: App, tmp_path: Path) -> None:
 def test_cli_report_json(seeded: App, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from typer.testing import CliRunner
 
-    from flows.cli import cli
+    from flows.cli.main import cli
 
     settings = seeded.settings
     monkeypatch.setenv("BAOCAO_DATABASE_URL", settings.effective_database_url)
@@ -260,7 +260,7 @@ def test_word_report_renders_to_pdf_with_libreoffice(seeded: App, tmp_path: Path
     """LibreOffice headless (own profile) opens the .docx and lays it out; page 1 as PNG."""
     import pdfplumber
 
-    from flows.report_preview import ToolMissing, docx_to_pdf, pdf_page_png
+    from flows.dev.report_preview import ToolMissing, docx_to_pdf, pdf_page_png
 
     result = build_report(seeded, out_dir=tmp_path, now=NOW)
     try:

@@ -41,7 +41,7 @@ def test_parsed_fixtures_consolidate(app: App, tmp_path: Path) -> None:
             record_submission(
                 session=s, campaign_id=campaign.id, recipient_id=ids[code][0], kind=result.kind,
                 received_at=RECEIVED + dt.timedelta(minutes=n), channel="folder",
-                content_key=hashlib.sha256(data).hexdigest(), parsed=parsed,
+                content_key=hashlib.sha256(data).hexdigest(), parsed=result,
                 section_ids=[x.id for x in spec.sections], row_ids=[x.id for x in spec.rows],
             )
             kept[code] = parsed  # later files of the same agency supersede earlier ones

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from flows.cli import JsonOpt, UserError, cli, make_app, out, print_json
+from flows.cli.base import JsonOpt, UserError, cli, make_app, out, print_json
 
 user = typer.Typer(help="Quản lý người dùng giao diện web (xem / xử lý / quản trị).", no_args_is_help=True)
 cli.add_typer(user, name="user")

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from flows.cli import cli, make_app, out
+from flows.cli.base import cli, make_app, out
 
 
 @cli.command()

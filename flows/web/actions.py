@@ -138,7 +138,7 @@ def record_response(
 
 def _parse_upload(app: App, data: bytes, name: str, spec: Any) -> dict[str, Any] | None:
     """The parse JSON of an uploaded report file, or None when it is not a readable report."""
-    from flows.ingest import default_parse
+    from flows.intake.context import default_parse
 
     result = default_parse(app.settings.max_file_bytes)(data, name, spec)
     if result.error is not None or result.kind != "report":
@@ -161,7 +161,7 @@ def extend_deadline(app: App, code: str, day: dt.date, reason: str, actor: str, 
 
 def remind_now(app: App, code: str, actor: str, campaign_id: str | None = None) -> dict[str, Any]:
     """One reminder to one agency now, through the exactly-once ledger (one manual slot a day)."""
-    from flows.reminders import remind
+    from flows.outbound.reminders import remind
 
     campaign = app.campaign(campaign_id)
     with app.session() as session:

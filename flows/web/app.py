@@ -361,7 +361,7 @@ def _routes() -> Any:
 
     @r.post("/xem-xet/{item_id}/gan")
     async def assign(request: Request, item_id: int, person: Editor) -> Response:
-        from flows.ingest import ReviewError, assign_item
+        from flows.intake.review import ReviewError, assign_item
 
         f = await request.form()
         try:
@@ -374,7 +374,7 @@ def _routes() -> Any:
 
     @r.post("/xem-xet/{item_id}/bo-qua")
     async def dismiss(request: Request, item_id: int, person: Editor) -> Response:
-        from flows.ingest import ReviewError, dismiss_item
+        from flows.intake.review import ReviewError, dismiss_item
 
         f = await request.form()
         reason = str(f.get("ly_do", "")).strip()
@@ -412,7 +412,7 @@ def _routes() -> Any:
 
     @r.post("/chien-dich/gui-cong-van")
     def send_request(request: Request, person: Admin) -> Response:
-        from flows.reminders import send_request as send
+        from flows.outbound.requests import send_request as send
 
         result = send(baocao(request))
         flash(request, f"Đã gửi công văn tới {len(result['sent'])} đơn vị; lỗi {len(result['failed'])}.",

@@ -119,7 +119,7 @@ def agency(app: App, code: str, campaign_id: str | None = None) -> dict[str, Any
         _attach_files(history["entries"], session=session)
         sent_slots = {e.get("slot") for e in history["entries"] if e["kind"].startswith("reminder") and e.get("status") == "sent"}
     deadline = own or campaign.deadline
-    from flows.reminders import calendar_for
+    from flows.outbound.reminders import calendar_for
 
     slots = [
         {"name": s.name, "label": slot_label(s.name), "day": s.day, "key": s.key, "sent": s.key in sent_slots,
@@ -225,7 +225,7 @@ def report_page(app: App, campaign_id: str | None = None) -> dict[str, Any]:
 
 def outgoing_page(app: App, campaign_id: str | None = None, now: dt.datetime | None = None) -> dict[str, Any]:
     """Every mail sent, and what the next reminder run would send (a dry run)."""
-    from flows.reminders import remind
+    from flows.outbound.reminders import remind
 
     campaign = app.campaign(campaign_id)
     with app.session() as session:
@@ -237,7 +237,7 @@ def outgoing_page(app: App, campaign_id: str | None = None, now: dt.datetime | N
 
 def next_reminder_run(app: App, campaign: Any, now: dt.datetime) -> dt.datetime | None:
     """When the scheduled reminders next go out (now, if a slot is open and it is sending time)."""
-    from flows.reminders import calendar_for
+    from flows.outbound.reminders import calendar_for
     from reports.reminders import closed_reason
 
     calendar, policy, tz = calendar_for(campaign), campaign.reminders, campaign.tz
@@ -257,7 +257,7 @@ def next_reminder_run(app: App, campaign: Any, now: dt.datetime) -> dt.datetime 
 
 def campaign_page(app: App, campaign_id: str | None = None) -> dict[str, Any]:
     """The campaign as configured, its recipients and a pre-flight of the request (dry run)."""
-    from flows.reminders import send_request
+    from flows.outbound.requests import send_request
 
     campaign = app.campaign(campaign_id)
     preview = send_request(app, campaign.id, dry_run=True)

@@ -25,8 +25,8 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Any]]:
     """The workspace served on a free port over a freshly seeded database (the request sent
     to every agency through a local SMTP capture, so there is outgoing mail to show)."""
-    from flows.dev_smtp import SmtpCapture
-    from flows.reminders import send_request
+    from flows.dev.smtp_capture import SmtpCapture
+    from flows.outbound.requests import send_request
     from flows.web.server import start_in_thread
 
     with SmtpCapture(tls=False) as smtp:

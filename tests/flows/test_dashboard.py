@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flows import dashboard
+from flows.runs import dashboard
 
 STATUS = {
     "campaign": "de-an-996",

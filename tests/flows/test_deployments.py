@@ -20,17 +20,18 @@ def load_yaml() -> dict:
 
 def test_prefect_yaml_matches_serve_specs() -> None:
     from config.campaign import load_campaigns
-    from flows import prefect_flows
+    from flows.runs import deployments as runs_deployments
+    from flows.runs import pipelines as prefect_flows
 
     campaign = load_campaigns(ROOT / "config" / "campaigns")[0]
-    specs = {s["name"]: s for s in prefect_flows.deployment_specs(campaign.deadline_at, campaign.report.cron)}
+    specs = {s["name"]: s for s in runs_deployments.deployment_specs(campaign.deadline_at, campaign.report.cron)}
     deployments = {d["name"]: d for d in load_yaml()["deployments"]}
     assert set(deployments) == set(specs) == {
         "ingest-mail", "ingest-folder", "send-reminders", "build-report", "full-cycle"
     }
     for name, d in deployments.items():
         path, func = d["entrypoint"].split(":")
-        assert path == "flows/prefect_flows.py"
+        assert path == "flows/runs/pipelines.py"
         assert getattr(prefect_flows, func) is specs[name]["flow"]
         assert getattr(prefect_flows, func).name == name
         declared = [{k: v for k, v in s.items() if k in ("cron", "rrule")} for s in d["schedules"]]
@@ -50,14 +51,14 @@ def test_schedules_as_agreed() -> None:
 def test_deadline_run_fires_once_right_after_the_deadline() -> None:
     from zoneinfo import ZoneInfo
 
-    from flows.prefect_flows import deadline_rrule
+    from flows.runs.deployments import deadline_rrule
 
     end = dt.datetime(2025, 8, 15, 23, 59, 59, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
     assert deadline_rrule(end) == "DTSTART:20250816T000000\nRRULE:FREQ=DAILY;COUNT=1"
 
 
 def test_runner_deployments_carry_vietnam_time() -> None:
-    from flows.prefect_flows import runner_deployments
+    from flows.runs.deployments import runner_deployments
 
     end = dt.datetime(2025, 8, 15, 23, 59, 59, tzinfo=dt.timezone(dt.timedelta(hours=7)))
     deployments = {d.name: d for d in runner_deployments(end)}
@@ -74,13 +75,13 @@ def test_runner_deployments_carry_vietnam_time() -> None:
 def test_serve_refuses_without_a_server(monkeypatch) -> None:
     from typer.testing import CliRunner
 
-    import flows.cli_serve
-    from flows.cli import cli
+    import flows.cli.serve
+    from flows.cli.main import cli
 
     monkeypatch.delenv("PREFECT_API_URL", raising=False)
     monkeypatch.setenv("PREFECT_API_URL", "")
     # A Prefect test harness started by another test sets a URL in the settings context.
-    monkeypatch.setattr(flows.cli_serve, "_profile_api_url", lambda: None)
+    monkeypatch.setattr(flows.cli.serve, "_profile_api_url", lambda: None)
     result = CliRunner().invoke(cli, ["serve"])
     assert result.exit_code != 0
     assert "Prefect server" in str(result.exception)

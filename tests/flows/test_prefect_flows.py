@@ -8,7 +8,7 @@ import pytest
 def test_cycle_result_returns_each_steps_summary() -> None:
     from prefect.states import Completed
 
-    from flows.prefect_flows import cycle_result
+    from flows.runs.pipelines import cycle_result
 
     states = {"mail": Completed(data={"ingest": 1}), "report": Completed(data={"report": 2})}
     assert cycle_result(states) == {"mail": {"ingest": 1}, "report": {"report": 2}}
@@ -17,7 +17,7 @@ def test_cycle_result_returns_each_steps_summary() -> None:
 def test_cycle_fails_naming_the_failed_steps_after_running_all() -> None:
     from prefect.states import Completed, Failed
 
-    from flows.prefect_flows import CycleStepFailed, cycle_result
+    from flows.runs.pipelines import CycleStepFailed, cycle_result
 
     states = {
         "mail": Failed(message="IMAP: không kết nối được"),

@@ -28,7 +28,7 @@ def dovecot():
     import shutil
     from pathlib import Path
 
-    from flows.dev_imap import DovecotServer
+    from flows.dev.dovecot import DovecotServer
 
     if not (shutil.which("dovecot") or Path("/usr/sbin/dovecot").exists()):
         pytest.fail("Dovecot is not installed: apt-get install -y dovecot-imapd dovecot-lmtpd")
@@ -39,7 +39,7 @@ def dovecot():
 @pytest.fixture(scope="module")
 def smtp():
     """A real SMTP server (aiosmtpd, plain) capturing what is sent, for the module."""
-    from flows.dev_smtp import SmtpCapture
+    from flows.dev.smtp_capture import SmtpCapture
 
     with SmtpCapture(tls=False) as server:
         yield server

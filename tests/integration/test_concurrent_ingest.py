@@ -17,7 +17,7 @@ pytestmark = pytest.mark.usefixtures("prefect_harness")
 def mails():
     from config.campaign import load_campaigns
     from config.recipients import read_recipients
-    from flows.demo_data import demo_mails
+    from flows.dev.demo_data import demo_mails
 
     campaign = load_campaigns(CONFIG_DIR / "campaigns")[0]
     return demo_mails(campaign, read_recipients(campaign.recipients_path))
@@ -26,7 +26,7 @@ def mails():
 @pytest.fixture
 def mailbox(mails):
     """A fresh Dovecot holding the demo's replies."""
-    from flows.dev_imap import DovecotServer
+    from flows.dev.dovecot import DovecotServer
 
     if not (shutil.which("dovecot") or Path("/usr/sbin/dovecot").exists()):
         pytest.fail("Dovecot is not installed: apt-get install -y dovecot-imapd")
@@ -94,7 +94,7 @@ def run_together(*targets) -> list:
 
 RUN_FLOW = """
 import json, sys
-from flows.prefect_flows import ingest_mail_flow
+from flows.runs.pipelines import ingest_mail_flow
 sys.stdout.write("RESULT " + json.dumps(ingest_mail_flow(), default=str) + "\\n")
 """
 
@@ -133,7 +133,7 @@ def test_two_ingest_flows_at_once_store_each_mail_once(pg_env, mails) -> None:
 
 def test_without_the_slot_the_database_still_refuses_duplicates(pg_env, mails) -> None:
     from flows.app import App
-    from flows.ingest import ingest_mail
+    from flows.intake.mail import ingest_mail
 
     # Two workers that do not share a Prefect server: only the database stands between them.
     apps = [App(pg_env.settings), App(pg_env.settings)]

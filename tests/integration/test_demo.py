@@ -1,4 +1,4 @@
-"""`python -m flows.demo --once` on a clean folder: servers up, replies in, flows run, files out."""
+"""`python -m flows.dev.demo --once` on a clean folder: servers up, replies in, flows run, files out."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ def test_demo_once_runs_everything_and_exits(tmp_path: Path) -> None:
     data = tmp_path / "demo-data"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "BAOCAO_"))}
     proc = subprocess.run(
-        [sys.executable, "-m", "flows.demo", "--once", "--port", str(free_port()), "--data", str(data)],
+        [sys.executable, "-m", "flows.dev.demo", "--once", "--port", str(free_port()), "--data", str(data)],
         cwd=ROOT, env=env, capture_output=True, text=True, check=False,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -42,7 +42,7 @@ def test_demo_once_runs_everything_and_exits(tmp_path: Path) -> None:
 
 
 def test_demo_refuses_a_folder_that_is_not_a_demo(tmp_path: Path) -> None:
-    from flows.demo import DemoError, fresh_data_dir
+    from flows.dev.demo import DemoError, fresh_data_dir
 
     (tmp_path / "keep.txt").write_text("x")
     with pytest.raises(DemoError):

@@ -22,9 +22,9 @@ def app(tmp_path: Path):
 
 def test_ingest_over_the_demo_server_takes_each_reply_once(app) -> None:
     from config.recipients import read_recipients
-    from flows.demo_data import demo_mails
-    from flows.demo_imap import DemoImapServer
-    from flows.ingest import ingest_mail
+    from flows.dev.demo_data import demo_mails
+    from flows.dev.fake_imap import DemoImapServer
+    from flows.intake.mail import ingest_mail
 
     campaign = app.campaign()
     mails = demo_mails(campaign, read_recipients(campaign.recipients_path))
@@ -48,7 +48,7 @@ def test_ingest_over_the_demo_server_takes_each_reply_once(app) -> None:
 def test_demo_server_refuses_a_wrong_password() -> None:
     import imaplib
 
-    from flows.demo_imap import DemoImapServer
+    from flows.dev.fake_imap import DemoImapServer
 
     with DemoImapServer() as server:
         conn = imaplib.IMAP4(server.host, server.port)

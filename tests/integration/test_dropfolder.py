@@ -35,7 +35,7 @@ def states(app) -> dict[str, dict]:
 
 
 def test_stable_files_once_moved_never_deleted(drop_app):
-    from flows.ingest import ingest_folder
+    from flows.intake.folder import ingest_folder
 
     root = drop_app.settings.drop.dir
     (root / "sotp").mkdir()
@@ -84,7 +84,7 @@ def test_stable_files_once_moved_never_deleted(drop_app):
 
 
 def test_growing_file_taken_once_when_complete(drop_app):
-    from flows.ingest import ingest_folder
+    from flows.intake.folder import ingest_folder
 
     root = drop_app.settings.drop.dir
     data = report_docx("SỞ XÂY DỰNG", "3/BC-SXD")
@@ -120,7 +120,8 @@ def test_growing_file_taken_once_when_complete(drop_app):
 
 
 def test_folder_disagreement_goes_to_review(drop_app):
-    from flows.ingest import assign_item, ingest_folder
+    from flows.intake.folder import ingest_folder
+    from flows.intake.review import assign_item
 
     root = drop_app.settings.drop.dir
     (root / "sotp").mkdir()
@@ -141,7 +142,8 @@ def test_folder_disagreement_goes_to_review(drop_app):
 
 def test_dismissed_item_records_nothing(drop_app):
     from flows.app import status_report
-    from flows.ingest import ReviewError, dismiss_item, ingest_folder
+    from flows.intake.folder import ingest_folder
+    from flows.intake.review import ReviewError, dismiss_item
 
     path = drop_app.settings.drop.dir / "bao cao.docx"
     path.write_bytes(report_docx("SỞ KHOA HỌC VÀ CÔNG NGHỆ TỈNH KON TUM", "1/BC"))  # not a recipient
@@ -162,8 +164,8 @@ class Killed(BaseException):
 
 
 def test_kill_between_commit_and_move(drop_app, monkeypatch):
-    from flows import dropfolder
-    from flows.ingest import ingest_folder
+    from flows.adapters import dropfolder
+    from flows.intake.folder import ingest_folder
 
     root = drop_app.settings.drop.dir
     (root / "Sở Tư pháp").mkdir()

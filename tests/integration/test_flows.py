@@ -44,8 +44,8 @@ def test_status_artifacts_read_back(env) -> None:
 
     from prefect import flow
 
-    from flows import dashboard
-    from flows.prefect_flows import publish_status
+    from flows.runs import dashboard
+    from flows.runs.pipelines import publish_status
 
     @flow
     def only_status() -> dict:
@@ -64,7 +64,7 @@ def test_status_artifacts_read_back(env) -> None:
 
 
 def test_ingest_slot_serialises_two_runs() -> None:
-    from flows.prefect_flows import ingest_slot
+    from flows.runs.pipelines import ingest_slot
 
     spans: list[tuple[float, float]] = []
 
@@ -86,7 +86,7 @@ def test_ingest_slot_serialises_two_runs() -> None:
 
 
 def test_ingest_slot_gives_up_when_held_too_long() -> None:
-    from flows.prefect_flows import ingest_slot
+    from flows.runs.pipelines import ingest_slot
 
     with ingest_slot() as first:
         assert first
@@ -95,7 +95,7 @@ def test_ingest_slot_gives_up_when_held_too_long() -> None:
 
 
 def test_alert_text_is_vietnamese_and_links_the_run() -> None:
-    from flows.prefect_flows import alert_text
+    from flows.runs.alerts import alert_text
 
     subject, text = alert_text(
         "ingest-mail", "gentle-fox", "IMAP: không kết nối được",
@@ -121,8 +121,8 @@ def mail_env(env, smtp, monkeypatch: pytest.MonkeyPatch):
 
 
 def test_send_reminders_flow_sends_once_and_publishes(mail_env, smtp) -> None:
-    from flows import dashboard
-    from flows.prefect_flows import send_reminders_flow
+    from flows.runs import dashboard
+    from flows.runs.pipelines import send_reminders_flow
 
     day_before = dt.datetime(2025, 8, 14, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=7)))
     first = send_reminders_flow(now=day_before)
@@ -140,7 +140,7 @@ def test_send_reminders_flow_sends_once_and_publishes(mail_env, smtp) -> None:
 def test_failed_run_mails_tdc_once(mail_env, smtp, monkeypatch: pytest.MonkeyPatch) -> None:
     from prefect.states import State
 
-    from flows import prefect_flows
+    from flows.runs import pipelines as prefect_flows
 
     # The mailbox is unreachable: the run itself is broken, so it fails and TĐC is told.
     monkeypatch.setenv("BAOCAO_IMAP__HOST", "127.0.0.1")
@@ -161,7 +161,7 @@ def demo():
     """The demo's simulated replies and drop-folder files (generated once)."""
     from config.campaign import load_campaigns
     from config.recipients import read_recipients
-    from flows.demo_data import demo_files, demo_mails
+    from flows.dev.demo_data import demo_files, demo_mails
 
     campaign = load_campaigns(CONFIG_DIR / "campaigns")[0]
     recipients = read_recipients(campaign.recipients_path)
@@ -171,8 +171,8 @@ def demo():
 def test_ingest_report_and_full_cycle_flows(mail_env, dovecot, demo, smtp, tmp_path, monkeypatch) -> None:
     import json
 
-    from flows import dashboard
-    from flows.prefect_flows import (
+    from flows.runs import dashboard
+    from flows.runs.pipelines import (
         build_report_flow,
         full_cycle_flow,
         ingest_folder_flow,
@@ -224,9 +224,9 @@ def test_ingest_report_and_full_cycle_flows(mail_env, dovecot, demo, smtp, tmp_p
 
 
 def test_configuration_mistake_fails_at_once_and_alerts(mail_env, smtp, monkeypatch: pytest.MonkeyPatch) -> None:
-    import flows.ingest
+    import flows.intake.mail
     from config.errors import ConfigError
-    from flows.prefect_flows import ingest_folder_flow
+    from flows.runs.pipelines import ingest_folder_flow
 
     calls: list[str | None] = []
 
@@ -234,7 +234,7 @@ def test_configuration_mistake_fails_at_once_and_alerts(mail_env, smtp, monkeypa
         calls.append(campaign_id)
         raise ConfigError("không tìm thấy thư mục dùng chung", "/khong/co")
 
-    monkeypatch.setattr(flows.ingest, "ingest_folder", broken)
+    monkeypatch.setattr(flows.intake.mail, "ingest_folder", broken)
     state = ingest_folder_flow("khong-co", return_state=True)
     assert state.is_failed()
     assert calls == ["khong-co"], "a configuration mistake must not be retried"
@@ -269,4 +269,4 @@ def test_prefect_deploy_registers_every_deployment_from_prefect_yaml() -> None:
     assert {s.schedule.timezone for s in report.schedules} == {"Asia/Ho_Chi_Minh"}
     assert ingest.schedules[0].schedule.cron == "*/5 7-17 * * 1-5"
     assert ingest.concurrency_options.collision_strategy.value == "CANCEL_NEW"
-    assert ingest.entrypoint == "flows/prefect_flows.py:ingest_mail_flow"
+    assert ingest.entrypoint == "flows/runs/pipelines.py:ingest_mail_flow"

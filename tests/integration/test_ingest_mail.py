@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from flows.dev_imap import DovecotServer
+from flows.dev.dovecot import DovecotServer
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "mail"
 sys.path.insert(0, str(FIXTURES))
@@ -75,7 +75,8 @@ FIRST_BATCH = [f.stem for f in sorted(FIXTURES.glob("*.eml")) if not f.stem.star
 
 def test_full_mailbox_cycle(mail_app, dovecot, smtp, folder):
     from flows.app import status_report
-    from flows.ingest import assign_item, dismiss_item, ingest_mail
+    from flows.intake.mail import ingest_mail
+    from flows.intake.review import assign_item, dismiss_item
 
     base = dt.datetime(2025, 7, 10, 9, 0, tzinfo=VN)
     for i, name in enumerate(FIRST_BATCH):
@@ -194,7 +195,7 @@ def test_full_mailbox_cycle(mail_app, dovecot, smtp, folder):
 
 
 def test_incremental_polling_and_uidvalidity_resync(mail_app, dovecot, folder):
-    from flows.ingest import ingest_mail
+    from flows.intake.mail import ingest_mail
     from storage.models import MailboxState
 
     base = dt.datetime(2025, 7, 10, 9, 0, tzinfo=VN)
@@ -227,7 +228,7 @@ class Killed(BaseException):
 
 @pytest.mark.parametrize("point", ["after_store", "before_ack"])
 def test_kill_and_rerun(mail_app, dovecot, folder, point, monkeypatch):
-    from flows import ingest
+    from flows.intake import mail as ingest
 
     base = dt.datetime(2025, 7, 10, 9, 0, tzinfo=VN)
     for name in ("01_report_rfc2231", "04_letter_plus_report", "18_two_agencies"):
@@ -261,7 +262,7 @@ def test_kill_and_rerun(mail_app, dovecot, folder, point, monkeypatch):
 
 
 def test_one_failure_does_not_stop_the_batch(mail_app, dovecot, folder, monkeypatch):
-    from flows import ingest
+    from flows.intake import mail as ingest
 
     real = ingest.classify
 
@@ -282,7 +283,7 @@ def test_one_failure_does_not_stop_the_batch(mail_app, dovecot, folder, monkeypa
 
 
 def test_move_acknowledgement_keeps_other_messages(mail_app, dovecot, folder):
-    from flows.ingest import ingest_mail
+    from flows.intake.mail import ingest_mail
 
     mail_app.settings.imap = dovecot.settings(folder=folder, ack="move", ack_folder=f"Baocao/{folder}")
     dovecot.append(b"From: x@y.example\r\nSubject: cu\r\nMessage-ID: <old@y>\r\n\r\nthu cu da xoa\r\n", folder=folder, flags=("\\Deleted",))
@@ -353,8 +354,8 @@ def test_cli_ingest_review_assign_status(mail_app, dovecot, folder, tmp_path):
 
 def test_receipts_off_per_campaign_and_never_twice(mail_app, dovecot, smtp, folder):
     from config.campaign import Receipts
-    from flows.ingest import ingest_mail
-    from flows.receipts import send_receipts
+    from flows.intake.mail import ingest_mail
+    from flows.outbound.receipts import send_receipts
     from storage.models import InboundMail
 
     put(dovecot, folder, "06_nil_docx", dt.datetime(2025, 7, 10, 9, 0, tzinfo=VN))
@@ -374,7 +375,7 @@ def test_receipts_off_per_campaign_and_never_twice(mail_app, dovecot, smtp, fold
 
 @pytest.mark.parametrize("security", ["ssl", "starttls"])
 def test_tls_modes(security):
-    from flows.imap_adapter import ImapSource, MailboxError
+    from flows.adapters.imap import ImapSource, MailboxError
 
     with DovecotServer(tls=True) as server:
         server.append(eml("06_nil_docx"))
@@ -389,7 +390,7 @@ def test_tls_modes(security):
 
 
 def test_first_poll_skips_mail_long_before_the_request(mail_app, dovecot, folder):
-    from flows.ingest import ingest_mail
+    from flows.intake.mail import ingest_mail
     from storage.models import MailboxState
 
     put(dovecot, folder, "06_nil_docx", dt.datetime(2024, 3, 1, 9, 0, tzinfo=VN))  # an earlier round
@@ -403,8 +404,8 @@ def test_first_poll_skips_mail_long_before_the_request(mail_app, dovecot, folder
 
 
 def test_failed_receipt_is_retried_at_the_next_run(mail_app, dovecot, smtp, folder):
-    from flows.dev_smtp import free_port
-    from flows.ingest import ingest_mail
+    from flows.dev.smtp_capture import free_port
+    from flows.intake.mail import ingest_mail
 
     put(dovecot, folder, "06_nil_docx", dt.datetime(2025, 7, 10, 9, 0, tzinfo=VN))
     down = smtp.settings()
@@ -421,8 +422,8 @@ def test_failed_receipt_is_retried_at_the_next_run(mail_app, dovecot, smtp, fold
 def test_refused_acknowledgement_is_not_fatal(mail_app, dovecot, folder, monkeypatch):
     from imap_tools.errors import MailboxFlagError
 
-    from flows.imap_adapter import ImapSource
-    from flows.ingest import ingest_mail
+    from flows.adapters.imap import ImapSource
+    from flows.intake.mail import ingest_mail
 
     put(dovecot, folder, "06_nil_docx", dt.datetime(2025, 7, 10, 9, 0, tzinfo=VN))
 
@@ -443,7 +444,7 @@ def test_refused_acknowledgement_is_not_fatal(mail_app, dovecot, folder, monkeyp
 
 def test_attachment_over_the_size_cap_is_kept_and_rejected(mail_app, dovecot, folder):
     """BAOCAO_MAX_FILE_BYTES reaches the parsers: the file is stored, refused, and says why."""
-    from flows.ingest import ingest_mail
+    from flows.intake.mail import ingest_mail
     from storage.models import Document
 
     mail_app.settings.max_file_bytes = 1000  # every real .docx is larger

@@ -60,7 +60,7 @@ def test_probe_files_are_generated_and_many() -> None:
 
 def test_probe_mailbox_end_to_end(probe_app, smtp, dovecot) -> None:
     from flows.app import status_report
-    from flows.ingest import ingest_mail
+    from flows.intake.mail import ingest_mail
 
     report = ingest_mail(probe_app).to_json()
     items = {i["message_id"]: i for i in report["items"]}

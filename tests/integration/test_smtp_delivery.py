@@ -11,12 +11,12 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import func, select
 
+from flows.adapters.smtp import SmtpConnectError, SmtpSender
 from flows.app import App, status_report
-from flows.dev_smtp import SmtpCapture, free_port
+from flows.dev.smtp_capture import SmtpCapture, free_port
 from flows.history import recipient_history
-from flows.mailer import SmtpConnectError, SmtpSender
-from flows.outgoing import Draft, UnknownMail, deliver, resolve_mail
-from flows.reminders import send_request
+from flows.outbound.delivery import Draft, UnknownMail, deliver, resolve_mail
+from flows.outbound.requests import send_request
 from parsers.mailids import is_our_message_id
 from storage.models import ContactRow, Event, OutboundMail, RecipientRow
 
@@ -119,7 +119,7 @@ def _check_form(data: bytes) -> None:
 def test_crash_after_reserve_before_send_sends_once(
     mail_app: App, tls_server: SmtpCapture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import flows.outgoing as outgoing
+    import flows.outbound.delivery as outgoing
 
     def crash(*_a: object, **_k: object) -> bool:
         raise RuntimeError("máy tắt đột ngột")
@@ -138,7 +138,7 @@ def test_crash_after_reserve_before_send_sends_once(
 def test_crash_after_send_before_confirm_is_never_resent(
     mail_app: App, tls_server: SmtpCapture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import flows.outgoing as outgoing
+    import flows.outbound.delivery as outgoing
 
     def crash(*_a: object, **_k: object) -> None:
         raise RuntimeError("máy tắt sau khi gửi")

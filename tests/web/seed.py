@@ -16,8 +16,9 @@ def populated_app(data_dir: Path, config_dir: Path, **settings: Any) -> Any:
     from config.recipients import read_recipients
     from config.settings import Settings
     from flows.app import App, init
-    from flows.demo_data import demo_mails
-    from flows.ingest import handle_mail, make_context
+    from flows.dev.demo_data import demo_mails
+    from flows.intake.context import make_context
+    from flows.intake.mail import handle_mail
     from flows.web.security import hash_password
     from storage.users import add_user
 

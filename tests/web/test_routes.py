@@ -165,7 +165,7 @@ def test_a_correction_keeps_the_original_and_the_report_uses_it(client_for, web_
 
 def test_extending_a_deadline_moves_status_and_the_reminder_schedule(client_for, web_app) -> None:
     from flows.app import status_report
-    from flows.reminders import remind
+    from flows.outbound.reminders import remind
 
     campaign = web_app.campaign()
     late = next(r for r in status_report(web_app)["recipients"] if r["state"] == "not_responded")
@@ -177,7 +177,7 @@ def test_extending_a_deadline_moves_status_and_the_reminder_schedule(client_for,
     assert f'data-han="{new.isoformat()}"' in page and f"@{new.isoformat()}" in page
     assert "gia hạn đến" in client.get("/").text
     # The scheduled run on the day of the campaign's first overdue reminder skips this agency...
-    from flows.reminders import calendar_for
+    from flows.outbound.reminders import calendar_for
     from reports.reminders import schedule
 
     overdue = next(s for s in schedule(campaign.deadline, campaign.reminders, calendar_for(campaign)) if s.overdue)
@@ -229,7 +229,7 @@ def test_settle_review_items_with_the_users_name(client_for, web_app) -> None:
 
 def test_remind_now_goes_through_the_ledger_once_a_day(client_for, web_app) -> None:
     from flows.app import status_report
-    from flows.dev_smtp import SmtpCapture
+    from flows.dev.smtp_capture import SmtpCapture
 
     code = next(r["id"] for r in status_report(web_app)["recipients"] if r["state"] == "not_responded")
     with SmtpCapture(tls=False) as smtp:

@@ -12,7 +12,7 @@ def test_user_add_list_disable(web_app, monkeypatch) -> None:
     from fastapi.testclient import TestClient
     from typer.testing import CliRunner
 
-    from flows.cli import cli
+    from flows.cli.main import cli
     from flows.web.server import build
 
     monkeypatch.setenv("BAOCAO_DATA_DIR", str(web_app.settings.data_dir))

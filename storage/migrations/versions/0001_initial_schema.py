@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-02 10:05:28.134058
+Create Date: 2026-12-02 10:26:46.491118
 """
 
 from __future__ import annotations
@@ -161,7 +161,7 @@ def upgrade() -> None:
     sa.Column('details', sa.JSON(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('processed_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('acknowledged_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('server_marked_at', sa.DateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['campaign_id'], ['campaign.id'], name=op.f('fk_inbound_mail_campaign_id_campaign')),
     sa.ForeignKeyConstraint(['duplicate_of_id'], ['inbound_mail.id'], name=op.f('fk_inbound_mail_duplicate_of_id_inbound_mail')),
     sa.ForeignKeyConstraint(['raw_sha256'], ['blob.sha256'], name=op.f('fk_inbound_mail_raw_sha256_blob')),

@@ -1,11 +1,11 @@
 """Prefect flows: thin shells over the same plain functions the CLI calls.
 
 Each flow reads the settings once, calls a few tasks, publishes the dashboard artifacts
-(flows/dashboard.py) and returns a JSON-able summary. Tasks with retries wrap I/O only
+(flows/runs/dashboard.py) and returns a JSON-able summary. Tasks with retries wrap I/O only
 (IMAP, SMTP, writing reports). One item's failure is recorded by the plain function and
 reported in the summary while the run goes on; a run fails only when the run itself broke
 (mailbox or database unreachable, configuration wrong). A failed run mails TĐC
-(`BAOCAO_ALERT_EMAIL`) through flows.outgoing.deliver, kind `alert`.
+(`BAOCAO_ALERT_EMAIL`) through flows.outbound.delivery.deliver, kind `alert`.
 
 Two ingest runs never overlap: both ingest flows hold one slot of the global concurrency
 limit `baocao-ingest` (limit 1, created on first use). The database's unique constraints
@@ -18,14 +18,21 @@ import datetime as dt
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager, suppress
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from prefect import flow, get_run_logger, task
+from prefect import flow, get_client, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from prefect.concurrency.sync import concurrency
+from prefect.exceptions import ObjectAlreadyExists
 
+from config.errors import ConfigError
 from config.settings import Settings
-from flows import dashboard
-from flows.app import App
+from flows.app import App, status_report
+from flows.intake.folder import ingest_folder
+from flows.intake.mail import ingest_mail
+from flows.outbound.reminders import remind
+from flows.report import build_report
+from flows.runs import dashboard
+from flows.runs.alerts import notify_failure
 
 INGEST_LIMIT = "baocao-ingest"
 # How long an ingest run waits for another one to finish before giving up this turn.
@@ -47,8 +54,6 @@ def _to_json(result: Any) -> dict[str, Any]:
 
 def worth_retrying(task: Any, task_run: Any, state: Any) -> bool:
     """Retry I/O hiccups, not configuration mistakes (those fail at once and alert TĐC)."""
-    from config.errors import ConfigError
-
     try:
         state.result()
     except ConfigError:
@@ -64,40 +69,30 @@ IO_RETRY = {"cache_policy": NO_CACHE, "retry_condition_fn": worth_retrying}
 @task(name="thu-thu-dien-tu", retries=2, retry_delay_seconds=[10, 60], **IO_RETRY)
 def fetch_mail(app: App, campaign_id: str | None) -> dict[str, Any]:
     """One polling cycle of the official mailbox (IMAP)."""
-    from flows.ingest import ingest_mail
-
     return _to_json(ingest_mail(app, campaign_id))
 
 
 @task(name="quet-thu-muc", retries=2, retry_delay_seconds=[10, 60], **IO_RETRY)
 def scan_folder(app: App, campaign_id: str | None) -> dict[str, Any]:
     """One scan of the shared drop folder."""
-    from flows.ingest import ingest_folder
-
     return _to_json(ingest_folder(app, campaign_id))
 
 
 @task(name="gui-thu-nhac", retries=2, retry_delay_seconds=[30, 120], **IO_RETRY)
 def send_reminders(app: App, campaign_id: str | None, dry_run: bool, now: dt.datetime | None) -> dict[str, Any]:
     """Decide and send what reminders are due (exactly once per slot, by the database)."""
-    from flows.reminders import remind
-
     return _to_json(remind(app, campaign_id, now, dry_run=dry_run))
 
 
 @task(name="lap-bao-cao", retries=1, retry_delay_seconds=30, **IO_RETRY)
 def write_report(app: App, campaign_id: str | None, now: dt.datetime | None) -> dict[str, Any]:
     """Build and write the consolidated Word + Excel report."""
-    from flows.report import build_report
-
     return _to_json(build_report(app, campaign_id, now=now))
 
 
 @task(name="cap-nhat-bang-theo-doi", cache_policy=NO_CACHE)
 def publish_status(app: App, campaign_id: str | None) -> dict[str, Any]:
     """Who has answered: the status table, the progress bar and the review queue."""
-    from flows.app import status_report
-
     status = status_report(app, campaign_id)
     dashboard.publish_status(status)
     dashboard.publish_review(status["review"])
@@ -109,9 +104,6 @@ def publish_status(app: App, campaign_id: str | None) -> dict[str, Any]:
 
 def ensure_ingest_limit() -> None:
     """Create the global concurrency limit (1 slot) shared by both ingest flows."""
-    from prefect import get_client
-    from prefect.exceptions import ObjectAlreadyExists
-
     # Another run may create it between our read and our create: fine.
     with get_client(sync_client=True) as client, suppress(ObjectAlreadyExists):
         client.upsert_global_concurrency_limit_by_name(INGEST_LIMIT, 1)
@@ -120,8 +112,6 @@ def ensure_ingest_limit() -> None:
 @contextmanager
 def ingest_slot(wait: float = INGEST_WAIT_SECONDS) -> Iterator[bool]:
     """Hold the single ingest slot; yields False when another ingest held it too long."""
-    from prefect.concurrency.sync import concurrency
-
     ensure_ingest_limit()
     with ExitStack() as stack:
         try:
@@ -158,67 +148,6 @@ def _ingest(source: str, campaign_id: str | None) -> dict[str, Any]:
         status = publish_status(app, campaign_id)
         logger.info(dashboard.ingest_markdown(source, result).splitlines()[2])
         return summary(ingest=result, counts=_counts(status))
-    finally:
-        app.engine.dispose()
-
-
-# --- failure alert ------------------------------------------------------------------------
-
-
-def alert_text(flow_name: str, run_name: str, message: str, when: dt.datetime, ui_url: str | None) -> tuple[str, str]:
-    """Subject and body of the mail telling TĐC a scheduled run failed."""
-    subject = f"[baocao] Lỗi khi chạy tác vụ {flow_name}"
-    lines = [
-        "Kính gửi phòng TĐC,",
-        "",
-        f"Tác vụ tự động “{flow_name}” (lượt {run_name}) đã thất bại lúc"
-        f" {when:%H:%M ngày %d/%m/%Y}.",
-        "",
-        f"Nguyên nhân: {message or '(không rõ)'}",
-        "",
-        "Các lượt chạy sau vẫn tiếp tục theo lịch; dữ liệu đã ghi nhận không bị mất.",
-        "Xin kiểm tra hộp thư, cơ sở dữ liệu hoặc cấu hình rồi chạy lại nếu cần.",
-    ]
-    if ui_url:
-        lines += ["", f"Xem chi tiết trên bảng điều khiển: {ui_url}"]
-    lines += ["", "— Thư tự động của hệ thống baocao, xin đừng trả lời thư này."]
-    return subject, "\n".join(lines) + "\n"
-
-
-def notify_failure(flow: Any, flow_run: Any, state: Any) -> None:
-    """on_failure hook: mail TĐC once per failed run (slot = the run id)."""
-    settings = Settings()
-    if not settings.alert_email or getattr(flow_run, "parent_task_run_id", None):
-        return  # nobody to tell, or a sub-run: the parent run tells TĐC once
-    from prefect.settings import PREFECT_UI_URL
-
-    from config.errors import ConfigError
-    from flows.outgoing import Draft, deliver
-
-    app = App(settings)
-    try:
-        try:
-            campaign = app.campaign((flow_run.parameters or {}).get("campaign_id"))
-        except ConfigError:  # the run may have failed on this very id: still tell TĐC
-            campaign = app.campaigns[0]
-        ui = PREFECT_UI_URL.value()
-        subject, text = alert_text(
-            flow.name,
-            flow_run.name,
-            str(state.message or ""),
-            app.now(),
-            f"{ui}/runs/flow-run/{flow_run.id}" if ui else None,
-        )
-        draft = Draft(
-            campaign_id=campaign.id,
-            recipient_id=None,
-            kind="alert",
-            slot=str(flow_run.id),
-            to=[settings.alert_email],
-            subject=subject,
-            text=text,
-        )
-        deliver(app, [draft])
     finally:
         app.engine.dispose()
 
@@ -301,51 +230,3 @@ def cycle_result(states: dict[str, Any]) -> dict[str, Any]:
     return {name: s.result() for name, s in states.items()}
 
 
-# --- deployments: one table for `baocao serve`, checked against prefect.yaml by a test ------
-
-TZ = "Asia/Ho_Chi_Minh"
-INGEST_CRON = "*/5 7-17 * * 1-5"  # every 5 minutes in working hours, Monday–Friday
-REMINDER_CRON = "0 8 * * *"  # 08:00 daily: remind() sends only on working days (holidays, make-up Saturdays)
-REPORT_CRON = "0 17 * * *"  # 17:00 every day
-
-
-def deadline_rrule(deadline_at: dt.datetime) -> str:
-    """A one-shot RRULE firing right after the deadline (local time), for the report."""
-    after = (deadline_at + dt.timedelta(seconds=1)).replace(second=0, microsecond=0)
-    return f"DTSTART:{after:%Y%m%dT%H%M%S}\nRRULE:FREQ=DAILY;COUNT=1"
-
-
-def deployment_specs(deadline_at: dt.datetime | None, report_cron: str = REPORT_CRON) -> list[dict[str, Any]]:
-    """Name, flow, schedules (cron/rrule strings) and concurrency of each deployment."""
-    report: list[dict[str, str]] = [{"cron": report_cron}]
-    if deadline_at is not None:
-        report.append({"rrule": deadline_rrule(deadline_at.astimezone(ZoneInfo(TZ)))})
-    return [
-        {"name": "ingest-mail", "flow": ingest_mail_flow, "schedules": [{"cron": INGEST_CRON}], "limit": 1},
-        {"name": "ingest-folder", "flow": ingest_folder_flow, "schedules": [{"cron": INGEST_CRON}], "limit": 1},
-        {"name": "send-reminders", "flow": send_reminders_flow, "schedules": [{"cron": REMINDER_CRON}], "limit": 1},
-        {"name": "build-report", "flow": build_report_flow, "schedules": report, "limit": 1},
-        {"name": "full-cycle", "flow": full_cycle_flow, "schedules": [], "limit": 1},
-    ]
-
-
-def runner_deployments(deadline_at: dt.datetime | None, report_cron: str = REPORT_CRON) -> list[Any]:
-    """RunnerDeployments for prefect.serve, schedules in Asia/Ho_Chi_Minh."""
-    from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
-    from prefect.schedules import Cron, RRule
-
-    deployments = []
-    for spec in deployment_specs(deadline_at, report_cron):
-        schedules = [
-            Cron(s["cron"], timezone=TZ) if "cron" in s else RRule(s["rrule"], timezone=TZ)
-            for s in spec["schedules"]
-        ]
-        limit = ConcurrencyLimitConfig(
-            limit=spec["limit"], collision_strategy=ConcurrencyLimitStrategy.CANCEL_NEW
-        )
-        deployments.append(
-            spec["flow"].to_deployment(
-                name=spec["name"], schedules=schedules, concurrency_limit=limit, tags=["baocao"]
-            )
-        )
-    return deployments

@@ -3,7 +3,7 @@
 It speaks the part of IMAP4rev1 that baocao's poller uses — LOGIN, CAPABILITY, LIST, STATUS,
 SELECT/EXAMINE, UID SEARCH (UID ranges, KEYWORD/UNKEYWORD, SINCE/BEFORE/ON, ALL), UID FETCH (UID, FLAGS,
 INTERNALDATE, BODY.PEEK[]/BODY[]/RFC822), UID STORE ±FLAGS, NOOP, LOGOUT — for one user and one
-INBOX held in memory. Tests and production use a real server (Dovecot); see flows/dev_imap.py.
+INBOX held in memory. Tests and production use a real server (Dovecot); see flows/dev/dovecot.py.
 Same surface as `DovecotServer`: host, port, user, password, append(), settings(), a context
 manager.
 """
@@ -230,6 +230,6 @@ class DemoImapServer:
 
     def settings(self, **overrides: object) -> ImapSettings:
         """ImapSettings pointing at this server (plaintext on 127.0.0.1)."""
-        from flows.dev_imap import local_imap_settings
+        from flows.dev.dovecot import local_imap_settings
 
         return local_imap_settings(self, **overrides)

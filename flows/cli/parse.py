@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from flows.cli import CampaignOpt, JsonOpt, cli, make_app, out, print_json
+from flows.cli.base import CampaignOpt, JsonOpt, cli, make_app, out, print_json
 
 FilesArg = Annotated[list[Path], typer.Argument(help="Tệp cần đọc (Word, Excel, PDF, .doc/.xls/.odt, .zip).")]
 

@@ -27,9 +27,10 @@ from sqlalchemy import select
 
 from config.errors import ConfigError
 from config.settings import SmtpSettings
+from flows.adapters.smtp import SmtpConnectError, SmtpSender, SmtpSendError
 from flows.app import App
-from flows.mailer import SmtpConnectError, SmtpSender, SmtpSendError
 from parsers.mailids import make_message_id
+from parsers.vocab import OutboundKind
 from storage.blobs import store_blob
 from storage.models import RecipientRow, utcnow
 from storage.outbound import (
@@ -45,13 +46,7 @@ from storage.outbound import (
 
 log = logging.getLogger(__name__)
 MAIL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
-KIND_LABELS = {
-    "request": "công văn đề nghị báo cáo",
-    "reminder": "thư nhắc",
-    "reminder_incomplete": "thư nhắc bổ sung",
-    "receipt": "thư báo đã nhận",
-    "alert": "thư cảnh báo",
-}
+KIND_LABELS = OutboundKind.labels()
 
 
 @dataclass

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from flows.cli import CampaignOpt, UserError, cli, make_app, out
+from flows.cli.base import CampaignOpt, UserError, cli, make_app, out
 
 SERVER_HINT = (
     "'baocao serve' cần một Prefect server đang chạy (nếu không, lịch không bao giờ được kích"
@@ -29,7 +29,7 @@ def serve(
     chosen = app.campaign(campaign)
     from prefect import serve as prefect_serve
 
-    from flows.prefect_flows import runner_deployments
+    from flows.runs.deployments import runner_deployments
 
     deployments = runner_deployments(chosen.deadline_at, chosen.report.cron)
     from flows.web.server import maybe_start

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from flows.cli import CampaignOpt, JsonOpt, UserError, cli, make_app, out, print_json
+from flows.cli.base import CampaignOpt, JsonOpt, UserError, cli, make_app, out, print_json
 
 OutOpt = Annotated[
     Path | None,

@@ -1,5 +1,5 @@
 """Sample data for the consolidated report, rendering to PDF with LibreOffice, and the page-1
-PNG in docs/ (`python -m flows.report_preview` regenerates `docs/report-page1.png`).
+PNG in docs/ (`python -m flows.dev.report_preview` regenerates `docs/report-page1.png`).
 
 The sample agencies are synthetic but shaped like real answers (prose, stock answers such as
 `Không có.`, nil reports, promises, silence, late replies); the benchmark uses them too.
@@ -19,7 +19,7 @@ from config.campaign import Campaign, load_campaigns
 from config.recipients import read_recipients
 from reports.consolidate import AgencyReport, Figures, ProblemNote, ReviewNote, consolidate
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 PREVIEW_PNG = ROOT / "docs" / "report-page1.png"
 PROSE = (
     "Đã ban hành Kế hoạch triển khai thực hiện Đề án 996 trên địa bàn; phân công phòng chuyên môn "

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from flows.cli import CampaignOpt, JsonOpt, UserError, cli, make_app, out, print_json
+from flows.cli.base import CampaignOpt, JsonOpt, UserError, cli, make_app, out, print_json
 
 NowOpt = Annotated[
     str | None,
@@ -31,7 +31,7 @@ def parse_now(value: str | None) -> dt.datetime | None:
 @cli.command()
 def remind(campaign: CampaignOpt = None, now: NowOpt = None, dry_run: DryRunOpt = False, as_json: JsonOpt = False) -> None:
     """Gửi thư nhắc đến hạn (ngày làm việc, trong khung giờ; mỗi lượt nhắc chỉ một lần)."""
-    from flows.reminders import remind as run
+    from flows.outbound.reminders import remind as run
 
     result = run(make_app(), campaign, parse_now(now), dry_run=dry_run)
     if as_json:
@@ -47,7 +47,7 @@ def remind(campaign: CampaignOpt = None, now: NowOpt = None, dry_run: DryRunOpt 
 @cli.command("send-request")
 def send_request(campaign: CampaignOpt = None, dry_run: DryRunOpt = False, as_json: JsonOpt = False) -> None:
     """Gửi công văn đề nghị báo cáo (kèm đề cương .docx và biểu .xlsx) tới đơn vị chưa nhận."""
-    from flows.reminders import send_request as run
+    from flows.outbound.requests import send_request as run
 
     result = run(make_app(), campaign, dry_run=dry_run)
     if as_json:
@@ -110,7 +110,7 @@ def mail_resolve(
     as_json: JsonOpt = False,
 ) -> None:
     """Xử lý thư bị ngắt giữa chừng khi gửi (không rõ đã đi hay chưa)."""
-    from flows.outgoing import UnknownMail, resolve_mail
+    from flows.outbound.delivery import UnknownMail, resolve_mail
 
     try:
         result = resolve_mail(make_app(), outbound_id, sent=sent)

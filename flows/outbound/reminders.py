@@ -1,37 +1,28 @@
-"""Reminders and the initial request: plain functions over the pure policy, templates and
-exactly-once delivery (`baocao remind`, `baocao send-request`, and the Prefect flows)."""
+"""Reminders: plain functions over the pure policy, templates and exactly-once delivery
+(`baocao remind` and the Prefect flow)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import mimetypes
 from collections.abc import Collection
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from config.campaign import Campaign
-from config.errors import ConfigError
 from flows.app import App, deadlines, statuses
-from flows.outgoing import DeliveryReport, Draft, deliver
-from reports.forms import form_filenames, form_xlsx, outline_docx
-from reports.mailtext import MailTextError, render_mail
+from flows.outbound.delivery import Draft, deliver
+from flows.outbound.letters import delivery_result, render, request_attachments, template_context
 from reports.reminders import (
     KIND_INCOMPLETE,
     DueReminder,
     ReminderPlan,
-    addresses,
     closed_reason,
     plan_reminders,
 )
 from reports.status import RecipientStatus
 from reports.workdays import WorkCalendar
 from storage.outbound import kinds_in_slot
-
-DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-REQUEST_SLOT = "initial"
 
 
 def calendar_for(campaign: Campaign) -> WorkCalendar:
@@ -75,7 +66,7 @@ def remind(
         for due in plan.due
     ]
     report = deliver(app, drafts, dry_run=dry_run)
-    result = _result(campaign, now, report)
+    result = delivery_result(campaign, now, report)
     active = [p.slot.key for _, p in plans if p.slot is not None]
     result["slot"] = active[0] if active else None
     result["reason"] = reason or (None if active else plans[0][1].reason)
@@ -113,76 +104,8 @@ def _plan_with_ledger(
     return plan_reminders(items, *args, kinds_in_slot(campaign.id, plan.slot.key, session=session), manual=manual)
 
 
-def send_request(app: App, campaign_id: str | None = None, *, dry_run: bool = False) -> dict[str, Any]:
-    """Send the request with its attachments to every recipient who has not received it."""
-    campaign = app.campaign(campaign_id)
-    attachments = request_attachments(campaign)
-    with app.session() as session:
-        items = statuses(campaign, session=session)
-    drafts, skipped = [], []
-    for status in items:
-        to = addresses(status)
-        if not to:
-            skipped.append({"recipient": status.facts.code, "reason": "không có địa chỉ email"})
-            continue
-        subject, text = _render(app, "request", _context(app, campaign, status, attachments=attachments))
-        drafts.append(Draft(campaign.id, status.facts.id, "request", REQUEST_SLOT, list(to), subject, text,
-                            attachments=attachments))
-    report = deliver(app, drafts, dry_run=dry_run)
-    result = _result(campaign, app.now(), report)
-    result["skipped"] = skipped + result["skipped"]
-    return result
-
-
-def request_attachments(campaign: Campaign) -> tuple[tuple[str, bytes, str], ...]:
-    """The configured files (the official letter…) plus the outline .docx and the .xlsx form."""
-    files: list[tuple[str, bytes, str]] = []
-    for name in campaign.request.attachments:
-        path = Path(name)
-        if not path.is_absolute() and campaign.source_dir is not None:
-            path = campaign.source_dir / path
-        try:
-            data = path.read_bytes()
-        except OSError as err:
-            raise ConfigError(f"không đọc được tệp đính kèm: {err.strerror}", path, field="request.attachments") from err
-        files.append((path.name, data, mimetypes.guess_type(path.name)[0] or "application/octet-stream"))
-    docx_name, xlsx_name = form_filenames(campaign)
-    files.append((docx_name, outline_docx(campaign), DOCX_MIME))
-    files.append((xlsx_name, form_xlsx(campaign), XLSX_MIME))
-    return tuple(files)
-
-
 def _aware(now: dt.datetime, campaign: Campaign) -> dt.datetime:
     return now if now.tzinfo else now.replace(tzinfo=campaign.tz)
-
-
-def _render(app: App, name: str, context: dict[str, Any]) -> tuple[str, str]:
-    try:
-        return render_mail(app.settings.templates_dir, name, context)
-    except MailTextError as err:
-        raise ConfigError(str(err)) from err
-
-
-def _context(
-    app: App,
-    campaign: Campaign,
-    status: RecipientStatus,
-    *,
-    attachments: tuple[tuple[str, bytes, str], ...] = (),
-) -> dict[str, Any]:
-    """What every template may use."""
-    return {
-        "campaign": campaign,
-        "request": campaign.request,
-        "contact": campaign.request.contact,
-        "deadline": campaign.deadline,
-        "recipient": {"code": status.facts.code, "name": status.facts.name},
-        "reply_to": app.settings.smtp.sender,
-        "attachment_names": [a[0] for a in attachments],
-        "form_xlsx_name": form_filenames(campaign)[1],
-        "state": status.state,
-        "acknowledged": status.state == "acknowledged",
-    }
 
 
 def _reminder_draft(
@@ -195,7 +118,7 @@ def _reminder_draft(
     deadline: dt.date,
 ) -> Draft:
     attachments = request_attachments(campaign) if campaign.reminders.attach_outline else ()
-    context = _context(app, campaign, status, attachments=attachments)
+    context = template_context(app, campaign, status, attachments=attachments)
     context["deadline"] = deadline
     headings = {s.id: s.heading for s in campaign.outline.sections}
     labels = {r.id: r.label for r in campaign.outline.table.rows}
@@ -208,11 +131,8 @@ def _reminder_draft(
         slot=due.slot,
     )
     name = "reminder_incomplete" if due.kind == KIND_INCOMPLETE else "reminder"
-    subject, text = _render(app, name, context)
+    subject, text = render(app, name, context)
     return Draft(campaign.id, due.recipient_id, due.kind, due.slot, list(due.to), subject, text,
                  attachments=attachments)
 
 
-def _result(campaign: Campaign, now: dt.datetime, report: DeliveryReport) -> dict[str, Any]:
-    data = report.to_json()
-    return {"campaign": campaign.id, "now": now.astimezone(campaign.tz).isoformat(), **data}

@@ -1,4 +1,4 @@
-"""`python -m flows.demo` (what `make demo` runs): the whole product on one machine, no setup.
+"""`python -m flows.dev.demo` (what `make demo` runs): the whole product on one machine, no setup.
 
 Starts a local Prefect server (SQLite, 127.0.0.1:4200), a Dovecot IMAP server and an SMTP
 capture, sends the request to the 28 agencies, delivers ~25 simulated replies into the
@@ -108,9 +108,9 @@ def wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout: float) -> Non
 @contextmanager
 def mail_servers(*, dovecot: bool = True) -> Iterator[tuple[Any, Any]]:
     """Dovecot (else the in-memory demo IMAP server) and an SMTP capture."""
-    from flows.demo_imap import DemoImapServer
-    from flows.dev_imap import DovecotServer
-    from flows.dev_smtp import SmtpCapture
+    from flows.dev.dovecot import DovecotServer
+    from flows.dev.fake_imap import DemoImapServer
+    from flows.dev.smtp_capture import SmtpCapture
 
     with ExitStack() as stack:
         if dovecot and (shutil.which("dovecot") or Path("/usr/sbin/dovecot").exists()):
@@ -151,7 +151,7 @@ def baocao_env(root: Path, data: Path, imap: Any, smtp: Any) -> dict[str, str]:
 def request_threads(app: Any, smtp: Any) -> dict[str, str]:
     """Send the request to every agency; recipient code → Message-ID of the mail it got."""
     from config.recipients import read_recipients
-    from flows.reminders import send_request
+    from flows.outbound.requests import send_request
 
     send_request(app)
     codes = {e.lower(): r.code for r in read_recipients(app.campaign().recipients_path) for e in r.emails}
@@ -166,7 +166,7 @@ def request_threads(app: Any, smtp: Any) -> dict[str, str]:
 def seed(app: Any, imap: Any, drop: Path, thread: dict[str, str]) -> tuple[int, int]:
     """The agencies' replies into the mailbox and a few files into the shared folder."""
     from config.recipients import read_recipients
-    from flows.demo_data import demo_files, demo_mails
+    from flows.dev.demo_data import demo_files, demo_mails
 
     campaign = app.campaign()
     recipients = read_recipients(campaign.recipients_path)
@@ -199,7 +199,7 @@ def save_outbox(smtp: Any, folder: Path) -> int:
 
 def run_flows(app: Any) -> dict[str, Any]:
     """Every flow once, as the schedules would run them, at moments inside the campaign."""
-    from flows import prefect_flows as pf
+    from flows.runs import pipelines as pf
 
     campaign = app.campaign()
     tz = campaign.tz
@@ -218,7 +218,7 @@ def explain(ui: str, data: Path, results: dict[str, Any], sent: int) -> None:
     """What to open now."""
     from config.settings import Settings
     from flows.app import App, status_report
-    from flows.cli import print_status_table
+    from flows.cli.base import print_status_table
 
     app = App(Settings())
     print_status_table(status_report(app))
@@ -251,13 +251,13 @@ def ctrl_c_stops_gracefully() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the demo; 0 on success, 2 when it cannot start."""
-    parser = argparse.ArgumentParser(prog="python -m flows.demo", description="Bản demo baocao.")
+    parser = argparse.ArgumentParser(prog="python -m flows.dev.demo", description="Bản demo baocao.")
     parser.add_argument("--once", action="store_true", help="chạy một lượt rồi thoát (dùng trong kiểm thử)")
     parser.add_argument("--port", type=int, default=4200, help="cổng của Prefect server (mặc định 4200)")
     parser.add_argument("--data", type=Path, default=Path("demo-data"), help="thư mục dữ liệu demo")
     parser.add_argument("--no-dovecot", action="store_true", help="dùng máy chủ IMAP demo thay cho Dovecot")
     args = parser.parse_args(argv)
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     try:
         return run(root, fresh_data_dir(args.data), args.port, once=args.once, dovecot=not args.no_dovecot)
     except DemoError as err:
@@ -283,7 +283,7 @@ def run(root: Path, data: Path, port: int, *, once: bool, dovecot: bool = True) 
         os.environ.update(baocao_env(root, data, imap, smtp))
         from config.settings import Settings
         from flows.app import App, init
-        from flows.prefect_flows import runner_deployments
+        from flows.runs.deployments import runner_deployments
 
         app = App(Settings())
         init(app)

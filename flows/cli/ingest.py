@@ -7,28 +7,14 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from flows.cli import CampaignOpt, JsonOpt, UserError, cli, make_app, out, print_json
+from flows.cli.base import CampaignOpt, JsonOpt, UserError, cli, make_app, out, print_json
+from parsers.vocab import ItemStatus, MailKind
 
 ingest_app = typer.Typer(help="Nhận báo cáo từ hộp thư hoặc thư mục chung.", no_args_is_help=True)
 cli.add_typer(ingest_app, name="ingest")
 
-OUTCOME_LABELS = {
-    "processed": "đã ghi nhận",
-    "duplicate": "trùng, bỏ qua",
-    "review": "chờ xem xét",
-    "failed": "lỗi",
-    "received": "đã nhận",
-}
-CLASS_LABELS = {
-    "submission": "báo cáo",
-    "nil_report": "không phát sinh",
-    "acknowledgement": "hẹn gửi",
-    "auto_reply": "trả lời tự động",
-    "bounce": "thư bị trả lại",
-    "own": "thư của hệ thống",
-    "unrelated": "không liên quan",
-    None: "",
-}
+OUTCOME_LABELS = ItemStatus.labels()
+CLASS_LABELS: dict[str | None, str] = {**MailKind.shorts(), None: ""}
 
 
 def _result_label(item: dict[str, Any]) -> str:
@@ -73,8 +59,8 @@ def _print_report(data: dict[str, Any], what: str) -> None:
 @ingest_app.command("mail")
 def ingest_mail_cmd(campaign: CampaignOpt = None, as_json: JsonOpt = False) -> None:
     """Một lượt đọc hộp thư chính thức: thư mới được lưu, phân loại, gán đơn vị, ghi nhận."""
-    from flows.imap_adapter import MailboxError
-    from flows.ingest import ingest_mail
+    from flows.adapters.imap import MailboxError
+    from flows.intake.mail import ingest_mail
 
     try:
         report = ingest_mail(make_app(), campaign).to_json()
@@ -89,7 +75,7 @@ def ingest_mail_cmd(campaign: CampaignOpt = None, as_json: JsonOpt = False) -> N
 @ingest_app.command("folder")
 def ingest_folder_cmd(campaign: CampaignOpt = None, as_json: JsonOpt = False) -> None:
     """Một lượt quét thư mục chung (chỉ nhận tệp đã chép xong)."""
-    from flows.ingest import ingest_folder
+    from flows.intake.folder import ingest_folder
 
     report = ingest_folder(make_app(), campaign).to_json()
     if as_json:
@@ -130,7 +116,7 @@ def assign(
     as_json: JsonOpt = False,
 ) -> None:
     """Gán một mục chờ xem xét cho một đơn vị: ghi nhận báo cáo của đơn vị đó."""
-    from flows.ingest import ReviewError, assign_item
+    from flows.intake.review import ReviewError, assign_item
 
     try:
         result = assign_item(make_app(), item, recipient)
@@ -148,7 +134,7 @@ def dismiss(
     reason: Annotated[str, typer.Option("--ly-do", help="Lý do bỏ qua (ghi vào nhật ký).")] = "",
 ) -> None:
     """Bỏ qua một mục chờ xem xét (không phải báo cáo của đơn vị nào trong danh sách)."""
-    from flows.ingest import ReviewError, dismiss_item
+    from flows.intake.review import ReviewError, dismiss_item
 
     try:
         dismiss_item(make_app(), item, reason)

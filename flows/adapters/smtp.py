@@ -11,7 +11,7 @@ import socket
 from email.message import EmailMessage
 
 from config.settings import SmtpSettings
-from flows.tls import client_tls_context
+from flows.adapters.tls import client_tls_context
 
 log = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 
 Never to auto-replies, bounces, mailing lists, no-reply addresses, our own mail or unrelated
 mail; at most one per message (slot `mail:<inbound_mail_id>` in the outbound ledger); off when
-`campaign.receipts.enabled` is false. Sent through `flows.outgoing.deliver`.
+`campaign.receipts.enabled` is false. Sent through `flows.outbound.delivery.deliver`.
 """
 
 from __future__ import annotations
@@ -14,13 +14,17 @@ from sqlalchemy.orm import Session
 
 from config.campaign import Campaign
 from flows.app import App
+from flows.outbound.delivery import Draft, deliver
 from parsers.mail import parse_mail
 from parsers.mail_classify import is_automatic, is_noreply
+from parsers.vocab import OutboundKind, OutboundStatus
+from reports.mailtext import render_mail
 from storage.models import (
     ContactRow,
     Document,
     InboundMail,
     IndicatorValue,
+    OutboundMail,
     RecipientRow,
     SectionAnswer,
     Submission,
@@ -126,7 +130,6 @@ def _main_submission(mail_id: int, senders: set[str | None], *, session: Session
 
 def receipt_drafts(app: App, campaign: Campaign, mail_ids: list[int]) -> list[Any]:
     """Drafts for the messages that deserve a receipt (one per message)."""
-    from reports.mailtext import render_mail
 
     drafts: list[Any] = []
     with app.session() as session:
@@ -156,7 +159,6 @@ def receipt_drafts(app: App, campaign: Campaign, mail_ids: list[int]) -> list[An
 
 def _unreadable_draft(app: App, campaign: Campaign, mail: InboundMail, parsed: Any, to: str, *, session: Session) -> Any:
     """A receipt saying the attachments could not be read (the report is not recorded yet)."""
-    from reports.mailtext import render_mail
 
     docs = list(session.scalars(select(Document).where(Document.inbound_mail_id == mail.id).order_by(Document.part_index)))
     recipient = session.get(RecipientRow, mail.recipient_id) if mail.recipient_id else None
@@ -186,8 +188,6 @@ def _reply(
     campaign: Campaign, mail: InboundMail, parsed: Any, to: str, recipient_id: int | None, subject: str, text: str
 ) -> Any:
     """The receipt as a reply to the agency's message (threaded, auto-replied, one per message)."""
-    from flows.outgoing import Draft
-
     refs = tuple(r for r in (*parsed.references, parsed.message_id) if r)
     return Draft(
         campaign_id=campaign.id,
@@ -213,6 +213,17 @@ def send_receipts(app: App, campaign: Campaign, mail_ids: list[int]) -> dict[str
         return None
     if not app.settings.smtp.host:
         return {"sent": [], "skipped": [{"recipient": d.recipient_id, "reason": "chưa cấu hình máy chủ gửi thư"} for d in drafts], "failed": []}
-    from flows.outgoing import deliver
-
     return deliver(app, drafts).to_json()
+
+
+def receipts_to_retry(campaign_id: str, exclude: set[int], *, session: Session) -> list[int]:
+    """Messages whose receipt failed or was never sent (SMTP down at the time): retried now."""
+    ids = session.scalars(
+        select(OutboundMail.in_reply_to_mail_id).where(
+            OutboundMail.campaign_id == campaign_id,
+            OutboundMail.kind == OutboundKind.RECEIPT,
+            OutboundMail.status.in_((OutboundStatus.PENDING, OutboundStatus.FAILED)),
+            OutboundMail.in_reply_to_mail_id.is_not(None),
+        )
+    )
+    return sorted({i for i in ids if i is not None} - exclude)

@@ -77,7 +77,7 @@ class DovecotServer:
         (self.dir / "users").write_text(f"{self.user}:{{PLAIN}}{self.password}:{uid}:{gid}::{self.home}::\n")
         ssl_conf = "ssl = no"
         if self.tls:
-            from flows.dev_smtp import self_signed_cert
+            from flows.dev.smtp_capture import self_signed_cert
 
             cert, key = self_signed_cert(self.dir)
             key.chmod(0o644)

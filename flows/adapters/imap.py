@@ -22,7 +22,7 @@ from imap_tools import AND, BaseMailBox, MailBox, MailBoxStartTls, MailBoxUnencr
 from imap_tools.errors import MailboxLoginError
 
 from config.settings import ImapSettings
-from flows.tls import client_tls_context
+from flows.adapters.tls import client_tls_context
 
 log = logging.getLogger(__name__)
 FETCH_CHUNK = 20
@@ -138,7 +138,7 @@ class ImapSource:
                 if uid in found:
                     yield found[uid]
 
-    def acknowledge(self, uids: list[int]) -> None:
+    def mark_done(self, uids: list[int]) -> None:
         """Flag or move the messages (never delete); the database already holds them."""
         assert self.box is not None
         if not uids:

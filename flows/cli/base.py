@@ -1,0 +1,45 @@
+"""The `baocao` command line (Typer). `--json` writes only JSON to stdout; people get Rich."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from config.settings import Settings
+
+cli = typer.Typer(
+    name="baocao",
+    help="Thu thập, theo dõi và tổng hợp báo cáo của các cơ quan, đơn vị.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+# Piped output (files, other programs) is not cut to 80 columns.
+out = Console(width=None if sys.stdout.isatty() else 150)
+err = Console(stderr=True)
+
+CampaignOpt = Annotated[
+    str | None, typer.Option("--campaign", "-c", help="Mã chiến dịch (mặc định: chiến dịch duy nhất).")
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="In kết quả dạng JSON (chỉ JSON trên stdout).")]
+
+
+class UserError(Exception):
+    """A mistake the user can fix; printed as one line, exit code 2."""
+
+
+def make_app() -> Any:
+    """The application over settings read once from the environment."""
+    from flows.app import App
+
+    return App(Settings())
+
+
+def print_json(data: Any) -> None:
+    """JSON on stdout, UTF-8, nothing else."""
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+    sys.stdout.flush()

@@ -1,0 +1,150 @@
+"""What every ingest run shares: its context (campaign, outline, recipients, parser), its
+report (the `--json` contract of `baocao ingest mail|folder`) and its one event."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
+
+from config.campaign import Campaign
+from flows.app import App, outline_spec
+from parsers.api import parse_bytes
+from parsers.mail_classify import STATE_KINDS, AgencyRef, MailHints
+from parsers.model import OutlineSpec, ParseResult
+from parsers.safety import Limits
+from parsers.vocab import ItemStatus
+from storage.ingest import agency_refs
+from storage.models import Event
+
+ParseFn = Callable[[bytes, str, OutlineSpec], ParseResult]
+# The first poll of a mailbox ignores mail that arrived well before the request was sent
+# (years of other business, earlier rounds of the same report).
+FIRST_POLL_MARGIN = dt.timedelta(days=30)
+# Test hooks: named points where a test may simulate a crash (raise a BaseException).
+HOOKS: dict[str, Callable[[], None]] = {}
+
+
+def hook(name: str) -> None:
+    """Run the test hook registered under this name, if any."""
+    if name in HOOKS:
+        HOOKS[name]()
+
+
+@dataclass
+class IngestReport:
+    """What one ingest run did (the `--json` contract of `baocao ingest mail|folder`)."""
+
+    source: str
+    campaign: str
+    new: int = 0
+    duplicate: int = 0
+    failed: int = 0
+    review: int = 0
+    ignored: int = 0
+    items: list[dict[str, Any]] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    receipts: dict[str, Any] | None = None
+
+    def add(self, outcome: dict[str, Any]) -> None:
+        """Count one item's outcome."""
+        self.items.append(outcome)
+        status = outcome.get("status")
+        if status == ItemStatus.DUPLICATE or outcome.get("seen"):  # seen: handled by an earlier run
+            self.duplicate += 1
+        elif status == ItemStatus.FAILED:
+            self.failed += 1
+        elif status == ItemStatus.REVIEW:
+            self.review += 1
+        elif status in (ItemStatus.PROCESSED, ItemStatus.RECEIVED):
+            if outcome.get("classification") in STATE_KINDS:
+                self.new += 1
+            else:
+                self.ignored += 1
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "campaign": self.campaign,
+            "counts": {
+                "new": self.new,
+                "duplicate": self.duplicate,
+                "failed": self.failed,
+                "review": self.review,
+                "ignored": self.ignored,
+                "total": len(self.items),
+            },
+            "items": self.items,
+            "errors": self.errors,
+            "receipts": self.receipts,
+        }
+
+
+@dataclass
+class Context:
+    """What every item of a run needs."""
+
+    app: App
+    campaign: Campaign
+    spec: OutlineSpec
+    agencies: list[AgencyRef]
+    hints: MailHints
+    parse: ParseFn
+
+    @property
+    def section_ids(self) -> list[str]:
+        return [s.id for s in self.spec.sections]
+
+    @property
+    def row_ids(self) -> list[str]:
+        return [r.id for r in self.spec.rows]
+
+    def code_of(self, recipient_id: int | None) -> str | None:
+        """A recipient's code (ma_don_vi) from its database id."""
+        return next((a.code for a in self.agencies if a.recipient_id == recipient_id), None)
+
+
+def default_parse(max_file_bytes: int | None = None) -> ParseFn:
+    """The file parsers' entry point, with the configured size cap (BAOCAO_MAX_FILE_BYTES)."""
+    if max_file_bytes is None:
+        return parse_bytes
+    return partial(parse_bytes, limits=Limits(max_file_bytes=max_file_bytes))
+
+
+def make_context(app: App, campaign_id: str | None, parse: ParseFn | None = None) -> Context:
+    """Campaign, outline spec, recipients and hints for a run."""
+    campaign = app.campaign(campaign_id)
+    with app.session() as session:
+        agencies = agency_refs(campaign.id, session=session)
+    ours = {a.lower() for a in (app.settings.smtp.sender, app.settings.imap.user) if a and "@" in a}
+    hints = MailHints(
+        our_addresses=frozenset(ours),
+        topic_words=tuple(campaign.mailbox.subject_hints),
+        nil_phrases=tuple(campaign.mailbox.nil_phrases),
+        ack_phrases=tuple(campaign.mailbox.ack_phrases),
+        request_subject=campaign.request.subject or "",
+    )
+    parse = parse or default_parse(app.settings.max_file_bytes)
+    return Context(app, campaign, outline_spec(campaign), agencies, hints, parse)
+
+
+def log_run(ctx: Context, report: IngestReport) -> None:
+    """One event per run that found something (quiet polls leave no trace)."""
+    if not report.items:
+        return
+    data = report.to_json()["counts"]
+    what = "thư" if report.source == "mail" else "tệp"
+    with ctx.app.session() as session:
+        session.add(
+            Event(
+                campaign_id=ctx.campaign.id,
+                kind=f"ingest_{report.source}",
+                message=(
+                    f"Nhận {data['total']} {what}: mới {data['new']}, trùng {data['duplicate']},"
+                    f" chờ xem xét {data['review']}, lỗi {data['failed']}"
+                ),
+                data=data,
+            )
+        )

@@ -1,0 +1,7 @@
+"""The intake package's root exception (review refusals, folder problems)."""
+
+from __future__ import annotations
+
+
+class IntakeError(Exception):
+    """Something about incoming mail or files that a person must fix (message in Vietnamese)."""

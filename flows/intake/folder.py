@@ -1,0 +1,151 @@
+"""The shared folder's cycle (BAOCAO_DROP__DIR): each stable file is one unit of work.
+
+Store the file's bytes (raw first), parse and decide (pure), write the outcome in one
+transaction, then move the file to processed/ or failed/. A first-level subfolder named after
+a recipient id attributes its files; so does a folder or file name that names the agency.
+Received time = the file's mtime.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from flows.adapters.dropfolder import (
+    FAILED,
+    PROCESSED,
+    drop_root,
+    load_state,
+    move_file,
+    save_state,
+    stable_files,
+)
+from flows.app import App
+from flows.intake.context import Context, IngestReport, ParseFn, log_run, make_context
+from flows.intake.documents import (
+    ParsedFile,
+    candidates,
+    parse_files,
+    settle_unit,
+    store_raw_files,
+    write_documents,
+)
+from parsers.mail import Attachment, safe_filename
+from parsers.mail_classify import attribute
+from parsers.responses import Unit
+from parsers.vocab import ItemStatus, MailKind
+from storage.blobs import store_blob
+from storage.ingest import file_seen, insert_file
+from storage.models import Event, InboundFile, utcnow
+
+log = logging.getLogger(__name__)
+STATE_FILE = "dropfolder-state.json"
+
+
+def ingest_folder(app: App, campaign_id: str | None = None, *, parse: ParseFn | None = None) -> IngestReport:
+    """One scan of the shared folder: remember what changed, ingest what stayed the same."""
+    ctx = make_context(app, campaign_id, parse)
+    root = drop_root(app.settings.drop.dir)
+    report = IngestReport("folder", ctx.campaign.id)
+    state_path = app.settings.data_dir / STATE_FILE
+    ready, current = stable_files(root, load_state(state_path))
+    for path, rel, st in ready:
+        try:
+            outcome = handle_file(ctx, root, path, rel, st.st_size, st.st_mtime_ns)
+        except Exception as err:  # noqa: BLE001 — one bad file must not stop the scan
+            log.exception("file %s failed", rel)
+            outcome = {"path": rel, "status": ItemStatus.FAILED, "error": f"{type(err).__name__}: {err}"}
+            move_file(root, path, rel, FAILED, outcome["error"])
+        report.add(outcome)
+    save_state(state_path, current)
+    log_run(ctx, report)
+    return report
+
+
+def handle_file(ctx: Context, root: Path, path: Path, rel: str, size: int, mtime_ns: int) -> dict[str, Any]:
+    """Store, parse, attribute and record one stable file; then move it."""
+    data = path.read_bytes()
+    mtime = dt.datetime.fromtimestamp(mtime_ns / 1e9, dt.UTC)
+    name = safe_filename(path.name)
+    with ctx.app.session() as session:
+        blob = store_blob(ctx.app.blobs, data, session=session)
+        row, created = insert_file(
+            {
+                "campaign_id": ctx.campaign.id,
+                "path": rel,
+                "sha256": blob.sha256,
+                "size": len(data),
+                "mtime": mtime,
+                "status": ItemStatus.RECEIVED,
+            },
+            session=session,
+        )
+        outcome: dict[str, Any] = {"path": rel, "inbound_file_id": row.id}
+        if not created:
+            outcome.update(status=row.status, seen=True)
+        elif file_seen(blob.sha256, row.id, session=session):
+            outcome.update(status=ItemStatus.DUPLICATE, classification=None)
+        else:
+            outcome.update(_record_file(ctx, row, rel, name, data, mtime, session=session))
+        row.status = outcome["status"]
+        row.error = outcome.get("error")
+        row.processed_at = row.processed_at or utcnow()
+        if row.status == ItemStatus.FAILED:
+            session.add(Event(campaign_id=ctx.campaign.id, kind="ingest_failed", message=f"Không xử lý được tệp {rel}: {row.error}"))
+    target = FAILED if outcome["status"] == ItemStatus.FAILED else PROCESSED
+    moved = move_file(root, path, rel, target, outcome.get("error"))
+    with ctx.app.session() as session:
+        stored = session.get(InboundFile, row.id)
+        if stored is not None:
+            stored.moved_to = moved
+    outcome["moved_to"] = moved
+    return outcome
+
+
+def decide_file(ctx: Context, rel: str, name: str, files: list[ParsedFile]) -> Unit | str:
+    """The response a dropped file forms (attributed), or why it cannot count (pure)."""
+    if files[0].rejection is not None:
+        return files[0].rejection[1] or files[0].rejection[0]
+    answers = sorted((c for c in candidates(files) if c.is_answer), key=lambda c: c.rank)
+    if not answers:
+        return "không nhận ra báo cáo theo đề cương trong tệp"
+    folder = rel.split("/", 1)[0] if "/" in rel else None
+    codes = {a.code for a in ctx.agencies}
+    folder_code = folder.lower() if folder and folder.lower() in codes else None
+    # A folder named after the agency ("Sở Tư pháp/") names it, as a subject line would.
+    naming = f"{folder or ''} {name.rsplit('.', 1)[0]}"
+    best = answers[0]
+    attribution = attribute(
+        ctx.agencies,
+        sender=None,
+        document_agencies=[(best.result.agency.id, best.result.agency.score)],
+        text=naming,
+        folder_code=folder_code,
+    )
+    return Unit(best.result.kind, best.content_key, attribution, best)
+
+
+def _record_file(
+    ctx: Context, row: InboundFile, rel: str, name: str, data: bytes, mtime: dt.datetime, *, session: Session
+) -> dict[str, Any]:
+    owner = {"inbound_file_id": row.id}
+    att = Attachment(filename=name, content_type="application/octet-stream", data=data, size=len(data))
+    if len(data) > ctx.app.settings.max_file_bytes:
+        att.rejected = f"tệp quá lớn ({len(data)} byte)"
+    store_raw_files(ctx, [att], session=session)
+    files = parse_files(ctx, [att])
+    decision = decide_file(ctx, rel, name, files)
+    docs = write_documents(ctx, files, owner, session=session)
+    if isinstance(decision, str):
+        unrelated = files[0].rejection is None
+        return {"status": ItemStatus.FAILED, "classification": MailKind.UNRELATED if unrelated else None, "error": decision}
+    decision.source_key = f"file:{row.id}"
+    outcome = settle_unit(ctx, decision, docs, received_at=mtime, channel="folder", owner=owner, session=session)
+    if decision.attribution.recipient_id is not None:
+        row.recipient_id, row.attributed_by = decision.attribution.recipient_id, decision.attribution.attributed_by
+    classification = MailKind.SUBMISSION if decision.kind == "report" else MailKind.NIL_REPORT
+    return {**outcome, "classification": classification}

@@ -1,0 +1,325 @@
+"""The official mailbox's cycle: one message per unit of work.
+
+Per message: store the raw .eml blob and its files' blobs (raw first), parse and decide with
+pure functions (classification, attribution, which files form which response), then write
+the outcome — ledger row, documents, submissions or review items — in ONE transaction, which
+also advances the folder's last UID; commit; then mark the message done on the server (flag
+or move). A run that dies between the commit and the server mark marks it at the next run
+(the ledger remembers); a run that dies before the commit leaves nothing but
+content-addressed blobs, and the next run redoes the message. A failure of one item is
+recorded (status failed + error) and the batch goes on; a run fails only when the mailbox or
+the database is unreachable.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from imap_tools.errors import MailboxFlagError, MailboxFolderCreateError, MailboxMoveError
+from sqlalchemy.orm import Session
+
+from flows.adapters.imap import ImapSource, MailboxError
+from flows.app import App
+from flows.intake.context import (
+    FIRST_POLL_MARGIN,
+    Context,
+    IngestReport,
+    ParseFn,
+    hook,
+    log_run,
+    make_context,
+)
+from flows.intake.documents import (
+    ParsedFile,
+    candidates,
+    parse_files,
+    rejected_files,
+    settle_unit,
+    store_raw_files,
+    write_documents,
+)
+from flows.outbound.receipts import receipts_to_retry, send_receipts
+from parsers.mail import MailMessage, parse_mail
+from parsers.mail_classify import (
+    STATE_KINDS,
+    Attribution,
+    Classification,
+    attribute,
+    classify,
+    meant_as_report,
+    text_for_naming,
+)
+from parsers.responses import Unit, plan_units
+from parsers.vocab import ItemStatus, MailKind
+from storage.blobs import sha256_hex, store_blob
+from storage.ingest import (
+    advance_mailbox,
+    earlier_copy,
+    insert_mail,
+    mailbox_state,
+    mark_bouncing,
+    mark_done_on_server,
+    open_review,
+    unmarked_on_server,
+)
+from storage.models import Event, InboundMail, utcnow
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class MailDecision:
+    """What to do with one new message, decided before anything is written."""
+
+    classification: Classification
+    rejected: list[dict[str, Any]]
+    units: list[Unit] = field(default_factory=list)
+    # A reply meant as the report whose files could not be read: a person looks.
+    unreadable: Attribution | None = None
+
+
+def decide_mail(ctx: Context, mail: MailMessage, files: list[ParsedFile]) -> MailDecision:
+    """Classify the message, and split it into attributed responses (pure)."""
+    cands = candidates(files)
+    rejected = rejected_files(files)
+    known = (mail.from_addr or "") in {e for a in ctx.agencies for e in a.emails}
+    classification = classify(mail, [c.result.kind for c in cands], ctx.hints, known_sender=known)
+    decision = MailDecision(classification, rejected)
+    if classification.kind == MailKind.UNRELATED and rejected and meant_as_report(mail, ctx.hints, known_sender=known):
+        decision.unreadable = attribute(
+            ctx.agencies, sender=mail.from_addr, forward_senders=mail.forward_senders, text=text_for_naming(mail)
+        )
+    elif classification.kind in STATE_KINDS:
+        decision.units = plan_units(
+            ctx.agencies,
+            classification.kind,
+            cands,
+            sender=mail.from_addr,
+            forwards=mail.forward_senders,
+            text=text_for_naming(mail),
+            fallback_key="",  # filled with the raw hash by the writer
+            source_key="",
+        )
+    return decision
+
+
+def handle_mail(
+    ctx: Context, mailbox: str, uidvalidity: int, uid: int, raw: bytes, internal_date: dt.datetime | None, *, session: Session
+) -> dict[str, Any]:
+    """Store, parse, decide and record one message (the caller commits)."""
+    blob = store_blob(ctx.app.blobs, raw, session=session)
+    mail = parse_mail(raw, max_attachment_bytes=ctx.app.settings.max_file_bytes)
+    row, created = insert_mail(
+        {
+            "campaign_id": ctx.campaign.id,
+            "mailbox": mailbox,
+            "uidvalidity": uidvalidity,
+            "uid": uid,
+            "message_id": mail.message_id,
+            "raw_sha256": blob.sha256,
+            "internal_date": internal_date,
+            "date_header": mail.date,
+            "from_addr": mail.from_addr,
+            "subject": mail.subject[:2000],
+            "status": ItemStatus.RECEIVED,
+        },
+        session=session,
+    )
+    advance_mailbox(mailbox, uidvalidity, uid, session=session)
+    base = {"uid": uid, "message_id": mail.message_id, "from": mail.from_addr, "subject": mail.subject}
+    if not created:
+        return {**base, "inbound_mail_id": row.id, "status": row.status, "classification": row.classification, "seen": True}
+    outcome = _handle_new_mail(ctx, row, mail, session=session)
+    row.status = outcome["status"]
+    row.processed_at = utcnow()
+    row.details = {**(row.details or {}), "outcome": {k: v for k, v in outcome.items() if k != "units"}}
+    return {**base, "inbound_mail_id": row.id, **outcome}
+
+
+def _handle_new_mail(ctx: Context, row: InboundMail, mail: MailMessage, *, session: Session) -> dict[str, Any]:
+    dup = earlier_copy(row, [sha256_hex(a.data) for a in mail.attachments], session=session)
+    if dup is not None:
+        row.duplicate_of_id = dup.id
+        row.classification = dup.classification
+        return {"status": ItemStatus.DUPLICATE, "classification": dup.classification, "duplicate_of": dup.id}
+    store_raw_files(ctx, mail.attachments, session=session)
+    files = parse_files(ctx, mail.attachments)
+    decision = decide_mail(ctx, mail, files)
+    return _write_decision(ctx, row, mail, files, decision, session=session)
+
+
+def _write_decision(
+    ctx: Context, row: InboundMail, mail: MailMessage, files: list[ParsedFile], decision: MailDecision, *, session: Session
+) -> dict[str, Any]:
+    """The one write of a decided message: documents, then submissions or review items."""
+    owner = {"inbound_mail_id": row.id}
+    docs = write_documents(ctx, files, owner, session=session)
+    classification = decision.classification
+    row.classification = classification.kind
+    received_at = row.internal_date or row.date_header or utcnow()
+    result: dict[str, Any] = {"classification": classification.kind, "reason": classification.reason, "rejected": decision.rejected}
+    if classification.kind == MailKind.BOUNCE:
+        hit = mark_bouncing(ctx.campaign.id, classification.bounced, f"thư báo lỗi {mail.message_id}", received_at, session=session)
+        return {**result, "status": ItemStatus.PROCESSED, "bounced": classification.bounced, "recipients": hit}
+    if decision.unreadable is not None:
+        # The agency meant to send its report but we could not read it: a person looks, the
+        # sender is told (receipt), and nothing is recorded as fact.
+        attribution = decision.unreadable
+        names = ", ".join(r["file"] for r in decision.rejected)
+        item = open_review(
+            {
+                "campaign_id": ctx.campaign.id,
+                "source_key": f"mail:{row.id}",
+                "reason": f"tệp đính kèm không đọc được ({names})",
+                "candidates": attribution.candidates,
+                "plan": {
+                    "kind": "report",
+                    "document_id": None,
+                    "member": None,
+                    "content_key": f"mail:{row.raw_sha256}",
+                    "received_at": received_at.isoformat(),
+                    "channel": "email",
+                },
+                **owner,
+            },
+            session=session,
+        )
+        row.recipient_id = attribution.recipient_id
+        return {**result, "status": ItemStatus.REVIEW, "review_item": item.id, "unreadable": True}
+    if not decision.units:
+        return {**result, "status": ItemStatus.PROCESSED}
+    for unit in decision.units:
+        unit.content_key = unit.content_key or f"mail:{row.raw_sha256}"
+    if len(decision.units) == 1:
+        decision.units[0].source_key = f"mail:{row.id}"
+    outcomes = [
+        settle_unit(ctx, u, docs, received_at=received_at, channel="email", owner=owner, session=session)
+        for u in decision.units
+    ]
+    first = decision.units[0].attribution
+    if len(decision.units) == 1 and first.recipient_id is not None:
+        row.recipient_id, row.attributed_by = first.recipient_id, first.attributed_by
+    statuses = {o["status"] for o in outcomes}
+    status = (
+        ItemStatus.REVIEW
+        if ItemStatus.REVIEW in statuses
+        else ItemStatus.PROCESSED
+        if ItemStatus.PROCESSED in statuses
+        else ItemStatus.DUPLICATE
+    )
+    return {**result, "status": status, "units": outcomes}
+
+
+def _fail_mail(ctx: Context, mailbox: str, uidvalidity: int, uid: int, raw: bytes, internal_date: dt.datetime | None, error: str) -> dict[str, Any]:
+    """Record a message that could not be handled (its raw bytes are kept)."""
+    with ctx.app.session() as session:
+        blob = store_blob(ctx.app.blobs, raw, session=session)
+        try:
+            mail = parse_mail(raw)
+            message_id, sender, subject = mail.message_id, mail.from_addr, mail.subject
+        except Exception:  # noqa: BLE001 — the headers may be what broke the message
+            message_id, sender, subject = None, None, ""
+        row, _ = insert_mail(
+            {
+                "campaign_id": ctx.campaign.id,
+                "mailbox": mailbox,
+                "uidvalidity": uidvalidity,
+                "uid": uid,
+                "message_id": message_id,
+                "raw_sha256": blob.sha256,
+                "internal_date": internal_date,
+                "from_addr": sender,
+                "subject": (subject or "")[:2000],
+                "status": ItemStatus.FAILED,
+                "error": error[:4000],
+            },
+            session=session,
+        )
+        advance_mailbox(mailbox, uidvalidity, uid, session=session)
+        session.add(Event(campaign_id=ctx.campaign.id, kind="ingest_failed", message=f"Không xử lý được thư UID {uid}: {error[:500]}", data={"uid": uid}))
+        return {"uid": uid, "inbound_mail_id": row.id, "message_id": message_id, "from": sender, "status": ItemStatus.FAILED, "error": error}
+
+
+def ingest_mail(
+    app: App,
+    campaign_id: str | None = None,
+    *,
+    parse: ParseFn | None = None,
+    receipts: bool = True,
+) -> IngestReport:
+    """One polling cycle of the official mailbox; see the module docstring for the order of work."""
+    ctx = make_context(app, campaign_id, parse)
+    report = IngestReport("mail", ctx.campaign.id)
+    with ImapSource(app.settings.imap) as source:
+        key = source.key
+        with app.session() as session:
+            state, resynced = mailbox_state(key, source.uidvalidity, session=session)
+            last_uid = state.last_uid
+            pending = [(m.id, m.uid) for m in unmarked_on_server(key, source.uidvalidity, session=session) if m.status != ItemStatus.FAILED]
+        _mark_on_server(app, source, pending, report)
+        done: list[tuple[int, int]] = []
+        since = ctx.campaign.request.date - FIRST_POLL_MARGIN if ctx.campaign.request.date else None
+        for fetched in source.fetch(source.new_uids(last_uid, since)):
+            try:
+                with app.session() as session:
+                    outcome = handle_mail(ctx, key, source.uidvalidity, fetched.uid, fetched.raw, fetched.internal_date, session=session)
+            except Exception as err:  # noqa: BLE001 — one bad message must not stop the batch
+                log.exception("message UID %s failed", fetched.uid)
+                outcome = _fail_mail(ctx, key, source.uidvalidity, fetched.uid, fetched.raw, fetched.internal_date, f"{type(err).__name__}: {err}")
+            report.add(outcome)
+            if outcome["status"] != ItemStatus.FAILED and not outcome.get("seen"):
+                done.append((outcome["inbound_mail_id"], fetched.uid))
+        if last_uid == 0 and source.uidnext > 1:
+            # Older mail skipped by `since` is behind us too: the next poll starts above it.
+            with app.session() as session:
+                advance_mailbox(key, source.uidvalidity, source.uidnext - 1, session=session)
+        hook("before_ack")
+        _mark_on_server(app, source, done, report)
+    if resynced:
+        report.errors.append("UIDVALIDITY thay đổi: đã đồng bộ lại hộp thư, thư trùng được bỏ qua")
+    if receipts:
+        report.receipts = _send_receipts(ctx, report)
+    log_run(ctx, report)
+    return report
+
+
+def _mark_on_server(app: App, source: ImapSource, items: list[tuple[int, int]], report: IngestReport) -> None:
+    """Flag or move what the database holds. A refusal is not fatal: the ledger already keeps
+    those messages from being handled twice, and the next run tries again."""
+    if not items:
+        return
+    try:
+        source.mark_done([uid for _, uid in items])
+    except (MailboxFlagError, MailboxMoveError, MailboxFolderCreateError, MailboxError) as err:
+        log.warning("server mark refused: %s", err)
+        report.errors.append(f"máy chủ thư không cho đánh dấu/chuyển {len(items)} thư đã xử lý (sẽ thử lại): {err}")
+        return
+    with app.session() as session:
+        mark_done_on_server([mid for mid, _ in items], utcnow(), session=session)
+
+
+def _send_receipts(ctx: Context, report: IngestReport) -> dict[str, Any] | None:
+    if not ctx.campaign.receipts.enabled:
+        return None
+    mail_ids = [
+        i["inbound_mail_id"]
+        for i in report.items
+        if not i.get("seen")
+        and (
+            (i.get("status") == ItemStatus.PROCESSED and i.get("classification") in (MailKind.SUBMISSION, MailKind.NIL_REPORT))
+            or i.get("unreadable")
+        )
+    ]
+    with ctx.app.session() as session:
+        mail_ids += receipts_to_retry(ctx.campaign.id, exclude=set(mail_ids), session=session)
+    if not mail_ids:
+        return None
+    try:
+        return send_receipts(ctx.app, ctx.campaign, mail_ids)
+    except Exception as err:  # noqa: BLE001 — receipts are a courtesy: the ingest itself succeeded
+        log.exception("receipts failed")
+        report.errors.append(f"không gửi được thư xác nhận: {err}")
+        return None

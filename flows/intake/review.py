@@ -1,0 +1,141 @@
+"""The review queue: a person settles what baocao could not decide alone.
+
+`assign_item` records the submission the item stood for, for the recipient the person chose;
+`dismiss_item` closes it without recording anything. The document is read again from its
+stored bytes (raw first: the blob is the source of truth), so the submission gets the same
+typed values, with provenance, as one recorded automatically.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from config.campaign import Campaign
+from flows.app import App, outline_spec
+from flows.intake.context import default_parse
+from flows.intake.errors import IntakeError
+from flows.outbound.receipts import send_receipts
+from parsers.model import ParseResult
+from parsers.vocab import ANSWER_KINDS, ItemStatus, ReviewStatus
+from storage.campaigns import recipient_by_code
+from storage.models import Document, Event, InboundFile, InboundMail, ReviewItem, utcnow
+from storage.submissions import record_submission
+
+log = logging.getLogger(__name__)
+
+
+class ReviewError(IntakeError):
+    """A review item cannot be settled as asked (the message says why, in Vietnamese)."""
+
+
+def _open_item(session: Session, item_id: int) -> ReviewItem:
+    item = session.get(ReviewItem, item_id)
+    if item is None:
+        raise ReviewError(f"không có mục chờ xem xét số {item_id} (xem: baocao review)")
+    if item.status != ReviewStatus.OPEN:
+        raise ReviewError(f"mục {item_id} đã được xử lý ({item.status})")
+    return item
+
+
+def _planned_document(app: App, campaign: Campaign, session: Session, plan: dict[str, Any]) -> tuple[Document | None, ParseResult | None]:
+    """The document a review plan rests on, read again from its blob (the zip member if any)."""
+    doc = session.get(Document, plan["document_id"]) if plan.get("document_id") else None
+    if doc is None:
+        return None, None
+    parse = default_parse(app.settings.max_file_bytes)
+    result = parse(app.blobs.read(doc.sha256), doc.filename or "", outline_spec(campaign))
+    if plan.get("member") is not None and result.members:
+        result = result.members[plan["member"]]
+    return doc, result
+
+
+def _settle_source(session: Session, item: ReviewItem, recipient_id: int) -> None:
+    """The message or file the item came from is now processed and attributed."""
+    source: InboundMail | InboundFile | None = None
+    if item.inbound_mail_id:
+        source = session.get(InboundMail, item.inbound_mail_id)
+    elif item.inbound_file_id:
+        source = session.get(InboundFile, item.inbound_file_id)
+    if source is not None and source.status == ItemStatus.REVIEW:
+        source.status, source.recipient_id, source.attributed_by = ItemStatus.PROCESSED, recipient_id, "review"
+def assign_item(app: App, item_id: int, recipient_code: str, actor: str = "cán bộ") -> dict[str, Any]:
+    """Settle a review item: record the submission it stood for, for the recipient given."""
+    with app.session() as session:
+        item = _open_item(session, item_id)
+        campaign = app.campaign(item.campaign_id)
+        recipient = recipient_by_code(campaign.id, recipient_code.strip().lower(), session=session)
+        if recipient is None or not recipient.active:
+            raise ReviewError(f"không có đơn vị mã {recipient_code!r} trong chiến dịch {campaign.id}")
+        plan = item.plan or {}
+        doc, parsed = _planned_document(app, campaign, session, plan)
+        spec = outline_spec(campaign)
+        recorded = record_submission(
+            session=session,
+            campaign_id=campaign.id,
+            recipient_id=recipient.id,
+            kind=plan.get("kind", "report"),
+            received_at=dt.datetime.fromisoformat(plan["received_at"]),
+            channel=plan.get("channel", "email"),
+            content_key=plan.get("content_key") or item.source_key,
+            parsed=parsed,
+            inbound_mail_id=item.inbound_mail_id,
+            inbound_file_id=item.inbound_file_id,
+            document_id=doc.id if doc else None,
+            section_ids=[s.id for s in spec.sections],
+            row_ids=[r.id for r in spec.rows],
+            actor=actor,
+        )
+        item.status, item.resolved_recipient_id = ReviewStatus.RESOLVED, recipient.id
+        item.resolved_by, item.resolved_at = actor, utcnow()
+        _settle_source(session, item, recipient.id)
+        session.add(
+            Event(
+                campaign_id=campaign.id,
+                recipient_id=recipient.id,
+                kind="review_assigned",
+                actor=actor,
+                message=f"Mục {item_id} được gán cho {recipient.name}",
+                data={"item": item_id, "submission_id": recorded.submission.id},
+            )
+        )
+        result: dict[str, Any] = {
+            "item": item_id,
+            "recipient": recipient.code,
+            "name": recipient.name,
+            "submission_id": recorded.submission.id,
+            "created": recorded.created,
+        }
+        mail_id = item.inbound_mail_id
+    # Committed: now the sender may be told (at most one receipt per message, as always).
+    if mail_id is not None and recorded.created and recorded.submission.kind in ANSWER_KINDS:
+        result["receipts"] = _receipt_after_assign(app, campaign, mail_id)
+    return result
+
+
+def _receipt_after_assign(app: App, campaign: Campaign, mail_id: int) -> dict[str, Any] | None:
+    try:
+        return send_receipts(app, campaign, [mail_id])
+    except Exception as err:  # noqa: BLE001 — a courtesy: the assignment itself is done
+        log.exception("receipt after assign failed")
+        return {"error": str(err)}
+
+
+def dismiss_item(app: App, item_id: int, reason: str = "", actor: str = "cán bộ") -> dict[str, Any]:
+    """Close a review item without recording anything (not from a recipient, not a report)."""
+    with app.session() as session:
+        item = _open_item(session, item_id)
+        item.status, item.resolved_by, item.resolved_at = ReviewStatus.DISMISSED, actor, utcnow()
+        session.add(
+            Event(
+                campaign_id=item.campaign_id,
+                kind="review_dismissed",
+                actor=actor,
+                message=f"Mục {item_id} được bỏ qua" + (f": {reason}" if reason else ""),
+                data={"item": item_id},
+            )
+        )
+        return {"item": item_id, "status": "dismissed"}

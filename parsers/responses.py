@@ -1,0 +1,185 @@
+"""Which parsed files of one message (or one dropped file) form which response: pure.
+
+A message may carry one agency's report as Word + PDF, a cover letter beside the report, an
+Excel table beside a Word narrative, or several agencies' reports at once. `plan_units` turns
+the typed parse results into units (one response each, with its attribution); `Unit.merged`
+gives the response's typed result with its gaps filled from the companion files. Nothing here
+touches storage: a candidate names its file by position (`part`, `member`) and the caller maps
+positions to stored documents.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import dataclass, field
+
+from parsers.mail_classify import AgencyRef, Attribution, attribute
+from parsers.model import ParseResult, Problem
+from parsers.vocab import MailKind, SubmissionKind
+
+# The submission kind a message's classification stands for.
+KIND_OF_CLASS = {
+    MailKind.SUBMISSION: SubmissionKind.REPORT,
+    MailKind.NIL_REPORT: SubmissionKind.NIL_REPORT,
+    MailKind.ACKNOWLEDGEMENT: SubmissionKind.ACKNOWLEDGEMENT,
+}
+_KIND_RANK = {"report": 0, "nil_report": 1, "not_a_report": 2}
+_FORMAT_RANK = {"docx": 0, "xlsx": 0, "doc": 1, "xls": 1, "odt": 1, "ods": 1, "pdf": 2}
+# Below this score a document's own letterhead does not vote on who sent it.
+DOCUMENT_VOTE = 0.6
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A parsed file that may be (part of) a response: file position and what was read."""
+
+    result: ParseResult
+    part: int
+    member: int | None = None
+
+    @property
+    def rank(self) -> tuple[int, int, int]:
+        """Best first: a report before a nil report, Word/Excel before PDF, more answers first."""
+        r = self.result
+        return (_KIND_RANK.get(r.kind, 3), _FORMAT_RANK.get(r.format, 3), -len(r.answered_sections))
+
+    @property
+    def content_key(self) -> str:
+        return self.result.sha256
+
+    @property
+    def is_answer(self) -> bool:
+        return self.result.kind in ("report", "nil_report")
+
+
+def candidates_of(results: list[ParseResult | None]) -> list[Candidate]:
+    """Every readable file (zip members one by one) as a candidate, by position."""
+    found: list[Candidate] = []
+    for part, result in enumerate(results):
+        if result is None or result.error is not None:
+            continue
+        if result.members:
+            found.extend(
+                Candidate(m, part, i)
+                for i, m in enumerate(result.members)
+                if m.error is None and m.format != "zip"
+            )
+        else:
+            found.append(Candidate(result, part))
+    return found
+
+
+@dataclass
+class Unit:
+    """One response to record: its kind, the document it rests on, its attribution."""
+
+    kind: str
+    content_key: str
+    attribution: Attribution
+    candidate: Candidate | None = None
+    source_key: str = ""
+    # Other files of the same response (an Excel table beside a Word narrative) fill its gaps.
+    companions: list[Candidate] = field(default_factory=list)
+
+    def merged(self) -> ParseResult | None:
+        """The main document's result, gaps filled from the companions (a copy)."""
+        if self.candidate is None:
+            return None
+        merged = copy.deepcopy(self.candidate.result)
+        merged.members = []
+        for other in self.companions:
+            extra = other.result
+            for sid, answer in extra.sections.items():
+                mine = merged.sections.get(sid)
+                if not answer.empty and (mine is None or mine.empty):
+                    merged.sections[sid] = copy.deepcopy(answer)
+            for rid, row in extra.indicators.items():
+                mine_row = merged.indicators.get(rid)
+                empty_mine = mine_row is None or (mine_row.plan is None and mine_row.result is None)
+                if empty_mine and (row.plan is not None or row.result is not None):
+                    merged.indicators[rid] = copy.deepcopy(row)
+            merged.problems = [*merged.problems, *copy.deepcopy(extra.problems)]
+        filled = {rid for rid, r in merged.indicators.items() if r.plan is not None or r.result is not None}
+        answered = set(merged.answered_sections)
+        merged.problems = [p for p in merged.problems if not _settled_problem(p, filled, answered)]
+        return merged
+
+
+def _settled_problem(problem: Problem, rows: set[str], sections: set[str]) -> bool:
+    """A 'missing' problem of one file that another file of the same response answers."""
+    if problem.code == "table_missing":
+        return bool(rows)
+    if problem.code == "row_missing":
+        found = re.search(r"dòng (\S+) «", problem.message)
+        return bool(found and found.group(1) in rows)
+    if problem.code == "section_not_found":
+        found = re.search(r"mục (\S+) \(", problem.message)
+        return bool(found and found.group(1) in sections)
+    return False
+
+
+def plan_units(
+    agencies: list[AgencyRef],
+    classification: str,
+    candidates: list[Candidate],
+    *,
+    sender: str | None,
+    forwards: list[str],
+    text: str,
+    fallback_key: str,
+    source_key: str,
+) -> list[Unit]:
+    """Split a message into responses (several agencies' reports → several) and attribute each.
+
+    A unit of a multi-agency message has an empty `source_key`: the caller names it after the
+    stored document it rests on.
+    """
+    kind = KIND_OF_CLASS[MailKind(classification)]
+    answers = sorted((c for c in candidates if c.is_answer), key=lambda c: c.rank)
+    by_agency = _group_by_agency(answers)
+    if len(by_agency) >= 2:
+        return [
+            Unit(
+                group[0].result.kind,
+                group[0].content_key,
+                attribute(agencies, sender=None, document_agencies=[(code, group[0].result.agency.score)]),
+                group[0],
+            )
+            for code, group in sorted(by_agency.items())
+        ]
+    best = answers[0] if answers else None
+    # Copies of the best document (same group) do not vote: only it and other files do.
+    group = next((g for g in by_agency.values() if best in g), [])
+    doc_agencies = [
+        (c.result.agency.id, c.result.agency.score)
+        for c in candidates
+        if c.result.agency.id and (c is best or all(c is not g for g in group))
+    ]
+    attribution = attribute(
+        agencies, sender=sender, forward_senders=forwards, document_agencies=doc_agencies, text=text
+    )
+    key = best.content_key if best is not None else fallback_key
+    companions = [
+        c
+        for c in answers[1:]
+        if c.result.kind == "report" and best is not None and c.result.agency.id in (None, best.result.agency.id)
+    ]
+    return [Unit(kind, key, attribution, best, source_key, companions)]
+
+
+def _group_by_agency(answers: list[Candidate]) -> dict[str, list[Candidate]]:
+    """Answers by the agency their letterhead names (best first: a PDF copy joins its Word
+    original's agency through the shared document number)."""
+    by_agency: dict[str, list[Candidate]] = {}
+    by_number: dict[str, str] = {}
+    for cand in answers:
+        code = cand.result.agency.id
+        if not code or cand.result.agency.score < DOCUMENT_VOTE:
+            continue
+        number = (cand.result.doc_number or "").replace(" ", "").lower()
+        code = by_number.get(number, code) if number else code
+        if number:
+            by_number.setdefault(number, code)
+        by_agency.setdefault(code, []).append(cand)
+    return by_agency
