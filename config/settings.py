@@ -64,6 +64,23 @@ class DropSettings(BaseModel):
     dir: Path | None = None
 
 
+class WebSettings(BaseModel):
+    """The staff web workspace (`baocao web`, or inside `baocao serve` when a port is set)."""
+
+    host: str = "127.0.0.1"
+    # `baocao serve` starts the web workspace too when this is set; `baocao web` defaults to 8080.
+    port: int | None = None
+    # Signs the session cookies; required outside the demo.
+    secret_key: SecretStr | None = None
+    # The address people open (https://… makes the session cookie Secure).
+    base_url: str | None = None
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Session cookies only over HTTPS when the public address is https."""
+        return bool(self.base_url and self.base_url.lower().startswith("https://"))
+
+
 class Settings(BaseSettings):
     """All of baocao's configuration. Names are a contract: BAOCAO_*, `__` for nesting."""
 
@@ -82,6 +99,7 @@ class Settings(BaseSettings):
     imap: ImapSettings = Field(default_factory=ImapSettings)
     smtp: SmtpSettings = Field(default_factory=SmtpSettings)
     drop: DropSettings = Field(default_factory=DropSettings)
+    web: WebSettings = Field(default_factory=WebSettings)
     # Maximum size of one attachment or dropped file that is parsed (bytes).
     max_file_bytes: int = 50 * 1024 * 1024
     # Who is told when a scheduled run fails (TĐC's address); empty = nobody.

@@ -28,6 +28,7 @@ from reports.status import (
 )
 from storage.blobs import BlobStore
 from storage.campaigns import SyncReport, sync_campaign
+from storage.corrections import deadline_overrides
 from storage.db import check_schema, make_engine, session_factory, unit_of_work, upgrade
 from storage.status import RecipientRecord, open_review_items, recipient_records
 
@@ -135,10 +136,24 @@ def facts_from_record(record: RecipientRecord) -> RecipientFacts:
     )
 
 
+def deadline_end(campaign: Campaign, day: dt.date) -> dt.datetime:
+    """The end of a deadline day in the campaign's timezone (as `Campaign.deadline_at`)."""
+    return dt.datetime.combine(day, dt.time(23, 59, 59)).replace(tzinfo=campaign.tz)
+
+
+def deadlines(campaign: Campaign, *, session: Session) -> dict[int, dt.date]:
+    """Recipient id → its own deadline, for the recipients whose deadline was extended."""
+    return deadline_overrides(campaign.id, session=session)
+
+
 def statuses(campaign: Campaign, *, session: Session) -> list[RecipientStatus]:
-    """Every active recipient's status, in recipient-list order."""
+    """Every active recipient's status, in recipient-list order (own deadlines honoured)."""
+    own = deadlines(campaign, session=session)
     return [
-        recipient_status(facts_from_record(r), campaign.deadline_at)
+        recipient_status(
+            facts_from_record(r),
+            deadline_end(campaign, own[r.recipient.id]) if r.recipient.id in own else campaign.deadline_at,
+        )
         for r in recipient_records(campaign.id, session=session)
     ]
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from config.campaign import Campaign
-from flows.app import App
+from flows.app import App, deadline_end
 from reports.consolidate import (
     AgencyReport,
     Consolidation,
@@ -27,13 +27,15 @@ from reports.consolidate import (
     json_number,
 )
 from reports.status import RecipientFacts, Response, recipient_status
-from storage.outbound import add_event
+from storage.blobs import store_blob
+from storage.models import Event
 from storage.reporting import RecipientReport, report_data
 
 log = logging.getLogger(__name__)
 LATEST = "moi-nhat"
 WORD_NAME = "bao-cao-tong-hop-{campaign}.docx"
 EXCEL_NAME = "so-lieu-tong-hop-{campaign}.xlsx"
+FIELDS = ("plan", "result", "rate")
 
 
 def build_report(
@@ -41,8 +43,12 @@ def build_report(
     campaign_id: str | None = None,
     out_dir: Path | None = None,
     now: dt.datetime | None = None,
+    actor: str = "system",
 ) -> dict[str, Any]:
-    """Write the Word and Excel report; return the `baocao report --json` contract."""
+    """Write the Word and Excel report; return the `baocao report --json` contract.
+
+    The two files are also kept in the blob store (the event names their hashes), so every
+    build stays downloadable by content hash."""
     campaign = app.campaign(campaign_id)
     as_of = (now or app.now()).astimezone(campaign.tz)
     model = load_model(app, campaign, as_of)
@@ -52,12 +58,12 @@ def build_report(
     latest = publish_latest(folder, base / LATEST)
     result = report_json(model, folder, files, latest)
     with app.session() as session:
-        add_event(
-            campaign.id, None, "report_built",
-            f"Đã tổng hợp báo cáo: {model.stats.responded}/{model.stats.total} đơn vị đã báo cáo",
-            {"dir": result["dir"], "files": result["files"], "stats": result["stats"]},
-            session=session,
-        )
+        blobs = {p.name: store_blob(app.blobs, p.read_bytes(), session=session).sha256 for p in files}
+        session.add(Event(
+            campaign_id=campaign.id, kind="report_built", actor=actor,
+            message=f"Đã tổng hợp báo cáo: {model.stats.responded}/{model.stats.total} đơn vị đã báo cáo",
+            data={"dir": result["dir"], "files": result["files"], "stats": result["stats"], "blobs": blobs},
+        ))
     log.info("report %s built in %s", campaign.id, folder)
     return result
 
@@ -86,7 +92,8 @@ def agency_report(record: RecipientReport, campaign: Campaign) -> AgencyReport:
             Response(s.id, s.kind, s.received_at, s.status, s.channel) for s in record.responses
         ),
     )
-    status = recipient_status(facts, campaign.deadline_at)
+    deadline = deadline_end(campaign, record.deadline) if record.deadline else campaign.deadline_at
+    status = recipient_status(facts, deadline)
     shown = latest or (record.responses[-1] if record.responses else None)
     return AgencyReport(
         code=rec.code,
@@ -97,14 +104,32 @@ def agency_report(record: RecipientReport, campaign: Campaign) -> AgencyReport:
         received_at=shown.received_at if shown else None,
         channel=shown.channel if shown else None,
         files=tuple(record.files),
-        sections={a.section_id: a.text for a in record.sections if not a.empty and a.text},
-        figures={v.row_id: Figures(v.plan, v.result, v.rate) for v in record.indicators},
+        sections=corrected_sections(record),
+        figures=corrected_figures(record),
         extra_text=latest.extra_text if latest else "",
         extra_rows=tuple(_extra_rows(latest.extra_rows if latest else [])),
         problems=tuple(_problems(latest.problems if latest else [])),
         doc_number=latest.doc_number if latest else None,
         submission_id=latest.id if latest else None,
     )
+
+
+def corrected_figures(record: RecipientReport) -> dict[str, Figures]:
+    """Table values as read, each field a person corrected replaced by the correction."""
+    read = {v.row_id: {k: getattr(v, k) for k in FIELDS} for v in record.indicators}
+    for (target, item_id), values in record.corrections.items():
+        if target == "indicator":
+            read.setdefault(item_id, dict.fromkeys(FIELDS)).update(values)
+    return {rid: Figures(*(_float(row.get(k)) for k in FIELDS)) for rid, row in read.items()}
+
+
+def corrected_sections(record: RecipientReport) -> dict[str, str]:
+    """Section texts as read, with people's corrections in place of the originals."""
+    texts = {a.section_id: a.text for a in record.sections if not a.empty and a.text}
+    for (target, item_id), values in record.corrections.items():
+        if target == "section" and "text" in values:
+            texts[item_id] = values["text"] or ""
+    return {k: v for k, v in texts.items() if v}
 
 
 def _extra_rows(rows: list[Any]) -> list[ExtraFigures]:

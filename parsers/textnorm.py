@@ -85,3 +85,36 @@ def fold(text: str) -> str:
 def fold_words(text: str) -> str:
     """Folded, punctuation turned into spaces: good input for token-based fuzzy matching."""
     return _WS.sub(" ", re.sub(r"[^\w%]+", " ", fold(text))).strip()
+
+
+# Vietnamese alphabetical order: a ă â b c d đ e ê g h i k l m n o ô ơ p q r s t u ư v x y,
+# then (only to break ties) the tones: level, huyền, hỏi, ngã, sắc, nặng.
+_VN_LETTERS = [
+    "a", "a\u0306", "a\u0302", "b", "c", "d", "đ", "e", "e\u0302", "f", "g", "h", "i", "j", "k", "l",
+    "m", "n", "o", "o\u0302", "o\u031b", "p", "q", "r", "s", "t", "u", "u\u031b", "v", "w", "x", "y", "z",
+]
+_VN_RANK = {letter: rank for rank, letter in enumerate(_VN_LETTERS)}
+_VN_SHAPE = {"\u0306", "\u0302", "\u031b"}  # breve, circumflex, horn: part of the letter
+_VN_TONE = {"\u0300": 1, "\u0309": 2, "\u0303": 3, "\u0301": 4, "\u0323": 5}
+
+
+def vn_sort_key(text: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """A sort key in Vietnamese dictionary order: letters first (đ after d, ơ after ô…),
+    tones only to break ties; case-insensitive. Characters outside the alphabet sort by
+    code point after the letters (digits before them)."""
+    letters: list[int] = []
+    tones: list[int] = []
+    for ch in clean(text).lower():
+        parts = unicodedata.normalize("NFD", ch)
+        base = parts[0] + "".join(c for c in parts[1:] if c in _VN_SHAPE)
+        tone = next((_VN_TONE[c] for c in parts[1:] if c in _VN_TONE), 0)
+        if base in _VN_RANK:
+            letters.append(1000 + _VN_RANK[base])
+        elif base.isdigit():
+            letters.append(100 + int(base) if base.isascii() else 2000 + ord(base))
+        elif base == " ":
+            letters.append(0)
+        else:
+            letters.append(2000 + ord(parts[0]))
+        tones.append(tone)
+    return tuple(letters), tuple(tones)

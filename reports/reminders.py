@@ -130,22 +130,29 @@ def plan_reminders(
     tz: dt.tzinfo,
     calendar: WorkCalendar | None = None,
     reminded: Mapping[int, Collection[str]] | None = None,
+    *,
+    manual: bool = False,
 ) -> ReminderPlan:
     """The reminders due at `now` (aware) for these recipients under this policy.
 
     `reminded`: per recipient id, the reminder kinds already sent in the active slot; one
     who got one kind (say `reminder`, then submitted an incomplete report) gets no other kind
     in the same slot. Sending a kind twice is prevented by the outbound ledger, not here.
+    `manual`: a person asked for a reminder now — no window or calendar check, and the slot
+    is `manual-<today>@<deadline>` (so at most one such reminder a day per recipient).
     """
     if now.tzinfo is None:
         raise ValueError("now must be an aware datetime")
     calendar = calendar or WorkCalendar(policy.extra_days_off, policy.extra_working_days)
     local = now.astimezone(tz)
     plan = ReminderPlan(at=local, slot=None)
-    plan.reason = closed_reason(policy, calendar, local)
-    if plan.reason:
-        return plan
-    plan.slot = active_slot(schedule(deadline, policy, calendar), local.date())
+    if manual:
+        plan.slot = manual_slot(local.date(), deadline)
+    else:
+        plan.reason = closed_reason(policy, calendar, local)
+        if plan.reason:
+            return plan
+        plan.slot = active_slot(schedule(deadline, policy, calendar), local.date())
     if plan.slot is None:
         plan.reason = "hôm nay không phải ngày nhắc theo lịch"
         return plan
@@ -159,6 +166,11 @@ def plan_reminders(
         else:
             plan.skipped.append(item)
     return plan
+
+
+def manual_slot(today: dt.date, deadline: dt.date) -> Slot:
+    """The slot of a reminder a person sends by hand today."""
+    return Slot(f"manual-{today.isoformat()}", today, today + dt.timedelta(days=1), today > deadline, deadline)
 
 
 def addresses(status: RecipientStatus) -> tuple[str, ...]:

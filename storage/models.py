@@ -359,3 +359,68 @@ class Event(Base):
     actor: Mapped[str] = mapped_column(String(128), default="system")
     message: Mapped[str] = mapped_column(Text, default="")
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class User(Base):
+    """A person who uses the web workspace: viewer (reads), editor (acts), admin (manages)."""
+
+    __tablename__ = "app_user"
+    __table_args__ = (UniqueConstraint("name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(128))
+    password_hash: Mapped[str] = mapped_column(Text)
+    role: Mapped[str] = mapped_column(String(16))  # viewer | editor | admin
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[dt.datetime | None]
+
+
+class Correction(Base):
+    """A person's correction of one parsed value; the original row stays as it was read.
+
+    `target` is `indicator` (field plan / result / rate of row `item_id`) or `section` (field
+    text of section `item_id`). The latest correction of a (submission, target, item, field)
+    is the value the report uses."""
+
+    __tablename__ = "correction"
+    __table_args__ = (Index("ix_correction_submission", "submission_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submission.id", ondelete="CASCADE"))
+    target: Mapped[str] = mapped_column(String(16))
+    item_id: Mapped[str] = mapped_column(String(32))
+    field: Mapped[str] = mapped_column(String(16))
+    old_value: Mapped[dict[str, Any]] = mapped_column(default=dict)  # {"value": …} as read
+    new_value: Mapped[dict[str, Any]] = mapped_column(default=dict)  # {"value": …}
+    reason: Mapped[str] = mapped_column(Text, default="")
+    actor: Mapped[str] = mapped_column(String(128))
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class SubmissionAcceptance(Base):
+    """A person checked a submission and accepted it."""
+
+    __tablename__ = "submission_acceptance"
+    __table_args__ = (UniqueConstraint("submission_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submission.id", ondelete="CASCADE"))
+    actor: Mapped[str] = mapped_column(String(128))
+    note: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class DeadlineOverride(Base):
+    """A later deadline for one recipient (an extension); status and reminders honour it."""
+
+    __tablename__ = "deadline_override"
+    __table_args__ = (UniqueConstraint("campaign_id", "recipient_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    campaign_id: Mapped[str] = mapped_column(ForeignKey("campaign.id"))
+    recipient_id: Mapped[int] = mapped_column(ForeignKey("recipient.id", ondelete="CASCADE"))
+    deadline: Mapped[dt.date]
+    reason: Mapped[str] = mapped_column(Text, default="")
+    actor: Mapped[str] = mapped_column(String(128))
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -8,13 +8,16 @@ highest id). Superseded versions are excluded; acknowledgements are responses, n
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from storage.campaigns import campaign_recipients
+from storage.corrections import deadline_overrides, overrides_for
 from storage.models import (
     Document,
     IndicatorValue,
@@ -37,6 +40,10 @@ class RecipientReport:
     sections: list[SectionAnswer] = field(default_factory=list)
     indicators: list[IndicatorValue] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
+    # People's corrections of the latest submission: (target, item id) → field → value.
+    corrections: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    # The recipient's own (extended) deadline, if it has one.
+    deadline: dt.date | None = None
 
 
 @dataclass
@@ -68,6 +75,9 @@ def report_data(campaign_id: str, *, session: Session) -> ReportData:
         if record.latest is not None:
             latest[record.latest.id] = record
     _load_content(latest, session=session)
+    for rid, day in deadline_overrides(campaign_id, session=session).items():
+        if rid in records:
+            records[rid].deadline = day
     return ReportData(list(records.values()), open_review(campaign_id, session=session))
 
 
@@ -87,6 +97,8 @@ def _load_content(latest: dict[int, RecipientReport], *, session: Session) -> No
     files = submission_files([r.latest for r in latest.values() if r.latest], session=session)
     for sub_id, names in files.items():
         latest[sub_id].files = names
+    for (sub_id, target, item_id), values in overrides_for(ids, session=session).items():
+        latest[sub_id].corrections[(target, item_id)] = values
 
 
 def submission_files(submissions: list[Submission], *, session: Session) -> dict[int, list[str]]:

@@ -11,7 +11,9 @@ import flows.cli.parse
 import flows.cli.remind
 import flows.cli.report
 import flows.cli.serve
-import flows.cli.status  # noqa: F401
+import flows.cli.status
+import flows.cli.users
+import flows.cli.web  # noqa: F401
 from config.errors import ConfigError
 from flows.cli.base import UserError, cli, err
 from storage.errors import StorageError

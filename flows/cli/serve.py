@@ -32,6 +32,11 @@ def serve(
     from flows.runs.deployments import runner_deployments
 
     deployments = runner_deployments(chosen.deadline_at, chosen.report.cron)
+    from flows.web.server import maybe_start
+
+    web = maybe_start(app)  # BAOCAO_WEB__PORT set: the web workspace runs beside the schedules
+    if web:
+        out.print(f"Giao diện web: {web[0]}")
     out.print(
         f"Phục vụ {len(deployments)} tác vụ cho chiến dịch [bold]{chosen.id}[/] qua {api_url}"
         " (giờ Việt Nam). Ctrl-C để dừng (lịch sẽ tạm ngưng)."

@@ -4,15 +4,22 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from config.campaign import Campaign
-from flows.app import App, statuses
+from flows.app import App, deadlines, statuses
 from flows.outbound.delivery import Draft, deliver
 from flows.outbound.letters import delivery_result, render, request_attachments, template_context
-from reports.reminders import KIND_INCOMPLETE, DueReminder, ReminderPlan, plan_reminders
+from reports.reminders import (
+    KIND_INCOMPLETE,
+    DueReminder,
+    ReminderPlan,
+    closed_reason,
+    plan_reminders,
+)
 from reports.status import RecipientStatus
 from reports.workdays import WorkCalendar
 from storage.outbound import kinds_in_slot
@@ -25,39 +32,76 @@ def calendar_for(campaign: Campaign) -> WorkCalendar:
 
 
 def remind(
-    app: App, campaign_id: str | None = None, now: dt.datetime | None = None, *, dry_run: bool = False
+    app: App,
+    campaign_id: str | None = None,
+    now: dt.datetime | None = None,
+    *,
+    dry_run: bool = False,
+    only: Collection[str] | None = None,
+    manual: bool = False,
 ) -> dict[str, Any]:
-    """Send the reminders due at `now` (default: now); the `baocao remind --json` contract."""
+    """Send the reminders due at `now` (default: now); the `baocao remind --json` contract.
+
+    Recipients with their own (extended) deadline follow their own schedule. `only`: these
+    recipient codes alone; `manual`: a person's "remind now" (see `plan_reminders`)."""
     campaign = app.campaign(campaign_id)
     now = _aware(now, campaign) if now else app.now()
     calendar = calendar_for(campaign)
-    # A day off, outside the window or between slots: decided without touching the database.
-    plan = plan_reminders([], campaign.reminders, campaign.deadline, now, campaign.tz, calendar)
+    # A day off or outside the window: decided without touching the database.
+    reason = None if manual else closed_reason(campaign.reminders, calendar, now.astimezone(campaign.tz))
+    plans: list[tuple[dt.date, ReminderPlan]] = []
     items: list[RecipientStatus] = []
-    if plan.slot is not None:
+    if reason is None:
         with app.session() as session:
-            items = statuses(campaign, session=session)
-            plan = _plan_with_ledger(campaign, items, now, calendar, session=session)
+            items = [s for s in statuses(campaign, session=session) if not only or s.facts.code in only]
+            own = deadlines(campaign, session=session)
+            for deadline, group in _by_deadline(items, own, campaign.deadline):
+                plan = _plan_with_ledger(campaign, group, deadline, now, calendar, manual=manual, session=session)
+                plans.append((deadline, plan))
     by_id = {s.facts.id: s for s in items}
     local_day = now.astimezone(campaign.tz).date()
-    drafts = [_reminder_draft(app, campaign, due, by_id[due.recipient_id], calendar, local_day) for due in plan.due]
+    drafts = [
+        _reminder_draft(app, campaign, due, by_id[due.recipient_id], calendar, local_day, deadline)
+        for deadline, plan in plans
+        for due in plan.due
+    ]
     report = deliver(app, drafts, dry_run=dry_run)
     result = delivery_result(campaign, now, report)
-    result["slot"] = plan.slot.key if plan.slot else None
-    result["reason"] = plan.reason
-    result["skipped"] = [{"recipient": s.code, "reason": s.reason} for s in plan.skipped] + result["skipped"]
+    active = [p.slot.key for _, p in plans if p.slot is not None]
+    result["slot"] = active[0] if active else None
+    result["reason"] = reason or (None if active else plans[0][1].reason)
+    skipped = [{"recipient": s.code, "reason": s.reason} for _, p in plans for s in p.skipped]
+    result["skipped"] = skipped + result["skipped"]
     return result
 
 
+def _by_deadline(
+    items: list[RecipientStatus], own: dict[int, dt.date], default: dt.date
+) -> list[tuple[dt.date, list[RecipientStatus]]]:
+    """Statuses grouped by the deadline each recipient has (the campaign's one first; it
+    alone, empty, when there is nobody)."""
+    groups: dict[dt.date, list[RecipientStatus]] = {default: []}
+    for status in items:
+        groups.setdefault(own.get(status.facts.id, default), []).append(status)
+    return [(d, g) for d, g in groups.items() if g] or [(default, [])]
+
+
 def _plan_with_ledger(
-    campaign: Campaign, items: list[RecipientStatus], now: dt.datetime, calendar: WorkCalendar, *, session: Session
+    campaign: Campaign,
+    items: list[RecipientStatus],
+    deadline: dt.date,
+    now: dt.datetime,
+    calendar: WorkCalendar,
+    *,
+    manual: bool = False,
+    session: Session,
 ) -> ReminderPlan:
     """The plan, knowing which reminder kinds each recipient already got in the active slot."""
-    args = (campaign.reminders, campaign.deadline, now, campaign.tz, calendar)
-    plan = plan_reminders(items, *args)
+    args = (campaign.reminders, deadline, now, campaign.tz, calendar)
+    plan = plan_reminders(items, *args, manual=manual)
     if plan.slot is None or not plan.due:
         return plan
-    return plan_reminders(items, *args, kinds_in_slot(campaign.id, plan.slot.key, session=session))
+    return plan_reminders(items, *args, kinds_in_slot(campaign.id, plan.slot.key, session=session), manual=manual)
 
 
 def _aware(now: dt.datetime, campaign: Campaign) -> dt.datetime:
@@ -71,15 +115,17 @@ def _reminder_draft(
     status: RecipientStatus,
     calendar: WorkCalendar,
     today: dt.date,
+    deadline: dt.date,
 ) -> Draft:
     attachments = request_attachments(campaign) if campaign.reminders.attach_outline else ()
     context = template_context(app, campaign, status, attachments=attachments)
+    context["deadline"] = deadline
     headings = {s.id: s.heading for s in campaign.outline.sections}
     labels = {r.id: r.label for r in campaign.outline.table.rows}
     context.update(
-        overdue=today > campaign.deadline,
-        overdue_days=max(calendar.working_days_between(campaign.deadline, today), 0),
-        days_left=max(calendar.working_days_between(today, campaign.deadline), 0),
+        overdue=today > deadline,
+        overdue_days=max(calendar.working_days_between(deadline, today), 0),
+        days_left=max(calendar.working_days_between(today, deadline), 0),
         missing_sections=[{"id": s, "heading": headings.get(s, "")} for s in due.missing_sections],
         missing_rows=[{"id": r, "label": labels.get(r, "")} for r in due.missing_rows],
         slot=due.slot,

@@ -1,0 +1,87 @@
+"""`baocao user add|list|disable`: who may use the web workspace."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from flows.cli.base import JsonOpt, UserError, cli, make_app, out, print_json
+
+user = typer.Typer(help="Quản lý người dùng giao diện web (xem / xử lý / quản trị).", no_args_is_help=True)
+cli.add_typer(user, name="user")
+
+
+def _read_password(from_stdin: bool) -> str:
+    from flows.web.security import MIN_PASSWORD
+
+    if from_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("Mật khẩu", hide_input=True, confirmation_prompt="Nhập lại mật khẩu")
+    if len(password) < MIN_PASSWORD:
+        raise UserError(f"mật khẩu cần ít nhất {MIN_PASSWORD} ký tự")
+    return password
+
+
+@user.command("add")
+def add(
+    name: Annotated[str, typer.Argument(help="Tên đăng nhập (không dấu cách).")],
+    role: Annotated[str, typer.Option("--role", help="viewer (xem), editor (xử lý) hoặc admin (quản trị).")] = "viewer",
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Đọc mật khẩu từ một dòng trên stdin.")] = False,
+) -> None:
+    """Thêm người dùng (mật khẩu được băm bằng argon2, không lưu bản rõ)."""
+    from flows.web.security import hash_password
+    from storage.users import UserError as StoreUserError
+    from storage.users import add_user
+
+    password = _read_password(password_stdin)
+    app = make_app()
+    try:
+        with app.session() as session:
+            row = add_user(name, role, hash_password(password), session=session)
+            shown = (row.name, row.role)
+    except StoreUserError as err:
+        raise UserError(str(err)) from None
+    out.print(f"Đã thêm người dùng [bold]{shown[0]}[/] với vai trò {shown[1]}.")
+
+
+@user.command("list")
+def list_(as_json: JsonOpt = False) -> None:
+    """Danh sách người dùng."""
+    from storage.users import ROLE_LABELS, list_users
+
+    app = make_app()
+    with app.session() as session:
+        rows = [
+            {"name": u.name, "role": u.role, "active": u.active,
+             "last_login_at": u.last_login_at.isoformat() if u.last_login_at else None}
+            for u in list_users(session=session)
+        ]
+    if as_json:
+        print_json(rows)
+        return
+    table = Table()
+    for heading in ("Tên", "Vai trò", "Tình trạng", "Đăng nhập gần nhất"):
+        table.add_column(heading)
+    for u in rows:
+        table.add_row(u["name"], ROLE_LABELS[u["role"]], "đang dùng" if u["active"] else "đã khóa",
+                      (u["last_login_at"] or "")[:16].replace("T", " "))
+    out.print(table)
+
+
+@user.command("disable")
+def disable(name: Annotated[str, typer.Argument(help="Tên đăng nhập.")]) -> None:
+    """Khóa người dùng (giữ lại cho nhật ký; phiên đăng nhập đang mở hết hiệu lực ngay)."""
+    from storage.users import UserError as StoreUserError
+    from storage.users import disable_user
+
+    app = make_app()
+    try:
+        with app.session() as session:
+            disable_user(name, session=session)
+    except StoreUserError as err:
+        raise UserError(str(err)) from None
+    out.print(f"Đã khóa người dùng {name.strip().lower()}.")

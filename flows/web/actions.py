@@ -1,0 +1,211 @@
+"""What a person does from the web workspace, as plain functions over `App` (no FastAPI here):
+correct a value, accept a submission, record a response that came on paper, by phone or by
+hand, extend one agency's deadline, remind it now, fix its addresses. Each opens its own unit
+of work and writes one Event naming the person (`actor`), shown in the agency's timeline.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from pathvalidate import sanitize_filename
+from sqlalchemy.orm import Session
+
+from flows.app import App, outline_spec
+from parsers.numbers import parse_number
+from storage.blobs import store_blob
+from storage.campaigns import recipient_by_code
+from storage.corrections import INDICATOR_FIELDS, accept_submission, add_correction, set_deadline
+from storage.models import Document, Event, IndicatorValue, RecipientRow, SectionAnswer, Submission
+from storage.submissions import record_submission
+from storage.workspace import add_contact, replace_contact, set_bouncing
+
+CHANNELS = {"paper": "bản giấy", "phone": "điện thoại", "hand": "nộp trực tiếp"}
+KINDS = {"report": "báo cáo", "nil_report": "báo cáo không phát sinh", "acknowledgement": "hẹn gửi"}
+FIELD_LABELS = {"plan": "kế hoạch", "result": "thực hiện", "rate": "tỷ lệ (%)", "text": "nội dung"}
+
+
+class ActionError(Exception):
+    """The action cannot be done as asked; the message says why, in Vietnamese."""
+
+
+def _recipient(app: App, code: str, campaign_id: str | None, *, session: Session) -> RecipientRow:
+    campaign = app.campaign(campaign_id)
+    row = recipient_by_code(campaign.id, code.strip().lower(), session=session)
+    if row is None:
+        raise ActionError(f"không có đơn vị mã {code!r}")
+    return row
+
+
+def _submission(row: RecipientRow, submission_id: int, *, session: Session) -> Submission:
+    sub = session.get(Submission, submission_id)
+    if sub is None or sub.recipient_id != row.id:
+        raise ActionError(f"đơn vị {row.code} không có lần nộp số {submission_id}")
+    return sub
+
+
+def _event(row: RecipientRow, kind: str, actor: str, message: str, data: dict[str, Any], *, session: Session) -> None:
+    session.add(Event(campaign_id=row.campaign_id, recipient_id=row.id, kind=kind, actor=actor, message=message, data=data))
+
+
+def correct_value(
+    app: App, code: str, submission_id: int, target: str, item_id: str, field: str, value: str, reason: str,
+    actor: str, campaign_id: str | None = None,
+) -> dict[str, Any]:
+    """Record a corrected figure (plan / result / rate of a row) or section text; the original stays."""
+    if not reason.strip():
+        raise ActionError("hãy ghi lý do sửa")
+    with app.session() as session:
+        row = _recipient(app, code, campaign_id, session=session)
+        sub = _submission(row, submission_id, session=session)
+        if target == "indicator" and field in INDICATOR_FIELDS:
+            new: Any = _number(value)
+            original = next((v for v in session.query(IndicatorValue).filter_by(submission_id=sub.id, row_id=item_id)), None)
+            old = getattr(original, field) if original else None
+        elif target == "section" and field == "text":
+            new = value.strip()
+            answer = next((a for a in session.query(SectionAnswer).filter_by(submission_id=sub.id, section_id=item_id)), None)
+            old = answer.text if answer else None
+        else:
+            raise ActionError("không sửa được mục này")
+        fix = add_correction(sub.id, target, item_id, field, old, new, reason.strip(), actor, session=session)
+        what = f"số liệu dòng {item_id}, cột {FIELD_LABELS[field]}" if target == "indicator" else f"nội dung mục {item_id}"
+        shown = new if target == "indicator" else f"{str(new)[:80]}…" if len(str(new)) > 80 else new
+        _event(row, "value_corrected", actor, f"Sửa {what}: {old if target == 'indicator' else '(bản đọc được)'} → {shown}; lý do: {reason.strip()}",
+               {"correction_id": fix.id, "submission_id": sub.id, "target": target, "item": item_id, "field": field}, session=session)
+        return {"correction_id": fix.id, "old": old, "new": new}
+
+
+def _number(value: str) -> float | None:
+    text = (value or "").strip()
+    if not text:
+        return None
+    parsed = parse_number(text)
+    if parsed.value is None or parsed.ambiguous or parsed.several:
+        raise ActionError(f"không đọc được số {value!r} (viết ví dụ 1.250 hoặc 12,5)")
+    return parsed.value
+
+
+def accept(app: App, code: str, submission_id: int, note: str, actor: str, campaign_id: str | None = None) -> dict[str, Any]:
+    """Mark a submission checked and accepted."""
+    with app.session() as session:
+        row = _recipient(app, code, campaign_id, session=session)
+        sub = _submission(row, submission_id, session=session)
+        _, created = accept_submission(sub.id, actor, note.strip(), session=session)
+        if created:
+            _event(row, "submission_accepted", actor, f"Chấp nhận lần nộp số {sub.id}" + (f": {note.strip()}" if note.strip() else ""),
+                   {"submission_id": sub.id}, session=session)
+        return {"submission_id": sub.id, "created": created}
+
+
+def record_response(
+    app: App, code: str, channel: str, kind: str, received_at: dt.datetime, note: str,
+    upload: tuple[str, bytes] | None, actor: str, campaign_id: str | None = None,
+) -> dict[str, Any]:
+    """A response that came on paper, by phone or by hand: a Submission with that channel,
+    with its scan or file kept as a blob (a Word/Excel/PDF file is read like any attachment)."""
+    if channel not in CHANNELS or kind not in KINDS:
+        raise ActionError("hãy chọn cách nhận và loại trả lời")
+    campaign = app.campaign(campaign_id)
+    parsed, doc_id = None, None
+    spec = outline_spec(campaign)
+    with app.session() as session:
+        row = _recipient(app, code, campaign.id, session=session)
+        key = f"{channel}:{uuid.uuid4().hex}"
+        if upload is not None and upload[1]:
+            name = sanitize_filename(upload[0] or "tep-dinh-kem", replacement_text="_")[:200] or "tep-dinh-kem"
+            blob = store_blob(app.blobs, upload[1], session=session)
+            parsed = _parse_upload(app, upload[1], name, spec) if kind == "report" else None
+            doc = Document(sha256=blob.sha256, filename=name, part_index=0, status="parsed" if parsed else "skipped",
+                           kind=(parsed or {}).get("kind"), format=(parsed or {}).get("format"), parse_result=parsed or {})
+            session.add(doc)
+            session.flush()
+            doc_id, key = doc.id, f"{channel}:{blob.sha256}"
+        recorded = record_submission(
+            session=session, campaign_id=campaign.id, recipient_id=row.id, kind=kind, received_at=received_at,
+            channel=channel, content_key=key, parsed=parsed, document_id=doc_id,
+            # Without a readable file a person vouches for the content: nothing is "missing".
+            section_ids=[s.id for s in spec.sections] if parsed else None,
+            row_ids=[r.id for r in spec.rows] if parsed else None, actor=actor,
+        )
+        message = f"Ghi nhận {KINDS[kind]} nhận qua {CHANNELS[channel]}" + (f": {note.strip()}" if note.strip() else "")
+        _event(row, "response_recorded", actor, message,
+               {"submission_id": recorded.submission.id, "channel": channel, "document_id": doc_id}, session=session)
+        return {"submission_id": recorded.submission.id, "created": recorded.created, "document_id": doc_id}
+
+
+def _parse_upload(app: App, data: bytes, name: str, spec: Any) -> dict[str, Any] | None:
+    """The parse JSON of an uploaded report file, or None when it is not a readable report."""
+    from flows.intake.context import default_parse
+
+    result = default_parse(app.settings.max_file_bytes)(data, name, spec)
+    if result.error is not None or result.kind != "report":
+        return None
+    return result.to_json()
+
+
+def extend_deadline(app: App, code: str, day: dt.date, reason: str, actor: str, campaign_id: str | None = None) -> dict[str, Any]:
+    """Give one agency a later deadline; its reminders follow a fresh schedule keyed by it."""
+    campaign = app.campaign(campaign_id)
+    if day < campaign.deadline:
+        raise ActionError(f"hạn mới phải từ {campaign.deadline:%d/%m/%Y} (hạn chung) trở đi")
+    with app.session() as session:
+        row = _recipient(app, code, campaign.id, session=session)
+        set_deadline(campaign.id, row.id, day, reason.strip(), actor, session=session)
+        _event(row, "deadline_extended", actor, f"Gia hạn nộp báo cáo đến {day:%d/%m/%Y}" + (f": {reason.strip()}" if reason.strip() else ""),
+               {"deadline": day.isoformat()}, session=session)
+    return {"recipient": row.code, "deadline": day.isoformat()}
+
+
+def remind_now(app: App, code: str, actor: str, campaign_id: str | None = None) -> dict[str, Any]:
+    """One reminder to one agency now, through the exactly-once ledger (one manual slot a day)."""
+    from flows.outbound.reminders import remind
+
+    campaign = app.campaign(campaign_id)
+    with app.session() as session:
+        row = _recipient(app, code, campaign.id, session=session)
+    result = remind(app, campaign.id, only=[row.code], manual=True)
+    sent, skipped = len(result["sent"]), [s["reason"] for s in result["skipped"]]
+    failed = [f.get("error", "") for f in result["failed"]]
+    if sent:
+        message = "Gửi thư nhắc ngay theo yêu cầu"
+    elif failed:
+        message = f"Gửi thư nhắc không thành công: {'; '.join(failed)}"
+    else:
+        message = f"Không gửi thư nhắc: {'; '.join(skipped) or 'không có thư nào đến lượt'}"
+    with app.session() as session:
+        _event(row, "reminder_requested", actor, message, {"slot": result.get("slot"), "sent": sent}, session=session)
+    return {"sent": sent, "message": message}
+
+
+def edit_contact(app: App, code: str, old: str, new: str, actor: str, campaign_id: str | None = None) -> dict[str, Any]:
+    """Add an address (no `old`) or fix one (the old one is kept, inactive)."""
+    from storage.workspace import ContactError
+
+    with app.session() as session:
+        row = _recipient(app, code, campaign_id, session=session)
+        try:
+            contact = replace_contact(row, old, new, session=session) if old else add_contact(row, new, session=session)
+        except ContactError as err:
+            raise ActionError(str(err)) from err
+        message = f"Sửa địa chỉ {old} → {contact.email}" if old else f"Thêm địa chỉ {contact.email}"
+        _event(row, "contact_changed", actor, message, {"old": old or None, "new": contact.email}, session=session)
+        return {"email": contact.email}
+
+
+def mark_bouncing(app: App, code: str, email: str, bouncing: bool, actor: str, campaign_id: str | None = None) -> dict[str, Any]:
+    """Mark an address as bouncing or not (reminders avoid bouncing addresses)."""
+    from storage.workspace import ContactError
+
+    with app.session() as session:
+        row = _recipient(app, code, campaign_id, session=session)
+        try:
+            contact = set_bouncing(row, email, bouncing, f"cán bộ {actor} đánh dấu", session=session)
+        except ContactError as err:
+            raise ActionError(str(err)) from err
+        what = "bị trả lại" if bouncing else "dùng được (không còn bị trả lại)"
+        _event(row, "contact_bouncing", actor, f"Đánh dấu địa chỉ {contact.email} {what}",
+               {"email": contact.email, "bouncing": bouncing}, session=session)
+        return {"email": contact.email, "bouncing": bouncing}

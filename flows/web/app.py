@@ -1,0 +1,473 @@
+"""The web workspace's routes. Each is thin: read the request, call the service the CLI calls
+(or one of `flows.web.actions` / `flows.web.workspace`), render a Jinja2 template.
+
+Security: every page but /dang-nhap needs a logged-in, active user (else a redirect to the
+login page); viewers read, editors act, admins manage; every POST carries the session's CSRF
+token (checked for the whole app by one dependency); files are served only by the content
+hash of a stored blob; failed logins are rate limited.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from starlette.middleware.sessions import SessionMiddleware
+
+from flows.app import App
+from flows.web import actions, workspace
+from flows.web.security import LoginLimiter, may, new_token, same_token, verify_password
+from storage.models import User, utcnow
+from storage.users import ROLE_LABELS, user_by_name
+
+log = logging.getLogger(__name__)
+HERE = Path(__file__).parent
+SESSION_COOKIE = "baocao_phien"
+SESSION_HOURS = 10
+
+
+@dataclass(frozen=True)
+class Person:
+    """The logged-in user, as a route sees them."""
+
+    id: int
+    name: str
+    role: str
+
+    @property
+    def can_act(self) -> bool:
+        return may(self.role, "editor")
+
+    @property
+    def is_admin(self) -> bool:
+        return may(self.role, "admin")
+
+
+class LoginRequired(Exception):
+    """No (valid) session: the person is sent to the login page."""
+
+
+class Forbidden(Exception):
+    """Logged in, but the role does not allow this."""
+
+
+def create_app(app: App, *, secret_key: str, secure_cookies: bool = False) -> FastAPI:
+    """The ASGI application over one baocao `App` (same database and services as the CLI)."""
+    web = FastAPI(title="baocao", docs_url=None, redoc_url=None, openapi_url=None,
+                  dependencies=[Depends(check_csrf)])
+    web.state.baocao = app
+    web.state.limiter = LoginLimiter()
+    web.state.templates = _templates(app)
+    web.add_middleware(SessionMiddleware, secret_key=secret_key, session_cookie=SESSION_COOKIE,
+                       max_age=SESSION_HOURS * 3600, same_site="lax", https_only=secure_cookies)
+    web.middleware("http")(security_headers)
+    web.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    web.add_exception_handler(LoginRequired, _to_login)
+    web.add_exception_handler(Forbidden, _forbidden)
+    web.add_exception_handler(HTTPException, _http_error)
+    web.include_router(_routes())
+    return web
+
+
+def _templates(app: App) -> Jinja2Templates:
+    from flows.web.filters import install
+
+    templates = Jinja2Templates(directory=HERE / "templates")
+    install(templates.env, app)
+    return templates
+
+
+async def security_headers(request: Request, call_next: Any) -> Response:
+    """No framing by others, no sniffing, scripts and styles from this site only."""
+    response: Response = await call_next(request)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+    response.headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "frame-ancestors 'self'; form-action 'self'; base-uri 'none'",
+    )
+    if request.url.path.startswith(("/tep/",)) or request.method != "GET":
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+async def check_csrf(request: Request) -> None:
+    """Every state-changing request must carry the session's CSRF token (form field or header)."""
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return
+    given = request.headers.get("x-csrf-token")
+    if not given:
+        form = await request.form()
+        value = form.get("csrf")
+        given = value if isinstance(value, str) else None
+    if not same_token(request.session.get("csrf"), given):
+        raise HTTPException(403, "Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ; hãy tải lại trang rồi thử lại.")
+
+
+def baocao(request: Request) -> App:
+    """The baocao App behind this web app."""
+    return request.app.state.baocao
+
+
+def current(request: Request) -> Person:
+    """The logged-in, still active user, or a redirect to the login page."""
+    uid = request.session.get("uid")
+    if not uid:
+        raise LoginRequired
+    with baocao(request).session() as session:
+        user = session.get(User, uid)
+        if user is None or not user.active or user.name != request.session.get("name"):
+            request.session.clear()
+            raise LoginRequired
+        return Person(user.id, user.name, user.role)
+
+
+Viewer = Annotated[Person, Depends(current)]
+
+
+def editor(person: Viewer) -> Person:
+    """An editor or admin (viewers only read)."""
+    if not person.can_act:
+        raise Forbidden
+    return person
+
+
+def admin(person: Viewer) -> Person:
+    """An admin."""
+    if not person.is_admin:
+        raise Forbidden
+    return person
+
+
+Editor = Annotated[Person, Depends(editor)]
+Admin = Annotated[Person, Depends(admin)]
+
+
+def csrf_token(request: Request) -> str:
+    """The session's CSRF token (made on first use)."""
+    token = request.session.get("csrf")
+    if not token:
+        token = request.session["csrf"] = new_token()
+    return token
+
+
+def render(request: Request, template: str, person: Person | None, status_code: int = 200, **context: Any) -> HTMLResponse:
+    """A page, with the user, the CSRF token and any flash message."""
+    flash = request.session.pop("flash", None)
+    return request.app.state.templates.TemplateResponse(
+        request, template, {"person": person, "csrf": csrf_token(request), "flash": flash, "roles": ROLE_LABELS, **context},
+        status_code=status_code,
+    )
+
+
+def flash(request: Request, message: str, *, error: bool = False) -> None:
+    """A message for the next page."""
+    request.session["flash"] = {"text": message, "error": error}
+
+
+def back(path: str) -> RedirectResponse:
+    """After a POST: see the result with a GET (303)."""
+    return RedirectResponse(path, status_code=303)
+
+
+async def _to_login(request: Request, exc: Exception) -> Response:
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    if request.method != "GET":
+        target = "/"
+    return RedirectResponse(f"/dang-nhap?tiep={quote(target, safe='')}", status_code=303)
+
+
+async def _forbidden(request: Request, exc: Exception) -> Response:
+    return render(request, "error.html", None, status_code=403, title="Không có quyền",
+                  message="Tài khoản của bạn chỉ được xem; việc này cần quyền xử lý hoặc quản trị.")
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    titles = {404: "Không tìm thấy", 403: "Không thực hiện được", 429: "Thử lại sau"}
+    message = exc.detail if isinstance(exc.detail, str) and exc.status_code != 404 else "Không có trang hoặc tệp này."
+    return render(request, "error.html", None, status_code=exc.status_code,
+                  title=titles.get(exc.status_code, "Lỗi"), message=message)
+
+
+def _safe_next(value: str | None) -> str:
+    """Only a path on this site (no //host or scheme) may follow a login."""
+    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
+        return value
+    return "/"
+
+
+def _routes() -> Any:
+    from fastapi import APIRouter
+
+    r = APIRouter()
+
+    # ------------------------------------------------------------------ login
+    @r.get("/dang-nhap", response_class=HTMLResponse)
+    def login_page(request: Request, tiep: str = "/") -> HTMLResponse:
+        return render(request, "login.html", None, next=_safe_next(tiep))
+
+    @r.post("/dang-nhap")
+    async def login(request: Request) -> Response:
+        form = await request.form()
+        name = str(form.get("ten", "")).strip().lower()[:128]
+        password = str(form.get("mat_khau", ""))
+        target = _safe_next(str(form.get("tiep", "/")))
+        address = request.client.host if request.client else "?"
+        limiter: LoginLimiter = request.app.state.limiter
+        if limiter.blocked(address, name):
+            log.warning("login rate limited for %s", address)
+            return render(request, "login.html", None, status_code=429, next=target, name=name,
+                          error="Đăng nhập sai quá nhiều lần. Hãy đợi 5 phút rồi thử lại.")
+        with baocao(request).session() as session:
+            user = user_by_name(name, session=session) if name else None
+            ok = verify_password(user.password_hash if user else None, password) and user is not None and user.active
+            if ok and user is not None:
+                user.last_login_at = utcnow()
+                uid, role = user.id, user.role
+        if not ok:
+            limiter.failed(address, name)
+            log.info("failed login for %r from %s", name, address)
+            return render(request, "login.html", None, status_code=401, next=target, name=name,
+                          error="Tên đăng nhập hoặc mật khẩu không đúng.")
+        limiter.succeeded(address, name)
+        request.session.clear()  # a new session (and a new CSRF token) for the new login
+        request.session.update(uid=uid, name=name, role=role, csrf=new_token())
+        return back(target)
+
+    @r.post("/dang-xuat")
+    def logout(request: Request) -> Response:
+        request.session.clear()
+        return back("/dang-nhap")
+
+    # ------------------------------------------------------------------ board
+    @r.get("/", response_class=HTMLResponse)
+    def board(request: Request, person: Viewer, loc: str = "", sap_xep: str = "trang-thai",
+              q: str = "") -> HTMLResponse:
+        data = workspace.board(baocao(request), show=loc, sort=sap_xep, q=q.strip()[:100])
+        return render(request, "board.html", person, filters=workspace.FILTERS, sorts=workspace.SORTS, **data)
+
+    # ------------------------------------------------------------------ one agency
+    @r.get("/don-vi/{code}", response_class=HTMLResponse)
+    def agency_page(request: Request, code: str, person: Viewer) -> HTMLResponse:
+        from flows.history import UnknownRecipient
+
+        try:
+            data = workspace.agency(baocao(request), code)
+        except UnknownRecipient:
+            raise HTTPException(404) from None
+        return render(request, "agency.html", person, channels=actions.CHANNELS, kinds=actions.KINDS,
+                      fields=actions.FIELD_LABELS, **data)
+
+    def _act(request: Request, code: str, work: Any, done: str) -> Response:
+        try:
+            result = work()
+        except (actions.ActionError, ValueError) as err:
+            flash(request, str(err), error=True)
+        else:
+            flash(request, done if not callable(done) else done(result))
+        return back(f"/don-vi/{quote(code)}")
+
+    @r.post("/don-vi/{code}/sua")
+    async def correct(request: Request, code: str, person: Editor) -> Response:
+        f = await request.form()
+        return _act(request, code, lambda: actions.correct_value(
+            baocao(request), code, int(str(f.get("lan_nop", "0"))), str(f.get("loai", "")), str(f.get("muc", "")),
+            str(f.get("cot", "")), str(f.get("gia_tri", "")), str(f.get("ly_do", "")), person.name,
+        ), "Đã ghi nhận chỉnh sửa; bản gốc vẫn được giữ.")
+
+    @r.post("/don-vi/{code}/chap-nhan")
+    async def accept(request: Request, code: str, person: Editor) -> Response:
+        f = await request.form()
+        return _act(request, code, lambda: actions.accept(
+            baocao(request), code, int(str(f.get("lan_nop", "0"))), str(f.get("ghi_chu", "")), person.name,
+        ), "Đã đánh dấu chấp nhận lần nộp này.")
+
+    @r.post("/don-vi/{code}/ghi-nhan")
+    async def record(request: Request, code: str, person: Editor) -> Response:
+        f = await request.form()
+        upload = f.get("tep")
+        data = None
+        if upload is not None and not isinstance(upload, str) and upload.filename:
+            data = (upload.filename, await upload.read())
+        app = baocao(request)
+        return _act(request, code, lambda: actions.record_response(
+            app, code, str(f.get("kenh", "")), str(f.get("loai", "")),
+            _moment(app, str(f.get("luc", ""))), str(f.get("ghi_chu", "")), data, person.name,
+        ), "Đã ghi nhận trả lời của đơn vị.")
+
+    @r.post("/don-vi/{code}/gia-han")
+    async def extend(request: Request, code: str, person: Editor) -> Response:
+        f = await request.form()
+        return _act(request, code, lambda: actions.extend_deadline(
+            baocao(request), code, _day(str(f.get("han", ""))), str(f.get("ly_do", "")), person.name,
+        ), "Đã gia hạn; lịch nhắc của đơn vị tính lại theo hạn mới.")
+
+    @r.post("/don-vi/{code}/nhac-ngay")
+    def remind_now(request: Request, code: str, person: Editor) -> Response:
+        return _act(request, code, lambda: actions.remind_now(baocao(request), code, person.name),
+                    lambda result: result["message"])  # type: ignore[arg-type]
+
+    @r.post("/don-vi/{code}/email")
+    async def contact(request: Request, code: str, person: Editor) -> Response:
+        f = await request.form()
+        return _act(request, code, lambda: actions.edit_contact(
+            baocao(request), code, str(f.get("cu", "")), str(f.get("moi", "")), person.name,
+        ), "Đã cập nhật địa chỉ email.")
+
+    @r.post("/don-vi/{code}/email/tra-lai")
+    async def bouncing(request: Request, code: str, person: Editor) -> Response:
+        f = await request.form()
+        return _act(request, code, lambda: actions.mark_bouncing(
+            baocao(request), code, str(f.get("email", "")), f.get("tra_lai") == "1", person.name,
+        ), "Đã cập nhật tình trạng địa chỉ.")
+
+    # ------------------------------------------------------------------ files
+    @r.get("/tep/{sha256}")
+    def download(request: Request, sha256: str, person: Viewer, ten: str = "") -> Response:
+        data, name = _blob(request, sha256, ten)
+        disposition = f"attachment; filename=\"{_ascii(name)}\"; filename*=UTF-8''{quote(name)}"
+        return Response(data, media_type="application/octet-stream", headers={"Content-Disposition": disposition})
+
+    @r.get("/tep/{sha256}/xem")
+    def view(request: Request, sha256: str, person: Viewer) -> Response:
+        from flows.web.viewer import NotViewable
+        from flows.web.viewer import view as render_view
+
+        data, name = _blob(request, sha256, "")
+        try:
+            shown, media = render_view(data, sha256, baocao(request).settings.data_dir / "web-cache" / "pdf")
+        except NotViewable as err:
+            return PlainTextResponse(f"{err}.", status_code=415)
+        disposition = f"inline; filename=\"{_ascii(name)}.pdf\"" if media == "application/pdf" else "inline"
+        # Shown files are hostile: no scripts, no forms, even if a browser tried to run them.
+        return Response(shown, media_type=media, headers={"Content-Disposition": disposition,
+                                                          "Content-Security-Policy": "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:"})
+
+    # ------------------------------------------------------------------ review
+    @r.get("/xem-xet", response_class=HTMLResponse)
+    def review(request: Request, person: Viewer) -> HTMLResponse:
+        return render(request, "review.html", person, **workspace.review_queue(baocao(request)))
+
+    @r.post("/xem-xet/{item_id}/gan")
+    async def assign(request: Request, item_id: int, person: Editor) -> Response:
+        from flows.intake.review import ReviewError, assign_item
+
+        f = await request.form()
+        try:
+            result = assign_item(baocao(request), item_id, str(f.get("don_vi", "")), actor=person.name)
+        except ReviewError as err:
+            flash(request, str(err), error=True)
+        else:
+            flash(request, f"Đã gán mục {item_id} cho {result['name']}.")
+        return back("/xem-xet")
+
+    @r.post("/xem-xet/{item_id}/bo-qua")
+    async def dismiss(request: Request, item_id: int, person: Editor) -> Response:
+        from flows.intake.review import ReviewError, dismiss_item
+
+        f = await request.form()
+        reason = str(f.get("ly_do", "")).strip()
+        if not reason:
+            flash(request, "Hãy ghi lý do bỏ qua.", error=True)
+            return back("/xem-xet")
+        try:
+            dismiss_item(baocao(request), item_id, reason, actor=person.name)
+        except ReviewError as err:
+            flash(request, str(err), error=True)
+        else:
+            flash(request, f"Đã bỏ qua mục {item_id}.")
+        return back("/xem-xet")
+
+    # ------------------------------------------------------------------ report, mail, campaign
+    @r.get("/bao-cao", response_class=HTMLResponse)
+    def report(request: Request, person: Viewer) -> HTMLResponse:
+        return render(request, "report.html", person, **workspace.report_page(baocao(request)))
+
+    @r.post("/bao-cao/lap-lai")
+    def rebuild(request: Request, person: Editor) -> Response:
+        from flows.report import build_report
+
+        result = build_report(baocao(request), actor=person.name)
+        flash(request, f"Đã lập lại báo cáo: {result['stats']['responded']}/{result['stats']['total']} đơn vị đã báo cáo.")
+        return back("/bao-cao")
+
+    @r.get("/thu-di", response_class=HTMLResponse)
+    def outgoing(request: Request, person: Viewer) -> HTMLResponse:
+        return render(request, "outgoing.html", person, **workspace.outgoing_page(baocao(request)))
+
+    @r.get("/chien-dich", response_class=HTMLResponse)
+    def campaign(request: Request, person: Viewer) -> HTMLResponse:
+        return render(request, "campaign.html", person, **workspace.campaign_page(baocao(request)))
+
+    @r.post("/chien-dich/gui-cong-van")
+    def send_request(request: Request, person: Admin) -> Response:
+        from flows.outbound.requests import send_request as send
+
+        result = send(baocao(request))
+        flash(request, f"Đã gửi công văn tới {len(result['sent'])} đơn vị; lỗi {len(result['failed'])}.",
+              error=bool(result["failed"]))
+        return back("/chien-dich")
+
+    return r
+
+
+def _day(value: str) -> dt.date:
+    """A date as people write it (29/08/2025, 29-8-2025) or ISO (2025-08-29)."""
+    text = value.strip()
+    for fmt in ("%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d"):
+        try:
+            return dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise actions.ActionError(f"ngày không hợp lệ: {value!r} (viết ngày/tháng/năm, ví dụ 29/08/2025)")
+
+
+def _moment(app: App, value: str) -> dt.datetime:
+    """A local moment from a form ("29/08/2025 14:30", a date alone, or ISO), aware in the
+    campaign's zone; now if empty."""
+    text = value.strip()
+    if not text:
+        return app.now()
+    date_part, _, time_part = text.replace("T", " ").partition(" ")
+    try:
+        clock = dt.time.fromisoformat(time_part.strip()) if time_part.strip() else dt.time(12, 0)
+    except ValueError:
+        raise actions.ActionError(f"giờ không hợp lệ: {time_part!r} (viết giờ:phút, ví dụ 14:30)") from None
+    return dt.datetime.combine(_day(date_part), clock, app.campaign().tz)
+
+
+def _blob(request: Request, sha256: str, name: str) -> tuple[bytes, str]:
+    """The bytes of a known blob and a safe file name; 404 for anything else."""
+    from pathvalidate import sanitize_filename
+
+    from storage.workspace import blob_filename, known_blob
+
+    app = baocao(request)
+    with app.session() as session:
+        blob = known_blob(sha256, session=session)
+        if blob is None:
+            raise HTTPException(404)
+        stored = blob_filename(sha256, session=session)
+    try:
+        data = app.blobs.read(sha256)
+    except OSError:
+        raise HTTPException(404) from None
+    chosen = sanitize_filename(name or stored or sha256[:16], replacement_text="_")[:200] or sha256[:16]
+    return data, chosen
+
+
+def _ascii(name: str) -> str:
+    from parsers.textnorm import fold
+
+    return "".join(c if c.isascii() and c.isprintable() and c not in '"\\' else "_" for c in fold(name) or "tep")

@@ -1,0 +1,100 @@
+"""Jinja2 filters and globals of the web pages: dates in the campaign's zone, numbers the
+Vietnamese way (1.234,5), Vietnamese labels of states and timeline entries."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from jinja2 import Environment
+
+from flows.app import App
+from reports.status import STATE_LABELS, STATE_SHORT
+
+ENTRY_LABELS = {
+    "request": "Công văn",
+    "reminder": "Thư nhắc",
+    "reminder_incomplete": "Nhắc bổ sung",
+    "receipt": "Báo đã nhận",
+    "reply": "Thư đến",
+    "bounce": "Thư bị trả lại",
+    "file": "Tệp thư mục chung",
+    "submission": "Ghi nhận",
+    "bouncing": "Địa chỉ lỗi",
+    "alert": "Cảnh báo",
+}
+EVENT_LABELS = {
+    "value_corrected": "Sửa số liệu",
+    "submission_accepted": "Chấp nhận",
+    "response_recorded": "Ghi nhận thủ công",
+    "deadline_extended": "Gia hạn",
+    "reminder_requested": "Nhắc ngay",
+    "contact_changed": "Sửa địa chỉ",
+    "contact_bouncing": "Địa chỉ lỗi",
+    "review_assigned": "Xem xét",
+    "review_dismissed": "Xem xét",
+    "mail_failed": "Gửi lỗi",
+    "mail_resolved": "Xử lý thư",
+}
+OUT_STATUS = {"sent": "Đã gửi", "pending": "Chờ gửi", "failed": "Lỗi, sẽ thử lại", "sending": "Không rõ (cần kiểm tra)"}
+CHANNEL_LABELS = {"email": "thư điện tử", "folder": "thư mục chung", "manual": "thủ công",
+                  "paper": "bản giấy", "phone": "điện thoại", "hand": "nộp trực tiếp"}
+SUB_STATUS = {"valid": "đang dùng", "superseded": "đã có bản thay thế"}
+ATTRIBUTION = {"thread": "theo luồng thư", "sender": "theo địa chỉ gửi", "document": "theo nội dung tệp",
+               "folder": "theo thư mục", "review": "cán bộ gán", "forward": "thư chuyển tiếp",
+               "text": "theo nội dung thư"}
+
+
+def vn_number(value: Any, digits: int = 2) -> str:
+    """1234.5 → '1.234,5'; None → '–'."""
+    if value is None or value == "":
+        return "–"
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    text = f"{number:,.{digits}f}".rstrip("0").rstrip(".") if digits else f"{number:,.0f}"
+    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+
+
+def install(env: Environment, app: App) -> None:
+    """Register the filters and globals on a Jinja2 environment."""
+
+    def tz() -> Any:
+        return app.campaign().tz
+
+    def when(value: Any, fmt: str = "%d/%m/%Y %H:%M") -> str:
+        if not value:
+            return ""
+        if isinstance(value, str):
+            value = dt.datetime.fromisoformat(value)
+        if isinstance(value, dt.datetime):
+            value = value.astimezone(tz()) if value.tzinfo else value
+        return value.strftime(fmt)
+
+    def day(value: Any) -> str:
+        return when(value, "%d/%m/%Y")
+
+    def entry_label(kind: str) -> str:
+        if kind.startswith("event:"):
+            return EVENT_LABELS.get(kind[6:], "Hoạt động")
+        return ENTRY_LABELS.get(kind, kind)
+
+    def evidence(value: Any) -> str:
+        parts = value.split("+") if isinstance(value, str) else list(value or [])
+        return ", ".join(ATTRIBUTION.get(p, p) for p in parts)
+
+    def source(value: Any) -> str:
+        kind, _, number = str(value or "").partition(":")
+        names = {"mail": "thư số", "file": "tệp số", "document": "tài liệu số"}
+        return f"{names[kind]} {number}" if kind in names and number else str(value or "")
+
+    def slot(value: Any) -> str:
+        from flows.web.workspace import slot_label
+
+        name, at, _ = str(value or "").partition("@")
+        return slot_label(name) if at else ""
+
+    env.filters.update(luot=slot, nguon=source, ngay=when, ngay_ngan=day, so=vn_number, muc=entry_label, can_cu=evidence)
+    env.globals.update(STATE_LABELS=STATE_LABELS, STATE_SHORT=STATE_SHORT, OUT_STATUS=OUT_STATUS,
+                       CHANNEL_LABELS=CHANNEL_LABELS, SUB_STATUS=SUB_STATUS, ATTRIBUTION=ATTRIBUTION)

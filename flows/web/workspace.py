@@ -1,0 +1,265 @@
+"""What the web pages show, read through the same services as the CLI (`status_report`,
+`recipient_history`, the reminder policy, `remind --dry-run`, `send-request --dry-run`) plus a
+few read-only queries. Plain functions over `App`; no FastAPI here."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+
+from flows.app import App, deadlines, status_report
+from flows.history import recipient_history
+from parsers.textnorm import fold, vn_sort_key
+from reports.reminders import schedule
+from reports.status import STATE_ORDER, STATE_SHORT, STATES
+from storage.campaigns import recipient_by_code
+from storage.corrections import acceptances_for, corrections_for
+from storage.models import Event, InboundMail, IndicatorValue, ReviewItem, SectionAnswer, Submission
+from storage.status import open_review_items
+from storage.submissions import submissions_of
+from storage.workspace import (
+    documents_by_mail,
+    inbound_mails,
+    last_contacts,
+    outgoing,
+    submission_documents,
+)
+
+SORTS = {"trang-thai": "Tình trạng", "ten": "Tên đơn vị", "ma": "Mã", "lien-he": "Liên hệ gần nhất"}
+FILTERS = {"": "Tất cả", **{s: STATE_SHORT[s] for s in STATES}, "tre": "Trễ hạn", "thieu": "Còn thiếu nội dung"}
+
+
+@dataclass
+class FileLink:
+    """A stored file a person can download or view, by content hash."""
+
+    sha256: str
+    name: str
+    format: str | None = None
+    status: str | None = None
+    note: str | None = None
+
+
+@dataclass
+class BoardRow:
+    """One agency on the campaign board."""
+
+    code: str
+    name: str
+    group: str
+    state: str
+    late: bool
+    incomplete: list[str]
+    reminders_sent: int
+    last_contact: dt.datetime | None
+    deadline: dt.date | None
+    bouncing: list[str] = field(default_factory=list)
+    pending_review: int = 0
+
+
+def board(app: App, campaign_id: str | None = None, *, show: str = "", sort: str = "trang-thai", q: str = "") -> dict[str, Any]:
+    """The campaign board: the `baocao status` report, filtered and sorted for people."""
+    report = status_report(app, campaign_id)
+    campaign = app.campaign(campaign_id)
+    with app.session() as session:
+        contacts = last_contacts(campaign.id, session=session)
+        own = deadlines(campaign, session=session)
+        ids = {r.code: r.id for r in _recipients(campaign.id, session=session)}
+    rows = [
+        BoardRow(
+            r["id"], r["name"], r["group"], r["state"], r["late"], r["incomplete"], r["reminders_sent"],
+            contacts.get(ids.get(r["id"], -1)), own.get(ids.get(r["id"], -1)), r["bouncing"], r["pending_review"],
+        )
+        for r in report["recipients"]
+    ]
+    rows = [r for r in rows if _shown(r, show, q)]
+    return {"report": report, "counts": report["counts"], "rows": sort_rows(rows, sort), "show": show, "sort": sort, "q": q}
+
+
+def _recipients(campaign_id: str, *, session: Any) -> list[Any]:
+    from storage.campaigns import campaign_recipients
+
+    return campaign_recipients(campaign_id, session=session)
+
+
+def _shown(row: BoardRow, show: str, q: str) -> bool:
+    if show in STATES and row.state != show:
+        return False
+    if (show == "tre" and not row.late) or (show == "thieu" and not row.incomplete):
+        return False
+    return not q or fold(q) in fold(f"{row.code} {row.name}")
+
+
+def sort_rows(rows: list[BoardRow], sort: str) -> list[BoardRow]:
+    """Rows in the chosen order; names always in Vietnamese alphabetical order."""
+    by_name = sorted(rows, key=lambda r: vn_sort_key(r.name))
+    if sort == "ten":
+        return by_name
+    if sort == "ma":
+        return sorted(rows, key=lambda r: vn_sort_key(r.code))
+    if sort == "lien-he":
+        never = dt.datetime.min.replace(tzinfo=dt.UTC)
+        return sorted(by_name, key=lambda r: r.last_contact or never, reverse=True)
+    return sorted(by_name, key=lambda r: STATE_ORDER[r.state])
+
+
+def agency(app: App, code: str, campaign_id: str | None = None) -> dict[str, Any]:
+    """Everything about one agency: its history (timeline), submissions with what was read
+    where and people's corrections, files, deadline and reminder schedule."""
+    campaign = app.campaign(campaign_id)
+    history = recipient_history(app, code, campaign.id)
+    with app.session() as session:
+        row = recipient_by_code(campaign.id, history["recipient"]["id"], session=session)
+        assert row is not None
+        own = deadlines(campaign, session=session).get(row.id)
+        subs = [_submission_view(s, session=session) for s in reversed(submissions_of(campaign.id, row.id, session=session))]
+        _attach_files(history["entries"], session=session)
+        sent_slots = {e.get("slot") for e in history["entries"] if e["kind"].startswith("reminder") and e.get("status") == "sent"}
+    deadline = own or campaign.deadline
+    from flows.outbound.reminders import calendar_for
+
+    slots = [
+        {"name": s.name, "label": slot_label(s.name), "day": s.day, "key": s.key, "sent": s.key in sent_slots,
+         "overdue": s.overdue}
+        for s in schedule(deadline, campaign.reminders, calendar_for(campaign))
+    ]
+    return {
+        "campaign": campaign, "history": history, "recipient": history["recipient"], "submissions": subs,
+        "deadline": deadline, "extended": own is not None, "schedule": slots,
+        "outline": campaign.outline,
+    }
+
+
+def slot_label(name: str) -> str:
+    """`before-5` → 'Trước hạn 5 ngày làm việc', `overdue-2` → 'Quá hạn, lần 2'."""
+    kind, _, n = name.partition("-")
+    if kind == "before":
+        return f"Trước hạn {n} ngày làm việc"
+    if kind == "overdue":
+        return f"Quá hạn, lần {n}"
+    return "Nhắc theo yêu cầu" if kind == "manual" else name
+
+
+def _attach_files(entries: list[dict[str, Any]], *, session: Any) -> None:
+    """Each mail entry of a timeline gets its sender, subject and files (downloadable)."""
+    mail_ids = [e["inbound_mail_id"] for e in entries if e.get("inbound_mail_id")]
+    mails = inbound_mails(mail_ids, session=session)
+    docs = documents_by_mail(mail_ids, session=session)
+    for entry in entries:
+        files: list[FileLink] = []
+        if (mid := entry.get("inbound_mail_id")) and (mail := mails.get(mid)):
+            entry["from"], entry["subject"] = mail.from_addr, mail.subject
+            files.append(FileLink(mail.raw_sha256, f"thu-{mid}.eml", "eml", note="thư gốc"))
+            files += [FileLink(d.sha256, d.filename, d.format, d.status, d.error_message) for d in docs.get(mid, [])]
+        if entry.get("eml_sha256"):
+            files.append(FileLink(entry["eml_sha256"], f"thu-di-{entry.get('outbound_id')}.eml", "eml", note="thư đã gửi"))
+        entry["files"] = files
+
+
+def _submission_view(sub: Submission, *, session: Any) -> dict[str, Any]:
+    """A submission as the agency page shows it: values as read, where, and corrections."""
+    sections = {a.section_id: a for a in session.scalars(select(SectionAnswer).where(SectionAnswer.submission_id == sub.id))}
+    values = {v.row_id: v for v in session.scalars(select(IndicatorValue).where(IndicatorValue.submission_id == sub.id))}
+    fixes: dict[tuple[str, str, str], Any] = {}
+    for c in corrections_for([sub.id], session=session):
+        fixes[(c.target, c.item_id, c.field)] = c
+    docs = submission_documents(sub, session=session)
+    mail = session.get(InboundMail, sub.inbound_mail_id) if sub.inbound_mail_id else None
+    main = next((d for d in docs if d.id == sub.document_id), None)
+    score = ((main.parse_result or {}).get("agency") or {}).get("score") if main else None
+    return {
+        "sub": sub, "sections": sections, "indicators": values, "fixes": fixes,
+        "files": [FileLink(d.sha256, d.filename, d.format, d.status, d.error_message) for d in docs],
+        "accepted": acceptances_for([sub.id], session=session).get(sub.id),
+        "attributed_by": mail.attributed_by if mail else None, "agency_score": score,
+    }
+
+
+def review_queue(app: App, campaign_id: str | None = None) -> dict[str, Any]:
+    """Open review items with their mail, files and candidates (the `baocao review` queue)."""
+    campaign = app.campaign(campaign_id)
+    with app.session() as session:
+        items = open_review_items(campaign.id, session=session)
+        mail_ids = [i.inbound_mail_id for i in items if i.inbound_mail_id]
+        mails = inbound_mails(mail_ids, session=session)
+        docs = documents_by_mail(mail_ids, session=session)
+        recipients = [(r.code, r.name) for r in _recipients(campaign.id, session=session)]
+        views = [_review_view(i, mails, docs, session=session) for i in items]
+    recipients.sort(key=lambda r: vn_sort_key(r[1]))
+    return {"items": views, "recipients": recipients, "campaign": campaign}
+
+
+def _review_view(item: ReviewItem, mails: dict[int, Any], docs: dict[int, list[Any]], *, session: Any) -> dict[str, Any]:
+    mail = mails.get(item.inbound_mail_id or -1)
+    files = [FileLink(d.sha256, d.filename, d.format, d.status, d.error_message) for d in docs.get(item.inbound_mail_id or -1, [])]
+    if mail is not None:
+        files.insert(0, FileLink(mail.raw_sha256, f"thu-{mail.id}.eml", "eml", note="thư gốc"))
+    if item.inbound_file_id:
+        from storage.models import InboundFile
+
+        dropped = session.get(InboundFile, item.inbound_file_id)
+        if dropped is not None:
+            files.append(FileLink(dropped.sha256, dropped.path.rsplit("/", 1)[-1], None, dropped.status))
+    return {"item": item, "mail": mail, "files": files, "candidates": item.candidates or []}
+
+
+def report_page(app: App, campaign_id: str | None = None) -> dict[str, Any]:
+    """Build history (newest first, with the files' hashes), open problems of the figures."""
+    from flows.report import load_model
+
+    campaign = app.campaign(campaign_id)
+    with app.session() as session:
+        builds = list(session.scalars(
+            select(Event).where(Event.campaign_id == campaign.id, Event.kind == "report_built")
+            .order_by(Event.at.desc(), Event.id.desc()).limit(50)
+        ))
+        history = [{"at": e.at, "actor": e.actor, "message": e.message, "blobs": (e.data or {}).get("blobs") or {},
+                    "stats": (e.data or {}).get("stats") or {}} for e in builds]
+    model = load_model(app, campaign, app.now())
+    return {"campaign": campaign, "builds": history, "latest": history[0] if history else None,
+            "problems": model.problems, "totals": model.totals_json(), "stats": model.stats}
+
+
+def outgoing_page(app: App, campaign_id: str | None = None, now: dt.datetime | None = None) -> dict[str, Any]:
+    """Every mail sent, and what the next reminder run would send (a dry run)."""
+    from flows.outbound.reminders import remind
+
+    campaign = app.campaign(campaign_id)
+    with app.session() as session:
+        mails = outgoing(campaign.id, session=session)
+    at = next_reminder_run(app, campaign, now or app.now())
+    preview = remind(app, campaign.id, at, dry_run=True) if at else None
+    return {"campaign": campaign, "mails": mails, "next_at": at, "preview": preview}
+
+
+def next_reminder_run(app: App, campaign: Any, now: dt.datetime) -> dt.datetime | None:
+    """When the scheduled reminders next go out (now, if a slot is open and it is sending time)."""
+    from flows.outbound.reminders import calendar_for
+    from reports.reminders import closed_reason
+
+    calendar, policy, tz = calendar_for(campaign), campaign.reminders, campaign.tz
+    local = now.astimezone(tz)
+    with app.session() as session:
+        days = {campaign.deadline, *deadlines(campaign, session=session).values()}
+    candidates = []
+    for deadline in days:
+        for slot in schedule(deadline, policy, calendar):
+            if slot.day <= local.date() < slot.until and closed_reason(policy, calendar, local) is None:
+                candidates.append(local)
+            start = dt.datetime.combine(slot.day, policy.window.start, tz)
+            if start > local:
+                candidates.append(start)
+    return min(candidates, default=None)
+
+
+def campaign_page(app: App, campaign_id: str | None = None) -> dict[str, Any]:
+    """The campaign as configured, its recipients and a pre-flight of the request (dry run)."""
+    from flows.outbound.requests import send_request
+
+    campaign = app.campaign(campaign_id)
+    preview = send_request(app, campaign.id, dry_run=True)
+    report = status_report(app, campaign.id)
+    return {"campaign": campaign, "preview": preview, "recipients": report["recipients"]}

@@ -1,0 +1,285 @@
+"""The web workspace's routes and its safety rules (FastAPI TestClient over a seeded database)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+
+from tests.web.conftest import csrf_of
+
+PAGES = ["/", "/don-vi/vpubnd", "/xem-xet", "/bao-cao", "/thu-di", "/chien-dich", "/tep/" + "a" * 64,
+         "/tep/" + "a" * 64 + "/xem"]
+ACTIONS = ["/don-vi/vpubnd/sua", "/don-vi/vpubnd/chap-nhan", "/don-vi/vpubnd/ghi-nhan", "/don-vi/vpubnd/gia-han",
+           "/don-vi/vpubnd/nhac-ngay", "/don-vi/vpubnd/email", "/don-vi/vpubnd/email/tra-lai",
+           "/xem-xet/1/gan", "/xem-xet/1/bo-qua", "/bao-cao/lap-lai", "/chien-dich/gui-cong-van"]
+
+
+def _token(client, path: str = "/") -> str:
+    return csrf_of(client.get(path).text)
+
+
+def test_every_page_without_login_redirects_to_the_login_page(client_for) -> None:
+    client = client_for(None)
+    for path in PAGES:
+        resp = client.get(path)
+        assert resp.status_code == 303, path
+        assert resp.headers["location"].startswith("/dang-nhap?tiep="), path
+    for path in ACTIONS:
+        token = _token(client, "/dang-nhap")
+        assert client.post(path, data={"csrf": token}).headers["location"].startswith("/dang-nhap"), path
+    assert client.get("/dang-nhap").status_code == 200
+
+
+def test_a_viewer_reads_every_page_but_cannot_act(client_for) -> None:
+    client = client_for("xem")
+    for path in PAGES[:6]:
+        page = client.get(path)
+        assert page.status_code == 200, path
+        assert "Sửa</summary>" not in page.text and "Lập lại báo cáo" not in page.text
+    token = _token(client)
+    for path in ACTIONS:
+        assert client.post(path, data={"csrf": token}).status_code == 403, path
+
+
+def test_a_post_without_the_csrf_token_is_refused(client_for) -> None:
+    client = client_for("canbo")
+    for path in ACTIONS:
+        assert client.post(path, data={"ly_do": "x"}).status_code == 403, path
+        assert client.post(path, data={"csrf": "sai"}).status_code == 403, path
+    # Logging in needs the token too (a login form posted from another site is refused).
+    assert client_for(None).post("/dang-nhap", data={"ten": "canbo", "mat_khau": "x"}).status_code == 403
+
+
+def test_files_only_by_the_hash_of_a_stored_blob(client_for, web_app) -> None:
+    from sqlalchemy import select
+
+    from storage.models import Document
+
+    client = client_for("xem")
+    for bad in ["a" * 64, "A" * 64, "abc", "../../etc/passwd", "%2e%2e%2fbaocao.sqlite3", "0" * 63 + "g"]:
+        assert client.get(f"/tep/{bad}").status_code == 404, bad
+        assert client.get(f"/tep/{bad}/xem").status_code == 404, bad
+    with web_app.session() as session:
+        doc = session.scalars(select(Document).where(Document.format == "docx")).first()
+        sha, name = doc.sha256, doc.filename
+    resp = client.get(f"/tep/{sha}")
+    assert resp.status_code == 200 and resp.content == web_app.blobs.read(sha)
+    assert "attachment" in resp.headers["content-disposition"]
+    assert "sandbox" not in resp.headers.get("content-security-policy", "") or True
+    assert name  # the stored name is offered for download
+
+
+def test_login_cookie_flags_and_rate_limit(client_for, web_app) -> None:
+    client = client_for(None)
+    token = _token(client, "/dang-nhap")
+    good = client.post("/dang-nhap", data={"ten": "xem", "mat_khau": "mat-khau-xem-1", "csrf": token})
+    cookie = good.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=lax" in cookie and "secure" not in cookie
+    attacker = client_for(None)
+    for _ in range(5):
+        token = _token(attacker, "/dang-nhap")
+        assert attacker.post("/dang-nhap", data={"ten": "canbo", "mat_khau": "doan-bua", "csrf": token}).status_code == 401
+    token = _token(attacker, "/dang-nhap")
+    blocked = attacker.post("/dang-nhap", data={"ten": "canbo", "mat_khau": "mat-khau-canbo-1", "csrf": token})
+    assert blocked.status_code == 429 and "5 phút" in blocked.text
+
+
+def test_secure_cookie_over_https_and_no_start_without_a_secret(web_app) -> None:
+    from fastapi.testclient import TestClient
+
+    from config.errors import ConfigError
+    from flows.web.server import build
+
+    web_app.settings.web.base_url = "https://baocao.example"
+    client = TestClient(build(web_app), base_url="https://testserver", follow_redirects=False)
+    assert "secure" in client.get("/dang-nhap").headers["set-cookie"].lower()
+    web_app.settings.web.secret_key = None
+    with pytest.raises(ConfigError, match="BAOCAO_WEB__SECRET_KEY"):
+        build(web_app)
+    assert build(web_app, demo=True) is not None
+
+
+def test_board_counts_are_those_of_baocao_status(client_for, web_app) -> None:
+    from flows.app import status_report
+
+    counts = status_report(web_app)["counts"]
+    page = client_for("xem").get("/").text
+    shown = dict(re.findall(r'data-dem="(\w+)"><b>(\d+)</b>', page))
+    assert int(shown["total"]) == counts["total"] == 28
+    for key in ("submitted", "nil_report", "acknowledged", "not_responded"):
+        assert int(shown[key]) == counts[key], key
+    assert len(re.findall(r"<tr data-ma=", page)) == 28
+    only = client_for("xem").get("/?loc=not_responded").text
+    assert len(re.findall(r"<tr data-ma=", only)) == counts["not_responded"]
+
+
+def test_vietnamese_alphabetical_order() -> None:
+    from parsers.textnorm import vn_sort_key
+
+    names = ["Sở Y tế", "Đài Phát thanh", "Ủy ban nhân dân", "Ban Dân tộc", "Dân", "Sở Tư pháp", "Sở Tài chính", "Ăn", "An", "Ân", "Bảo"]
+    assert sorted(names, key=vn_sort_key) == [
+        "An", "Ăn", "Ân", "Ban Dân tộc", "Bảo", "Dân", "Đài Phát thanh", "Sở Tài chính", "Sở Tư pháp", "Sở Y tế", "Ủy ban nhân dân",
+    ]
+
+
+def _submitted(web_app) -> tuple[str, int, str]:
+    """An agency with a parsed report: (code, submission id, a row id with a result)."""
+    from sqlalchemy import select
+
+    from storage.models import IndicatorValue, RecipientRow, Submission
+
+    with web_app.session() as session:
+        sub_id, code, row_id = session.execute(
+            select(Submission.id, RecipientRow.code, IndicatorValue.row_id)
+            .join(RecipientRow, RecipientRow.id == Submission.recipient_id)
+            .join(IndicatorValue, IndicatorValue.submission_id == Submission.id)
+            .where(Submission.kind == "report", Submission.status == "valid", IndicatorValue.result.is_not(None))
+            .order_by(Submission.id, IndicatorValue.id)
+        ).first()
+        return code, sub_id, row_id
+
+
+def test_a_correction_keeps_the_original_and_the_report_uses_it(client_for, web_app) -> None:
+    from flows.report import build_report
+    from storage.models import IndicatorValue
+
+    code, sub_id, row_id = _submitted(web_app)
+    before = build_report(web_app)["totals"][row_id]["result"]
+    with web_app.session() as session:
+        original = session.query(IndicatorValue).filter_by(submission_id=sub_id, row_id=row_id).one().result
+    client = client_for("canbo")
+    token = _token(client, f"/don-vi/{code}")
+    resp = client.post(f"/don-vi/{code}/sua", data={"csrf": token, "lan_nop": sub_id, "loai": "indicator", "muc": row_id,
+                                                    "cot": "result", "gia_tri": str(int(original) + 1000), "ly_do": "đơn vị gọi điện đính chính"})
+    assert resp.status_code == 303
+    after = build_report(web_app, actor="canbo")["totals"][row_id]["result"]
+    assert after == pytest.approx(before + 1000)
+    with web_app.session() as session:
+        assert session.query(IndicatorValue).filter_by(submission_id=sub_id, row_id=row_id).one().result == original
+    page = client.get(f"/don-vi/{code}").text
+    assert "đơn vị gọi điện đính chính" in page and "bởi <b>canbo</b>" in page
+    assert client.get("/bao-cao").text.count("canbo") >= 1
+
+
+def test_extending_a_deadline_moves_status_and_the_reminder_schedule(client_for, web_app) -> None:
+    from flows.app import status_report
+    from flows.outbound.reminders import remind
+
+    campaign = web_app.campaign()
+    late = next(r for r in status_report(web_app)["recipients"] if r["state"] == "not_responded")
+    code, new = late["id"], campaign.deadline + dt.timedelta(days=14)
+    client = client_for("canbo")
+    token = _token(client, f"/don-vi/{code}")
+    assert client.post(f"/don-vi/{code}/gia-han", data={"csrf": token, "han": new.isoformat(), "ly_do": "xin gia hạn"}).status_code == 303
+    page = client.get(f"/don-vi/{code}").text
+    assert f'data-han="{new.isoformat()}"' in page and f"@{new.isoformat()}" in page
+    assert "gia hạn đến" in client.get("/").text
+    # The scheduled run on the day of the campaign's first overdue reminder skips this agency...
+    from flows.outbound.reminders import calendar_for
+    from reports.reminders import schedule
+
+    overdue = next(s for s in schedule(campaign.deadline, campaign.reminders, calendar_for(campaign)) if s.overdue)
+    at = dt.datetime.combine(overdue.day, dt.time(9, 0), campaign.tz)
+    planned = remind(web_app, now=at, dry_run=True)
+    assert code not in {e["recipient"] for e in planned["would_send"]}
+    # ...and its own schedule (keyed by the new deadline) reminds it before that deadline.
+    mine = schedule(new, campaign.reminders, calendar_for(campaign))[0]
+    own = remind(web_app, now=dt.datetime.combine(mine.day, dt.time(9, 0), campaign.tz), dry_run=True, only=[code])
+    assert [(e["recipient"], e["slot"]) for e in own["would_send"]] == [(code, mine.key)]
+
+
+def test_a_paper_response_with_a_scan(client_for, web_app) -> None:
+    from flows.app import status_report
+
+    code = next(r["id"] for r in status_report(web_app)["recipients"] if r["state"] == "not_responded")
+    client = client_for("canbo")
+    token = _token(client, f"/don-vi/{code}")
+    scan = b"\x89PNG\r\n\x1a\n" + b"anh quet" * 50
+    resp = client.post(f"/don-vi/{code}/ghi-nhan", data={"csrf": token, "kenh": "paper", "loai": "report", "luc": "", "ghi_chu": "công văn giấy"},
+                       files={"tep": ("ban quet.png", scan, "image/png")})
+    assert resp.status_code == 303
+    row = next(r for r in status_report(web_app)["recipients"] if r["id"] == code)
+    assert row["state"] == "submitted" and row["incomplete"] == []
+    page = client.get(f"/don-vi/{code}").text
+    assert "bản giấy" in page and "công văn giấy" in page
+    sha = re.search(r'/tep/([0-9a-f]{64})\?ten=ban', page).group(1)
+    assert client.get(f"/tep/{sha}").content == scan
+    viewed = client.get(f"/tep/{sha}/xem")
+    assert viewed.headers["content-type"] == "image/png" and "sandbox" in viewed.headers["content-security-policy"]
+
+
+def test_settle_review_items_with_the_users_name(client_for, web_app) -> None:
+    from sqlalchemy import select
+
+    from storage.models import Event, ReviewItem
+
+    client = client_for("canbo")
+    page = client.get("/xem-xet").text
+    item = int(re.search(r'action="/xem-xet/(\d+)/gan"', page).group(1))
+    token = csrf_of(page)
+    assert client.post(f"/xem-xet/{item}/bo-qua", data={"csrf": token, "ly_do": ""}).status_code == 303
+    assert client.post(f"/xem-xet/{item}/gan", data={"csrf": token, "don_vi": "sotc"}).status_code == 303
+    with web_app.session() as session:
+        row = session.get(ReviewItem, item)
+        assert row.status == "resolved" and row.resolved_by == "canbo"
+        assert session.scalars(select(Event.actor).where(Event.kind == "review_assigned")).all() == ["canbo"]
+
+
+def test_remind_now_goes_through_the_ledger_once_a_day(client_for, web_app) -> None:
+    from flows.app import status_report
+    from flows.dev.smtp_capture import SmtpCapture
+
+    code = next(r["id"] for r in status_report(web_app)["recipients"] if r["state"] == "not_responded")
+    with SmtpCapture(tls=False) as smtp:
+        smtp_settings = web_app.settings.smtp
+        smtp_settings.host, smtp_settings.port, smtp_settings.security = smtp.host, smtp.port, "none"
+        smtp_settings.sender, smtp_settings.rate_limit = "tdc@skhcn.example", 0
+        client = client_for("canbo")
+        for _ in range(2):
+            token = _token(client, f"/don-vi/{code}")
+            assert client.post(f"/don-vi/{code}/nhac-ngay", data={"csrf": token}).status_code == 303
+        assert len(smtp.messages) == 1
+    page = client.get(f"/don-vi/{code}").text
+    assert "Gửi thư nhắc ngay theo yêu cầu" in page and "Không gửi thư nhắc: đã gửi" in page
+
+
+def test_contacts_fixed_and_marked_bouncing(client_for, web_app) -> None:
+    client = client_for("canbo")
+    page = client.get("/don-vi/vpubnd").text
+    token = csrf_of(page)
+    assert client.post("/don-vi/vpubnd/email", data={"csrf": token, "cu": "", "moi": "van.thu@ubnd.example.gov.vn"}).status_code == 303
+    client.post("/don-vi/vpubnd/email/tra-lai", data={"csrf": token, "email": "van.thu@ubnd.example.gov.vn", "tra_lai": "1"})
+    from flows.app import status_report
+
+    row = next(r for r in status_report(web_app)["recipients"] if r["id"] == "vpubnd")
+    assert "van.thu@ubnd.example.gov.vn" in row["emails"] and row["bouncing"] == ["van.thu@ubnd.example.gov.vn"]
+    assert "Thêm địa chỉ van.thu@ubnd.example.gov.vn" in client.get("/don-vi/vpubnd").text
+    bad = client.post("/don-vi/vpubnd/email", data={"csrf": token, "cu": "", "moi": "không phải email"})
+    assert bad.status_code == 303 and "không hợp lệ" in client.get("/don-vi/vpubnd").text
+
+
+def test_accept_a_submission_once(client_for, web_app) -> None:
+    code, sub_id, _ = _submitted(web_app)
+    client = client_for("canbo")
+    token = _token(client, f"/don-vi/{code}")
+    for _ in range(2):
+        assert client.post(f"/don-vi/{code}/chap-nhan", data={"csrf": token, "lan_nop": sub_id, "ghi_chu": "đã đối chiếu"}).status_code == 303
+    page = client.get(f"/don-vi/{code}").text
+    assert "đã chấp nhận</b> bởi canbo" in page and page.count("Chấp nhận lần nộp số") == 1
+
+
+@pytest.mark.libreoffice
+def test_a_word_file_is_shown_as_pdf_and_cached(client_for, web_app) -> None:
+    from sqlalchemy import select
+
+    from storage.models import Document
+
+    with web_app.session() as session:
+        sha = session.scalars(select(Document.sha256).where(Document.format == "docx")).first()
+    client = client_for("xem")
+    shown = client.get(f"/tep/{sha}/xem")
+    assert shown.status_code == 200 and shown.headers["content-type"] == "application/pdf"
+    assert shown.content.startswith(b"%PDF") and "inline" in shown.headers["content-disposition"]
+    assert (web_app.settings.data_dir / "web-cache" / "pdf" / f"{sha}.pdf").exists()
