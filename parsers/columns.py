@@ -49,7 +49,10 @@ STT_WORDS = {"tt", "stt", "so tt", "so thu tu", "thu tu"}
 UNIT_WORDS = ("don vi tinh", "dvt", "don vi do", "don vi")
 NOTE_WORDS = ("ghi chu", "ghi chu giai thich")
 # "2023", "Năm 2024", "2018 - 2020", "Giai đoạn 2021-2025", "6 tháng đầu năm", "Quý II".
-_PERIOD = re.compile(r"^(?:nam |giai doan |gd |quy [ivx1-4]+ ?|6 thang .*)?(?:(?:19|20)\d\d(?: (?:19|20)\d\d)?)?$")
+_PERIOD = re.compile(
+    r"^(?:tu |den |den het |luy ke den |tinh den )?(?:nam |giai doan |gd |quy [ivx1-4]+ ?|6 thang .*)?"
+    r"(?:(?:19|20)\d\d(?: (?:den )?(?:19|20)\d\d)?)?$"
+)
 _CUMULATIVE = ("luy ke", "tong", "cong", "den nam", "2018 2025", "ca giai doan", "toan giai doan")
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 
@@ -154,8 +157,9 @@ def header_roles(grid: list[list[str]], top: int, bottom: int) -> ColumnRoles:
             continue
         cols = [c for c in breakdown.get(role, []) if c not in columns.values()]
         cumulative = [c for c in cols if is_cumulative(_stack_text(grid, top, bottom, c))]
-        if cumulative:
-            columns[role] = cumulative[-1]
+        if cumulative or len(cols) == 1:
+            # The cumulative period stands for the role; a role over one period is that role.
+            columns[role] = (cumulative or cols)[-1]
     for role, j in columns.items():
         aux.pop(j, None)
         for other in direct.get(role, []):

@@ -179,12 +179,16 @@ def _role(text: str) -> str | None:
     return value_role(text)
 
 
-def _period_row(row: list[str]) -> bool:
-    """A header row of periods under a role ("" | "" | "2023" | "2024" | "Lũy kế")."""
-    filled = [c for c in row if c]
-    if not filled or row[0] or len(filled) < 2:
+def _period_row(row: list[str], above: list[str]) -> bool:
+    """A header row of periods under a role ("" | "" | "2023" | "2024" | "Lũy kế"); cells merged
+    down from the row above repeat its text."""
+    cells = [(c, above[j] if j < len(above) else "") for j, c in enumerate(row) if c]
+    if len(cells) < 2:
         return False
-    return all(aux_role(c) == "period" or _role(c) for c in filled) and any(aux_role(c) == "period" for c in filled)
+    own = [c for c, up in cells if c != up]
+    return bool(own) and all(aux_role(c) in ("period", "stt", "unit", "note") or _role(c) for c in own) and any(
+        aux_role(c) == "period" for c in own
+    )
 
 
 def _row_roles(row: list[str]) -> dict[int, str]:
@@ -198,7 +202,8 @@ def _find_header(grid: list[list[str]], start: int = 0) -> _Header | None:
             continue
         bottom = top
         while bottom + 1 < len(grid) and (
-            (_row_roles(grid[bottom + 1]) and not _has_numbers(grid[bottom + 1])) or _period_row(grid[bottom + 1])
+            (_row_roles(grid[bottom + 1]) and not _has_numbers(grid[bottom + 1]))
+            or _period_row(grid[bottom + 1], grid[bottom])
         ):
             bottom += 1
         _realign(grid, top, bottom)
