@@ -247,9 +247,13 @@ def _table_from_embedded(result: ParseResult, data: bytes, infos: list[zipfile.Z
                 continue
             if reading.found and any(i.plan is not None or i.result is not None for i in reading.indicators.values()):
                 at = f"bảng Excel nhúng «{info.filename.rsplit('/', 1)[-1]}»"
-                result.indicators = {k: replace(v, where=f"{at}, {v.where}" if v.where else "") for k, v in reading.indicators.items()}
+                result.indicators = {k: _relocated(v, lambda w, at=at: f"{at}, {w}") for k, v in reading.indicators.items()}
                 result.extra_rows = [replace(r, where=f"{at}, {r.where}") for r in reading.extra_rows]
                 result.problems = [p for p in result.problems if p.code not in _TABLE_CODES] + reading.problems
+                from parsers.interpret import confidence, coverage
+
+                result.coverage = coverage(result)
+                result.confidence = confidence(result)
                 return
 
 
@@ -331,7 +335,10 @@ def combine(results: list[ParseResult], file: str, spec: OutlineSpec) -> ParseRe
         result.problems.append(Problem("no_readable_file", "Không có tệp nào đọc được.", file))
         return result
     best = max(readable, key=rank)
-    for name in ("format", "kind", "agency", "doc_number", "doc_date", "sections", "extra_text"):
+    for name in (
+        "format", "kind", "agency", "doc_number", "doc_date", "sections", "extra_text", "closing", "evidence",
+        "says_replaces", "replaces_number", "part_of", "identity_where", "draft",
+    ):
         setattr(result, name, getattr(best, name))
     result.indicators, result.extra_rows = _table_of(best, located=len(results) > 1)
     result.problems = _located(best)
@@ -340,12 +347,17 @@ def combine(results: list[ParseResult], file: str, spec: OutlineSpec) -> ParseRe
         result.indicators, result.extra_rows = _table_of(appendix, located=True)
         result.problems = [p for p in result.problems if p.code not in _TABLE_CODES]
         result.problems += [p for p in _located(appendix) if p.code in _TABLE_CODES]
+    from parsers.interpret import confidence, coverage
+
+    result.coverage = coverage(result)
+    result.confidence = confidence(result)
     return result
 
 
 _TABLE_CODES = {
     "table_missing", "row_missing", "rate_computed", "rate_inconsistent",
     "number_unreadable", "number_ambiguous", "number_several",
+    "column_unexplained", "column_from_data", "column_role_missing", "results_missing", "total_mismatch",
 }
 
 
@@ -355,8 +367,14 @@ def _table_of(m: ParseResult, *, located: bool) -> tuple[dict[str, Indicator], l
         return m.indicators, m.extra_rows
     def at(where: str) -> str:
         return f"{m.file}: {where}" if where else ""
-    indicators = {k: replace(v, where=at(v.where)) for k, v in m.indicators.items()}
+    indicators = {k: _relocated(v, lambda w: f"{m.file}: {w}") for k, v in m.indicators.items()}
     return indicators, [replace(r, where=at(r.where)) for r in m.extra_rows]
+
+
+def _relocated(ind: Indicator, prefix: Callable[[str], str]) -> Indicator:
+    """An indicator with its `where` (and each value's) prefixed by the file or the object."""
+    values = {r: replace(v, where=prefix(v.where) if v.where else "") for r, v in ind.values.items()}
+    return replace(ind, where=prefix(ind.where) if ind.where else "", values=values)
 
 
 def _filled(m: ParseResult) -> int:

@@ -448,3 +448,70 @@ def agency_in_text(text: str, agencies: Sequence[AgencySpec]) -> AgencySpec | No
     """The recipient a free text names, if any (used by the kind classifier and tests)."""
     found = _find_in_prose([text], agencies)
     return found[0] if found else None
+
+
+# "(Kèm theo Báo cáo số 312/BC-MTTQ-BTT ngày 12/8/2025)": the report an appendix belongs to.
+_PART_OF = re.compile(
+    r"(?:kèm theo|đính kèm|ban hành kèm|phụ lục (?:của|kèm theo))\s+(?:báo cáo|công văn|văn bản)\s+số\s*:?\s*"
+    r"(?P<num>\d{1,5}[A-Za-z]?\s*/\s*[^\W_][\w&\-–.]*(?:\s*[/\-–]\s*[^\W_][\w&\-–.]*)*)",
+    re.IGNORECASE,
+)
+# "Báo cáo này thay thế Báo cáo số 12/BC-SYT ngày …": a corrected version.
+_REPLACES = re.compile(
+    r"(?:thay thế|thay cho)\s+(?:cho\s+)?(?:báo cáo|công văn|văn bản)\s*(?:số\s*:?\s*(?P<num>\d{1,5}[A-Za-z]?\s*/\s*[^\W_][\w&\-–.]*))?",
+    re.IGNORECASE,
+)
+# A number or date left blank for the văn thư ("Số:      /BC-SYT", "ngày    tháng 8 năm 2025").
+_BLANK_NUMBER = re.compile(r"(?:^|\s)S[ốỐ]\s*:?\s*[.…_ ]*/\s*[A-ZĐ]", re.IGNORECASE)
+_BLANK_DATE = re.compile(r"ngày\s*[.…_ ]*\s+tháng\s*(?:\d{1,2}|[.…_ ]+)\s*năm", re.IGNORECASE)
+# The kind of document its number's code names: 12/BC-SYT is a report, 12/KH-SYT a plan.
+DOC_TYPES = {
+    "bc": "bao_cao", "kh": "ke_hoach", "qd": "quyet_dinh", "gm": "giay_moi", "tb": "thong_bao",
+    "ttr": "to_trinh", "nd": "nghi_dinh", "ct": "chi_thi", "hd": "huong_dan", "bb": "bien_ban",
+}
+_TITLE_TYPES = {
+    "bao cao": "bao_cao", "ke hoach": "ke_hoach", "quyet dinh": "quyet_dinh", "giay moi": "giay_moi",
+    "thong bao": "thong_bao", "to trinh": "to_trinh", "nghi dinh": "nghi_dinh", "chi thi": "chi_thi",
+    "huong dan": "huong_dan", "phieu": "phieu", "bieu mau": "bieu_mau", "de cuong": "de_cuong",
+}
+
+
+def find_part_of(lines: Sequence[str]) -> tuple[str | None, str | None]:
+    """The number and date of the report an appendix or sheet says it belongs to."""
+    for line in lines:
+        m = _PART_OF.search(line)
+        if m:
+            number = re.sub(r"\s+", "", m.group("num")).replace("–", "-").rstrip(".-")
+            return number, find_date([line[m.end() :]])
+    return None, None
+
+
+def find_replaces(lines: Sequence[str]) -> tuple[bool, str | None]:
+    """Whether the document says it replaces an earlier one, and that one's number."""
+    for line in lines:
+        m = _REPLACES.search(line)
+        if m:
+            number = m.group("num")
+            return True, re.sub(r"\s+", "", number).rstrip(".-") if number else None
+    return False, None
+
+
+def looks_draft(lines: Sequence[str]) -> bool:
+    """A number or a date left blank for the văn thư to fill in."""
+    return any(_BLANK_NUMBER.search(line) or _BLANK_DATE.search(line) for line in lines)
+
+
+def doc_type(number: str | None, top: Sequence[str]) -> str:
+    """What kind of document this is by its number's code, else by its title line."""
+    if number and "/" in number:
+        code = fold_words(number.split("/", 1)[1].split("-", 1)[0])
+        if code in DOC_TYPES:
+            return DOC_TYPES[code]
+    for line in top:
+        if not _mostly_upper(line):
+            continue
+        folded = fold_words(line)
+        for words, kind in _TITLE_TYPES.items():
+            if folded == words or folded.startswith(words + " ") and len(folded.split()) <= 6:
+                return kind
+    return ""

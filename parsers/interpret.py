@@ -8,11 +8,29 @@ from dataclasses import replace
 
 from parsers import vnlegacy
 from parsers.document import Block, Doc, Para
-from parsers.identity import read_identity
+from parsers.identity import (
+    doc_type,
+    find_date,
+    find_part_of,
+    find_replaces,
+    header_lines,
+    looks_draft,
+    read_identity,
+)
 from parsers.kind import classify
-from parsers.model import Format, Indicator, OutlineSpec, ParseResult, Problem, SectionText
-from parsers.outline import parse_label, read_outline
+from parsers.model import (
+    Format,
+    Indicator,
+    OutlineSpec,
+    ParseResult,
+    Problem,
+    ProblemCode,
+    SectionText,
+    problem_weight,
+)
+from parsers.outline import OutlineReading, parse_label, read_outline
 from parsers.table import read_indicators
+from parsers.textnorm import fold_words
 
 
 def interpret(doc: Doc, spec: OutlineSpec, *, file: str, fmt: str) -> ParseResult:
@@ -28,7 +46,10 @@ def interpret(doc: Doc, spec: OutlineSpec, *, file: str, fmt: str) -> ParseResul
     answered = sum(not s.empty for s in outline.sections.values())
     values = sum(1 for ind in reading.indicators.values() if ind.plan or ind.result)
     text = "\n".join([*outline.header_lines, *outline.body_lines])
+    top = header_lines(doc)
+    dtype = doc_type(identity.doc_number, top)
     kind = classify(
+        doc_type=dtype,
         text=text,
         spec=spec,
         headings_found=outline.headings_found,
@@ -52,11 +73,15 @@ def interpret(doc: Doc, spec: OutlineSpec, *, file: str, fmt: str) -> ParseResul
         result.extra_rows = reading.extra_rows
         result.problems.extend(reading.problems)
         result.problems.extend(_missing(outline.sections, spec))
+        result.closing = outline.closing
     else:
         result.sections = {s.id: SectionText() for s in spec.sections}
         result.indicators = {r.id: Indicator(label=r.label) for r in spec.rows}
         body = " ".join(outline.body_lines)
         result.extra_text = outline.extra_text or body
+    _identity_of_part(result, top, outline)
+    result.coverage = coverage(result)
+    result.evidence = _evidence(result, reading.found, dtype, outline, spec, text)
     if identity.agency.id is None:
         where = "khối tiêu đề" if identity.agency.name else ""
         result.problems.append(
@@ -67,7 +92,83 @@ def interpret(doc: Doc, spec: OutlineSpec, *, file: str, fmt: str) -> ParseResul
                 where,
             )
         )
+    result.confidence = confidence(result)
     return result
+
+
+def _identity_of_part(result: ParseResult, top: list[str], outline: OutlineReading) -> None:
+    """Number and date from the header, else from an attachment note or the end of the letter;
+    an appendix's report; "thay thế báo cáo số …"; a draft with its number/date left blank."""
+    result.identity_where = "khối tiêu đề" if result.doc_number or result.doc_date else ""
+    first = [*top, *outline.body_lines[:10]]
+    result.part_of, part_date = find_part_of(first)
+    if result.doc_date is None:
+        end = [*outline.body_lines[-6:], *outline.signature_lines]
+        result.doc_date = find_date(end, strict=True)
+        if result.doc_date:
+            result.identity_where = "cuối văn bản / chữ ký"
+    if result.part_of and result.doc_date is None and part_date:
+        result.identity_where = "ghi chú «Kèm theo»"
+    result.says_replaces, result.replaces_number = find_replaces([*top, *outline.body_lines[:12]])
+    if result.says_replaces:
+        result.problems.append(
+            Problem(
+                ProblemCode.SAYS_REPLACES,
+                "Văn bản ghi thay thế văn bản trước"
+                + (f" (số {result.replaces_number})." if result.replaces_number else "."),
+                "khối tiêu đề",
+            )
+        )
+    blank = looks_draft(top)
+    if result.kind != "not_a_report" and (blank or (result.doc_number is None and result.doc_date is None and not result.part_of)):
+        result.draft = True
+        result.problems.append(
+            Problem(
+                ProblemCode.DRAFT,
+                "Văn bản chưa có số và ngày ban hành (có thể là bản dự thảo); đề nghị đơn vị gửi bản chính thức"
+                " nếu có.",
+                "khối tiêu đề",
+            )
+        )
+
+
+def coverage(result: ParseResult) -> float:
+    """How much of the outline the document answers: sections and table rows, half each."""
+    if result.kind != "report":
+        return 0.0
+    sections = len(result.answered_sections) / len(result.sections) if result.sections else 0.0
+    rows = sum(1 for i in result.indicators.values() if i.answered) / len(result.indicators) if result.indicators else 0.0
+    return round((sections + rows) / 2, 3)
+
+
+def confidence(result: ParseResult) -> float:
+    """0..1: every problem lowers it by its code's weight; a document with no agency, too."""
+    value = 1.0
+    for problem in result.problems:
+        value *= problem_weight(problem.code)
+    if result.kind == "report" and result.coverage < 0.15:
+        value *= 0.8
+    return round(max(0.0, min(1.0, value)), 3)
+
+
+def _evidence(
+    result: ParseResult, table_found: bool, dtype: str, outline: OutlineReading, spec: OutlineSpec, text: str
+) -> list[str]:
+    """Why the kind was decided, in words a person can check."""
+    out = [f"{outline.headings_found}/{len(spec.sections)} đề mục của đề cương tìm thấy"]
+    out.append(f"{len(result.answered_sections)}/{len(spec.sections)} mục có trả lời")
+    if table_found:
+        rows = sum(1 for i in result.indicators.values() if i.answered)
+        out.append(f"bảng định lượng: {rows}/{len(spec.rows)} dòng có số liệu")
+    if dtype:
+        out.append(f"loại văn bản: {dtype}")
+    folded = fold_words(text)
+    topic = [w for w in spec.topic_words if fold_words(w) and fold_words(w) in folded]
+    if topic:
+        out.append("nhắc tới: " + ", ".join(topic))
+    if result.part_of:
+        out.append(f"kèm theo văn bản số {result.part_of}")
+    return out
 
 
 def fix_legacy_text(doc: Doc) -> Doc:

@@ -61,8 +61,17 @@ def _has_any(text: str, phrases: Sequence[str]) -> bool:
     return any(p and p in text for p in phrases)
 
 
+# Documents that are something else by their own type (number code or title): a plan, a
+# decision, an invitation … mentioning the programme is not a report on it.
+NOT_REPORT_TYPES = {
+    "ke_hoach", "quyet_dinh", "giay_moi", "thong_bao", "to_trinh", "nghi_dinh", "chi_thi", "huong_dan",
+    "phieu", "bieu_mau", "de_cuong",
+}
+
+
 def classify(
     *,
+    doc_type: str = "",
     text: str,
     spec: OutlineSpec,
     headings_found: int,
@@ -85,6 +94,8 @@ def classify(
     )
     structured = headings_found >= 2 or (headings_found >= 1 and groups_found >= 1) or table_found
     head = folded[:400]
+    if doc_type in NOT_REPORT_TYPES and not has_nil:
+        return "not_a_report"
     if structured:
         if answered_sections == 0 and table_values == 0:
             if has_nil:

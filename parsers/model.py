@@ -8,10 +8,71 @@ into an `OutlineSpec` and gets back a `ParseResult` whose `to_json()` is the con
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any, Literal
 
 Format = Literal["docx", "xlsx", "doc", "xls", "odt", "ods", "pdf", "zip", "unknown"]
 Kind = Literal["report", "nil_report", "not_a_report"]
+# How a value came to be: read from a cell, derived (rate = result / plan × 100), the agency's
+# explicit "none" ("-", "x", "Không", "0", "Không phát sinh"), or not there at all.
+Source = Literal["read", "derived", "explicit_none", "missing"]
+# Closing parts of a report, each kept as its own typed part.
+CLOSING_PARTS = ("danh_gia", "kho_khan", "kien_nghi", "phuong_huong")
+
+
+class ProblemCode(StrEnum):
+    """Every problem a parser reports: a stable code, a Vietnamese label, a confidence weight."""
+
+    label: str
+    # Factor the document's confidence is multiplied by for each such problem (1.0: a note).
+    weight: float
+
+    def __new__(cls, value: str, label: str, weight: float) -> ProblemCode:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.label = label
+        member.weight = weight
+        return member
+
+    TABLE_MISSING = "table_missing", "Không tìm thấy bảng định lượng", 0.8
+    ROW_MISSING = "row_missing", "Thiếu dòng của bảng định lượng", 0.97
+    RATE_COMPUTED = "rate_computed", "Tỷ lệ để trống, đã tính từ kết quả và kế hoạch", 1.0
+    RATE_INCONSISTENT = "rate_inconsistent", "Tỷ lệ không khớp kết quả / kế hoạch", 0.9
+    NUMBER_UNREADABLE = "number_unreadable", "Không đọc được số trong ô", 0.9
+    NUMBER_AMBIGUOUS = "number_ambiguous", "Số có thể hiểu hai cách", 0.97
+    NUMBER_SEVERAL = "number_several", "Ô có nhiều số", 0.95
+    COLUMN_UNEXPLAINED = "column_unexplained", "Cột có số liệu không rõ ý nghĩa", 0.85
+    COLUMN_FROM_DATA = "column_from_data", "Vai trò của cột được suy ra từ số liệu", 0.95
+    COLUMN_ROLE_MISSING = "column_role_missing", "Bảng thiếu cột Kế hoạch / Kết quả / Tỷ lệ", 0.85
+    RESULTS_MISSING = "results_missing", "Cột kết quả để trống trong khi có kế hoạch và tỷ lệ", 0.6
+    TOTAL_MISMATCH = "total_mismatch", "Dòng tổng không khớp tổng các dòng", 0.9
+    SECTION_NOT_FOUND = "section_not_found", "Không tìm thấy mục của đề cương", 0.98
+    AGENCY_UNKNOWN = "agency_unknown", "Không xác định được đơn vị gửi", 0.9
+    NO_READABLE_FILE = "no_readable_file", "Không có tệp nào đọc được", 0.0
+    DRAFT = "draft", "Văn bản chưa có số hoặc ngày (bản dự thảo?)", 0.9
+    LOW_COVERAGE = "low_coverage", "Văn bản khớp ít với đề cương", 0.8
+    SAYS_REPLACES = "says_replaces", "Văn bản ghi thay thế một báo cáo trước", 1.0
+    BOILERPLATE_REMOVED = "boilerplate_removed", "Đã bỏ câu mở đầu, kết thúc hoặc tiêu đề khỏi nội dung mục", 1.0
+
+
+@dataclass
+class Problem:
+    """Something a person should know about a parsed file (message in Vietnamese)."""
+
+    code: str
+    message: str
+    where: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"code": str(self.code), "message": self.message, "where": self.where}
+
+
+def problem_weight(code: str) -> float:
+    """The confidence factor of a problem code (unknown codes: a mild doubt)."""
+    try:
+        return ProblemCode(code).weight
+    except ValueError:
+        return 0.95
 
 
 @dataclass(frozen=True)
@@ -58,18 +119,6 @@ class OutlineSpec:
 
 
 @dataclass
-class Problem:
-    """Something a person should know about a parsed file (message in Vietnamese)."""
-
-    code: str
-    message: str
-    where: str = ""
-
-    def to_json(self) -> dict[str, Any]:
-        return {"code": self.code, "message": self.message, "where": self.where}
-
-
-@dataclass
 class ParseError:
     """Why a file could not be parsed at all."""
 
@@ -82,19 +131,62 @@ class ParseError:
 
 @dataclass
 class SectionText:
-    """What the document says under one section."""
+    """What the document says under one section (or one closing part)."""
 
     text: str = ""
     empty: bool = True
     where: str = ""
+    # The agency answered "Không có" / "Không phát sinh": answered, with nothing to report.
+    explicit_none: bool = False
+    confidence: float = 0.0
+    heading: str = ""
+
+    @property
+    def answered(self) -> bool:
+        """Text or an explicit none."""
+        return not self.empty or self.explicit_none
 
     def to_json(self) -> dict[str, Any]:
-        return {"text": self.text, "empty": self.empty}
+        return {
+            "text": self.text,
+            "empty": self.empty,
+            "where": self.where,
+            "explicit_none": self.explicit_none,
+            "confidence": round(self.confidence, 3),
+            "heading": self.heading,
+        }
+
+
+@dataclass
+class IndicatorValue:
+    """One figure of the table (plan, result or rate) with its provenance."""
+
+    value: float | None = None
+    source: Source = "missing"
+    raw: str = ""
+    where: str = ""
+    confidence: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "value": _num(self.value),
+            "source": self.source,
+            "raw": self.raw,
+            "where": self.where,
+            "confidence": round(self.confidence, 3),
+        }
+
+
+VALUE_ROLES = ("plan", "result", "rate")
 
 
 @dataclass
 class Indicator:
-    """One table row: numbers, the raw cell texts and where they were found."""
+    """One table row: numbers, the raw cell texts and where they were found.
+
+    `plan`/`result`/`rate`/`raw`/`where` are the row's summary (kept for old callers);
+    `values` holds each figure with its source, cell and confidence.
+    """
 
     plan: float | None = None
     result: float | None = None
@@ -103,6 +195,25 @@ class Indicator:
     where: str = ""
     rate_computed: bool = False
     label: str = ""
+    values: dict[str, IndicatorValue] = field(default_factory=dict)
+    confidence: float = 0.0
+    unit: str = ""
+    note: str = ""
+
+    def value(self, role: str) -> IndicatorValue:
+        """The figure of one role (a missing one when the row has none)."""
+        return self.values.get(role) or IndicatorValue(getattr(self, role))
+
+    @property
+    def explicit_none(self) -> bool:
+        """The agency said "none" for this row (every given figure is an explicit none)."""
+        sources = [self.value(r).source for r in ("plan", "result")]
+        return "explicit_none" in sources and all(s in ("explicit_none", "missing") for s in sources)
+
+    @property
+    def answered(self) -> bool:
+        """A plan or a result, or an explicit none."""
+        return self.plan is not None or self.result is not None or self.explicit_none
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -111,6 +222,13 @@ class Indicator:
             "rate": _num(self.rate),
             "raw": dict(self.raw),
             "where": self.where,
+            "rate_computed": self.rate_computed,
+            "label": self.label,
+            "values": {k: v.to_json() for k, v in self.values.items()},
+            "explicit_none": self.explicit_none,
+            "confidence": round(self.confidence, 3),
+            "unit": self.unit,
+            "note": self.note,
         }
 
 
@@ -130,6 +248,7 @@ class ExtraRow:
             "plan": _num(self.plan),
             "result": _num(self.result),
             "rate": _num(self.rate),
+            "where": self.where,
         }
 
 
@@ -162,6 +281,22 @@ class ParseResult:
     problems: list[Problem] = field(default_factory=list)
     members: list[ParseResult] = field(default_factory=list)
     error: ParseError | None = None
+    # Closing parts (đánh giá, khó khăn, kiến nghị, phương hướng), keys from CLOSING_PARTS.
+    closing: dict[str, SectionText] = field(default_factory=dict)
+    # 0..1: how much of the outline the document covers (sections answered, rows answered).
+    coverage: float = 0.0
+    # 0..1: how far the values can be trusted (lowered by every problem).
+    confidence: float = 0.0
+    # Why the kind was decided (short Vietnamese phrases, e.g. "12/17 mục của đề cương").
+    evidence: list[str] = field(default_factory=list)
+    # The document says it replaces an earlier report ("thay thế Báo cáo số 12/BC-SYT").
+    says_replaces: bool = False
+    replaces_number: str | None = None
+    # An appendix/spreadsheet naming the report it belongs to ("Kèm theo Báo cáo số …").
+    part_of: str | None = None
+    # Where the number and the date were read (header, attachment note, signature, end).
+    identity_where: str = ""
+    draft: bool = False
     # Not in the JSON contract: the sha256 of the bytes and the original member name.
     sha256: str = ""
     scanned: bool = False
@@ -181,22 +316,31 @@ class ParseResult:
             "problems": [p.to_json() for p in self.problems],
             "members": [m.to_json() for m in self.members],
             "error": self.error.to_json() if self.error else None,
+            "closing": {k: v.to_json() for k, v in self.closing.items()},
+            "coverage": round(self.coverage, 3),
+            "confidence": round(self.confidence, 3),
+            "evidence": list(self.evidence),
+            "says_replaces": self.says_replaces,
+            "replaces_number": self.replaces_number,
+            "part_of": self.part_of,
+            "identity_where": self.identity_where,
+            "draft": self.draft,
         }
 
     @property
     def answered_sections(self) -> list[str]:
-        """Ids of the sections with an answer."""
-        return [k for k, v in self.sections.items() if not v.empty]
+        """Ids of the sections with an answer (text or an explicit "Không có")."""
+        return [k for k, v in self.sections.items() if v.answered]
 
     @property
     def missing_sections(self) -> list[str]:
-        """Ids of the sections without an answer."""
-        return [k for k, v in self.sections.items() if v.empty]
+        """Ids of the sections really unanswered (an explicit none is an answer)."""
+        return [k for k, v in self.sections.items() if not v.answered]
 
     @property
     def missing_rows(self) -> list[str]:
-        """Ids of the table rows with neither plan nor result."""
-        return [k for k, v in self.indicators.items() if v.plan is None and v.result is None]
+        """Ids of the table rows with neither plan nor result nor an explicit none."""
+        return [k for k, v in self.indicators.items() if not v.answered]
 
 
 def _num(value: float | None) -> int | float | None:

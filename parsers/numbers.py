@@ -5,7 +5,8 @@ Rules (Vietnamese convention: `.` groups thousands, `,` is the decimal mark):
 - `100%`, `80 %` → 100, 80; `15 chuẩn`, `khoảng 20 người` → the first number (a unit word or
   a few words around it are fine); several numbers (`02 chuẩn, 03 PTĐ`) → the first, flagged
   `several`;
-- blank, `-`, `–`, `x`, `Không`, `không có`, `chưa có`, `…`, `N/A` → None;
+- blank, `-`, `–`, `x`, `Không`, `không có`, `chưa có`, `…`, `N/A` → None; all but the blank
+  (and Excel's error values) are the agency's explicit "none" (`explicit_none`), as is `0`;
 - one dot not followed by exactly three digits (`1.5`, `12.50`) → a decimal point (1.5, 12.5):
   nobody groups thousands like that;
 - one comma followed by exactly three digits (`1,250`) is ambiguous: Vietnamese reads it as
@@ -70,6 +71,8 @@ class Number:
     unreadable: bool = False
     # Text held several numbers ("02 chuẩn, 03 phương tiện"): the first one was taken.
     several: bool = False
+    # The agency wrote "none" ("-", "x", "Không", "Không phát sinh", "0"): an answer, not a blank.
+    explicit_none: bool = False
 
 
 def clean_text(value: object) -> str:
@@ -87,20 +90,24 @@ def parse_number(value: object) -> Number:
     if isinstance(value, int | float):
         if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
             return Number(None, str(value))
-        return Number(float(value), _raw_number(value))
+        return Number(float(value), _raw_number(value), explicit_none=value == 0)
     raw = clean_text(value)
     folded = raw.lower().strip(" .;:")
-    if folded in _NULL_WORDS or not folded:
+    if not folded or folded.startswith("#"):
         return Number(None, raw)
+    if folded in _NULL_WORDS:
+        return Number(None, raw, explicit_none=True)
     text = _SPACE_GROUPS.sub("", raw)
     match = _TOKEN.search(text)
     if match is None:
         # "Không giao", "Chưa triển khai": a way of saying none, not an unreadable number.
-        return Number(None, raw, unreadable=not folded.startswith(_NONE_STARTS))
+        none = folded.startswith(_NONE_STARTS)
+        return Number(None, raw, unreadable=not none, explicit_none=none)
     token = match.group(0).rstrip(".,")
     number, ambiguous = _read_token(token)
     several = _TOKEN.search(text, match.end()) is not None
-    return Number(number, raw, ambiguous=ambiguous, unreadable=number is None, several=several)
+    zero = number == 0 and not several
+    return Number(number, raw, ambiguous=ambiguous, unreadable=number is None, several=several, explicit_none=zero)
 
 
 def number_value(value: object) -> float | None:

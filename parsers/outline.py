@@ -74,6 +74,7 @@ class _Line:
     where: str = ""
     table: int | None = None  # index into doc.tables for a table line
     block: Table | None = None
+    sheet_header: bool = False  # a spreadsheet's column header ("Mục | Nội dung")
 
 
 @dataclass
@@ -89,6 +90,7 @@ class OutlineReading:
     signature_lines: list[str] = field(default_factory=list)
     body_lines: list[str] = field(default_factory=list)
     table_title_found: bool = False
+    closing: dict[str, SectionText] = field(default_factory=dict)
 
 
 @dataclass
@@ -332,6 +334,7 @@ def _lines(doc: Doc, skip_tables: set[int]) -> list[_Line]:
                     bold=block.bold,
                     heading_style=style.startswith(("heading", "title")) or "outline" in style,
                     where=block.where,
+                    sheet_header=style == "sheet-header",
                 )
             )
         elif isinstance(block, Table):
@@ -418,6 +421,63 @@ def _looks_like_signature(text: str) -> bool:
     )
 
 
+_CLOSING_KEYS = (
+    ("kien_nghi", ("kien nghi", "de xuat", "de nghi")),
+    ("kho_khan", ("kho khan", "vuong mac", "ton tai", "han che", "nguyen nhan")),
+    ("phuong_huong", ("phuong huong", "nhiem vu giai phap", "giai phap", "thoi gian toi", "ke hoach tiep theo")),
+    ("danh_gia", ("danh gia", "bai hoc kinh nghiem", "uu diem", "ket qua dat duoc")),
+)
+
+
+def _closing_key(head: str) -> str:
+    """Which closing part a heading opens (the first named, for "Khó khăn và kiến nghị")."""
+    f = f" {_folded(head)} "
+    if len(f.split()) > 16:
+        return ""
+    found = [(pos, key) for key, words in _CLOSING_KEYS for w in words if (pos := f.find(f" {w} ")) >= 0]
+    return min(found)[1] if found else ""
+
+
+_SIGN_OFF = (
+    "tren day la bao cao", "tren day la ket qua", "tren day la tinh hinh", "tren day la noi dung",
+    "kinh bao cao", "kinh de nghi", "kinh mong", "rat mong", "tran trong bao cao", "tran trong cam on",
+    "xin tran trong cam on", "tran trong",
+)
+_OPENING = re.compile(
+    r"^(?:thuc hien|can cu|theo de nghi|theo yeu cau|phuc dap|tiep nhan)\b.{0,300}"
+    r"(?:bao cao (?:nhu sau|ket qua|tinh hinh)|bao cao\W*$|nhu sau\W*$)"
+)
+
+
+def _is_sign_off(text: str) -> bool:
+    """The letter's closing sentence ("Trên đây là báo cáo của …", "Trân trọng./.")."""
+    f = _folded(text)
+    if not f or len(f.split()) > 60:
+        return False
+    if f in ("tran trong", "tran trong cam on"):
+        return True
+    return any(f.startswith(k) for k in _SIGN_OFF[:-1])
+
+
+def _is_boilerplate(text: str) -> bool:
+    """Text that is never an answer: the opening sentence, the sign-off, a sheet's header row."""
+    f = _folded(text)
+    return bool(_OPENING.match(f)) or _is_sign_off(text) or f in _SHEET_HEADER_WORDS
+
+
+_SHEET_HEADER_WORDS = {"muc", "noi dung", "muc noi dung", "stt noi dung", "tt noi dung", "stt", "tt",
+                       "noi dung bao cao", "ket qua thuc hien", "ghi chu", "noi dung ket qua thuc hien"}
+_NONE_ANSWER = re.compile(
+    r"^(?:khong co|khong phat sinh|chua phat sinh|khong|chua co|khong thuc hien|khong co noi dung"
+    r"|khong co hoat dong|khong co ket qua|khong co so lieu)(?: (?:noi dung|hoat dong|ket qua|gi|so lieu|phat sinh))?$"
+)
+
+
+def is_explicit_none(text: str) -> bool:
+    """A section answered with "Không có", "Không phát sinh", "Chưa phát sinh" (and no more)."""
+    return bool(_NONE_ANSWER.match(_folded(text).strip(" .;:-/")))
+
+
 def read_outline(doc: Doc, spec: OutlineSpec, *, table_indices: set[int] | None = None) -> OutlineReading:
     """Find every section of `spec` in `doc` (tables in `table_indices` are the quantitative table)."""
     return _Walker(doc, spec, table_indices or set()).walk()
@@ -443,6 +503,11 @@ class _Walker:
         self.last_section: str | None = None
         self.table_title = False
         self.started = False
+        self.closing: dict[str, list[str]] = {}
+        self.closing_where: dict[str, str] = {}
+        self.closing_key = ""
+        # Sections (and closing parts) whose text had boilerplate taken out.
+        self.cleaned: set[str] = set()
 
     def walk(self) -> OutlineReading:
         closing = self._closing_block()
@@ -459,13 +524,13 @@ class _Walker:
                 continue
             self.body.append(line.text)
             self._paragraph(line)
-        sections: dict[str, SectionText] = {}
-        for sid, parts in self.texts.items():
-            text = clean(" ".join(p for p in parts if p))
-            empty = _is_empty(text)
-            sections[sid] = SectionText(text="" if empty else text, empty=empty, where=self.wheres.get(sid, ""))
+        sections = {
+            sid: self._section(parts, self.wheres.get(sid, ""), sid) for sid, parts in self.texts.items()
+        }
+        closing = {key: self._section(parts, self.closing_where.get(key, ""), key) for key, parts in self.closing.items()}
         return OutlineReading(
             sections=sections,
+            closing={k: v for k, v in closing.items() if v.answered},
             extra_text=clean(" ".join(self.extra)),
             headings_found=len(self.seen_heading),
             groups_found=self.groups_found,
@@ -528,6 +593,21 @@ class _Walker:
         titles = [i for i in range(end, n) if _SIGNER_TITLE.search(_folded(self.lines[i].text))]
         return titles[0] if titles and titles[0] > n // 2 else n
 
+    def _section(self, parts: list[str], where: str, key: str) -> SectionText:
+        """The text of a section or closing part, with how far it can be trusted."""
+        text = clean(" ".join(p for p in parts if p))
+        empty = _is_empty(text)
+        none = not empty and is_explicit_none(text)
+        if not where and empty:
+            confidence = 0.0
+        else:
+            confidence = 0.95 if where else 0.7
+            if key in self.cleaned:
+                confidence *= 0.9
+        return SectionText(
+            text="" if empty else text, empty=empty, where=where, explicit_none=none, confidence=confidence
+        )
+
     def _signature(self, line: _Line) -> None:
         if line.text:
             self.signature.append(line.text)
@@ -581,8 +661,35 @@ class _Walker:
                 return k, best
         return None
 
+    def _open_closing(self, line: _Line, body: str) -> None:
+        """A closing part's heading (đánh giá, khó khăn, kiến nghị…): its own typed part."""
+        self.started = True
+        self.extra.append(line.text)
+        key = _closing_key(_heading_part(body)[0]) or _closing_key(body)
+        if not key:
+            self.target = "extra"
+            return
+        self.target = "closing"
+        self.closing_key = key
+        self.closing.setdefault(key, [])
+        self.closing_where.setdefault(key, line.where)
+        inline = strip_leaders(_heading_part(body)[1].strip())
+        if inline:
+            self.closing[key].append(inline)
+
     def _add(self, text: str) -> None:
         if not text:
+            return
+        if self.target == "closing":
+            self.extra.append(text)
+            if _is_boilerplate(text):
+                self.cleaned.add(self.closing_key)
+            else:
+                self.closing[self.closing_key].append(text)
+            return
+        if self.target in self.texts and _is_boilerplate(text):
+            self.cleaned.add(self.target)
+            self.extra.append(text)
             return
         if self.target in self.texts:
             self.texts[self.target].append(text)
@@ -594,6 +701,14 @@ class _Walker:
             self.extra.append(text)
 
     def _paragraph(self, line: _Line) -> None:
+        if _is_sign_off(line.text):
+            # "Trên đây là báo cáo …", "Kính đề nghị … xem xét": the letter ends here.
+            self.signature.append(line.text)
+            if self.target in self.texts or self.target == "closing":
+                self.target = "extra"
+            return
+        if line.sheet_header:
+            return
         label = parse_label(line.text, line.auto_label)
         body = label.body.strip()
         head, _ = _heading_part(body)
@@ -619,6 +734,8 @@ class _Walker:
         return similarity(head, (title, "Định lượng kết quả", "Kết quả định lượng")) >= 78
 
     def _letter(self, line: _Line, label: _Label, body: str, heading_like: bool) -> bool:
+        if label.kind == "path_letter" and self._by_full_label(line, label, body):
+            return True
         group = label.path if label.kind == "path_letter" else self.group
         auto = bool(line.auto_label) and label.kind == "letter"
         cands = self.m.letter_candidates(group, label.letter, auto) if group else []
@@ -650,6 +767,24 @@ class _Walker:
             self._start_section(best_any, line, body)
             return True
         return self._letter_by_order(line, body, cands)
+
+    def _by_full_label(self, line: _Line, label: _Label, body: str) -> bool:
+        """ "2.1.a Sở đã …": a full outline number names its section even when no heading
+        follows it (a sheet's "Mục | Nội dung" rows, answers typed after the number)."""
+        sid = f"{label.path}.{'dd' if label.letter == 'đ' else label.letter}"
+        if sid not in self.m.sections or sid in self.seen_heading or sid == self.target:
+            return False
+        head, _ = _heading_part(body)
+        if self.m.score(head, sid) >= 70 and not _sentence_like(head):
+            return False  # a heading after the number: the usual path decides
+        other, other_score = self.m.best_section(head, gate=True)
+        if other and other != sid and other_score >= 80:
+            return False
+        self._start_section(sid, line, "")
+        answer = strip_leaders(body)
+        if answer:
+            self.texts[sid].append(answer)
+        return True
 
     def _letter_by_order(self, line: _Line, body: str, cands: list[str]) -> bool:
         """The label alone decides when nothing contradicts it: "a) ……" left unfilled, or a
@@ -716,9 +851,7 @@ class _Walker:
             self._start_section(best, line, body)
             return True
         if _is_closing(body) and (line.bold or line.heading_style or bool(line.auto_label)):
-            self.started = True
-            self.target = "extra"
-            self.extra.append(line.text)
+            self._open_closing(line, body)
             return True
         return False
 
@@ -760,6 +893,9 @@ class _Walker:
         if group and not _is_closing(head):
             self._start_group(group)
             return True
+        if _closing_key(head):
+            self._open_closing(line, body)
+            return True
         self.target = "extra"
         self.extra.append(line.text)
         return True
@@ -778,9 +914,7 @@ class _Walker:
             return True
         closing_look = line.bold or line.heading_style or (not inline and len(body) < 60)
         if _is_closing(body) and closing_look and not (self.target in self.texts and inline):
-            self.started = True
-            self.target = "extra"
-            self.extra.append(line.text)
+            self._open_closing(line, body)
             return True
         if not heading_like:
             return self._plain_heading(line, body)

@@ -16,13 +16,14 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from rapidfuzz import fuzz
 
+from parsers.columns import ColumnRoles, aux_role, confirm_by_data, header_roles, value_role
 from parsers.document import Table
-from parsers.model import ExtraRow, Indicator, Problem, RowSpec
+from parsers.model import ExtraRow, Indicator, IndicatorValue, Problem, ProblemCode, RowSpec
 from parsers.numbers import Number, parse_number
 from parsers.textnorm import clean
 from parsers.textnorm import fold_words as _fold_words
@@ -35,12 +36,6 @@ ROLE_NAMES = {"plan": "Kế hoạch", "result": "Kết quả", "rate": "Tỷ l�
 # How far a reported rate may be from result/plan×100 (percentage points) before we flag it.
 RATE_TOLERANCE = 1.0
 MATCH_THRESHOLD = 68.0
-_RATE_WORDS = ("ty le", "ti le", "th kh", "th so voi kh", "dat duoc so voi", "so voi ke hoach", "so voi kh")
-_PLAN_WORDS = ("ke hoach", "kh", "kh giao")
-_RESULT_WORDS = ("ket qua", "da dat", "luy ke dat", "luy ke", "da thuc hien", "so luong thuc hien")
-_RESULT_STARTS = ("thuc hien", "th ")
-# Words of a label column's header (a "Mục tiêu, nhiệm vụ" column is not a plan).
-_LABEL_WORDS = ("noi dung", "nhiem vu", "chi tieu", "ten ")
 _STT_WORDS = {"tt", "stt", "so tt", "so thu tu", "thu tu"}
 _UNIT_WORDS = ("don vi tinh", "dvt", "don vi do")
 _NOTE_WORDS = ("ghi chu",)
@@ -74,6 +69,8 @@ class _Header:
     top: int = 0
     # Row after the table's last (the next header in the same grid, or the grid's end).
     end: int = 0
+    roles: ColumnRoles | None = None
+    where: str = ""
 
 
 @dataclass
@@ -84,6 +81,11 @@ class _Line:
     cells: dict[str, str]
     where: str
     table: int
+    cols: dict[str, int] = field(default_factory=dict)
+    unit: str = ""
+    note: str = ""
+    # A total row ("Tổng cộng", "Cộng (I + II)"): checked against its rows, not a row itself.
+    total: bool = False
 
 
 def read_indicators(tables: Sequence[Table], rows: Sequence[RowSpec]) -> TableReading:
@@ -98,6 +100,7 @@ def read_indicators(tables: Sequence[Table], rows: Sequence[RowSpec]) -> TableRe
     candidates.sort(key=lambda c: -c.rank)
     best = candidates[0]
     lines, matches, used = list(best.lines), dict(best.matches), set(best.group)
+    header_problems = list(best.problems)
     # The rest of the table in another table with its own header (a different column layout):
     # take only the outline rows still missing, never the same row twice.
     for other in candidates[1:]:
@@ -109,7 +112,10 @@ def read_indicators(tables: Sequence[Table], rows: Sequence[RowSpec]) -> TableRe
                 matches[len(lines)] = k
                 lines.append(other.lines[i])
             used |= set(other.group)
-    return _reading(rows, lines, matches, used)
+            header_problems += other.problems
+    reading = _reading(rows, lines, matches, used)
+    reading.problems[:0] = header_problems
+    return reading
 
 
 @dataclass
@@ -118,6 +124,7 @@ class _Candidate:
     group: list[int]
     lines: list[_Line]
     matches: dict[int, int]
+    problems: list[Problem] = field(default_factory=list)
 
 
 def _candidates(tables: Sequence[Table], rows: Sequence[RowSpec]) -> list[_Candidate]:
@@ -128,7 +135,7 @@ def _candidates(tables: Sequence[Table], rows: Sequence[RowSpec]) -> list[_Candi
     for index, grid in enumerate(grids):
         if index in covered:
             continue
-        for header in _headers(grid):
+        for header in _headers(grid, tables[index].where or f"bảng {index + 1}"):
             # Only a grid's last table can go on in the next table (a sheet may hold several).
             more = _continuations(grids, index, header) if header.end == len(grid) else []
             group = [index, *more]
@@ -139,11 +146,12 @@ def _candidates(tables: Sequence[Table], rows: Sequence[RowSpec]) -> list[_Candi
                 continue
             # Most outline rows matched; on a tie the table with more values (not an empty copy).
             rank = len(matches) * 1000 + sum(1 for i in matches for v in lines[i].cells.values() if v)
-            out.append(_Candidate(rank, group, lines, matches))
+            problems = list(header.roles.problems) if header.roles else []
+            out.append(_Candidate(rank, group, lines, matches, problems))
     return out
 
 
-def _headers(grid: list[list[str]]) -> list[_Header]:
+def _headers(grid: list[list[str]], where: str = "") -> list[_Header]:
     """Every header block of a grid, each with the rows up to the next one."""
     found: list[_Header] = []
     header = _find_header(grid)
@@ -152,6 +160,12 @@ def _headers(grid: list[list[str]]) -> list[_Header]:
         header = _find_header(grid, header.bottom + 1)
     for k, current in enumerate(found):
         current.end = found[k + 1].top if k + 1 < len(found) else len(grid)
+        if current.roles is not None:
+            skip = {current.label_col, *( [current.stt_col] if current.stt_col is not None else [])}
+            skip |= {j for j, kind in current.roles.aux.items() if kind != "period"}
+            confirm_by_data(current.roles, grid, range(current.bottom + 1, current.end), skip=skip, where=where)
+            current.columns = current.roles.columns
+            current.where = where
     return found
 
 
@@ -161,22 +175,20 @@ def _grid(table: Table) -> list[list[str]]:
 
 
 def _role(text: str) -> str | None:
-    """Which value column a header cell names, if any (rate first: it mentions 'kế hoạch')."""
-    folded = fold_words(text)
-    if not folded or len(folded) > 120:
-        return None
-    spaced = f" {folded} "
-    if any(f" {w} " in spaced for w in _RATE_WORDS):
-        return "rate"
-    if any(f" {w} " in spaced for w in _PLAN_WORDS):
-        return "plan"
-    if " muc tieu " in spaced and not any(w in spaced for w in _LABEL_WORDS):
-        return "plan"  # "Mục tiêu đến năm 2025"
-    if any(f" {w} " in spaced for w in _RESULT_WORDS) or folded.startswith(_RESULT_STARTS):
-        return "result"
-    if "%" in folded and len(folded) <= 12:  # a bare "%" or "(%)" column
-        return "rate"
-    return None
+    """Which value column a header cell names, if any (parsers.columns decides)."""
+    return value_role(text)
+
+
+def _period_row(row: list[str], above: list[str]) -> bool:
+    """A header row of periods under a role ("" | "" | "2023" | "2024" | "Lũy kế"); cells merged
+    down from the row above repeat its text."""
+    cells = [(c, above[j] if j < len(above) else "") for j, c in enumerate(row) if c]
+    if len(cells) < 2:
+        return False
+    own = [c for c, up in cells if c != up]
+    return bool(own) and all(aux_role(c) in ("period", "stt", "unit", "note") or _role(c) for c in own) and any(
+        aux_role(c) == "period" for c in own
+    )
 
 
 def _row_roles(row: list[str]) -> dict[int, str]:
@@ -189,17 +201,21 @@ def _find_header(grid: list[list[str]], start: int = 0) -> _Header | None:
         if not _row_roles(grid[top]) or _has_numbers(grid[top]):
             continue
         bottom = top
-        while bottom + 1 < len(grid) and _row_roles(grid[bottom + 1]) and not _has_numbers(grid[bottom + 1]):
+        while bottom + 1 < len(grid) and (
+            (_row_roles(grid[bottom + 1]) and not _has_numbers(grid[bottom + 1]))
+            or _period_row(grid[bottom + 1], grid[bottom])
+        ):
             bottom += 1
         _realign(grid, top, bottom)
-        columns = _columns(grid, top, bottom)
+        roles = header_roles(grid, top, bottom)
+        columns = roles.columns
         if len(columns) >= 2:
             width = max(len(r) for r in grid[top : bottom + 1])
             stt_col = _stt_col(grid, top, bottom, columns)
             label_col = _label_col(grid, bottom, columns, stt_col)
             if stt_col is None and label_col > 0 and _short_column(grid[bottom + 1 :], label_col - 1):
                 stt_col = label_col - 1  # a number column with no "TT" over it
-            return _Header(bottom, columns, label_col, stt_col, width, top=top, end=len(grid))
+            return _Header(bottom, columns, label_col, stt_col, width, top=top, end=len(grid), roles=roles)
     return None
 
 
@@ -227,32 +243,7 @@ def _has_numbers(row: list[str]) -> bool:
 
 def _columns(grid: list[list[str]], top: int, bottom: int) -> dict[str, int]:
     """Role → column, each column named by the lowest header row that names it."""
-    width = max(len(r) for r in grid[top : bottom + 1])
-    found: dict[str, list[int]] = {}
-    for j in range(width):
-        for r in range(bottom, top - 1, -1):
-            cell = grid[r][j] if j < len(grid[r]) else ""
-            if not cell:
-                continue  # merged from above (Excel keeps the text in the top cell only)
-            role = _role(cell)
-            if role:
-                found.setdefault(role, []).append(j)
-            break
-    columns: dict[str, int] = {}
-    for role, cols in found.items():
-        cols = [c for c in cols if c not in columns.values()]
-        if cols:
-            columns[role] = _prefer_cumulative(grid, top, bottom, cols)
-    return columns
-
-
-def _prefer_cumulative(grid: list[list[str]], top: int, bottom: int, cols: list[int]) -> int:
-    """Several columns for one role (e.g. a year and the total): the cumulative/2025 one."""
-    for j in cols:
-        text = " ".join(fold_words(grid[r][j]) for r in range(top, bottom + 1) if j < len(grid[r]))
-        if "luy ke" in text or "2025" in text or "den nam" in text:
-            return j
-    return cols[0]
+    return header_roles(grid, top, bottom).columns
 
 
 def _stt_col(grid: list[list[str]], top: int, bottom: int, columns: dict[str, int]) -> int | None:
@@ -322,7 +313,7 @@ def _lines(tables: Sequence[Table], grids: list[list[list[str]]], group: list[in
             current_group, line = _line(row, header, current_group, where, k)
             if line is None:
                 continue
-            if lines and _continues(lines[-1], line):
+            if lines and not line.total and not lines[-1].total and _continues(lines[-1], line):
                 previous = lines[-1]
                 previous.label = f"{previous.label} {line.label}"
                 if not any(previous.cells.values()):  # the values sit on the label's last line
@@ -355,10 +346,14 @@ def _line(row: list[str], header: _Header, group: str, where: str, table: int) -
         return (number.rstrip(".)") if _ROMAN.match(number) else group), None
     if len(_LETTER.findall(label)) < 3:  # column numbering rows: (1) (2) … or A | B | 1 | 2
         return group, None
+    aux = header.roles.aux if header.roles else {}
+    unit = next((row[j] for j, kind in aux.items() if kind == "unit" and j < len(row)), "")
+    note = next((row[j] for j, kind in aux.items() if kind == "note" and j < len(row)), "")
+    line = _Line(label, group, number.rstrip(".)"), cells, where, table, dict(header.columns), unit, note)
     words = fold_words(label).split()
     if words[0] in ("tong", "cong") and len(words) <= 4 and not number:
-        return group, None  # a total row ("Tổng cộng", "Cộng (I + II)"), not a row of its own
-    return group, _Line(label, group, number.rstrip(".)"), cells, where, table)
+        line.total = True  # "Tổng cộng", "Cộng (I + II)": checked against its rows
+    return group, line
 
 
 def _continues(previous: _Line, line: _Line) -> bool:
@@ -473,7 +468,12 @@ def _assign(lines: list[_Line], rows: Sequence[RowSpec], among: Sequence[RowSpec
     """
     scorer = _scorer(tuple(among or rows))
     scored = sorted(
-        ((scorer.score(line, spec), i, k) for i, line in enumerate(lines) for k, spec in enumerate(rows)),
+        (
+            (scorer.score(line, spec), i, k)
+            for i, line in enumerate(lines)
+            if not line.total
+            for k, spec in enumerate(rows)
+        ),
         key=lambda t: (-t[0], t[1], t[2]),  # ties: the earlier table row
     )
     taken_lines: dict[int, int] = {}
@@ -491,10 +491,14 @@ def _assign(lines: list[_Line], rows: Sequence[RowSpec], among: Sequence[RowSpec
 def _reading(rows: Sequence[RowSpec], lines: list[_Line], matches: dict[int, int], used: set[int]) -> TableReading:
     indicators = {r.id: Indicator(label=r.label) for r in rows}
     reading = TableReading(indicators, used_tables=used)
+    scorer = _scorer(tuple(rows))
     for i, line in enumerate(lines):
+        if line.total:
+            continue
         if i in matches:
             spec = rows[matches[i]]
-            indicators[spec.id] = _indicator(line, spec, reading.problems)
+            match = min(1.0, scorer.score(line, spec) / 90)
+            indicators[spec.id] = _indicator(line, spec, reading.problems, match)
         elif any(parse_number(v).value is not None for v in line.cells.values()):
             # A row of the agency's own (at least one figure; a signature line under the table has none).
             values = _values(line, line.label, reading.problems)
@@ -506,7 +510,61 @@ def _reading(rows: Sequence[RowSpec], lines: list[_Line], matches: dict[int, int
             reading.problems.append(
                 Problem("row_missing", f"Không tìm thấy dòng {spec.id} «{_short(spec.label)}» trong bảng định lượng.")
             )
+    reading.problems.extend(_results_missing(indicators))
+    reading.problems.extend(_totals(lines, matches))
     return reading
+
+
+def _results_missing(indicators: dict[str, Indicator]) -> list[Problem]:
+    """Rows with a plan and a rate but a blank result: the result column was not read."""
+    blank = [
+        rid for rid, ind in indicators.items()
+        if ind.plan is not None and ind.value("rate").source == "read" and ind.value("result").source == "missing"
+    ]
+    if not blank:
+        return []
+    where = indicators[blank[0]].where
+    everywhere = all(ind.value("result").source == "missing" for ind in indicators.values())
+    scope = "Toàn bộ cột Kết quả trống" if everywhere else f"Dòng {', '.join(blank)}: kết quả trống"
+    return [
+        Problem(
+            ProblemCode.RESULTS_MISSING,
+            f"{scope} trong khi có kế hoạch và tỷ lệ; kết quả không được tính là 0, đề nghị kiểm tra"
+            " (cột kết quả có thể mang tiêu đề lạ hoặc đơn vị quên điền).",
+            where,
+        )
+    ]
+
+
+def _totals(lines: list[_Line], matches: dict[int, int]) -> list[Problem]:
+    """A total row must equal the sum of its rows (all rows above it, or its group's)."""
+    problems: list[Problem] = []
+    start = 0
+    for i, line in enumerate(lines):
+        if not line.total:
+            continue
+        above = [ln for ln in lines[start:i] if not ln.total]
+        same_group = [ln for ln in above if ln.group == line.group] if line.group else above
+        for role in ("plan", "result"):
+            total = parse_number(line.cells.get(role, "")).value
+            if total is None:
+                continue
+            sums = {_sum(above, role), _sum(same_group, role), _sum([ln for ln in lines[:i] if not ln.total], role)}
+            if not any(abs(total - s) <= 0.5 for s in sums):
+                problems.append(
+                    Problem(
+                        ProblemCode.TOTAL_MISMATCH,
+                        f"Dòng «{line.label}» ghi {ROLE_NAMES[role]} = {total:g}, nhưng tổng các dòng là"
+                        f" {_sum(above, role):g}; đề nghị kiểm tra.",
+                        line.where,
+                    )
+                )
+        start = i + 1
+    return problems
+
+
+def _sum(lines: list[_Line], role: str) -> float:
+    return sum(v for ln in lines if (v := parse_number(ln.cells.get(role, "")).value) is not None)
 
 
 def _values(line: _Line, name: str, problems: list[Problem]) -> dict[str, Number]:
@@ -537,17 +595,34 @@ def _values(line: _Line, name: str, problems: list[Problem]) -> dict[str, Number
     return values
 
 
-def _indicator(line: _Line, spec: RowSpec, problems: list[Problem]) -> Indicator:
+def _figure(n: Number, where: str, confidence: float) -> IndicatorValue:
+    """One cell's figure with its source and confidence."""
+    if n.explicit_none:
+        return IndicatorValue(n.value, "explicit_none", n.raw, where, 0.95 * confidence)
+    if n.value is None:
+        return IndicatorValue(None, "missing", n.raw, where, 0.0)
+    doubt = 0.6 if n.several else 0.75 if n.ambiguous else 1.0
+    return IndicatorValue(n.value, "read", n.raw, where, doubt * confidence)
+
+
+def _indicator(line: _Line, spec: RowSpec, problems: list[Problem], match: float = 1.0) -> Indicator:
     """Numbers of one outline row, the rate computed or checked against plan and result."""
     name = f"dòng {spec.id}"
     values = _values(line, name, problems)
     plan, result, rate = (values[r].value for r in ROLES)
     indicator = Indicator(plan, result, rate, {r: values[r].raw for r in ROLES}, line.where, label=line.label)
+    indicator.unit, indicator.note = line.unit, line.note
+    indicator.values = {
+        r: _figure(values[r], f"{line.where}, cột {line.cols[r] + 1}" if r in line.cols else line.where, match)
+        for r in ROLES
+    }
     expected = round(result / plan * 100, 1) if plan and result is not None else None
     if _is_fraction(rate, expected, values["rate"].raw):
         indicator.rate = rate = round(rate * 100, 1)  # type: ignore[operator]
+        indicator.values["rate"].value = rate
     if rate is None and expected is not None and not values["rate"].unreadable:
         indicator.rate, indicator.rate_computed = expected, True
+        indicator.values["rate"] = replace(indicator.values["rate"], value=expected, source="derived", confidence=0.9 * match)
         problems.append(
             Problem(
                 "rate_computed",
@@ -556,6 +631,7 @@ def _indicator(line: _Line, spec: RowSpec, problems: list[Problem]) -> Indicator
             )
         )
     elif rate is not None and expected is not None and abs(rate - expected) > RATE_TOLERANCE:
+        indicator.values["rate"].confidence *= 0.5
         problems.append(
             Problem(
                 "rate_inconsistent",
@@ -564,6 +640,8 @@ def _indicator(line: _Line, spec: RowSpec, problems: list[Problem]) -> Indicator
                 line.where,
             )
         )
+    given = [v.confidence for r, v in indicator.values.items() if r != "rate" and v.source != "missing"]
+    indicator.confidence = min(given) if given else 0.0
     return indicator
 
 

@@ -34,7 +34,10 @@ _NARRATIVE_CHARS = 60
 _LETTER_LABEL = re.compile(r"^[a-zđ][.)]$")
 # A short cell holding a figure ("12", "80%", "1.250 lượt").
 _FIGURE = re.compile(r"^\D{0,3}\d[\d.,]*\s*%?\s*\w{0,12}$")
-_NUMBER_CELL = re.compile(r"^(?:[IVX]{1,4}|\d{1,2}(?:\.\d{1,2})*|[a-zđ])[.)]?$")
+_NUMBER_CELL = re.compile(r"^(?:[IVX]{1,4}|\d{1,2}(?:\.\d{1,2})*(?:\.(?:[a-zđ]|dd))?|[a-zđ])[.)]?$")
+# A sheet's column header over narrative rows ("Mục | Nội dung", "STT | Nội dung | Kết quả").
+_SHEET_HEADER = {"muc", "stt", "tt", "so tt", "noi dung", "noi dung bao cao", "ket qua", "ket qua thuc hien",
+                 "ghi chu", "tinh hinh thuc hien", "noi dung cong viec", "de muc", "chi tieu"}
 
 
 def read_xlsx(data: bytes) -> Doc:
@@ -142,12 +145,17 @@ def _grid(rows: list[_Row]) -> list[list[str]]:
 
 def _narrative(rows: list[_Row], where: str) -> list[Para]:
     """Each row's cells as paragraphs, a short numbering cell ("a)", "2.1") kept with its text."""
+    from parsers.textnorm import fold_words
+
     paras: list[Para] = []
     for row in rows:
         cells: list[str] = []
         for cell in row.filled:
             if cell not in cells:
                 cells.append(cell)
+        if len(cells) >= 2 and all(fold_words(c) in _SHEET_HEADER for c in cells):
+            paras.append(Para(" | ".join(cells), style="sheet-header", where=f"{where}, dòng {row.number}"))
+            continue
         style = ""
         if len(cells) >= 2 and _NUMBER_CELL.match(cells[0]):
             # A numbered heading in its own cell with the answer beside it: a heading.

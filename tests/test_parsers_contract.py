@@ -13,7 +13,7 @@ import pytest
 from config.campaign import load_campaigns
 from flows.app import outline_spec
 from parsers.api import READERS, parse_path
-from parsers.model import OutlineSpec
+from parsers.model import CLOSING_PARTS, OutlineSpec, ProblemCode
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures" / "formats"
@@ -36,7 +36,15 @@ SAMPLE = {
 KEYS = {
     "file", "format", "kind", "agency", "doc_number", "doc_date", "sections", "indicators",
     "extra_rows", "extra_text", "problems", "members", "error",
+    # Provenance and trust (issue "Trustworthy extraction"): every field of the model is in the JSON.
+    "closing", "coverage", "confidence", "evidence", "says_replaces", "replaces_number", "part_of",
+    "identity_where", "draft",
 }
+SECTION_KEYS = {"text", "empty", "where", "explicit_none", "confidence", "heading"}
+ROW_KEYS = {"plan", "result", "rate", "raw", "where", "rate_computed", "label", "values", "explicit_none",
+            "confidence", "unit", "note"}
+VALUE_KEYS = {"value", "source", "raw", "where", "confidence"}
+PROBLEM_CODES = {c.value for c in ProblemCode}
 
 
 @pytest.fixture(scope="module")
@@ -70,19 +78,27 @@ def check_contract(obj: dict[str, Any], spec: OutlineSpec) -> None:
     assert set(obj["agency"]) == {"id", "name", "score"} and 0 <= obj["agency"]["score"] <= 1
     assert obj["doc_date"] is None or len(obj["doc_date"]) == 10
     assert list(obj["sections"]) == [s.id for s in spec.sections]
-    for section in obj["sections"].values():
-        assert set(section) == {"text", "empty"} and isinstance(section["empty"], bool)
+    for section in [*obj["sections"].values(), *obj["closing"].values()]:
+        assert set(section) == SECTION_KEYS and isinstance(section["empty"], bool)
         assert section["text"] == " ".join(section["text"].split()) or "\n" in section["text"]
+        assert 0 <= section["confidence"] <= 1
+    assert set(obj["closing"]) <= set(CLOSING_PARTS)
+    assert 0 <= obj["coverage"] <= 1 and 0 <= obj["confidence"] <= 1
+    assert isinstance(obj["says_replaces"], bool) and isinstance(obj["draft"], bool)
     assert list(obj["indicators"]) == [r.id for r in spec.rows]
     for row in obj["indicators"].values():
-        assert set(row) == {"plan", "result", "rate", "raw", "where"}
+        assert set(row) == ROW_KEYS
         assert all(_is_number(row[k]) for k in ("plan", "result", "rate"))
         assert all(isinstance(v, str) for v in row["raw"].values())
+        for value in row["values"].values():
+            assert set(value) == VALUE_KEYS and value["source"] in ("read", "derived", "explicit_none", "missing")
+            assert _is_number(value["value"]) and 0 <= value["confidence"] <= 1
     for extra in obj["extra_rows"]:
-        assert set(extra) == {"label", "plan", "result", "rate"}
+        assert set(extra) == {"label", "plan", "result", "rate", "where"}
         assert all(_is_number(extra[k]) for k in ("plan", "result", "rate"))
     for problem in obj["problems"]:
         assert set(problem) == {"code", "message", "where"} and problem["message"]
+        assert problem["code"] in PROBLEM_CODES, problem["code"]
     assert obj["error"] is None or set(obj["error"]) == {"code", "message"}
     if obj["kind"] != "report":
         assert all(s["empty"] for s in obj["sections"].values())
