@@ -134,10 +134,14 @@ def main(argv=None):
     lines.append(f"| **all checks** | {tot_ok} | {tot_n} | {100.0 * tot_ok / max(tot_n, 1):.1f}% |")
     table = "\n".join(lines)
     mlines = [f"- `{m['file']}` **{m['field']}**: expected {json.dumps(m['expected'], ensure_ascii=False)} — got {json.dumps(m['got'], ensure_ascii=False)}" for m in mism]
-    print(f"{len(files)} documents\n")
-    print(table)
-    print(f"\n{len(mism)} mismatches:")
-    print("\n".join(mlines))
+    print(  # noqa: T201 — a command-line script
+        f"{len(files)} documents\n")
+    print(  # noqa: T201 — a command-line script
+        table)
+    print(  # noqa: T201 — a command-line script
+        f"\n{len(mism)} mismatches:")
+    print(  # noqa: T201 — a command-line script
+        "\n".join(mlines))
     if a.json_out:
         Path(a.json_out).write_text(json.dumps({"documents": len(files), "fields": {k: {"correct": v[0], "total": v[1]} for k, v in tally.items()},
                                                 "mismatches": mism, "per_document": per_doc}, ensure_ascii=False, indent=2), encoding="utf-8")

@@ -8,6 +8,7 @@ import re
 import unicodedata
 from pathlib import Path
 
+from openpyxl import load_workbook
 from pydantic import BaseModel, ConfigDict, Field
 
 from config.errors import ConfigError
@@ -92,8 +93,6 @@ def read_csv(path: Path) -> list[Recipient]:
 
 def read_xlsx(path: Path) -> list[Recipient]:
     """Read a recipient list from the first sheet of an XLSX workbook."""
-    from openpyxl import load_workbook
-
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except Exception as err:

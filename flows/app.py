@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -69,8 +70,6 @@ class App:
 
     def now(self) -> dt.datetime:
         """Now, aware, in the configured timezone."""
-        from zoneinfo import ZoneInfo
-
         return dt.datetime.now(ZoneInfo(self.settings.timezone))
 
 

@@ -174,8 +174,8 @@ def new_build_dir(base: Path, as_of: dt.datetime) -> Path:
 
 def write_files(model: Consolidation, folder: Path) -> list[Path]:
     """The .docx and the .xlsx of one build."""
-    from reports.excel import write_excel
-    from reports.word import render_word
+    from reports.excel import write_excel  # noqa: PLC0415 — lazy: openpyxl loads only when a report is written
+    from reports.word import render_word  # noqa: PLC0415 — lazy: docxtpl loads only when a report is written
 
     cid = model.campaign.id
     word = render_word(model, folder / WORD_NAME.format(campaign=cid))

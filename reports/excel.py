@@ -13,6 +13,11 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.table import Table, TableStyleInfo
+
 from reports.consolidate import (
     CHANNEL_LABELS,
     Consolidation,
@@ -45,8 +50,6 @@ class Column:
 
 def write_excel(model: Consolidation, out_path: Path) -> Path:
     """Write the workbook and return its path."""
-    from openpyxl import Workbook
-
     wb = Workbook()
     wb.remove(wb.active)
     campaign = model.campaign
@@ -73,10 +76,6 @@ def _sheet(
     rows: Iterable[Sequence[Any]],
 ) -> None:
     """A title, a note, then one Excel table (header frozen, filters, banded rows)."""
-    from openpyxl.styles import Alignment, Font
-    from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet.table import Table, TableStyleInfo
-
     ws = wb.create_sheet(name)
     ws["A1"] = title
     ws["A1"].font = Font(bold=True, size=13)

@@ -6,6 +6,12 @@ from __future__ import annotations
 
 import io
 
+from docx import Document
+from docx.shared import Pt
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+from openpyxl.worksheet.datavalidation import DataValidation
+
 from config.campaign import Campaign
 
 HEADERS = ("TT", "Nội dung", "Kế hoạch", "Kết quả", "Tỷ lệ")
@@ -38,9 +44,6 @@ def _table_lines(campaign: Campaign) -> list[tuple[str, str, bool]]:
 
 def outline_docx(campaign: Campaign) -> bytes:
     """The outline (sections and the table) as a Word document to write the report in."""
-    from docx import Document
-    from docx.shared import Pt
-
     doc = Document()
     doc.styles["Normal"].font.name = "Times New Roman"
     doc.styles["Normal"].font.size = Pt(13)
@@ -84,10 +87,6 @@ def _docx_table(doc: object, campaign: Campaign) -> None:
 
 def form_xlsx(campaign: Campaign) -> bytes:
     """The table as an Excel form: one row per indicator, numbers in Kế hoạch / Kết quả / Tỷ lệ."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font
-    from openpyxl.worksheet.datavalidation import DataValidation
-
     wb = Workbook()
     ws = wb.active
     ws.title = FORM_SHEET

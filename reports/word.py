@@ -6,6 +6,9 @@ import re
 from pathlib import Path
 from typing import Any
 
+from docxtpl import DocxTemplate
+from jinja2 import TemplateError
+
 from reports.consolidate import (
     Consolidation,
     NarrativeLine,
@@ -24,9 +27,6 @@ _INTERNAL = ("lưu", "gđ", "pgđ", "như trên")
 
 def render_word(model: Consolidation, out_path: Path, template: Path = TEMPLATE) -> Path:
     """Fill the template with the model and save the .docx; errors name the template."""
-    from docxtpl import DocxTemplate
-    from jinja2 import TemplateError
-
     if not template.is_file():
         raise ReportTemplateError(f"không tìm thấy mẫu báo cáo {template}")
     try:

@@ -34,7 +34,7 @@ class UserError(Exception):
 
 def make_app() -> Any:
     """The application over settings read once from the environment."""
-    from flows.app import App
+    from flows.app import App  # lazy: only this command needs it (keeps `baocao --help` fast)
 
     return App(Settings())
 

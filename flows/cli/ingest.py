@@ -59,8 +59,12 @@ def _print_report(data: dict[str, Any], what: str) -> None:
 @ingest_app.command("mail")
 def ingest_mail_cmd(campaign: CampaignOpt = None, as_json: JsonOpt = False) -> None:
     """Một lượt đọc hộp thư chính thức: thư mới được lưu, phân loại, gán đơn vị, ghi nhận."""
-    from flows.adapters.imap import MailboxError
-    from flows.intake.mail import ingest_mail
+    from flows.adapters.imap import (
+        MailboxError,  # lazy: only this command needs it (keeps `baocao --help` fast)
+    )
+    from flows.intake.mail import (
+        ingest_mail,  # lazy: only this command needs it (keeps `baocao --help` fast)
+    )
 
     try:
         report = ingest_mail(make_app(), campaign).to_json()
@@ -75,7 +79,9 @@ def ingest_mail_cmd(campaign: CampaignOpt = None, as_json: JsonOpt = False) -> N
 @ingest_app.command("folder")
 def ingest_folder_cmd(campaign: CampaignOpt = None, as_json: JsonOpt = False) -> None:
     """Một lượt quét thư mục chung (chỉ nhận tệp đã chép xong)."""
-    from flows.intake.folder import ingest_folder
+    from flows.intake.folder import (
+        ingest_folder,  # lazy: only this command needs it (keeps `baocao --help` fast)
+    )
 
     report = ingest_folder(make_app(), campaign).to_json()
     if as_json:
@@ -87,7 +93,9 @@ def ingest_folder_cmd(campaign: CampaignOpt = None, as_json: JsonOpt = False) ->
 @cli.command()
 def review(campaign: CampaignOpt = None, as_json: JsonOpt = False) -> None:
     """Các mục chờ cán bộ xem xét (chưa xác định được đơn vị gửi)."""
-    from flows.app import review_json
+    from flows.app import (
+        review_json,  # lazy: only this command needs it (keeps `baocao --help` fast)
+    )
 
     app = make_app()
     camp = app.campaign(campaign)
@@ -116,7 +124,10 @@ def assign(
     as_json: JsonOpt = False,
 ) -> None:
     """Gán một mục chờ xem xét cho một đơn vị: ghi nhận báo cáo của đơn vị đó."""
-    from flows.intake.review import ReviewError, assign_item
+    from flows.intake.review import (  # lazy: only this command needs it (keeps `baocao --help` fast)
+        ReviewError,
+        assign_item,
+    )
 
     try:
         result = assign_item(make_app(), item, recipient)
@@ -134,7 +145,10 @@ def dismiss(
     reason: Annotated[str, typer.Option("--ly-do", help="Lý do bỏ qua (ghi vào nhật ký).")] = "",
 ) -> None:
     """Bỏ qua một mục chờ xem xét (không phải báo cáo của đơn vị nào trong danh sách)."""
-    from flows.intake.review import ReviewError, dismiss_item
+    from flows.intake.review import (  # lazy: only this command needs it (keeps `baocao --help` fast)
+        ReviewError,
+        dismiss_item,
+    )
 
     try:
         dismiss_item(make_app(), item, reason)

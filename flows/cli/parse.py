@@ -28,10 +28,19 @@ def parse(files: FilesArg, campaign: CampaignOpt = None, as_json: JsonOpt = Fals
 
 def parse_files(files: list[Path], campaign_id: str | None) -> list[dict[str, Any]]:
     """One JSON object per file, in order; a missing file is an error inside its object."""
-    from flows.app import outline_spec
-    from parsers.api import empty_result, parse_path
-    from parsers.model import ParseError
-    from parsers.safety import Limits
+    from flows.app import (
+        outline_spec,  # lazy: only this command needs it (keeps `baocao --help` fast)
+    )
+    from parsers.api import (  # lazy: only this command needs it (keeps `baocao --help` fast)
+        empty_result,
+        parse_path,
+    )
+    from parsers.model import (
+        ParseError,  # lazy: only this command needs it (keeps `baocao --help` fast)
+    )
+    from parsers.safety import (
+        Limits,  # lazy: only this command needs it (keeps `baocao --help` fast)
+    )
 
     app = make_app()
     spec = outline_spec(app.campaign(campaign_id))

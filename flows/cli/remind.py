@@ -31,7 +31,9 @@ def parse_now(value: str | None) -> dt.datetime | None:
 @cli.command()
 def remind(campaign: CampaignOpt = None, now: NowOpt = None, dry_run: DryRunOpt = False, as_json: JsonOpt = False) -> None:
     """Gửi thư nhắc đến hạn (ngày làm việc, trong khung giờ; mỗi lượt nhắc chỉ một lần)."""
-    from flows.outbound.reminders import remind as run
+    from flows.outbound.reminders import (
+        remind as run,  # lazy: only this command needs it (keeps `baocao --help` fast)
+    )
 
     result = run(make_app(), campaign, parse_now(now), dry_run=dry_run)
     if as_json:
@@ -47,7 +49,9 @@ def remind(campaign: CampaignOpt = None, now: NowOpt = None, dry_run: DryRunOpt 
 @cli.command("send-request")
 def send_request(campaign: CampaignOpt = None, dry_run: DryRunOpt = False, as_json: JsonOpt = False) -> None:
     """Gửi công văn đề nghị báo cáo (kèm đề cương .docx và biểu .xlsx) tới đơn vị chưa nhận."""
-    from flows.outbound.requests import send_request as run
+    from flows.outbound.requests import (
+        send_request as run,  # lazy: only this command needs it (keeps `baocao --help` fast)
+    )
 
     result = run(make_app(), campaign, dry_run=dry_run)
     if as_json:
@@ -63,7 +67,10 @@ def history(
     as_json: JsonOpt = False,
 ) -> None:
     """Mọi việc liên quan đến một đơn vị, theo thứ tự thời gian."""
-    from flows.history import UnknownRecipient, recipient_history
+    from flows.history import (  # lazy: only this command needs it (keeps `baocao --help` fast)
+        UnknownRecipient,
+        recipient_history,
+    )
 
     try:
         result = recipient_history(make_app(), recipient, campaign)
@@ -110,7 +117,10 @@ def mail_resolve(
     as_json: JsonOpt = False,
 ) -> None:
     """Xử lý thư bị ngắt giữa chừng khi gửi (không rõ đã đi hay chưa)."""
-    from flows.outbound.delivery import UnknownMail, resolve_mail
+    from flows.outbound.delivery import (  # lazy: only this command needs it (keeps `baocao --help` fast)
+        UnknownMail,
+        resolve_mail,
+    )
 
     try:
         result = resolve_mail(make_app(), outbound_id, sent=sent)

@@ -23,8 +23,12 @@ OutOpt = Annotated[
 @cli.command("report")
 def report(campaign: CampaignOpt = None, out_dir: OutOpt = None, as_json: JsonOpt = False) -> None:
     """Tổng hợp báo cáo (Word + Excel) từ bản hợp lệ mới nhất của mỗi đơn vị."""
-    from flows.report import build_report
-    from reports.errors import ReportsError
+    from flows.report import (
+        build_report,  # lazy: only this command needs it (keeps `baocao --help` fast)
+    )
+    from reports.errors import (
+        ReportsError,  # lazy: only this command needs it (keeps `baocao --help` fast)
+    )
 
     app = make_app()
     try:
@@ -48,7 +52,9 @@ def print_summary(result: dict[str, Any]) -> None:
     table = Table(title="Số liệu tổng hợp")
     for heading in ("TT", "Kế hoạch", "Kết quả", "Tỷ lệ (%)"):
         table.add_column(heading, justify="right")
-    from reports.consolidate import vn_number
+    from reports.consolidate import (
+        vn_number,  # lazy: only this command needs it (keeps `baocao --help` fast)
+    )
 
     for row_id, row in result["totals"].items():
         table.add_row(row_id, vn_number(row["plan"]), vn_number(row["result"]), vn_number(row["rate"], 1))

@@ -27,25 +27,22 @@ def serve(
         raise UserError(SERVER_HINT)
     app = make_app()
     chosen = app.campaign(campaign)
-    from prefect import serve as prefect_serve
-
-    from flows.runs.deployments import runner_deployments
-
-    deployments = runner_deployments(chosen.deadline_at, chosen.report.cron)
-    from flows.web.server import maybe_start
+    # lazy: Prefect and the web server load only for this command (keeps `baocao --help` fast)
+    from flows.runs.serving import deployment_count, serve_campaign  # noqa: PLC0415 — see above
+    from flows.web.server import maybe_start  # noqa: PLC0415 — see above
 
     web = maybe_start(app)  # BAOCAO_WEB__PORT set: the web workspace runs beside the schedules
     if web:
         out.print(f"Giao diện web: {web[0]}")
     out.print(
-        f"Phục vụ {len(deployments)} tác vụ cho chiến dịch [bold]{chosen.id}[/] qua {api_url}"
+        f"Phục vụ {deployment_count(chosen.deadline_at)} tác vụ cho chiến dịch [bold]{chosen.id}[/] qua {api_url}"
         " (giờ Việt Nam). Ctrl-C để dừng (lịch sẽ tạm ngưng)."
     )
-    prefect_serve(*deployments, limit=limit, print_starting_message=False)
+    serve_campaign(chosen.deadline_at, chosen.report.cron, limit=limit)
 
 
 def _profile_api_url() -> str | None:
     """PREFECT_API_URL from the active Prefect profile, if set there."""
-    from prefect.settings import PREFECT_API_URL
+    from flows.runs.serving import profile_api_url  # noqa: PLC0415 — lazy: loads Prefect
 
-    return PREFECT_API_URL.value() or None
+    return profile_api_url()

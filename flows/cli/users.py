@@ -15,7 +15,9 @@ cli.add_typer(user, name="user")
 
 
 def _read_password(from_stdin: bool) -> str:
-    from flows.web.security import MIN_PASSWORD
+    from flows.web.security import (
+        MIN_PASSWORD,  # lazy: only this command needs it (keeps `baocao --help` fast)
+    )
 
     if from_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
@@ -33,9 +35,15 @@ def add(
     password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Đọc mật khẩu từ một dòng trên stdin.")] = False,
 ) -> None:
     """Thêm người dùng (mật khẩu được băm bằng argon2, không lưu bản rõ)."""
-    from flows.web.security import hash_password
-    from storage.users import UserError as StoreUserError
-    from storage.users import add_user
+    from flows.web.security import (
+        hash_password,  # lazy: only this command needs it (keeps `baocao --help` fast)
+    )
+    from storage.users import (
+        UserError as StoreUserError,  # lazy: only this command needs it (keeps `baocao --help` fast)
+    )
+    from storage.users import (
+        add_user,  # lazy: only this command needs it (keeps `baocao --help` fast)
+    )
 
     password = _read_password(password_stdin)
     app = make_app()
@@ -51,7 +59,10 @@ def add(
 @user.command("list")
 def list_(as_json: JsonOpt = False) -> None:
     """Danh sách người dùng."""
-    from storage.users import ROLE_LABELS, list_users
+    from storage.users import (  # lazy: only this command needs it (keeps `baocao --help` fast)
+        ROLE_LABELS,
+        list_users,
+    )
 
     app = make_app()
     with app.session() as session:
@@ -75,8 +86,12 @@ def list_(as_json: JsonOpt = False) -> None:
 @user.command("disable")
 def disable(name: Annotated[str, typer.Argument(help="Tên đăng nhập.")]) -> None:
     """Khóa người dùng (giữ lại cho nhật ký; phiên đăng nhập đang mở hết hiệu lực ngay)."""
-    from storage.users import UserError as StoreUserError
-    from storage.users import disable_user
+    from storage.users import (
+        UserError as StoreUserError,  # lazy: only this command needs it (keeps `baocao --help` fast)
+    )
+    from storage.users import (
+        disable_user,  # lazy: only this command needs it (keeps `baocao --help` fast)
+    )
 
     app = make_app()
     try:

@@ -15,7 +15,10 @@ def web(
     port: Annotated[int | None, typer.Option(help="Cổng (mặc định BAOCAO_WEB__PORT hoặc 8080).")] = None,
 ) -> None:
     """Mở giao diện web cho cán bộ: xem, kiểm tra và chỉnh sửa mọi thứ không cần dòng lệnh."""
-    from flows.web.server import build, serve_forever
+    from flows.web.server import (  # lazy: only this command needs it (keeps `baocao --help` fast)
+        build,
+        serve_forever,
+    )
 
     app = make_app()
     chosen_host = host or app.settings.web.host

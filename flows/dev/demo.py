@@ -13,6 +13,7 @@ import argparse
 import datetime as dt
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -20,8 +21,23 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
+
+from config.recipients import read_recipients
+from config.settings import Settings
+from flows.app import App, init, status_report
+from flows.cli.status import print_status_table
+from flows.dev.demo_data import demo_files, demo_mails
+from flows.dev.dovecot import DovecotServer
+from flows.dev.fake_imap import DemoImapServer
+from flows.dev.net import dovecot_binary
+from flows.dev.smtp_capture import SmtpCapture
+from flows.outbound.requests import send_request
+from flows.runs import pipelines as pf
+from flows.runs.serving import flush_api_logs, serve_campaign
+from flows.web.server import ensure_demo_user, start_in_thread
 
 MARKER = ".baocao-demo"
 OFFICE = "tdc@skhcn.quangngai.example"
@@ -108,12 +124,8 @@ def wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout: float) -> Non
 @contextmanager
 def mail_servers(*, dovecot: bool = True) -> Iterator[tuple[Any, Any]]:
     """Dovecot (else the in-memory demo IMAP server) and an SMTP capture."""
-    from flows.dev.dovecot import DovecotServer
-    from flows.dev.fake_imap import DemoImapServer
-    from flows.dev.smtp_capture import SmtpCapture
-
     with ExitStack() as stack:
-        if dovecot and (shutil.which("dovecot") or Path("/usr/sbin/dovecot").exists()):
+        if dovecot and dovecot_binary():
             imap = stack.enter_context(DovecotServer())
             say(f"Hộp thư: Dovecot tại {imap.host}:{imap.port}.")
         else:
@@ -150,9 +162,6 @@ def baocao_env(root: Path, data: Path, imap: Any, smtp: Any) -> dict[str, str]:
 
 def request_threads(app: Any, smtp: Any) -> dict[str, str]:
     """Send the request to every agency; recipient code → Message-ID of the mail it got."""
-    from config.recipients import read_recipients
-    from flows.outbound.requests import send_request
-
     send_request(app)
     codes = {e.lower(): r.code for r in read_recipients(app.campaign().recipients_path) for e in r.emails}
     return {
@@ -165,9 +174,6 @@ def request_threads(app: Any, smtp: Any) -> dict[str, str]:
 
 def seed(app: Any, imap: Any, drop: Path, thread: dict[str, str]) -> tuple[int, int]:
     """The agencies' replies into the mailbox and a few files into the shared folder."""
-    from config.recipients import read_recipients
-    from flows.dev.demo_data import demo_files, demo_mails
-
     campaign = app.campaign()
     recipients = read_recipients(campaign.recipients_path)
     mails = demo_mails(campaign, recipients, thread)
@@ -186,8 +192,6 @@ def seed(app: Any, imap: Any, drop: Path, thread: dict[str, str]) -> tuple[int, 
 
 def save_outbox(smtp: Any, folder: Path) -> int:
     """Every mail baocao sent, as .eml files to open in a mail client."""
-    from email.utils import parseaddr
-
     folder.mkdir(parents=True, exist_ok=True)
     for i, received in enumerate(smtp.messages, start=1):
         msg = received.message
@@ -199,8 +203,6 @@ def save_outbox(smtp: Any, folder: Path) -> int:
 
 def run_flows(app: Any) -> dict[str, Any]:
     """Every flow once, as the schedules would run them, at moments inside the campaign."""
-    from flows.runs import pipelines as pf
-
     campaign = app.campaign()
     tz = campaign.tz
     day_before = dt.datetime.combine(campaign.deadline - dt.timedelta(days=1), dt.time(8, 0), tz)
@@ -216,10 +218,6 @@ def run_flows(app: Any) -> dict[str, Any]:
 
 def explain(ui: str, data: Path, results: dict[str, Any], sent: int) -> None:
     """What to open now."""
-    from config.settings import Settings
-    from flows.app import App, status_report
-    from flows.cli.status import print_status_table
-
     app = App(Settings())
     print_status_table(status_report(app))
     app.engine.dispose()
@@ -240,8 +238,6 @@ def explain(ui: str, data: Path, results: dict[str, Any], sent: int) -> None:
 def ctrl_c_stops_gracefully() -> None:
     """Ctrl-C → SIGTERM, which Prefect's runner handles gracefully (pause schedules, return);
     its own KeyboardInterrupt path can hang. A second Ctrl-C interrupts at once."""
-    import signal
-
     def handler(signum: int, frame: Any) -> None:
         signal.signal(signal.SIGINT, signal.default_int_handler)
         os.kill(os.getpid(), signal.SIGTERM)
@@ -255,11 +251,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--once", action="store_true", help="chạy một lượt rồi thoát (dùng trong kiểm thử)")
     parser.add_argument("--port", type=int, default=4200, help="cổng của Prefect server (mặc định 4200)")
     parser.add_argument("--data", type=Path, default=Path("demo-data"), help="thư mục dữ liệu demo")
+    parser.add_argument("--web-port", type=int, default=8080, help="cổng của giao diện web (mặc định 8080)")
     parser.add_argument("--no-dovecot", action="store_true", help="dùng máy chủ IMAP demo thay cho Dovecot")
     args = parser.parse_args(argv)
     root = Path(__file__).resolve().parents[2]
     try:
-        return run(root, fresh_data_dir(args.data), args.port, once=args.once, dovecot=not args.no_dovecot)
+        return run(root, fresh_data_dir(args.data), args.port, once=args.once, dovecot=not args.no_dovecot, web_port=args.web_port)
     except DemoError as err:
         sys.stderr.write(f"Lỗi: {err}\n")
         return 2
@@ -268,22 +265,12 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
 
-def _flush_run_logs() -> None:
-    """Send the flow runs' queued log lines to the server now."""
-    from prefect.logging.handlers import APILogHandler
-
-    APILogHandler().flush()
-
-
-def run(root: Path, data: Path, port: int, *, once: bool, dovecot: bool = True) -> int:
+def run(root: Path, data: Path, port: int, *, once: bool, dovecot: bool = True, web_port: int = 8080) -> int:
     """The demo's body: servers up, data in, flows run, then serve (or exit with --once)."""
     os.environ.update(prefect_env(data, port))
     say(f"Khởi động Prefect server tại http://127.0.0.1:{port} (lần đầu mất khoảng 10–20 giây)…")
     with prefect_server(data, port) as ui, mail_servers(dovecot=dovecot) as (imap, smtp):
         os.environ.update(baocao_env(root, data, imap, smtp))
-        from config.settings import Settings
-        from flows.app import App, init
-        from flows.runs.deployments import runner_deployments
 
         app = App(Settings())
         init(app)
@@ -294,18 +281,20 @@ def run(root: Path, data: Path, port: int, *, once: bool, dovecot: bool = True) 
         results = run_flows(app)
         sent = save_outbox(smtp, data / "outbox")
         explain(ui, data, results, sent)
+        user, password = ensure_demo_user(app)
+        web_url, stop_web = start_in_thread(app, "127.0.0.1", web_port, demo=True)
+        say(f"Giao diện web cho cán bộ TĐC: {web_url}  (đăng nhập: {user} / {password})")
         if once:
+            stop_web()
             app.engine.dispose()
-            _flush_run_logs()  # before the server goes away, or Prefect complains on exit
+            flush_api_logs()  # before the server goes away, or Prefect complains on exit
             return 0
         campaign = app.campaign()
         app.engine.dispose()
         say("")
         say("Các tác vụ chạy theo lịch (giờ Việt Nam) đến khi bấm Ctrl-C.")
-        from prefect import serve
-
         ctrl_c_stops_gracefully()
-        serve(*runner_deployments(campaign.deadline_at, campaign.report.cron), print_starting_message=False)
+        serve_campaign(campaign.deadline_at, campaign.report.cron)
         say("Đã tạm dừng lịch chạy; đang tắt các máy chủ của bản demo…")
     return 0
 

@@ -19,6 +19,11 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from zoneinfo import ZoneInfo
 
+from docx import Document
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
 from config.campaign import Campaign
 from config.recipients import Recipient
 
@@ -125,8 +130,6 @@ def rate(plan: float, result: float) -> str:
 
 
 def _letterhead(doc, name: str, number: str, day: dt.date) -> None:
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-
     head = doc.add_table(rows=1, cols=2)
     left, right = head.rows[0].cells
     left.text = f"UBND TỈNH QUẢNG NGÃI\n{name.upper()}\nSố: {number}"
@@ -171,8 +174,6 @@ def _table(doc, campaign: Campaign, values: list[tuple[str, float, float]], styl
 
 def report_docx(campaign: Campaign, rec: Recipient, day: dt.date, style: str, seed: int) -> bytes:
     """A full report in Word, in one of three layouts: formal, compact, two-column."""
-    from docx import Document
-
     rng = random.Random(seed)
     doc = Document()
     _letterhead(doc, rec.name, f"{rng.randint(100, 999)}/BC-{rec.code.upper()}", day)
@@ -226,8 +227,6 @@ def report_docx(campaign: Campaign, rec: Recipient, day: dt.date, style: str, se
 
 def nil_docx(rec: Recipient, day: dt.date) -> bytes:
     """A one-page letter saying the agency has nothing to report."""
-    from docx import Document
-
     doc = Document()
     _letterhead(doc, rec.name, f"{random.Random(rec.code).randint(10, 99)}/{rec.code.upper()}-VP", day)
     doc.add_paragraph(
@@ -246,9 +245,6 @@ def nil_docx(rec: Recipient, day: dt.date) -> bytes:
 
 def report_xlsx(campaign: Campaign, rec: Recipient, seed: int) -> bytes:
     """A report as a workbook: a figures sheet (some numbers as Vietnamese text) + a text sheet."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
     rng = random.Random(seed)
     wb = Workbook()
     ws = wb.active

@@ -26,15 +26,8 @@ from typing import Any
 from pydantic import SecretStr
 
 from config.settings import ImapSettings
-
-DOVECOT_HINT = "Dovecot is not installed: apt-get install -y dovecot-imapd"
-
-
-def free_port() -> int:
-    """A free TCP port on 127.0.0.1."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from flows.dev.net import DOVECOT_HINT, dovecot_binary, free_port
+from flows.dev.smtp_capture import self_signed_cert
 
 
 def _mail_owner() -> tuple[int, int, str]:
@@ -77,8 +70,6 @@ class DovecotServer:
         (self.dir / "users").write_text(f"{self.user}:{{PLAIN}}{self.password}:{uid}:{gid}::{self.home}::\n")
         ssl_conf = "ssl = no"
         if self.tls:
-            from flows.dev.smtp_capture import self_signed_cert
-
             cert, key = self_signed_cert(self.dir)
             key.chmod(0o644)
             ssl_conf = f"ssl = yes\nssl_cert = <{cert}\nssl_key = <{key}"
@@ -138,7 +129,7 @@ protocol imap {{
 
     def start(self) -> DovecotServer:
         """Start Dovecot and wait until it accepts connections."""
-        binary = shutil.which("dovecot") or ("/usr/sbin/dovecot" if Path("/usr/sbin/dovecot").exists() else None)
+        binary = dovecot_binary()
         if binary is None:
             raise RuntimeError(DOVECOT_HINT)
         conf = self._write_config()

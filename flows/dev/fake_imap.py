@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from types import TracebackType
 
 from config.settings import ImapSettings
+from flows.dev.dovecot import local_imap_settings
 
 
 @dataclass
@@ -230,6 +231,4 @@ class DemoImapServer:
 
     def settings(self, **overrides: object) -> ImapSettings:
         """ImapSettings pointing at this server (plaintext on 127.0.0.1)."""
-        from flows.dev.dovecot import local_imap_settings
-
         return local_imap_settings(self, **overrides)

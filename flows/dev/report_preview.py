@@ -18,6 +18,7 @@ from pathlib import Path
 from config.campaign import Campaign, load_campaigns
 from config.recipients import read_recipients
 from reports.consolidate import AgencyReport, Figures, ProblemNote, ReviewNote, consolidate
+from reports.word import render_word
 
 ROOT = Path(__file__).resolve().parents[2]
 PREVIEW_PNG = ROOT / "docs" / "report-page1.png"
@@ -125,8 +126,6 @@ def pdf_page_png(pdf: Path, target: Path, page: int = 1, dpi: int = 80) -> Path:
 
 def main() -> int:
     """Render the sample report for the project's campaign and write docs/report-page1.png."""
-    from reports.word import render_word
-
     campaign = load_campaigns(ROOT / "config" / "campaigns")[0]
     names = [(r.code, r.name) for r in read_recipients(campaign.recipients_path)]
     as_of = dt.datetime.combine(campaign.deadline + dt.timedelta(days=3), dt.time(17), tzinfo=campaign.tz)

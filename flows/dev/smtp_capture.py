@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import email
 import logging
-import socket
 import ssl
 import tempfile
 from dataclasses import dataclass, field
@@ -19,9 +18,16 @@ from email.policy import default as default_policy
 from pathlib import Path
 from typing import Any
 
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from pydantic import SecretStr
 
 from config.settings import SmtpSettings
+from flows.dev.net import free_port
 
 
 class _QuietDeprecation(logging.Filter):
@@ -70,20 +76,8 @@ class _Handler:
         return "250 Message accepted"
 
 
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def self_signed_cert(directory: Path) -> tuple[Path, Path]:
     """A throwaway certificate and key for localhost (cert.pem, key.pem)."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
     now = dt.datetime.now(dt.UTC)
@@ -132,8 +126,6 @@ class SmtpCapture:
         return self._handler.messages
 
     def _authenticate(self, server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any) -> Any:
-        from aiosmtpd.smtp import AuthResult, LoginPassword
-
         if isinstance(auth_data, LoginPassword):
             login = auth_data.login.decode("utf-8", "replace")
             password = auth_data.password.decode("utf-8", "replace")
@@ -145,8 +137,6 @@ class SmtpCapture:
 
     def start(self) -> SmtpCapture:
         """Start listening."""
-        from aiosmtpd.controller import Controller
-
         kwargs: dict[str, Any] = {}
         if self.tls:
             self._tmp = tempfile.TemporaryDirectory(prefix="baocao-smtp-")

@@ -11,6 +11,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from prefect.artifacts import (
+    create_markdown_artifact,
+    create_progress_artifact,
+    create_table_artifact,
+)
+
 from reports.status import STATE_ORDER
 from reports.status import STATE_SHORT as STATE_LABELS
 
@@ -220,8 +226,6 @@ def ingest_markdown(source: str, result: Mapping[str, Any]) -> str:
 
 def publish_status(status: Mapping[str, Any]) -> None:
     """Publish the status table and the progress bar."""
-    from prefect.artifacts import create_progress_artifact, create_table_artifact
-
     create_table_artifact(
         key=KEY_STATUS, table=status_rows(status), description=status_description(status)
     )
@@ -236,8 +240,6 @@ def publish_report(
     labels: Mapping[str, str] | None = None,
 ) -> None:
     """Publish the latest report files and the review queue."""
-    from prefect.artifacts import create_markdown_artifact
-
     create_markdown_artifact(
         key=KEY_REPORT,
         markdown=report_markdown(report, review, labels),
@@ -247,8 +249,6 @@ def publish_report(
 
 def publish_reminders(result: Mapping[str, Any], *, dry_run: bool = False) -> None:
     """Publish what reminders went out."""
-    from prefect.artifacts import create_markdown_artifact
-
     create_markdown_artifact(
         key=KEY_REMINDERS,
         markdown=reminders_markdown(result, dry_run=dry_run),
@@ -258,8 +258,6 @@ def publish_reminders(result: Mapping[str, Any], *, dry_run: bool = False) -> No
 
 def publish_ingest(source: str, result: Mapping[str, Any]) -> None:
     """Publish one ingest run's counts and errors."""
-    from prefect.artifacts import create_markdown_artifact
-
     create_markdown_artifact(
         key=KEY_INGEST_MAIL if source == "mail" else KEY_INGEST_FOLDER,
         markdown=ingest_markdown(source, result),
@@ -269,8 +267,6 @@ def publish_ingest(source: str, result: Mapping[str, Any]) -> None:
 
 def publish_review(review: Iterable[Mapping[str, Any]]) -> None:
     """Publish the review queue on its own (it changes with every ingest)."""
-    from prefect.artifacts import create_markdown_artifact
-
     create_markdown_artifact(
         key=KEY_REVIEW, markdown=review_markdown(review), description="Mục chờ cán bộ TĐC xem xét"
     )

@@ -14,13 +14,15 @@ from pathvalidate import sanitize_filename
 from sqlalchemy.orm import Session
 
 from flows.app import App, outline_spec
+from flows.intake.context import default_parse
+from flows.outbound.reminders import remind
 from parsers.numbers import parse_number
 from storage.blobs import store_blob
 from storage.campaigns import recipient_by_code
 from storage.corrections import INDICATOR_FIELDS, accept_submission, add_correction, set_deadline
 from storage.models import Document, Event, IndicatorValue, RecipientRow, SectionAnswer, Submission
 from storage.submissions import record_submission
-from storage.workspace import add_contact, replace_contact, set_bouncing
+from storage.workspace import ContactError, add_contact, replace_contact, set_bouncing
 
 CHANNELS = {"paper": "bản giấy", "phone": "điện thoại", "hand": "nộp trực tiếp"}
 KINDS = {"report": "báo cáo", "nil_report": "báo cáo không phát sinh", "acknowledgement": "hẹn gửi"}
@@ -138,8 +140,6 @@ def record_response(
 
 def _parse_upload(app: App, data: bytes, name: str, spec: Any) -> dict[str, Any] | None:
     """The parse JSON of an uploaded report file, or None when it is not a readable report."""
-    from flows.intake.context import default_parse
-
     result = default_parse(app.settings.max_file_bytes)(data, name, spec)
     if result.error is not None or result.kind != "report":
         return None
@@ -161,8 +161,6 @@ def extend_deadline(app: App, code: str, day: dt.date, reason: str, actor: str, 
 
 def remind_now(app: App, code: str, actor: str, campaign_id: str | None = None) -> dict[str, Any]:
     """One reminder to one agency now, through the exactly-once ledger (one manual slot a day)."""
-    from flows.outbound.reminders import remind
-
     campaign = app.campaign(campaign_id)
     with app.session() as session:
         row = _recipient(app, code, campaign.id, session=session)
@@ -182,8 +180,6 @@ def remind_now(app: App, code: str, actor: str, campaign_id: str | None = None) 
 
 def edit_contact(app: App, code: str, old: str, new: str, actor: str, campaign_id: str | None = None) -> dict[str, Any]:
     """Add an address (no `old`) or fix one (the old one is kept, inactive)."""
-    from storage.workspace import ContactError
-
     with app.session() as session:
         row = _recipient(app, code, campaign_id, session=session)
         try:
@@ -197,8 +193,6 @@ def edit_contact(app: App, code: str, old: str, new: str, actor: str, campaign_i
 
 def mark_bouncing(app: App, code: str, email: str, bouncing: bool, actor: str, campaign_id: str | None = None) -> dict[str, Any]:
     """Mark an address as bouncing or not (reminders avoid bouncing addresses)."""
-    from storage.workspace import ContactError
-
     with app.session() as session:
         row = _recipient(app, code, campaign_id, session=session)
         try:

@@ -16,17 +16,27 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from pathvalidate import sanitize_filename
 from starlette.middleware.sessions import SessionMiddleware
 
 from flows.app import App
+from flows.history import UnknownRecipient
+from flows.intake.review import ReviewError, assign_item, dismiss_item
+from flows.outbound.requests import send_request as send
+from flows.report import build_report
 from flows.web import actions, workspace
+from flows.web.filters import install
 from flows.web.security import LoginLimiter, may, new_token, same_token, verify_password
+from flows.web.viewer import NotViewable
+from flows.web.viewer import view as render_view
+from parsers.textnorm import fold
 from storage.models import User, utcnow
 from storage.users import ROLE_LABELS, user_by_name
+from storage.workspace import blob_filename, known_blob
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
@@ -78,8 +88,6 @@ def create_app(app: App, *, secret_key: str, secure_cookies: bool = False) -> Fa
 
 
 def _templates(app: App) -> Jinja2Templates:
-    from flows.web.filters import install
-
     templates = Jinja2Templates(directory=HERE / "templates")
     install(templates.env, app)
     return templates
@@ -208,8 +216,6 @@ def _safe_next(value: str | None) -> str:
 
 
 def _routes() -> Any:
-    from fastapi import APIRouter
-
     r = APIRouter()
 
     # ------------------------------------------------------------------ login
@@ -260,8 +266,6 @@ def _routes() -> Any:
     # ------------------------------------------------------------------ one agency
     @r.get("/don-vi/{code}", response_class=HTMLResponse)
     def agency_page(request: Request, code: str, person: Viewer) -> HTMLResponse:
-        from flows.history import UnknownRecipient
-
         try:
             data = workspace.agency(baocao(request), code)
         except UnknownRecipient:
@@ -341,9 +345,6 @@ def _routes() -> Any:
 
     @r.get("/tep/{sha256}/xem")
     def view(request: Request, sha256: str, person: Viewer) -> Response:
-        from flows.web.viewer import NotViewable
-        from flows.web.viewer import view as render_view
-
         data, name = _blob(request, sha256, "")
         try:
             shown, media = render_view(data, sha256, baocao(request).settings.data_dir / "web-cache" / "pdf")
@@ -361,8 +362,6 @@ def _routes() -> Any:
 
     @r.post("/xem-xet/{item_id}/gan")
     async def assign(request: Request, item_id: int, person: Editor) -> Response:
-        from flows.intake.review import ReviewError, assign_item
-
         f = await request.form()
         try:
             result = assign_item(baocao(request), item_id, str(f.get("don_vi", "")), actor=person.name)
@@ -374,8 +373,6 @@ def _routes() -> Any:
 
     @r.post("/xem-xet/{item_id}/bo-qua")
     async def dismiss(request: Request, item_id: int, person: Editor) -> Response:
-        from flows.intake.review import ReviewError, dismiss_item
-
         f = await request.form()
         reason = str(f.get("ly_do", "")).strip()
         if not reason:
@@ -396,8 +393,6 @@ def _routes() -> Any:
 
     @r.post("/bao-cao/lap-lai")
     def rebuild(request: Request, person: Editor) -> Response:
-        from flows.report import build_report
-
         result = build_report(baocao(request), actor=person.name)
         flash(request, f"Đã lập lại báo cáo: {result['stats']['responded']}/{result['stats']['total']} đơn vị đã báo cáo.")
         return back("/bao-cao")
@@ -412,8 +407,6 @@ def _routes() -> Any:
 
     @r.post("/chien-dich/gui-cong-van")
     def send_request(request: Request, person: Admin) -> Response:
-        from flows.outbound.requests import send_request as send
-
         result = send(baocao(request))
         flash(request, f"Đã gửi công văn tới {len(result['sent'])} đơn vị; lỗi {len(result['failed'])}.",
               error=bool(result["failed"]))
@@ -449,9 +442,6 @@ def _moment(app: App, value: str) -> dt.datetime:
 
 def _blob(request: Request, sha256: str, name: str) -> tuple[bytes, str]:
     """The bytes of a known blob and a safe file name; 404 for anything else."""
-    from pathvalidate import sanitize_filename
-
-    from storage.workspace import blob_filename, known_blob
 
     app = baocao(request)
     with app.session() as session:
@@ -468,6 +458,4 @@ def _blob(request: Request, sha256: str, name: str) -> tuple[bytes, str]:
 
 
 def _ascii(name: str) -> str:
-    from parsers.textnorm import fold
-
     return "".join(c if c.isascii() and c.isprintable() and c not in '"\\' else "_" for c in fold(name) or "tep")

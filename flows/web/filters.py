@@ -9,6 +9,7 @@ from typing import Any
 from jinja2 import Environment
 
 from flows.app import App
+from flows.web.workspace import slot_label
 from reports.status import STATE_LABELS, STATE_SHORT
 
 ENTRY_LABELS = {
@@ -90,8 +91,6 @@ def install(env: Environment, app: App) -> None:
         return f"{names[kind]} {number}" if kind in names and number else str(value or "")
 
     def slot(value: Any) -> str:
-        from flows.web.workspace import slot_label
-
         name, at, _ = str(value or "").partition("@")
         return slot_label(name) if at else ""
 

@@ -8,8 +8,13 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import uvicorn
+
 from config.errors import ConfigError
 from flows.app import App
+from flows.web.app import create_app
+from flows.web.security import hash_password, new_token
+from storage.users import add_user, user_by_name
 
 # One line on an 80-column terminal (the README says how to make a key).
 NO_SECRET = "chưa đặt BAOCAO_WEB__SECRET_KEY, khóa ký phiên đăng nhập (xem README)"
@@ -25,22 +30,16 @@ def secret_key(app: App, *, demo: bool = False) -> str:
             raise ConfigError("BAOCAO_WEB__SECRET_KEY quá ngắn: cần ít nhất 16 ký tự ngẫu nhiên")
         return value
     if demo:
-        from flows.web.security import new_token
-
         return new_token()
     raise ConfigError(NO_SECRET)
 
 
 def build(app: App, *, demo: bool = False) -> Any:
     """The FastAPI application for this baocao App (checks the secret key first)."""
-    from flows.web.app import create_app
-
     return create_app(app, secret_key=secret_key(app, demo=demo), secure_cookies=app.settings.web.secure_cookies)
 
 
 def _server(asgi: Any, host: str, port: int) -> Any:
-    import uvicorn
-
     config = uvicorn.Config(asgi, host=host, port=port, log_level="warning", access_log=False,
                             proxy_headers=False, server_header=False)
     return uvicorn.Server(config)
@@ -74,9 +73,6 @@ def start_in_thread(app: App, host: str = "127.0.0.1", port: int = 8080, *, demo
 
 def ensure_demo_user(app: App) -> tuple[str, str]:
     """An admin account `demo` with a fresh random password, for the demo (printed by it)."""
-    from flows.web.security import hash_password, new_token
-    from storage.users import add_user, user_by_name
-
     password = new_token()[:12]
     with app.session() as session:
         user = user_by_name(DEMO_USER, session=session)

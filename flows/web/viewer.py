@@ -9,6 +9,7 @@ from pathlib import Path
 
 from parsers.detect import detect_format
 from parsers.errors import ParserError
+from parsers.legacy import LibreOfficeConverter
 
 log = logging.getLogger(__name__)
 TO_PDF = {"docx", "xlsx", "doc", "xls", "odt", "ods", "rtf"}
@@ -41,7 +42,6 @@ def _cached_pdf(data: bytes, fmt: str, sha256: str, cache_dir: Path) -> bytes:
     target = cache_dir / f"{sha256}.pdf"
     if target.exists():
         return target.read_bytes()
-    from parsers.legacy import LibreOfficeConverter
 
     with _lock:
         if target.exists():

@@ -12,12 +12,23 @@ from sqlalchemy import select
 
 from flows.app import App, deadlines, status_report
 from flows.history import recipient_history
+from flows.outbound.reminders import calendar_for, remind
+from flows.outbound.requests import send_request
+from flows.report import load_model
 from parsers.textnorm import fold, vn_sort_key
-from reports.reminders import schedule
+from reports.reminders import closed_reason, schedule
 from reports.status import STATE_ORDER, STATE_SHORT, STATES
-from storage.campaigns import recipient_by_code
+from storage.campaigns import campaign_recipients, recipient_by_code
 from storage.corrections import acceptances_for, corrections_for
-from storage.models import Event, InboundMail, IndicatorValue, ReviewItem, SectionAnswer, Submission
+from storage.models import (
+    Event,
+    InboundFile,
+    InboundMail,
+    IndicatorValue,
+    ReviewItem,
+    SectionAnswer,
+    Submission,
+)
 from storage.status import open_review_items
 from storage.submissions import submissions_of
 from storage.workspace import (
@@ -80,8 +91,6 @@ def board(app: App, campaign_id: str | None = None, *, show: str = "", sort: str
 
 
 def _recipients(campaign_id: str, *, session: Any) -> list[Any]:
-    from storage.campaigns import campaign_recipients
-
     return campaign_recipients(campaign_id, session=session)
 
 
@@ -119,7 +128,6 @@ def agency(app: App, code: str, campaign_id: str | None = None) -> dict[str, Any
         _attach_files(history["entries"], session=session)
         sent_slots = {e.get("slot") for e in history["entries"] if e["kind"].startswith("reminder") and e.get("status") == "sent"}
     deadline = own or campaign.deadline
-    from flows.outbound.reminders import calendar_for
 
     slots = [
         {"name": s.name, "label": slot_label(s.name), "day": s.day, "key": s.key, "sent": s.key in sent_slots,
@@ -198,8 +206,6 @@ def _review_view(item: ReviewItem, mails: dict[int, Any], docs: dict[int, list[A
     if mail is not None:
         files.insert(0, FileLink(mail.raw_sha256, f"thu-{mail.id}.eml", "eml", note="thư gốc"))
     if item.inbound_file_id:
-        from storage.models import InboundFile
-
         dropped = session.get(InboundFile, item.inbound_file_id)
         if dropped is not None:
             files.append(FileLink(dropped.sha256, dropped.path.rsplit("/", 1)[-1], None, dropped.status))
@@ -208,8 +214,6 @@ def _review_view(item: ReviewItem, mails: dict[int, Any], docs: dict[int, list[A
 
 def report_page(app: App, campaign_id: str | None = None) -> dict[str, Any]:
     """Build history (newest first, with the files' hashes), open problems of the figures."""
-    from flows.report import load_model
-
     campaign = app.campaign(campaign_id)
     with app.session() as session:
         builds = list(session.scalars(
@@ -225,8 +229,6 @@ def report_page(app: App, campaign_id: str | None = None) -> dict[str, Any]:
 
 def outgoing_page(app: App, campaign_id: str | None = None, now: dt.datetime | None = None) -> dict[str, Any]:
     """Every mail sent, and what the next reminder run would send (a dry run)."""
-    from flows.outbound.reminders import remind
-
     campaign = app.campaign(campaign_id)
     with app.session() as session:
         mails = outgoing(campaign.id, session=session)
@@ -237,9 +239,6 @@ def outgoing_page(app: App, campaign_id: str | None = None, now: dt.datetime | N
 
 def next_reminder_run(app: App, campaign: Any, now: dt.datetime) -> dt.datetime | None:
     """When the scheduled reminders next go out (now, if a slot is open and it is sending time)."""
-    from flows.outbound.reminders import calendar_for
-    from reports.reminders import closed_reason
-
     calendar, policy, tz = calendar_for(campaign), campaign.reminders, campaign.tz
     local = now.astimezone(tz)
     with app.session() as session:
@@ -257,8 +256,6 @@ def next_reminder_run(app: App, campaign: Any, now: dt.datetime) -> dt.datetime 
 
 def campaign_page(app: App, campaign_id: str | None = None) -> dict[str, Any]:
     """The campaign as configured, its recipients and a pre-flight of the request (dry run)."""
-    from flows.outbound.requests import send_request
-
     campaign = app.campaign(campaign_id)
     preview = send_request(app, campaign.id, dry_run=True)
     report = status_report(app, campaign.id)

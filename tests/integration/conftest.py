@@ -6,6 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from flows.dev.net import dovecot_binary
+
 
 @pytest.fixture(scope="session")
 def prefect_harness() -> Iterator[None]:
@@ -25,12 +27,10 @@ def prefect_harness() -> Iterator[None]:
 @pytest.fixture(scope="module")
 def dovecot():
     """A real Dovecot IMAP server on 127.0.0.1 for the module (each test uses its own folder)."""
-    import shutil
-    from pathlib import Path
 
     from flows.dev.dovecot import DovecotServer
 
-    if not (shutil.which("dovecot") or Path("/usr/sbin/dovecot").exists()):
+    if not dovecot_binary():
         pytest.fail("Dovecot is not installed: apt-get install -y dovecot-imapd dovecot-lmtpd")
     with DovecotServer() as server:
         yield server

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
 import threading
 from pathlib import Path
 
 import pytest
 
+from flows.dev.net import DOVECOT_HINT, dovecot_binary
 from tests.conftest import CONFIG_DIR
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
@@ -28,8 +28,8 @@ def mailbox(mails):
     """A fresh Dovecot holding the demo's replies."""
     from flows.dev.dovecot import DovecotServer
 
-    if not (shutil.which("dovecot") or Path("/usr/sbin/dovecot").exists()):
-        pytest.fail("Dovecot is not installed: apt-get install -y dovecot-imapd")
+    if not dovecot_binary():
+        pytest.fail(DOVECOT_HINT)
     with DovecotServer() as server:
         for m in mails:
             server.append(m.raw, date=m.received)

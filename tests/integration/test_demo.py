@@ -3,20 +3,15 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from flows.dev.net import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.mark.slow
@@ -24,12 +19,13 @@ def test_demo_once_runs_everything_and_exits(tmp_path: Path) -> None:
     data = tmp_path / "demo-data"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "BAOCAO_"))}
     proc = subprocess.run(
-        [sys.executable, "-m", "flows.dev.demo", "--once", "--port", str(free_port()), "--data", str(data)],
+        [sys.executable, "-m", "flows.dev.demo", "--once", "--port", str(free_port()), "--web-port", str(free_port()), "--data", str(data)],
         cwd=ROOT, env=env, capture_output=True, text=True, check=False,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     out = proc.stdout
     assert "Tổng 28 đơn vị" in out
+    assert "Giao diện web cho cán bộ TĐC: http://127.0.0.1:" in out and "(đăng nhập: demo / " in out
     assert "/artifacts/key/tinh-hinh-nop-bao-cao" in out
     docx = list((data / "reports").rglob("*.docx"))
     xlsx = list((data / "reports").rglob("*.xlsx"))

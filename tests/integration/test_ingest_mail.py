@@ -405,7 +405,7 @@ def test_first_poll_skips_mail_long_before_the_request(mail_app, dovecot, folder
 
 
 def test_failed_receipt_is_retried_at_the_next_run(mail_app, dovecot, smtp, folder):
-    from flows.dev.smtp_capture import free_port
+    from flows.dev.net import free_port
     from flows.intake.mail import ingest_mail
 
     put(dovecot, folder, "06_nil_docx", dt.datetime(2025, 7, 10, 9, 0, tzinfo=VN))

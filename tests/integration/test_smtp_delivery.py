@@ -13,7 +13,8 @@ from sqlalchemy import func, select
 
 from flows.adapters.smtp import SmtpConnectError, SmtpSender
 from flows.app import App, status_report
-from flows.dev.smtp_capture import SmtpCapture, free_port
+from flows.dev.net import free_port
+from flows.dev.smtp_capture import SmtpCapture
 from flows.history import recipient_history
 from flows.outbound.delivery import Draft, UnknownMail, deliver, resolve_mail
 from flows.outbound.requests import send_request

@@ -20,7 +20,7 @@ from reports.consolidate import rate_of
 from storage.models import RecipientRow
 from storage.submissions import record_submission
 
-FIXTURES = Path(__file__).parent / "fixtures" / "docx"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "docx"
 RECEIVED = dt.datetime(2025, 8, 12, 2, 0, tzinfo=dt.UTC)
 
 

@@ -12,7 +12,7 @@ from config.errors import ConfigError
 from config.recipients import read_recipients
 from config.settings import Settings
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 CAMPAIGN = ROOT / "config" / "campaigns" / "de-an-996.yaml"
 SHARED_IDS = ROOT.parent / "shared" / "de-an-996" / "outline-ids.md"
 

@@ -18,8 +18,8 @@ from parsers.api import parse_bytes
 from parsers.model import OutlineSpec
 from parsers.textnorm import fold_words
 
-PROBE = Path(__file__).parent / "fixtures" / "probe"
-CONFIG = Path(__file__).resolve().parents[1] / "config" / "campaigns"
+PROBE = Path(__file__).resolve().parents[1] / "fixtures" / "probe"
+CONFIG = Path(__file__).resolve().parents[2] / "config" / "campaigns"
 TARGETS = {"agency": 1.0, "kind": 1.0, "section_empty": 0.98, "section_text": 0.97,
            "table": 0.99, "doc_number": 0.95, "doc_date": 0.95}
 

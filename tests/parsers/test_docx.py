@@ -24,9 +24,9 @@ from parsers.interpret import interpret
 from parsers.model import OutlineSpec
 from parsers.textnorm import fold_words
 
-FIXTURES = Path(__file__).parent / "fixtures" / "docx"
-GENERATOR = Path(__file__).parent / "fixtures" / "make_docx_fixtures.py"
-CONFIG = Path(__file__).resolve().parents[1] / "config" / "campaigns"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "docx"
+GENERATOR = Path(__file__).resolve().parents[1] / "fixtures" / "make_docx_fixtures.py"
+CONFIG = Path(__file__).resolve().parents[2] / "config" / "campaigns"
 NAMES = sorted(p.name[: -len(".expected.json")] for p in FIXTURES.glob("*.expected.json"))
 REGENERATE = os.environ.get("BAOCAO_REGENERATE_FIXTURES") == "1"
 

@@ -12,7 +12,7 @@ import pytest
 from parsers.mail import parse_mail
 from parsers.mail_classify import MailHints, classify
 
-FIXTURES = Path(__file__).parent / "fixtures" / "mail"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "mail"
 NAMES = sorted(p.stem for p in FIXTURES.glob("*.eml"))
 
 
@@ -22,7 +22,7 @@ def spec_and_hints():
     from config.recipients import read_recipients
     from flows.app import outline_spec
 
-    campaign = load_campaigns(Path(__file__).resolve().parents[1] / "config" / "campaigns")[0]
+    campaign = load_campaigns(Path(__file__).resolve().parents[2] / "config" / "campaigns")[0]
     emails = {e for r in read_recipients(campaign.recipients_path) for e in r.emails}
     hints = MailHints(
         our_addresses=frozenset({"tdc@skhcn.quangngai.example"}),
@@ -81,7 +81,7 @@ def agencies():
     from config.recipients import read_recipients
     from parsers.mail_classify import AgencyRef
 
-    campaign = load_campaigns(Path(__file__).resolve().parents[1] / "config" / "campaigns")[0]
+    campaign = load_campaigns(Path(__file__).resolve().parents[2] / "config" / "campaigns")[0]
     return [
         AgencyRef(i, r.code, r.name, tuple(r.aliases), tuple(r.emails))
         for i, r in enumerate(read_recipients(campaign.recipients_path), start=1)

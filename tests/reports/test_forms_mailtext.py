@@ -15,7 +15,7 @@ from parsers.api import parse_bytes
 from reports.forms import form_xlsx, outline_docx
 from reports.mailtext import MailTextError, render_mail
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")

@@ -22,7 +22,7 @@ from reports.consolidate import (
     vn_rate,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 AS_OF = dt.datetime(2025, 8, 18, 10, 0, tzinfo=dt.UTC)
 
 

@@ -12,7 +12,7 @@ from parsers.document import Table
 from parsers.model import RowSpec
 from parsers.table import read_indicators
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 LABELS = {
     "1": "Đầu tư chuẩn đo lường, phương tiện đo sử dụng trong kiểm định, hiệu chuẩn, thử nghiệm phương tiện đo",

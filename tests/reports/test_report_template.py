@@ -12,7 +12,7 @@ from reports.consolidate import consolidate
 from reports.templates.make_template import build
 from reports.word import TEMPLATE, word_context
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_template_build_is_deterministic() -> None:

@@ -15,7 +15,7 @@ from flows.app import outline_spec
 from parsers.api import READERS, parse_path
 from parsers.model import CLOSING_PARTS, OutlineSpec, ProblemCode
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "formats"
 # One fixture per registered format (the registry must not grow without one).
 SAMPLE = {

@@ -22,7 +22,7 @@ from parsers.legacy import LibreOfficeConverter, find_soffice
 from parsers.model import OutlineSpec, ParseResult
 from parsers.safety import Limits
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "formats"
 CASES = sorted(p for p in FIXTURES.iterdir() if not p.name.endswith(".expected.json"))
 

@@ -12,7 +12,7 @@ import pytest
 from parsers.document import Para
 from parsers.docx_reader import format_number, read_docx
 
-GENERATOR = Path(__file__).parent / "fixtures" / "make_docx_fixtures.py"
+GENERATOR = Path(__file__).resolve().parents[1] / "fixtures" / "make_docx_fixtures.py"
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ from parsers.interpret import interpret
 from parsers.model import OutlineSpec
 from parsers.outline import parse_label, read_outline
 
-CONFIG = Path(__file__).resolve().parents[1] / "config" / "campaigns"
+CONFIG = Path(__file__).resolve().parents[2] / "config" / "campaigns"
 
 
 @pytest.fixture(scope="module")
