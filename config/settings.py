@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -132,8 +131,3 @@ class Settings(BaseSettings):
         """Where consolidated reports are written."""
         return self.data_dir / "reports"
 
-
-@lru_cache(maxsize=1)
-def get_settings() -> Settings:
-    """The settings of this process, read once."""
-    return Settings()

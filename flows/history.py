@@ -10,6 +10,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from flows.app import App
+from flows.errors import FlowsError
 from parsers.vocab import OutboundKind
 from storage.campaigns import recipient_by_code
 from storage.models import ContactRow, Event, InboundFile, InboundMail, RecipientRow, Submission
@@ -26,7 +27,7 @@ SUBMISSION_KINDS = {"report": "báo cáo", "nil_report": "báo cáo không phát
 SHOWN_ELSEWHERE = {"mail_sent"}
 
 
-class UnknownRecipient(LookupError):
+class UnknownRecipient(FlowsError, LookupError):
     """No recipient with that code or address in the campaign."""
 
 

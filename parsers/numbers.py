@@ -24,6 +24,8 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 _NULL_WORDS = {
     "",
@@ -157,3 +159,30 @@ def _raw_number(value: int | float) -> str:
     if isinstance(value, float):
         return repr(round(value, 10))
     return str(value)
+
+
+# --- writing numbers the Vietnamese way ---------------------------------------------------
+
+
+def json_number(value: Any) -> int | float | None:
+    """Whole numbers as ints, NaN/None as None."""
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    number = float(value)
+    return int(number) if number.is_integer() else number
+
+
+def vn_number(value: Any, decimals: int | None = None, *, blank: str = "") -> str:
+    """A number the Vietnamese way: 1.250 and 12,5 (`blank` for None). The one formatter of the
+    project: receipts, reports, the CLI and the web all print through it (half up, 2 decimals)."""
+    number = json_number(value)
+    if number is None:
+        return blank
+    trim = decimals is None
+    if decimals is None:
+        decimals = 0 if isinstance(number, int) else 2
+    exact = Decimal(str(number)).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    text = f"{exact:,.{decimals}f}"
+    if trim and "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text.replace(",", "\0").replace(".", ",").replace("\0", ".")

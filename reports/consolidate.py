@@ -19,6 +19,7 @@ from typing import Any
 import pandas as pd
 
 from config.campaign import Campaign
+from parsers.numbers import json_number, vn_number
 from parsers.vocab import Channel
 
 MEASURES = ("plan", "result", "rate")
@@ -216,29 +217,6 @@ def rate_of(plan: float | None, result: float | None) -> float | None:
         return None
     value = Decimal(str(result or 0)) / Decimal(str(plan)) * 100
     return float(value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
-
-
-def json_number(value: Any) -> int | float | None:
-    """Whole numbers as ints, NaN/None as None."""
-    if value is None or (isinstance(value, float) and value != value):
-        return None
-    number = float(value)
-    return int(number) if number.is_integer() else number
-
-
-def vn_number(value: Any, decimals: int | None = None) -> str:
-    """A number the Vietnamese way: 1.250 and 12,5 (empty for None)."""
-    number = json_number(value)
-    if number is None:
-        return ""
-    trim = decimals is None
-    if decimals is None:
-        decimals = 0 if isinstance(number, int) else 2
-    exact = Decimal(str(number)).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
-    text = f"{exact:,.{decimals}f}"
-    if trim and "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text.replace(",", "\0").replace(".", ",").replace("\0", ".")
 
 
 def vn_rate(value: Any) -> str:

@@ -10,8 +10,10 @@ from typing import Any
 
 import jinja2
 
+from reports.errors import ReportsError
 
-class MailTextError(Exception):
+
+class MailTextError(ReportsError):
     """A mail template is missing or wrong; the message names the file and what to fix."""
 
 

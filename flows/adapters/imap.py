@@ -23,12 +23,13 @@ from imap_tools.errors import MailboxLoginError
 
 from config.settings import ImapSettings
 from flows.adapters.tls import client_tls_context
+from flows.errors import FlowsError
 
 log = logging.getLogger(__name__)
 FETCH_CHUNK = 20
 
 
-class MailboxError(Exception):
+class MailboxError(FlowsError):
     """The mailbox cannot be reached or refused a command (the run fails, nothing is lost)."""
 
 

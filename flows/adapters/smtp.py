@@ -12,11 +12,12 @@ from email.message import EmailMessage
 
 from config.settings import SmtpSettings
 from flows.adapters.tls import client_tls_context
+from flows.errors import FlowsError
 
 log = logging.getLogger(__name__)
 
 
-class MailerError(Exception):
+class MailerError(FlowsError):
     """Sending mail failed; the message says where and why (Vietnamese, no secrets)."""
 
 

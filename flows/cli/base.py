@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 
 from config.settings import Settings
+from flows.errors import FlowsError
 
 cli = typer.Typer(
     name="baocao",
@@ -28,7 +29,7 @@ CampaignOpt = Annotated[
 JsonOpt = Annotated[bool, typer.Option("--json", help="In kết quả dạng JSON (chỉ JSON trên stdout).")]
 
 
-class UserError(Exception):
+class UserError(FlowsError):
     """A mistake the user can fix; printed as one line, exit code 2."""
 
 

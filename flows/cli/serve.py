@@ -35,10 +35,10 @@ def serve(
     if web:
         out.print(f"Giao diện web: {web[0]}")
     out.print(
-        f"Phục vụ {deployment_count(chosen.deadline_at)} tác vụ cho chiến dịch [bold]{chosen.id}[/] qua {api_url}"
+        f"Phục vụ {deployment_count(chosen)} tác vụ cho chiến dịch [bold]{chosen.id}[/] qua {api_url}"
         " (giờ Việt Nam). Ctrl-C để dừng (lịch sẽ tạm ngưng)."
     )
-    serve_campaign(chosen.deadline_at, chosen.report.cron, limit=limit)
+    serve_campaign(chosen, limit=limit)
 
 
 def _profile_api_url() -> str | None:

@@ -34,6 +34,7 @@ from flows.dev.dovecot import DovecotServer
 from flows.dev.fake_imap import DemoImapServer
 from flows.dev.net import dovecot_binary
 from flows.dev.smtp_capture import SmtpCapture
+from flows.errors import FlowsError
 from flows.outbound.requests import send_request
 from flows.runs import pipelines as pf
 from flows.runs.serving import flush_api_logs, serve_campaign
@@ -43,7 +44,7 @@ MARKER = ".baocao-demo"
 OFFICE = "tdc@skhcn.quangngai.example"
 
 
-class DemoError(Exception):
+class DemoError(FlowsError):
     """The demo cannot start (a port is taken, a program is missing...)."""
 
 
@@ -294,7 +295,7 @@ def run(root: Path, data: Path, port: int, *, once: bool, dovecot: bool = True, 
         say("")
         say("Các tác vụ chạy theo lịch (giờ Việt Nam) đến khi bấm Ctrl-C.")
         ctrl_c_stops_gracefully()
-        serve_campaign(campaign.deadline_at, campaign.report.cron)
+        serve_campaign(campaign)
         say("Đã tạm dừng lịch chạy; đang tắt các máy chủ của bản demo…")
     return 0
 

@@ -26,6 +26,7 @@ from openpyxl.styles import Font
 
 from config.campaign import Campaign
 from config.recipients import Recipient
+from parsers.numbers import vn_number
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 OFFICE = "tdc@skhcn.quangngai.example"
@@ -113,12 +114,6 @@ def table_values(rng: random.Random) -> list[tuple[str, float, float]]:
         result = round(plan * rng.uniform(0.6, 1.3)) if plan else rng.choice((0, 0, 3))
         values.append((row_id, float(plan), float(result)))
     return values
-
-
-def vn_number(value: float) -> str:
-    """1250 → '1.250'; 12.5 → '12,5'."""
-    text = f"{value:,.1f}".rstrip("0").rstrip(".")
-    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
 
 
 def rate(plan: float, result: float) -> str:

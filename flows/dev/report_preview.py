@@ -17,6 +17,7 @@ from pathlib import Path
 
 from config.campaign import Campaign, load_campaigns
 from config.recipients import read_recipients
+from flows.errors import FlowsError
 from reports.consolidate import AgencyReport, Figures, ProblemNote, ReviewNote, consolidate
 from reports.word import render_word
 
@@ -34,7 +35,7 @@ PROSE = (
 STOCK = ("Không có.", "Không phát sinh.", "Không có")
 
 
-class ToolMissing(RuntimeError):
+class ToolMissing(FlowsError, RuntimeError):
     """LibreOffice or poppler is not installed; the message names the apt package."""
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flows.errors import FlowsError
 
-class IntakeError(Exception):
+
+class IntakeError(FlowsError):
     """Something about incoming mail or files that a person must fix (message in Vietnamese)."""

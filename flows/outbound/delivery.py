@@ -29,6 +29,7 @@ from config.errors import ConfigError
 from config.settings import SmtpSettings
 from flows.adapters.smtp import SmtpConnectError, SmtpSender, SmtpSendError
 from flows.app import App
+from flows.errors import FlowsError
 from parsers.mailids import make_message_id
 from parsers.vocab import OutboundKind
 from storage.blobs import store_blob
@@ -290,7 +291,7 @@ def _fail_all(app: App, jobs: list[_Job], error: str, report: DeliveryReport) ->
         _fail(app, job, error, report, count_attempt=True)
 
 
-class UnknownMail(LookupError):
+class UnknownMail(FlowsError, LookupError):
     """No outbound mail with that id, or it is not waiting for a person's decision."""
 
 

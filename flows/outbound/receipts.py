@@ -17,6 +17,7 @@ from flows.app import App
 from flows.outbound.delivery import Draft, deliver
 from parsers.mail import parse_mail
 from parsers.mail_classify import is_automatic, is_noreply
+from parsers.numbers import vn_number
 from parsers.vocab import OutboundKind, OutboundStatus
 from reports.mailtext import render_mail
 from storage.models import (
@@ -31,16 +32,6 @@ from storage.models import (
 )
 
 WHAT = {"report": "báo cáo", "nil_report": "báo cáo (không phát sinh nội dung)"}
-
-
-def vn_number(value: float | None) -> str:
-    """1250 → '1.250', 12.5 → '12,5', None → '—'."""
-    if value is None:
-        return "—"
-    if float(value).is_integer():
-        return f"{int(value):,}".replace(",", ".")
-    whole, _, frac = f"{value:,.2f}".rstrip("0").partition(".")
-    return whole.replace(",", ".") + ("," + frac if frac else "")
 
 
 def rejected_files(docs: list[Document]) -> list[dict[str, Any]]:
@@ -74,9 +65,9 @@ def receipt_context(
         {
             "id": row.row_id,
             "label": labels.get(row.row_id, row.row_id),
-            "plan": vn_number(row.plan),
-            "result": vn_number(row.result),
-            "rate": vn_number(row.rate) + ("%" if row.rate is not None else ""),
+            "plan": vn_number(row.plan, blank="—"),
+            "result": vn_number(row.result, blank="—"),
+            "rate": vn_number(row.rate, 1, blank="—") + ("%" if row.rate is not None else ""),
         }
         for row in rows
         if row.plan is not None or row.result is not None

@@ -20,7 +20,7 @@ from flows.runs.pipelines import (
     send_reminders_flow,
 )
 
-TZ = "Asia/Ho_Chi_Minh"
+DEFAULT_TZ = "Asia/Ho_Chi_Minh"  # prefect.yaml is written in it; `baocao serve` uses the campaign's
 INGEST_CRON = "*/5 7-17 * * 1-5"  # every 5 minutes in working hours, Monday–Friday
 REMINDER_CRON = "0 8 * * *"  # 08:00 daily: remind() sends only on working days (holidays, make-up Saturdays)
 REPORT_CRON = "0 17 * * *"  # 17:00 every day
@@ -32,11 +32,13 @@ def deadline_rrule(deadline_at: dt.datetime) -> str:
     return f"DTSTART:{after:%Y%m%dT%H%M%S}\nRRULE:FREQ=DAILY;COUNT=1"
 
 
-def deployment_specs(deadline_at: dt.datetime | None, report_cron: str = REPORT_CRON) -> list[dict[str, Any]]:
+def deployment_specs(
+    deadline_at: dt.datetime | None, report_cron: str = REPORT_CRON, tz: str = DEFAULT_TZ
+) -> list[dict[str, Any]]:
     """Name, flow, schedules (cron/rrule strings) and concurrency of each deployment."""
     report: list[dict[str, str]] = [{"cron": report_cron}]
     if deadline_at is not None:
-        report.append({"rrule": deadline_rrule(deadline_at.astimezone(ZoneInfo(TZ)))})
+        report.append({"rrule": deadline_rrule(deadline_at.astimezone(ZoneInfo(tz)))})
     return [
         {"name": "ingest-mail", "flow": ingest_mail_flow, "schedules": [{"cron": INGEST_CRON}], "limit": 1},
         {"name": "ingest-folder", "flow": ingest_folder_flow, "schedules": [{"cron": INGEST_CRON}], "limit": 1},
@@ -46,12 +48,14 @@ def deployment_specs(deadline_at: dt.datetime | None, report_cron: str = REPORT_
     ]
 
 
-def runner_deployments(deadline_at: dt.datetime | None, report_cron: str = REPORT_CRON) -> list[Any]:
-    """RunnerDeployments for prefect.serve, schedules in Asia/Ho_Chi_Minh."""
+def runner_deployments(
+    deadline_at: dt.datetime | None, report_cron: str = REPORT_CRON, tz: str = DEFAULT_TZ
+) -> list[Any]:
+    """RunnerDeployments for prefect.serve, schedules in the campaign's timezone."""
     deployments = []
-    for spec in deployment_specs(deadline_at, report_cron):
+    for spec in deployment_specs(deadline_at, report_cron, tz):
         schedules = [
-            Cron(s["cron"], timezone=TZ) if "cron" in s else RRule(s["rrule"], timezone=TZ)
+            Cron(s["cron"], timezone=tz) if "cron" in s else RRule(s["rrule"], timezone=tz)
             for s in spec["schedules"]
         ]
         limit = ConcurrencyLimitConfig(

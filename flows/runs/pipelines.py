@@ -27,6 +27,7 @@ from prefect.exceptions import ObjectAlreadyExists
 from config.errors import ConfigError
 from config.settings import Settings
 from flows.app import App, status_report
+from flows.errors import FlowsError
 from flows.intake.folder import ingest_folder
 from flows.intake.mail import ingest_mail
 from flows.outbound.reminders import remind
@@ -39,9 +40,10 @@ INGEST_LIMIT = "baocao-ingest"
 INGEST_WAIT_SECONDS = 600.0
 
 
-def make_app() -> App:
-    """The application over settings read once, at the flow's entry."""
-    return App(Settings())
+def make_app(settings: Settings | None = None) -> App:
+    """The application over settings read once, at the flow's entry (the one place a run
+    reads the environment; the failure hook and the full cycle use it too)."""
+    return App(settings or Settings())
 
 
 def _to_json(result: Any) -> dict[str, Any]:
@@ -204,7 +206,7 @@ def full_cycle_flow(
     campaign_id: str | None = None, dry_run: bool = False, now: dt.datetime | None = None
 ) -> dict[str, Any]:
     """Một vòng đầy đủ: thu thư, quét thư mục, gửi nhắc, lập báo cáo."""
-    settings = Settings()
+    settings = make_app().settings
     plan: list[tuple[str, Any, tuple[Any, ...]]] = []
     if settings.imap.host:
         plan.append(("mail", ingest_mail_flow, (campaign_id,)))
@@ -217,7 +219,7 @@ def full_cycle_flow(
     return cycle_result(states)
 
 
-class CycleStepFailed(RuntimeError):
+class CycleStepFailed(FlowsError, RuntimeError):
     """One or more steps of a full cycle failed (each is its own run with its error)."""
 
 

@@ -3,14 +3,14 @@ other rooms need without importing Prefect themselves."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from prefect import serve
 from prefect.logging.handlers import APILogHandler
 from prefect.settings import PREFECT_API_URL
 
-from flows.runs.deployments import REPORT_CRON, runner_deployments
+from config.campaign import Campaign
+from flows.runs.deployments import deployment_specs, runner_deployments
 
 
 def profile_api_url() -> str | None:
@@ -18,13 +18,15 @@ def profile_api_url() -> str | None:
     return PREFECT_API_URL.value() or None
 
 
-def serve_campaign(deadline_at: dt.datetime | None, report_cron: str = REPORT_CRON, *, limit: int = 4) -> None:
-    """Serve every deployment with the campaign's schedules until Ctrl-C (blocks)."""
-    serve(*runner_deployments(deadline_at, report_cron), limit=limit, print_starting_message=False)
+def serve_campaign(campaign: Campaign, *, limit: int = 4) -> None:
+    """Serve every deployment with the campaign's schedules (its timezone) until Ctrl-C."""
+    deployments = runner_deployments(campaign.deadline_at, campaign.report.cron, campaign.timezone)
+    serve(*deployments, limit=limit, print_starting_message=False)
 
 
-def deployment_count(deadline_at: dt.datetime | None) -> int:
-    return len(runner_deployments(deadline_at))
+def deployment_count(campaign: Campaign) -> int:
+    """How many deployments `serve_campaign` serves."""
+    return len(deployment_specs(campaign.deadline_at, campaign.report.cron, campaign.timezone))
 
 
 def flush_api_logs(*_: Any) -> None:

@@ -14,6 +14,7 @@ from pathvalidate import sanitize_filename
 from sqlalchemy.orm import Session
 
 from flows.app import App, outline_spec
+from flows.errors import FlowsError
 from flows.intake.context import default_parse
 from flows.outbound.reminders import remind
 from parsers.numbers import parse_number
@@ -29,7 +30,7 @@ KINDS = {"report": "báo cáo", "nil_report": "báo cáo không phát sinh", "ac
 FIELD_LABELS = {"plan": "kế hoạch", "result": "thực hiện", "rate": "tỷ lệ (%)", "text": "nội dung"}
 
 
-class ActionError(Exception):
+class ActionError(FlowsError):
     """The action cannot be done as asked; the message says why, in Vietnamese."""
 
 

@@ -24,6 +24,7 @@ from pathvalidate import sanitize_filename
 from starlette.middleware.sessions import SessionMiddleware
 
 from flows.app import App
+from flows.errors import FlowsError
 from flows.history import UnknownRecipient
 from flows.intake.review import ReviewError, assign_item, dismiss_item
 from flows.outbound.requests import send_request as send
@@ -61,11 +62,11 @@ class Person:
         return may(self.role, "admin")
 
 
-class LoginRequired(Exception):
+class LoginRequired(FlowsError):
     """No (valid) session: the person is sent to the login page."""
 
 
-class Forbidden(Exception):
+class Forbidden(FlowsError):
     """Logged in, but the role does not allow this."""
 
 

@@ -10,6 +10,7 @@ from jinja2 import Environment
 
 from flows.app import App
 from flows.web.workspace import slot_label
+from parsers import numbers
 from reports.status import STATE_LABELS, STATE_SHORT
 
 ENTRY_LABELS = {
@@ -46,16 +47,12 @@ ATTRIBUTION = {"thread": "theo luồng thư", "sender": "theo địa chỉ gửi
                "text": "theo nội dung thư"}
 
 
-def vn_number(value: Any, digits: int = 2) -> str:
-    """1234.5 → '1.234,5'; None → '–'."""
-    if value is None or value == "":
-        return "–"
+def vn_number(value: Any, digits: int | None = None) -> str:
+    """The project's one number formatter, with '–' for no value."""
     try:
-        number = float(value)
+        return numbers.vn_number(value, digits, blank="–")
     except (TypeError, ValueError):
         return str(value)
-    text = f"{number:,.{digits}f}".rstrip("0").rstrip(".") if digits else f"{number:,.0f}"
-    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
 
 
 def install(env: Environment, app: App) -> None:

@@ -7,6 +7,7 @@ import logging
 import threading
 from pathlib import Path
 
+from flows.errors import FlowsError
 from parsers.detect import detect_format
 from parsers.errors import ParserError
 from parsers.legacy import LibreOfficeConverter
@@ -17,7 +18,7 @@ IMAGE_TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG": "image/png", b"GIF8": 
 _lock = threading.Lock()  # one LibreOffice at a time: the machine has few cores
 
 
-class NotViewable(Exception):
+class NotViewable(FlowsError):
     """This file cannot be shown in the browser (it can still be downloaded)."""
 
 

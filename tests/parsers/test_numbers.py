@@ -87,3 +87,16 @@ def test_words_meaning_none_are_not_unreadable() -> None:
         n = parse_number(text)
         assert n.value is None and not n.unreadable, text
     assert parse_number("đang tổng hợp").unreadable
+
+
+def test_one_number_formatter_everywhere() -> None:
+    """Receipts, the report, the web and the CLI print numbers through the same function."""
+    import flows.outbound.receipts
+    import flows.web.filters
+    import reports.consolidate
+    from parsers.numbers import vn_number
+
+    assert reports.consolidate.vn_number is vn_number
+    assert flows.outbound.receipts.vn_number is vn_number
+    assert vn_number(2.675) == "2,68" and flows.web.filters.vn_number(2.675) == "2,68"
+    assert vn_number(1250) == "1.250" and vn_number(12.5) == "12,5" and vn_number(None, blank="—") == "—"
