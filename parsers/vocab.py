@@ -150,6 +150,9 @@ _labelled(
         "submitted": ("Đã nộp báo cáo", "Đã nộp"),
     },
 )
+# "Đã trả lời": a report or a nil report arrived (a promise is not an answer). The one
+# definition every screen uses: CLI, Prefect artifacts, web board and the report.
+ANSWERED_STATES = (RecipientState.SUBMITTED, RecipientState.NIL_REPORT)
 # Who needs chasing first.
 STATE_ORDER = {
     RecipientState.NOT_RESPONDED: 0,

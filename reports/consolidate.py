@@ -20,10 +20,10 @@ import pandas as pd
 
 from config.campaign import Campaign
 from parsers.numbers import json_number, vn_number
-from parsers.vocab import Channel
+from parsers.vocab import ANSWERED_STATES, Channel
 
 MEASURES = ("plan", "result", "rate")
-RESPONDED_STATES = ("submitted", "nil_report")
+RESPONDED_STATES = ANSWERED_STATES  # one definition of "đã trả lời" (parsers.vocab)
 CHANNEL_LABELS = Channel.labels()
 # Answers that say "nothing to report" in a few words; grouped into one line naming the agencies.
 STOCK_ANSWERS = frozenset(

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from parsers.vocab import STATE_ORDER, RecipientState
+from parsers.vocab import ANSWERED_STATES, STATE_ORDER, RecipientState
 
 STATES = tuple(RecipientState)
 STATE_LABELS = RecipientState.labels()
@@ -125,6 +125,7 @@ def count_states(statuses: list[RecipientStatus]) -> dict[str, int]:
     counts["late"] = sum(1 for s in statuses if s.late)
     counts["incomplete"] = sum(1 for s in statuses if s.incomplete)
     counts["total"] = len(statuses)
+    counts["answered"] = sum(counts[state] for state in ANSWERED_STATES)
     return counts
 
 

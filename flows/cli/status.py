@@ -87,7 +87,7 @@ def print_status_table(report: dict[str, Any]) -> None:
     out.print(table)
     c = report["counts"]
     out.print(
-        f"Tổng {c['total']} đơn vị: đã nộp {c['submitted']}, không phát sinh {c['nil_report']},"
+        f"Tổng {c['total']} đơn vị, đã trả lời {c['answered']}: đã nộp {c['submitted']}, không phát sinh {c['nil_report']},"
         f" hẹn gửi {c['acknowledged']}, chưa trả lời {c['not_responded']};"
         f" trễ hạn {c['late']}, còn thiếu nội dung {c['incomplete']}."
     )

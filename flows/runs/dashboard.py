@@ -66,12 +66,13 @@ def status_rows(status: Mapping[str, Any]) -> list[dict[str, str]]:
 
 
 def responded_share(status: Mapping[str, Any]) -> float:
-    """Percentage (0–100) of recipients that answered in any way (report, nil report, promise)."""
+    """Percentage (0–100) of recipients that answered (a report or a nil report; a promise is
+    not an answer): the same "đã trả lời" as the CLI, the workspace and the report."""
     counts = status["counts"]
     total = counts.get("total") or 0
     if not total:
         return 0.0
-    return round(100.0 * (total - counts.get("not_responded", 0)) / total, 1)
+    return round(100.0 * counts["answered"] / total, 1)
 
 
 def status_description(status: Mapping[str, Any]) -> str:
@@ -79,7 +80,7 @@ def status_description(status: Mapping[str, Any]) -> str:
     c = status["counts"]
     return (
         f"**{status['title']}** — hạn nộp {_when(status['deadline'])[:10]}, "
-        f"cập nhật {_when(status['as_of'])}. Tổng {c['total']} đơn vị: "
+        f"cập nhật {_when(status['as_of'])}. Đã trả lời {c['answered']}/{c['total']} đơn vị: "
         f"đã nộp {c['submitted']}, không phát sinh {c['nil_report']}, "
         f"hẹn gửi {c['acknowledged']}, chưa trả lời {c['not_responded']}; "
         f"trễ hạn {c['late']}, còn thiếu nội dung {c['incomplete']}."
@@ -89,8 +90,10 @@ def status_description(status: Mapping[str, Any]) -> str:
 def progress_description(status: Mapping[str, Any]) -> str:
     """What the progress bar measures."""
     c = status["counts"]
-    answered = c["total"] - c["not_responded"]
-    return f"{answered}/{c['total']} đơn vị đã trả lời ({status['campaign']})"
+    return (
+        f"{c['answered']}/{c['total']} đơn vị đã trả lời ({status['campaign']});"
+        f" hẹn gửi {c['acknowledged']}, chưa trả lời {c['not_responded']}"
+    )
 
 
 def _md_escape(text: Any) -> str:

@@ -16,6 +16,7 @@ from flows.outbound.reminders import calendar_for, remind
 from flows.outbound.requests import send_request
 from flows.report import load_model
 from parsers.textnorm import fold, vn_sort_key
+from parsers.vocab import ANSWERED_STATES
 from reports.reminders import closed_reason, schedule
 from reports.status import STATE_ORDER, STATE_SHORT, STATES
 from storage.campaigns import campaign_recipients, recipient_by_code
@@ -40,7 +41,7 @@ from storage.workspace import (
 )
 
 SORTS = {"trang-thai": "Tình trạng", "ten": "Tên đơn vị", "ma": "Mã", "lien-he": "Liên hệ gần nhất"}
-FILTERS = {"": "Tất cả", **{s: STATE_SHORT[s] for s in STATES}, "tre": "Trễ hạn", "thieu": "Còn thiếu nội dung"}
+FILTERS = {"": "Tất cả", "tra_loi": "Đã trả lời", **{s: STATE_SHORT[s] for s in STATES}, "tre": "Trễ hạn", "thieu": "Còn thiếu nội dung"}
 
 
 @dataclass
@@ -96,6 +97,8 @@ def _recipients(campaign_id: str, *, session: Any) -> list[Any]:
 
 def _shown(row: BoardRow, show: str, q: str) -> bool:
     if show in STATES and row.state != show:
+        return False
+    if show == "tra_loi" and row.state not in ANSWERED_STATES:
         return False
     if (show == "tre" and not row.late) or (show == "thieu" and not row.incomplete):
         return False
