@@ -236,3 +236,8 @@ _labelled(
     ReviewStatus,
     {"open": ("chờ xem xét", "chờ"), "resolved": ("đã gán", "đã gán"), "dismissed": ("đã bỏ qua", "bỏ qua")},
 )
+
+
+def display_id(section_id: str) -> str:
+    """A section id as the outline writes it: the canonical '2.2.dd' prints as '2.2.đ'."""
+    return ".".join("đ" if part == "dd" else part for part in str(section_id).split("."))

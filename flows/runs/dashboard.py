@@ -17,6 +17,8 @@ from prefect.artifacts import (
     create_table_artifact,
 )
 
+from parsers.numbers import vn_number
+from parsers.vocab import display_id
 from reports.status import STATE_ORDER
 from reports.status import STATE_SHORT as STATE_LABELS
 
@@ -25,10 +27,11 @@ KEY_STATUS = "tinh-hinh-nop-bao-cao"
 KEY_PROGRESS = "ty-le-don-vi-da-tra-loi"
 KEY_REPORT = "bao-cao-tong-hop-moi-nhat"
 KEY_REMINDERS = "thu-nhac-da-gui"
+KEY_REMINDERS_DRY_RUN = "thu-nhac-chay-thu"
 KEY_REVIEW = "muc-cho-xem-xet"
 KEY_INGEST_MAIL = "ket-qua-thu-nhan-thu"
 KEY_INGEST_FOLDER = "ket-qua-thu-nhan-thu-muc"
-KEYS = (KEY_STATUS, KEY_PROGRESS, KEY_REPORT, KEY_REMINDERS, KEY_REVIEW, KEY_INGEST_MAIL, KEY_INGEST_FOLDER)
+KEYS = (KEY_STATUS, KEY_PROGRESS, KEY_REPORT, KEY_REMINDERS, KEY_REMINDERS_DRY_RUN, KEY_REVIEW, KEY_INGEST_MAIL, KEY_INGEST_FOLDER)
 
 
 
@@ -41,8 +44,20 @@ def _when(iso: str | None) -> str:
     return f"{day}/{month}/{year} {time[:5]}".strip()
 
 
-def status_rows(status: Mapping[str, Any]) -> list[dict[str, str]]:
-    """Rows of the table artifact: one per recipient, who needs chasing first."""
+def _short_list(items: list[str], limit: int = 4) -> str:
+    """'1.a, 1.b, 2.2.đ, 3 + 5 khác': long lists do not widen the table past 1366 px."""
+    shown = ", ".join(display_id(i) for i in items[:limit])
+    return shown + (f" + {len(items) - limit} khác" if len(items) > limit else "")
+
+
+def workspace_link(base_url: str | None, path: str) -> str:
+    """An address in the web workspace (BAOCAO_WEB__BASE_URL), or '' when none is set."""
+    return f"{base_url.rstrip('/')}{path}" if base_url else ""
+
+
+def status_rows(status: Mapping[str, Any], base_url: str | None = None) -> list[dict[str, str]]:
+    """Rows of the table artifact: one per recipient, who needs chasing first; narrow columns
+    (fits 1366 px) and, when the workspace has an address, a link to the agency's page."""
     recipients = sorted(
         status["recipients"], key=lambda r: (STATE_ORDER.get(r["state"], 9), r["name"])
     )
@@ -58,8 +73,9 @@ def status_rows(status: Mapping[str, Any]) -> list[dict[str, str]]:
                 "Tình trạng": state,
                 "Nhận lúc": _when(r.get("last_response_at")),
                 "Trễ hạn": "có" if r.get("late") else "",
-                "Còn thiếu": ", ".join(r.get("incomplete") or []),
+                "Còn thiếu": _short_list(list(r.get("incomplete") or [])),
                 "Đã nhắc": str(r.get("reminders_sent") or ""),
+                **({"Xem": workspace_link(base_url, f"/don-vi/{r['id']}")} if base_url else {}),
             }
         )
     return rows
@@ -75,15 +91,16 @@ def responded_share(status: Mapping[str, Any]) -> float:
     return round(100.0 * counts["answered"] / total, 1)
 
 
-def status_description(status: Mapping[str, Any]) -> str:
+def status_description(status: Mapping[str, Any], base_url: str | None = None) -> str:
     """One Markdown line summing up the counts, shown above the table."""
     c = status["counts"]
+    link = f" [Mở bảng theo dõi]({workspace_link(base_url, '/')})" if base_url else ""
     return (
         f"**{status['title']}** — hạn nộp {_when(status['deadline'])[:10]}, "
         f"cập nhật {_when(status['as_of'])}. Đã trả lời {c['answered']}/{c['total']} đơn vị: "
         f"đã nộp {c['submitted']}, không phát sinh {c['nil_report']}, "
         f"hẹn gửi {c['acknowledged']}, chưa trả lời {c['not_responded']}; "
-        f"trễ hạn {c['late']}, còn thiếu nội dung {c['incomplete']}."
+        f"trễ hạn {c['late']}, còn thiếu nội dung {c['incomplete']}.{link}"
     )
 
 
@@ -100,15 +117,16 @@ def _md_escape(text: Any) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
-def review_markdown(review: Iterable[Mapping[str, Any]]) -> str:
+def review_markdown(review: Iterable[Mapping[str, Any]], base_url: str | None = None) -> str:
     """The review queue as a Markdown section."""
     items = list(review)
     if not items:
         return "## Mục chờ xem xét\n\nKhông có mục nào chờ cán bộ xem xét.\n"
+    where = f"[trang Xem xét]({workspace_link(base_url, '/xem-xet')})" if base_url else "`baocao review`, `baocao assign`"
     lines = [
         "## Mục chờ xem xét",
         "",
-        f"{len(items)} mục cần cán bộ TĐC xử lý (`baocao review`, `baocao assign`).",
+        f"{len(items)} mục cần cán bộ TĐC xử lý ({where}).",
         "",
         "| Mục | Nguồn | Lý do | Lúc |",
         "|---|---|---|---|",
@@ -125,9 +143,12 @@ def report_markdown(
     report: Mapping[str, Any] | None,
     review: Iterable[Mapping[str, Any]],
     labels: Mapping[str, str] | None = None,
+    base_url: str | None = None,
 ) -> str:
     """The latest consolidated report's files and totals (rows labelled), then the review queue."""
     parts = ["# Báo cáo tổng hợp mới nhất", ""]
+    if base_url:
+        parts += [f"Tải báo cáo và xem các vấn đề: [trang Báo cáo]({workspace_link(base_url, '/bao-cao')})", ""]
     if not report:
         parts.append("Chưa lập báo cáo tổng hợp lần nào (`baocao report`).")
     else:
@@ -147,18 +168,15 @@ def report_markdown(
                     f"| {row_id} | {_num(t.get('plan'))} | {_num(t.get('result'))} "
                     f"| {_rate(t.get('rate'))} | {_md_escape(label)} |"
                 )
-    parts += ["", review_markdown(review)]
+    parts += ["", review_markdown(review, base_url)]
     return "\n".join(parts)
 
 
 def _num(value: Any) -> str:
-    """Vietnamese number: 1.250 thousands, 12,5 decimals."""
-    if value is None or value == "":
-        return ""
+    """Vietnamese number (the project's one formatter): 1.250 thousands, 12,5 decimals."""
     if isinstance(value, int | float):
-        text = f"{value:,.2f}".rstrip("0").rstrip(".")
-        return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
-    return _md_escape(value)
+        return vn_number(value)
+    return "" if value is None or value == "" else _md_escape(value)
 
 
 def _rate(value: Any) -> str:
@@ -227,10 +245,22 @@ def ingest_markdown(source: str, result: Mapping[str, Any]) -> str:
 # Publisher: the only part that talks to Prefect.
 
 
-def publish_status(status: Mapping[str, Any]) -> None:
+def worth_publishing(result: Mapping[str, Any], *, dry_run: bool = False) -> bool:
+    """A run with nothing to show must not replace the latest version of its artifact (the
+    reminders sent this morning stay visible after an idle afternoon run)."""
+    if dry_run:
+        return True
+    counts = result.get("counts") or {}
+    return bool(
+        result.get("sent") or result.get("failed") or result.get("errors")
+        or result.get("items") or any(counts.get(k) for k in ("new", "failed", "review", "duplicate"))
+    )
+
+
+def publish_status(status: Mapping[str, Any], base_url: str | None = None) -> None:
     """Publish the status table and the progress bar."""
     create_table_artifact(
-        key=KEY_STATUS, table=status_rows(status), description=status_description(status)
+        key=KEY_STATUS, table=status_rows(status, base_url), description=status_description(status, base_url)
     )
     create_progress_artifact(
         key=KEY_PROGRESS, progress=responded_share(status), description=progress_description(status)
@@ -241,26 +271,31 @@ def publish_report(
     report: Mapping[str, Any] | None,
     review: Iterable[Mapping[str, Any]],
     labels: Mapping[str, str] | None = None,
+    base_url: str | None = None,
 ) -> None:
     """Publish the latest report files and the review queue."""
     create_markdown_artifact(
         key=KEY_REPORT,
-        markdown=report_markdown(report, review, labels),
+        markdown=report_markdown(report, review, labels, base_url),
         description="Báo cáo tổng hợp mới nhất và các mục chờ xem xét",
     )
 
 
 def publish_reminders(result: Mapping[str, Any], *, dry_run: bool = False) -> None:
-    """Publish what reminders went out."""
+    """Publish what reminders went out (a dry run under its own key; nothing sent: no new version)."""
+    if not worth_publishing(result, dry_run=dry_run):
+        return
     create_markdown_artifact(
-        key=KEY_REMINDERS,
+        key=KEY_REMINDERS_DRY_RUN if dry_run else KEY_REMINDERS,
         markdown=reminders_markdown(result, dry_run=dry_run),
         description="Thư nhắc của lần chạy gần nhất",
     )
 
 
 def publish_ingest(source: str, result: Mapping[str, Any]) -> None:
-    """Publish one ingest run's counts and errors."""
+    """Publish one ingest run's counts and errors (an idle poll adds no version)."""
+    if not worth_publishing(result):
+        return
     create_markdown_artifact(
         key=KEY_INGEST_MAIL if source == "mail" else KEY_INGEST_FOLDER,
         markdown=ingest_markdown(source, result),
@@ -268,8 +303,32 @@ def publish_ingest(source: str, result: Mapping[str, Any]) -> None:
     )
 
 
-def publish_review(review: Iterable[Mapping[str, Any]]) -> None:
+def publish_review(review: Iterable[Mapping[str, Any]], base_url: str | None = None) -> None:
     """Publish the review queue on its own (it changes with every ingest)."""
     create_markdown_artifact(
-        key=KEY_REVIEW, markdown=review_markdown(review), description="Mục chờ cán bộ TĐC xem xét"
+        key=KEY_REVIEW, markdown=review_markdown(review, base_url), description="Mục chờ cán bộ TĐC xem xét"
     )
+
+
+# ---------------------------------------------------------------------------------------
+# Run names and the one Vietnamese line every flow logs (pure).
+
+
+def run_name(label: str, when: Any) -> str:
+    """'Thu nhận thư · 14/08/2025 09:30': what and when, instead of a random animal name."""
+    return f"{label} · {when:%d/%m/%Y %H:%M}"
+
+
+def reminders_summary(result: Mapping[str, Any], *, dry_run: bool = False) -> str:
+    """One line: how many reminders went out, failed, were skipped."""
+    sent = len((result.get("would_send") if dry_run else result.get("sent")) or [])
+    failed, skipped = len(result.get("failed") or []), len(result.get("skipped") or [])
+    verb = "sẽ gửi (chạy thử)" if dry_run else "đã gửi"
+    return f"Thư nhắc: {verb} {sent}, lỗi {failed}, bỏ qua {skipped}."
+
+
+def report_summary(report: Mapping[str, Any] | None, status: Mapping[str, Any]) -> str:
+    """One line: the report was built, with the one 'đã trả lời' count."""
+    c = status["counts"]
+    files = len((report or {}).get("files") or [])
+    return f"Đã lập báo cáo tổng hợp ({files} tệp): {c['answered']}/{c['total']} đơn vị đã trả lời."

@@ -15,7 +15,7 @@ limit `baocao-ingest` (limit 1, created on first use). The database's unique con
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager, suppress
 from typing import Any
 
@@ -96,9 +96,15 @@ def write_report(app: App, campaign_id: str | None, now: dt.datetime | None) -> 
 def publish_status(app: App, campaign_id: str | None) -> dict[str, Any]:
     """Who has answered: the status table, the progress bar and the review queue."""
     status = status_report(app, campaign_id)
-    dashboard.publish_status(status)
-    dashboard.publish_review(status["review"])
+    base_url = app.settings.web.base_url
+    dashboard.publish_status(status, base_url)
+    dashboard.publish_review(status["review"], base_url)
     return status
+
+
+def _run_name(label: str) -> Callable[[], str]:
+    """A flow-run name that says what and when (local time of the configured timezone)."""
+    return lambda: dashboard.run_name(label, make_app().now())
 
 
 # --- plain helpers ------------------------------------------------------------------------
@@ -160,19 +166,19 @@ HOOKS: dict[str, Any] = {"on_failure": [notify_failure]}
 # --- flows --------------------------------------------------------------------------------
 
 
-@flow(name="ingest-mail", log_prints=True, **HOOKS)
+@flow(name="ingest-mail", flow_run_name=_run_name("Thu nhận thư"), log_prints=True, **HOOKS)
 def ingest_mail_flow(campaign_id: str | None = None) -> dict[str, Any]:
     """Thu nhận thư trả lời từ hộp thư chính thức."""
     return _ingest("mail", campaign_id)
 
 
-@flow(name="ingest-folder", log_prints=True, **HOOKS)
+@flow(name="ingest-folder", flow_run_name=_run_name("Quét thư mục chung"), log_prints=True, **HOOKS)
 def ingest_folder_flow(campaign_id: str | None = None) -> dict[str, Any]:
     """Thu nhận các tệp được đặt vào thư mục dùng chung."""
     return _ingest("folder", campaign_id)
 
 
-@flow(name="send-reminders", log_prints=True, **HOOKS)
+@flow(name="send-reminders", flow_run_name=_run_name("Gửi thư nhắc"), log_prints=True, **HOOKS)
 def send_reminders_flow(
     campaign_id: str | None = None, dry_run: bool = False, now: dt.datetime | None = None
 ) -> dict[str, Any]:
@@ -182,12 +188,13 @@ def send_reminders_flow(
         result = send_reminders(app, campaign_id, dry_run, now)
         dashboard.publish_reminders(result, dry_run=dry_run)
         status = publish_status(app, campaign_id)
+        get_run_logger().info(dashboard.reminders_summary(result, dry_run=dry_run))
         return summary(reminders=result, counts=_counts(status))
     finally:
         app.engine.dispose()
 
 
-@flow(name="build-report", log_prints=True, **HOOKS)
+@flow(name="build-report", flow_run_name=_run_name("Lập báo cáo"), log_prints=True, **HOOKS)
 def build_report_flow(campaign_id: str | None = None, now: dt.datetime | None = None) -> dict[str, Any]:
     """Lập báo cáo tổng hợp (Word + Excel) từ các báo cáo hợp lệ mới nhất."""
     app = make_app()
@@ -195,13 +202,14 @@ def build_report_flow(campaign_id: str | None = None, now: dt.datetime | None = 
         result = write_report(app, campaign_id, now)
         status = publish_status(app, campaign_id)
         labels = {r.id: r.label for r in app.campaign(campaign_id).outline.table.rows}
-        dashboard.publish_report(result, status["review"], labels)
+        dashboard.publish_report(result, status["review"], labels, app.settings.web.base_url)
+        get_run_logger().info(dashboard.report_summary(result, status))
         return summary(report=result, counts=_counts(status))
     finally:
         app.engine.dispose()
 
 
-@flow(name="full-cycle", log_prints=True, **HOOKS)
+@flow(name="full-cycle", flow_run_name=_run_name("Vòng đầy đủ"), log_prints=True, **HOOKS)
 def full_cycle_flow(
     campaign_id: str | None = None, dry_run: bool = False, now: dt.datetime | None = None
 ) -> dict[str, Any]:
@@ -216,6 +224,11 @@ def full_cycle_flow(
     plan.append(("report", build_report_flow, (campaign_id, now)))
     # Each step runs even when an earlier one failed; the cycle fails at the end if any did.
     states = {name: step(*args, return_state=True) for name, step, args in plan}
+    failed = [name for name, s in states.items() if s.is_failed()]
+    get_run_logger().info(
+        f"Một vòng đầy đủ: {len(states) - len(failed)}/{len(states)} bước thành công"
+        + (f"; lỗi ở {', '.join(failed)}." if failed else ".")
+    )
     return cycle_result(states)
 
 

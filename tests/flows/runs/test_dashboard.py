@@ -10,7 +10,7 @@ STATUS = {
     "deadline": "2025-08-15T23:59:59+07:00",
     "as_of": "2025-08-14T09:30:00+07:00",
     "counts": {"total": 4, "submitted": 1, "nil_report": 1, "acknowledged": 1,
-               "not_responded": 1, "late": 1, "incomplete": 1},
+               "not_responded": 1, "late": 1, "incomplete": 1, "answered": 2},
     "recipients": [
         {"id": "stc", "name": "Sở Tài chính", "state": "submitted", "late": True,
          "last_response_at": "2025-08-16T08:05:00+07:00", "incomplete": ["2.2.a"],
@@ -40,9 +40,10 @@ def test_status_rows_put_who_needs_chasing_first_in_vietnamese() -> None:
     assert rows[3]["Tình trạng"] == "Không phát sinh"
 
 
-def test_progress_counts_every_answer() -> None:
-    assert dashboard.responded_share(STATUS) == 75.0
-    assert dashboard.progress_description(STATUS) == "3/4 đơn vị đã trả lời (de-an-996)"
+def test_progress_counts_answers_the_way_every_screen_does() -> None:
+    """"Đã trả lời" = a report or a nil report (a promise is not an answer): 2 of 4 here."""
+    assert dashboard.responded_share(STATUS) == 50.0
+    assert dashboard.progress_description(STATUS) == "2/4 đơn vị đã trả lời (de-an-996); hẹn gửi 1, chưa trả lời 1"
     empty = {**STATUS, "counts": {**STATUS["counts"], "total": 0}}
     assert dashboard.responded_share(empty) == 0.0
     assert "chưa trả lời 1" in dashboard.status_description(STATUS)
@@ -107,3 +108,33 @@ def test_ingest_markdown_lists_failures_and_review() -> None:
     assert "| x/bao cao.docx | lỗi | tệp hỏng |" in md
     assert "| la@gmail.example | chờ xem xét | không xác định được đơn vị |" in md
     assert "Thư mục dùng chung" in dashboard.ingest_markdown("folder", {"counts": {}})
+
+
+def test_links_into_the_workspace_and_narrow_columns() -> None:
+    many = {**STATUS, "recipients": [{**STATUS["recipients"][0], "incomplete": ["1.a", "1.b", "2.2.dd", "2.3.a", "2.3.b", "3"]}]}
+    rows = dashboard.status_rows(many, "https://baocao.skhcn.example/")
+    assert rows[0]["Còn thiếu"] == "1.a, 1.b, 2.2.đ, 2.3.a + 2 khác"
+    assert rows[0]["Xem"] == "https://baocao.skhcn.example/don-vi/stc"
+    assert "Xem" not in dashboard.status_rows(STATUS)[0]
+    assert "(https://baocao.skhcn.example/)" in dashboard.status_description(STATUS, "https://baocao.skhcn.example")
+    review = [{"item": 1, "source": "mail:3", "reason": "?", "created_at": None}]
+    assert "(https://x.example/xem-xet)" in dashboard.review_markdown(review, "https://x.example")
+    assert "(https://x.example/bao-cao)" in dashboard.report_markdown(None, [], None, "https://x.example")
+
+
+def test_an_idle_run_does_not_hide_the_last_one() -> None:
+    assert not dashboard.worth_publishing({"sent": [], "skipped": [{"recipient": "x"}]})
+    assert dashboard.worth_publishing({"sent": [{"recipient": "x"}]})
+    assert dashboard.worth_publishing({}, dry_run=True)
+    idle = {"counts": {"new": 0, "duplicate": 0, "failed": 0, "review": 0, "ignored": 0}, "items": [], "errors": []}
+    assert not dashboard.worth_publishing(idle)
+    assert dashboard.worth_publishing({**idle, "errors": ["máy chủ thư không trả lời"]})
+
+
+def test_run_names_and_summary_lines_say_what_and_when() -> None:
+    import datetime as dt
+
+    when = dt.datetime(2025, 8, 14, 9, 30)
+    assert dashboard.run_name("Thu nhận thư", when) == "Thu nhận thư · 14/08/2025 09:30"
+    assert dashboard.reminders_summary({"sent": [1, 2], "failed": [3], "skipped": []}) == "Thư nhắc: đã gửi 2, lỗi 1, bỏ qua 0."
+    assert dashboard.report_summary({"files": ["a", "b"]}, STATUS).endswith("2/4 đơn vị đã trả lời.")
