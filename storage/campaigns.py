@@ -119,6 +119,8 @@ def _sync_contacts(row: RecipientRow, emails: tuple[str, ...], *, session: Sessi
     changed = False
     for position, email in enumerate(emails):
         contact = current.pop(email, None)
+        if contact is not None and contact.source == "manual":
+            continue  # a person decided about this address in the workspace
         if contact is None:
             session.add(ContactRow(recipient_id=row.id, email=email, position=position))
             changed = True
@@ -126,7 +128,7 @@ def _sync_contacts(row: RecipientRow, emails: tuple[str, ...], *, session: Sessi
             contact.position, contact.active = position, True
             changed = True
     for contact in current.values():
-        if contact.active:
+        if contact.active and contact.source != "manual":
             contact.active = False
             changed = True
     return changed

@@ -119,6 +119,9 @@ class ContactRow(Base):
     bouncing: Mapped[bool] = mapped_column(Boolean, default=False)
     bounced_at: Mapped[dt.datetime | None]
     bounce_reason: Mapped[str | None] = mapped_column(Text)
+    # "list": from the recipients file (`baocao init` keeps it in step); "manual": a person
+    # added, fixed or retired it in the workspace, and `baocao init` leaves it as they decided.
+    source: Mapped[str] = mapped_column(String(16), default="list", server_default="list")
 
     recipient: Mapped[RecipientRow] = relationship(back_populates="contacts")
 

@@ -124,7 +124,7 @@ def add_contact(recipient: RecipientRow, email: str, *, session: Session) -> Con
         session.add(contact)
     elif contact.active:
         raise ContactError(f"{email} đã có trong danh sách địa chỉ")
-    contact.active = True
+    contact.active, contact.source = True, "manual"
     session.flush()
     return contact
 
@@ -142,6 +142,7 @@ def replace_contact(recipient: RecipientRow, old: str, new: str, *, session: Ses
         contact = ContactRow(recipient_id=recipient.id, email=new, position=current.position)
         session.add(contact)
     contact.active, contact.position, current.active = True, current.position, False
+    contact.source = current.source = "manual"
     session.flush()
     return contact
 

@@ -283,3 +283,15 @@ def test_a_word_file_is_shown_as_pdf_and_cached(client_for, web_app) -> None:
     assert shown.status_code == 200 and shown.headers["content-type"] == "application/pdf"
     assert shown.content.startswith(b"%PDF") and "inline" in shown.headers["content-disposition"]
     assert (web_app.settings.data_dir / "web-cache" / "pdf" / f"{sha}.pdf").exists()
+
+
+def test_an_address_added_in_the_workspace_survives_init(client_for, web_app) -> None:
+    """`baocao init` re-reads the recipients file; an address staff added stays active."""
+    from flows.app import init, status_report
+
+    client = client_for("canbo")
+    token = csrf_of(client.get("/don-vi/vpubnd").text)
+    client.post("/don-vi/vpubnd/email", data={"csrf": token, "cu": "", "moi": "moi@ubnd.example.gov.vn"})
+    init(web_app)
+    row = next(r for r in status_report(web_app)["recipients"] if r["id"] == "vpubnd")
+    assert "moi@ubnd.example.gov.vn" in row["emails"]

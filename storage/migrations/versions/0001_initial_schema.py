@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-02 10:26:46.491118
+Create Date: 2026-12-02 10:42:47.378160
 """
 
 from __future__ import annotations
@@ -81,6 +81,7 @@ def upgrade() -> None:
     sa.Column('bouncing', sa.Boolean(), nullable=False),
     sa.Column('bounced_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('bounce_reason', sa.Text(), nullable=True),
+    sa.Column('source', sa.String(length=16), server_default='list', nullable=False),
     sa.ForeignKeyConstraint(['recipient_id'], ['recipient.id'], name=op.f('fk_contact_recipient_id_recipient'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_contact')),
     sa.UniqueConstraint('recipient_id', 'email', name=op.f('uq_contact_recipient_id_email'))
