@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -12,9 +11,6 @@ from sqlalchemy.orm import Session
 from storage.campaigns import campaign_recipients
 from storage.models import (
     ContactRow,
-    Document,
-    InboundFile,
-    InboundMail,
     OutboundMail,
     RecipientRow,
     ReviewItem,
@@ -86,46 +82,3 @@ def open_review_items(campaign_id: str | None, *, session: Session) -> list[Revi
     if campaign_id is not None:
         stmt = stmt.where((ReviewItem.campaign_id == campaign_id) | ReviewItem.campaign_id.is_(None))
     return list(session.scalars(stmt.order_by(ReviewItem.created_at, ReviewItem.id)))
-
-
-def review_sources(items: list[ReviewItem], *, session: Session) -> dict[int, dict[str, Any]]:
-    """What a person needs to recognise each review item: the mail's sender, subject and date,
-    or the dropped file's path, and the files — three queries whatever the queue's length."""
-    mail_ids = {i.inbound_mail_id for i in items if i.inbound_mail_id}
-    file_ids = {i.inbound_file_id for i in items if i.inbound_file_id}
-    mails = {m.id: m for m in session.scalars(select(InboundMail).where(InboundMail.id.in_(mail_ids)))} if mail_ids else {}
-    files = {f.id: f for f in session.scalars(select(InboundFile).where(InboundFile.id.in_(file_ids)))} if file_ids else {}
-    docs: dict[tuple[str, int], list[Document]] = {}
-    if mail_ids or file_ids:
-        stmt = select(Document).where(Document.inbound_mail_id.in_(mail_ids) | Document.inbound_file_id.in_(file_ids))
-        for doc in session.scalars(stmt.order_by(Document.part_index)):
-            key = ("mail", doc.inbound_mail_id) if doc.inbound_mail_id else ("file", doc.inbound_file_id or 0)
-            docs.setdefault(key, []).append(doc)
-    found: dict[int, dict[str, Any]] = {}
-    for item in items:
-        facts: dict[str, Any] = {"from": None, "subject": None, "received_at": None, "path": None, "files": []}
-        if item.inbound_mail_id in mails:
-            mail = mails[item.inbound_mail_id]
-            facts.update({"from": mail.from_addr, "subject": mail.subject, "received_at": mail.internal_date or mail.date_header})
-            key: tuple[str, int] = ("mail", mail.id)
-        elif item.inbound_file_id in files:
-            dropped = files[item.inbound_file_id]
-            facts.update({"path": dropped.path, "received_at": dropped.mtime})
-            key = ("file", dropped.id)
-        else:
-            found[item.id] = facts
-            continue
-        facts["files"] = [{"name": d.filename, "sha256": d.sha256} for d in docs.get(key, [])]
-        found[item.id] = facts
-    return found
-
-
-def describe_source(facts: dict[str, Any]) -> str:
-    """'thư của a@b.vn: «Re: V/v báo cáo…» (2 tệp)' or 'tệp Sở Tư pháp/bc.docx' — never 'mail:19'."""
-    n = len(facts.get("files") or [])
-    files = f" ({n} tệp)" if n else ""
-    if facts.get("from") or facts.get("subject"):
-        return f"thư của {facts.get('from') or '?'}: «{(facts.get('subject') or '').strip()[:120]}»{files}"
-    if facts.get("path"):
-        return f"tệp {facts['path']}"
-    return "(không rõ nguồn)"
