@@ -1,6 +1,9 @@
 # baocao — make demo | make test (each does all set-up: .venv from uv.lock)
 SHELL := /bin/bash
-UV ?= $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+# uv: $UV if set and not empty, else on PATH, else where pip put it (pyenv: no shim until a rehash)
+ifeq ($(strip $(UV)),)
+UV := $(shell command -v uv 2>/dev/null || python3 -c 'import uv; print(uv.find_uv_bin())' 2>/dev/null || echo $(HOME)/.local/bin/uv)
+endif
 VENV := .venv
 BAOCAO := $(VENV)/bin/baocao
 PYTEST_ARGS ?=
@@ -18,7 +21,7 @@ $(UV):
 setup: $(VENV)/.synced ## Create .venv and install from uv.lock
 
 $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
-	$(UV) sync --frozen --all-groups
+	$(UV) sync --frozen --all-groups --compile-bytecode
 	@touch $@
 
 test: setup ## Run the whole test suite
