@@ -146,8 +146,11 @@ class MailMessage:
 
     @property
     def forward_senders(self) -> list[str]:
-        """Senders of forwarded messages, attached or pasted."""
-        found = [m.from_addr for m in self.forwarded if m.from_addr]
+        """Authors of forwarded messages, attached or pasted: for a forward of a forward, the
+        innermost sender (whoever passed it on in between is not its author)."""
+        found: list[str] = []
+        for m in self.forwarded:
+            found.extend(m.forward_senders or ([m.from_addr] if m.from_addr else []))
         if self.inline_forward_from:
             found.append(self.inline_forward_from)
         return found
@@ -708,9 +711,10 @@ def _inline_forward_date(body: str) -> dt.datetime | None:
 
 
 def _loose_date(text: str) -> dt.datetime | None:
-    strict = _date(text)
-    if strict is not None:
-        return strict
+    if re.search(r"\s[+-]\d{4}\b", text) and not re.search(r"\d\s*(?:am|pm)\b", text, re.I):
+        strict = _date(text)  # RFC 5322 (Thunderbird pastes the original Date: line)
+        if strict is not None:
+            return strict
     folded = text.lower()
     time = re.search(r"(\d{1,2}):(\d{2})(?::\d{2})?\s*(am|pm|sa|ch)?", folded)
     day = month = year = None

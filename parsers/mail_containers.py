@@ -137,7 +137,10 @@ def read_tnef(data: bytes) -> InnerMessage:
     codepage = tnef.codepage or "cp1252"
     files = [InnerFile(_tnef_name(att, codepage, index), bytes(att.data or b"")) for index, att in enumerate(tnef.attachments)]
     body = tnef.body if isinstance(tnef.body, str) else _decode(tnef.body or b"", codepage)
-    return InnerMessage(subject=_tnef_subject(tnef), body=body, files=[f for f in files if f.data])
+    files = [f for f in files if f.data]
+    if not files and not body.strip() and not getattr(tnef, "rtfbody", None) and not getattr(tnef, "htmlbody", None):
+        raise ContainerError("Tệp winmail.dat (định dạng Outlook) bị hỏng hoặc rỗng: không lấy được tệp đính kèm.")
+    return InnerMessage(subject=_tnef_subject(tnef), body=body, files=files)
 
 
 def _tnef_name(att: Any, codepage: str, index: int) -> str:

@@ -52,6 +52,7 @@ from parsers.mail_classify import (
     meant_as_report,
     text_for_naming,
 )
+from parsers.mail_links import ReportLink, classify_links
 from parsers.responses import Unit, plan_units
 from parsers.vocab import ItemStatus, MailKind
 from storage.blobs import sha256_hex, store_blob
@@ -79,6 +80,9 @@ class MailDecision:
     units: list[Unit] = field(default_factory=list)
     # A reply meant as the report whose files could not be read: a person looks.
     unreadable: Attribution | None = None
+    # The report only as a link: a person looks, nothing is counted.
+    links: list[ReportLink] = field(default_factory=list)
+    link_only: Attribution | None = None
 
 
 def decide_mail(ctx: Context, mail: MailMessage, files: list[ParsedFile]) -> MailDecision:
@@ -87,8 +91,13 @@ def decide_mail(ctx: Context, mail: MailMessage, files: list[ParsedFile]) -> Mai
     rejected = rejected_files(files)
     known = (mail.from_addr or "") in {e for a in ctx.agencies for e in a.emails}
     classification = classify(mail, [c.result.kind for c in cands], ctx.hints, known_sender=known)
-    decision = MailDecision(classification, rejected)
-    if classification.kind == MailKind.UNRELATED and rejected and meant_as_report(mail, ctx.hints, known_sender=known):
+    classification, links = classify_links(mail, classification, ctx.hints, known_sender=known)
+    decision = MailDecision(classification, rejected, links=links)
+    if links:
+        decision.link_only = attribute(
+            ctx.agencies, sender=mail.from_addr, forward_senders=mail.forward_senders, text=text_for_naming(mail)
+        )
+    elif classification.kind == MailKind.UNRELATED and rejected and meant_as_report(mail, ctx.hints, known_sender=known):
         decision.unreadable = attribute(
             ctx.agencies, sender=mail.from_addr, forward_senders=mail.forward_senders, text=text_for_naming(mail)
         )
@@ -161,9 +170,14 @@ def _write_decision(
     row.classification = classification.kind
     received_at = row.internal_date or row.date_header or utcnow()
     result: dict[str, Any] = {"classification": classification.kind, "reason": classification.reason, "rejected": decision.rejected}
+    result.update(_evidence(mail))
     if classification.kind == MailKind.BOUNCE:
         hit = mark_bouncing(ctx.campaign.id, classification.bounced, f"thư báo lỗi {mail.message_id}", received_at, session=session)
         return {**result, "status": ItemStatus.PROCESSED, "bounced": classification.bounced, "recipients": hit}
+    if decision.link_only is not None:
+        item = _review_links(ctx, row, decision, received_at, owner, session=session)
+        row.recipient_id = decision.link_only.recipient_id
+        return {**result, "status": ItemStatus.REVIEW, "review_item": item, "links": [link.url for link in decision.links]}
     if decision.unreadable is not None:
         # The agency meant to send its report but we could not read it: a person looks, the
         # sender is told (receipt), and nothing is recorded as fact.
@@ -211,6 +225,47 @@ def _write_decision(
         else ItemStatus.DUPLICATE
     )
     return {**result, "status": status, "units": outcomes}
+
+
+def _evidence(mail: MailMessage) -> dict[str, Any]:
+    """What the envelope says beyond the files: who wrote the forwarded messages and when, and
+    whether the mail was S/MIME-signed (kept in the ledger row's details)."""
+    found: dict[str, Any] = {}
+    if mail.forward_evidence:
+        found["forwarded"] = [e.to_json() for e in mail.forward_evidence]
+    if mail.signed:
+        found["signed"] = mail.signed
+    return found
+
+
+def _review_links(
+    ctx: Context, row: InboundMail, decision: MailDecision, received_at: dt.datetime, owner: dict[str, int], *, session: Session
+) -> int:
+    """A report sent only as a link: a person opens it; settling it records an
+    acknowledgement at most (the file itself must come as a file or through the drop folder)."""
+    assert decision.link_only is not None
+    urls = [link.url for link in decision.links]
+    shown = ", ".join(urls[:3]) + (f" (và {len(urls) - 3} liên kết khác)" if len(urls) > 3 else "")
+    item = open_review(
+        {
+            "campaign_id": ctx.campaign.id,
+            "source_key": f"mail:{row.id}",
+            "reason": f"báo cáo chỉ gửi dạng đường liên kết, không có tệp đính kèm: {shown}",
+            "candidates": decision.link_only.candidates,
+            "plan": {
+                "kind": "acknowledgement",
+                "document_id": None,
+                "member": None,
+                "content_key": f"mail:{row.raw_sha256}",
+                "received_at": received_at.isoformat(),
+                "channel": "email",
+                "links": [link.to_json() for link in decision.links],
+            },
+            **owner,
+        },
+        session=session,
+    )
+    return item.id
 
 
 def _fail_mail(ctx: Context, mailbox: str, uidvalidity: int, uid: int, raw: bytes, internal_date: dt.datetime | None, error: str) -> dict[str, Any]:
