@@ -31,33 +31,9 @@ NAMES = sorted(p.stem for p in CLIENTS.glob("*.eml"))
 SIGNED = sorted(makers.SIGNED)
 
 
-def make_certificate(common_name: str = "Tinh doan Quang Ngai"):
-    """A self-signed RSA certificate, as an agency's own (untrusted) S/MIME certificate."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes
-    from cryptography.hazmat.primitives.asymmetric import rsa
-    from cryptography.x509.oid import NameOID
-
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
-    now = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now)
-        .not_valid_after(now + dt.timedelta(days=3650))
-        .add_extension(x509.KeyUsage(True, False, True, False, False, False, False, False, False), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    return key, cert
-
-
 @pytest.fixture(scope="module")
 def signer():
-    return make_certificate()
+    return makers.make_certificate()
 
 
 @pytest.fixture(scope="module")
