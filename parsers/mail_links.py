@@ -66,11 +66,14 @@ def report_links(mail: MailMessage) -> list[ReportLink]:
     URLs, or a link the text offers as the file)."""
     dms = from_document_system(mail)
     lines = mail.body_text.splitlines()
+    fresh = mail.new_text
     found: list[ReportLink] = []
     for url in mail.links:
         host = (urlsplit(url).hostname or "").lower()
         if not host or _IGNORED_HOST.search(host):
             continue
+        if url in mail.body_text and url not in fresh:
+            continue  # in the quoted message this one replies to
         service = _service(host)
         if service is None and _DMS_HOST.search(host):
             service = "hệ thống quản lý văn bản"

@@ -258,3 +258,17 @@ def test_links_from_strangers_or_our_own_words_are_not_reports(context):
     assert report_links(mail)  # it is a download link …
     got, links = classify_links(mail, classify(mail, [], hints), hints, known_sender=False)
     assert got.kind == "unrelated" and links == []  # … from nobody the campaign knows
+
+
+def test_a_link_in_the_quoted_message_is_not_the_reply(context):
+    _, hints, _ = context
+    raw = (
+        "From: thanhtra@quangngai.example\r\nSubject: Re: V/v phối hợp báo cáo sơ kết Đề án 996\r\n"
+        f"In-Reply-To: {makers.REQUEST_ID}\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+        "Dạ, Thanh tra tỉnh sẽ gửi báo cáo sau ạ.\r\n\r\n"
+        "Vào 10/06/2025, Văn phòng đã viết:\r\n> Mẫu biểu tải tệp tại https://drive.google.com/file/d/1Mau/view\r\n"
+    ).encode()
+    mail = parse_mail(raw)
+    assert mail.links == ["https://drive.google.com/file/d/1Mau/view"]
+    got, links = classify_links(mail, classify(mail, [], hints, known_sender=True), hints, known_sender=True)
+    assert links == [] and got.kind == "acknowledgement"
