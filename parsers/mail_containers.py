@@ -68,7 +68,7 @@ def sniff_container(data: bytes, name: str = "", content_type: str = "") -> Cont
     head = data[:4096]
     if head.startswith(_TNEF):
         return "tnef"
-    if head.startswith(_OLE2) and "__substg1.0_".encode("utf-16-le") in data:
+    if head.startswith(_OLE2) and _is_msg(data, name):
         return "msg"
     der = _der_of(data) if content_type in PKCS7_MIME_TYPES or name.lower().endswith(".p7m") or head[:1] == b"\x30" else None
     if der is not None:
@@ -79,6 +79,21 @@ def sniff_container(data: bytes, name: str = "", content_type: str = "") -> Cont
     if (content_type == "message/rfc822" or name.lower().endswith(".eml")) and looks_like_message(data):
         return "eml"
     return None
+
+
+def _is_msg(data: bytes, name: str = "") -> bool:
+    """An Outlook message: its *root* storage holds `__substg1.0_` streams (a Word file with
+    an embedded message only has them deeper down)."""
+    if "__substg1.0_".encode("utf-16-le") not in data:
+        return False
+    import olefile
+
+    try:
+        with olefile.OleFileIO(data) as ole:
+            top = {entry[0] for entry in ole.listdir(streams=True, storages=True)}
+    except Exception:  # noqa: BLE001 — damaged: an Outlook message only by its name or directory
+        return name.lower().endswith(".msg") or "__properties_version1.0".encode("utf-16-le") in data[:65536]
+    return any(entry.startswith("__substg1.0_") for entry in top)
 
 
 def looks_like_message(data: bytes) -> bool:

@@ -193,7 +193,8 @@ def _with_attachment(data: bytes, name: str, subtype: str = "octet-stream") -> b
 
 
 def test_damaged_msg_and_tnef_are_kept_and_refused():
-    fake_msg = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600 + "__substg1.0_0037001F".encode("utf-16-le")
+    whole = build_msg(makers._inner_nnmt())
+    fake_msg = whole[:2048] + b"\x00" * 1024  # a download cut short: the directory is there, the streams are not
     fake_tnef = b"\x78\x9f\x3e\x22\x01\x00\x01\x06\x90\x08\x00\xff\xff\xff\x7f"
     for data, name, word in ((fake_msg, "thu.msg", ".msg"), (fake_tnef, "winmail.dat", "winmail.dat")):
         [att] = parse_mail(_with_attachment(data, name)).attachments
@@ -272,3 +273,14 @@ def test_a_link_in_the_quoted_message_is_not_the_reply(context):
     assert mail.links == ["https://drive.google.com/file/d/1Mau/view"]
     got, links = classify_links(mail, classify(mail, [], hints, known_sender=True), hints, known_sender=True)
     assert links == [] and got.kind == "acknowledgement"
+
+
+@pytest.mark.parametrize("name", ["bao-cao.doc", "bieu.xls", "bieu-tcvn3.xls", "bao-cao.docx", "bao-cao.pdf", "bao-cao.rtf"])
+def test_office_files_are_never_taken_for_containers(name):
+    from parsers.mail_containers import sniff_container
+
+    path = FIXTURES / "formats" / name
+    data = path.read_bytes()
+    assert sniff_container(data, name, "application/octet-stream") is None
+    [att] = parse_mail(_with_attachment(data, name)).attachments
+    assert att.data == data and att.rejected is None
