@@ -78,6 +78,7 @@ class Attachment:
             "inline": self.inline,
             "forwarded_from": self.forwarded_from,
             "rejected": self.rejected,
+            "rejected_code": self.rejected_code,
         }
 
 
