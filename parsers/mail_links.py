@@ -118,8 +118,8 @@ def classify_links(
     reply to us or the campaign's words, or a document-management system's notice."""
     if classification.kind not in _LINK_CAN_REPLACE:
         return classification, []
-    if any(not a.inline for a in mail.attachments if not a.content_type.startswith("image/")):
-        return classification, []  # files came with it: they are what was sent
+    if any(not a.content_type.startswith("image/") for a in mail.attachments):
+        return classification, []  # files came with it: they are what was sent (read or refused)
     links = report_links(mail)
     if not links:
         return classification, []

@@ -239,6 +239,9 @@ def test_rar_and_7z_are_refused_with_a_request_for_another_format(archive, name,
         ("Sent: Tuesday, June 10, 2025 8:00 PM", "2025-06-10T13:00:00+00:00"),
         ("Đã gửi: Thứ Ba, 10 tháng 6, 2025 2:00 CH", "2025-06-10T07:00:00+00:00"),
         ("Date: Tue, 10 Jun 2025 08:00:00 +0700", "2025-06-10T01:00:00+00:00"),
+        ("Date: 10 June 2025 at 08:00:00 GMT+7", "2025-06-10T01:00:00+00:00"),
+        ("Ngày: 10 tháng 6, 2025 lúc 08:00", "2025-06-10T01:00:00+00:00"),
+        ("Đã gửi: Thứ Ba, ngày 10 tháng 6 năm 2025 8:00 SA", "2025-06-10T01:00:00+00:00"),
     ],
 )
 def test_pasted_forward_dates(line, iso):
