@@ -69,7 +69,9 @@ def send_request(
 
     Trước khi gửi, kiểm tra công văn đã đủ số, ngày, tệp gửi kèm, người liên hệ (bỏ qua bằng
     --force). Mã thoát: 0 đã gửi; 1 có thư gửi không được; 2 công văn chưa đủ hoặc lỗi cấu hình."""
-    from flows.outbound import requests  # lazy: only this command needs it (keeps `baocao --help` fast)
+    from flows.outbound import (
+        requests,  # lazy: only this command needs it (keeps `baocao --help` fast)
+    )
 
     try:
         result = requests.send_request(make_app(), campaign, dry_run=dry_run, check=not force, preview=preview)
