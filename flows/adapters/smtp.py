@@ -98,7 +98,7 @@ class SmtpSender:
         except (OSError, smtplib.SMTPServerDisconnected) as err:
             raise SmtpConnectError(f"mất kết nối với {self.where}: {_short(err)}") from err
         if refused:
-            log.warning("SMTP refused some recipients: %s", _refused(refused))
+            log.info("SMTP refused some recipients: %s", _refused(refused))  # noted on the ledger row
         return {addr: f"{code} {_text(msg)}" for addr, (code, msg) in refused.items()}
 
     def close(self) -> None:
