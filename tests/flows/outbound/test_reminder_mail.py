@@ -1,4 +1,4 @@
-"""Reminders as agencies receive them, through a real SMTP server (aiosmtpd), on SQLite and
+"""Reminders (and receipts) as agencies receive them, through a real SMTP server (aiosmtpd), on SQLite and
 PostgreSQL: threaded to the request, a new date after the deadline (never one already
 past), section ids as the outline writes them ("2.2.đ")."""
 
@@ -15,11 +15,14 @@ from sqlalchemy import select
 
 from flows.app import App
 from flows.dev.smtp_capture import SmtpCapture
+from flows.outbound.receipts import receipt_context
 from flows.outbound.reminders import calendar_for, remind, resubmit_by
 from flows.outbound.requests import send_request
 from reports.forms import outline_docx
+from reports.mailtext import render_mail
+from storage.blobs import store_blob
 from storage.campaigns import recipient_by_code
-from storage.models import OutboundMail, RecipientRow, Submission
+from storage.models import InboundMail, OutboundMail, RecipientRow, SectionAnswer, Submission
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -113,3 +116,25 @@ def test_outline_form_prints_ids_as_written(mail_app: App) -> None:
     lines = [p.text for p in document.paragraphs]
     assert "đ) Về nghiên cứu phát triển, thương mại hóa chất chuẩn, chuẩn đo lường, phương tiện đo" in lines
     assert not any(line.startswith("dd)") for line in lines)
+
+
+def test_receipt_lists_sections_as_written(mail_app: App) -> None:
+    campaign = mail_app.campaign("de-an-996")
+    with mail_app.session() as session:
+        rec = recipient_by_code("de-an-996", "sotc", session=session)
+        blob = store_blob(mail_app.blobs, b"Subject: x\r\n\r\nx\r\n", session=session)
+        mail = InboundMail(campaign_id="de-an-996", mailbox="INBOX", uidvalidity=1, uid=1, raw_sha256=blob.sha256,
+                           subject="Báo cáo Đề án 996", recipient_id=rec.id, classification="submission")
+        session.add(mail)
+        session.flush()
+        sub = Submission(campaign_id="de-an-996", recipient_id=rec.id, channel="email", kind="report",
+                         received_at=dt.datetime(2025, 8, 12, 10, tzinfo=TZ), content_key="sotc-r",
+                         inbound_mail_id=mail.id, missing_sections=["2.2.d"], missing_rows=[])
+        session.add(sub)
+        session.flush()
+        session.add_all([SectionAnswer(submission_id=sub.id, section_id=i, text="Có.", empty=False)
+                         for i in ("1.a", "2.2.dd")])
+        session.flush()
+        context = receipt_context(campaign, mail, sub, rec, session=session)
+    _, text = render_mail(mail_app.settings.templates_dir, "receipt", context)
+    assert "(1.a, 2.2.đ)" in text and "2.2.dd" not in text
