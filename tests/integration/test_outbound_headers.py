@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from email.header import decode_header, make_header
 from email.policy import compat32
 from email.policy import default as default_policy
+from zoneinfo import ZoneInfo
 
 import pytest
 from imap_tools import MailBoxUnencrypted
@@ -20,9 +21,11 @@ from flows.app import App
 from flows.dev.dovecot import DovecotServer
 from flows.dev.smtp_capture import SmtpCapture
 from flows.outbound.delivery import Draft, deliver
+from flows.outbound.reminders import remind
 from flows.outbound.requests import send_request
 from storage.models import OutboundMail
 
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 SENDER_NAME = "Sở Khoa học và Công nghệ Quảng Ngãi"
 LONG = (
     "Đã nhận báo cáo: Re: Fwd: Báo cáo sơ kết Đề án 996 giai đoạn từ năm 2018 – 2025 của Sở Tài chính "
@@ -50,14 +53,17 @@ def test_subjects_and_names_survive_smtp_and_imap(mail_app: App, smtp: SmtpCaptu
     with mail_app.session() as session:
         rid = session.scalar(select(OutboundMail.recipient_id).limit(1))
     deliver(mail_app, [Draft("de-an-996", rid, "alert", "header-test", ["vanthu@sotc.quangngai.example"], LONG, "x")])
+    # The reminders whose subjects agencies read as "…/SKHCN-TĐC V/vphối hợp …" before.
+    assert len(remind(mail_app, now=dt.datetime(2025, 8, 18, 9, 0, tzinfo=TZ))["sent"]) == 28
     stored = stored_subjects(mail_app)
-    assert len(stored) == 29 and max(len(s) for s in stored.values()) >= 150
+    assert len(stored) == 57 and min(len(s) for s in stored.values()) >= 140
+    assert sum(len(s) >= 150 for s in stored.values()) == 29  # reminders and the receipt-like one
     folder = f"headers-{dt.datetime.now().strftime('%H%M%S%f')}"
     for received in smtp.messages:
         dovecot.append(received.data, folder=folder)
     with MailBoxUnencrypted(dovecot.host, dovecot.port).login(dovecot.user, dovecot.password, initial_folder=folder) as box:
         fetched = list(box.fetch(mark_seen=False, bulk=True))
-    assert len(fetched) == 29
+    assert len(fetched) == 57
     for msg in fetched:
         message_id = msg.headers["message-id"][0].strip()
         assert msg.subject == stored[message_id]
@@ -74,8 +80,9 @@ def test_subjects_and_names_survive_smtp_and_imap(mail_app: App, smtp: SmtpCaptu
     try:
         conn.select(f'"{folder}"', readonly=True)
         for key, needle, expected in (
-            ("SUBJECT", "V/v phối hợp", 28), ("SUBJECT", "giai đoạn từ năm", 29), ("SUBJECT", "V/vphối", 0),
-            ("SUBJECT", "đoạntừ", 0), ("FROM", "Công nghệ Quảng Ngãi", 29), ("FROM", "Quả ng", 0),
+            ("SUBJECT", "V/v phối hợp", 56), ("SUBJECT", "giai đoạn từ năm", 57), ("SUBJECT", "V/vphối", 0),
+            ("SUBJECT", "đoạntừ", 0), ("SUBJECT", "Nhắc gửi báo cáo: …/SKHCN-TĐC V/v", 28),
+            ("FROM", "Công nghệ Quảng Ngãi", 57), ("FROM", "Quả ng", 0),
         ):
             conn.literal = needle.encode("utf-8")  # 8-bit text goes as a literal (RFC 3501)
             typ, data = conn.uid("SEARCH", "CHARSET", "UTF-8", key)
