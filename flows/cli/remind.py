@@ -37,7 +37,13 @@ PreviewOpt = Annotated[
 
 
 @cli.command()
-def remind(campaign: CampaignOpt = None, now: NowOpt = None, dry_run: DryRunOpt = False, as_json: JsonOpt = False) -> None:
+def remind(
+    campaign: CampaignOpt = None,
+    now: NowOpt = None,
+    dry_run: DryRunOpt = False,
+    preview: PreviewOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
     """Gửi thư nhắc đến hạn (ngày làm việc, trong khung giờ; mỗi lượt nhắc chỉ một lần).
 
     Mã thoát: 0 mọi thư đã gửi; 1 có thư gửi không được; 2 lỗi cấu hình hoặc lệnh."""
@@ -45,9 +51,11 @@ def remind(campaign: CampaignOpt = None, now: NowOpt = None, dry_run: DryRunOpt 
         remind as run,  # lazy: only this command needs it (keeps `baocao --help` fast)
     )
 
-    result = run(make_app(), campaign, parse_now(now), dry_run=dry_run)
+    result = run(make_app(), campaign, parse_now(now), dry_run=dry_run, preview=preview)
     if as_json:
         print_json(result)
+    elif preview is not None:
+        _print_preview(result)
     else:
         if result.get("reason"):
             out.print(f"Không có thư nhắc nào đến hạn: {result['reason']}.")

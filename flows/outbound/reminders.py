@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from config.campaign import Campaign, ReminderPolicy
 from flows.app import App, deadlines, statuses
-from flows.outbound.delivery import Draft, deliver
+from flows.outbound.delivery import DeliveryReport, Draft, deliver
 from flows.outbound.letters import delivery_result, render, request_attachments, template_context
+from flows.outbound.preview import write_preview
 from parsers.vocab import display_id
 from reports.reminders import (
     KIND_INCOMPLETE,
@@ -40,11 +42,13 @@ def remind(
     dry_run: bool = False,
     only: Collection[str] | None = None,
     manual: bool = False,
+    preview: Path | None = None,
 ) -> dict[str, Any]:
     """Send the reminders due at `now` (default: now); the `baocao remind --json` contract.
 
     Recipients with their own (extended) deadline follow their own schedule. `only`: these
-    recipient codes alone; `manual`: a person's "remind now" (see `plan_reminders`)."""
+    recipient codes alone; `manual`: a person's "remind now" (see `plan_reminders`);
+    `preview`: write the due mails into that folder instead of sending them."""
     campaign = app.campaign(campaign_id)
     now = _aware(now, campaign) if now else app.now()
     calendar = calendar_for(campaign)
@@ -62,14 +66,17 @@ def remind(
     by_id = {s.facts.id: s for s in items}
     local_day = now.astimezone(campaign.tz).date()
     threads = _request_threads(app, campaign, [due.recipient_id for _, plan in plans for due in plan.due])
-    drafts = [
-        _reminder_draft(app, campaign, due, by_id[due.recipient_id], calendar, local_day, deadline,
-                        threads.get(due.recipient_id))
+    coded = [
+        (due.code, _reminder_draft(app, campaign, due, by_id[due.recipient_id], calendar, local_day, deadline,
+                                   threads.get(due.recipient_id)))
         for deadline, plan in plans
         for due in plan.due
     ]
-    report = deliver(app, drafts, dry_run=dry_run)
-    result = delivery_result(campaign, now, report)
+    if preview is not None:
+        result = delivery_result(campaign, now, DeliveryReport())
+        result.update(preview=str(preview), written=write_preview(coded, app.settings.smtp, preview, now), gaps=[])
+    else:
+        result = delivery_result(campaign, now, deliver(app, [d for _, d in coded], dry_run=dry_run))
     active = [p.slot.key for _, p in plans if p.slot is not None]
     result["slot"] = active[0] if active else None
     result["reason"] = reason or (None if active else plans[0][1].reason)

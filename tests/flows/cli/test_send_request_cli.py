@@ -195,3 +195,24 @@ def test_remind_exit_0_when_nothing_failed(settings_factory, db_url, smtp_server
     code, out, err = run(monkeypatch, capsys, application, "remind", "--now", moment)
     assert (code, err) == (0, "") and "Tổng: đã gửi 28" in out
     application.engine.dispose()
+
+
+def test_remind_preview_writes_the_due_reminders(settings_factory, db_url, smtp_server, monkeypatch, capsys, tmp_path) -> None:
+    smtp_server.messages.clear()
+    application = make_app(settings_factory, db_url, smtp_server)
+    folder = tmp_path / "nhac"
+    code, out, err = run(monkeypatch, capsys, application, "remind", "--now", "2025-08-18T09:00:00+07:00",
+                         "--preview", str(folder), "--json")
+    assert (code, err) == (0, "")
+    result = json.loads(out)
+    assert len(result["written"]) == 28 and result["sent"] == []
+    assert smtp_server.messages == [] and ledger_size(application) == 0
+    first = email.message_from_bytes((folder / result["written"][0]["eml"]).read_bytes(), policy=default_policy)
+    assert first["Subject"] == result["written"][0]["subject"] and first["Subject"].startswith("Nhắc gửi báo cáo: ")
+    assert "đã quá hạn 1 ngày làm việc" in first.get_body().get_content()
+    # The same moment without --preview sends exactly those.
+    code, out, _ = run(monkeypatch, capsys, application, "remind", "--now", "2025-08-18T09:00:00+07:00", "--json")
+    assert code == 0 and sorted(s["recipient"] for s in json.loads(out)["sent"]) == sorted(
+        w["recipient"] for w in result["written"]
+    )
+    application.engine.dispose()
