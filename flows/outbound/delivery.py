@@ -17,9 +17,9 @@ import mimetypes
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from email.headerregistry import Address
 from email.message import EmailMessage
-from email.policy import SMTP
-from email.utils import format_datetime, formataddr
+from email.utils import format_datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -30,6 +30,7 @@ from config.settings import SmtpSettings
 from flows.adapters.smtp import SmtpConnectError, SmtpSender, SmtpSendError
 from flows.app import App
 from flows.errors import FlowsError
+from flows.outbound.mailheaders import OUTBOUND
 from parsers.mailids import make_message_id
 from parsers.vocab import OutboundKind
 from storage.blobs import store_blob
@@ -184,9 +185,12 @@ def _reserve(app: App, drafts: Sequence[Draft], codes: dict[int | None, str], re
 
 
 def build_message(draft: Draft, message_id: str, smtp: SmtpSettings, now: dt.datetime) -> EmailMessage:
-    """The MIME message: our Message-ID, Auto-Submitted, Date in Asia/Ho_Chi_Minh."""
-    msg = EmailMessage()
-    msg["From"] = formataddr((smtp.sender_name, smtp.sender or ""))
+    """The MIME message: our Message-ID, Auto-Submitted, Date in Asia/Ho_Chi_Minh.
+
+    Flatten it with `as_bytes(policy=OUTBOUND)` (see `flows.outbound.mailheaders`): the
+    standard policy loses spaces in long Vietnamese subjects."""
+    msg = EmailMessage(policy=OUTBOUND)
+    msg["From"] = Address(display_name=smtp.sender_name or "", addr_spec=smtp.sender or "")
     msg["To"] = ", ".join(draft.to)
     msg["Subject"] = draft.subject
     msg["Date"] = format_datetime(now.astimezone(MAIL_TZ))
@@ -233,7 +237,7 @@ def _send_batch(app: App, smtp: SmtpSettings, jobs: list[_Job], report: Delivery
 
 def _send_one(app: App, sender: SmtpSender, smtp: SmtpSettings, job: _Job, report: DeliveryReport) -> bool:
     """Claim, send, confirm one job; False when the connection is lost."""
-    raw = build_message(job.draft, job.message_id, smtp, utcnow()).as_bytes(policy=SMTP)
+    raw = build_message(job.draft, job.message_id, smtp, utcnow()).as_bytes(policy=OUTBOUND)
     if not _claim(app, job, raw):
         report.skipped.append(_entry(job.draft, job.code, reason="một lần chạy khác đang gửi thư này"))
         return True
@@ -282,7 +286,9 @@ def _fail(app: App, job: _Job, error: str, report: DeliveryReport, *, count_atte
             {"outbound_id": job.row_id, "kind": d.kind, "slot": d.slot, "error": error}, session=session,
         )
     report.failed.append(_entry(d, job.code, error=error))
-    log.warning("delivery failed for %s/%s/%s: %s", job.code, d.kind, d.slot, error)
+    # info, not warning: the caller reports failures (one line per cause); a warning per
+    # mail would print 28 lines on stderr through logging's last-resort handler.
+    log.info("delivery failed for %s/%s/%s: %s", job.code, d.kind, d.slot, error)
 
 
 def _fail_all(app: App, jobs: list[_Job], error: str, report: DeliveryReport) -> None:

@@ -18,7 +18,7 @@ from flows.outbound.delivery import Draft, deliver
 from parsers.mail import parse_mail
 from parsers.mail_classify import is_automatic, is_noreply
 from parsers.numbers import vn_number
-from parsers.vocab import OutboundKind, OutboundStatus
+from parsers.vocab import OutboundKind, OutboundStatus, display_id
 from reports.mailtext import render_mail
 from storage.models import (
     ContactRow,
@@ -93,9 +93,9 @@ def receipt_context(
         "late": sub.received_at > campaign.deadline_at,
         "received_at": sub.received_at.astimezone(tz).strftime("%H:%M ngày %d/%m/%Y"),
         "files": [d.filename for d in docs if d.status == "parsed"],
-        "answered": answered,
+        "answered": [display_id(a) for a in answered],
         "total_sections": len(outline.sections),
-        "missing_sections": [{"id": s, "heading": headings.get(s, s)} for s in sub.missing_sections or []],
+        "missing_sections": [{"id": display_id(s), "heading": headings.get(s, s)} for s in sub.missing_sections or []],
         "missing_rows": list(sub.missing_rows or []),
         "indicators": indicators,
         "problems": problems,

@@ -27,6 +27,7 @@ from flows.app import App
 from flows.errors import FlowsError
 from flows.history import UnknownRecipient
 from flows.intake.review import ReviewError, assign_item, dismiss_item
+from flows.outbound.requests import UnfinishedRequest
 from flows.outbound.requests import send_request as send
 from flows.report import build_report
 from flows.web import actions, workspace
@@ -408,7 +409,11 @@ def _routes() -> Any:
 
     @r.post("/chien-dich/gui-cong-van")
     def send_request(request: Request, person: Admin) -> Response:
-        result = send(baocao(request))
+        try:
+            result = send(baocao(request), check=True)
+        except UnfinishedRequest as exc:
+            flash(request, "Chưa gửi: công văn còn thiếu — " + "; ".join(exc.gaps) + ".", error=True)
+            return back("/chien-dich")
         flash(request, f"Đã gửi công văn tới {len(result['sent'])} đơn vị; lỗi {len(result['failed'])}.",
               error=bool(result["failed"]))
         return back("/chien-dich")

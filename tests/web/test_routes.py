@@ -295,3 +295,24 @@ def test_an_address_added_in_the_workspace_survives_init(client_for, web_app) ->
     init(web_app)
     row = next(r for r in status_report(web_app)["recipients"] if r["id"] == "vpubnd")
     assert "moi@ubnd.example.gov.vn" in row["emails"]
+
+
+def test_an_unfinished_request_is_not_sent_from_the_campaign_page(client_for, web_app) -> None:
+    """The shipped campaign has no number yet ("…/SKHCN-TĐC"): the page lists what is missing
+    and the admin's POST is refused with the same list; nothing reaches the ledger."""
+    from sqlalchemy import func, select
+
+    from storage.models import OutboundMail
+
+    client = client_for("quantri")
+    page = client.get("/chien-dich").text
+    assert "Công văn còn thiếu, chưa gửi được" in page and "chưa có số công văn" in page
+    assert "Gửi công văn tới" not in page
+    with web_app.session() as session:
+        before = session.scalar(select(func.count()).select_from(OutboundMail))
+    resp = client.post("/chien-dich/gui-cong-van", data={"csrf": _token(client, "/chien-dich")})
+    assert resp.status_code == 303
+    after = client.get("/chien-dich").text
+    assert "Chưa gửi: công văn còn thiếu" in after and "chưa có số điện thoại liên hệ" in after
+    with web_app.session() as session:
+        assert session.scalar(select(func.count()).select_from(OutboundMail)) == before
