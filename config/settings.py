@@ -101,6 +101,10 @@ class Settings(BaseSettings):
     web: WebSettings = Field(default_factory=WebSettings)
     # Maximum size of one attachment or dropped file that is parsed (bytes).
     max_file_bytes: int = 50 * 1024 * 1024
+    # How often a message that failed for a transient reason (disk, database, server) is tried.
+    retry_limit: int = Field(default=5, ge=1)
+    # Seconds one file may take to read (LibreOffice conversion, parsing) before it is stopped.
+    file_budget_seconds: float = Field(default=60.0, gt=0)
     # Who is told when a scheduled run fails (TĐC's address); empty = nobody.
     alert_email: str | None = None
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from config.campaign import Campaign
 from flows.app import App, outline_spec
+from flows.faults import HOOKS, hook  # noqa: F401 — re-exported: tests register crash points here
 from parsers.api import parse_bytes
 from parsers.mail_classify import STATE_KINDS, AgencyRef, MailHints
 from parsers.model import OutlineSpec, ParseResult
@@ -23,14 +24,6 @@ ParseFn = Callable[[bytes, str, OutlineSpec], ParseResult]
 # The first poll of a mailbox ignores mail that arrived well before the request was sent
 # (years of other business, earlier rounds of the same report).
 FIRST_POLL_MARGIN = dt.timedelta(days=30)
-# Test hooks: named points where a test may simulate a crash (raise a BaseException).
-HOOKS: dict[str, Callable[[], None]] = {}
-
-
-def hook(name: str) -> None:
-    """Run the test hook registered under this name, if any."""
-    if name in HOOKS:
-        HOOKS[name]()
 
 
 @dataclass

@@ -13,6 +13,7 @@ from config.campaign import Campaign
 from flows.app import App, deadlines, statuses
 from flows.outbound.delivery import Draft, deliver
 from flows.outbound.letters import delivery_result, render, request_attachments, template_context
+from flows.outbound.receipts import deliver_pending_receipts
 from reports.reminders import (
     KIND_INCOMPLETE,
     DueReminder,
@@ -67,6 +68,8 @@ def remind(
     ]
     report = deliver(app, drafts, dry_run=dry_run)
     result = delivery_result(campaign, now, report)
+    if not dry_run:
+        result["receipts"] = deliver_pending_receipts(app, campaign)  # owed by an earlier ingest
     active = [p.slot.key for _, p in plans if p.slot is not None]
     result["slot"] = active[0] if active else None
     result["reason"] = reason or (None if active else plans[0][1].reason)
