@@ -34,7 +34,7 @@ def is_transient(err: BaseException) -> bool:
             return True
         if isinstance(current, DBAPIError) and current.connection_invalidated:
             return True
-        if "database or disk is full" in str(current) or "disk I/O error" in str(current):
+        if any(w in str(current) for w in ("database or disk is full", "disk I/O error", "readonly database")):
             return True
         current = current.__cause__ or current.__context__
     return False
@@ -60,6 +60,9 @@ def describe_error(err: BaseException) -> str:
         where = f" ({os_err.filename})" if os_err.filename else ""
         return f"{what}{where}"
     text = str(getattr(err, "orig", None) or err).strip().splitlines()
-    if "database or disk is full" in " ".join(text):
+    joined = " ".join(text)
+    if "database or disk is full" in joined:
         return "ổ đĩa dữ liệu đã đầy (cơ sở dữ liệu không ghi được)"
+    if "readonly database" in joined or "read-only file system" in joined.lower():
+        return "thư mục dữ liệu chỉ cho đọc (cơ sở dữ liệu không ghi được)"
     return f"{type(err).__name__}: {text[0] if text else ''}".rstrip(": ")

@@ -278,11 +278,24 @@ def ingest_mail(
     report = IngestReport("mail", ctx.campaign.id)
     try:
         _poll(ctx, report)
-    finally:
-        if receipts:
-            report.receipts = _send_receipts(ctx, report)
-        log_run(ctx, report)
+    except Exception:
+        _wrap_up(ctx, report, receipts=receipts, broken=True)
+        raise
+    _wrap_up(ctx, report, receipts=receipts, broken=False)
     return report
+
+
+def _wrap_up(ctx: Context, report: IngestReport, *, receipts: bool, broken: bool) -> None:
+    """Deliver the receipts owed and log the run; after a broken run, quietly (the error that
+    broke it is the one to report, not a second one from the same full disk)."""
+    if receipts:
+        report.receipts = _send_receipts(ctx, report)
+    try:
+        log_run(ctx, report)
+    except Exception:
+        if not broken:
+            raise
+        log.warning("could not log the broken run", exc_info=True)
 
 
 def _poll(ctx: Context, report: IngestReport) -> None:

@@ -133,3 +133,148 @@ def test_receipt_is_reserved_with_its_message(mail_app, dovecot, smtp, folder):
 
     remind(mail_app, now=dt.datetime(2025, 7, 12, 9, 0, tzinfo=VN))  # any run delivers what is owed
     assert [m.message["X-Baocao-Kind"] for m in smtp.messages] == ["receipt"]
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess[str], *words: str) -> None:
+    """Exit code 2, one line on stderr starting with 'Lỗi:', no traceback."""
+    assert result.returncode == 2, (result.returncode, result.stdout, result.stderr)
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("Lỗi:") and "Traceback" not in result.stderr, result.stderr
+    for word in words:
+        assert word in lines[0], lines[0]
+
+
+def test_imap_cut_mid_fetch_is_one_line_and_the_next_run_recovers(mail_app, dovecot, smtp, folder):
+    from flows.dev.cutproxy import CuttingProxy
+    from storage.models import InboundMail
+
+    for i, name in enumerate(REPLIES):
+        put(dovecot, folder, name, dt.datetime(2025, 7, 10, 9 + i, 0, tzinfo=VN))
+    env = cli_env(mail_app, dovecot, smtp, folder)
+    with CuttingProxy((dovecot.host, dovecot.port), after=4096) as proxy:
+        cut = run_cli({**env, "BAOCAO_IMAP__PORT": str(proxy.port)}, "ingest", "mail")
+        assert proxy.cuts == 1
+    assert_one_line_error(cut, "mất kết nối với hộp thư")
+    again = run_cli(env, "ingest", "mail", "--json")
+    assert again.returncode == 0, again.stderr
+    with mail_app.session() as s:
+        assert [m.status for m in s.scalars(select(InboundMail).order_by(InboundMail.uid))] == ["processed"] * 3
+    got = receipts_by_reply(smtp)
+    assert len(got) == 3 and set(got.values()) == {1}
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """The data directory on a 6 MB tmpfs (mounted for the test; needs root)."""
+    where = tmp_path / "data"
+    where.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=6m", "tmpfs", str(where)], capture_output=True, text=True)
+    if mounted.returncode != 0:
+        pytest.fail(f"cannot mount a tmpfs (run the tests as root, or in a container with CAP_SYS_ADMIN): {mounted.stderr}")
+    yield where
+    subprocess.run(["umount", "-l", str(where)], check=False)
+
+
+def fill(disk: Path) -> Path:
+    """Fill the disk up to the last byte; the file to delete to free it."""
+    filler = disk / "filler"
+    fd = os.open(filler, os.O_WRONLY | os.O_CREAT)
+    try:
+        for size in (65536, 1):
+            try:
+                while os.write(fd, b"\0" * size):
+                    pass
+            except OSError:
+                pass
+    finally:
+        os.close(fd)
+    return filler
+
+
+def test_disk_full_stops_cleanly_and_everything_is_retried(small_disk, mail_app, dovecot, smtp, folder):
+    from storage.models import InboundMail, MailboxState
+
+    assert mail_app.settings.data_dir == small_disk
+    for i, name in enumerate(REPLIES):
+        put(dovecot, folder, name, dt.datetime(2025, 7, 10, 9 + i, 0, tzinfo=VN))
+    env = cli_env(mail_app, dovecot, smtp, folder)
+    filler = fill(small_disk)
+    full = run_cli(env, "ingest", "mail")
+    assert_one_line_error(full, "ổ đĩa dữ liệu đã đầy", "UID 1")
+    with mail_app.session() as s:
+        assert list(s.scalars(select(InboundMail))) == []  # nothing half-written
+        state = s.scalars(select(MailboxState)).one_or_none()
+        assert state is None or state.last_uid == 0  # not moved past what was not stored
+    filler.unlink()  # space returns
+    again = run_cli(env, "ingest", "mail", "--json")
+    assert again.returncode == 0, again.stderr
+    with mail_app.session() as s:
+        assert [m.status for m in s.scalars(select(InboundMail).order_by(InboundMail.uid))] == ["processed"] * 3
+    got = receipts_by_reply(smtp)
+    assert len(got) == 3 and set(got.values()) == {1}
+
+
+def test_read_only_data_dir_is_one_line(small_disk, mail_app, dovecot, smtp, folder):
+    put(dovecot, folder, "06_nil_docx", dt.datetime(2025, 7, 10, 9, 0, tzinfo=VN))
+    env = cli_env(mail_app, dovecot, smtp, folder)
+    subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
+    try:
+        result = run_cli(env, "ingest", "mail")
+    finally:
+        subprocess.run(["mount", "-o", "remount,rw", str(small_disk)], check=True)
+    assert_one_line_error(result, "chỉ cho đọc")
+    assert run_cli(env, "ingest", "mail").returncode == 0
+    assert len(receipts_by_reply(smtp)) == 1
+
+
+def test_transient_failure_is_retried_a_bounded_number_of_times(mail_app, dovecot, smtp, folder, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    from flows.app import status_report
+    from flows.intake import mail as ingest
+    from storage.models import InboundMail, MailboxState
+
+    real = ingest._handle_new_mail
+    left = {"sotp": 1, "hnd": 99}  # sender → failing attempts left (a lock, a lost connection)
+
+    def flaky(ctx, row, mail, *, session):
+        who = (mail.from_addr or "").split("@")[0]
+        if left.get(who):
+            left[who] -= 1
+            raise OperationalError("INSERT", {}, Exception("could not serialize access"))
+        return real(ctx, row, mail, session=session)
+
+    monkeypatch.setattr(ingest, "_handle_new_mail", flaky)
+    mail_app.settings.retry_limit = 3
+    put(dovecot, folder, "01_report_rfc2231", dt.datetime(2025, 7, 10, 9, 0, tzinfo=VN))  # sotp@
+    put(dovecot, folder, "06_nil_docx", dt.datetime(2025, 7, 10, 10, 0, tzinfo=VN))  # hnd@
+    first = ingest.ingest_mail(mail_app).to_json()
+    assert [(i["status"], i.get("retry")) for i in first["items"]] == [("failed", True), ("failed", True)]
+    with mail_app.session() as s:
+        assert s.scalars(select(MailboxState)).one().last_uid == 2  # a retry set, not a stuck UID
+    shown = {f["inbound_mail_id"]: f for f in status_report(mail_app)["failed"]}
+    assert all(f["retry"] and f["attempts"] == 1 for f in shown.values())
+
+    second = ingest.ingest_mail(mail_app).to_json()  # Tư pháp succeeds now
+    assert sorted((i["uid"], i["status"]) for i in second["items"]) == [(1, "processed"), (2, "failed")]
+    assert len(receipts_by_reply(smtp)) == 1
+    third = ingest.ingest_mail(mail_app).to_json()
+    assert [(i["uid"], i["status"], i["retry"], i["attempts"]) for i in third["items"]] == [(2, "failed", False, 3)]
+    assert ingest.ingest_mail(mail_app).to_json()["items"] == []  # the limit is reached: left for a person
+    with mail_app.session() as s:
+        rows = {m.uid: m for m in s.scalars(select(InboundMail))}
+    assert rows[1].status == "processed" and rows[2].status == "failed" and "serialize" in rows[2].error
+    assert [f["retry"] for f in status_report(mail_app)["failed"]] == [False]
+
+
+def test_permanent_failure_is_not_retried(mail_app, dovecot, folder, monkeypatch):
+    from flows.intake import mail as ingest
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("tệp hỏng giả lập")
+
+    monkeypatch.setattr(ingest, "decide_mail", broken)
+    put(dovecot, folder, "06_nil_docx", dt.datetime(2025, 7, 10, 10, 0, tzinfo=VN))
+    first = ingest.ingest_mail(mail_app, receipts=False).to_json()
+    assert [(i["status"], i["retry"], i["transient"]) for i in first["items"]] == [("failed", False, False)]
+    assert ingest.ingest_mail(mail_app, receipts=False).to_json()["items"] == []
