@@ -19,6 +19,8 @@ CLASS_LABELS: dict[str | None, str] = {**MailKind.shorts(), None: ""}
 
 def _result_label(item: dict[str, Any]) -> str:
     status = item["status"]
+    if status == "skipped":
+        return f"bỏ qua: {item.get('reason')}"
     if item.get("error"):
         return f"lỗi: {item['error']}"
     if item.get("classification") == "bounce":

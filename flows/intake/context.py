@@ -37,6 +37,7 @@ class IngestReport:
     failed: int = 0
     review: int = 0
     ignored: int = 0
+    skipped: int = 0
     items: list[dict[str, Any]] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     receipts: dict[str, Any] | None = None
@@ -51,6 +52,8 @@ class IngestReport:
             self.failed += 1
         elif status == ItemStatus.REVIEW:
             self.review += 1
+        elif status == "skipped":  # not taken (symlink, hidden, FIFO, empty, changed): reason given
+            self.skipped += 1
         elif status in (ItemStatus.PROCESSED, ItemStatus.RECEIVED):
             if outcome.get("classification") in STATE_KINDS:
                 self.new += 1
@@ -67,7 +70,8 @@ class IngestReport:
                 "failed": self.failed,
                 "review": self.review,
                 "ignored": self.ignored,
-                "total": len(self.items),
+                "skipped": self.skipped,
+                "total": len(self.items) - self.skipped,
             },
             "items": self.items,
             "errors": self.errors,
