@@ -340,3 +340,51 @@ def test_too_large_refused_from_stat_before_reading(drop_app, monkeypatch):
     assert [(i["path"], i["status"]) for i in out["items"]] == [("to.docx", "failed")]
     assert "quá lớn" in out["items"][0]["error"] and reads == [] and _blob_shas(drop_app) == before
     assert (root / "failed" / "to.docx").exists() and "quá lớn" in (root / "failed" / "to.docx.loi.txt").read_text(encoding="utf-8")
+
+
+def test_a_slow_file_uses_its_budget_and_the_rest_goes_on(drop_app, monkeypatch):
+    import threading
+
+    from flows.intake import context
+    from flows.intake.folder import ingest_folder
+
+    real = context.parse_bytes
+
+    def slow(data, filename, spec, **kw):
+        if "cham" in filename:
+            threading.Event().wait()  # spins for ever, as LibreOffice did on one spreadsheet
+        return real(data, filename, spec, **kw)
+
+    monkeypatch.setattr(context, "parse_bytes", slow)
+    drop_app.settings.file_budget_seconds = 20  # generous for the good file on a busy machine
+    root = drop_app.settings.drop.dir
+    (root / "cham sotp.docx").write_bytes(report_docx("SỞ TƯ PHÁP", "15/BC-STP"))
+    (root / "soyt.docx").write_bytes(report_docx("SỞ Y TẾ"))
+    for p in root.iterdir():
+        _age(p)
+    ingest_folder(drop_app)
+    out = {i["path"]: i for i in ingest_folder(drop_app).to_json()["items"]}
+    assert out["soyt.docx"]["status"] == "processed"
+    assert out["cham sotp.docx"]["status"] == "failed" and "20 giây" in out["cham sotp.docx"]["error"]
+    assert (root / "failed" / "cham sotp.docx").exists()
+    assert states(drop_app)["soyt"]["state"] == "submitted" and states(drop_app)["sotp"]["state"] == "not_responded"
+
+
+def test_parse_in_a_child_gives_the_same_result_and_reports_a_crash():
+    from config.campaign import load_campaigns
+    from flows.app import outline_spec
+    from flows.intake.budget import run_in_child
+    from parsers.api import parse_bytes
+
+    root = Path(__file__).resolve().parents[2]
+    spec = outline_spec(load_campaigns(root / "config" / "campaigns")[0])
+    data = report_docx("SỞ TƯ PHÁP", "15/BC-STP")
+    here = parse_bytes(data, "a.docx", spec)
+    there = run_in_child(parse_bytes, 600, data, "a.docx", spec)
+    assert there.to_json() == here.to_json()
+
+    def boom(*args):
+        raise ValueError("hỏng")
+
+    crashed = run_in_child(boom, 600, data, "a.docx", spec)
+    assert crashed.error is not None and crashed.error.code == "parser_crash" and "hỏng" in crashed.error.message
