@@ -15,7 +15,7 @@ BAOCAO = Path(sys.executable).parent / "baocao"
 def run(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     full = {k: v for k, v in os.environ.items() if not k.startswith("BAOCAO_")}
     full.update(env)
-    return subprocess.run([str(BAOCAO), *args], capture_output=True, text=True, env=full, cwd=ROOT, timeout=120)
+    return subprocess.run([str(BAOCAO), *args], capture_output=True, text=True, env=full, cwd=ROOT, timeout=1800)
 
 
 def test_init_and_status_json(db_url: str, tmp_path: Path) -> None:
