@@ -278,3 +278,17 @@ def test_permanent_failure_is_not_retried(mail_app, dovecot, folder, monkeypatch
     first = ingest.ingest_mail(mail_app, receipts=False).to_json()
     assert [(i["status"], i["retry"], i["transient"]) for i in first["items"]] == [("failed", False, False)]
     assert ingest.ingest_mail(mail_app, receipts=False).to_json()["items"] == []
+
+
+def test_unlisted_recipients_header_is_processed_not_failed(mail_app, dovecot, smtp, folder):
+    import re
+
+    from flows.intake.mail import ingest_mail
+
+    raw = (FIXTURES / "06_nil_docx.eml").read_bytes()
+    raw = re.sub(rb"(?m)^To:[^\r\n]*", b"To: unlisted-recipients:; (no To-header on input)", raw, count=1)
+    assert b"unlisted-recipients" in raw
+    dovecot.append(raw, folder=folder, date=dt.datetime(2025, 7, 10, 9, 0, tzinfo=VN))
+    report = ingest_mail(mail_app).to_json()
+    assert [(i["status"], i["classification"]) for i in report["items"]] == [("processed", "nil_report")]
+    assert len(receipts_by_reply(smtp)) == 1
