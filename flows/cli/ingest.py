@@ -7,7 +7,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from flows.cli.base import CampaignOpt, JsonOpt, UserError, cli, make_app, out, print_json
+from flows.cli.base import CampaignOpt, JsonOpt, UserError, cli, err, make_app, out, print_json
 from parsers.vocab import ItemStatus, MailKind
 
 ingest_app = typer.Typer(help="Nhận báo cáo từ hộp thư hoặc thư mục chung.", no_args_is_help=True)
@@ -19,6 +19,8 @@ CLASS_LABELS: dict[str | None, str] = {**MailKind.shorts(), None: ""}
 
 def _result_label(item: dict[str, Any]) -> str:
     status = item["status"]
+    if status == "skipped":
+        return f"bỏ qua: {item.get('reason')}"
     if item.get("error"):
         return f"lỗi: {item['error']}"
     if item.get("classification") == "bounce":
@@ -62,6 +64,9 @@ def ingest_mail_cmd(campaign: CampaignOpt = None, as_json: JsonOpt = False) -> N
     from flows.adapters.imap import (
         MailboxError,  # lazy: only this command needs it (keeps `baocao --help` fast)
     )
+    from flows.intake.errors import (
+        RunBroken,  # lazy: only this command needs it (keeps `baocao --help` fast)
+    )
     from flows.intake.mail import (
         ingest_mail,  # lazy: only this command needs it (keeps `baocao --help` fast)
     )
@@ -70,10 +75,9 @@ def ingest_mail_cmd(campaign: CampaignOpt = None, as_json: JsonOpt = False) -> N
         report = ingest_mail(make_app(), campaign).to_json()
     except MailboxError as exc:
         raise UserError(str(exc)) from exc
-    if as_json:
-        print_json(report)
-    else:
-        _print_report(report, "thư")
+    except RunBroken as exc:
+        raise UserError(str(exc)) from exc
+    _finish(report, "thư", as_json=as_json)
 
 
 @ingest_app.command("folder")
@@ -84,10 +88,23 @@ def ingest_folder_cmd(campaign: CampaignOpt = None, as_json: JsonOpt = False) ->
     )
 
     report = ingest_folder(make_app(), campaign).to_json()
+    _finish(report, "tệp", as_json=as_json)
+
+
+def _finish(report: dict[str, Any], what: str, *, as_json: bool) -> None:
+    """Print the run; exit code 1 when some items failed (each listed on stderr, one line)."""
     if as_json:
         print_json(report)
     else:
-        _print_report(report, "tệp")
+        _print_report(report, what)
+    failed = [i for i in report["items"] if i.get("status") == ItemStatus.FAILED]
+    if not failed:
+        return
+    for item in failed:
+        source = f"thư UID {item['uid']}" if item.get("uid") else f"tệp {item.get('path')}"
+        again = " (sẽ thử lại ở lần chạy sau)" if item.get("retry") else ""
+        err.print(f"Lỗi: {source}: {item.get('error')}{again}", markup=False, highlight=False, soft_wrap=True)
+    raise typer.Exit(1)
 
 
 @cli.command()

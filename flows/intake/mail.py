@@ -21,7 +21,7 @@ from typing import Any
 from imap_tools.errors import MailboxFlagError, MailboxFolderCreateError, MailboxMoveError
 from sqlalchemy.orm import Session
 
-from flows.adapters.imap import ImapSource, MailboxError
+from flows.adapters.imap import FetchedMail, ImapSource, MailboxError
 from flows.app import App
 from flows.intake.context import (
     FIRST_POLL_MARGIN,
@@ -41,7 +41,8 @@ from flows.intake.documents import (
     store_raw_files,
     write_documents,
 )
-from flows.outbound.receipts import receipts_to_retry, send_receipts
+from flows.intake.errors import RunBroken, describe_error, is_transient
+from flows.outbound.receipts import deliver_pending_receipts, reserve_receipt
 from parsers.mail import MailMessage, parse_mail
 from parsers.mail_classify import (
     STATE_KINDS,
@@ -60,10 +61,13 @@ from storage.ingest import (
     advance_mailbox,
     earlier_copy,
     insert_mail,
+    is_retry,
     mailbox_state,
     mark_bouncing,
     mark_done_on_server,
     open_review,
+    record_failure,
+    retry_uids,
     unmarked_on_server,
 )
 from storage.models import Event, InboundMail, utcnow
@@ -139,13 +143,24 @@ def handle_mail(
     )
     advance_mailbox(mailbox, uidvalidity, uid, session=session)
     base = {"uid": uid, "message_id": mail.message_id, "from": mail.from_addr, "subject": mail.subject}
-    if not created:
+    if not created and is_retry(row):
+        base["attempt"] = row.details.get("attempts", 0) + 1
+        row.status, row.error, row.raw_sha256 = ItemStatus.RECEIVED, None, blob.sha256
+    elif not created:
         return {**base, "inbound_mail_id": row.id, "status": row.status, "classification": row.classification, "seen": True}
     outcome = _handle_new_mail(ctx, row, mail, session=session)
     row.status = outcome["status"]
     row.processed_at = utcnow()
     row.details = {**(row.details or {}), "outcome": {k: v for k, v in outcome.items() if k != "units"}}
+    if _owes_receipt(outcome):
+        outcome["receipt_outbound_id"] = reserve_receipt(ctx.app, ctx.campaign, row, mail, session=session)
     return {**base, "inbound_mail_id": row.id, **outcome}
+
+
+def _owes_receipt(outcome: dict[str, Any]) -> bool:
+    """A recorded report or nil report, or a report we could not read, is answered."""
+    recorded = outcome["status"] == ItemStatus.PROCESSED and outcome.get("classification") in (MailKind.SUBMISSION, MailKind.NIL_REPORT)
+    return recorded or bool(outcome.get("unreadable"))
 
 
 def _handle_new_mail(ctx: Context, row: InboundMail, mail: MailMessage, *, session: Session) -> dict[str, Any]:
@@ -268,8 +283,10 @@ def _review_links(
     return item.id
 
 
-def _fail_mail(ctx: Context, mailbox: str, uidvalidity: int, uid: int, raw: bytes, internal_date: dt.datetime | None, error: str) -> dict[str, Any]:
-    """Record a message that could not be handled (its raw bytes are kept)."""
+def _fail_mail(ctx: Context, mailbox: str, uidvalidity: int, fetched: FetchedMail, error: str, *, transient: bool) -> dict[str, Any]:
+    """Record a message that could not be handled (its raw bytes are kept). A transient
+    failure stays in the retry set until it succeeds or reaches the retry limit."""
+    uid, raw = fetched.uid, fetched.raw
     with ctx.app.session() as session:
         blob = store_blob(ctx.app.blobs, raw, session=session)
         try:
@@ -285,17 +302,20 @@ def _fail_mail(ctx: Context, mailbox: str, uidvalidity: int, uid: int, raw: byte
                 "uid": uid,
                 "message_id": message_id,
                 "raw_sha256": blob.sha256,
-                "internal_date": internal_date,
+                "internal_date": fetched.internal_date,
                 "from_addr": sender,
                 "subject": (subject or "")[:2000],
                 "status": ItemStatus.FAILED,
-                "error": error[:4000],
             },
             session=session,
         )
+        retry = record_failure(row, error, transient=transient, limit=ctx.app.settings.retry_limit)
         advance_mailbox(mailbox, uidvalidity, uid, session=session)
-        session.add(Event(campaign_id=ctx.campaign.id, kind="ingest_failed", message=f"Không xử lý được thư UID {uid}: {error[:500]}", data={"uid": uid}))
-        return {"uid": uid, "inbound_mail_id": row.id, "message_id": message_id, "from": sender, "status": ItemStatus.FAILED, "error": error}
+        attempts = row.details.get("attempts", 1)
+        when = f"sẽ thử lại (lần {attempts}/{ctx.app.settings.retry_limit})" if retry else "cần cán bộ xem"
+        session.add(Event(campaign_id=ctx.campaign.id, kind="ingest_failed", message=f"Không xử lý được thư UID {uid} ({when}): {error[:500]}", data={"uid": uid, "transient": transient, "attempts": attempts}))
+        return {"uid": uid, "inbound_mail_id": row.id, "message_id": message_id, "from": sender, "status": ItemStatus.FAILED,
+                "error": error, "transient": transient, "retry": retry, "attempts": attempts}
 
 
 def ingest_mail(
@@ -305,25 +325,51 @@ def ingest_mail(
     parse: ParseFn | None = None,
     receipts: bool = True,
 ) -> IngestReport:
-    """One polling cycle of the official mailbox; see the module docstring for the order of work."""
+    """One polling cycle of the official mailbox; see the module docstring for the order of work.
+
+    Receipts still owed are delivered at the end of every run, also one that broke off
+    (mailbox cut, disk full): they were reserved with their messages."""
     ctx = make_context(app, campaign_id, parse)
     report = IngestReport("mail", ctx.campaign.id)
+    try:
+        _poll(ctx, report)
+    except Exception:
+        _wrap_up(ctx, report, receipts=receipts, broken=True)
+        raise
+    _wrap_up(ctx, report, receipts=receipts, broken=False)
+    return report
+
+
+def _wrap_up(ctx: Context, report: IngestReport, *, receipts: bool, broken: bool) -> None:
+    """Deliver the receipts owed and log the run; after a broken run, quietly (the error that
+    broke it is the one to report, not a second one from the same full disk)."""
+    if receipts:
+        report.receipts = _send_receipts(ctx, report)
+    try:
+        log_run(ctx, report)
+    except Exception:
+        if not broken:
+            raise
+        log.warning("could not log the broken run", exc_info=True)
+
+
+def _poll(ctx: Context, report: IngestReport) -> None:
+    app = ctx.app
     with ImapSource(app.settings.imap) as source:
         key = source.key
         with app.session() as session:
             state, resynced = mailbox_state(key, source.uidvalidity, session=session)
             last_uid = state.last_uid
             pending = [(m.id, m.uid) for m in unmarked_on_server(key, source.uidvalidity, session=session) if m.status != ItemStatus.FAILED]
+            retry = retry_uids(key, source.uidvalidity, app.settings.retry_limit, session=session)
+        if resynced:
+            report.errors.append("UIDVALIDITY thay đổi: đã đồng bộ lại hộp thư, thư trùng được bỏ qua")
         _mark_on_server(app, source, pending, report)
         done: list[tuple[int, int]] = []
         since = ctx.campaign.request.date - FIRST_POLL_MARGIN if ctx.campaign.request.date else None
-        for fetched in source.fetch(source.new_uids(last_uid, since)):
-            try:
-                with app.session() as session:
-                    outcome = handle_mail(ctx, key, source.uidvalidity, fetched.uid, fetched.raw, fetched.internal_date, session=session)
-            except Exception as err:  # noqa: BLE001 — one bad message must not stop the batch
-                log.exception("message UID %s failed", fetched.uid)
-                outcome = _fail_mail(ctx, key, source.uidvalidity, fetched.uid, fetched.raw, fetched.internal_date, f"{type(err).__name__}: {err}")
+        uids = sorted(set(retry) | set(source.new_uids(last_uid, since)))
+        for fetched in source.fetch(uids):
+            outcome = _one_message(ctx, key, source.uidvalidity, fetched)
             report.add(outcome)
             if outcome["status"] != ItemStatus.FAILED and not outcome.get("seen"):
                 done.append((outcome["inbound_mail_id"], fetched.uid))
@@ -333,12 +379,26 @@ def ingest_mail(
                 advance_mailbox(key, source.uidvalidity, source.uidnext - 1, session=session)
         hook("before_ack")
         _mark_on_server(app, source, done, report)
-    if resynced:
-        report.errors.append("UIDVALIDITY thay đổi: đã đồng bộ lại hộp thư, thư trùng được bỏ qua")
-    if receipts:
-        report.receipts = _send_receipts(ctx, report)
-    log_run(ctx, report)
-    return report
+
+
+def _one_message(ctx: Context, key: str, uidvalidity: int, fetched: FetchedMail) -> dict[str, Any]:
+    """One message in its own unit of work; a failure is recorded (transient ones are retried
+    by the next runs, up to BAOCAO_RETRY_LIMIT times) and the batch goes on. When even the
+    failure cannot be recorded (disk full, database gone) the run stops: nothing of this
+    message was committed and the next run starts again from it."""
+    try:
+        with ctx.app.session() as session:
+            outcome = handle_mail(ctx, key, uidvalidity, fetched.uid, fetched.raw, fetched.internal_date, session=session)
+            hook("before_commit")
+        hook("after_commit")
+        return outcome
+    except Exception as err:  # noqa: BLE001 — one bad message must not stop the batch
+        log.exception("message UID %s failed", fetched.uid)
+        transient = is_transient(err)
+        try:
+            return _fail_mail(ctx, key, uidvalidity, fetched, describe_error(err), transient=transient)
+        except Exception as again:  # noqa: BLE001 — see the docstring
+            raise RunBroken(f"dừng lượt nhận thư ở thư UID {fetched.uid}: {describe_error(again)}") from again
 
 
 def _mark_on_server(app: App, source: ImapSource, items: list[tuple[int, int]], report: IngestReport) -> None:
@@ -357,24 +417,11 @@ def _mark_on_server(app: App, source: ImapSource, items: list[tuple[int, int]], 
 
 
 def _send_receipts(ctx: Context, report: IngestReport) -> dict[str, Any] | None:
-    if not ctx.campaign.receipts.enabled:
-        return None
-    mail_ids = [
-        i["inbound_mail_id"]
-        for i in report.items
-        if not i.get("seen")
-        and (
-            (i.get("status") == ItemStatus.PROCESSED and i.get("classification") in (MailKind.SUBMISSION, MailKind.NIL_REPORT))
-            or i.get("unreadable")
-        )
-    ]
-    with ctx.app.session() as session:
-        mail_ids += receipts_to_retry(ctx.campaign.id, exclude=set(mail_ids), session=session)
-    if not mail_ids:
-        return None
+    """Deliver every receipt still owed (this run's, reserved with each message, and any an
+    earlier run left behind); a failure here never fails the ingest."""
     try:
-        return send_receipts(ctx.app, ctx.campaign, mail_ids)
+        return deliver_pending_receipts(ctx.app, ctx.campaign)
     except Exception as err:  # noqa: BLE001 — receipts are a courtesy: the ingest itself succeeded
         log.exception("receipts failed")
-        report.errors.append(f"không gửi được thư xác nhận: {err}")
+        report.errors.append(f"không gửi được thư xác nhận (sẽ gửi lại ở lần chạy sau): {err}")
         return None

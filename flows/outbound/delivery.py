@@ -30,6 +30,7 @@ from config.settings import SmtpSettings
 from flows.adapters.smtp import SmtpConnectError, SmtpSender, SmtpSendError
 from flows.app import App
 from flows.errors import FlowsError
+from flows.faults import hook
 from flows.outbound.mailheaders import OUTBOUND
 from parsers.mailids import make_message_id
 from parsers.vocab import OutboundKind
@@ -238,6 +239,7 @@ def _send_batch(app: App, smtp: SmtpSettings, jobs: list[_Job], report: Delivery
 def _send_one(app: App, sender: SmtpSender, smtp: SmtpSettings, job: _Job, report: DeliveryReport) -> bool:
     """Claim, send, confirm one job; False when the connection is lost."""
     raw = build_message(job.draft, job.message_id, smtp, utcnow()).as_bytes(policy=OUTBOUND)
+    hook("before_send")
     if not _claim(app, job, raw):
         report.skipped.append(_entry(job.draft, job.code, reason="một lần chạy khác đang gửi thư này"))
         return True
@@ -250,6 +252,7 @@ def _send_one(app: App, sender: SmtpSender, smtp: SmtpSettings, job: _Job, repor
         # Lost before the server answered DATA: it did not take the message; retry next run.
         _fail(app, job, str(err), report)
         return False
+    hook("after_send")
     _confirm(app, job, refused)
     report.sent.append(_entry(job.draft, job.code, message_id=job.message_id))
     return True

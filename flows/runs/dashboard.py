@@ -231,7 +231,9 @@ def ingest_markdown(source: str, result: Mapping[str, Any]) -> str:
         lines += ["", "| Mục | Tình trạng | Chi tiết |", "|---|---|---|"]
         for item in notable[:50]:
             what = item.get("path") or item.get("from") or item.get("message_id") or item.get("uid", "")
-            state = "lỗi" if item["status"] == "failed" else "chờ xem xét"
+            state = "chờ xem xét"
+            if item["status"] == "failed":
+                state = f"lỗi tạm thời, sẽ thử lại (lần {item.get('attempts', 1)})" if item.get("retry") else "lỗi"
             detail = item.get("error") or item.get("reason") or ""
             lines.append(f"| {_md_escape(what)} | {state} | {_md_escape(str(detail)[:200])} |")
     errors = result.get("errors") or []

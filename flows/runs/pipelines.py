@@ -25,7 +25,7 @@ from prefect.concurrency.sync import concurrency
 from prefect.exceptions import ObjectAlreadyExists
 
 from config.errors import ConfigError
-from config.settings import Settings
+from config.settings import Settings, load_settings
 from flows.app import App, status_report
 from flows.errors import FlowsError
 from flows.intake.folder import ingest_folder
@@ -43,7 +43,7 @@ INGEST_WAIT_SECONDS = 600.0
 def make_app(settings: Settings | None = None) -> App:
     """The application over settings read once, at the flow's entry (the one place a run
     reads the environment; the failure hook and the full cycle use it too)."""
-    return App(settings or Settings())
+    return App(settings or load_settings())
 
 
 def _to_json(result: Any) -> dict[str, Any]:

@@ -328,7 +328,7 @@ def test_cli_ingest_review_assign_status(mail_app, dovecot, folder, tmp_path):
     root = Path(__file__).resolve().parents[2]
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([baocao, *args], capture_output=True, text=True, env=env, cwd=root, timeout=300)
+        return subprocess.run([baocao, *args], capture_output=True, text=True, env=env, cwd=root, timeout=1800)
 
     out = run("ingest", "mail", "--json")
     assert out.returncode == 0, out.stderr

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-02 10:42:47.378160
+Create Date: 2026-12-02 16:43:56.062682
 """
 
 from __future__ import annotations
