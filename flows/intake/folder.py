@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from config.errors import ConfigError
 from flows.adapters.dropfolder import (
     FAILED,
     PROCESSED,
@@ -34,6 +35,7 @@ from flows.intake.documents import (
     store_raw_files,
     write_documents,
 )
+from flows.intake.health import poll_failed, poll_succeeded
 from parsers.mail import Attachment, safe_filename
 from parsers.mail_classify import attribute
 from parsers.responses import Unit
@@ -49,10 +51,16 @@ STATE_FILE = "dropfolder-state.json"
 def ingest_folder(app: App, campaign_id: str | None = None, *, parse: ParseFn | None = None) -> IngestReport:
     """One scan of the shared folder: remember what changed, ingest what stayed the same."""
     ctx = make_context(app, campaign_id, parse)
-    root = drop_root(app.settings.drop.dir)
+    name = str(app.settings.drop.dir or "")
     report = IngestReport("folder", ctx.campaign.id)
     state_path = app.settings.data_dir / STATE_FILE
-    ready, current = stable_files(root, load_state(state_path))
+    try:  # mailbox health (flows/intake/health.py): a folder that cannot be read is an outage
+        root = drop_root(app.settings.drop.dir)
+        ready, current = stable_files(root, load_state(state_path))
+    except (ConfigError, OSError) as err:
+        if app.settings.drop.dir is not None:
+            poll_failed(app, "folder", name, str(err))
+        raise
     for path, rel, st in ready:
         try:
             outcome = handle_file(ctx, root, path, rel, st.st_size, st.st_mtime_ns)
@@ -62,6 +70,7 @@ def ingest_folder(app: App, campaign_id: str | None = None, *, parse: ParseFn | 
             move_file(root, path, rel, FAILED, outcome["error"])
         report.add(outcome)
     save_state(state_path, current)
+    poll_succeeded(app, "folder", name, len(current))
     log_run(ctx, report)
     return report
 

@@ -24,13 +24,11 @@ from sqlalchemy.orm import Session
 from flows.adapters.imap import ImapSource, MailboxError
 from flows.app import App
 from flows.intake.context import (
-    FIRST_POLL_MARGIN,
     Context,
     IngestReport,
     ParseFn,
     hook,
     log_run,
-    make_context,
 )
 from flows.intake.documents import (
     ParsedFile,
@@ -40,6 +38,15 @@ from flows.intake.documents import (
     settle_unit,
     store_raw_files,
     write_documents,
+)
+from flows.intake.health import poll_failed, poll_succeeded
+from flows.intake.inbox import (
+    fetch_since,
+    inbox_context,
+    open_route_review,
+    route_mail,
+    shares,
+    token_attribution,
 )
 from flows.outbound.receipts import receipts_to_retry, send_receipts
 from parsers.mail import MailMessage, parse_mail
@@ -65,7 +72,7 @@ from storage.ingest import (
     open_review,
     unmarked_on_server,
 )
-from storage.models import Event, InboundMail, utcnow
+from storage.models import Document, Event, InboundMail, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -114,7 +121,8 @@ def handle_mail(
     mail = parse_mail(raw, max_attachment_bytes=ctx.app.settings.max_file_bytes)
     row, created = insert_mail(
         {
-            "campaign_id": ctx.campaign.id,
+            # Several open campaigns: the route decides (a message may feed two of them).
+            "campaign_id": None if ctx.siblings else ctx.campaign.id,
             "mailbox": mailbox,
             "uidvalidity": uidvalidity,
             "uid": uid,
@@ -146,17 +154,108 @@ def _handle_new_mail(ctx: Context, row: InboundMail, mail: MailMessage, *, sessi
         row.classification = dup.classification
         return {"status": ItemStatus.DUPLICATE, "classification": dup.classification, "duplicate_of": dup.id}
     store_raw_files(ctx, mail.attachments, session=session)
+    if ctx.siblings:
+        return _handle_routed(ctx, row, mail, session=session)
     files = parse_files(ctx, mail.attachments)
     decision = decide_mail(ctx, mail, files)
     return _write_decision(ctx, row, mail, files, decision, session=session)
+
+
+# --- several open campaigns: route, then decide and record per campaign (inbox.py) ---------
+
+
+def _handle_routed(ctx: Context, row: InboundMail, mail: MailMessage, *, session: Session) -> dict[str, Any]:
+    """Parse and classify under every open campaign; a message no campaign sees an answer in
+    is recorded once; an answer is routed (parsers/routing.py) and each share recorded."""
+    parsed = {c.campaign.id: parse_files(c, mail.attachments) for c in ctx.every}
+    decisions = {c.campaign.id: decide_mail(c, mail, parsed[c.campaign.id]) for c in ctx.every}
+    answering = [cid for cid, d in decisions.items() if d.units or d.unreadable is not None]
+    if not answering:
+        result = _write_decision(ctx, row, mail, parsed[ctx.campaign.id], decisions[ctx.campaign.id], session=session)
+        if decisions[ctx.campaign.id].classification.kind == MailKind.BOUNCE:
+            at = row.internal_date or row.date_header or utcnow()
+            for sibling in ctx.siblings:  # the address bounced whatever campaign it serves
+                mark_bouncing(sibling.campaign.id, result["bounced"], f"thư báo lỗi {mail.message_id}", at, session=session)
+        return result
+    route = route_mail(ctx, mail, ctx.app.blobs.read(row.raw_sha256), parsed, session=session)
+    row.details = {**(row.details or {}), "routing": route.to_json()}
+    if route.doubt:
+        write_documents(ctx, parsed[ctx.campaign.id], {"inbound_mail_id": row.id}, session=session)
+        row.classification = decisions[answering[0]].classification.kind
+        return {"classification": row.classification, "reason": "không rõ chiến dịch", **open_route_review(ctx, row, route, session=session)}
+    parts = shares(ctx, route, parsed)
+    best = {p: parsed[s.ctx.campaign.id][p] for s in parts for p in s.parts}
+    docs = write_documents(ctx, [best[p] for p in sorted(best)], {"inbound_mail_id": row.id}, session=session)
+    outcomes = [_record_share(s.ctx, row, mail, [best[p] for p in s.parts], [docs[p] for p in s.parts], route, session=session) for s in parts]
+    return _combine(row, outcomes, [s.ctx.campaign.id for s in parts])
+
+
+def _record_share(
+    ctx: Context, row: InboundMail, mail: MailMessage, files: list[ParsedFile], docs: list[Document], route: Any, *, session: Session
+) -> dict[str, Any]:
+    """One campaign's share of a routed message, decided and recorded as a message of its own."""
+    decision = decide_mail(ctx, mail, files)
+    exact = token_attribution(ctx, route)
+    if exact is not None:
+        for unit in decision.units:
+            if unit.attribution.recipient_id is None:
+                unit.attribution = exact
+        if decision.unreadable is not None and decision.unreadable.recipient_id is None:
+            decision.unreadable = exact
+    key = f"mail:{row.id}" if len(route.targets) == 1 else f"mail:{row.id}/{ctx.campaign.id}"[:64]
+    return {"campaign": ctx.campaign.id, **_record_decision(ctx, row, mail, docs, decision, key=key, session=session)}
+
+
+def _combine(row: InboundMail, outcomes: list[dict[str, Any]], campaigns: list[str]) -> dict[str, Any]:
+    """One outcome for a message whose shares went to several campaigns."""
+    if len(outcomes) == 1:
+        row.campaign_id = campaigns[0]
+        return {**outcomes[0], "campaigns": campaigns}
+    statuses = {o["status"] for o in outcomes}
+    status = ItemStatus.REVIEW if ItemStatus.REVIEW in statuses else ItemStatus.PROCESSED if ItemStatus.PROCESSED in statuses else ItemStatus.DUPLICATE
+    kinds = [o["classification"] for o in outcomes]
+    row.classification = next((k for k in (MailKind.SUBMISSION, MailKind.NIL_REPORT) if k in kinds), kinds[0])
+    units = [{**u, "campaign": o["campaign"]} for o in outcomes for u in o.get("units", [])]
+    return {"classification": row.classification, "status": status, "units": units, "campaigns": campaigns, "shares": outcomes}
+
+
+def record_routed(ctx: Context, row: InboundMail, mail: MailMessage, forced: Attribution | None, *, session: Session) -> dict[str, Any]:
+    """A person chose the campaign of a message in doubt: decide and record it there (the
+    agency they named, if any, for what nobody could attribute)."""
+    files = parse_files(ctx, mail.attachments)
+    docs = write_documents(ctx, files, {"inbound_mail_id": row.id}, session=session)
+    for doc, f in zip(docs, files, strict=True):  # read again against the chosen outline
+        if f.result is not None:
+            doc.format, doc.kind, doc.parse_result = f.result.format, f.result.kind, f.result.to_json()
+    decision = decide_mail(ctx, mail, files)
+    if forced is not None:
+        for unit in decision.units:
+            if unit.attribution.recipient_id is None:
+                unit.attribution = forced
+        if decision.unreadable is not None:
+            decision.unreadable = forced
+    outcome = _record_decision(ctx, row, mail, docs, decision, key=f"mail:{row.id}", session=session)
+    row.campaign_id, row.status = ctx.campaign.id, outcome["status"]
+    return outcome
+
+
+# --- one campaign's decision, written once ---------------------------------------------------
 
 
 def _write_decision(
     ctx: Context, row: InboundMail, mail: MailMessage, files: list[ParsedFile], decision: MailDecision, *, session: Session
 ) -> dict[str, Any]:
     """The one write of a decided message: documents, then submissions or review items."""
+    docs = write_documents(ctx, files, {"inbound_mail_id": row.id}, session=session)
+    return _record_decision(ctx, row, mail, docs, decision, key=f"mail:{row.id}", session=session)
+
+
+def _record_decision(
+    ctx: Context, row: InboundMail, mail: MailMessage, docs: list[Document], decision: MailDecision, *, key: str, session: Session
+) -> dict[str, Any]:
+    """Submissions or review items of a decided message whose documents are written (`key`
+    names the message's own review item)."""
     owner = {"inbound_mail_id": row.id}
-    docs = write_documents(ctx, files, owner, session=session)
     classification = decision.classification
     row.classification = classification.kind
     received_at = row.internal_date or row.date_header or utcnow()
@@ -172,7 +271,7 @@ def _write_decision(
         item = open_review(
             {
                 "campaign_id": ctx.campaign.id,
-                "source_key": f"mail:{row.id}",
+                "source_key": key,
                 "reason": f"tệp đính kèm không đọc được ({names})",
                 "candidates": attribution.candidates,
                 "plan": {
@@ -194,7 +293,7 @@ def _write_decision(
     for unit in decision.units:
         unit.content_key = unit.content_key or f"mail:{row.raw_sha256}"
     if len(decision.units) == 1:
-        decision.units[0].source_key = f"mail:{row.id}"
+        decision.units[0].source_key = key
     outcomes = [
         settle_unit(ctx, u, docs, received_at=received_at, channel="email", owner=owner, session=session)
         for u in decision.units
@@ -224,7 +323,7 @@ def _fail_mail(ctx: Context, mailbox: str, uidvalidity: int, uid: int, raw: byte
             message_id, sender, subject = None, None, ""
         row, _ = insert_mail(
             {
-                "campaign_id": ctx.campaign.id,
+                "campaign_id": None if ctx.siblings else ctx.campaign.id,
                 "mailbox": mailbox,
                 "uidvalidity": uidvalidity,
                 "uid": uid,
@@ -250,10 +349,27 @@ def ingest_mail(
     parse: ParseFn | None = None,
     receipts: bool = True,
 ) -> IngestReport:
-    """One polling cycle of the official mailbox; see the module docstring for the order of work."""
-    ctx = make_context(app, campaign_id, parse)
+    """One polling cycle of the official mailbox, feeding every open campaign (`campaign_id`
+    only names the report's campaign); see the module docstring for the order of work."""
+    ctx = inbox_context(app, campaign_id, parse)
     report = IngestReport("mail", ctx.campaign.id)
-    with ImapSource(app.settings.imap) as source:
+    source = ImapSource(app.settings.imap)
+    try:
+        waiting = _poll(ctx, source, report)
+    except MailboxError as err:
+        poll_failed(app, "mail", source.key, str(err))
+        raise
+    poll_succeeded(app, "mail", source.key, waiting)
+    if receipts:
+        report.receipts = _send_receipts(ctx, report)
+    log_run(ctx, report)
+    return report
+
+
+def _poll(ctx: Context, source: ImapSource, report: IngestReport) -> int:
+    """Fetch, handle and acknowledge what is new; returns how many messages still wait."""
+    app = ctx.app
+    with source:
         key = source.key
         with app.session() as session:
             state, resynced = mailbox_state(key, source.uidvalidity, session=session)
@@ -261,8 +377,9 @@ def ingest_mail(
             pending = [(m.id, m.uid) for m in unmarked_on_server(key, source.uidvalidity, session=session) if m.status != ItemStatus.FAILED]
         _mark_on_server(app, source, pending, report)
         done: list[tuple[int, int]] = []
-        since = ctx.campaign.request.date - FIRST_POLL_MARGIN if ctx.campaign.request.date else None
-        for fetched in source.fetch(source.new_uids(last_uid, since)):
+        since = fetch_since(ctx, app.settings.imap.first_poll_margin_days)
+        uids = source.new_uids(last_uid, since)
+        for fetched in source.fetch(uids):
             try:
                 with app.session() as session:
                     outcome = handle_mail(ctx, key, source.uidvalidity, fetched.uid, fetched.raw, fetched.internal_date, session=session)
@@ -280,10 +397,7 @@ def ingest_mail(
         _mark_on_server(app, source, done, report)
     if resynced:
         report.errors.append("UIDVALIDITY thay đổi: đã đồng bộ lại hộp thư, thư trùng được bỏ qua")
-    if receipts:
-        report.receipts = _send_receipts(ctx, report)
-    log_run(ctx, report)
-    return report
+    return max(0, len(uids) - len(report.items))
 
 
 def _mark_on_server(app: App, source: ImapSource, items: list[tuple[int, int]], report: IngestReport) -> None:
@@ -302,12 +416,21 @@ def _mark_on_server(app: App, source: ImapSource, items: list[tuple[int, int]], 
 
 
 def _send_receipts(ctx: Context, report: IngestReport) -> dict[str, Any] | None:
+    """Receipts for what each open campaign recorded (a message feeding two gets two)."""
+    sent = [r for r in (_campaign_receipts(c, report, single=not ctx.siblings) for c in ctx.every) if r]
+    if len(sent) <= 1:
+        return sent[0] if sent else None
+    return {k: [x for r in sent for x in r.get(k, [])] for k in ("sent", "skipped", "failed")}
+
+
+def _campaign_receipts(ctx: Context, report: IngestReport, *, single: bool) -> dict[str, Any] | None:
     if not ctx.campaign.receipts.enabled:
         return None
     mail_ids = [
         i["inbound_mail_id"]
         for i in report.items
         if not i.get("seen")
+        and (single or ctx.campaign.id in i.get("campaigns", ()))
         and (
             (i.get("status") == ItemStatus.PROCESSED and i.get("classification") in (MailKind.SUBMISSION, MailKind.NIL_REPORT))
             or i.get("unreadable")

@@ -103,13 +103,18 @@ def receipt_context(
     }
 
 
-def _main_submission(mail_id: int, senders: set[str | None], *, session: Session) -> Submission | None:
+def _main_submission(campaign_id: str, mail_id: int, senders: set[str | None], *, session: Session) -> Submission | None:
     """The submission a receipt speaks of: when a message carried several agencies' reports
-    (a Sở passing on a unit's), the sender's own one, else the first recorded."""
+    (a Sở passing on a unit's), the sender's own one, else the first recorded (of this
+    campaign: a message answering two requests gets a receipt for each)."""
     subs = list(
         session.scalars(
             select(Submission)
-            .where(Submission.inbound_mail_id == mail_id, Submission.kind.in_(("report", "nil_report")))
+            .where(
+                Submission.campaign_id == campaign_id,
+                Submission.inbound_mail_id == mail_id,
+                Submission.kind.in_(("report", "nil_report")),
+            )
             .order_by(Submission.id)
         )
     )
@@ -137,7 +142,7 @@ def receipt_drafts(app: App, campaign: Campaign, mail_ids: list[int]) -> list[An
                 continue
             if mail.classification not in ("submission", "nil_report"):
                 continue
-            sub = _main_submission(mail.id, {parsed.from_addr, parsed.reply_to} - {None}, session=session)
+            sub = _main_submission(campaign.id, mail.id, {parsed.from_addr, parsed.reply_to} - {None}, session=session)
             if sub is None:
                 continue
             recipient = session.get(RecipientRow, sub.recipient_id)
