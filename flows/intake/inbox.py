@@ -94,7 +94,7 @@ def route_mail(ctx: Context, mail: MailMessage, raw: bytes, parsed: dict[str, li
             if cover is not None:
                 outline.setdefault(part, {})[cid] = cover
     return route_message(
-        campaign_refs(ctx),
+        [ref for ref in campaign_refs(ctx) if ref.id in parsed],
         subject=mail.subject,
         body=mail.new_text,
         senders=[a for a in (mail.from_addr, mail.reply_to) if a],

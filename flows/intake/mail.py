@@ -177,7 +177,8 @@ def _handle_routed(ctx: Context, row: InboundMail, mail: MailMessage, *, session
             for sibling in ctx.siblings:  # the address bounced whatever campaign it serves
                 mark_bouncing(sibling.campaign.id, result["bounced"], f"thư báo lỗi {mail.message_id}", at, session=session)
         return result
-    route = route_mail(ctx, mail, ctx.app.blobs.read(row.raw_sha256), parsed, session=session)
+    # Only a campaign that sees an answer in the message can take it.
+    route = route_mail(ctx, mail, ctx.app.blobs.read(row.raw_sha256), {cid: parsed[cid] for cid in answering}, session=session)
     row.details = {**(row.details or {}), "routing": route.to_json()}
     if route.doubt:
         write_documents(ctx, parsed[ctx.campaign.id], {"inbound_mail_id": row.id}, session=session)
