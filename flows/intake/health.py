@@ -19,10 +19,10 @@ from storage.models import SourceHealth, utcnow
 log = logging.getLogger(__name__)
 
 
-def poll_succeeded(app: App, kind: str, name: str, waiting: int) -> None:
+def poll_succeeded(app: App, kind: str, name: str, waiting: int, now: dt.datetime | None = None) -> None:
     """A poll reached the source (the outage, if any, is over)."""
     with app.session() as session:
-        record_poll_success(kind, name, utcnow(), waiting, session=session)
+        record_poll_success(kind, name, now or utcnow(), waiting, session=session)
 
 
 def poll_failed(app: App, kind: str, name: str, error: str, now: dt.datetime | None = None) -> dict[str, Any] | None:

@@ -106,12 +106,20 @@ def reply(sender: str, subject: str, body: str, mid: str, *, to: str = OURS, ans
 
 
 def test_two_campaigns_one_mailbox(two_campaigns, dovecot, smtp):
+    from reportdocs import report_docx
+
     from flows.app import status_report
     from flows.intake.mail import ingest_mail
     from flows.intake.review import assign_item
     from flows.outbound.requests import send_request
-    from reportdocs import report_docx
-    from storage.models import InboundMail, MailboxState, RecipientRow, ReviewItem, SourceHealth, Submission
+    from storage.models import (
+        InboundMail,
+        MailboxState,
+        RecipientRow,
+        ReviewItem,
+        SourceHealth,
+        Submission,
+    )
 
     app, folder = two_campaigns
     send_request(app, A)
