@@ -217,3 +217,21 @@ def test_two_campaigns_one_mailbox(two_campaigns, dovecot, smtp):
         health = s.scalars(select(SourceHealth)).one()
         assert (health.kind, health.waiting, health.last_error) == ("mail", 0, None) and health.last_success_at is not None
         assert health.name == f"{app.settings.imap.user}@{app.settings.imap.host}/{folder}"
+
+
+def test_reply_tokens_are_off_by_default(two_campaigns, dovecot, smtp):
+    from flows.intake.mail import ingest_mail
+    from flows.outbound.requests import send_request
+
+    app, folder = two_campaigns
+    app.settings.smtp.reply_tokens = False
+    send_request(app, B)
+    assert smtp.messages and all(m.message["Reply-To"] is None for m in smtp.messages)
+    token = f"tdc+{B}.qltt@skhcn.quangngai.example"
+    raw = reply("nguyen.van.a@gmail.example", "bc", "Em gửi báo cáo ạ.", "<token-off@gmail.example>", to=token,
+                delivered_to=token, files=(("bc.docx", inspection_docx("ĐƠN VỊ BÁO CÁO", "5/BC")),))
+    dovecot.append(raw, folder=folder, date=dt.datetime(2025, 8, 5, 9, 0, tzinfo=VN))
+    [item] = ingest_mail(app, receipts=False).to_json()["items"]
+    # Routed by the outline all the same, but nobody vouches for the sender: a person looks.
+    assert item["campaigns"] == [B] and item["status"] == "review"
+    assert all(u.get("attributed_by") != "reply_token" for u in item["units"])
