@@ -155,7 +155,8 @@ def _ingest(source: str, campaign_id: str | None) -> dict[str, Any]:
             fetch = fetch_mail if source == "mail" else scan_folder
             result = fetch(app, campaign_id)
         dashboard.publish_ingest(source, result)
-        status = publish_status(app, campaign_id)
+        # Several open campaigns: the mail poll fed them all; the board shows the one it reports.
+        status = publish_status(app, campaign_id or result.get("campaign"))
         logger.info(dashboard.ingest_markdown(source, result).splitlines()[2])
         return summary(ingest=result, counts=_counts(status))
     finally:
