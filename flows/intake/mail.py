@@ -24,13 +24,11 @@ from sqlalchemy.orm import Session
 from flows.adapters.imap import FetchedMail, ImapSource, MailboxError
 from flows.app import App
 from flows.intake.context import (
-    FIRST_POLL_MARGIN,
     Context,
     IngestReport,
     ParseFn,
     hook,
     log_run,
-    make_context,
 )
 from flows.intake.documents import (
     ParsedFile,
@@ -42,6 +40,15 @@ from flows.intake.documents import (
     write_documents,
 )
 from flows.intake.errors import RunBroken, describe_error, is_transient
+from flows.intake.health import poll_failed, poll_succeeded
+from flows.intake.inbox import (
+    fetch_since,
+    inbox_context,
+    open_route_review,
+    route_mail,
+    shares,
+    token_attribution,
+)
 from flows.outbound.receipts import deliver_pending_receipts, reserve_receipt
 from parsers.mail import MailMessage, parse_mail
 from parsers.mail_classify import (
@@ -70,7 +77,7 @@ from storage.ingest import (
     retry_uids,
     unmarked_on_server,
 )
-from storage.models import Event, InboundMail, utcnow
+from storage.models import Document, Event, InboundMail, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -127,7 +134,8 @@ def handle_mail(
     mail = parse_mail(raw, max_attachment_bytes=ctx.app.settings.max_file_bytes)
     row, created = insert_mail(
         {
-            "campaign_id": ctx.campaign.id,
+            # Several open campaigns: the route decides (a message may feed two of them).
+            "campaign_id": None if ctx.siblings else ctx.campaign.id,
             "mailbox": mailbox,
             "uidvalidity": uidvalidity,
             "uid": uid,
@@ -152,9 +160,17 @@ def handle_mail(
     row.status = outcome["status"]
     row.processed_at = utcnow()
     row.details = {**(row.details or {}), "outcome": {k: v for k, v in outcome.items() if k != "units"}}
-    if _owes_receipt(outcome):
-        outcome["receipt_outbound_id"] = reserve_receipt(ctx.app, ctx.campaign, row, mail, session=session)
+    if _owes_receipt(outcome):  # the outbox: one receipt per campaign the message answered
+        owed = [reserve_receipt(c.app, c.campaign, row, mail, session=session) for c in _answered(ctx, outcome)]
+        outcome["receipt_outbound_id"] = next((i for i in owed if i is not None), None)
     return {**base, "inbound_mail_id": row.id, **outcome}
+
+
+def _answered(ctx: Context, outcome: dict[str, Any]) -> list[Context]:
+    """The campaigns a recorded message answered: those it was routed to, or the only one."""
+    if "campaigns" in outcome:
+        return [c for c in ctx.every if c.campaign.id in outcome["campaigns"]]
+    return [ctx]
 
 
 def _owes_receipt(outcome: dict[str, Any]) -> bool:
@@ -170,17 +186,109 @@ def _handle_new_mail(ctx: Context, row: InboundMail, mail: MailMessage, *, sessi
         row.classification = dup.classification
         return {"status": ItemStatus.DUPLICATE, "classification": dup.classification, "duplicate_of": dup.id}
     store_raw_files(ctx, mail.attachments, session=session)
+    if ctx.siblings:
+        return _handle_routed(ctx, row, mail, session=session)
     files = parse_files(ctx, mail.attachments)
     decision = decide_mail(ctx, mail, files)
     return _write_decision(ctx, row, mail, files, decision, session=session)
+
+
+# --- several open campaigns: route, then decide and record per campaign (inbox.py) ---------
+
+
+def _handle_routed(ctx: Context, row: InboundMail, mail: MailMessage, *, session: Session) -> dict[str, Any]:
+    """Parse and classify under every open campaign; a message no campaign sees an answer in
+    is recorded once; an answer is routed (parsers/routing.py) and each share recorded."""
+    parsed = {c.campaign.id: parse_files(c, mail.attachments) for c in ctx.every}
+    decisions = {c.campaign.id: decide_mail(c, mail, parsed[c.campaign.id]) for c in ctx.every}
+    answering = [cid for cid, d in decisions.items() if d.units or d.unreadable is not None]
+    if not answering:
+        result = _write_decision(ctx, row, mail, parsed[ctx.campaign.id], decisions[ctx.campaign.id], session=session)
+        if decisions[ctx.campaign.id].classification.kind == MailKind.BOUNCE:
+            at = row.internal_date or row.date_header or utcnow()
+            for sibling in ctx.siblings:  # the address bounced whatever campaign it serves
+                mark_bouncing(sibling.campaign.id, result["bounced"], f"thư báo lỗi {mail.message_id}", at, session=session)
+        return result
+    # Only a campaign that sees an answer in the message can take it.
+    route = route_mail(ctx, mail, ctx.app.blobs.read(row.raw_sha256), {cid: parsed[cid] for cid in answering}, session=session)
+    row.details = {**(row.details or {}), "routing": route.to_json()}
+    if route.doubt:
+        write_documents(ctx, parsed[ctx.campaign.id], {"inbound_mail_id": row.id}, session=session)
+        row.classification = decisions[answering[0]].classification.kind
+        return {"classification": row.classification, "reason": "không rõ chiến dịch", **open_route_review(ctx, row, route, session=session)}
+    parts = shares(ctx, route, parsed)
+    best = {p: parsed[s.ctx.campaign.id][p] for s in parts for p in s.parts}
+    docs = write_documents(ctx, [best[p] for p in sorted(best)], {"inbound_mail_id": row.id}, session=session)
+    outcomes = [_record_share(s.ctx, row, mail, [best[p] for p in s.parts], [docs[p] for p in s.parts], route, session=session) for s in parts]
+    return _combine(row, outcomes, [s.ctx.campaign.id for s in parts])
+
+
+def _record_share(
+    ctx: Context, row: InboundMail, mail: MailMessage, files: list[ParsedFile], docs: list[Document], route: Any, *, session: Session
+) -> dict[str, Any]:
+    """One campaign's share of a routed message, decided and recorded as a message of its own."""
+    decision = decide_mail(ctx, mail, files)
+    exact = token_attribution(ctx, route)
+    if exact is not None:
+        for unit in decision.units:
+            if unit.attribution.recipient_id is None:
+                unit.attribution = exact
+        if decision.unreadable is not None and decision.unreadable.recipient_id is None:
+            decision.unreadable = exact
+    key = f"mail:{row.id}" if len(route.targets) == 1 else f"mail:{row.id}/{ctx.campaign.id}"[:64]
+    return {"campaign": ctx.campaign.id, **_record_decision(ctx, row, mail, docs, decision, key=key, session=session)}
+
+
+def _combine(row: InboundMail, outcomes: list[dict[str, Any]], campaigns: list[str]) -> dict[str, Any]:
+    """One outcome for a message whose shares went to several campaigns."""
+    if len(outcomes) == 1:
+        row.campaign_id = campaigns[0]
+        return {**outcomes[0], "campaigns": campaigns}
+    statuses = {o["status"] for o in outcomes}
+    status = ItemStatus.REVIEW if ItemStatus.REVIEW in statuses else ItemStatus.PROCESSED if ItemStatus.PROCESSED in statuses else ItemStatus.DUPLICATE
+    kinds = [o["classification"] for o in outcomes]
+    row.classification = next((k for k in (MailKind.SUBMISSION, MailKind.NIL_REPORT) if k in kinds), kinds[0])
+    units = [{**u, "campaign": o["campaign"]} for o in outcomes for u in o.get("units", [])]
+    return {"classification": row.classification, "status": status, "units": units, "campaigns": campaigns, "shares": outcomes}
+
+
+def record_routed(ctx: Context, row: InboundMail, mail: MailMessage, forced: Attribution | None, *, session: Session) -> dict[str, Any]:
+    """A person chose the campaign of a message in doubt: decide and record it there (the
+    agency they named, if any, for what nobody could attribute)."""
+    files = parse_files(ctx, mail.attachments)
+    docs = write_documents(ctx, files, {"inbound_mail_id": row.id}, session=session)
+    for doc, f in zip(docs, files, strict=True):  # read again against the chosen outline
+        if f.result is not None:
+            doc.format, doc.kind, doc.parse_result = f.result.format, f.result.kind, f.result.to_json()
+    decision = decide_mail(ctx, mail, files)
+    if forced is not None:
+        for unit in decision.units:
+            if unit.attribution.recipient_id is None:
+                unit.attribution = forced
+        if decision.unreadable is not None:
+            decision.unreadable = forced
+    outcome = _record_decision(ctx, row, mail, docs, decision, key=f"mail:{row.id}", session=session)
+    row.campaign_id, row.status = ctx.campaign.id, outcome["status"]
+    return outcome
+
+
+# --- one campaign's decision, written once ---------------------------------------------------
 
 
 def _write_decision(
     ctx: Context, row: InboundMail, mail: MailMessage, files: list[ParsedFile], decision: MailDecision, *, session: Session
 ) -> dict[str, Any]:
     """The one write of a decided message: documents, then submissions or review items."""
+    docs = write_documents(ctx, files, {"inbound_mail_id": row.id}, session=session)
+    return _record_decision(ctx, row, mail, docs, decision, key=f"mail:{row.id}", session=session)
+
+
+def _record_decision(
+    ctx: Context, row: InboundMail, mail: MailMessage, docs: list[Document], decision: MailDecision, *, key: str, session: Session
+) -> dict[str, Any]:
+    """Submissions or review items of a decided message whose documents are written (`key`
+    names the message's own review item)."""
     owner = {"inbound_mail_id": row.id}
-    docs = write_documents(ctx, files, owner, session=session)
     classification = decision.classification
     row.classification = classification.kind
     received_at = row.internal_date or row.date_header or utcnow()
@@ -201,7 +309,7 @@ def _write_decision(
         item = open_review(
             {
                 "campaign_id": ctx.campaign.id,
-                "source_key": f"mail:{row.id}",
+                "source_key": key,
                 "reason": f"tệp đính kèm không đọc được ({names})",
                 "candidates": attribution.candidates,
                 "plan": {
@@ -223,7 +331,7 @@ def _write_decision(
     for unit in decision.units:
         unit.content_key = unit.content_key or f"mail:{row.raw_sha256}"
     if len(decision.units) == 1:
-        decision.units[0].source_key = f"mail:{row.id}"
+        decision.units[0].source_key = key
     outcomes = [
         settle_unit(ctx, u, docs, received_at=received_at, channel="email", owner=owner, session=session)
         for u in decision.units
@@ -296,7 +404,7 @@ def _fail_mail(ctx: Context, mailbox: str, uidvalidity: int, fetched: FetchedMai
             message_id, sender, subject = None, None, ""
         row, _ = insert_mail(
             {
-                "campaign_id": ctx.campaign.id,
+                "campaign_id": None if ctx.siblings else ctx.campaign.id,
                 "mailbox": mailbox,
                 "uidvalidity": uidvalidity,
                 "uid": uid,
@@ -325,17 +433,24 @@ def ingest_mail(
     parse: ParseFn | None = None,
     receipts: bool = True,
 ) -> IngestReport:
-    """One polling cycle of the official mailbox; see the module docstring for the order of work.
+    """One polling cycle of the official mailbox, feeding every open campaign (`campaign_id`
+    only names the report's campaign); see the module docstring for the order of work.
 
     Receipts still owed are delivered at the end of every run, also one that broke off
     (mailbox cut, disk full): they were reserved with their messages."""
-    ctx = make_context(app, campaign_id, parse)
+    ctx = inbox_context(app, campaign_id, parse)
     report = IngestReport("mail", ctx.campaign.id)
+    source = ImapSource(app.settings.imap)
     try:
-        _poll(ctx, report)
+        waiting = _poll(ctx, source, report)
+    except MailboxError as err:
+        poll_failed(app, "mail", source.key, str(err))
+        _wrap_up(ctx, report, receipts=receipts, broken=True)
+        raise
     except Exception:
         _wrap_up(ctx, report, receipts=receipts, broken=True)
         raise
+    poll_succeeded(app, "mail", source.key, waiting)
     _wrap_up(ctx, report, receipts=receipts, broken=False)
     return report
 
@@ -353,9 +468,10 @@ def _wrap_up(ctx: Context, report: IngestReport, *, receipts: bool, broken: bool
         log.warning("could not log the broken run", exc_info=True)
 
 
-def _poll(ctx: Context, report: IngestReport) -> None:
+def _poll(ctx: Context, source: ImapSource, report: IngestReport) -> int:
+    """Fetch, handle and acknowledge what is new; returns how many messages still wait."""
     app = ctx.app
-    with ImapSource(app.settings.imap) as source:
+    with source:
         key = source.key
         with app.session() as session:
             state, resynced = mailbox_state(key, source.uidvalidity, session=session)
@@ -366,7 +482,7 @@ def _poll(ctx: Context, report: IngestReport) -> None:
             report.errors.append("UIDVALIDITY thay đổi: đã đồng bộ lại hộp thư, thư trùng được bỏ qua")
         _mark_on_server(app, source, pending, report)
         done: list[tuple[int, int]] = []
-        since = ctx.campaign.request.date - FIRST_POLL_MARGIN if ctx.campaign.request.date else None
+        since = fetch_since(ctx, app.settings.imap.first_poll_margin_days)
         uids = sorted(set(retry) | set(source.new_uids(last_uid, since)))
         for fetched in source.fetch(uids):
             outcome = _one_message(ctx, key, source.uidvalidity, fetched)
@@ -379,6 +495,7 @@ def _poll(ctx: Context, report: IngestReport) -> None:
                 advance_mailbox(key, source.uidvalidity, source.uidnext - 1, session=session)
         hook("before_ack")
         _mark_on_server(app, source, done, report)
+    return max(0, len(uids) - len(report.items))
 
 
 def _one_message(ctx: Context, key: str, uidvalidity: int, fetched: FetchedMail) -> dict[str, Any]:
@@ -417,11 +534,18 @@ def _mark_on_server(app: App, source: ImapSource, items: list[tuple[int, int]], 
 
 
 def _send_receipts(ctx: Context, report: IngestReport) -> dict[str, Any] | None:
-    """Deliver every receipt still owed (this run's, reserved with each message, and any an
-    earlier run left behind); a failure here never fails the ingest."""
-    try:
-        return deliver_pending_receipts(ctx.app, ctx.campaign)
-    except Exception as err:  # noqa: BLE001 — receipts are a courtesy: the ingest itself succeeded
-        log.exception("receipts failed")
-        report.errors.append(f"không gửi được thư xác nhận (sẽ gửi lại ở lần chạy sau): {err}")
-        return None
+    """Deliver every receipt still owed in each open campaign (this run's, reserved with each
+    message, and any an earlier run left behind); a failure here never fails the ingest."""
+    sent: list[dict[str, Any]] = []
+    for c in ctx.every:
+        try:
+            done = deliver_pending_receipts(c.app, c.campaign)
+        except Exception as err:  # noqa: BLE001 — receipts are a courtesy: the ingest itself succeeded
+            log.exception("receipts failed")
+            report.errors.append(f"không gửi được thư xác nhận (sẽ gửi lại ở lần chạy sau): {err}")
+            continue
+        if done:
+            sent.append(done)
+    if len(sent) <= 1:
+        return sent[0] if sent else None
+    return {k: [x for r in sent for x in r.get(k, [])] for k in ("sent", "skipped", "failed")}
