@@ -78,7 +78,7 @@ def remind(
         result.update(preview=str(preview), written=write_preview(coded, app.settings.smtp, preview, now), gaps=[])
     else:
         result = delivery_result(campaign, now, deliver(app, [d for _, d in coded], dry_run=dry_run))
-    if preview is None and not dry_run:
+    if preview is None and not dry_run and only is None:  # a scheduled run, not one agency's "nhắc ngay"
         result["receipts"] = deliver_pending_receipts(app, campaign)  # owed by an earlier ingest
     active = [p.slot.key for _, p in plans if p.slot is not None]
     result["slot"] = active[0] if active else None
