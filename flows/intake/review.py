@@ -20,9 +20,9 @@ from flows.intake.context import default_parse
 from flows.intake.errors import IntakeError
 from flows.outbound.receipts import send_receipts
 from parsers.model import ParseResult
-from parsers.vocab import ANSWER_KINDS, ItemStatus, ReviewStatus
+from parsers.vocab import ANSWER_KINDS, ItemStatus, ReviewKind, ReviewStatus
 from storage.campaigns import recipient_by_code
-from storage.models import Document, Event, InboundFile, InboundMail, ReviewItem, utcnow
+from storage.models import Document, Event, InboundFile, InboundMail, ReviewItem, Submission, utcnow
 from storage.submissions import record_submission
 
 log = logging.getLogger(__name__)
@@ -62,10 +62,33 @@ def _settle_source(session: Session, item: ReviewItem, recipient_id: int) -> Non
         source = session.get(InboundFile, item.inbound_file_id)
     if source is not None and source.status == ItemStatus.REVIEW:
         source.status, source.recipient_id, source.attributed_by = ItemStatus.PROCESSED, recipient_id, "review"
+
+def accept_problem(session: Session, item: ReviewItem, actor: str) -> dict[str, Any]:
+    """A person checked the figures a problem item is about and accepts them as they are
+    (or corrected them): the item closes, the report stops marking them."""
+    item.status, item.resolved_by, item.resolved_at = ReviewStatus.RESOLVED, actor, utcnow()
+    sub = session.get(Submission, item.submission_id) if item.submission_id else None
+    item.resolved_recipient_id = sub.recipient_id if sub else None
+    session.add(
+        Event(
+            campaign_id=item.campaign_id,
+            recipient_id=item.resolved_recipient_id,
+            kind="review_problem_accepted",
+            actor=actor,
+            message=f"Mục {item.id}: số liệu đã được kiểm tra",
+            data={"item": item.id, "submission_id": item.submission_id},
+        )
+    )
+    return {"item": item.id, "status": ReviewStatus.RESOLVED, "submission_id": item.submission_id}
+
+
 def assign_item(app: App, item_id: int, recipient_code: str, actor: str = "cán bộ") -> dict[str, Any]:
-    """Settle a review item: record the submission it stood for, for the recipient given."""
+    """Settle a review item: record the submission it stood for, for the recipient given
+    (a problem item: the figures are accepted as they are)."""
     with app.session() as session:
         item = _open_item(session, item_id)
+        if item.kind == ReviewKind.PROBLEM:
+            return accept_problem(session, item, actor)
         campaign = app.campaign(item.campaign_id)
         recipient = recipient_by_code(campaign.id, recipient_code.strip().lower(), session=session)
         if recipient is None or not recipient.active:
