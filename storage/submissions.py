@@ -41,10 +41,17 @@ def _parse_date(value: Any) -> dt.date | None:
         return None
 
 
-def _missing(parsed: ParseResult, section_ids: list[str], row_ids: list[str]) -> tuple[list[str], list[str]]:
-    """What the outline asks for and the response does not answer."""
-    answered = set(parsed.answered_sections)
-    filled = set(parsed.indicators) - set(parsed.missing_rows)
+def _missing(
+    parsed: ParseResult, section_ids: list[str], row_ids: list[str], *, explicit_none_is_answer: bool = True
+) -> tuple[list[str], list[str]]:
+    """What the outline asks for and the response does not answer. An explicit none ("-",
+    "Không", "0") is an answer unless the campaign's policy says otherwise."""
+    if explicit_none_is_answer:
+        answered = set(parsed.answered_sections)
+        filled = set(parsed.indicators) - set(parsed.missing_rows)
+    else:
+        answered = {k for k, v in parsed.sections.items() if not v.empty}
+        filled = {k for k, v in parsed.indicators.items() if v.answered and not v.explicit_none}
     missing_sections = [sid for sid in (section_ids or list(parsed.sections)) if sid not in answered]
     missing_rows = [rid for rid in (row_ids or list(parsed.indicators)) if rid not in filled]
     return missing_sections, missing_rows
@@ -66,11 +73,14 @@ def record_submission(
     section_ids: list[str] | None = None,
     row_ids: list[str] | None = None,
     actor: str = "system",
+    explicit_none_is_answer: bool = True,
 ) -> Recorded:
     """Insert a submission (or find the identical one) and apply the supersede rule."""
     parsed = parsed or ParseResult(file="")
     if kind == "report":
-        missing_sections, missing_rows = _missing(parsed, section_ids or [], row_ids or [])
+        missing_sections, missing_rows = _missing(
+            parsed, section_ids or [], row_ids or [], explicit_none_is_answer=explicit_none_is_answer
+        )
     else:
         missing_sections, missing_rows = [], []
     values = {
@@ -272,3 +282,18 @@ def submissions_of(campaign_id: str, recipient_id: int, *, session: Session) -> 
             .order_by(Submission.received_at, Submission.id)
         )
     )
+
+
+def current_answer(campaign_id: str, recipient_id: int, *, session: Session) -> Submission | None:
+    """The recipient's report or nil report that counts now (latest valid), if any."""
+    return session.scalars(
+        select(Submission)
+        .where(
+            Submission.campaign_id == campaign_id,
+            Submission.recipient_id == recipient_id,
+            Submission.kind.in_(ANSWER_KINDS),
+            Submission.status == "valid",
+        )
+        .order_by(Submission.received_at.desc(), Submission.id.desc())
+        .limit(1)
+    ).one_or_none()

@@ -95,11 +95,13 @@ class Context:
 
     @property
     def section_ids(self) -> list[str]:
-        return [s.id for s in self.spec.sections]
+        """The sections a report must answer (campaign policy: completeness)."""
+        return self.campaign.required_sections
 
     @property
     def row_ids(self) -> list[str]:
-        return [r.id for r in self.spec.rows]
+        """The table rows a report must answer (campaign policy: completeness)."""
+        return self.campaign.required_rows
 
     def code_of(self, recipient_id: int | None) -> str | None:
         """A recipient's code (ma_don_vi) from its database id."""

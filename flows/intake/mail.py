@@ -53,7 +53,7 @@ from parsers.mail_classify import (
     text_for_naming,
 )
 from parsers.responses import Unit, plan_units
-from parsers.vocab import ItemStatus, MailKind
+from parsers.vocab import ItemStatus, MailKind, ReviewKind
 from storage.blobs import sha256_hex, store_blob
 from storage.ingest import (
     advance_mailbox,
@@ -88,7 +88,14 @@ def decide_mail(ctx: Context, mail: MailMessage, files: list[ParsedFile]) -> Mai
     known = (mail.from_addr or "") in {e for a in ctx.agencies for e in a.emails}
     classification = classify(mail, [c.result.kind for c in cands], ctx.hints, known_sender=known)
     decision = MailDecision(classification, rejected)
-    if classification.kind == MailKind.UNRELATED and rejected and meant_as_report(mail, ctx.hints, known_sender=known):
+    # A reply whose only report could not be read is not a promise (nor unrelated): the agency
+    # has not submitted yet, a person looks, and the receipt asks for a readable copy.
+    failed_file = bool(rejected) and not any(c.is_answer for c in cands)
+    if (
+        classification.kind in (MailKind.UNRELATED, MailKind.ACKNOWLEDGEMENT)
+        and failed_file
+        and meant_as_report(mail, ctx.hints, known_sender=known)
+    ):
         decision.unreadable = attribute(
             ctx.agencies, sender=mail.from_addr, forward_senders=mail.forward_senders, text=text_for_naming(mail)
         )
@@ -173,6 +180,7 @@ def _write_decision(
             {
                 "campaign_id": ctx.campaign.id,
                 "source_key": f"mail:{row.id}",
+                "kind": ReviewKind.UNREADABLE,
                 "reason": f"tệp đính kèm không đọc được ({names})",
                 "candidates": attribution.candidates,
                 "plan": {

@@ -95,7 +95,6 @@ def assign_item(app: App, item_id: int, recipient_code: str, actor: str = "cán 
             raise ReviewError(f"không có đơn vị mã {recipient_code!r} trong chiến dịch {campaign.id}")
         plan = item.plan or {}
         doc, parsed = _planned_document(app, campaign, session, plan)
-        spec = outline_spec(campaign)
         recorded = record_submission(
             session=session,
             campaign_id=campaign.id,
@@ -108,9 +107,10 @@ def assign_item(app: App, item_id: int, recipient_code: str, actor: str = "cán 
             inbound_mail_id=item.inbound_mail_id,
             inbound_file_id=item.inbound_file_id,
             document_id=doc.id if doc else None,
-            section_ids=[s.id for s in spec.sections],
-            row_ids=[r.id for r in spec.rows],
+            section_ids=campaign.required_sections,
+            row_ids=campaign.required_rows,
             actor=actor,
+            explicit_none_is_answer=campaign.completeness.explicit_none_is_answer,
         )
         item.status, item.resolved_recipient_id = ReviewStatus.RESOLVED, recipient.id
         item.resolved_by, item.resolved_at = actor, utcnow()
