@@ -147,3 +147,43 @@ def test_a_reply_whose_only_report_is_unreadable_is_not_a_promise(mail_app, dove
     plan = remind(mail_app, dry_run=True, manual=True, only={"congan"})
     assert "congan" in str(plan.get("sent") or plan.get("planned") or plan), plan
     assert not any(s["recipient"] == "congan" for s in plan["skipped"]), plan["skipped"]
+
+
+def dashes_report() -> bytes:
+    """The Sở Y tế's report with every figure cell of the table written "-" (its way of "none")."""
+    import docx
+
+    doc = docx.Document(str(FIXTURES.parent / "docx" / "syt_full.docx"))
+    for row in doc.tables[1].rows[2:]:
+        if row.cells[0].text.strip().isdigit():
+            for cell in row.cells[2:5]:
+                for para in cell.paragraphs:
+                    for run in para.runs:
+                        run.text = ""
+                cell.paragraphs[0].add_run("-")
+    buf = io.BytesIO()
+    doc.save(buf)
+    return buf.getvalue()
+
+
+def test_an_explicit_none_is_an_answer_in_status_receipt_and_reminders(mail_app, dovecot, smtp):
+    from flows.app import status_report
+    from flows.intake.mail import ingest_mail
+    from flows.outbound.reminders import remind
+    from storage.models import IndicatorValue
+
+    folder = mail_app.settings.imap.folder
+    dovecot.append(message("soyt@quangngai.example", "Báo cáo Đề án 996", "<syt-dash@quangngai.example>", "Sở Y tế gửi báo cáo.",
+                           [("BC SYT.docx", dashes_report())]), folder=folder, date=dt.datetime(2025, 8, 5, 9, 0, tzinfo=VN))
+    ingest_mail(mail_app)
+    with mail_app.session() as s:
+        rows = list(s.scalars(select(IndicatorValue)))
+    assert len(rows) == 7 and all(r.explicit_none and r.plan is None for r in rows)
+    assert all(r.values["plan"]["source"] == "explicit_none" and r.values["plan"]["raw"] == "-" for r in rows)
+    soyt = {r["id"]: r for r in status_report(mail_app)["recipients"]}["soyt"]
+    assert soyt["state"] == "submitted" and soyt["incomplete"] == []
+    receipt = next(m.message for m in smtp.messages if m.message["To"] == "soyt@quangngai.example").get_content()
+    assert "còn thiếu số liệu" not in receipt
+    assert receipt.count("không phát sinh (đơn vị ghi «-»)") == 7
+    plan = remind(mail_app, dry_run=True, manual=True, only={"soyt"})
+    assert any(s["recipient"] == "soyt" and "đã nộp" in s["reason"] for s in plan["skipped"]), plan

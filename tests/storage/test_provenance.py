@@ -120,3 +120,48 @@ def test_a_clean_report_opens_no_problem_item(app: App) -> None:
         assert list(s.scalars(select(ReviewItem))) == []
         sub = s.get(Submission, sub_id)
         assert sub is not None and sub.confidence == 1.0
+
+
+def test_what_counts_as_missing_is_campaign_policy(app: App) -> None:
+    """"-" answers a row by default; a campaign may decide otherwise, or require fewer rows."""
+    import io
+
+    import docx
+
+    doc = docx.Document(str(FIXTURE.parent / "syt_full.docx"))
+    for row in doc.tables[1].rows[2:]:
+        if row.cells[0].text.strip().isdigit():
+            for cell in row.cells[2:5]:
+                for para in cell.paragraphs:
+                    for run in para.runs:
+                        run.text = ""
+                cell.paragraphs[0].add_run("-")
+    buf = io.BytesIO()
+    doc.save(buf)
+    campaign = app.campaign()
+    result = parse_bytes(buf.getvalue(), "dashes.docx", outline_spec(campaign))
+    received = dt.datetime(2025, 8, 12, 2, tzinfo=dt.UTC)
+    with app.session() as s:
+        rid = s.scalars(select(RecipientRow.id).where(RecipientRow.code == "soyt")).one()
+        kw = {"session": s, "campaign_id": campaign.id, "recipient_id": rid, "kind": "report", "received_at": received,
+              "channel": "folder", "parsed": result, "section_ids": campaign.required_sections}
+        default = record_submission(**kw, content_key="a", row_ids=campaign.required_rows).submission
+        strict = record_submission(**kw, content_key="b", row_ids=campaign.required_rows, explicit_none_is_answer=False).submission
+        fewer = record_submission(**kw, content_key="c", row_ids=["1", "2"], explicit_none_is_answer=False).submission
+        assert default.missing_rows == []
+        assert strict.missing_rows == [r.id for r in campaign.outline.table.rows]
+        assert fewer.missing_rows == ["1", "2"]
+
+
+def test_the_completeness_policy_names_only_outline_items() -> None:
+    import pytest
+
+    from config.campaign import parse_campaign
+    from config.errors import ConfigError
+    from tests.conftest import CONFIG_DIR
+
+    text = (CONFIG_DIR / "campaigns" / "de-an-996.yaml").read_text(encoding="utf-8")
+    assert parse_campaign(text).required_rows == ["1", "2", "3", "4", "5", "6", "7"]
+    bad = text.replace("required_rows: []", "required_rows: ['99']")
+    with pytest.raises(ConfigError, match="99"):
+        parse_campaign(bad)
