@@ -26,10 +26,12 @@ from reports.consolidate import (
     consolidate,
     json_number,
 )
+from parsers.vocab import ReviewKind
 from reports.status import RecipientFacts, Response, recipient_status
 from storage.blobs import store_blob
 from storage.models import Event
 from storage.reporting import RecipientReport, report_data
+from storage.submissions import open_problem_counts
 
 log = logging.getLogger(__name__)
 LATEST = "moi-nhat"
@@ -72,14 +74,23 @@ def load_model(app: App, campaign: Campaign, as_of: dt.datetime) -> Consolidatio
     """Read the database once and build the pure model."""
     with app.session() as session:
         data = report_data(campaign.id, session=session)
-        agencies = [agency_report(r, campaign) for r in data.recipients]
+        open_counts = open_problem_counts([r.latest.id for r in data.recipients if r.latest], session=session)
+        agencies = [agency_report(r, campaign, open_counts) for r in data.recipients]
+        names = {r.recipient.id: r.recipient.name for r in data.recipients}
         review = [
-            ReviewNote(item.id, item.source_key, item.reason, item.created_at) for item in data.review
+            ReviewNote(
+                item.id, item.source_key, item.reason, item.created_at, item.kind,
+                # The agency only when it is known (a candidate of an attribution item is not).
+                names.get(item.candidates[0].get("recipient_id"), "")
+                if item.candidates and item.kind in (ReviewKind.PROBLEM, ReviewKind.REPLACE)
+                else "",
+            )
+            for item in data.review
         ]
     return consolidate(campaign, agencies, review, as_of)
 
 
-def agency_report(record: RecipientReport, campaign: Campaign) -> AgencyReport:
+def agency_report(record: RecipientReport, campaign: Campaign, open_counts: dict[int, int] | None = None) -> AgencyReport:
     """Storage rows of one recipient as the plain input of the model."""
     rec, latest = record.recipient, record.latest
     facts = RecipientFacts(
@@ -111,6 +122,8 @@ def agency_report(record: RecipientReport, campaign: Campaign) -> AgencyReport:
         problems=tuple(_problems(latest.problems if latest else [])),
         doc_number=latest.doc_number if latest else None,
         submission_id=latest.id if latest else None,
+        open_problems=(open_counts or {}).get(latest.id, 0) if latest else 0,
+        confidence=latest.confidence if latest else None,
     )
 
 
@@ -217,16 +230,19 @@ def report_json(model: Consolidation, folder: Path, files: list[Path], latest: l
                 "state": a.state,
                 "late": a.late,
                 "received_at": a.received_at.astimezone(tz).isoformat() if a.received_at else None,
+                "open_problems": a.open_problems,
+                "confidence": a.confidence,
             }
             for a in model.agencies
             if a.responded
         ],
+        "doubtful": {row: list(names) for row, names in model.doubtful.items()},
         "not_responded": [
             {"id": a.code, "name": a.name, "state": a.state} for a in model.agencies if not a.responded
         ],
         "stats": model.stats.to_json(),
         "problems": [
-            {"kind": p.kind, "agency": p.agency, "code": p.code, "message": p.message, "where": p.where}
+            {"kind": p.kind, "agency": p.agency, "code": p.code, "message": p.message, "where": p.where, "open": p.open}
             for p in model.problems
         ],
         "sections_answered": {

@@ -19,6 +19,7 @@ from typing import Any
 import pandas as pd
 
 from config.campaign import Campaign
+from parsers.model import BLOCKING_PROBLEMS
 from parsers.numbers import json_number, vn_number
 from parsers.vocab import ANSWERED_STATES, Channel
 
@@ -94,6 +95,15 @@ class AgencyReport:
     problems: tuple[ProblemNote, ...] = ()
     doc_number: str | None = None
     submission_id: int | None = None
+    # Figure problems of this submission still waiting for a person (review items open): its
+    # figures count in the totals, and the report marks them as not yet checked.
+    open_problems: int = 0
+    confidence: float | None = None
+
+    @property
+    def doubtful(self) -> bool:
+        """Its figures come from a submission with open problems."""
+        return self.open_problems > 0
 
     @property
     def responded(self) -> bool:
@@ -109,6 +119,8 @@ class ReviewNote:
     source: str
     reason: str
     created_at: dt.datetime | None = None
+    kind: str = ""
+    agency: str = ""
 
 
 @dataclass(frozen=True)
@@ -134,6 +146,8 @@ class ProblemLine:
     code: str
     message: str
     where: str = ""
+    # Still open: a person has not checked it yet (the figures it is about are marked).
+    open: bool = False
 
 
 @dataclass(frozen=True)
@@ -179,6 +193,13 @@ class Consolidation:
     closing: list[tuple[str, str]]
     stats: ResponseStats
     problems: list[ProblemLine]
+    # Per table row: the agencies whose figures in it come from a submission with open problems.
+    doubtful: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @property
+    def doubtful_agencies(self) -> tuple[str, ...]:
+        """Names of the agencies with figures still to check, in list order."""
+        return tuple(a.name for a in self.agencies if a.doubtful and a.state == "submitted")
 
     def totals_json(self) -> dict[str, dict[str, Any]]:
         """`{"1": {"plan", "result", "rate"}, …}` with whole numbers as ints."""
@@ -261,7 +282,20 @@ def consolidate(
         closing=[(a.name, t) for a in agencies if a.state == "submitted" and (t := clean_text(a.extra_text))],
         stats=response_stats(agencies),
         problems=problem_lines(agencies, review),
+        doubtful=doubtful_rows(matrix, agencies),
     )
+
+
+def doubtful_rows(matrix: pd.DataFrame, agencies: Iterable[AgencyReport]) -> dict[str, tuple[str, ...]]:
+    """Rows whose totals include a figure from a submission with open problems."""
+    doubtful = {a.code for a in agencies if a.doubtful}
+    if not doubtful or matrix.empty:
+        return {}
+    hit = matrix[matrix["code"].isin(doubtful)].dropna(subset=["plan", "result"], how="all")
+    out: dict[str, tuple[str, ...]] = {}
+    for row_id, frame in hit.groupby("row", sort=False):
+        out[str(row_id)] = tuple(dict.fromkeys(frame["name"]))
+    return out
 
 
 def figures_matrix(campaign: Campaign, agencies: Iterable[AgencyReport]) -> pd.DataFrame:
@@ -352,13 +386,19 @@ def response_stats(agencies: Sequence[AgencyReport]) -> ResponseStats:
 def problem_lines(agencies: Iterable[AgencyReport], review: Iterable[ReviewNote]) -> list[ProblemLine]:
     """Problems of the submissions used (inconsistent rates first) and open review items."""
     lines = [
-        ProblemLine("submission", a.name, p.code, clean_text(p.message), p.where)
+        ProblemLine(
+            "submission", a.name, p.code, clean_text(p.message), p.where,
+            open=a.doubtful and p.code in BLOCKING_PROBLEMS,
+        )
         for a in agencies
         if a.responded
         for p in a.problems
     ]
-    lines.sort(key=lambda p: (0 if "rate" in p.code else 1))
+    # Open ones first (a person must look), then inconsistent rates.
+    lines.sort(key=lambda p: (not p.open, 0 if "rate" in p.code else 1))
     lines += [
-        ProblemLine("review", "", "review", clean_text(r.reason), r.source) for r in review
+        ProblemLine("review", r.agency, "review", clean_text(r.reason), r.source, open=True)
+        for r in review
+        if r.kind != "problem"  # a figure problem is listed with its submission above
     ]
     return lines

@@ -208,12 +208,12 @@ def test_excel_report_reads_back(seeded: App, tmp_path: Path) -> None:
     row1 = [c.value for c in ws[5]]
     assert row1[0] == "1" and row1[3:7] == [1250, 950, 76, 2]
     assert ws.cell(5, 4).number_format == "#,##0" and ws.cell(5, 6).number_format == "#,##0.0"
-    assert ws.tables["TongHop"].ref == "A4:G11"
+    assert ws.tables["TongHop"].ref == "A4:H11"  # last column: figures not checked yet
     detail = wb["Chi tiết"]
     lines = [[c.value for c in r] for r in detail.iter_rows(min_row=5)]
     assert len(lines) == 14  # two reporting agencies × seven rows
     sct1 = next(x for x in lines if x[0] == "soct" and x[2] == "1")
-    assert sct1[4:] == [1000, 850, 85]
+    assert sct1[4:] == [1000, 850, 85, None]  # nothing open: not marked
     status = {r[0].value: [c.value for c in r] for r in wb["Tình hình nộp"].iter_rows(min_row=5)}
     assert len(status) == 28
     assert status["soct"][3] == "Đã nộp báo cáo"
@@ -290,5 +290,39 @@ def test_report_with_no_answers_yet(app: App, tmp_path: Path) -> None:
     assert "Các cơ quan, đơn vị không có kiến nghị." in paras
     assert len(doc.tables) == 3  # header, totals, signature: no annex tables
     wb = load_workbook(result["files"][1])
-    assert wb["Chi tiết"].tables["ChiTiet"].ref == "A4:G5"  # one blank row keeps the table valid
+    assert wb["Chi tiết"].tables["ChiTiet"].ref == "A4:H5"  # one blank row keeps the table valid
     wb.close()
+
+
+def test_figures_with_open_problems_are_marked_in_word_and_excel(seeded: App, tmp_path: Path) -> None:
+    """An open figure problem of Sở Công Thương's report: its figures still count, and every
+    output says which totals include them until a person has checked."""
+    from parsers.model import Problem
+    from storage.submissions import open_problem_reviews
+
+    with seeded.session() as s:
+        sub = s.scalars(select(Submission).where(Submission.content_key == "new")).one()
+        problem = Problem("rate_inconsistent", "Dòng 5: tỷ lệ báo cáo 110% không khớp (1.250 / 1.200 = 104,2%)", "bảng 1, dòng 7")
+        sub.problems = [*sub.problems, problem.to_json()]  # as record_submission keeps it
+        open_problem_reviews(sub, sub.recipient_id, [problem], session=s)
+    result = build_report(seeded, out_dir=tmp_path, now=NOW)
+    assert result["doubtful"] == {"1": ["Sở Công Thương"], "2": ["Sở Công Thương"], "5": ["Sở Công Thương"]}
+    responded = {r["id"]: r for r in result["responded"]}
+    assert responded["soct"]["open_problems"] == 1 and responded["soyt"]["open_problems"] == 0
+    wb = load_workbook(result["files"][1])
+    totals = {r[0].value: [c.value for c in r] for r in wb["Tổng hợp"].iter_rows(min_row=5)}
+    assert totals["1"][7] == "Sở Công Thương" and not totals["3"][7]
+    detail = [[c.value for c in r] for r in wb["Chi tiết"].iter_rows(min_row=5)]
+    assert {x[7] for x in detail if x[0] == "soct"} == {"Có vấn đề chưa xử lý"}
+    assert {x[7] for x in detail if x[0] == "soyt"} == {None}
+    problems = [[c.value for c in r] for r in wb["Vấn đề"].iter_rows(min_row=5)]
+    assert problems[0][1:3] == ["Sở Công Thương", "rate_inconsistent"] and problems[0][5] == "Chưa kiểm tra"
+    assert [p[5] for p in problems if p[2] == "rate_mismatch"] == [None]  # a note, not blocking
+    assert not any(p[5] == "Chưa kiểm tra" for p in problems if p[1] == "Sở Y tế")
+    wb.close()
+    paras = [p.text for p in WordDocument(result["files"][0]).paragraphs]
+    note = next(p for p in paras if p.startswith("(*)"))
+    assert "Sở Công Thương" in note and "Sở Y tế" not in note
+    cells = [c.text for t in WordDocument(result["files"][0]).tables for row in t.rows for c in row.cells]
+    assert sum(1 for c in cells if c.endswith("(*)")) == 3
+    assert any("Sở Công Thương" in p and "vấn đề chưa kiểm tra" in p for p in paras)
