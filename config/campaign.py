@@ -214,7 +214,7 @@ class Completeness(_Model):
     explicit_none_is_answer: bool = True
     # A new document replaces an agency's current report only when it covers at least this
     # share of the outline (or says it replaces one); anything else goes to review.
-    replace_min_coverage: float = Field(default=0.5, ge=0.0, le=1.0)
+    replace_min_coverage: float = Field(default=0.2, ge=0.0, le=1.0)
 
 
 class Campaign(_Model):

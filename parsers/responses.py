@@ -129,6 +129,8 @@ def plan_units(
     text: str,
     fallback_key: str,
     source_key: str,
+    thread_recipient: int | None = None,
+    tags: list[str] | None = None,
 ) -> list[Unit]:
     """Split a message into responses (several agencies' reports → several) and attribute each.
 
@@ -157,7 +159,13 @@ def plan_units(
         if c.result.agency.id and (c is best or all(c is not g for g in group))
     ]
     attribution = attribute(
-        agencies, sender=sender, forward_senders=forwards, document_agencies=doc_agencies, text=text
+        agencies,
+        sender=sender,
+        forward_senders=forwards,
+        document_agencies=doc_agencies,
+        text=text,
+        thread_recipient=thread_recipient,
+        tags=tags or (),
     )
     key = best.content_key if best is not None else fallback_key
     companions = [

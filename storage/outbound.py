@@ -166,3 +166,16 @@ def resolve_unknown(row_id: int, *, sent: bool, session: Session) -> tuple[Outbo
         row.status, row.error = "failed", "cán bộ yêu cầu gửi lại"
     session.flush()
     return row, True
+
+
+def our_threads(campaign_id: str, *, session: Session) -> dict[str, int]:
+    """Message-ID → recipient of every request and reminder we sent in the campaign (a reply
+    threaded to one of them is a medium attribution signal)."""
+    rows = session.execute(
+        select(OutboundMail.message_id, OutboundMail.recipient_id).where(
+            OutboundMail.campaign_id == campaign_id,
+            OutboundMail.kind.in_(("request", "reminder", "reminder_incomplete")),
+            OutboundMail.recipient_id.is_not(None),
+        )
+    )
+    return {mid: rid for mid, rid in rows if mid and rid is not None}

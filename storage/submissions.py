@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from parsers.model import BLOCKING_PROBLEMS, ParseResult, Problem, ProblemCode
 from parsers.vocab import ANSWER_KINDS, ReviewKind, ReviewStatus, SubmissionKind
-from storage.models import Event, IndicatorValue, ReviewItem, SectionAnswer, Submission, utcnow
+from storage.models import Event, IndicatorValue, RecipientRow, ReviewItem, SectionAnswer, Submission, utcnow
 from storage.upsert import insert_ignore
 
 KIND_LABELS = SubmissionKind.labels()
@@ -219,7 +219,7 @@ def open_problem_reviews(
                 "inbound_file_id": sub.inbound_file_id,
                 "document_id": sub.document_id,
                 "reason": f"{label}: {problem.message}{where}",
-                "candidates": [{"recipient_id": recipient_id, "signals": ["submission"]}],
+                "candidates": [_candidate(recipient_id, session=session)],
                 "plan": {"kind": "problem", "submission_id": sub.id, "problem": problem.to_json()},
                 "status": ReviewStatus.OPEN,
                 "created_at": utcnow(),
@@ -227,6 +227,17 @@ def open_problem_reviews(
         )
         items.append(session.scalars(select(ReviewItem).where(ReviewItem.source_key == key)).one())
     return items
+
+
+def _candidate(recipient_id: int, *, session: Session) -> dict[str, Any]:
+    """The submission's agency as the item's (preselected) candidate."""
+    recipient = session.get(RecipientRow, recipient_id)
+    return {
+        "recipient_id": recipient_id,
+        "code": recipient.code if recipient else "",
+        "name": recipient.name if recipient else "",
+        "signals": ["submission"],
+    }
 
 
 def open_problem_counts(submission_ids: list[int], *, session: Session) -> dict[int, int]:

@@ -17,6 +17,7 @@ from parsers.model import OutlineSpec, ParseResult
 from parsers.safety import Limits
 from parsers.vocab import ItemStatus
 from storage.ingest import agency_refs
+from storage.outbound import our_threads
 from storage.models import Event
 
 ParseFn = Callable[[bytes, str, OutlineSpec], ParseResult]
@@ -92,6 +93,16 @@ class Context:
     agencies: list[AgencyRef]
     hints: MailHints
     parse: ParseFn
+    # Message-ID of each request and reminder we sent → the recipient it went to.
+    threads: dict[str, int] = field(default_factory=dict)
+
+    def thread_recipient(self, in_reply_to: str | None, references: tuple[str, ...]) -> int | None:
+        """The recipient whose request or reminder this message replies to (In-Reply-To first,
+        then the newest References entry we know)."""
+        for mid in (in_reply_to, *reversed(references)):
+            if mid and mid in self.threads:
+                return self.threads[mid]
+        return None
 
     @property
     def section_ids(self) -> list[str]:
@@ -120,6 +131,7 @@ def make_context(app: App, campaign_id: str | None, parse: ParseFn | None = None
     campaign = app.campaign(campaign_id)
     with app.session() as session:
         agencies = agency_refs(campaign.id, session=session)
+        threads = our_threads(campaign.id, session=session)
     ours = {a.lower() for a in (app.settings.smtp.sender, app.settings.imap.user) if a and "@" in a}
     hints = MailHints(
         our_addresses=frozenset(ours),
@@ -129,7 +141,7 @@ def make_context(app: App, campaign_id: str | None, parse: ParseFn | None = None
         request_subject=campaign.request.subject or "",
     )
     parse = parse or default_parse(app.settings.max_file_bytes)
-    return Context(app, campaign, outline_spec(campaign), agencies, hints, parse)
+    return Context(app, campaign, outline_spec(campaign), agencies, hints, parse, threads)
 
 
 def log_run(ctx: Context, report: IngestReport) -> None:

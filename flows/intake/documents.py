@@ -138,7 +138,7 @@ def settle_unit(
                 "kind": ReviewKind.REPLACE if hold is not None else ReviewKind.ATTRIBUTION,
                 "document_id": doc.id if doc else None,
                 "reason": hold or unit.attribution.review_reason or "cần xác định đơn vị gửi",
-                "candidates": _preselected(unit) if hold is not None else unit.attribution.candidates,
+                "candidates": _preselected(ctx, unit) if hold is not None else unit.attribution.candidates,
                 "plan": plan,
                 **owner,
             },
@@ -190,11 +190,11 @@ def _held_back(ctx: Context, unit: Unit, parsed: ParseResult | None, *, session:
     return f"chưa thay báo cáo hiện có: {decision.reason}"
 
 
-def _preselected(unit: Unit) -> list[dict[str, Any]]:
+def _preselected(ctx: Context, unit: Unit) -> list[dict[str, Any]]:
     """The attributed agency first (preselected), then the other candidates."""
     rid = unit.attribution.recipient_id
     cands = list(unit.attribution.candidates)
     cands.sort(key=lambda c: c.get("recipient_id") != rid)
     if not any(c.get("recipient_id") == rid for c in cands):
-        cands.insert(0, {"recipient_id": rid, "signals": [unit.attribution.attributed_by or ""]})
+        cands.insert(0, {"recipient_id": rid, "code": ctx.code_of(rid), "signals": [unit.attribution.attributed_by or ""]})
     return cands

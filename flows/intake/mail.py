@@ -52,6 +52,7 @@ from parsers.mail_classify import (
     meant_as_report,
     text_for_naming,
 )
+from parsers.naming import subject_tags
 from parsers.responses import Unit, plan_units
 from parsers.vocab import ItemStatus, MailKind, ReviewKind
 from storage.blobs import sha256_hex, store_blob
@@ -97,7 +98,12 @@ def decide_mail(ctx: Context, mail: MailMessage, files: list[ParsedFile]) -> Mai
         and meant_as_report(mail, ctx.hints, known_sender=known)
     ):
         decision.unreadable = attribute(
-            ctx.agencies, sender=mail.from_addr, forward_senders=mail.forward_senders, text=text_for_naming(mail)
+            ctx.agencies,
+            sender=mail.from_addr,
+            forward_senders=mail.forward_senders,
+            text=text_for_naming(mail),
+            thread_recipient=ctx.thread_recipient(mail.in_reply_to, mail.references),
+            tags=subject_tags(mail.subject),
         )
     elif classification.kind in STATE_KINDS:
         decision.units = plan_units(
@@ -109,6 +115,8 @@ def decide_mail(ctx: Context, mail: MailMessage, files: list[ParsedFile]) -> Mai
             text=text_for_naming(mail),
             fallback_key="",  # filled with the raw hash by the writer
             source_key="",
+            thread_recipient=ctx.thread_recipient(mail.in_reply_to, mail.references),
+            tags=subject_tags(mail.subject),
         )
     return decision
 

@@ -187,3 +187,35 @@ def test_an_explicit_none_is_an_answer_in_status_receipt_and_reminders(mail_app,
     assert receipt.count("không phát sinh (đơn vị ghi «-»)") == 7
     plan = remind(mail_app, dry_run=True, manual=True, only={"soyt"})
     assert any(s["recipient"] == "soyt" and "đã nộp" in s["reason"] for s in plan["skipped"]), plan
+
+
+def test_a_reply_threaded_to_our_request_with_a_subject_tag_is_attributed(mail_app, dovecot):
+    """From a personal address, no letterhead: the reply to our request to Sở Tư pháp and the
+    subject tag "[STP]" are two agreeing medium signals; the thread alone is one (review)."""
+    from reportdocs import report_docx
+
+    from flows.intake.mail import ingest_mail
+    from storage.models import OutboundMail, RecipientRow, ReviewItem
+
+    campaign = mail_app.campaign()
+    ours = "<baocao.request.00112233445566778899aabbccddeeff@baocao.invalid>"
+    with mail_app.session() as s:
+        rid = s.scalars(select(RecipientRow.id).where(RecipientRow.code == "sotp")).one()
+        s.add(OutboundMail(campaign_id=campaign.id, recipient_id=rid, kind="request", slot="request", message_id=ours,
+                           to_addrs=["sotp@quangngai.example"], subject=campaign.request.subject, status="sent"))
+    folder = mail_app.settings.imap.folder
+    when = dt.datetime(2025, 8, 5, 9, 0, tzinfo=VN)
+    body = "Em gửi báo cáo ạ."
+    dovecot.append(message("nguyenvana@gmail.example", "[STP] Re: " + campaign.request.subject, "<p-1@gmail.example>", body,
+                           [("BC.docx", report_docx("", "7/BC"))], In_Reply_To=ours, References=ours), folder=folder, date=when)
+    dovecot.append(message("tranthib@gmail.example", "Re: " + campaign.request.subject, "<p-2@gmail.example>", body,
+                           [("BC.docx", report_docx("", "8/BC", plan=99))], In_Reply_To=ours, References=ours), folder=folder, date=when)
+    report = ingest_mail(mail_app).to_json()
+    outcome = {i["message_id"]: i for i in report["items"]}
+    tagged = outcome["<p-1@gmail.example>"]["units"][0]
+    assert tagged["recipient"] == "sotp" and tagged["attributed_by"] == "tag+thread", tagged
+    alone = outcome["<p-2@gmail.example>"]
+    assert alone["status"] == "review", alone
+    with mail_app.session() as s:
+        item = s.scalars(select(ReviewItem)).one()
+        assert item.kind == "attribution" and item.candidates[0]["code"] == "sotp"  # preselected, not recorded
