@@ -215,6 +215,9 @@ class Completeness(_Model):
     # A new document replaces an agency's current report only when it covers at least this
     # share of the outline (or says it replaces one); anything else goes to review.
     replace_min_coverage: float = Field(default=0.2, ge=0.0, le=1.0)
+    # A document the parser calls a report but that answers no section and no row of the
+    # outline (coverage below this) is not positive evidence: a person decides.
+    report_min_coverage: float = Field(default=0.01, ge=0.0, le=1.0)
 
 
 class Campaign(_Model):

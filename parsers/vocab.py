@@ -245,6 +245,7 @@ class ReviewKind(_Labelled):
     REPLACE = "replace"
     PROBLEM = "problem"
     UNREADABLE = "unreadable"
+    DOUBTFUL_REPORT = "doubtful_report"
 
 
 _labelled(
@@ -254,6 +255,7 @@ _labelled(
         "replace": ("có thay thế báo cáo hiện có không", "thay thế?"),
         "problem": ("số liệu cần kiểm tra", "số liệu"),
         "unreadable": ("tệp không đọc được", "tệp lỗi"),
+        "doubtful_report": ("có phải báo cáo theo đề cương không", "báo cáo?"),
     },
 )
 # "Chưa nộp – tệp lỗi": the agency's only report could not be read (a failed file is not a

@@ -121,7 +121,8 @@ def settle_unit(
     doc = docs[cand.part] if cand is not None else None
     source_key = unit.source_key or (f"document:{doc.id}" if doc is not None else "")
     parsed = unit.merged()
-    hold = _held_back(ctx, unit, parsed, session=session)
+    doubtful = _doubtful_report(ctx, unit, parsed)
+    hold = doubtful or _held_back(ctx, unit, parsed, session=session)
     if unit.attribution.recipient_id is None or hold is not None:
         plan = {
             "kind": unit.kind,
@@ -135,10 +136,18 @@ def settle_unit(
             {
                 "campaign_id": ctx.campaign.id,
                 "source_key": source_key,
-                "kind": ReviewKind.REPLACE if hold is not None else ReviewKind.ATTRIBUTION,
+                "kind": (
+                    ReviewKind.DOUBTFUL_REPORT if doubtful
+                    else ReviewKind.REPLACE if hold is not None
+                    else ReviewKind.ATTRIBUTION
+                ),
                 "document_id": doc.id if doc else None,
                 "reason": hold or unit.attribution.review_reason or "cần xác định đơn vị gửi",
-                "candidates": _preselected(ctx, unit) if hold is not None else unit.attribution.candidates,
+                "candidates": (
+                    _preselected(ctx, unit)
+                    if hold is not None and unit.attribution.recipient_id is not None
+                    else unit.attribution.candidates
+                ),
                 "plan": plan,
                 **owner,
             },
@@ -167,6 +176,16 @@ def settle_unit(
         "attributed_by": unit.attribution.attributed_by,
         "submission_id": recorded.submission.id,
     }
+
+
+def _doubtful_report(ctx: Context, unit: Unit, parsed: ParseResult | None) -> str | None:
+    """Why a "report" is not positive evidence of one: it answers nothing of the outline (an
+    other programme's letter, comments on a draft). None: it may be recorded."""
+    if unit.kind != "report" or parsed is None:
+        return None
+    if parsed.coverage >= ctx.campaign.completeness.report_min_coverage:
+        return None
+    return "văn bản không trả lời mục nào của đề cương, chưa ghi nhận là báo cáo"
 
 
 def _held_back(ctx: Context, unit: Unit, parsed: ParseResult | None, *, session: Session) -> str | None:

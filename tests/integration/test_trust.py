@@ -219,3 +219,22 @@ def test_a_reply_threaded_to_our_request_with_a_subject_tag_is_attributed(mail_a
     with mail_app.session() as s:
         item = s.scalars(select(ReviewItem)).one()
         assert item.kind == "attribution" and item.candidates[0]["code"] == "sotp"  # preselected, not recorded
+
+
+def test_a_letter_the_parser_calls_a_report_but_answering_nothing_is_not_recorded(mail_app, dovecot):
+    """Comments on a draft from Sở Tư pháp (from the independent corpus): no section, no row
+    of the outline. Without positive evidence it is not a report: review, nothing recorded."""
+    from flows.app import status_report
+    from flows.intake.mail import ingest_mail
+    from storage.models import ReviewItem, Submission
+
+    letter = (FIXTURES.parent / "independent" / "z07_sotp_comments_on_draft.docx").read_bytes()
+    dovecot.append(message("sotp@quangngai.example", "Góp ý dự thảo", "<stp-z7@quangngai.example>", "Sở Tư pháp góp ý.",
+                           [("Gop y.docx", letter)]), folder=mail_app.settings.imap.folder, date=dt.datetime(2025, 8, 5, 9, 0, tzinfo=VN))
+    item = ingest_mail(mail_app).to_json()["items"][0]
+    assert item["status"] == "review", item
+    with mail_app.session() as s:
+        assert list(s.scalars(select(Submission))) == []
+        review = s.scalars(select(ReviewItem)).one()
+        assert review.kind == "doubtful_report" and review.candidates[0]["code"] == "sotp"
+    assert {r["id"]: r for r in status_report(mail_app)["recipients"]}["sotp"]["state"] == "not_responded"
