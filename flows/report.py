@@ -118,6 +118,7 @@ def agency_report(record: RecipientReport, campaign: Campaign, open_counts: dict
         sections=corrected_sections(record),
         figures=corrected_figures(record),
         extra_text=latest.extra_text if latest else "",
+        closing=closing_parts(record),
         extra_rows=tuple(_extra_rows(latest.extra_rows if latest else [])),
         problems=tuple(_problems(latest.problems if latest else [])),
         doc_number=latest.doc_number if latest else None,
@@ -136,9 +137,18 @@ def corrected_figures(record: RecipientReport) -> dict[str, Figures]:
     return {rid: Figures(*(_float(row.get(k)) for k in FIELDS)) for rid, row in read.items()}
 
 
+def closing_parts(record: RecipientReport) -> dict[str, str]:
+    """The typed closing parts (khó khăn, kiến nghị …) as read, with people's corrections."""
+    texts = {a.section_id: a.text for a in record.sections if a.part == "closing" and not a.empty and a.text}
+    for (target, item_id), values in record.corrections.items():
+        if target == "section" and item_id in texts and "text" in values:
+            texts[item_id] = values["text"] or ""
+    return {k: v for k, v in texts.items() if v}
+
+
 def corrected_sections(record: RecipientReport) -> dict[str, str]:
     """Section texts as read, with people's corrections in place of the originals."""
-    texts = {a.section_id: a.text for a in record.sections if not a.empty and a.text}
+    texts = {a.section_id: a.text for a in record.sections if a.part == "section" and not a.empty and a.text}
     for (target, item_id), values in record.corrections.items():
         if target == "section" and "text" in values:
             texts[item_id] = values["text"] or ""

@@ -91,6 +91,9 @@ class AgencyReport:
     sections: Mapping[str, str] = field(default_factory=dict)
     figures: Mapping[str, Figures] = field(default_factory=dict)
     extra_text: str = ""
+    # The typed closing parts (đánh giá, khó khăn, kiến nghị, phương hướng) as the parser cut
+    # them, in that order; part III uses these, never the loose text around the sections.
+    closing: Mapping[str, str] = field(default_factory=dict)
     extra_rows: tuple[ExtraFigures, ...] = ()
     problems: tuple[ProblemNote, ...] = ()
     doc_number: str | None = None
@@ -279,7 +282,7 @@ def consolidate(
         totals=table_totals(campaign, matrix),
         matrix=matrix,
         narrative=narrative(campaign, agencies),
-        closing=[(a.name, t) for a in agencies if a.state == "submitted" and (t := clean_text(a.extra_text))],
+        closing=[(a.name, t) for a in agencies if a.state == "submitted" and (t := closing_text(a))],
         stats=response_stats(agencies),
         problems=problem_lines(agencies, review),
         doubtful=doubtful_rows(matrix, agencies),
@@ -296,6 +299,19 @@ def doubtful_rows(matrix: pd.DataFrame, agencies: Iterable[AgencyReport]) -> dic
     for row_id, frame in hit.groupby("row", sort=False):
         out[str(row_id)] = tuple(dict.fromkeys(frame["name"]))
     return out
+
+
+CLOSING_ORDER = ("danh_gia", "kho_khan", "kien_nghi", "phuong_huong")
+
+
+def closing_text(agency: AgencyReport) -> str:
+    """An agency's part III: its typed closing parts in order, one paragraph each. Only when
+    no part was typed (a submission entered by hand) the text outside the sections stands in."""
+    if agency.closing:
+        keys = [k for k in CLOSING_ORDER if k in agency.closing] + [k for k in agency.closing if k not in CLOSING_ORDER]
+        parts = [clean_text(agency.closing[k]) for k in keys]
+        return "\n".join(p for p in parts if p and not stock_key(p))
+    return clean_text(agency.extra_text)
 
 
 def figures_matrix(campaign: Campaign, agencies: Iterable[AgencyReport]) -> pd.DataFrame:

@@ -22,6 +22,7 @@ from reports.consolidate import (
     CHANNEL_LABELS,
     Consolidation,
     clean_text,
+    closing_text,
     json_number,
 )
 from reports.status import STATE_LABELS
@@ -238,7 +239,7 @@ def _text_rows(model: Consolidation) -> Iterable[list[Any]]:
             text = clean_text(a.sections.get(s.id))
             if text:
                 yield [a.code, a.name, s.id, s.heading, text]
-        if text := clean_text(a.extra_text):
+        if text := closing_text(a):
             yield [a.code, a.name, "khác", "Đánh giá, khó khăn, kiến nghị", text]
 
 

@@ -326,3 +326,28 @@ def test_figures_with_open_problems_are_marked_in_word_and_excel(seeded: App, tm
     cells = [c.text for t in WordDocument(result["files"][0]).tables for row in t.rows for c in row.cells]
     assert sum(1 for c in cells if c.endswith("(*)")) == 3
     assert any("Sở Công Thương" in p and "vấn đề chưa kiểm tra" in p for p in paras)
+
+
+def test_part_three_uses_the_typed_closing_parts_not_the_loose_text(seeded: App, tmp_path: Path) -> None:
+    """The loose text around the sections (opening sentence, a sheet header) never reaches
+    part III once the parser typed the closing parts."""
+    with seeded.session() as s:
+        sub = s.scalars(select(Submission).where(Submission.content_key == "new")).one()
+        sub.extra_text = "Thực hiện Công văn của Sở KH&CN, Sở Công Thương báo cáo như sau: III. KHÓ KHĂN Mục Nội dung"
+        s.add(SectionAnswer(submission_id=sub.id, section_id="kien_nghi", text="Đề nghị tăng kinh phí kiểm định.", empty=False, part="closing"))
+        s.add(SectionAnswer(submission_id=sub.id, section_id="kho_khan", text="Thiếu chuẩn đo lường.", empty=False, part="closing"))
+    result = build_report(seeded, out_dir=tmp_path, now=NOW)
+    paras = [p.text for p in WordDocument(result["files"][0]).paragraphs]
+    start = next(i for i, p in enumerate(paras) if p.startswith("III."))
+    part3 = paras[start:]
+    sct = [p for p in part3 if "Sở Công Thương" in p]
+    assert sct and "Thiếu chuẩn đo lường." in sct[0]
+    assert any("Đề nghị tăng kinh phí kiểm định." in p for p in part3)
+    assert not any("Thực hiện Công văn" in p or "III. KHÓ KHĂN" in p for p in part3[1:])
+    # Closing parts are not outline sections: the narrative of part I does not show them.
+    assert not any("Thiếu chuẩn đo lường." in p for p in paras[:start])
+    wb = load_workbook(result["files"][1])
+    texts = [[c.value for c in r] for r in wb["Nội dung"].iter_rows(min_row=5)]
+    other = [t[4] for t in texts if t[0] == "soct" and t[2] == "khác"]
+    assert other == ["Thiếu chuẩn đo lường.\nĐề nghị tăng kinh phí kiểm định."]
+    wb.close()
