@@ -119,6 +119,7 @@ def agency_report(record: RecipientReport, campaign: Campaign, open_counts: dict
         figures=corrected_figures(record),
         extra_text=latest.extra_text if latest else "",
         closing=closing_parts(record),
+        typed_closing=bool(latest and latest.confidence is not None),
         extra_rows=tuple(_extra_rows(latest.extra_rows if latest else [])),
         problems=tuple(_problems(latest.problems if latest else [])),
         doc_number=latest.doc_number if latest else None,

@@ -94,6 +94,8 @@ class AgencyReport:
     # The typed closing parts (đánh giá, khó khăn, kiến nghị, phương hướng) as the parser cut
     # them, in that order; part III uses these, never the loose text around the sections.
     closing: Mapping[str, str] = field(default_factory=dict)
+    # The submission was read by the parser (closing parts typed): the loose text never stands in.
+    typed_closing: bool = False
     extra_rows: tuple[ExtraFigures, ...] = ()
     problems: tuple[ProblemNote, ...] = ()
     doc_number: str | None = None
@@ -305,9 +307,10 @@ CLOSING_ORDER = ("danh_gia", "kho_khan", "kien_nghi", "phuong_huong")
 
 
 def closing_text(agency: AgencyReport) -> str:
-    """An agency's part III: its typed closing parts in order, one paragraph each. Only when
-    no part was typed (a submission entered by hand) the text outside the sections stands in."""
-    if agency.closing:
+    """An agency's part III: its typed closing parts in order, one paragraph each. Only for a
+    submission the parser did not read (entered by hand) the text outside the sections stands
+    in: in a parsed one it is the opening sentence, a heading or a sheet header."""
+    if agency.closing or agency.typed_closing:
         keys = [k for k in CLOSING_ORDER if k in agency.closing] + [k for k in agency.closing if k not in CLOSING_ORDER]
         parts = [clean_text(agency.closing[k]) for k in keys]
         return "\n".join(p for p in parts if p and not stock_key(p))

@@ -351,3 +351,15 @@ def test_part_three_uses_the_typed_closing_parts_not_the_loose_text(seeded: App,
     other = [t[4] for t in texts if t[0] == "soct" and t[2] == "khác"]
     assert other == ["Thiếu chuẩn đo lường.\nĐề nghị tăng kinh phí kiểm định."]
     wb.close()
+
+
+def test_a_parsed_submission_without_closing_parts_has_no_part_three_line(seeded: App, tmp_path: Path) -> None:
+    """A spreadsheet report with no khó khăn / kiến nghị: its sheet header is not a proposal."""
+    with seeded.session() as s:
+        sub = s.scalars(select(Submission).where(Submission.content_key == "new")).one()
+        sub.extra_text, sub.confidence = "Mục Nội dung đề cương Kết quả thực hiện", 1.0
+    result = build_report(seeded, out_dir=tmp_path, now=NOW)
+    paras = [p.text for p in WordDocument(result["files"][0]).paragraphs]
+    part3 = paras[next(i for i, p in enumerate(paras) if p.startswith("III.")):]
+    assert not any("Mục Nội dung" in p for p in part3)
+    assert "Các cơ quan, đơn vị không có kiến nghị." in part3
