@@ -22,7 +22,7 @@ from flows.outbound.receipts import send_receipts
 from parsers.model import ParseResult
 from parsers.vocab import ANSWER_KINDS, ItemStatus, ReviewKind, ReviewStatus
 from storage.campaigns import recipient_by_code
-from storage.models import Document, Event, InboundFile, InboundMail, ReviewItem, Submission, utcnow
+from storage.models import Document, Event, InboundFile, InboundMail, RecipientRow, ReviewItem, Submission, utcnow
 from storage.submissions import record_submission
 
 log = logging.getLogger(__name__)
@@ -79,7 +79,15 @@ def accept_problem(session: Session, item: ReviewItem, actor: str) -> dict[str, 
             data={"item": item.id, "submission_id": item.submission_id},
         )
     )
-    return {"item": item.id, "status": ReviewStatus.RESOLVED, "submission_id": item.submission_id}
+    recipient = session.get(RecipientRow, item.resolved_recipient_id) if item.resolved_recipient_id else None
+    return {
+        "item": item.id,
+        "status": ReviewStatus.RESOLVED,
+        "recipient": recipient.code if recipient else None,
+        "name": recipient.name if recipient else "",
+        "submission_id": item.submission_id,
+        "created": False,
+    }
 
 
 def assign_item(app: App, item_id: int, recipient_code: str, actor: str = "cán bộ") -> dict[str, Any]:
