@@ -119,6 +119,7 @@ def agency_report(record: RecipientReport, campaign: Campaign, open_counts: dict
         figures=corrected_figures(record),
         extra_text=latest.extra_text if latest else "",
         closing=closing_parts(record),
+        provenance=figure_provenance(record),
         typed_closing=bool(latest and latest.confidence is not None),
         extra_rows=tuple(_extra_rows(latest.extra_rows if latest else [])),
         problems=tuple(_problems(latest.problems if latest else [])),
@@ -136,6 +137,27 @@ def corrected_figures(record: RecipientReport) -> dict[str, Figures]:
         if target == "indicator":
             read.setdefault(item_id, dict.fromkeys(FIELDS)).update(values)
     return {rid: Figures(*(_float(row.get(k)) for k in FIELDS)) for rid, row in read.items()}
+
+
+ROLE_NAMES = {"plan": "kế hoạch", "result": "kết quả", "rate": "tỷ lệ"}
+
+
+def figure_provenance(record: RecipientReport) -> dict[str, str]:
+    """Per row: the place its figures were read, and which were derived, an explicit none or
+    corrected by a person."""
+    out: dict[str, str] = {}
+    for v in record.indicators:
+        notes = [v.where or ""]
+        for role, value in (v.values or {}).items():
+            source = value.get("source") if isinstance(value, dict) else None
+            if source == "derived":
+                notes.append(f"{ROLE_NAMES.get(role, role)} tự tính")
+            elif source == "explicit_none":
+                notes.append(f"{ROLE_NAMES.get(role, role)}: đơn vị ghi «{value.get('raw') or '-'}» (không có)")
+        if ("indicator", v.row_id) in record.corrections:
+            notes.append("cán bộ đã sửa")
+        out[v.row_id] = "; ".join(n for n in notes if n)
+    return out
 
 
 def closing_parts(record: RecipientReport) -> dict[str, str]:

@@ -96,6 +96,9 @@ class AgencyReport:
     closing: Mapping[str, str] = field(default_factory=dict)
     # The submission was read by the parser (closing parts typed): the loose text never stands in.
     typed_closing: bool = False
+    # Per table row: where its figures were read and how ("BC.docx › bảng 2, dòng 4; tỷ lệ tự
+    # tính"), for a person to check.
+    provenance: Mapping[str, str] = field(default_factory=dict)
     extra_rows: tuple[ExtraFigures, ...] = ()
     problems: tuple[ProblemNote, ...] = ()
     doc_number: str | None = None

@@ -156,6 +156,7 @@ def _detail_columns(model: Consolidation) -> list[Column]:
         Column(cols.result, 16, COUNT),
         Column("Tỷ lệ đạt được (%)", 14, RATE),
         Column("Chưa kiểm tra", 14),
+        Column("Nguồn số liệu (tệp › bảng, dòng)", 50, wrap=True),
     ]
 
 
@@ -166,8 +167,10 @@ def _detail_rows(model: Consolidation) -> Iterable[list[Any]]:
         if previous is not None and previous != r.code:
             yield from _extra_rows(by_code[previous])
         previous = r.code
-        mark = DOUBTFUL if by_code[r.code].doubtful else ""
-        yield [r.code, r.name, r.row, r.label, _num(r.plan), _num(r.result), _num(r.rate), mark]
+        agency = by_code[r.code]
+        mark = DOUBTFUL if agency.doubtful else ""
+        yield [r.code, r.name, r.row, r.label, _num(r.plan), _num(r.result), _num(r.rate), mark,
+               agency.provenance.get(str(r.row), "")]
     if previous is not None:
         yield from _extra_rows(by_code[previous])
 
@@ -176,7 +179,7 @@ def _extra_rows(agency: Any) -> Iterable[list[Any]]:
     for extra in agency.extra_rows:
         f = extra.figures
         yield [agency.code, agency.name, "", f"{extra.label} (đơn vị bổ sung)", f.plan, f.result, f.rate,
-               DOUBTFUL if agency.doubtful else ""]
+               DOUBTFUL if agency.doubtful else "", "đơn vị bổ sung"]
 
 
 def _status_columns() -> list[Column]:

@@ -213,7 +213,7 @@ def test_excel_report_reads_back(seeded: App, tmp_path: Path) -> None:
     lines = [[c.value for c in r] for r in detail.iter_rows(min_row=5)]
     assert len(lines) == 14  # two reporting agencies × seven rows
     sct1 = next(x for x in lines if x[0] == "soct" and x[2] == "1")
-    assert sct1[4:] == [1000, 850, 85, None]  # nothing open: not marked
+    assert sct1[4:8] == [1000, 850, 85, None]  # nothing open: not marked
     status = {r[0].value: [c.value for c in r] for r in wb["Tình hình nộp"].iter_rows(min_row=5)}
     assert len(status) == 28
     assert status["soct"][3] == "Đã nộp báo cáo"
@@ -290,7 +290,7 @@ def test_report_with_no_answers_yet(app: App, tmp_path: Path) -> None:
     assert "Các cơ quan, đơn vị không có kiến nghị." in paras
     assert len(doc.tables) == 3  # header, totals, signature: no annex tables
     wb = load_workbook(result["files"][1])
-    assert wb["Chi tiết"].tables["ChiTiet"].ref == "A4:H5"  # one blank row keeps the table valid
+    assert wb["Chi tiết"].tables["ChiTiet"].ref == "A4:I5"  # one blank row keeps the table valid
     wb.close()
 
 
@@ -363,3 +363,19 @@ def test_a_parsed_submission_without_closing_parts_has_no_part_three_line(seeded
     part3 = paras[next(i for i, p in enumerate(paras) if p.startswith("III.")):]
     assert not any("Mục Nội dung" in p for p in part3)
     assert "Các cơ quan, đơn vị không có kiến nghị." in part3
+
+
+def test_excel_detail_says_where_each_figure_was_read(seeded: App, tmp_path: Path) -> None:
+    with seeded.session() as s:
+        sub = s.scalars(select(Submission).where(Submission.content_key == "new")).one()
+        rows = {v.row_id: v for v in s.scalars(select(IndicatorValue).where(IndicatorValue.submission_id == sub.id))}
+        rows["1"].where = "BC-996-SCT.docx › bảng 2, dòng 4"
+        rows["1"].values = {"plan": {"source": "read", "raw": "1.000"}, "rate": {"source": "derived", "raw": ""}}
+        rows["2"].where = "BC-996-SCT.docx › bảng 2, dòng 5"
+        rows["2"].values = {"plan": {"source": "explicit_none", "raw": "-"}}
+    result = build_report(seeded, out_dir=tmp_path, now=NOW)
+    wb = load_workbook(result["files"][1])
+    detail = {(r[0].value, r[2].value): [c.value for c in r] for r in wb["Chi tiết"].iter_rows(min_row=5)}
+    assert detail[("soct", "1")][8] == "BC-996-SCT.docx › bảng 2, dòng 4; tỷ lệ tự tính"
+    assert detail[("soct", "2")][8] == "BC-996-SCT.docx › bảng 2, dòng 5; kế hoạch: đơn vị ghi «-» (không có)"
+    wb.close()
