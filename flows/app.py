@@ -133,6 +133,7 @@ def facts_from_record(record: RecipientRecord) -> RecipientFacts:
         reminders_sent=record.reminders_sent,
         pending_review=record.pending_review,
         mail_failed=record.mail_failed,
+        failed_file_at=record.failed_file_at,
     )
 
 
@@ -164,6 +165,8 @@ def review_json(campaign_id: str | None, *, session: Session, tz: dt.tzinfo) -> 
         {
             "item": item.id,
             "source": item.source_key,
+            "kind": item.kind,
+            "submission_id": item.submission_id,
             "reason": item.reason,
             "candidates": item.candidates,
             "created_at": item.created_at.astimezone(tz).isoformat(),

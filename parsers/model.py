@@ -55,6 +55,21 @@ class ProblemCode(StrEnum):
     BOILERPLATE_REMOVED = "boilerplate_removed", "Đã bỏ câu mở đầu, kết thúc hoặc tiêu đề khỏi nội dung mục", 1.0
 
 
+# Problems about figures that a person must look at before the figures are trusted: each one
+# opens a review item when the submission is recorded (a figure column no role explains, a
+# rate contradicting its figures, results all missing beside plans and rates, a total row
+# disagreeing with its rows, a cell whose number could not be read).
+BLOCKING_PROBLEMS = frozenset(
+    {
+        ProblemCode.COLUMN_UNEXPLAINED,
+        ProblemCode.RATE_INCONSISTENT,
+        ProblemCode.RESULTS_MISSING,
+        ProblemCode.TOTAL_MISMATCH,
+        ProblemCode.NUMBER_UNREADABLE,
+    }
+)
+
+
 @dataclass
 class Problem:
     """Something a person should know about a parsed file (message in Vietnamese)."""

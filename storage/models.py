@@ -284,6 +284,14 @@ class Submission(Base):
     problems: Mapped[list[Any]] = mapped_column(default=list)
     missing_sections: Mapped[list[Any]] = mapped_column(default=list)
     missing_rows: Mapped[list[Any]] = mapped_column(default=list)
+    # 0..1 as the parser judged it (lowered by each problem); coverage of the outline, 0..1.
+    confidence: Mapped[float | None] = mapped_column(Float)
+    coverage: Mapped[float | None] = mapped_column(Float)
+    # Why the document counts as a report (short Vietnamese phrases from the parser).
+    evidence: Mapped[list[Any]] = mapped_column(default=list)
+    draft: Mapped[bool] = mapped_column(Boolean, default=False)
+    says_replaces: Mapped[bool] = mapped_column(Boolean, default=False)
+    part_of: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     sections: Mapped[list[SectionAnswer]] = relationship(back_populates="submission")
@@ -302,6 +310,11 @@ class SectionAnswer(Base):
     text: Mapped[str] = mapped_column(Text, default="")
     empty: Mapped[bool] = mapped_column(Boolean, default=True)
     where: Mapped[str | None] = mapped_column(Text)
+    # The agency answered "Không có" / "Không phát sinh": an answer, not a gap.
+    explicit_none: Mapped[bool] = mapped_column(Boolean, default=False)
+    confidence: Mapped[float | None] = mapped_column(Float)
+    # "section" (of the outline) or "closing" (đánh giá, khó khăn, kiến nghị, phương hướng).
+    part: Mapped[str] = mapped_column(String(16), default="section")
 
     submission: Mapped[Submission] = relationship(back_populates="sections")
 
@@ -321,6 +334,11 @@ class IndicatorValue(Base):
     rate_computed: Mapped[bool] = mapped_column(Boolean, default=False)
     raw: Mapped[dict[str, Any]] = mapped_column(default=dict)
     where: Mapped[str | None] = mapped_column(Text)
+    # Per figure (plan / result / rate): {"value", "source": read | derived | explicit_none |
+    # missing, "raw", "where", "confidence"} as the parser gave it.
+    values: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    explicit_none: Mapped[bool] = mapped_column(Boolean, default=False)
+    confidence: Mapped[float | None] = mapped_column(Float)
 
     submission: Mapped[Submission] = relationship(back_populates="indicators")
 
@@ -351,7 +369,9 @@ class OutboundMail(Base):
 
 
 class ReviewItem(Base):
-    """Something a person must decide (attribution unclear or signals disagree)."""
+    """Something a person must decide: who sent it (attribution), whether a doubtful document
+    replaces the current report (replace), a figure problem of a recorded submission
+    (problem), or a reply whose files could not be read (unreadable)."""
 
     __tablename__ = "review_item"
     __table_args__ = (UniqueConstraint("source_key"),)
@@ -360,6 +380,10 @@ class ReviewItem(Base):
     campaign_id: Mapped[str | None] = mapped_column(ForeignKey("campaign.id"))
     # "mail:<id>", "file:<id>" or "document:<id>": one open item per source.
     source_key: Mapped[str] = mapped_column(String(64))
+    # attribution | replace | problem | unreadable (parsers.vocab.ReviewKind)
+    kind: Mapped[str] = mapped_column(String(16), default="attribution")
+    # The recorded submission a problem item is about.
+    submission_id: Mapped[int | None] = mapped_column(ForeignKey("submission.id", ondelete="CASCADE"), index=True)
     inbound_mail_id: Mapped[int | None] = mapped_column(ForeignKey("inbound_mail.id"))
     inbound_file_id: Mapped[int | None] = mapped_column(ForeignKey("inbound_file.id"))
     document_id: Mapped[int | None] = mapped_column(ForeignKey("document.id"))

@@ -182,3 +182,16 @@ def request_message_ids(campaign_id: str, recipient_ids: list[int], *, session: 
         .order_by(OutboundMail.id)
     )
     return {rid: mid for rid, mid in rows if rid is not None}
+
+
+def our_threads(campaign_id: str, *, session: Session) -> dict[str, int]:
+    """Message-ID → recipient of every request and reminder we sent in the campaign (a reply
+    threaded to one of them is a medium attribution signal)."""
+    rows = session.execute(
+        select(OutboundMail.message_id, OutboundMail.recipient_id).where(
+            OutboundMail.campaign_id == campaign_id,
+            OutboundMail.kind.in_(("request", "reminder", "reminder_incomplete")),
+            OutboundMail.recipient_id.is_not(None),
+        )
+    )
+    return {mid: rid for mid, rid in rows if mid and rid is not None}

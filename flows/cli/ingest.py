@@ -109,7 +109,7 @@ def _finish(report: dict[str, Any], what: str, *, as_json: bool) -> None:
 
 @cli.command()
 def review(campaign: CampaignOpt = None, as_json: JsonOpt = False) -> None:
-    """Các mục chờ cán bộ xem xét (chưa xác định được đơn vị gửi)."""
+    """Các mục chờ cán bộ xem xét (đơn vị gửi, thay thế báo cáo, số liệu, tệp lỗi)."""
     from flows.app import (
         review_json,  # lazy: only this command needs it (keeps `baocao --help` fast)
     )
@@ -125,11 +125,16 @@ def review(campaign: CampaignOpt = None, as_json: JsonOpt = False) -> None:
         out.print("Không có mục nào chờ xem xét.")
         return
     table = Table(title="Mục chờ xem xét")
-    for heading in ("Số", "Nguồn", "Lý do", "Có thể là", "Nhận lúc"):
+    from parsers.vocab import ReviewKind  # lazy, as above
+
+    kinds = ReviewKind.shorts()
+    for heading in ("Số", "Loại", "Nguồn", "Lý do", "Có thể là", "Nhận lúc"):
         table.add_column(heading)
     for item in items:
-        cands = ", ".join(f"{c.get('code') or c.get('campaign')} ({c.get('score')})" for c in item["candidates"]) or "—"
-        table.add_row(str(item["item"]), item["source"], item["reason"], cands, item["created_at"][:16].replace("T", " "))
+        cands = ", ".join(f"{c.get('code') or c.get('campaign')} ({c.get('score')})" if c.get("score") is not None else str(c.get("code") or c.get("campaign"))
+                          for c in item["candidates"]) or "—"
+        kind = kinds.get(item.get("kind") or "attribution", item.get("kind") or "")
+        table.add_row(str(item["item"]), kind, item["source"], item["reason"], cands, item["created_at"][:16].replace("T", " "))
     out.print(table)
     out.print("Gán cho đơn vị: baocao assign SỐ MÃ_ĐƠN_VỊ; thư chưa rõ chiến dịch: baocao assign SỐ [MÃ_ĐƠN_VỊ] --campaign ID")
 

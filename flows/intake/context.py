@@ -20,6 +20,7 @@ from parsers.safety import Limits
 from parsers.vocab import ItemStatus
 from storage.ingest import agency_refs
 from storage.models import Event
+from storage.outbound import our_threads
 
 ParseFn = Callable[[bytes, str, OutlineSpec], ParseResult]
 
@@ -87,6 +88,16 @@ class Context:
     agencies: list[AgencyRef]
     hints: MailHints
     parse: ParseFn
+    # Message-ID of each request and reminder we sent → the recipient it went to.
+    threads: dict[str, int] = field(default_factory=dict)
+
+    def thread_recipient(self, in_reply_to: str | None, references: tuple[str, ...]) -> int | None:
+        """The recipient whose request or reminder this message replies to (In-Reply-To first,
+        then the newest References entry we know)."""
+        for mid in (in_reply_to, *reversed(references)):
+            if mid and mid in self.threads:
+                return self.threads[mid]
+        return None
     # The other open campaigns the same mailbox poll feeds (flows/intake/inbox.py routes).
     siblings: list[Context] = field(default_factory=list)
 
@@ -97,11 +108,13 @@ class Context:
 
     @property
     def section_ids(self) -> list[str]:
-        return [s.id for s in self.spec.sections]
+        """The sections a report must answer (campaign policy: completeness)."""
+        return self.campaign.required_sections
 
     @property
     def row_ids(self) -> list[str]:
-        return [r.id for r in self.spec.rows]
+        """The table rows a report must answer (campaign policy: completeness)."""
+        return self.campaign.required_rows
 
     def code_of(self, recipient_id: int | None) -> str | None:
         """A recipient's code (ma_don_vi) from its database id."""
@@ -122,6 +135,7 @@ def make_context(app: App, campaign_id: str | None, parse: ParseFn | None = None
     campaign = app.campaign(campaign_id)
     with app.session() as session:
         agencies = agency_refs(campaign.id, session=session)
+        threads = our_threads(campaign.id, session=session)
     ours = {a.lower() for a in (app.settings.smtp.sender, app.settings.imap.user) if a and "@" in a}
     hints = MailHints(
         our_addresses=frozenset(ours),
@@ -131,7 +145,7 @@ def make_context(app: App, campaign_id: str | None, parse: ParseFn | None = None
         request_subject=campaign.request.subject or "",
     )
     parse = parse or default_parse(app.settings.max_file_bytes, app.settings.file_budget_seconds)
-    return Context(app, campaign, outline_spec(campaign), agencies, hints, parse)
+    return Context(app, campaign, outline_spec(campaign), agencies, hints, parse, threads=threads)
 
 
 def log_run(ctx: Context, report: IngestReport) -> None:

@@ -182,14 +182,15 @@ def decide_file(ctx: Context, rel: str, name: str, files: list[ParsedFile]) -> U
     codes = {a.code for a in ctx.agencies}
     folder_code = folder.lower() if folder and folder.lower() in codes else None
     # A folder named after the agency ("Sở Tư pháp/") names it, as a subject line would.
-    naming = f"{folder or ''} {name.rsplit('.', 1)[0]}"
+    naming = f"{folder or ''}/{name}"
     best = answers[0]
     attribution = attribute(
         ctx.agencies,
         sender=None,
         document_agencies=[(best.result.agency.id, best.result.agency.score)],
-        text=naming,
         folder_code=folder_code,
+        # The subfolder and file name naming the agency ("So Tu phap/", "BC_SoTuPhap.docx").
+        path=naming if folder_code is None else "",
     )
     return Unit(best.result.kind, best.content_key, attribution, best)
 

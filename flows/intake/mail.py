@@ -61,8 +61,9 @@ from parsers.mail_classify import (
     text_for_naming,
 )
 from parsers.mail_links import ReportLink, classify_links
+from parsers.naming import subject_tags
 from parsers.responses import Unit, plan_units
-from parsers.vocab import ItemStatus, MailKind
+from parsers.vocab import ItemStatus, MailKind, ReviewKind
 from storage.blobs import sha256_hex, store_blob
 from storage.ingest import (
     advance_mailbox,
@@ -104,13 +105,30 @@ def decide_mail(ctx: Context, mail: MailMessage, files: list[ParsedFile]) -> Mai
     classification = classify(mail, [c.result.kind for c in cands], ctx.hints, known_sender=known)
     classification, links = classify_links(mail, classification, ctx.hints, known_sender=known)
     decision = MailDecision(classification, rejected, links=links)
+    # A reply whose only report could not be read is not a promise (nor unrelated): the agency
+    # has not submitted yet, a person looks, and the receipt asks for a readable copy.
+    failed_file = bool(rejected) and not any(c.is_answer for c in cands)
     if links:
         decision.link_only = attribute(
-            ctx.agencies, sender=mail.from_addr, forward_senders=mail.forward_senders, text=text_for_naming(mail)
+            ctx.agencies,
+            sender=mail.from_addr,
+            forward_senders=mail.forward_senders,
+            text=text_for_naming(mail),
+            thread_recipient=ctx.thread_recipient(mail.in_reply_to, mail.references),
+            tags=subject_tags(mail.subject),
         )
-    elif classification.kind == MailKind.UNRELATED and rejected and meant_as_report(mail, ctx.hints, known_sender=known):
+    elif (
+        classification.kind in (MailKind.UNRELATED, MailKind.ACKNOWLEDGEMENT)
+        and failed_file
+        and meant_as_report(mail, ctx.hints, known_sender=known)
+    ):
         decision.unreadable = attribute(
-            ctx.agencies, sender=mail.from_addr, forward_senders=mail.forward_senders, text=text_for_naming(mail)
+            ctx.agencies,
+            sender=mail.from_addr,
+            forward_senders=mail.forward_senders,
+            text=text_for_naming(mail),
+            thread_recipient=ctx.thread_recipient(mail.in_reply_to, mail.references),
+            tags=subject_tags(mail.subject),
         )
     elif classification.kind in STATE_KINDS:
         decision.units = plan_units(
@@ -122,6 +140,8 @@ def decide_mail(ctx: Context, mail: MailMessage, files: list[ParsedFile]) -> Mai
             text=text_for_naming(mail),
             fallback_key="",  # filled with the raw hash by the writer
             source_key="",
+            thread_recipient=ctx.thread_recipient(mail.in_reply_to, mail.references),
+            tags=subject_tags(mail.subject),
         )
     return decision
 
@@ -310,6 +330,7 @@ def _record_decision(
             {
                 "campaign_id": ctx.campaign.id,
                 "source_key": key,
+                "kind": ReviewKind.UNREADABLE,
                 "reason": f"tệp đính kèm không đọc được ({names})",
                 "candidates": attribution.candidates,
                 "plan": {

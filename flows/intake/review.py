@@ -23,9 +23,18 @@ from flows.outbound.receipts import send_receipts
 from parsers.mail import parse_mail
 from parsers.mail_classify import Attribution
 from parsers.model import ParseResult
-from parsers.vocab import ANSWER_KINDS, ItemStatus, ReviewStatus
+from parsers.vocab import ANSWER_KINDS, ItemStatus, ReviewKind, ReviewStatus
 from storage.campaigns import recipient_by_code
-from storage.models import Document, Event, InboundFile, InboundMail, ReviewItem, utcnow
+from storage.models import (
+    Document,
+    Event,
+    InboundFile,
+    InboundMail,
+    RecipientRow,
+    ReviewItem,
+    Submission,
+    utcnow,
+)
 from storage.submissions import record_submission
 
 log = logging.getLogger(__name__)
@@ -65,14 +74,46 @@ def _settle_source(session: Session, item: ReviewItem, recipient_id: int) -> Non
         source = session.get(InboundFile, item.inbound_file_id)
     if source is not None and source.status == ItemStatus.REVIEW:
         source.status, source.recipient_id, source.attributed_by = ItemStatus.PROCESSED, recipient_id, "review"
+
+def accept_problem(session: Session, item: ReviewItem, actor: str) -> dict[str, Any]:
+    """A person checked the figures a problem item is about and accepts them as they are
+    (or corrected them): the item closes, the report stops marking them."""
+    item.status, item.resolved_by, item.resolved_at = ReviewStatus.RESOLVED, actor, utcnow()
+    sub = session.get(Submission, item.submission_id) if item.submission_id else None
+    item.resolved_recipient_id = sub.recipient_id if sub else None
+    session.add(
+        Event(
+            campaign_id=item.campaign_id,
+            recipient_id=item.resolved_recipient_id,
+            kind="review_problem_accepted",
+            actor=actor,
+            message=f"Mục {item.id}: số liệu đã được kiểm tra",
+            data={"item": item.id, "submission_id": item.submission_id},
+        )
+    )
+    recipient = session.get(RecipientRow, item.resolved_recipient_id) if item.resolved_recipient_id else None
+    return {
+        "item": item.id,
+        "status": ReviewStatus.RESOLVED,
+        "recipient": recipient.code if recipient else None,
+        "name": recipient.name if recipient else "",
+        "submission_id": item.submission_id,
+        "created": False,
+    }
+
+
 def assign_item(
     app: App, item_id: int, recipient_code: str | None, actor: str = "cán bộ", campaign_id: str | None = None
 ) -> dict[str, Any]:
     """Settle a review item: record the submission it stood for, for the recipient given (a
     message in doubt between campaigns needs the campaign; the agency is then optional)."""
     with app.session() as session:
-        if (_open_item(session, item_id).plan or {}).get("kind") == "route":
-            return _assign_route(app, item_id, campaign_id, recipient_code, actor)
+        first = _open_item(session, item_id)
+        if first.kind == ReviewKind.PROBLEM:  # the figures are accepted as they are
+            return accept_problem(session, first, actor)
+        route = (first.plan or {}).get("kind") == "route"
+    if route:
+        return _assign_route(app, item_id, campaign_id, recipient_code, actor)
     if not recipient_code:
         raise ReviewError("cần mã đơn vị (ma_don_vi) để gán mục này")
     with app.session() as session:
@@ -85,7 +126,6 @@ def assign_item(
             raise ReviewError(f"không có đơn vị mã {recipient_code!r} trong chiến dịch {campaign.id}")
         plan = item.plan or {}
         doc, parsed = _planned_document(app, campaign, session, plan)
-        spec = outline_spec(campaign)
         recorded = record_submission(
             session=session,
             campaign_id=campaign.id,
@@ -98,9 +138,10 @@ def assign_item(
             inbound_mail_id=item.inbound_mail_id,
             inbound_file_id=item.inbound_file_id,
             document_id=doc.id if doc else None,
-            section_ids=[s.id for s in spec.sections],
-            row_ids=[r.id for r in spec.rows],
+            section_ids=campaign.required_sections,
+            row_ids=campaign.required_rows,
             actor=actor,
+            explicit_none_is_answer=campaign.completeness.explicit_none_is_answer,
         )
         item.status, item.resolved_recipient_id = ReviewStatus.RESOLVED, recipient.id
         item.resolved_by, item.resolved_at = actor, utcnow()

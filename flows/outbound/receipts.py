@@ -70,13 +70,19 @@ def receipt_context(
             "plan": vn_number(row.plan, blank="—"),
             "result": vn_number(row.result, blank="—"),
             "rate": vn_number(row.rate, 1, blank="—") + ("%" if row.rate is not None else ""),
+            # "-", "Không", "0": the agency's answer "none", shown as such (never as missing).
+            "none": _none_text(row) if row.explicit_none else "",
         }
         for row in rows
-        if row.plan is not None or row.result is not None
+        if row.plan is not None or row.result is not None or row.explicit_none
     ]
     section_order = {s.id: i for i, s in enumerate(outline.sections)}
     answered = sorted(
-        (a.section_id for a in session.scalars(select(SectionAnswer).where(SectionAnswer.submission_id == sub.id)) if not a.empty),
+        (
+            a.section_id
+            for a in session.scalars(select(SectionAnswer).where(SectionAnswer.submission_id == sub.id))
+            if a.part == "section" and (not a.empty or a.explicit_none)
+        ),
         key=lambda sid: section_order.get(sid, 99),
     )
     # Missing sections and rows are listed on their own; the rest (rates, units…) are problems.
@@ -103,6 +109,13 @@ def receipt_context(
         "problems": problems,
         "rejected": rejected_files(docs),
     }
+
+
+def _none_text(row: IndicatorValue) -> str:
+    """How the agency wrote its "none" ("-", "Không có", "0")."""
+    raws = [str(v.get("raw") or "").strip() for v in (row.values or {}).values() if v.get("source") == "explicit_none"]
+    shown = next((r for r in raws if r), "")
+    return f"không phát sinh (đơn vị ghi «{shown}»)" if shown else "không phát sinh"
 
 
 def _main_submission(campaign_id: str, mail_id: int, senders: set[str | None], *, session: Session) -> Submission | None:

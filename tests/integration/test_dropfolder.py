@@ -388,3 +388,29 @@ def test_parse_in_a_child_gives_the_same_result_and_reports_a_crash():
 
     crashed = run_in_child(boom, 600, data, "a.docx", spec)
     assert crashed.error is not None and crashed.error.code == "parser_crash" and "hỏng" in crashed.error.message
+
+
+def test_folder_and_file_names_without_diacritics_name_the_agency(drop_app):
+    """No letterhead in the file: a folder "So Tu phap" (no diacritics) is one medium signal
+    (review, Sở Tư pháp preselected); the folder and a document identity that agree settle it."""
+    from sqlalchemy import select
+
+    from flows.intake.folder import ingest_folder
+    from storage.models import ReviewItem
+
+    root = drop_app.settings.drop.dir
+    (root / "So Tu phap").mkdir()
+    (root / "So Tu phap" / "BaoCao_2025.docx").write_bytes(report_docx("", "7/BC"))
+    (root / "HoiNongDan").mkdir()
+    (root / "HoiNongDan" / "bao cao.docx").write_bytes(report_docx("HỘI NÔNG DÂN TỈNH", "3/BC-HND"))
+    for p in root.rglob("*"):
+        if p.is_file():
+            _age(p)
+    ingest_folder(drop_app)
+    got = {i["path"]: i for i in ingest_folder(drop_app).to_json()["items"]}
+    assert got["So Tu phap/BaoCao_2025.docx"]["status"] == "review"
+    assert got["HoiNongDan/bao cao.docx"]["recipient"] == "hnd"
+    with drop_app.session() as s:
+        item = s.scalars(select(ReviewItem)).one()
+        assert item.candidates[0]["code"] == "sotp" and "name" in item.candidates[0]["signals"]
+    assert states(drop_app)["sotp"]["state"] == "not_responded"  # a guess is never recorded as fact

@@ -365,3 +365,27 @@ def test_a_message_in_doubt_between_campaigns_is_settled_by_choosing_one(client_
     after = {r["id"]: r for r in status_report(web_app)["recipients"]}
     assert after[code]["state"] == "acknowledged"
     assert item not in [r["item"] for r in status_report(web_app)["review"]]
+
+
+def test_a_figure_problem_is_shown_with_its_agency_preselected_and_checking_it_records_nothing(client_for, web_app) -> None:
+    from sqlalchemy import func, select
+
+    from parsers.model import Problem
+    from storage.models import ReviewItem, Submission
+    from storage.submissions import open_problem_reviews
+
+    with web_app.session() as session:
+        sub = session.scalars(select(Submission).where(Submission.kind == "report").order_by(Submission.id)).first()
+        problem = Problem("total_mismatch", "Dòng tổng 120 khác tổng các dòng 118", "bảng 1, dòng 9")
+        (item,) = open_problem_reviews(sub, sub.recipient_id, [problem], session=session)
+        item_id, code, count = item.id, item.candidates[0]["code"], session.scalar(select(func.count()).select_from(Submission))
+    client = client_for("canbo")
+    page = client.get("/xem-xet").text
+    section = page[page.index(f'id="muc-{item_id}"'):]
+    section = section[: section.index("</section>")]
+    assert "Số liệu cần kiểm tra" in section and "Dòng tổng không khớp" in section
+    assert f'value="{code}" selected' in section
+    assert client.post(f"/xem-xet/{item_id}/gan", data={"csrf": csrf_of(page), "don_vi": code}).status_code == 303
+    with web_app.session() as session:
+        assert session.get(ReviewItem, item_id).status == "resolved"
+        assert session.scalar(select(func.count()).select_from(Submission)) == count

@@ -87,3 +87,18 @@ def test_bad_setting_values_are_one_line_naming_the_variable(tmp_path: Path) -> 
             assert len(lines) == 1 and lines[0].startswith("Lỗi:") and "Traceback" not in result.stderr, result.stderr
             assert all(word in lines[0] for word in expected), lines[0]
             assert value in lines[0]
+
+
+def test_parse_json_shows_each_figures_provenance_and_the_documents_confidence(tmp_path: Path) -> None:
+    env = {"BAOCAO_DATA_DIR": str(tmp_path / "data")}
+    fixture = ROOT / "tests" / "fixtures" / "docx" / "syt_full.docx"
+    done = run("parse", "--json", str(fixture), env=env)
+    assert done.returncode == 0, done.stderr
+    (doc,) = json.loads(done.stdout)
+    assert doc["confidence"] == 1.0 and doc["coverage"] == 1.0 and doc["problems"] == []
+    row7 = doc["indicators"]["7"]["values"]
+    assert row7["plan"] == {"value": 50, "source": "read", "raw": "50", "where": "bảng 2, dòng 11, cột 3", "confidence": 1.0}
+    assert row7["result"]["source"] == "explicit_none" and row7["result"]["raw"] == "-"
+    assert doc["indicators"]["1"]["values"]["rate"]["source"] == "read"
+    text = run("parse", str(fixture), env=env)
+    assert "Độ tin cậy: 100%" in text.stdout and "- (không có)" in text.stdout
