@@ -258,7 +258,7 @@ def ingest_mail(
         with app.session() as session:
             state, resynced = mailbox_state(key, source.uidvalidity, session=session)
             last_uid = state.last_uid
-            pending = [(m.id, m.uid) for m in unmarked_on_server(key, source.uidvalidity, session=session) if m.status != ItemStatus.FAILED]
+            pending = [(m.id, m.uid) for m in unmarked_on_server(key, source.uidvalidity, session=session)]
         _mark_on_server(app, source, pending, report)
         done: list[tuple[int, int]] = []
         since = ctx.campaign.request.date - FIRST_POLL_MARGIN if ctx.campaign.request.date else None
