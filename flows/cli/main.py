@@ -1,9 +1,13 @@
 """The `baocao` entry point: registers every command module and turns user mistakes into
-one line on stderr with exit code 2."""
+one line on stderr with exit code 2.
+
+Start-up time matters (`baocao --help`, `baocao status` are run by hand): the command modules
+import pandas, docxtpl, pdfplumber, Prefect and FastAPI only inside the commands that use
+them, and SQLAlchemy's errors are imported only when something went wrong
+(tests/flows/cli/test_startup.py checks it).
+"""
 
 from __future__ import annotations
-
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 # command modules (each registers its commands on `cli`)
 import flows.cli.ingest
@@ -29,14 +33,23 @@ def main() -> None:
     except StorageError as exc:
         err.print(f"Lỗi cơ sở dữ liệu: {exc}", markup=False, highlight=False)
         raise SystemExit(2) from None
-    except OperationalError as exc:
-        reason = str(exc.orig).strip().splitlines()[0]
-        err.print(f"Lỗi cơ sở dữ liệu: {reason}", markup=False, highlight=False)
+    except Exception as exc:
+        line = _database_error(exc)
+        if line is None:
+            raise
+        err.print(line, markup=False, highlight=False)
         raise SystemExit(2) from None
-    except SQLAlchemyError as exc:
-        reason = str(exc).splitlines()[0]
-        err.print(f"Lỗi cơ sở dữ liệu: {reason} — hãy chạy 'baocao init'.", markup=False, highlight=False)
-        raise SystemExit(2) from None
+
+
+def _database_error(exc: Exception) -> str | None:
+    """The one line for a database error, None for anything else."""
+    from sqlalchemy.exc import OperationalError, SQLAlchemyError  # lazy: only on errors (start-up time)
+
+    if isinstance(exc, OperationalError):
+        return f"Lỗi cơ sở dữ liệu: {str(exc.orig).strip().splitlines()[0]}"
+    if isinstance(exc, SQLAlchemyError):
+        return f"Lỗi cơ sở dữ liệu: {str(exc).splitlines()[0]} — hãy chạy 'baocao init'."
+    return None
 
 
 if __name__ == "__main__":

@@ -3,7 +3,6 @@ report (the `--json` contract of `baocao ingest mail|folder`) and its one event.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
@@ -20,9 +19,6 @@ from storage.ingest import agency_refs
 from storage.models import Event
 
 ParseFn = Callable[[bytes, str, OutlineSpec], ParseResult]
-# The first poll of a mailbox ignores mail that arrived well before the request was sent
-# (years of other business, earlier rounds of the same report).
-FIRST_POLL_MARGIN = dt.timedelta(days=30)
 # Test hooks: named points where a test may simulate a crash (raise a BaseException).
 HOOKS: dict[str, Callable[[], None]] = {}
 

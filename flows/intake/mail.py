@@ -15,16 +15,16 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from imap_tools.errors import MailboxFlagError, MailboxFolderCreateError, MailboxMoveError
 from sqlalchemy.orm import Session
 
-from flows.adapters.imap import ImapSource, MailboxError
+from flows.adapters.imap import FetchedMail, ImapSource, MailboxBusy, MailboxError
 from flows.app import App
 from flows.intake.context import (
-    FIRST_POLL_MARGIN,
     Context,
     IngestReport,
     ParseFn,
@@ -41,6 +41,7 @@ from flows.intake.documents import (
     store_raw_files,
     write_documents,
 )
+from flows.intake.pool import AheadParse, pool_size, poolable
 from flows.outbound.receipts import receipts_to_retry, send_receipts
 from parsers.mail import MailMessage, parse_mail
 from parsers.mail_classify import (
@@ -253,7 +254,14 @@ def ingest_mail(
     """One polling cycle of the official mailbox; see the module docstring for the order of work."""
     ctx = make_context(app, campaign_id, parse)
     report = IngestReport("mail", ctx.campaign.id)
-    with ImapSource(app.settings.imap) as source:
+    try:
+        source = ImapSource(app.settings.imap).open()
+    except MailboxBusy as err:
+        # Not a failure of the run: the server asked us to wait; the next run tries again.
+        log.warning("%s", err)
+        report.errors.append(str(err))
+        return report
+    with source:
         key = source.key
         with app.session() as session:
             state, resynced = mailbox_state(key, source.uidvalidity, session=session)
@@ -261,18 +269,20 @@ def ingest_mail(
             pending = [(m.id, m.uid) for m in unmarked_on_server(key, source.uidvalidity, session=session)]
         _mark_on_server(app, source, pending, report)
         done: list[tuple[int, int]] = []
-        since = ctx.campaign.request.date - FIRST_POLL_MARGIN if ctx.campaign.request.date else None
-        for fetched in source.fetch(source.new_uids(last_uid, since)):
-            try:
-                with app.session() as session:
-                    outcome = handle_mail(ctx, key, source.uidvalidity, fetched.uid, fetched.raw, fetched.internal_date, session=session)
-            except Exception as err:  # noqa: BLE001 — one bad message must not stop the batch
-                log.exception("message UID %s failed", fetched.uid)
-                outcome = _fail_mail(ctx, key, source.uidvalidity, fetched.uid, fetched.raw, fetched.internal_date, f"{type(err).__name__}: {err}")
-            report.add(outcome)
-            if outcome["status"] != ItemStatus.FAILED and not outcome.get("seen"):
-                done.append((outcome["inbound_mail_id"], fetched.uid))
-        if last_uid == 0 and source.uidnext > 1:
+        busy: list[str] = []
+        try:
+            uids = source.new_uids(last_uid, first_poll_since(app))
+        except MailboxBusy as err:
+            uids, busy = [], [str(err)]
+        with _ahead_parser(ctx) as ahead:
+            run_ctx = replace(ctx, parse=ahead) if ahead is not None else ctx
+            for fetched in _fetched(source, uids, ahead, busy):
+                outcome = _handle_one(run_ctx, key, source.uidvalidity, fetched)
+                report.add(outcome)
+                if outcome["status"] != ItemStatus.FAILED and not outcome.get("seen"):
+                    done.append((outcome["inbound_mail_id"], fetched.uid))
+        report.errors.extend(busy)
+        if last_uid == 0 and source.uidnext > 1 and not busy:
             # Older mail skipped by `since` is behind us too: the next poll starts above it.
             with app.session() as session:
                 advance_mailbox(key, source.uidvalidity, source.uidnext - 1, session=session)
@@ -284,6 +294,69 @@ def ingest_mail(
         report.receipts = _send_receipts(ctx, report)
     log_run(ctx, report)
     return report
+
+
+def first_poll_since(app: App) -> dt.date | None:
+    """The day the first poll of the mailbox starts from: the earliest request date among the
+    campaigns (they share the mailbox) minus BAOCAO_IMAP__FIRST_POLL_MARGIN_DAYS; None (all
+    mail) when no campaign has sent its request yet."""
+    dates = [c.request.date for c in app.campaigns if c.request.date]
+    if not dates:
+        return None
+    return min(dates) - dt.timedelta(days=app.settings.imap.first_poll_margin_days)
+
+
+def _handle_one(ctx: Context, key: str, uidvalidity: int, fetched: FetchedMail) -> dict[str, Any]:
+    """One message in its own unit of work; a failure is recorded, never raised."""
+    try:
+        with ctx.app.session() as session:
+            return handle_mail(ctx, key, uidvalidity, fetched.uid, fetched.raw, fetched.internal_date, session=session)
+    except Exception as err:  # noqa: BLE001 — one bad message must not stop the batch
+        log.exception("message UID %s failed", fetched.uid)
+        return _fail_mail(ctx, key, uidvalidity, fetched.uid, fetched.raw, fetched.internal_date, f"{type(err).__name__}: {err}")
+
+
+class _NoPool:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def _ahead_parser(ctx: Context) -> AheadParse | _NoPool:
+    """The parse-ahead pool for this run (started only if many files wait), or none."""
+    settings = ctx.app.settings
+    if not poolable(ctx.parse):
+        return _NoPool()
+    workers = pool_size(settings.parse_workers)
+    return AheadParse(ctx.parse, ctx.spec, settings.max_file_bytes, workers, settings.parse_pool_min)
+
+
+def _fetched(source: ImapSource, uids: list[int], ahead: AheadParse | None, busy: list[str]) -> Iterator[FetchedMail]:
+    """The messages in UID order, one chunk fetched (and handed to the parse pool) ahead of
+    the one being handled. A refusal mid-way ends the run after what was already fetched;
+    the rest waits for the next run (the last UID only moves past handled messages)."""
+    chunks: Iterable[list[FetchedMail]] = source.fetch_chunks(uids)
+    iterator = iter(chunks)
+
+    def pull() -> list[FetchedMail] | None:
+        if busy:
+            return None
+        try:
+            chunk = next(iterator, None)
+        except MailboxBusy as err:
+            busy.append(str(err))
+            return None
+        if chunk and ahead is not None:
+            ahead.submit([m.raw for m in chunk])
+        return chunk
+
+    current = pull()
+    while current is not None:
+        following = pull()
+        yield from current
+        current = following
 
 
 def _mark_on_server(app: App, source: ImapSource, items: list[tuple[int, int]], report: IngestReport) -> None:
