@@ -43,7 +43,10 @@ def main() -> None:
 
 def _database_error(exc: Exception) -> str | None:
     """The one line for a database error, None for anything else."""
-    from sqlalchemy.exc import OperationalError, SQLAlchemyError  # lazy: only on errors (start-up time)
+    from sqlalchemy.exc import (  # lazy: only on errors (start-up time)
+        OperationalError,
+        SQLAlchemyError,
+    )
 
     if isinstance(exc, OperationalError):
         return f"Lỗi cơ sở dữ liệu: {str(exc.orig).strip().splitlines()[0]}"

@@ -8,7 +8,15 @@ import imaplib
 import pytest
 
 from flows.adapters import imap
-from flows.adapters.imap import MailboxBusy, MailboxError, chunk_uids, is_refusal, search_criteria, uid_set, with_backoff
+from flows.adapters.imap import (
+    MailboxBusy,
+    MailboxError,
+    chunk_uids,
+    is_refusal,
+    search_criteria,
+    uid_set,
+    with_backoff,
+)
 
 
 def test_uid_set_collapses_runs():
