@@ -8,7 +8,6 @@ import re
 import unicodedata
 from pathlib import Path
 
-from openpyxl import load_workbook
 from pydantic import BaseModel, ConfigDict, Field
 
 from config.errors import ConfigError
@@ -94,6 +93,8 @@ def read_csv(path: Path) -> list[Recipient]:
 def read_xlsx(path: Path) -> list[Recipient]:
     """Read a recipient list from the first sheet of an XLSX workbook."""
     try:
+        from openpyxl import load_workbook  # lazy: only .xlsx lists need it (start-up time)
+
         wb = load_workbook(path, read_only=True, data_only=True)
     except Exception as err:
         raise ConfigError(f"không mở được tệp Excel: {err}", path) from err

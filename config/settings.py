@@ -28,9 +28,13 @@ class ImapSettings(BaseModel):
     ack_flag: str = "BaocaoProcessed"
     ack_folder: str = "Baocao/DaXuLy"
     verify_tls: bool = True
-    # The first poll of a folder fetches mail from the earliest open campaign's request date
-    # minus this many days (older mail is years of other business).
+    # The first poll of a mailbox skips mail that arrived this many days before the earliest
+    # open campaign's request date (years of other business, earlier rounds).
     first_poll_margin_days: int = 30
+    # One UID FETCH brings at most this many messages, and at most this many bytes (by the
+    # server's RFC822.SIZE), so a first pass over years of mail is fast and memory stays flat.
+    fetch_chunk: int = Field(default=100, ge=1)
+    fetch_chunk_bytes: int = Field(default=25 * 1024 * 1024, ge=1)
 
     @property
     def effective_port(self) -> int:
@@ -114,6 +118,10 @@ class Settings(BaseSettings):
     retry_limit: int = Field(default=5, ge=1)
     # Seconds one file may take to read (LibreOffice conversion, parsing) before it is stopped.
     file_budget_seconds: float = Field(default=60.0, gt=0)
+    # Files are parsed in a pool of worker processes when at least `parse_pool_min` wait in
+    # one fetch (a first pass over a full mailbox); 0 workers = one per available core.
+    parse_workers: int = Field(default=0, ge=0)
+    parse_pool_min: int = Field(default=24, ge=1)
     # Who is told when a scheduled run fails (TĐC's address); empty = nobody.
     alert_email: str | None = None
     # A mailbox or shared folder from which nothing could be fetched for this many working

@@ -3,23 +3,25 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy import Engine, create_engine, event, make_url, text
+from sqlalchemy.exc import ArgumentError, OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.errors import DatabaseUnavailable
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 log = logging.getLogger(__name__)
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+_REVISION = re.compile(r"^(down_revision|revision)\s*(?::[^=]*)?=\s*['\"]?([\w-]+|None)['\"]?", re.M)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -62,6 +64,8 @@ def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
 
 def alembic_config(engine: Engine) -> Config:
     """An Alembic config bound to this engine (no alembic.ini needed)."""
+    from alembic.config import Config  # lazy: every command checks the schema, few migrate
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     cfg.attributes["engine"] = engine
@@ -75,6 +79,8 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
             pass
     except OperationalError as err:
         raise DatabaseUnavailable(f"không kết nối được cơ sở dữ liệu: {err.orig}") from err
+    from alembic import command  # lazy: only migrations need Alembic (start-up time)
+
     command.upgrade(alembic_config(engine), revision)
 
 
@@ -94,15 +100,34 @@ def check_schema(engine: Engine) -> None:
 
 def downgrade(engine: Engine, revision: str = "base") -> None:
     """Downgrade the schema (tests and emergencies only)."""
+    from alembic import command  # lazy: only migrations need Alembic (start-up time)
+
     command.downgrade(alembic_config(engine), revision)
 
 
 def current_revision(engine: Engine) -> str | None:
-    """The schema revision the database is at (None when empty)."""
+    """The schema revision the database is at (None when empty). One plain query on Alembic's
+    own table, so a command that only reads does not import Alembic."""
     with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        if not engine.dialect.has_table(conn, "alembic_version"):
+            return None
+        try:
+            return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        except ProgrammingError:
+            return None
 
 
+@cache
 def head_revision() -> str | None:
-    """The newest migration shipped with this code."""
-    return ScriptDirectory.from_config(alembic_config(create_engine("sqlite://"))).get_current_head()
+    """The newest migration shipped with this code: the revision no other one builds on (read
+    from the scripts' `revision` / `down_revision` lines; storage/migrations has one chain)."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in sorted((MIGRATIONS_DIR / "versions").glob("*.py")):
+        found = dict(_REVISION.findall(path.read_text(encoding="utf-8")))
+        if "revision" in found:
+            revisions.add(found["revision"])
+            if found.get("down_revision") not in (None, "None"):
+                parents.add(found["down_revision"])
+    heads = sorted(revisions - parents)
+    return heads[-1] if heads else None

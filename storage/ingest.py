@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from parsers.mail_classify import AgencyRef
+from parsers.vocab import ItemStatus
 from storage.models import (
     ContactRow,
     Document,
@@ -24,6 +25,7 @@ from storage.models import (
     MailboxState,
     RecipientRow,
     ReviewItem,
+    literal,
     utcnow,
 )
 from storage.upsert import insert_ignore
@@ -115,7 +117,9 @@ def earlier_copy(row: InboundMail, files: Sequence[str] | None = None, *, sessio
 
 
 def unmarked_on_server(mailbox: str, uidvalidity: int, *, session: Session) -> list[InboundMail]:
-    """Messages committed but not yet flagged/moved on the server (a run died in between)."""
+    """Messages committed but not yet flagged/moved on the server (a run died in between);
+    failed ones stay on the server as they are. Read through the partial index of pending
+    rows, so the cost does not grow with the ledger."""
     return list(
         session.scalars(
             select(InboundMail)
@@ -123,6 +127,7 @@ def unmarked_on_server(mailbox: str, uidvalidity: int, *, session: Session) -> l
                 InboundMail.mailbox == mailbox,
                 InboundMail.uidvalidity == uidvalidity,
                 InboundMail.server_marked_at.is_(None),
+                InboundMail.status != literal(ItemStatus.FAILED),
             )
             .order_by(InboundMail.uid)
         )

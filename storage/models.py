@@ -19,6 +19,8 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    literal_column,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -51,6 +53,18 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=dt.UTC)
         return value.astimezone(dt.UTC)
+
+
+# Predicates of the partial indexes. Queries repeat them with literal values (never bound
+# parameters): a planner can only use a partial index when the query's WHERE implies the
+# index's, and a generic prepared plan (PostgreSQL) cannot see a parameter's value.
+UNMARKED_MAIL = "server_marked_at IS NULL AND status <> 'failed'"
+OPEN_REVIEW = "status = 'open'"
+
+
+def literal(value: str) -> Any:
+    """A string constant rendered into the SQL (for predicates partial indexes must match)."""
+    return literal_column("'" + value.replace("'", "''") + "'")
 
 
 def utcnow() -> dt.datetime:
@@ -182,6 +196,17 @@ class InboundMail(Base):
         UniqueConstraint("mailbox", "uidvalidity", "uid"),
         Index("ix_inbound_mail_message_id", "message_id"),
         Index("ix_inbound_mail_raw_sha256", "raw_sha256"),
+        # Pending work only: committed but not yet flagged/moved on the server.
+        Index(
+            "ix_inbound_mail_unmarked",
+            "mailbox",
+            "uidvalidity",
+            "uid",
+            sqlite_where=text(UNMARKED_MAIL),
+            postgresql_where=text(UNMARKED_MAIL),
+        ),
+        # The web board's "last contact" per recipient, read from the index alone.
+        Index("ix_inbound_mail_campaign_recipient_date", "campaign_id", "recipient_id", "internal_date"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -262,6 +287,7 @@ class Submission(Base):
     __table_args__ = (
         UniqueConstraint("campaign_id", "recipient_id", "content_key"),
         Index("ix_submission_campaign_recipient", "campaign_id", "recipient_id"),
+        Index("ix_submission_inbound_mail_id", "inbound_mail_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -347,7 +373,15 @@ class OutboundMail(Base):
     """Every mail we send (request, reminder, receipt), keyed so it goes out exactly once."""
 
     __tablename__ = "outbound_mail"
-    __table_args__ = (UniqueConstraint("campaign_id", "recipient_id", "kind", "slot"),)
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "recipient_id", "kind", "slot"),
+        # One slot's mails (exactly-once look-ups, "already reminded in this slot").
+        Index("ix_outbound_mail_campaign_slot_kind", "campaign_id", "slot", "kind"),
+        # Status indexes: receipts to retry, reminders sent, mails failed or of unknown fate
+        # are ranges of these, never a scan of every mail ever sent.
+        Index("ix_outbound_mail_campaign_kind_status", "campaign_id", "kind", "status", "recipient_id"),
+        Index("ix_outbound_mail_campaign_status", "campaign_id", "status", "recipient_id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     campaign_id: Mapped[str] = mapped_column(ForeignKey("campaign.id"))
@@ -374,7 +408,17 @@ class ReviewItem(Base):
     (problem), or a reply whose files could not be read (unreadable)."""
 
     __tablename__ = "review_item"
-    __table_args__ = (UniqueConstraint("source_key"),)
+    __table_args__ = (
+        UniqueConstraint("source_key"),
+        # The open queue only (settled items stay forever as history).
+        Index(
+            "ix_review_item_open",
+            "campaign_id",
+            "created_at",
+            sqlite_where=text(OPEN_REVIEW),
+            postgresql_where=text(OPEN_REVIEW),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     campaign_id: Mapped[str | None] = mapped_column(ForeignKey("campaign.id"))

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from parsers.vocab import ReviewStatus
 from storage.campaigns import campaign_recipients
 from storage.corrections import deadline_overrides, overrides_for
 from storage.models import (
@@ -25,6 +26,7 @@ from storage.models import (
     ReviewItem,
     SectionAnswer,
     Submission,
+    literal,
 )
 
 ANSWER_KINDS = ("report", "nil_report")
@@ -144,7 +146,7 @@ def open_review(campaign_id: str, *, session: Session) -> list[ReviewItem]:
     stmt = (
         select(ReviewItem)
         .where(
-            ReviewItem.status == "open",
+            ReviewItem.status == literal(ReviewStatus.OPEN),
             or_(ReviewItem.campaign_id == campaign_id, ReviewItem.campaign_id.is_(None)),
         )
         .order_by(ReviewItem.created_at, ReviewItem.id)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from parsers.vocab import ItemStatus
+from parsers.vocab import ItemStatus, OutboundKind, ReviewStatus
 from storage.campaigns import campaign_recipients
 from storage.models import (
     ContactRow,
@@ -18,8 +18,11 @@ from storage.models import (
     RecipientRow,
     ReviewItem,
     Submission,
+    literal,
 )
 from storage.outbound import failed_counts
+
+REMINDER_KINDS = (OutboundKind.REMINDER, OutboundKind.REMINDER_INCOMPLETE)
 
 
 @dataclass
@@ -57,7 +60,7 @@ def recipient_records(campaign_id: str, *, session: Session) -> list[RecipientRe
         select(OutboundMail.recipient_id, func.count())
         .where(
             OutboundMail.campaign_id == campaign_id,
-            OutboundMail.kind.like("reminder%"),
+            OutboundMail.kind.in_(REMINDER_KINDS),
             OutboundMail.status == "sent",
         )
         .group_by(OutboundMail.recipient_id)
@@ -67,7 +70,7 @@ def recipient_records(campaign_id: str, *, session: Session) -> list[RecipientRe
             records[recipient_id].reminders_sent = count
     pending: dict[int, int] = defaultdict(int)
     for item in session.scalars(
-        select(ReviewItem).where(ReviewItem.campaign_id == campaign_id, ReviewItem.status == "open")
+        select(ReviewItem).where(ReviewItem.campaign_id == campaign_id, ReviewItem.status == literal(ReviewStatus.OPEN))
     ):
         for cand in item.candidates or []:
             rid = cand.get("recipient_id") if isinstance(cand, dict) else None
@@ -103,7 +106,7 @@ def unreadable_replies(campaign_id: str, recipient_ids: list[int], *, session: S
 
 def open_review_items(campaign_id: str | None, *, session: Session) -> list[ReviewItem]:
     """Items waiting for a person, oldest first (all campaigns when campaign_id is None)."""
-    stmt = select(ReviewItem).where(ReviewItem.status == "open")
+    stmt = select(ReviewItem).where(ReviewItem.status == literal(ReviewStatus.OPEN))
     if campaign_id is not None:
         stmt = stmt.where((ReviewItem.campaign_id == campaign_id) | ReviewItem.campaign_id.is_(None))
     return list(session.scalars(stmt.order_by(ReviewItem.created_at, ReviewItem.id)))

@@ -1,12 +1,16 @@
 """The `baocao` entry point: registers every command module and turns user mistakes into
-one line on stderr with exit code 2."""
+one line on stderr with exit code 2.
+
+Start-up time matters (`baocao --help`, `baocao status` are run by hand): the command modules
+import pandas, docxtpl, pdfplumber, Prefect and FastAPI only inside the commands that use
+them, and SQLAlchemy's errors are imported only when something went wrong
+(tests/flows/cli/test_startup.py checks it).
+"""
 
 from __future__ import annotations
 
 import logging
 import os
-
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 # command modules (each registers its commands on `cli`)
 import flows.cli.ingest
@@ -43,14 +47,28 @@ def main() -> None:
     except StorageError as exc:
         err.print(f"Lỗi cơ sở dữ liệu: {exc}", markup=False, highlight=False, soft_wrap=True)
         raise SystemExit(2) from None
-    except OperationalError as exc:
-        reason = describe_error(exc) if machine_os_error(exc) or "disk" in str(exc.orig) or "readonly" in str(exc.orig) else str(exc.orig).strip().splitlines()[0]
-        err.print(f"Lỗi cơ sở dữ liệu: {reason}", markup=False, highlight=False, soft_wrap=True)
+    except Exception as exc:
+        line = _database_error(exc)
+        if line is None:
+            raise
+        err.print(line, markup=False, highlight=False, soft_wrap=True)
         raise SystemExit(2) from None
-    except SQLAlchemyError as exc:
-        reason = str(exc).splitlines()[0]
-        err.print(f"Lỗi cơ sở dữ liệu: {reason} — hãy chạy 'baocao init'.", markup=False, highlight=False, soft_wrap=True)
-        raise SystemExit(2) from None
+
+
+def _database_error(exc: Exception) -> str | None:
+    """The one line for a database error, None for anything else."""
+    from sqlalchemy.exc import (  # lazy: only on errors (start-up time)
+        OperationalError,
+        SQLAlchemyError,
+    )
+
+    if isinstance(exc, OperationalError):
+        orig = str(exc.orig)
+        full = machine_os_error(exc) or "disk" in orig or "readonly" in orig
+        return f"Lỗi cơ sở dữ liệu: {describe_error(exc) if full else orig.strip().splitlines()[0]}"
+    if isinstance(exc, SQLAlchemyError):
+        return f"Lỗi cơ sở dữ liệu: {str(exc).splitlines()[0]} — hãy chạy 'baocao init'."
+    return None
 
 
 def _logging() -> None:

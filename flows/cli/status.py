@@ -6,9 +6,7 @@ from typing import Any
 
 from rich import box
 from rich.table import Table
-from sqlalchemy import make_url
 
-from flows import app as service
 from flows.cli.base import CampaignOpt, JsonOpt, cli, make_app, out, print_json
 from reports.status import STATE_ORDER, STATE_SHORT
 
@@ -16,6 +14,8 @@ from reports.status import STATE_ORDER, STATE_SHORT
 @cli.command()
 def init() -> None:
     """Tạo/nâng cấp cơ sở dữ liệu và nạp mọi chiến dịch cùng danh sách đơn vị."""
+    from flows import app as service  # lazy: keeps `baocao --help` fast
+
     app = make_app()
     for report in service.init(app):
         if report.created:
@@ -33,6 +33,8 @@ def init() -> None:
 
 
 def _safe_url(url: str) -> str:
+    from sqlalchemy import make_url  # lazy: start-up time
+
     try:
         return make_url(url).render_as_string(hide_password=True)
     except Exception:
@@ -42,6 +44,8 @@ def _safe_url(url: str) -> str:
 @cli.command()
 def status(campaign: CampaignOpt = None, as_json: JsonOpt = False) -> None:
     """Tình hình nộp báo cáo: mỗi đơn vị một dòng."""
+    from flows import app as service  # lazy: keeps `baocao --help` fast
+
     app = make_app()
     report = service.status_report(app, campaign)
     if as_json:

@@ -42,7 +42,10 @@ def _mail_owner() -> tuple[int, int, str]:
 class DovecotServer:
     """Dovecot with one user, plaintext IMAP on a free port; `append` seeds messages."""
 
-    def __init__(self, user: str = "baocao", password: str = "matkhau-thu", *, tls: bool = False) -> None:
+    def __init__(
+        self, user: str = "baocao", password: str = "matkhau-thu", *, tls: bool = False, max_connections: int = 100
+    ) -> None:
+        self.max_connections = max_connections
         self.user, self.password = user, password
         self.host = "127.0.0.1"
         self.port = free_port()
@@ -121,7 +124,7 @@ service stats {{
   }}
 }}
 protocol imap {{
-  mail_max_userip_connections = 100
+  mail_max_userip_connections = {self.max_connections}
 }}
 """
         path = self.dir / "dovecot.conf"

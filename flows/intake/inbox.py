@@ -10,7 +10,6 @@ names the candidate campaigns; a person chooses (`baocao assign ITEM AGENCY --ca
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,12 +45,6 @@ def inbox_context(app: App, campaign_id: str | None = None, parse: ParseFn | Non
     ctx = make_context(app, first, parse)
     ctx.siblings = [make_context(app, cid, ctx.parse) for cid in open_ids if cid != first]
     return ctx
-
-
-def fetch_since(ctx: Context, margin_days: int) -> dt.date | None:
-    """The first poll's window: the earliest open request's date minus the margin."""
-    dates = [c.campaign.request.date for c in ctx.every if c.campaign.request.date]
-    return min(dates) - dt.timedelta(days=margin_days) if dates else None
 
 
 def campaign_refs(ctx: Context) -> list[CampaignRef]:

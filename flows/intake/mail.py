@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from imap_tools.errors import MailboxFlagError, MailboxFolderCreateError, MailboxMoveError
 from sqlalchemy.orm import Session
 
-from flows.adapters.imap import FetchedMail, ImapSource, MailboxError
+from flows.adapters.imap import FetchedMail, ImapSource, MailboxBusy, MailboxError
 from flows.app import App
 from flows.intake.context import (
     Context,
@@ -42,13 +43,13 @@ from flows.intake.documents import (
 from flows.intake.errors import RunBroken, describe_error, is_transient
 from flows.intake.health import poll_failed, poll_succeeded
 from flows.intake.inbox import (
-    fetch_since,
     inbox_context,
     open_route_review,
     route_mail,
     shares,
     token_attribution,
 )
+from flows.intake.pool import AheadParse, pool_size, poolable
 from flows.outbound.receipts import deliver_pending_receipts, reserve_receipt
 from parsers.mail import MailMessage, parse_mail
 from parsers.mail_classify import (
@@ -464,6 +465,12 @@ def ingest_mail(
     source = ImapSource(app.settings.imap)
     try:
         waiting = _poll(ctx, source, report)
+    except MailboxBusy as err:
+        # Not a failure of the run: the server asked us to wait; the next run tries again.
+        log.warning("%s", err)
+        report.errors.append(str(err))
+        _wrap_up(ctx, report, receipts=receipts, broken=False)
+        return report
     except MailboxError as err:
         poll_failed(app, "mail", source.key, str(err))
         _wrap_up(ctx, report, receipts=receipts, broken=True)
@@ -503,14 +510,20 @@ def _poll(ctx: Context, source: ImapSource, report: IngestReport) -> int:
             report.errors.append("UIDVALIDITY thay đổi: đã đồng bộ lại hộp thư, thư trùng được bỏ qua")
         _mark_on_server(app, source, pending, report)
         done: list[tuple[int, int]] = []
-        since = fetch_since(ctx, app.settings.imap.first_poll_margin_days)
-        uids = sorted(set(retry) | set(source.new_uids(last_uid, since)))
-        for fetched in source.fetch(uids):
-            outcome = _one_message(ctx, key, source.uidvalidity, fetched)
-            report.add(outcome)
-            if outcome["status"] != ItemStatus.FAILED and not outcome.get("seen"):
-                done.append((outcome["inbound_mail_id"], fetched.uid))
-        if last_uid == 0 and source.uidnext > 1:
+        busy: list[str] = []
+        try:
+            uids = sorted(set(retry) | set(source.new_uids(last_uid, first_poll_since(app))))
+        except MailboxBusy as err:
+            uids, busy = [], [str(err)]
+        with _ahead_parser(ctx) as ahead:
+            run_ctx = replace(ctx, parse=ahead) if ahead is not None else ctx
+            for fetched in _fetched(source, uids, ahead, busy):
+                outcome = _one_message(run_ctx, key, source.uidvalidity, fetched)
+                report.add(outcome)
+                if outcome["status"] != ItemStatus.FAILED and not outcome.get("seen"):
+                    done.append((outcome["inbound_mail_id"], fetched.uid))
+        report.errors.extend(busy)
+        if last_uid == 0 and source.uidnext > 1 and not busy:
             # Older mail skipped by `since` is behind us too: the next poll starts above it.
             with app.session() as session:
                 advance_mailbox(key, source.uidvalidity, source.uidnext - 1, session=session)
@@ -537,6 +550,59 @@ def _one_message(ctx: Context, key: str, uidvalidity: int, fetched: FetchedMail)
             return _fail_mail(ctx, key, uidvalidity, fetched, describe_error(err), transient=transient)
         except Exception as again:  # noqa: BLE001 — see the docstring
             raise RunBroken(f"dừng lượt nhận thư ở thư UID {fetched.uid}: {describe_error(again)}") from again
+
+
+def first_poll_since(app: App) -> dt.date | None:
+    """The day the first poll of the mailbox starts from: the earliest request date among the
+    open campaigns (they share the mailbox) minus BAOCAO_IMAP__FIRST_POLL_MARGIN_DAYS; None (all
+    mail) when no campaign has sent its request yet."""
+    dates = [c.request.date for c in app.campaigns if c.active and c.request.date]
+    if not dates:
+        return None
+    return min(dates) - dt.timedelta(days=app.settings.imap.first_poll_margin_days)
+
+
+class _NoPool:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def _ahead_parser(ctx: Context) -> AheadParse | _NoPool:
+    """The parse-ahead pool for this run (started only if many files wait), or none."""
+    settings = ctx.app.settings
+    if not poolable(ctx.parse):
+        return _NoPool()
+    workers = pool_size(settings.parse_workers)
+    return AheadParse(ctx.parse, ctx.spec, settings.max_file_bytes, workers, settings.parse_pool_min)
+
+
+def _fetched(source: ImapSource, uids: list[int], ahead: AheadParse | None, busy: list[str]) -> Iterator[FetchedMail]:
+    """The messages in UID order, one chunk fetched (and handed to the parse pool) ahead of
+    the one being handled. A refusal mid-way ends the run after what was already fetched;
+    the rest waits for the next run (the last UID only moves past handled messages)."""
+    chunks: Iterable[list[FetchedMail]] = source.fetch_chunks(uids)
+    iterator = iter(chunks)
+
+    def pull() -> list[FetchedMail] | None:
+        if busy:
+            return None
+        try:
+            chunk = next(iterator, None)
+        except MailboxBusy as err:
+            busy.append(str(err))
+            return None
+        if chunk and ahead is not None:
+            ahead.submit([m.raw for m in chunk])
+        return chunk
+
+    current = pull()
+    while current is not None:
+        following = pull()
+        yield from current
+        current = following
 
 
 def _mark_on_server(app: App, source: ImapSource, items: list[tuple[int, int]], report: IngestReport) -> None:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-02 17:03:23.650258
+Create Date: 2026-12-02 17:06:10.600528
 """
 
 from __future__ import annotations
@@ -187,8 +187,10 @@ def upgrade() -> None:
     sa.UniqueConstraint('mailbox', 'uidvalidity', 'uid', name=op.f('uq_inbound_mail_mailbox_uidvalidity_uid'))
     )
     with op.batch_alter_table('inbound_mail', schema=None) as batch_op:
+        batch_op.create_index('ix_inbound_mail_campaign_recipient_date', ['campaign_id', 'recipient_id', 'internal_date'], unique=False)
         batch_op.create_index('ix_inbound_mail_message_id', ['message_id'], unique=False)
         batch_op.create_index('ix_inbound_mail_raw_sha256', ['raw_sha256'], unique=False)
+        batch_op.create_index('ix_inbound_mail_unmarked', ['mailbox', 'uidvalidity', 'uid'], unique=False, sqlite_where=sa.text("server_marked_at IS NULL AND status <> 'failed'"), postgresql_where=sa.text("server_marked_at IS NULL AND status <> 'failed'"))
 
     op.create_table('document',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -238,6 +240,11 @@ def upgrade() -> None:
     sa.UniqueConstraint('campaign_id', 'recipient_id', 'kind', 'slot', name=op.f('uq_outbound_mail_campaign_id_recipient_id_kind_slot')),
     sa.UniqueConstraint('message_id', name=op.f('uq_outbound_mail_message_id'))
     )
+    with op.batch_alter_table('outbound_mail', schema=None) as batch_op:
+        batch_op.create_index('ix_outbound_mail_campaign_kind_status', ['campaign_id', 'kind', 'status', 'recipient_id'], unique=False)
+        batch_op.create_index('ix_outbound_mail_campaign_slot_kind', ['campaign_id', 'slot', 'kind'], unique=False)
+        batch_op.create_index('ix_outbound_mail_campaign_status', ['campaign_id', 'status', 'recipient_id'], unique=False)
+
     op.create_table('submission',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('campaign_id', sa.String(length=64), nullable=False),
@@ -276,6 +283,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('submission', schema=None) as batch_op:
         batch_op.create_index('ix_submission_campaign_recipient', ['campaign_id', 'recipient_id'], unique=False)
+        batch_op.create_index('ix_submission_inbound_mail_id', ['inbound_mail_id'], unique=False)
 
     op.create_table('correction',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -338,6 +346,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('source_key', name=op.f('uq_review_item_source_key'))
     )
     with op.batch_alter_table('review_item', schema=None) as batch_op:
+        batch_op.create_index('ix_review_item_open', ['campaign_id', 'created_at'], unique=False, sqlite_where=sa.text("status = 'open'"), postgresql_where=sa.text("status = 'open'"))
         batch_op.create_index(batch_op.f('ix_review_item_submission_id'), ['submission_id'], unique=False)
 
     op.create_table('section_answer',
@@ -373,6 +382,7 @@ def downgrade() -> None:
     op.drop_table('section_answer')
     with op.batch_alter_table('review_item', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_review_item_submission_id'))
+        batch_op.drop_index('ix_review_item_open', sqlite_where=sa.text("status = 'open'"), postgresql_where=sa.text("status = 'open'"))
 
     op.drop_table('review_item')
     op.drop_table('indicator_value')
@@ -381,17 +391,25 @@ def downgrade() -> None:
 
     op.drop_table('correction')
     with op.batch_alter_table('submission', schema=None) as batch_op:
+        batch_op.drop_index('ix_submission_inbound_mail_id')
         batch_op.drop_index('ix_submission_campaign_recipient')
 
     op.drop_table('submission')
+    with op.batch_alter_table('outbound_mail', schema=None) as batch_op:
+        batch_op.drop_index('ix_outbound_mail_campaign_status')
+        batch_op.drop_index('ix_outbound_mail_campaign_slot_kind')
+        batch_op.drop_index('ix_outbound_mail_campaign_kind_status')
+
     op.drop_table('outbound_mail')
     with op.batch_alter_table('document', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_document_sha256'))
 
     op.drop_table('document')
     with op.batch_alter_table('inbound_mail', schema=None) as batch_op:
+        batch_op.drop_index('ix_inbound_mail_unmarked', sqlite_where=sa.text("server_marked_at IS NULL AND status <> 'failed'"), postgresql_where=sa.text("server_marked_at IS NULL AND status <> 'failed'"))
         batch_op.drop_index('ix_inbound_mail_raw_sha256')
         batch_op.drop_index('ix_inbound_mail_message_id')
+        batch_op.drop_index('ix_inbound_mail_campaign_recipient_date')
 
     op.drop_table('inbound_mail')
     with op.batch_alter_table('inbound_file', schema=None) as batch_op:

@@ -1,0 +1,104 @@
+"""Parsing ahead in worker processes when many files wait (a first pass over a full mailbox).
+
+The order of work does not change: messages are still handled one by one, in UID order, one
+commit each. What changes is that the files of the next fetched chunk are already being parsed
+by a pool (one worker per available core) while the current chunk is written; the handler asks
+`AheadParse` for a file's result and gets the pool's, or parses it itself when the pool did not
+have it (a file the pool was not given, or a worker that died: the parse is simply redone).
+Below `parse_pool_min` waiting files no pool is started: its start-up costs more than it saves.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from functools import partial
+from types import TracebackType
+
+from flows.intake.context import ParseFn
+from parsers.api import parse_bytes
+from parsers.mail import parse_mail
+from parsers.model import OutlineSpec, ParseResult
+from storage.blobs import sha256_hex
+
+log = logging.getLogger(__name__)
+
+
+def pool_size(configured: int) -> int:
+    """Workers: as configured, else one per core this process may use."""
+    if configured > 0:
+        return configured
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def poolable(parse: ParseFn) -> bool:
+    """Only the real parser goes to workers (a test's stand-in stays in this process)."""
+    func = parse.func if isinstance(parse, partial) else parse
+    return func is parse_bytes
+
+
+@dataclass
+class AheadParse:
+    """A ParseFn that returns results parsed ahead by the pool, else parses in place."""
+
+    fallback: ParseFn
+    spec: OutlineSpec
+    max_attachment_bytes: int
+    workers: int
+    minimum: int
+    executor: ProcessPoolExecutor | None = None
+    pending: dict[tuple[str, str], Future[ParseResult]] = field(default_factory=dict)
+    from_pool: int = 0
+
+    def __call__(self, data: bytes, filename: str, spec: OutlineSpec) -> ParseResult:
+        future = self.pending.pop((sha256_hex(data), filename), None)
+        if future is not None and spec is self.spec:
+            try:
+                result = future.result()
+                self.from_pool += 1
+                return result
+            except Exception:  # noqa: BLE001 — a broken worker: parse here instead
+                log.warning("parse pool failed on %s; parsing in process", filename, exc_info=True)
+        return self.fallback(data, filename, spec)
+
+    def submit(self, raws: list[bytes]) -> int:
+        """Start parsing the files of these messages; returns how many were sent to the pool."""
+        jobs = []
+        for raw in raws:
+            try:
+                mail = parse_mail(raw, max_attachment_bytes=self.max_attachment_bytes)
+            except Exception:  # noqa: BLE001 — the handler records a broken message itself
+                continue
+            jobs.extend((a.data, a.filename) for a in mail.attachments if not a.rejected)
+        if self.executor is None and len(jobs) + len(self.pending) < self.minimum:
+            return 0
+        if self.executor is None:
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(["parsers.api"])
+            self.executor = ProcessPoolExecutor(self.workers, mp_context=context)
+        for data, filename in jobs:
+            key = (sha256_hex(data), filename)
+            if key not in self.pending:
+                self.pending[key] = self.executor.submit(self.fallback, data, filename, self.spec)
+        return len(jobs)
+
+    def close(self) -> None:
+        """Stop the workers (what was not asked for is dropped)."""
+        if self.executor is not None:
+            for future in self.pending.values():
+                future.cancel()
+            self.executor.shutdown(wait=True, cancel_futures=True)
+            self.executor = None
+        self.pending.clear()
+
+    def __enter__(self) -> AheadParse:
+        return self
+
+    def __exit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
+        self.close()
