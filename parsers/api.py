@@ -36,6 +36,7 @@ from parsers.errors import (
     UnsupportedFormat,
 )
 from parsers.legacy import Converter, to_ooxml
+from parsers.scan import Ocr, OcrFailed
 from parsers.model import Indicator, OutlineSpec, ParseError, ParseResult, Problem, SectionText
 from parsers.safety import (
     DEFAULT_LIMITS,
@@ -60,7 +61,6 @@ FORMAT_NAMES = {
     "html_excel": "xls",
     "xmlss": "xls",
     "ole_encrypted": "unknown",
-    "image": "unknown",
     "archive_other": "unknown",
 }
 _SHEETS = ("xls", "ods", "xmlss")
@@ -76,6 +76,7 @@ class _Context:
     limits: Limits
     converter: Converter | None
     depth: int = 0
+    ocr: Ocr | None = None
 
 
 Reader = Callable[[bytes, str, _Context], ParseResult]
@@ -88,14 +89,23 @@ def parse_bytes(
     *,
     limits: Limits | None = None,
     converter: Converter | None = None,
+    ocr: Ocr | None = None,
 ) -> ParseResult:
-    """Parse one file's bytes against a campaign's outline (never raises for the file's faults)."""
-    ctx = _Context(filename, spec, limits or DEFAULT_LIMITS, converter)
+    """Parse one file's bytes against a campaign's outline (never raises for the file's faults).
+
+    Scans (PDF pages without text, image files) are read with `ocr` (Tesseract by default).
+    """
+    ctx = _Context(filename, spec, limits or DEFAULT_LIMITS, converter, ocr=ocr)
     return _parse(data, ctx)
 
 
 def parse_path(
-    path: str | Path, spec: OutlineSpec, *, limits: Limits | None = None, converter: Converter | None = None
+    path: str | Path,
+    spec: OutlineSpec,
+    *,
+    limits: Limits | None = None,
+    converter: Converter | None = None,
+    ocr: Ocr | None = None,
 ) -> ParseResult:
     """Parse a file on disk (its size is checked before it is read)."""
     path = Path(path)
@@ -112,7 +122,7 @@ def parse_path(
             " đề nghị đơn vị gửi lại bản nhẹ hơn (bỏ ảnh, hoặc tách tệp)."
         )
         return _failed(str(path), "unknown", spec, err, sha256="")
-    return parse_bytes(data, str(path), spec, limits=limits, converter=converter)
+    return parse_bytes(data, str(path), spec, limits=limits, converter=converter, ocr=ocr)
 
 
 def _parse(data: bytes, ctx: _Context) -> ParseResult:
@@ -127,7 +137,7 @@ def _parse(data: bytes, ctx: _Context) -> ParseResult:
         result = reader(data, detected, ctx)
     except ParserError as err:
         result = _failed(ctx.filename, _format_name(detected), ctx.spec, err)
-        result.scanned = isinstance(err, ScannedPdf | ScannedImage)
+        result.scanned = isinstance(err, ScannedPdf | ScannedImage | OcrFailed)
     except (zipfile.BadZipFile, EOFError, zlib.error, NotImplementedError) as err:  # damaged container parts
         log.info("damaged container %s: %s", ctx.filename, err)
         corrupt = CorruptFile("Tệp bị hỏng (một phần bên trong không đọc được); đề nghị đơn vị gửi lại.")
@@ -261,8 +271,33 @@ def _pdf(data: bytes, fmt: str, ctx: _Context) -> ParseResult:
     from parsers.pdf_reader import read_pdf
 
     check_pdf_streams(data, ctx.limits)
+    try:
+        doc = read_pdf(data)
+    except ScannedPdf:
+        from parsers.scan import pdf_pages
 
-    return interpret_doc(read_pdf(data), ctx.spec, file=ctx.filename, fmt="pdf")
+        pages, total = pdf_pages(data)
+        return _scan(pages, total, "pdf", ctx)
+    return interpret_doc(doc, ctx.spec, file=ctx.filename, fmt="pdf")
+
+
+def _image(data: bytes, fmt: str, ctx: _Context) -> ParseResult:
+    """A photo or scan sent as an image file (JPEG/PNG/TIFF…): OCR."""
+    from parsers.scan import image_pages
+
+    pages, total = image_pages(data)
+    return _scan(pages, total, "image", ctx)
+
+
+def _scan(pages: list, total: int, fmt: str, ctx: _Context) -> ParseResult:
+    """OCR the pages, read them like a text PDF, then give each value its OCR confidence."""
+    from parsers.scan import TesseractOcr, apply_confidence, read_scan
+
+    reading = read_scan(pages, total, ctx.ocr or TesseractOcr())
+    result = interpret_doc(reading.doc, ctx.spec, file=ctx.filename, fmt=fmt)
+    result.scanned = True
+    apply_confidence(result, reading)
+    return result
 
 
 def _legacy(data: bytes, fmt: str, ctx: _Context) -> ParseResult:
@@ -419,4 +454,5 @@ READERS: dict[str, Reader] = {
     "xls": _legacy,
     "ods": _legacy,
     "zip": _zip,
+    "image": _image,
 }
