@@ -288,8 +288,9 @@ def skew_angle(image: Any) -> float:
 def ruling_lines(ink: Any, dpi: int) -> list[dict[str, Any]]:
     """Long straight dark runs (table rules) as pdfplumber line objects, in points."""
     scale = 72 / dpi
-    lines = [_line(x0 * scale, y * scale, x1 * scale, y * scale) for y, x0, x1 in _runs(ink, dpi * 40 // 72)]
-    lines += [_line(x * scale, y0 * scale, x * scale, y1 * scale) for x, y0, y1 in _runs(ink.T, dpi * 16 // 72)]
+    thick = max(3, dpi * 2 // 72)  # a rule is at most 2 pt thick (a little more once rotated)
+    lines = [_line(x0 * scale, y * scale, x1 * scale, y * scale) for y, x0, x1 in _runs(ink, dpi * 40 // 72, thick)]
+    lines += [_line(x * scale, y0 * scale, x * scale, y1 * scale) for x, y0, y1 in _runs(ink.T, dpi * 16 // 72, thick)]
     return lines
 
 
@@ -298,9 +299,10 @@ def _line(x0: float, top: float, x1: float, bottom: float) -> dict[str, Any]:
             "width": x1 - x0, "height": bottom - top}
 
 
-def _runs(ink: Any, min_length: int) -> list[tuple[float, int, int]]:
-    """Runs of ink along each row at least `min_length` long (gaps of 3 bridged), merged
-    across neighbouring rows into one (position, start, end) per rule."""
+def _runs(ink: Any, min_length: int, max_thickness: int) -> list[tuple[float, int, int]]:
+    """Runs of ink along each row at least `min_length` long (gaps of 3 bridged, but nearly
+    all ink: a row through a line of bold letters has a gap after every letter), merged across
+    neighbouring rows into one (position, start, end) per rule no thicker than `max_thickness`."""
     import numpy as np
 
     found: list[tuple[int, int, int]] = []
@@ -310,14 +312,15 @@ def _runs(ink: Any, min_length: int) -> list[tuple[float, int, int]]:
         padded = np.concatenate(([False], row, [False]))
         edges = np.flatnonzero(padded[1:] != padded[:-1])
         starts, ends = edges[::2], edges[1::2]
-        keep_start = starts[0]
+        keep_start, dark = starts[0], 0
         for k in range(len(starts)):
+            dark += ends[k] - starts[k]
             if k + 1 < len(starts) and starts[k + 1] - ends[k] <= 3:
                 continue
-            if ends[k] - keep_start >= min_length:
+            if ends[k] - keep_start >= min_length and dark >= 0.9 * (ends[k] - keep_start):
                 found.append((y, int(keep_start), int(ends[k])))
             if k + 1 < len(starts):
-                keep_start = starts[k + 1]
+                keep_start, dark = starts[k + 1], 0
     merged: list[list[float]] = []  # [first, last, start, end]
     for y, start, end in found:
         for m in merged[::-1][:8]:
@@ -326,8 +329,7 @@ def _runs(ink: Any, min_length: int) -> list[tuple[float, int, int]]:
                 break
         else:
             merged.append([y, y, start, end])
-    # Thick strokes (a bold heading) are not rules: a rule is thin compared to its length.
-    return [((m[0] + m[1]) / 2, int(m[2]), int(m[3])) for m in merged if m[1] - m[0] < max(8, (m[3] - m[2]) / 10)]
+    return [((m[0] + m[1]) / 2, int(m[2]), int(m[3])) for m in merged if m[1] - m[0] <= max_thickness]
 
 
 # --- Tesseract -------------------------------------------------------------------------------
@@ -431,7 +433,7 @@ def read_scan(pages: list[PageImage], total: int, ocr: Ocr) -> ScanReading:
     output = ocr.read(prepared)
     ruling = {n: p.ruling for n, p in enumerate(prepared, start=1) if p.ruling}
     try:
-        doc = read_pdf(output.pdf, ruling=ruling)
+        doc = unglue_doc(read_pdf(output.pdf, ruling=ruling))
     except ScannedPdf as err:
         raise ScannedPdf(
             "Bản quét không nhận dạng được chữ nào (ảnh mờ, trống hoặc không phải văn bản): đề nghị đơn vị"
@@ -581,3 +583,61 @@ def apply_confidence(result: Any, reading: ScanReading) -> None:
 
 
 _ROLE_WORDS = {"plan": "kế hoạch", "result": "kết quả", "rate": "tỷ lệ"}
+
+
+# --- words Tesseract glued together -----------------------------------------------------------
+
+_SYLLABLE = re.compile(
+    r"(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdghklmnprstvx])?"
+    r"(?:uye|uya|oai|oay|uoi|uou|ieu|yeu|uay|oo|oa|oe|uy|ue|uo|ua|ia|ie|ye|ai|ao|au|ay|eo|eu|iu|oi|ui|ou|[aeiouy])"
+    r"(?:ch|ng|nh|[cmnpt]|[iouy])?"
+)
+
+
+def _bases(word: str) -> str:
+    """One accent-less lowercase letter per character (đ → d): 'Kếhoạch' → 'kehoach'."""
+    out = []
+    for ch in word:
+        base = unicodedata.normalize("NFD", ch)[0].lower()
+        out.append("d" if base == "đ" else base)
+    return "".join(out)
+
+
+def split_glued(word: str) -> str:
+    """A Vietnamese word Tesseract read without its space ('Kếhoạch', 'quảđến') split back
+    into syllables; anything else (a syllable, a code, a foreign word, a number) unchanged."""
+    if len(word) < 4 or not word.isalpha() or not word[1:].islower():
+        return word
+    bases = _bases(word)
+    if _SYLLABLE.fullmatch(bases):
+        return word
+    # Fewest syllables covering the word; every cut must leave a whole syllable on both sides.
+    best: list[list[int] | None] = [[]] + [None] * len(bases)
+    for end in range(1, len(bases) + 1):
+        for start in range(max(0, end - 7), end):
+            prev = best[start]
+            if prev is not None and _SYLLABLE.fullmatch(bases[start:end]) and (
+                best[end] is None or len(prev) + 1 < len(best[end])  # type: ignore[arg-type]
+            ):
+                best[end] = [*prev, end]
+    cuts = best[len(bases)]
+    if not cuts or len(cuts) != 2:  # only a pair: longer chains are names, codes, English
+        return word
+    return f"{word[: cuts[0]]} {word[cuts[0]:]}"
+
+
+def unglue(text: str) -> str:
+    """`split_glued` on every word of a text."""
+    return re.sub(r"[^\W\d_]+", lambda m: split_glued(m.group(0)), text)
+
+
+def unglue_doc(doc: Any) -> Any:
+    """`unglue` on every paragraph and table cell of an OCR'd Doc (in place; returned)."""
+    from parsers.document import Para, Table
+
+    for block in doc.blocks:
+        if isinstance(block, Para):
+            block.text = unglue(block.text)
+        elif isinstance(block, Table):
+            block.rows = [[unglue(cell) for cell in row] for row in block.rows]
+    return doc

@@ -99,18 +99,21 @@ def _stamp(img: Image.Image, at: tuple[float, float], dpi: int) -> Image.Image:
     return Image.alpha_composite(img.convert("RGBA"), layer).convert("RGB")
 
 
+_TITLE_WORDS = {"TỊCH", "ĐỐC", "TRƯỞNG", "THƯỜNG", "TM.", "KT.", "TUQ.", "Q.", "PHÓ", "THỦ"}
+
+
 def signature_spot(pdf: bytes) -> tuple[int, tuple[float, float]]:
-    """(page index, centre as fractions) of the signature: above the signer's name, found
-    as the last bold line near the end of the text PDF; else the lower right of the last page."""
+    """(page index, centre as fractions) of the signature: just under the signer's title
+    (the lowest title word — CHỦ TỊCH, GIÁM ĐỐC, TM. … — of the last page that has one)."""
     import pdfplumber
 
     with pdfplumber.open(io.BytesIO(pdf)) as doc:
         for index in range(len(doc.pages) - 1, -1, -1):
             page = doc.pages[index]
-            lines = page.extract_text_lines()
-            for line in reversed(lines):
-                if line["x0"] > page.width * 0.45 and line["text"].isupper():
-                    return index, ((line["x0"] + line["x1"]) / 2 / page.width, (line["top"] + 40) / page.height)
+            titles = [w for w in page.extract_words() if w["text"] in _TITLE_WORDS]
+            if titles:
+                low = max(titles, key=lambda w: w["top"])
+                return index, ((low["x0"] + 10) / page.width, (low["bottom"] + 22) / page.height)
         last = len(doc.pages) - 1
     return last, (0.7, 0.8)
 
