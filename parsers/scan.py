@@ -462,7 +462,7 @@ _STRIP = re.compile(r"[^\w%,.\-/]")
 
 
 def _key(text: str) -> str:
-    return _STRIP.sub("", unicodedata.normalize("NFC", text).casefold())
+    return _STRIP.sub("", unicodedata.normalize("NFC", text).casefold()).rstrip("%")
 
 
 class WordIndex:
@@ -478,7 +478,7 @@ class WordIndex:
         names, when it names one), and the weakest of those words."""
         page = _PAGE.search(where)
         weakest: OcrWord | None = None
-        for token in _tokens(raw):
+        for token in _tokens(raw, words_only=False):
             matches = self.by_text.get(token, [])
             if page:
                 matches = [w for w in matches if w.page == int(page.group(1))] or matches
@@ -495,10 +495,10 @@ class WordIndex:
         return statistics.fmean(found) if found else None
 
 
-def _tokens(text: str) -> Iterator[str]:
+def _tokens(text: str, *, words_only: bool = True) -> Iterator[str]:
     for part in text.split():
         key = _key(part)
-        if key and _is_word(key):
+        if key and (_is_word(key) or not words_only):
             yield key
 
 
