@@ -36,7 +36,6 @@ from parsers.errors import (
     UnsupportedFormat,
 )
 from parsers.legacy import Converter, to_ooxml
-from parsers.scan import Ocr, OcrFailed
 from parsers.model import Indicator, OutlineSpec, ParseError, ParseResult, Problem, SectionText
 from parsers.safety import (
     DEFAULT_LIMITS,
@@ -50,6 +49,7 @@ from parsers.safety import (
     open_zip,
     read_member,
 )
+from parsers.scan import Ocr, OcrFailed
 
 log = logging.getLogger(__name__)
 
@@ -276,7 +276,7 @@ def _pdf(data: bytes, fmt: str, ctx: _Context) -> ParseResult:
     except ScannedPdf:
         from parsers.scan import pdf_pages
 
-        pages, total = pdf_pages(data)
+        pages, total = pdf_pages(data, _ocr(ctx).limits)
         return _scan(pages, total, "pdf", ctx)
     return interpret_doc(doc, ctx.spec, file=ctx.filename, fmt="pdf")
 
@@ -285,15 +285,21 @@ def _image(data: bytes, fmt: str, ctx: _Context) -> ParseResult:
     """A photo or scan sent as an image file (JPEG/PNG/TIFF…): OCR."""
     from parsers.scan import image_pages
 
-    pages, total = image_pages(data)
+    pages, total = image_pages(data, _ocr(ctx).limits)
     return _scan(pages, total, "image", ctx)
+
+
+def _ocr(ctx: _Context) -> Ocr:
+    from parsers.scan import TesseractOcr
+
+    return ctx.ocr or TesseractOcr()
 
 
 def _scan(pages: list, total: int, fmt: str, ctx: _Context) -> ParseResult:
     """OCR the pages, read them like a text PDF, then give each value its OCR confidence."""
-    from parsers.scan import TesseractOcr, apply_confidence, read_scan
+    from parsers.scan import apply_confidence, read_scan
 
-    reading = read_scan(pages, total, ctx.ocr or TesseractOcr())
+    reading = read_scan(pages, total, _ocr(ctx))
     result = interpret_doc(reading.doc, ctx.spec, file=ctx.filename, fmt=fmt)
     result.scanned = True
     apply_confidence(result, reading)

@@ -117,7 +117,9 @@ class ScanInfo:
 
 
 class Ocr(Protocol):
-    """Reads prepared page images into a text-layer PDF and words."""
+    """Reads prepared page images into a text-layer PDF and words, within its limits."""
+
+    limits: OcrLimits
 
     def read(self, pages: list[PageImage]) -> OcrOutput: ...
 
@@ -179,7 +181,7 @@ def image_pages(data: bytes, limits: OcrLimits = DEFAULT_OCR_LIMITS) -> tuple[li
     try:
         with Image.open(io.BytesIO(data)) as img:
             total = getattr(img, "n_frames", 1)
-            pages = []
+            pages: list[PageImage] = []
             for frame in ImageSequence.Iterator(img):
                 if len(pages) >= limits.max_pages:
                     break
@@ -343,9 +345,10 @@ def find_tesseract() -> str | None:
 class TesseractOcr:
     """The Tesseract CLI (`vie`), one process group per document, killed on timeout."""
 
-    def __init__(self, binary: str | None = None, timeout: float = DEFAULT_OCR_LIMITS.timeout, language: str = "vie"):
+    def __init__(self, binary: str | None = None, *, limits: OcrLimits = DEFAULT_OCR_LIMITS, language: str = "vie"):
         self.binary = binary
-        self.timeout = timeout
+        self.limits = limits
+        self.timeout = limits.timeout
         self.language = language
 
     def read(self, pages: list[PageImage]) -> OcrOutput:
