@@ -644,3 +644,28 @@ def unglue_doc(doc: Any) -> Any:
         elif isinstance(block, Table):
             block.rows = [[unglue(cell) for cell in row] for row in block.rows]
     return doc
+
+
+def page_crop(data: bytes, page: int, box: tuple[float, float, float, float], skew: float = 0.0) -> bytes:
+    """A PNG of the part of a scan's page around `box` (points, on the page as it was read:
+    deskewed by `skew`), with some context around it: what a person compares a figure with."""
+    from PIL import Image
+
+    from parsers.detect import detect_format
+
+    limits = OcrLimits(max_pages=page)
+    pages, _ = pdf_pages(data, limits) if detect_format(data) == "pdf" else image_pages(data, limits)
+    if not 1 <= page <= len(pages):
+        raise ScannedPdf(f"Bản quét không có trang {page}.")
+    shown = pages[page - 1]
+    image = shown.image
+    if abs(skew) >= 0.1:
+        image = image.rotate(skew, resample=Image.Resampling.BICUBIC, expand=False, fillcolor=255)
+    scale = shown.dpi / 72
+    x0, top, x1, bottom = (v * scale for v in box)
+    margin_x, margin_y = shown.dpi * 1.2, shown.dpi * 0.35  # about 3 cm either side, 1 cm above and below
+    area = (max(0, int(x0 - margin_x)), max(0, int(top - margin_y)),
+            min(image.width, int(x1 + margin_x)), min(image.height, int(bottom + margin_y)))
+    out = io.BytesIO()
+    image.crop(area).save(out, "PNG", optimize=True)
+    return out.getvalue()
