@@ -13,6 +13,9 @@ import math
 import random
 from dataclasses import dataclass
 
+import numpy as np
+import pdfplumber
+import pypdfium2 as pdfium
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 _FONT = "/usr/share/fonts/truetype/liberation/LiberationSans-Bold.ttf"
@@ -44,8 +47,6 @@ CONDITIONS = (
 
 def render_pages(pdf: bytes, dpi: int) -> list[Image.Image]:
     """Each page of a (text) PDF as an RGB image at `dpi`."""
-    import pypdfium2 as pdfium
-
     doc = pdfium.PdfDocument(pdf)
     try:
         return [doc[i].render(scale=dpi / 72).to_pil().convert("RGB") for i in range(len(doc))]
@@ -55,8 +56,6 @@ def render_pages(pdf: bytes, dpi: int) -> list[Image.Image]:
 
 def degrade(page: Image.Image, cond: Condition, *, seed: int = 0, stamp_at: tuple[float, float] | None = None) -> Image.Image:
     """One page scanned under `cond` (stamp centred at `stamp_at`, fractions of the page)."""
-    import numpy as np
-
     rng = np.random.default_rng(seed)
     img = page.convert("RGB")
     if cond.stamp and stamp_at is not None:
@@ -105,8 +104,6 @@ _TITLE_WORDS = {"TỊCH", "ĐỐC", "TRƯỞNG", "THƯỜNG", "TM.", "KT.", "TUQ
 def signature_spot(pdf: bytes) -> tuple[int, tuple[float, float]]:
     """(page index, centre as fractions) of the signature: just under the signer's title
     (the lowest title word — CHỦ TỊCH, GIÁM ĐỐC, TM. … — of the last page that has one)."""
-    import pdfplumber
-
     with pdfplumber.open(io.BytesIO(pdf)) as doc:
         for index in range(len(doc.pages) - 1, -1, -1):
             page = doc.pages[index]

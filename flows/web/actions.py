@@ -108,8 +108,6 @@ def accept(app: App, code: str, submission_id: int, note: str, actor: str, campa
 
 def _is_scan(document_id: int | None, *, session: Any) -> bool:
     """The submission's main document was read by OCR."""
-    from storage.models import Document
-
     doc = session.get(Document, document_id) if document_id else None
     return bool(doc is not None and (doc.parse_result or {}).get("ocr"))
 

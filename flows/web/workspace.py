@@ -15,6 +15,7 @@ from flows.history import recipient_history
 from flows.outbound.reminders import calendar_for, remind
 from flows.outbound.requests import send_request
 from flows.report import load_model
+from parsers.scan import SECTION_THRESHOLD, VALUE_THRESHOLD
 from parsers.textnorm import fold, vn_sort_key
 from parsers.vocab import ANSWERED_STATES
 from reports.reminders import closed_reason, schedule
@@ -193,8 +194,6 @@ def _submission_view(sub: Submission, *, session: Any) -> dict[str, Any]:
 def scan_view(main: Any) -> dict[str, Any]:
     """What the page shows of a scan (OCR) and of digital signatures of the main document:
     how it was read, each figure's OCR confidence and a crop link for the doubtful ones."""
-    from parsers.scan import SECTION_THRESHOLD, VALUE_THRESHOLD
-
     parsed = (main.parse_result or {}) if main is not None else {}
     ocr = parsed.get("ocr")
     values: dict[tuple[str, str], dict[str, Any]] = {}
