@@ -103,6 +103,9 @@ class Settings(BaseSettings):
     max_file_bytes: int = 50 * 1024 * 1024
     # Who is told when a scheduled run fails (TĐC's address); empty = nobody.
     alert_email: str | None = None
+    # Folder of trusted CA certificates (.pem/.crt/.cer/.der: the Vietnamese government CAs)
+    # that PDF digital signatures must chain to; unset = signatures are checked but not trusted.
+    trust_dir: Path | None = None
 
     @property
     def effective_database_url(self) -> str:

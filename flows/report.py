@@ -111,6 +111,7 @@ def agency_report(record: RecipientReport, campaign: Campaign) -> AgencyReport:
         problems=tuple(_problems(latest.problems if latest else [])),
         doc_number=latest.doc_number if latest else None,
         submission_id=latest.id if latest else None,
+        signed=tuple(record.signed),
     )
 
 

@@ -77,6 +77,8 @@ class _Context:
     converter: Converter | None
     depth: int = 0
     ocr: Ocr | None = None
+    # Trust roots (PEM/DER) for digital signatures; None: none configured (nothing trusted).
+    trust: tuple[bytes, ...] | None = None
 
 
 Reader = Callable[[bytes, str, _Context], ParseResult]
@@ -90,12 +92,14 @@ def parse_bytes(
     limits: Limits | None = None,
     converter: Converter | None = None,
     ocr: Ocr | None = None,
+    trust: tuple[bytes, ...] | None = None,
 ) -> ParseResult:
     """Parse one file's bytes against a campaign's outline (never raises for the file's faults).
 
-    Scans (PDF pages without text, image files) are read with `ocr` (Tesseract by default).
+    Scans (PDF pages without text, image files) are read with `ocr` (Tesseract by default);
+    a PDF's digital signatures are checked against the `trust` roots.
     """
-    ctx = _Context(filename, spec, limits or DEFAULT_LIMITS, converter, ocr=ocr)
+    ctx = _Context(filename, spec, limits or DEFAULT_LIMITS, converter, ocr=ocr, trust=trust)
     return _parse(data, ctx)
 
 
@@ -106,6 +110,7 @@ def parse_path(
     limits: Limits | None = None,
     converter: Converter | None = None,
     ocr: Ocr | None = None,
+    trust: tuple[bytes, ...] | None = None,
 ) -> ParseResult:
     """Parse a file on disk (its size is checked before it is read)."""
     path = Path(path)
@@ -122,7 +127,7 @@ def parse_path(
             " đề nghị đơn vị gửi lại bản nhẹ hơn (bỏ ảnh, hoặc tách tệp)."
         )
         return _failed(str(path), "unknown", spec, err, sha256="")
-    return parse_bytes(data, str(path), spec, limits=limits, converter=converter, ocr=ocr)
+    return parse_bytes(data, str(path), spec, limits=limits, converter=converter, ocr=ocr, trust=trust)
 
 
 def _parse(data: bytes, ctx: _Context) -> ParseResult:
@@ -277,8 +282,21 @@ def _pdf(data: bytes, fmt: str, ctx: _Context) -> ParseResult:
         from parsers.scan import pdf_pages
 
         pages, total = pdf_pages(data, _ocr(ctx).limits)
-        return _scan(pages, total, "pdf", ctx)
-    return interpret_doc(doc, ctx.spec, file=ctx.filename, fmt="pdf")
+        result = _scan(pages, total, "pdf", ctx)
+    else:
+        result = interpret_doc(doc, ctx.spec, file=ctx.filename, fmt="pdf")
+    _signed(result, data, ctx)
+    return result
+
+
+def _signed(result: ParseResult, data: bytes, ctx: _Context) -> None:
+    """The PDF's digital signatures, checked, into the result (attribution and problems)."""
+    from parsers.signatures import apply_signatures, has_signatures, read_signatures
+
+    if has_signatures(data):
+        facts = read_signatures(data, list(ctx.trust) if ctx.trust is not None else None)
+        if facts:
+            apply_signatures(result, facts, ctx.spec.agencies)
 
 
 def _image(data: bytes, fmt: str, ctx: _Context) -> ParseResult:

@@ -94,6 +94,8 @@ class AgencyReport:
     problems: tuple[ProblemNote, ...] = ()
     doc_number: str | None = None
     submission_id: int | None = None
+    # "Đã ký số bởi … lúc …" of the document's digital signatures.
+    signed: tuple[str, ...] = ()
 
     @property
     def responded(self) -> bool:

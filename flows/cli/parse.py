@@ -31,6 +31,7 @@ def parse_files(files: list[Path], campaign_id: str | None) -> list[dict[str, An
     from flows.app import (
         outline_spec,  # lazy: only this command needs it (keeps `baocao --help` fast)
     )
+    from flows.intake.context import trust_roots  # lazy: only this command needs it
     from parsers.api import (  # lazy: only this command needs it (keeps `baocao --help` fast)
         empty_result,
         parse_path,
@@ -45,6 +46,7 @@ def parse_files(files: list[Path], campaign_id: str | None) -> list[dict[str, An
     app = make_app()
     spec = outline_spec(app.campaign(campaign_id))
     limits = Limits(max_file_bytes=app.settings.max_file_bytes)
+    trust = trust_roots(app.settings.trust_dir)
     results = []
     for path in files:
         if not path.is_file():
@@ -52,7 +54,7 @@ def parse_files(files: list[Path], campaign_id: str | None) -> list[dict[str, An
             failed.error = ParseError("file_not_found", f"Không tìm thấy tệp «{path}».")
             results.append(failed.to_json())
             continue
-        result = parse_path(path, spec, limits=limits)
+        result = parse_path(path, spec, limits=limits, trust=trust)
         result.file = str(path)
         results.append(result.to_json())
     return results

@@ -7,10 +7,12 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 from config.campaign import Campaign
 from flows.app import App, outline_spec
+from flows.errors import FlowsError
 from parsers.api import parse_bytes
 from parsers.mail_classify import STATE_KINDS, AgencyRef, MailHints
 from parsers.model import OutlineSpec, ParseResult
@@ -106,11 +108,26 @@ class Context:
         return next((a.code for a in self.agencies if a.recipient_id == recipient_id), None)
 
 
-def default_parse(max_file_bytes: int | None = None) -> ParseFn:
-    """The file parsers' entry point, with the configured size cap (BAOCAO_MAX_FILE_BYTES)."""
-    if max_file_bytes is None:
+def default_parse(max_file_bytes: int | None = None, trust_dir: Path | None = None) -> ParseFn:
+    """The file parsers' entry point, with the configured size cap (BAOCAO_MAX_FILE_BYTES)
+    and the trust roots of digital signatures (BAOCAO_TRUST_DIR)."""
+    trust = trust_roots(trust_dir)
+    if max_file_bytes is None and trust is None:
         return parse_bytes
-    return partial(parse_bytes, limits=Limits(max_file_bytes=max_file_bytes))
+    limits = Limits(max_file_bytes=max_file_bytes) if max_file_bytes is not None else None
+    return partial(parse_bytes, limits=limits, trust=trust)
+
+
+_CERT_SUFFIXES = (".pem", ".crt", ".cer", ".der")
+
+
+def trust_roots(trust_dir: Path | None) -> tuple[bytes, ...] | None:
+    """The certificates of the trust folder (None when none is configured)."""
+    if trust_dir is None:
+        return None
+    if not trust_dir.is_dir():
+        raise FlowsError(f"BAOCAO_TRUST_DIR «{trust_dir}» không phải thư mục chứa chứng thư CA.")
+    return tuple(p.read_bytes() for p in sorted(trust_dir.iterdir()) if p.suffix.lower() in _CERT_SUFFIXES)
 
 
 def make_context(app: App, campaign_id: str | None, parse: ParseFn | None = None) -> Context:
@@ -126,7 +143,7 @@ def make_context(app: App, campaign_id: str | None, parse: ParseFn | None = None
         ack_phrases=tuple(campaign.mailbox.ack_phrases),
         request_subject=campaign.request.subject or "",
     )
-    parse = parse or default_parse(app.settings.max_file_bytes)
+    parse = parse or default_parse(app.settings.max_file_bytes, app.settings.trust_dir)
     return Context(app, campaign, outline_spec(campaign), agencies, hints, parse)
 
 

@@ -132,7 +132,9 @@ def record_response(
             parsed = _parse_upload(app, upload[1], name, spec) if kind == "report" else None
             doc = Document(sha256=blob.sha256, filename=name, part_index=0, status="parsed" if parsed else "skipped",
                            kind=parsed.kind if parsed else None, format=parsed.format if parsed else None,
-                           parse_result=parsed.to_json() if parsed else {})
+                           parse_result=parsed.to_json() if parsed else {},
+                           signatures=[f.to_json() for f in parsed.signatures] if parsed else [],
+                           ocr=parsed.ocr.to_json() if parsed and parsed.ocr else None)
             session.add(doc)
             session.flush()
             doc_id, key = doc.id, f"{channel}:{blob.sha256}"
@@ -152,7 +154,7 @@ def record_response(
 def _parse_upload(app: App, data: bytes, name: str, spec: Any) -> ParseResult | None:
     """An uploaded report file parsed (typed: storage reads its fields), or None when it is
     not a readable report."""
-    result = default_parse(app.settings.max_file_bytes)(data, name, spec)
+    result = default_parse(app.settings.max_file_bytes, app.settings.trust_dir)(data, name, spec)
     if result.error is not None or result.kind != "report":
         return None
     return result

@@ -216,7 +216,7 @@ def scan_view(main: Any) -> dict[str, Any]:
             if sec.get("ocr_confidence") is not None:
                 sections[sid] = sec["ocr_confidence"]
     return {"ocr": ocr, "ocr_values": values, "ocr_sections": sections, "section_threshold": SECTION_THRESHOLD,
-            "signatures": parsed.get("signatures") or []}
+            "signatures": (main.signatures if main is not None else None) or parsed.get("signatures") or []}
 
 
 def review_queue(app: App, campaign_id: str | None = None) -> dict[str, Any]:
