@@ -225,13 +225,20 @@ def _ooxml(data: bytes, fmt: str, ctx: _Context, shown_as: str | None = None) ->
 
         doc = read_docx(data)
     else:
-        from parsers.xlsx_reader import read_xlsx
-
-        doc = read_xlsx(data)
+        doc = _sheet_doc(data, "xlsx")
     result = interpret_doc(doc, ctx.spec, file=ctx.filename, fmt=shown_as or fmt)
     if embedded and result.kind == "report" and _filled(result) == 0:
         _table_from_embedded(result, data, embedded, ctx)
     return result
+
+
+def _sheet_doc(data: bytes, fmt: str) -> Doc:
+    """A workbook read by python-calamine when its values say everything, else by openpyxl
+    (legacy-font text, percent formats, bold headings of a report written in cells)."""
+    from parsers.xlsx_reader import calamine_suits, read_calamine, read_xlsx
+
+    doc = read_calamine(data) if calamine_suits(data, fmt) else None
+    return doc if doc is not None else read_xlsx(data)
 
 
 def _is_embedded_sheet(name: str) -> bool:
@@ -332,6 +339,12 @@ def _legacy(data: bytes, fmt: str, ctx: _Context) -> ParseResult:
             check_xml_parts(archive, ctx.limits)
     if fmt in ("html", "wordml", "html_excel", "xmlss"):
         check_xml_text(data, ctx.filename)
+    if fmt == "ods":
+        from parsers.xlsx_reader import calamine_suits, read_calamine
+
+        fast = read_calamine(data) if calamine_suits(data, "ods") else None
+        if fast is not None:  # no LibreOffice round trip: calamine reads .ods itself
+            return interpret_doc(fast, ctx.spec, file=ctx.filename, fmt="ods")
     converted = to_ooxml(data, fmt, ctx.converter)
     target = "xlsx" if fmt in _SHEETS else "docx"
     return _ooxml(converted, target, ctx, shown_as=_format_name(fmt))
