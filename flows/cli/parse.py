@@ -77,6 +77,13 @@ def print_result(result: dict[str, Any]) -> None:
     out.print(f"Định dạng: {result['format']} · Loại: {KIND_NAMES.get(result['kind'], result['kind'])}")
     out.print(f"Đơn vị: {who} · Số: {result['doc_number'] or '—'} · Ngày: {result['doc_date'] or '—'}")
     out.print(f"Mục có nội dung: {answered}/{len(sections)} · Dòng bảng có số liệu: {filled}/{len(rows)}")
+    if result.get("ocr"):
+        ocr = result["ocr"]
+        out.print(f"Bản quét: nhận dạng chữ (Tesseract, {ocr['language']}) {ocr['pages']}/{ocr['pages_total']} trang,"
+                  f" {'/'.join(str(d) for d in ocr['dpi'][:1])} dpi, độ tin cậy trung bình {ocr['mean_confidence']:.0%},"
+                  f" {ocr['seconds']:.1f} giây", highlight=False)
+    for sig in result.get("signatures", []):
+        out.print(f"[{'green' if sig['ok'] else 'red'}]✎[/] {sig['summary']}", highlight=False)
     if filled or result["extra_rows"]:
         print_indicators(rows, result["extra_rows"])
     for problem in result["problems"]:
@@ -86,13 +93,19 @@ def print_result(result: dict[str, Any]) -> None:
         print_result(member)
 
 
+def _ocr(row: dict[str, Any], role: str) -> str:
+    """" (OCR 87%)" after a figure read from a scan."""
+    conf = (row.get("values", {}).get(role) or {}).get("ocr_confidence")
+    return f" (OCR {conf:.0%})" if conf is not None and row.get(role) is not None else ""
+
+
 def print_indicators(rows: dict[str, Any], extra: list[dict[str, Any]]) -> None:
     """The table as read: plan, result, rate per row."""
     table = Table(show_lines=False)
     for heading in ("Dòng", "Kế hoạch", "Kết quả", "Tỷ lệ (%)", "Vị trí"):
         table.add_column(heading)
     for rid, row in rows.items():
-        table.add_row(rid, _n(row["plan"]), _n(row["result"]), _n(row["rate"]), row["where"])
+        table.add_row(rid, *(_n(row[k]) + _ocr(row, k) for k in ("plan", "result", "rate")), row["where"])
     for row in extra:
         table.add_row(f"+ {row['label'][:40]}", _n(row["plan"]), _n(row["result"]), _n(row["rate"]), "")
     out.print(table)
