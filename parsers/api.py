@@ -224,12 +224,46 @@ def _ooxml(data: bytes, fmt: str, ctx: _Context, shown_as: str | None = None) ->
         from parsers.docx_reader import read_docx
 
         doc = read_docx(data)
+        if _text_chars(doc) < 40:  # a Word file that is only a pasted scan: read its pictures
+            pages, total = _pasted_scans(data, ctx)
+            if pages:
+                return _scan(pages, total, shown_as or fmt, ctx)
     else:
         doc = _sheet_doc(data, "xlsx")
     result = interpret_doc(doc, ctx.spec, file=ctx.filename, fmt=shown_as or fmt)
     if embedded and result.kind == "report" and _filled(result) == 0:
         _table_from_embedded(result, data, embedded, ctx)
     return result
+
+
+def _text_chars(doc: Doc) -> int:
+    from parsers.document import Table
+
+    return sum(len(b.text) if not isinstance(b, Table) else sum(len(c) for r in b.rows for c in r) for b in doc.blocks)
+
+
+# A picture smaller than this is a logo or a seal, not a scanned page.
+_MIN_SCAN_BYTES = 20_000
+
+
+def _pasted_scans(data: bytes, ctx: _Context) -> tuple[list, int]:
+    """The page images pasted into a Word file (word/media), in name order, within the caps."""
+    from parsers.scan import image_pages
+
+    limits = _ocr(ctx).limits
+    pages: list = []
+    total = 0
+    with open_zip(data) as archive:
+        for info in sorted(archive.infolist(), key=lambda i: i.filename):
+            if not info.filename.startswith("word/media/") or info.file_size < _MIN_SCAN_BYTES:
+                continue
+            image = read_member(archive, info, ctx.limits)
+            if detect_format(image) != "image":
+                continue
+            found, count = image_pages(image, limits)
+            total += count
+            pages += found[: max(0, limits.max_pages - len(pages))]
+    return pages, total
 
 
 def _sheet_doc(data: bytes, fmt: str) -> Doc:

@@ -194,3 +194,22 @@ def test_a_pixel_bomb_image_is_refused(spec: OutlineSpec) -> None:
     Image.new("1", (9000, 9000), 1).save(buf, "PNG")
     result = parse_bytes(buf.getvalue(), "to.png", spec)
     assert result.error is not None and result.error.code == "too_large"
+
+
+def test_a_word_file_that_is_only_a_pasted_scan_is_read(printed: bytes, spec: OutlineSpec) -> None:
+    from docx import Document
+    from docx.shared import Cm
+
+    from flows.dev.scan_fixtures import degrade, render_pages
+
+    _require_tesseract()
+    word = Document()
+    for page in render_pages(printed, 200)[:2]:
+        png = io.BytesIO()
+        degrade(page, Condition("ảnh dán", dpi=200, skew=0.8), seed=2).convert("L").save(png, "PNG", dpi=(200, 200))
+        word.add_picture(io.BytesIO(png.getvalue()), width=Cm(17))
+    buf = io.BytesIO()
+    word.save(buf)
+    result = parse_bytes(buf.getvalue(), "ban-quet-dan-vao-word.docx", spec)
+    assert result.error is None and result.format == "docx" and result.ocr is not None and result.ocr.pages == 2
+    assert result.agency.id == "hccb" and result.doc_number == "28/BC-CCB" and "ocr_read" in [p.code for p in result.problems]
