@@ -86,13 +86,13 @@ def _pdf_error(err: BaseException, message: str) -> ParserError:
 
 
 def _page_blocks(
-    page: Any, number: int, state: _TextTable, lines: list[dict[str, Any]] | None = None
+    page: Any, number: int, state: _TextTable, ruling: list[dict[str, Any]] | None = None
 ) -> tuple[list[Block], int]:
     """(blocks, visible characters) of one page."""
     _PAGE_ENCODING.set(detect("".join(c.get("text", "") for c in page.chars)))
-    if lines:
-        vertical = [ln for ln in lines if ln["x0"] == ln["x1"]]
-        horizontal = [ln for ln in lines if ln["top"] == ln["bottom"]]
+    if ruling:
+        vertical = [ln for ln in ruling if ln["x0"] == ln["x1"]]
+        horizontal = [ln for ln in ruling if ln["top"] == ln["bottom"]]
         found = page.find_tables({"explicit_vertical_lines": vertical, "explicit_horizontal_lines": horizontal})
     else:
         found = page.find_tables()
