@@ -32,7 +32,8 @@ from parsers.legacy import LibreOfficeConverter  # noqa: E402
 from parsers.pdf_reader import read_pdf  # noqa: E402
 from parsers.scan import TesseractOcr, apply_confidence, pdf_pages, read_scan  # noqa: E402
 
-DOCS = ["hccb_table_layout", "sogddt_parts_numbers"]
+# Fixture reports (tests/fixtures/docx/<name>.docx, or a path under tests/fixtures).
+DOCS = ["hccb_table_layout", "sogddt_parts_numbers", "formats/bao-cao"]
 
 
 def text_of(doc: Doc) -> str:
@@ -57,7 +58,8 @@ def main() -> int:
     lo = LibreOfficeConverter()
     rows = []
     for name in opts.docs.split(","):
-        printed = lo.convert((ROOT / "tests" / "fixtures" / "docx" / f"{name}.docx").read_bytes(), "docx", "pdf")
+        source = ROOT / "tests" / "fixtures" / (f"{name}.docx" if "/" in name else f"docx/{name}.docx")
+        printed = lo.convert(source.read_bytes(), "docx", "pdf")
         ref_text, ref = text_of(read_pdf(printed)), parse_bytes(printed, f"{name}.pdf", spec)
         want = {k: v for k, v in figures(ref).items() if v is not None}
         for cond in CONDITIONS[: opts.conditions]:
