@@ -124,6 +124,9 @@ class Settings(BaseSettings):
     parse_pool_min: int = Field(default=24, ge=1)
     # Who is told when a scheduled run fails (TĐC's address); empty = nobody.
     alert_email: str | None = None
+    # Folder of trusted CA certificates (.pem/.crt/.cer/.der: the Vietnamese government CAs)
+    # that PDF digital signatures must chain to; unset = signatures are checked but not trusted.
+    trust_dir: Path | None = None
     # A mailbox or shared folder from which nothing could be fetched for this many working
     # hours mails BAOCAO_ALERT_EMAIL (once per outage).
     alert_after_hours: float = 6.0

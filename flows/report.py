@@ -127,6 +127,7 @@ def agency_report(record: RecipientReport, campaign: Campaign, open_counts: dict
         submission_id=latest.id if latest else None,
         open_problems=(open_counts or {}).get(latest.id, 0) if latest else 0,
         confidence=latest.confidence if latest else None,
+        signed=tuple(record.signed),
     )
 
 

@@ -49,6 +49,7 @@ from parsers.safety import (
     open_zip,
     read_member,
 )
+from parsers.scan import Ocr, OcrFailed
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +61,6 @@ FORMAT_NAMES = {
     "html_excel": "xls",
     "xmlss": "xls",
     "ole_encrypted": "unknown",
-    "image": "unknown",
     "archive_other": "unknown",
 }
 _SHEETS = ("xls", "ods", "xmlss")
@@ -76,6 +76,9 @@ class _Context:
     limits: Limits
     converter: Converter | None
     depth: int = 0
+    ocr: Ocr | None = None
+    # Trust roots (PEM/DER) for digital signatures; None: none configured (nothing trusted).
+    trust: tuple[bytes, ...] | None = None
 
 
 Reader = Callable[[bytes, str, _Context], ParseResult]
@@ -88,14 +91,26 @@ def parse_bytes(
     *,
     limits: Limits | None = None,
     converter: Converter | None = None,
+    ocr: Ocr | None = None,
+    trust: tuple[bytes, ...] | None = None,
 ) -> ParseResult:
-    """Parse one file's bytes against a campaign's outline (never raises for the file's faults)."""
-    ctx = _Context(filename, spec, limits or DEFAULT_LIMITS, converter)
+    """Parse one file's bytes against a campaign's outline (never raises for the file's faults).
+
+    Scans (PDF pages without text, image files) are read with `ocr` (Tesseract by default);
+    a PDF's digital signatures are checked against the `trust` roots.
+    """
+    ctx = _Context(filename, spec, limits or DEFAULT_LIMITS, converter, ocr=ocr, trust=trust)
     return _parse(data, ctx)
 
 
 def parse_path(
-    path: str | Path, spec: OutlineSpec, *, limits: Limits | None = None, converter: Converter | None = None
+    path: str | Path,
+    spec: OutlineSpec,
+    *,
+    limits: Limits | None = None,
+    converter: Converter | None = None,
+    ocr: Ocr | None = None,
+    trust: tuple[bytes, ...] | None = None,
 ) -> ParseResult:
     """Parse a file on disk (its size is checked before it is read)."""
     path = Path(path)
@@ -112,7 +127,7 @@ def parse_path(
             " đề nghị đơn vị gửi lại bản nhẹ hơn (bỏ ảnh, hoặc tách tệp)."
         )
         return _failed(str(path), "unknown", spec, err, sha256="")
-    return parse_bytes(data, str(path), spec, limits=limits, converter=converter)
+    return parse_bytes(data, str(path), spec, limits=limits, converter=converter, ocr=ocr, trust=trust)
 
 
 def _parse(data: bytes, ctx: _Context) -> ParseResult:
@@ -127,7 +142,7 @@ def _parse(data: bytes, ctx: _Context) -> ParseResult:
         result = reader(data, detected, ctx)
     except ParserError as err:
         result = _failed(ctx.filename, _format_name(detected), ctx.spec, err)
-        result.scanned = isinstance(err, ScannedPdf | ScannedImage)
+        result.scanned = isinstance(err, ScannedPdf | ScannedImage | OcrFailed)
     except (zipfile.BadZipFile, EOFError, zlib.error, NotImplementedError) as err:  # damaged container parts
         log.info("damaged container %s: %s", ctx.filename, err)
         corrupt = CorruptFile("Tệp bị hỏng (một phần bên trong không đọc được); đề nghị đơn vị gửi lại.")
@@ -209,14 +224,55 @@ def _ooxml(data: bytes, fmt: str, ctx: _Context, shown_as: str | None = None) ->
         from parsers.docx_reader import read_docx
 
         doc = read_docx(data)
+        if _text_chars(doc) < 40:  # a Word file that is only a pasted scan: read its pictures
+            pages, total = _pasted_scans(data, ctx)
+            if pages:
+                return _scan(pages, total, shown_as or fmt, ctx)
     else:
-        from parsers.xlsx_reader import read_xlsx
-
-        doc = read_xlsx(data)
+        doc = _sheet_doc(data, "xlsx")
     result = interpret_doc(doc, ctx.spec, file=ctx.filename, fmt=shown_as or fmt)
     if embedded and result.kind == "report" and _filled(result) == 0:
         _table_from_embedded(result, data, embedded, ctx)
     return result
+
+
+def _text_chars(doc: Doc) -> int:
+    from parsers.document import Table
+
+    return sum(len(b.text) if not isinstance(b, Table) else sum(len(c) for r in b.rows for c in r) for b in doc.blocks)
+
+
+# A picture smaller than this is a logo or a seal, not a scanned page.
+_MIN_SCAN_BYTES = 20_000
+
+
+def _pasted_scans(data: bytes, ctx: _Context) -> tuple[list, int]:
+    """The page images pasted into a Word file (word/media), in name order, within the caps."""
+    from parsers.scan import image_pages
+
+    limits = _ocr(ctx).limits
+    pages: list = []
+    total = 0
+    with open_zip(data) as archive:
+        for info in sorted(archive.infolist(), key=lambda i: i.filename):
+            if not info.filename.startswith("word/media/") or info.file_size < _MIN_SCAN_BYTES:
+                continue
+            image = read_member(archive, info, ctx.limits)
+            if detect_format(image) != "image":
+                continue
+            found, count = image_pages(image, limits)
+            total += count
+            pages += found[: max(0, limits.max_pages - len(pages))]
+    return pages, total
+
+
+def _sheet_doc(data: bytes, fmt: str) -> Doc:
+    """A workbook read by python-calamine when its values say everything, else by openpyxl
+    (legacy-font text, percent formats, bold headings of a report written in cells)."""
+    from parsers.xlsx_reader import calamine_suits, read_calamine, read_xlsx
+
+    doc = read_calamine(data) if calamine_suits(data, fmt) else None
+    return doc if doc is not None else read_xlsx(data)
 
 
 def _is_embedded_sheet(name: str) -> bool:
@@ -261,8 +317,52 @@ def _pdf(data: bytes, fmt: str, ctx: _Context) -> ParseResult:
     from parsers.pdf_reader import read_pdf
 
     check_pdf_streams(data, ctx.limits)
+    try:
+        doc = read_pdf(data)
+    except ScannedPdf:
+        from parsers.scan import pdf_pages
 
-    return interpret_doc(read_pdf(data), ctx.spec, file=ctx.filename, fmt="pdf")
+        pages, total = pdf_pages(data, _ocr(ctx).limits)
+        result = _scan(pages, total, "pdf", ctx)
+    else:
+        result = interpret_doc(doc, ctx.spec, file=ctx.filename, fmt="pdf")
+    _signed(result, data, ctx)
+    return result
+
+
+def _signed(result: ParseResult, data: bytes, ctx: _Context) -> None:
+    """The PDF's digital signatures, checked, into the result (attribution and problems)."""
+    from parsers.signatures import apply_signatures, has_signatures, read_signatures
+
+    if has_signatures(data):
+        facts = read_signatures(data, list(ctx.trust) if ctx.trust is not None else None)
+        if facts:
+            apply_signatures(result, facts, ctx.spec.agencies)
+
+
+def _image(data: bytes, fmt: str, ctx: _Context) -> ParseResult:
+    """A photo or scan sent as an image file (JPEG/PNG/TIFF…): OCR."""
+    from parsers.scan import image_pages
+
+    pages, total = image_pages(data, _ocr(ctx).limits)
+    return _scan(pages, total, "image", ctx)
+
+
+def _ocr(ctx: _Context) -> Ocr:
+    from parsers.scan import TesseractOcr
+
+    return ctx.ocr or TesseractOcr()
+
+
+def _scan(pages: list, total: int, fmt: str, ctx: _Context) -> ParseResult:
+    """OCR the pages, read them like a text PDF, then give each value its OCR confidence."""
+    from parsers.scan import apply_confidence, read_scan
+
+    reading = read_scan(pages, total, _ocr(ctx))
+    result = interpret_doc(reading.doc, ctx.spec, file=ctx.filename, fmt=fmt)
+    result.scanned = True
+    apply_confidence(result, reading)
+    return result
 
 
 def _legacy(data: bytes, fmt: str, ctx: _Context) -> ParseResult:
@@ -273,6 +373,12 @@ def _legacy(data: bytes, fmt: str, ctx: _Context) -> ParseResult:
             check_xml_parts(archive, ctx.limits)
     if fmt in ("html", "wordml", "html_excel", "xmlss"):
         check_xml_text(data, ctx.filename)
+    if fmt == "ods":
+        from parsers.xlsx_reader import calamine_suits, read_calamine
+
+        fast = read_calamine(data) if calamine_suits(data, "ods") else None
+        if fast is not None:  # no LibreOffice round trip: calamine reads .ods itself
+            return interpret_doc(fast, ctx.spec, file=ctx.filename, fmt="ods")
     converted = to_ooxml(data, fmt, ctx.converter)
     target = "xlsx" if fmt in _SHEETS else "docx"
     return _ooxml(converted, target, ctx, shown_as=_format_name(fmt))
@@ -419,4 +525,5 @@ READERS: dict[str, Reader] = {
     "xls": _legacy,
     "ods": _legacy,
     "zip": _zip,
+    "image": _image,
 }

@@ -515,3 +515,9 @@ def doc_type(number: str | None, top: Sequence[str]) -> str:
             if folded == words or folded.startswith(words + " ") and len(folded.split()) <= 6:
                 return kind
     return ""
+
+
+def match_agency(name: str, agencies: Sequence[AgencySpec], threshold: float = 90.0) -> AgencySpec | None:
+    """The recipient an organisation's name (a certificate's O or OU) designates, if any."""
+    best, score = _match(name, agencies)
+    return best if score >= threshold else None

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Literal
 
-Format = Literal["docx", "xlsx", "doc", "xls", "odt", "ods", "pdf", "zip", "unknown"]
+Format = Literal["docx", "xlsx", "doc", "xls", "odt", "ods", "pdf", "image", "zip", "unknown"]
 Kind = Literal["report", "nil_report", "not_a_report"]
 # How a value came to be: read from a cell, derived (rate = result / plan × 100), the agency's
 # explicit "none" ("-", "x", "Không", "0", "Không phát sinh"), or not there at all.
@@ -53,6 +53,15 @@ class ProblemCode(StrEnum):
     LOW_COVERAGE = "low_coverage", "Văn bản khớp ít với đề cương", 0.8
     SAYS_REPLACES = "says_replaces", "Văn bản ghi thay thế một báo cáo trước", 1.0
     BOILERPLATE_REMOVED = "boilerplate_removed", "Đã bỏ câu mở đầu, kết thúc hoặc tiêu đề khỏi nội dung mục", 1.0
+    OCR_READ = "ocr_read", "Nội dung đọc từ bản quét bằng nhận dạng chữ (OCR): cần xác nhận số liệu", 0.9
+    OCR_LOW_CONFIDENCE = "ocr_low_confidence", "Số liệu đọc từ bản quét có độ tin cậy thấp", 0.9
+    OCR_SECTION_LOW = "ocr_section_low", "Nội dung mục đọc từ bản quét có độ tin cậy thấp", 0.95
+    OCR_PAGES_CAPPED = "ocr_pages_capped", "Bản quét dài: chỉ nhận dạng chữ một số trang đầu", 0.9
+    SIGNATURE_INVALID = "signature_invalid", "Chữ ký số không hợp lệ", 0.8
+    SIGNATURE_MODIFIED = "signature_modified", "Văn bản bị sửa sau khi ký số", 0.7
+    SIGNATURE_OTHER_ORG = "signature_other_org", "Chữ ký số của một tổ chức khác đơn vị gửi", 0.8
+    SIGNATURE_UNTRUSTED = "signature_untrusted", "Chữ ký số chưa xác minh được nhà cung cấp chứng thư", 1.0
+    SIGNATURE_EXPIRED = "signature_expired", "Chứng thư số đã hết hạn khi ký", 0.9
 
 
 # Problems about figures that a person must look at before the figures are trusted: each one
@@ -155,6 +164,8 @@ class SectionText:
     explicit_none: bool = False
     confidence: float = 0.0
     heading: str = ""
+    # 0..1 when the text was read from a scan by OCR (the mean of its words' confidences).
+    ocr_confidence: float | None = None
 
     @property
     def answered(self) -> bool:
@@ -162,7 +173,7 @@ class SectionText:
         return not self.empty or self.explicit_none
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out = {
             "text": self.text,
             "empty": self.empty,
             "where": self.where,
@@ -170,6 +181,9 @@ class SectionText:
             "confidence": round(self.confidence, 3),
             "heading": self.heading,
         }
+        if self.ocr_confidence is not None:
+            out["ocr_confidence"] = round(self.ocr_confidence, 3)
+        return out
 
 
 @dataclass
@@ -181,15 +195,23 @@ class IndicatorValue:
     raw: str = ""
     where: str = ""
     confidence: float = 0.0
+    # Read from a scan: Tesseract's confidence (0..1) of its weakest word, and where that word
+    # is on the page image (page number, x0, top, x1, bottom in points) for a crop beside it.
+    ocr_confidence: float | None = None
+    ocr_box: tuple[int, float, float, float, float] | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "value": _num(self.value),
             "source": self.source,
             "raw": self.raw,
             "where": self.where,
             "confidence": round(self.confidence, 3),
         }
+        if self.ocr_confidence is not None:
+            out["ocr_confidence"] = round(self.ocr_confidence, 3)
+            out["ocr_box"] = [round(v, 1) for v in self.ocr_box] if self.ocr_box else None
+        return out
 
 
 VALUE_ROLES = ("plan", "result", "rate")
@@ -317,6 +339,10 @@ class ParseResult:
     scanned: bool = False
     # The document's own words (folded), for telling which campaign's outline it follows.
     words: frozenset[str] = frozenset()
+    # How a scan was read (parsers.scan.ScanInfo), None for a file with a text layer.
+    ocr: Any = None
+    # Every digital signature of a PDF (parsers.signatures.SignatureFacts).
+    signatures: list[Any] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -342,6 +368,8 @@ class ParseResult:
             "part_of": self.part_of,
             "identity_where": self.identity_where,
             "draft": self.draft,
+            **({"ocr": self.ocr.to_json()} if self.ocr is not None else {}),
+            **({"signatures": [s.to_json() for s in self.signatures]} if self.signatures else {}),
         }
 
     @property

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import re
 import zlib
+from collections.abc import Mapping
 from contextvars import ContextVar
 from typing import Any
 
@@ -28,8 +29,12 @@ MAX_PAGES = 40
 _STARTS_ITEM = re.compile(r"^(?:[IVX]{1,4}\.|\d{1,2}(?:\.\d{1,2})*\.?\s|[a-zđ]\)|[a-zđ]\.\s|[-–•+*]\s)")
 
 
-def read_pdf(data: bytes) -> Doc:
-    """Paragraphs and tables of every page, top to bottom."""
+def read_pdf(data: bytes, *, ruling: Mapping[int, list[dict[str, Any]]] | None = None) -> Doc:
+    """Paragraphs and tables of every page, top to bottom.
+
+    `ruling` (page number → line objects) adds table lines the PDF does not draw: the grid an
+    OCR found in a scan's image (its text layer has words only).
+    """
     import pdfplumber
 
     try:
@@ -39,7 +44,10 @@ def read_pdf(data: bytes) -> Doc:
     try:
         with pdf:  # closing reads the page tree too: inside the try
             state = _TextTable()
-            pages = [_page_blocks(page, n, state) for n, page in enumerate(pdf.pages[:MAX_PAGES], start=1)]
+            pages = [
+                _page_blocks(page, n, state, (ruling or {}).get(n))
+                for n, page in enumerate(pdf.pages[:MAX_PAGES], start=1)
+            ]
     except _pdf_errors() as err:
         raise _pdf_error(err, "Tệp PDF bị hỏng (một trang không đọc được); đề nghị đơn vị gửi lại.") from err
     chars = sum(n for _, n in pages)
@@ -77,10 +85,17 @@ def _pdf_error(err: BaseException, message: str) -> ParserError:
     return CorruptFile(message)
 
 
-def _page_blocks(page: Any, number: int, state: _TextTable) -> tuple[list[Block], int]:
+def _page_blocks(
+    page: Any, number: int, state: _TextTable, ruling: list[dict[str, Any]] | None = None
+) -> tuple[list[Block], int]:
     """(blocks, visible characters) of one page."""
     _PAGE_ENCODING.set(detect("".join(c.get("text", "") for c in page.chars)))
-    found = page.find_tables()
+    if ruling:
+        vertical = [ln for ln in ruling if ln["x0"] == ln["x1"]]
+        horizontal = [ln for ln in ruling if ln["top"] == ln["bottom"]]
+        found = page.find_tables({"explicit_vertical_lines": vertical, "explicit_horizontal_lines": horizontal})
+    else:
+        found = page.find_tables()
     boxes = [t.bbox for t in found]
     items: list[tuple[float, Block]] = []
     for k, table in enumerate(found, start=1):

@@ -103,6 +103,8 @@ class AgencyReport:
     problems: tuple[ProblemNote, ...] = ()
     doc_number: str | None = None
     submission_id: int | None = None
+    # "Đã ký số bởi … lúc …" of the document's digital signatures.
+    signed: tuple[str, ...] = ()
     # Figure problems of this submission still waiting for a person (review items open): its
     # figures count in the totals, and the report marks them as not yet checked.
     open_problems: int = 0

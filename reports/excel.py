@@ -194,6 +194,7 @@ def _status_columns() -> list[Column]:
         Column("Trễ hạn", 9),
         Column("Tệp", 40, wrap=True),
         Column("Số văn bản", 18),
+        Column("Ký số", 50, wrap=True),
     ]
 
 
@@ -212,6 +213,7 @@ def _status_rows(model: Consolidation) -> Iterable[list[Any]]:
             "Có" if a.late else "",
             "; ".join(a.files),
             a.doc_number or "",
+            "\n".join(a.signed),
         ]
 
 

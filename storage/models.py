@@ -277,6 +277,11 @@ class Document(Base):
     error_code: Mapped[str | None] = mapped_column(String(64))
     error_message: Mapped[str | None] = mapped_column(Text)
     parse_result: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # The PDF's digital signatures as checked (parsers.signatures.SignatureFacts.to_json):
+    # signer O/OU/CN, signing time, intact, modified after signing, trusted, the summary line.
+    signatures: Mapped[list[Any]] = mapped_column(default=list)
+    # Read from a scan by OCR (pages, dpi, mean confidence): its figures need a person's confirmation.
+    ocr: Mapped[dict[str, Any] | None] = mapped_column(default=None)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 

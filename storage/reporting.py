@@ -46,6 +46,8 @@ class RecipientReport:
     corrections: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     # The recipient's own (extended) deadline, if it has one.
     deadline: dt.date | None = None
+    # "Đã ký số bởi … lúc …" of the main document's digital signatures.
+    signed: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -99,6 +101,8 @@ def _load_content(latest: dict[int, RecipientReport], *, session: Session) -> No
     files = submission_files([r.latest for r in latest.values() if r.latest], session=session)
     for sub_id, names in files.items():
         latest[sub_id].files = names
+    for sub_id, lines in submission_signatures([r.latest for r in latest.values() if r.latest], session=session).items():
+        latest[sub_id].signed = lines
     for (sub_id, target, item_id), values in overrides_for(ids, session=session).items():
         latest[sub_id].corrections[(target, item_id)] = values
 
@@ -139,6 +143,19 @@ def submission_files(submissions: list[Submission], *, session: Session) -> dict
             if doc.filename not in result[sub_id]:
                 result[sub_id].append(doc.filename)
     return dict(result)
+
+
+def submission_signatures(submissions: list[Submission], *, session: Session) -> dict[int, list[str]]:
+    """The signature summaries ("Đã ký số bởi … lúc …") of each submission's main document."""
+    by_doc = {s.document_id: s.id for s in submissions if s.document_id is not None}
+    if not by_doc:
+        return {}
+    out: dict[int, list[str]] = {}
+    for doc in session.scalars(select(Document).where(Document.id.in_(list(by_doc)))):
+        lines = [str(sig.get("summary", "")) for sig in doc.signatures or [] if isinstance(sig, dict)]
+        if lines:
+            out[by_doc[doc.id]] = lines
+    return out
 
 
 def open_review(campaign_id: str, *, session: Session) -> list[ReviewItem]:

@@ -31,6 +31,7 @@ def parse_files(files: list[Path], campaign_id: str | None) -> list[dict[str, An
     from flows.app import (
         outline_spec,  # lazy: only this command needs it (keeps `baocao --help` fast)
     )
+    from flows.intake.context import trust_roots  # lazy: only this command needs it
     from parsers.api import (  # lazy: only this command needs it (keeps `baocao --help` fast)
         empty_result,
         parse_path,
@@ -45,6 +46,7 @@ def parse_files(files: list[Path], campaign_id: str | None) -> list[dict[str, An
     app = make_app()
     spec = outline_spec(app.campaign(campaign_id))
     limits = Limits(max_file_bytes=app.settings.max_file_bytes)
+    trust = trust_roots(app.settings.trust_dir)
     results = []
     for path in files:
         if not path.is_file():
@@ -52,7 +54,7 @@ def parse_files(files: list[Path], campaign_id: str | None) -> list[dict[str, An
             failed.error = ParseError("file_not_found", f"Không tìm thấy tệp «{path}».")
             results.append(failed.to_json())
             continue
-        result = parse_path(path, spec, limits=limits)
+        result = parse_path(path, spec, limits=limits, trust=trust)
         result.file = str(path)
         results.append(result.to_json())
     return results
@@ -76,6 +78,13 @@ def print_result(result: dict[str, Any]) -> None:
     out.print(f"Đơn vị: {who} · Số: {result['doc_number'] or '—'} · Ngày: {result['doc_date'] or '—'}")
     out.print(f"Mục có nội dung: {answered}/{len(sections)} · Dòng bảng có số liệu: {filled}/{len(rows)}")
     out.print(f"Độ phủ đề cương: {result.get('coverage', 0):.0%} · Độ tin cậy: {result.get('confidence', 0):.0%}")
+    if result.get("ocr"):
+        ocr = result["ocr"]
+        out.print(f"Bản quét: nhận dạng chữ (Tesseract, {ocr['language']}) {ocr['pages']}/{ocr['pages_total']} trang,"
+                  f" {'/'.join(str(d) for d in ocr['dpi'][:1])} dpi, độ tin cậy trung bình {ocr['mean_confidence']:.0%},"
+                  f" {ocr['seconds']:.1f} giây", highlight=False)
+    for sig in result.get("signatures", []):
+        out.print(f"[{'green' if sig['ok'] else 'red'}]✎[/] {sig['summary']}", highlight=False)
     if filled or result["extra_rows"]:
         print_indicators(rows, result["extra_rows"])
     for problem in result["problems"]:
@@ -85,6 +94,12 @@ def print_result(result: dict[str, Any]) -> None:
         print_result(member)
 
 
+def _ocr(row: dict[str, Any], role: str) -> str:
+    """" (OCR 87%)" after a figure read from a scan."""
+    conf = (row.get("values", {}).get(role) or {}).get("ocr_confidence")
+    return f" (OCR {conf:.0%})" if conf is not None and row.get(role) is not None else ""
+
+
 def print_indicators(rows: dict[str, Any], extra: list[dict[str, Any]]) -> None:
     """The table as read: plan, result, rate per row."""
     table = Table(show_lines=False)
@@ -92,7 +107,7 @@ def print_indicators(rows: dict[str, Any], extra: list[dict[str, Any]]) -> None:
         table.add_column(heading)
     for rid, row in rows.items():
         values = row.get("values") or {}
-        cells = [_cell(row[role], values.get(role)) for role in ("plan", "result", "rate")]
+        cells = [_cell(row[role], values.get(role)) + _ocr(row, role) for role in ("plan", "result", "rate")]
         table.add_row(rid, *cells, row["where"])
     for row in extra:
         table.add_row(f"+ {row['label'][:40]}", _n(row["plan"]), _n(row["result"]), _n(row["rate"]), "")

@@ -16,6 +16,7 @@ import pickle
 import selectors
 import signal
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from parsers.model import OutlineSpec, ParseError, ParseResult
@@ -36,13 +37,21 @@ def budget_error(filename: str, seconds: float) -> ParseResult:
     )
 
 
-def within_budget(parse: Any, seconds: float) -> Any:
-    """`parse(data, filename, spec)` run in a child process killed after `seconds`."""
+@dataclass(frozen=True)
+class Budgeted:
+    """`parse(data, filename, spec)` run in a child process killed after `seconds` (a plain
+    picklable value, so the parse-ahead pool's workers can run it too)."""
 
-    def run(data: bytes, filename: str, spec: OutlineSpec) -> ParseResult:
-        return run_in_child(parse, seconds, data, filename, spec)
+    parse: Any
+    seconds: float
 
-    return run
+    def __call__(self, data: bytes, filename: str, spec: OutlineSpec) -> ParseResult:
+        return run_in_child(self.parse, self.seconds, data, filename, spec)
+
+
+def within_budget(parse: Any, seconds: float) -> Budgeted:
+    """`parse` under the per-file time budget."""
+    return Budgeted(parse, seconds)
 
 
 def run_in_child(parse: Any, seconds: float, data: bytes, filename: str, spec: OutlineSpec) -> ParseResult:

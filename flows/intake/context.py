@@ -6,10 +6,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 from config.campaign import Campaign
 from flows.app import App, outline_spec
+from flows.errors import FlowsError
 from flows.faults import HOOKS, hook  # noqa: F401 — re-exported: tests register crash points here
 from flows.intake.budget import within_budget
 from parsers.api import parse_bytes
@@ -121,13 +123,31 @@ class Context:
         return next((a.code for a in self.agencies if a.recipient_id == recipient_id), None)
 
 
-def default_parse(max_file_bytes: int | None = None, budget_seconds: float | None = None) -> ParseFn:
-    """The file parsers' entry point, with the configured size cap (BAOCAO_MAX_FILE_BYTES)
-    and, when given, the time budget of one file (BAOCAO_FILE_BUDGET_SECONDS)."""
+def default_parse(
+    max_file_bytes: int | None = None, budget_seconds: float | None = None, *, trust_dir: Path | None = None
+) -> ParseFn:
+    """The file parsers' entry point, with the configured size cap (BAOCAO_MAX_FILE_BYTES),
+    the trust roots of digital signatures (BAOCAO_TRUST_DIR) and, when given, the time budget
+    of one file (BAOCAO_FILE_BUDGET_SECONDS)."""
+    trust = trust_roots(trust_dir)
+    if max_file_bytes is None and trust is None and not budget_seconds:
+        return parse_bytes
     limits = Limits(max_file_bytes=max_file_bytes) if max_file_bytes is not None else None
     converter = LibreOfficeConverter(timeout=max(1.0, budget_seconds * 0.9)) if budget_seconds else None
-    parse: ParseFn = partial(parse_bytes, limits=limits, converter=converter)
+    parse: ParseFn = partial(parse_bytes, limits=limits, converter=converter, trust=trust)
     return within_budget(parse, budget_seconds) if budget_seconds else parse
+
+
+_CERT_SUFFIXES = (".pem", ".crt", ".cer", ".der")
+
+
+def trust_roots(trust_dir: Path | None) -> tuple[bytes, ...] | None:
+    """The certificates of the trust folder (None when none is configured)."""
+    if trust_dir is None:
+        return None
+    if not trust_dir.is_dir():
+        raise FlowsError(f"BAOCAO_TRUST_DIR «{trust_dir}» không phải thư mục chứa chứng thư CA.")
+    return tuple(p.read_bytes() for p in sorted(trust_dir.iterdir()) if p.suffix.lower() in _CERT_SUFFIXES)
 
 
 def make_context(app: App, campaign_id: str | None, parse: ParseFn | None = None) -> Context:
@@ -144,7 +164,7 @@ def make_context(app: App, campaign_id: str | None, parse: ParseFn | None = None
         ack_phrases=tuple(campaign.mailbox.ack_phrases),
         request_subject=campaign.request.subject or "",
     )
-    parse = parse or default_parse(app.settings.max_file_bytes, app.settings.file_budget_seconds)
+    parse = parse or default_parse(app.settings.max_file_bytes, app.settings.file_budget_seconds, trust_dir=app.settings.trust_dir)
     return Context(app, campaign, outline_spec(campaign), agencies, hints, parse, threads=threads)
 
 

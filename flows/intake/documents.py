@@ -98,7 +98,9 @@ def write_documents(ctx: Context, files: list[ParsedFile], owner: dict[str, int]
     for index, f in enumerate(files):
         values: dict[str, Any] = {**owner, "part_index": index, "sha256": f.sha256, "filename": f.attachment.filename}
         if f.result is not None:
-            values.update(format=f.result.format, kind=f.result.kind, parse_result=f.result.to_json())
+            parsed = f.result.to_json()
+            values.update(format=f.result.format, kind=f.result.kind, parse_result=parsed,
+                          signatures=parsed.get("signatures", []), ocr=parsed.get("ocr"))
         reason = f.rejection
         if reason is not None:
             values.update(status="rejected", error_code=reason[0], error_message=reason[1])

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from types import TracebackType
 
+from flows.intake.budget import Budgeted
 from flows.intake.context import ParseFn
 from parsers.api import parse_bytes
 from parsers.mail import parse_mail
@@ -38,8 +39,10 @@ def pool_size(configured: int) -> int:
 
 
 def poolable(parse: ParseFn) -> bool:
-    """Only the real parser goes to workers (a test's stand-in stays in this process)."""
-    func = parse.func if isinstance(parse, partial) else parse
+    """Only the real parser (under its time budget or not) goes to workers (a test's
+    stand-in stays in this process)."""
+    inner = parse.parse if isinstance(parse, Budgeted) else parse
+    func = inner.func if isinstance(inner, partial) else inner
     return func is parse_bytes
 
 

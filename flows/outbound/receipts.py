@@ -101,6 +101,9 @@ def receipt_context(
         "late": sub.received_at > campaign.deadline_at,
         "received_at": sub.received_at.astimezone(tz).strftime("%H:%M ngày %d/%m/%Y"),
         "files": [d.filename for d in docs if d.status == "parsed"],
+        # "Đã ký số bởi … lúc …" for every digital signature of the files read.
+        "signed": [f"{d.filename}: {sig.get('summary', '')}" for d in docs for sig in (d.signatures or [])],
+        "scanned": [d.filename for d in docs if d.ocr],
         "answered": [display_id(a) for a in answered],
         "total_sections": len(outline.sections),
         "missing_sections": [{"id": display_id(s), "heading": headings.get(s, s)} for s in sub.missing_sections or []],

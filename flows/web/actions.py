@@ -17,6 +17,7 @@ from flows.app import App, outline_spec
 from flows.errors import FlowsError
 from flows.intake.context import default_parse
 from flows.outbound.reminders import remind
+from parsers.model import ParseResult
 from parsers.numbers import parse_number
 from storage.blobs import store_blob
 from storage.campaigns import recipient_by_code
@@ -97,10 +98,18 @@ def accept(app: App, code: str, submission_id: int, note: str, actor: str, campa
         row = _recipient(app, code, campaign_id, session=session)
         sub = _submission(row, submission_id, session=session)
         _, created = accept_submission(sub.id, actor, note.strip(), session=session)
+        scanned = _is_scan(sub.document_id, session=session)
         if created:
-            _event(row, "submission_accepted", actor, f"Chấp nhận lần nộp số {sub.id}" + (f": {note.strip()}" if note.strip() else ""),
-                   {"submission_id": sub.id}, session=session)
+            what = f"Xác nhận số liệu (đọc từ bản quét) của lần nộp số {sub.id}" if scanned else f"Chấp nhận lần nộp số {sub.id}"
+            _event(row, "submission_accepted", actor, what + (f": {note.strip()}" if note.strip() else ""),
+                   {"submission_id": sub.id, "scan_confirmed": scanned}, session=session)
         return {"submission_id": sub.id, "created": created}
+
+
+def _is_scan(document_id: int | None, *, session: Any) -> bool:
+    """The submission's main document was read by OCR."""
+    doc = session.get(Document, document_id) if document_id else None
+    return bool(doc is not None and (doc.parse_result or {}).get("ocr"))
 
 
 def record_response(
@@ -122,7 +131,10 @@ def record_response(
             blob = store_blob(app.blobs, upload[1], session=session)
             parsed = _parse_upload(app, upload[1], name, spec) if kind == "report" else None
             doc = Document(sha256=blob.sha256, filename=name, part_index=0, status="parsed" if parsed else "skipped",
-                           kind=(parsed or {}).get("kind"), format=(parsed or {}).get("format"), parse_result=parsed or {})
+                           kind=parsed.kind if parsed else None, format=parsed.format if parsed else None,
+                           parse_result=parsed.to_json() if parsed else {},
+                           signatures=[f.to_json() for f in parsed.signatures] if parsed else [],
+                           ocr=parsed.ocr.to_json() if parsed and parsed.ocr else None)
             session.add(doc)
             session.flush()
             doc_id, key = doc.id, f"{channel}:{blob.sha256}"
@@ -139,12 +151,13 @@ def record_response(
         return {"submission_id": recorded.submission.id, "created": recorded.created, "document_id": doc_id}
 
 
-def _parse_upload(app: App, data: bytes, name: str, spec: Any) -> dict[str, Any] | None:
-    """The parse JSON of an uploaded report file, or None when it is not a readable report."""
-    result = default_parse(app.settings.max_file_bytes)(data, name, spec)
+def _parse_upload(app: App, data: bytes, name: str, spec: Any) -> ParseResult | None:
+    """An uploaded report file parsed (typed: storage reads its fields), or None when it is
+    not a readable report."""
+    result = default_parse(app.settings.max_file_bytes, app.settings.trust_dir)(data, name, spec)
     if result.error is not None or result.kind != "report":
         return None
-    return result.to_json()
+    return result
 
 
 def extend_deadline(app: App, code: str, day: dt.date, reason: str, actor: str, campaign_id: str | None = None) -> dict[str, Any]:

@@ -35,6 +35,8 @@ from flows.web.filters import install
 from flows.web.security import LoginLimiter, may, new_token, same_token, verify_password
 from flows.web.viewer import NotViewable
 from flows.web.viewer import view as render_view
+from parsers.errors import ParserError
+from parsers.scan import page_crop
 from parsers.textnorm import fold
 from storage.models import User, utcnow
 from storage.users import ROLE_LABELS, user_by_name
@@ -297,7 +299,7 @@ def _routes() -> Any:
         f = await request.form()
         return _act(request, code, lambda: actions.accept(
             baocao(request), code, int(str(f.get("lan_nop", "0"))), str(f.get("ghi_chu", "")), person.name,
-        ), "Đã đánh dấu chấp nhận lần nộp này.")
+        ), "Đã xác nhận số liệu của lần nộp này." if f.get("ban_quet") else "Đã đánh dấu chấp nhận lần nộp này.")
 
     @r.post("/don-vi/{code}/ghi-nhan")
     async def record(request: Request, code: str, person: Editor) -> Response:
@@ -356,6 +358,19 @@ def _routes() -> Any:
         # Shown files are hostile: no scripts, no forms, even if a browser tried to run them.
         return Response(shown, media_type=media, headers={"Content-Disposition": disposition,
                                                           "Content-Security-Policy": "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:"})
+
+    @r.get("/tep/{sha256}/cat")
+    def crop(request: Request, sha256: str, person: Viewer, trang: int = 1, hop: str = "", nghieng: float = 0.0) -> Response:
+        """The part of a scanned page around one figure (to compare it with what OCR read)."""
+        data, _ = _blob(request, sha256, "")
+        try:
+            box = tuple(float(v) for v in hop.split(","))
+            if len(box) != 4:
+                raise ValueError(hop)
+            png = page_crop(data, trang, box, nghieng)  # type: ignore[arg-type]
+        except (ValueError, ParserError):
+            raise HTTPException(404) from None
+        return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=86400"})
 
     # ------------------------------------------------------------------ review
     @r.get("/xem-xet", response_class=HTMLResponse)

@@ -16,6 +16,7 @@ from flows.intake.health import source_health
 from flows.outbound.reminders import calendar_for, remind
 from flows.outbound.requests import send_request
 from flows.report import load_model
+from parsers.scan import SECTION_THRESHOLD, VALUE_THRESHOLD
 from parsers.textnorm import fold, vn_sort_key
 from parsers.vocab import ANSWERED_STATES
 from reports.reminders import closed_reason, schedule
@@ -189,7 +190,36 @@ def _submission_view(sub: Submission, *, session: Any) -> dict[str, Any]:
         "files": [FileLink(d.sha256, d.filename, d.format, d.status, d.error_message) for d in docs],
         "accepted": acceptances_for([sub.id], session=session).get(sub.id),
         "attributed_by": mail.attributed_by if mail else None, "agency_score": score,
+        **scan_view(main),
     }
+
+
+def scan_view(main: Any) -> dict[str, Any]:
+    """What the page shows of a scan (OCR) and of digital signatures of the main document:
+    how it was read, each figure's OCR confidence and a crop link for the doubtful ones."""
+    parsed = (main.parse_result or {}) if main is not None else {}
+    ocr = parsed.get("ocr")
+    values: dict[tuple[str, str], dict[str, Any]] = {}
+    sections: dict[str, float] = {}
+    if ocr:
+        skew = ocr.get("skew") or []
+        for row_id, row in (parsed.get("indicators") or {}).items():
+            for role, value in (row.get("values") or {}).items():
+                conf = value.get("ocr_confidence")
+                if conf is None:
+                    continue
+                box = value.get("ocr_box")
+                crop = None
+                if box and conf < VALUE_THRESHOLD:
+                    page = int(box[0])
+                    angle = skew[page - 1] if page - 1 < len(skew) else 0.0
+                    crop = f"/tep/{main.sha256}/cat?trang={page}&hop={','.join(str(v) for v in box[1:])}&nghieng={angle}"
+                values[(row_id, role)] = {"confidence": conf, "low": conf < VALUE_THRESHOLD, "crop": crop}
+        for sid, sec in (parsed.get("sections") or {}).items():
+            if sec.get("ocr_confidence") is not None:
+                sections[sid] = sec["ocr_confidence"]
+    return {"ocr": ocr, "ocr_values": values, "ocr_sections": sections, "section_threshold": SECTION_THRESHOLD,
+            "signatures": (main.signatures if main is not None else None) or parsed.get("signatures") or []}
 
 
 def review_queue(app: App, campaign_id: str | None = None) -> dict[str, Any]:

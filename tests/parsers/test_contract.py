@@ -28,6 +28,7 @@ SAMPLE = {
     "xls": "bieu.xls",
     "ods": "bieu.ods",
     "zip": "ho-so.zip",
+    "image": "ban-quet-bao-cao.tif",  # a 1-bit Group 4 TIFF, what a copier's scan-to-mail sends
     "html": "bao-cao-web.doc",
     "wordml": "bao-cao-2003.xml",
     "html_excel": "bieu-web.xls",
@@ -40,7 +41,10 @@ KEYS = {
     "closing", "coverage", "confidence", "evidence", "says_replaces", "replaces_number", "part_of",
     "identity_where", "draft",
 }
+# Only a scan has "ocr" (how it was read), only a signed PDF "signatures".
+OPTIONAL_KEYS = {"ocr", "signatures"}
 SECTION_KEYS = {"text", "empty", "where", "explicit_none", "confidence", "heading"}
+OCR_KEYS = {"engine", "language", "pages", "pages_total", "dpi", "skew", "mean_confidence", "seconds"}
 ROW_KEYS = {"plan", "result", "rate", "raw", "where", "rate_computed", "label", "values", "explicit_none",
             "confidence", "unit", "note"}
 VALUE_KEYS = {"value", "source", "raw", "where", "confidence"}
@@ -72,14 +76,18 @@ def _texts(value: Any) -> list[str]:
 
 def check_contract(obj: dict[str, Any], spec: OutlineSpec) -> None:
     """The JSON contract of `baocao parse --json` for one object (and its members)."""
-    assert set(obj) == KEYS
+    assert KEYS <= set(obj) <= KEYS | OPTIONAL_KEYS
     assert obj["kind"] in ("report", "nil_report", "not_a_report")
-    assert obj["format"] in ("docx", "xlsx", "doc", "xls", "odt", "ods", "pdf", "zip", "unknown")
+    assert obj["format"] in ("docx", "xlsx", "doc", "xls", "odt", "ods", "pdf", "image", "zip", "unknown")
+    scanned = "ocr" in obj
+    if scanned:
+        assert set(obj["ocr"]) == OCR_KEYS and 0 <= obj["ocr"]["mean_confidence"] <= 1
     assert set(obj["agency"]) == {"id", "name", "score"} and 0 <= obj["agency"]["score"] <= 1
     assert obj["doc_date"] is None or len(obj["doc_date"]) == 10
     assert list(obj["sections"]) == [s.id for s in spec.sections]
     for section in [*obj["sections"].values(), *obj["closing"].values()]:
-        assert set(section) == SECTION_KEYS and isinstance(section["empty"], bool)
+        ocr_keys = {"ocr_confidence"} if scanned and not section["empty"] else set()
+        assert SECTION_KEYS <= set(section) <= SECTION_KEYS | ocr_keys and isinstance(section["empty"], bool)
         assert section["text"] == " ".join(section["text"].split()) or "\n" in section["text"]
         assert 0 <= section["confidence"] <= 1
     assert set(obj["closing"]) <= set(CLOSING_PARTS)
@@ -91,7 +99,11 @@ def check_contract(obj: dict[str, Any], spec: OutlineSpec) -> None:
         assert all(_is_number(row[k]) for k in ("plan", "result", "rate"))
         assert all(isinstance(v, str) for v in row["raw"].values())
         for value in row["values"].values():
-            assert set(value) == VALUE_KEYS and value["source"] in ("read", "derived", "explicit_none", "missing")
+            ocr_keys = {"ocr_confidence", "ocr_box"} if scanned and value["source"] != "derived" else set()
+            assert VALUE_KEYS <= set(value) <= VALUE_KEYS | ocr_keys
+            assert value["source"] in ("read", "derived", "explicit_none", "missing")
+            if "ocr_confidence" in value:
+                assert 0 <= value["ocr_confidence"] <= 1
             assert _is_number(value["value"]) and 0 <= value["confidence"] <= 1
     for extra in obj["extra_rows"]:
         assert set(extra) == {"label", "plan", "result", "rate", "where"}

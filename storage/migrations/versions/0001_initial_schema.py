@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-02 17:06:10.600528
+Create Date: 2026-12-02 17:07:42.234783
 """
 
 from __future__ import annotations
@@ -205,6 +205,8 @@ def upgrade() -> None:
     sa.Column('error_code', sa.String(length=64), nullable=True),
     sa.Column('error_message', sa.Text(), nullable=True),
     sa.Column('parse_result', sa.JSON(), nullable=False),
+    sa.Column('signatures', sa.JSON(), nullable=False),
+    sa.Column('ocr', sa.JSON(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['inbound_file_id'], ['inbound_file.id'], name=op.f('fk_document_inbound_file_id_inbound_file')),
     sa.ForeignKeyConstraint(['inbound_mail_id'], ['inbound_mail.id'], name=op.f('fk_document_inbound_mail_id_inbound_mail')),
