@@ -235,3 +235,22 @@ def test_reply_tokens_are_off_by_default(two_campaigns, dovecot, smtp):
     # Routed by the outline all the same, but nobody vouches for the sender: a person looks.
     assert item["campaigns"] == [B] and item["status"] == "review"
     assert all(u.get("attributed_by") != "reply_token" for u in item["units"])
+
+
+def test_first_poll_window_starts_at_the_earliest_open_request(two_campaigns, dovecot):
+    from flows.intake.inbox import fetch_since, inbox_context
+    from flows.intake.mail import ingest_mail
+
+    app, folder = two_campaigns
+    app.settings.imap.first_poll_margin_days = 10
+    ctx = inbox_context(app)
+    assert [c.campaign.id for c in ctx.every] == [A, B]
+    assert fetch_since(ctx, 10) == dt.date(2025, 7, 10)  # B's request (20/7) is earlier than A's (1/8)
+    for mid, day in (("<old@x.example>", 5), ("<new@x.example>", 15)):
+        raw = reply("qltt@quangngai.example", f"TL: {app.campaign(B).request.subject}", "Đã nhận, sẽ gửi sau.", mid)
+        dovecot.append(raw, folder=folder, date=dt.datetime(2025, 7, day, 9, 0, tzinfo=VN))
+    assert [i["message_id"] for i in ingest_mail(app, receipts=False).to_json()["items"]] == ["<new@x.example>"]
+    # A closed campaign takes no mail and no longer widens the window.
+    app.campaigns[1] = app.campaign(B).model_copy(update={"active": False})
+    closed = inbox_context(app)
+    assert [c.campaign.id for c in closed.every] == [A] and fetch_since(closed, 10) == dt.date(2025, 7, 22)
