@@ -60,6 +60,7 @@ from parsers.mail_classify import (
     text_for_naming,
 )
 from parsers.responses import Unit, plan_units
+from parsers.routing import Route
 from parsers.vocab import ItemStatus, MailKind
 from storage.blobs import sha256_hex, store_blob
 from storage.ingest import (
@@ -192,7 +193,7 @@ def _handle_routed(ctx: Context, row: InboundMail, mail: MailMessage, *, session
 
 
 def _record_share(
-    ctx: Context, row: InboundMail, mail: MailMessage, files: list[ParsedFile], docs: list[Document], route: Any, *, session: Session
+    ctx: Context, row: InboundMail, mail: MailMessage, files: list[ParsedFile], docs: list[Document], route: Route, *, session: Session
 ) -> dict[str, Any]:
     """One campaign's share of a routed message, decided and recorded as a message of its own."""
     decision = decide_mail(ctx, mail, files)
