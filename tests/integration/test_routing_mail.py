@@ -254,3 +254,40 @@ def test_first_poll_window_starts_at_the_earliest_open_request(two_campaigns, do
     app.campaigns[1] = app.campaign(B).model_copy(update={"active": False})
     closed = inbox_context(app)
     assert [c.campaign.id for c in closed.every] == [A] and fetch_since(closed, 10) == dt.date(2025, 7, 22)
+
+
+def test_cli_lists_and_settles_a_message_in_doubt(settings_factory, db_url, config_dir, tmp_path):
+    import json
+    import os
+    import subprocess
+
+    from flows.app import App, init
+    from flows.intake.inbox import inbox_context
+    from flows.intake.mail import handle_mail
+
+    app = App(settings_factory(database_url=db_url, config_dir=config_dir))
+    init(app)
+    raw = reply("soyt@quangngai.example", f"Về công văn {app.campaign(A).request.subject} và công văn số 1301/SKHCN-TĐC",
+                "Chúng tôi đã nhận, sẽ gửi báo cáo sau.", "<doubt-cli@qn.example>")
+    with app.session() as session:  # as the poll hands a message over
+        out = handle_mail(inbox_context(app), "cli/INBOX", 1, 1, raw, dt.datetime(2025, 8, 5, 2, 0, tzinfo=dt.UTC), session=session)
+    assert out["status"] == "review"
+    app.engine.dispose()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BAOCAO_")}
+    env.update(BAOCAO_DATABASE_URL=db_url, BAOCAO_DATA_DIR=str(app.settings.data_dir), BAOCAO_CONFIG_DIR=str(config_dir))
+    baocao = str(Path(sys.executable).parent / "baocao")
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([baocao, *args], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
+
+    listed = run("review", "--campaign", B, "--json")
+    assert listed.returncode == 0, listed.stderr
+    [item] = json.loads(listed.stdout)
+    assert [c["campaign"] for c in item["candidates"]] == [A, B]
+    refused = run("assign", str(item["item"]))
+    assert refused.returncode == 2 and "chọn chiến dịch" in refused.stderr
+    settled = run("assign", str(item["item"]), "--campaign", B, "--json")
+    assert settled.returncode == 0, settled.stderr
+    assert json.loads(settled.stdout)["units"][0]["recipient"] == "soyt"
+    states = json.loads(run("status", "--campaign", B, "--json").stdout)
+    assert {r["id"]: r["state"] for r in states["recipients"]}["soyt"] == "acknowledged" and states["review"] == []
