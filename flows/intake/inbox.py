@@ -47,6 +47,13 @@ def inbox_context(app: App, campaign_id: str | None = None, parse: ParseFn | Non
     return ctx
 
 
+def fetch_since(ctx: Context, margin_days: int) -> dt.date | None:
+    """The first poll's window: the earliest open request's date minus the margin
+    (BAOCAO_IMAP__FIRST_POLL_MARGIN_DAYS); None (all mail) when no request has a date."""
+    dates = [c.campaign.request.date for c in ctx.every if c.campaign.request.date]
+    return min(dates) - dt.timedelta(days=margin_days) if dates else None
+
+
 def campaign_refs(ctx: Context) -> list[CampaignRef]:
     """What routing knows of each open campaign."""
     return [

@@ -43,6 +43,7 @@ from flows.intake.documents import (
 from flows.intake.errors import RunBroken, describe_error, is_transient
 from flows.intake.health import poll_failed, poll_succeeded
 from flows.intake.inbox import (
+    fetch_since,
     inbox_context,
     open_route_review,
     route_mail,
@@ -64,6 +65,7 @@ from parsers.mail_classify import (
 from parsers.mail_links import ReportLink, classify_links
 from parsers.naming import subject_tags
 from parsers.responses import Unit, plan_units
+from parsers.routing import Route
 from parsers.vocab import ItemStatus, MailKind, ReviewKind
 from storage.blobs import sha256_hex, store_blob
 from storage.ingest import (
@@ -245,7 +247,7 @@ def _handle_routed(ctx: Context, row: InboundMail, mail: MailMessage, *, session
 
 
 def _record_share(
-    ctx: Context, row: InboundMail, mail: MailMessage, files: list[ParsedFile], docs: list[Document], route: Any, *, session: Session
+    ctx: Context, row: InboundMail, mail: MailMessage, files: list[ParsedFile], docs: list[Document], route: Route, *, session: Session
 ) -> dict[str, Any]:
     """One campaign's share of a routed message, decided and recorded as a message of its own."""
     decision = decide_mail(ctx, mail, files)
@@ -512,7 +514,7 @@ def _poll(ctx: Context, source: ImapSource, report: IngestReport) -> int:
         done: list[tuple[int, int]] = []
         busy: list[str] = []
         try:
-            uids = sorted(set(retry) | set(source.new_uids(last_uid, first_poll_since(app))))
+            uids = sorted(set(retry) | set(source.new_uids(last_uid, fetch_since(ctx, app.settings.imap.first_poll_margin_days))))
         except MailboxBusy as err:
             uids, busy = [], [str(err)]
         with _ahead_parser(ctx) as ahead:
@@ -550,16 +552,6 @@ def _one_message(ctx: Context, key: str, uidvalidity: int, fetched: FetchedMail)
             return _fail_mail(ctx, key, uidvalidity, fetched, describe_error(err), transient=transient)
         except Exception as again:  # noqa: BLE001 — see the docstring
             raise RunBroken(f"dừng lượt nhận thư ở thư UID {fetched.uid}: {describe_error(again)}") from again
-
-
-def first_poll_since(app: App) -> dt.date | None:
-    """The day the first poll of the mailbox starts from: the earliest request date among the
-    open campaigns (they share the mailbox) minus BAOCAO_IMAP__FIRST_POLL_MARGIN_DAYS; None (all
-    mail) when no campaign has sent its request yet."""
-    dates = [c.request.date for c in app.campaigns if c.active and c.request.date]
-    if not dates:
-        return None
-    return min(dates) - dt.timedelta(days=app.settings.imap.first_poll_margin_days)
 
 
 class _NoPool:

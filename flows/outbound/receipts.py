@@ -57,6 +57,9 @@ def receipt_context(
     headings = {s.id: s.heading for s in outline.sections}
     labels = {r.id: r.label for r in outline.table.rows}
     docs = list(session.scalars(select(Document).where(Document.inbound_mail_id == mail.id).order_by(Document.part_index)))
+    # A message that answered two campaigns: each receipt speaks of the files routed to its own.
+    routed = ((mail.details or {}).get("routing") or {}).get("files") or {}
+    docs = [d for d in docs if routed.get(str(d.part_index), campaign.id) == campaign.id]
     # What was recorded (the main file, gaps filled from its companions), ordered as the outline.
     order = {r.id: i for i, r in enumerate(outline.table.rows)}
     rows = sorted(

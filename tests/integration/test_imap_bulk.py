@@ -136,12 +136,13 @@ def test_too_many_connections_is_backed_off_and_retried_next_run(app, monkeypatc
 
 
 def test_first_poll_margin_is_a_setting_over_every_campaign(box_app, dovecot, folder):
-    from flows.intake.mail import first_poll_since
+    from flows.intake.inbox import fetch_since, inbox_context
 
+    ctx = inbox_context(box_app)
     request = min(c.request.date for c in box_app.campaigns if c.request.date)
-    assert first_poll_since(box_app) == request - dt.timedelta(days=30)
+    assert fetch_since(ctx, box_app.settings.imap.first_poll_margin_days) == request - dt.timedelta(days=30)
     box_app.settings.imap.first_poll_margin_days = 400
-    assert first_poll_since(box_app) == request - dt.timedelta(days=400)
+    assert fetch_since(ctx, box_app.settings.imap.first_poll_margin_days) == request - dt.timedelta(days=400)
 
 
 def test_parse_pool_gives_the_same_outcome(dovecot, tmp_path, settings_factory, db_url, monkeypatch):

@@ -189,8 +189,8 @@ def test_two_campaigns_one_mailbox(two_campaigns, dovecot, smtp):
     assert sorted(m["X-Baocao-Campaign"] for m in to_soct) == [A, B]
     assert all(m["In-Reply-To"] == "<both-soct@qn.example>" for m in to_soct)
     by_campaign = {m["X-Baocao-Campaign"]: m.get_content() for m in to_soct}
-    assert "40/BC-SCT" in by_campaign[A] or "Bao cao 996.docx" in by_campaign[A]
-    assert "Bao cao kiem tra.docx" in by_campaign[B]
+    assert "Bao cao 996.docx" in by_campaign[A] and "Bao cao kiem tra.docx" not in by_campaign[A]
+    assert "Bao cao kiem tra.docx" in by_campaign[B] and "Bao cao 996.docx" not in by_campaign[B]
 
     # The message in doubt waits in every campaign's review queue, naming both.
     review_a = status_report(app, A)["review"]
@@ -235,3 +235,59 @@ def test_reply_tokens_are_off_by_default(two_campaigns, dovecot, smtp):
     # Routed by the outline all the same, but nobody vouches for the sender: a person looks.
     assert item["campaigns"] == [B] and item["status"] == "review"
     assert all(u.get("attributed_by") != "reply_token" for u in item["units"])
+
+
+def test_first_poll_window_starts_at_the_earliest_open_request(two_campaigns, dovecot):
+    from flows.intake.inbox import fetch_since, inbox_context
+    from flows.intake.mail import ingest_mail
+
+    app, folder = two_campaigns
+    app.settings.imap.first_poll_margin_days = 10
+    ctx = inbox_context(app)
+    assert [c.campaign.id for c in ctx.every] == [A, B]
+    assert fetch_since(ctx, 10) == dt.date(2025, 7, 10)  # B's request (20/7) is earlier than A's (1/8)
+    for mid, day in (("<old@x.example>", 5), ("<new@x.example>", 15)):
+        raw = reply("qltt@quangngai.example", f"TL: {app.campaign(B).request.subject}", "Đã nhận, sẽ gửi sau.", mid)
+        dovecot.append(raw, folder=folder, date=dt.datetime(2025, 7, day, 9, 0, tzinfo=VN))
+    assert [i["message_id"] for i in ingest_mail(app, receipts=False).to_json()["items"]] == ["<new@x.example>"]
+    # A closed campaign takes no mail and no longer widens the window.
+    app.campaigns[1] = app.campaign(B).model_copy(update={"active": False})
+    closed = inbox_context(app)
+    assert [c.campaign.id for c in closed.every] == [A] and fetch_since(closed, 10) == dt.date(2025, 7, 22)
+
+
+def test_cli_lists_and_settles_a_message_in_doubt(settings_factory, db_url, config_dir, tmp_path):
+    import json
+    import os
+    import subprocess
+
+    from flows.app import App, init
+    from flows.intake.inbox import inbox_context
+    from flows.intake.mail import handle_mail
+
+    app = App(settings_factory(database_url=db_url, config_dir=config_dir))
+    init(app)
+    raw = reply("soyt@quangngai.example", f"Về công văn {app.campaign(A).request.subject} và công văn số 1301/SKHCN-TĐC",
+                "Chúng tôi đã nhận, sẽ gửi báo cáo sau.", "<doubt-cli@qn.example>")
+    with app.session() as session:  # as the poll hands a message over
+        out = handle_mail(inbox_context(app), "cli/INBOX", 1, 1, raw, dt.datetime(2025, 8, 5, 2, 0, tzinfo=dt.UTC), session=session)
+    assert out["status"] == "review"
+    app.engine.dispose()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BAOCAO_")}
+    env.update(BAOCAO_DATABASE_URL=db_url, BAOCAO_DATA_DIR=str(app.settings.data_dir), BAOCAO_CONFIG_DIR=str(config_dir))
+    baocao = str(Path(sys.executable).parent / "baocao")
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([baocao, *args], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
+
+    listed = run("review", "--campaign", B, "--json")
+    assert listed.returncode == 0, listed.stderr
+    [item] = json.loads(listed.stdout)
+    assert [c["campaign"] for c in item["candidates"]] == [A, B]
+    refused = run("assign", str(item["item"]))
+    assert refused.returncode == 2 and "chọn chiến dịch" in refused.stderr
+    settled = run("assign", str(item["item"]), "--campaign", B, "--json")
+    assert settled.returncode == 0, settled.stderr
+    assert json.loads(settled.stdout)["units"][0]["recipient"] == "soyt"
+    states = json.loads(run("status", "--campaign", B, "--json").stdout)
+    assert {r["id"]: r["state"] for r in states["recipients"]}["soyt"] == "acknowledged" and states["review"] == []
