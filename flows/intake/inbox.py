@@ -10,6 +10,7 @@ names the candidate campaigns; a person chooses (`baocao assign ITEM AGENCY --ca
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
