@@ -16,6 +16,7 @@ from typing import Any
 
 from config.campaign import Campaign
 from flows.app import App, deadline_end
+from parsers.vocab import ReviewKind
 from reports.consolidate import (
     AgencyReport,
     Consolidation,
@@ -26,7 +27,6 @@ from reports.consolidate import (
     consolidate,
     json_number,
 )
-from parsers.vocab import ReviewKind
 from reports.status import RecipientFacts, Response, recipient_status
 from storage.blobs import store_blob
 from storage.models import Event

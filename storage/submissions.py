@@ -18,7 +18,15 @@ from sqlalchemy.orm import Session
 
 from parsers.model import BLOCKING_PROBLEMS, ParseResult, Problem, ProblemCode
 from parsers.vocab import ANSWER_KINDS, ReviewKind, ReviewStatus, SubmissionKind
-from storage.models import Event, IndicatorValue, RecipientRow, ReviewItem, SectionAnswer, Submission, utcnow
+from storage.models import (
+    Event,
+    IndicatorValue,
+    RecipientRow,
+    ReviewItem,
+    SectionAnswer,
+    Submission,
+    utcnow,
+)
 from storage.upsert import insert_ignore
 
 KIND_LABELS = SubmissionKind.labels()

@@ -17,8 +17,8 @@ from parsers.model import OutlineSpec, ParseResult
 from parsers.safety import Limits
 from parsers.vocab import ItemStatus
 from storage.ingest import agency_refs
-from storage.outbound import our_threads
 from storage.models import Event
+from storage.outbound import our_threads
 
 ParseFn = Callable[[bytes, str, OutlineSpec], ParseResult]
 # The first poll of a mailbox ignores mail that arrived well before the request was sent

@@ -22,7 +22,16 @@ from flows.outbound.receipts import send_receipts
 from parsers.model import ParseResult
 from parsers.vocab import ANSWER_KINDS, ItemStatus, ReviewKind, ReviewStatus
 from storage.campaigns import recipient_by_code
-from storage.models import Document, Event, InboundFile, InboundMail, RecipientRow, ReviewItem, Submission, utcnow
+from storage.models import (
+    Document,
+    Event,
+    InboundFile,
+    InboundMail,
+    RecipientRow,
+    ReviewItem,
+    Submission,
+    utcnow,
+)
 from storage.submissions import record_submission
 
 log = logging.getLogger(__name__)
