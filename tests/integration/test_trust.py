@@ -153,6 +153,11 @@ def test_a_reply_whose_only_report_is_unreadable_is_not_a_promise(mail_app, dove
     plan = remind(mail_app, dry_run=True, manual=True, only={"congan"})
     assert "congan" in str(plan.get("sent") or plan.get("planned") or plan), plan
     assert not any(s["recipient"] == "congan" for s in plan["skipped"]), plan["skipped"]
+    smtp.messages.clear()
+    sent = remind(mail_app, manual=True, only={"congan"})
+    assert [s["recipient"] for s in sent["sent"]] == ["congan"], sent
+    reminder = smtp.messages[0].message.get_content()
+    assert "không mở được" in reminder and "gửi lại tệp Word" in reminder
 
 
 def dashes_report() -> bytes:
