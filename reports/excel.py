@@ -194,6 +194,8 @@ def _status_columns() -> list[Column]:
         Column("Trễ hạn", 9),
         Column("Tệp", 40, wrap=True),
         Column("Số văn bản", 18),
+        Column("Độ tin cậy khi đọc (%)", 12, "0"),
+        Column("Vấn đề chưa kiểm tra", 12, "0"),
         Column("Ký số", 50, wrap=True),
     ]
 
@@ -213,6 +215,8 @@ def _status_rows(model: Consolidation) -> Iterable[list[Any]]:
             "Có" if a.late else "",
             "; ".join(a.files),
             a.doc_number or "",
+            round(a.confidence * 100) if a.confidence is not None else None,
+            a.open_problems if a.responded else None,
             "\n".join(a.signed),
         ]
 

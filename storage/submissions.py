@@ -289,6 +289,18 @@ def _supersede(new: Submission, *, session: Session) -> None:
             sub.status, sub.superseded_by_id = "valid", None
         elif sub.status != "superseded" or sub.superseded_by_id != newest.id:
             sub.status, sub.superseded_by_id = "superseded", newest.id
+    # Figure problems of a version no longer used need no one's check: closed, with the reason.
+    stale = [s.id for s in answers if s.id != newest.id]
+    if stale:
+        for item in session.scalars(
+            select(ReviewItem).where(
+                ReviewItem.submission_id.in_(stale),
+                ReviewItem.kind == ReviewKind.PROBLEM,
+                ReviewItem.status == ReviewStatus.OPEN,
+            )
+        ):
+            item.status, item.resolved_by, item.resolved_at = ReviewStatus.DISMISSED, "system", utcnow()
+            item.plan = {**(item.plan or {}), "closed": f"bản báo cáo đã được thay bằng bản {newest.id}"}
     session.flush()
 
 

@@ -45,6 +45,8 @@ def template_context(
         "form_xlsx_name": form_filenames(campaign)[1],
         "state": status.state,
         "acknowledged": status.state == "acknowledged",
+        # Its only report could not be read: the reminder asks again for a readable copy.
+        "failed_file": status.failed_file,
     }
 
 

@@ -63,7 +63,7 @@ def status_rows(status: Mapping[str, Any], base_url: str | None = None) -> list[
     )
     rows = []
     for r in recipients:
-        state = STATE_LABELS.get(r["state"], r["state"])
+        state = r["state_label"] if r.get("failed_file") else STATE_LABELS.get(r["state"], r["state"])
         if r.get("bouncing"):
             state += " · thư bị trả lại"
         rows.append(

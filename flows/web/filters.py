@@ -11,7 +11,7 @@ from jinja2 import Environment
 from flows.app import App
 from flows.web.workspace import slot_label
 from parsers import numbers
-from parsers.vocab import ReviewKind
+from parsers.vocab import FAILED_FILE_LABEL, ReviewKind
 from reports.status import STATE_LABELS, STATE_SHORT
 
 ENTRY_LABELS = {
@@ -98,4 +98,4 @@ def install(env: Environment, app: App) -> None:
     env.filters.update(luot=slot, nguon=source, ngay=when, ngay_ngan=day, so=vn_number, muc=entry_label, can_cu=evidence)
     env.globals.update(STATE_LABELS=STATE_LABELS, STATE_SHORT=STATE_SHORT, OUT_STATUS=OUT_STATUS,
                        CHANNEL_LABELS=CHANNEL_LABELS, SUB_STATUS=SUB_STATUS, ATTRIBUTION=ATTRIBUTION,
-                       REVIEW_KINDS=ReviewKind.labels())
+                       REVIEW_KINDS=ReviewKind.labels(), FAILED_FILE_LABEL=FAILED_FILE_LABEL)

@@ -139,14 +139,25 @@ def test_a_reply_whose_only_report_is_unreadable_is_not_a_promise(mail_app, dove
     with mail_app.session() as s:
         assert list(s.scalars(select(Submission))) == []  # no acknowledgement recorded as fact
         assert s.scalars(select(ReviewItem.kind)).one() == "unreadable"
-    congan = {r["id"]: r for r in status_report(mail_app)["recipients"]}["congan"]
+    status = status_report(mail_app)
+    congan = {r["id"]: r for r in status["recipients"]}["congan"]
     assert congan["state"] == "not_responded" and congan["failed_file"] is True
     assert congan["state_label"] == "Chưa nộp – tệp lỗi"
+    from flows.runs.dashboard import status_rows
+    from flows.web.workspace import board
+
+    assert next(r for r in status_rows(status) if r["Mã"] == "congan")["Tình trạng"] == "Chưa nộp – tệp lỗi"
+    assert next(r for r in board(mail_app)["rows"] if r.code == "congan").failed_file
     receipt = next(m.message for m in smtp.messages if m.message["To"] == "congan@quangngai.example").get_content()
     assert "không đọc được" in receipt and "gửi lại" in receipt
     plan = remind(mail_app, dry_run=True, manual=True, only={"congan"})
     assert "congan" in str(plan.get("sent") or plan.get("planned") or plan), plan
     assert not any(s["recipient"] == "congan" for s in plan["skipped"]), plan["skipped"]
+    smtp.messages.clear()
+    sent = remind(mail_app, manual=True, only={"congan"})
+    assert [s["recipient"] for s in sent["sent"]] == ["congan"], sent
+    reminder = smtp.messages[0].message.get_content()
+    assert "không mở được" in reminder and "gửi lại tệp Word" in reminder
 
 
 def dashes_report() -> bytes:

@@ -306,6 +306,7 @@ def test_figures_with_open_problems_are_marked_in_word_and_excel(seeded: App, tm
         sub = s.scalars(select(Submission).where(Submission.content_key == "new")).one()
         problem = Problem("rate_inconsistent", "Dòng 5: tỷ lệ báo cáo 110% không khớp (1.250 / 1.200 = 104,2%)", "bảng 1, dòng 7")
         sub.problems = [*sub.problems, problem.to_json()]  # as record_submission keeps it
+        sub.confidence = 0.9
         open_problem_reviews(sub, sub.recipient_id, [problem], session=s)
     result = build_report(seeded, out_dir=tmp_path, now=NOW)
     assert result["doubtful"] == {"1": ["Sở Công Thương"], "2": ["Sở Công Thương"], "5": ["Sở Công Thương"]}
@@ -317,6 +318,9 @@ def test_figures_with_open_problems_are_marked_in_word_and_excel(seeded: App, tm
     detail = [[c.value for c in r] for r in wb["Chi tiết"].iter_rows(min_row=5)]
     assert {x[7] for x in detail if x[0] == "soct"} == {"Có vấn đề chưa xử lý"}
     assert {x[7] for x in detail if x[0] == "soyt"} == {None}
+    status = {r[0].value: [c.value for c in r] for r in wb["Tình hình nộp"].iter_rows(min_row=5)}
+    assert status["soct"][10] == 1 and status["soyt"][10] == 0 and status["vpubnd"][10] is None
+    assert status["soct"][9] == 90 and status["soyt"][9] is None  # soyt: not read by the parser
     problems = [[c.value for c in r] for r in wb["Vấn đề"].iter_rows(min_row=5)]
     assert problems[0][1:3] == ["Sở Công Thương", "rate_inconsistent"] and problems[0][5] == "Chưa kiểm tra"
     assert [p[5] for p in problems if p[2] == "rate_mismatch"] == [None]  # a note, not blocking

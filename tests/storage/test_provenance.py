@@ -165,3 +165,13 @@ def test_the_completeness_policy_names_only_outline_items() -> None:
     bad = text.replace("required_rows: []", "required_rows: ['99']")
     with pytest.raises(ConfigError, match="99"):
         parse_campaign(bad)
+
+
+def test_a_newer_version_closes_the_problems_of_the_old_one(app: App) -> None:
+    bad, _ = _record(app, _doctored("40%"), "syt_rate.docx", dt.datetime(2025, 8, 12, 2, tzinfo=dt.UTC))
+    good, _ = _record(app, (FIXTURE.parent / "syt_full.docx").read_bytes(), "syt_full.docx", dt.datetime(2025, 8, 13, 2, tzinfo=dt.UTC))
+    with app.session() as s:
+        assert s.get(Submission, bad).status == "superseded" and s.get(Submission, good).status == "valid"
+        item = s.scalars(select(ReviewItem).where(ReviewItem.submission_id == bad)).one()
+        assert item.status == "dismissed" and item.resolved_by == "system"
+        assert open_problem_counts([bad, good], session=s) == {}
