@@ -4,12 +4,14 @@ Prints the time of the model, the Word rendering and the Excel writing, their su
 5 s target, and a ratio against a baseline measured in the same run: python-docx and openpyxl
 writing the same number of paragraphs / table cells / sheet cells raw, with no template,
 no formatting decisions and no model.
-Run: .venv/bin/python bench/bench_report.py [recipients]
+Run: .venv/bin/python bench/bench_report.py [recipients]   (one size per process: the peak RSS
+printed is that size's; province scale: 300 / 3000 / 10000)
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import resource
 import sys
 import tempfile
 import time
@@ -85,6 +87,7 @@ def main() -> int:
             f"total      {total:6.2f} s  (target < {TARGET_S:.0f} s: {'OK' if total < TARGET_S else 'MISSED'})\n"
             f"baseline   {t_base:6.2f} s  (python-docx + openpyxl, same content raw)\n"
             f"ratio      {total / t_base:6.2f} × baseline\n"
+            f"peak RSS   {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:6.0f} MB (whole process, baseline included)\n"
         )
     return 0 if total < TARGET_S else 1
 

@@ -43,9 +43,17 @@ class DovecotServer:
     """Dovecot with one user, plaintext IMAP on a free port; `append` seeds messages."""
 
     def __init__(
-        self, user: str = "baocao", password: str = "matkhau-thu", *, tls: bool = False, max_connections: int = 100
+        self,
+        user: str = "baocao",
+        password: str = "matkhau-thu",
+        *,
+        tls: bool = False,
+        max_connections: int = 100,
+        extra_config: str = "",
     ) -> None:
         self.max_connections = max_connections
+        # More dovecot.conf lines (benchmarks: `maildir_very_dirty_syncs = yes`).
+        self.extra_config = extra_config
         self.user, self.password = user, password
         self.host = "127.0.0.1"
         self.port = free_port()
@@ -126,6 +134,7 @@ service stats {{
 protocol imap {{
   mail_max_userip_connections = {self.max_connections}
 }}
+{self.extra_config}
 """
         path = self.dir / "dovecot.conf"
         path.write_text(conf)

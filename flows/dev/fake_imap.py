@@ -166,6 +166,9 @@ class _Handler(socketserver.StreamRequestHandler):
         for seq, m in msgs:
             if not _in_set(m.uid, spec, highest):
                 continue
+            if "BODY" not in _items.upper():  # (UID RFC822.SIZE): sizes only
+                self.send(f"* {seq} FETCH (UID {m.uid} RFC822.SIZE {len(m.raw)})")
+                continue
             date = imaplib.Time2Internaldate(m.date.timestamp())
             flags = " ".join(sorted(m.flags))
             head = f"* {seq} FETCH (UID {m.uid} FLAGS ({flags}) INTERNALDATE {date} BODY[] {{{len(m.raw)}}}\r\n"

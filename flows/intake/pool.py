@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import re
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
@@ -26,6 +27,15 @@ from parsers.model import OutlineSpec, ParseResult
 from storage.blobs import sha256_hex
 
 log = logging.getLogger(__name__)
+
+
+_FILE_MARKS = re.compile(rb"^content-disposition:[^\r\n]*attachment|filename\*?=|^content-type:\s*application/", re.I | re.M)
+
+
+def _may_carry_files(raw: bytes) -> bool:
+    """A cheap look at the bytes: could this message have attached files? (Only decides
+    what to parse ahead; the handler parses every message itself either way.)"""
+    return bool(_FILE_MARKS.search(raw))
 
 
 def pool_size(configured: int) -> int:
@@ -72,6 +82,9 @@ class AheadParse:
 
     def submit(self, raws: list[bytes]) -> int:
         """Start parsing the files of these messages; returns how many were sent to the pool."""
+        raws = [raw for raw in raws if _may_carry_files(raw)]
+        if self.executor is None and len(raws) + len(self.pending) < self.minimum:
+            return 0  # decided without parsing a single message
         jobs = []
         for raw in raws:
             try:
