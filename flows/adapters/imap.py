@@ -122,7 +122,7 @@ class ImapSource:
         criteria = AND(**terms)  # type: ignore[arg-type]
         try:
             found = self.box.uids(criteria)
-        except imaplib.IMAP4.error as err:
+        except (imaplib.IMAP4.error, OSError) as err:
             raise MailboxError(f"tìm thư mới thất bại: {err}") from err
         return sorted(u for u in (int(x) for x in found) if u > last_uid)
 
