@@ -56,6 +56,8 @@ class Request(_Model):
     signer_title: str = ""
     contact: Contact | None = None
     attachments: list[str] = Field(default_factory=list)
+    # What the letter lists under "Hồ sơ gửi kèm" (each needs a file in `attachments`).
+    enclosures: list[str] = Field(default_factory=list)
 
 
 class SectionGroup(_Model):
@@ -176,6 +178,9 @@ class ReminderPolicy(_Model):
     )
     remind_incomplete: bool = True
     attach_outline: bool = False
+    # After the deadline, an incomplete report is asked back within this many working days
+    # of the reminder (the reminder names that date, never one already past).
+    resubmit_working_days: int = Field(default=5, ge=1, le=60)
     extra_days_off: list[dt.date] = Field(default_factory=list)
     extra_working_days: list[dt.date] = Field(default_factory=list)
 
@@ -218,6 +223,8 @@ class Campaign(_Model):
     report: ReportSchedule = Field(default_factory=ReportSchedule)
     mailbox: MailboxHints = Field(default_factory=MailboxHints)
     receipts: Receipts = Field(default_factory=Receipts)
+    # A closed campaign (false) no longer takes mail: the poll routes only between open ones.
+    active: bool = True
     # Set by the loader: the folder the YAML came from, to resolve relative paths.
     source_dir: Path | None = Field(default=None, exclude=True)
 

@@ -28,6 +28,9 @@ class ImapSettings(BaseModel):
     ack_flag: str = "BaocaoProcessed"
     ack_folder: str = "Baocao/DaXuLy"
     verify_tls: bool = True
+    # The first poll of a folder fetches mail from the earliest open campaign's request date
+    # minus this many days (older mail is years of other business).
+    first_poll_margin_days: int = 30
 
     @property
     def effective_port(self) -> int:
@@ -51,6 +54,9 @@ class SmtpSettings(BaseModel):
     rate_limit: float = 5.0
     verify_tls: bool = True
     timeout: float = 30.0
+    # Reply-To `local+<campaign>.<agency>@domain` on mail to a recipient: replies route and
+    # attribute exactly (needs a server that delivers plus-addressed mail to the mailbox).
+    reply_tokens: bool = False
 
     @property
     def effective_port(self) -> int:
@@ -110,6 +116,9 @@ class Settings(BaseSettings):
     file_budget_seconds: float = Field(default=60.0, gt=0)
     # Who is told when a scheduled run fails (TĐC's address); empty = nobody.
     alert_email: str | None = None
+    # A mailbox or shared folder from which nothing could be fetched for this many working
+    # hours mails BAOCAO_ALERT_EMAIL (once per outage).
+    alert_after_hours: float = 6.0
 
     @field_validator("timezone")
     @classmethod

@@ -18,6 +18,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
+from parsers.vocab import display_id
 from reports.consolidate import (
     CHANNEL_LABELS,
     Consolidation,
@@ -230,7 +231,7 @@ def _text_rows(model: Consolidation) -> Iterable[list[Any]]:
         for s in sections:
             text = clean_text(a.sections.get(s.id))
             if text:
-                yield [a.code, a.name, s.id, s.heading, text]
+                yield [a.code, a.name, display_id(s.id), s.heading, text]
         if text := clean_text(a.extra_text):
             yield [a.code, a.name, "khác", "Đánh giá, khó khăn, kiến nghị", text]
 

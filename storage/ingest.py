@@ -29,35 +29,43 @@ from storage.models import (
 from storage.upsert import insert_ignore
 
 
+def _state_row(mailbox: str, uidvalidity: int, *, session: Session, lock: bool = False) -> MailboxState | None:
+    stmt = select(MailboxState).where(MailboxState.mailbox == mailbox, MailboxState.uidvalidity == uidvalidity)
+    return session.scalars(stmt.with_for_update() if lock else stmt).one_or_none()
+
+
 def mailbox_state(mailbox: str, uidvalidity: int, *, session: Session) -> tuple[MailboxState, bool]:
-    """The polling state of a folder; True when UIDVALIDITY changed (a resync is needed)."""
-    state = session.get(MailboxState, mailbox)
-    if state is None:
-        insert_ignore(session, MailboxState, {"mailbox": mailbox, "uidvalidity": uidvalidity, "last_uid": 0, "updated_at": utcnow()})
-        state = session.get(MailboxState, mailbox)
-        assert state is not None
+    """The polling state of a folder under this UIDVALIDITY; True when the folder was polled
+    before under another UIDVALIDITY (a resync is needed: its UIDs mean nothing now)."""
+    state = _state_row(mailbox, uidvalidity, session=session)
+    if state is not None:
         return state, False
-    if state.uidvalidity != uidvalidity:
-        session.add(
-            Event(
-                kind="mailbox_resync",
-                message=f"UIDVALIDITY của {mailbox} đổi {state.uidvalidity} → {uidvalidity}: đồng bộ lại",
-                data={"mailbox": mailbox, "old": state.uidvalidity, "new": uidvalidity},
-            )
+    earlier = session.scalars(
+        select(MailboxState).where(MailboxState.mailbox == mailbox).order_by(MailboxState.updated_at.desc(), MailboxState.id.desc())
+    ).first()
+    insert_ignore(session, MailboxState, {"mailbox": mailbox, "uidvalidity": uidvalidity, "last_uid": 0, "updated_at": utcnow()})
+    state = _state_row(mailbox, uidvalidity, session=session)
+    assert state is not None
+    if earlier is None:
+        return state, False
+    session.add(
+        Event(
+            kind="mailbox_resync",
+            message=f"UIDVALIDITY của {mailbox} đổi {earlier.uidvalidity} → {uidvalidity}: đồng bộ lại",
+            data={"mailbox": mailbox, "old": earlier.uidvalidity, "new": uidvalidity},
         )
-        state.uidvalidity, state.last_uid = uidvalidity, 0
-        session.flush()
-        return state, True
-    return state, False
+    )
+    session.flush()
+    return state, True
 
 
 def advance_mailbox(mailbox: str, uidvalidity: int, uid: int, *, session: Session) -> None:
     """Remember that every UID up to `uid` has been handled (never goes backwards)."""
-    state = session.get(MailboxState, mailbox, with_for_update=True)
+    state = _state_row(mailbox, uidvalidity, session=session, lock=True)
     if state is None:
         insert_ignore(session, MailboxState, {"mailbox": mailbox, "uidvalidity": uidvalidity, "last_uid": uid, "updated_at": utcnow()})
         return
-    if state.uidvalidity == uidvalidity and uid > state.last_uid:
+    if uid > state.last_uid:
         state.last_uid = uid
         state.updated_at = utcnow()
         session.flush()

@@ -21,7 +21,7 @@ cli = typer.Typer(
 )
 # Piped output (files, other programs) is not cut to 80 columns.
 out = Console(width=None if sys.stdout.isatty() else 150)
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # an error stays one line, never cut at 80 columns
 
 CampaignOpt = Annotated[
     str | None, typer.Option("--campaign", "-c", help="Mã chiến dịch (mặc định: chiến dịch duy nhất).")

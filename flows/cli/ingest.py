@@ -128,32 +128,35 @@ def review(campaign: CampaignOpt = None, as_json: JsonOpt = False) -> None:
     for heading in ("Số", "Nguồn", "Lý do", "Có thể là", "Nhận lúc"):
         table.add_column(heading)
     for item in items:
-        cands = ", ".join(f"{c.get('code')} ({c.get('score')})" for c in item["candidates"]) or "—"
+        cands = ", ".join(f"{c.get('code') or c.get('campaign')} ({c.get('score')})" for c in item["candidates"]) or "—"
         table.add_row(str(item["item"]), item["source"], item["reason"], cands, item["created_at"][:16].replace("T", " "))
     out.print(table)
-    out.print("Gán cho đơn vị: baocao assign SỐ MÃ_ĐƠN_VỊ")
+    out.print("Gán cho đơn vị: baocao assign SỐ MÃ_ĐƠN_VỊ; thư chưa rõ chiến dịch: baocao assign SỐ [MÃ_ĐƠN_VỊ] --campaign ID")
 
 
 @cli.command()
 def assign(
     item: Annotated[int, typer.Argument(help="Số của mục chờ xem xét (xem: baocao review).")],
-    recipient: Annotated[str, typer.Argument(help="Mã đơn vị (ma_don_vi).")],
+    recipient: Annotated[str | None, typer.Argument(help="Mã đơn vị (ma_don_vi); với thư chưa rõ chiến dịch có thể bỏ trống.")] = None,
+    campaign: Annotated[str | None, typer.Option("--campaign", help="Chiến dịch của thư (khi thư chưa rõ thuộc chiến dịch nào).")] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Gán một mục chờ xem xét cho một đơn vị: ghi nhận báo cáo của đơn vị đó."""
+    """Gán một mục chờ xem xét cho một đơn vị (và chiến dịch): ghi nhận báo cáo của đơn vị đó."""
     from flows.intake.review import (  # lazy: only this command needs it (keeps `baocao --help` fast)
         ReviewError,
         assign_item,
     )
 
     try:
-        result = assign_item(make_app(), item, recipient)
+        result = assign_item(make_app(), item, recipient, campaign_id=campaign)
     except ReviewError as exc:
         raise UserError(str(exc)) from exc
     if as_json:
         print_json(result)
-    else:
+    elif "name" in result:
         out.print(f"Đã gán mục {result['item']} cho {result['name']} ({result['recipient']}).")
+    else:
+        out.print(f"Đã xếp thư của mục {result['item']} vào chiến dịch {result['campaign']} ({result['status']}).")
 
 
 @cli.command()

@@ -29,7 +29,6 @@ from config.settings import ImapSettings
 from flows.dev.net import DOVECOT_HINT, dovecot_binary, free_port
 from flows.dev.smtp_capture import self_signed_cert
 
-
 STARTUP_SECONDS = 300
 
 def _mail_owner() -> tuple[int, int, str]:

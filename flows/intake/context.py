@@ -3,7 +3,6 @@ report (the `--json` contract of `baocao ingest mail|folder`) and its one event.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
@@ -23,9 +22,6 @@ from storage.ingest import agency_refs
 from storage.models import Event
 
 ParseFn = Callable[[bytes, str, OutlineSpec], ParseResult]
-# The first poll of a mailbox ignores mail that arrived well before the request was sent
-# (years of other business, earlier rounds of the same report).
-FIRST_POLL_MARGIN = dt.timedelta(days=30)
 
 
 @dataclass
@@ -91,6 +87,13 @@ class Context:
     agencies: list[AgencyRef]
     hints: MailHints
     parse: ParseFn
+    # The other open campaigns the same mailbox poll feeds (flows/intake/inbox.py routes).
+    siblings: list[Context] = field(default_factory=list)
+
+    @property
+    def every(self) -> list[Context]:
+        """This campaign's context and its siblings'."""
+        return [self, *self.siblings]
 
     @property
     def section_ids(self) -> list[str]:

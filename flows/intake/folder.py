@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from config.errors import ConfigError
 from flows.adapters.dropfolder import (
     FAILED,
     PROCESSED,
@@ -41,6 +42,7 @@ from flows.intake.documents import (
     write_documents,
 )
 from flows.intake.errors import describe_error, is_transient
+from flows.intake.health import poll_failed, poll_succeeded
 from flows.outbound.receipts import deliver_pending_receipts
 from parsers.mail import Attachment, safe_filename
 from parsers.mail_classify import attribute
@@ -58,11 +60,17 @@ REPORTED_FILE = "dropfolder-reported.json"
 def ingest_folder(app: App, campaign_id: str | None = None, *, parse: ParseFn | None = None) -> IngestReport:
     """One scan of the shared folder: remember what changed, ingest what stayed the same."""
     ctx = make_context(app, campaign_id, parse)
-    root = drop_root(app.settings.drop.dir).resolve()
+    name = str(app.settings.drop.dir or "")
     report = IngestReport("folder", ctx.campaign.id)
     limit = app.settings.max_file_bytes
     state_path = app.settings.data_dir / STATE_FILE
-    ready, current, skipped = stable_files(root, load_state(state_path))
+    try:  # mailbox health (flows/intake/health.py): a folder that cannot be read is an outage
+        root = drop_root(app.settings.drop.dir).resolve()
+        ready, current, skipped = stable_files(root, load_state(state_path))
+    except (ConfigError, OSError) as err:
+        if app.settings.drop.dir is not None:
+            poll_failed(app, "folder", name, str(err))
+        raise
     for taken in leftovers(root, limit):  # a crashed scan's files, moved but maybe not recorded
         report.add(_one_file(ctx, root, taken))
     for path, rel, st in ready:
@@ -74,6 +82,7 @@ def ingest_folder(app: App, campaign_id: str | None = None, *, parse: ParseFn | 
         report.add(_one_file(ctx, root, taken))
     _report_skipped(ctx, skipped, report)
     save_state(state_path, current)
+    poll_succeeded(app, "folder", name, len(current))
     log_run(ctx, report)
     try:
         report.receipts = deliver_pending_receipts(app, ctx.campaign)  # owed by a mail run that died

@@ -19,7 +19,7 @@ from parsers.mail import MailMessage, parse_mail
 from parsers.mail_classify import is_automatic, is_noreply
 from parsers.mailids import make_message_id
 from parsers.numbers import vn_number
-from parsers.vocab import OutboundKind, OutboundStatus
+from parsers.vocab import OutboundKind, OutboundStatus, display_id
 from reports.mailtext import render_mail
 from storage.models import (
     ContactRow,
@@ -95,9 +95,9 @@ def receipt_context(
         "late": sub.received_at > campaign.deadline_at,
         "received_at": sub.received_at.astimezone(tz).strftime("%H:%M ngày %d/%m/%Y"),
         "files": [d.filename for d in docs if d.status == "parsed"],
-        "answered": answered,
+        "answered": [display_id(a) for a in answered],
         "total_sections": len(outline.sections),
-        "missing_sections": [{"id": s, "heading": headings.get(s, s)} for s in sub.missing_sections or []],
+        "missing_sections": [{"id": display_id(s), "heading": headings.get(s, s)} for s in sub.missing_sections or []],
         "missing_rows": list(sub.missing_rows or []),
         "indicators": indicators,
         "problems": problems,
@@ -105,13 +105,18 @@ def receipt_context(
     }
 
 
-def _main_submission(mail_id: int, senders: set[str | None], *, session: Session) -> Submission | None:
+def _main_submission(campaign_id: str, mail_id: int, senders: set[str | None], *, session: Session) -> Submission | None:
     """The submission a receipt speaks of: when a message carried several agencies' reports
-    (a Sở passing on a unit's), the sender's own one, else the first recorded."""
+    (a Sở passing on a unit's), the sender's own one, else the first recorded (of this
+    campaign: a message answering two requests gets a receipt for each)."""
     subs = list(
         session.scalars(
             select(Submission)
-            .where(Submission.inbound_mail_id == mail_id, Submission.kind.in_(("report", "nil_report")))
+            .where(
+                Submission.campaign_id == campaign_id,
+                Submission.inbound_mail_id == mail_id,
+                Submission.kind.in_(("report", "nil_report")),
+            )
             .order_by(Submission.id)
         )
     )
@@ -144,7 +149,7 @@ def receipt_draft(app: App, campaign: Campaign, mail: InboundMail, parsed: MailM
         return _unreadable_draft(app, campaign, mail, parsed, to, session=session)
     if mail.classification not in ("submission", "nil_report"):
         return None
-    sub = _main_submission(mail.id, {parsed.from_addr, parsed.reply_to} - {None}, session=session)
+    sub = _main_submission(campaign.id, mail.id, {parsed.from_addr, parsed.reply_to} - {None}, session=session)
     if sub is None:
         return None
     recipient = session.get(RecipientRow, sub.recipient_id)

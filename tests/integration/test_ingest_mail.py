@@ -218,7 +218,10 @@ def test_incremental_polling_and_uidvalidity_resync(mail_app, dovecot, folder):
     after = snapshot(mail_app)
     assert after["subs"] == before["subs"] and after["docs"] == before["docs"]
     with mail_app.session() as s:
-        assert s.scalars(select(MailboxState)).one().uidvalidity != old_validity
+        states = list(s.scalars(select(MailboxState).order_by(MailboxState.id)))
+        # Poll state is keyed by (folder, UIDVALIDITY): the old one stays, a new one starts.
+        assert [x.uidvalidity for x in states][0] == old_validity and states[1].uidvalidity != old_validity
+        assert [x.last_uid for x in states] == [3, 3]
     assert ingest_mail(mail_app).to_json()["counts"]["total"] == 0
 
 

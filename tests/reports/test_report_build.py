@@ -83,7 +83,7 @@ def seeded(app: App) -> App:
         )
         old.status, old.superseded_by_id = "superseded", new.id
         _submission(s, ids["soyt"], "yt", at=AFTER, sections={"1.a": "Sở Y tế phối hợp kiểm tra.",
-                    "1.b": "không có"}, figures={"1": (250, 100, None), "5": (None, 50, None)})
+                    "1.b": "không có", "2.2.dd": "Nghiên cứu 01 chất chuẩn."}, figures={"1": (250, 100, None), "5": (None, 50, None)})
         _submission(s, ids["sotp"], "tp", kind="nil_report", at=AFTER, figures={"1": (7777, 7777, 100)})
         _submission(s, ids["sonv"], "nv", kind="acknowledgement")
         s.add(ReviewItem(campaign_id="de-an-996", source_key="mail:99", reason="Không rõ đơn vị gửi thư"))
@@ -228,6 +228,8 @@ def test_excel_report_reads_back(seeded: App, tmp_path: Path) -> None:
     assert texts[0][:3] == ["soct", "Sở Công Thương", "1.a"]
     assert texts[0][4] == "Đã ban hành Kế hoạch số 12/KH-SCT & triển khai.\nĐoạn thứ hai."
     assert not any(t[2] == "2.5.b" for t in texts)  # empty answers omitted
+    assert ["soyt", "Sở Y tế", "2.2.đ"] in [t[:3] for t in texts]  # the id as the outline writes it
+    assert not any(t[2] == "2.2.dd" for t in texts)
     assert any(t[2] == "khác" and "tăng kinh phí" in t[4] for t in texts)
     problems = [[c.value for c in r] for r in wb["Vấn đề"].iter_rows(min_row=5)]
     assert [p[0] for p in problems] == ["Báo cáo", "Chờ xem xét"]
