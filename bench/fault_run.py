@@ -114,13 +114,17 @@ def trial(kind: str, dovecot: DovecotServer, smtp: SmtpCapture, kill_after: floa
             env = cli_env(url, data, dovecot, smtp, folder)
             code, took = ingest(env, kill_after)
             killed = code == -signal.SIGKILL
-            for _ in range(3):
+            with app.session() as s:
+                at_kill = len(list(s.scalars(select(InboundMail))))
+                owed = len(list(s.scalars(select(OutboundMail).where(OutboundMail.status != "sent"))))
+            for _ in range(2):  # the next run recovers; the one after must change nothing
                 ingest(env)
             if expected is None:  # the undisturbed run: how many submissions each reply carries
                 with app.session() as s:
                     per_mail = Counter(x.inbound_mail_id for x in s.scalars(select(Submission)))
                     expected = {m.message_id or "": per_mail[m.id] for m in s.scalars(select(InboundMail))}
-            return {"killed": killed, "seconds": round(took, 2), "expected": expected, **count(app, smtp, expected)}
+            return {"killed": killed, "seconds": round(took, 2), "committed_at_kill": at_kill,
+                    "receipts_owed_at_kill": owed, "expected": expected, **count(app, smtp, expected)}
         finally:
             if "app" in locals():
                 app.engine.dispose()

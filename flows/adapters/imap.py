@@ -213,7 +213,7 @@ class ImapSource:
         box = self.box
         try:
             found = with_backoff(lambda: box.uids(criteria, charset=None), "tìm thư mới")
-        except imaplib.IMAP4.error as err:
+        except (imaplib.IMAP4.error, OSError) as err:
             raise MailboxError(f"tìm thư mới thất bại: {err}") from err
         return sorted(u for u in (int(x) for x in found) if u > last_uid)  # type: ignore[attr-defined]
 

@@ -14,6 +14,7 @@ the database is unreachable.
 from __future__ import annotations
 
 import datetime as dt
+import imaplib
 import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
@@ -604,7 +605,7 @@ def _mark_on_server(app: App, source: ImapSource, items: list[tuple[int, int]], 
         return
     try:
         source.mark_done([uid for _, uid in items])
-    except (MailboxFlagError, MailboxMoveError, MailboxFolderCreateError, MailboxError) as err:
+    except (MailboxFlagError, MailboxMoveError, MailboxFolderCreateError, MailboxError, imaplib.IMAP4.abort, OSError) as err:
         log.warning("server mark refused: %s", err)
         report.errors.append(f"máy chủ thư không cho đánh dấu/chuyển {len(items)} thư đã xử lý (sẽ thử lại): {err}")
         return

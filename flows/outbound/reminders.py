@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Collection
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,8 @@ from reports.reminders import (
 from reports.status import RecipientStatus
 from reports.workdays import WorkCalendar
 from storage.outbound import kinds_in_slot, request_message_ids
+
+log = logging.getLogger(__name__)
 
 
 def calendar_for(campaign: Campaign) -> WorkCalendar:
@@ -79,13 +82,22 @@ def remind(
     else:
         result = delivery_result(campaign, now, deliver(app, [d for _, d in coded], dry_run=dry_run))
     if preview is None and not dry_run and only is None:  # a scheduled run, not one agency's "nhắc ngay"
-        result["receipts"] = deliver_pending_receipts(app, campaign)  # owed by an earlier ingest
+        result["receipts"] = _owed_receipts(app, campaign)  # owed by an earlier ingest
     active = [p.slot.key for _, p in plans if p.slot is not None]
     result["slot"] = active[0] if active else None
     result["reason"] = reason or (None if active else plans[0][1].reason)
     skipped = [{"recipient": s.code, "reason": s.reason} for _, p in plans for s in p.skipped]
     result["skipped"] = skipped + result["skipped"]
     return result
+
+
+def _owed_receipts(app: App, campaign: Campaign) -> dict[str, Any] | None:
+    """Receipts an earlier ingest reserved and could not send: any run delivers them."""
+    try:
+        return deliver_pending_receipts(app, campaign)
+    except Exception as err:  # noqa: BLE001 — the reminders were the point of this run
+        log.warning("receipts owed could not be sent: %s", err)
+        return {"sent": [], "skipped": [], "failed": [{"error": str(err)}]}
 
 
 def _by_deadline(
