@@ -10,6 +10,7 @@ from sqlalchemy import make_url
 
 from flows import app as service
 from flows.cli.base import CampaignOpt, JsonOpt, cli, make_app, out, print_json
+from parsers.vocab import display_id
 from reports.status import STATE_ORDER, STATE_SHORT
 
 
@@ -68,7 +69,7 @@ def print_status_table(report: dict[str, Any]) -> None:
     for r in rows:
         notes = []
         if r.get("incomplete"):
-            notes.append("thiếu " + ", ".join(r["incomplete"]))
+            notes.append("thiếu " + ", ".join(display_id(i) for i in r["incomplete"]))
         if r.get("bouncing"):
             notes.append("thư bị trả lại")
         if r.get("mail_failed"):
