@@ -223,6 +223,8 @@ class Campaign(_Model):
     report: ReportSchedule = Field(default_factory=ReportSchedule)
     mailbox: MailboxHints = Field(default_factory=MailboxHints)
     receipts: Receipts = Field(default_factory=Receipts)
+    # A closed campaign (false) no longer takes mail: the poll routes only between open ones.
+    active: bool = True
     # Set by the loader: the folder the YAML came from, to resolve relative paths.
     source_dir: Path | None = Field(default=None, exclude=True)
 

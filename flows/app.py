@@ -31,6 +31,7 @@ from storage.blobs import BlobStore
 from storage.campaigns import SyncReport, sync_campaign
 from storage.corrections import deadline_overrides
 from storage.db import check_schema, make_engine, session_factory, unit_of_work, upgrade
+from storage.ingest import failed_items
 from storage.status import RecipientRecord, open_review_items, recipient_records
 
 
@@ -179,6 +180,7 @@ def status_report(app: App, campaign_id: str | None = None, as_of: dt.datetime |
     with app.session() as session:
         items = statuses(campaign, session=session)
         review = review_json(campaign.id, session=session, tz=tz)
+        failed = failed_items(campaign.id, session=session)
     return {
         "campaign": campaign.id,
         "title": campaign.title,
@@ -187,6 +189,8 @@ def status_report(app: App, campaign_id: str | None = None, as_of: dt.datetime |
         "counts": count_states(items),
         "recipients": [s.to_json(tz) for s in items],
         "review": review,
+        # Messages and files that failed: `retry` ones are tried again by the next runs.
+        "failed": failed,
     }
 
 

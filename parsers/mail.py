@@ -25,11 +25,22 @@ from typing import Any
 
 from pathvalidate import sanitize_filename
 
+from parsers.mail_containers import (
+    SIGNATURE_TYPES,
+    ContainerError,
+    InnerMessage,
+    read_msg,
+    read_tnef,
+    sniff_container,
+    unwrap_signed,
+)
+
 DEFAULT_MAX_ATTACHMENT = 50 * 1024 * 1024
 MAX_FORWARD_DEPTH = 3
 # Parts that are message bodies, never files (unless they carry a filename).
 _BODY_TYPES = {"text/plain", "text/html"}
 _ADDR_RE = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
+_URL_RE = re.compile(r"https?://[^\s<>\"'()\[\]{}]+", re.I)
 
 
 def nfc(text: str | None) -> str:
@@ -50,6 +61,8 @@ class Attachment:
     # The sender of the forwarded message it came in, if any.
     forwarded_from: str | None = None
     rejected: str | None = None
+    # Why it was refused unread (a stable code), when `rejected` is set.
+    rejected_code: str | None = None
 
     @property
     def sha256(self) -> str:
@@ -65,6 +78,29 @@ class Attachment:
             "inline": self.inline,
             "forwarded_from": self.forwarded_from,
             "rejected": self.rejected,
+            "rejected_code": self.rejected_code,
+        }
+
+
+@dataclass(frozen=True)
+class ForwardEvidence:
+    """Who wrote a forwarded message, and when: evidence for attribution (the agency that
+    wrote the report is the inner sender, not the office that passed it on)."""
+
+    sender: str | None
+    name: str
+    date: dt.datetime | None
+    subject: str
+    # How it came: rfc822 (attached by the client), eml (a file), msg (Outlook), inline (pasted).
+    via: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "sender": self.sender,
+            "name": self.name,
+            "date": self.date.isoformat() if self.date else None,
+            "subject": self.subject,
+            "via": self.via,
         }
 
 
@@ -96,6 +132,13 @@ class MailMessage:
     original_message_id: str | None = None
     # A forward pasted into the body ("---- Forwarded message ---- From: …").
     inline_forward_from: str | None = None
+    inline_forward_date: dt.datetime | None = None
+    # For a forwarded message: how it was carried (rfc822, eml, msg).
+    forwarded_via: str = ""
+    # S/MIME: "detached" (multipart/signed, the .p7s dropped) or "opaque" (smime.p7m unwrapped).
+    signed: str | None = None
+    # Every http(s) link of the body (plain text and HTML href), in order, once each.
+    links: list[str] = field(default_factory=list)
 
     @property
     def new_text(self) -> str:
@@ -104,10 +147,26 @@ class MailMessage:
 
     @property
     def forward_senders(self) -> list[str]:
-        """Senders of forwarded messages, attached or pasted."""
-        found = [m.from_addr for m in self.forwarded if m.from_addr]
+        """Authors of forwarded messages, attached or pasted: for a forward of a forward, the
+        innermost sender (whoever passed it on in between is not its author)."""
+        found: list[str] = []
+        for m in self.forwarded:
+            found.extend(m.forward_senders or ([m.from_addr] if m.from_addr else []))
         if self.inline_forward_from:
             found.append(self.inline_forward_from)
+        return found
+
+    @property
+    def forward_evidence(self) -> list[ForwardEvidence]:
+        """Sender and date of every forwarded message (attached at any depth, or pasted)."""
+        found = [
+            ForwardEvidence(m.from_addr, m.from_name, m.date, m.subject, m.forwarded_via or "rfc822")
+            for m in self.forwarded
+        ]
+        for m in self.forwarded:
+            found.extend(e for e in m.forward_evidence if e.sender not in {f.sender for f in found})
+        if self.inline_forward_from:
+            found.append(ForwardEvidence(self.inline_forward_from, "", self.inline_forward_date, "", "inline"))
         return found
 
     def to_json(self) -> dict[str, Any]:
@@ -133,6 +192,10 @@ class MailMessage:
             "failed_recipients": self.failed_recipients,
             "original_message_id": self.original_message_id,
             "inline_forward_from": self.inline_forward_from,
+            "forwarded_via": self.forwarded_via,
+            "signed": self.signed,
+            "links": self.links,
+            "forward_evidence": [e.to_json() for e in self.forward_evidence],
         }
 
 
@@ -155,6 +218,9 @@ def _parse(msg: EmailMessage, cap: int, depth: int) -> MailMessage:
         body = "\n".join(html_to_text(h) for h in htmls)
     out.body_text = nfc(body).strip()
     out.inline_forward_from = _inline_forward_sender(out.body_text, out.subject)
+    if out.inline_forward_from:
+        out.inline_forward_date = _inline_forward_date(out.body_text)
+    out.links = _links(texts, htmls)
     if out.report_type == "delivery-status":
         _read_failed_from_text(msg, out)
     return out
@@ -213,10 +279,13 @@ def _read_headers(msg: EmailMessage, out: MailMessage) -> None:
 
 
 def _addresses(msg: Message, name: str) -> list[str]:
-    values = msg.get_all(name) or []
+    """The addresses of an address header. Read from the raw header text: the stdlib's parsed
+    header object raises AttributeError on groups such as `unlisted-recipients:; (no
+    To-header on input)`, which mail servers write themselves."""
+    values = [str(v) for k, v in msg.raw_items() if k.lower() == name.lower()]
     try:
-        pairs = getaddresses([str(v) for v in values])
-    except Exception:
+        pairs = getaddresses([" ".join(v.split()) for v in values])
+    except Exception:  # noqa: BLE001 — a header we cannot split holds no address we can use
         return []
     return [a.lower() for _, a in pairs if "@" in a]
 
@@ -254,8 +323,11 @@ def _read_part(
     ctype = part.get_content_type()
     disposition = (part.get_content_disposition() or "").lower()
     name = _filename(part)
-    if ctype == "message/rfc822" and not name:
-        _read_forward(part, out, cap, depth)
+    if ctype in SIGNATURE_TYPES:
+        out.signed = out.signed or "detached"  # the signature of multipart/signed: not a file
+        return
+    if ctype == "message/rfc822":  # attached by the client, with a file name (.eml) or not
+        _read_forward(part, out, cap, depth, via="eml" if name else "rfc822", index=index)
         return
     if ctype == "message/delivery-status":
         _read_delivery_status(part, out)
@@ -269,7 +341,116 @@ def _read_part(
         return
     if ctype.startswith("multipart/"):
         return
+    if _read_container(part, index, name, out, texts, htmls, cap, depth):
+        return
     _add_attachment(part, index, name, disposition, out, cap)
+
+
+def _read_container(
+    part: EmailMessage,
+    index: int,
+    name: str | None,
+    out: MailMessage,
+    texts: list[str],
+    htmls: list[str],
+    cap: int,
+    depth: int,
+) -> bool:
+    """A part that wraps a message or files (.eml, .msg, winmail.dat, smime.p7m): read what
+    is inside into `out`. False when the part is a plain file."""
+    if part.get_content_maintype() in ("text", "image"):
+        return False
+    data = _bytes(part)
+    kind = sniff_container(data, name or "", part.get_content_type()) if len(data) <= cap else None
+    if kind is None:
+        return False
+    try:
+        if kind == "smime_signed":
+            inner = email.message_from_bytes(unwrap_signed(data), policy=policy.default)
+            if depth >= MAX_FORWARD_DEPTH:
+                raise ContainerError("Thư ký số lồng nhau quá nhiều tầng: không mở.")
+            out.signed = "opaque"
+            for i, sub in enumerate(_walk(inner)):
+                _read_part(sub, index * 100 + i, out, texts, htmls, cap, depth + 1)
+        elif kind == "smime_encrypted":
+            raise ContainerError(
+                "Thư được mã hoá (S/MIME): baocao không có khoá để đọc; đề nghị đơn vị gửi lại thư không mã hoá."
+            )
+        elif kind == "eml":
+            _adopt_forward(email.message_from_bytes(data, policy=policy.default), out, cap, depth, "eml", part, index, name)
+        elif kind == "msg":
+            if depth >= MAX_FORWARD_DEPTH:
+                _too_deep(part, index, name, out, cap)
+                return True
+            _adopt(out, _from_inner(read_msg(data, max_depth=MAX_FORWARD_DEPTH - depth), cap))
+        else:
+            _read_tnef(data, index, out, texts, cap)
+    except ContainerError as err:
+        _add_attachment(part, index, name, "attachment", out, cap)
+        out.attachments[-1].rejected = str(err)
+        out.attachments[-1].rejected_code = "container_unreadable"
+    return True
+
+
+def _read_tnef(data: bytes, index: int, out: MailMessage, texts: list[str], cap: int) -> None:
+    """winmail.dat: its files become the message's own (same sender); its body is used only
+    when the mail has no plain text (Outlook always writes one beside it)."""
+    tnef = read_tnef(data)
+    for i, f in enumerate(tnef.files):
+        out.attachments.append(_inner_attachment(f.name, f.content_type, f.data, index * 100 + i, cap))
+    if tnef.body.strip() and not any(t.strip() for t in texts):
+        texts.append(tnef.body)
+
+
+def _inner_attachment(name: str, ctype: str, data: bytes, index: int, cap: int, sender: str | None = None) -> Attachment:
+    att = Attachment(
+        filename=safe_filename(name, index, ctype),
+        content_type=ctype,
+        data=data,
+        size=len(data),
+        original_name=nfc(name),
+        forwarded_from=sender,
+    )
+    if len(data) > cap:
+        att.rejected = f"tệp quá lớn ({len(data):,} byte, tối đa {cap:,})".replace(",", ".")
+        att.rejected_code = "too_large"
+    return att
+
+
+def _from_inner(inner: InnerMessage, cap: int) -> MailMessage:
+    """An Outlook .msg as a forwarded MailMessage (its files, its own attached messages)."""
+    out = MailMessage(
+        message_id=_msgid(inner.message_id),
+        from_addr=inner.sender,
+        from_name=inner.sender_name,
+        subject=inner.subject,
+        date=inner.date,
+        body_text=nfc(inner.body).strip(),
+        forwarded_via="msg",
+    )
+    for i, f in enumerate(inner.files):
+        out.attachments.append(_inner_attachment(f.name, f.content_type, f.data, i, cap, inner.sender))
+    for sub in inner.messages:
+        _adopt(out, _from_inner(sub, cap))
+    out.inline_forward_from = _inline_forward_sender(out.body_text, out.subject)
+    return out
+
+
+def _adopt(out: MailMessage, inner: MailMessage) -> None:
+    """A forwarded message joins `out`: its files count as the message's, credited to its sender."""
+    out.forwarded.append(inner)
+    for att in inner.attachments:
+        att.forwarded_from = att.forwarded_from or inner.from_addr
+        out.attachments.append(att)
+
+
+def _too_deep(part: EmailMessage, index: int, name: str | None, out: MailMessage, cap: int) -> None:
+    """A forward nested beyond the limit: kept as a refused file, visible to people."""
+    _add_attachment(part, index, name or "thu-chuyen-tiep.eml", "attachment", out, cap)
+    out.attachments[-1].rejected = (
+        f"Thư chuyển tiếp lồng nhau quá {MAX_FORWARD_DEPTH} tầng: đề nghị đơn vị gửi trực tiếp tệp báo cáo."
+    )
+    out.attachments[-1].rejected_code = "forward_too_deep"
 
 
 def _add_attachment(
@@ -291,12 +472,13 @@ def _add_attachment(
     if len(data) > cap:
         # Kept (the message is evidence) but not parsed.
         att.rejected = f"tệp quá lớn ({len(data):,} byte, tối đa {cap:,})".replace(",", ".")
+        att.rejected_code = "too_large"
     out.attachments.append(att)
 
 
-def _read_forward(part: EmailMessage, out: MailMessage, cap: int, depth: int) -> None:
-    if depth >= MAX_FORWARD_DEPTH:
-        return
+def _read_forward(
+    part: EmailMessage, out: MailMessage, cap: int, depth: int, *, via: str = "rfc822", index: int = 0
+) -> None:
     payload = part.get_payload()
     inner_msg = payload[0] if isinstance(payload, list) and payload else None
     if not isinstance(inner_msg, EmailMessage):
@@ -308,11 +490,18 @@ def _read_forward(part: EmailMessage, out: MailMessage, cap: int, depth: int) ->
     if out.report_type in ("delivery-status", "disposition-notification"):
         out.original_message_id = out.original_message_id or _msgid(_header(inner_msg, "Message-ID"))
         return
+    _adopt_forward(inner_msg, out, cap, depth, via, part, index, _filename(part))
+
+
+def _adopt_forward(
+    inner_msg: EmailMessage, out: MailMessage, cap: int, depth: int, via: str, part: EmailMessage, index: int, name: str | None
+) -> None:
+    if depth >= MAX_FORWARD_DEPTH:
+        _too_deep(part, index, name, out, cap)
+        return
     inner = _parse(inner_msg, cap, depth + 1)
-    out.forwarded.append(inner)
-    for att in inner.attachments:
-        att.forwarded_from = att.forwarded_from or inner.from_addr
-        out.attachments.append(att)
+    inner.forwarded_via = via
+    _adopt(out, inner)
 
 
 def _read_delivery_status(part: EmailMessage, out: MailMessage) -> None:
@@ -427,9 +616,12 @@ class _TextExtractor(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.chunks: list[str] = []
+        self.hrefs: list[str] = []
         self._skip = 0
 
     def handle_starttag(self, tag: str, attrs: Any) -> None:
+        if tag == "a":
+            self.hrefs.extend(v for k, v in attrs if k == "href" and v)
         if tag in ("script", "style", "head"):
             self._skip += 1
         elif tag in self._BLOCK:
@@ -461,6 +653,23 @@ def html_to_text(markup: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", text).strip()
 
 
+def _links(texts: list[str], htmls: list[str]) -> list[str]:
+    """Every http(s) link of the plain bodies and of the HTML bodies' anchors, once each."""
+    found: list[str] = []
+    for text in texts:
+        found.extend(u.rstrip(".,;:!?…") for u in _URL_RE.findall(text))
+    for markup in htmls:
+        parser = _TextExtractor()
+        try:
+            parser.feed(markup)
+            parser.close()
+        except Exception:  # noqa: BLE001 — a broken page still gives its plain-text links
+            pass
+        found.extend(h.strip() for h in parser.hrefs if h.strip().lower().startswith(("http://", "https://")))
+        found.extend(u.rstrip(".,;:!?…") for u in _URL_RE.findall(html_to_text(markup)))
+    return list(dict.fromkeys(nfc(u) for u in found))
+
+
 _FWD_RE = re.compile(
     r"(?:-{2,}\s*(?:Forwarded message|Original Message|Thư chuyển tiếp|Thư đã chuyển tiếp|Tin nhắn chuyển tiếp)\s*-{2,}|"
     r"Begin forwarded message:)",
@@ -489,6 +698,50 @@ def _inline_forward_sender(body: str, subject: str = "") -> str | None:
         return None
     addr = _ADDR_RE.search(found.group(1))
     return addr.group(0).lower() if addr else None
+
+
+_INLINE_DATE = re.compile(r"^\s*(?:Date|Sent|Ngày|Gửi|Đã gửi|Thời gian|Ngày gửi)\s*:\s*(.+)$", re.I | re.M)
+_MONTHS = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)}
+_VN = dt.timezone(dt.timedelta(hours=7))
+
+
+def _inline_forward_date(body: str) -> dt.datetime | None:
+    """The date line of a pasted forward (Gmail, Outlook, Apple Mail, Thunderbird; English or
+    Vietnamese), read loosely; a time without a zone is Vietnam's."""
+    marker = _FWD_RE.search(body)
+    tail = body[marker.end() : marker.end() + 1500] if marker else body[:3000]
+    found = _INLINE_DATE.search(tail)
+    return _loose_date(found.group(1)) if found else None
+
+
+def _loose_date(text: str) -> dt.datetime | None:
+    if re.search(r"\s[+-]\d{4}\b", text) and not re.search(r"\d\s*(?:am|pm)\b", text, re.I):
+        strict = _date(text)  # RFC 5322 (Thunderbird pastes the original Date: line)
+        if strict is not None:
+            return strict
+    folded = text.lower()
+    time = re.search(r"(\d{1,2}):(\d{2})(?::\d{2})?\s*(am|pm|sa|ch)?", folded)
+    day = month = year = None
+    numeric = re.search(r"(\d{1,2})\s*(?:tháng|thg|th)\s*(\d{1,2}),?\s*(?:năm\s*)?(\d{4})", folded) or re.search(
+        r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})", folded
+    )
+    if numeric:
+        day, month, year = (int(g) for g in numeric.groups())
+    elif found := re.search(r"([a-z]{3})[a-z]*\.?\s+(\d{1,2}),?\s+(\d{4})", folded):
+        month, day, year = _MONTHS.get(found.group(1)), int(found.group(2)), int(found.group(3))
+    elif found := re.search(r"(\d{1,2})\s+([a-z]{3})[a-z]*\.?,?\s+(\d{4})", folded):
+        day, month, year = int(found.group(1)), _MONTHS.get(found.group(2)), int(found.group(3))
+    if not (day and month and year):
+        return None
+    hour, minute = (int(time.group(1)), int(time.group(2))) if time else (0, 0)
+    if time and time.group(3) in ("pm", "ch") and hour < 12:
+        hour += 12
+    if time and time.group(3) in ("am", "sa") and hour == 12:
+        hour = 0
+    try:
+        return dt.datetime(year, month, day, hour, minute, tzinfo=_VN).astimezone(dt.UTC)
+    except ValueError:
+        return None
 
 
 _QUOTE_START = re.compile(

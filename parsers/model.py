@@ -300,6 +300,8 @@ class ParseResult:
     # Not in the JSON contract: the sha256 of the bytes and the original member name.
     sha256: str = ""
     scanned: bool = False
+    # The document's own words (folded), for telling which campaign's outline it follows.
+    words: frozenset[str] = frozenset()
 
     def to_json(self) -> dict[str, Any]:
         return {

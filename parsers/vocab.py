@@ -50,6 +50,8 @@ class MailKind(_Labelled):
     BOUNCE = "bounce"
     OWN = "own"
     UNRELATED = "unrelated"
+    # The report only as a link (share service, document-management system): to review.
+    LINK_ONLY = "link_only"
 
 
 _labelled(
@@ -62,6 +64,7 @@ _labelled(
         "bounce": ("thư bị trả lại", "bị trả lại"),
         "own": ("thư của hệ thống", "của hệ thống"),
         "unrelated": ("không liên quan", "không liên quan"),
+        "link_only": ("báo cáo chỉ gửi dạng đường liên kết", "chỉ có liên kết"),
     },
 )
 # Classifications that change a recipient's state (they become submissions).

@@ -138,14 +138,40 @@ class Blob(Base):
 
 
 class MailboxState(Base):
-    """Where polling of one mailbox folder has got to."""
+    """Where polling of one mailbox folder has got to, per UIDVALIDITY: the folder is the unit
+    of polling (one poll feeds every open campaign), so no campaign appears here. `mailbox` is
+    the ledger's name of the folder, `user@host/folder`; a new UIDVALIDITY starts a new row."""
 
     __tablename__ = "mailbox_state"
+    __table_args__ = (UniqueConstraint("mailbox", "uidvalidity"),)
 
-    mailbox: Mapped[str] = mapped_column(String(512), primary_key=True)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    mailbox: Mapped[str] = mapped_column(String(512))
     uidvalidity: Mapped[int] = mapped_column(Integer)
     last_uid: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class SourceHealth(Base):
+    """How polling of one source is going: a mailbox folder (kind `mail`, name `user@host/folder`)
+    or the shared folder (kind `folder`, its path). Shown on the dashboard and the board."""
+
+    __tablename__ = "source_health"
+    __table_args__ = (UniqueConstraint("kind", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(512))
+    last_attempt_at: Mapped[dt.datetime | None]
+    last_success_at: Mapped[dt.datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_error_at: Mapped[dt.datetime | None]
+    # The first failed poll since the last successful one (None while polls succeed).
+    failing_since: Mapped[dt.datetime | None]
+    # Messages or files found but not handled by the last successful poll.
+    waiting: Mapped[int] = mapped_column(Integer, default=0)
+    # When TĐC was told that nothing could be fetched (once per outage).
+    alerted_at: Mapped[dt.datetime | None]
 
 
 class InboundMail(Base):

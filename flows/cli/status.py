@@ -94,3 +94,6 @@ def print_status_table(report: dict[str, Any]) -> None:
     )
     if report["review"]:
         out.print(f"[yellow]{len(report['review'])} mục chờ cán bộ xem xét[/] (baocao review).")
+    for item in report.get("failed") or []:
+        when = f"sẽ thử lại, đã thử {item['attempts']} lần" if item["retry"] else "cần cán bộ xem"
+        out.print(f"[red]Lỗi[/] {item['source']} ({when}): {item['error']}", markup=True, highlight=False)

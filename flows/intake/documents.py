@@ -36,7 +36,7 @@ class ParsedFile:
     def rejection(self) -> tuple[str, str] | None:
         """(code, reason) when the file cannot count as anything."""
         if self.attachment.rejected:
-            return "too_large", self.attachment.rejected
+            return self.attachment.rejected_code or "too_large", self.attachment.rejected
         if self.result is not None and self.result.error is not None:
             return self.result.error.code, self.result.error.message
         return None

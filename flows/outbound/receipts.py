@@ -15,8 +15,9 @@ from sqlalchemy.orm import Session
 from config.campaign import Campaign
 from flows.app import App
 from flows.outbound.delivery import Draft, deliver
-from parsers.mail import parse_mail
+from parsers.mail import MailMessage, parse_mail
 from parsers.mail_classify import is_automatic, is_noreply
+from parsers.mailids import make_message_id
 from parsers.numbers import vn_number
 from parsers.vocab import OutboundKind, OutboundStatus, display_id
 from reports.mailtext import render_mail
@@ -30,6 +31,7 @@ from storage.models import (
     SectionAnswer,
     Submission,
 )
+from storage.outbound import reserve_outbound
 
 WHAT = {"report": "báo cáo", "nil_report": "báo cáo (không phát sinh nội dung)"}
 
@@ -103,13 +105,18 @@ def receipt_context(
     }
 
 
-def _main_submission(mail_id: int, senders: set[str | None], *, session: Session) -> Submission | None:
+def _main_submission(campaign_id: str, mail_id: int, senders: set[str | None], *, session: Session) -> Submission | None:
     """The submission a receipt speaks of: when a message carried several agencies' reports
-    (a Sở passing on a unit's), the sender's own one, else the first recorded."""
+    (a Sở passing on a unit's), the sender's own one, else the first recorded (of this
+    campaign: a message answering two requests gets a receipt for each)."""
     subs = list(
         session.scalars(
             select(Submission)
-            .where(Submission.inbound_mail_id == mail_id, Submission.kind.in_(("report", "nil_report")))
+            .where(
+                Submission.campaign_id == campaign_id,
+                Submission.inbound_mail_id == mail_id,
+                Submission.kind.in_(("report", "nil_report")),
+            )
             .order_by(Submission.id)
         )
     )
@@ -121,31 +128,61 @@ def _main_submission(mail_id: int, senders: set[str | None], *, session: Session
 
 def receipt_drafts(app: App, campaign: Campaign, mail_ids: list[int]) -> list[Any]:
     """Drafts for the messages that deserve a receipt (one per message)."""
-
     drafts: list[Any] = []
     with app.session() as session:
         for mail_id in mail_ids:
             mail = session.get(InboundMail, mail_id)
             if mail is None:
                 continue
-            parsed = parse_mail(app.blobs.read(mail.raw_sha256))
-            to = parsed.reply_to or parsed.from_addr
-            if not to or is_automatic(parsed) or is_noreply(to):
-                continue
-            if (mail.details or {}).get("outcome", {}).get("unreadable"):
-                drafts.append(_unreadable_draft(app, campaign, mail, parsed, to, session=session))
-                continue
-            if mail.classification not in ("submission", "nil_report"):
-                continue
-            sub = _main_submission(mail.id, {parsed.from_addr, parsed.reply_to} - {None}, session=session)
-            if sub is None:
-                continue
-            recipient = session.get(RecipientRow, sub.recipient_id)
-            assert recipient is not None
-            context = receipt_context(campaign, mail, sub, recipient, session=session)
-            subject, text = render_mail(app.settings.templates_dir, "receipt", context)
-            drafts.append(_reply(campaign, mail, parsed, to, recipient.id, subject, text))
+            draft = receipt_draft(app, campaign, mail, parse_mail(app.blobs.read(mail.raw_sha256)), session=session)
+            if draft is not None:
+                drafts.append(draft)
     return drafts
+
+
+def receipt_draft(app: App, campaign: Campaign, mail: InboundMail, parsed: MailMessage, *, session: Session) -> Draft | None:
+    """The receipt one recorded message deserves, or None (automatic mail, nothing recorded)."""
+    to = parsed.reply_to or parsed.from_addr
+    if not to or is_automatic(parsed) or is_noreply(to):
+        return None
+    if (mail.details or {}).get("outcome", {}).get("unreadable"):
+        return _unreadable_draft(app, campaign, mail, parsed, to, session=session)
+    if mail.classification not in ("submission", "nil_report"):
+        return None
+    sub = _main_submission(campaign.id, mail.id, {parsed.from_addr, parsed.reply_to} - {None}, session=session)
+    if sub is None:
+        return None
+    recipient = session.get(RecipientRow, sub.recipient_id)
+    assert recipient is not None
+    context = receipt_context(campaign, mail, sub, recipient, session=session)
+    subject, text = render_mail(app.settings.templates_dir, "receipt", context)
+    return _reply(campaign, mail, parsed, to, recipient.id, subject, text)
+
+
+def reserve_receipt(app: App, campaign: Campaign, mail: InboundMail, parsed: MailMessage, *, session: Session) -> int | None:
+    """The outbox: reserve a message's receipt (a `pending` ledger row) in the message's own
+    unit of work, so a run that dies after the commit leaves the receipt owed, not forgotten.
+    Returns the ledger row's id (None: no receipt is due). The caller commits."""
+    if not campaign.receipts.enabled:
+        return None
+    session.flush()  # the submissions just written are what the receipt speaks of
+    draft = receipt_draft(app, campaign, mail, parsed, session=session)
+    if draft is None:
+        return None
+    row, _ = reserve_outbound(
+        {
+            "campaign_id": draft.campaign_id,
+            "recipient_id": draft.recipient_id,
+            "kind": draft.kind,
+            "slot": draft.slot,
+            "to_addrs": list(draft.to),
+            "subject": draft.subject,
+            "message_id": make_message_id(draft.kind),
+            "in_reply_to_mail_id": mail.id,
+        },
+        session=session,
+    )
+    return row.id
 
 
 def _unreadable_draft(app: App, campaign: Campaign, mail: InboundMail, parsed: Any, to: str, *, session: Session) -> Any:
@@ -202,13 +239,45 @@ def send_receipts(app: App, campaign: Campaign, mail_ids: list[int]) -> dict[str
     drafts = receipt_drafts(app, campaign, mail_ids)
     if not drafts:
         return None
+    _keep_reserved_keys(app, drafts)
     if not app.settings.smtp.host:
         return {"sent": [], "skipped": [{"recipient": d.recipient_id, "reason": "chưa cấu hình máy chủ gửi thư"} for d in drafts], "failed": []}
     return deliver(app, drafts).to_json()
 
 
+def _keep_reserved_keys(app: App, drafts: list[Draft]) -> None:
+    """A receipt already reserved keeps its ledger key (the recipient may have been assigned
+    since): one receipt per message, whatever happened in between."""
+    with app.session() as session:
+        reserved = {
+            row.slot: row.recipient_id
+            for row in session.scalars(
+                select(OutboundMail).where(
+                    OutboundMail.kind == OutboundKind.RECEIPT,
+                    OutboundMail.slot.in_([d.slot for d in drafts]),
+                    OutboundMail.campaign_id.in_({d.campaign_id for d in drafts}),
+                )
+            )
+        }
+    for draft in drafts:
+        if draft.slot in reserved:
+            draft.recipient_id = reserved[draft.slot]
+
+
+def deliver_pending_receipts(app: App, campaign: Campaign) -> dict[str, Any] | None:
+    """Send every receipt still owed (reserved and never sent, or failed): each run does this,
+    whichever command it is, so a crash or an SMTP outage only delays a receipt."""
+    if not campaign.receipts.enabled:
+        return None
+    with app.session() as session:
+        mail_ids = receipts_to_retry(campaign.id, exclude=set(), session=session)
+    if not mail_ids:
+        return None
+    return send_receipts(app, campaign, mail_ids)
+
+
 def receipts_to_retry(campaign_id: str, exclude: set[int], *, session: Session) -> list[int]:
-    """Messages whose receipt failed or was never sent (SMTP down at the time): retried now."""
+    """Messages whose receipt is owed: reserved and not sent yet, or failed (SMTP down)."""
     ids = session.scalars(
         select(OutboundMail.in_reply_to_mail_id).where(
             OutboundMail.campaign_id == campaign_id,

@@ -15,6 +15,7 @@ from flows.app import App, deadlines, statuses
 from flows.outbound.delivery import DeliveryReport, Draft, deliver
 from flows.outbound.letters import delivery_result, render, request_attachments, template_context
 from flows.outbound.preview import write_preview
+from flows.outbound.receipts import deliver_pending_receipts
 from parsers.vocab import display_id
 from reports.reminders import (
     KIND_INCOMPLETE,
@@ -77,6 +78,8 @@ def remind(
         result.update(preview=str(preview), written=write_preview(coded, app.settings.smtp, preview, now), gaps=[])
     else:
         result = delivery_result(campaign, now, deliver(app, [d for _, d in coded], dry_run=dry_run))
+    if preview is None and not dry_run:
+        result["receipts"] = deliver_pending_receipts(app, campaign)  # owed by an earlier ingest
     active = [p.slot.key for _, p in plans if p.slot is not None]
     result["slot"] = active[0] if active else None
     result["reason"] = reason or (None if active else plans[0][1].reason)

@@ -366,11 +366,13 @@ def _routes() -> Any:
     async def assign(request: Request, item_id: int, person: Editor) -> Response:
         f = await request.form()
         try:
-            result = assign_item(baocao(request), item_id, str(f.get("don_vi", "")), actor=person.name)
+            result = assign_item(baocao(request), item_id, str(f.get("don_vi", "")) or None, actor=person.name,
+                                 campaign_id=str(f.get("chien_dich", "")) or None)
         except ReviewError as err:
             flash(request, str(err), error=True)
         else:
-            flash(request, f"Đã gán mục {item_id} cho {result['name']}.")
+            done = f"cho {result['name']}" if "name" in result else f"vào chiến dịch {result['campaign']}"
+            flash(request, f"Đã gán mục {item_id} {done}.")
         return back("/xem-xet")
 
     @r.post("/xem-xet/{item_id}/bo-qua")

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-02 10:42:47.378160
+Create Date: 2026-12-02 16:44:54.148995
 """
 
 from __future__ import annotations
@@ -52,11 +52,27 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_campaign'))
     )
     op.create_table('mailbox_state',
+    sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('mailbox', sa.String(length=512), nullable=False),
     sa.Column('uidvalidity', sa.Integer(), nullable=False),
     sa.Column('last_uid', sa.Integer(), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
-    sa.PrimaryKeyConstraint('mailbox', name=op.f('pk_mailbox_state'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_mailbox_state')),
+    sa.UniqueConstraint('mailbox', 'uidvalidity', name=op.f('uq_mailbox_state_mailbox_uidvalidity'))
+    )
+    op.create_table('source_health',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('name', sa.String(length=512), nullable=False),
+    sa.Column('last_attempt_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('last_success_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('last_error', sa.Text(), nullable=True),
+    sa.Column('last_error_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('failing_since', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('waiting', sa.Integer(), nullable=False),
+    sa.Column('alerted_at', sa.DateTime(timezone=True), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_source_health')),
+    sa.UniqueConstraint('kind', 'name', name=op.f('uq_source_health_kind_name'))
     )
     op.create_table('recipient',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -371,6 +387,7 @@ def downgrade() -> None:
 
     op.drop_table('contact')
     op.drop_table('recipient')
+    op.drop_table('source_health')
     op.drop_table('mailbox_state')
     op.drop_table('campaign')
     op.drop_table('blob')

@@ -15,7 +15,7 @@ BAOCAO = Path(sys.executable).parent / "baocao"
 def run(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     full = {k: v for k, v in os.environ.items() if not k.startswith("BAOCAO_")}
     full.update(env)
-    return subprocess.run([str(BAOCAO), *args], capture_output=True, text=True, env=full, cwd=ROOT, timeout=120)
+    return subprocess.run([str(BAOCAO), *args], capture_output=True, text=True, env=full, cwd=ROOT, timeout=1800)
 
 
 def test_init_and_status_json(db_url: str, tmp_path: Path) -> None:
@@ -69,3 +69,21 @@ def test_password_never_printed(tmp_path: Path) -> None:
     result = run("init", env=env)
     assert "TopSecret123" not in result.stdout + result.stderr
     assert "ImapSecret456" not in result.stdout + result.stderr
+
+
+def test_bad_setting_values_are_one_line_naming_the_variable(tmp_path: Path) -> None:
+    cases = {
+        "BAOCAO_IMAP__SECURITY=tls": ("BAOCAO_IMAP__SECURITY", "'ssl', 'starttls', 'none'"),
+        "BAOCAO_SMTP__PORT=abc": ("BAOCAO_SMTP__PORT", "số nguyên"),
+        "BAOCAO_TIMEZONE=Asia/Hanoi": ("BAOCAO_TIMEZONE", "Asia/Ho_Chi_Minh"),
+        "BAOCAO_FILE_BUDGET_SECONDS=0": ("BAOCAO_FILE_BUDGET_SECONDS", "lớn hơn 0"),
+    }
+    for setting, expected in cases.items():
+        name, _, value = setting.partition("=")
+        for command in (("ingest", "mail"), ("status",)):
+            result = run(*command, env={"BAOCAO_DATA_DIR": str(tmp_path), name: value})
+            lines = [line for line in result.stderr.splitlines() if line.strip()]
+            assert result.returncode == 2, (setting, result.stderr)
+            assert len(lines) == 1 and lines[0].startswith("Lỗi:") and "Traceback" not in result.stderr, result.stderr
+            assert all(word in lines[0] for word in expected), lines[0]
+            assert value in lines[0]
