@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from flows.app import App
 from flows.errors import FlowsError
-from parsers.vocab import OutboundKind
+from parsers.vocab import OutboundKind, display_id
 from storage.campaigns import recipient_by_code
 from storage.models import ContactRow, Event, InboundFile, InboundMail, RecipientRow, Submission
 from storage.outbound import outbound_for
@@ -121,7 +121,7 @@ def _submissions(campaign_id: str, recipient_id: int, *, session: Session) -> li
             summary += ", đã được thay bằng bản sau"
         missing = [*(sub.missing_sections or []), *(sub.missing_rows or [])]
         if sub.kind == "report" and missing:
-            summary += f"; còn thiếu: {', '.join(missing)}"
+            summary += f"; còn thiếu: {', '.join(display_id(m) for m in missing)}"
         entries.append(_entry(sub.received_at, "submission", summary, 2, submission_id=sub.id, version=version,
                               submission_kind=sub.kind, status=sub.status, missing=missing))
     return entries

@@ -151,10 +151,12 @@ def failure_lines(failed: list[dict[str, Any]]) -> list[str]:
 
 
 def _exit_on_failures(result: dict[str, Any]) -> None:
-    """Exit code 1, with one line per cause on stderr, when some mails could not be sent."""
-    if not result.get("failed"):
+    """Exit code 1, with one line per cause on stderr, when some mails could not be sent
+    (the run's own, and the receipts an earlier ingest still owed)."""
+    failed = [*result.get("failed", []), *((result.get("receipts") or {}).get("failed") or [])]
+    if not failed:
         return
-    for line in failure_lines(result["failed"]):
+    for line in failure_lines(failed):
         err.print(line, markup=False, highlight=False, soft_wrap=True)
     raise typer.Exit(1)
 

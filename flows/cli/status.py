@@ -8,6 +8,7 @@ from rich import box
 from rich.table import Table
 
 from flows.cli.base import CampaignOpt, JsonOpt, cli, make_app, out, print_json
+from parsers.vocab import display_id
 from reports.status import STATE_ORDER, STATE_SHORT
 
 
@@ -72,7 +73,7 @@ def print_status_table(report: dict[str, Any]) -> None:
     for r in rows:
         notes = []
         if r.get("incomplete"):
-            notes.append("thiếu " + ", ".join(r["incomplete"]))
+            notes.append("thiếu " + ", ".join(display_id(i) for i in r["incomplete"]))
         if r.get("bouncing"):
             notes.append("thư bị trả lại")
         if r.get("mail_failed"):

@@ -120,6 +120,8 @@ def fold_header(name: str, value: Any) -> str | None:
     """Our folding of this header, or None to leave it to the standard policy."""
     key = name.lower()
     if key in ADDRESSES and getattr(value, "addresses", None) is not None:
+        if not all(a.addr_spec.isascii() for a in value.addresses):
+            return None  # an internationalised address: the standard policy's business
         return fold_addresses(name, tuple(value.addresses))
     if key in UNSTRUCTURED:
         return fold_unstructured(name, str(value))

@@ -18,7 +18,7 @@ from typing import Any
 
 from config.errors import ConfigError
 from config.settings import SmtpSettings
-from flows.outbound.delivery import MAIL_TZ, Draft, build_message
+from flows.outbound.delivery import MAIL_TZ, Draft, build_message, with_reply_token
 from flows.outbound.mailheaders import OUTBOUND
 from parsers.mailids import make_message_id
 
@@ -38,7 +38,9 @@ def write_preview(
     written: list[dict[str, Any]] = []
     for number, (code, draft) in enumerate(drafts, start=1):
         stem = f"{number:03d}-{code or 'thu'}-{draft.kind}"
-        raw = build_message(draft, make_message_id(draft.kind), smtp, now).as_bytes(policy=OUTBOUND)
+        raw = build_message(with_reply_token(draft, code, smtp), make_message_id(draft.kind), smtp, now).as_bytes(
+            policy=OUTBOUND
+        )
         (directory / f"{stem}.eml").write_bytes(raw)
         (directory / f"{stem}.html").write_text(render_html(raw), encoding="utf-8")
         written.append({"recipient": code, "kind": draft.kind, "slot": draft.slot, "to": list(draft.to),

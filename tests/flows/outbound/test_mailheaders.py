@@ -112,3 +112,22 @@ def test_python_default_folding_loses_the_space() -> None:
     msg["Subject"] = SUBJECTS[0]
     raw = msg.as_bytes(policy=SMTP)
     assert email.message_from_bytes(raw, policy=default_policy)["Subject"] != SUBJECTS[0]
+
+
+def test_several_recipients_and_plain_names() -> None:
+    from email.headerregistry import Address
+    from email.message import EmailMessage
+
+    msg = EmailMessage(policy=OUTBOUND)
+    people = [Address("Văn thư Sở Tài chính tỉnh Quảng Ngãi", addr_spec=f"vanthu{i}@sotc.quangngai.example")
+              for i in range(4)]
+    msg["To"] = [*people, Address(addr_spec="plain@x.vn"), Address("Phong TDC, So KHCN", addr_spec="tdc@x.vn")]
+    msg["Subject"] = "Thử"
+    msg.set_content("x")
+    raw = msg.as_bytes()
+    head = raw.split(b"\r\n\r\n", 1)[0].decode("ascii")
+    assert all(len(line) <= 998 for line in head.split("\r\n"))
+    back = email.message_from_bytes(raw, policy=default_policy)
+    got = [(a.display_name, a.addr_spec) for a in back["To"].addresses]
+    assert got == [(p.display_name, p.addr_spec) for p in people] + [("", "plain@x.vn"), ("Phong TDC, So KHCN", "tdc@x.vn")]
+    assert [(t.name, t.email) for t in MailMessage.from_bytes(raw).to_values][-1] == ("Phong TDC, So KHCN", "tdc@x.vn")

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from flows.app import App
 from flows.dev.smtp_capture import SmtpCapture
+from flows.history import recipient_history
 from flows.outbound.receipts import receipt_context
 from flows.outbound.reminders import calendar_for, remind, resubmit_by
 from flows.outbound.requests import send_request
@@ -89,6 +90,9 @@ def test_reminders_reply_to_the_request_and_name_a_date_ahead(mail_app: App, smt
     for code, message in reminders.items():
         assert message["In-Reply-To"] == requests[code], code
         assert message["References"] == requests[code], code
+    # The agency's history says it the same way.
+    entries = recipient_history(mail_app, "sotc")["entries"]
+    assert any("còn thiếu: 1.a, 2.2.đ, 3" in e["summary"] for e in entries if e["kind"] == "submission")
 
 
 def test_resubmit_date_policy(mail_app: App) -> None:
