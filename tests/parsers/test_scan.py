@@ -180,8 +180,28 @@ def test_ocr_is_killed_at_its_time_limit(printed: bytes, spec: OutlineSpec) -> N
     )
     assert result.error is not None and result.error.code == "ocr_failed" and "đã dừng" in result.error.message
     assert result.scanned
-    leftover = subprocess.run(["pgrep", "-f", "baocao_ocr_"], capture_output=True, text=True).stdout.split()
-    assert leftover == []  # the process group is gone (no tesseract left on its temp dir)
+
+
+def test_the_whole_process_group_is_killed(printed: bytes, spec: OutlineSpec, tmp_path: Path) -> None:
+    import os
+    import time
+
+    pids = tmp_path / "pids"
+    hung = tmp_path / "tesseract-treo"
+    hung.write_text(f"#!/bin/sh\necho $$ >> {pids}\nsleep 120 &\necho $! >> {pids}\nwait\n")
+    hung.chmod(0o755)
+    result = parse_bytes(scan_pdf(printed, Condition("sạch", dpi=150)), "x.pdf", spec,
+                         ocr=TesseractOcr(str(hung), limits=OcrLimits(timeout=2)))
+    assert result.error is not None and result.error.code == "ocr_failed" and "đã dừng" in result.error.message
+    for pid in (int(p) for p in pids.read_text().split()):
+        for _ in range(50):  # the orphaned sleep is reaped by init a moment later
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                break
+            time.sleep(0.1)
+        else:
+            pytest.fail(f"process {pid} outlived the OCR time limit")
 
 
 def test_without_tesseract_the_error_says_how_to_install(printed: bytes, spec: OutlineSpec) -> None:
