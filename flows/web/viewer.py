@@ -9,6 +9,7 @@ import logging
 import re
 import threading
 from email import policy
+from email.header import decode_header, make_header
 from email.parser import BytesParser
 from email.utils import parsedate_to_datetime
 from pathlib import Path
@@ -78,12 +79,13 @@ def mail_page(data: bytes, tz: Any = dt.UTC) -> bytes:
     campaign's zone), subject decoded; the text of the body; the names of its attachments.
     Nothing of the mail is run: all text is escaped (and the route adds a sandbox CSP)."""
     msg = BytesParser(policy=policy.default).parsebytes(data)
+    headers = BytesParser(policy=policy.compat32).parsebytes(data, headersonly=True)  # raw, for _header
     rows = []
     for label, name in (("Từ", "from"), ("Tới", "to"), ("Đồng gửi", "cc"), ("Tiêu đề", "subject")):
-        value = _header(msg, name)
+        value = _header(headers, name)
         if value:
             rows.append((label, value))
-    when = _header(msg, "date")
+    when = _header(headers, "date")
     if when:
         try:
             at = parsedate_to_datetime(when)
@@ -94,7 +96,7 @@ def mail_page(data: bytes, tz: Any = dt.UTC) -> bytes:
     names = [part.get_filename() or "(tệp không tên)" for part in msg.iter_attachments()] if msg.is_multipart() else []
     head = "".join(f"<tr><th>{label}</th><td>{html.escape(value)}</td></tr>" for label, value in rows)
     files = "".join(f"<li>{html.escape(n)}</li>" for n in names)
-    title = html.escape(_header(msg, "subject") or "Thư")
+    title = html.escape(_header(headers, "subject") or "Thư")
     page = (f'<!doctype html><html lang="vi"><head><meta charset="utf-8"><title>{title}</title><style>{_STYLE}</style></head>'
             f"<body><table>{head}</table>"
             + (f"<p><b>Tệp đính kèm</b> (tải về từ trang đơn vị):</p><ul>{files}</ul>" if files else "")
@@ -103,11 +105,16 @@ def mail_page(data: bytes, tz: Any = dt.UTC) -> bytes:
 
 
 def _header(msg: Any, name: str) -> str:
-    try:
-        value = msg.get(name)
-    except (TypeError, ValueError, IndexError):
+    """A header decoded the RFC 2047 way: the space between two adjacent encoded words is not
+    text (email.policy.default keeps it when their encodings differ: "Quả ng Ngãi")."""
+    raw = msg.get_all(name) if hasattr(msg, "get_all") else None
+    if not raw:
         return ""
-    return " ".join(str(value).split()) if value is not None else ""
+    try:
+        text = str(make_header(decode_header(str(raw[0]))))
+    except (TypeError, ValueError, LookupError, UnicodeError):
+        text = str(raw[0])
+    return " ".join(text.split())
 
 
 def _body_text(msg: Any) -> str:
