@@ -56,6 +56,8 @@ class Request(_Model):
     signer_title: str = ""
     contact: Contact | None = None
     attachments: list[str] = Field(default_factory=list)
+    # What the letter lists under "Hồ sơ gửi kèm" (each needs a file in `attachments`).
+    enclosures: list[str] = Field(default_factory=list)
 
 
 class SectionGroup(_Model):
@@ -176,6 +178,9 @@ class ReminderPolicy(_Model):
     )
     remind_incomplete: bool = True
     attach_outline: bool = False
+    # After the deadline, an incomplete report is asked back within this many working days
+    # of the reminder (the reminder names that date, never one already past).
+    resubmit_working_days: int = Field(default=5, ge=1, le=60)
     extra_days_off: list[dt.date] = Field(default_factory=list)
     extra_working_days: list[dt.date] = Field(default_factory=list)
 
@@ -204,6 +209,22 @@ class Receipts(_Model):
     enabled: bool = True
 
 
+class Completeness(_Model):
+    """What counts as answered, and what may replace a recorded report (campaign policy)."""
+
+    # Sections and table rows a report must answer (empty: every one of the outline).
+    required_sections: list[str] = Field(default_factory=list)
+    required_rows: list[str] = Field(default_factory=list)
+    # "-", "x", "Không", "0", "Không phát sinh" answer a row or a section (never "missing").
+    explicit_none_is_answer: bool = True
+    # A new document replaces an agency's current report only when it covers at least this
+    # share of the outline (or says it replaces one); anything else goes to review.
+    replace_min_coverage: float = Field(default=0.2, ge=0.0, le=1.0)
+    # A document the parser calls a report but that answers no section and no row of the
+    # outline (coverage below this) is not positive evidence: a person decides.
+    report_min_coverage: float = Field(default=0.01, ge=0.0, le=1.0)
+
+
 class Campaign(_Model):
     """One request sent to many agencies, with its outline and policies."""
 
@@ -218,6 +239,9 @@ class Campaign(_Model):
     report: ReportSchedule = Field(default_factory=ReportSchedule)
     mailbox: MailboxHints = Field(default_factory=MailboxHints)
     receipts: Receipts = Field(default_factory=Receipts)
+    # A closed campaign (false) no longer takes mail: the poll routes only between open ones.
+    active: bool = True
+    completeness: Completeness = Field(default_factory=Completeness)
     # Set by the loader: the folder the YAML came from, to resolve relative paths.
     source_dir: Path | None = Field(default=None, exclude=True)
 
@@ -247,6 +271,26 @@ class Campaign(_Model):
         """The end of the deadline day in the campaign's timezone (aware)."""
         end = dt.datetime.combine(self.deadline, dt.time(23, 59, 59))
         return end.replace(tzinfo=self.tz)
+
+    @model_validator(mode="after")
+    def _required_known(self) -> Campaign:
+        sections = {s.id for s in self.outline.sections}
+        rows = {r.id for r in self.outline.table.rows}
+        unknown = [x for x in self.completeness.required_sections if x not in sections]
+        unknown += [x for x in self.completeness.required_rows if x not in rows]
+        if unknown:
+            raise ValueError(f"completeness: mã không có trong đề cương: {', '.join(unknown)}")
+        return self
+
+    @property
+    def required_sections(self) -> list[str]:
+        """The section ids a report must answer to be complete (policy, else all)."""
+        return list(self.completeness.required_sections) or [s.id for s in self.outline.sections]
+
+    @property
+    def required_rows(self) -> list[str]:
+        """The table row ids a report must answer to be complete (policy, else all)."""
+        return list(self.completeness.required_rows) or [r.id for r in self.outline.table.rows]
 
     @property
     def recipients_path(self) -> Path:

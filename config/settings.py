@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from config.errors import ConfigError
 
 Security = Literal["ssl", "starttls", "none"]
 
@@ -25,6 +28,9 @@ class ImapSettings(BaseModel):
     ack_flag: str = "BaocaoProcessed"
     ack_folder: str = "Baocao/DaXuLy"
     verify_tls: bool = True
+    # The first poll of a folder fetches mail from the earliest open campaign's request date
+    # minus this many days (older mail is years of other business).
+    first_poll_margin_days: int = 30
 
     @property
     def effective_port(self) -> int:
@@ -48,6 +54,9 @@ class SmtpSettings(BaseModel):
     rate_limit: float = 5.0
     verify_tls: bool = True
     timeout: float = 30.0
+    # Reply-To `local+<campaign>.<agency>@domain` on mail to a recipient: replies route and
+    # attribute exactly (needs a server that delivers plus-addressed mail to the mailbox).
+    reply_tokens: bool = False
 
     @property
     def effective_port(self) -> int:
@@ -101,8 +110,24 @@ class Settings(BaseSettings):
     web: WebSettings = Field(default_factory=WebSettings)
     # Maximum size of one attachment or dropped file that is parsed (bytes).
     max_file_bytes: int = 50 * 1024 * 1024
+    # How often a message that failed for a transient reason (disk, database, server) is tried.
+    retry_limit: int = Field(default=5, ge=1)
+    # Seconds one file may take to read (LibreOffice conversion, parsing) before it is stopped.
+    file_budget_seconds: float = Field(default=60.0, gt=0)
     # Who is told when a scheduled run fails (TĐC's address); empty = nobody.
     alert_email: str | None = None
+    # A mailbox or shared folder from which nothing could be fetched for this many working
+    # hours mails BAOCAO_ALERT_EMAIL (once per outage).
+    alert_after_hours: float = 6.0
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as err:
+            raise ValueError("không phải múi giờ IANA (dùng Asia/Ho_Chi_Minh)") from err
+        return value
 
     @property
     def effective_database_url(self) -> str:
@@ -131,3 +156,41 @@ class Settings(BaseSettings):
         """Where consolidated reports are written."""
         return self.data_dir / "reports"
 
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Settings from the environment; a wrong value is one line naming the variable and what
+    it accepts (ConfigError), not pydantic's report."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as err:
+        raise ConfigError("; ".join(_setting_problem(e) for e in err.errors())) from None
+
+
+_SECRET_WORDS = ("password", "secret", "key")
+
+
+def _setting_problem(error: Any) -> str:
+    """One validation error as 'BAOCAO_X__Y=value: what is allowed'."""
+    loc = [str(p) for p in error.get("loc", ())]
+    name = "BAOCAO_" + "__".join(p.upper() for p in loc)
+    value = error.get("input")
+    shown = "***" if any(w in name.lower() for w in _SECRET_WORDS) else value
+    ctx = error.get("ctx") or {}
+    kind = error.get("type", "")
+    if kind == "literal_error":
+        allowed = ctx.get("expected", "").replace("' or '", "', '")
+        what = f"chỉ nhận {allowed}"
+    elif kind in ("int_parsing", "int_from_float"):
+        what = "phải là số nguyên"
+    elif kind == "float_parsing":
+        what = "phải là số"
+    elif kind == "bool_parsing":
+        what = "phải là true hoặc false"
+    elif kind in ("greater_than", "greater_than_equal"):
+        what = f"phải {'lớn hơn' if kind == 'greater_than' else 'từ'} {ctx.get('gt', ctx.get('ge'))} trở lên".replace("lớn hơn 0 trở lên", "lớn hơn 0")
+    elif kind == "value_error":
+        what = str(ctx.get("error", error.get("msg", "")))
+    else:
+        what = str(error.get("msg", "giá trị không hợp lệ"))
+    return f"biến môi trường {name}={shown!s} không hợp lệ: {what}" if value is not None else f"{name}: {what}"

@@ -31,6 +31,7 @@ from storage.blobs import BlobStore
 from storage.campaigns import SyncReport, sync_campaign
 from storage.corrections import deadline_overrides
 from storage.db import check_schema, make_engine, session_factory, unit_of_work, upgrade
+from storage.ingest import failed_items
 from storage.status import RecipientRecord, open_review_items, recipient_records
 
 
@@ -132,6 +133,7 @@ def facts_from_record(record: RecipientRecord) -> RecipientFacts:
         reminders_sent=record.reminders_sent,
         pending_review=record.pending_review,
         mail_failed=record.mail_failed,
+        failed_file_at=record.failed_file_at,
     )
 
 
@@ -163,6 +165,8 @@ def review_json(campaign_id: str | None, *, session: Session, tz: dt.tzinfo) -> 
         {
             "item": item.id,
             "source": item.source_key,
+            "kind": item.kind,
+            "submission_id": item.submission_id,
             "reason": item.reason,
             "candidates": item.candidates,
             "created_at": item.created_at.astimezone(tz).isoformat(),
@@ -179,6 +183,7 @@ def status_report(app: App, campaign_id: str | None = None, as_of: dt.datetime |
     with app.session() as session:
         items = statuses(campaign, session=session)
         review = review_json(campaign.id, session=session, tz=tz)
+        failed = failed_items(campaign.id, session=session)
     return {
         "campaign": campaign.id,
         "title": campaign.title,
@@ -187,6 +192,8 @@ def status_report(app: App, campaign_id: str | None = None, as_of: dt.datetime |
         "counts": count_states(items),
         "recipients": [s.to_json(tz) for s in items],
         "review": review,
+        # Messages and files that failed: `retry` ones are tried again by the next runs.
+        "failed": failed,
     }
 
 

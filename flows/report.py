@@ -16,6 +16,7 @@ from typing import Any
 
 from config.campaign import Campaign
 from flows.app import App, deadline_end
+from parsers.vocab import ReviewKind
 from reports.consolidate import (
     AgencyReport,
     Consolidation,
@@ -30,6 +31,7 @@ from reports.status import RecipientFacts, Response, recipient_status
 from storage.blobs import store_blob
 from storage.models import Event
 from storage.reporting import RecipientReport, report_data
+from storage.submissions import open_problem_counts
 
 log = logging.getLogger(__name__)
 LATEST = "moi-nhat"
@@ -72,14 +74,23 @@ def load_model(app: App, campaign: Campaign, as_of: dt.datetime) -> Consolidatio
     """Read the database once and build the pure model."""
     with app.session() as session:
         data = report_data(campaign.id, session=session)
-        agencies = [agency_report(r, campaign) for r in data.recipients]
+        open_counts = open_problem_counts([r.latest.id for r in data.recipients if r.latest], session=session)
+        agencies = [agency_report(r, campaign, open_counts) for r in data.recipients]
+        names = {r.recipient.id: r.recipient.name for r in data.recipients}
         review = [
-            ReviewNote(item.id, item.source_key, item.reason, item.created_at) for item in data.review
+            ReviewNote(
+                item.id, item.source_key, item.reason, item.created_at, item.kind,
+                # The agency only when it is known (a candidate of an attribution item is not).
+                names.get(item.candidates[0].get("recipient_id"), "")
+                if item.candidates and item.kind in (ReviewKind.PROBLEM, ReviewKind.REPLACE)
+                else "",
+            )
+            for item in data.review
         ]
     return consolidate(campaign, agencies, review, as_of)
 
 
-def agency_report(record: RecipientReport, campaign: Campaign) -> AgencyReport:
+def agency_report(record: RecipientReport, campaign: Campaign, open_counts: dict[int, int] | None = None) -> AgencyReport:
     """Storage rows of one recipient as the plain input of the model."""
     rec, latest = record.recipient, record.latest
     facts = RecipientFacts(
@@ -107,10 +118,15 @@ def agency_report(record: RecipientReport, campaign: Campaign) -> AgencyReport:
         sections=corrected_sections(record),
         figures=corrected_figures(record),
         extra_text=latest.extra_text if latest else "",
+        closing=closing_parts(record),
+        provenance=figure_provenance(record),
+        typed_closing=bool(latest and latest.confidence is not None),
         extra_rows=tuple(_extra_rows(latest.extra_rows if latest else [])),
         problems=tuple(_problems(latest.problems if latest else [])),
         doc_number=latest.doc_number if latest else None,
         submission_id=latest.id if latest else None,
+        open_problems=(open_counts or {}).get(latest.id, 0) if latest else 0,
+        confidence=latest.confidence if latest else None,
     )
 
 
@@ -123,9 +139,39 @@ def corrected_figures(record: RecipientReport) -> dict[str, Figures]:
     return {rid: Figures(*(_float(row.get(k)) for k in FIELDS)) for rid, row in read.items()}
 
 
+ROLE_NAMES = {"plan": "kế hoạch", "result": "kết quả", "rate": "tỷ lệ"}
+
+
+def figure_provenance(record: RecipientReport) -> dict[str, str]:
+    """Per row: the place its figures were read, and which were derived, an explicit none or
+    corrected by a person."""
+    out: dict[str, str] = {}
+    for v in record.indicators:
+        notes = [v.where or ""]
+        for role, value in (v.values or {}).items():
+            source = value.get("source") if isinstance(value, dict) else None
+            if source == "derived":
+                notes.append(f"{ROLE_NAMES.get(role, role)} tự tính")
+            elif source == "explicit_none":
+                notes.append(f"{ROLE_NAMES.get(role, role)}: đơn vị ghi «{value.get('raw') or '-'}» (không có)")
+        if ("indicator", v.row_id) in record.corrections:
+            notes.append("cán bộ đã sửa")
+        out[v.row_id] = "; ".join(n for n in notes if n)
+    return out
+
+
+def closing_parts(record: RecipientReport) -> dict[str, str]:
+    """The typed closing parts (khó khăn, kiến nghị …) as read, with people's corrections."""
+    texts = {a.section_id: a.text for a in record.sections if a.part == "closing" and not a.empty and a.text}
+    for (target, item_id), values in record.corrections.items():
+        if target == "section" and item_id in texts and "text" in values:
+            texts[item_id] = values["text"] or ""
+    return {k: v for k, v in texts.items() if v}
+
+
 def corrected_sections(record: RecipientReport) -> dict[str, str]:
     """Section texts as read, with people's corrections in place of the originals."""
-    texts = {a.section_id: a.text for a in record.sections if not a.empty and a.text}
+    texts = {a.section_id: a.text for a in record.sections if a.part == "section" and not a.empty and a.text}
     for (target, item_id), values in record.corrections.items():
         if target == "section" and "text" in values:
             texts[item_id] = values["text"] or ""
@@ -217,16 +263,19 @@ def report_json(model: Consolidation, folder: Path, files: list[Path], latest: l
                 "state": a.state,
                 "late": a.late,
                 "received_at": a.received_at.astimezone(tz).isoformat() if a.received_at else None,
+                "open_problems": a.open_problems,
+                "confidence": a.confidence,
             }
             for a in model.agencies
             if a.responded
         ],
+        "doubtful": {row: list(names) for row, names in model.doubtful.items()},
         "not_responded": [
             {"id": a.code, "name": a.name, "state": a.state} for a in model.agencies if not a.responded
         ],
         "stats": model.stats.to_json(),
         "problems": [
-            {"kind": p.kind, "agency": p.agency, "code": p.code, "message": p.message, "where": p.where}
+            {"kind": p.kind, "agency": p.agency, "code": p.code, "message": p.message, "where": p.where, "open": p.open}
             for p in model.problems
         ],
         "sections_answered": {

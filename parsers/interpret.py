@@ -81,6 +81,7 @@ def interpret(doc: Doc, spec: OutlineSpec, *, file: str, fmt: str) -> ParseResul
         result.extra_text = outline.extra_text or body
     _identity_of_part(result, top, outline)
     result.coverage = coverage(result)
+    result.words = frozenset(fold_words(text).split())
     result.evidence = _evidence(result, reading.found, dtype, outline, spec, text)
     if identity.agency.id is None:
         where = "khối tiêu đề" if identity.agency.name else ""

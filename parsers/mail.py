@@ -279,10 +279,13 @@ def _read_headers(msg: EmailMessage, out: MailMessage) -> None:
 
 
 def _addresses(msg: Message, name: str) -> list[str]:
-    values = msg.get_all(name) or []
+    """The addresses of an address header. Read from the raw header text: the stdlib's parsed
+    header object raises AttributeError on groups such as `unlisted-recipients:; (no
+    To-header on input)`, which mail servers write themselves."""
+    values = [str(v) for k, v in msg.raw_items() if k.lower() == name.lower()]
     try:
-        pairs = getaddresses([str(v) for v in values])
-    except Exception:
+        pairs = getaddresses([" ".join(v.split()) for v in values])
+    except Exception:  # noqa: BLE001 — a header we cannot split holds no address we can use
         return []
     return [a.lower() for _, a in pairs if "@" in a]
 

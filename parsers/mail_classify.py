@@ -22,6 +22,7 @@ from rapidfuzz import fuzz
 
 from parsers.mail import MailMessage
 from parsers.mailids import is_our_message_id
+from parsers.naming import named_in, path_words
 from parsers.vocab import STATE_MAIL_KINDS, MailKind
 
 KINDS = tuple(MailKind)
@@ -296,8 +297,16 @@ def text_for_naming(mail: MailMessage) -> str:
 @dataclass
 class _Signal:
     recipient_id: int
-    kind: str  # sender | forward | document | text
+    # strong: sender | forward | folder (a recipient-code subfolder) | document (≥ 0.6);
+    # medium: thread (a reply to our request/reminder to it) | tag (subject "[tên đơn vị]") |
+    # name (a drop-folder path naming it) | domain; weak: text (subject/body/signature).
+    kind: str
     score: float
+
+
+MEDIUM_KINDS = frozenset({"thread", "tag", "name", "domain"})
+# A medium signal's weight in the candidates' scores.
+_MEDIUM_WEIGHT = 0.6
 
 
 def attribute(
@@ -308,8 +317,14 @@ def attribute(
     document_agencies: Sequence[tuple[str | None, float]] = (),
     text: str = "",
     folder_code: str | None = None,
+    thread_recipient: int | None = None,
+    tags: Sequence[str] = (),
+    path: str = "",
 ) -> Attribution:
-    """Decide the recipient from independent signals, or leave it to a person."""
+    """Decide the recipient from independent signals, or leave it to a person.
+
+    `thread_recipient`: the recipient our request or reminder (the message this one replies
+    to) went to; `tags`: the subject's bracketed tags; `path`: the drop-folder path."""
     by_email = {e.lower(): a for a in agencies for e in a.emails}
     by_code = {a.code: a for a in agencies}
     signals: list[_Signal] = []
@@ -331,6 +346,16 @@ def attribute(
     for code, score in document_agencies:
         if code and code in by_code and score > 0:
             signals.append(_Signal(by_code[code].recipient_id, "document", score))
+    known = {a.recipient_id for a in agencies}
+    if thread_recipient is not None and thread_recipient in known:
+        signals.append(_Signal(thread_recipient, "thread", 1.0))
+    labels = [(a.recipient_id, (a.name, *a.aliases)) for a in agencies]
+    for tag in tags:
+        for rid, score in named_in(labels, tag, fold).items():
+            signals.append(_Signal(rid, "tag", score))
+    if path:
+        for rid, score in named_in(labels, path_words(path), fold).items():
+            signals.append(_Signal(rid, "name", score))
     named = mentions(agencies, text) if text else {}
     for rid, score in named.items():
         signals.append(_Signal(rid, "text", score))
@@ -342,7 +367,10 @@ def _decide(signals: list[_Signal], agencies: Sequence[AgencyRef]) -> Attributio
     totals: dict[int, float] = {}
     kinds: dict[int, list[str]] = {}
     for s in signals:
-        weight = {"sender": 1.0, "forward": 1.0, "folder": 1.0, "document": s.score, "text": 0.5 * s.score, "domain": 0.5}[s.kind]
+        weight = {
+            "sender": 1.0, "forward": 1.0, "folder": 1.0, "document": s.score, "text": 0.5 * s.score, "domain": 0.5,
+            "thread": _MEDIUM_WEIGHT, "tag": _MEDIUM_WEIGHT * s.score, "name": _MEDIUM_WEIGHT * s.score,
+        }[s.kind]
         totals[s.recipient_id] = totals.get(s.recipient_id, 0.0) + weight
         kinds.setdefault(s.recipient_id, []).append(s.kind)
     candidates = [
@@ -365,7 +393,17 @@ def _decide(signals: list[_Signal], agencies: Sequence[AgencyRef]) -> Attributio
         return Attribution(rid, "+".join(sorted(set(k for k in kinds[rid] if k != "text")) or ["text"]), candidates)
     best = candidates[0]
     runner = candidates[1]["score"] if len(candidates) > 1 else 0.0
-    # No strong signal: two independent weaker ones that agree, and no serious rival.
+    # No strong signal: two independent medium ones that agree, and no rival with any.
+    medium: dict[int, set[str]] = {}
+    for s in signals:
+        if s.kind in MEDIUM_KINDS or (s.kind == "document" and s.score >= 0.4):
+            medium.setdefault(s.recipient_id, set()).add(s.kind)
+    agreeing = [rid for rid, kinds in medium.items() if len(kinds) >= 2]
+    if len(agreeing) == 1 and set(medium) == set(agreeing):
+        rid = agreeing[0]
+        return Attribution(rid, "+".join(sorted(medium[rid])), candidates)
+    # Or two weaker ones that agree, and no serious rival.
     if best["score"] >= 0.9 and len(best["signals"]) >= 2 and runner < 0.5:
         return Attribution(best["recipient_id"], "+".join(best["signals"]), candidates)
+    # One weak or medium signal: a person decides, this candidate preselected (first).
     return Attribution(None, None, candidates, "chỉ có dấu hiệu yếu về đơn vị gửi")

@@ -55,6 +55,21 @@ class ProblemCode(StrEnum):
     BOILERPLATE_REMOVED = "boilerplate_removed", "Đã bỏ câu mở đầu, kết thúc hoặc tiêu đề khỏi nội dung mục", 1.0
 
 
+# Problems about figures that a person must look at before the figures are trusted: each one
+# opens a review item when the submission is recorded (a figure column no role explains, a
+# rate contradicting its figures, results all missing beside plans and rates, a total row
+# disagreeing with its rows, a cell whose number could not be read).
+BLOCKING_PROBLEMS = frozenset(
+    {
+        ProblemCode.COLUMN_UNEXPLAINED,
+        ProblemCode.RATE_INCONSISTENT,
+        ProblemCode.RESULTS_MISSING,
+        ProblemCode.TOTAL_MISMATCH,
+        ProblemCode.NUMBER_UNREADABLE,
+    }
+)
+
+
 @dataclass
 class Problem:
     """Something a person should know about a parsed file (message in Vietnamese)."""
@@ -300,6 +315,8 @@ class ParseResult:
     # Not in the JSON contract: the sha256 of the bytes and the original member name.
     sha256: str = ""
     scanned: bool = False
+    # The document's own words (folded), for telling which campaign's outline it follows.
+    words: frozenset[str] = frozenset()
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -39,10 +39,16 @@ class Candidate:
     member: int | None = None
 
     @property
-    def rank(self) -> tuple[int, int, int]:
-        """Best first: a report before a nil report, Word/Excel before PDF, more answers first."""
+    def rank(self) -> tuple[int, int, int, int]:
+        """Best first: a report before a nil report, the report before an appendix that says
+        it belongs to one ("Kèm theo Báo cáo số …"), Word/Excel before PDF, more answers first."""
         r = self.result
-        return (_KIND_RANK.get(r.kind, 3), _FORMAT_RANK.get(r.format, 3), -len(r.answered_sections))
+        return (
+            _KIND_RANK.get(r.kind, 3),
+            1 if r.part_of else 0,
+            _FORMAT_RANK.get(r.format, 3),
+            -len(r.answered_sections),
+        )
 
     @property
     def content_key(self) -> str:
@@ -129,6 +135,8 @@ def plan_units(
     text: str,
     fallback_key: str,
     source_key: str,
+    thread_recipient: int | None = None,
+    tags: list[str] | None = None,
 ) -> list[Unit]:
     """Split a message into responses (several agencies' reports → several) and attribute each.
 
@@ -157,15 +165,32 @@ def plan_units(
         if c.result.agency.id and (c is best or all(c is not g for g in group))
     ]
     attribution = attribute(
-        agencies, sender=sender, forward_senders=forwards, document_agencies=doc_agencies, text=text
+        agencies,
+        sender=sender,
+        forward_senders=forwards,
+        document_agencies=doc_agencies,
+        text=text,
+        thread_recipient=thread_recipient,
+        tags=tags or (),
     )
     key = best.content_key if best is not None else fallback_key
-    companions = [
-        c
-        for c in answers[1:]
-        if c.result.kind == "report" and best is not None and c.result.agency.id in (None, best.result.agency.id)
-    ]
+    companions = [c for c in answers[1:] if best is not None and belongs_with(c.result, best.result)]
     return [Unit(kind, key, attribution, best, source_key, companions)]
+
+
+def _number_key(number: str | None) -> str:
+    return re.sub(r"[\s.]", "", (number or "").lower()).replace("đ", "d")
+
+
+def belongs_with(part: ParseResult, main: ParseResult) -> bool:
+    """Whether another file of the message completes the main report (req. 7): an appendix
+    naming the main report's number belongs with it whoever its letterhead names; one naming
+    another report does not; otherwise a report of the same (or no named) agency does."""
+    if part.kind != "report":
+        return False
+    if part.part_of:
+        return bool(main.doc_number) and _number_key(part.part_of) == _number_key(main.doc_number)
+    return part.agency.id in (None, main.agency.id)
 
 
 def _group_by_agency(answers: list[Candidate]) -> dict[str, list[Candidate]]:

@@ -241,6 +241,31 @@ _labelled(
 )
 
 
+class ReviewKind(_Labelled):
+    """What a review item asks a person to decide."""
+
+    ATTRIBUTION = "attribution"
+    REPLACE = "replace"
+    PROBLEM = "problem"
+    UNREADABLE = "unreadable"
+    DOUBTFUL_REPORT = "doubtful_report"
+
+
+_labelled(
+    ReviewKind,
+    {
+        "attribution": ("xác định đơn vị gửi", "đơn vị gửi"),
+        "replace": ("có thay thế báo cáo hiện có không", "thay thế?"),
+        "problem": ("số liệu cần kiểm tra", "số liệu"),
+        "unreadable": ("tệp không đọc được", "tệp lỗi"),
+        "doubtful_report": ("có phải báo cáo theo đề cương không", "báo cáo?"),
+    },
+)
+# "Chưa nộp – tệp lỗi": the agency's only report could not be read (a failed file is not a
+# promise: the state stays "not responded", reminders go on, the receipt asks for a copy).
+FAILED_FILE_LABEL = "Chưa nộp – tệp lỗi"
+
+
 def display_id(section_id: str) -> str:
     """A section id as the outline writes it: the canonical '2.2.dd' prints as '2.2.đ'."""
     return ".".join("đ" if part == "dd" else part for part in str(section_id).split("."))

@@ -212,10 +212,22 @@ def _rows(sheet: Any) -> Iterator[_Row]:
             yield _Row(number, cells, _is_bold(first))
 
 
+# A broken style reference (`s=""` on a cell, an xf pointing nowhere) makes openpyxl's style
+# lookups raise: the cell's value is still good, it is read without its style.
+STYLE_ERRORS = (AttributeError, IndexError, KeyError, TypeError, ValueError)
+
+
+def _number_format(cell: Any) -> str:
+    try:
+        return getattr(cell, "number_format", "General") or "General"
+    except STYLE_ERRORS:
+        return "General"
+
+
 def _is_bold(cell: Any) -> bool:
     try:
         return bool(cell is not None and cell.font is not None and cell.font.b)
-    except (AttributeError, IndexError, KeyError):
+    except STYLE_ERRORS:
         return False
 
 
@@ -226,7 +238,7 @@ def _text(cell: Any) -> str:
     if isinstance(value, bool):
         return "Có" if value else "Không"
     if isinstance(value, int | float):
-        return _number_text(value, getattr(cell, "number_format", "General") or "General")
+        return _number_text(value, _number_format(cell))
     if isinstance(value, dt.datetime | dt.date):
         return value.strftime("%d/%m/%Y")
     return clean(_unicode(str(value), cell))
@@ -239,7 +251,7 @@ def _unicode(text: str, cell: Any) -> str:
         return text
     try:
         font = cell.font.name if cell.font is not None else None
-    except (AttributeError, IndexError, KeyError):
+    except STYLE_ERRORS:
         font = None
     if font_encoding(font):
         return convert_run(text, font)

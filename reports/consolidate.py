@@ -19,6 +19,7 @@ from typing import Any
 import pandas as pd
 
 from config.campaign import Campaign
+from parsers.model import BLOCKING_PROBLEMS
 from parsers.numbers import json_number, vn_number
 from parsers.vocab import ANSWERED_STATES, Channel
 
@@ -90,10 +91,27 @@ class AgencyReport:
     sections: Mapping[str, str] = field(default_factory=dict)
     figures: Mapping[str, Figures] = field(default_factory=dict)
     extra_text: str = ""
+    # The typed closing parts (đánh giá, khó khăn, kiến nghị, phương hướng) as the parser cut
+    # them, in that order; part III uses these, never the loose text around the sections.
+    closing: Mapping[str, str] = field(default_factory=dict)
+    # The submission was read by the parser (closing parts typed): the loose text never stands in.
+    typed_closing: bool = False
+    # Per table row: where its figures were read and how ("BC.docx › bảng 2, dòng 4; tỷ lệ tự
+    # tính"), for a person to check.
+    provenance: Mapping[str, str] = field(default_factory=dict)
     extra_rows: tuple[ExtraFigures, ...] = ()
     problems: tuple[ProblemNote, ...] = ()
     doc_number: str | None = None
     submission_id: int | None = None
+    # Figure problems of this submission still waiting for a person (review items open): its
+    # figures count in the totals, and the report marks them as not yet checked.
+    open_problems: int = 0
+    confidence: float | None = None
+
+    @property
+    def doubtful(self) -> bool:
+        """Its figures come from a submission with open problems."""
+        return self.open_problems > 0
 
     @property
     def responded(self) -> bool:
@@ -109,6 +127,8 @@ class ReviewNote:
     source: str
     reason: str
     created_at: dt.datetime | None = None
+    kind: str = ""
+    agency: str = ""
 
 
 @dataclass(frozen=True)
@@ -134,6 +154,8 @@ class ProblemLine:
     code: str
     message: str
     where: str = ""
+    # Still open: a person has not checked it yet (the figures it is about are marked).
+    open: bool = False
 
 
 @dataclass(frozen=True)
@@ -179,6 +201,13 @@ class Consolidation:
     closing: list[tuple[str, str]]
     stats: ResponseStats
     problems: list[ProblemLine]
+    # Per table row: the agencies whose figures in it come from a submission with open problems.
+    doubtful: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @property
+    def doubtful_agencies(self) -> tuple[str, ...]:
+        """Names of the agencies with figures still to check, in list order."""
+        return tuple(a.name for a in self.agencies if a.doubtful and a.state == "submitted")
 
     def totals_json(self) -> dict[str, dict[str, Any]]:
         """`{"1": {"plan", "result", "rate"}, …}` with whole numbers as ints."""
@@ -258,10 +287,37 @@ def consolidate(
         totals=table_totals(campaign, matrix),
         matrix=matrix,
         narrative=narrative(campaign, agencies),
-        closing=[(a.name, t) for a in agencies if a.state == "submitted" and (t := clean_text(a.extra_text))],
+        closing=[(a.name, t) for a in agencies if a.state == "submitted" and (t := closing_text(a))],
         stats=response_stats(agencies),
         problems=problem_lines(agencies, review),
+        doubtful=doubtful_rows(matrix, agencies),
     )
+
+
+def doubtful_rows(matrix: pd.DataFrame, agencies: Iterable[AgencyReport]) -> dict[str, tuple[str, ...]]:
+    """Rows whose totals include a figure from a submission with open problems."""
+    doubtful = {a.code for a in agencies if a.doubtful}
+    if not doubtful or matrix.empty:
+        return {}
+    hit = matrix[matrix["code"].isin(doubtful)].dropna(subset=["plan", "result"], how="all")
+    out: dict[str, tuple[str, ...]] = {}
+    for row_id, frame in hit.groupby("row", sort=False):
+        out[str(row_id)] = tuple(dict.fromkeys(frame["name"]))
+    return out
+
+
+CLOSING_ORDER = ("danh_gia", "kho_khan", "kien_nghi", "phuong_huong")
+
+
+def closing_text(agency: AgencyReport) -> str:
+    """An agency's part III: its typed closing parts in order, one paragraph each. Only for a
+    submission the parser did not read (entered by hand) the text outside the sections stands
+    in: in a parsed one it is the opening sentence, a heading or a sheet header."""
+    if agency.closing or agency.typed_closing:
+        keys = [k for k in CLOSING_ORDER if k in agency.closing] + [k for k in agency.closing if k not in CLOSING_ORDER]
+        parts = [clean_text(agency.closing[k]) for k in keys]
+        return "\n".join(p for p in parts if p and not stock_key(p))
+    return clean_text(agency.extra_text)
 
 
 def figures_matrix(campaign: Campaign, agencies: Iterable[AgencyReport]) -> pd.DataFrame:
@@ -352,13 +408,19 @@ def response_stats(agencies: Sequence[AgencyReport]) -> ResponseStats:
 def problem_lines(agencies: Iterable[AgencyReport], review: Iterable[ReviewNote]) -> list[ProblemLine]:
     """Problems of the submissions used (inconsistent rates first) and open review items."""
     lines = [
-        ProblemLine("submission", a.name, p.code, clean_text(p.message), p.where)
+        ProblemLine(
+            "submission", a.name, p.code, clean_text(p.message), p.where,
+            open=a.doubtful and p.code in BLOCKING_PROBLEMS,
+        )
         for a in agencies
         if a.responded
         for p in a.problems
     ]
-    lines.sort(key=lambda p: (0 if "rate" in p.code else 1))
+    # Open ones first (a person must look), then inconsistent rates.
+    lines.sort(key=lambda p: (not p.open, 0 if "rate" in p.code else 1))
     lines += [
-        ProblemLine("review", "", "review", clean_text(r.reason), r.source) for r in review
+        ProblemLine("review", r.agency, "review", clean_text(r.reason), r.source, open=True)
+        for r in review
+        if r.kind != "problem"  # a figure problem is listed with its submission above
     ]
     return lines

@@ -18,10 +18,12 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
+from parsers.vocab import display_id
 from reports.consolidate import (
     CHANNEL_LABELS,
     Consolidation,
     clean_text,
+    closing_text,
     json_number,
 )
 from reports.status import STATE_LABELS
@@ -31,6 +33,8 @@ COUNT_DECIMAL = "#,##0.0#"  # the rare non-whole count (12,5)
 RATE = "#,##0.0"
 WHEN = "dd/mm/yyyy hh:mm"
 MAX_CELL = 32_000
+# A figure from a submission whose problems a person has not checked yet.
+DOUBTFUL = "Có vấn đề chưa xử lý"
 # Recipient groups of the recipients file (column `nhom`); unknown codes are shown as they are.
 GROUP_LABELS = {
     "so_nganh": "Sở, ban, ngành",
@@ -132,12 +136,14 @@ def _totals_columns(model: Consolidation) -> list[Column]:
         Column(cols.result, 16, COUNT),
         Column("Tỷ lệ đạt được (%)", 14, RATE),
         Column("Số đơn vị có số liệu", 12, "0"),
+        Column("Gồm số liệu chưa kiểm tra của", 40, wrap=True),
     ]
 
 
 def _totals_rows(model: Consolidation) -> Iterable[list[Any]]:
     for row_id, row in model.totals.iterrows():
-        yield [row_id, row["group"], row["label"], row["plan"], row["result"], _num(row["rate"]), int(row["reporting"])]
+        doubtful = "; ".join(model.doubtful.get(str(row_id), ()))
+        yield [row_id, row["group"], row["label"], row["plan"], row["result"], _num(row["rate"]), int(row["reporting"]), doubtful]
 
 
 def _detail_columns(model: Consolidation) -> list[Column]:
@@ -150,6 +156,8 @@ def _detail_columns(model: Consolidation) -> list[Column]:
         Column(cols.plan, 16, COUNT),
         Column(cols.result, 16, COUNT),
         Column("Tỷ lệ đạt được (%)", 14, RATE),
+        Column("Chưa kiểm tra", 14),
+        Column("Nguồn số liệu (tệp › bảng, dòng)", 50, wrap=True),
     ]
 
 
@@ -160,7 +168,10 @@ def _detail_rows(model: Consolidation) -> Iterable[list[Any]]:
         if previous is not None and previous != r.code:
             yield from _extra_rows(by_code[previous])
         previous = r.code
-        yield [r.code, r.name, r.row, r.label, _num(r.plan), _num(r.result), _num(r.rate)]
+        agency = by_code[r.code]
+        mark = DOUBTFUL if agency.doubtful else ""
+        yield [r.code, r.name, r.row, r.label, _num(r.plan), _num(r.result), _num(r.rate), mark,
+               agency.provenance.get(str(r.row), "")]
     if previous is not None:
         yield from _extra_rows(by_code[previous])
 
@@ -168,7 +179,8 @@ def _detail_rows(model: Consolidation) -> Iterable[list[Any]]:
 def _extra_rows(agency: Any) -> Iterable[list[Any]]:
     for extra in agency.extra_rows:
         f = extra.figures
-        yield [agency.code, agency.name, "", f"{extra.label} (đơn vị bổ sung)", f.plan, f.result, f.rate]
+        yield [agency.code, agency.name, "", f"{extra.label} (đơn vị bổ sung)", f.plan, f.result, f.rate,
+               DOUBTFUL if agency.doubtful else "", "đơn vị bổ sung"]
 
 
 def _status_columns() -> list[Column]:
@@ -230,8 +242,8 @@ def _text_rows(model: Consolidation) -> Iterable[list[Any]]:
         for s in sections:
             text = clean_text(a.sections.get(s.id))
             if text:
-                yield [a.code, a.name, s.id, s.heading, text]
-        if text := clean_text(a.extra_text):
+                yield [a.code, a.name, display_id(s.id), s.heading, text]
+        if text := closing_text(a):
             yield [a.code, a.name, "khác", "Đánh giá, khó khăn, kiến nghị", text]
 
 
@@ -242,13 +254,15 @@ def _problem_columns() -> list[Column]:
         Column("Mã", 20),
         Column("Nội dung", 70, wrap=True),
         Column("Vị trí", 40, wrap=True),
+        Column("Tình trạng", 22),
     ]
 
 
 def _problem_rows(model: Consolidation) -> Iterable[list[Any]]:
     kinds = {"submission": "Báo cáo", "review": "Chờ xem xét"}
     for p in model.problems:
-        yield [kinds.get(p.kind, p.kind), p.agency, p.code, p.message, p.where]
+        state = "Chưa kiểm tra" if p.open else ""
+        yield [kinds.get(p.kind, p.kind), p.agency, p.code, p.message, p.where, state]
 
 
 def _num(value: Any) -> Any:

@@ -13,6 +13,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from config.campaign import Campaign
+from parsers.vocab import display_id
 
 HEADERS = ("TT", "Nội dung", "Kế hoạch", "Kết quả", "Tỷ lệ")
 FORM_SHEET = "Biểu định lượng"
@@ -61,7 +62,7 @@ def outline_docx(campaign: Campaign) -> bytes:
             if gid in groups and gid not in written:
                 doc.add_heading(f"{gid}. {groups[gid]}", level=min(depth, 3))
                 written.add(gid)
-        letter = parts[-1]
+        letter = display_id(parts[-1])  # "dd" is the id; the outline prints "đ)"
         doc.add_paragraph(f"{letter}) {section.heading}", style="List Paragraph").runs[0].bold = True
         doc.add_paragraph("………………………………………………………………………………")
     doc.add_heading(f"Bảng: {outline.table.title}", level=1)

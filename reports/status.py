@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from parsers.vocab import ANSWERED_STATES, STATE_ORDER, RecipientState
+from parsers.vocab import ANSWERED_STATES, FAILED_FILE_LABEL, STATE_ORDER, RecipientState
 
 STATES = tuple(RecipientState)
 STATE_LABELS = RecipientState.labels()
@@ -41,6 +41,8 @@ class RecipientFacts:
     reminders_sent: int = 0
     pending_review: int = 0
     mail_failed: int = 0
+    # When the agency's reply carried a report we could not read (corrupt, bomb, unsupported).
+    failed_file_at: dt.datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,13 @@ class RecipientStatus:
     last_response_at: dt.datetime | None
     submission_id: int | None
     incomplete: tuple[str, ...] = field(default_factory=tuple)
+    # Not responded because the only report sent could not be read ("chưa nộp – tệp lỗi").
+    failed_file: bool = False
+
+    @property
+    def label(self) -> str:
+        """The state as people read it."""
+        return FAILED_FILE_LABEL if self.failed_file else STATE_LABELS[self.state]
 
     def to_json(self, tz: dt.tzinfo) -> dict[str, Any]:
         """The per-recipient object of `baocao status --json`."""
@@ -64,6 +73,8 @@ class RecipientStatus:
             "group": f.group,
             "emails": list(f.emails),
             "state": self.state,
+            "state_label": self.label,
+            "failed_file": self.failed_file,
             "late": self.late,
             "first_response_at": _iso(self.first_response_at, tz),
             "last_response_at": _iso(self.last_response_at, tz),
@@ -87,8 +98,12 @@ def recipient_status(facts: RecipientFacts, deadline_at: dt.datetime) -> Recipie
     last = responses[-1].received_at if responses else None
     answers = [r for r in responses if r.kind in ("report", "nil_report") and r.status == "valid"]
     latest = answers[-1] if answers else None
+    failed_file = False
     if latest is not None:
         state = "submitted" if latest.kind == "report" else "nil_report"
+    elif facts.failed_file_at is not None and (last is None or facts.failed_file_at >= last):
+        # A failed file is not a promise: still to chase, and the receipt asked for a copy.
+        state, failed_file = "not_responded", True
     elif responses:
         state = "acknowledged"
     else:
@@ -109,6 +124,7 @@ def recipient_status(facts: RecipientFacts, deadline_at: dt.datetime) -> Recipie
         last_response_at=last,
         submission_id=latest.submission_id if latest else None,
         incomplete=incomplete,
+        failed_file=failed_file,
     )
 
 
@@ -124,6 +140,7 @@ def count_states(statuses: list[RecipientStatus]) -> dict[str, int]:
         counts[status.state] += 1
     counts["late"] = sum(1 for s in statuses if s.late)
     counts["incomplete"] = sum(1 for s in statuses if s.incomplete)
+    counts["failed_file"] = sum(1 for s in statuses if s.failed_file)
     counts["total"] = len(statuses)
     counts["answered"] = sum(counts[state] for state in ANSWERED_STATES)
     return counts

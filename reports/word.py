@@ -23,6 +23,8 @@ from reports.errors import ReportTemplateError
 TEMPLATE = Path(__file__).parent / "templates" / "bao-cao-tong-hop.docx"
 # Entries of `Nơi nhận` that are internal (not whom the report is addressed to).
 _INTERNAL = ("lưu", "gđ", "pgđ", "như trên")
+# After a row's label: its total includes figures from a submission with open problems.
+DOUBTFUL_MARK = " (*)"
 
 
 def render_word(model: Consolidation, out_path: Path, template: Path = TEMPLATE) -> Path:
@@ -71,6 +73,7 @@ def word_context(model: Consolidation) -> dict[str, Any]:
         "table_title": campaign.outline.table.title,
         "columns": campaign.outline.table.columns.model_dump(),
         "table_groups": _table_groups(model),
+        "doubtful_note": _doubtful_note(model),
         "late_names": ", ".join(stats.late),
         "nil_names": ", ".join(stats.nil),
         "not_reported": _not_reported(model),
@@ -80,6 +83,17 @@ def word_context(model: Consolidation) -> dict[str, Any]:
         "signer": request.signer,
         "annex": _annex(model),
     }
+
+
+def _doubtful_note(model: Consolidation) -> str:
+    """Under the table: which agencies' figures are not checked yet (rows marked (*))."""
+    names = model.doubtful_agencies
+    if not model.doubtful or not names:
+        return ""
+    return (
+        f"(*) Dòng có dấu (*) gồm số liệu chưa được kiểm tra của: {', '.join(names)}"
+        " (xem trang «Vấn đề» của tệp Excel)."
+    )
 
 
 def _paragraphs(text: str) -> str:
@@ -129,7 +143,8 @@ def _table_groups(model: Consolidation) -> list[dict[str, Any]]:
     out = []
     for gid in order:
         rows = [
-            {"id": rid, "label": row["label"], **_row_values(row["plan"], row["result"], row["rate"])}
+            {"id": rid, "label": row["label"] + (DOUBTFUL_MARK if str(rid) in model.doubtful else ""),
+             **_row_values(row["plan"], row["result"], row["rate"])}
             for rid, row in model.totals[model.totals["group"] == gid].iterrows()
         ]
         out.append({"id": gid, "label": labels.get(gid, ""), "rows": rows})
@@ -160,5 +175,7 @@ def _annex(model: Consolidation) -> list[dict[str, Any]]:
             for x in agency.extra_rows
         ]
         note = " (trễ hạn)" if agency.late else ""
+        if agency.doubtful:
+            note += f" (số liệu có {agency.open_problems} vấn đề chưa kiểm tra)"
         out.append({"index": index, "name": frame["name"].iloc[0], "note": note, "rows": rows})
     return out

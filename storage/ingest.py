@@ -29,35 +29,43 @@ from storage.models import (
 from storage.upsert import insert_ignore
 
 
+def _state_row(mailbox: str, uidvalidity: int, *, session: Session, lock: bool = False) -> MailboxState | None:
+    stmt = select(MailboxState).where(MailboxState.mailbox == mailbox, MailboxState.uidvalidity == uidvalidity)
+    return session.scalars(stmt.with_for_update() if lock else stmt).one_or_none()
+
+
 def mailbox_state(mailbox: str, uidvalidity: int, *, session: Session) -> tuple[MailboxState, bool]:
-    """The polling state of a folder; True when UIDVALIDITY changed (a resync is needed)."""
-    state = session.get(MailboxState, mailbox)
-    if state is None:
-        insert_ignore(session, MailboxState, {"mailbox": mailbox, "uidvalidity": uidvalidity, "last_uid": 0, "updated_at": utcnow()})
-        state = session.get(MailboxState, mailbox)
-        assert state is not None
+    """The polling state of a folder under this UIDVALIDITY; True when the folder was polled
+    before under another UIDVALIDITY (a resync is needed: its UIDs mean nothing now)."""
+    state = _state_row(mailbox, uidvalidity, session=session)
+    if state is not None:
         return state, False
-    if state.uidvalidity != uidvalidity:
-        session.add(
-            Event(
-                kind="mailbox_resync",
-                message=f"UIDVALIDITY của {mailbox} đổi {state.uidvalidity} → {uidvalidity}: đồng bộ lại",
-                data={"mailbox": mailbox, "old": state.uidvalidity, "new": uidvalidity},
-            )
+    earlier = session.scalars(
+        select(MailboxState).where(MailboxState.mailbox == mailbox).order_by(MailboxState.updated_at.desc(), MailboxState.id.desc())
+    ).first()
+    insert_ignore(session, MailboxState, {"mailbox": mailbox, "uidvalidity": uidvalidity, "last_uid": 0, "updated_at": utcnow()})
+    state = _state_row(mailbox, uidvalidity, session=session)
+    assert state is not None
+    if earlier is None:
+        return state, False
+    session.add(
+        Event(
+            kind="mailbox_resync",
+            message=f"UIDVALIDITY của {mailbox} đổi {earlier.uidvalidity} → {uidvalidity}: đồng bộ lại",
+            data={"mailbox": mailbox, "old": earlier.uidvalidity, "new": uidvalidity},
         )
-        state.uidvalidity, state.last_uid = uidvalidity, 0
-        session.flush()
-        return state, True
-    return state, False
+    )
+    session.flush()
+    return state, True
 
 
 def advance_mailbox(mailbox: str, uidvalidity: int, uid: int, *, session: Session) -> None:
     """Remember that every UID up to `uid` has been handled (never goes backwards)."""
-    state = session.get(MailboxState, mailbox, with_for_update=True)
+    state = _state_row(mailbox, uidvalidity, session=session, lock=True)
     if state is None:
         insert_ignore(session, MailboxState, {"mailbox": mailbox, "uidvalidity": uidvalidity, "last_uid": uid, "updated_at": utcnow()})
         return
-    if state.uidvalidity == uidvalidity and uid > state.last_uid:
+    if uid > state.last_uid:
         state.last_uid = uid
         state.updated_at = utcnow()
         session.flush()
@@ -208,3 +216,48 @@ def file_seen(sha256: str, exclude_id: int, *, session: Session) -> bool:
             select(Document.id).where(Document.sha256 == sha256, Document.inbound_file_id.is_(None)).limit(1)
         ).first()
     )
+
+
+def is_retry(row: InboundMail) -> bool:
+    """A message that failed for a transient reason and is due another attempt."""
+    return row.status == "failed" and bool((row.details or {}).get("retry"))
+
+
+def record_failure(row: InboundMail, error: str, *, transient: bool, limit: int) -> bool:
+    """Mark a message failed with the reason and count the attempt; True when it stays in the
+    retry set (transient, fewer than `limit` attempts). The caller commits."""
+    details = dict(row.details or {})
+    attempts = int(details.get("attempts", 0)) + 1
+    retry = transient and attempts < limit
+    details.update(attempts=attempts, transient=transient, retry=retry)
+    row.status, row.error, row.details = "failed", error[:4000], details
+    return retry
+
+
+def retry_uids(mailbox: str, uidvalidity: int, limit: int, *, session: Session) -> list[int]:
+    """UIDs of messages that failed for a transient reason and are due another attempt."""
+    rows = session.scalars(
+        select(InboundMail).where(
+            InboundMail.mailbox == mailbox, InboundMail.uidvalidity == uidvalidity, InboundMail.status == "failed"
+        )
+    )
+    return sorted(r.uid for r in rows if is_retry(r) and int(r.details.get("attempts", 0)) < limit)
+
+
+def failed_items(campaign_id: str, *, session: Session) -> list[dict[str, Any]]:
+    """Messages and files that failed, newest first: waiting for a retry or for a person."""
+    found: list[dict[str, Any]] = []
+    for m in session.scalars(
+        select(InboundMail).where(InboundMail.campaign_id == campaign_id, InboundMail.status == "failed").order_by(InboundMail.id.desc())
+    ):
+        details = m.details or {}
+        found.append({
+            "source": f"thư UID {m.uid}", "inbound_mail_id": m.id, "from": m.from_addr, "subject": m.subject,
+            "error": m.error, "transient": bool(details.get("transient")), "retry": bool(details.get("retry")),
+            "attempts": int(details.get("attempts", 1)),
+        })
+    for f in session.scalars(
+        select(InboundFile).where(InboundFile.campaign_id == campaign_id, InboundFile.status == "failed").order_by(InboundFile.id.desc())
+    ):
+        found.append({"source": f"tệp {f.path}", "inbound_file_id": f.id, "error": f.error, "transient": False, "retry": False, "attempts": 1})
+    return found

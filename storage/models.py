@@ -138,14 +138,40 @@ class Blob(Base):
 
 
 class MailboxState(Base):
-    """Where polling of one mailbox folder has got to."""
+    """Where polling of one mailbox folder has got to, per UIDVALIDITY: the folder is the unit
+    of polling (one poll feeds every open campaign), so no campaign appears here. `mailbox` is
+    the ledger's name of the folder, `user@host/folder`; a new UIDVALIDITY starts a new row."""
 
     __tablename__ = "mailbox_state"
+    __table_args__ = (UniqueConstraint("mailbox", "uidvalidity"),)
 
-    mailbox: Mapped[str] = mapped_column(String(512), primary_key=True)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    mailbox: Mapped[str] = mapped_column(String(512))
     uidvalidity: Mapped[int] = mapped_column(Integer)
     last_uid: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class SourceHealth(Base):
+    """How polling of one source is going: a mailbox folder (kind `mail`, name `user@host/folder`)
+    or the shared folder (kind `folder`, its path). Shown on the dashboard and the board."""
+
+    __tablename__ = "source_health"
+    __table_args__ = (UniqueConstraint("kind", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(512))
+    last_attempt_at: Mapped[dt.datetime | None]
+    last_success_at: Mapped[dt.datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_error_at: Mapped[dt.datetime | None]
+    # The first failed poll since the last successful one (None while polls succeed).
+    failing_since: Mapped[dt.datetime | None]
+    # Messages or files found but not handled by the last successful poll.
+    waiting: Mapped[int] = mapped_column(Integer, default=0)
+    # When TĐC was told that nothing could be fetched (once per outage).
+    alerted_at: Mapped[dt.datetime | None]
 
 
 class InboundMail(Base):
@@ -258,6 +284,14 @@ class Submission(Base):
     problems: Mapped[list[Any]] = mapped_column(default=list)
     missing_sections: Mapped[list[Any]] = mapped_column(default=list)
     missing_rows: Mapped[list[Any]] = mapped_column(default=list)
+    # 0..1 as the parser judged it (lowered by each problem); coverage of the outline, 0..1.
+    confidence: Mapped[float | None] = mapped_column(Float)
+    coverage: Mapped[float | None] = mapped_column(Float)
+    # Why the document counts as a report (short Vietnamese phrases from the parser).
+    evidence: Mapped[list[Any]] = mapped_column(default=list)
+    draft: Mapped[bool] = mapped_column(Boolean, default=False)
+    says_replaces: Mapped[bool] = mapped_column(Boolean, default=False)
+    part_of: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     sections: Mapped[list[SectionAnswer]] = relationship(back_populates="submission")
@@ -276,6 +310,11 @@ class SectionAnswer(Base):
     text: Mapped[str] = mapped_column(Text, default="")
     empty: Mapped[bool] = mapped_column(Boolean, default=True)
     where: Mapped[str | None] = mapped_column(Text)
+    # The agency answered "Không có" / "Không phát sinh": an answer, not a gap.
+    explicit_none: Mapped[bool] = mapped_column(Boolean, default=False)
+    confidence: Mapped[float | None] = mapped_column(Float)
+    # "section" (of the outline) or "closing" (đánh giá, khó khăn, kiến nghị, phương hướng).
+    part: Mapped[str] = mapped_column(String(16), default="section")
 
     submission: Mapped[Submission] = relationship(back_populates="sections")
 
@@ -295,6 +334,11 @@ class IndicatorValue(Base):
     rate_computed: Mapped[bool] = mapped_column(Boolean, default=False)
     raw: Mapped[dict[str, Any]] = mapped_column(default=dict)
     where: Mapped[str | None] = mapped_column(Text)
+    # Per figure (plan / result / rate): {"value", "source": read | derived | explicit_none |
+    # missing, "raw", "where", "confidence"} as the parser gave it.
+    values: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    explicit_none: Mapped[bool] = mapped_column(Boolean, default=False)
+    confidence: Mapped[float | None] = mapped_column(Float)
 
     submission: Mapped[Submission] = relationship(back_populates="indicators")
 
@@ -325,7 +369,9 @@ class OutboundMail(Base):
 
 
 class ReviewItem(Base):
-    """Something a person must decide (attribution unclear or signals disagree)."""
+    """Something a person must decide: who sent it (attribution), whether a doubtful document
+    replaces the current report (replace), a figure problem of a recorded submission
+    (problem), or a reply whose files could not be read (unreadable)."""
 
     __tablename__ = "review_item"
     __table_args__ = (UniqueConstraint("source_key"),)
@@ -334,6 +380,10 @@ class ReviewItem(Base):
     campaign_id: Mapped[str | None] = mapped_column(ForeignKey("campaign.id"))
     # "mail:<id>", "file:<id>" or "document:<id>": one open item per source.
     source_key: Mapped[str] = mapped_column(String(64))
+    # attribution | replace | problem | unreadable (parsers.vocab.ReviewKind)
+    kind: Mapped[str] = mapped_column(String(16), default="attribution")
+    # The recorded submission a problem item is about.
+    submission_id: Mapped[int | None] = mapped_column(ForeignKey("submission.id", ondelete="CASCADE"), index=True)
     inbound_mail_id: Mapped[int | None] = mapped_column(ForeignKey("inbound_mail.id"))
     inbound_file_id: Mapped[int | None] = mapped_column(ForeignKey("inbound_file.id"))
     document_id: Mapped[int | None] = mapped_column(ForeignKey("document.id"))

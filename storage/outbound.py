@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from parsers.vocab import OutboundKind, OutboundStatus
 from storage.models import Event, OutboundMail, utcnow
 from storage.upsert import insert_ignore
 
@@ -166,3 +167,31 @@ def resolve_unknown(row_id: int, *, sent: bool, session: Session) -> tuple[Outbo
         row.status, row.error = "failed", "cán bộ yêu cầu gửi lại"
     session.flush()
     return row, True
+
+
+def request_message_ids(campaign_id: str, recipient_ids: list[int], *, session: Session) -> dict[int, str]:
+    """The Message-ID of the request each recipient got (sent, or possibly sent), for threading."""
+    rows = session.execute(
+        select(OutboundMail.recipient_id, OutboundMail.message_id)
+        .where(
+            OutboundMail.campaign_id == campaign_id,
+            OutboundMail.kind == OutboundKind.REQUEST,
+            OutboundMail.recipient_id.in_(recipient_ids),
+            OutboundMail.status.in_((OutboundStatus.SENT, OutboundStatus.SENDING)),
+        )
+        .order_by(OutboundMail.id)
+    )
+    return {rid: mid for rid, mid in rows if rid is not None}
+
+
+def our_threads(campaign_id: str, *, session: Session) -> dict[str, int]:
+    """Message-ID → recipient of every request and reminder we sent in the campaign (a reply
+    threaded to one of them is a medium attribution signal)."""
+    rows = session.execute(
+        select(OutboundMail.message_id, OutboundMail.recipient_id).where(
+            OutboundMail.campaign_id == campaign_id,
+            OutboundMail.kind.in_(("request", "reminder", "reminder_incomplete")),
+            OutboundMail.recipient_id.is_not(None),
+        )
+    )
+    return {mid: rid for mid, rid in rows if mid and rid is not None}

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from parsers.vocab import ItemStatus
 from storage.campaigns import campaign_recipients
 from storage.models import (
     ContactRow,
+    InboundMail,
     OutboundMail,
     RecipientRow,
     ReviewItem,
@@ -30,6 +33,8 @@ class RecipientRecord:
     pending_review: int = 0
     # Our mails to it that failed or whose fate is unknown (retried / to check).
     mail_failed: int = 0
+    # The latest reply whose report could not be read (its files rejected), if any.
+    failed_file_at: dt.datetime | None = None
 
 
 def recipient_records(campaign_id: str, *, session: Session) -> list[RecipientRecord]:
@@ -73,7 +78,27 @@ def recipient_records(campaign_id: str, *, session: Session) -> list[RecipientRe
     for rid, count in failed_counts(campaign_id, session=session).items():
         if rid in records:
             records[rid].mail_failed = count
+    for rid, at in unreadable_replies(campaign_id, ids, session=session).items():
+        records[rid].failed_file_at = at
     return list(records.values())
+
+
+def unreadable_replies(campaign_id: str, recipient_ids: list[int], *, session: Session) -> dict[int, dt.datetime]:
+    """Per recipient, when its latest reply meant as the report came with only unreadable files."""
+    found: dict[int, dt.datetime] = {}
+    for mail in session.scalars(
+        select(InboundMail).where(
+            InboundMail.campaign_id == campaign_id,
+            InboundMail.recipient_id.in_(recipient_ids),
+            InboundMail.status == ItemStatus.REVIEW,
+        )
+    ):
+        if not (mail.details or {}).get("outcome", {}).get("unreadable") or mail.recipient_id is None:
+            continue
+        at = mail.internal_date or mail.date_header or mail.created_at
+        if mail.recipient_id not in found or at > found[mail.recipient_id]:
+            found[mail.recipient_id] = at
+    return found
 
 
 def open_review_items(campaign_id: str | None, *, session: Session) -> list[ReviewItem]:

@@ -9,15 +9,24 @@ and supersedes nothing. Functions take `*, session` and never commit.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from parsers.model import ParseResult
-from parsers.vocab import ANSWER_KINDS, SubmissionKind
-from storage.models import Event, IndicatorValue, SectionAnswer, Submission
+from parsers.model import BLOCKING_PROBLEMS, ParseResult, Problem, ProblemCode
+from parsers.vocab import ANSWER_KINDS, ReviewKind, ReviewStatus, SubmissionKind
+from storage.models import (
+    Event,
+    IndicatorValue,
+    RecipientRow,
+    ReviewItem,
+    SectionAnswer,
+    Submission,
+    utcnow,
+)
 from storage.upsert import insert_ignore
 
 KIND_LABELS = SubmissionKind.labels()
@@ -40,10 +49,17 @@ def _parse_date(value: Any) -> dt.date | None:
         return None
 
 
-def _missing(parsed: ParseResult, section_ids: list[str], row_ids: list[str]) -> tuple[list[str], list[str]]:
-    """What the outline asks for and the response does not answer."""
-    answered = set(parsed.answered_sections)
-    filled = set(parsed.indicators) - set(parsed.missing_rows)
+def _missing(
+    parsed: ParseResult, section_ids: list[str], row_ids: list[str], *, explicit_none_is_answer: bool = True
+) -> tuple[list[str], list[str]]:
+    """What the outline asks for and the response does not answer. An explicit none ("-",
+    "Không", "0") is an answer unless the campaign's policy says otherwise."""
+    if explicit_none_is_answer:
+        answered = set(parsed.answered_sections)
+        filled = set(parsed.indicators) - set(parsed.missing_rows)
+    else:
+        answered = {k for k, v in parsed.sections.items() if not v.empty}
+        filled = {k for k, v in parsed.indicators.items() if v.answered and not v.explicit_none}
     missing_sections = [sid for sid in (section_ids or list(parsed.sections)) if sid not in answered]
     missing_rows = [rid for rid in (row_ids or list(parsed.indicators)) if rid not in filled]
     return missing_sections, missing_rows
@@ -65,11 +81,14 @@ def record_submission(
     section_ids: list[str] | None = None,
     row_ids: list[str] | None = None,
     actor: str = "system",
+    explicit_none_is_answer: bool = True,
 ) -> Recorded:
     """Insert a submission (or find the identical one) and apply the supersede rule."""
     parsed = parsed or ParseResult(file="")
     if kind == "report":
-        missing_sections, missing_rows = _missing(parsed, section_ids or [], row_ids or [])
+        missing_sections, missing_rows = _missing(
+            parsed, section_ids or [], row_ids or [], explicit_none_is_answer=explicit_none_is_answer
+        )
     else:
         missing_sections, missing_rows = [], []
     values = {
@@ -90,6 +109,12 @@ def record_submission(
         "problems": [p.to_json() for p in parsed.problems],
         "missing_sections": missing_sections,
         "missing_rows": missing_rows,
+        "confidence": parsed.confidence if parsed.file else None,
+        "coverage": parsed.coverage if parsed.file else None,
+        "evidence": list(parsed.evidence),
+        "draft": parsed.draft,
+        "says_replaces": parsed.says_replaces,
+        "part_of": parsed.part_of,
     }
     created = insert_ignore(session, Submission, values)
     sub = session.scalars(
@@ -103,6 +128,7 @@ def record_submission(
         return Recorded(sub, False)
     if kind == "report":
         _store_parts(sub, parsed, session=session)
+        open_problem_reviews(sub, recipient_id, parsed.problems, session=session)
     if kind in ANSWER_KINDS:
         _supersede(sub, session=session)
     session.add(
@@ -128,6 +154,24 @@ def _store_parts(sub: Submission, parsed: ParseResult, *, session: Session) -> N
                 text=answer.text or "",
                 empty=answer.empty,
                 where=_where(parsed.file, answer.where),
+                explicit_none=answer.explicit_none,
+                confidence=answer.confidence,
+                part="section",
+            )
+        )
+    for key, answer in parsed.closing.items():
+        if key in parsed.sections:
+            continue
+        session.add(
+            SectionAnswer(
+                submission_id=sub.id,
+                section_id=key,
+                text=answer.text or "",
+                empty=answer.empty,
+                where=_where(parsed.file, answer.where),
+                explicit_none=answer.explicit_none,
+                confidence=answer.confidence,
+                part="closing",
             )
         )
     for rid, row in parsed.indicators.items():
@@ -141,9 +185,84 @@ def _store_parts(sub: Submission, parsed: ParseResult, *, session: Session) -> N
                 rate_computed=row.rate_computed,
                 raw=dict(row.raw),
                 where=_where(parsed.file, row.where),
+                values={
+                    role: {**v.to_json(), "where": _where(parsed.file, v.where)}
+                    for role, v in row.values.items()
+                },
+                explicit_none=row.explicit_none,
+                confidence=row.confidence,
             )
         )
     session.flush()
+
+
+def problem_key(submission_id: int, problem: Problem) -> str:
+    """The review item's unique key for one problem of one submission (fits in 64 chars)."""
+    digest = hashlib.sha1(f"{problem.code}|{problem.where}|{problem.message}".encode()).hexdigest()[:16]
+    return f"problem:{submission_id}:{digest}"
+
+
+def open_problem_reviews(
+    sub: Submission, recipient_id: int, problems: list[Problem], *, session: Session
+) -> list[ReviewItem]:
+    """One review item per blocking problem of a recorded submission (idempotent: the key is
+    unique in the database). Its figures stay as read; the report marks them until a person
+    settles the item."""
+    items = []
+    for problem in problems:
+        if str(problem.code) not in BLOCKING_PROBLEMS:
+            continue
+        key = problem_key(sub.id, problem)
+        label = ProblemCode(problem.code).label
+        where = f" ({problem.where})" if problem.where else ""
+        insert_ignore(
+            session,
+            ReviewItem,
+            {
+                "campaign_id": sub.campaign_id,
+                "source_key": key,
+                "kind": ReviewKind.PROBLEM,
+                "submission_id": sub.id,
+                "inbound_mail_id": sub.inbound_mail_id,
+                "inbound_file_id": sub.inbound_file_id,
+                "document_id": sub.document_id,
+                "reason": f"{label}: {problem.message}{where}",
+                "candidates": [_candidate(recipient_id, session=session)],
+                "plan": {"kind": "problem", "submission_id": sub.id, "problem": problem.to_json()},
+                "status": ReviewStatus.OPEN,
+                "created_at": utcnow(),
+            },
+        )
+        items.append(session.scalars(select(ReviewItem).where(ReviewItem.source_key == key)).one())
+    return items
+
+
+def _candidate(recipient_id: int, *, session: Session) -> dict[str, Any]:
+    """The submission's agency as the item's (preselected) candidate."""
+    recipient = session.get(RecipientRow, recipient_id)
+    return {
+        "recipient_id": recipient_id,
+        "code": recipient.code if recipient else "",
+        "name": recipient.name if recipient else "",
+        "signals": ["submission"],
+    }
+
+
+def open_problem_counts(submission_ids: list[int], *, session: Session) -> dict[int, int]:
+    """How many problem review items are still open, per submission."""
+    if not submission_ids:
+        return {}
+    counts: dict[int, int] = {}
+    for sub_id in session.scalars(
+        select(ReviewItem.submission_id).where(
+            ReviewItem.submission_id.in_(submission_ids),
+            ReviewItem.kind == ReviewKind.PROBLEM,
+            ReviewItem.status == ReviewStatus.OPEN,
+        )
+    ):
+        if sub_id is not None:
+            counts[sub_id] = counts.get(sub_id, 0) + 1
+    return counts
 
 
 def _where(file: str, where: str) -> str | None:
@@ -182,3 +301,18 @@ def submissions_of(campaign_id: str, recipient_id: int, *, session: Session) -> 
             .order_by(Submission.received_at, Submission.id)
         )
     )
+
+
+def current_answer(campaign_id: str, recipient_id: int, *, session: Session) -> Submission | None:
+    """The recipient's report or nil report that counts now (latest valid), if any."""
+    return session.scalars(
+        select(Submission)
+        .where(
+            Submission.campaign_id == campaign_id,
+            Submission.recipient_id == recipient_id,
+            Submission.kind.in_(ANSWER_KINDS),
+            Submission.status == "valid",
+        )
+        .order_by(Submission.received_at.desc(), Submission.id.desc())
+        .limit(1)
+    ).one_or_none()

@@ -131,7 +131,14 @@ class ImapSource:
         assert self.box is not None
         for start in range(0, len(uids), FETCH_CHUNK):
             chunk = uids[start : start + FETCH_CHUNK]
-            typ, data = self.box.client.uid("FETCH", ",".join(map(str, chunk)), "(UID INTERNALDATE BODY.PEEK[])")
+            try:
+                typ, data = self.box.client.uid("FETCH", ",".join(map(str, chunk)), "(UID INTERNALDATE BODY.PEEK[])")
+            except (imaplib.IMAP4.abort, OSError) as err:
+                # The server or the network cut the connection mid-FETCH: what is committed
+                # stays, the next run starts from the first message not committed.
+                raise MailboxError(f"mất kết nối với hộp thư {self.settings.host} khi đang tải thư (UID {chunk[0]}…): {err}") from err
+            except imaplib.IMAP4.error as err:
+                raise MailboxError(f"tải thư thất bại: {err}") from err
             if typ != "OK":
                 raise MailboxError(f"tải thư thất bại: {data!r}")
             found = {m.uid: m for m in _parse_fetch(data)}

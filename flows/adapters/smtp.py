@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import smtplib
 import socket
+import ssl
 from email.message import EmailMessage
 
 from config.settings import SmtpSettings
@@ -97,7 +98,7 @@ class SmtpSender:
         except (OSError, smtplib.SMTPServerDisconnected) as err:
             raise SmtpConnectError(f"mất kết nối với {self.where}: {_short(err)}") from err
         if refused:
-            log.warning("SMTP refused some recipients: %s", _refused(refused))
+            log.info("SMTP refused some recipients: %s", _refused(refused))  # noted on the ledger row
         return {addr: f"{code} {_text(msg)}" for addr, (code, msg) in refused.items()}
 
     def close(self) -> None:
@@ -118,7 +119,26 @@ def _refused(recipients: dict[str, tuple[int, bytes]]) -> str:
     return "; ".join(f"{addr} ({code} {_text(msg)})" for addr, (code, msg) in recipients.items())
 
 
+_OS_REASONS: tuple[tuple[type[BaseException], str], ...] = (
+    (ConnectionRefusedError, "máy chủ từ chối kết nối (sai cổng, hoặc dịch vụ thư chưa chạy)"),
+    (ConnectionResetError, "máy chủ ngắt kết nối"),
+    (socket.gaierror, "không tìm thấy tên máy chủ (kiểm tra BAOCAO_SMTP__HOST)"),
+    (TimeoutError, "hết thời gian chờ máy chủ trả lời"),
+    (smtplib.SMTPServerDisconnected, "máy chủ đóng kết nối"),
+    (ssl.SSLCertVerificationError, "chứng chỉ TLS của máy chủ không hợp lệ"),
+    (ssl.SSLError, "lỗi TLS khi kết nối"),
+)
+
+
 def _short(err: BaseException) -> str:
+    """One line, in Vietnamese for the usual network failures (the OS text is English)."""
+    for kind, reason in _OS_REASONS:
+        if isinstance(err, kind):
+            return reason
+    if isinstance(err, smtplib.SMTPResponseException):
+        return f"máy chủ trả lời {err.smtp_code} {_text(err.smtp_error)}".strip()
+    if isinstance(err, smtplib.SMTPNotSupportedError):
+        return "máy chủ không hỗ trợ STARTTLS (đặt BAOCAO_SMTP__SECURITY cho đúng)"
     return str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
 
 

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from config.settings import Settings
+from config.settings import load_settings
 from flows.errors import FlowsError
 
 cli = typer.Typer(
@@ -21,7 +21,7 @@ cli = typer.Typer(
 )
 # Piped output (files, other programs) is not cut to 80 columns.
 out = Console(width=None if sys.stdout.isatty() else 150)
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # an error stays one line, never cut at 80 columns
 
 CampaignOpt = Annotated[
     str | None, typer.Option("--campaign", "-c", help="Mã chiến dịch (mặc định: chiến dịch duy nhất).")
@@ -37,7 +37,7 @@ def make_app() -> Any:
     """The application over settings read once from the environment."""
     from flows.app import App  # lazy: only this command needs it (keeps `baocao --help` fast)
 
-    return App(Settings())
+    return App(load_settings())
 
 
 def print_json(data: Any) -> None:

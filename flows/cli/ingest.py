@@ -7,7 +7,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from flows.cli.base import CampaignOpt, JsonOpt, UserError, cli, make_app, out, print_json
+from flows.cli.base import CampaignOpt, JsonOpt, UserError, cli, err, make_app, out, print_json
 from parsers.vocab import ItemStatus, MailKind
 
 ingest_app = typer.Typer(help="Nhận báo cáo từ hộp thư hoặc thư mục chung.", no_args_is_help=True)
@@ -19,6 +19,8 @@ CLASS_LABELS: dict[str | None, str] = {**MailKind.shorts(), None: ""}
 
 def _result_label(item: dict[str, Any]) -> str:
     status = item["status"]
+    if status == "skipped":
+        return f"bỏ qua: {item.get('reason')}"
     if item.get("error"):
         return f"lỗi: {item['error']}"
     if item.get("classification") == "bounce":
@@ -62,6 +64,9 @@ def ingest_mail_cmd(campaign: CampaignOpt = None, as_json: JsonOpt = False) -> N
     from flows.adapters.imap import (
         MailboxError,  # lazy: only this command needs it (keeps `baocao --help` fast)
     )
+    from flows.intake.errors import (
+        RunBroken,  # lazy: only this command needs it (keeps `baocao --help` fast)
+    )
     from flows.intake.mail import (
         ingest_mail,  # lazy: only this command needs it (keeps `baocao --help` fast)
     )
@@ -70,10 +75,9 @@ def ingest_mail_cmd(campaign: CampaignOpt = None, as_json: JsonOpt = False) -> N
         report = ingest_mail(make_app(), campaign).to_json()
     except MailboxError as exc:
         raise UserError(str(exc)) from exc
-    if as_json:
-        print_json(report)
-    else:
-        _print_report(report, "thư")
+    except RunBroken as exc:
+        raise UserError(str(exc)) from exc
+    _finish(report, "thư", as_json=as_json)
 
 
 @ingest_app.command("folder")
@@ -84,15 +88,28 @@ def ingest_folder_cmd(campaign: CampaignOpt = None, as_json: JsonOpt = False) ->
     )
 
     report = ingest_folder(make_app(), campaign).to_json()
+    _finish(report, "tệp", as_json=as_json)
+
+
+def _finish(report: dict[str, Any], what: str, *, as_json: bool) -> None:
+    """Print the run; exit code 1 when some items failed (each listed on stderr, one line)."""
     if as_json:
         print_json(report)
     else:
-        _print_report(report, "tệp")
+        _print_report(report, what)
+    failed = [i for i in report["items"] if i.get("status") == ItemStatus.FAILED]
+    if not failed:
+        return
+    for item in failed:
+        source = f"thư UID {item['uid']}" if item.get("uid") else f"tệp {item.get('path')}"
+        again = " (sẽ thử lại ở lần chạy sau)" if item.get("retry") else ""
+        err.print(f"Lỗi: {source}: {item.get('error')}{again}", markup=False, highlight=False, soft_wrap=True)
+    raise typer.Exit(1)
 
 
 @cli.command()
 def review(campaign: CampaignOpt = None, as_json: JsonOpt = False) -> None:
-    """Các mục chờ cán bộ xem xét (chưa xác định được đơn vị gửi)."""
+    """Các mục chờ cán bộ xem xét (đơn vị gửi, thay thế báo cáo, số liệu, tệp lỗi)."""
     from flows.app import (
         review_json,  # lazy: only this command needs it (keeps `baocao --help` fast)
     )
@@ -108,35 +125,43 @@ def review(campaign: CampaignOpt = None, as_json: JsonOpt = False) -> None:
         out.print("Không có mục nào chờ xem xét.")
         return
     table = Table(title="Mục chờ xem xét")
-    for heading in ("Số", "Nguồn", "Lý do", "Có thể là", "Nhận lúc"):
+    from parsers.vocab import ReviewKind  # lazy, as above
+
+    kinds = ReviewKind.shorts()
+    for heading in ("Số", "Loại", "Nguồn", "Lý do", "Có thể là", "Nhận lúc"):
         table.add_column(heading)
     for item in items:
-        cands = ", ".join(f"{c.get('code')} ({c.get('score')})" for c in item["candidates"]) or "—"
-        table.add_row(str(item["item"]), item["source"], item["reason"], cands, item["created_at"][:16].replace("T", " "))
+        cands = ", ".join(f"{c.get('code') or c.get('campaign')} ({c.get('score')})" if c.get("score") is not None else str(c.get("code") or c.get("campaign"))
+                          for c in item["candidates"]) or "—"
+        kind = kinds.get(item.get("kind") or "attribution", item.get("kind") or "")
+        table.add_row(str(item["item"]), kind, item["source"], item["reason"], cands, item["created_at"][:16].replace("T", " "))
     out.print(table)
-    out.print("Gán cho đơn vị: baocao assign SỐ MÃ_ĐƠN_VỊ")
+    out.print("Gán cho đơn vị: baocao assign SỐ MÃ_ĐƠN_VỊ; thư chưa rõ chiến dịch: baocao assign SỐ [MÃ_ĐƠN_VỊ] --campaign ID")
 
 
 @cli.command()
 def assign(
     item: Annotated[int, typer.Argument(help="Số của mục chờ xem xét (xem: baocao review).")],
-    recipient: Annotated[str, typer.Argument(help="Mã đơn vị (ma_don_vi).")],
+    recipient: Annotated[str | None, typer.Argument(help="Mã đơn vị (ma_don_vi); với thư chưa rõ chiến dịch có thể bỏ trống.")] = None,
+    campaign: Annotated[str | None, typer.Option("--campaign", help="Chiến dịch của thư (khi thư chưa rõ thuộc chiến dịch nào).")] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Gán một mục chờ xem xét cho một đơn vị: ghi nhận báo cáo của đơn vị đó."""
+    """Gán một mục chờ xem xét cho một đơn vị (và chiến dịch): ghi nhận báo cáo của đơn vị đó."""
     from flows.intake.review import (  # lazy: only this command needs it (keeps `baocao --help` fast)
         ReviewError,
         assign_item,
     )
 
     try:
-        result = assign_item(make_app(), item, recipient)
+        result = assign_item(make_app(), item, recipient, campaign_id=campaign)
     except ReviewError as exc:
         raise UserError(str(exc)) from exc
     if as_json:
         print_json(result)
-    else:
+    elif "name" in result:
         out.print(f"Đã gán mục {result['item']} cho {result['name']} ({result['recipient']}).")
+    else:
+        out.print(f"Đã xếp thư của mục {result['item']} vào chiến dịch {result['campaign']} ({result['status']}).")
 
 
 @cli.command()

@@ -75,6 +75,7 @@ def print_result(result: dict[str, Any]) -> None:
     out.print(f"Định dạng: {result['format']} · Loại: {KIND_NAMES.get(result['kind'], result['kind'])}")
     out.print(f"Đơn vị: {who} · Số: {result['doc_number'] or '—'} · Ngày: {result['doc_date'] or '—'}")
     out.print(f"Mục có nội dung: {answered}/{len(sections)} · Dòng bảng có số liệu: {filled}/{len(rows)}")
+    out.print(f"Độ phủ đề cương: {result.get('coverage', 0):.0%} · Độ tin cậy: {result.get('confidence', 0):.0%}")
     if filled or result["extra_rows"]:
         print_indicators(rows, result["extra_rows"])
     for problem in result["problems"]:
@@ -90,10 +91,24 @@ def print_indicators(rows: dict[str, Any], extra: list[dict[str, Any]]) -> None:
     for heading in ("Dòng", "Kế hoạch", "Kết quả", "Tỷ lệ (%)", "Vị trí"):
         table.add_column(heading)
     for rid, row in rows.items():
-        table.add_row(rid, _n(row["plan"]), _n(row["result"]), _n(row["rate"]), row["where"])
+        values = row.get("values") or {}
+        cells = [_cell(row[role], values.get(role)) for role in ("plan", "result", "rate")]
+        table.add_row(rid, *cells, row["where"])
     for row in extra:
         table.add_row(f"+ {row['label'][:40]}", _n(row["plan"]), _n(row["result"]), _n(row["rate"]), "")
     out.print(table)
+
+
+# How a figure came to be, after the number: derived (computed), or the agency's explicit none.
+SOURCE_MARKS = {"derived": " (tính)", "explicit_none": " (không có)"}
+
+
+def _cell(value: float | None, provenance: dict[str, Any] | None) -> str:
+    """A figure with its source: "—" when missing, "- (không có)" for an explicit none."""
+    source = (provenance or {}).get("source", "")
+    if source == "explicit_none" and value is None:
+        return f"{(provenance or {}).get('raw') or '-'} (không có)"
+    return _n(value) + SOURCE_MARKS.get(source, "")
 
 
 def _n(value: float | None) -> str:

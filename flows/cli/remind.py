@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
-from flows.cli.base import CampaignOpt, JsonOpt, UserError, cli, make_app, out, print_json
+from flows.cli.base import CampaignOpt, JsonOpt, UserError, cli, err, make_app, out, print_json
 
 NowOpt = Annotated[
     str | None,
@@ -28,36 +29,73 @@ def parse_now(value: str | None) -> dt.datetime | None:
         raise UserError(f"--now không đúng dạng ISO-8601: {value!r} (ví dụ 2025-08-18T09:00:00+07:00)") from None
 
 
+ForceOpt = Annotated[bool, typer.Option("--force", help="Gửi cả khi công văn còn thiếu (số, ngày, tệp gửi kèm, người liên hệ).")]
+PreviewOpt = Annotated[
+    Path | None,
+    typer.Option("--preview", metavar="DIR", help="Không gửi: ghi từng thư (.eml) và bản xem (.html) vào thư mục DIR."),
+]
+
+
 @cli.command()
-def remind(campaign: CampaignOpt = None, now: NowOpt = None, dry_run: DryRunOpt = False, as_json: JsonOpt = False) -> None:
-    """Gửi thư nhắc đến hạn (ngày làm việc, trong khung giờ; mỗi lượt nhắc chỉ một lần)."""
+def remind(
+    campaign: CampaignOpt = None,
+    now: NowOpt = None,
+    dry_run: DryRunOpt = False,
+    preview: PreviewOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Gửi thư nhắc đến hạn (ngày làm việc, trong khung giờ; mỗi lượt nhắc chỉ một lần).
+
+    Mã thoát: 0 mọi thư đã gửi; 1 có thư gửi không được; 2 lỗi cấu hình hoặc lệnh."""
     from flows.outbound.reminders import (
         remind as run,  # lazy: only this command needs it (keeps `baocao --help` fast)
     )
 
-    result = run(make_app(), campaign, parse_now(now), dry_run=dry_run)
+    result = run(make_app(), campaign, parse_now(now), dry_run=dry_run, preview=preview)
     if as_json:
         print_json(result)
-        return
-    if result.get("reason"):
-        out.print(f"Không có thư nhắc nào đến hạn: {result['reason']}.")
+    elif preview is not None:
+        _print_preview(result)
     else:
-        out.print(f"Lượt nhắc [bold]{result['slot']}[/] lúc {result['now'][:16].replace('T', ' ')}")
-    _print_delivery(result)
+        if result.get("reason"):
+            out.print(f"Không có thư nhắc nào đến hạn: {result['reason']}.")
+        else:
+            out.print(f"Lượt nhắc [bold]{result['slot']}[/] lúc {result['now'][:16].replace('T', ' ')}")
+        _print_delivery(result)
+    _exit_on_failures(result)
 
 
 @cli.command("send-request")
-def send_request(campaign: CampaignOpt = None, dry_run: DryRunOpt = False, as_json: JsonOpt = False) -> None:
-    """Gửi công văn đề nghị báo cáo (kèm đề cương .docx và biểu .xlsx) tới đơn vị chưa nhận."""
-    from flows.outbound.requests import (
-        send_request as run,  # lazy: only this command needs it (keeps `baocao --help` fast)
+def send_request(
+    campaign: CampaignOpt = None,
+    dry_run: DryRunOpt = False,
+    force: ForceOpt = False,
+    preview: PreviewOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Gửi công văn đề nghị báo cáo (kèm đề cương .docx và biểu .xlsx) tới đơn vị chưa nhận.
+
+    Trước khi gửi, kiểm tra công văn đã đủ số, ngày, tệp gửi kèm, người liên hệ (bỏ qua bằng
+    --force). Mã thoát: 0 đã gửi; 1 có thư gửi không được; 2 công văn chưa đủ hoặc lỗi cấu hình."""
+    from flows.outbound import (
+        requests,  # lazy: only this command needs it (keeps `baocao --help` fast)
     )
 
-    result = run(make_app(), campaign, dry_run=dry_run)
+    try:
+        result = requests.send_request(make_app(), campaign, dry_run=dry_run, check=not force, preview=preview)
+    except requests.UnfinishedRequest as exc:
+        lines = "\n".join(f"  - {gap}" for gap in exc.gaps)
+        raise UserError(
+            f"công văn chưa hoàn chỉnh, chưa gửi thư nào. Còn thiếu:\n{lines}\n"
+            "Sửa tệp chiến dịch rồi chạy lại; xem trước bằng --preview THƯ_MỤC; vẫn gửi bằng --force."
+        ) from None
     if as_json:
         print_json(result)
-        return
-    _print_delivery(result)
+    elif preview is not None:
+        _print_preview(result)
+    else:
+        _print_delivery(result)
+    _exit_on_failures(result)
 
 
 @cli.command()
@@ -90,6 +128,37 @@ def history(
         out.print("Chưa có hoạt động nào với đơn vị này.")
 
 
+def _print_preview(result: dict[str, Any]) -> None:
+    written = result["written"]
+    out.print(f"Đã ghi {len(written)} thư (.eml và .html) vào {result['preview']} — chưa gửi thư nào.")
+    out.print(f"Mở {Path(result['preview']) / 'index.html'} để xem.")
+    if result["gaps"]:
+        out.print("[yellow]Công văn còn thiếu (send-request sẽ từ chối gửi):[/]")
+        for gap in result["gaps"]:
+            out.print(f"  - {gap}", markup=False)
+
+
+def failure_lines(failed: list[dict[str, Any]]) -> list[str]:
+    """One Vietnamese line per cause of failure, naming the recipients it hit."""
+    by_error: dict[str, list[str]] = {}
+    for entry in failed:
+        by_error.setdefault(entry.get("error") or "không rõ lỗi", []).append(entry["recipient"] or ", ".join(entry["to"]))
+    lines = []
+    for error, who in by_error.items():
+        names = ", ".join(who[:5]) + (f" và {len(who) - 5} đơn vị khác" if len(who) > 5 else "")
+        lines.append(f"Lỗi: {len(who)} thư chưa gửi được ({names}): {error}. Sẽ gửi lại ở lần chạy sau.")
+    return lines
+
+
+def _exit_on_failures(result: dict[str, Any]) -> None:
+    """Exit code 1, with one line per cause on stderr, when some mails could not be sent."""
+    if not result.get("failed"):
+        return
+    for line in failure_lines(result["failed"]):
+        err.print(line, markup=False, highlight=False, soft_wrap=True)
+    raise typer.Exit(1)
+
+
 def _print_delivery(result: dict[str, Any]) -> None:
     rows = [("Sẽ gửi", e) for e in result.get("would_send", [])]
     rows += [("Đã gửi", e) for e in result["sent"]] + [("Lỗi", e) for e in result["failed"]]
@@ -104,8 +173,6 @@ def _print_delivery(result: dict[str, Any]) -> None:
     verb = "sẽ gửi" if result.get("dry_run") else "đã gửi"
     count = len(result.get("would_send", [])) if result.get("dry_run") else len(result["sent"])
     out.print(f"Tổng: {verb} {count}, bỏ qua {len(result['skipped'])}, lỗi {len(result['failed'])}.")
-    if result["failed"]:
-        out.print("[yellow]Thư lỗi sẽ được gửi lại ở lần chạy sau.[/]")
 
 
 @cli.command("mail-resolve")

@@ -79,7 +79,7 @@ def print_status_table(report: dict[str, Any]) -> None:
         table.add_row(
             r["id"],
             r["name"],
-            f"[{STATE_COLOURS[r['state']]}]{STATE_SHORT[r['state']]}[/]",
+            f"[{STATE_COLOURS[r['state']]}]{r['state_label'] if r.get('failed_file') else STATE_SHORT[r['state']]}[/]",
             "có" if r["late"] else "",
             f"{when[8:10]}/{when[5:7]} {when[11:16]}" if when else "",
             "; ".join(notes),
@@ -89,7 +89,11 @@ def print_status_table(report: dict[str, Any]) -> None:
     out.print(
         f"Tổng {c['total']} đơn vị, đã trả lời {c['answered']}: đã nộp {c['submitted']}, không phát sinh {c['nil_report']},"
         f" hẹn gửi {c['acknowledged']}, chưa trả lời {c['not_responded']};"
-        f" trễ hạn {c['late']}, còn thiếu nội dung {c['incomplete']}."
+        f" trễ hạn {c['late']}, còn thiếu nội dung {c['incomplete']}"
+        + (f", gửi tệp lỗi (chưa nộp) {c['failed_file']}." if c.get("failed_file") else ".")
     )
     if report["review"]:
         out.print(f"[yellow]{len(report['review'])} mục chờ cán bộ xem xét[/] (baocao review).")
+    for item in report.get("failed") or []:
+        when = f"sẽ thử lại, đã thử {item['attempts']} lần" if item["retry"] else "cần cán bộ xem"
+        out.print(f"[red]Lỗi[/] {item['source']} ({when}): {item['error']}", markup=True, highlight=False)

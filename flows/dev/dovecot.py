@@ -29,6 +29,7 @@ from config.settings import ImapSettings
 from flows.dev.net import DOVECOT_HINT, dovecot_binary, free_port
 from flows.dev.smtp_capture import self_signed_cert
 
+STARTUP_SECONDS = 300
 
 def _mail_owner() -> tuple[int, int, str]:
     if os.getuid() != 0:
@@ -134,7 +135,8 @@ protocol imap {{
             raise RuntimeError(DOVECOT_HINT)
         conf = self._write_config()
         self.proc = subprocess.Popen([binary, "-F", "-c", str(conf)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        for _ in range(500):
+        deadline = time.monotonic() + STARTUP_SECONDS  # generous: a busy machine starts slowly
+        while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 out = self.proc.stdout.read().decode(errors="replace") if self.proc.stdout else ""
                 log = (self.dir / "dovecot.log").read_text(errors="replace") if (self.dir / "dovecot.log").exists() else ""
@@ -144,7 +146,7 @@ protocol imap {{
                     return self
             except OSError:
                 time.sleep(0.01)
-        raise RuntimeError("Dovecot did not start listening")
+        raise RuntimeError(f"Dovecot did not start listening within {STARTUP_SECONDS} s")
 
     def stop(self) -> None:
         """Stop Dovecot (SIGTERM, then SIGKILL) and remove its files."""

@@ -149,7 +149,8 @@ class SmtpCapture:
                 "auth_required": True,
                 "authenticator": self._authenticate,
             }
-        self._controller = Controller(self._handler, hostname=self.host, port=self.port, **kwargs)
+        # ready_timeout: aiosmtpd waits 5 s by default for its thread, too little on a busy machine.
+        self._controller = Controller(self._handler, hostname=self.host, port=self.port, ready_timeout=300, **kwargs)
         self._controller.start()
         return self
 
@@ -179,5 +180,5 @@ class SmtpCapture:
             sender=sender,
             rate_limit=rate_limit,
             verify_tls=False,
-            timeout=10.0,
+            timeout=120.0,  # generous: the capture runs in the same busy process
         )

@@ -3,7 +3,6 @@ report (the `--json` contract of `baocao ingest mail|folder`) and its one event.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
@@ -11,26 +10,19 @@ from typing import Any
 
 from config.campaign import Campaign
 from flows.app import App, outline_spec
+from flows.faults import HOOKS, hook  # noqa: F401 — re-exported: tests register crash points here
+from flows.intake.budget import within_budget
 from parsers.api import parse_bytes
+from parsers.legacy import LibreOfficeConverter
 from parsers.mail_classify import STATE_KINDS, AgencyRef, MailHints
 from parsers.model import OutlineSpec, ParseResult
 from parsers.safety import Limits
 from parsers.vocab import ItemStatus
 from storage.ingest import agency_refs
 from storage.models import Event
+from storage.outbound import our_threads
 
 ParseFn = Callable[[bytes, str, OutlineSpec], ParseResult]
-# The first poll of a mailbox ignores mail that arrived well before the request was sent
-# (years of other business, earlier rounds of the same report).
-FIRST_POLL_MARGIN = dt.timedelta(days=30)
-# Test hooks: named points where a test may simulate a crash (raise a BaseException).
-HOOKS: dict[str, Callable[[], None]] = {}
-
-
-def hook(name: str) -> None:
-    """Run the test hook registered under this name, if any."""
-    if name in HOOKS:
-        HOOKS[name]()
 
 
 @dataclass
@@ -44,6 +36,7 @@ class IngestReport:
     failed: int = 0
     review: int = 0
     ignored: int = 0
+    skipped: int = 0
     items: list[dict[str, Any]] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     receipts: dict[str, Any] | None = None
@@ -58,6 +51,8 @@ class IngestReport:
             self.failed += 1
         elif status == ItemStatus.REVIEW:
             self.review += 1
+        elif status == "skipped":  # not taken (symlink, hidden, FIFO, empty, changed): reason given
+            self.skipped += 1
         elif status in (ItemStatus.PROCESSED, ItemStatus.RECEIVED):
             if outcome.get("classification") in STATE_KINDS:
                 self.new += 1
@@ -74,7 +69,8 @@ class IngestReport:
                 "failed": self.failed,
                 "review": self.review,
                 "ignored": self.ignored,
-                "total": len(self.items),
+                "skipped": self.skipped,
+                "total": len(self.items) - self.skipped,
             },
             "items": self.items,
             "errors": self.errors,
@@ -92,25 +88,46 @@ class Context:
     agencies: list[AgencyRef]
     hints: MailHints
     parse: ParseFn
+    # Message-ID of each request and reminder we sent → the recipient it went to.
+    threads: dict[str, int] = field(default_factory=dict)
+
+    def thread_recipient(self, in_reply_to: str | None, references: tuple[str, ...]) -> int | None:
+        """The recipient whose request or reminder this message replies to (In-Reply-To first,
+        then the newest References entry we know)."""
+        for mid in (in_reply_to, *reversed(references)):
+            if mid and mid in self.threads:
+                return self.threads[mid]
+        return None
+    # The other open campaigns the same mailbox poll feeds (flows/intake/inbox.py routes).
+    siblings: list[Context] = field(default_factory=list)
+
+    @property
+    def every(self) -> list[Context]:
+        """This campaign's context and its siblings'."""
+        return [self, *self.siblings]
 
     @property
     def section_ids(self) -> list[str]:
-        return [s.id for s in self.spec.sections]
+        """The sections a report must answer (campaign policy: completeness)."""
+        return self.campaign.required_sections
 
     @property
     def row_ids(self) -> list[str]:
-        return [r.id for r in self.spec.rows]
+        """The table rows a report must answer (campaign policy: completeness)."""
+        return self.campaign.required_rows
 
     def code_of(self, recipient_id: int | None) -> str | None:
         """A recipient's code (ma_don_vi) from its database id."""
         return next((a.code for a in self.agencies if a.recipient_id == recipient_id), None)
 
 
-def default_parse(max_file_bytes: int | None = None) -> ParseFn:
-    """The file parsers' entry point, with the configured size cap (BAOCAO_MAX_FILE_BYTES)."""
-    if max_file_bytes is None:
-        return parse_bytes
-    return partial(parse_bytes, limits=Limits(max_file_bytes=max_file_bytes))
+def default_parse(max_file_bytes: int | None = None, budget_seconds: float | None = None) -> ParseFn:
+    """The file parsers' entry point, with the configured size cap (BAOCAO_MAX_FILE_BYTES)
+    and, when given, the time budget of one file (BAOCAO_FILE_BUDGET_SECONDS)."""
+    limits = Limits(max_file_bytes=max_file_bytes) if max_file_bytes is not None else None
+    converter = LibreOfficeConverter(timeout=max(1.0, budget_seconds * 0.9)) if budget_seconds else None
+    parse: ParseFn = partial(parse_bytes, limits=limits, converter=converter)
+    return within_budget(parse, budget_seconds) if budget_seconds else parse
 
 
 def make_context(app: App, campaign_id: str | None, parse: ParseFn | None = None) -> Context:
@@ -118,6 +135,7 @@ def make_context(app: App, campaign_id: str | None, parse: ParseFn | None = None
     campaign = app.campaign(campaign_id)
     with app.session() as session:
         agencies = agency_refs(campaign.id, session=session)
+        threads = our_threads(campaign.id, session=session)
     ours = {a.lower() for a in (app.settings.smtp.sender, app.settings.imap.user) if a and "@" in a}
     hints = MailHints(
         our_addresses=frozenset(ours),
@@ -126,8 +144,8 @@ def make_context(app: App, campaign_id: str | None, parse: ParseFn | None = None
         ack_phrases=tuple(campaign.mailbox.ack_phrases),
         request_subject=campaign.request.subject or "",
     )
-    parse = parse or default_parse(app.settings.max_file_bytes)
-    return Context(app, campaign, outline_spec(campaign), agencies, hints, parse)
+    parse = parse or default_parse(app.settings.max_file_bytes, app.settings.file_budget_seconds)
+    return Context(app, campaign, outline_spec(campaign), agencies, hints, parse, threads=threads)
 
 
 def log_run(ctx: Context, report: IngestReport) -> None:

@@ -14,12 +14,13 @@ from sqlalchemy.orm import Session
 from flows.intake.context import Context, hook
 from parsers.mail import Attachment
 from parsers.model import ParseError, ParseResult
+from parsers.replacing import may_replace
 from parsers.responses import Candidate, Unit, candidates_of
-from parsers.vocab import ItemStatus
+from parsers.vocab import ANSWER_KINDS, ItemStatus, ReviewKind
 from storage.blobs import sha256_hex, store_blob
 from storage.ingest import add_document, open_review
 from storage.models import Document
-from storage.submissions import record_submission
+from storage.submissions import current_answer, record_submission, submissions_of
 
 log = logging.getLogger(__name__)
 
@@ -119,7 +120,10 @@ def settle_unit(
     cand = unit.candidate
     doc = docs[cand.part] if cand is not None else None
     source_key = unit.source_key or (f"document:{doc.id}" if doc is not None else "")
-    if unit.attribution.recipient_id is None:
+    parsed = unit.merged()
+    doubtful = _doubtful_report(ctx, unit, parsed)
+    hold = doubtful or _held_back(ctx, unit, parsed, session=session)
+    if unit.attribution.recipient_id is None or hold is not None:
         plan = {
             "kind": unit.kind,
             "document_id": doc.id if doc else None,
@@ -132,9 +136,18 @@ def settle_unit(
             {
                 "campaign_id": ctx.campaign.id,
                 "source_key": source_key,
+                "kind": (
+                    ReviewKind.DOUBTFUL_REPORT if doubtful
+                    else ReviewKind.REPLACE if hold is not None
+                    else ReviewKind.ATTRIBUTION
+                ),
                 "document_id": doc.id if doc else None,
-                "reason": unit.attribution.review_reason or "cần xác định đơn vị gửi",
-                "candidates": unit.attribution.candidates,
+                "reason": hold or unit.attribution.review_reason or "cần xác định đơn vị gửi",
+                "candidates": (
+                    _preselected(ctx, unit)
+                    if hold is not None and unit.attribution.recipient_id is not None
+                    else unit.attribution.candidates
+                ),
                 "plan": plan,
                 **owner,
             },
@@ -149,10 +162,11 @@ def settle_unit(
         received_at=received_at,
         channel=channel,
         content_key=unit.content_key,
-        parsed=unit.merged(),
+        parsed=parsed,
         document_id=doc.id if doc else None,
         section_ids=ctx.section_ids,
         row_ids=ctx.row_ids,
+        explicit_none_is_answer=ctx.campaign.completeness.explicit_none_is_answer,
         **owner,
     )
     return {
@@ -162,3 +176,44 @@ def settle_unit(
         "attributed_by": unit.attribution.attributed_by,
         "submission_id": recorded.submission.id,
     }
+
+
+def _doubtful_report(ctx: Context, unit: Unit, parsed: ParseResult | None) -> str | None:
+    """Why a "report" is not positive evidence of one: it answers nothing of the outline (an
+    other programme's letter, comments on a draft). None: it may be recorded."""
+    if unit.kind != "report" or parsed is None:
+        return None
+    if parsed.coverage >= ctx.campaign.completeness.report_min_coverage:
+        return None
+    return "văn bản không trả lời mục nào của đề cương, chưa ghi nhận là báo cáo"
+
+
+def _held_back(ctx: Context, unit: Unit, parsed: ParseResult | None, *, session: Session) -> str | None:
+    """Why this answer may not replace the agency's current report (None: it may, or there
+    is none). The current report stays; a person decides (req. 5)."""
+    rid = unit.attribution.recipient_id
+    if rid is None or unit.kind not in ANSWER_KINDS:
+        return None
+    current = current_answer(ctx.campaign.id, rid, session=session)
+    if current is None or any(s.content_key == unit.content_key for s in submissions_of(ctx.campaign.id, rid, session=session)):
+        return None  # nothing to replace, or the same content again (a duplicate)
+    decision = may_replace(
+        unit.kind,
+        parsed,
+        current.kind,
+        min_coverage=ctx.campaign.completeness.replace_min_coverage,
+        current_coverage=current.coverage,
+    )
+    if decision.replaces:
+        return None
+    return f"chưa thay báo cáo hiện có: {decision.reason}"
+
+
+def _preselected(ctx: Context, unit: Unit) -> list[dict[str, Any]]:
+    """The attributed agency first (preselected), then the other candidates."""
+    rid = unit.attribution.recipient_id
+    cands = list(unit.attribution.candidates)
+    cands.sort(key=lambda c: c.get("recipient_id") != rid)
+    if not any(c.get("recipient_id") == rid for c in cands):
+        cands.insert(0, {"recipient_id": rid, "code": ctx.code_of(rid), "signals": [unit.attribution.attributed_by or ""]})
+    return cands

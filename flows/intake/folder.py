@@ -15,14 +15,21 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from config.errors import ConfigError
 from flows.adapters.dropfolder import (
     FAILED,
     PROCESSED,
+    NotTaken,
+    Skipped,
+    Taken,
     drop_root,
+    leftovers,
     load_state,
     move_file,
+    put_back,
     save_state,
     stable_files,
+    take,
 )
 from flows.app import App
 from flows.intake.context import Context, IngestReport, ParseFn, log_run, make_context
@@ -34,6 +41,9 @@ from flows.intake.documents import (
     store_raw_files,
     write_documents,
 )
+from flows.intake.errors import describe_error, is_transient
+from flows.intake.health import poll_failed, poll_succeeded
+from flows.outbound.receipts import deliver_pending_receipts
 from parsers.mail import Attachment, safe_filename
 from parsers.mail_classify import attribute
 from parsers.responses import Unit
@@ -44,33 +54,88 @@ from storage.models import Event, InboundFile, utcnow
 
 log = logging.getLogger(__name__)
 STATE_FILE = "dropfolder-state.json"
+REPORTED_FILE = "dropfolder-reported.json"
 
 
 def ingest_folder(app: App, campaign_id: str | None = None, *, parse: ParseFn | None = None) -> IngestReport:
     """One scan of the shared folder: remember what changed, ingest what stayed the same."""
     ctx = make_context(app, campaign_id, parse)
-    root = drop_root(app.settings.drop.dir)
+    name = str(app.settings.drop.dir or "")
     report = IngestReport("folder", ctx.campaign.id)
+    limit = app.settings.max_file_bytes
     state_path = app.settings.data_dir / STATE_FILE
-    ready, current = stable_files(root, load_state(state_path))
+    try:  # mailbox health (flows/intake/health.py): a folder that cannot be read is an outage
+        root = drop_root(app.settings.drop.dir).resolve()
+        ready, current, skipped = stable_files(root, load_state(state_path))
+    except (ConfigError, OSError) as err:
+        if app.settings.drop.dir is not None:
+            poll_failed(app, "folder", name, str(err))
+        raise
+    for taken in leftovers(root, limit):  # a crashed scan's files, moved but maybe not recorded
+        report.add(_one_file(ctx, root, taken))
     for path, rel, st in ready:
         try:
-            outcome = handle_file(ctx, root, path, rel, st.st_size, st.st_mtime_ns)
-        except Exception as err:  # noqa: BLE001 — one bad file must not stop the scan
-            log.exception("file %s failed", rel)
-            outcome = {"path": rel, "status": ItemStatus.FAILED, "error": f"{type(err).__name__}: {err}"}
-            move_file(root, path, rel, FAILED, outcome["error"])
-        report.add(outcome)
+            taken = take(root, rel, st, limit)
+        except NotTaken as why:
+            report.add(_not_taken(ctx, root, path, rel, str(why), refuse=why.refuse))
+            continue
+        report.add(_one_file(ctx, root, taken))
+    _report_skipped(ctx, skipped, report)
     save_state(state_path, current)
+    poll_succeeded(app, "folder", name, len(current))
     log_run(ctx, report)
+    try:
+        report.receipts = deliver_pending_receipts(app, ctx.campaign)  # owed by a mail run that died
+    except Exception as err:  # noqa: BLE001 — receipts are a courtesy: the scan itself succeeded
+        log.exception("receipts failed")
+        report.errors.append(f"không gửi được thư xác nhận (sẽ gửi lại ở lần chạy sau): {err}")
     return report
 
 
-def handle_file(ctx: Context, root: Path, path: Path, rel: str, size: int, mtime_ns: int) -> dict[str, Any]:
-    """Store, parse, attribute and record one stable file; then move it."""
-    data = path.read_bytes()
-    mtime = dt.datetime.fromtimestamp(mtime_ns / 1e9, dt.UTC)
-    name = safe_filename(path.name)
+def _one_file(ctx: Context, root: Path, taken: Taken) -> dict[str, Any]:
+    try:
+        return handle_file(ctx, root, taken)
+    except Exception as err:  # noqa: BLE001 — one bad file must not stop the scan
+        log.exception("file %s failed", taken.rel)
+        error = describe_error(err)
+        if is_transient(err):
+            put_back(root, taken.path, taken.rel)  # the disk or the database: try again next scan
+            return {"path": taken.rel, "status": ItemStatus.FAILED, "error": error, "transient": True, "retry": True}
+        move_file(root, taken.path, taken.rel, FAILED, error)
+        return {"path": taken.rel, "status": ItemStatus.FAILED, "error": error}
+
+
+def _not_taken(ctx: Context, root: Path, path: Path, rel: str, reason: str, *, refuse: bool) -> dict[str, Any]:
+    """A file that changed under us (looked at again later) or is refused unread (too large)."""
+    if not refuse:
+        return {"path": rel, "status": "skipped", "reason": reason}
+    moved = move_file(root, path, rel, FAILED, reason) if not path.is_symlink() else None
+    with ctx.app.session() as session:
+        session.add(Event(campaign_id=ctx.campaign.id, kind="ingest_failed", message=f"Không nhận tệp {rel}: {reason}", data={"path": rel}))
+    return {"path": rel, "status": ItemStatus.FAILED, "error": reason, "moved_to": moved}
+
+
+def _report_skipped(ctx: Context, skipped: list[Skipped], report: IngestReport) -> None:
+    """Each skipped file once (symlink, hidden, FIFO, empty), with the reason, in the run and
+    in the log; reported again only if it goes away and comes back."""
+    path = ctx.app.settings.data_dir / REPORTED_FILE
+    before = {k: v[0] for k, v in load_state(path).items()}  # type: ignore[misc]
+    now = {s.rel: s.reason for s in skipped}
+    fresh = [s for s in skipped if before.get(s.rel) != s.reason]
+    for s in fresh:
+        report.add({"path": s.rel, "status": "skipped", "reason": s.reason})
+    if fresh:
+        with ctx.app.session() as session:
+            for s in fresh:
+                session.add(Event(campaign_id=ctx.campaign.id, kind="drop_skipped", message=f"Bỏ qua {s.rel}: {s.reason}", data={"path": s.rel}))
+    save_state(path, {k: [v] for k, v in now.items()})  # type: ignore[misc]
+
+
+def handle_file(ctx: Context, root: Path, taken: Taken) -> dict[str, Any]:
+    """Store, parse, attribute and record one file taken into working/; then move it on."""
+    rel, data = taken.rel, taken.data
+    mtime = dt.datetime.fromtimestamp(taken.st.st_mtime_ns / 1e9, dt.UTC)
+    name = safe_filename(rel.rsplit("/", 1)[-1])
     with ctx.app.session() as session:
         blob = store_blob(ctx.app.blobs, data, session=session)
         row, created = insert_file(
@@ -97,7 +162,7 @@ def handle_file(ctx: Context, root: Path, path: Path, rel: str, size: int, mtime
         if row.status == ItemStatus.FAILED:
             session.add(Event(campaign_id=ctx.campaign.id, kind="ingest_failed", message=f"Không xử lý được tệp {rel}: {row.error}"))
     target = FAILED if outcome["status"] == ItemStatus.FAILED else PROCESSED
-    moved = move_file(root, path, rel, target, outcome.get("error"))
+    moved = move_file(root, taken.path, rel, target, outcome.get("error"))
     with ctx.app.session() as session:
         stored = session.get(InboundFile, row.id)
         if stored is not None:
@@ -117,14 +182,15 @@ def decide_file(ctx: Context, rel: str, name: str, files: list[ParsedFile]) -> U
     codes = {a.code for a in ctx.agencies}
     folder_code = folder.lower() if folder and folder.lower() in codes else None
     # A folder named after the agency ("Sở Tư pháp/") names it, as a subject line would.
-    naming = f"{folder or ''} {name.rsplit('.', 1)[0]}"
+    naming = f"{folder or ''}/{name}"
     best = answers[0]
     attribution = attribute(
         ctx.agencies,
         sender=None,
         document_agencies=[(best.result.agency.id, best.result.agency.score)],
-        text=naming,
         folder_code=folder_code,
+        # The subfolder and file name naming the agency ("So Tu phap/", "BC_SoTuPhap.docx").
+        path=naming if folder_code is None else "",
     )
     return Unit(best.result.kind, best.content_key, attribution, best)
 

@@ -21,16 +21,14 @@ from typing import Any
 from imap_tools.errors import MailboxFlagError, MailboxFolderCreateError, MailboxMoveError
 from sqlalchemy.orm import Session
 
-from flows.adapters.imap import ImapSource, MailboxError
+from flows.adapters.imap import FetchedMail, ImapSource, MailboxError
 from flows.app import App
 from flows.intake.context import (
-    FIRST_POLL_MARGIN,
     Context,
     IngestReport,
     ParseFn,
     hook,
     log_run,
-    make_context,
 )
 from flows.intake.documents import (
     ParsedFile,
@@ -41,7 +39,17 @@ from flows.intake.documents import (
     store_raw_files,
     write_documents,
 )
-from flows.outbound.receipts import receipts_to_retry, send_receipts
+from flows.intake.errors import RunBroken, describe_error, is_transient
+from flows.intake.health import poll_failed, poll_succeeded
+from flows.intake.inbox import (
+    fetch_since,
+    inbox_context,
+    open_route_review,
+    route_mail,
+    shares,
+    token_attribution,
+)
+from flows.outbound.receipts import deliver_pending_receipts, reserve_receipt
 from parsers.mail import MailMessage, parse_mail
 from parsers.mail_classify import (
     STATE_KINDS,
@@ -53,20 +61,24 @@ from parsers.mail_classify import (
     text_for_naming,
 )
 from parsers.mail_links import ReportLink, classify_links
+from parsers.naming import subject_tags
 from parsers.responses import Unit, plan_units
-from parsers.vocab import ItemStatus, MailKind
+from parsers.vocab import ItemStatus, MailKind, ReviewKind
 from storage.blobs import sha256_hex, store_blob
 from storage.ingest import (
     advance_mailbox,
     earlier_copy,
     insert_mail,
+    is_retry,
     mailbox_state,
     mark_bouncing,
     mark_done_on_server,
     open_review,
+    record_failure,
+    retry_uids,
     unmarked_on_server,
 )
-from storage.models import Event, InboundMail, utcnow
+from storage.models import Document, Event, InboundMail, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -93,13 +105,30 @@ def decide_mail(ctx: Context, mail: MailMessage, files: list[ParsedFile]) -> Mai
     classification = classify(mail, [c.result.kind for c in cands], ctx.hints, known_sender=known)
     classification, links = classify_links(mail, classification, ctx.hints, known_sender=known)
     decision = MailDecision(classification, rejected, links=links)
+    # A reply whose only report could not be read is not a promise (nor unrelated): the agency
+    # has not submitted yet, a person looks, and the receipt asks for a readable copy.
+    failed_file = bool(rejected) and not any(c.is_answer for c in cands)
     if links:
         decision.link_only = attribute(
-            ctx.agencies, sender=mail.from_addr, forward_senders=mail.forward_senders, text=text_for_naming(mail)
+            ctx.agencies,
+            sender=mail.from_addr,
+            forward_senders=mail.forward_senders,
+            text=text_for_naming(mail),
+            thread_recipient=ctx.thread_recipient(mail.in_reply_to, mail.references),
+            tags=subject_tags(mail.subject),
         )
-    elif classification.kind == MailKind.UNRELATED and rejected and meant_as_report(mail, ctx.hints, known_sender=known):
+    elif (
+        classification.kind in (MailKind.UNRELATED, MailKind.ACKNOWLEDGEMENT)
+        and failed_file
+        and meant_as_report(mail, ctx.hints, known_sender=known)
+    ):
         decision.unreadable = attribute(
-            ctx.agencies, sender=mail.from_addr, forward_senders=mail.forward_senders, text=text_for_naming(mail)
+            ctx.agencies,
+            sender=mail.from_addr,
+            forward_senders=mail.forward_senders,
+            text=text_for_naming(mail),
+            thread_recipient=ctx.thread_recipient(mail.in_reply_to, mail.references),
+            tags=subject_tags(mail.subject),
         )
     elif classification.kind in STATE_KINDS:
         decision.units = plan_units(
@@ -111,6 +140,8 @@ def decide_mail(ctx: Context, mail: MailMessage, files: list[ParsedFile]) -> Mai
             text=text_for_naming(mail),
             fallback_key="",  # filled with the raw hash by the writer
             source_key="",
+            thread_recipient=ctx.thread_recipient(mail.in_reply_to, mail.references),
+            tags=subject_tags(mail.subject),
         )
     return decision
 
@@ -123,7 +154,8 @@ def handle_mail(
     mail = parse_mail(raw, max_attachment_bytes=ctx.app.settings.max_file_bytes)
     row, created = insert_mail(
         {
-            "campaign_id": ctx.campaign.id,
+            # Several open campaigns: the route decides (a message may feed two of them).
+            "campaign_id": None if ctx.siblings else ctx.campaign.id,
             "mailbox": mailbox,
             "uidvalidity": uidvalidity,
             "uid": uid,
@@ -139,13 +171,32 @@ def handle_mail(
     )
     advance_mailbox(mailbox, uidvalidity, uid, session=session)
     base = {"uid": uid, "message_id": mail.message_id, "from": mail.from_addr, "subject": mail.subject}
-    if not created:
+    if not created and is_retry(row):
+        base["attempt"] = row.details.get("attempts", 0) + 1
+        row.status, row.error, row.raw_sha256 = ItemStatus.RECEIVED, None, blob.sha256
+    elif not created:
         return {**base, "inbound_mail_id": row.id, "status": row.status, "classification": row.classification, "seen": True}
     outcome = _handle_new_mail(ctx, row, mail, session=session)
     row.status = outcome["status"]
     row.processed_at = utcnow()
     row.details = {**(row.details or {}), "outcome": {k: v for k, v in outcome.items() if k != "units"}}
+    if _owes_receipt(outcome):  # the outbox: one receipt per campaign the message answered
+        owed = [reserve_receipt(c.app, c.campaign, row, mail, session=session) for c in _answered(ctx, outcome)]
+        outcome["receipt_outbound_id"] = next((i for i in owed if i is not None), None)
     return {**base, "inbound_mail_id": row.id, **outcome}
+
+
+def _answered(ctx: Context, outcome: dict[str, Any]) -> list[Context]:
+    """The campaigns a recorded message answered: those it was routed to, or the only one."""
+    if "campaigns" in outcome:
+        return [c for c in ctx.every if c.campaign.id in outcome["campaigns"]]
+    return [ctx]
+
+
+def _owes_receipt(outcome: dict[str, Any]) -> bool:
+    """A recorded report or nil report, or a report we could not read, is answered."""
+    recorded = outcome["status"] == ItemStatus.PROCESSED and outcome.get("classification") in (MailKind.SUBMISSION, MailKind.NIL_REPORT)
+    return recorded or bool(outcome.get("unreadable"))
 
 
 def _handle_new_mail(ctx: Context, row: InboundMail, mail: MailMessage, *, session: Session) -> dict[str, Any]:
@@ -155,17 +206,109 @@ def _handle_new_mail(ctx: Context, row: InboundMail, mail: MailMessage, *, sessi
         row.classification = dup.classification
         return {"status": ItemStatus.DUPLICATE, "classification": dup.classification, "duplicate_of": dup.id}
     store_raw_files(ctx, mail.attachments, session=session)
+    if ctx.siblings:
+        return _handle_routed(ctx, row, mail, session=session)
     files = parse_files(ctx, mail.attachments)
     decision = decide_mail(ctx, mail, files)
     return _write_decision(ctx, row, mail, files, decision, session=session)
+
+
+# --- several open campaigns: route, then decide and record per campaign (inbox.py) ---------
+
+
+def _handle_routed(ctx: Context, row: InboundMail, mail: MailMessage, *, session: Session) -> dict[str, Any]:
+    """Parse and classify under every open campaign; a message no campaign sees an answer in
+    is recorded once; an answer is routed (parsers/routing.py) and each share recorded."""
+    parsed = {c.campaign.id: parse_files(c, mail.attachments) for c in ctx.every}
+    decisions = {c.campaign.id: decide_mail(c, mail, parsed[c.campaign.id]) for c in ctx.every}
+    answering = [cid for cid, d in decisions.items() if d.units or d.unreadable is not None]
+    if not answering:
+        result = _write_decision(ctx, row, mail, parsed[ctx.campaign.id], decisions[ctx.campaign.id], session=session)
+        if decisions[ctx.campaign.id].classification.kind == MailKind.BOUNCE:
+            at = row.internal_date or row.date_header or utcnow()
+            for sibling in ctx.siblings:  # the address bounced whatever campaign it serves
+                mark_bouncing(sibling.campaign.id, result["bounced"], f"thư báo lỗi {mail.message_id}", at, session=session)
+        return result
+    # Only a campaign that sees an answer in the message can take it.
+    route = route_mail(ctx, mail, ctx.app.blobs.read(row.raw_sha256), {cid: parsed[cid] for cid in answering}, session=session)
+    row.details = {**(row.details or {}), "routing": route.to_json()}
+    if route.doubt:
+        write_documents(ctx, parsed[ctx.campaign.id], {"inbound_mail_id": row.id}, session=session)
+        row.classification = decisions[answering[0]].classification.kind
+        return {"classification": row.classification, "reason": "không rõ chiến dịch", **open_route_review(ctx, row, route, session=session)}
+    parts = shares(ctx, route, parsed)
+    best = {p: parsed[s.ctx.campaign.id][p] for s in parts for p in s.parts}
+    docs = write_documents(ctx, [best[p] for p in sorted(best)], {"inbound_mail_id": row.id}, session=session)
+    outcomes = [_record_share(s.ctx, row, mail, [best[p] for p in s.parts], [docs[p] for p in s.parts], route, session=session) for s in parts]
+    return _combine(row, outcomes, [s.ctx.campaign.id for s in parts])
+
+
+def _record_share(
+    ctx: Context, row: InboundMail, mail: MailMessage, files: list[ParsedFile], docs: list[Document], route: Any, *, session: Session
+) -> dict[str, Any]:
+    """One campaign's share of a routed message, decided and recorded as a message of its own."""
+    decision = decide_mail(ctx, mail, files)
+    exact = token_attribution(ctx, route)
+    if exact is not None:
+        for unit in decision.units:
+            if unit.attribution.recipient_id is None:
+                unit.attribution = exact
+        if decision.unreadable is not None and decision.unreadable.recipient_id is None:
+            decision.unreadable = exact
+    key = f"mail:{row.id}" if len(route.targets) == 1 else f"mail:{row.id}/{ctx.campaign.id}"[:64]
+    return {"campaign": ctx.campaign.id, **_record_decision(ctx, row, mail, docs, decision, key=key, session=session)}
+
+
+def _combine(row: InboundMail, outcomes: list[dict[str, Any]], campaigns: list[str]) -> dict[str, Any]:
+    """One outcome for a message whose shares went to several campaigns."""
+    if len(outcomes) == 1:
+        row.campaign_id = campaigns[0]
+        return {**outcomes[0], "campaigns": campaigns}
+    statuses = {o["status"] for o in outcomes}
+    status = ItemStatus.REVIEW if ItemStatus.REVIEW in statuses else ItemStatus.PROCESSED if ItemStatus.PROCESSED in statuses else ItemStatus.DUPLICATE
+    kinds = [o["classification"] for o in outcomes]
+    row.classification = next((k for k in (MailKind.SUBMISSION, MailKind.NIL_REPORT) if k in kinds), kinds[0])
+    units = [{**u, "campaign": o["campaign"]} for o in outcomes for u in o.get("units", [])]
+    return {"classification": row.classification, "status": status, "units": units, "campaigns": campaigns, "shares": outcomes}
+
+
+def record_routed(ctx: Context, row: InboundMail, mail: MailMessage, forced: Attribution | None, *, session: Session) -> dict[str, Any]:
+    """A person chose the campaign of a message in doubt: decide and record it there (the
+    agency they named, if any, for what nobody could attribute)."""
+    files = parse_files(ctx, mail.attachments)
+    docs = write_documents(ctx, files, {"inbound_mail_id": row.id}, session=session)
+    for doc, f in zip(docs, files, strict=True):  # read again against the chosen outline
+        if f.result is not None:
+            doc.format, doc.kind, doc.parse_result = f.result.format, f.result.kind, f.result.to_json()
+    decision = decide_mail(ctx, mail, files)
+    if forced is not None:
+        for unit in decision.units:
+            if unit.attribution.recipient_id is None:
+                unit.attribution = forced
+        if decision.unreadable is not None:
+            decision.unreadable = forced
+    outcome = _record_decision(ctx, row, mail, docs, decision, key=f"mail:{row.id}", session=session)
+    row.campaign_id, row.status = ctx.campaign.id, outcome["status"]
+    return outcome
+
+
+# --- one campaign's decision, written once ---------------------------------------------------
 
 
 def _write_decision(
     ctx: Context, row: InboundMail, mail: MailMessage, files: list[ParsedFile], decision: MailDecision, *, session: Session
 ) -> dict[str, Any]:
     """The one write of a decided message: documents, then submissions or review items."""
+    docs = write_documents(ctx, files, {"inbound_mail_id": row.id}, session=session)
+    return _record_decision(ctx, row, mail, docs, decision, key=f"mail:{row.id}", session=session)
+
+
+def _record_decision(
+    ctx: Context, row: InboundMail, mail: MailMessage, docs: list[Document], decision: MailDecision, *, key: str, session: Session
+) -> dict[str, Any]:
+    """Submissions or review items of a decided message whose documents are written (`key`
+    names the message's own review item)."""
     owner = {"inbound_mail_id": row.id}
-    docs = write_documents(ctx, files, owner, session=session)
     classification = decision.classification
     row.classification = classification.kind
     received_at = row.internal_date or row.date_header or utcnow()
@@ -186,7 +329,8 @@ def _write_decision(
         item = open_review(
             {
                 "campaign_id": ctx.campaign.id,
-                "source_key": f"mail:{row.id}",
+                "source_key": key,
+                "kind": ReviewKind.UNREADABLE,
                 "reason": f"tệp đính kèm không đọc được ({names})",
                 "candidates": attribution.candidates,
                 "plan": {
@@ -208,7 +352,7 @@ def _write_decision(
     for unit in decision.units:
         unit.content_key = unit.content_key or f"mail:{row.raw_sha256}"
     if len(decision.units) == 1:
-        decision.units[0].source_key = f"mail:{row.id}"
+        decision.units[0].source_key = key
     outcomes = [
         settle_unit(ctx, u, docs, received_at=received_at, channel="email", owner=owner, session=session)
         for u in decision.units
@@ -268,8 +412,10 @@ def _review_links(
     return item.id
 
 
-def _fail_mail(ctx: Context, mailbox: str, uidvalidity: int, uid: int, raw: bytes, internal_date: dt.datetime | None, error: str) -> dict[str, Any]:
-    """Record a message that could not be handled (its raw bytes are kept)."""
+def _fail_mail(ctx: Context, mailbox: str, uidvalidity: int, fetched: FetchedMail, error: str, *, transient: bool) -> dict[str, Any]:
+    """Record a message that could not be handled (its raw bytes are kept). A transient
+    failure stays in the retry set until it succeeds or reaches the retry limit."""
+    uid, raw = fetched.uid, fetched.raw
     with ctx.app.session() as session:
         blob = store_blob(ctx.app.blobs, raw, session=session)
         try:
@@ -279,23 +425,26 @@ def _fail_mail(ctx: Context, mailbox: str, uidvalidity: int, uid: int, raw: byte
             message_id, sender, subject = None, None, ""
         row, _ = insert_mail(
             {
-                "campaign_id": ctx.campaign.id,
+                "campaign_id": None if ctx.siblings else ctx.campaign.id,
                 "mailbox": mailbox,
                 "uidvalidity": uidvalidity,
                 "uid": uid,
                 "message_id": message_id,
                 "raw_sha256": blob.sha256,
-                "internal_date": internal_date,
+                "internal_date": fetched.internal_date,
                 "from_addr": sender,
                 "subject": (subject or "")[:2000],
                 "status": ItemStatus.FAILED,
-                "error": error[:4000],
             },
             session=session,
         )
+        retry = record_failure(row, error, transient=transient, limit=ctx.app.settings.retry_limit)
         advance_mailbox(mailbox, uidvalidity, uid, session=session)
-        session.add(Event(campaign_id=ctx.campaign.id, kind="ingest_failed", message=f"Không xử lý được thư UID {uid}: {error[:500]}", data={"uid": uid}))
-        return {"uid": uid, "inbound_mail_id": row.id, "message_id": message_id, "from": sender, "status": ItemStatus.FAILED, "error": error}
+        attempts = row.details.get("attempts", 1)
+        when = f"sẽ thử lại (lần {attempts}/{ctx.app.settings.retry_limit})" if retry else "cần cán bộ xem"
+        session.add(Event(campaign_id=ctx.campaign.id, kind="ingest_failed", message=f"Không xử lý được thư UID {uid} ({when}): {error[:500]}", data={"uid": uid, "transient": transient, "attempts": attempts}))
+        return {"uid": uid, "inbound_mail_id": row.id, "message_id": message_id, "from": sender, "status": ItemStatus.FAILED,
+                "error": error, "transient": transient, "retry": retry, "attempts": attempts}
 
 
 def ingest_mail(
@@ -305,25 +454,59 @@ def ingest_mail(
     parse: ParseFn | None = None,
     receipts: bool = True,
 ) -> IngestReport:
-    """One polling cycle of the official mailbox; see the module docstring for the order of work."""
-    ctx = make_context(app, campaign_id, parse)
+    """One polling cycle of the official mailbox, feeding every open campaign (`campaign_id`
+    only names the report's campaign); see the module docstring for the order of work.
+
+    Receipts still owed are delivered at the end of every run, also one that broke off
+    (mailbox cut, disk full): they were reserved with their messages."""
+    ctx = inbox_context(app, campaign_id, parse)
     report = IngestReport("mail", ctx.campaign.id)
-    with ImapSource(app.settings.imap) as source:
+    source = ImapSource(app.settings.imap)
+    try:
+        waiting = _poll(ctx, source, report)
+    except MailboxError as err:
+        poll_failed(app, "mail", source.key, str(err))
+        _wrap_up(ctx, report, receipts=receipts, broken=True)
+        raise
+    except Exception:
+        _wrap_up(ctx, report, receipts=receipts, broken=True)
+        raise
+    poll_succeeded(app, "mail", source.key, waiting)
+    _wrap_up(ctx, report, receipts=receipts, broken=False)
+    return report
+
+
+def _wrap_up(ctx: Context, report: IngestReport, *, receipts: bool, broken: bool) -> None:
+    """Deliver the receipts owed and log the run; after a broken run, quietly (the error that
+    broke it is the one to report, not a second one from the same full disk)."""
+    if receipts:
+        report.receipts = _send_receipts(ctx, report)
+    try:
+        log_run(ctx, report)
+    except Exception:
+        if not broken:
+            raise
+        log.warning("could not log the broken run", exc_info=True)
+
+
+def _poll(ctx: Context, source: ImapSource, report: IngestReport) -> int:
+    """Fetch, handle and acknowledge what is new; returns how many messages still wait."""
+    app = ctx.app
+    with source:
         key = source.key
         with app.session() as session:
             state, resynced = mailbox_state(key, source.uidvalidity, session=session)
             last_uid = state.last_uid
             pending = [(m.id, m.uid) for m in unmarked_on_server(key, source.uidvalidity, session=session) if m.status != ItemStatus.FAILED]
+            retry = retry_uids(key, source.uidvalidity, app.settings.retry_limit, session=session)
+        if resynced:
+            report.errors.append("UIDVALIDITY thay đổi: đã đồng bộ lại hộp thư, thư trùng được bỏ qua")
         _mark_on_server(app, source, pending, report)
         done: list[tuple[int, int]] = []
-        since = ctx.campaign.request.date - FIRST_POLL_MARGIN if ctx.campaign.request.date else None
-        for fetched in source.fetch(source.new_uids(last_uid, since)):
-            try:
-                with app.session() as session:
-                    outcome = handle_mail(ctx, key, source.uidvalidity, fetched.uid, fetched.raw, fetched.internal_date, session=session)
-            except Exception as err:  # noqa: BLE001 — one bad message must not stop the batch
-                log.exception("message UID %s failed", fetched.uid)
-                outcome = _fail_mail(ctx, key, source.uidvalidity, fetched.uid, fetched.raw, fetched.internal_date, f"{type(err).__name__}: {err}")
+        since = fetch_since(ctx, app.settings.imap.first_poll_margin_days)
+        uids = sorted(set(retry) | set(source.new_uids(last_uid, since)))
+        for fetched in source.fetch(uids):
+            outcome = _one_message(ctx, key, source.uidvalidity, fetched)
             report.add(outcome)
             if outcome["status"] != ItemStatus.FAILED and not outcome.get("seen"):
                 done.append((outcome["inbound_mail_id"], fetched.uid))
@@ -333,12 +516,27 @@ def ingest_mail(
                 advance_mailbox(key, source.uidvalidity, source.uidnext - 1, session=session)
         hook("before_ack")
         _mark_on_server(app, source, done, report)
-    if resynced:
-        report.errors.append("UIDVALIDITY thay đổi: đã đồng bộ lại hộp thư, thư trùng được bỏ qua")
-    if receipts:
-        report.receipts = _send_receipts(ctx, report)
-    log_run(ctx, report)
-    return report
+    return max(0, len(uids) - len(report.items))
+
+
+def _one_message(ctx: Context, key: str, uidvalidity: int, fetched: FetchedMail) -> dict[str, Any]:
+    """One message in its own unit of work; a failure is recorded (transient ones are retried
+    by the next runs, up to BAOCAO_RETRY_LIMIT times) and the batch goes on. When even the
+    failure cannot be recorded (disk full, database gone) the run stops: nothing of this
+    message was committed and the next run starts again from it."""
+    try:
+        with ctx.app.session() as session:
+            outcome = handle_mail(ctx, key, uidvalidity, fetched.uid, fetched.raw, fetched.internal_date, session=session)
+            hook("before_commit")
+        hook("after_commit")
+        return outcome
+    except Exception as err:  # noqa: BLE001 — one bad message must not stop the batch
+        log.exception("message UID %s failed", fetched.uid)
+        transient = is_transient(err)
+        try:
+            return _fail_mail(ctx, key, uidvalidity, fetched, describe_error(err), transient=transient)
+        except Exception as again:  # noqa: BLE001 — see the docstring
+            raise RunBroken(f"dừng lượt nhận thư ở thư UID {fetched.uid}: {describe_error(again)}") from again
 
 
 def _mark_on_server(app: App, source: ImapSource, items: list[tuple[int, int]], report: IngestReport) -> None:
@@ -357,24 +555,18 @@ def _mark_on_server(app: App, source: ImapSource, items: list[tuple[int, int]], 
 
 
 def _send_receipts(ctx: Context, report: IngestReport) -> dict[str, Any] | None:
-    if not ctx.campaign.receipts.enabled:
-        return None
-    mail_ids = [
-        i["inbound_mail_id"]
-        for i in report.items
-        if not i.get("seen")
-        and (
-            (i.get("status") == ItemStatus.PROCESSED and i.get("classification") in (MailKind.SUBMISSION, MailKind.NIL_REPORT))
-            or i.get("unreadable")
-        )
-    ]
-    with ctx.app.session() as session:
-        mail_ids += receipts_to_retry(ctx.campaign.id, exclude=set(mail_ids), session=session)
-    if not mail_ids:
-        return None
-    try:
-        return send_receipts(ctx.app, ctx.campaign, mail_ids)
-    except Exception as err:  # noqa: BLE001 — receipts are a courtesy: the ingest itself succeeded
-        log.exception("receipts failed")
-        report.errors.append(f"không gửi được thư xác nhận: {err}")
-        return None
+    """Deliver every receipt still owed in each open campaign (this run's, reserved with each
+    message, and any an earlier run left behind); a failure here never fails the ingest."""
+    sent: list[dict[str, Any]] = []
+    for c in ctx.every:
+        try:
+            done = deliver_pending_receipts(c.app, c.campaign)
+        except Exception as err:  # noqa: BLE001 — receipts are a courtesy: the ingest itself succeeded
+            log.exception("receipts failed")
+            report.errors.append(f"không gửi được thư xác nhận (sẽ gửi lại ở lần chạy sau): {err}")
+            continue
+        if done:
+            sent.append(done)
+    if len(sent) <= 1:
+        return sent[0] if sent else None
+    return {k: [x for r in sent for x in r.get(k, [])] for k in ("sent", "skipped", "failed")}

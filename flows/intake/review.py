@@ -16,13 +16,25 @@ from sqlalchemy.orm import Session
 
 from config.campaign import Campaign
 from flows.app import App, outline_spec
-from flows.intake.context import default_parse
+from flows.intake.context import default_parse, make_context
 from flows.intake.errors import IntakeError
+from flows.intake.mail import record_routed
 from flows.outbound.receipts import send_receipts
+from parsers.mail import parse_mail
+from parsers.mail_classify import Attribution
 from parsers.model import ParseResult
-from parsers.vocab import ANSWER_KINDS, ItemStatus, ReviewStatus
+from parsers.vocab import ANSWER_KINDS, ItemStatus, ReviewKind, ReviewStatus
 from storage.campaigns import recipient_by_code
-from storage.models import Document, Event, InboundFile, InboundMail, ReviewItem, utcnow
+from storage.models import (
+    Document,
+    Event,
+    InboundFile,
+    InboundMail,
+    RecipientRow,
+    ReviewItem,
+    Submission,
+    utcnow,
+)
 from storage.submissions import record_submission
 
 log = logging.getLogger(__name__)
@@ -62,17 +74,58 @@ def _settle_source(session: Session, item: ReviewItem, recipient_id: int) -> Non
         source = session.get(InboundFile, item.inbound_file_id)
     if source is not None and source.status == ItemStatus.REVIEW:
         source.status, source.recipient_id, source.attributed_by = ItemStatus.PROCESSED, recipient_id, "review"
-def assign_item(app: App, item_id: int, recipient_code: str, actor: str = "cán bộ") -> dict[str, Any]:
-    """Settle a review item: record the submission it stood for, for the recipient given."""
+
+def accept_problem(session: Session, item: ReviewItem, actor: str) -> dict[str, Any]:
+    """A person checked the figures a problem item is about and accepts them as they are
+    (or corrected them): the item closes, the report stops marking them."""
+    item.status, item.resolved_by, item.resolved_at = ReviewStatus.RESOLVED, actor, utcnow()
+    sub = session.get(Submission, item.submission_id) if item.submission_id else None
+    item.resolved_recipient_id = sub.recipient_id if sub else None
+    session.add(
+        Event(
+            campaign_id=item.campaign_id,
+            recipient_id=item.resolved_recipient_id,
+            kind="review_problem_accepted",
+            actor=actor,
+            message=f"Mục {item.id}: số liệu đã được kiểm tra",
+            data={"item": item.id, "submission_id": item.submission_id},
+        )
+    )
+    recipient = session.get(RecipientRow, item.resolved_recipient_id) if item.resolved_recipient_id else None
+    return {
+        "item": item.id,
+        "status": ReviewStatus.RESOLVED,
+        "recipient": recipient.code if recipient else None,
+        "name": recipient.name if recipient else "",
+        "submission_id": item.submission_id,
+        "created": False,
+    }
+
+
+def assign_item(
+    app: App, item_id: int, recipient_code: str | None, actor: str = "cán bộ", campaign_id: str | None = None
+) -> dict[str, Any]:
+    """Settle a review item: record the submission it stood for, for the recipient given (a
+    message in doubt between campaigns needs the campaign; the agency is then optional)."""
+    with app.session() as session:
+        first = _open_item(session, item_id)
+        if first.kind == ReviewKind.PROBLEM:  # the figures are accepted as they are
+            return accept_problem(session, first, actor)
+        route = (first.plan or {}).get("kind") == "route"
+    if route:
+        return _assign_route(app, item_id, campaign_id, recipient_code, actor)
+    if not recipient_code:
+        raise ReviewError("cần mã đơn vị (ma_don_vi) để gán mục này")
     with app.session() as session:
         item = _open_item(session, item_id)
+        if campaign_id and item.campaign_id and campaign_id != item.campaign_id:
+            raise ReviewError(f"mục {item_id} thuộc chiến dịch {item.campaign_id}, không phải {campaign_id}")
         campaign = app.campaign(item.campaign_id)
         recipient = recipient_by_code(campaign.id, recipient_code.strip().lower(), session=session)
         if recipient is None or not recipient.active:
             raise ReviewError(f"không có đơn vị mã {recipient_code!r} trong chiến dịch {campaign.id}")
         plan = item.plan or {}
         doc, parsed = _planned_document(app, campaign, session, plan)
-        spec = outline_spec(campaign)
         recorded = record_submission(
             session=session,
             campaign_id=campaign.id,
@@ -85,9 +138,10 @@ def assign_item(app: App, item_id: int, recipient_code: str, actor: str = "cán 
             inbound_mail_id=item.inbound_mail_id,
             inbound_file_id=item.inbound_file_id,
             document_id=doc.id if doc else None,
-            section_ids=[s.id for s in spec.sections],
-            row_ids=[r.id for r in spec.rows],
+            section_ids=campaign.required_sections,
+            row_ids=campaign.required_rows,
             actor=actor,
+            explicit_none_is_answer=campaign.completeness.explicit_none_is_answer,
         )
         item.status, item.resolved_recipient_id = ReviewStatus.RESOLVED, recipient.id
         item.resolved_by, item.resolved_at = actor, utcnow()
@@ -112,6 +166,46 @@ def assign_item(app: App, item_id: int, recipient_code: str, actor: str = "cán 
         mail_id = item.inbound_mail_id
     # Committed: now the sender may be told (at most one receipt per message, as always).
     if mail_id is not None and recorded.created and recorded.submission.kind in ANSWER_KINDS:
+        result["receipts"] = _receipt_after_assign(app, campaign, mail_id)
+    return result
+
+
+def _assign_route(app: App, item_id: int, campaign_id: str | None, recipient_code: str | None, actor: str) -> dict[str, Any]:
+    """A message in doubt between campaigns: record it under the campaign the person chose."""
+    with app.session() as session:
+        item = _open_item(session, item_id)
+        choices = list((item.plan or {}).get("campaigns") or [])
+        if not campaign_id and len(choices) != 1:
+            raise ReviewError(f"mục {item_id}: chọn chiến dịch (--campaign), một trong: {', '.join(choices)}")
+        campaign = app.campaign(campaign_id or choices[0])
+        ctx = make_context(app, campaign.id)
+        forced = None
+        if recipient_code:
+            recipient = recipient_by_code(campaign.id, recipient_code.strip().lower(), session=session)
+            if recipient is None or not recipient.active:
+                raise ReviewError(f"không có đơn vị mã {recipient_code!r} trong chiến dịch {campaign.id}")
+            forced = Attribution(recipient.id, "review")
+        row = session.get(InboundMail, item.inbound_mail_id)
+        assert row is not None
+        mail = parse_mail(app.blobs.read(row.raw_sha256), max_attachment_bytes=app.settings.max_file_bytes)
+        outcome = record_routed(ctx, row, mail, forced, session=session)
+        if outcome["status"] == ItemStatus.PROCESSED and not outcome.get("units") and not outcome.get("bounced"):
+            raise ReviewError(f"thư không có báo cáo hay trả lời nào cho chiến dịch {campaign.id}: hãy bỏ qua mục này")
+        item.status, item.campaign_id = ReviewStatus.RESOLVED, campaign.id
+        item.resolved_recipient_id = forced.recipient_id if forced else None
+        item.resolved_by, item.resolved_at = actor, utcnow()
+        session.add(
+            Event(
+                campaign_id=campaign.id,
+                kind="review_routed",
+                actor=actor,
+                message=f"Mục {item_id}: thư được xếp vào chiến dịch {campaign.id}",
+                data={"item": item_id, "campaign": campaign.id, "outcome": outcome.get("status")},
+            )
+        )
+        result: dict[str, Any] = {"item": item_id, "campaign": campaign.id, "status": outcome["status"], "units": outcome.get("units", [])}
+        mail_id, answered = row.id, row.classification in ("submission", "nil_report")
+    if answered and outcome["status"] == ItemStatus.PROCESSED:
         result["receipts"] = _receipt_after_assign(app, campaign, mail_id)
     return result
 

@@ -16,10 +16,10 @@ import logging
 import mimetypes
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from email.headerregistry import Address
 from email.message import EmailMessage
-from email.policy import SMTP
-from email.utils import format_datetime, formataddr
+from email.utils import format_datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -30,7 +30,10 @@ from config.settings import SmtpSettings
 from flows.adapters.smtp import SmtpConnectError, SmtpSender, SmtpSendError
 from flows.app import App
 from flows.errors import FlowsError
+from flows.faults import hook
+from flows.outbound.mailheaders import OUTBOUND
 from parsers.mailids import make_message_id
+from parsers.routing import reply_token_address
 from parsers.vocab import OutboundKind
 from storage.blobs import store_blob
 from storage.models import RecipientRow, utcnow
@@ -67,6 +70,7 @@ class Draft:
     auto_submitted: str = "auto-generated"
     attachments: tuple[tuple[str, bytes, str], ...] = ()  # (filename, data, mime type)
     in_reply_to_mail_id: int | None = None
+    reply_to: str | None = None
 
 
 @dataclass
@@ -184,14 +188,19 @@ def _reserve(app: App, drafts: Sequence[Draft], codes: dict[int | None, str], re
 
 
 def build_message(draft: Draft, message_id: str, smtp: SmtpSettings, now: dt.datetime) -> EmailMessage:
-    """The MIME message: our Message-ID, Auto-Submitted, Date in Asia/Ho_Chi_Minh."""
-    msg = EmailMessage()
-    msg["From"] = formataddr((smtp.sender_name, smtp.sender or ""))
+    """The MIME message: our Message-ID, Auto-Submitted, Date in Asia/Ho_Chi_Minh.
+
+    Flatten it with `as_bytes(policy=OUTBOUND)` (see `flows.outbound.mailheaders`): the
+    standard policy loses spaces in long Vietnamese subjects."""
+    msg = EmailMessage(policy=OUTBOUND)
+    msg["From"] = Address(display_name=smtp.sender_name or "", addr_spec=smtp.sender or "")
     msg["To"] = ", ".join(draft.to)
     msg["Subject"] = draft.subject
     msg["Date"] = format_datetime(now.astimezone(MAIL_TZ))
     msg["Message-ID"] = message_id
     msg["Auto-Submitted"] = draft.auto_submitted
+    if draft.reply_to:
+        msg["Reply-To"] = draft.reply_to
     if draft.in_reply_to:
         msg["In-Reply-To"] = draft.in_reply_to
     refs = [*draft.references] or ([draft.in_reply_to] if draft.in_reply_to else [])
@@ -207,6 +216,14 @@ def build_message(draft: Draft, message_id: str, smtp: SmtpSettings, now: dt.dat
         maintype, _, subtype = mime.partition("/")
         msg.add_attachment(data, maintype=maintype, subtype=subtype or "octet-stream", filename=filename)
     return msg
+
+
+def with_reply_token(draft: Draft, code: str, smtp: SmtpSettings) -> Draft:
+    """With BAOCAO_SMTP__REPLY_TOKENS: Reply-To `local+<campaign>.<agency>@domain`, so the
+    agency's reply routes and attributes exactly (parsers/routing.py reads it back)."""
+    if not smtp.reply_tokens or not code or not smtp.sender or "@" not in smtp.sender or draft.reply_to:
+        return draft
+    return replace(draft, reply_to=reply_token_address(smtp.sender, draft.campaign_id, code))
 
 
 def _send_batch(app: App, smtp: SmtpSettings, jobs: list[_Job], report: DeliveryReport) -> None:
@@ -233,7 +250,8 @@ def _send_batch(app: App, smtp: SmtpSettings, jobs: list[_Job], report: Delivery
 
 def _send_one(app: App, sender: SmtpSender, smtp: SmtpSettings, job: _Job, report: DeliveryReport) -> bool:
     """Claim, send, confirm one job; False when the connection is lost."""
-    raw = build_message(job.draft, job.message_id, smtp, utcnow()).as_bytes(policy=SMTP)
+    raw = build_message(with_reply_token(job.draft, job.code, smtp), job.message_id, smtp, utcnow()).as_bytes(policy=OUTBOUND)
+    hook("before_send")
     if not _claim(app, job, raw):
         report.skipped.append(_entry(job.draft, job.code, reason="một lần chạy khác đang gửi thư này"))
         return True
@@ -246,6 +264,7 @@ def _send_one(app: App, sender: SmtpSender, smtp: SmtpSettings, job: _Job, repor
         # Lost before the server answered DATA: it did not take the message; retry next run.
         _fail(app, job, str(err), report)
         return False
+    hook("after_send")
     _confirm(app, job, refused)
     report.sent.append(_entry(job.draft, job.code, message_id=job.message_id))
     return True
@@ -282,7 +301,9 @@ def _fail(app: App, job: _Job, error: str, report: DeliveryReport, *, count_atte
             {"outbound_id": job.row_id, "kind": d.kind, "slot": d.slot, "error": error}, session=session,
         )
     report.failed.append(_entry(d, job.code, error=error))
-    log.warning("delivery failed for %s/%s/%s: %s", job.code, d.kind, d.slot, error)
+    # info, not warning: the caller reports failures (one line per cause); a warning per
+    # mail would print 28 lines on stderr through logging's last-resort handler.
+    log.info("delivery failed for %s/%s/%s: %s", job.code, d.kind, d.slot, error)
 
 
 def _fail_all(app: App, jobs: list[_Job], error: str, report: DeliveryReport) -> None:

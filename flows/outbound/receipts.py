@@ -15,10 +15,11 @@ from sqlalchemy.orm import Session
 from config.campaign import Campaign
 from flows.app import App
 from flows.outbound.delivery import Draft, deliver
-from parsers.mail import parse_mail
+from parsers.mail import MailMessage, parse_mail
 from parsers.mail_classify import is_automatic, is_noreply
+from parsers.mailids import make_message_id
 from parsers.numbers import vn_number
-from parsers.vocab import OutboundKind, OutboundStatus
+from parsers.vocab import OutboundKind, OutboundStatus, display_id
 from reports.mailtext import render_mail
 from storage.models import (
     ContactRow,
@@ -30,6 +31,7 @@ from storage.models import (
     SectionAnswer,
     Submission,
 )
+from storage.outbound import reserve_outbound
 
 WHAT = {"report": "báo cáo", "nil_report": "báo cáo (không phát sinh nội dung)"}
 
@@ -68,13 +70,19 @@ def receipt_context(
             "plan": vn_number(row.plan, blank="—"),
             "result": vn_number(row.result, blank="—"),
             "rate": vn_number(row.rate, 1, blank="—") + ("%" if row.rate is not None else ""),
+            # "-", "Không", "0": the agency's answer "none", shown as such (never as missing).
+            "none": _none_text(row) if row.explicit_none else "",
         }
         for row in rows
-        if row.plan is not None or row.result is not None
+        if row.plan is not None or row.result is not None or row.explicit_none
     ]
     section_order = {s.id: i for i, s in enumerate(outline.sections)}
     answered = sorted(
-        (a.section_id for a in session.scalars(select(SectionAnswer).where(SectionAnswer.submission_id == sub.id)) if not a.empty),
+        (
+            a.section_id
+            for a in session.scalars(select(SectionAnswer).where(SectionAnswer.submission_id == sub.id))
+            if a.part == "section" and (not a.empty or a.explicit_none)
+        ),
         key=lambda sid: section_order.get(sid, 99),
     )
     # Missing sections and rows are listed on their own; the rest (rates, units…) are problems.
@@ -93,9 +101,9 @@ def receipt_context(
         "late": sub.received_at > campaign.deadline_at,
         "received_at": sub.received_at.astimezone(tz).strftime("%H:%M ngày %d/%m/%Y"),
         "files": [d.filename for d in docs if d.status == "parsed"],
-        "answered": answered,
+        "answered": [display_id(a) for a in answered],
         "total_sections": len(outline.sections),
-        "missing_sections": [{"id": s, "heading": headings.get(s, s)} for s in sub.missing_sections or []],
+        "missing_sections": [{"id": display_id(s), "heading": headings.get(s, s)} for s in sub.missing_sections or []],
         "missing_rows": list(sub.missing_rows or []),
         "indicators": indicators,
         "problems": problems,
@@ -103,13 +111,25 @@ def receipt_context(
     }
 
 
-def _main_submission(mail_id: int, senders: set[str | None], *, session: Session) -> Submission | None:
+def _none_text(row: IndicatorValue) -> str:
+    """How the agency wrote its "none" ("-", "Không có", "0")."""
+    raws = [str(v.get("raw") or "").strip() for v in (row.values or {}).values() if v.get("source") == "explicit_none"]
+    shown = next((r for r in raws if r), "")
+    return f"không phát sinh (đơn vị ghi «{shown}»)" if shown else "không phát sinh"
+
+
+def _main_submission(campaign_id: str, mail_id: int, senders: set[str | None], *, session: Session) -> Submission | None:
     """The submission a receipt speaks of: when a message carried several agencies' reports
-    (a Sở passing on a unit's), the sender's own one, else the first recorded."""
+    (a Sở passing on a unit's), the sender's own one, else the first recorded (of this
+    campaign: a message answering two requests gets a receipt for each)."""
     subs = list(
         session.scalars(
             select(Submission)
-            .where(Submission.inbound_mail_id == mail_id, Submission.kind.in_(("report", "nil_report")))
+            .where(
+                Submission.campaign_id == campaign_id,
+                Submission.inbound_mail_id == mail_id,
+                Submission.kind.in_(("report", "nil_report")),
+            )
             .order_by(Submission.id)
         )
     )
@@ -121,31 +141,61 @@ def _main_submission(mail_id: int, senders: set[str | None], *, session: Session
 
 def receipt_drafts(app: App, campaign: Campaign, mail_ids: list[int]) -> list[Any]:
     """Drafts for the messages that deserve a receipt (one per message)."""
-
     drafts: list[Any] = []
     with app.session() as session:
         for mail_id in mail_ids:
             mail = session.get(InboundMail, mail_id)
             if mail is None:
                 continue
-            parsed = parse_mail(app.blobs.read(mail.raw_sha256))
-            to = parsed.reply_to or parsed.from_addr
-            if not to or is_automatic(parsed) or is_noreply(to):
-                continue
-            if (mail.details or {}).get("outcome", {}).get("unreadable"):
-                drafts.append(_unreadable_draft(app, campaign, mail, parsed, to, session=session))
-                continue
-            if mail.classification not in ("submission", "nil_report"):
-                continue
-            sub = _main_submission(mail.id, {parsed.from_addr, parsed.reply_to} - {None}, session=session)
-            if sub is None:
-                continue
-            recipient = session.get(RecipientRow, sub.recipient_id)
-            assert recipient is not None
-            context = receipt_context(campaign, mail, sub, recipient, session=session)
-            subject, text = render_mail(app.settings.templates_dir, "receipt", context)
-            drafts.append(_reply(campaign, mail, parsed, to, recipient.id, subject, text))
+            draft = receipt_draft(app, campaign, mail, parse_mail(app.blobs.read(mail.raw_sha256)), session=session)
+            if draft is not None:
+                drafts.append(draft)
     return drafts
+
+
+def receipt_draft(app: App, campaign: Campaign, mail: InboundMail, parsed: MailMessage, *, session: Session) -> Draft | None:
+    """The receipt one recorded message deserves, or None (automatic mail, nothing recorded)."""
+    to = parsed.reply_to or parsed.from_addr
+    if not to or is_automatic(parsed) or is_noreply(to):
+        return None
+    if (mail.details or {}).get("outcome", {}).get("unreadable"):
+        return _unreadable_draft(app, campaign, mail, parsed, to, session=session)
+    if mail.classification not in ("submission", "nil_report"):
+        return None
+    sub = _main_submission(campaign.id, mail.id, {parsed.from_addr, parsed.reply_to} - {None}, session=session)
+    if sub is None:
+        return None
+    recipient = session.get(RecipientRow, sub.recipient_id)
+    assert recipient is not None
+    context = receipt_context(campaign, mail, sub, recipient, session=session)
+    subject, text = render_mail(app.settings.templates_dir, "receipt", context)
+    return _reply(campaign, mail, parsed, to, recipient.id, subject, text)
+
+
+def reserve_receipt(app: App, campaign: Campaign, mail: InboundMail, parsed: MailMessage, *, session: Session) -> int | None:
+    """The outbox: reserve a message's receipt (a `pending` ledger row) in the message's own
+    unit of work, so a run that dies after the commit leaves the receipt owed, not forgotten.
+    Returns the ledger row's id (None: no receipt is due). The caller commits."""
+    if not campaign.receipts.enabled:
+        return None
+    session.flush()  # the submissions just written are what the receipt speaks of
+    draft = receipt_draft(app, campaign, mail, parsed, session=session)
+    if draft is None:
+        return None
+    row, _ = reserve_outbound(
+        {
+            "campaign_id": draft.campaign_id,
+            "recipient_id": draft.recipient_id,
+            "kind": draft.kind,
+            "slot": draft.slot,
+            "to_addrs": list(draft.to),
+            "subject": draft.subject,
+            "message_id": make_message_id(draft.kind),
+            "in_reply_to_mail_id": mail.id,
+        },
+        session=session,
+    )
+    return row.id
 
 
 def _unreadable_draft(app: App, campaign: Campaign, mail: InboundMail, parsed: Any, to: str, *, session: Session) -> Any:
@@ -202,13 +252,45 @@ def send_receipts(app: App, campaign: Campaign, mail_ids: list[int]) -> dict[str
     drafts = receipt_drafts(app, campaign, mail_ids)
     if not drafts:
         return None
+    _keep_reserved_keys(app, drafts)
     if not app.settings.smtp.host:
         return {"sent": [], "skipped": [{"recipient": d.recipient_id, "reason": "chưa cấu hình máy chủ gửi thư"} for d in drafts], "failed": []}
     return deliver(app, drafts).to_json()
 
 
+def _keep_reserved_keys(app: App, drafts: list[Draft]) -> None:
+    """A receipt already reserved keeps its ledger key (the recipient may have been assigned
+    since): one receipt per message, whatever happened in between."""
+    with app.session() as session:
+        reserved = {
+            row.slot: row.recipient_id
+            for row in session.scalars(
+                select(OutboundMail).where(
+                    OutboundMail.kind == OutboundKind.RECEIPT,
+                    OutboundMail.slot.in_([d.slot for d in drafts]),
+                    OutboundMail.campaign_id.in_({d.campaign_id for d in drafts}),
+                )
+            )
+        }
+    for draft in drafts:
+        if draft.slot in reserved:
+            draft.recipient_id = reserved[draft.slot]
+
+
+def deliver_pending_receipts(app: App, campaign: Campaign) -> dict[str, Any] | None:
+    """Send every receipt still owed (reserved and never sent, or failed): each run does this,
+    whichever command it is, so a crash or an SMTP outage only delays a receipt."""
+    if not campaign.receipts.enabled:
+        return None
+    with app.session() as session:
+        mail_ids = receipts_to_retry(campaign.id, exclude=set(), session=session)
+    if not mail_ids:
+        return None
+    return send_receipts(app, campaign, mail_ids)
+
+
 def receipts_to_retry(campaign_id: str, exclude: set[int], *, session: Session) -> list[int]:
-    """Messages whose receipt failed or was never sent (SMTP down at the time): retried now."""
+    """Messages whose receipt is owed: reserved and not sent yet, or failed (SMTP down)."""
     ids = session.scalars(
         select(OutboundMail.in_reply_to_mail_id).where(
             OutboundMail.campaign_id == campaign_id,

@@ -5,14 +5,18 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from config.campaign import Campaign
+from config.campaign import Campaign, ReminderPolicy
 from flows.app import App, deadlines, statuses
-from flows.outbound.delivery import Draft, deliver
+from flows.outbound.delivery import DeliveryReport, Draft, deliver
 from flows.outbound.letters import delivery_result, render, request_attachments, template_context
+from flows.outbound.preview import write_preview
+from flows.outbound.receipts import deliver_pending_receipts
+from parsers.vocab import display_id
 from reports.reminders import (
     KIND_INCOMPLETE,
     DueReminder,
@@ -22,7 +26,7 @@ from reports.reminders import (
 )
 from reports.status import RecipientStatus
 from reports.workdays import WorkCalendar
-from storage.outbound import kinds_in_slot
+from storage.outbound import kinds_in_slot, request_message_ids
 
 
 def calendar_for(campaign: Campaign) -> WorkCalendar:
@@ -39,11 +43,13 @@ def remind(
     dry_run: bool = False,
     only: Collection[str] | None = None,
     manual: bool = False,
+    preview: Path | None = None,
 ) -> dict[str, Any]:
     """Send the reminders due at `now` (default: now); the `baocao remind --json` contract.
 
     Recipients with their own (extended) deadline follow their own schedule. `only`: these
-    recipient codes alone; `manual`: a person's "remind now" (see `plan_reminders`)."""
+    recipient codes alone; `manual`: a person's "remind now" (see `plan_reminders`);
+    `preview`: write the due mails into that folder instead of sending them."""
     campaign = app.campaign(campaign_id)
     now = _aware(now, campaign) if now else app.now()
     calendar = calendar_for(campaign)
@@ -60,13 +66,20 @@ def remind(
                 plans.append((deadline, plan))
     by_id = {s.facts.id: s for s in items}
     local_day = now.astimezone(campaign.tz).date()
-    drafts = [
-        _reminder_draft(app, campaign, due, by_id[due.recipient_id], calendar, local_day, deadline)
+    threads = _request_threads(app, campaign, [due.recipient_id for _, plan in plans for due in plan.due])
+    coded = [
+        (due.code, _reminder_draft(app, campaign, due, by_id[due.recipient_id], calendar, local_day, deadline,
+                                   threads.get(due.recipient_id)))
         for deadline, plan in plans
         for due in plan.due
     ]
-    report = deliver(app, drafts, dry_run=dry_run)
-    result = delivery_result(campaign, now, report)
+    if preview is not None:
+        result = delivery_result(campaign, now, DeliveryReport())
+        result.update(preview=str(preview), written=write_preview(coded, app.settings.smtp, preview, now), gaps=[])
+    else:
+        result = delivery_result(campaign, now, deliver(app, [d for _, d in coded], dry_run=dry_run))
+    if preview is None and not dry_run and only is None:  # a scheduled run, not one agency's "nhắc ngay"
+        result["receipts"] = deliver_pending_receipts(app, campaign)  # owed by an earlier ingest
     active = [p.slot.key for _, p in plans if p.slot is not None]
     result["slot"] = active[0] if active else None
     result["reason"] = reason or (None if active else plans[0][1].reason)
@@ -104,6 +117,22 @@ def _plan_with_ledger(
     return plan_reminders(items, *args, kinds_in_slot(campaign.id, plan.slot.key, session=session), manual=manual)
 
 
+def _request_threads(app: App, campaign: Campaign, recipient_ids: list[int]) -> dict[int, str]:
+    """The request's Message-ID per recipient: reminders reply to it (one thread per agency)."""
+    if not recipient_ids:
+        return {}
+    with app.session() as session:
+        return request_message_ids(campaign.id, recipient_ids, session=session)
+
+
+def resubmit_by(calendar: WorkCalendar, policy: ReminderPolicy, deadline: dt.date, today: dt.date) -> dt.date:
+    """The date an incomplete report is asked back by: the deadline while it is ahead, then
+    `resubmit_working_days` working days after the reminder (never a day already past)."""
+    if today <= deadline:
+        return deadline
+    return calendar.add_working_days(today, max(policy.resubmit_working_days, 1))
+
+
 def _aware(now: dt.datetime, campaign: Campaign) -> dt.datetime:
     return now if now.tzinfo else now.replace(tzinfo=campaign.tz)
 
@@ -116,6 +145,7 @@ def _reminder_draft(
     calendar: WorkCalendar,
     today: dt.date,
     deadline: dt.date,
+    request_id: str | None = None,
 ) -> Draft:
     attachments = request_attachments(campaign) if campaign.reminders.attach_outline else ()
     context = template_context(app, campaign, status, attachments=attachments)
@@ -126,13 +156,15 @@ def _reminder_draft(
         overdue=today > deadline,
         overdue_days=max(calendar.working_days_between(deadline, today), 0),
         days_left=max(calendar.working_days_between(today, deadline), 0),
-        missing_sections=[{"id": s, "heading": headings.get(s, "")} for s in due.missing_sections],
+        resubmit_by=resubmit_by(calendar, campaign.reminders, deadline, today),
+        missing_sections=[{"id": display_id(s), "heading": headings.get(s, "")} for s in due.missing_sections],
         missing_rows=[{"id": r, "label": labels.get(r, "")} for r in due.missing_rows],
         slot=due.slot,
     )
     name = "reminder_incomplete" if due.kind == KIND_INCOMPLETE else "reminder"
     subject, text = render(app, name, context)
     return Draft(campaign.id, due.recipient_id, due.kind, due.slot, list(due.to), subject, text,
-                 attachments=attachments)
+                 attachments=attachments, in_reply_to=request_id,
+                 references=(request_id,) if request_id else ())
 
 

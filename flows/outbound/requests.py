@@ -1,34 +1,72 @@
 """The request (công văn) itself: sent once to every active recipient, with the outline and
-the table form attached."""
+the table form attached; checked first (`preflight`), or only previewed (`--preview`)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+from config.campaign import Campaign
 from flows.app import App, statuses
+from flows.errors import FlowsError
 from flows.outbound.delivery import Draft, deliver
 from flows.outbound.letters import delivery_result, render, request_attachments, template_context
+from flows.outbound.preflight import request_gaps
+from flows.outbound.preview import write_preview
 from reports.reminders import addresses
 
 REQUEST_SLOT = "initial"
 
 
-def send_request(app: App, campaign_id: str | None = None, *, dry_run: bool = False) -> dict[str, Any]:
-    """Send the request with its attachments to every recipient who has not received it."""
-    campaign = app.campaign(campaign_id)
+class UnfinishedRequest(FlowsError):
+    """The request still lacks what an official letter needs (see `gaps`); nothing was sent."""
+
+    def __init__(self, campaign_id: str, gaps: list[str]) -> None:
+        self.gaps = gaps
+        super().__init__(f"công văn của chiến dịch {campaign_id} chưa hoàn chỉnh, chưa gửi: " + "; ".join(gaps))
+
+
+def request_drafts(app: App, campaign: Campaign) -> tuple[list[tuple[str, Draft]], list[dict[str, Any]]]:
+    """(recipient code, draft) for every recipient with an address, and those without one."""
     attachments = request_attachments(campaign)
     with app.session() as session:
         items = statuses(campaign, session=session)
-    drafts, skipped = [], []
+    drafts: list[tuple[str, Draft]] = []
+    skipped: list[dict[str, Any]] = []
     for status in items:
         to = addresses(status)
         if not to:
             skipped.append({"recipient": status.facts.code, "reason": "không có địa chỉ email"})
             continue
         subject, text = render(app, "request", template_context(app, campaign, status, attachments=attachments))
-        drafts.append(Draft(campaign.id, status.facts.id, "request", REQUEST_SLOT, list(to), subject, text,
-                            attachments=attachments))
-    report = deliver(app, drafts, dry_run=dry_run)
+        drafts.append((status.facts.code, Draft(campaign.id, status.facts.id, "request", REQUEST_SLOT, list(to),
+                                                subject, text, attachments=attachments)))
+    return drafts, skipped
+
+
+def send_request(
+    app: App,
+    campaign_id: str | None = None,
+    *,
+    dry_run: bool = False,
+    check: bool = False,
+    preview: Path | None = None,
+) -> dict[str, Any]:
+    """Send the request with its attachments to every recipient who has not received it.
+
+    `check`: refuse (UnfinishedRequest) while `request_gaps` finds something missing;
+    `preview`: write the mails into that folder instead of sending (see flows.outbound.preview)."""
+    campaign = app.campaign(campaign_id)
+    drafts, skipped = request_drafts(app, campaign)
+    gaps = request_gaps(campaign, drafts[0][1].text if drafts else "")
+    if preview is not None:
+        written = write_preview(drafts, app.settings.smtp, preview, app.now())
+        return {"campaign": campaign.id, "now": app.now().isoformat(), "preview": str(preview),
+                "written": written, "gaps": gaps, "sent": [], "failed": [], "skipped": skipped}
+    if check and gaps and not dry_run:
+        raise UnfinishedRequest(campaign.id, gaps)
+    report = deliver(app, [d for _, d in drafts], dry_run=dry_run)
     result = delivery_result(campaign, app.now(), report)
     result["skipped"] = skipped + result["skipped"]
+    result["gaps"] = gaps
     return result

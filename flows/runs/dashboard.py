@@ -101,7 +101,24 @@ def status_description(status: Mapping[str, Any], base_url: str | None = None) -
         f"đã nộp {c['submitted']}, không phát sinh {c['nil_report']}, "
         f"hẹn gửi {c['acknowledged']}, chưa trả lời {c['not_responded']}; "
         f"trễ hạn {c['late']}, còn thiếu nội dung {c['incomplete']}.{link}"
-    )
+    ) + health_markdown(status.get("sources") or [])
+
+
+def health_markdown(sources: Iterable[Mapping[str, Any]]) -> str:
+    """Mailbox health under the summary: per mailbox folder and shared folder, the last
+    successful poll, the last error while it lasts, what is waiting ('' when nothing polled)."""
+    lines = []
+    for src in sources:
+        label = "Hộp thư" if src["kind"] == "mail" else "Thư mục chung"
+        last = _when(src.get("last_success_at")) or "chưa lần nào"
+        line = f"- {label} `{_md_escape(src['name'])}`: đọc được lần cuối {last}, chờ xử lý {src.get('waiting') or 0}"
+        if not src.get("ok", True):
+            line += (
+                f"; **không đọc được** từ {_when(src.get('failing_since'))}"
+                f" ({vn_number(src.get('hours_failing') or 0, 1)} giờ làm việc): {_md_escape(src.get('last_error') or '')}"
+            )
+        lines.append(line)
+    return ("\n\n**Tình trạng hộp thư**\n" + "\n".join(lines)) if lines else ""
 
 
 def progress_description(status: Mapping[str, Any]) -> str:
@@ -231,7 +248,9 @@ def ingest_markdown(source: str, result: Mapping[str, Any]) -> str:
         lines += ["", "| Mục | Tình trạng | Chi tiết |", "|---|---|---|"]
         for item in notable[:50]:
             what = item.get("path") or item.get("from") or item.get("message_id") or item.get("uid", "")
-            state = "lỗi" if item["status"] == "failed" else "chờ xem xét"
+            state = "chờ xem xét"
+            if item["status"] == "failed":
+                state = f"lỗi tạm thời, sẽ thử lại (lần {item.get('attempts', 1)})" if item.get("retry") else "lỗi"
             detail = item.get("error") or item.get("reason") or ""
             lines.append(f"| {_md_escape(what)} | {state} | {_md_escape(str(detail)[:200])} |")
     errors = result.get("errors") or []

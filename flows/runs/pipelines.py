@@ -25,10 +25,11 @@ from prefect.concurrency.sync import concurrency
 from prefect.exceptions import ObjectAlreadyExists
 
 from config.errors import ConfigError
-from config.settings import Settings
+from config.settings import Settings, load_settings
 from flows.app import App, status_report
 from flows.errors import FlowsError
 from flows.intake.folder import ingest_folder
+from flows.intake.health import source_health
 from flows.intake.mail import ingest_mail
 from flows.outbound.reminders import remind
 from flows.report import build_report
@@ -43,7 +44,7 @@ INGEST_WAIT_SECONDS = 600.0
 def make_app(settings: Settings | None = None) -> App:
     """The application over settings read once, at the flow's entry (the one place a run
     reads the environment; the failure hook and the full cycle use it too)."""
-    return App(settings or Settings())
+    return App(settings or load_settings())
 
 
 def _to_json(result: Any) -> dict[str, Any]:
@@ -96,6 +97,7 @@ def write_report(app: App, campaign_id: str | None, now: dt.datetime | None) -> 
 def publish_status(app: App, campaign_id: str | None) -> dict[str, Any]:
     """Who has answered: the status table, the progress bar and the review queue."""
     status = status_report(app, campaign_id)
+    status["sources"] = [h.to_json(app.now().tzinfo) for h in source_health(app)]  # mailbox health
     base_url = app.settings.web.base_url
     dashboard.publish_status(status, base_url)
     dashboard.publish_review(status["review"], base_url)
@@ -153,7 +155,8 @@ def _ingest(source: str, campaign_id: str | None) -> dict[str, Any]:
             fetch = fetch_mail if source == "mail" else scan_folder
             result = fetch(app, campaign_id)
         dashboard.publish_ingest(source, result)
-        status = publish_status(app, campaign_id)
+        # Several open campaigns: the mail poll fed them all; the board shows the one it reports.
+        status = publish_status(app, campaign_id or result.get("campaign"))
         logger.info(dashboard.ingest_markdown(source, result).splitlines()[2])
         return summary(ingest=result, counts=_counts(status))
     finally:

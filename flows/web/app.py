@@ -27,6 +27,7 @@ from flows.app import App
 from flows.errors import FlowsError
 from flows.history import UnknownRecipient
 from flows.intake.review import ReviewError, assign_item, dismiss_item
+from flows.outbound.requests import UnfinishedRequest
 from flows.outbound.requests import send_request as send
 from flows.report import build_report
 from flows.web import actions, workspace
@@ -369,11 +370,13 @@ def _routes() -> Any:
     async def assign(request: Request, item_id: int, person: Editor) -> Response:
         f = await request.form()
         try:
-            result = assign_item(baocao(request), item_id, str(f.get("don_vi", "")), actor=person.name)
+            result = assign_item(baocao(request), item_id, str(f.get("don_vi", "")) or None, actor=person.name,
+                                 campaign_id=str(f.get("chien_dich", "")) or None)
         except ReviewError as err:
             flash(request, str(err), error=True)
         else:
-            flash(request, f"Đã gán mục {item_id} cho {result['name']}.")
+            done = f"cho {result['name']}" if "name" in result else f"vào chiến dịch {result['campaign']}"
+            flash(request, f"Đã gán mục {item_id} {done}.")
         return back("/xem-xet")
 
     @r.post("/xem-xet/{item_id}/bo-qua")
@@ -412,7 +415,11 @@ def _routes() -> Any:
 
     @r.post("/chien-dich/gui-cong-van")
     def send_request(request: Request, person: Admin) -> Response:
-        result = send(baocao(request))
+        try:
+            result = send(baocao(request), check=True)
+        except UnfinishedRequest as exc:
+            flash(request, "Chưa gửi: công văn còn thiếu — " + "; ".join(exc.gaps) + ".", error=True)
+            return back("/chien-dich")
         flash(request, f"Đã gửi công văn tới {len(result['sent'])} đơn vị; lỗi {len(result['failed'])}.",
               error=bool(result["failed"]))
         return back("/chien-dich")

@@ -11,7 +11,7 @@ from jinja2 import Environment
 from flows.app import App
 from flows.web.workspace import CHANNEL_LABELS, slot_label
 from parsers import numbers
-from parsers.vocab import display_id
+from parsers.vocab import ReviewKind, display_id
 from reports.status import STATE_LABELS, STATE_SHORT
 
 ENTRY_LABELS = {
@@ -43,7 +43,9 @@ OUT_STATUS = {"sent": "Đã gửi", "pending": "Chờ gửi", "failed": "Lỗi, 
 SUB_STATUS = {"valid": "đang dùng", "superseded": "đã có bản thay thế"}
 ATTRIBUTION = {"thread": "theo luồng thư", "sender": "theo địa chỉ gửi", "document": "theo nội dung tệp",
                "folder": "theo thư mục", "review": "cán bộ gán", "forward": "thư chuyển tiếp",
-               "text": "theo nội dung thư"}
+               "text": "theo nội dung thư", "tag": "theo thẻ [tên đơn vị] ở tiêu đề",
+               "name": "theo tên thư mục / tệp", "domain": "theo tên miền thư",
+               "submission": "báo cáo đã ghi nhận"}
 
 
 def vn_number(value: Any, digits: int | None = None) -> str:
@@ -83,7 +85,8 @@ def install(env: Environment, app: App) -> None:
 
     def source(value: Any) -> str:
         kind, _, number = str(value or "").partition(":")
-        names = {"mail": "thư số", "file": "tệp số", "document": "tài liệu số"}
+        number = number.split(":", 1)[0]  # problem:<submission>:<hash>
+        names = {"mail": "thư số", "file": "tệp số", "document": "tài liệu số", "problem": "số liệu của báo cáo"}
         return f"{names[kind]} {number}" if kind in names and number else str(value or "")
 
     def slot(value: Any) -> str:
@@ -104,4 +107,5 @@ def install(env: Environment, app: App) -> None:
     env.filters.update(luot=slot, nguon=source, ngay=when, ngay_ngan=day, so=vn_number, muc=entry_label, can_cu=evidence,
                        ma_muc=section_ids, chu_o=cell_text)
     env.globals.update(STATE_LABELS=STATE_LABELS, STATE_SHORT=STATE_SHORT, OUT_STATUS=OUT_STATUS,
-                       CHANNEL_LABELS=CHANNEL_LABELS, SUB_STATUS=SUB_STATUS, ATTRIBUTION=ATTRIBUTION)
+                       CHANNEL_LABELS=CHANNEL_LABELS, SUB_STATUS=SUB_STATUS, ATTRIBUTION=ATTRIBUTION,
+                       REVIEW_KINDS=ReviewKind.labels())

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from flows.app import App, deadlines, status_report
 from flows.history import recipient_history
+from flows.intake.health import source_health
 from flows.outbound.reminders import calendar_for, remind
 from flows.outbound.requests import send_request
 from flows.report import load_model
@@ -93,7 +94,9 @@ def board(app: App, campaign_id: str | None = None, *, show: str = "", sort: str
         for r in report["recipients"]
     ]
     rows = [r for r in rows if _shown(r, show, q)]
-    return {"report": report, "counts": report["counts"], "rows": sort_rows(rows, sort), "show": show, "sort": sort, "q": q}
+    sources = source_health(app)  # mailbox health: every mailbox folder and the shared folder
+    return {"report": report, "counts": report["counts"], "rows": sort_rows(rows, sort), "show": show, "sort": sort, "q": q,
+            "sources": sources}
 
 
 def _recipients(campaign_id: str, *, session: Any) -> list[Any]:

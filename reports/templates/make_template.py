@@ -242,6 +242,9 @@ def figures_table(doc: Document) -> None:  # type: ignore[valid-type]
     rows_keep(table)
     para(doc, ("i", "Tổng hợp từ số liệu của {{ stats.with_figures }} cơ quan, đơn vị; ô trống tính là 0; "
                "tỷ lệ = kết quả / kế hoạch × 100."), indent=True, size=13)
+    tag(doc, "{%p if doubtful_note %}")
+    para(doc, ("i", "{{ doubtful_note }}"), indent=True, size=13)
+    tag(doc, "{%p endif %}")
 
 
 def responses(doc: Document) -> None:  # type: ignore[valid-type]

@@ -20,7 +20,7 @@ def prefect_harness() -> Iterator[None]:
     from prefect.testing.utilities import prefect_test_harness
 
     quiet = {PREFECT_SERVER_ANALYTICS_ENABLED: False, PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}
-    with temporary_settings(quiet), prefect_test_harness():
+    with temporary_settings(quiet), prefect_test_harness(server_startup_timeout=600):
         yield
 
 

@@ -182,10 +182,13 @@ def test_kill_between_commit_and_move(drop_app, monkeypatch):
     with pytest.raises(Killed):
         ingest_folder(drop_app)
     monkeypatch.setattr(folder, "move_file", real_move)
-    assert path.exists() and states(drop_app)["sotp"]["state"] == "submitted"  # committed, not moved
+    # Taken (moved into working/ first, then read), committed, not moved on yet.
+    assert not path.exists() and (root / "working" / "Sở Tư pháp" / "bc.docx").exists()
+    assert states(drop_app)["sotp"]["state"] == "submitted"
     for _ in range(3):
         ingest_folder(drop_app)
     assert not path.exists() and (root / "processed" / "Sở Tư pháp" / "bc.docx").exists()
+    assert not (root / "working" / "Sở Tư pháp" / "bc.docx").exists()
     from sqlalchemy import func, select
 
     from storage.models import InboundFile, Submission
@@ -194,3 +197,220 @@ def test_kill_between_commit_and_move(drop_app, monkeypatch):
         assert s.scalar(select(func.count()).select_from(Submission)) == 1
         assert s.scalar(select(func.count()).select_from(InboundFile)) == 1
         assert s.scalars(select(InboundFile)).one().moved_to == "processed/Sở Tư pháp/bc.docx"
+
+
+def _blob_shas(app) -> set[str]:
+    from sqlalchemy import select
+
+    from storage.models import Blob
+
+    with app.session() as s:
+        return set(s.scalars(select(Blob.sha256)))
+
+
+def test_symlinks_are_never_followed_nor_stored(drop_app, tmp_path):
+    import hashlib
+
+    from flows.intake.folder import ingest_folder
+
+    root = drop_app.settings.drop.dir
+    outside = tmp_path / "ngoai"
+    outside.mkdir()
+    secret = outside / "bao cao.docx"
+    secret.write_bytes(report_docx("SỞ TƯ PHÁP", "15/BC-STP"))
+    (root / "passwd.docx").symlink_to("/etc/passwd")
+    (root / "soyt.docx").symlink_to(secret)
+    (root / "sotp").symlink_to(outside, target_is_directory=True)  # a folder linking out
+    before = _blob_shas(drop_app)
+    reports = [ingest_folder(drop_app).to_json() for _ in range(3)]
+    skipped = {i["path"]: i["reason"] for i in reports[0]["items"] if i["status"] == "skipped"}
+    assert set(skipped) == {"passwd.docx", "soyt.docx", "sotp"} and all("symlink" in r for r in skipped.values())
+    assert reports[0]["counts"]["skipped"] == 3 and reports[0]["counts"]["total"] == 0
+    assert reports[1]["items"] == [] and reports[2]["items"] == []  # reported once
+    stored = _blob_shas(drop_app) - before
+    assert hashlib.sha256(Path("/etc/passwd").read_bytes()).hexdigest() not in stored
+    assert hashlib.sha256(secret.read_bytes()).hexdigest() not in stored
+    assert states(drop_app)["sotp"]["state"] == states(drop_app)["soyt"]["state"] == "not_responded"
+    assert Path("/etc/passwd").exists() and secret.exists() and (root / "passwd.docx").is_symlink()
+
+
+def test_a_folder_swapped_for_a_symlink_after_the_scan_is_refused(drop_app, tmp_path, monkeypatch):
+    from flows.intake.folder import ingest_folder
+
+    root = drop_app.settings.drop.dir
+    (root / "sotp").mkdir()
+    path = root / "sotp" / "bc.docx"
+    path.write_bytes(report_docx("SỞ TƯ PHÁP", "15/BC-STP"))
+    _age(path)
+    ingest_folder(drop_app)  # seen once: stable at the next scan
+    outside = tmp_path / "ngoai"
+    outside.mkdir()
+    (outside / "bc.docx").write_bytes(b"bi mat")
+    (root / "sotp").rename(root / "sotp-cu")
+    (root / "sotp").symlink_to(outside, target_is_directory=True)
+    from flows.adapters import dropfolder
+
+    real_walk = dropfolder.walk
+
+    def stale_walk(base):  # the listing made before the swap
+        files, skipped = real_walk(base)
+        return [(root / "sotp" / "bc.docx", (root / "sotp-cu" / "bc.docx").lstat())] if base == root else files, skipped
+
+    monkeypatch.setattr(dropfolder, "walk", stale_walk)
+    out = ingest_folder(drop_app).to_json()
+    got = {i["path"]: i for i in out["items"]}
+    assert got["sotp/bc.docx"]["status"] == "skipped" and "symlink" in got["sotp/bc.docx"]["reason"]
+    assert out["counts"]["total"] == 0
+    assert (outside / "bc.docx").read_bytes() == b"bi mat" and not (root / "working" / "sotp").exists()
+
+
+def test_a_file_swapped_while_it_is_taken_is_not_lost(drop_app, monkeypatch):
+    import hashlib
+
+    from flows.adapters import dropfolder
+    from flows.intake.folder import ingest_folder
+
+    root = drop_app.settings.drop.dir
+    path = root / "bc.docx"
+    first, second = report_docx("SỞ TƯ PHÁP", "15/BC-STP"), report_docx("SỞ Y TẾ", "9/BC-SYT")
+    path.write_bytes(first)
+    _age(path)
+    ingest_folder(drop_app)
+    real_rename = dropfolder.os.rename
+
+    def swap_then_rename(src, dst, **kw):  # someone saves another file under the name right now
+        tmp = root / "bc.docx.new"
+        tmp.write_bytes(second)
+        tmp.replace(path)
+        monkeypatch.setattr(dropfolder.os, "rename", real_rename)
+        return real_rename(src, dst, **kw)
+
+    monkeypatch.setattr(dropfolder.os, "rename", swap_then_rename)
+    swapped = ingest_folder(drop_app).to_json()
+    assert [(i["path"], i["status"]) for i in swapped["items"]] == [("bc.docx", "skipped")]
+    assert path.read_bytes() == second and not list((root / "working").rglob("*.docx"))
+    for _ in range(3):
+        ingest_folder(drop_app)
+    done = root / "processed" / "bc.docx"
+    assert done.read_bytes() == second and hashlib.sha256(second).hexdigest() in _blob_shas(drop_app)
+    assert states(drop_app)["soyt"]["state"] == "submitted" and states(drop_app)["sotp"]["state"] == "not_responded"
+
+
+def test_hidden_empty_and_fifo_reported_once_with_a_reason(drop_app):
+    from flows.intake.folder import ingest_folder
+
+    root = drop_app.settings.drop.dir
+    (root / ".bao cao.docx").write_bytes(report_docx("SỞ TƯ PHÁP"))
+    (root / "rong.docx").write_bytes(b"")
+    os.mkfifo(root / "ong.docx")
+    (root / ".DS_Store").write_bytes(b"x")  # litter: silent
+    first = ingest_folder(drop_app).to_json()
+    reasons = {i["path"]: i["reason"] for i in first["items"] if i["status"] == "skipped"}
+    assert set(reasons) == {".bao cao.docx", "rong.docx", "ong.docx"}
+    assert "dấu chấm" in reasons[".bao cao.docx"] and "0 byte" in reasons["rong.docx"] and "FIFO" in reasons["ong.docx"]
+    assert ingest_folder(drop_app).to_json()["items"] == []  # once, and the FIFO never blocks a scan
+    (root / "rong.docx").write_bytes(report_docx("SỞ Y TẾ"))  # the empty file gets its content
+    _age(root / "rong.docx")
+    ingest_folder(drop_app)
+    assert [i["status"] for i in ingest_folder(drop_app).to_json()["items"]] == ["processed"]
+    with drop_app.session() as s:
+        from sqlalchemy import select
+
+        from storage.models import Event
+
+        assert len(list(s.scalars(select(Event).where(Event.kind == "drop_skipped")))) == 3
+
+
+def test_too_large_refused_from_stat_before_reading(drop_app, monkeypatch):
+    from flows.adapters import dropfolder
+    from flows.intake.folder import ingest_folder
+
+    root = drop_app.settings.drop.dir
+    drop_app.settings.max_file_bytes = 1024 * 1024
+    big = root / "to.docx"
+    with big.open("wb") as fh:
+        fh.truncate(50 * 1024 * 1024)  # sparse: 50 MB by stat, nothing written
+    _age(big)
+    ingest_folder(drop_app)
+    reads: list[str] = []
+    real_read = dropfolder._read_moved
+    monkeypatch.setattr(dropfolder, "_read_moved", lambda *a, **k: reads.append("read") or real_read(*a, **k))
+    before = _blob_shas(drop_app)
+    out = ingest_folder(drop_app).to_json()
+    assert [(i["path"], i["status"]) for i in out["items"]] == [("to.docx", "failed")]
+    assert "quá lớn" in out["items"][0]["error"] and reads == [] and _blob_shas(drop_app) == before
+    assert (root / "failed" / "to.docx").exists() and "quá lớn" in (root / "failed" / "to.docx.loi.txt").read_text(encoding="utf-8")
+
+
+def test_a_slow_file_uses_its_budget_and_the_rest_goes_on(drop_app, monkeypatch):
+    import threading
+
+    from flows.intake import context
+    from flows.intake.folder import ingest_folder
+
+    real = context.parse_bytes
+
+    def slow(data, filename, spec, **kw):
+        if "cham" in filename:
+            threading.Event().wait()  # spins for ever, as LibreOffice did on one spreadsheet
+        return real(data, filename, spec, **kw)
+
+    monkeypatch.setattr(context, "parse_bytes", slow)
+    drop_app.settings.file_budget_seconds = 20  # generous for the good file on a busy machine
+    root = drop_app.settings.drop.dir
+    (root / "cham sotp.docx").write_bytes(report_docx("SỞ TƯ PHÁP", "15/BC-STP"))
+    (root / "soyt.docx").write_bytes(report_docx("SỞ Y TẾ"))
+    for p in root.iterdir():
+        _age(p)
+    ingest_folder(drop_app)
+    out = {i["path"]: i for i in ingest_folder(drop_app).to_json()["items"]}
+    assert out["soyt.docx"]["status"] == "processed"
+    assert out["cham sotp.docx"]["status"] == "failed" and "20 giây" in out["cham sotp.docx"]["error"]
+    assert (root / "failed" / "cham sotp.docx").exists()
+    assert states(drop_app)["soyt"]["state"] == "submitted" and states(drop_app)["sotp"]["state"] == "not_responded"
+
+
+def test_parse_in_a_child_gives_the_same_result_and_reports_a_crash():
+    from config.campaign import load_campaigns
+    from flows.app import outline_spec
+    from flows.intake.budget import run_in_child
+    from parsers.api import parse_bytes
+
+    root = Path(__file__).resolve().parents[2]
+    spec = outline_spec(load_campaigns(root / "config" / "campaigns")[0])
+    data = report_docx("SỞ TƯ PHÁP", "15/BC-STP")
+    here = parse_bytes(data, "a.docx", spec)
+    there = run_in_child(parse_bytes, 600, data, "a.docx", spec)
+    assert there.to_json() == here.to_json()
+
+    def boom(*args):
+        raise ValueError("hỏng")
+
+    crashed = run_in_child(boom, 600, data, "a.docx", spec)
+    assert crashed.error is not None and crashed.error.code == "parser_crash" and "hỏng" in crashed.error.message
+
+
+def test_folder_and_file_names_without_diacritics_name_the_agency(drop_app):
+    """No letterhead in the file: a folder "So Tu phap" (no diacritics) is one medium signal
+    (review, Sở Tư pháp preselected); the folder and a document identity that agree settle it."""
+    from sqlalchemy import select
+
+    from flows.intake.folder import ingest_folder
+    from storage.models import ReviewItem
+
+    root = drop_app.settings.drop.dir
+    (root / "So Tu phap").mkdir()
+    (root / "So Tu phap" / "BaoCao_2025.docx").write_bytes(report_docx("", "7/BC"))
+    (root / "HoiNongDan").mkdir()
+    (root / "HoiNongDan" / "bao cao.docx").write_bytes(report_docx("HỘI NÔNG DÂN TỈNH", "3/BC-HND"))
+    for p in root.rglob("*"):
+        if p.is_file():
+            _age(p)
+    ingest_folder(drop_app)
+    got = {i["path"]: i for i in ingest_folder(drop_app).to_json()["items"]}
+    assert got["So Tu phap/BaoCao_2025.docx"]["status"] == "review"
+    assert got["HoiNongDan/bao cao.docx"]["recipient"] == "hnd"
+    with drop_app.session() as s:
+        item = s.scalars(select(ReviewItem)).one()
+        assert item.candidates[0]["code"] == "sotp" and "name" in item.candidates[0]["signals"]
+    assert states(drop_app)["sotp"]["state"] == "not_responded"  # a guess is never recorded as fact

@@ -218,7 +218,10 @@ def test_incremental_polling_and_uidvalidity_resync(mail_app, dovecot, folder):
     after = snapshot(mail_app)
     assert after["subs"] == before["subs"] and after["docs"] == before["docs"]
     with mail_app.session() as s:
-        assert s.scalars(select(MailboxState)).one().uidvalidity != old_validity
+        states = list(s.scalars(select(MailboxState).order_by(MailboxState.id)))
+        # Poll state is keyed by (folder, UIDVALIDITY): the old one stays, a new one starts.
+        assert [x.uidvalidity for x in states][0] == old_validity and states[1].uidvalidity != old_validity
+        assert [x.last_uid for x in states] == [3, 3]
     assert ingest_mail(mail_app).to_json()["counts"]["total"] == 0
 
 
@@ -328,7 +331,7 @@ def test_cli_ingest_review_assign_status(mail_app, dovecot, folder, tmp_path):
     root = Path(__file__).resolve().parents[2]
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([baocao, *args], capture_output=True, text=True, env=env, cwd=root, timeout=300)
+        return subprocess.run([baocao, *args], capture_output=True, text=True, env=env, cwd=root, timeout=1800)
 
     out = run("ingest", "mail", "--json")
     assert out.returncode == 0, out.stderr

@@ -139,9 +139,9 @@ def test_zip_limits(spec: OutlineSpec) -> None:
 
 def test_conversion_without_libreoffice_names_the_package(spec: OutlineSpec) -> None:
     data = (FIXTURES / "bao-cao.doc").read_bytes()
-    result = parse_bytes(data, "a.doc", spec, converter=LibreOfficeConverter(binary="", timeout=5))
+    result = parse_bytes(data, "a.doc", spec, converter=LibreOfficeConverter(binary="", timeout=600))
     # binary="" falls back to PATH; a missing binary is simulated with a path that does not exist.
-    missing = LibreOfficeConverter(binary="/nonexistent/soffice", timeout=5)
+    missing = LibreOfficeConverter(binary="/nonexistent/soffice", timeout=600)
     failed = parse_bytes(data, "a.doc", spec, converter=missing)
     assert result.error is None
     assert failed.error is not None and failed.error.code == "conversion_failed"

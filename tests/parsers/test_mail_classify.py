@@ -288,3 +288,30 @@ def test_everyday_acknowledgement_words_on_other_business_are_not_an_answer():
     assert classify(other, [], hints, known_sender=True).kind == "unrelated"
     thread = _mail(subject="TL: V/v phối hợp báo cáo sơ kết Đề án", body_text="Đã nhận ạ.")  # subject cut short, no "996"
     assert classify(thread, [], hints, known_sender=True).kind == "acknowledgement"
+
+
+def test_thread_tag_and_path_are_medium_signals_two_agreeing_settle():
+    from parsers.naming import path_words, subject_tags
+
+    assert subject_tags("[Sở Tư pháp] Báo cáo Đề án 996") == ["Sở Tư pháp"]
+    assert path_words("So Tu phap/BaoCao_SoTuPhap_2025.docx") == "So Tu phap Bao Cao So Tu Phap 2025"
+    # One medium signal alone: a person decides, the candidate preselected.
+    for alone in (
+        attribute(AGENCIES, sender="canhan@gmail.example", thread_recipient=1),
+        attribute(AGENCIES, sender=None, tags=["Sở Tư pháp"]),
+        attribute(AGENCIES, sender=None, path="So Tu phap/bao cao.docx"),
+    ):
+        assert alone.recipient_id is None and alone.candidates[0]["code"] == "sotp", alone
+    # Two agreeing medium signals settle it.
+    both = attribute(AGENCIES, sender="canhan@gmail.example", thread_recipient=1, tags=["STP"])
+    assert both.recipient_id == 1 and both.attributed_by == "tag+thread"
+    named = attribute(AGENCIES, sender=None, path="SoTuPhap/BC.docx", document_agencies=[("sotp", 0.5)])
+    assert named.recipient_id == 1 and named.attributed_by == "document+name"
+    # Without diacritics, without spaces, with a slip: still the agency; never a similar one.
+    assert attribute(AGENCIES, sender=None, path="HIEP HOI DOANH NGHIEP TINH KON TUM/x.docx").candidates[0]["code"] == "hhdnkt"
+    assert attribute(AGENCIES, sender=None, path="hiephoidoanhnghieptinhquangngai.xlsx").candidates[0]["code"] == "hhdn"
+    # Medium signals that disagree: review, both candidates.
+    split = attribute(AGENCIES, sender="canhan@gmail.example", thread_recipient=1, tags=["Sở Y tế"], path="SoYTe/a.docx")
+    assert split.recipient_id is None and {c["code"] for c in split.candidates} == {"sotp", "soyt"}
+    # A registered sender is strong: a rival tag does not overturn it into a guess.
+    assert attribute(AGENCIES, sender="soyt@qn.example", thread_recipient=2).recipient_id == 2

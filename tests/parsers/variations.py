@@ -444,7 +444,7 @@ AXES: dict[str, Callable[[Base, OutlineSpec, random.Random], Variant | None]] = 
 ROUND_TRIPS = {"docx": ("odt", "doc", "pdf"), "xlsx": ("xls", "ods")}
 
 
-def round_trip(path: Path, target: str, *, profile: int = 0, timeout: float = 120) -> bytes:
+def round_trip(path: Path, target: str, *, profile: int = 0, timeout: float = 900) -> bytes:
     """The file converted by LibreOffice (own profile, so parallel runs do not collide)."""
     with tempfile.TemporaryDirectory(prefix="lo_variant_") as tmp:
         out = Path(tmp)

@@ -83,7 +83,7 @@ def seeded(app: App) -> App:
         )
         old.status, old.superseded_by_id = "superseded", new.id
         _submission(s, ids["soyt"], "yt", at=AFTER, sections={"1.a": "Sở Y tế phối hợp kiểm tra.",
-                    "1.b": "không có"}, figures={"1": (250, 100, None), "5": (None, 50, None)})
+                    "1.b": "không có", "2.2.dd": "Nghiên cứu 01 chất chuẩn."}, figures={"1": (250, 100, None), "5": (None, 50, None)})
         _submission(s, ids["sotp"], "tp", kind="nil_report", at=AFTER, figures={"1": (7777, 7777, 100)})
         _submission(s, ids["sonv"], "nv", kind="acknowledgement")
         s.add(ReviewItem(campaign_id="de-an-996", source_key="mail:99", reason="Không rõ đơn vị gửi thư"))
@@ -208,12 +208,12 @@ def test_excel_report_reads_back(seeded: App, tmp_path: Path) -> None:
     row1 = [c.value for c in ws[5]]
     assert row1[0] == "1" and row1[3:7] == [1250, 950, 76, 2]
     assert ws.cell(5, 4).number_format == "#,##0" and ws.cell(5, 6).number_format == "#,##0.0"
-    assert ws.tables["TongHop"].ref == "A4:G11"
+    assert ws.tables["TongHop"].ref == "A4:H11"  # last column: figures not checked yet
     detail = wb["Chi tiết"]
     lines = [[c.value for c in r] for r in detail.iter_rows(min_row=5)]
     assert len(lines) == 14  # two reporting agencies × seven rows
     sct1 = next(x for x in lines if x[0] == "soct" and x[2] == "1")
-    assert sct1[4:] == [1000, 850, 85]
+    assert sct1[4:8] == [1000, 850, 85, None]  # nothing open: not marked
     status = {r[0].value: [c.value for c in r] for r in wb["Tình hình nộp"].iter_rows(min_row=5)}
     assert len(status) == 28
     assert status["soct"][3] == "Đã nộp báo cáo"
@@ -228,6 +228,8 @@ def test_excel_report_reads_back(seeded: App, tmp_path: Path) -> None:
     assert texts[0][:3] == ["soct", "Sở Công Thương", "1.a"]
     assert texts[0][4] == "Đã ban hành Kế hoạch số 12/KH-SCT & triển khai.\nĐoạn thứ hai."
     assert not any(t[2] == "2.5.b" for t in texts)  # empty answers omitted
+    assert ["soyt", "Sở Y tế", "2.2.đ"] in [t[:3] for t in texts]  # the id as the outline writes it
+    assert not any(t[2] == "2.2.dd" for t in texts)
     assert any(t[2] == "khác" and "tăng kinh phí" in t[4] for t in texts)
     problems = [[c.value for c in r] for r in wb["Vấn đề"].iter_rows(min_row=5)]
     assert [p[0] for p in problems] == ["Báo cáo", "Chờ xem xét"]
@@ -290,5 +292,92 @@ def test_report_with_no_answers_yet(app: App, tmp_path: Path) -> None:
     assert "Các cơ quan, đơn vị không có kiến nghị." in paras
     assert len(doc.tables) == 3  # header, totals, signature: no annex tables
     wb = load_workbook(result["files"][1])
-    assert wb["Chi tiết"].tables["ChiTiet"].ref == "A4:G5"  # one blank row keeps the table valid
+    assert wb["Chi tiết"].tables["ChiTiet"].ref == "A4:I5"  # one blank row keeps the table valid
+    wb.close()
+
+
+def test_figures_with_open_problems_are_marked_in_word_and_excel(seeded: App, tmp_path: Path) -> None:
+    """An open figure problem of Sở Công Thương's report: its figures still count, and every
+    output says which totals include them until a person has checked."""
+    from parsers.model import Problem
+    from storage.submissions import open_problem_reviews
+
+    with seeded.session() as s:
+        sub = s.scalars(select(Submission).where(Submission.content_key == "new")).one()
+        problem = Problem("rate_inconsistent", "Dòng 5: tỷ lệ báo cáo 110% không khớp (1.250 / 1.200 = 104,2%)", "bảng 1, dòng 7")
+        sub.problems = [*sub.problems, problem.to_json()]  # as record_submission keeps it
+        open_problem_reviews(sub, sub.recipient_id, [problem], session=s)
+    result = build_report(seeded, out_dir=tmp_path, now=NOW)
+    assert result["doubtful"] == {"1": ["Sở Công Thương"], "2": ["Sở Công Thương"], "5": ["Sở Công Thương"]}
+    responded = {r["id"]: r for r in result["responded"]}
+    assert responded["soct"]["open_problems"] == 1 and responded["soyt"]["open_problems"] == 0
+    wb = load_workbook(result["files"][1])
+    totals = {r[0].value: [c.value for c in r] for r in wb["Tổng hợp"].iter_rows(min_row=5)}
+    assert totals["1"][7] == "Sở Công Thương" and not totals["3"][7]
+    detail = [[c.value for c in r] for r in wb["Chi tiết"].iter_rows(min_row=5)]
+    assert {x[7] for x in detail if x[0] == "soct"} == {"Có vấn đề chưa xử lý"}
+    assert {x[7] for x in detail if x[0] == "soyt"} == {None}
+    problems = [[c.value for c in r] for r in wb["Vấn đề"].iter_rows(min_row=5)]
+    assert problems[0][1:3] == ["Sở Công Thương", "rate_inconsistent"] and problems[0][5] == "Chưa kiểm tra"
+    assert [p[5] for p in problems if p[2] == "rate_mismatch"] == [None]  # a note, not blocking
+    assert not any(p[5] == "Chưa kiểm tra" for p in problems if p[1] == "Sở Y tế")
+    wb.close()
+    paras = [p.text for p in WordDocument(result["files"][0]).paragraphs]
+    note = next(p for p in paras if p.startswith("(*)"))
+    assert "Sở Công Thương" in note and "Sở Y tế" not in note
+    cells = [c.text for t in WordDocument(result["files"][0]).tables for row in t.rows for c in row.cells]
+    assert sum(1 for c in cells if c.endswith("(*)")) == 3
+    assert any("Sở Công Thương" in p and "vấn đề chưa kiểm tra" in p for p in paras)
+
+
+def test_part_three_uses_the_typed_closing_parts_not_the_loose_text(seeded: App, tmp_path: Path) -> None:
+    """The loose text around the sections (opening sentence, a sheet header) never reaches
+    part III once the parser typed the closing parts."""
+    with seeded.session() as s:
+        sub = s.scalars(select(Submission).where(Submission.content_key == "new")).one()
+        sub.extra_text = "Thực hiện Công văn của Sở KH&CN, Sở Công Thương báo cáo như sau: III. KHÓ KHĂN Mục Nội dung"
+        s.add(SectionAnswer(submission_id=sub.id, section_id="kien_nghi", text="Đề nghị tăng kinh phí kiểm định.", empty=False, part="closing"))
+        s.add(SectionAnswer(submission_id=sub.id, section_id="kho_khan", text="Thiếu chuẩn đo lường.", empty=False, part="closing"))
+    result = build_report(seeded, out_dir=tmp_path, now=NOW)
+    paras = [p.text for p in WordDocument(result["files"][0]).paragraphs]
+    start = next(i for i, p in enumerate(paras) if p.startswith("III."))
+    part3 = paras[start:]
+    sct = [p for p in part3 if "Sở Công Thương" in p]
+    assert sct and "Thiếu chuẩn đo lường." in sct[0]
+    assert any("Đề nghị tăng kinh phí kiểm định." in p for p in part3)
+    assert not any("Thực hiện Công văn" in p or "III. KHÓ KHĂN" in p for p in part3[1:])
+    # Closing parts are not outline sections: the narrative of part I does not show them.
+    assert not any("Thiếu chuẩn đo lường." in p for p in paras[:start])
+    wb = load_workbook(result["files"][1])
+    texts = [[c.value for c in r] for r in wb["Nội dung"].iter_rows(min_row=5)]
+    other = [t[4] for t in texts if t[0] == "soct" and t[2] == "khác"]
+    assert other == ["Thiếu chuẩn đo lường.\nĐề nghị tăng kinh phí kiểm định."]
+    wb.close()
+
+
+def test_a_parsed_submission_without_closing_parts_has_no_part_three_line(seeded: App, tmp_path: Path) -> None:
+    """A spreadsheet report with no khó khăn / kiến nghị: its sheet header is not a proposal."""
+    with seeded.session() as s:
+        sub = s.scalars(select(Submission).where(Submission.content_key == "new")).one()
+        sub.extra_text, sub.confidence = "Mục Nội dung đề cương Kết quả thực hiện", 1.0
+    result = build_report(seeded, out_dir=tmp_path, now=NOW)
+    paras = [p.text for p in WordDocument(result["files"][0]).paragraphs]
+    part3 = paras[next(i for i, p in enumerate(paras) if p.startswith("III.")):]
+    assert not any("Mục Nội dung" in p for p in part3)
+    assert "Các cơ quan, đơn vị không có kiến nghị." in part3
+
+
+def test_excel_detail_says_where_each_figure_was_read(seeded: App, tmp_path: Path) -> None:
+    with seeded.session() as s:
+        sub = s.scalars(select(Submission).where(Submission.content_key == "new")).one()
+        rows = {v.row_id: v for v in s.scalars(select(IndicatorValue).where(IndicatorValue.submission_id == sub.id))}
+        rows["1"].where = "BC-996-SCT.docx › bảng 2, dòng 4"
+        rows["1"].values = {"plan": {"source": "read", "raw": "1.000"}, "rate": {"source": "derived", "raw": ""}}
+        rows["2"].where = "BC-996-SCT.docx › bảng 2, dòng 5"
+        rows["2"].values = {"plan": {"source": "explicit_none", "raw": "-"}}
+    result = build_report(seeded, out_dir=tmp_path, now=NOW)
+    wb = load_workbook(result["files"][1])
+    detail = {(r[0].value, r[2].value): [c.value for c in r] for r in wb["Chi tiết"].iter_rows(min_row=5)}
+    assert detail[("soct", "1")][8] == "BC-996-SCT.docx › bảng 2, dòng 4; tỷ lệ tự tính"
+    assert detail[("soct", "2")][8] == "BC-996-SCT.docx › bảng 2, dòng 5; kế hoạch: đơn vị ghi «-» (không có)"
     wb.close()

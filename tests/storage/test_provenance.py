@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from flows.app import App, outline_spec
+from flows.intake.review import assign_item
 from parsers.api import parse_bytes
-from storage.models import IndicatorValue, RecipientRow, SectionAnswer
-from storage.submissions import record_submission
+from parsers.model import Problem
+from storage.models import IndicatorValue, RecipientRow, ReviewItem, SectionAnswer, Submission
+from storage.submissions import open_problem_counts, open_problem_reviews, record_submission
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "docx" / "bqlkkt_tabs.docx"
 
@@ -43,3 +45,123 @@ def test_provenance_of_sections_and_figures_is_stored(app: App) -> None:
     for sid in answered:
         assert answers[sid].where and answers[sid].where.startswith(FIXTURE.name)
         assert result.sections[sid].where and result.sections[sid].where in answers[sid].where  # "đoạn 8"
+
+
+def _doctored(rate_text: str) -> bytes:
+    """syt_full.docx with row 1's rate replaced (12 / 15 is 80%, not what the cell says)."""
+    import io
+
+    import docx
+
+    doc = docx.Document(str(FIXTURE.parent / "syt_full.docx"))
+    doc.tables[1].rows[3].cells[4].paragraphs[0].runs[0].text = rate_text
+    buf = io.BytesIO()
+    doc.save(buf)
+    return buf.getvalue()
+
+
+def _record(app: App, data: bytes, name: str, received: dt.datetime) -> tuple[int, bool]:
+    campaign = app.campaign()
+    result = parse_bytes(data, name, outline_spec(campaign))
+    with app.session() as s:
+        recipient = s.scalars(select(RecipientRow).where(RecipientRow.code == result.agency.id)).one()
+        recorded = record_submission(
+            session=s, campaign_id=campaign.id, recipient_id=recipient.id, kind=result.kind,
+            received_at=received, channel="folder", content_key=result.sha256 or name, parsed=result,
+        )
+        return recorded.submission.id, recorded.created
+
+
+def test_each_figure_keeps_its_source_and_the_document_its_confidence(app: App) -> None:
+    sub_id, _ = _record(app, _doctored("40%"), "syt_rate.docx", dt.datetime(2025, 8, 12, 2, tzinfo=dt.UTC))
+    with app.session() as s:
+        sub = s.get(Submission, sub_id)
+        values = {v.row_id: v for v in s.scalars(select(IndicatorValue).where(IndicatorValue.submission_id == sub_id))}
+        assert sub is not None and sub.confidence is not None and sub.confidence < 1.0
+        assert sub.coverage and sub.coverage > 0.5
+        assert any(p["code"] == "rate_inconsistent" for p in sub.problems)
+        row1 = values["1"]
+        assert row1.values["plan"]["source"] == "read" and row1.values["plan"]["raw"] == "15"
+        assert row1.values["rate"]["raw"] == "40%"
+        assert row1.values["plan"]["where"].startswith("syt_rate.docx › bảng 2, dòng 4, cột")
+        # "0" in both cells is the agency's explicit none: stored as 0 with its raw text, not a gap.
+        row2 = values["2"]
+        assert row2.explicit_none and row2.plan == 0
+        assert row2.values["result"] == {**row2.values["result"], "source": "explicit_none", "raw": "0"}
+        assert "2" not in sub.missing_rows
+
+
+def test_a_blocking_problem_opens_one_review_item(app: App) -> None:
+    data = _doctored("40%")
+    received = dt.datetime(2025, 8, 12, 2, tzinfo=dt.UTC)
+    sub_id, created = _record(app, data, "syt_rate.docx", received)
+    again_id, again = _record(app, data, "syt_rate.docx", received)
+    assert created and not again and again_id == sub_id
+    with app.session() as s:
+        items = list(s.scalars(select(ReviewItem).where(ReviewItem.submission_id == sub_id)))
+        assert [i.kind for i in items] == ["problem"]
+        assert "Tỷ lệ không khớp" in items[0].reason and "bảng 2, dòng 4" in items[0].reason
+        assert open_problem_counts([sub_id], session=s) == {sub_id: 1}
+        sub = s.get(Submission, sub_id)
+        assert sub is not None
+        # The same problem recorded twice (a second call) still makes one item: a database fact.
+        open_problem_reviews(sub, sub.recipient_id, [Problem(**p) for p in sub.problems], session=s)
+        assert len(list(s.scalars(select(ReviewItem).where(ReviewItem.submission_id == sub_id)))) == 1
+    accepted = assign_item(app, items[0].id, "soyt")
+    assert accepted["status"] == "resolved"
+    with app.session() as s:
+        assert open_problem_counts([sub_id], session=s) == {}
+        assert s.scalar(select(func.count()).select_from(Submission)) == 1  # accepting records nothing
+
+
+def test_a_clean_report_opens_no_problem_item(app: App) -> None:
+    sub_id, _ = _record(app, (FIXTURE.parent / "syt_full.docx").read_bytes(), "syt_full.docx", dt.datetime(2025, 8, 12, 2, tzinfo=dt.UTC))
+    with app.session() as s:
+        assert list(s.scalars(select(ReviewItem))) == []
+        sub = s.get(Submission, sub_id)
+        assert sub is not None and sub.confidence == 1.0
+
+
+def test_what_counts_as_missing_is_campaign_policy(app: App) -> None:
+    """"-" answers a row by default; a campaign may decide otherwise, or require fewer rows."""
+    import io
+
+    import docx
+
+    doc = docx.Document(str(FIXTURE.parent / "syt_full.docx"))
+    for row in doc.tables[1].rows[2:]:
+        if row.cells[0].text.strip().isdigit():
+            for cell in row.cells[2:5]:
+                for para in cell.paragraphs:
+                    for run in para.runs:
+                        run.text = ""
+                cell.paragraphs[0].add_run("-")
+    buf = io.BytesIO()
+    doc.save(buf)
+    campaign = app.campaign()
+    result = parse_bytes(buf.getvalue(), "dashes.docx", outline_spec(campaign))
+    received = dt.datetime(2025, 8, 12, 2, tzinfo=dt.UTC)
+    with app.session() as s:
+        rid = s.scalars(select(RecipientRow.id).where(RecipientRow.code == "soyt")).one()
+        kw = {"session": s, "campaign_id": campaign.id, "recipient_id": rid, "kind": "report", "received_at": received,
+              "channel": "folder", "parsed": result, "section_ids": campaign.required_sections}
+        default = record_submission(**kw, content_key="a", row_ids=campaign.required_rows).submission
+        strict = record_submission(**kw, content_key="b", row_ids=campaign.required_rows, explicit_none_is_answer=False).submission
+        fewer = record_submission(**kw, content_key="c", row_ids=["1", "2"], explicit_none_is_answer=False).submission
+        assert default.missing_rows == []
+        assert strict.missing_rows == [r.id for r in campaign.outline.table.rows]
+        assert fewer.missing_rows == ["1", "2"]
+
+
+def test_the_completeness_policy_names_only_outline_items() -> None:
+    import pytest
+
+    from config.campaign import parse_campaign
+    from config.errors import ConfigError
+    from tests.conftest import CONFIG_DIR
+
+    text = (CONFIG_DIR / "campaigns" / "de-an-996.yaml").read_text(encoding="utf-8")
+    assert parse_campaign(text).required_rows == ["1", "2", "3", "4", "5", "6", "7"]
+    bad = text.replace("required_rows: []", "required_rows: ['99']")
+    with pytest.raises(ConfigError, match="99"):
+        parse_campaign(bad)

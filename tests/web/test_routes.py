@@ -301,3 +301,97 @@ def test_an_address_added_in_the_workspace_survives_init(client_for, web_app) ->
     init(web_app)
     row = next(r for r in status_report(web_app)["recipients"] if r["id"] == "vpubnd")
     assert "moi@ubnd.example.gov.vn" in row["emails"]
+
+
+def test_an_unfinished_request_is_not_sent_from_the_campaign_page(client_for, web_app) -> None:
+    """The shipped campaign has no number yet ("…/SKHCN-TĐC"): the page lists what is missing
+    and the admin's POST is refused with the same list; nothing reaches the ledger."""
+    from sqlalchemy import func, select
+
+    from storage.models import OutboundMail
+
+    client = client_for("quantri")
+    page = client.get("/chien-dich").text
+    assert "Công văn còn thiếu, chưa gửi được" in page and "chưa có số công văn" in page
+    assert "Gửi công văn tới" not in page
+    with web_app.session() as session:
+        before = session.scalar(select(func.count()).select_from(OutboundMail))
+    resp = client.post("/chien-dich/gui-cong-van", data={"csrf": _token(client, "/chien-dich")})
+    assert resp.status_code == 303
+    after = client.get("/chien-dich").text
+    assert "Chưa gửi: công văn còn thiếu" in after and "chưa có số điện thoại liên hệ" in after
+    with web_app.session() as session:
+        assert session.scalar(select(func.count()).select_from(OutboundMail)) == before
+
+
+def test_mailbox_health_on_the_board(client_for, web_app) -> None:
+    from flows.intake.health import poll_failed, poll_succeeded
+
+    poll_succeeded(web_app, "folder", "/srv/thu-muc-chung", 2)
+    poll_failed(web_app, "mail", "tdc@mail.example/INBOX", "không kết nối được hộp thư mail.example:993: timed out")
+    page = client_for("xem").get("/").text
+    health = page[page.index('id="tinh-trang-hop-thu"'):page.index("</section>")]
+    assert "Hộp thư" in health and "tdc@mail.example/INBOX" in health and "không kết nối được hộp thư" in health
+    assert "Thư mục chung" in health and "chờ xử lý 2" in health and "chưa lần nào" in health
+    poll_succeeded(web_app, "mail", "tdc@mail.example/INBOX", 0)
+    healed = client_for("xem").get("/").text
+    assert "không kết nối được hộp thư" not in healed
+
+
+def test_a_message_in_doubt_between_campaigns_is_settled_by_choosing_one(client_for, web_app) -> None:
+    from email.message import EmailMessage
+
+    from flows.app import status_report
+    from flows.intake.context import make_context
+    from flows.intake.inbox import open_route_review
+    from parsers.routing import Route
+    from storage.blobs import store_blob
+    from storage.ingest import insert_mail
+
+    before = {r["id"]: r for r in status_report(web_app)["recipients"]}
+    code = next(c for c, r in before.items() if r["state"] == "not_responded" and r["emails"])
+    msg = EmailMessage()
+    msg["From"], msg["To"], msg["Subject"] = before[code]["emails"][0], "tdc@skhcn.example", "Về công văn Đề án 996"
+    msg["Message-ID"] = "<doubt-web@qn.example>"
+    msg.set_content("Đơn vị đã nhận công văn về Đề án 996, sẽ gửi báo cáo sau.")
+    ctx = make_context(web_app, None)
+    with web_app.session() as session:  # what a poll with two open campaigns leaves in the queue
+        blob = store_blob(web_app.blobs, msg.as_bytes(), session=session)
+        row, _ = insert_mail({"campaign_id": None, "mailbox": "demo/INBOX", "uidvalidity": 1, "uid": 9999,
+                              "raw_sha256": blob.sha256, "from_addr": msg["From"], "subject": msg["Subject"],
+                              "status": "review"}, session=session)
+        item = open_route_review(ctx, row, Route(None, candidates=[ctx.campaign.id], scores={ctx.campaign.id: 3}, doubt=True),
+                                 session=session)["review_item"]
+    client = client_for("canbo")
+    page = client.get("/xem-xet").text
+    section = page[page.index(f'id="muc-{item}"'):]
+    assert 'name="chien_dich"' in section[:4000] and ctx.campaign.title in section[:4000]
+    answer = client.post(f"/xem-xet/{item}/gan", data={"csrf": csrf_of(page), "chien_dich": ctx.campaign.id, "don_vi": ""})
+    assert answer.status_code == 303
+    after = {r["id"]: r for r in status_report(web_app)["recipients"]}
+    assert after[code]["state"] == "acknowledged"
+    assert item not in [r["item"] for r in status_report(web_app)["review"]]
+
+
+def test_a_figure_problem_is_shown_with_its_agency_preselected_and_checking_it_records_nothing(client_for, web_app) -> None:
+    from sqlalchemy import func, select
+
+    from parsers.model import Problem
+    from storage.models import ReviewItem, Submission
+    from storage.submissions import open_problem_reviews
+
+    with web_app.session() as session:
+        sub = session.scalars(select(Submission).where(Submission.kind == "report").order_by(Submission.id)).first()
+        problem = Problem("total_mismatch", "Dòng tổng 120 khác tổng các dòng 118", "bảng 1, dòng 9")
+        (item,) = open_problem_reviews(sub, sub.recipient_id, [problem], session=session)
+        item_id, code, count = item.id, item.candidates[0]["code"], session.scalar(select(func.count()).select_from(Submission))
+    client = client_for("canbo")
+    page = client.get("/xem-xet").text
+    section = page[page.index(f'id="muc-{item_id}"'):]
+    section = section[: section.index("</section>")]
+    assert "Số liệu cần kiểm tra" in section and "Dòng tổng không khớp" in section
+    assert f'value="{code}" selected' in section
+    assert client.post(f"/xem-xet/{item_id}/gan", data={"csrf": csrf_of(page), "don_vi": code}).status_code == 303
+    with web_app.session() as session:
+        assert session.get(ReviewItem, item_id).status == "resolved"
+        assert session.scalar(select(func.count()).select_from(Submission)) == count

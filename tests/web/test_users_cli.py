@@ -44,6 +44,6 @@ def test_baocao_web_refuses_to_start_without_a_secret_key(tmp_path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("BAOCAO_")}
     env.update(BAOCAO_DATA_DIR=str(tmp_path), BAOCAO_CONFIG_DIR=str(CONFIG_DIR))
     done = subprocess.run([str(Path(sys.executable).with_name("baocao")), "web", "--port", "0"], env=env, cwd=tmp_path,
-                          capture_output=True, text=True, timeout=60)
+                          capture_output=True, text=True, timeout=1800)
     assert done.returncode == 2
     assert done.stderr.strip().count("\n") == 0 and "BAOCAO_WEB__SECRET_KEY" in done.stderr

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-02 10:42:47.378160
+Create Date: 2026-12-02 17:03:23.650258
 """
 
 from __future__ import annotations
@@ -52,11 +52,27 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_campaign'))
     )
     op.create_table('mailbox_state',
+    sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('mailbox', sa.String(length=512), nullable=False),
     sa.Column('uidvalidity', sa.Integer(), nullable=False),
     sa.Column('last_uid', sa.Integer(), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
-    sa.PrimaryKeyConstraint('mailbox', name=op.f('pk_mailbox_state'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_mailbox_state')),
+    sa.UniqueConstraint('mailbox', 'uidvalidity', name=op.f('uq_mailbox_state_mailbox_uidvalidity'))
+    )
+    op.create_table('source_health',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('name', sa.String(length=512), nullable=False),
+    sa.Column('last_attempt_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('last_success_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('last_error', sa.Text(), nullable=True),
+    sa.Column('last_error_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('failing_since', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('waiting', sa.Integer(), nullable=False),
+    sa.Column('alerted_at', sa.DateTime(timezone=True), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_source_health')),
+    sa.UniqueConstraint('kind', 'name', name=op.f('uq_source_health_kind_name'))
     )
     op.create_table('recipient',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -222,29 +238,6 @@ def upgrade() -> None:
     sa.UniqueConstraint('campaign_id', 'recipient_id', 'kind', 'slot', name=op.f('uq_outbound_mail_campaign_id_recipient_id_kind_slot')),
     sa.UniqueConstraint('message_id', name=op.f('uq_outbound_mail_message_id'))
     )
-    op.create_table('review_item',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('campaign_id', sa.String(length=64), nullable=True),
-    sa.Column('source_key', sa.String(length=64), nullable=False),
-    sa.Column('inbound_mail_id', sa.Integer(), nullable=True),
-    sa.Column('inbound_file_id', sa.Integer(), nullable=True),
-    sa.Column('document_id', sa.Integer(), nullable=True),
-    sa.Column('reason', sa.Text(), nullable=False),
-    sa.Column('candidates', sa.JSON(), nullable=False),
-    sa.Column('plan', sa.JSON(), nullable=False),
-    sa.Column('status', sa.String(length=16), nullable=False),
-    sa.Column('resolved_recipient_id', sa.Integer(), nullable=True),
-    sa.Column('resolved_by', sa.String(length=128), nullable=True),
-    sa.Column('resolved_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['campaign_id'], ['campaign.id'], name=op.f('fk_review_item_campaign_id_campaign')),
-    sa.ForeignKeyConstraint(['document_id'], ['document.id'], name=op.f('fk_review_item_document_id_document')),
-    sa.ForeignKeyConstraint(['inbound_file_id'], ['inbound_file.id'], name=op.f('fk_review_item_inbound_file_id_inbound_file')),
-    sa.ForeignKeyConstraint(['inbound_mail_id'], ['inbound_mail.id'], name=op.f('fk_review_item_inbound_mail_id_inbound_mail')),
-    sa.ForeignKeyConstraint(['resolved_recipient_id'], ['recipient.id'], name=op.f('fk_review_item_resolved_recipient_id_recipient')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_review_item')),
-    sa.UniqueConstraint('source_key', name=op.f('uq_review_item_source_key'))
-    )
     op.create_table('submission',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('campaign_id', sa.String(length=64), nullable=False),
@@ -265,6 +258,12 @@ def upgrade() -> None:
     sa.Column('problems', sa.JSON(), nullable=False),
     sa.Column('missing_sections', sa.JSON(), nullable=False),
     sa.Column('missing_rows', sa.JSON(), nullable=False),
+    sa.Column('confidence', sa.Float(), nullable=True),
+    sa.Column('coverage', sa.Float(), nullable=True),
+    sa.Column('evidence', sa.JSON(), nullable=False),
+    sa.Column('draft', sa.Boolean(), nullable=False),
+    sa.Column('says_replaces', sa.Boolean(), nullable=False),
+    sa.Column('part_of', sa.Text(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['campaign_id'], ['campaign.id'], name=op.f('fk_submission_campaign_id_campaign')),
     sa.ForeignKeyConstraint(['document_id'], ['document.id'], name=op.f('fk_submission_document_id_document')),
@@ -305,10 +304,42 @@ def upgrade() -> None:
     sa.Column('rate_computed', sa.Boolean(), nullable=False),
     sa.Column('raw', sa.JSON(), nullable=False),
     sa.Column('where', sa.Text(), nullable=True),
+    sa.Column('values', sa.JSON(), nullable=False),
+    sa.Column('explicit_none', sa.Boolean(), nullable=False),
+    sa.Column('confidence', sa.Float(), nullable=True),
     sa.ForeignKeyConstraint(['submission_id'], ['submission.id'], name=op.f('fk_indicator_value_submission_id_submission'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_indicator_value')),
     sa.UniqueConstraint('submission_id', 'row_id', name=op.f('uq_indicator_value_submission_id_row_id'))
     )
+    op.create_table('review_item',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('campaign_id', sa.String(length=64), nullable=True),
+    sa.Column('source_key', sa.String(length=64), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('submission_id', sa.Integer(), nullable=True),
+    sa.Column('inbound_mail_id', sa.Integer(), nullable=True),
+    sa.Column('inbound_file_id', sa.Integer(), nullable=True),
+    sa.Column('document_id', sa.Integer(), nullable=True),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('candidates', sa.JSON(), nullable=False),
+    sa.Column('plan', sa.JSON(), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('resolved_recipient_id', sa.Integer(), nullable=True),
+    sa.Column('resolved_by', sa.String(length=128), nullable=True),
+    sa.Column('resolved_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['campaign_id'], ['campaign.id'], name=op.f('fk_review_item_campaign_id_campaign')),
+    sa.ForeignKeyConstraint(['document_id'], ['document.id'], name=op.f('fk_review_item_document_id_document')),
+    sa.ForeignKeyConstraint(['inbound_file_id'], ['inbound_file.id'], name=op.f('fk_review_item_inbound_file_id_inbound_file')),
+    sa.ForeignKeyConstraint(['inbound_mail_id'], ['inbound_mail.id'], name=op.f('fk_review_item_inbound_mail_id_inbound_mail')),
+    sa.ForeignKeyConstraint(['resolved_recipient_id'], ['recipient.id'], name=op.f('fk_review_item_resolved_recipient_id_recipient')),
+    sa.ForeignKeyConstraint(['submission_id'], ['submission.id'], name=op.f('fk_review_item_submission_id_submission'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_review_item')),
+    sa.UniqueConstraint('source_key', name=op.f('uq_review_item_source_key'))
+    )
+    with op.batch_alter_table('review_item', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_review_item_submission_id'), ['submission_id'], unique=False)
+
     op.create_table('section_answer',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('submission_id', sa.Integer(), nullable=False),
@@ -316,6 +347,9 @@ def upgrade() -> None:
     sa.Column('text', sa.Text(), nullable=False),
     sa.Column('empty', sa.Boolean(), nullable=False),
     sa.Column('where', sa.Text(), nullable=True),
+    sa.Column('explicit_none', sa.Boolean(), nullable=False),
+    sa.Column('confidence', sa.Float(), nullable=True),
+    sa.Column('part', sa.String(length=16), nullable=False),
     sa.ForeignKeyConstraint(['submission_id'], ['submission.id'], name=op.f('fk_section_answer_submission_id_submission'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_section_answer')),
     sa.UniqueConstraint('submission_id', 'section_id', name=op.f('uq_section_answer_submission_id_section_id'))
@@ -337,6 +371,10 @@ def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
     op.drop_table('submission_acceptance')
     op.drop_table('section_answer')
+    with op.batch_alter_table('review_item', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_review_item_submission_id'))
+
+    op.drop_table('review_item')
     op.drop_table('indicator_value')
     with op.batch_alter_table('correction', schema=None) as batch_op:
         batch_op.drop_index('ix_correction_submission')
@@ -346,7 +384,6 @@ def downgrade() -> None:
         batch_op.drop_index('ix_submission_campaign_recipient')
 
     op.drop_table('submission')
-    op.drop_table('review_item')
     op.drop_table('outbound_mail')
     with op.batch_alter_table('document', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_document_sha256'))
@@ -371,6 +408,7 @@ def downgrade() -> None:
 
     op.drop_table('contact')
     op.drop_table('recipient')
+    op.drop_table('source_health')
     op.drop_table('mailbox_state')
     op.drop_table('campaign')
     op.drop_table('blob')

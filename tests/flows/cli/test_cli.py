@@ -15,7 +15,7 @@ BAOCAO = Path(sys.executable).parent / "baocao"
 def run(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     full = {k: v for k, v in os.environ.items() if not k.startswith("BAOCAO_")}
     full.update(env)
-    return subprocess.run([str(BAOCAO), *args], capture_output=True, text=True, env=full, cwd=ROOT, timeout=120)
+    return subprocess.run([str(BAOCAO), *args], capture_output=True, text=True, env=full, cwd=ROOT, timeout=1800)
 
 
 def test_init_and_status_json(db_url: str, tmp_path: Path) -> None:
@@ -69,3 +69,36 @@ def test_password_never_printed(tmp_path: Path) -> None:
     result = run("init", env=env)
     assert "TopSecret123" not in result.stdout + result.stderr
     assert "ImapSecret456" not in result.stdout + result.stderr
+
+
+def test_bad_setting_values_are_one_line_naming_the_variable(tmp_path: Path) -> None:
+    cases = {
+        "BAOCAO_IMAP__SECURITY=tls": ("BAOCAO_IMAP__SECURITY", "'ssl', 'starttls', 'none'"),
+        "BAOCAO_SMTP__PORT=abc": ("BAOCAO_SMTP__PORT", "số nguyên"),
+        "BAOCAO_TIMEZONE=Asia/Hanoi": ("BAOCAO_TIMEZONE", "Asia/Ho_Chi_Minh"),
+        "BAOCAO_FILE_BUDGET_SECONDS=0": ("BAOCAO_FILE_BUDGET_SECONDS", "lớn hơn 0"),
+    }
+    for setting, expected in cases.items():
+        name, _, value = setting.partition("=")
+        for command in (("ingest", "mail"), ("status",)):
+            result = run(*command, env={"BAOCAO_DATA_DIR": str(tmp_path), name: value})
+            lines = [line for line in result.stderr.splitlines() if line.strip()]
+            assert result.returncode == 2, (setting, result.stderr)
+            assert len(lines) == 1 and lines[0].startswith("Lỗi:") and "Traceback" not in result.stderr, result.stderr
+            assert all(word in lines[0] for word in expected), lines[0]
+            assert value in lines[0]
+
+
+def test_parse_json_shows_each_figures_provenance_and_the_documents_confidence(tmp_path: Path) -> None:
+    env = {"BAOCAO_DATA_DIR": str(tmp_path / "data")}
+    fixture = ROOT / "tests" / "fixtures" / "docx" / "syt_full.docx"
+    done = run("parse", "--json", str(fixture), env=env)
+    assert done.returncode == 0, done.stderr
+    (doc,) = json.loads(done.stdout)
+    assert doc["confidence"] == 1.0 and doc["coverage"] == 1.0 and doc["problems"] == []
+    row7 = doc["indicators"]["7"]["values"]
+    assert row7["plan"] == {"value": 50, "source": "read", "raw": "50", "where": "bảng 2, dòng 11, cột 3", "confidence": 1.0}
+    assert row7["result"]["source"] == "explicit_none" and row7["result"]["raw"] == "-"
+    assert doc["indicators"]["1"]["values"]["rate"]["source"] == "read"
+    text = run("parse", str(fixture), env=env)
+    assert "Độ tin cậy: 100%" in text.stdout and "- (không có)" in text.stdout

@@ -138,3 +138,22 @@ def test_run_names_and_summary_lines_say_what_and_when() -> None:
     assert dashboard.run_name("Thu nhận thư", when) == "Thu nhận thư · 14/08/2025 09:30"
     assert dashboard.reminders_summary({"sent": [1, 2], "failed": [3], "skipped": []}) == "Thư nhắc: đã gửi 2, lỗi 1, bỏ qua 0."
     assert dashboard.report_summary({"files": ["a", "b"]}, STATUS).endswith("2/4 đơn vị đã trả lời.")
+
+
+def test_mailbox_health_under_the_status_summary() -> None:
+    sources = [
+        {"kind": "mail", "name": "tdc@mail.example/INBOX", "ok": False, "last_success_at": "2025-08-11T16:00:00+07:00",
+         "last_error": "đăng nhập hộp thư bị từ chối", "last_error_at": "2025-08-12T11:55:00+07:00",
+         "failing_since": "2025-08-12T07:00:00+07:00", "hours_failing": 5.9, "waiting": 0},
+        {"kind": "folder", "name": "/srv/chung", "ok": True, "last_success_at": None, "last_error": None,
+         "last_error_at": None, "failing_since": None, "hours_failing": 0.0, "waiting": 2},
+    ]
+    text = dashboard.status_description({**STATUS, "sources": sources})
+    assert "**Tình trạng hộp thư**" in text
+    mail, folder = text.split("**Tình trạng hộp thư**\n")[1].splitlines()
+    assert mail == (
+        "- Hộp thư `tdc@mail.example/INBOX`: đọc được lần cuối 11/08/2025 16:00, chờ xử lý 0; **không đọc được** từ"
+        " 12/08/2025 07:00 (5,9 giờ làm việc): đăng nhập hộp thư bị từ chối"
+    )
+    assert folder == "- Thư mục chung `/srv/chung`: đọc được lần cuối chưa lần nào, chờ xử lý 2"
+    assert "Tình trạng hộp thư" not in dashboard.status_description(STATUS)  # nothing polled yet: no section

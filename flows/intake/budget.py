@@ -1,0 +1,113 @@
+"""A time budget per file (BAOCAO_FILE_BUDGET_SECONDS, default 60 s): one file is parsed in a
+forked child process that is killed when its time is up, so a spreadsheet that makes
+LibreOffice or a parser spin costs one budget and the rest of the poll goes on.
+
+The child gets the bytes by fork (no copy), sends the ParseResult back pickled through a
+pipe and leaves with `os._exit` (nothing of the parent's database connections or files is
+touched). LibreOffice, started by the child in its own session, gets a slightly shorter
+timeout of its own so it is stopped first and says so in its own words.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import pickle
+import selectors
+import signal
+import time
+from typing import Any
+
+from parsers.model import OutlineSpec, ParseError, ParseResult
+
+log = logging.getLogger(__name__)
+BUDGET_CODE = "time_budget"
+
+
+def budget_error(filename: str, seconds: float) -> ParseResult:
+    """The typed problem of a file that used up its time."""
+    return ParseResult(
+        file=filename,
+        error=ParseError(
+            BUDGET_CODE,
+            f"đọc tệp quá {seconds:g} giây nên đã dừng (BAOCAO_FILE_BUDGET_SECONDS); cán bộ cần mở tệp kiểm tra"
+            " hoặc đề nghị đơn vị gửi lại tệp Word (.docx) hoặc Excel (.xlsx)",
+        ),
+    )
+
+
+def within_budget(parse: Any, seconds: float) -> Any:
+    """`parse(data, filename, spec)` run in a child process killed after `seconds`."""
+
+    def run(data: bytes, filename: str, spec: OutlineSpec) -> ParseResult:
+        return run_in_child(parse, seconds, data, filename, spec)
+
+    return run
+
+
+def run_in_child(parse: Any, seconds: float, data: bytes, filename: str, spec: OutlineSpec) -> ParseResult:
+    """One parse in a forked child; its result, a crash as a parse error, or the budget error."""
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: parse, answer, leave without any cleanup of the parent's state
+        status = 0
+        try:
+            os.setpgid(0, 0)
+            os.close(read_end)
+            try:
+                payload = pickle.dumps(("ok", parse(data, filename, spec)))
+            except BaseException as err:  # noqa: BLE001 — reported to the parent as a parse error
+                payload = pickle.dumps(("crash", f"{type(err).__name__}: {err}"))
+            with os.fdopen(write_end, "wb") as out:
+                out.write(payload)
+        except BaseException:  # noqa: BLE001 — the parent sees no answer and says so
+            status = 1
+        finally:
+            os._exit(status)
+    os.close(write_end)
+    try:
+        chunks = _read_until(read_end, time.monotonic() + seconds)
+    finally:
+        os.close(read_end)
+    if chunks is None:
+        _kill(pid)
+        log.warning("parse of %s stopped after %.0f s", filename, seconds)
+        return budget_error(filename, seconds)
+    os.waitpid(pid, 0)
+    return _answer(b"".join(chunks), filename)
+
+
+def _read_until(fd: int, deadline: float) -> list[bytes] | None:
+    """Everything the child writes until it closes the pipe; None when the deadline passes."""
+    chunks: list[bytes] = []
+    with selectors.DefaultSelector() as sel:
+        sel.register(fd, selectors.EVENT_READ)
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0 or not sel.select(timeout=left):
+                return None
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                return chunks
+            chunks.append(chunk)
+
+
+def _answer(payload: bytes, filename: str) -> ParseResult:
+    if not payload:
+        return ParseResult(file=filename, error=ParseError("parser_crash", "lỗi khi đọc tệp: tiến trình đọc tệp dừng bất thường"))
+    kind, value = pickle.loads(payload)  # noqa: S301 — our own child, through our own pipe
+    if kind == "ok":
+        return value
+    return ParseResult(file=filename, error=ParseError("parser_crash", f"lỗi khi đọc tệp: {value}"))
+
+
+def _kill(pid: int) -> None:
+    for target in (lambda: os.killpg(pid, signal.SIGKILL), lambda: os.kill(pid, signal.SIGKILL)):
+        try:
+            target()
+            break
+        except ProcessLookupError:
+            break
+        except OSError:
+            continue
+    os.waitpid(pid, 0)

@@ -1,0 +1,51 @@
+"""Pre-flight of the request (công văn) before it goes to every agency: what is still missing.
+
+The campaign file is often written before the letter is signed ("Số: …/SKHCN-TĐC", "ngày …
+tháng 8"); sending it like that reaches 28 agencies and cannot be taken back. `baocao
+send-request` refuses while anything here is missing, unless `--force`.
+"""
+
+from __future__ import annotations
+
+import re
+
+from config.campaign import Campaign
+
+# "123/SKHCN-TĐC", "05/UBND-KGVX": a number, then the issuer's code.
+_NUMBER = re.compile(r"^\s*\d+\s*/\s*\S")
+_PLACEHOLDERS = ("…", "...", "__")
+_ENCLOSED = ("hồ sơ gửi kèm", "tài liệu gửi kèm", "gửi kèm theo")
+
+
+def request_gaps(campaign: Campaign, letter_text: str = "") -> list[str]:
+    """What the request still lacks, each as one Vietnamese line naming the field to fill."""
+    request = campaign.request
+    gaps: list[str] = []
+    if not _NUMBER.match(request.number) or any(p in request.number for p in _PLACEHOLDERS):
+        gaps.append(f"chưa có số công văn (đang ghi “{request.number}”; sửa request.number, ví dụ 1234/SKHCN-TĐC)")
+    if request.date is None:
+        gaps.append("chưa có ngày công văn (request.date)")
+    gaps.extend(_enclosure_gaps(campaign, letter_text))
+    contact = request.contact
+    if contact is None or not contact.name.strip():
+        gaps.append("chưa có người liên hệ (request.contact.name)")
+    if contact is None or not (contact.phone or "").strip():
+        gaps.append("chưa có số điện thoại liên hệ (request.contact.phone)")
+    if not request.signer.strip():
+        gaps.append("chưa có người ký công văn (request.signer)")
+    return gaps
+
+
+def _enclosure_gaps(campaign: Campaign, letter_text: str) -> list[str]:
+    request = campaign.request
+    listed = len(request.enclosures)
+    files = len(request.attachments)
+    says = any(phrase in letter_text.lower() for phrase in _ENCLOSED)
+    if listed and files < listed:
+        return [
+            f"công văn ghi “Hồ sơ gửi kèm” {listed} tài liệu nhưng mới đính kèm {files} tệp "
+            "(thêm tệp vào request.attachments)"
+        ]
+    if says and not files:
+        return ["thư ghi “Hồ sơ gửi kèm” nhưng chưa đính kèm tệp nào (request.attachments)"]
+    return []

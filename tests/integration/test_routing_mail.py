@@ -1,0 +1,237 @@
+"""Two campaigns open at once on one real Dovecot mailbox (and a real SMTP capture), on SQLite
+and PostgreSQL: interleaved replies, a reply quoting the wrong request, an agency answering both
+in one message, a message in doubt settled by a person, a reply token, one poll state."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import shutil
+import sys
+import uuid
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = ROOT / "tests" / "fixtures"
+sys.path.insert(0, str(FIXTURES / "mail"))
+VN = dt.timezone(dt.timedelta(hours=7))
+A, B = "de-an-996", "kiem-tra-do-luong-2025"
+OURS = "tdc@skhcn.quangngai.example"
+
+
+def inspection_docx(agency_upper: str, number: str) -> bytes:
+    """A report following the second campaign's outline (kiểm tra nhà nước về đo lường)."""
+    from docx import Document
+
+    doc = Document()
+    doc.add_paragraph("UBND TỈNH QUẢNG NGÃI")
+    doc.add_paragraph(agency_upper)
+    doc.add_paragraph(f"Số: {number}")
+    doc.add_paragraph("Quảng Ngãi, ngày 5 tháng 8 năm 2025")
+    doc.add_paragraph("BÁO CÁO").runs[0].bold = True
+    doc.add_paragraph("Kết quả kiểm tra nhà nước về đo lường năm 2025")
+    sections = [
+        ("1. Kết quả kiểm tra", None),
+        ("a) Kết quả kiểm tra phương tiện đo nhóm 2 tại các cơ sở kinh doanh xăng dầu", "Đã kiểm tra 38 cửa hàng xăng dầu."),
+        ("b) Kết quả kiểm tra định lượng hàng đóng gói sẵn lưu thông trên thị trường", "Đã kiểm tra 12 cơ sở đóng gói."),
+        ("c) Kết quả kiểm tra cân thương mại tại các chợ", "Đã kiểm tra cân đối chứng tại 7 chợ."),
+        ("2. Đánh giá và kiến nghị", None),
+        ("a) Những tồn tại, vi phạm phát hiện qua kiểm tra và việc xử lý", "Xử lý 2 vi phạm."),
+        ("b) Kiến nghị, đề xuất về công tác kiểm tra năm 2026", "Đề nghị tăng cường kiểm tra."),
+    ]
+    for heading, text in sections:
+        doc.add_paragraph(heading).runs[0].bold = True
+        if text:
+            doc.add_paragraph(text)
+    doc.add_paragraph("Số liệu kiểm tra nhà nước về đo lường năm 2025").runs[0].bold = True
+    grid = doc.add_table(rows=1, cols=5)
+    for cell, text in zip(grid.rows[0].cells, ["TT", "Nội dung", "Số cơ sở theo kế hoạch", "Số cơ sở đã kiểm tra", "Tỷ lệ"], strict=True):
+        cell.text = text
+    for rid, label, plan, result in [
+        ("1", "Cơ sở kinh doanh xăng dầu được kiểm tra", "40", "38"),
+        ("2", "Cơ sở sản xuất hàng đóng gói sẵn được kiểm tra", "12", "12"),
+        ("3", "Chợ có cân đối chứng được kiểm tra", "9", "7"),
+    ]:
+        cells = grid.add_row().cells
+        cells[0].text, cells[1].text, cells[2].text, cells[3].text = rid, label, plan, result
+    buf = io.BytesIO()
+    doc.save(buf)
+    return buf.getvalue()
+
+
+@pytest.fixture
+def config_dir(tmp_path: Path) -> Path:
+    """The project's config plus a second campaign whose recipients overlap Đề án 996's."""
+    target = tmp_path / "config"
+    shutil.copytree(ROOT / "config", target, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    for name in ("kiem-tra-do-luong-2025.yaml", "kiem-tra-do-luong-2025.csv"):
+        shutil.copy(FIXTURES / "campaigns" / name, target / "campaigns" / name)
+    return target
+
+
+@pytest.fixture
+def two_campaigns(settings_factory, db_url, config_dir, dovecot, smtp):
+    from flows.app import App, init
+
+    folder = f"R{uuid.uuid4().hex[:10]}"
+    app = App(settings_factory(database_url=db_url, config_dir=config_dir))
+    app.settings.imap = dovecot.settings(folder=folder)
+    app.settings.smtp = smtp.settings(sender=OURS)
+    app.settings.smtp.reply_tokens = True
+    init(app)
+    smtp.messages.clear()
+    yield app, folder
+    app.engine.dispose()
+
+
+def reply(sender: str, subject: str, body: str, mid: str, *, to: str = OURS, answers: EmailMessage | None = None,
+          files: tuple[tuple[str, bytes], ...] = (), delivered_to: str | None = None) -> bytes:
+    msg = EmailMessage()
+    msg["From"], msg["To"], msg["Subject"], msg["Message-ID"] = sender, to, subject, mid
+    msg["Date"] = "Tue, 05 Aug 2025 09:00:00 +0700"
+    if delivered_to:
+        msg["Delivered-To"] = delivered_to
+    if answers is not None:
+        msg["In-Reply-To"] = answers["Message-ID"]
+        msg["References"] = answers["Message-ID"]
+        body += "\n\n> " + "\n> ".join(answers.get_body(("plain",)).get_content().splitlines()[:5])
+    msg.set_content(body)
+    for name, data in files:
+        msg.add_attachment(data, maintype="application", subtype="octet-stream", filename=name)
+    return msg.as_bytes()
+
+
+def test_two_campaigns_one_mailbox(two_campaigns, dovecot, smtp):
+    from reportdocs import report_docx
+
+    from flows.app import status_report
+    from flows.intake.mail import ingest_mail
+    from flows.intake.review import assign_item
+    from flows.outbound.requests import send_request
+    from storage.models import (
+        InboundMail,
+        MailboxState,
+        RecipientRow,
+        ReviewItem,
+        SourceHealth,
+        Submission,
+    )
+
+    app, folder = two_campaigns
+    send_request(app, A)
+    send_request(app, B)
+    sent = {(m.message["X-Baocao-Campaign"], m.message["To"]): m.message for m in smtp.messages}
+    request_a_soyt = sent[(A, "soyt@quangngai.example")]
+    request_b_sotp = sent[(B, "sotp@quangngai.example")]
+    # Reply tokens on: every request carries its own reply address.
+    assert request_b_sotp["Reply-To"] == f"tdc+{B}.sotp@skhcn.quangngai.example"
+    assert sent[(A, "sotp@quangngai.example")]["Reply-To"] == f"tdc+{A}.sotp@skhcn.quangngai.example"
+    smtp.messages.clear()
+
+    report_a = lambda who, no: ("Bao cao 996.docx", report_docx(who, no))  # noqa: E731
+    report_b = lambda who, no: ("Bao cao kiem tra.docx", inspection_docx(who, no))  # noqa: E731
+    mails = [
+        # Sở Tư pháp answers each request in its own thread.
+        reply("sotp@quangngai.example", "Re: " + str(sent[(A, "sotp@quangngai.example")]["Subject"]), "Kính gửi Sở, gửi báo cáo.",
+              "<a-sotp@qn.example>", answers=sent[(A, "sotp@quangngai.example")], files=(report_a("SỞ TƯ PHÁP", "15/BC-STP"),)),
+        reply("sotp@quangngai.example", "Re: " + str(request_b_sotp["Subject"]), "Gửi báo cáo kiểm tra.",
+              "<b-sotp@qn.example>", answers=request_b_sotp, files=(report_b("SỞ TƯ PHÁP", "16/BC-STP"),)),
+        # Sở Y tế replies to the 996 request, but the file is its inspection report.
+        reply("soyt@quangngai.example", "Re: " + str(request_a_soyt["Subject"]), "Sở Y tế gửi báo cáo.",
+              "<wrong-soyt@qn.example>", answers=request_a_soyt, files=(report_b("SỞ Y TẾ", "30/BC-SYT"),)),
+        # Sở Công Thương answers both requests in one fresh message.
+        reply("soct@quangngai.example", "Gửi các báo cáo theo yêu cầu", "Sở Công Thương gửi hai báo cáo.", "<both-soct@qn.example>",
+              files=(report_a("SỞ CÔNG THƯƠNG", "40/BC-SCT"), report_b("SỞ CÔNG THƯƠNG", "41/BC-SCT"))),
+        # Quản lý thị trường (a recipient of the second campaign only) promises its report.
+        reply("qltt@quangngai.example", f"TL: {app.campaign(B).request.subject}", "Đơn vị đã nhận công văn, sẽ gửi sau.", "<ack-qltt@qn.example>"),
+        # Sở Y tế (a recipient of both) answers "both letters" with one promise: doubt.
+        reply("soyt@quangngai.example", f"Về công văn {app.campaign(A).request.subject} và công văn số 1301/SKHCN-TĐC",
+              "Chúng tôi đã nhận, sẽ gửi báo cáo sau.", "<doubt-soyt@qn.example>"),
+        # From a personal address, to the reply token of QLTT in the second campaign: exact.
+        reply("nguyen.van.a@gmail.example", "bc", "Em gửi báo cáo ạ.", "<token-qltt@gmail.example>",
+              to=f"tdc+{B}.qltt@skhcn.quangngai.example", delivered_to=f"tdc+{B}.qltt@skhcn.quangngai.example",
+              files=(report_b("ĐƠN VỊ BÁO CÁO", "5/BC"),)),
+    ]
+    base = dt.datetime(2025, 8, 5, 9, 0, tzinfo=VN)
+    for i, raw in enumerate(mails):
+        dovecot.append(raw, folder=folder, date=base + dt.timedelta(minutes=10 * i))
+
+    report = ingest_mail(app).to_json()
+    assert report["counts"]["total"] == len(mails) and report["counts"]["failed"] == 0, report["items"]
+    items = {i["message_id"]: i for i in report["items"]}
+    assert items["<wrong-soyt@qn.example>"]["campaigns"] == [B], str(items["<wrong-soyt@qn.example>"])
+    assert items["<wrong-soyt@qn.example>"]["status"] == "processed", str(items["<wrong-soyt@qn.example>"])
+    assert sorted(items["<both-soct@qn.example>"]["campaigns"]) == [A, B]
+    doubt = items["<doubt-soyt@qn.example>"]
+    assert doubt["status"] == "review" and sorted(doubt["campaigns"]) == [A, B], str(doubt)
+    assert items["<token-qltt@gmail.example>"]["units"][0]["attributed_by"] == "reply_token"
+
+    with app.session() as s:
+        code = {r.id: (r.campaign_id, r.code) for r in s.scalars(select(RecipientRow))}
+        subs = sorted((*code[x.recipient_id], x.kind) for x in s.scalars(select(Submission)))
+        mailbox_states = list(s.scalars(select(MailboxState)))
+        wrong = s.scalars(select(InboundMail).where(InboundMail.message_id == "<wrong-soyt@qn.example>")).one()
+        evidence = {e["signal"] for e in wrong.details["routing"]["evidence"]}
+    assert subs == sorted([
+        (A, "sotp", "report"), (A, "soct", "report"),
+        (B, "sotp", "report"), (B, "soyt", "report"), (B, "soct", "report"),
+        (B, "qltt", "acknowledgement"), (B, "qltt", "report"),
+    ])
+    assert {"in_reply_to", "outline"} <= evidence  # the thread said 996, the file said otherwise
+    assert len(mailbox_states) == 1 and mailbox_states[0].last_uid == len(mails)  # one poll state, no campaign
+
+    # Receipts: one per campaign for the message that answered both, each about its own report.
+    to_soct = [m.message for m in smtp.messages if m.message["To"] == "soct@quangngai.example"]
+    assert sorted(m["X-Baocao-Campaign"] for m in to_soct) == [A, B]
+    assert all(m["In-Reply-To"] == "<both-soct@qn.example>" for m in to_soct)
+    by_campaign = {m["X-Baocao-Campaign"]: m.get_content() for m in to_soct}
+    assert "40/BC-SCT" in by_campaign[A] or "Bao cao 996.docx" in by_campaign[A]
+    assert "Bao cao kiem tra.docx" in by_campaign[B]
+
+    # The message in doubt waits in every campaign's review queue, naming both.
+    review_a = status_report(app, A)["review"]
+    assert [r["candidates"] for r in review_a if r["source"].startswith("route:")] == [
+        [{"campaign": A, "title": app.campaign(A).title, "score": 3}, {"campaign": B, "title": app.campaign(B).title, "score": 3}]
+    ]
+    item = next(r["item"] for r in review_a if r["source"].startswith("route:"))
+    assert [r["item"] for r in status_report(app, B)["review"]] == [item]
+    with pytest.raises(Exception, match="chọn chiến dịch"):
+        assign_item(app, item, None)
+    settled = assign_item(app, item, None, campaign_id=A)
+    assert settled["campaign"] == A and settled["units"][0]["recipient"] == "soyt"
+    states_a = {r["id"]: r["state"] for r in status_report(app, A)["recipients"]}
+    states_b = {r["id"]: r["state"] for r in status_report(app, B)["recipients"]}
+    assert states_a["soyt"] == "acknowledged" and states_b["soyt"] == "submitted"
+    assert states_a["sotp"] == states_a["soct"] == "submitted" and states_a.get("qltt") is None
+    assert states_b["qltt"] == "submitted" and status_report(app, A)["review"] == []
+    with app.session() as s:
+        assert s.get(ReviewItem, item).campaign_id == A
+
+    # A second poll finds nothing; the mailbox is healthy with nothing waiting.
+    assert ingest_mail(app).to_json()["counts"]["total"] == 0
+    with app.session() as s:
+        health = s.scalars(select(SourceHealth)).one()
+        assert (health.kind, health.waiting, health.last_error) == ("mail", 0, None) and health.last_success_at is not None
+        assert health.name == f"{app.settings.imap.user}@{app.settings.imap.host}/{folder}"
+
+
+def test_reply_tokens_are_off_by_default(two_campaigns, dovecot, smtp):
+    from flows.intake.mail import ingest_mail
+    from flows.outbound.requests import send_request
+
+    app, folder = two_campaigns
+    app.settings.smtp.reply_tokens = False
+    send_request(app, B)
+    assert smtp.messages and all(m.message["Reply-To"] is None for m in smtp.messages)
+    token = f"tdc+{B}.qltt@skhcn.quangngai.example"
+    raw = reply("nguyen.van.a@gmail.example", "bc", "Em gửi báo cáo ạ.", "<token-off@gmail.example>", to=token,
+                delivered_to=token, files=(("bc.docx", inspection_docx("ĐƠN VỊ BÁO CÁO", "5/BC")),))
+    dovecot.append(raw, folder=folder, date=dt.datetime(2025, 8, 5, 9, 0, tzinfo=VN))
+    [item] = ingest_mail(app, receipts=False).to_json()["items"]
+    # Routed by the outline all the same, but nobody vouches for the sender: a person looks.
+    assert item["campaigns"] == [B] and item["status"] == "review"
+    assert all(u.get("attributed_by") != "reply_token" for u in item["units"])

@@ -1,0 +1,37 @@
+"""Which file of a message completes which report (req. 7), pure."""
+
+from __future__ import annotations
+
+from parsers.mail_classify import AgencyRef
+from parsers.model import Agency, Indicator, ParseResult, SectionText
+from parsers.responses import Candidate, belongs_with, plan_units
+
+AGENCIES = [AgencyRef(1, "mttq", "Ủy ban MTTQ Việt Nam tỉnh", (), ("mttq@qn.example",))]
+
+
+def report(file: str, fmt: str, number: str | None, *, part_of: str | None = None, agency: str | None = "mttq") -> ParseResult:
+    r = ParseResult(file=file, format=fmt, kind="report", agency=Agency(agency, None, 0.9 if agency else 0.0),
+                    doc_number=number, part_of=part_of, sha256=file)
+    if fmt == "docx":
+        r.sections = {"1.a": SectionText("Đã ban hành kế hoạch.", empty=False)}
+    else:
+        r.indicators = {"1": Indicator(plan=10, result=8)}
+    return r
+
+
+def test_an_appendix_naming_the_report_joins_it_and_one_naming_another_does_not():
+    main = report("BC.docx", "docx", "312/BC-MTTQ-BTT")
+    assert belongs_with(report("PL.xlsx", "xlsx", None, part_of="312/BC-MTTQ-BTT", agency=None), main)
+    assert belongs_with(report("PL.xlsx", "xlsx", None, part_of="312/BC-MTTQ-BTT", agency="soyt"), main)
+    assert not belongs_with(report("PL.xlsx", "xlsx", None, part_of="77/BC-SYT", agency=None), main)
+    assert belongs_with(report("B.xlsx", "xlsx", None, agency=None), main)  # no identity: as before
+
+
+def test_the_report_is_the_main_document_and_its_appendix_fills_the_table():
+    appendix = report("Phu luc.xlsx", "xlsx", None, part_of="312/BC-MTTQ-BTT")
+    main = report("BC.docx", "docx", "312/BC-MTTQ-BTT")
+    (unit,) = plan_units(AGENCIES, "submission", [Candidate(appendix, 0), Candidate(main, 1)],
+                         sender="mttq@qn.example", forwards=[], text="", fallback_key="", source_key="")
+    assert unit.candidate is not None and unit.candidate.result.file == "BC.docx"
+    merged = unit.merged()
+    assert merged is not None and merged.indicators["1"].plan == 10 and not merged.sections["1.a"].empty
