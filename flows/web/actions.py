@@ -18,7 +18,8 @@ from flows.errors import FlowsError
 from flows.intake.context import default_parse
 from flows.outbound.reminders import remind
 from parsers.model import ParseResult
-from parsers.numbers import parse_number
+from parsers.numbers import parse_number, vn_number
+from parsers.vocab import display_id
 from storage.blobs import store_blob
 from storage.campaigns import recipient_by_code
 from storage.corrections import INDICATOR_FIELDS, accept_submission, add_correction, set_deadline
@@ -46,8 +47,14 @@ def _recipient(app: App, code: str, campaign_id: str | None, *, session: Session
 def _submission(row: RecipientRow, submission_id: int, *, session: Session) -> Submission:
     sub = session.get(Submission, submission_id)
     if sub is None or sub.recipient_id != row.id:
-        raise ActionError(f"đơn vị {row.code} không có lần nộp số {submission_id}")
+        raise ActionError(f"không tìm thấy lần nộp này của {row.name}; hãy tải lại trang")
     return sub
+
+
+def _which(sub: Submission, app: App) -> str:
+    """A submission as people name it: by when it came, not by its database id."""
+    at = sub.received_at if sub.received_at.tzinfo else sub.received_at.replace(tzinfo=dt.UTC)
+    return f"lần nộp nhận {at.astimezone(app.campaign(sub.campaign_id).tz):%d/%m/%Y %H:%M}"
 
 
 def _event(row: RecipientRow, kind: str, actor: str, message: str, data: dict[str, Any], *, session: Session) -> None:
@@ -75,9 +82,12 @@ def correct_value(
         else:
             raise ActionError("không sửa được mục này")
         fix = add_correction(sub.id, target, item_id, field, old, new, reason.strip(), actor, session=session)
-        what = f"số liệu dòng {item_id}, cột {FIELD_LABELS[field]}" if target == "indicator" else f"nội dung mục {item_id}"
-        shown = new if target == "indicator" else f"{str(new)[:80]}…" if len(str(new)) > 80 else new
-        _event(row, "value_corrected", actor, f"Sửa {what}: {old if target == 'indicator' else '(bản đọc được)'} → {shown}; lý do: {reason.strip()}",
+        what = f"số liệu dòng {item_id}, cột {FIELD_LABELS[field]}" if target == "indicator" else f"nội dung mục {display_id(item_id)}"
+        if target == "indicator":
+            before, shown = vn_number(old, blank="(trống)"), vn_number(new, blank="(trống)")
+        else:
+            before, shown = "(bản đọc được)", f"{str(new)[:80]}…" if len(str(new)) > 80 else new
+        _event(row, "value_corrected", actor, f"Sửa {what}: {before} → {shown}; lý do: {reason.strip()}",
                {"correction_id": fix.id, "submission_id": sub.id, "target": target, "item": item_id, "field": field}, session=session)
         return {"correction_id": fix.id, "old": old, "new": new}
 
@@ -100,7 +110,7 @@ def accept(app: App, code: str, submission_id: int, note: str, actor: str, campa
         _, created = accept_submission(sub.id, actor, note.strip(), session=session)
         scanned = _is_scan(sub.document_id, session=session)
         if created:
-            what = f"Xác nhận số liệu (đọc từ bản quét) của lần nộp số {sub.id}" if scanned else f"Chấp nhận lần nộp số {sub.id}"
+            what = f"Xác nhận số liệu (đọc từ bản quét) của {_which(sub, app)}" if scanned else f"Chấp nhận {_which(sub, app)}"
             _event(row, "submission_accepted", actor, what + (f": {note.strip()}" if note.strip() else ""),
                    {"submission_id": sub.id, "scan_confirmed": scanned}, session=session)
         return {"submission_id": sub.id, "created": created}
@@ -182,7 +192,8 @@ def remind_now(app: App, code: str, actor: str, campaign_id: str | None = None) 
     sent, skipped = len(result["sent"]), [s["reason"] for s in result["skipped"]]
     failed = [f.get("error", "") for f in result["failed"]]
     if sent:
-        message = "Gửi thư nhắc ngay theo yêu cầu"
+        to = sorted({addr for s in result["sent"] for addr in s.get("to") or []})
+        message = f"Đã gửi thư nhắc tới {', '.join(to) or row.name}"
     elif failed:
         message = f"Gửi thư nhắc không thành công: {'; '.join(failed)}"
     else:

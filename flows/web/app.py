@@ -351,10 +351,14 @@ def _routes() -> Any:
     def view(request: Request, sha256: str, person: Viewer) -> Response:
         data, name = _blob(request, sha256, "")
         try:
-            shown, media = render_view(data, sha256, baocao(request).settings.data_dir / "web-cache" / "pdf")
+            app = baocao(request)
+            shown, media = render_view(data, sha256, app.settings.data_dir / "web-cache" / "pdf", app.campaign().tz)
         except NotViewable as err:
             return PlainTextResponse(f"{err}.", status_code=415)
-        disposition = f"inline; filename=\"{_ascii(name)}.pdf\"" if media == "application/pdf" else "inline"
+        disposition = "inline"
+        if media == "application/pdf":  # the name the browser's PDF viewer shows and saves as
+            pdf_name = f"{name.rsplit('.', 1)[0] if '.' in name else name}.pdf"
+            disposition = f"inline; filename=\"{_ascii(pdf_name)}\"; filename*=UTF-8''{quote(pdf_name)}"
         # Shown files are hostile: no scripts, no forms, even if a browser tried to run them.
         return Response(shown, media_type=media, headers={"Content-Disposition": disposition,
                                                           "Content-Security-Policy": "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:"})

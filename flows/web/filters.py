@@ -9,9 +9,9 @@ from typing import Any
 from jinja2 import Environment
 
 from flows.app import App
-from flows.web.workspace import slot_label
+from flows.web.workspace import CHANNEL_LABELS, slot_label
 from parsers import numbers
-from parsers.vocab import FAILED_FILE_LABEL, ReviewKind
+from parsers.vocab import FAILED_FILE_LABEL, ReviewKind, display_id
 from reports.status import STATE_LABELS, STATE_SHORT
 
 ENTRY_LABELS = {
@@ -40,8 +40,6 @@ EVENT_LABELS = {
     "mail_resolved": "Xử lý thư",
 }
 OUT_STATUS = {"sent": "Đã gửi", "pending": "Chờ gửi", "failed": "Lỗi, sẽ thử lại", "sending": "Không rõ (cần kiểm tra)"}
-CHANNEL_LABELS = {"email": "thư điện tử", "folder": "thư mục chung", "manual": "thủ công",
-                  "paper": "bản giấy", "phone": "điện thoại", "hand": "nộp trực tiếp"}
 SUB_STATUS = {"valid": "đang dùng", "superseded": "đã có bản thay thế"}
 ATTRIBUTION = {"thread": "theo luồng thư", "sender": "theo địa chỉ gửi", "document": "theo nội dung tệp",
                "folder": "theo thư mục", "review": "cán bộ gán", "forward": "thư chuyển tiếp",
@@ -95,7 +93,19 @@ def install(env: Environment, app: App) -> None:
         name, at, _ = str(value or "").partition("@")
         return slot_label(name) if at else ""
 
-    env.filters.update(luot=slot, nguon=source, ngay=when, ngay_ngan=day, so=vn_number, muc=entry_label, can_cu=evidence)
+    def section_ids(value: Any) -> str:
+        """Outline ids as the đề cương writes them ('2.2.dd' → '2.2.đ'), one or a list."""
+        if isinstance(value, (list, tuple)):
+            return ", ".join(display_id(v) for v in value)
+        return display_id(str(value or ""))
+
+    def cell_text(value: Any) -> str:
+        """The text of a cell as read, or '(ô trống)' for an empty one."""
+        text = str(value if value is not None else "").strip()
+        return f"«{text}»" if text else "(ô trống)"
+
+    env.filters.update(luot=slot, nguon=source, ngay=when, ngay_ngan=day, so=vn_number, muc=entry_label, can_cu=evidence,
+                       ma_muc=section_ids, chu_o=cell_text)
     env.globals.update(STATE_LABELS=STATE_LABELS, STATE_SHORT=STATE_SHORT, OUT_STATUS=OUT_STATUS,
                        CHANNEL_LABELS=CHANNEL_LABELS, SUB_STATUS=SUB_STATUS, ATTRIBUTION=ATTRIBUTION,
                        REVIEW_KINDS=ReviewKind.labels(), FAILED_FILE_LABEL=FAILED_FILE_LABEL)

@@ -28,6 +28,7 @@ from storage.models import (
     InboundFile,
     InboundMail,
     IndicatorValue,
+    OutboundMail,
     ReviewItem,
     SectionAnswer,
     Submission,
@@ -42,6 +43,10 @@ from storage.workspace import (
     submission_documents,
 )
 
+CHANNEL_LABELS = {"email": "thư điện tử", "folder": "thư mục chung", "manual": "thủ công",
+                  "paper": "bản giấy", "phone": "điện thoại", "hand": "nộp trực tiếp"}
+INGEST_EVENTS = {f"event:submission_{kind}" for kind in ("report", "nil_report", "acknowledgement")}
+OUTGOING_KINDS = {"request", "reminder", "reminder_incomplete", "receipt", "alert"}
 SORTS = {"trang-thai": "Tình trạng", "ten": "Tên đơn vị", "ma": "Mã", "lien-he": "Liên hệ gần nhất"}
 FILTERS = {"": "Tất cả", "tra_loi": "Đã trả lời", **{s: STATE_SHORT[s] for s in STATES}, "tre": "Trễ hạn", "thieu": "Còn thiếu nội dung"}
 
@@ -136,6 +141,7 @@ def agency(app: App, code: str, campaign_id: str | None = None) -> dict[str, Any
         own = deadlines(campaign, session=session).get(row.id)
         subs = [_submission_view(s, session=session) for s in reversed(submissions_of(campaign.id, row.id, session=session))]
         _attach_files(history["entries"], session=session)
+        history["entries"] = _readable(history["entries"], {s["sub"].id: s["sub"].channel for s in subs}, session=session)
         sent_slots = {e.get("slot") for e in history["entries"] if e["kind"].startswith("reminder") and e.get("status") == "sent"}
     deadline = own or campaign.deadline
 
@@ -175,6 +181,25 @@ def _attach_files(entries: list[dict[str, Any]], *, session: Any) -> None:
         if entry.get("eml_sha256"):
             files.append(FileLink(entry["eml_sha256"], f"thu-di-{entry.get('outbound_id')}.eml", "eml", note="thư đã gửi"))
         entry["files"] = files
+
+
+def _readable(entries: list[dict[str, Any]], channels: dict[int, str], *, session: Any) -> list[dict[str, Any]]:
+    """Timeline entries as people read them: our mail says whom it went to, a submission its
+    channel in Vietnamese; the ingestion's own "submission_*" events (the same fact as the
+    submission entry) are left out."""
+    out_ids = [e["outbound_id"] for e in entries if e.get("outbound_id")]
+    rows = session.execute(select(OutboundMail.id, OutboundMail.to_addrs).where(OutboundMail.id.in_(out_ids))) if out_ids else []
+    to = {oid: addrs for oid, addrs in rows}
+    shown = []
+    for entry in entries:
+        if entry["kind"] in INGEST_EVENTS:
+            continue
+        if entry["kind"] in OUTGOING_KINDS:
+            entry["to"] = list(to.get(entry.get("outbound_id"), []) or [])
+        if entry["kind"] == "submission" and (channel := channels.get(entry.get("submission_id"))):
+            entry["summary"] = entry["summary"].replace(f"qua {channel})", f"qua {CHANNEL_LABELS.get(channel, channel)})")
+        shown.append(entry)
+    return shown
 
 
 def _submission_view(sub: Submission, *, session: Any) -> dict[str, Any]:
@@ -263,7 +288,25 @@ def report_page(app: App, campaign_id: str | None = None) -> dict[str, Any]:
                     "stats": (e.data or {}).get("stats") or {}} for e in builds]
     model = load_model(app, campaign, app.now())
     return {"campaign": campaign, "builds": history, "latest": history[0] if history else None,
-            "problems": model.problems, "totals": model.totals_json(), "stats": model.stats}
+            "problems": model.problems, "totals": model.totals_json(), "stats": model.stats,
+            "sources": _mail_sources(app, campaign, [str(getattr(p, "where", "") or "") for p in model.problems])}
+
+
+def _mail_sources(app: App, campaign: Any, wheres: list[str]) -> dict[str, str]:
+    """'mail:19' → 'thư từ a@b «subject», nhận 12/08/2025 22:10': people know a mail by its
+    sender and subject, never by its number in the database."""
+    ids = {int(w[5:]): w for w in wheres if w.startswith("mail:") and w[5:].isdigit()}
+    with app.session() as session:
+        mails = inbound_mails(list(ids), session=session) if ids else {}
+        labels = {}
+        for mid, where in ids.items():
+            if (mail := mails.get(mid)) is None:
+                continue
+            at = mail.date_header or mail.internal_date or mail.created_at
+            at = at if at.tzinfo else at.replace(tzinfo=dt.UTC)
+            labels[where] = (f"thư từ {mail.from_addr or 'người gửi không rõ'} «{mail.subject or '(không tiêu đề)'}», "
+                             f"nhận {at.astimezone(campaign.tz):%d/%m/%Y %H:%M}")
+    return labels
 
 
 def outgoing_page(app: App, campaign_id: str | None = None, now: dt.datetime | None = None) -> dict[str, Any]:

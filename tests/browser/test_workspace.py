@@ -215,3 +215,42 @@ def test_outgoing_and_campaign_pages(page: Any) -> None:
     assert "Xem trước công văn" in page.inner_text("main")
     assert page.locator("text=Gửi công văn tới").count() == 0  # an editor does not send the request
     shot(page, "chien-dich")
+
+
+def test_remind_now_asks_first_and_says_to_whom(page: Any, live: tuple[str, Any]) -> None:
+    from flows.app import status_report
+    from storage.models import OutboundMail
+
+    _, app = live
+    code = next(r["id"] for r in status_report(app)["recipients"] if r["state"] == "not_responded" and not r["bouncing"])
+
+    def reminders() -> int:
+        with app.session() as session:
+            return session.query(OutboundMail).filter(OutboundMail.kind == "reminder").count()
+
+    before = reminders()
+    page.goto(f"/don-vi/{code}")
+    asked: list[str] = []
+    page.once("dialog", lambda d: (asked.append(d.message), d.dismiss()))
+    page.click("#han button:has-text('Gửi thư nhắc ngay')")
+    page.wait_for_timeout(500)
+    assert asked and "ngay bây giờ?" in asked[0]
+    assert page.locator(".thong-bao").count() == 0 and reminders() == before  # "Hủy": nothing sent
+    page.once("dialog", lambda d: d.accept())
+    page.click("#han button:has-text('Gửi thư nhắc ngay')")
+    assert re.match(r"Đã gửi thư nhắc tới \S+@\S+", page.inner_text(".thong-bao"))
+    assert reminders() == before + 1
+    timeline = page.inner_text("#dong-thoi-gian")
+    assert "Gửi tới " in timeline and "Từ ?" not in timeline
+
+
+def test_a_mail_opens_readable(page: Any) -> None:
+    page.goto("/don-vi/vpubnd")
+    with page.context.expect_page() as info:
+        page.locator("#dong-thoi-gian a:has-text('xem thư gốc')").first.click()
+    mail = info.value
+    mail.wait_for_load_state()
+    text = mail.inner_text("body")
+    assert "Tiêu đề" in text and "Sở Khoa học và Công nghệ" in text
+    assert "=?utf-8?" not in text and "Content-Transfer-Encoding" not in text
+    mail.close()

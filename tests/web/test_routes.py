@@ -245,7 +245,10 @@ def test_remind_now_goes_through_the_ledger_once_a_day(client_for, web_app) -> N
             [f"{code}@quangngai.example"]
         ]
     page = client.get(f"/don-vi/{code}").text
-    assert "Gửi thư nhắc ngay theo yêu cầu" in page and "Không gửi thư nhắc: đã gửi" in page
+    to = ", ".join(sorted(smtp.messages[0].rcpt_tos))
+    assert f"Đã gửi thư nhắc tới {to}" in page and "Không gửi thư nhắc: đã gửi" in page
+    # Sending mail cannot be taken back: the form asks first (static/xac-nhan.js).
+    assert re.search(r'action="/don-vi/[a-z]+/nhac-ngay" data-xac-nhan="Gửi thư nhắc tới [^"]+ ngay bây giờ\?"', page)
 
 
 def test_contacts_fixed_and_marked_bouncing(client_for, web_app) -> None:
@@ -270,7 +273,10 @@ def test_accept_a_submission_once(client_for, web_app) -> None:
     for _ in range(2):
         assert client.post(f"/don-vi/{code}/chap-nhan", data={"csrf": token, "lan_nop": sub_id, "ghi_chu": "đã đối chiếu"}).status_code == 303
     page = client.get(f"/don-vi/{code}").text
-    assert "đã chấp nhận</b> bởi canbo" in page and page.count("Chấp nhận lần nộp số") == 1
+    assert "đã chấp nhận</b> bởi canbo" in page and page.count("Chấp nhận lần nộp nhận ") == 1
+    # People know a submission by when it came, never by its database id.
+    assert f"lần nộp số {sub_id}" not in page
+    assert re.search(r"Chấp nhận lần nộp nhận \d\d/\d\d/\d{4} \d\d:\d\d: đã đối chiếu", page)
 
 
 @pytest.mark.libreoffice

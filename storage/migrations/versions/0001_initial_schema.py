@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-02 17:07:42.234783
+Create Date: 2026-12-02 18:01:30.648868
 """
 
 from __future__ import annotations
