@@ -243,7 +243,7 @@ def retry_uids(mailbox: str, uidvalidity: int, limit: int, *, session: Session) 
     """UIDs of messages that failed for a transient reason and are due another attempt."""
     rows = session.scalars(
         select(InboundMail).where(
-            InboundMail.mailbox == mailbox, InboundMail.uidvalidity == uidvalidity, InboundMail.status == "failed"
+            InboundMail.mailbox == mailbox, InboundMail.uidvalidity == uidvalidity, InboundMail.status == literal(ItemStatus.FAILED)
         )
     )
     return sorted(r.uid for r in rows if is_retry(r) and int(r.details.get("attempts", 0)) < limit)
@@ -253,7 +253,7 @@ def failed_items(campaign_id: str, *, session: Session) -> list[dict[str, Any]]:
     """Messages and files that failed, newest first: waiting for a retry or for a person."""
     found: list[dict[str, Any]] = []
     for m in session.scalars(
-        select(InboundMail).where(InboundMail.campaign_id == campaign_id, InboundMail.status == "failed").order_by(InboundMail.id.desc())
+        select(InboundMail).where(InboundMail.campaign_id == campaign_id, InboundMail.status == literal(ItemStatus.FAILED)).order_by(InboundMail.id.desc())
     ):
         details = m.details or {}
         found.append({
@@ -262,7 +262,7 @@ def failed_items(campaign_id: str, *, session: Session) -> list[dict[str, Any]]:
             "attempts": int(details.get("attempts", 1)),
         })
     for f in session.scalars(
-        select(InboundFile).where(InboundFile.campaign_id == campaign_id, InboundFile.status == "failed").order_by(InboundFile.id.desc())
+        select(InboundFile).where(InboundFile.campaign_id == campaign_id, InboundFile.status == literal(ItemStatus.FAILED)).order_by(InboundFile.id.desc())
     ):
         found.append({"source": f"tệp {f.path}", "inbound_file_id": f.id, "error": f.error, "transient": False, "retry": False, "attempts": 1})
     return found

@@ -60,6 +60,7 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
 # index's, and a generic prepared plan (PostgreSQL) cannot see a parameter's value.
 UNMARKED_MAIL = "server_marked_at IS NULL AND status <> 'failed'"
 OPEN_REVIEW = "status = 'open'"
+FAILED = "status = 'failed'"
 
 
 def literal(value: str) -> Any:
@@ -207,6 +208,9 @@ class InboundMail(Base):
         ),
         # The web board's "last contact" per recipient, read from the index alone.
         Index("ix_inbound_mail_campaign_recipient_date", "campaign_id", "recipient_id", "internal_date"),
+        # Failed messages only: the status list and the retry set (storage.ingest).
+        Index("ix_inbound_mail_failed", "campaign_id", "id", sqlite_where=text(FAILED), postgresql_where=text(FAILED)),
+        Index("ix_inbound_mail_failed_box", "mailbox", "uidvalidity", sqlite_where=text(FAILED), postgresql_where=text(FAILED)),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -238,7 +242,11 @@ class InboundFile(Base):
     """The ledger of files from the shared folder: one row per (path, sha256)."""
 
     __tablename__ = "inbound_file"
-    __table_args__ = (UniqueConstraint("path", "sha256"), Index("ix_inbound_file_sha256", "sha256"))
+    __table_args__ = (
+        UniqueConstraint("path", "sha256"),
+        Index("ix_inbound_file_sha256", "sha256"),
+        Index("ix_inbound_file_failed", "campaign_id", "id", sqlite_where=text(FAILED), postgresql_where=text(FAILED)),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     campaign_id: Mapped[str | None] = mapped_column(ForeignKey("campaign.id"))

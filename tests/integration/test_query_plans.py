@@ -30,7 +30,7 @@ HISTORY = {
     "outbound_mail", "review_item", "event", "blob", "correction", "submission_acceptance",
 }
 HISTORY_SIZE = 3_000
-PARTIAL = {"ix_inbound_mail_unmarked", "ix_review_item_open"}
+PARTIAL = {"ix_inbound_mail_unmarked", "ix_review_item_open", "ix_inbound_mail_failed", "ix_inbound_mail_failed_box", "ix_inbound_file_failed"}
 # Equality on these alone still reads a whole campaign's or mailbox's history.
 SCOPE = {"campaign_id", "mailbox", "uidvalidity"}
 # Status reads every response of every active recipient by design (linear in responses, not

@@ -198,7 +198,8 @@ def test_two_campaigns_one_mailbox(two_campaigns, dovecot, smtp):
         [{"campaign": A, "title": app.campaign(A).title, "score": 3}, {"campaign": B, "title": app.campaign(B).title, "score": 3}]
     ]
     item = next(r["item"] for r in review_a if r["source"].startswith("route:"))
-    assert [r["item"] for r in status_report(app, B)["review"]] == [item]
+    # (B's queue also holds the figure problems of its reports: only one route item, the same)
+    assert [r["item"] for r in status_report(app, B)["review"] if r["source"].startswith("route:")] == [item]
     with pytest.raises(Exception, match="chọn chiến dịch"):
         assign_item(app, item, None)
     settled = assign_item(app, item, None, campaign_id=A)

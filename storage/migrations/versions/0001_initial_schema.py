@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-02 18:01:30.648868
+Create Date: 2026-12-02 18:02:27.360426
 """
 
 from __future__ import annotations
@@ -155,6 +155,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('path', 'sha256', name=op.f('uq_inbound_file_path_sha256'))
     )
     with op.batch_alter_table('inbound_file', schema=None) as batch_op:
+        batch_op.create_index('ix_inbound_file_failed', ['campaign_id', 'id'], unique=False, sqlite_where=sa.text("status = 'failed'"), postgresql_where=sa.text("status = 'failed'"))
         batch_op.create_index('ix_inbound_file_sha256', ['sha256'], unique=False)
 
     op.create_table('inbound_mail',
@@ -188,6 +189,8 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('inbound_mail', schema=None) as batch_op:
         batch_op.create_index('ix_inbound_mail_campaign_recipient_date', ['campaign_id', 'recipient_id', 'internal_date'], unique=False)
+        batch_op.create_index('ix_inbound_mail_failed', ['campaign_id', 'id'], unique=False, sqlite_where=sa.text("status = 'failed'"), postgresql_where=sa.text("status = 'failed'"))
+        batch_op.create_index('ix_inbound_mail_failed_box', ['mailbox', 'uidvalidity'], unique=False, sqlite_where=sa.text("status = 'failed'"), postgresql_where=sa.text("status = 'failed'"))
         batch_op.create_index('ix_inbound_mail_message_id', ['message_id'], unique=False)
         batch_op.create_index('ix_inbound_mail_raw_sha256', ['raw_sha256'], unique=False)
         batch_op.create_index('ix_inbound_mail_unmarked', ['mailbox', 'uidvalidity', 'uid'], unique=False, sqlite_where=sa.text("server_marked_at IS NULL AND status <> 'failed'"), postgresql_where=sa.text("server_marked_at IS NULL AND status <> 'failed'"))
@@ -411,11 +414,14 @@ def downgrade() -> None:
         batch_op.drop_index('ix_inbound_mail_unmarked', sqlite_where=sa.text("server_marked_at IS NULL AND status <> 'failed'"), postgresql_where=sa.text("server_marked_at IS NULL AND status <> 'failed'"))
         batch_op.drop_index('ix_inbound_mail_raw_sha256')
         batch_op.drop_index('ix_inbound_mail_message_id')
+        batch_op.drop_index('ix_inbound_mail_failed_box', sqlite_where=sa.text("status = 'failed'"), postgresql_where=sa.text("status = 'failed'"))
+        batch_op.drop_index('ix_inbound_mail_failed', sqlite_where=sa.text("status = 'failed'"), postgresql_where=sa.text("status = 'failed'"))
         batch_op.drop_index('ix_inbound_mail_campaign_recipient_date')
 
     op.drop_table('inbound_mail')
     with op.batch_alter_table('inbound_file', schema=None) as batch_op:
         batch_op.drop_index('ix_inbound_file_sha256')
+        batch_op.drop_index('ix_inbound_file_failed', sqlite_where=sa.text("status = 'failed'"), postgresql_where=sa.text("status = 'failed'"))
 
     op.drop_table('inbound_file')
     with op.batch_alter_table('event', schema=None) as batch_op:
