@@ -391,7 +391,7 @@ def load_campaigns(campaigns_dir: Path) -> list[Campaign]:
 
 
 def pick_campaign(campaigns: list[Campaign], campaign_id: str | None) -> Campaign:
-    """The campaign named, or the only one when none is named."""
+    """The campaign named; when none is named, the only one, or the only one still open."""
     if campaign_id:
         for campaign in campaigns:
             if campaign.id == campaign_id:
@@ -402,4 +402,8 @@ def pick_campaign(campaigns: list[Campaign], campaign_id: str | None) -> Campaig
         return campaigns[0]
     if not campaigns:
         raise ConfigError("chưa có chiến dịch nào trong thư mục cấu hình")
-    raise ConfigError("có nhiều chiến dịch: hãy chọn bằng --campaign ID")
+    active = [c for c in campaigns if c.active]
+    if len(active) == 1:
+        return active[0]  # the others are closed: the one still open is meant
+    choices = ", ".join(c.id for c in (active or campaigns))
+    raise ConfigError(f"có nhiều chiến dịch đang mở ({choices}): hãy chọn một bằng --campaign ID")

@@ -62,6 +62,16 @@ class App:
         """The campaign named, or the only one."""
         return pick_campaign(self.campaigns, campaign_id)
 
+    def chosen_campaigns(self, campaign_id: str | None = None) -> list[Campaign]:
+        """The campaign named; when none is named, every active one (the only one when there is one)."""
+        if campaign_id or len(self.campaigns) <= 1:
+            return [self.campaign(campaign_id)]
+        return [c for c in self.campaigns if c.active] or [self.campaign(None)]
+
+    def active_campaigns(self) -> list[Campaign]:
+        """Every open campaign, in configuration order (the only one even when closed)."""
+        return self.chosen_campaigns(None)
+
     def session(self) -> Any:
         """A unit of work (context manager): commit on success, roll back on error."""
         if not self._schema_checked:
@@ -195,6 +205,11 @@ def status_report(app: App, campaign_id: str | None = None, as_of: dt.datetime |
         # Messages and files that failed: `retry` ones are tried again by the next runs.
         "failed": failed,
     }
+
+
+def status_reports(app: App, campaign_id: str | None = None, as_of: dt.datetime | None = None) -> list[dict[str, Any]]:
+    """`status_report` for the campaign named, or for every active campaign."""
+    return [status_report(app, c.id, as_of) for c in app.chosen_campaigns(campaign_id)]
 
 
 def ensure_dir(path: Path) -> Path:

@@ -115,9 +115,11 @@ def review(campaign: CampaignOpt = None, as_json: JsonOpt = False) -> None:
     )
 
     app = make_app()
-    camp = app.campaign(campaign)
+    chosen = app.chosen_campaigns(campaign)
+    camp = chosen[0]
     with app.session() as session:
-        items = review_json(camp.id, session=session, tz=camp.tz)
+        # Several open campaigns: one queue for all of them (a route item belongs to none yet).
+        items = review_json(camp.id if len(chosen) == 1 else None, session=session, tz=camp.tz)
     if as_json:
         print_json(items)
         return

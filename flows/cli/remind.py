@@ -44,25 +44,37 @@ def remind(
     preview: PreviewOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Gửi thư nhắc đến hạn (ngày làm việc, trong khung giờ; mỗi lượt nhắc chỉ một lần).
+    """Gửi thư nhắc đến hạn (ngày làm việc, trong khung giờ; mỗi lượt nhắc chỉ một lần), cho
+    mọi chiến dịch đang mở khi không chọn --campaign (--preview: mỗi chiến dịch một thư mục con).
 
     Mã thoát: 0 mọi thư đã gửi; 1 có thư gửi không được; 2 lỗi cấu hình hoặc lệnh."""
     from flows.outbound.reminders import (
         remind as run,  # lazy: only this command needs it (keeps `baocao --help` fast)
     )
 
-    result = run(make_app(), campaign, parse_now(now), dry_run=dry_run, preview=preview)
-    if as_json:
-        print_json(result)
-    elif preview is not None:
-        _print_preview(result)
-    else:
+    app = make_app()
+    chosen = app.chosen_campaigns(campaign)
+    several = len(chosen) > 1
+    results = []
+    for camp in chosen:
+        folder = preview / camp.id if preview is not None and several else preview
+        result = run(app, camp.id, parse_now(now), dry_run=dry_run, preview=folder)
+        results.append(result)
+        if as_json:
+            continue
+        if several:
+            out.print(f"[bold]Chiến dịch {camp.id}[/]")
+        if preview is not None:
+            _print_preview(result)
+            continue
         if result.get("reason"):
             out.print(f"Không có thư nhắc nào đến hạn: {result['reason']}.")
         else:
             out.print(f"Lượt nhắc [bold]{result['slot']}[/] lúc {result['now'][:16].replace('T', ' ')}")
         _print_delivery(result)
-    _exit_on_failures(result)
+    if as_json:
+        print_json(results if several else results[0])
+    _exit_on_failures({"failed": [f for r in results for f in r.get("failed", [])]})
 
 
 @cli.command("send-request")

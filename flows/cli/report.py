@@ -22,7 +22,8 @@ OutOpt = Annotated[
 
 @cli.command("report")
 def report(campaign: CampaignOpt = None, out_dir: OutOpt = None, as_json: JsonOpt = False) -> None:
-    """Tổng hợp báo cáo (Word + Excel) từ bản hợp lệ mới nhất của mỗi đơn vị."""
+    """Tổng hợp báo cáo (Word + Excel) từ bản hợp lệ mới nhất của mỗi đơn vị, cho mọi chiến
+    dịch đang mở khi không chọn --campaign (--out: mỗi chiến dịch một thư mục con)."""
     from flows.report import (
         build_report,  # lazy: only this command needs it (keeps `baocao --help` fast)
     )
@@ -31,16 +32,24 @@ def report(campaign: CampaignOpt = None, out_dir: OutOpt = None, as_json: JsonOp
     )
 
     app = make_app()
-    try:
-        result = build_report(app, campaign, out_dir=out_dir)
-    except ReportsError as exc:
-        raise UserError(str(exc)) from exc
-    except OSError as exc:
-        raise UserError(f"không ghi được báo cáo vào {exc.filename or out_dir}: {exc.strerror}") from exc
+    chosen = app.chosen_campaigns(campaign)
+    several = len(chosen) > 1
+    results = []
+    for camp in chosen:
+        folder = out_dir / camp.id if out_dir is not None and several else out_dir
+        try:
+            results.append(build_report(app, camp.id, out_dir=folder))
+        except ReportsError as exc:
+            raise UserError(f"{camp.id}: {exc}" if several else str(exc)) from exc
+        except OSError as exc:
+            raise UserError(f"không ghi được báo cáo vào {exc.filename or folder}: {exc.strerror}") from exc
     if as_json:
-        print_json(result)
+        print_json(results if several else results[0])
         return
-    print_summary(result)
+    for result in results:
+        if several:
+            out.print(f"[bold]Chiến dịch {result['campaign']}[/]")
+        print_summary(result)
 
 
 def print_summary(result: dict[str, Any]) -> None:

@@ -44,15 +44,19 @@ def _safe_url(url: str) -> str:
 
 @cli.command()
 def status(campaign: CampaignOpt = None, as_json: JsonOpt = False) -> None:
-    """Tình hình nộp báo cáo: mỗi đơn vị một dòng."""
+    """Tình hình nộp báo cáo: mỗi đơn vị một dòng (mọi chiến dịch đang mở khi không chọn --campaign).
+
+    --json: một đối tượng khi chỉ có một chiến dịch, một danh sách (mỗi chiến dịch một đối tượng) khi nhiều."""
     from flows import app as service  # lazy: keeps `baocao --help` fast
 
-    app = make_app()
-    report = service.status_report(app, campaign)
+    reports = service.status_reports(make_app(), campaign)
     if as_json:
-        print_json(report)
+        print_json(reports[0] if len(reports) == 1 else reports)
         return
-    print_status_table(report)
+    for index, report in enumerate(reports):
+        if len(reports) > 1:
+            out.print(("\n" if index else "") + f"[bold]Chiến dịch {report['campaign']}[/]")
+        print_status_table(report)
 
 
 STATE_COLOURS = {"not_responded": "red", "acknowledged": "yellow", "nil_report": "cyan", "submitted": "green"}
