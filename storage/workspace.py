@@ -76,19 +76,21 @@ def inbound_mails(ids: Iterable[int], *, session: Session) -> dict[int, InboundM
 
 
 def last_contacts(campaign_id: str, *, session: Session) -> dict[int, dt.datetime]:
-    """Per recipient: the latest mail either way (received from it, or sent to it)."""
+    """Per recipient: when it last reached us — its latest mail (as received) or response
+    (a file in the shared folder, a report on paper, by phone or by hand). Our own request,
+    receipts and reminders are not its contact: they go to everyone at once."""
     latest: dict[int, dt.datetime] = {}
     inbound = session.execute(
-        select(InboundMail.recipient_id, func.max(InboundMail.internal_date))
+        select(InboundMail.recipient_id, func.max(func.coalesce(InboundMail.internal_date, InboundMail.date_header)))
         .where(InboundMail.campaign_id == campaign_id, InboundMail.recipient_id.is_not(None))
         .group_by(InboundMail.recipient_id)
     )
-    outbound = session.execute(
-        select(OutboundMail.recipient_id, func.max(OutboundMail.sent_at))
-        .where(OutboundMail.campaign_id == campaign_id, OutboundMail.recipient_id.is_not(None))
-        .group_by(OutboundMail.recipient_id)
+    responses = session.execute(
+        select(Submission.recipient_id, func.max(Submission.received_at))
+        .where(Submission.campaign_id == campaign_id)
+        .group_by(Submission.recipient_id)
     )
-    for rid, at in [*inbound, *outbound]:
+    for rid, at in [*inbound, *responses]:
         if rid is not None and at is not None:
             at = at if at.tzinfo else at.replace(tzinfo=dt.UTC)
             latest[rid] = max(latest.get(rid, at), at)

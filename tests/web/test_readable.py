@@ -61,6 +61,8 @@ def test_a_paper_response_is_named_in_vietnamese_and_its_pdf_keeps_its_name(clie
     page = _text(html)
     assert "qua bản giấy" in page
     assert "(paper)" not in page and "qua paper" not in page
+    # Nothing is read from a paper report: its figures are to be typed in, not "missing from the file".
+    assert "chưa nhập (bản giấy): bấm Sửa để nhập" in page
     sha = re.search(r'href="/tep/([0-9a-f]{64})/xem"', html[html.find("Tệp:"):]).group(1)
     shown = client.get(f"/tep/{sha}/xem")
     assert shown.headers["content-type"] == "application/pdf"
@@ -108,3 +110,27 @@ def test_an_empty_cell_reads_as_empty() -> None:
     filters.install(env, app=Any)  # type: ignore[arg-type]
     assert env.from_string("{{ '' | chu_o }} {{ '95,8' | chu_o }}").render() == "(ô trống) «95,8»"
     assert env.from_string("{{ ['2.2.dd', '1.a'] | ma_muc }}").render() == "2.2.đ, 1.a"
+
+
+def test_board_last_contact_is_the_agencys_not_our_mailing(client_for, web_app) -> None:
+    """The request (and receipts, reminders) go to everyone at once: counted as "last contact"
+    they gave every row the same minute. The column is when the agency last reached us."""
+    from flows.app import status_report
+    from flows.dev.smtp_capture import SmtpCapture
+    from flows.outbound.requests import send_request
+
+    with SmtpCapture(tls=False) as smtp:
+        web_app.settings.smtp.host, web_app.settings.smtp.port, web_app.settings.smtp.security = smtp.host, smtp.port, "none"
+        web_app.settings.smtp.sender, web_app.settings.smtp.rate_limit = "tdc@skhcn.example", 0
+        assert send_request(web_app)["sent"]
+    rows = {r["id"]: r for r in status_report(web_app)["recipients"]}
+    silent = next(code for code, r in rows.items() if r["state"] == "not_responded")
+    answered = next(code for code, r in rows.items() if r["state"] == "submitted")
+    html = client_for("xem").get("/").text
+
+    def last_cell(code: str) -> str:
+        row = re.search(rf'<tr data-ma="{code}">(.*?)</tr>', html, re.S).group(1)
+        return _text(re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)[-1]).strip()
+
+    assert last_cell(silent) == ""
+    assert re.fullmatch(r"\d\d/\d\d/2025 \d\d:\d\d", last_cell(answered)), last_cell(answered)
