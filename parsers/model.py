@@ -67,7 +67,8 @@ class ProblemCode(StrEnum):
 # Problems about figures that a person must look at before the figures are trusted: each one
 # opens a review item when the submission is recorded (a figure column no role explains, a
 # rate contradicting its figures, results all missing beside plans and rates, a total row
-# disagreeing with its rows, a cell whose number could not be read).
+# disagreeing with its rows, a cell whose number could not be read), figures read from a scan
+# with low confidence, and a digital signature that does not vouch for the sender.
 BLOCKING_PROBLEMS = frozenset(
     {
         ProblemCode.COLUMN_UNEXPLAINED,
@@ -75,6 +76,10 @@ BLOCKING_PROBLEMS = frozenset(
         ProblemCode.RESULTS_MISSING,
         ProblemCode.TOTAL_MISMATCH,
         ProblemCode.NUMBER_UNREADABLE,
+        ProblemCode.OCR_LOW_CONFIDENCE,
+        ProblemCode.SIGNATURE_INVALID,
+        ProblemCode.SIGNATURE_MODIFIED,
+        ProblemCode.SIGNATURE_OTHER_ORG,
     }
 )
 

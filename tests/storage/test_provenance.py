@@ -175,3 +175,22 @@ def test_a_newer_version_closes_the_problems_of_the_old_one(app: App) -> None:
         item = s.scalars(select(ReviewItem).where(ReviewItem.submission_id == bad)).one()
         assert item.status == "dismissed" and item.resolved_by == "system"
         assert open_problem_counts([bad, good], session=s) == {}
+
+
+def test_signature_and_scan_doubts_open_review_items(app: App) -> None:
+    """A document modified after signing, a signature of another organisation and figures read
+    from a scan with low confidence each wait for a person; an untrusted chain is only a note."""
+    sub_id, _ = _record(app, (FIXTURE.parent / "syt_full.docx").read_bytes(), "syt_full.docx", dt.datetime(2025, 8, 12, 2, tzinfo=dt.UTC))
+    doubts = [
+        Problem("signature_modified", "Văn bản bị sửa sau khi «Sở Y tế» ký số", "trang 1"),
+        Problem("signature_other_org", "Chữ ký số của «Công ty ABC»", "trang 2"),
+        Problem("ocr_low_confidence", "Số 1.250 đọc với độ tin cậy 41%", "bảng 1, dòng 3"),
+        Problem("signature_untrusted", "chưa xác minh được nhà cung cấp", ""),
+    ]
+    with app.session() as s:
+        sub = s.get(Submission, sub_id)
+        assert sub is not None
+        opened = open_problem_reviews(sub, sub.recipient_id, doubts, session=s)
+        reasons = sorted(i.reason for i in opened)
+    assert len(reasons) == 3 and not any("nhà cung cấp" in r for r in reasons)
+    assert any("Công ty ABC" in r for r in reasons) and any("sửa sau khi" in r for r in reasons)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-02 18:02:27.360426
+Create Date: 2026-12-02 18:06:17.390247
 """
 
 from __future__ import annotations
