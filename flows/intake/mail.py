@@ -113,27 +113,13 @@ def decide_mail(ctx: Context, mail: MailMessage, files: list[ParsedFile]) -> Mai
     # has not submitted yet, a person looks, and the receipt asks for a readable copy.
     failed_file = bool(rejected) and not any(c.is_answer for c in cands)
     if links:
-        decision.link_only = attribute(
-            ctx.agencies,
-            sender=mail.from_addr,
-            forward_senders=mail.forward_senders,
-            text=text_for_naming(mail),
-            thread_recipient=ctx.thread_recipient(mail.in_reply_to, mail.references),
-            tags=subject_tags(mail.subject),
-        )
+        decision.link_only = _whole_mail_sender(ctx, mail)
     elif (
         classification.kind in (MailKind.UNRELATED, MailKind.ACKNOWLEDGEMENT)
         and failed_file
         and meant_as_report(mail, ctx.hints, known_sender=known)
     ):
-        decision.unreadable = attribute(
-            ctx.agencies,
-            sender=mail.from_addr,
-            forward_senders=mail.forward_senders,
-            text=text_for_naming(mail),
-            thread_recipient=ctx.thread_recipient(mail.in_reply_to, mail.references),
-            tags=subject_tags(mail.subject),
-        )
+        decision.unreadable = _whole_mail_sender(ctx, mail)
     elif classification.kind in STATE_KINDS:
         decision.units = plan_units(
             ctx.agencies,
@@ -148,6 +134,18 @@ def decide_mail(ctx: Context, mail: MailMessage, files: list[ParsedFile]) -> Mai
             tags=subject_tags(mail.subject),
         )
     return decision
+
+
+def _whole_mail_sender(ctx: Context, mail: MailMessage) -> Attribution:
+    """Who sent a message that has no readable report to attribute (link only, unreadable)."""
+    return attribute(
+        ctx.agencies,
+        sender=mail.from_addr,
+        forward_senders=mail.forward_senders,
+        text=text_for_naming(mail),
+        thread_recipient=ctx.thread_recipient(mail.in_reply_to, mail.references),
+        tags=subject_tags(mail.subject),
+    )
 
 
 def handle_mail(
