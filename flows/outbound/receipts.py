@@ -219,6 +219,8 @@ def _unreadable_draft(app: App, campaign: Campaign, mail: InboundMail, parsed: A
         "late": False,
         "received_at": (mail.internal_date or mail.date_header or mail.created_at).astimezone(campaign.tz).strftime("%H:%M ngày %d/%m/%Y"),
         "files": [],
+        "signed": [],
+        "scanned": [],
         "answered": [],
         "total_sections": len(campaign.outline.sections),
         "missing_sections": [],
