@@ -146,34 +146,21 @@ def record_submission(
 
 def _store_parts(sub: Submission, parsed: ParseResult, *, session: Session) -> None:
     """Every section and table value with where it was read (file › table/sheet › row/cell)."""
-    for sid, answer in parsed.sections.items():
-        session.add(
-            SectionAnswer(
-                submission_id=sub.id,
-                section_id=sid,
-                text=answer.text or "",
-                empty=answer.empty,
-                where=_where(parsed.file, answer.where),
-                explicit_none=answer.explicit_none,
-                confidence=answer.confidence,
-                part="section",
+    closing = {k: a for k, a in parsed.closing.items() if k not in parsed.sections}
+    for part, answers in (("section", parsed.sections), ("closing", closing)):
+        for sid, answer in answers.items():
+            session.add(
+                SectionAnswer(
+                    submission_id=sub.id,
+                    section_id=sid,
+                    text=answer.text or "",
+                    empty=answer.empty,
+                    where=_where(parsed.file, answer.where),
+                    explicit_none=answer.explicit_none,
+                    confidence=answer.confidence,
+                    part=part,
+                )
             )
-        )
-    for key, answer in parsed.closing.items():
-        if key in parsed.sections:
-            continue
-        session.add(
-            SectionAnswer(
-                submission_id=sub.id,
-                section_id=key,
-                text=answer.text or "",
-                empty=answer.empty,
-                where=_where(parsed.file, answer.where),
-                explicit_none=answer.explicit_none,
-                confidence=answer.confidence,
-                part="closing",
-            )
-        )
     for rid, row in parsed.indicators.items():
         session.add(
             IndicatorValue(
