@@ -9,10 +9,11 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from parsers.vocab import ItemStatus, OutboundKind, ReviewStatus
+from parsers.vocab import ItemStatus, OutboundKind, ReviewKind, ReviewStatus
 from storage.campaigns import campaign_recipients
 from storage.models import (
     ContactRow,
+    InboundFile,
     InboundMail,
     OutboundMail,
     RecipientRow,
@@ -98,10 +99,26 @@ def unreadable_replies(campaign_id: str, recipient_ids: list[int], *, session: S
     ):
         if not (mail.details or {}).get("outcome", {}).get("unreadable") or mail.recipient_id is None:
             continue
-        at = mail.internal_date or mail.date_header or mail.created_at
-        if mail.recipient_id not in found or at > found[mail.recipient_id]:
-            found[mail.recipient_id] = at
+        _latest(found, mail.recipient_id, mail.internal_date or mail.date_header or mail.created_at)
+    # A file dropped in the shared folder under the agency's name, unreadable (req. 8): the
+    # file went to failed/, its review item stays until a person dismisses it.
+    for rid, mtime in session.execute(
+        select(InboundFile.recipient_id, InboundFile.mtime)
+        .join(ReviewItem, ReviewItem.inbound_file_id == InboundFile.id)
+        .where(
+            ReviewItem.campaign_id == campaign_id,
+            ReviewItem.kind == literal(ReviewKind.UNREADABLE),
+            ReviewItem.status != literal(ReviewStatus.DISMISSED),
+            InboundFile.recipient_id.in_(recipient_ids),
+        )
+    ):
+        _latest(found, rid, mtime)
     return found
+
+
+def _latest(found: dict[int, dt.datetime], recipient_id: int, at: dt.datetime) -> None:
+    if recipient_id not in found or at > found[recipient_id]:
+        found[recipient_id] = at
 
 
 def open_review_items(campaign_id: str | None, *, session: Session) -> list[ReviewItem]:

@@ -13,13 +13,14 @@ from sqlalchemy.orm import Session
 
 from flows.intake.context import Context, hook
 from parsers.mail import Attachment
+from parsers.mail_classify import Attribution
 from parsers.model import ParseError, ParseResult
 from parsers.replacing import may_replace
 from parsers.responses import Candidate, Unit, candidates_of
 from parsers.vocab import ANSWER_KINDS, ItemStatus, ReviewKind
 from storage.blobs import sha256_hex, store_blob
 from storage.ingest import add_document, open_review
-from storage.models import Document
+from storage.models import Document, ReviewItem
 from storage.submissions import current_answer, record_submission, submissions_of
 
 log = logging.getLogger(__name__)
@@ -178,6 +179,42 @@ def settle_unit(
         "attributed_by": unit.attribution.attributed_by,
         "submission_id": recorded.submission.id,
     }
+
+
+def open_unreadable(
+    ctx: Context,
+    attribution: Attribution,
+    rejected: list[dict[str, Any]],
+    *,
+    source_key: str,
+    content_key: str,
+    received_at: dt.datetime,
+    channel: str,
+    owner: dict[str, int],
+    session: Session,
+) -> ReviewItem:
+    """A reply (or a dropped file) meant as the report whose files could not be read (req. 8):
+    a person looks, nothing is recorded as fact; the agency stays "Chưa nộp – tệp lỗi"."""
+    names = "; ".join(f"{r['file']}: {r['reason']}" for r in rejected)
+    return open_review(
+        {
+            "campaign_id": ctx.campaign.id,
+            "source_key": source_key,
+            "kind": ReviewKind.UNREADABLE,
+            "reason": f"tệp không đọc được ({names})",
+            "candidates": attribution.candidates,
+            "plan": {
+                "kind": "report",
+                "document_id": None,
+                "member": None,
+                "content_key": content_key,
+                "received_at": received_at.isoformat(),
+                "channel": channel,
+            },
+            **owner,
+        },
+        session=session,
+    )
 
 
 def _doubtful_report(ctx: Context, unit: Unit, parsed: ParseResult | None) -> str | None:

@@ -36,7 +36,9 @@ from flows.intake.context import Context, IngestReport, ParseFn, log_run, make_c
 from flows.intake.documents import (
     ParsedFile,
     candidates,
+    open_unreadable,
     parse_files,
+    rejected_files,
     settle_unit,
     store_raw_files,
     write_documents,
@@ -45,7 +47,7 @@ from flows.intake.errors import describe_error, is_transient
 from flows.intake.health import poll_failed, poll_succeeded
 from flows.outbound.receipts import deliver_pending_receipts
 from parsers.mail import Attachment, safe_filename
-from parsers.mail_classify import attribute
+from parsers.mail_classify import Attribution, attribute
 from parsers.responses import Unit
 from parsers.vocab import ItemStatus, MailKind
 from storage.blobs import store_blob
@@ -178,21 +180,24 @@ def decide_file(ctx: Context, rel: str, name: str, files: list[ParsedFile]) -> U
     answers = sorted((c for c in candidates(files) if c.is_answer), key=lambda c: c.rank)
     if not answers:
         return "không nhận ra báo cáo theo đề cương trong tệp"
+    best = answers[0]
+    attribution = path_attribution(ctx, rel, name, [(best.result.agency.id, best.result.agency.score)])
+    return Unit(best.result.kind, best.content_key, attribution, best)
+
+
+def path_attribution(ctx: Context, rel: str, name: str, document_agencies: list[tuple[str | None, float]]) -> Attribution:
+    """Who sent a dropped file: its subfolder (a recipient id, or a folder or file name that
+    names the agency: "So Tu phap/", "BC_SoTuPhap.docx") and what the document says (pure)."""
     folder = rel.split("/", 1)[0] if "/" in rel else None
     codes = {a.code for a in ctx.agencies}
     folder_code = folder.lower() if folder and folder.lower() in codes else None
-    # A folder named after the agency ("Sở Tư pháp/") names it, as a subject line would.
-    naming = f"{folder or ''}/{name}"
-    best = answers[0]
-    attribution = attribute(
+    return attribute(
         ctx.agencies,
         sender=None,
-        document_agencies=[(best.result.agency.id, best.result.agency.score)],
+        document_agencies=document_agencies,
         folder_code=folder_code,
-        # The subfolder and file name naming the agency ("So Tu phap/", "BC_SoTuPhap.docx").
-        path=naming if folder_code is None else "",
+        path=f"{folder or ''}/{name}" if folder_code is None else "",
     )
-    return Unit(best.result.kind, best.content_key, attribution, best)
 
 
 def _record_file(
@@ -208,10 +213,31 @@ def _record_file(
     docs = write_documents(ctx, files, owner, session=session)
     if isinstance(decision, str):
         unrelated = files[0].rejection is None
-        return {"status": ItemStatus.FAILED, "classification": MailKind.UNRELATED if unrelated else None, "error": decision}
+        outcome: dict[str, Any] = {"status": ItemStatus.FAILED, "classification": MailKind.UNRELATED if unrelated else None, "error": decision}
+        if not unrelated:  # req. 8: an unreadable file of a known agency is not a report yet
+            outcome.update(_unreadable_file(ctx, row, rel, name, files, mtime, owner, session=session))
+        return outcome
     decision.source_key = f"file:{row.id}"
     outcome = settle_unit(ctx, decision, docs, received_at=mtime, channel="folder", owner=owner, session=session)
     if decision.attribution.recipient_id is not None:
         row.recipient_id, row.attributed_by = decision.attribution.recipient_id, decision.attribution.attributed_by
     classification = MailKind.SUBMISSION if decision.kind == "report" else MailKind.NIL_REPORT
     return {**outcome, "classification": classification}
+
+
+def _unreadable_file(
+    ctx: Context, row: InboundFile, rel: str, name: str, files: list[ParsedFile], mtime: dt.datetime,
+    owner: dict[str, int], *, session: Session,
+) -> dict[str, Any]:
+    """A dropped file that could not be read (corrupt, bomb, unsupported) whose name or
+    subfolder names an agency: as for mail, the agency stays "Chưa nộp – tệp lỗi" (kept in
+    the reminders) and a person looks; the file itself still goes to failed/."""
+    attribution = path_attribution(ctx, rel, name, [])
+    if not attribution.candidates:
+        return {}
+    item = open_unreadable(
+        ctx, attribution, rejected_files(files), source_key=f"file:{row.id}", content_key=f"file:{row.sha256}",
+        received_at=mtime, channel="folder", owner=owner, session=session,
+    )
+    row.recipient_id, row.attributed_by = attribution.recipient_id, attribution.attributed_by
+    return {"unreadable": True, "review_item": item.id, "recipient": ctx.code_of(attribution.recipient_id)}

@@ -35,6 +35,7 @@ from flows.intake.context import (
 from flows.intake.documents import (
     ParsedFile,
     candidates,
+    open_unreadable,
     parse_files,
     rejected_files,
     settle_unit,
@@ -327,24 +328,15 @@ def _record_decision(
         # The agency meant to send its report but we could not read it: a person looks, the
         # sender is told (receipt), and nothing is recorded as fact.
         attribution = decision.unreadable
-        names = ", ".join(r["file"] for r in decision.rejected)
-        item = open_review(
-            {
-                "campaign_id": ctx.campaign.id,
-                "source_key": key,
-                "kind": ReviewKind.UNREADABLE,
-                "reason": f"tệp đính kèm không đọc được ({names})",
-                "candidates": attribution.candidates,
-                "plan": {
-                    "kind": "report",
-                    "document_id": None,
-                    "member": None,
-                    "content_key": f"mail:{row.raw_sha256}",
-                    "received_at": received_at.isoformat(),
-                    "channel": "email",
-                },
-                **owner,
-            },
+        item = open_unreadable(
+            ctx,
+            attribution,
+            decision.rejected,
+            source_key=key,
+            content_key=f"mail:{row.raw_sha256}",
+            received_at=received_at,
+            channel="email",
+            owner=owner,
             session=session,
         )
         row.recipient_id = attribution.recipient_id
