@@ -137,6 +137,7 @@ def facts_from_record(record: RecipientRecord) -> RecipientFacts:
                 channel=s.channel,
                 missing_sections=tuple(s.missing_sections or ()),
                 missing_rows=tuple(s.missing_rows or ()),
+                draft=bool(s.draft),
             )
             for s in record.submissions
         ),

@@ -443,7 +443,7 @@ def combine(results: list[ParseResult], file: str, spec: OutlineSpec) -> ParseRe
     best = max(readable, key=rank)
     for name in (
         "format", "kind", "agency", "doc_number", "doc_date", "sections", "extra_text", "closing", "evidence",
-        "says_replaces", "replaces_number", "part_of", "identity_where", "draft",
+        "says_replaces", "replaces_number", "part_of", "part_of_date", "identity_where", "draft",
     ):
         setattr(result, name, getattr(best, name))
     result.indicators, result.extra_rows = _table_of(best, located=len(results) > 1)

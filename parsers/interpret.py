@@ -103,6 +103,7 @@ def _identity_of_part(result: ParseResult, top: list[str], outline: OutlineReadi
     result.identity_where = "khối tiêu đề" if result.doc_number or result.doc_date else ""
     first = [*top, *outline.body_lines[:10]]
     result.part_of, part_date = find_part_of(first)
+    result.part_of_date = part_date if result.part_of else None
     if result.doc_date is None:
         end = [*outline.body_lines[-6:], *outline.signature_lines]
         result.doc_date = find_date(end, strict=True)

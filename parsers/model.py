@@ -336,6 +336,8 @@ class ParseResult:
     replaces_number: str | None = None
     # An appendix/spreadsheet naming the report it belongs to ("Kèm theo Báo cáo số …").
     part_of: str | None = None
+    # And that report's date as the note gives it ("… ngày 11/8/2025"), ISO; None if not given.
+    part_of_date: str | None = None
     # Where the number and the date were read (header, attachment note, signature, end).
     identity_where: str = ""
     draft: bool = False
@@ -371,6 +373,7 @@ class ParseResult:
             "says_replaces": self.says_replaces,
             "replaces_number": self.replaces_number,
             "part_of": self.part_of,
+            "part_of_date": self.part_of_date,
             "identity_where": self.identity_where,
             "draft": self.draft,
             **({"ocr": self.ocr.to_json()} if self.ocr is not None else {}),

@@ -87,6 +87,9 @@ class Unit:
     source_key: str = ""
     # Other files of the same response (an Excel table beside a Word narrative) fill its gaps.
     companions: list[Candidate] = field(default_factory=list)
+    # The main file is an appendix ("Kèm theo Báo cáo số X ngày D") whose report is not in
+    # this message: (X, D). It joins that report if the agency sent it, else it waits (req. 7).
+    appendix_of: tuple[str, str | None] | None = None
 
     def merged(self) -> ParseResult | None:
         """The main document's result, gaps filled from the companions (a copy)."""
@@ -153,6 +156,7 @@ def plan_units(
                 group[0].content_key,
                 attribute(agencies, sender=None, document_agencies=[(code, group[0].result.agency.score)]),
                 group[0],
+                appendix_of=appendix_of(group[0], candidates),
             )
             for code, group in sorted(by_agency.items())
         ]
@@ -175,7 +179,28 @@ def plan_units(
     )
     key = best.content_key if best is not None else fallback_key
     companions = [c for c in answers[1:] if best is not None and belongs_with(c.result, best.result)]
-    return [Unit(kind, key, attribution, best, source_key, companions)]
+    unit = Unit(kind, key, attribution, best, source_key, companions, appendix_of(best, candidates))
+    # An appendix of another report of the agency, sent beside this one: it joins that report
+    # (or waits for it), never silently dropped.
+    others: dict[str, Unit] = {}
+    for c in answers[1:]:
+        named = _number_key(c.result.part_of)
+        if c in companions or not named or best is None or best.result.part_of or named == _number_key(best.result.doc_number):
+            continue
+        # One unit per report named (a PDF copy of the same appendix adds nothing).
+        others.setdefault(named, Unit(c.result.kind, c.content_key, attribution, c, appendix_of=appendix_of(c, candidates)))
+    return [unit, *others.values()]
+
+
+def appendix_of(cand: Candidate | None, candidates: list[Candidate]) -> tuple[str, str | None] | None:
+    """(number, date) of the report an appendix names, when no file of the message is that
+    document (a cover letter "Công văn số X" sent with its spreadsheet is the report itself)."""
+    if cand is None or cand.result.kind != "report" or not cand.result.part_of:
+        return None
+    key = _number_key(cand.result.part_of)
+    if any(c is not cand and not c.result.part_of and _number_key(c.result.doc_number) == key for c in candidates):
+        return None
+    return cand.result.part_of, cand.result.part_of_date
 
 
 def _number_key(number: str | None) -> str:
@@ -191,6 +216,14 @@ def belongs_with(part: ParseResult, main: ParseResult) -> bool:
     if part.part_of:
         return bool(main.doc_number) and _number_key(part.part_of) == _number_key(main.doc_number)
     return part.agency.id in (None, main.agency.id)
+
+
+def names_report(part: ParseResult, number: str | None, date: str | None) -> bool:
+    """Whether an appendix ("Kèm theo Báo cáo số X ngày D") names this report (req. 7): the
+    same number (however spaced), and the same date when both give one."""
+    if not part.part_of or not number or _number_key(part.part_of) != _number_key(number):
+        return False
+    return not (part.part_of_date and date) or part.part_of_date[:10] == str(date)[:10]
 
 
 def _group_by_agency(answers: list[Candidate]) -> dict[str, list[Candidate]]:

@@ -249,6 +249,7 @@ class ReviewKind(_Labelled):
     PROBLEM = "problem"
     UNREADABLE = "unreadable"
     DOUBTFUL_REPORT = "doubtful_report"
+    APPENDIX = "appendix"
 
 
 _labelled(
@@ -259,6 +260,7 @@ _labelled(
         "problem": ("số liệu cần kiểm tra", "số liệu"),
         "unreadable": ("tệp không đọc được", "tệp lỗi"),
         "doubtful_report": ("có phải báo cáo theo đề cương không", "báo cáo?"),
+        "appendix": ("phụ lục chưa ghép được với báo cáo", "phụ lục"),
     },
 )
 # "Chưa nộp – tệp lỗi": the agency's only report could not be read (a failed file is not a

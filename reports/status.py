@@ -25,6 +25,8 @@ class Response:
     channel: str = "email"
     missing_sections: tuple[str, ...] = ()
     missing_rows: tuple[str, ...] = ()
+    # A document with no number and no date (req. 7): a draft, not the official report.
+    draft: bool = False
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,8 @@ class RecipientStatus:
     incomplete: tuple[str, ...] = field(default_factory=tuple)
     # Not responded because the only report sent could not be read ("chưa nộp – tệp lỗi").
     failed_file: bool = False
+    # The report that counts is a draft (no number, no date): flagged, still counted.
+    draft: bool = False
 
     @property
     def label(self) -> str:
@@ -75,6 +79,7 @@ class RecipientStatus:
             "state": self.state,
             "state_label": self.label,
             "failed_file": self.failed_file,
+            "draft": self.draft,
             "late": self.late,
             "first_response_at": _iso(self.first_response_at, tz),
             "last_response_at": _iso(self.last_response_at, tz),
@@ -125,6 +130,7 @@ def recipient_status(facts: RecipientFacts, deadline_at: dt.datetime) -> Recipie
         submission_id=latest.submission_id if latest else None,
         incomplete=incomplete,
         failed_file=failed_file,
+        draft=latest is not None and latest.draft,
     )
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from parsers.mail_classify import AgencyRef
-from parsers.vocab import ItemStatus
+from parsers.vocab import ItemStatus, ReviewKind, ReviewStatus
 from storage.models import (
     ContactRow,
     Document,
@@ -155,6 +155,28 @@ def open_review(values: dict[str, Any], *, session: Session) -> ReviewItem:
     """Put an item in the review queue (one per source_key)."""
     insert_ignore(session, ReviewItem, {"created_at": utcnow(), "status": "open", "plan": {}, "candidates": [], **values})
     return session.scalars(select(ReviewItem).where(ReviewItem.source_key == values["source_key"])).one()
+
+
+def waiting_appendices(campaign_id: str, recipient_id: int, *, session: Session) -> list[ReviewItem]:
+    """The agency's appendices still waiting for the report they name (open `appendix` items)."""
+    items = session.scalars(
+        select(ReviewItem)
+        .where(
+            ReviewItem.campaign_id == campaign_id,
+            ReviewItem.kind == ReviewKind.APPENDIX,
+            ReviewItem.status == literal(ReviewStatus.OPEN),
+        )
+        .order_by(ReviewItem.id)
+    )
+    return [i for i in items if (i.plan or {}).get("recipient_id") == recipient_id]
+
+
+def close_review(item: ReviewItem, recipient_id: int | None, note: str, *, session: Session) -> None:
+    """Settle an item without a person (what it waited for happened), saying why."""
+    item.status, item.resolved_by, item.resolved_at = ReviewStatus.RESOLVED, "system", utcnow()
+    item.resolved_recipient_id = recipient_id
+    item.plan = {**(item.plan or {}), "closed": note}
+    session.flush()
 
 
 def agency_refs(campaign_id: str, *, session: Session) -> list[AgencyRef]:

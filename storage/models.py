@@ -331,6 +331,9 @@ class Submission(Base):
     draft: Mapped[bool] = mapped_column(Boolean, default=False)
     says_replaces: Mapped[bool] = mapped_column(Boolean, default=False)
     part_of: Mapped[str | None] = mapped_column(Text)
+    # The other files it was built from, beside `document_id` (an Excel table, an appendix sent
+    # in a later message): [{"document_id", "member"}], so a later appendix can join it again.
+    parts: Mapped[list[Any]] = mapped_column(default=list)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     sections: Mapped[list[SectionAnswer]] = relationship(back_populates="submission")

@@ -82,6 +82,7 @@ def record_submission(
     row_ids: list[str] | None = None,
     actor: str = "system",
     explicit_none_is_answer: bool = True,
+    parts: list[dict[str, Any]] | None = None,
 ) -> Recorded:
     """Insert a submission (or find the identical one) and apply the supersede rule."""
     parsed = parsed or ParseResult(file="")
@@ -115,6 +116,7 @@ def record_submission(
         "draft": parsed.draft,
         "says_replaces": parsed.says_replaces,
         "part_of": parsed.part_of,
+        "parts": list(parts or []),
     }
     created = insert_ignore(session, Submission, values)
     sub = session.scalars(

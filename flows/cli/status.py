@@ -76,6 +76,8 @@ def print_status_table(report: dict[str, Any]) -> None:
     table.add_column("Ghi chú", ratio=2)
     for r in rows:
         notes = []
+        if r.get("draft"):
+            notes.append("bản dự thảo (chưa có số, ngày)")
         if r.get("incomplete"):
             notes.append("thiếu " + ", ".join(display_id(i) for i in r["incomplete"]))
         if r.get("bouncing"):

@@ -16,11 +16,11 @@ from parsers.mail import Attachment
 from parsers.mail_classify import Attribution
 from parsers.model import ParseError, ParseResult
 from parsers.replacing import may_replace
-from parsers.responses import Candidate, Unit, candidates_of
+from parsers.responses import Candidate, Unit, candidates_of, names_report
 from parsers.vocab import ANSWER_KINDS, ItemStatus, ReviewKind
 from storage.blobs import sha256_hex, store_blob
-from storage.ingest import add_document, open_review
-from storage.models import Document, ReviewItem
+from storage.ingest import add_document, close_review, open_review, waiting_appendices
+from storage.models import Document, ReviewItem, Submission
 from storage.submissions import current_answer, record_submission, submissions_of
 
 log = logging.getLogger(__name__)
@@ -123,6 +123,13 @@ def settle_unit(
     cand = unit.candidate
     doc = docs[cand.part] if cand is not None else None
     source_key = unit.source_key or (f"document:{doc.id}" if doc is not None else "")
+    rid = unit.attribution.recipient_id
+    if rid is not None and unit.kind == "report":
+        if unit.appendix_of is not None:  # an appendix without its report in the message (req. 7)
+            return settle_appendix(ctx, unit, docs, received_at=received_at, channel=channel, owner=owner, session=session)
+        current = current_answer(ctx.campaign.id, rid, session=session)
+        if current is not None and unit.content_key in _keys(current):  # a part of it sent again
+            return _duplicate_of(ctx, unit, current)
     parsed = unit.merged()
     doubtful = _doubtful_report(ctx, unit, parsed)
     hold = doubtful or _held_back(ctx, unit, parsed, session=session)
@@ -157,6 +164,14 @@ def settle_unit(
             session=session,
         )
         return {"status": ItemStatus.REVIEW, "kind": unit.kind, "review_item": item.id, "reason": item.reason}
+    parts = [_part(docs, cand), *(_part(docs, c) for c in unit.companions)] if cand is not None else []
+    # Its appendices sent earlier, waiting for it (same agency, number and date) join it now.
+    waiting = _waiting_for(ctx, unit.attribution.recipient_id, parsed, session=session)
+    if waiting and parsed is not None:
+        extra = [(item, reread(ctx, item.plan["document_id"], item.plan.get("member"), session=session)) for item in waiting]
+        unit.companions = [*unit.companions, *(Candidate(r, -1) for _, r in extra if r is not None)]
+        parts += [_stored_part(item.plan) for item, r in extra if r is not None]
+        parsed = unit.merged()
     recorded = record_submission(
         session=session,
         campaign_id=ctx.campaign.id,
@@ -170,8 +185,11 @@ def settle_unit(
         section_ids=ctx.section_ids,
         row_ids=ctx.row_ids,
         explicit_none_is_answer=ctx.campaign.completeness.explicit_none_is_answer,
+        parts=parts,
         **owner,
     )
+    for item in waiting:
+        close_review(item, unit.attribution.recipient_id, f"đã ghép vào báo cáo (bản ghi {recorded.submission.id})", session=session)
     return {
         "status": ItemStatus.PROCESSED if recorded.created else ItemStatus.DUPLICATE,
         "kind": unit.kind,
@@ -215,6 +233,150 @@ def open_unreadable(
         },
         session=session,
     )
+
+
+def _part(docs: list[Document], cand: Candidate) -> dict[str, Any]:
+    """A file a submission is built from: its stored document, zip member and content key."""
+    return {"document_id": docs[cand.part].id, "member": cand.member, "key": cand.content_key}
+
+
+def _stored_part(plan: dict[str, Any]) -> dict[str, Any]:
+    return {"document_id": plan["document_id"], "member": plan.get("member"), "key": plan["content_key"]}
+
+
+def _keys(sub: Submission) -> set[str]:
+    """The content keys of every file a submission was built from."""
+    return {sub.content_key, *(p.get("key") for p in sub.parts or [] if p.get("key"))}
+
+
+def _duplicate_of(ctx: Context, unit: Unit, sub: Submission) -> dict[str, Any]:
+    return {
+        "status": ItemStatus.DUPLICATE,
+        "kind": unit.kind,
+        "recipient": ctx.code_of(sub.recipient_id),
+        "attributed_by": unit.attribution.attributed_by,
+        "submission_id": sub.id,
+    }
+
+
+def reread(ctx: Context, document_id: int | None, member: int | None, *, session: Session, key: str = "") -> ParseResult | None:
+    """A stored document parsed again from its blob (the blob is the source of truth); the
+    zip member given, or the one whose content is `key`."""
+    doc = session.get(Document, document_id) if document_id else None
+    if doc is None:
+        return None
+    result = parse_one(ctx, Attachment(filename=doc.filename, content_type="application/octet-stream",
+                                       data=ctx.app.blobs.read(doc.sha256), size=0))
+    if result.members:
+        if member is not None and member < len(result.members):
+            return result.members[member]
+        return next((m for m in result.members if m.sha256 == key), result)
+    return result
+
+
+def _waiting_for(ctx: Context, rid: int | None, parsed: ParseResult | None, *, session: Session) -> list[ReviewItem]:
+    """The agency's appendices that wait for this report (they name its number and date)."""
+    if rid is None or parsed is None or parsed.kind != "report" or not parsed.doc_number:
+        return []
+    found = []
+    for item in waiting_appendices(ctx.campaign.id, rid, session=session):
+        probe = ParseResult(file="", part_of=item.plan.get("part_of"), part_of_date=item.plan.get("part_of_date"))
+        if names_report(probe, parsed.doc_number, parsed.doc_date):
+            found.append(item)
+    return found
+
+
+def settle_appendix(
+    ctx: Context,
+    unit: Unit,
+    docs: list[Document],
+    *,
+    received_at: dt.datetime,
+    channel: str,
+    owner: dict[str, int],
+    session: Session,
+) -> dict[str, Any]:
+    """An appendix whose report is not in its message (req. 7): it joins the agency's current
+    report when that is the one it names (same number and date) — a new version of the report
+    with the appendix's figures filling its gaps — and never replaces it; otherwise it waits
+    (a review item that closes itself when the report arrives, or that a person settles)."""
+    assert unit.candidate is not None and unit.appendix_of is not None and unit.attribution.recipient_id is not None
+    rid, cand = unit.attribution.recipient_id, unit.candidate
+    number, date = unit.appendix_of
+    current = current_answer(ctx.campaign.id, rid, session=session)
+    if current is not None and unit.content_key in _keys(current):
+        return _duplicate_of(ctx, unit, current)
+    named = current is not None and current.kind == "report" and names_report(
+        cand.result, current.doc_number, current.doc_date.isoformat() if current.doc_date else None
+    )
+    stored = list(current.parts or []) if current is not None else []
+    base = [(p, reread(ctx, p["document_id"], p.get("member"), session=session)) for p in stored]
+    if current is not None and not stored:
+        base = [({"document_id": current.document_id, "member": None, "key": current.content_key},
+                 reread(ctx, current.document_id, None, session=session, key=current.content_key))]
+    if named and base and all(r is not None for _, r in base):
+        assert current is not None
+        main, *rest = [Candidate(r, -1) for _, r in base if r is not None]
+        joined = Unit("report", "", unit.attribution, main, companions=[*rest, cand])
+        parts = [p for p, _ in base] + [_part(docs, cand)]
+        key = sha256_hex("+".join(sorted({p["key"] for p in parts})).encode())
+        recorded = record_submission(
+            session=session,
+            campaign_id=ctx.campaign.id,
+            recipient_id=rid,
+            kind="report",
+            received_at=max(received_at, current.received_at),
+            channel=channel,
+            content_key=key,
+            parsed=joined.merged(),
+            document_id=current.document_id,
+            section_ids=ctx.section_ids,
+            row_ids=ctx.row_ids,
+            explicit_none_is_answer=ctx.campaign.completeness.explicit_none_is_answer,
+            parts=parts,
+            **owner,
+        )
+        return {
+            "status": ItemStatus.PROCESSED if recorded.created else ItemStatus.DUPLICATE,
+            "kind": "report",
+            "recipient": ctx.code_of(rid),
+            "attributed_by": unit.attribution.attributed_by,
+            "submission_id": recorded.submission.id,
+            "joined": current.id,
+        }
+    when = f" ngày {dt.date.fromisoformat(date[:10]).strftime('%d/%m/%Y')}" if date else ""
+    sent = {s.doc_number for s in submissions_of(ctx.campaign.id, rid, session=session) if s.doc_number}
+    if current is not None and current.doc_number and names_report(cand.result, current.doc_number, None):
+        why = f"ngày của báo cáo hiện có ({current.doc_date:%d/%m/%Y}) khác ngày phụ lục ghi" if current.doc_date else "chưa đọc lại được báo cáo hiện có"
+    elif any(names_report(cand.result, n, None) for n in sent):
+        why = "báo cáo đó đã được thay bằng bản sau"
+    else:
+        why = "đơn vị chưa gửi báo cáo này" + (f" (báo cáo hiện có: số {current.doc_number})" if current is not None and current.doc_number else "")
+    doc = docs[cand.part]
+    item = open_review(
+        {
+            "campaign_id": ctx.campaign.id,
+            "source_key": unit.source_key or f"document:{doc.id}",
+            "kind": ReviewKind.APPENDIX,
+            "document_id": doc.id,
+            "reason": f"phụ lục kèm theo Báo cáo số {number}{when}: {why}; phụ lục được giữ lại và sẽ ghép khi báo cáo đến",
+            "candidates": _preselected(ctx, unit),
+            "plan": {
+                "kind": "report",
+                "document_id": doc.id,
+                "member": cand.member,
+                "content_key": unit.content_key,
+                "received_at": received_at.isoformat(),
+                "channel": channel,
+                "recipient_id": rid,
+                "part_of": number,
+                "part_of_date": date,
+            },
+            **owner,
+        },
+        session=session,
+    )
+    return {"status": ItemStatus.REVIEW, "kind": unit.kind, "review_item": item.id, "reason": item.reason, "appendix": True}
 
 
 def _doubtful_report(ctx: Context, unit: Unit, parsed: ParseResult | None) -> str | None:

@@ -352,7 +352,7 @@ def _record_decision(
         for u in decision.units
     ]
     first = decision.units[0].attribution
-    if len(decision.units) == 1 and first.recipient_id is not None:
+    if first.recipient_id is not None and all(u.attribution.recipient_id == first.recipient_id for u in decision.units):
         row.recipient_id, row.attributed_by = first.recipient_id, first.attributed_by
     statuses = {o["status"] for o in outcomes}
     status = (

@@ -92,7 +92,7 @@ def receipt_context(
     problems = [
         p.get("message", "")
         for p in sub.problems or []
-        if isinstance(p, dict) and p.get("code") not in ("section_not_found", "row_missing", "rate_computed")
+        if isinstance(p, dict) and p.get("code") not in ("section_not_found", "row_missing", "rate_computed", "draft")
     ]
     return {
         "what": WHAT.get(sub.kind, "báo cáo"),
@@ -113,8 +113,21 @@ def receipt_context(
         "missing_rows": list(sub.missing_rows or []),
         "indicators": indicators,
         "problems": problems,
+        # No number and no date (req. 7): said once, on its own line, not among the problems.
+        "draft": bool(sub.draft),
+        # An appendix sent after its report: the report it joined (its number and date).
+        "joined": _joined(sub, docs, tz),
         "rejected": rejected_files(docs),
     }
+
+
+def _joined(sub: Submission, docs: list[Document], tz: Any) -> str:
+    """"Báo cáo số 15/BC-STP ngày 10/06/2025" when this message's file joined a report that
+    came earlier (the submission rests on another message's document); else ""."""
+    if sub.document_id is None or sub.document_id in {d.id for d in docs}:
+        return ""
+    when = f" ngày {sub.doc_date:%d/%m/%Y}" if sub.doc_date else ""
+    return f"Báo cáo số {sub.doc_number}{when}" if sub.doc_number else "báo cáo đã gửi trước"
 
 
 def _none_text(row: IndicatorValue) -> str:
@@ -227,6 +240,8 @@ def _unreadable_draft(app: App, campaign: Campaign, mail: InboundMail, parsed: A
         "missing_rows": [],
         "indicators": [],
         "problems": ["Chưa ghi nhận báo cáo vì không đọc được tệp đính kèm; đề nghị gửi lại tệp Word (.docx) hoặc Excel (.xlsx)."],
+        "draft": False,
+        "joined": "",
         "rejected": rejected_files(docs),
     }
     subject, text = render_mail(app.settings.templates_dir, "receipt", context)

@@ -79,6 +79,8 @@ class BoardRow:
     pending_review: int = 0
     # "Chưa nộp – tệp lỗi": the only report sent could not be read.
     failed_file: bool = False
+    # The report that counts has no number and no date (a draft).
+    draft: bool = False
 
 
 def board(app: App, campaign_id: str | None = None, *, show: str = "", sort: str = "trang-thai", q: str = "") -> dict[str, Any]:
@@ -93,7 +95,7 @@ def board(app: App, campaign_id: str | None = None, *, show: str = "", sort: str
         BoardRow(
             r["id"], r["name"], r["group"], r["state"], r["late"], r["incomplete"], r["reminders_sent"],
             contacts.get(ids.get(r["id"], -1)), own.get(ids.get(r["id"], -1)), r["bouncing"], r["pending_review"],
-            bool(r.get("failed_file")),
+            bool(r.get("failed_file")), bool(r.get("draft")),
         )
         for r in report["recipients"]
     ]

@@ -5,12 +5,17 @@ later nil report never silently replaces a report (req. 5). SQLite and PostgreSQ
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import os
 import subprocess
 import sys
+import uuid
+from email.message import EmailMessage
+from email.policy import SMTP
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 TESTS = Path(__file__).resolve().parents[1]
@@ -96,3 +101,128 @@ def test_an_unreadable_dropped_file_of_a_known_agency_is_not_a_promise(app, tmp_
     assert json.loads(done.stdout)["items"][0]["recipient"] == "sotp"
     status = {r["id"]: r for r in status_report(app)["recipients"]}
     assert status["sotp"]["state"] == "submitted" and status["sotp"]["failed_file"] is False
+
+
+# --- through a real Dovecot ---------------------------------------------------------------
+
+VN = dt.timezone(dt.timedelta(hours=7))
+T0 = dt.datetime(2025, 8, 2, 9, 0, tzinfo=VN)
+
+
+@pytest.fixture
+def mail_app(app, dovecot, smtp):
+    app.settings.imap = dovecot.settings(folder=f"T{uuid.uuid4().hex[:10]}")
+    app.settings.smtp = smtp.settings()
+    smtp.messages.clear()
+    return app
+
+
+def message(frm: str, subject: str, msgid: str, body: str, files: list[tuple[str, bytes]]) -> bytes:
+    msg = EmailMessage(policy=SMTP)
+    msg["From"], msg["To"], msg["Subject"], msg["Message-ID"] = frm, "tdc@skhcn.quangngai.example", subject, msgid
+    msg["Date"] = "Tue, 10 Jun 2025 09:15:00 +0700"
+    msg.set_content(body)
+    for name, data in files:
+        msg.add_attachment(data, maintype="application", subtype="octet-stream", filename=name)
+    return msg.as_bytes(policy=SMTP)
+
+
+def appendix_xlsx(agency_upper: str, number: str, date: str, plan: int = 300) -> bytes:
+    """A spreadsheet appendix: "PHỤ LỤC (Kèm theo Báo cáo số … ngày …)" and the whole table."""
+    import openpyxl
+    from reportdocs import ROWS, fixed_zip
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Phu luc"
+    ws.append([agency_upper])
+    ws.append(["PHỤ LỤC"])
+    ws.append([f"(Kèm theo Báo cáo số {number} ngày {date} của {agency_upper.title()})"])
+    ws.append(["Định lượng kết quả luỹ kế đạt được từ năm 2018 - 2025"])
+    ws.append(["TT", "Nội dung", "Kế hoạch đến năm 2025", "Kết quả đến năm 2025", "Tỷ lệ đạt được so với kế hoạch"])
+    for rid, label in ROWS:
+        ws.append([int(rid), label, plan + int(rid), plan, None])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return fixed_zip(buf.getvalue())
+
+
+def _current(app, code: str):
+    from storage.models import RecipientRow
+    from storage.submissions import current_answer
+
+    with app.session() as s:
+        rid = s.scalars(select(RecipientRow.id).where(RecipientRow.code == code)).one()
+        return current_answer(app.campaign().id, rid, session=s)
+
+
+def _rows(app, submission_id: int) -> dict[str, tuple]:
+    from storage.models import IndicatorValue
+
+    with app.session() as s:
+        return {r.row_id: (r.plan, r.result) for r in s.scalars(select(IndicatorValue).where(IndicatorValue.submission_id == submission_id))}
+
+
+def test_an_appendix_sent_later_joins_its_report_in_either_order(mail_app, dovecot, smtp):
+    from reportdocs import report_docx
+
+    from flows.app import status_report
+    from flows.intake.mail import ingest_mail
+    from storage.models import ReviewItem, Submission
+
+    folder = mail_app.settings.imap.folder
+    put = lambda raw, days: dovecot.append(raw, folder=folder, date=T0 + dt.timedelta(days=days))  # noqa: E731
+    # Report first (rows 1 and 4 of its table filled), its appendix with the whole table later.
+    put(message("sotp@quangngai.example", "Báo cáo Đề án 996", "<stp-1@quangngai.example>", "Gửi báo cáo.",
+                [("BC.docx", report_docx("SỞ TƯ PHÁP", "15/BC-STP"))]), 0)
+    ingest_mail(mail_app)
+    report = _current(mail_app, "sotp")
+    assert report.doc_number == "15/BC-STP" and report.missing_rows == ["2", "3", "5", "6", "7"]
+    appendix = appendix_xlsx("SỞ TƯ PHÁP", "15/BC-STP", "10/6/2025")
+    put(message("sotp@quangngai.example", "Gửi bổ sung phụ lục", "<stp-2@quangngai.example>", "Gửi phụ lục.",
+                [("Phu luc.xlsx", appendix)]), 1)
+    # The agency's appendix also names a report it never sent, and the report of Sở Y tế
+    # comes after its appendix.
+    put(message("sotp@quangngai.example", "Phụ lục", "<stp-3@quangngai.example>", "Gửi phụ lục.",
+                [("PL 99.xlsx", appendix_xlsx("SỞ TƯ PHÁP", "99/BC-STP", "1/7/2025", plan=900))]), 2)
+    put(message("soyt@quangngai.example", "Phụ lục báo cáo Đề án 996", "<syt-1@quangngai.example>", "Gửi trước phụ lục.",
+                [("Bieu.xlsx", appendix_xlsx("SỞ Y TẾ", "20/BC-SYT", "10/6/2025", plan=500))]), 1)
+    out = {i["message_id"]: i for i in ingest_mail(mail_app).to_json()["items"]}
+    joined = out["<stp-2@quangngai.example>"]
+    assert joined["status"] == "processed" and joined["units"][0]["joined"] == report.id, joined
+    now = _current(mail_app, "sotp")
+    assert now.id != report.id and now.doc_number == "15/BC-STP" and now.missing_rows == []
+    rows = _rows(mail_app, now.id)
+    assert rows["1"] == (1250, 1000) and rows["4"] == (20, 25)  # the report's own figures stay
+    assert rows["2"] == (302, 300) and rows["7"] == (307, 300)  # the appendix fills the rest
+    with mail_app.session() as s:
+        assert s.get(Submission, report.id).status == "superseded"
+        assert s.scalar(select(ReviewItem).where(ReviewItem.kind == "replace")) is None  # not a replacement
+        never = s.scalars(select(ReviewItem).where(ReviewItem.inbound_mail_id == out["<stp-3@quangngai.example>"]["inbound_mail_id"])).one()
+        assert never.kind == "appendix" and never.status == "open" and "99/BC-STP" in never.reason
+        assert "đơn vị chưa gửi báo cáo này (báo cáo hiện có: số 15/BC-STP)" in never.reason
+        assert never.candidates[0]["code"] == "sotp"
+        waiting = s.scalars(select(ReviewItem).where(ReviewItem.inbound_mail_id == out["<syt-1@quangngai.example>"]["inbound_mail_id"])).one()
+        assert waiting.kind == "appendix" and waiting.status == "open"
+    assert _current(mail_app, "sotp").id == now.id  # the stray appendix changed nothing
+    assert _current(mail_app, "soyt") is None
+    status = {r["id"]: r for r in status_report(mail_app)["recipients"]}
+    assert status["soyt"]["state"] == "not_responded" and status["soyt"]["pending_review"] == 1
+    receipt = next(m.message for m in smtp.messages if m.message["Message-ID"] and "stp-2" in str(m.message["In-Reply-To"])).get_content()
+    assert "Phụ lục kèm theo Báo cáo số 15/BC-STP" in receipt and "còn thiếu số liệu" not in receipt
+
+    # The same appendix again: nothing changes. Sở Y tế's report arrives: its appendix joins it.
+    put(message("sotp@quangngai.example", "Gửi lại phụ lục", "<stp-4@quangngai.example>", "Gửi lại.",
+                [("Phu luc (1).xlsx", appendix)]), 3)
+    put(message("soyt@quangngai.example", "Báo cáo Đề án 996", "<syt-2@quangngai.example>", "Gửi báo cáo.",
+                [("BC SYT.docx", report_docx("SỞ Y TẾ", "20/BC-SYT"))]), 3)
+    out = {i["message_id"]: i for i in ingest_mail(mail_app).to_json()["items"]}
+    assert out["<stp-4@quangngai.example>"]["units"][0]["status"] == "duplicate"
+    assert _current(mail_app, "sotp").id == now.id
+    syt = _current(mail_app, "soyt")
+    assert syt is not None and syt.doc_number == "20/BC-SYT" and syt.missing_rows == []
+    assert _rows(mail_app, syt.id)["2"] == (502, 500) and _rows(mail_app, syt.id)["1"] == (1250, 1000)
+    with mail_app.session() as s:
+        item = s.get(ReviewItem, waiting.id)
+        assert item.status == "resolved" and item.resolved_by == "system" and "đã ghép" in item.plan["closed"]
+    assert {r["id"]: r for r in status_report(mail_app)["recipients"]}["soyt"]["state"] == "submitted"

@@ -39,7 +39,7 @@ KEYS = {
     "extra_rows", "extra_text", "problems", "members", "error",
     # Provenance and trust (issue "Trustworthy extraction"): every field of the model is in the JSON.
     "closing", "coverage", "confidence", "evidence", "says_replaces", "replaces_number", "part_of",
-    "identity_where", "draft",
+    "part_of_date", "identity_where", "draft",
 }
 # Only a scan has "ocr" (how it was read), only a signed PDF "signatures".
 OPTIONAL_KEYS = {"ocr", "signatures"}

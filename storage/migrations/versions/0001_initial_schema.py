@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-02 18:06:17.390247
+Create Date: 2026-12-02 20:18:44.033613
 """
 
 from __future__ import annotations
@@ -276,6 +276,7 @@ def upgrade() -> None:
     sa.Column('draft', sa.Boolean(), nullable=False),
     sa.Column('says_replaces', sa.Boolean(), nullable=False),
     sa.Column('part_of', sa.Text(), nullable=True),
+    sa.Column('parts', sa.JSON(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['campaign_id'], ['campaign.id'], name=op.f('fk_submission_campaign_id_campaign')),
     sa.ForeignKeyConstraint(['document_id'], ['document.id'], name=op.f('fk_submission_document_id_document')),
