@@ -70,11 +70,13 @@ def current_of(app, code: str):
         return (sub.id, sub.doc_number) if sub else None
 
 
-def test_a_later_doubtful_document_does_not_replace_the_report(mail_app, dovecot):
-    from reportdocs import report_docx
+def test_a_later_doubtful_document_does_not_replace_the_report(mail_app, dovecot, smtp):
+    from reportdocs import nil_docx, report_docx
 
     from flows.app import status_report
     from flows.intake.mail import ingest_mail
+    from flows.outbound.reminders import remind
+    from parsers.vocab import display_id
     from storage.models import IndicatorValue, ReviewItem, Submission
 
     folder = mail_app.settings.imap.folder
@@ -110,6 +112,40 @@ def test_a_later_doubtful_document_does_not_replace_the_report(mail_app, dovecot
         assert item.candidates[0]["code"] == "sotp"  # the agency preselected
     status = {r["id"]: r for r in status_report(mail_app)["recipients"]}
     assert status["sotp"]["state"] == "submitted" and status["sotp"]["submission_id"] == first[0]
+
+    # A plan of the agency mentioning the programme, then a nil report ("không phát sinh")
+    # after its real report: the plan is not a report; the nil report is a doubt (review), never
+    # a silent replacement.
+    plan = docx_of([*HEAD, "Số: 52/KH-STP", "Quảng Ngãi, ngày 01 tháng 7 năm 2025", "KẾ HOẠCH",
+                    "Phổ biến pháp luật về đo lường năm 2026 trong khuôn khổ Đề án 996",
+                    "I. MỤC ĐÍCH, YÊU CẦU", "Nâng cao nhận thức của cán bộ, công chức về đo lường.",
+                    "II. NỘI DUNG", "1. Tổ chức 02 lớp tập huấn về đo lường cho cán bộ pháp chế các sở, ngành."])
+    dovecot.append(message("sotp@quangngai.example", "Kế hoạch phổ biến pháp luật về đo lường", "<stp-e@quangngai.example>",
+                           "Sở Tư pháp gửi Kế hoạch thực hiện Đề án 996 năm 2026.", [("KH.docx", plan)]),
+                   folder=folder, date=t0 + dt.timedelta(days=3, hours=2))
+    dovecot.append(message("sotp@quangngai.example", "Báo cáo Đề án 996", "<stp-f@quangngai.example>", "Gửi báo cáo.",
+                           [("BC KPS.docx", nil_docx("SỞ TƯ PHÁP"))]), folder=folder, date=t0 + dt.timedelta(days=3, hours=3))
+    outcome = {i["message_id"]: i for i in ingest_mail(mail_app).to_json()["items"]}
+    assert outcome["<stp-e@quangngai.example>"]["classification"] == "unrelated", outcome["<stp-e@quangngai.example>"]
+    nil = outcome["<stp-f@quangngai.example>"]
+    assert nil["classification"] == "nil_report" and nil["status"] == "review", nil
+    assert current_of(mail_app, "sotp") == first  # the report stays
+    with mail_app.session() as s:
+        held_nil = s.scalars(select(ReviewItem).where(ReviewItem.inbound_mail_id == nil["inbound_mail_id"])).one()
+        assert held_nil.kind == "replace" and "không phát sinh gửi sau một báo cáo" in held_nil.reason
+        assert held_nil.candidates[0]["code"] == "sotp"
+    status = {r["id"]: r for r in status_report(mail_app)["recipients"]}
+    assert status["sotp"]["state"] == "submitted" and status["sotp"]["pending_review"] == 2
+    # Mail: only the report got a receipt (nothing says "đã nhận" for the plan, the
+    # invitation or the held documents); a reminder speaks of the report that counts (what it
+    # still lacks), not of the nil report waiting for review.
+    to_sotp = [m.message for m in smtp.messages if m.message["To"] == "sotp@quangngai.example"]
+    assert len(to_sotp) == 1 and to_sotp[0]["Subject"].startswith("Đã nhận báo cáo:")
+    with mail_app.session() as s:
+        lacking = s.get(Submission, first[0]).missing_sections
+    (reminder,) = remind(mail_app, dry_run=True, manual=True, only={"sotp"})["would_send"]
+    assert reminder["kind"] == "reminder_incomplete" and "đã nhận được báo cáo của Quý cơ quan" in reminder["text"]
+    assert lacking and all(f"Mục {display_id(sid)}:" in reminder["text"] for sid in lacking)
 
     # A new version covering the outline as well as the first: it replaces the report.
     dovecot.append(message("sotp@quangngai.example", "Báo cáo Đề án 996 (thay thế)", "<stp-d@quangngai.example>", "Gửi bản mới.",
