@@ -226,3 +226,43 @@ def test_an_appendix_sent_later_joins_its_report_in_either_order(mail_app, dovec
         item = s.get(ReviewItem, waiting.id)
         assert item.status == "resolved" and item.resolved_by == "system" and "đã ghép" in item.plan["closed"]
     assert {r["id"]: r for r in status_report(mail_app)["recipients"]}["soyt"]["state"] == "submitted"
+
+
+def draft_docx() -> bytes:
+    """The agency's report before the văn thư filled in its number and date."""
+    import docx
+    from reportdocs import report_docx
+
+    doc = docx.Document(io.BytesIO(report_docx("SỞ TƯ PHÁP", "15/BC-STP")))
+    for para in doc.paragraphs[:4]:
+        if para.text.startswith("Số:"):
+            para.runs[0].text = "Số:        /BC-STP"
+        elif para.text.startswith("Quảng Ngãi"):
+            para.runs[0].text = "Quảng Ngãi, ngày      tháng      năm 2025"
+    buf = io.BytesIO()
+    doc.save(buf)
+    return buf.getvalue()
+
+
+def test_a_draft_as_the_only_document_is_flagged_in_status_board_and_receipt(mail_app, dovecot, smtp):
+    from flows.app import status_report
+    from flows.intake.mail import ingest_mail
+    from flows.runs.dashboard import status_rows
+    from flows.web.workspace import board
+
+    dovecot.append(message("sotp@quangngai.example", "Báo cáo Đề án 996", "<stp-draft@quangngai.example>", "Gửi dự thảo báo cáo.",
+                           [("Du thao BC.docx", draft_docx())]), folder=mail_app.settings.imap.folder, date=T0)
+    item = ingest_mail(mail_app).to_json()["items"][0]
+    assert item["status"] == "processed", item
+    sub = _current(mail_app, "sotp")
+    assert sub is not None and sub.draft is True and sub.doc_number is None and sub.doc_date is None
+    assert any(p["code"] == "draft" for p in sub.problems)
+    status = status_report(mail_app)
+    sotp = {r["id"]: r for r in status["recipients"]}["sotp"]
+    assert sotp["state"] == "submitted" and sotp["draft"] is True
+    assert {r["id"]: r for r in status["recipients"]}["soyt"]["draft"] is False
+    assert next(r for r in board(mail_app)["rows"] if r.code == "sotp").draft
+    assert next(r for r in status_rows(status) if r["Mã"] == "sotp")["Tình trạng"].endswith("· bản dự thảo")
+    receipt = next(m.message for m in smtp.messages if m.message["To"] == "sotp@quangngai.example").get_content()
+    assert "được ghi nhận là bản dự thảo" in receipt and "gửi bản chính thức" in receipt
+    assert receipt.count("dự thảo") == 1  # said once, not again among the problems

@@ -398,3 +398,21 @@ def test_a_figure_problem_is_shown_with_its_agency_preselected_and_checking_it_r
     with web_app.session() as session:
         assert session.get(ReviewItem, item_id).status == "resolved"
         assert session.scalar(select(func.count()).select_from(Submission)) == count
+
+
+def test_a_draft_report_is_marked_on_the_board(client_for, web_app) -> None:
+    from sqlalchemy import select
+
+    from storage.models import RecipientRow, Submission
+
+    before = client_for("xem").get("/").text.count("bản dự thảo")
+    with web_app.session() as s:
+        sub = s.scalars(select(Submission).where(Submission.kind == "report", Submission.status == "valid",
+                                                 Submission.draft.is_(False)).order_by(Submission.id)).first()
+        sub.draft = True
+        code = s.get(RecipientRow, sub.recipient_id).code
+    page = client_for("xem").get("/").text
+    row = page[page.index(f'data-ma="{code}"'):]
+    row = row[: row.index("</tr>")]
+    assert "bản dự thảo" in row
+    assert page.count("bản dự thảo") == before + 1  # that agency only
