@@ -48,7 +48,7 @@ from flows.intake.health import poll_failed, poll_succeeded
 from flows.outbound.receipts import deliver_pending_receipts
 from parsers.mail import Attachment, safe_filename
 from parsers.mail_classify import Attribution, attribute
-from parsers.responses import Unit
+from parsers.responses import Unit, appendix_of
 from parsers.vocab import ItemStatus, MailKind
 from storage.blobs import store_blob
 from storage.ingest import file_seen, insert_file
@@ -182,7 +182,7 @@ def decide_file(ctx: Context, rel: str, name: str, files: list[ParsedFile]) -> U
         return "không nhận ra báo cáo theo đề cương trong tệp"
     best = answers[0]
     attribution = path_attribution(ctx, rel, name, [(best.result.agency.id, best.result.agency.score)])
-    return Unit(best.result.kind, best.content_key, attribution, best)
+    return Unit(best.result.kind, best.content_key, attribution, best, appendix_of=appendix_of(best, candidates(files)))
 
 
 def path_attribution(ctx: Context, rel: str, name: str, document_agencies: list[tuple[str | None, float]]) -> Attribution:

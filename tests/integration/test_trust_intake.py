@@ -266,3 +266,30 @@ def test_a_draft_as_the_only_document_is_flagged_in_status_board_and_receipt(mai
     receipt = next(m.message for m in smtp.messages if m.message["To"] == "sotp@quangngai.example").get_content()
     assert "được ghi nhận là bản dự thảo" in receipt and "gửi bản chính thức" in receipt
     assert receipt.count("dự thảo") == 1  # said once, not again among the problems
+
+
+def test_an_appendix_dropped_before_its_report_joins_it(app, tmp_path):
+    from reportdocs import report_docx
+
+    from flows.intake.folder import ingest_folder
+    from storage.models import ReviewItem
+
+    root = tmp_path / "chung"
+    (root / "sotp").mkdir(parents=True)
+    app.settings.drop.dir = root
+    (root / "sotp" / "phu luc.xlsx").write_bytes(appendix_xlsx("SỞ TƯ PHÁP", "15/BC-STP", "10/6/2025"))
+    _age(root / "sotp" / "phu luc.xlsx")
+    ingest_folder(app)
+    (item,) = ingest_folder(app).to_json()["items"]
+    assert item["status"] == "review" and item["appendix"] is True, item
+    assert _current(app, "sotp") is None
+    (root / "sotp" / "bao cao.docx").write_bytes(report_docx("SỞ TƯ PHÁP", "15/BC-STP"))
+    _age(root / "sotp" / "bao cao.docx", 60)
+    ingest_folder(app)
+    (item,) = ingest_folder(app).to_json()["items"]
+    assert item["status"] == "processed" and item["recipient"] == "sotp", item
+    sub = _current(app, "sotp")
+    assert sub.doc_number == "15/BC-STP" and sub.missing_rows == [] and len(sub.parts) == 2
+    assert _rows(app, sub.id)["3"] == (303, 300)
+    with app.session() as s:
+        assert s.scalars(select(ReviewItem.status)).one() == "resolved"

@@ -35,3 +35,38 @@ def test_the_report_is_the_main_document_and_its_appendix_fills_the_table():
     assert unit.candidate is not None and unit.candidate.result.file == "BC.docx"
     merged = unit.merged()
     assert merged is not None and merged.indicators["1"].plan == 10 and not merged.sections["1.a"].empty
+
+
+def test_an_appendix_names_its_report_by_number_and_date():
+    from parsers.responses import names_report
+
+    appendix = report("PL.xlsx", "xlsx", None, part_of="15/BC-STP", agency=None)
+    appendix.part_of_date = "2025-06-10"
+    assert names_report(appendix, "15 / BC-STP", "2025-06-10")
+    assert names_report(appendix, "15/BC-STP", None)  # the report gives no date: the number decides
+    assert not names_report(appendix, "15/BC-STP", "2025-07-01")  # same number, another date
+    assert not names_report(appendix, "16/BC-STP", "2025-06-10")
+    assert not names_report(report("BC.docx", "docx", "15/BC-STP"), "15/BC-STP", None)  # not an appendix
+
+
+def test_an_appendix_alone_or_beside_another_report_waits_for_its_own():
+    from parsers.responses import appendix_of
+
+    appendix = report("PL.xlsx", "xlsx", None, part_of="15/BC-STP", agency=None)
+    (alone,) = plan_units(AGENCIES, "submission", [Candidate(appendix, 0)],
+                          sender="mttq@qn.example", forwards=[], text="", fallback_key="", source_key="")
+    assert alone.appendix_of == ("15/BC-STP", None)
+    # Sent with a cover letter that is the document it names: the spreadsheet is the report.
+    letter = ParseResult(file="CV.docx", format="docx", kind="not_a_report", doc_number="15/BC-STP", sha256="CV.docx")
+    assert appendix_of(Candidate(appendix, 0), [Candidate(appendix, 0), Candidate(letter, 1)]) is None
+    # Beside a report of another number: the report is one response, the appendix another.
+    main = report("BC.docx", "docx", "22/BC-MTTQ")
+    units = plan_units(AGENCIES, "submission", [Candidate(main, 0), Candidate(appendix, 1)],
+                       sender="mttq@qn.example", forwards=[], text="", fallback_key="", source_key="")
+    assert [u.candidate.result.file for u in units if u.candidate] == ["BC.docx", "PL.xlsx"]
+    assert units[0].appendix_of is None and units[0].companions == [] and units[1].appendix_of == ("15/BC-STP", None)
+    # Beside its own report: a companion, one response.
+    own = report("BC.docx", "docx", "15/BC-STP")
+    (unit,) = plan_units(AGENCIES, "submission", [Candidate(own, 0), Candidate(appendix, 1)],
+                         sender="mttq@qn.example", forwards=[], text="", fallback_key="", source_key="")
+    assert unit.appendix_of is None and [c.result.file for c in unit.companions] == ["PL.xlsx"]
