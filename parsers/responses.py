@@ -26,6 +26,8 @@ KIND_OF_CLASS = {
 }
 _KIND_RANK = {"report": 0, "nil_report": 1, "not_a_report": 2}
 _FORMAT_RANK = {"docx": 0, "xlsx": 0, "doc": 1, "xls": 1, "odt": 1, "ods": 1, "pdf": 2}
+# A report's number carries the type code BC ("15/BC-STP", "12/BC.UBND"; Nghị định 30/2020).
+_REPORT_NUMBER = re.compile(r"/\s*BC(?![A-Za-zÀ-ỹĐđ])", re.IGNORECASE)
 # Below this score a document's own letterhead does not vote on who sent it.
 DOCUMENT_VOTE = 0.6
 
@@ -196,6 +198,10 @@ def appendix_of(cand: Candidate | None, candidates: list[Candidate]) -> tuple[st
     """(number, date) of the report an appendix names, when no file of the message is that
     document (a cover letter "Công văn số X" sent with its spreadsheet is the report itself)."""
     if cand is None or cand.result.kind != "report" or not cand.result.part_of:
+        return None
+    if not _REPORT_NUMBER.search(cand.result.part_of):
+        # "Kèm theo Công văn số 25/SYT-KHTC", or our own request's number copied from the
+        # outline form: the spreadsheet is the agency's report, recorded as such.
         return None
     key = _number_key(cand.result.part_of)
     if any(c is not cand and not c.result.part_of and _number_key(c.result.doc_number) == key for c in candidates):

@@ -70,3 +70,13 @@ def test_an_appendix_alone_or_beside_another_report_waits_for_its_own():
     (unit,) = plan_units(AGENCIES, "submission", [Candidate(own, 0), Candidate(appendix, 1)],
                          sender="mttq@qn.example", forwards=[], text="", fallback_key="", source_key="")
     assert unit.appendix_of is None and [c.result.file for c in unit.companions] == ["PL.xlsx"]
+
+
+def test_a_sheet_attached_to_a_letter_or_to_our_request_is_the_report():
+    from parsers.responses import appendix_of
+
+    for number in ("25/SYT-KHTC", "1301/SKHCN-TĐC"):  # a công văn's number, our request's number
+        sheet = report("Bieu.xlsx", "xlsx", None, part_of=number, agency=None)
+        assert appendix_of(Candidate(sheet, 0), [Candidate(sheet, 0)]) is None
+    sheet = report("Bieu.xlsx", "xlsx", None, part_of="12/BC.UBND", agency=None)
+    assert appendix_of(Candidate(sheet, 0), [Candidate(sheet, 0)]) == ("12/BC.UBND", None)
