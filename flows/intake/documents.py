@@ -126,7 +126,7 @@ def settle_unit(
     rid = unit.attribution.recipient_id
     if rid is not None and unit.kind == "report":
         if unit.appendix_of is not None:  # an appendix without its report in the message (req. 7)
-            return settle_appendix(ctx, unit, docs, received_at=received_at, channel=channel, owner=owner, session=session)
+            return _settle_appendix(ctx, unit, docs, received_at, channel, owner, session=session)
         current = current_answer(ctx.campaign.id, rid, session=session)
         if current is not None and unit.content_key in _keys(current):  # a part of it sent again
             return _duplicate_of(ctx, unit, current)
@@ -286,15 +286,8 @@ def _waiting_for(ctx: Context, rid: int | None, parsed: ParseResult | None, *, s
     return found
 
 
-def settle_appendix(
-    ctx: Context,
-    unit: Unit,
-    docs: list[Document],
-    *,
-    received_at: dt.datetime,
-    channel: str,
-    owner: dict[str, int],
-    session: Session,
+def _settle_appendix(
+    ctx: Context, unit: Unit, docs: list[Document], received_at: dt.datetime, channel: str, owner: dict[str, int], *, session: Session
 ) -> dict[str, Any]:
     """An appendix whose report is not in its message (req. 7): it joins the agency's current
     report when that is the one it names (same number and date) — a new version of the report

@@ -68,7 +68,7 @@ from parsers.mail_links import ReportLink, classify_links
 from parsers.naming import subject_tags
 from parsers.responses import Unit, plan_units
 from parsers.routing import Route
-from parsers.vocab import ItemStatus, MailKind, ReviewKind
+from parsers.vocab import ItemStatus, MailKind
 from storage.blobs import sha256_hex, store_blob
 from storage.ingest import (
     advance_mailbox,

@@ -43,3 +43,14 @@ def smtp():
 
     with SmtpCapture(tls=False) as server:
         yield server
+
+
+@pytest.fixture
+def mail_app(app, dovecot, smtp):
+    """The app reading its own fresh folder of the module's Dovecot and sending through its SMTP capture."""
+    import uuid
+
+    app.settings.imap = dovecot.settings(folder=f"T{uuid.uuid4().hex[:10]}")
+    app.settings.smtp = smtp.settings()
+    smtp.messages.clear()
+    return app

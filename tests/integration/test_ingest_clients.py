@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-import uuid
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -20,14 +18,6 @@ sys.path.insert(0, str(FIXTURES / "mail"))
 VN = dt.timezone(dt.timedelta(hours=7))
 
 import make_client_fixtures as makers  # noqa: E402
-
-
-@pytest.fixture
-def mail_app(app, dovecot, smtp):
-    app.settings.imap = dovecot.settings(folder=f"C{uuid.uuid4().hex[:10]}")
-    app.settings.smtp = smtp.settings()
-    smtp.messages.clear()
-    return app
 
 
 def test_every_client_through_ingest(mail_app, dovecot, smtp):

@@ -6,26 +6,16 @@ from __future__ import annotations
 import datetime as dt
 import io
 import sys
-import uuid
 from email.message import EmailMessage
 from email.policy import SMTP
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "mail"
 sys.path.insert(0, str(FIXTURES))
 VN = dt.timezone(dt.timedelta(hours=7))
 REQUEST_ID = "<baocao.request.fedcba9876543210fedcba9876543210@baocao.invalid>"
-
-
-@pytest.fixture
-def mail_app(app, dovecot, smtp):
-    app.settings.imap = dovecot.settings(folder=f"T{uuid.uuid4().hex[:10]}")
-    app.settings.smtp = smtp.settings()
-    smtp.messages.clear()
-    return app
 
 
 def message(frm: str, subject: str, msgid: str, body: str, files: list[tuple[str, bytes]], **headers: str) -> bytes:

@@ -10,13 +10,11 @@ import json
 import os
 import subprocess
 import sys
-import uuid
-from email.message import EmailMessage
-from email.policy import SMTP
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select
+
+from tests.integration.test_trust import message
 
 TESTS = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(TESTS / "fixtures" / "mail"))
@@ -107,24 +105,6 @@ def test_an_unreadable_dropped_file_of_a_known_agency_is_not_a_promise(app, tmp_
 
 VN = dt.timezone(dt.timedelta(hours=7))
 T0 = dt.datetime(2025, 8, 2, 9, 0, tzinfo=VN)
-
-
-@pytest.fixture
-def mail_app(app, dovecot, smtp):
-    app.settings.imap = dovecot.settings(folder=f"T{uuid.uuid4().hex[:10]}")
-    app.settings.smtp = smtp.settings()
-    smtp.messages.clear()
-    return app
-
-
-def message(frm: str, subject: str, msgid: str, body: str, files: list[tuple[str, bytes]]) -> bytes:
-    msg = EmailMessage(policy=SMTP)
-    msg["From"], msg["To"], msg["Subject"], msg["Message-ID"] = frm, "tdc@skhcn.quangngai.example", subject, msgid
-    msg["Date"] = "Tue, 10 Jun 2025 09:15:00 +0700"
-    msg.set_content(body)
-    for name, data in files:
-        msg.add_attachment(data, maintype="application", subtype="octet-stream", filename=name)
-    return msg.as_bytes(policy=SMTP)
 
 
 def appendix_xlsx(agency_upper: str, number: str, date: str, plan: int = 300) -> bytes:
