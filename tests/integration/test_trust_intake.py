@@ -273,3 +273,22 @@ def test_an_appendix_dropped_before_its_report_joins_it(app, tmp_path):
     assert _rows(app, sub.id)["3"] == (303, 300)
     with app.session() as s:
         assert s.scalars(select(ReviewItem.status)).one() == "resolved"
+
+
+def test_an_appendix_of_another_report_beside_a_report_is_not_dropped(mail_app, dovecot):
+    from reportdocs import report_docx
+
+    from flows.intake.mail import ingest_mail
+    from storage.models import ReviewItem
+
+    dovecot.append(message("sotp@quangngai.example", "Báo cáo Đề án 996", "<stp-two@quangngai.example>", "Gửi báo cáo và phụ lục.",
+                           [("BC.docx", report_docx("SỞ TƯ PHÁP", "22/BC-STP")),
+                            ("PL cu.xlsx", appendix_xlsx("SỞ TƯ PHÁP", "15/BC-STP", "10/6/2025"))]),
+                   folder=mail_app.settings.imap.folder, date=T0)
+    item = ingest_mail(mail_app).to_json()["items"][0]
+    assert [u["status"] for u in item["units"]] == ["processed", "review"], item
+    sub = _current(mail_app, "sotp")
+    assert sub.doc_number == "22/BC-STP" and sub.missing_rows == ["2", "3", "5", "6", "7"]  # not filled from another report's appendix
+    with mail_app.session() as s:
+        held = s.scalars(select(ReviewItem)).one()
+        assert held.kind == "appendix" and "15/BC-STP" in held.reason and "báo cáo hiện có: số 22/BC-STP" in held.reason
