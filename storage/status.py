@@ -101,18 +101,23 @@ def unreadable_replies(campaign_id: str, recipient_ids: list[int], *, session: S
             continue
         _latest(found, mail.recipient_id, mail.internal_date or mail.date_header or mail.created_at)
     # A file dropped in the shared folder under the agency's name, unreadable (req. 8): the
-    # file went to failed/, its review item stays until a person dismisses it.
-    for rid, mtime in session.execute(
-        select(InboundFile.recipient_id, InboundFile.mtime)
-        .join(ReviewItem, ReviewItem.inbound_file_id == InboundFile.id)
-        .where(
-            ReviewItem.campaign_id == campaign_id,
-            ReviewItem.kind == literal(ReviewKind.UNREADABLE),
-            ReviewItem.status != literal(ReviewStatus.DISMISSED),
-            InboundFile.recipient_id.in_(recipient_ids),
+    # file went to failed/; the agency is "tệp lỗi" while its review item is open (the open
+    # queue's partial index serves the query).
+    files = list(
+        session.scalars(
+            select(ReviewItem.inbound_file_id).where(
+                ReviewItem.campaign_id == campaign_id,
+                ReviewItem.status == literal(ReviewStatus.OPEN),
+                ReviewItem.kind == ReviewKind.UNREADABLE,
+                ReviewItem.inbound_file_id.is_not(None),
+            )
         )
-    ):
-        _latest(found, rid, mtime)
+    )
+    if files:
+        for rid, mtime in session.execute(
+            select(InboundFile.recipient_id, InboundFile.mtime).where(InboundFile.id.in_(files), InboundFile.recipient_id.in_(recipient_ids))
+        ):
+            _latest(found, rid, mtime)
     return found
 
 

@@ -338,13 +338,7 @@ def _settle_appendix(
             "joined": current.id,
         }
     when = f" ngày {dt.date.fromisoformat(date[:10]).strftime('%d/%m/%Y')}" if date else ""
-    sent = {s.doc_number for s in submissions_of(ctx.campaign.id, rid, session=session) if s.doc_number}
-    if current is not None and current.doc_number and names_report(cand.result, current.doc_number, None):
-        why = f"ngày của báo cáo hiện có ({current.doc_date:%d/%m/%Y}) khác ngày phụ lục ghi" if current.doc_date else "chưa đọc lại được báo cáo hiện có"
-    elif any(names_report(cand.result, n, None) for n in sent):
-        why = "báo cáo đó đã được thay bằng bản sau"
-    else:
-        why = "đơn vị chưa gửi báo cáo này" + (f" (báo cáo hiện có: số {current.doc_number})" if current is not None and current.doc_number else "")
+    why = _why_waiting(ctx, cand, current, named=named, session=session)
     doc = docs[cand.part]
     item = open_review(
         {
@@ -352,7 +346,7 @@ def _settle_appendix(
             "source_key": unit.source_key or f"document:{doc.id}",
             "kind": ReviewKind.APPENDIX,
             "document_id": doc.id,
-            "reason": f"phụ lục kèm theo Báo cáo số {number}{when}: {why}; phụ lục được giữ lại và sẽ ghép khi báo cáo đến",
+            "reason": f"phụ lục kèm theo Báo cáo số {number}{when}: {why}",
             "candidates": _preselected(ctx, unit),
             "plan": {
                 "kind": "report",
@@ -370,6 +364,21 @@ def _settle_appendix(
         session=session,
     )
     return {"status": ItemStatus.REVIEW, "kind": unit.kind, "review_item": item.id, "reason": item.reason, "appendix": True}
+
+
+def _why_waiting(ctx: Context, cand: Candidate, current: Submission | None, *, named: bool, session: Session) -> str:
+    """Why an appendix cannot join the agency's current report (for the review item)."""
+    if named:  # the report it names, but its files cannot be read again (a paper copy)
+        return "không đọc lại được tệp của báo cáo hiện có để ghép; cần cán bộ xem xét"
+    if current is not None and current.draft and not current.doc_number:
+        return "báo cáo hiện có là bản dự thảo chưa có số; cần cán bộ xem xét"
+    if current is not None and current.doc_date and names_report(cand.result, current.doc_number, None):
+        return f"ngày của báo cáo hiện có ({current.doc_date:%d/%m/%Y}) khác ngày phụ lục ghi; cần cán bộ xem xét"
+    sent = [s.doc_number for s in submissions_of(ctx.campaign.id, current.recipient_id, session=session)] if current else []
+    if any(names_report(cand.result, n, None) for n in sent if n):
+        return "báo cáo đó đã được thay bằng bản sau; cần cán bộ xem xét"
+    has = f" (báo cáo hiện có: số {current.doc_number})" if current is not None and current.doc_number else ""
+    return f"đơn vị chưa gửi báo cáo này{has}; phụ lục được giữ lại và sẽ ghép khi báo cáo đến"
 
 
 def _doubtful_report(ctx: Context, unit: Unit, parsed: ParseResult | None) -> str | None:
