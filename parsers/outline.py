@@ -21,6 +21,7 @@ from functools import lru_cache
 from rapidfuzz import fuzz
 
 from parsers.document import Doc, Para, Table
+from parsers.kind import NIL_WORDING, NIL_WORDING_SHORT
 from parsers.model import OutlineSpec, Problem, SectionSpec, SectionText
 from parsers.textnorm import clean, fold_words, is_leader_only, strip_leaders
 
@@ -394,6 +395,15 @@ _SENTENCE_START = re.compile(
 )
 
 
+def _short_title(label: _Label, body: str) -> bool:
+    """ "2. Văn bản quản lý, điều hành": a labelled line of a few words without final
+    punctuation, worded like a title, not like an answer."""
+    if label.kind not in {"path", "letter", "path_letter", "roman"}:
+        return False
+    text = body.strip()
+    return bool(text) and len(text.split()) <= 14 and not text.endswith((".", ";", ",", "./.")) and not _sentence_like(text)
+
+
 def _sentence_like(head: str) -> bool:
     """Worded like an answer (a year, a count, "Đã …", "Năm 2023, …"), not like a heading."""
     opening = " ".join(re.sub(r"996|510|2018|2025", "", head).split()[:8])
@@ -467,6 +477,10 @@ def _is_boilerplate(text: str) -> bool:
 
 _SHEET_HEADER_WORDS = {"muc", "noi dung", "muc noi dung", "stt noi dung", "tt noi dung", "stt", "tt",
                        "noi dung bao cao", "ket qua thuc hien", "ghi chu", "noi dung ket qua thuc hien"}
+# A none answer in the agency's words, with its subject: "Đơn vị không được giao nhiệm vụ này.",
+# "Không thuộc chức năng, nhiệm vụ.", "Chưa triển khai."
+_NONE_ANSWER_WORDS = 20
+_NONE_ANSWER_START = 4
 _NONE_ANSWER = re.compile(
     r"^(?:khong co|khong phat sinh|chua phat sinh|khong|chua co|khong thuc hien|khong co noi dung"
     r"|khong co hoat dong|khong co ket qua|khong co so lieu)(?: (?:noi dung|hoat dong|ket qua|gi|so lieu|phat sinh))?$"
@@ -474,8 +488,24 @@ _NONE_ANSWER = re.compile(
 
 
 def is_explicit_none(text: str) -> bool:
-    """A section answered with "Không có", "Không phát sinh", "Chưa phát sinh" (and no more)."""
-    return bool(_NONE_ANSWER.match(_folded(text).strip(" .;:-/")))
+    """A section answered with "Không có", "Không phát sinh", "Chưa phát sinh" (and no more), or
+    a short answer without a figure that says the agency has nothing under it ("Đơn vị không
+    được giao nhiệm vụ này.", "Không thuộc chức năng, nhiệm vụ.", "Chưa triển khai.")."""
+    folded = _folded(text).strip(" .;:-/")
+    if _NONE_ANSWER.match(folded):
+        return True
+    words = folded.split()
+    if not words or len(words) > _NONE_ANSWER_WORDS or any(c.isdigit() for c in folded):
+        return False
+    # One sentence: "Không phát sinh. Đơn vị đã phối hợp …" is an answer with content.
+    if len(re.findall(r"[.;!?](?=\s+\S)", text.strip())) > 0:
+        return False
+    padded = f" {folded} "
+    for phrase in (*NIL_WORDING, *NIL_WORDING_SHORT):
+        pos = padded.find(f" {phrase} ")
+        if pos >= 0 and len(padded[:pos].split()) <= _NONE_ANSWER_START:
+            return True
+    return False
 
 
 def read_outline(doc: Doc, spec: OutlineSpec, *, table_indices: set[int] | None = None) -> OutlineReading:
@@ -498,6 +528,9 @@ class _Walker:
         self.body: list[str] = []
         self.target = "header"  # header | extra | signature | a section id | table
         self.group = ""
+        # The top-level group opened by a Roman numeral ("II. KẾT QUẢ …"): under it, "1.", "2."
+        # are its subgroups (2.1, 2.2) or its sections (1.a, 1.b), one level down.
+        self.roman_group = ""
         self.groups_found = 0
         self.seen_groups: set[str] = set()
         self.last_section: str | None = None
@@ -718,6 +751,7 @@ class _Walker:
             or bool(line.auto_label)
             or len(head) <= 600
             and (head != body or body.rstrip().endswith(":"))
+            or _short_title(label, body)
         )
         if label.kind in {"letter", "path_letter"} and self._letter(line, label, body, heading_like):
             return
@@ -763,10 +797,21 @@ class _Walker:
             ):
                 self._start_section(cand, line, body)
                 return True
-        if best_any and best_any_score >= 80 and heading_like:
+        if best_any and best_any_score >= 80 and (
+            heading_like or (best_any not in self.seen_heading and self._verbatim(head, best_any))
+        ):
+            # A labelled line that is the outline's heading word for word is that heading,
+            # whatever group the agency put it under.
             self._start_section(best_any, line, body)
             return True
         return self._letter_by_order(line, body, cands)
+
+    def _verbatim(self, head: str, sid: str) -> bool:
+        """The outline's heading word for word, possibly with the agency's tail ("… ngày …")."""
+        if self.m.global_score(head, sid) >= 90:
+            return True
+        own = _folded(self.m.sections[sid].heading)
+        return len(own) >= 40 and _folded(head).startswith(own[:40]) and self.m.score(head, sid) >= 95
 
     def _by_full_label(self, line: _Line, label: _Label, body: str) -> bool:
         """ "2.1.a Sở đã …": a full outline number names its section even when no heading
@@ -816,8 +861,16 @@ class _Walker:
             self.target = "extra"
             return True
         path = label.path
+        if self._shifted(line, path, head):
+            return True
         if path in self.m.groups:
             gscore = similarity(head, (self.m.groups[path].heading,))
+            # "1. Kế hoạch triển khai Đề án" under "I. KẾT QUẢ THỰC HIỆN": a flat list of the
+            # sections numbered 1, 2, 3 …; the section's own heading outweighs the group's.
+            best, score = self.m.best_section(head, gate=True)
+            if best and score >= 90 and score >= gscore + 20 and heading_like:
+                self._start_section(best, line, body)
+                return True
             expected = self._next_group_ok(path)
             looks = line.bold or line.heading_style or bool(line.auto_label)
             if path in self.seen_groups:
@@ -852,6 +905,37 @@ class _Walker:
             return True
         if _is_closing(body) and (line.bold or line.heading_style or bool(line.auto_label)):
             self._open_closing(line, body)
+            return True
+        return False
+
+    def _shifted(self, line: _Line, path: str, head: str) -> bool:
+        """ "I. / 1. / a)" for the outline's "1 / 1.a" and "2 / 2.1 / 2.1.a": under a group opened
+        by a Roman numeral, a plain number is one level down. The text must not point elsewhere."""
+        if not self.roman_group or not path.isdigit():
+            return False
+        top, n = self.roman_group, int(path)
+        sub = f"{top}.{n}"
+        best, best_score = self.m.best_section(head, gate=True)
+        if sub in self.m.groups:
+            if sub in self.seen_groups:
+                return False
+            score = similarity(head, (self.m.groups[sub].heading,))
+            if score >= 50 and (best is None or score >= best_score - 10):
+                self._start_group(sub)
+                return True
+            return False
+        ids = self.m.by_group.get(top, [])
+        if not 0 < n <= len(ids):
+            return False
+        cand = ids[n - 1]
+        if cand in self.seen_heading or cand == self.target:
+            return False
+        score = self.m.score(head, cand)
+        if score >= 50 and (best in (None, cand) or score >= best_score - 10):
+            self._start_section(cand, line, "")
+            inline = strip_leaders(_heading_part(line.text)[1].strip()) if ":" in line.text else ""
+            if inline:
+                self.texts[cand].append(inline)
             return True
         return False
 
@@ -892,7 +976,9 @@ class _Walker:
         group = self._group_by_text(head, 70)
         if group and not _is_closing(head):
             self._start_group(group)
+            self.roman_group = group if "." not in group else ""
             return True
+        self.roman_group = ""
         if _closing_key(head):
             self._open_closing(line, body)
             return True
