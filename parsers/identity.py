@@ -387,9 +387,10 @@ def find_agency(
     for line in candidates:
         if line is None:
             continue
-        agency, score = _match(line, agencies)
-        if agency and score >= 85:
-            return Agency(agency.id, line, score / 100)
+        for name in _name_parts(line):
+            agency, score = _match(name, agencies)
+            if agency and score >= 85:
+                return Agency(agency.id, name, score / 100)
     if issuer is not None:
         i = orgs.index(issuer)
         joined = []
@@ -414,6 +415,16 @@ def find_agency(
     if parents:
         return Agency(None, parents[-1], 0.0)
     return Agency(None, None, 0.0)
+
+
+_TITLE_DASH = re.compile(r"\s+[-–—:]\s+")
+
+
+def _name_parts(line: str) -> list[str]:
+    """A header line, then its part before a spaced dash: a sheet's one-line title names the
+    agency and then what the sheet is ("TRUNG TÂM … – SỐ LIỆU ĐỀ ÁN 996")."""
+    head = _TITLE_DASH.split(line, maxsplit=1)[0].strip()
+    return [line, head] if head and head != line.strip() else [line]
 
 
 def _find_in_prose(lines: Sequence[str], agencies: Sequence[AgencySpec]) -> tuple[AgencySpec, str] | None:

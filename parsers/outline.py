@@ -513,6 +513,12 @@ def read_outline(doc: Doc, spec: OutlineSpec, *, table_indices: set[int] | None 
     return _Walker(doc, spec, table_indices or set()).walk()
 
 
+# Where a heading's tail ends on the line below it: its leaders or its colon.
+_TAIL_END = re.compile(r"\s*(?:(?:[.…_·]\s*){3,}[;:.,]?|[;:])\s*")
+# Near-ties of heading scores (points): for a heading of a few words, and for a longer one.
+_NEAR, _NEAR_SHORT, _SHORT_HEADING_WORDS = 3, 8, 8
+
+
 class _Walker:
     def __init__(self, doc: Doc, spec: OutlineSpec, table_indices: set[int]) -> None:
         self.doc = doc
@@ -733,6 +739,22 @@ class _Walker:
         else:  # under a group heading, before any section: fits no section
             self.extra.append(text)
 
+    def _without_heading_tail(self, text: str, sid: str) -> str:
+        """ "hiện Đề án 996……; Đơn vị đã …" under "a) Về xây dựng, … triển:": a heading broken
+        over two lines, its first line retyped; the rest of the outline's heading (up to its
+        leaders or colon) is not the answer."""
+        if not text[:1].islower() or self.texts[sid]:
+            return text
+        own = f" {_folded(self.m.sections[sid].heading)}"
+        for cut in _TAIL_END.finditer(text):
+            head, rest = text[: cut.start()], text[cut.end() :]
+            words = _folded(head).split()
+            if len(words) > 30:
+                break
+            if rest.strip() and words and own.endswith(f" {' '.join(words)}"):
+                return rest.strip()
+        return text
+
     def _paragraph(self, line: _Line) -> None:
         if _is_sign_off(line.text):
             # "Trên đây là báo cáo …", "Kính đề nghị … xem xét": the letter ends here.
@@ -761,7 +783,10 @@ class _Walker:
             return
         if self._unlabelled(line, label, body, head, heading_like):
             return
-        self._add(_LONG_LEADER.sub(" ", line.text).strip())
+        text = line.text
+        if self.target in self.texts:
+            text = self._without_heading_tail(text, self.target)
+        self._add(_LONG_LEADER.sub(" ", text).strip())
 
     def _is_table_title(self, head: str) -> bool:
         title = self.spec.table_title or "Định lượng kết quả lũy kế đạt được"
@@ -1068,7 +1093,11 @@ class _Walker:
                 -(distance if distance > 0 else 100 - distance),
             )
 
-        near = [item for item in ranked if item[0] >= top - 3]
+        # A heading cut to its first words ("Kiểm định, hiệu chuẩn, thử nghiệm phương tiện:")
+        # fits several sections of the same wording about equally: the outline's order (the
+        # current group, the next section) weighs more than a few points of text.
+        window = _NEAR_SHORT if len(head.split()) <= _SHORT_HEADING_WORDS else _NEAR
+        near = [item for item in ranked if item[0] >= top - window]
         score, sid = max(near, key=preference)
         return sid, score
 
