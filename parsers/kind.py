@@ -87,8 +87,8 @@ def classify(
 
     `table_values` counts the non-zero numbers of the quantitative table: a table of zeros
     says as little as an empty one. `none_sections`: sections answered with an explicit none
-    ("Không", "Không phát sinh"); a document whose every answer is one, and whose table holds
-    no figure (all "-"), is a nil report in report form. `opening`: the title block and first lines, where a report names what it
+    ("Không", "Không phát sinh"); a document that answers every section with one, and whose
+    table holds no figure (all "-"), is a nil report in report form. `opening`: the title block and first lines, where a report names what it
     reports on (the whole text when not given).
     """
     folded = " " + fold_words(text) + " "
@@ -103,7 +103,9 @@ def classify(
     if doc_type in NOT_REPORT_TYPES and not has_nil:
         return "not_a_report"
     if structured:
-        if table_values == 0 and answered_sections > 0 and none_sections == answered_sections:
+        # Every section of the outline, not only those found: a section lost to an unusual
+        # heading may be the one with content, and a report must never pass for a nil one.
+        if table_values == 0 and spec.sections and none_sections == answered_sections == len(spec.sections):
             # The whole outline copied with "Không" under every heading and "-" in every cell.
             return "nil_report"
         if answered_sections == 0 and table_values == 0:

@@ -472,7 +472,12 @@ def _is_sign_off(text: str) -> bool:
 def _is_boilerplate(text: str) -> bool:
     """Text that is never an answer: the opening sentence, the sign-off, a sheet's header row."""
     f = _folded(text)
-    return bool(_OPENING.match(f)) or _is_sign_off(text) or f in _SHEET_HEADER_WORDS
+    return bool(_OPENING.match(f)) or _is_sign_off(text) or f in _SHEET_HEADER_WORDS or bool(_REST_OF_OUTLINE.match(f))
+
+
+# "Các nội dung còn lại của Đề cương không thuộc chức năng …": about the rest of the outline,
+# not the answer of the section it follows.
+_REST_OF_OUTLINE = re.compile(r"^(?:cac|nhung) (?:noi dung|muc|phan|de muc)(?: \w+)? (?:con lai|khac)\b.{0,40}\bde cuong\b")
 
 
 _SHEET_HEADER_WORDS = {"muc", "noi dung", "muc noi dung", "stt noi dung", "tt noi dung", "stt", "tt",
@@ -513,6 +518,8 @@ def read_outline(doc: Doc, spec: OutlineSpec, *, table_indices: set[int] | None 
     return _Walker(doc, spec, table_indices or set()).walk()
 
 
+# The table's title cut to a word or two ("3. Định lượng", "II. SỐ LIỆU ĐỊNH LƯỢNG").
+_SHORT_TABLE_TITLES = {"dinh luong", "so lieu dinh luong", "bang dinh luong", "phan dinh luong", "ket qua dinh luong"}
 # Where a heading's tail ends on the line below it: its leaders or its colon.
 _TAIL_END = re.compile(r"\s*(?:(?:[.…_·]\s*){3,}[;:.,]?|[;:])\s*")
 # Near-ties of heading scores (points): for a heading of a few words, and for a longer one.
@@ -783,6 +790,12 @@ class _Walker:
             return
         if self._unlabelled(line, label, body, head, heading_like):
             return
+        if label.kind == "path" and (line.bold or line.heading_style) and _short_title(label, body):
+            # "3. Số liệu khác" in bold: a heading of the agency's own that fits no section;
+            # it ends the section above, it is not part of its answer.
+            self.target = "extra"
+            self.extra.append(line.text)
+            return
         text = line.text
         if self.target in self.texts:
             text = self._without_heading_tail(text, self.target)
@@ -790,6 +803,8 @@ class _Walker:
 
     def _is_table_title(self, head: str) -> bool:
         title = self.spec.table_title or "Định lượng kết quả lũy kế đạt được"
+        if _folded(head).strip() in _SHORT_TABLE_TITLES:
+            return True
         return similarity(head, (title, "Định lượng kết quả", "Kết quả định lượng")) >= 78
 
     def _letter(self, line: _Line, label: _Label, body: str, heading_like: bool) -> bool:
@@ -920,11 +935,15 @@ class _Walker:
                 return True
         # Renumbered outlines ("1." for 2.1 when part 1 was dropped): the text decides.
         renumbered = self._group_by_text(head, 75)
-        if renumbered and heading_like:
+        best, score = self.m.best_section(head, gate=True)
+        # "7. Thông tin, truyền thông" is a section's short form before it is its group's.
+        section_first = best is not None and score >= 90 and renumbered is not None and (
+            score >= similarity(head, (self.m.groups[renumbered].heading,)) + 10
+        )
+        if renumbered and heading_like and not section_first:
             self._start_group(renumbered)
             return True
         # Agencies that number sections "1.1", "2.2.3" instead of letters: trust the text.
-        best, score = self.m.best_section(head, gate=True)
         if best and score >= 70 and heading_like:
             self._start_section(best, line, body)
             return True
@@ -1045,6 +1064,18 @@ class _Walker:
             return True
         if best and (
             (looks and score >= 80)
+            # "- Hội nghị, hội thảo: Đưa tin 11 hội nghị …" right under its group: a short
+            # item title, then its answer, for the next section of that group.
+            or (
+                score >= 70
+                and head != body
+                and len(head.split()) <= _SHORT_HEADING_WORDS
+                and not _sentence_like(head)
+                and best.rpartition(".")[0] == self.group
+                and best != self.target
+                and best not in self.seen_heading
+                and self._comes_next(best)
+            )
             # A plain paragraph with a colon is usually an answer that names its topic
             # ("Đã ban hành 03 văn bản chỉ đạo, điều hành gồm: …"): demand a near-copy.
             or (
