@@ -523,7 +523,7 @@ _SHORT_TABLE_TITLES = {"dinh luong", "so lieu dinh luong", "bang dinh luong", "p
 # Where a heading's tail ends on the line below it: its leaders or its colon.
 _TAIL_END = re.compile(r"\s*(?:(?:[.…_·]\s*){3,}[;:.,]?|[;:])\s*")
 # Near-ties of heading scores (points): for a heading of a few words, and for a longer one.
-_NEAR, _NEAR_SHORT, _SHORT_HEADING_WORDS = 3, 8, 8
+_NEAR, _NEAR_SHORT, _SHORT_HEADING_WORDS = 3, 8, 10
 
 
 class _Walker:
@@ -1074,7 +1074,7 @@ class _Walker:
                 and best.rpartition(".")[0] == self.group
                 and best != self.target
                 and best not in self.seen_heading
-                and self._comes_next(best)
+                and (self._comes_next(best) or self._opens_group(best))
             )
             # A plain paragraph with a colon is usually an answer that names its topic
             # ("Đã ban hành 03 văn bản chỉ đạo, điều hành gồm: …"): demand a near-copy.
@@ -1155,6 +1155,11 @@ class _Walker:
             self._start_section(best, line, body)
             return True
         return False
+
+    def _opens_group(self, sid: str) -> bool:
+        """Whether `sid` is the first section of the current group and none of it is seen yet."""
+        ids = self.m.by_group.get(self.group, [])
+        return bool(ids) and ids[0] == sid and not any(i in self.seen_heading for i in ids)
 
     def _comes_next(self, sid: str) -> bool:
         """Whether `sid` is the next section (or the one after) in the outline's order."""
