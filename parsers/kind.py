@@ -131,12 +131,15 @@ def classify(
     # commenting on a draft report, does not.
     named = " " + fold_words(opening) + " " if opening is not None else folded
     topic_hits = sum(1 for w in set(topic) if w and w in named)
-    if topic_hits >= 2 and _has_any(head, _REPORT_TITLE) and len(folded.split()) > 60 and _reports(named):
+    if topic_hits >= 2 and _has_any(head, _REPORT_TITLE) and len(folded.split()) > 60 and (
+        doc_type == "bao_cao" or _reports(named)
+    ):
         return "report"
     return "not_a_report"
 
 
-# The agency reporting in its own name: a "BÁO CÁO" title or "… báo cáo (kết quả|như sau) …".
+# The agency reporting in its own name: a report's number ("…/BC-…"), a "BÁO CÁO" title or
+# "… báo cáo (kết quả|như sau) …"; not "nhận được dự thảo Báo cáo … góp ý như sau".
 _REPORTS = re.compile(r"(?:^|\s)bao cao(?:\s+\S+){0,12}?\s+(?:nhu sau|ket qua|tinh hinh|cu the)\b|^\s*bao cao\b")
 
 

@@ -32,6 +32,8 @@ _LABEL = re.compile(
     r"(?P<path_letter>\d{1,2}(?:\.\d{1,2}){0,2}\.(?:[a-zđ]))(?:[\)\.:/]\s*|\s+)"
     r"|(?:phần|PHẦN|Phần)\s+(?P<part>[IVX]{1,4}|thứ\s+\w+)\s*[\.\):\-–]?\s*"
     r"|(?P<roman>[IVX]{1,4})(?:[\.\):]|/\s|\s*[-–]\s)\s*"
+    # A sheet's "I | CÔNG TÁC LÃNH ĐẠO" read as one line: a numeral, a space, capitals.
+    r"|(?P<roman_cell>[IVX]{1,4})\s+(?=[^\W\d_]{2})"
     r"|(?P<path>\d{1,2}(?:\.\d{1,2}){0,3})(?:\.|\)|/(?!\d)|\s*[-–]\s|\s)\s*"
     r"|\(?(?P<letter>[a-zđA-ZĐ])(?:[\)\.]|/(?![vV]\b)|\s*[-–]\s)\s*"
     r"|(?P<bullet>[-–+•*])\s*"
@@ -128,6 +130,10 @@ def _typed_label(text: str) -> _Label:
         return _Label("roman", roman=value, body=body)
     if m.group("roman"):
         return _Label("roman", roman=_roman(m.group("roman")), body=body)
+    if m.group("roman_cell"):
+        if not body[:2].isupper():
+            return _Label(body=text)
+        return _Label("roman", roman=_roman(m.group("roman_cell")), body=body)
     if m.group("bullet"):
         return _Label("bullet", body=body)
     if m.group("path"):
@@ -974,8 +980,17 @@ class _Walker:
         cand = ids[n - 1]
         if cand in self.seen_heading or cand == self.target:
             return False
+        # "I | CÔNG TÁC LÃNH ĐẠO" then "1 | Ban hành Kế hoạch số 23/KH-…", "3 | Không": the number
+        # alone names the next section when an answer, not a heading, follows it.
+        body = parse_label(line.text, line.auto_label).body.strip()
+        answer = _sentence_like(body) or is_explicit_none(body)
+        in_order = self._comes_next(cand) or self._opens_group(cand)
+        if answer and in_order and (best in (None, cand) or best_score < 80):
+            self._start_section(cand, line, "")
+            self.texts[cand].append(strip_leaders(body))
+            return True
         score = self.m.score(head, cand)
-        if score >= 50 and (best in (None, cand) or score >= best_score - 10):
+        if not answer and score >= 50 and (best in (None, cand) or score >= best_score - 10):
             self._start_section(cand, line, "")
             inline = strip_leaders(_heading_part(line.text)[1].strip()) if ":" in line.text else ""
             if inline:

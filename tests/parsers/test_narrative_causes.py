@@ -233,3 +233,43 @@ def test_a_sheet_title_names_the_agency_before_its_dash(spec: OutlineSpec) -> No
     assert find_agency(top, spec.agencies).id == "ttkttdc"
     assert find_agency(["CÔNG TY TNHH AN PHÁT - SỐ LIỆU ĐỀ ÁN 996"], spec.agencies).id is None
     assert parse_path(INDEPENDENT / "x04_ttkttdc_phase_pairs.xlsx", spec).agency.id == "ttkttdc"
+
+
+# -- a sheet's numbered rows and title row ---------------------------------------------------
+
+def test_a_sheets_numbered_answers_under_a_roman_row(spec: OutlineSpec) -> None:
+    """ "I | CÔNG TÁC LÃNH ĐẠO, CHỈ ĐẠO" then "1 | Ban hành Kế hoạch …", "3 | Không": the row
+    number names the section when an answer, not a heading, follows it."""
+    d = doc(
+        "SỞ NÔNG NGHIỆP VÀ MÔI TRƯỜNG",
+        "Báo cáo số 3460/BC-SNNMT ngày 18/8/2025 (bổ sung số liệu)",
+        Para("STT | Nội dung báo cáo", style="sheet-header"),
+        "I CÔNG TÁC LÃNH ĐẠO, CHỈ ĐẠO",
+        "1 Ban hành Kế hoạch số 23/KH-SNNMT ngày 04/3/2022 về kiểm soát phương tiện đo.",
+        "2 Ban hành 04 văn bản đôn đốc các công ty khai thác công trình thủy lợi.",
+        "3 Không",
+        "II KẾT QUẢ THỰC HIỆN",
+        "2.2.a Đầu tư 24 thiết bị đo mưa tự động.",
+    )
+    r = interpret(d, spec, file="x.xlsx", fmt="xlsx")
+    assert r.sections["1.a"].text.startswith("Ban hành Kế hoạch số 23/KH-SNNMT")
+    assert r.sections["1.b"].text.startswith("Ban hành 04 văn bản")
+    assert r.sections["1.c"].explicit_none
+    assert r.sections["2.2.a"].text == "Đầu tư 24 thiết bị đo mưa tự động."
+    assert (r.doc_number, r.doc_date) == ("3460/BC-SNNMT", "2025-08-18")
+
+
+def test_a_roman_numeral_cell_needs_capitals_after_it() -> None:
+    from parsers.outline import parse_label
+
+    assert (parse_label("II KẾT QUẢ THỰC HIỆN").kind, parse_label("II KẾT QUẢ THỰC HIỆN").roman) == ("roman", 2)
+    assert parse_label("V Ban hành").kind == ""
+    assert parse_label("I CÔNG TÁC").body == "CÔNG TÁC"
+
+
+def test_a_cited_report_number_is_not_the_documents_own() -> None:
+    from parsers.identity import find_number
+
+    assert find_number(["Báo cáo số 3460/BC-SNNMT ngày 18/8/2025"]) == "3460/BC-SNNMT"
+    assert find_number(["(Kèm theo Báo cáo số 312/BC-MTTQ ngày 12/8/2025)"]) is None
+    assert find_number(["Thực hiện Báo cáo số 12/BC-UBND của tỉnh, Sở đã triển khai"]) is None
