@@ -232,17 +232,24 @@ def test_a_reply_threaded_to_our_request_with_a_subject_tag_is_attributed(mail_a
         assert item.kind == "attribution" and item.candidates[0]["code"] == "sotp"  # preselected, not recorded
 
 
+def ingest_one(mail_app, dovecot, sender: str, subject: str, file: tuple[str, bytes]) -> dict:
+    """Deliver one message with one attachment to the campaign mailbox and ingest it."""
+    from flows.intake.mail import ingest_mail
+
+    msgid = f"<{uuid.uuid4().hex[:12]}@quangngai.example>"
+    dovecot.append(message(sender, subject, msgid, "Đơn vị gửi văn bản.", [file]),
+                   folder=mail_app.settings.imap.folder, date=dt.datetime(2025, 8, 5, 9, 0, tzinfo=VN))
+    return ingest_mail(mail_app).to_json()["items"][0]
+
+
 def test_comments_on_a_draft_are_not_a_report(mail_app, dovecot):
     """Comments on a draft from Sở Tư pháp (from the independent corpus): it names the
     programme but reports nothing in its own name. Not a report: nothing recorded."""
     from flows.app import status_report
-    from flows.intake.mail import ingest_mail
     from storage.models import Submission
 
     letter = (FIXTURES.parent / "independent" / "z07_sotp_comments_on_draft.docx").read_bytes()
-    dovecot.append(message("sotp@quangngai.example", "Góp ý dự thảo", "<stp-z7@quangngai.example>", "Sở Tư pháp góp ý.",
-                           [("Gop y.docx", letter)]), folder=mail_app.settings.imap.folder, date=dt.datetime(2025, 8, 5, 9, 0, tzinfo=VN))
-    item = ingest_mail(mail_app).to_json()["items"][0]
+    item = ingest_one(mail_app, dovecot, "sotp@quangngai.example", "Góp ý dự thảo", ("Gop y.docx", letter))
     assert item["classification"] == "unrelated", item
     with mail_app.session() as s:
         assert list(s.scalars(select(Submission))) == []
@@ -268,13 +275,9 @@ def test_a_report_answering_nothing_is_not_recorded(mail_app, dovecot):
     """The outline copied without a single answer: a "report" with coverage 0 is no positive
     evidence of one: review, nothing recorded."""
     from flows.app import status_report
-    from flows.intake.mail import ingest_mail
     from storage.models import ReviewItem, Submission
 
-    dovecot.append(message("sotp@quangngai.example", "Báo cáo Đề án 996", "<stp-empty@quangngai.example>", "Sở Tư pháp gửi.",
-                           [("BC.docx", empty_outline_docx())]), folder=mail_app.settings.imap.folder,
-                   date=dt.datetime(2025, 8, 5, 9, 0, tzinfo=VN))
-    item = ingest_mail(mail_app).to_json()["items"][0]
+    item = ingest_one(mail_app, dovecot, "sotp@quangngai.example", "Báo cáo Đề án 996", ("BC.docx", empty_outline_docx()))
     assert item["status"] == "review", item
     with mail_app.session() as s:
         assert list(s.scalars(select(Submission))) == []
@@ -287,13 +290,10 @@ def test_an_outline_answered_only_with_none_is_recorded_as_a_nil_report(mail_app
     """Sở Dân tộc và Tôn giáo copies the whole outline, answers "Không" everywhere and puts "-"
     in every cell (independent corpus n07): the agency has answered "không phát sinh"."""
     from flows.app import status_report
-    from flows.intake.mail import ingest_mail
     from storage.models import Submission
 
     report = (FIXTURES.parent / "independent" / "n07_sodttg_outline_all_none.docx").read_bytes()
-    dovecot.append(message("sodttg@quangngai.example", "Báo cáo Đề án 996", "<dttg-n7@quangngai.example>", "Sở gửi báo cáo.",
-                           [("BC.docx", report)]), folder=mail_app.settings.imap.folder, date=dt.datetime(2025, 8, 5, 9, 0, tzinfo=VN))
-    item = ingest_mail(mail_app).to_json()["items"][0]
+    item = ingest_one(mail_app, dovecot, "sodttg@quangngai.example", "Báo cáo Đề án 996", ("BC.docx", report))
     assert item["classification"] == "nil_report", item
     with mail_app.session() as s:
         sub = s.scalars(select(Submission)).one()
