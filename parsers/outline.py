@@ -410,6 +410,12 @@ def _short_title(label: _Label, body: str) -> bool:
     return bool(text) and len(text.split()) <= 14 and not text.endswith((".", ";", ",", "./.")) and not _sentence_like(text)
 
 
+def _ends_sentence(text: str) -> bool:
+    """Ends with a full stop (not a leader run, not "v.v…")."""
+    t = text.rstrip()
+    return t.endswith(".") and not t.endswith((". .", "..", "…"))
+
+
 def _sentence_like(head: str) -> bool:
     """Worded like an answer (a year, a count, "Đã …", "Năm 2023, …"), not like a heading."""
     opening = " ".join(re.sub(r"996|510|2018|2025", "", head).split()[:8])
@@ -866,8 +872,10 @@ class _Walker:
         if sid not in self.m.sections or sid in self.seen_heading or sid == self.target:
             return False
         head, _ = _heading_part(body)
-        if self.m.score(head, sid) >= 70 and not _sentence_like(head):
-            return False  # a heading after the number: the usual path decides
+        # A heading after the number: the usual path decides. A sentence with its full stop
+        # ("1.c Lồng ghép trong Chương trình … của Hội.") is the answer, however close its words.
+        if self.m.score(head, sid) >= 70 and not _sentence_like(head) and not (head == body and _ends_sentence(body)):
+            return False
         other, other_score = self.m.best_section(head, gate=True)
         if other and other != sid and other_score >= 80:
             return False

@@ -273,3 +273,19 @@ def test_a_cited_report_number_is_not_the_documents_own() -> None:
     assert find_number(["Báo cáo số 3460/BC-SNNMT ngày 18/8/2025"]) == "3460/BC-SNNMT"
     assert find_number(["(Kèm theo Báo cáo số 312/BC-MTTQ ngày 12/8/2025)"]) is None
     assert find_number(["Thực hiện Báo cáo số 12/BC-UBND của tỉnh, Sở đã triển khai"]) is None
+
+
+def test_a_full_number_then_a_sentence_is_the_answer(spec: OutlineSpec) -> None:
+    """ "1.c | Lồng ghép trong Chương trình … của Hội.": the answer's words are close to the
+    heading's, but a sentence with its full stop after the full number is the answer."""
+    d = doc(
+        Para("Mục | Nội dung", style="sheet-header"),
+        "1.b Không có",
+        "1.c Lồng ghép trong Chương trình khởi nghiệp đổi mới sáng tạo của Hội.",
+        "2.1.a Về xây dựng, ban hành bổ sung chính sách tạo môi trường pháp lý thuận lợi cho hoạt động đo lường",
+        "Tham gia góp ý dự thảo Luật Đo lường sửa đổi.",
+    )
+    s = read_outline(d, spec).sections
+    assert s["1.b"].explicit_none
+    assert s["1.c"].text == "Lồng ghép trong Chương trình khởi nghiệp đổi mới sáng tạo của Hội."
+    assert s["2.1.a"].text == "Tham gia góp ý dự thảo Luật Đo lường sửa đổi."
