@@ -28,10 +28,11 @@ def fold_words(text: str) -> str:
     """Cached accent-folded words (agency names are folded for every header line)."""
     return _fold_words(text)
 
-_NUMBER = re.compile(
-    r"(?:^|\s|\|)S[ốôỐÔ]\s*(?:hiệu|HIỆU)?\s*[:.]?\s*"
-    r"(?P<num>\d{1,5}[A-Za-z]?(?:\s*-\s*[A-ZĐ]{1,5})?\s*/\s*[^\W_][\w&\-–.]*(?:\s*[/\-–]\s*[^\W_][\w&\-–.]*)*)",
-)
+_NUMBER_BODY = r"(?P<num>\d{1,5}[A-Za-z]?(?:\s*-\s*[A-ZĐ]{1,5})?\s*/\s*[^\W_][\w&\-–.]*(?:\s*[/\-–]\s*[^\W_][\w&\-–.]*)*)"
+_NUMBER = re.compile(r"(?:^|\s|\|)S[ốôỐÔ]\s*(?:hiệu|HIỆU)?\s*[:.]?\s*" + _NUMBER_BODY)
+# A sheet's title row "Báo cáo số 3460/BC-SNNMT ngày 18/8/2025": its own number.
+_OWN_TITLE_NUMBER = re.compile(r"^\s*(?:Báo cáo|BÁO CÁO)\s+số\s+" + _NUMBER_BODY)
+_OWN_TITLE_DATE = re.compile(_OWN_TITLE_NUMBER.pattern + r"\s*,?\s*(?:ngày)?$")
 _DATE_WORDS = re.compile(
     r"ngày\s*(?P<d>\d{1,2})\s*tháng\s*(?P<m>\d{1,2})\s*năm\s*(?P<y>\d{4})", re.IGNORECASE
 )
@@ -227,7 +228,11 @@ def find_number(lines: Sequence[str]) -> str | None:
                 continue  # "Quyết định số 996/QĐ-TTg": another document's number, not this one's
             num = re.sub(r"\s+", "", m.group("num")).replace("–", "-").rstrip(".-")
             return num
+        own = _OWN_TITLE_NUMBER.match(line)
+        if own:
+            return re.sub(r"\s+", "", own.group("num")).replace("–", "-").rstrip(".-")
     return None
+
 
 
 def find_date(lines: Sequence[str], *, strict: bool = False) -> str | None:
@@ -244,7 +249,7 @@ def find_date(lines: Sequence[str], *, strict: bool = False) -> str | None:
                 if value is None:
                     continue
                 prefix = line[: m.start()].strip()
-                if not prefix or _PLACE_PREFIX.search(prefix):
+                if not prefix or _PLACE_PREFIX.search(prefix) or _OWN_TITLE_DATE.match(prefix):
                     return value
                 if _CITED_WITH_DATE.search(fold_words(prefix)):
                     continue  # "Quyết định số 996/QĐ-TTg ngày 10 tháng 8 năm 2018": a cited date
@@ -387,9 +392,10 @@ def find_agency(
     for line in candidates:
         if line is None:
             continue
-        agency, score = _match(line, agencies)
-        if agency and score >= 85:
-            return Agency(agency.id, line, score / 100)
+        for name in _name_parts(line):
+            agency, score = _match(name, agencies)
+            if agency and score >= 85:
+                return Agency(agency.id, name, score / 100)
     if issuer is not None:
         i = orgs.index(issuer)
         joined = []
@@ -414,6 +420,16 @@ def find_agency(
     if parents:
         return Agency(None, parents[-1], 0.0)
     return Agency(None, None, 0.0)
+
+
+_TITLE_DASH = re.compile(r"\s+[-–—:]\s+")
+
+
+def _name_parts(line: str) -> list[str]:
+    """A header line, then its part before a spaced dash: a sheet's one-line title names the
+    agency and then what the sheet is ("TRUNG TÂM … – SỐ LIỆU ĐỀ ÁN 996")."""
+    head = _TITLE_DASH.split(line, maxsplit=1)[0].strip()
+    return [line, head] if head and head != line.strip() else [line]
 
 
 def _find_in_prose(lines: Sequence[str], agencies: Sequence[AgencySpec]) -> tuple[AgencySpec, str] | None:

@@ -44,7 +44,9 @@ def interpret(doc: Doc, spec: OutlineSpec, *, file: str, fmt: str) -> ParseResul
         doc, spec.agencies, body_lines=outline.body_lines, signature_lines=outline.signature_lines
     )
     answered = sum(not s.empty for s in outline.sections.values())
+    none_sections = sum(not s.empty and s.explicit_none for s in outline.sections.values())
     values = sum(1 for ind in reading.indicators.values() if ind.plan or ind.result)
+    none_rows = sum(1 for ind in reading.indicators.values() if ind.explicit_none)
     text = "\n".join([*outline.header_lines, *outline.body_lines])
     top = header_lines(doc)
     dtype = doc_type(identity.doc_number, top)
@@ -57,6 +59,8 @@ def interpret(doc: Doc, spec: OutlineSpec, *, file: str, fmt: str) -> ParseResul
         answered_sections=answered,
         table_found=reading.found,
         table_values=values,
+        none_sections=none_sections,
+        opening="\n".join([*outline.header_lines, *outline.body_lines[:3]]),
     )
     result = ParseResult(
         file=file,
@@ -73,6 +77,11 @@ def interpret(doc: Doc, spec: OutlineSpec, *, file: str, fmt: str) -> ParseResul
         result.extra_rows = reading.extra_rows
         result.problems.extend(reading.problems)
         result.problems.extend(_missing(outline.sections, spec))
+        result.closing = outline.closing
+    elif kind == "nil_report" and (none_sections or none_rows):
+        # A nil report in report form: its "Không" answers and "-" rows are kept as they are.
+        result.sections = outline.sections
+        result.indicators = reading.indicators
         result.closing = outline.closing
     else:
         result.sections = {s.id: SectionText() for s in spec.sections}

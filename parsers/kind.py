@@ -8,6 +8,7 @@ file) is not a report.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from parsers.model import Kind, OutlineSpec
@@ -79,11 +80,16 @@ def classify(
     answered_sections: int,
     table_found: bool,
     table_values: int,
+    none_sections: int = 0,
+    opening: str | None = None,
 ) -> Kind:
     """The kind of a document from its outline evidence and its wording.
 
     `table_values` counts the non-zero numbers of the quantitative table: a table of zeros
-    says as little as an empty one.
+    says as little as an empty one. `none_sections`: sections answered with an explicit none
+    ("Không", "Không phát sinh"); a document that answers every section with one, and whose
+    table holds no figure (all "-"), is a nil report in report form. `opening`: the title block and first lines, where a report names what it
+    reports on (the whole text when not given).
     """
     folded = " " + fold_words(text) + " "
     topic = [fold_words(w) for w in spec.topic_words if fold_words(w)]
@@ -97,6 +103,11 @@ def classify(
     if doc_type in NOT_REPORT_TYPES and not has_nil:
         return "not_a_report"
     if structured:
+        # Every section of the outline, not only those found: a section lost to an unusual
+        # heading may be the one with content, and a report must never pass for a nil one.
+        if table_values == 0 and spec.sections and none_sections == answered_sections == len(spec.sections):
+            # The whole outline copied with "Không" under every heading and "-" in every cell.
+            return "nil_report"
         if answered_sections == 0 and table_values == 0:
             if has_nil:
                 return "nil_report"
@@ -115,7 +126,22 @@ def classify(
         return "not_a_report"
     # Without the outline's structure, a "BÁO CÁO" must be about the programme by more than one
     # of its words: "đo lường" alone is another measurement report, "sơ kết" alone another review.
-    topic_hits = sum(1 for w in set(topic) if w and w in folded)
-    if topic_hits >= 2 and _has_any(head, _REPORT_TITLE) and len(folded.split()) > 60:
+    # Positive evidence: the title and opening (what the document says it reports on) name
+    # the programme; a report on another programme that mentions it in passing, or a letter
+    # commenting on a draft report, does not.
+    named = " " + fold_words(opening) + " " if opening is not None else folded
+    topic_hits = sum(1 for w in set(topic) if w and w in named)
+    if topic_hits >= 2 and _has_any(head, _REPORT_TITLE) and len(folded.split()) > 60 and (
+        doc_type == "bao_cao" or _reports(named)
+    ):
         return "report"
     return "not_a_report"
+
+
+# The agency reporting in its own name: a report's number ("…/BC-…"), a "BÁO CÁO" title or
+# "… báo cáo (kết quả|như sau) …"; not "nhận được dự thảo Báo cáo … góp ý như sau".
+_REPORTS = re.compile(r"(?:^|\s)bao cao(?:\s+\S+){0,12}?\s+(?:nhu sau|ket qua|tinh hinh|cu the)\b|^\s*bao cao\b")
+
+
+def _reports(opening: str) -> bool:
+    return bool(_REPORTS.search(opening.strip()))

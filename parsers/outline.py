@@ -21,6 +21,7 @@ from functools import lru_cache
 from rapidfuzz import fuzz
 
 from parsers.document import Doc, Para, Table
+from parsers.kind import NIL_WORDING, NIL_WORDING_SHORT
 from parsers.model import OutlineSpec, Problem, SectionSpec, SectionText
 from parsers.textnorm import clean, fold_words, is_leader_only, strip_leaders
 
@@ -31,6 +32,8 @@ _LABEL = re.compile(
     r"(?P<path_letter>\d{1,2}(?:\.\d{1,2}){0,2}\.(?:[a-zđ]))(?:[\)\.:/]\s*|\s+)"
     r"|(?:phần|PHẦN|Phần)\s+(?P<part>[IVX]{1,4}|thứ\s+\w+)\s*[\.\):\-–]?\s*"
     r"|(?P<roman>[IVX]{1,4})(?:[\.\):]|/\s|\s*[-–]\s)\s*"
+    # A sheet's "I | CÔNG TÁC LÃNH ĐẠO" read as one line: a numeral, a space, capitals.
+    r"|(?P<roman_cell>[IVX]{1,4})\s+(?=[^\W\d_]{2})"
     r"|(?P<path>\d{1,2}(?:\.\d{1,2}){0,3})(?:\.|\)|/(?!\d)|\s*[-–]\s|\s)\s*"
     r"|\(?(?P<letter>[a-zđA-ZĐ])(?:[\)\.]|/(?![vV]\b)|\s*[-–]\s)\s*"
     r"|(?P<bullet>[-–+•*])\s*"
@@ -127,6 +130,10 @@ def _typed_label(text: str) -> _Label:
         return _Label("roman", roman=value, body=body)
     if m.group("roman"):
         return _Label("roman", roman=_roman(m.group("roman")), body=body)
+    if m.group("roman_cell"):
+        if not body[:2].isupper():
+            return _Label(body=text)
+        return _Label("roman", roman=_roman(m.group("roman_cell")), body=body)
     if m.group("bullet"):
         return _Label("bullet", body=body)
     if m.group("path"):
@@ -394,6 +401,21 @@ _SENTENCE_START = re.compile(
 )
 
 
+def _short_title(label: _Label, body: str) -> bool:
+    """ "2. Văn bản quản lý, điều hành": a labelled line of a few words without final
+    punctuation, worded like a title, not like an answer."""
+    if label.kind not in {"path", "letter", "path_letter", "roman"}:
+        return False
+    text = body.strip()
+    return bool(text) and len(text.split()) <= 14 and not text.endswith((".", ";", ",", "./.")) and not _sentence_like(text)
+
+
+def _ends_sentence(text: str) -> bool:
+    """Ends with a full stop (not a leader run, not "v.v…")."""
+    t = text.rstrip()
+    return t.endswith(".") and not t.endswith((". .", "..", "…"))
+
+
 def _sentence_like(head: str) -> bool:
     """Worded like an answer (a year, a count, "Đã …", "Năm 2023, …"), not like a heading."""
     opening = " ".join(re.sub(r"996|510|2018|2025", "", head).split()[:8])
@@ -462,11 +484,20 @@ def _is_sign_off(text: str) -> bool:
 def _is_boilerplate(text: str) -> bool:
     """Text that is never an answer: the opening sentence, the sign-off, a sheet's header row."""
     f = _folded(text)
-    return bool(_OPENING.match(f)) or _is_sign_off(text) or f in _SHEET_HEADER_WORDS
+    return bool(_OPENING.match(f)) or _is_sign_off(text) or f in _SHEET_HEADER_WORDS or bool(_REST_OF_OUTLINE.match(f))
+
+
+# "Các nội dung còn lại của Đề cương không thuộc chức năng …": about the rest of the outline,
+# not the answer of the section it follows.
+_REST_OF_OUTLINE = re.compile(r"^(?:cac|nhung) (?:noi dung|muc|phan|de muc)(?: \w+)? (?:con lai|khac)\b.{0,40}\bde cuong\b")
 
 
 _SHEET_HEADER_WORDS = {"muc", "noi dung", "muc noi dung", "stt noi dung", "tt noi dung", "stt", "tt",
                        "noi dung bao cao", "ket qua thuc hien", "ghi chu", "noi dung ket qua thuc hien"}
+# A none answer in the agency's words, with its subject: "Đơn vị không được giao nhiệm vụ này.",
+# "Không thuộc chức năng, nhiệm vụ.", "Chưa triển khai."
+_NONE_ANSWER_WORDS = 20
+_NONE_ANSWER_START = 4
 _NONE_ANSWER = re.compile(
     r"^(?:khong co|khong phat sinh|chua phat sinh|khong|chua co|khong thuc hien|khong co noi dung"
     r"|khong co hoat dong|khong co ket qua|khong co so lieu)(?: (?:noi dung|hoat dong|ket qua|gi|so lieu|phat sinh))?$"
@@ -474,13 +505,37 @@ _NONE_ANSWER = re.compile(
 
 
 def is_explicit_none(text: str) -> bool:
-    """A section answered with "Không có", "Không phát sinh", "Chưa phát sinh" (and no more)."""
-    return bool(_NONE_ANSWER.match(_folded(text).strip(" .;:-/")))
+    """A section answered with "Không có", "Không phát sinh", "Chưa phát sinh" (and no more), or
+    a short answer without a figure that says the agency has nothing under it ("Đơn vị không
+    được giao nhiệm vụ này.", "Không thuộc chức năng, nhiệm vụ.", "Chưa triển khai.")."""
+    folded = _folded(text).strip(" .;:-/")
+    if _NONE_ANSWER.match(folded):
+        return True
+    words = folded.split()
+    if not words or len(words) > _NONE_ANSWER_WORDS or any(c.isdigit() for c in folded):
+        return False
+    # One sentence: "Không phát sinh. Đơn vị đã phối hợp …" is an answer with content.
+    if len(re.findall(r"[.;!?](?=\s+\S)", text.strip())) > 0:
+        return False
+    padded = f" {folded} "
+    for phrase in (*NIL_WORDING, *NIL_WORDING_SHORT):
+        pos = padded.find(f" {phrase} ")
+        if pos >= 0 and len(padded[:pos].split()) <= _NONE_ANSWER_START:
+            return True
+    return False
 
 
 def read_outline(doc: Doc, spec: OutlineSpec, *, table_indices: set[int] | None = None) -> OutlineReading:
     """Find every section of `spec` in `doc` (tables in `table_indices` are the quantitative table)."""
     return _Walker(doc, spec, table_indices or set()).walk()
+
+
+# The table's title cut to a word or two ("3. Định lượng", "II. SỐ LIỆU ĐỊNH LƯỢNG").
+_SHORT_TABLE_TITLES = {"dinh luong", "so lieu dinh luong", "bang dinh luong", "phan dinh luong", "ket qua dinh luong"}
+# Where a heading's tail ends on the line below it: its leaders or its colon.
+_TAIL_END = re.compile(r"\s*(?:(?:[.…_·]\s*){3,}[;:.,]?|[;:])\s*")
+# Near-ties of heading scores (points): for a heading of a few words, and for a longer one.
+_NEAR, _NEAR_SHORT, _SHORT_HEADING_WORDS = 3, 8, 10
 
 
 class _Walker:
@@ -498,6 +553,9 @@ class _Walker:
         self.body: list[str] = []
         self.target = "header"  # header | extra | signature | a section id | table
         self.group = ""
+        # The top-level group opened by a Roman numeral ("II. KẾT QUẢ …"): under it, "1.", "2."
+        # are its subgroups (2.1, 2.2) or its sections (1.a, 1.b), one level down.
+        self.roman_group = ""
         self.groups_found = 0
         self.seen_groups: set[str] = set()
         self.last_section: str | None = None
@@ -700,6 +758,22 @@ class _Walker:
         else:  # under a group heading, before any section: fits no section
             self.extra.append(text)
 
+    def _without_heading_tail(self, text: str, sid: str) -> str:
+        """ "hiện Đề án 996……; Đơn vị đã …" under "a) Về xây dựng, … triển:": a heading broken
+        over two lines, its first line retyped; the rest of the outline's heading (up to its
+        leaders or colon) is not the answer."""
+        if not text[:1].islower() or self.texts[sid]:
+            return text
+        own = f" {_folded(self.m.sections[sid].heading)}"
+        for cut in _TAIL_END.finditer(text):
+            head, rest = text[: cut.start()], text[cut.end() :]
+            words = _folded(head).split()
+            if len(words) > 30:
+                break
+            if rest.strip() and words and own.endswith(f" {' '.join(words)}"):
+                return rest.strip()
+        return text
+
     def _paragraph(self, line: _Line) -> None:
         if _is_sign_off(line.text):
             # "Trên đây là báo cáo …", "Kính đề nghị … xem xét": the letter ends here.
@@ -718,6 +792,7 @@ class _Walker:
             or bool(line.auto_label)
             or len(head) <= 600
             and (head != body or body.rstrip().endswith(":"))
+            or _short_title(label, body)
         )
         if label.kind in {"letter", "path_letter"} and self._letter(line, label, body, heading_like):
             return
@@ -727,10 +802,21 @@ class _Walker:
             return
         if self._unlabelled(line, label, body, head, heading_like):
             return
-        self._add(_LONG_LEADER.sub(" ", line.text).strip())
+        if label.kind == "path" and (line.bold or line.heading_style) and _short_title(label, body):
+            # "3. Số liệu khác" in bold: a heading of the agency's own that fits no section;
+            # it ends the section above, it is not part of its answer.
+            self.target = "extra"
+            self.extra.append(line.text)
+            return
+        text = line.text
+        if self.target in self.texts:
+            text = self._without_heading_tail(text, self.target)
+        self._add(_LONG_LEADER.sub(" ", text).strip())
 
     def _is_table_title(self, head: str) -> bool:
         title = self.spec.table_title or "Định lượng kết quả lũy kế đạt được"
+        if _folded(head).strip() in _SHORT_TABLE_TITLES:
+            return True
         return similarity(head, (title, "Định lượng kết quả", "Kết quả định lượng")) >= 78
 
     def _letter(self, line: _Line, label: _Label, body: str, heading_like: bool) -> bool:
@@ -763,10 +849,21 @@ class _Walker:
             ):
                 self._start_section(cand, line, body)
                 return True
-        if best_any and best_any_score >= 80 and heading_like:
+        if best_any and best_any_score >= 80 and (
+            heading_like or (best_any not in self.seen_heading and self._verbatim(head, best_any))
+        ):
+            # A labelled line that is the outline's heading word for word is that heading,
+            # whatever group the agency put it under.
             self._start_section(best_any, line, body)
             return True
         return self._letter_by_order(line, body, cands)
+
+    def _verbatim(self, head: str, sid: str) -> bool:
+        """The outline's heading word for word, possibly with the agency's tail ("… ngày …")."""
+        if self.m.global_score(head, sid) >= 90:
+            return True
+        own = _folded(self.m.sections[sid].heading)
+        return len(own) >= 40 and _folded(head).startswith(own[:40]) and self.m.score(head, sid) >= 95
 
     def _by_full_label(self, line: _Line, label: _Label, body: str) -> bool:
         """ "2.1.a Sở đã …": a full outline number names its section even when no heading
@@ -775,8 +872,10 @@ class _Walker:
         if sid not in self.m.sections or sid in self.seen_heading or sid == self.target:
             return False
         head, _ = _heading_part(body)
-        if self.m.score(head, sid) >= 70 and not _sentence_like(head):
-            return False  # a heading after the number: the usual path decides
+        # A heading after the number: the usual path decides. A sentence with its full stop
+        # ("1.c Lồng ghép trong Chương trình … của Hội.") is the answer, however close its words.
+        if self.m.score(head, sid) >= 70 and not _sentence_like(head) and not (head == body and _ends_sentence(body)):
+            return False
         other, other_score = self.m.best_section(head, gate=True)
         if other and other != sid and other_score >= 80:
             return False
@@ -816,8 +915,16 @@ class _Walker:
             self.target = "extra"
             return True
         path = label.path
+        if self._shifted(line, path, head):
+            return True
         if path in self.m.groups:
             gscore = similarity(head, (self.m.groups[path].heading,))
+            # "1. Kế hoạch triển khai Đề án" under "I. KẾT QUẢ THỰC HIỆN": a flat list of the
+            # sections numbered 1, 2, 3 …; the section's own heading outweighs the group's.
+            best, score = self.m.best_section(head, gate=True)
+            if best and score >= 90 and score >= gscore + 20 and heading_like:
+                self._start_section(best, line, body)
+                return True
             expected = self._next_group_ok(path)
             looks = line.bold or line.heading_style or bool(line.auto_label)
             if path in self.seen_groups:
@@ -842,16 +949,60 @@ class _Walker:
                 return True
         # Renumbered outlines ("1." for 2.1 when part 1 was dropped): the text decides.
         renumbered = self._group_by_text(head, 75)
-        if renumbered and heading_like:
+        best, score = self.m.best_section(head, gate=True)
+        # "7. Thông tin, truyền thông" is a section's short form before it is its group's.
+        section_first = best is not None and score >= 90 and renumbered is not None and (
+            score >= similarity(head, (self.m.groups[renumbered].heading,)) + 10
+        )
+        if renumbered and heading_like and not section_first:
             self._start_group(renumbered)
             return True
         # Agencies that number sections "1.1", "2.2.3" instead of letters: trust the text.
-        best, score = self.m.best_section(head, gate=True)
         if best and score >= 70 and heading_like:
             self._start_section(best, line, body)
             return True
         if _is_closing(body) and (line.bold or line.heading_style or bool(line.auto_label)):
             self._open_closing(line, body)
+            return True
+        return False
+
+    def _shifted(self, line: _Line, path: str, head: str) -> bool:
+        """ "I. / 1. / a)" for the outline's "1 / 1.a" and "2 / 2.1 / 2.1.a": under a group opened
+        by a Roman numeral, a plain number is one level down. The text must not point elsewhere."""
+        if not self.roman_group or not path.isdigit():
+            return False
+        top, n = self.roman_group, int(path)
+        sub = f"{top}.{n}"
+        best, best_score = self.m.best_section(head, gate=True)
+        if sub in self.m.groups:
+            if sub in self.seen_groups:
+                return False
+            score = similarity(head, (self.m.groups[sub].heading,))
+            if score >= 50 and (best is None or score >= best_score - 10):
+                self._start_group(sub)
+                return True
+            return False
+        ids = self.m.by_group.get(top, [])
+        if not 0 < n <= len(ids):
+            return False
+        cand = ids[n - 1]
+        if cand in self.seen_heading or cand == self.target:
+            return False
+        # "I | CÔNG TÁC LÃNH ĐẠO" then "1 | Ban hành Kế hoạch số 23/KH-…", "3 | Không": the number
+        # alone names the next section when an answer, not a heading, follows it.
+        body = parse_label(line.text, line.auto_label).body.strip()
+        answer = _sentence_like(body) or is_explicit_none(body)
+        in_order = self._comes_next(cand) or self._opens_group(cand)
+        if answer and in_order and (best in (None, cand) or best_score < 80):
+            self._start_section(cand, line, "")
+            self.texts[cand].append(strip_leaders(body))
+            return True
+        score = self.m.score(head, cand)
+        if not answer and score >= 50 and (best in (None, cand) or score >= best_score - 10):
+            self._start_section(cand, line, "")
+            inline = strip_leaders(_heading_part(line.text)[1].strip()) if ":" in line.text else ""
+            if inline:
+                self.texts[cand].append(inline)
             return True
         return False
 
@@ -892,7 +1043,9 @@ class _Walker:
         group = self._group_by_text(head, 70)
         if group and not _is_closing(head):
             self._start_group(group)
+            self.roman_group = group if "." not in group else ""
             return True
+        self.roman_group = ""
         if _closing_key(head):
             self._open_closing(line, body)
             return True
@@ -934,6 +1087,18 @@ class _Walker:
             return True
         if best and (
             (looks and score >= 80)
+            # "- Hội nghị, hội thảo: Đưa tin 11 hội nghị …" right under its group: a short
+            # item title, then its answer, for the next section of that group.
+            or (
+                score >= 70
+                and head != body
+                and len(head.split()) <= _SHORT_HEADING_WORDS
+                and not _sentence_like(head)
+                and best.rpartition(".")[0] == self.group
+                and best != self.target
+                and best not in self.seen_heading
+                and (self._comes_next(best) or self._opens_group(best))
+            )
             # A plain paragraph with a colon is usually an answer that names its topic
             # ("Đã ban hành 03 văn bản chỉ đạo, điều hành gồm: …"): demand a near-copy.
             or (
@@ -982,7 +1147,11 @@ class _Walker:
                 -(distance if distance > 0 else 100 - distance),
             )
 
-        near = [item for item in ranked if item[0] >= top - 3]
+        # A heading cut to its first words ("Kiểm định, hiệu chuẩn, thử nghiệm phương tiện:")
+        # fits several sections of the same wording about equally: the outline's order (the
+        # current group, the next section) weighs more than a few points of text.
+        window = _NEAR_SHORT if len(head.split()) <= _SHORT_HEADING_WORDS else _NEAR
+        near = [item for item in ranked if item[0] >= top - window]
         score, sid = max(near, key=preference)
         return sid, score
 
@@ -1009,6 +1178,11 @@ class _Walker:
             self._start_section(best, line, body)
             return True
         return False
+
+    def _opens_group(self, sid: str) -> bool:
+        """Whether `sid` is the first section of the current group and none of it is seen yet."""
+        ids = self.m.by_group.get(self.group, [])
+        return bool(ids) and ids[0] == sid and not any(i in self.seen_heading for i in ids)
 
     def _comes_next(self, sid: str) -> bool:
         """Whether `sid` is the next section (or the one after) in the outline's order."""

@@ -258,20 +258,71 @@ def test_a_reply_threaded_to_our_request_with_a_subject_tag_is_attributed(mail_a
         assert item.kind == "attribution" and item.candidates[0]["code"] == "sotp"  # preselected, not recorded
 
 
-def test_a_letter_the_parser_calls_a_report_but_answering_nothing_is_not_recorded(mail_app, dovecot):
-    """Comments on a draft from Sở Tư pháp (from the independent corpus): no section, no row
-    of the outline. Without positive evidence it is not a report: review, nothing recorded."""
-    from flows.app import status_report
+def ingest_one(mail_app, dovecot, sender: str, subject: str, file: tuple[str, bytes]) -> dict:
+    """Deliver one message with one attachment to the campaign mailbox and ingest it."""
     from flows.intake.mail import ingest_mail
-    from storage.models import ReviewItem, Submission
+
+    msgid = f"<{uuid.uuid4().hex[:12]}@quangngai.example>"
+    dovecot.append(message(sender, subject, msgid, "Đơn vị gửi văn bản.", [file]),
+                   folder=mail_app.settings.imap.folder, date=dt.datetime(2025, 8, 5, 9, 0, tzinfo=VN))
+    return ingest_mail(mail_app).to_json()["items"][0]
+
+
+def test_comments_on_a_draft_are_not_a_report(mail_app, dovecot):
+    """Comments on a draft from Sở Tư pháp (from the independent corpus): it names the
+    programme but reports nothing in its own name. Not a report: nothing recorded."""
+    from flows.app import status_report
+    from storage.models import Submission
 
     letter = (FIXTURES.parent / "independent" / "z07_sotp_comments_on_draft.docx").read_bytes()
-    dovecot.append(message("sotp@quangngai.example", "Góp ý dự thảo", "<stp-z7@quangngai.example>", "Sở Tư pháp góp ý.",
-                           [("Gop y.docx", letter)]), folder=mail_app.settings.imap.folder, date=dt.datetime(2025, 8, 5, 9, 0, tzinfo=VN))
-    item = ingest_mail(mail_app).to_json()["items"][0]
+    item = ingest_one(mail_app, dovecot, "sotp@quangngai.example", "Góp ý dự thảo", ("Gop y.docx", letter))
+    assert item["classification"] == "unrelated", item
+    with mail_app.session() as s:
+        assert list(s.scalars(select(Submission))) == []
+    assert {r["id"]: r for r in status_report(mail_app)["recipients"]}["sotp"]["state"] == "not_responded"
+
+
+def empty_outline_docx() -> bytes:
+    """The outline's headings copied, nothing written under them, no nil wording."""
+    from docx import Document
+    from reportdocs import SECTIONS
+
+    doc = Document()
+    for line in [*HEAD, "Số: 77/BC-STP", "BÁO CÁO", "Sơ kết Đề án 996"]:
+        doc.add_paragraph(line)
+    for label, heading, sid in SECTIONS:
+        doc.add_paragraph(f"{label}) {heading}:" if sid else f"{label}. {heading}").runs[0].bold = True
+    buf = io.BytesIO()
+    doc.save(buf)
+    return buf.getvalue()
+
+
+def test_a_report_answering_nothing_is_not_recorded(mail_app, dovecot):
+    """The outline copied without a single answer: a "report" with coverage 0 is no positive
+    evidence of one: review, nothing recorded."""
+    from flows.app import status_report
+    from storage.models import ReviewItem, Submission
+
+    item = ingest_one(mail_app, dovecot, "sotp@quangngai.example", "Báo cáo Đề án 996", ("BC.docx", empty_outline_docx()))
     assert item["status"] == "review", item
     with mail_app.session() as s:
         assert list(s.scalars(select(Submission))) == []
         review = s.scalars(select(ReviewItem)).one()
         assert review.kind == "doubtful_report" and review.candidates[0]["code"] == "sotp"
     assert {r["id"]: r for r in status_report(mail_app)["recipients"]}["sotp"]["state"] == "not_responded"
+
+
+def test_an_outline_answered_only_with_none_is_recorded_as_a_nil_report(mail_app, dovecot):
+    """Sở Dân tộc và Tôn giáo copies the whole outline, answers "Không" everywhere and puts "-"
+    in every cell (independent corpus n07): the agency has answered "không phát sinh"."""
+    from flows.app import status_report
+    from storage.models import Submission
+
+    report = (FIXTURES.parent / "independent" / "n07_sodttg_outline_all_none.docx").read_bytes()
+    item = ingest_one(mail_app, dovecot, "sodttg@quangngai.example", "Báo cáo Đề án 996", ("BC.docx", report))
+    assert item["classification"] == "nil_report", item
+    with mail_app.session() as s:
+        sub = s.scalars(select(Submission)).one()
+        assert sub.kind == "nil_report" and sub.status == "valid"
+    sodttg = {r["id"]: r for r in status_report(mail_app)["recipients"]}["sodttg"]
+    assert sodttg["state"] == "nil_report" and sodttg["incomplete"] == []

@@ -323,7 +323,12 @@ def none_cells(base: Base, spec: OutlineSpec, rng: random.Random) -> Variant | N
 def _heading_blocks(base: Base, spec: OutlineSpec) -> dict[str, int]:
     """Section id → block index of its heading paragraph (as the base parse found it)."""
     result = parse(base.doc, spec, base.fmt)
-    at = {b.where: i for i, b in enumerate(base.doc.blocks) if isinstance(b, Para) and b.where}
+    # A sheet row gives its heading and its answer the same place ("dòng 18"): the heading
+    # is the first block there (the last one would make the answer pass for the heading).
+    at: dict[str, int] = {}
+    for i, b in enumerate(base.doc.blocks):
+        if isinstance(b, Para) and b.where:
+            at.setdefault(b.where, i)
     return {sid: at[s.where] for sid, s in result.sections.items() if s.where in at and not s.empty}
 
 
