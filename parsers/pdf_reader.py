@@ -353,11 +353,12 @@ def _paragraphs(lines: list[dict[str, Any]], width: float, number: int) -> list[
     start_top = 0.0
     bold = False
     previous: dict[str, Any] | None = None
+    lines = [line for line in lines if _text(line.get("text", ""))]
+    # The text's right edge on this page: where a full line ends (justified or wrapped).
+    right = max((line["x1"] for line in lines), default=width)
     for line in lines:
         text = _text(line.get("text", ""))
-        if not text:
-            continue
-        if previous is None or _breaks(previous, line, text, width):
+        if previous is None or _breaks(previous, line, text, width, right, first=not current[1:]):
             if current:
                 out.append((start_top, Para(" ".join(current), bold=bold, where=f"trang {number}")))
             current, start_top, bold = [], line["top"], _is_bold(line)
@@ -368,12 +369,67 @@ def _paragraphs(lines: list[dict[str, Any]], width: float, number: int) -> list[
     return out
 
 
-def _breaks(previous: dict[str, Any], line: dict[str, Any], text: str, width: float) -> bool:
+def _breaks(
+    previous: dict[str, Any], line: dict[str, Any], text: str, width: float, right: float, *, first: bool = False
+) -> bool:
+    """Whether `line` starts a new paragraph after `previous`.
+
+    Besides a wide gap, outline numbering and a change of style (bold, italic): a line whose
+    first word would have fitted at the end of the previous one (the writer pressed Enter,
+    the text did not wrap), and a line indented again after a wrapped one (a first-line
+    indent; `first`: the previous line is its paragraph's first, so a hanging indent is not
+    taken for one).
+    """
     height = max(previous["bottom"] - previous["top"], 1.0)
     gap = line["top"] - previous["bottom"]
     prev_text = previous.get("text", "").rstrip()
     ends_short = previous["x1"] < width * 0.75 and prev_text.endswith((".", ":", ";"))
-    return gap > height * 0.9 or bool(_STARTS_ITEM.match(text)) or ends_short or _is_bold(line) != _is_bold(previous)
+    # (Not after a line in two columns: it wraps at its column's edge, not the page's.)
+    fits = right - previous["x1"] > _first_word_width(line) + height * 0.5 and not _in_columns(previous)
+    indented = not first and line["x0"] > previous["x0"] + height * 0.8
+    return (
+        gap > height * 0.9
+        or bool(_STARTS_ITEM.match(text))
+        or ends_short
+        or fits
+        or indented
+        or _edge_style(line, end=False) != _edge_style(previous, end=True)
+    )
+
+
+def _in_columns(line: dict[str, Any]) -> bool:
+    """Whether a line has a space as wide as the gap between two columns (a letter's header)."""
+    chars = line.get("chars") or []
+    return any(b["x0"] - a["x1"] > _COLUMN_GAP for a, b in zip(chars, chars[1:], strict=False))
+
+
+def _first_word_width(line: dict[str, Any]) -> float:
+    """Width of the line's first word (from its characters; the whole line when it has no space)."""
+    chars = line.get("chars") or []
+    end = line["x1"]
+    for c in chars[1:]:
+        if c.get("text", "").isspace():
+            break
+        end = c["x1"]
+    else:
+        return line["x1"] - line["x0"]
+    return end - line["x0"]
+
+
+def _edge_style(line: dict[str, Any], *, end: bool) -> tuple[bool, bool]:
+    """(bold, italic) where the line meets its neighbour: its last word (`end`) or its first.
+    A paragraph's style runs on across a line break; an italic heading with its answer typed
+    after it on the same line ("a) Về …: Đơn vị đã …") still runs on into the answer's next line."""
+    words = "".join(c.get("text", "") for c in line.get("chars", [])).split()
+    if not words:
+        return False, False
+    n = len(words[-1] if end else words[0])
+    chars = [c for c in line.get("chars", []) if not c.get("text", " ").isspace()]
+    edge = chars[-n:] if end else chars[:n]
+    names = [str(c.get("fontname", "")).lower() for c in edge]
+    bold = sum(1 for f in names if "bold" in f) * 2 > len(names)
+    italic = sum(1 for f in names if "italic" in f or "oblique" in f) * 2 > len(names)
+    return bold, italic
 
 
 def _is_bold(line: dict[str, Any]) -> bool:
