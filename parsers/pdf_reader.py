@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import re
+import unicodedata
 import zlib
 from collections.abc import Mapping
 from contextvars import ContextVar
@@ -56,7 +57,7 @@ def read_pdf(data: bytes, *, ruling: Mapping[int, list[dict[str, Any]]] | None =
             "Tệp PDF là bản quét, không có lớp chữ: không đọc được nội dung. Đề nghị đơn vị gửi kèm"
             " bản Word/Excel (hoặc PDF xuất trực tiếp từ Word)."
         )
-    doc = Doc(blocks=[b for blocks, _ in pages for b in blocks])
+    doc = Doc(blocks=_join_pages([blocks for blocks, _ in pages]))
     text = " ".join(p.text for p in doc.paragraphs)
     if text.count("(cid:") * 8 > len(text) * 0.3:
         raise ScannedPdf(
@@ -64,6 +65,59 @@ def read_pdf(data: bytes, *, ruling: Mapping[int, list[dict[str, Any]]] | None =
             " bản Word/Excel."
         )
     return doc
+
+
+def _join_pages(pages: list[list[Block]]) -> list[Block]:
+    """The pages' blocks in order, a table broken by a page joined back into one (as its Word
+    original has it): a table that ends a page and one that starts the next with as many
+    columns. The repeated header rows are dropped; a first row without its number whose text
+    starts in lower case or that has no figure is the rest of the row the page broke ("Nhiệm vụ
+    nghiên cứu" / "khoa học cơ bản, …")."""
+    out: list[Block] = []
+    for k, blocks in enumerate(pages):
+        first = blocks[0] if blocks else None
+        last = out[-1] if out and k else None
+        if (
+            isinstance(first, Table)
+            and isinstance(last, Table)
+            and not first.borderless
+            and not last.borderless
+            and _width(first) == _width(last)
+        ):
+            _continue_table(last, first.rows)
+            blocks = blocks[1:]
+        out.extend(blocks)
+    return out
+
+
+def _width(table: Table) -> int:
+    return max((len(r) for r in table.rows), default=0)
+
+
+def _continue_table(table: Table, rows: list[list[str]]) -> None:
+    """Append a table's rows from the next page (see `_join_pages`)."""
+    header = [_fold_row(r) for r in table.rows[:3]]
+    rows = list(rows)
+    while rows and _fold_row(rows[0]) in header and any(rows[0]):
+        rows.pop(0)
+    if rows and table.rows and _rest_of_row(table.rows[-1], rows[0]):
+        previous = table.rows[-1]
+        table.rows[-1] = [f"{a} {b}".strip() for a, b in zip(previous, rows.pop(0), strict=False)]
+    table.rows.extend(rows)
+
+
+def _fold_row(row: list[str]) -> list[str]:
+    return [" ".join(c.split()).lower() for c in row]
+
+
+def _rest_of_row(previous: list[str], row: list[str]) -> bool:
+    """Whether `row` carries on the row `previous`: its first cell, the number, is empty, and its
+    text starts in lower case (mid-sentence) or it has no figure at all (a row of its own without
+    a number, such as a total, has figures)."""
+    if not previous or not row or row[0] or not previous[0]:
+        return False
+    text = next((c for c in row if c), "")
+    return bool(text) and (text[0].islower() or not any(ch.isdigit() for c in row for ch in c))
 
 
 def _pdf_errors() -> tuple[type[BaseException], ...]:
@@ -125,13 +179,37 @@ def _page_blocks(
         cx, cy = (obj["x0"] + obj["x1"]) / 2, (obj["top"] + obj["bottom"]) / 2
         return not any(x0 <= cx <= x1 and top <= cy <= bottom for x0, top, x1, bottom in boxes)
 
-    text_page = page.filter(lambda o: o.get("object_type") != "char" or outside(o)) if boxes else page
+    struck = _strike_lines(page)
+
+    def kept(obj: dict[str, Any]) -> bool:
+        return obj.get("object_type") != "char" or (outside(obj) and not _struck(obj, struck))
+
+    text_page = page.filter(kept) if boxes or struck else page
     lines = text_page.extract_text_lines(keep_blank_chars=False)
     for top, para in _paragraphs(lines, page.width, number):
         items.append((top, para))
     items.sort(key=lambda item: item[0])
     chars = sum(1 for c in page.chars if not c.get("text", " ").isspace())
     return [b for _, b in items], chars
+
+
+def _strike_lines(page: Any) -> list[tuple[float, float, float]]:
+    """(x0, x1, y) of the page's thin horizontal lines, the candidates for struck-through text."""
+    out = []
+    for obj in [*page.lines, *page.rects]:
+        if obj["bottom"] - obj["top"] <= 1.5 and obj["x1"] - obj["x0"] > 2:
+            out.append((obj["x0"], obj["x1"], (obj["top"] + obj["bottom"]) / 2))
+    return out
+
+
+def _struck(char: dict[str, Any], lines: list[tuple[float, float, float]]) -> bool:
+    """Whether a line runs through the character's body (strikethrough: deleted text, as a
+    tracked deletion shows; Word's own reading drops it). An underline runs below it."""
+    height = char["bottom"] - char["top"]
+    centre = (char["x0"] + char["x1"]) / 2
+    return any(
+        x0 <= centre <= x1 and char["top"] + 0.3 * height < y < char["bottom"] - 0.1 * height for x0, x1, y in lines
+    )
 
 
 class _TextTable:
@@ -322,6 +400,9 @@ def _text(text: str) -> str:
     A line decides for itself when it can (`fix_text`); a short line that cannot ("Sè: 58/…")
     follows its page when the page is legacy-encoded and the line has no Unicode-only letter.
     """
+    # NFC first: a PDF of NFD text maps its glyphs to a letter plus combining marks, which the
+    # legacy-encoding test would take for VNI ("và" → "vỔ").
+    text = unicodedata.normalize("NFC", text)
     fixed = fix_text(text)
     if fixed == text:
         encoding = _PAGE_ENCODING.get()
@@ -356,9 +437,10 @@ def _paragraphs(lines: list[dict[str, Any]], width: float, number: int) -> list[
     lines = [line for line in lines if _text(line.get("text", ""))]
     # The text's right edge on this page: where a full line ends (justified or wrapped).
     right = max((line["x1"] for line in lines), default=width)
+    left = min((line["x0"] for line in lines), default=0.0)
     for line in lines:
         text = _text(line.get("text", ""))
-        if previous is None or _breaks(previous, line, text, width, right, first=not current[1:]):
+        if previous is None or _breaks(previous, line, text, width, (left, right), first=not current[1:]):
             if current:
                 out.append((start_top, Para(" ".join(current), bold=bold, where=f"trang {number}")))
             current, start_top, bold = [], line["top"], _is_bold(line)
@@ -370,7 +452,13 @@ def _paragraphs(lines: list[dict[str, Any]], width: float, number: int) -> list[
 
 
 def _breaks(
-    previous: dict[str, Any], line: dict[str, Any], text: str, width: float, right: float, *, first: bool = False
+    previous: dict[str, Any],
+    line: dict[str, Any],
+    text: str,
+    width: float,
+    edges: tuple[float, float],
+    *,
+    first: bool = False,
 ) -> bool:
     """Whether `line` starts a new paragraph after `previous`.
 
@@ -378,14 +466,21 @@ def _breaks(
     first word would have fitted at the end of the previous one (the writer pressed Enter,
     the text did not wrap), and a line indented again after a wrapped one (a first-line
     indent; `first`: the previous line is its paragraph's first, so a hanging indent is not
-    taken for one).
+    taken for one). `edges`: the text's left and right edges on the page. A line that starts
+    far from the left edge (centred in a header's column) wraps at its own width: the
+    "would have fitted" test is not made after it.
     """
+    left, right = edges
     height = max(previous["bottom"] - previous["top"], 1.0)
     gap = line["top"] - previous["bottom"]
     prev_text = previous.get("text", "").rstrip()
     ends_short = previous["x1"] < width * 0.75 and prev_text.endswith((".", ":", ";"))
     # (Not after a line in two columns: it wraps at its column's edge, not the page's.)
-    fits = right - previous["x1"] > _first_word_width(line) + height * 0.5 and not _in_columns(previous)
+    fits = (
+        right - previous["x1"] > _first_word_width(line) + height * 0.5
+        and previous["x0"] < left + (right - left) * 0.25
+        and not _in_columns(previous)
+    )
     indented = not first and line["x0"] > previous["x0"] + height * 0.8
     return (
         gap > height * 0.9
@@ -403,30 +498,34 @@ def _in_columns(line: dict[str, Any]) -> bool:
     return any(b["x0"] - a["x1"] > _COLUMN_GAP for a, b in zip(chars, chars[1:], strict=False))
 
 
+def _words(line: dict[str, Any]) -> list[list[dict[str, Any]]]:
+    """The line's characters grouped into words (the text layer has no space characters: a
+    word ends where the next character starts a space's width away)."""
+    chars = [c for c in line.get("chars", []) if not c.get("text", " ").isspace()]
+    words: list[list[dict[str, Any]]] = []
+    for c in chars:
+        size = float(c.get("size") or (c["bottom"] - c["top"]) or 10)
+        if words and c["x0"] - words[-1][-1]["x1"] < size * 0.12:
+            words[-1].append(c)
+        else:
+            words.append([c])
+    return words
+
+
 def _first_word_width(line: dict[str, Any]) -> float:
-    """Width of the line's first word (from its characters; the whole line when it has no space)."""
-    chars = line.get("chars") or []
-    end = line["x1"]
-    for c in chars[1:]:
-        if c.get("text", "").isspace():
-            break
-        end = c["x1"]
-    else:
-        return line["x1"] - line["x0"]
-    return end - line["x0"]
+    """Width of the line's first word."""
+    words = _words(line)
+    return words[0][-1]["x1"] - words[0][0]["x0"] if words else line["x1"] - line["x0"]
 
 
 def _edge_style(line: dict[str, Any], *, end: bool) -> tuple[bool, bool]:
     """(bold, italic) where the line meets its neighbour: its last word (`end`) or its first.
     A paragraph's style runs on across a line break; an italic heading with its answer typed
     after it on the same line ("a) Về …: Đơn vị đã …") still runs on into the answer's next line."""
-    words = "".join(c.get("text", "") for c in line.get("chars", [])).split()
+    words = _words(line)
     if not words:
         return False, False
-    n = len(words[-1] if end else words[0])
-    chars = [c for c in line.get("chars", []) if not c.get("text", " ").isspace()]
-    edge = chars[-n:] if end else chars[:n]
-    names = [str(c.get("fontname", "")).lower() for c in edge]
+    names = [str(c.get("fontname", "")).lower() for c in words[-1 if end else 0]]
     bold = sum(1 for f in names if "bold" in f) * 2 > len(names)
     italic = sum(1 for f in names if "italic" in f or "oblique" in f) * 2 > len(names)
     return bold, italic
