@@ -51,13 +51,15 @@ def read_pdf(data: bytes, *, ruling: Mapping[int, list[dict[str, Any]]] | None =
             ]
     except _pdf_errors() as err:
         raise _pdf_error(err, "Tệp PDF bị hỏng (một trang không đọc được); đề nghị đơn vị gửi lại.") from err
-    chars = sum(n for _, n in pages)
+    chars = sum(n for _, n, _ in pages)
     if not pages or chars < MIN_CHARS_PER_PAGE * len(pages) / 4 or chars < MIN_CHARS_PER_PAGE:
         raise ScannedPdf(
             "Tệp PDF là bản quét, không có lớp chữ: không đọc được nội dung. Đề nghị đơn vị gửi kèm"
             " bản Word/Excel (hoặc PDF xuất trực tiếp từ Word)."
         )
-    doc = Doc(blocks=_join_pages([blocks for blocks, _ in pages]))
+    doc = Doc(
+        blocks=_join_pages([blocks for blocks, _, _ in pages]), footnotes=[f for _, _, notes in pages for f in notes]
+    )
     text = " ".join(p.text for p in doc.paragraphs)
     if text.count("(cid:") * 8 > len(text) * 0.3:
         raise ScannedPdf(
@@ -72,7 +74,7 @@ def _join_pages(pages: list[list[Block]]) -> list[Block]:
     original has it): a table that ends a page and one that starts the next with as many
     columns. The repeated header rows are dropped; a first row without its number whose text
     starts in lower case or that has no figure is the rest of the row the page broke ("Nhiệm vụ
-    nghiên cứu" / "khoa học cơ bản, …")."""
+    nghiên cứu" / "khoa học cơ bản, …"). A paragraph the page broke mid-sentence is one again."""
     out: list[Block] = []
     for k, blocks in enumerate(pages):
         first = blocks[0] if blocks else None
@@ -86,8 +88,23 @@ def _join_pages(pages: list[list[Block]]) -> list[Block]:
         ):
             _continue_table(last, first.rows)
             blocks = blocks[1:]
+        elif isinstance(first, Para) and isinstance(last, Para) and _runs_on(last, first):
+            last.text = f"{last.text} {first.text}"
+            blocks = blocks[1:]
         out.extend(blocks)
     return out
+
+
+def _runs_on(last: Para, first: Para) -> bool:
+    """Whether the first paragraph of a page carries on the last one of the page before: same
+    weight, the last stops mid-sentence and the first starts in lower case, not with a label."""
+    return (
+        last.bold == first.bold
+        and bool(last.text) and bool(first.text)
+        and not last.text.rstrip().endswith((".", ":", ";", "!", "?"))
+        and first.text[0].islower()
+        and not _STARTS_ITEM.match(first.text)
+    )
 
 
 def _width(table: Table) -> int:
@@ -141,8 +158,8 @@ def _pdf_error(err: BaseException, message: str) -> ParserError:
 
 def _page_blocks(
     page: Any, number: int, state: _TextTable, ruling: list[dict[str, Any]] | None = None
-) -> tuple[list[Block], int]:
-    """(blocks, visible characters) of one page."""
+) -> tuple[list[Block], int, list[str]]:
+    """(blocks, visible characters, footnotes) of one page."""
     _PAGE_ENCODING.set(detect("".join(c.get("text", "") for c in page.chars)))
     if ruling:
         vertical = [ln for ln in ruling if ln["x0"] == ln["x1"]]
@@ -180,17 +197,79 @@ def _page_blocks(
         return not any(x0 <= cx <= x1 and top <= cy <= bottom for x0, top, x1, bottom in boxes)
 
     struck = _strike_lines(page)
+    rule = _footnote_rule(page, [t.bbox for t in found])
+    marks = _footnote_marks(page) if rule is not None else set()
 
     def kept(obj: dict[str, Any]) -> bool:
-        return obj.get("object_type") != "char" or (outside(obj) and not _struck(obj, struck))
+        if obj.get("object_type") != "char":
+            return True
+        below = rule is not None and obj["top"] > rule
+        return outside(obj) and not below and id(obj) not in marks and not _struck(obj, struck)
 
-    text_page = page.filter(kept) if boxes or struck else page
+    text_page = page.filter(kept) if boxes or struck or rule is not None else page
+    notes = _footnotes(page, rule) if rule is not None else []
     lines = text_page.extract_text_lines(keep_blank_chars=False)
     for top, para in _paragraphs(lines, page.width, number):
         items.append((top, para))
     items.sort(key=lambda item: item[0])
     chars = sum(1 for c in page.chars if not c.get("text", " ").isspace())
-    return [b for _, b in items], chars
+    return [b for _, b in items], chars, notes
+
+
+def _footnote_rule(page: Any, tables: list[tuple[float, float, float, float]]) -> float | None:
+    """The y of the short rule over the page's footnotes (Word and LibreOffice draw one from the
+    left margin, about a third of the text's width, with the notes below it), or None."""
+    chars = [c for c in page.chars if not c.get("text", " ").isspace()]
+    if not chars:
+        return None
+    left = min(c["x0"] for c in chars)
+    right = max(c["x1"] for c in chars)
+    for obj in [*page.lines, *page.rects]:
+        y = (obj["top"] + obj["bottom"]) / 2
+        width = obj["x1"] - obj["x0"]
+        if (
+            obj["bottom"] - obj["top"] <= 1.5
+            and y > page.height / 2
+            and abs(obj["x0"] - left) < 8
+            and 0.1 * (right - left) < width < 0.5 * (right - left)
+            and not any(x0 - 2 <= obj["x0"] <= x1 + 2 and top - 2 <= y <= bottom + 2 for x0, top, x1, bottom in tables)
+            and any(c["top"] > y for c in chars)
+        ):
+            return y
+    return None
+
+
+def _footnote_marks(page: Any) -> set[int]:
+    """The footnote reference marks in the text: digits or "*" set smaller than the text and
+    raised above its baseline (ids of the characters)."""
+    chars = [c for c in page.chars if not c.get("text", " ").isspace()]
+    sizes = sorted(round(float(c.get("size") or 0), 1) for c in chars)
+    body = sizes[len(sizes) // 2] if sizes else 0.0
+    out = set()
+    for c in chars:
+        size = float(c.get("size") or 0)
+        if c["text"] in "0123456789*" and 0 < size < 0.8 * body:
+            out.add(id(c))
+    return out
+
+
+_NOTE_START = re.compile(r"^\s*(\d{1,3}|\*)\s*(?=\S)")
+
+
+def _footnotes(page: Any, rule: float) -> list[str]:
+    """The notes below the footnote rule, each without its number."""
+    below = page.filter(lambda o: o.get("object_type") != "char" or o["top"] > rule)
+    notes: list[str] = []
+    for line in below.extract_text_lines(keep_blank_chars=False):
+        text = _text(line.get("text", ""))
+        if not text:
+            continue
+        m = _NOTE_START.match(text)
+        if m or not notes:
+            notes.append(text[m.end() :] if m else text)
+        else:
+            notes[-1] = f"{notes[-1]} {text}"
+    return notes
 
 
 def _strike_lines(page: Any) -> list[tuple[float, float, float]]:
