@@ -476,18 +476,17 @@ def _side(words: list[dict[str, Any]], split: float, left: bool) -> tuple[str, f
 def _text(text: str) -> str:
     """Clean text, decoded from TCVN3/VNI when a legacy font was rendered with a Unicode one.
 
-    A line decides for itself when it can (`fix_text`); a short line that cannot ("Sè: 58/…")
-    follows its page when the page is legacy-encoded and the line has no Unicode-only letter.
+    On a legacy-encoded page a line with legacy letters and no Unicode-only one follows its page:
+    the page's encoding was told from all its text, a line's own guess from a few words can take
+    VNI for TCVN3 ("phaïm" → "phaùm"). Any other line decides for itself (`fix_text`).
     """
     # NFC first: a PDF of NFD text maps its glyphs to a letter plus combining marks, which the
     # legacy-encoding test would take for VNI ("và" → "vỔ").
     text = unicodedata.normalize("NFC", text)
-    fixed = fix_text(text)
-    if fixed == text:
-        encoding = _PAGE_ENCODING.get()
-        if encoding != "unicode" and _HIGH_LATIN.search(text) and not _UNICODE_ONLY.search(text):
-            fixed = to_unicode(text, encoding)
-    return clean(fixed)
+    encoding = _PAGE_ENCODING.get()
+    if encoding != "unicode" and _HIGH_LATIN.search(text) and not _UNICODE_ONLY.search(text):
+        return clean(to_unicode(text, encoding))
+    return clean(fix_text(text))
 
 
 _PAGE_ENCODING: ContextVar[Encoding] = ContextVar("page_encoding", default="unicode")

@@ -185,3 +185,14 @@ def test_docx_printed_to_pdf_reads_like_the_docx(name: str, spec: OutlineSpec) -
     base = next(b for b in V.bases(spec) if b.name == name)
     outcome = V.check_round_trip(base, "pdf", spec, profile=3)
     assert outcome.ok, outcome.diffs
+
+
+def test_a_line_of_a_vni_page_follows_its_page() -> None:
+    # Alone, "phaïm vi ngaønh" reads as TCVN3 ("phaùm"); the page is VNI.
+    token = R._PAGE_ENCODING.set("vni")
+    try:
+        assert R._text("trong phaïm vi ngaønh, giao nhieäm vuï cuï theå") == "trong phạm vi ngành, giao nhiệm vụ cụ thể"
+        assert R._text("Lưu: VT, VP.") == "Lưu: VT, VP."  # a Unicode line on the same page
+    finally:
+        R._PAGE_ENCODING.reset(token)
+    assert R._text("Hà Nội, ngày 10 tháng 8") == "Hà Nội, ngày 10 tháng 8"
