@@ -3,11 +3,10 @@ answer to its section, however the agency typed the id and however short the ans
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import pytest
-from openpyxl import Workbook
+from test_boundaries import _sheet
 
 from config.campaign import load_campaigns
 from flows.app import outline_spec
@@ -16,22 +15,10 @@ from parsers.document import Table
 from parsers.model import OutlineSpec
 from parsers.xlsx_reader import outline_id, read_xlsx
 
-ROOT = Path(__file__).resolve().parents[2]
-
 
 @pytest.fixture(scope="module")
 def spec() -> OutlineSpec:
-    return outline_spec(load_campaigns(ROOT / "config" / "campaigns")[0])
-
-
-def _sheet(rows: list[list[str]]) -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    for row in rows:
-        ws.append(row)
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return outline_spec(load_campaigns(Path(__file__).resolve().parents[2] / "config" / "campaigns")[0])
 
 
 @pytest.mark.parametrize(
