@@ -45,9 +45,11 @@ def read_pdf(data: bytes, *, ruling: Mapping[int, list[dict[str, Any]]] | None =
     try:
         with pdf:  # closing reads the page tree too: inside the try
             state = _TextTable()
+            read = pdf.pages[:MAX_PAGES]
+            running = _running_lines(read)
             pages = [
-                _page_blocks(page, n, state, (ruling or {}).get(n))
-                for n, page in enumerate(pdf.pages[:MAX_PAGES], start=1)
+                _page_blocks(page, n, state, (ruling or {}).get(n), running.get(n, []))
+                for n, page in enumerate(read, start=1)
             ]
     except _pdf_errors() as err:
         raise _pdf_error(err, "Tệp PDF bị hỏng (một trang không đọc được); đề nghị đơn vị gửi lại.") from err
@@ -157,9 +159,16 @@ def _pdf_error(err: BaseException, message: str) -> ParserError:
 
 
 def _page_blocks(
-    page: Any, number: int, state: _TextTable, ruling: list[dict[str, Any]] | None = None
+    page: Any,
+    number: int,
+    state: _TextTable,
+    ruling: list[dict[str, Any]] | None = None,
+    running: list[tuple[float, float, float, float]] | None = None,
 ) -> tuple[list[Block], int, list[str]]:
-    """(blocks, visible characters, footnotes) of one page."""
+    """(blocks, visible characters, footnotes) of one page, without its running header and
+    footer lines (`running`: their boxes)."""
+    if running:
+        page = page.filter(lambda o: o.get("object_type") != "char" or not _inside(o, running))
     _PAGE_ENCODING.set(detect("".join(c.get("text", "") for c in page.chars)))
     if ruling:
         vertical = [ln for ln in ruling if ln["x0"] == ln["x1"]]
@@ -214,6 +223,46 @@ def _page_blocks(
     items.sort(key=lambda item: item[0])
     chars = sum(1 for c in page.chars if not c.get("text", " ").isspace())
     return [b for _, b in items], chars, notes
+
+
+# Where a page's running header and footer sit: this share of the page's height at the top and
+# at the bottom.
+_MARGIN_BAND = 0.1
+_PAGE_NUMBER = re.compile(r"(?i)^(?:trang\s*)?[-–(]?\s*\d{1,3}\s*[-–)]?(?:\s*/\s*\d{1,3})?$")
+
+
+def _running_lines(pages: list[Any]) -> dict[int, list[tuple[float, float, float, float]]]:
+    """Page number → boxes of its running header/footer lines: lines in the top or bottom band
+    of the page that are a page number ("3", "- 3 -", "Trang 3/5") or whose text, digits aside,
+    comes back on another page in the same band (a header Word repeats; not in the docx body)."""
+    from parsers.textnorm import fold_words
+
+    found: list[tuple[int, str, str, tuple[float, float, float, float]]] = []
+    for n, page in enumerate(pages, start=1):
+        # A table's rows (its header repeated on every page) are the table's, not running lines.
+        ruled = [(e["top"], e["bottom"]) for e in page.edges if e.get("orientation") == "v"]
+        for line in page.extract_text_lines(keep_blank_chars=False):
+            band = "top" if line["bottom"] < page.height * _MARGIN_BAND else (
+                "bottom" if line["top"] > page.height * (1 - _MARGIN_BAND) else "")
+            text = line.get("text", "").strip()
+            middle = (line["top"] + line["bottom"]) / 2
+            if band and text and not any(top <= middle <= bottom for top, bottom in ruled):
+                key = re.sub(r"\d+", "#", fold_words(text))
+                found.append((n, band, key, (line["x0"], line["top"], line["x1"], line["bottom"])))
+    pages_of: dict[tuple[str, str], set[int]] = {}
+    for n, band, key, _ in found:
+        pages_of.setdefault((band, key), set()).add(n)
+    out: dict[int, list[tuple[float, float, float, float]]] = {}
+    for n, band, key, box in found:
+        text_is_number = bool(_PAGE_NUMBER.match(key.replace("#", "1")))
+        if text_is_number or len(pages_of[(band, key)]) >= 2:
+            out.setdefault(n, []).append(box)
+    return out
+
+
+def _inside(obj: dict[str, Any], boxes: list[tuple[float, float, float, float]]) -> bool:
+    cx, cy = (obj["x0"] + obj["x1"]) / 2, (obj["top"] + obj["bottom"]) / 2
+    return any(x0 - 0.5 <= cx <= x1 + 0.5 and top - 0.5 <= cy <= bottom + 0.5 for x0, top, x1, bottom in boxes)
 
 
 def _footnote_rule(page: Any, tables: list[tuple[float, float, float, float]]) -> float | None:

@@ -196,3 +196,33 @@ def test_a_line_of_a_vni_page_follows_its_page() -> None:
     finally:
         R._PAGE_ENCODING.reset(token)
     assert R._text("Hà Nội, ngày 10 tháng 8") == "Hà Nội, ngày 10 tháng 8"
+
+
+@pytest.mark.parametrize(("text", "number"), [("3", True), ("- 3 -", True), ("Trang 3", True), ("3/5", True),
+                                              ("2025", False), ("a) Về xây dựng", False)])
+def test_page_numbers(text: str, number: bool) -> None:
+    assert bool(R._PAGE_NUMBER.match(text)) is number
+
+
+@pytest.mark.libreoffice
+def test_running_header_and_page_numbers_leave_the_text(spec: OutlineSpec, tmp_path: Path) -> None:
+    # A header repeated on every page and a PAGE field in the footer (Word's docx reader does
+    # not read them as body text): the PDF must not either, nor let them cut the table.
+    import docx
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    from parsers.api import parse_bytes
+
+    base = next(b for b in V.bases(spec) if b.name == "lo_congan")
+    document = docx.Document(str(base.path))
+    section = document.sections[0]
+    section.header.paragraphs[0].text = "Công an tỉnh Quảng Ngãi - Báo cáo sơ kết Đề án 996"
+    section.footer.paragraphs[0]._p.append(
+        parse_xml(f'<w:fldSimple {nsdecls("w")} w:instr="PAGE"><w:r><w:t>1</w:t></w:r></w:fldSimple>'))
+    path = tmp_path / "lo_congan_header.docx"
+    document.save(str(path))
+    want = V.signature(parse_bytes(path.read_bytes(), path.name, spec))
+    pdf = V.round_trip(path, "pdf", profile=3)
+    got = V.signature(parse_bytes(pdf, "lo_congan_header.pdf", spec))
+    assert V.differences(want, got) == []
