@@ -192,6 +192,14 @@ def _page_blocks(
         ]
         header = _header_block(lines)
         if header is not None:
+            # The letterhead may be typed in a legacy font over a Unicode body: its own text
+            # decides its encoding (a line alone, "Sè: 58/…", is too short to tell).
+            zone = " ".join(w["text"] for line in lines if header[1][0] <= line[0]["top"] <= header[1][1] for w in line)
+            encoding = detect(zone)
+            if encoding != "unicode" and encoding != _PAGE_ENCODING.get():
+                token = _PAGE_ENCODING.set(encoding)
+                header = _header_block(lines) or header
+                _PAGE_ENCODING.reset(token)
             table, (top, bottom) = header
             items.append((top, table))
             boxes.append((0, top, page.width, bottom))
@@ -456,13 +464,15 @@ def _header_block(lines: list[list[dict[str, Any]]]) -> tuple[Table, tuple[float
     if split is None:
         return None
     zone: list[tuple[list[dict[str, Any]], float]] = []  # (line, where it splits)
+    right_start = float("inf")  # where the right column starts in the lines split so far
     for words, (gap, at) in zip(top, gaps, strict=True):
         if gap > _COLUMN_GAP:
             zone.append((words, at))
-        elif words[-1]["x1"] < split or words[0]["x0"] > split:
+            right_start = min(right_start, min(w["x0"] for w in words if (w["x0"] + w["x1"]) / 2 >= at))
+        elif words[-1]["x1"] < split or (words[0]["x0"] > split and words[0]["x0"] >= right_start - 10):
             zone.append((words, split))  # one column only (the other is vertically centred)
         else:
-            break
+            break  # a line across the columns, or one left of the right column (the centred title)
     if len(zone) < 2 or not any(gap > _COLUMN_GAP for gap, _ in gaps[: len(zone)]):
         return None
     cells = [_cell([_side(w, at, left) for w, at in zone]) for left in (True, False)]
