@@ -2,7 +2,11 @@
 
 Text inside a table's box is left to the table. Lines are joined into paragraphs; a new one
 starts after a larger vertical gap, at a line that starts with outline numbering (`2.1.`,
-`a)`, `-`) or after a line that ends a sentence well short of the right margin. A PDF with
+`a)`, `-`), after a line that ends a sentence well short of the right margin, after a line the
+next word would have fitted on, at a first-line indent or where the style changes at the line
+break (`_breaks`). The PDF is made to read like the document it was printed from: running
+headers/footers and page numbers, footnotes (to `Doc.footnotes`) and struck-through text leave
+the text; a table or paragraph broken by a page is joined back (`_join_pages`). A PDF with
 (almost) no text layer is a scan: `ScannedPdf`.
 """
 
