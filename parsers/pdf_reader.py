@@ -253,12 +253,24 @@ def _running_lines(pages: list[Any]) -> dict[int, list[tuple[float, float, float
     for n, page in enumerate(pages, start=1):
         # A table's rows (its header repeated on every page) are the table's, not running lines.
         ruled = [(e["top"], e["bottom"]) for e in page.edges if e.get("orientation") == "v"]
-        for line in page.extract_text_lines(keep_blank_chars=False):
-            band = "top" if line["bottom"] < page.height * _MARGIN_BAND else (
-                "bottom" if line["top"] > page.height * (1 - _MARGIN_BAND) else "")
+        lines = page.extract_text_lines(keep_blank_chars=False)
+
+        def band_of(line: dict[str, Any], height: float = page.height) -> str:
+            if line["bottom"] < height * _MARGIN_BAND:
+                return "top"
+            return "bottom" if line["top"] > height * (1 - _MARGIN_BAND) else ""
+
+        body = [line for line in lines if not band_of(line)]
+        for line in lines:
+            band = band_of(line)
             text = line.get("text", "").strip()
             middle = (line["top"] + line["bottom"]) / 2
-            if band and text and not any(top <= middle <= bottom for top, bottom in ruled):
+            # In the page's margin: well apart from the body text (a body line that happens to
+            # open or end two pages, "Không phát sinh.", is a paragraph's distance from the next).
+            height = line["bottom"] - line["top"]
+            gaps = [b["top"] - line["bottom"] if band == "top" else line["top"] - b["bottom"] for b in body]
+            apart = min((g for g in gaps if g >= 0), default=page.height) > 1.2 * height
+            if band and text and apart and not any(top <= middle <= bottom for top, bottom in ruled):
                 key = re.sub(r"\d+", "#", fold_words(text))
                 found.append((n, band, key, (line["x0"], line["top"], line["x1"], line["bottom"])))
     pages_of: dict[tuple[str, str], set[int]] = {}
