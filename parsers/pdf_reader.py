@@ -591,9 +591,14 @@ def _paragraphs(lines: list[dict[str, Any]], width: float, number: int) -> list[
     # The text's right edge on this page: where a full line ends (justified or wrapped).
     right = max((line["x1"] for line in lines), default=width)
     left = min((line["x0"] for line in lines), default=0.0)
+    # The space between two lines of one paragraph: the smaller of the usual gaps (paragraphs
+    # spaced apart by a few points more than that start there).
+    gaps = sorted(b["top"] - a["bottom"] for a, b in zip(lines, lines[1:], strict=False)
+                  if 0 <= b["top"] - a["bottom"] < a["bottom"] - a["top"])
+    within = gaps[len(gaps) // 4] if len(gaps) >= 4 else None
     for line in lines:
         text = _text(line.get("text", ""))
-        if previous is None or _breaks(previous, line, text, width, (left, right), first=not current[1:]):
+        if previous is None or _breaks(previous, line, text, width, (left, right), first=not current[1:], within=within):
             if current:
                 out.append((start_top, Para(" ".join(current), bold=bold, where=f"trang {number}")))
             current, start_top, bold = [], line["top"], _is_bold(line)
@@ -612,6 +617,7 @@ def _breaks(
     edges: tuple[float, float],
     *,
     first: bool = False,
+    within: float | None = None,
 ) -> bool:
     """Whether `line` starts a new paragraph after `previous`.
 
@@ -621,7 +627,8 @@ def _breaks(
     indent; `first`: the previous line is its paragraph's first, so a hanging indent is not
     taken for one). `edges`: the text's left and right edges on the page. A line that starts
     far from the left edge (centred in a header's column) wraps at its own width: the
-    "would have fitted" test is not made after it.
+    "would have fitted" test is not made after it. `within`: the page's usual gap between the
+    lines of a paragraph; a gap 2 pt wider is the space a paragraph leaves before the next.
     """
     left, right = edges
     height = max(previous["bottom"] - previous["top"], 1.0)
@@ -635,8 +642,10 @@ def _breaks(
         and not _in_columns(previous)
     )
     indented = not first and line["x0"] > previous["x0"] + height * 0.8
+    spaced = within is not None and gap > within + 2.0
     return (
         gap > height * 0.9
+        or spaced
         or bool(_STARTS_ITEM.match(text))
         or ends_short
         or fits

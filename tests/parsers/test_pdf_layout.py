@@ -228,3 +228,14 @@ def test_running_header_and_page_numbers_leave_the_text(spec: OutlineSpec, tmp_p
     pdf = V.round_trip(path, "pdf", profile=3)
     got = V.signature(parse_bytes(pdf, "lo_congan_header.pdf", spec))
     assert V.differences(want, got) == []
+
+
+def test_paragraph_spacing_a_few_points_wider_than_the_line_gap_breaks() -> None:
+    # Lines 17 pt apart inside paragraphs (gap 4), 20 pt between them (gap 7): two one-line
+    # paragraphs at the same indent, the second's first word too long for the room left.
+    wide = "w" * 61
+    lines = [_line(FULL, 85, 20), _line(wide, 114, 60), _line("x" * 60, 85, 77), _line("x" * 60, 85, 94),
+             _line(wide, 114, 111), _line("Quaquaqua thanh tra", 114, 131)]
+    texts = _texts(lines)
+    assert texts[-1] == "Quaquaqua thanh tra"
+    assert texts[-2] == wide
