@@ -194,7 +194,7 @@ def _page_blocks(
             if line[0]["top"] < page.height / 3
             and not any(x0 <= line[0]["x0"] <= x1 and top <= line[0]["top"] <= bottom for x0, top, x1, bottom in ruled)
         ]
-        header = _header_block(lines)
+        header = _header_block(lines, page.width)
         if header is not None:
             # The letterhead may be typed in a legacy font over a Unicode body: its own text
             # decides its encoding (a line alone, "Sè: 58/…", is too short to tell).
@@ -202,7 +202,7 @@ def _page_blocks(
             encoding = detect(zone)
             if encoding != "unicode" and encoding != _PAGE_ENCODING.get():
                 token = _PAGE_ENCODING.set(encoding)
-                header = _header_block(lines) or header
+                header = _header_block(lines, page.width) or header
                 _PAGE_ENCODING.reset(token)
             table, (top, bottom) = header
             items.append((top, table))
@@ -471,21 +471,31 @@ ROLE_TITLES = {"plan": "Kế hoạch", "result": "Kết quả", "rate": "Tỷ l�
 _STT = re.compile(r"^(?:[IVX]{1,4}|\d{1,2}(?:\.\d{1,2})*|[a-zđ])[.)]?$")
 
 
-def _header_block(lines: list[list[dict[str, Any]]]) -> tuple[Table, tuple[float, float]] | None:
+def _header_block(lines: list[list[dict[str, Any]]], width: float) -> tuple[Table, tuple[float, float]] | None:
     """The two-column header of an official letter (agency | motto; number | place and date)
-    at the top of page 1, as the borderless two-cell table Word has under it."""
+    at the top of page 1 (`width` wide), as the borderless two-cell table Word has under it."""
+    page_middle = width / 2
     top = lines[:12]
     gaps = [_widest_gap(words) for words in top]
     split = next((at for gap, at in gaps if gap > _COLUMN_GAP), None)
     if split is None:
         return None
     zone: list[tuple[list[dict[str, Any]], float]] = []  # (line, where it splits)
-    right_start = float("inf")  # where the right column starts in the lines split so far
+    # Where the right column starts and its middle, in the lines split so far: a line right of
+    # the split is in that column when it starts there (left-aligned) or is centred on it; the
+    # report's title is centred on the page.
+    right_start, right_middle = float("inf"), 0.0
     for words, (gap, at) in zip(top, gaps, strict=True):
+        middle = (words[0]["x0"] + words[-1]["x1"]) / 2
         if gap > _COLUMN_GAP:
             zone.append((words, at))
-            right_start = min(right_start, min(w["x0"] for w in words if (w["x0"] + w["x1"]) / 2 >= at))
-        elif words[-1]["x1"] < split or (words[0]["x0"] > split and words[0]["x0"] >= right_start - 10):
+            mine = [w for w in words if (w["x0"] + w["x1"]) / 2 >= at]
+            right_start = min(right_start, mine[0]["x0"])
+            right_middle = right_middle or (mine[0]["x0"] + mine[-1]["x1"]) / 2
+        elif words[-1]["x1"] < split or (
+            words[0]["x0"] > split
+            and (words[0]["x0"] >= right_start - 10 or abs(middle - right_middle) < abs(middle - page_middle))
+        ):
             zone.append((words, split))  # one column only (the other is vertically centred)
         else:
             break  # a line across the columns, or one left of the right column (the centred title)

@@ -189,6 +189,24 @@ def test_docx_printed_to_pdf_reads_like_the_docx(name: str, spec: OutlineSpec) -
     assert outcome.ok, outcome.diffs
 
 
+@pytest.mark.libreoffice
+@pytest.mark.parametrize(
+    "name",
+    [
+        "n05_tinhdoan_party_style",  # the date line wider than its header column, centred on it
+        "r12_thanhtra_two_sections",  # paragraphs spaced 3 pt apart, one line each
+        "r17_vpubnd_short",  # the same short answer opens two pages: body text, not a header
+    ],
+)
+def test_independent_reports_printed_to_pdf_read_like_their_docx(name: str, spec: OutlineSpec) -> None:
+    from parsers.api import parse_bytes
+
+    path = ROOT / "tests" / "fixtures" / "independent" / f"{name}.docx"
+    want = V.signature(parse_bytes(path.read_bytes(), path.name, spec))
+    got = V.signature(parse_bytes(V.round_trip(path, "pdf", profile=3), f"{name}.pdf", spec))
+    assert V.differences(want, got) == []
+
+
 def test_a_line_of_a_vni_page_follows_its_page() -> None:
     # Alone, "phaïm vi ngaønh" reads as TCVN3 ("phaùm"); the page is VNI.
     token = R._PAGE_ENCODING.set("vni")
