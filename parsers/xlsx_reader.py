@@ -36,6 +36,13 @@ _LETTER_LABEL = re.compile(r"^[a-zđ][.)]$")
 # A short cell holding a figure ("12", "80%", "1.250 lượt").
 _FIGURE = re.compile(r"^\D{0,3}\d[\d.,]*\s*%?\s*\w{0,12}$")
 _NUMBER_CELL = re.compile(r"^(?:[IVX]{1,4}|\d{1,2}(?:\.\d{1,2})*(?:\.(?:[a-zđ]|dd))?|[a-zđ])[.)]?$")
+# An outline id written in its own cell, the way agencies type it: "2.1.a", "2.1. a)", "1. a)",
+# "2.2.đ", "2.2 (đ)". Group ids ("2.1", "1.") too; a letter makes it an outline id, not a TT.
+_OUTLINE_ID = re.compile(
+    r"^(?P<path>\d{1,2}(?:\s*\.\s*\d{1,2}){0,3})\s*\.?\s*(?:\(?\s*(?P<letter>[a-zđ]|dd)\s*[.):]?)?\s*$"
+)
+# Rows an id column needs before it decides (a sheet keyed by outline ids, not a lone "1.a").
+_MIN_ID_ROWS = 3
 # A sheet's column header over narrative rows ("Mục | Nội dung", "STT | Nội dung | Kết quả").
 _SHEET_HEADER = {"muc", "stt", "tt", "so tt", "noi dung", "noi dung bao cao", "ket qua", "ket qua thuc hien",
                  "ghi chu", "tinh hinh thuc hien", "noi dung cong viec", "de muc", "chi tieu"}
@@ -101,7 +108,7 @@ def _region(rows: list[_Row], where: str) -> list[Block]:
     grid = _grid(rows)
     top = indicator_header_top(grid)
     if top is None:
-        if any(len(cell) > _NARRATIVE_CHARS for r in grid for cell in r):
+        if any(len(cell) > _NARRATIVE_CHARS for r in grid for cell in r) or _id_column(grid) is not None:
             return list(_narrative(rows, where))
         return [Table(_trim_columns(grid), where=where, first_row=rows[0].number)]
     first = rows[0].number + top
@@ -144,14 +151,48 @@ def _grid(rows: list[_Row]) -> list[list[str]]:
     return [r + [""] * (width - len(r)) for r in grid]
 
 
+def outline_id(cell: str) -> str | None:
+    """The outline id a cell holds, written the way the outline writes it ("2.1. a)" → "2.1.a",
+    "1. đ)" → "1.đ", "2.1" → "2.1"); None for anything else."""
+    m = _OUTLINE_ID.match(cell.strip())
+    if not m:
+        return None
+    path = re.sub(r"\s+", "", m.group("path")).rstrip(".")
+    letter = m.group("letter")
+    if not letter:
+        return path
+    return f"{path}.{'đ' if letter == 'dd' else letter}"
+
+
+def _id_column(grid: list[list[str]]) -> int | None:
+    """The column whose values are outline ids (a sheet keyed by "1.a", "2.1. b)" …): at least
+    `_MIN_ID_ROWS` of them, most of the column's values, some with a letter (a TT column of
+    1, 2, 3 is not one)."""
+    width = max((len(r) for r in grid), default=0)
+    for j in range(min(width, 3)):
+        values = [r[j] for r in grid if j < len(r) and r[j]]
+        ids = [outline_id(v) for v in values]
+        found = [i for i in ids if i]
+        if len(found) >= _MIN_ID_ROWS and len(found) * 3 >= len(values) * 2 and any("." in i and not i.split(".")[-1].isdigit() for i in found):
+            return j
+    return None
+
+
 def _narrative(rows: list[_Row], where: str) -> list[Para]:
-    """Each row's cells as paragraphs, a short numbering cell ("a)", "2.1") kept with its text."""
+    """Each row's cells as paragraphs, a short numbering cell ("a)", "2.1") kept with its text;
+    an outline id column's cell ("2.1. a)") written as the outline writes the id, so the row's
+    answer is assigned by it."""
     from parsers.textnorm import fold_words
 
+    ids = _id_column(_grid(rows)) if rows else None
     paras: list[Para] = []
     for row in rows:
         cells: list[str] = []
-        for cell in row.filled:
+        own = outline_id(row.cells[ids]) if ids is not None and ids < len(row.cells) and row.cells[ids] else None
+        filled = row.filled
+        if own is not None:
+            filled = [own, *(c for k, c in enumerate(row.cells) if c and k != ids)]
+        for cell in filled:
             if cell not in cells:
                 cells.append(cell)
         if len(cells) >= 2 and all(fold_words(c) in _SHEET_HEADER for c in cells):

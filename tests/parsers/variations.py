@@ -210,14 +210,29 @@ def column_order(base: Base, spec: OutlineSpec, rng: random.Random) -> Variant |
     shuffled = order[:]
     while shuffled == order:
         rng.shuffle(shuffled)
-    rows = []
-    for row in base.doc.blocks[index].rows:  # type: ignore[union-attr]
-        new = list(row)
-        for src, dst in zip(order, shuffled, strict=True):
-            if src < len(row) and dst < len(new):
-                new[dst] = row[src]
-        rows.append(new)
-    return Variant("column_order", base.name, _with_table(base.doc, index, rows))
+    # Every part of the table moves alike: a table split over pages (its continuation without
+    # a header) is one table whose columns an agency orders once.
+    doc = base.doc
+    for part in _table_parts(base.doc, spec, index):
+        rows = []
+        for row in base.doc.blocks[part].rows:  # type: ignore[union-attr]
+            new = list(row)
+            for src, dst in zip(order, shuffled, strict=True):
+                if src < len(row) and dst < len(new):
+                    new[dst] = row[src]
+            rows.append(new)
+        doc = _with_table(doc, part, rows)
+    return Variant("column_order", base.name, doc)
+
+
+def _table_parts(doc: Doc, spec: OutlineSpec, index: int) -> list[int]:
+    """Block indices of the quantitative table's parts: the one at `index` and the tables the
+    reader read as its continuation (same width)."""
+    tables = [i for i, b in enumerate(doc.blocks) if isinstance(b, Table)]
+    reading = read_indicators([doc.blocks[i] for i in tables], spec.rows)  # type: ignore[misc]
+    width = max(len(r) for r in doc.blocks[index].rows)  # type: ignore[union-attr]
+    parts = [tables[k] for k in sorted(reading.used_tables) if tables[k] >= index]
+    return [i for i in parts if max(len(r) for r in doc.blocks[i].rows) == width]  # type: ignore[union-attr]
 
 
 def extra_header_rows(base: Base, spec: OutlineSpec, rng: random.Random) -> Variant | None:
