@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from jinja2 import Environment
 
@@ -59,8 +60,8 @@ def vn_number(value: Any, digits: int | None = None) -> str:
 def install(env: Environment, app: App) -> None:
     """Register the filters and globals on a Jinja2 environment."""
 
-    def tz() -> Any:
-        return app.campaign().tz
+    def tz() -> Any:  # how times are shown (BAOCAO_TIMEZONE): the same for every campaign
+        return ZoneInfo(app.settings.timezone)
 
     def when(value: Any, fmt: str = "%d/%m/%Y %H:%M") -> str:
         if not value:
