@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from tests.browser.test_workspace import ARGS, CHROMIUM
-from tests.conftest import CONFIG_DIR, ROOT
+from tests.conftest import two_campaign_config
 from tests.web.seed import PASSWORDS, populated_app
 
 A, B = "de-an-996", "kiem-tra-do-luong-2025"
@@ -26,10 +26,7 @@ def live_two(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, An
     from flows.web.server import start_in_thread
 
     root = tmp_path_factory.mktemp("browser-two")
-    config = root / "config"
-    shutil.copytree(CONFIG_DIR, config, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
-    for name in (f"{B}.yaml", f"{B}.csv"):
-        shutil.copy(ROOT / "tests" / "fixtures" / "campaigns" / name, config / "campaigns" / name)
+    config = two_campaign_config(root / "config")
     app = populated_app(root / "data", config, campaign_id=A)
     url, stop = start_in_thread(app, "127.0.0.1", 0)
     yield url, app

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import io
 import os
-import shutil
 import sys
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+
+from tests.conftest import two_campaign_config
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -42,10 +43,7 @@ def plain_docx(*lines: str) -> bytes:
 def two(settings_factory, db_url, tmp_path):
     from flows.app import App, init
 
-    config = tmp_path / "config"
-    shutil.copytree(ROOT / "config", config, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
-    for name in (f"{B}.yaml", f"{B}.csv"):
-        shutil.copy(FIXTURES / "campaigns" / name, config / "campaigns" / name)
+    config = two_campaign_config(tmp_path / "config")
     app = App(settings_factory(database_url=db_url, config_dir=config))
     drop = tmp_path / "chung"
     drop.mkdir()

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 
+from tests.conftest import two_campaign_config
 from tests.integration.test_flows import latest
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
@@ -24,10 +24,7 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     from config.settings import Settings
     from flows.app import App, init
 
-    config = tmp_path / "config"
-    shutil.copytree(ROOT / "config", config, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
-    for name in (f"{B}.yaml", f"{B}.csv"):
-        shutil.copy(ROOT / "tests" / "fixtures" / "campaigns" / name, config / "campaigns" / name)
+    config = two_campaign_config(tmp_path / "config")
     data, drop = tmp_path / "data", tmp_path / "chung"
     drop.mkdir()
     monkeypatch.setenv("BAOCAO_DATA_DIR", str(data))

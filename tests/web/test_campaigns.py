@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import CONFIG_DIR
+from tests.conftest import two_campaign_config
 from tests.web.conftest import csrf_of
 from tests.web.seed import PASSWORDS, SECRET, populated_app
 
@@ -28,10 +28,7 @@ def two_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from storage.models import ReviewItem
 
     root = tmp_path_factory.mktemp("web-two")
-    config = root / "config"
-    shutil.copytree(CONFIG_DIR, config, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
-    for name in (f"{B}.yaml", f"{B}.csv"):
-        shutil.copy(ROOT / "tests" / "fixtures" / "campaigns" / name, config / "campaigns" / name)
+    config = two_campaign_config(root / "config")
     app = populated_app(root / "data", config, campaign_id=A)
     with app.session() as session:
         session.add(ReviewItem(campaign_id=B, source_key="mail:kiem-thu-b", kind="attribution",
