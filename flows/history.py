@@ -34,6 +34,41 @@ OUT_STATUS = {
 CHANNEL_VIA = {"email": "qua thư điện tử", "folder": "qua thư mục dùng chung", "manual": "do cán bộ nhập",
                "paper": "qua bản giấy", "phone": "qua điện thoại", "hand": "nộp trực tiếp"}
 SUBMISSION_KINDS = {"report": "báo cáo", "nil_report": "báo cáo không phát sinh", "acknowledgement": "hẹn gửi"}
+# What each timeline entry is, as people read it (the CLI's "Loại" column, the web timeline).
+ENTRY_LABELS = {
+    "request": "Công văn",
+    "reminder": "Thư nhắc",
+    "reminder_incomplete": "Nhắc bổ sung",
+    "receipt": "Báo đã nhận",
+    "reply": "Thư đến",
+    "bounce": "Thư bị trả lại",
+    "file": "Tệp thư mục dùng chung",
+    "submission": "Ghi nhận",
+    "bouncing": "Địa chỉ lỗi",
+    "alert": "Cảnh báo",
+}
+EVENT_LABELS = {
+    "value_corrected": "Sửa số liệu",
+    "submission_accepted": "Chấp nhận",
+    "response_recorded": "Ghi nhận thủ công",
+    "deadline_extended": "Gia hạn",
+    "reminder_requested": "Nhắc ngay",
+    "contact_changed": "Sửa địa chỉ",
+    "contact_bouncing": "Địa chỉ lỗi",
+    "review_assigned": "Xem xét",
+    "review_dismissed": "Xem xét",
+    "mail_failed": "Gửi lỗi",
+    "mail_resolved": "Xử lý thư",
+}
+
+
+def entry_label(kind: str) -> str:
+    """'submission' → 'Ghi nhận', 'event:deadline_extended' → 'Gia hạn' (never the code)."""
+    if kind.startswith("event:"):
+        return EVENT_LABELS.get(kind[6:], "Hoạt động")
+    return ENTRY_LABELS.get(kind, "Hoạt động")
+
+
 # Events already shown by the rows they describe.
 SHOWN_ELSEWHERE = {"mail_sent"}
 

@@ -15,31 +15,6 @@ from parsers import numbers
 from parsers.vocab import FAILED_FILE_LABEL, ReviewKind, display_id
 from reports.status import STATE_LABELS, STATE_SHORT
 
-ENTRY_LABELS = {
-    "request": "Công văn",
-    "reminder": "Thư nhắc",
-    "reminder_incomplete": "Nhắc bổ sung",
-    "receipt": "Báo đã nhận",
-    "reply": "Thư đến",
-    "bounce": "Thư bị trả lại",
-    "file": "Tệp thư mục chung",
-    "submission": "Ghi nhận",
-    "bouncing": "Địa chỉ lỗi",
-    "alert": "Cảnh báo",
-}
-EVENT_LABELS = {
-    "value_corrected": "Sửa số liệu",
-    "submission_accepted": "Chấp nhận",
-    "response_recorded": "Ghi nhận thủ công",
-    "deadline_extended": "Gia hạn",
-    "reminder_requested": "Nhắc ngay",
-    "contact_changed": "Sửa địa chỉ",
-    "contact_bouncing": "Địa chỉ lỗi",
-    "review_assigned": "Xem xét",
-    "review_dismissed": "Xem xét",
-    "mail_failed": "Gửi lỗi",
-    "mail_resolved": "Xử lý thư",
-}
 OUT_STATUS = {"sent": "Đã gửi", "pending": "Chờ gửi", "failed": "Lỗi, sẽ thử lại", "sending": "Không rõ (cần kiểm tra)"}
 SUB_STATUS = {"valid": "đang dùng", "superseded": "đã có bản thay thế"}
 ATTRIBUTION = {"thread": "theo luồng thư", "sender": "theo địa chỉ gửi", "document": "theo nội dung tệp",
@@ -76,9 +51,7 @@ def install(env: Environment, app: App) -> None:
         return when(value, "%d/%m/%Y")
 
     def entry_label(kind: str) -> str:
-        if kind.startswith("event:"):
-            return EVENT_LABELS.get(kind[6:], "Hoạt động")
-        return ENTRY_LABELS.get(kind, kind)
+        return entry_label(kind)
 
     def evidence(value: Any) -> str:
         parts = value.split("+") if isinstance(value, str) else list(value or [])
