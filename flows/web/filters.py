@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment
 
 from flows.app import App
+from flows.history import entry_label
 from flows.web.workspace import CHANNEL_LABELS, slot_label
 from parsers import numbers
 from parsers.vocab import FAILED_FILE_LABEL, ReviewKind, display_id
@@ -49,9 +50,6 @@ def install(env: Environment, app: App) -> None:
 
     def day(value: Any) -> str:
         return when(value, "%d/%m/%Y")
-
-    def entry_label(kind: str) -> str:
-        return entry_label(kind)
 
     def evidence(value: Any) -> str:
         parts = value.split("+") if isinstance(value, str) else list(value or [])
