@@ -11,9 +11,17 @@ from sqlalchemy.orm import Session
 
 from flows.app import App
 from flows.errors import FlowsError
-from parsers.vocab import OutboundKind, display_id
+from parsers.vocab import ItemStatus, MailKind, OutboundKind, display_id
 from storage.campaigns import recipient_by_code
-from storage.models import ContactRow, Event, InboundFile, InboundMail, RecipientRow, Submission
+from storage.models import (
+    ContactRow,
+    Event,
+    InboundFile,
+    InboundMail,
+    RecipientRow,
+    ReviewItem,
+    Submission,
+)
 from storage.outbound import outbound_for
 
 OUT_STATUS = {
@@ -22,7 +30,45 @@ OUT_STATUS = {
     "failed": "gửi lỗi, sẽ thử lại",
     "sending": "bị ngắt khi gửi, không rõ đã đi chưa (baocao mail-resolve)",
 }
+# How a submission reached us, as the timeline says it ("lần 2, qua bản giấy").
+CHANNEL_VIA = {"email": "qua thư điện tử", "folder": "qua thư mục dùng chung", "manual": "do cán bộ nhập",
+               "paper": "qua bản giấy", "phone": "qua điện thoại", "hand": "nộp trực tiếp"}
 SUBMISSION_KINDS = {"report": "báo cáo", "nil_report": "báo cáo không phát sinh", "acknowledgement": "hẹn gửi"}
+# What each timeline entry is, as people read it (the CLI's "Loại" column, the web timeline).
+ENTRY_LABELS = {
+    "request": "Công văn",
+    "reminder": "Thư nhắc",
+    "reminder_incomplete": "Nhắc bổ sung",
+    "receipt": "Báo đã nhận",
+    "reply": "Thư đến",
+    "bounce": "Thư bị trả lại",
+    "file": "Tệp thư mục dùng chung",
+    "submission": "Ghi nhận",
+    "bouncing": "Địa chỉ lỗi",
+    "alert": "Cảnh báo",
+}
+EVENT_LABELS = {
+    "value_corrected": "Sửa số liệu",
+    "submission_accepted": "Chấp nhận",
+    "response_recorded": "Ghi nhận thủ công",
+    "deadline_extended": "Gia hạn",
+    "reminder_requested": "Nhắc ngay",
+    "contact_changed": "Sửa địa chỉ",
+    "contact_bouncing": "Địa chỉ lỗi",
+    "review_assigned": "Xem xét",
+    "review_dismissed": "Xem xét",
+    "mail_failed": "Gửi lỗi",
+    "mail_resolved": "Xử lý thư",
+}
+
+
+def entry_label(kind: str) -> str:
+    """'submission' → 'Ghi nhận', 'event:deadline_extended' → 'Gia hạn' (never the code)."""
+    if kind.startswith("event:"):
+        return EVENT_LABELS.get(kind[6:], "Hoạt động")
+    return ENTRY_LABELS.get(kind, "Hoạt động")
+
+
 # Events already shown by the rows they describe.
 SHOWN_ELSEWHERE = {"mail_sent"}
 
@@ -90,18 +136,32 @@ def _outbound(campaign_id: str, recipient_id: int, *, session: Session) -> list[
 
 
 def _inbound(recipient_id: int, *, session: Session) -> list[dict[str, Any]]:
+    """Mail and files that came from the recipient: attributed to it, or settled for it by a
+    person (a review item assigned to it) or recorded as one of its submissions — a message
+    answering two campaigns carries one recipient id, yet belongs to both timelines."""
     entries = []
-    for mail in session.scalars(select(InboundMail).where(InboundMail.recipient_id == recipient_id)):
+    mails = select(InboundMail).where(or_(
+        InboundMail.recipient_id == recipient_id,
+        InboundMail.id.in_(select(Submission.inbound_mail_id).where(Submission.recipient_id == recipient_id)),
+        InboundMail.id.in_(select(ReviewItem.inbound_mail_id).where(ReviewItem.resolved_recipient_id == recipient_id)),
+    ))
+    for mail in session.scalars(mails):
         kind = "bounce" if mail.classification == "bounce" else "reply"
         what = "Thư bị trả lại" if kind == "bounce" else "Thư đến"
         summary = f"{what} từ {mail.from_addr or '?'}: {mail.subject or '(không tiêu đề)'}"
         if mail.classification:
-            summary += f" [{mail.classification}, {mail.status}]"
+            summary += f" [{MailKind.labels().get(mail.classification, mail.classification)}, {ItemStatus.labels().get(mail.status, mail.status)}]"
         at = mail.date_header or mail.internal_date or mail.created_at
         entries.append(_entry(at, kind, summary, 1, inbound_mail_id=mail.id, message_id=mail.message_id,
                               status=mail.status, error=mail.error))
-    for file in session.scalars(select(InboundFile).where(InboundFile.recipient_id == recipient_id)):
-        entries.append(_entry(file.mtime, "file", f"Tệp trong thư mục chung: {file.path} [{file.status}]", 1,
+    files = select(InboundFile).where(or_(
+        InboundFile.recipient_id == recipient_id,
+        InboundFile.id.in_(select(Submission.inbound_file_id).where(Submission.recipient_id == recipient_id)),
+        InboundFile.id.in_(select(ReviewItem.inbound_file_id).where(ReviewItem.resolved_recipient_id == recipient_id)),
+    ))
+    for file in session.scalars(files):
+        status = ItemStatus.labels().get(file.status, file.status)
+        entries.append(_entry(file.mtime, "file", f"Tệp trong thư mục dùng chung: {file.path} [{status}]", 1,
                               inbound_file_id=file.id, status=file.status, error=file.error))
     return entries
 
@@ -116,7 +176,7 @@ def _submissions(campaign_id: str, recipient_id: int, *, session: Session) -> li
     )
     entries = []
     for version, sub in enumerate(rows, start=1):
-        summary = f"Ghi nhận {SUBMISSION_KINDS.get(sub.kind, sub.kind)} (lần {version}, qua {sub.channel})"
+        summary = f"Ghi nhận {SUBMISSION_KINDS.get(sub.kind, sub.kind)} (lần {version}, {CHANNEL_VIA.get(sub.channel, 'qua kênh khác')})"
         if sub.status == "superseded":
             summary += ", đã được thay bằng bản sau"
         missing = [*(sub.missing_sections or []), *(sub.missing_rows or [])]

@@ -123,6 +123,10 @@ class Channel(_Labelled):
     EMAIL = "email"
     FOLDER = "folder"
     MANUAL = "manual"
+    # Recorded by a person from the web workspace (flows.web.actions.record_response).
+    PAPER = "paper"
+    PHONE = "phone"
+    HAND = "hand"
 
 
 _labelled(
@@ -131,6 +135,9 @@ _labelled(
         "email": ("Thư điện tử", "thư"),
         "folder": ("Thư mục dùng chung", "thư mục"),
         "manual": ("Nhập tay", "nhập tay"),
+        "paper": ("Bản giấy", "bản giấy"),
+        "phone": ("Điện thoại", "điện thoại"),
+        "hand": ("Nộp trực tiếp", "nộp trực tiếp"),
     },
 )
 

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from parsers.model import BLOCKING_PROBLEMS, ParseResult, Problem, ProblemCode
-from parsers.vocab import ANSWER_KINDS, ReviewKind, ReviewStatus, SubmissionKind
+from parsers.vocab import ANSWER_KINDS, Channel, ReviewKind, ReviewStatus, SubmissionKind
 from storage.models import (
     Event,
     IndicatorValue,
@@ -139,7 +139,7 @@ def record_submission(
             recipient_id=recipient_id,
             kind=f"submission_{kind}",
             actor=actor,
-            message=f"Ghi nhận {KIND_LABELS.get(kind, kind)} ({channel})",
+            message=f"Ghi nhận {KIND_LABELS.get(kind, kind)} ({Channel.labels().get(channel, channel).lower()})",
             data={"submission_id": sub.id, "content_key": content_key},
         )
     )

@@ -11,6 +11,17 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG_DIR = ROOT / "config"
+SECOND_CAMPAIGN = "kiem-tra-do-luong-2025"  # tests/fixtures/campaigns: open beside Đề án 996
+
+
+def two_campaign_config(target: Path) -> Path:
+    """The project's config plus the second campaign (its recipients overlap Đề án 996's)."""
+    import shutil
+
+    shutil.copytree(CONFIG_DIR, target, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    for name in (f"{SECOND_CAMPAIGN}.yaml", f"{SECOND_CAMPAIGN}.csv"):
+        shutil.copy(ROOT / "tests" / "fixtures" / "campaigns" / name, target / "campaigns" / name)
+    return target
 PG_ADMIN_URL = os.environ.get("BAOCAO_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 
 

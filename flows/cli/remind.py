@@ -119,6 +119,7 @@ def history(
     """Mọi việc liên quan đến một đơn vị, theo thứ tự thời gian."""
     from flows.history import (  # lazy: only this command needs it (keeps `baocao --help` fast)
         UnknownRecipient,
+        entry_label,
         recipient_history,
     )
 
@@ -134,7 +135,7 @@ def history(
     for heading in ("Thời gian", "Loại", "Nội dung"):
         table.add_column(heading)
     for entry in result["entries"]:
-        table.add_row(entry["at"][:16].replace("T", " "), entry["kind"], entry["summary"])
+        table.add_row(entry["at"][:16].replace("T", " "), entry_label(entry["kind"]), entry["summary"])
     out.print(table)
     if not result["entries"]:
         out.print("Chưa có hoạt động nào với đơn vị này.")

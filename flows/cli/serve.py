@@ -26,19 +26,20 @@ def serve(
     if not api_url:
         raise UserError(SERVER_HINT)
     app = make_app()
-    chosen = app.campaign(campaign)
+    chosen = app.chosen_campaigns(campaign)  # every open campaign unless one is named
     # lazy: Prefect and the web server load only for this command (keeps `baocao --help` fast)
-    from flows.runs.serving import deployment_count, serve_campaign  # noqa: PLC0415 — see above
+    from flows.runs.serving import deployment_names, serve_campaigns  # noqa: PLC0415 — see above
     from flows.web.server import maybe_start  # noqa: PLC0415 — see above
 
     web = maybe_start(app)  # BAOCAO_WEB__PORT set: the web workspace runs beside the schedules
     if web:
         out.print(f"Giao diện web: {web[0]}")
+    names = ", ".join(c.id for c in chosen)
     out.print(
-        f"Phục vụ {deployment_count(chosen)} tác vụ cho chiến dịch [bold]{chosen.id}[/] qua {api_url}"
-        " (giờ Việt Nam). Ctrl-C để dừng (lịch sẽ tạm ngưng)."
+        f"Phục vụ {len(deployment_names(chosen))} tác vụ cho {len(chosen)} chiến dịch [bold]{names}[/] qua {api_url}"
+        " (giờ Việt Nam; hộp thư và thư mục chung quét một lần cho mọi chiến dịch). Ctrl-C để dừng (lịch sẽ tạm ngưng)."
     )
-    serve_campaign(chosen, limit=limit)
+    serve_campaigns(chosen, limit=limit)
 
 
 def _profile_api_url() -> str | None:

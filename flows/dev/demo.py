@@ -37,7 +37,7 @@ from flows.dev.smtp_capture import SmtpCapture
 from flows.errors import FlowsError
 from flows.outbound.requests import send_request
 from flows.runs import pipelines as pf
-from flows.runs.serving import flush_api_logs, serve_campaign
+from flows.runs.serving import flush_api_logs, serve_campaigns
 from flows.web.server import ensure_demo_user, start_in_thread
 
 MARKER = ".baocao-demo"
@@ -295,7 +295,7 @@ def run(root: Path, data: Path, port: int, *, once: bool, dovecot: bool = True, 
         say("")
         say("Các tác vụ chạy theo lịch (giờ Việt Nam) đến khi bấm Ctrl-C.")
         ctrl_c_stops_gracefully()
-        serve_campaign(campaign)
+        serve_campaigns([campaign])
         say("Đã tạm dừng lịch chạy; đang tắt các máy chủ của bản demo…")
     return 0
 

@@ -102,6 +102,9 @@ class Context:
         return None
     # The other open campaigns the same mailbox poll feeds (flows/intake/inbox.py routes).
     siblings: list[Context] = field(default_factory=list)
+    # The shared folder with several open campaigns and none named: a file outside every
+    # campaign's subfolder is routed by its document (flows/intake/folder.py).
+    routing: bool = False
 
     @property
     def every(self) -> list[Context]:

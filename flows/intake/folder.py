@@ -1,9 +1,17 @@
 """The shared folder's cycle (BAOCAO_DROP__DIR): each stable file is one unit of work.
 
 Store the file's bytes (raw first), parse and decide (pure), write the outcome in one
-transaction, then move the file to processed/ or failed/. A first-level subfolder named after
-a recipient id attributes its files; so does a folder or file name that names the agency.
-Received time = the file's mtime.
+transaction, then move the file to processed/ or failed/. Received time = the file's mtime.
+
+Which campaign: one scan feeds every open campaign. A first-level subfolder named after a
+campaign id (`de-an-996/…`) puts its files in that campaign; with one open campaign (or the
+campaign named by `--campaign`) every other file goes to it; otherwise the document itself
+decides, as for mail (parsers/routing.py: the request's number or subject in the file's path
+or text, how much of each outline it follows). A file no campaign clearly claims opens a review
+item naming the candidates — nothing is recorded until a person chooses.
+
+Which agency, inside the campaign's part of the folder: a subfolder named after a recipient id
+attributes its files; so does a folder or file name that names the agency.
 """
 
 from __future__ import annotations
@@ -32,7 +40,7 @@ from flows.adapters.dropfolder import (
     take,
 )
 from flows.app import App
-from flows.intake.context import Context, IngestReport, ParseFn, log_run, make_context
+from flows.intake.context import Context, IngestReport, ParseFn, log_run
 from flows.intake.documents import (
     ParsedFile,
     candidates,
@@ -45,13 +53,14 @@ from flows.intake.documents import (
 )
 from flows.intake.errors import describe_error, is_transient
 from flows.intake.health import poll_failed, poll_succeeded
+from flows.intake.inbox import inbox_context, route_file
 from flows.outbound.receipts import deliver_pending_receipts
 from parsers.mail import Attachment, safe_filename
 from parsers.mail_classify import Attribution, attribute
 from parsers.responses import Unit, appendix_of
 from parsers.vocab import ItemStatus, MailKind
 from storage.blobs import store_blob
-from storage.ingest import file_seen, insert_file
+from storage.ingest import file_seen, insert_file, open_review
 from storage.models import Event, InboundFile, utcnow
 
 log = logging.getLogger(__name__)
@@ -60,8 +69,11 @@ REPORTED_FILE = "dropfolder-reported.json"
 
 
 def ingest_folder(app: App, campaign_id: str | None = None, *, parse: ParseFn | None = None) -> IngestReport:
-    """One scan of the shared folder: remember what changed, ingest what stayed the same."""
-    ctx = make_context(app, campaign_id, parse)
+    """One scan of the shared folder for every open campaign (`campaign_id`: where files outside
+    a campaign's subfolder go): remember what changed, ingest what stayed the same."""
+    ctx = inbox_context(app, campaign_id, parse)
+    if campaign_id is None and len(ctx.every) > 1:
+        ctx.routing = True  # files outside a campaign's subfolder: the document decides
     name = str(app.settings.drop.dir or "")
     report = IngestReport("folder", ctx.campaign.id)
     limit = app.settings.max_file_bytes
@@ -86,8 +98,9 @@ def ingest_folder(app: App, campaign_id: str | None = None, *, parse: ParseFn | 
     save_state(state_path, current)
     poll_succeeded(app, "folder", name, len(current))
     log_run(ctx, report)
-    try:
-        report.receipts = deliver_pending_receipts(app, ctx.campaign)  # owed by a mail run that died
+    try:  # owed by a mail run that died, or by this scan's files: every open campaign's
+        receipts = [deliver_pending_receipts(app, c.campaign) for c in ctx.every]
+        report.receipts = receipts[0] if len(receipts) == 1 else {c.campaign.id: r for c, r in zip(ctx.every, receipts, strict=True)}
     except Exception as err:  # noqa: BLE001 — receipts are a courtesy: the scan itself succeeded
         log.exception("receipts failed")
         report.errors.append(f"không gửi được thư xác nhận (sẽ gửi lại ở lần chạy sau): {err}")
@@ -112,8 +125,9 @@ def _not_taken(ctx: Context, root: Path, path: Path, rel: str, reason: str, *, r
     if not refuse:
         return {"path": rel, "status": "skipped", "reason": reason}
     moved = move_file(root, path, rel, FAILED, reason) if not path.is_symlink() else None
+    target, _ = place(ctx, rel)
     with ctx.app.session() as session:
-        session.add(Event(campaign_id=ctx.campaign.id, kind="ingest_failed", message=f"Không nhận tệp {rel}: {reason}", data={"path": rel}))
+        session.add(Event(campaign_id=(target or ctx).campaign.id, kind="ingest_failed", message=f"Không nhận tệp {rel}: {reason}", data={"path": rel}))
     return {"path": rel, "status": ItemStatus.FAILED, "error": reason, "moved_to": moved}
 
 
@@ -133,16 +147,28 @@ def _report_skipped(ctx: Context, skipped: list[Skipped], report: IngestReport) 
     save_state(path, {k: [v] for k, v in now.items()})  # type: ignore[misc]
 
 
+def place(ctx: Context, rel: str) -> tuple[Context | None, str]:
+    """The campaign a dropped file belongs to, by its folder, and its path inside that
+    campaign's part of the folder; None when the document must decide (several open
+    campaigns, no campaign subfolder)."""
+    first, _, rest = rel.partition("/")
+    by_id = {c.campaign.id.lower(): c for c in ctx.every}
+    if rest and first.lower() in by_id:
+        return by_id[first.lower()], rest
+    return (None, rel) if ctx.routing else (ctx, rel)
+
+
 def handle_file(ctx: Context, root: Path, taken: Taken) -> dict[str, Any]:
     """Store, parse, attribute and record one file taken into working/; then move it on."""
     rel, data = taken.rel, taken.data
+    target, inner = place(ctx, rel)
     mtime = dt.datetime.fromtimestamp(taken.st.st_mtime_ns / 1e9, dt.UTC)
     name = safe_filename(rel.rsplit("/", 1)[-1])
     with ctx.app.session() as session:
         blob = store_blob(ctx.app.blobs, data, session=session)
         row, created = insert_file(
             {
-                "campaign_id": ctx.campaign.id,
+                "campaign_id": target.campaign.id if target is not None else None,
                 "path": rel,
                 "sha256": blob.sha256,
                 "size": len(data),
@@ -156,13 +182,15 @@ def handle_file(ctx: Context, root: Path, taken: Taken) -> dict[str, Any]:
             outcome.update(status=row.status, seen=True)
         elif file_seen(blob.sha256, row.id, session=session):
             outcome.update(status=ItemStatus.DUPLICATE, classification=None)
+        elif target is None:
+            outcome.update(_route_file(ctx, row, inner, name, data, mtime, session=session))
         else:
-            outcome.update(_record_file(ctx, row, rel, name, data, mtime, session=session))
+            outcome.update(_record_file(target, row, inner, name, data, mtime, session=session))
         row.status = outcome["status"]
         row.error = outcome.get("error")
         row.processed_at = row.processed_at or utcnow()
         if row.status == ItemStatus.FAILED:
-            session.add(Event(campaign_id=ctx.campaign.id, kind="ingest_failed", message=f"Không xử lý được tệp {rel}: {row.error}"))
+            session.add(Event(campaign_id=row.campaign_id, kind="ingest_failed", message=f"Không xử lý được tệp {rel}: {row.error}"))
     target = FAILED if outcome["status"] == ItemStatus.FAILED else PROCESSED
     moved = move_file(root, taken.path, rel, target, outcome.get("error"))
     with ctx.app.session() as session:
@@ -200,16 +228,76 @@ def path_attribution(ctx: Context, rel: str, name: str, document_agencies: list[
     )
 
 
-def _record_file(
-    ctx: Context, row: InboundFile, rel: str, name: str, data: bytes, mtime: dt.datetime, *, session: Session
-) -> dict[str, Any]:
-    owner = {"inbound_file_id": row.id}
+def _attachment(ctx: Context, name: str, data: bytes) -> Attachment:
     att = Attachment(filename=name, content_type="application/octet-stream", data=data, size=len(data))
     if len(data) > ctx.app.settings.max_file_bytes:
         att.rejected = f"tệp quá lớn ({len(data)} byte)"
+    return att
+
+
+def _route_file(
+    ctx: Context, row: InboundFile, rel: str, name: str, data: bytes, mtime: dt.datetime, *, session: Session
+) -> dict[str, Any]:
+    """A file outside every campaign's subfolder while several are open: the document decides
+    (its path and text citing a request's number or subject, its coverage of each outline),
+    as a message's would; in doubt, a review item naming the candidates."""
+    att = _attachment(ctx, name, data)
     store_raw_files(ctx, [att], session=session)
-    files = parse_files(ctx, [att])
+    parsed = {c.campaign.id: parse_files(c, [att]) for c in ctx.every}
+    first = next(iter(parsed.values()))[0]
+    if first.rejection is not None:  # unreadable whatever the campaign: the first one keeps it
+        row.campaign_id = ctx.campaign.id
+        return _record_file(ctx, row, rel, name, data, mtime, session=session, files=parsed[ctx.campaign.id])
+    route = route_file(ctx, rel, parsed)
+    chosen = route.files.get(0) or route.campaign_id
+    if chosen is None or route.doubt:
+        names = ", ".join(route.candidates)
+        titles = {c.campaign.id: c.campaign.title for c in ctx.every}
+        item = open_review(
+            {
+                "campaign_id": None,
+                "source_key": f"route-file:{row.id}",
+                "inbound_file_id": row.id,
+                "reason": (f"không rõ tệp {rel} thuộc chiến dịch nào (có thể: {names}); chọn chiến dịch, "
+                           "hoặc lần sau đặt tệp vào thư mục con mang mã chiến dịch"),
+                "candidates": [{"campaign": cid, "title": titles.get(cid, cid), "score": route.scores.get(cid, 0)}
+                               for cid in route.candidates],
+                "plan": {"kind": "route", "campaigns": route.candidates, "received_at": mtime.isoformat(), "channel": "folder"},
+            },
+            session=session,
+        )
+        return {"status": ItemStatus.REVIEW, "review_item": item.id, "campaigns": route.candidates,
+                "reason": "không rõ chiến dịch"}
+    target = next(c for c in ctx.every if c.campaign.id == chosen)
+    row.campaign_id = chosen
+    return _record_file(target, row, rel, name, data, mtime, session=session, files=parsed[chosen])
+
+
+def record_routed_file(ctx: Context, row: InboundFile, forced: Attribution | None, *, session: Session) -> dict[str, Any]:
+    """A file in doubt between campaigns, recorded in the campaign a person chose (ctx), for
+    the agency they chose (forced) or the one the file names."""
+    data = ctx.app.blobs.read(row.sha256)
+    row.campaign_id = ctx.campaign.id
+    rel = row.path.split("/", 1)[1] if row.path.split("/", 1)[0].lower() == ctx.campaign.id.lower() else row.path
+    outcome = _record_file(ctx, row, rel, safe_filename(rel.rsplit("/", 1)[-1]), data, row.mtime, session=session,
+                           forced=forced)
+    row.status = outcome["status"]
+    row.error = outcome.get("error")
+    return outcome
+
+
+def _record_file(
+    ctx: Context, row: InboundFile, rel: str, name: str, data: bytes, mtime: dt.datetime, *, session: Session,
+    files: list[ParsedFile] | None = None, forced: Attribution | None = None,
+) -> dict[str, Any]:
+    owner = {"inbound_file_id": row.id}
+    if files is None:
+        att = _attachment(ctx, name, data)
+        store_raw_files(ctx, [att], session=session)
+        files = parse_files(ctx, [att])
     decision = decide_file(ctx, rel, name, files)
+    if forced is not None and not isinstance(decision, str):
+        decision.attribution = forced
     docs = write_documents(ctx, files, owner, session=session)
     if isinstance(decision, str):
         unrelated = files[0].rejection is None

@@ -107,6 +107,29 @@ def route_mail(ctx: Context, mail: MailMessage, raw: bytes, parsed: dict[str, li
     )
 
 
+def route_file(ctx: Context, rel: str, parsed: dict[str, list[ParsedFile]]) -> Route:
+    """Route a dropped file between the open campaigns, as a message would be: its path (folder
+    and file name, like a subject) and its text citing a request's number or subject, and how
+    far it follows each outline (parsed: each campaign's parse of the one file)."""
+    specs = {c.campaign.id: c.spec for c in ctx.every}
+    distinctive = distinctive_words(specs)
+    outline: dict[int, dict[str, float]] = {}
+    text = ""
+    for cid, files in parsed.items():
+        cover = _coverage(files[0], specs[cid], distinctive[cid])
+        if cover is not None:
+            outline.setdefault(0, {})[cid] = cover
+        result = files[0].result
+        if result is not None and not text:
+            text = " ".join([result.extra_text, *(s.text for s in result.sections.values())])
+    return route_message(
+        [ref for ref in campaign_refs(ctx) if ref.id in parsed],
+        subject=rel.replace("/", " ").replace("_", " "),
+        body=text,
+        outline=outline,
+    )
+
+
 @dataclass
 class Share:
     """The part of a message one campaign gets: its context, its files (original positions)."""

@@ -18,6 +18,7 @@ from config.campaign import Campaign
 from flows.app import App, outline_spec
 from flows.intake.context import default_parse, make_context
 from flows.intake.errors import IntakeError
+from flows.intake.folder import record_routed_file
 from flows.intake.mail import record_routed
 from flows.outbound.receipts import send_receipts
 from parsers.mail import parse_mail
@@ -185,12 +186,21 @@ def _assign_route(app: App, item_id: int, campaign_id: str | None, recipient_cod
             if recipient is None or not recipient.active:
                 raise ReviewError(f"không có đơn vị mã {recipient_code!r} trong chiến dịch {campaign.id}")
             forced = Attribution(recipient.id, "review")
-        row = session.get(InboundMail, item.inbound_mail_id)
-        assert row is not None
-        mail = parse_mail(app.blobs.read(row.raw_sha256), max_attachment_bytes=app.settings.max_file_bytes)
-        outcome = record_routed(ctx, row, mail, forced, session=session)
-        if outcome["status"] == ItemStatus.PROCESSED and not outcome.get("units") and not outcome.get("bounced"):
-            raise ReviewError(f"thư không có báo cáo hay trả lời nào cho chiến dịch {campaign.id}: hãy bỏ qua mục này")
+        if item.inbound_file_id:  # a dropped file in doubt between campaigns
+            dropped = session.get(InboundFile, item.inbound_file_id)
+            assert dropped is not None
+            outcome = record_routed_file(ctx, dropped, forced, session=session)
+            if outcome["status"] == ItemStatus.FAILED:
+                raise ReviewError(f"tệp không phải báo cáo của chiến dịch {campaign.id} ({outcome.get('error')}): hãy bỏ qua mục này")
+            mail_id, answered = None, False
+        else:
+            row = session.get(InboundMail, item.inbound_mail_id)
+            assert row is not None
+            mail = parse_mail(app.blobs.read(row.raw_sha256), max_attachment_bytes=app.settings.max_file_bytes)
+            outcome = record_routed(ctx, row, mail, forced, session=session)
+            if outcome["status"] == ItemStatus.PROCESSED and not outcome.get("units") and not outcome.get("bounced"):
+                raise ReviewError(f"thư không có báo cáo hay trả lời nào cho chiến dịch {campaign.id}: hãy bỏ qua mục này")
+            mail_id, answered = row.id, row.classification in ("submission", "nil_report")
         item.status, item.campaign_id = ReviewStatus.RESOLVED, campaign.id
         item.resolved_recipient_id = forced.recipient_id if forced else None
         item.resolved_by, item.resolved_at = actor, utcnow()
@@ -204,8 +214,7 @@ def _assign_route(app: App, item_id: int, campaign_id: str | None, recipient_cod
             )
         )
         result: dict[str, Any] = {"item": item_id, "campaign": campaign.id, "status": outcome["status"], "units": outcome.get("units", [])}
-        mail_id, answered = row.id, row.classification in ("submission", "nil_report")
-    if answered and outcome["status"] == ItemStatus.PROCESSED:
+    if answered and mail_id is not None and outcome["status"] == ItemStatus.PROCESSED:
         result["receipts"] = _receipt_after_assign(app, campaign, mail_id)
     return result
 

@@ -8,6 +8,7 @@ version under the same key and the UI shows the latest.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -31,6 +32,8 @@ KEY_REMINDERS_DRY_RUN = "thu-nhac-chay-thu"
 KEY_REVIEW = "muc-cho-xem-xet"
 KEY_INGEST_MAIL = "ket-qua-thu-nhan-thu"
 KEY_INGEST_FOLDER = "ket-qua-thu-nhan-thu-muc"
+# Several open campaigns: each campaign's artifacts under its own key, "<key>-<campaign id>"
+# (the mailbox and folder results stay one, the poll is shared).
 KEYS = (KEY_STATUS, KEY_PROGRESS, KEY_REPORT, KEY_REMINDERS, KEY_REMINDERS_DRY_RUN, KEY_REVIEW, KEY_INGEST_MAIL, KEY_INGEST_FOLDER)
 
 
@@ -278,13 +281,20 @@ def worth_publishing(result: Mapping[str, Any], *, dry_run: bool = False) -> boo
     )
 
 
-def publish_status(status: Mapping[str, Any], base_url: str | None = None) -> None:
-    """Publish the status table and the progress bar."""
+def campaign_key(key: str, campaign_id: str | None) -> str:
+    """The artifact key of one campaign's artifact: the plain key (one campaign) or
+    "<key>-<campaign id>" (several open; an artifact key has only a-z, 0-9 and dashes)."""
+    return f"{key}-{re.sub(r'[^a-z0-9-]+', '-', campaign_id.lower())}" if campaign_id else key
+
+
+def publish_status(status: Mapping[str, Any], base_url: str | None = None, *, keyed: str | None = None) -> None:
+    """Publish the status table and the progress bar (`keyed`: the campaign, when several)."""
     create_table_artifact(
-        key=KEY_STATUS, table=status_rows(status, base_url), description=status_description(status, base_url)
+        key=campaign_key(KEY_STATUS, keyed), table=status_rows(status, base_url),
+        description=status_description(status, base_url),
     )
     create_progress_artifact(
-        key=KEY_PROGRESS, progress=responded_share(status), description=progress_description(status)
+        key=campaign_key(KEY_PROGRESS, keyed), progress=responded_share(status), description=progress_description(status)
     )
 
 
@@ -293,21 +303,23 @@ def publish_report(
     review: Iterable[Mapping[str, Any]],
     labels: Mapping[str, str] | None = None,
     base_url: str | None = None,
+    *,
+    keyed: str | None = None,
 ) -> None:
     """Publish the latest report files and the review queue."""
     create_markdown_artifact(
-        key=KEY_REPORT,
+        key=campaign_key(KEY_REPORT, keyed),
         markdown=report_markdown(report, review, labels, base_url),
         description="Báo cáo tổng hợp mới nhất và các mục chờ xem xét",
     )
 
 
-def publish_reminders(result: Mapping[str, Any], *, dry_run: bool = False) -> None:
+def publish_reminders(result: Mapping[str, Any], *, dry_run: bool = False, keyed: str | None = None) -> None:
     """Publish what reminders went out (a dry run under its own key; nothing sent: no new version)."""
     if not worth_publishing(result, dry_run=dry_run):
         return
     create_markdown_artifact(
-        key=KEY_REMINDERS_DRY_RUN if dry_run else KEY_REMINDERS,
+        key=campaign_key(KEY_REMINDERS_DRY_RUN if dry_run else KEY_REMINDERS, keyed),
         markdown=reminders_markdown(result, dry_run=dry_run),
         description="Thư nhắc của lần chạy gần nhất",
     )
@@ -324,10 +336,10 @@ def publish_ingest(source: str, result: Mapping[str, Any]) -> None:
     )
 
 
-def publish_review(review: Iterable[Mapping[str, Any]], base_url: str | None = None) -> None:
+def publish_review(review: Iterable[Mapping[str, Any]], base_url: str | None = None, *, keyed: str | None = None) -> None:
     """Publish the review queue on its own (it changes with every ingest)."""
     create_markdown_artifact(
-        key=KEY_REVIEW, markdown=review_markdown(review, base_url), description="Mục chờ cán bộ TĐC xem xét"
+        key=campaign_key(KEY_REVIEW, keyed), markdown=review_markdown(review, base_url), description="Mục chờ cán bộ TĐC xem xét"
     )
 
 

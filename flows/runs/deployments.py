@@ -6,12 +6,14 @@ Schedules are in the campaign timezone (Asia/Ho_Chi_Minh by default, `BAOCAO_TIM
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
 from prefect.schedules import Cron, RRule
 
+from config.campaign import Campaign
 from flows.runs.pipelines import (
     build_report_flow,
     full_cycle_flow,
@@ -20,7 +22,7 @@ from flows.runs.pipelines import (
     send_reminders_flow,
 )
 
-DEFAULT_TZ = "Asia/Ho_Chi_Minh"  # prefect.yaml is written in it; `baocao serve` uses the campaign's
+DEFAULT_TZ = "Asia/Ho_Chi_Minh"  # prefect.yaml is written in it; `baocao serve` uses each campaign's
 INGEST_CRON = "*/5 7-17 * * 1-5"  # every 5 minutes in working hours, Monday–Friday
 REMINDER_CRON = "0 8 * * *"  # 08:00 daily: remind() sends only on working days (holidays, make-up Saturdays)
 REPORT_CRON = "0 17 * * *"  # 17:00 every day
@@ -32,28 +34,41 @@ def deadline_rrule(deadline_at: dt.datetime) -> str:
     return f"DTSTART:{after:%Y%m%dT%H%M%S}\nRRULE:FREQ=DAILY;COUNT=1"
 
 
-def deployment_specs(
-    deadline_at: dt.datetime | None, report_cron: str = REPORT_CRON, tz: str = DEFAULT_TZ
-) -> list[dict[str, Any]]:
-    """Name, flow, schedules (cron/rrule strings) and concurrency of each deployment."""
-    report: list[dict[str, str]] = [{"cron": report_cron}]
-    if deadline_at is not None:
-        report.append({"rrule": deadline_rrule(deadline_at.astimezone(ZoneInfo(tz)))})
-    return [
-        {"name": "ingest-mail", "flow": ingest_mail_flow, "schedules": [{"cron": INGEST_CRON}], "limit": 1},
-        {"name": "ingest-folder", "flow": ingest_folder_flow, "schedules": [{"cron": INGEST_CRON}], "limit": 1},
-        {"name": "send-reminders", "flow": send_reminders_flow, "schedules": [{"cron": REMINDER_CRON}], "limit": 1},
-        {"name": "build-report", "flow": build_report_flow, "schedules": report, "limit": 1},
-        {"name": "full-cycle", "flow": full_cycle_flow, "schedules": [], "limit": 1},
+def deployment_specs(campaigns: Sequence[Campaign]) -> list[dict[str, Any]]:
+    """Name, flow, parameters, schedules (cron/rrule strings, timezone) and concurrency of each
+    deployment. The mailbox and the shared folder are polled once for every open campaign (one
+    poll routes each message to its campaign); reminders and the report follow each campaign's
+    own policy, deadline and timezone: with one campaign they keep their plain names, with
+    several each campaign gets its own pair, "send-reminders-<id>" and "build-report-<id>"."""
+    shared_tz = campaigns[0].timezone if campaigns else DEFAULT_TZ
+    specs: list[dict[str, Any]] = [
+        {"name": "ingest-mail", "flow": ingest_mail_flow, "parameters": {}, "tz": shared_tz,
+         "schedules": [{"cron": INGEST_CRON}], "limit": 1},
+        {"name": "ingest-folder", "flow": ingest_folder_flow, "parameters": {}, "tz": shared_tz,
+         "schedules": [{"cron": INGEST_CRON}], "limit": 1},
     ]
+    several = len(campaigns) > 1
+    for campaign in campaigns:
+        suffix, params = (f"-{campaign.id}", {"campaign_id": campaign.id}) if several else ("", {})
+        report: list[dict[str, str]] = [{"cron": campaign.report.cron}]
+        if campaign.deadline_at is not None:
+            report.append({"rrule": deadline_rrule(campaign.deadline_at.astimezone(ZoneInfo(campaign.timezone)))})
+        specs += [
+            {"name": f"send-reminders{suffix}", "flow": send_reminders_flow, "parameters": params,
+             "tz": campaign.timezone, "schedules": [{"cron": REMINDER_CRON}], "limit": 1},
+            {"name": f"build-report{suffix}", "flow": build_report_flow, "parameters": params,
+             "tz": campaign.timezone, "schedules": report, "limit": 1},
+        ]
+    specs.append({"name": "full-cycle", "flow": full_cycle_flow, "parameters": {}, "tz": shared_tz,
+                  "schedules": [], "limit": 1})
+    return specs
 
 
-def runner_deployments(
-    deadline_at: dt.datetime | None, report_cron: str = REPORT_CRON, tz: str = DEFAULT_TZ
-) -> list[Any]:
-    """RunnerDeployments for prefect.serve, schedules in the campaign's timezone."""
+def runner_deployments(campaigns: Sequence[Campaign]) -> list[Any]:
+    """RunnerDeployments for prefect.serve, each schedule in its campaign's timezone."""
     deployments = []
-    for spec in deployment_specs(deadline_at, report_cron, tz):
+    for spec in deployment_specs(campaigns):
+        tz = spec["tz"]
         schedules = [
             Cron(s["cron"], timezone=tz) if "cron" in s else RRule(s["rrule"], timezone=tz)
             for s in spec["schedules"]
@@ -63,7 +78,8 @@ def runner_deployments(
         )
         deployments.append(
             spec["flow"].to_deployment(
-                name=spec["name"], schedules=schedules, concurrency_limit=limit, tags=["baocao"]
+                name=spec["name"], schedules=schedules, concurrency_limit=limit, tags=["baocao"],
+                parameters=spec["parameters"],
             )
         )
     return deployments

@@ -99,9 +99,32 @@ def publish_status(app: App, campaign_id: str | None) -> dict[str, Any]:
     status = status_report(app, campaign_id)
     status["sources"] = [h.to_json(app.now().tzinfo) for h in source_health(app)]  # mailbox health
     base_url = app.settings.web.base_url
-    dashboard.publish_status(status, base_url)
-    dashboard.publish_review(status["review"], base_url)
+    keyed = artifact_campaign(app, status["campaign"])
+    dashboard.publish_status(status, base_url, keyed=keyed)
+    dashboard.publish_review(status["review"], base_url, keyed=keyed)
     return status
+
+
+def artifact_campaign(app: App, campaign_id: str) -> str | None:
+    """The campaign an artifact key names: none with one open campaign (the keys stay as they
+    were), the campaign's id when several are open (each has its own status and report)."""
+    return campaign_id if len(app.active_campaigns()) > 1 else None
+
+
+def each_campaign(app: App, campaign_id: str | None) -> list[str]:
+    """The campaign named, else every open one (one deployment per campaign names it; a run
+    without one, e.g. the full cycle, acts on each)."""
+    return [c.id for c in app.chosen_campaigns(campaign_id)]
+
+
+def _named(app: App, campaign_id: str, line: str) -> str:
+    """A log line, led by the campaign when several are open."""
+    return f"{campaign_id}: {line}" if artifact_campaign(app, campaign_id) else line
+
+
+def per_campaign(results: dict[str, Any]) -> Any:
+    """One campaign: its result as before; several: {campaign id: result}."""
+    return next(iter(results.values())) if len(results) == 1 else results
 
 
 def _run_name(label: str) -> Callable[[], str]:
@@ -155,10 +178,10 @@ def _ingest(source: str, campaign_id: str | None) -> dict[str, Any]:
             fetch = fetch_mail if source == "mail" else scan_folder
             result = fetch(app, campaign_id)
         dashboard.publish_ingest(source, result)
-        # Several open campaigns: the mail poll fed them all; the board shows the one it reports.
-        status = publish_status(app, campaign_id or result.get("campaign"))
+        # One poll fed every open campaign: each campaign's board is brought up to date.
+        counts = {cid: _counts(publish_status(app, cid)) for cid in each_campaign(app, campaign_id)}
         logger.info(dashboard.ingest_markdown(source, result).splitlines()[2])
-        return summary(ingest=result, counts=_counts(status))
+        return summary(ingest=result, counts=per_campaign(counts))
     finally:
         app.engine.dispose()
 
@@ -188,11 +211,13 @@ def send_reminders_flow(
     """Gửi thư nhắc các đơn vị chưa nộp (chỉ ngày làm việc, mỗi đợt một lần)."""
     app = make_app()
     try:
-        result = send_reminders(app, campaign_id, dry_run, now)
-        dashboard.publish_reminders(result, dry_run=dry_run)
-        status = publish_status(app, campaign_id)
-        get_run_logger().info(dashboard.reminders_summary(result, dry_run=dry_run))
-        return summary(reminders=result, counts=_counts(status))
+        results, counts = {}, {}
+        for cid in each_campaign(app, campaign_id):  # each campaign under its own policy and calendar
+            results[cid] = result = send_reminders(app, cid, dry_run, now)
+            dashboard.publish_reminders(result, dry_run=dry_run, keyed=artifact_campaign(app, cid))
+            counts[cid] = _counts(publish_status(app, cid))
+            get_run_logger().info(_named(app, cid, dashboard.reminders_summary(result, dry_run=dry_run)))
+        return summary(reminders=per_campaign(results), counts=per_campaign(counts))
     finally:
         app.engine.dispose()
 
@@ -202,12 +227,16 @@ def build_report_flow(campaign_id: str | None = None, now: dt.datetime | None = 
     """Lập báo cáo tổng hợp (Word + Excel) từ các báo cáo hợp lệ mới nhất."""
     app = make_app()
     try:
-        result = write_report(app, campaign_id, now)
-        status = publish_status(app, campaign_id)
-        labels = {r.id: r.label for r in app.campaign(campaign_id).outline.table.rows}
-        dashboard.publish_report(result, status["review"], labels, app.settings.web.base_url)
-        get_run_logger().info(dashboard.report_summary(result, status))
-        return summary(report=result, counts=_counts(status))
+        results, counts = {}, {}
+        for cid in each_campaign(app, campaign_id):
+            results[cid] = result = write_report(app, cid, now)
+            status = publish_status(app, cid)
+            labels = {r.id: r.label for r in app.campaign(cid).outline.table.rows}
+            dashboard.publish_report(result, status["review"], labels, app.settings.web.base_url,
+                                     keyed=artifact_campaign(app, cid))
+            counts[cid] = _counts(status)
+            get_run_logger().info(_named(app, cid, dashboard.report_summary(result, status)))
+        return summary(report=per_campaign(results), counts=per_campaign(counts))
     finally:
         app.engine.dispose()
 

@@ -3,6 +3,7 @@ other rooms need without importing Prefect themselves."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from prefect import serve
@@ -18,15 +19,15 @@ def profile_api_url() -> str | None:
     return PREFECT_API_URL.value() or None
 
 
-def serve_campaign(campaign: Campaign, *, limit: int = 4) -> None:
-    """Serve every deployment with the campaign's schedules (its timezone) until Ctrl-C."""
-    deployments = runner_deployments(campaign.deadline_at, campaign.report.cron, campaign.timezone)
-    serve(*deployments, limit=limit, print_starting_message=False)
+def serve_campaigns(campaigns: Sequence[Campaign], *, limit: int = 4) -> None:
+    """Serve every deployment of these campaigns (one mailbox and folder poll for all, reminders
+    and the report for each, in its timezone) until Ctrl-C."""
+    serve(*runner_deployments(campaigns), limit=limit, print_starting_message=False)
 
 
-def deployment_count(campaign: Campaign) -> int:
-    """How many deployments `serve_campaign` serves."""
-    return len(deployment_specs(campaign.deadline_at, campaign.report.cron, campaign.timezone))
+def deployment_names(campaigns: Sequence[Campaign]) -> list[str]:
+    """The deployments `serve_campaigns` serves."""
+    return [spec["name"] for spec in deployment_specs(campaigns)]
 
 
 def flush_api_logs(*_: Any) -> None:

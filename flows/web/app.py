@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
@@ -23,6 +24,7 @@ from fastapi.templating import Jinja2Templates
 from pathvalidate import sanitize_filename
 from starlette.middleware.sessions import SessionMiddleware
 
+from config.campaign import Campaign
 from flows.app import App
 from flows.errors import FlowsError
 from flows.history import UnknownRecipient
@@ -87,7 +89,11 @@ def create_app(app: App, *, secret_key: str, secure_cookies: bool = False) -> Fa
     web.add_exception_handler(LoginRequired, _to_login)
     web.add_exception_handler(Forbidden, _forbidden)
     web.add_exception_handler(HTTPException, _http_error)
+    web.add_exception_handler(GoTo, _go_to)
     web.include_router(_routes())
+    pages = _pages()
+    web.include_router(pages, prefix="/c/{campaign}")
+    web.include_router(pages)
     return web
 
 
@@ -165,6 +171,44 @@ Editor = Annotated[Person, Depends(editor)]
 Admin = Annotated[Person, Depends(admin)]
 
 
+class GoTo(FlowsError):
+    """The page lives at another address (a bare one, once several campaigns exist)."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(url)
+        self.url = url
+
+
+def chosen(request: Request, person: Viewer) -> Campaign:
+    """The campaign a page is about: the one in the address (/c/{campaign}/…), else the
+    default one. With several campaigns a bare address is only a way in: a GET moves to the
+    address naming the campaign (so what people copy and share says which campaign), and a
+    form posted to a bare address is refused rather than applied to a guessed campaign."""
+    app = baocao(request)
+    named = request.path_params.get("campaign")
+    if named is not None:
+        found = next((c for c in app.campaigns if c.id == named), None)
+        if found is None:
+            raise HTTPException(404)
+        return found
+    default = workspace.default_campaign(app)
+    if len(app.campaigns) > 1:
+        if request.method != "GET":
+            raise HTTPException(409, "Có nhiều chiến dịch: hãy mở trang của chiến dịch cần làm rồi thử lại.")
+        query = f"?{request.url.query}" if request.url.query else ""
+        raise GoTo(f"/c/{quote(default.id)}{request.url.path}{query}")
+    return default
+
+
+Chosen = Annotated[Campaign, Depends(chosen)]
+
+
+def prefix(request: Request) -> str:
+    """The address prefix of the campaign a request is about ("" at the bare addresses)."""
+    named = request.path_params.get("campaign")
+    return f"/c/{quote(named)}" if named else ""
+
+
 def csrf_token(request: Request) -> str:
     """The session's CSRF token (made on first use)."""
     token = request.session.get("csrf")
@@ -173,11 +217,19 @@ def csrf_token(request: Request) -> str:
     return token
 
 
-def render(request: Request, template: str, person: Person | None, status_code: int = 200, **context: Any) -> HTMLResponse:
-    """A page, with the user, the CSRF token and any flash message."""
+def render(request: Request, template: str, person: Person | None, status_code: int = 200,
+           chosen: Campaign | None = None, **context: Any) -> HTMLResponse:
+    """A page, with the user, the CSRF token and any flash message; a campaign's page also
+    gets its address prefix (`cp`, every link names the campaign) and the switcher's list."""
     flash = request.session.pop("flash", None)
+    if chosen is not None:
+        here = request.url.path.removeprefix(prefix(request)) or "/"
+        context.update(chosen=chosen, cp=f"/c/{quote(chosen.id)}", choices=workspace.campaign_choices(baocao(request)),
+                       # switching keeps the page (an agency's page goes to the board: codes differ)
+                       section="/" if here.startswith("/don-vi/") else here)
     return request.app.state.templates.TemplateResponse(
-        request, template, {"person": person, "csrf": csrf_token(request), "flash": flash, "roles": ROLE_LABELS, **context},
+        request, template, {"person": person, "csrf": csrf_token(request), "flash": flash, "roles": ROLE_LABELS,
+                            "cp": "", **context},
         status_code=status_code,
     )
 
@@ -199,6 +251,11 @@ async def _to_login(request: Request, exc: Exception) -> Response:
     return RedirectResponse(f"/dang-nhap?tiep={quote(target, safe='')}", status_code=303)
 
 
+async def _go_to(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, GoTo)
+    return RedirectResponse(exc.url, status_code=303)
+
+
 async def _forbidden(request: Request, exc: Exception) -> Response:
     return render(request, "error.html", None, status_code=403, title="Không có quyền",
                   message="Tài khoản của bạn chỉ được xem; việc này cần quyền xử lý hoặc quản trị.")
@@ -206,7 +263,7 @@ async def _forbidden(request: Request, exc: Exception) -> Response:
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
-    titles = {404: "Không tìm thấy", 403: "Không thực hiện được", 429: "Thử lại sau"}
+    titles = {404: "Không tìm thấy", 403: "Không thực hiện được", 409: "Chưa rõ chiến dịch", 429: "Thử lại sau"}
     message = exc.detail if isinstance(exc.detail, str) and exc.status_code != 404 else "Không có trang hoặc tệp này."
     return render(request, "error.html", None, status_code=exc.status_code,
                   title=titles.get(exc.status_code, "Lỗi"), message=message)
@@ -260,85 +317,12 @@ def _routes() -> Any:
         request.session.clear()
         return back("/dang-nhap")
 
-    # ------------------------------------------------------------------ board
-    @r.get("/", response_class=HTMLResponse)
-    def board(request: Request, person: Viewer, loc: str = "", sap_xep: str = "trang-thai",
-              q: str = "") -> HTMLResponse:
-        data = workspace.board(baocao(request), show=loc, sort=sap_xep, q=q.strip()[:100])
-        return render(request, "board.html", person, filters=workspace.FILTERS, sorts=workspace.SORTS, **data)
+    _file_routes(r)
+    return r
 
-    # ------------------------------------------------------------------ one agency
-    @r.get("/don-vi/{code}", response_class=HTMLResponse)
-    def agency_page(request: Request, code: str, person: Viewer) -> HTMLResponse:
-        try:
-            data = workspace.agency(baocao(request), code)
-        except UnknownRecipient:
-            raise HTTPException(404) from None
-        return render(request, "agency.html", person, channels=actions.CHANNELS, kinds=actions.KINDS,
-                      fields=actions.FIELD_LABELS, **data)
 
-    def _act(request: Request, code: str, work: Any, done: str) -> Response:
-        try:
-            result = work()
-        except (actions.ActionError, ValueError) as err:
-            flash(request, str(err), error=True)
-        else:
-            flash(request, done if not callable(done) else done(result))
-        return back(f"/don-vi/{quote(code)}")
-
-    @r.post("/don-vi/{code}/sua")
-    async def correct(request: Request, code: str, person: Editor) -> Response:
-        f = await request.form()
-        return _act(request, code, lambda: actions.correct_value(
-            baocao(request), code, int(str(f.get("lan_nop", "0"))), str(f.get("loai", "")), str(f.get("muc", "")),
-            str(f.get("cot", "")), str(f.get("gia_tri", "")), str(f.get("ly_do", "")), person.name,
-        ), "Đã ghi nhận chỉnh sửa; bản gốc vẫn được giữ.")
-
-    @r.post("/don-vi/{code}/chap-nhan")
-    async def accept(request: Request, code: str, person: Editor) -> Response:
-        f = await request.form()
-        return _act(request, code, lambda: actions.accept(
-            baocao(request), code, int(str(f.get("lan_nop", "0"))), str(f.get("ghi_chu", "")), person.name,
-        ), "Đã xác nhận số liệu của lần nộp này." if f.get("ban_quet") else "Đã đánh dấu chấp nhận lần nộp này.")
-
-    @r.post("/don-vi/{code}/ghi-nhan")
-    async def record(request: Request, code: str, person: Editor) -> Response:
-        f = await request.form()
-        upload = f.get("tep")
-        data = None
-        if upload is not None and not isinstance(upload, str) and upload.filename:
-            data = (upload.filename, await upload.read())
-        app = baocao(request)
-        return _act(request, code, lambda: actions.record_response(
-            app, code, str(f.get("kenh", "")), str(f.get("loai", "")),
-            _moment(app, str(f.get("luc", ""))), str(f.get("ghi_chu", "")), data, person.name,
-        ), "Đã ghi nhận trả lời của đơn vị.")
-
-    @r.post("/don-vi/{code}/gia-han")
-    async def extend(request: Request, code: str, person: Editor) -> Response:
-        f = await request.form()
-        return _act(request, code, lambda: actions.extend_deadline(
-            baocao(request), code, _day(str(f.get("han", ""))), str(f.get("ly_do", "")), person.name,
-        ), "Đã gia hạn; lịch nhắc của đơn vị tính lại theo hạn mới.")
-
-    @r.post("/don-vi/{code}/nhac-ngay")
-    def remind_now(request: Request, code: str, person: Editor) -> Response:
-        return _act(request, code, lambda: actions.remind_now(baocao(request), code, person.name),
-                    lambda result: result["message"])  # type: ignore[arg-type]
-
-    @r.post("/don-vi/{code}/email")
-    async def contact(request: Request, code: str, person: Editor) -> Response:
-        f = await request.form()
-        return _act(request, code, lambda: actions.edit_contact(
-            baocao(request), code, str(f.get("cu", "")), str(f.get("moi", "")), person.name,
-        ), "Đã cập nhật địa chỉ email.")
-
-    @r.post("/don-vi/{code}/email/tra-lai")
-    async def bouncing(request: Request, code: str, person: Editor) -> Response:
-        f = await request.form()
-        return _act(request, code, lambda: actions.mark_bouncing(
-            baocao(request), code, str(f.get("email", "")), f.get("tra_lai") == "1", person.name,
-        ), "Đã cập nhật tình trạng địa chỉ.")
+def _file_routes(r: APIRouter) -> None:
+    """Files by the content hash of a stored blob: one address whatever the campaign."""
 
     # ------------------------------------------------------------------ files
     @r.get("/tep/{sha256}")
@@ -352,7 +336,7 @@ def _routes() -> Any:
         data, name = _blob(request, sha256, "")
         try:
             app = baocao(request)
-            shown, media = render_view(data, sha256, app.settings.data_dir / "web-cache" / "pdf", app.campaign().tz)
+            shown, media = render_view(data, sha256, app.settings.data_dir / "web-cache" / "pdf", ZoneInfo(app.settings.timezone))
         except NotViewable as err:
             return PlainTextResponse(f"{err}.", status_code=415)
         disposition = "inline"
@@ -376,13 +360,99 @@ def _routes() -> Any:
             raise HTTPException(404) from None
         return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=86400"})
 
+
+def _pages() -> Any:
+    """The pages of one campaign: mounted at /c/{campaign}/… and, for the default campaign,
+    at the bare addresses (which move to /c/{campaign}/… once several campaigns exist)."""
+    r = APIRouter()
+
+    # ------------------------------------------------------------------ board
+    @r.get("/", response_class=HTMLResponse)
+    def board(request: Request, person: Viewer, c: Chosen, loc: str = "", sap_xep: str = "trang-thai",
+              q: str = "") -> HTMLResponse:
+        data = workspace.board(baocao(request), c.id, show=loc, sort=sap_xep, q=q.strip()[:100])
+        return render(request, "board.html", person, chosen=c, filters=workspace.FILTERS, sorts=workspace.SORTS, **data)
+
+    # ------------------------------------------------------------------ one agency
+    @r.get("/don-vi/{code}", response_class=HTMLResponse)
+    def agency_page(request: Request, code: str, person: Viewer, c: Chosen) -> HTMLResponse:
+        try:
+            data = workspace.agency(baocao(request), code, c.id)
+        except UnknownRecipient:
+            raise HTTPException(404) from None
+        return render(request, "agency.html", person, chosen=c, channels=actions.CHANNELS, kinds=actions.KINDS,
+                      fields=actions.FIELD_LABELS, **data)
+
+    def _act(request: Request, code: str, work: Any, done: Any) -> Response:
+        try:
+            result = work()
+        except (actions.ActionError, ValueError) as err:
+            flash(request, str(err), error=True)
+        else:
+            flash(request, done if not callable(done) else done(result))
+        return back(f"{prefix(request)}/don-vi/{quote(code)}")
+
+    @r.post("/don-vi/{code}/sua")
+    async def correct(request: Request, code: str, person: Editor, c: Chosen) -> Response:
+        f = await request.form()
+        return _act(request, code, lambda: actions.correct_value(
+            baocao(request), code, int(str(f.get("lan_nop", "0"))), str(f.get("loai", "")), str(f.get("muc", "")),
+            str(f.get("cot", "")), str(f.get("gia_tri", "")), str(f.get("ly_do", "")), person.name, c.id,
+        ), "Đã ghi nhận chỉnh sửa; bản gốc vẫn được giữ.")
+
+    @r.post("/don-vi/{code}/chap-nhan")
+    async def accept(request: Request, code: str, person: Editor, c: Chosen) -> Response:
+        f = await request.form()
+        return _act(request, code, lambda: actions.accept(
+            baocao(request), code, int(str(f.get("lan_nop", "0"))), str(f.get("ghi_chu", "")), person.name, c.id,
+        ), "Đã xác nhận số liệu của lần nộp này." if f.get("ban_quet") else "Đã đánh dấu chấp nhận lần nộp này.")
+
+    @r.post("/don-vi/{code}/ghi-nhan")
+    async def record(request: Request, code: str, person: Editor, c: Chosen) -> Response:
+        f = await request.form()
+        upload = f.get("tep")
+        data = None
+        if upload is not None and not isinstance(upload, str) and upload.filename:
+            data = (upload.filename, await upload.read())
+        app = baocao(request)
+        return _act(request, code, lambda: actions.record_response(
+            app, code, str(f.get("kenh", "")), str(f.get("loai", "")),
+            _moment(c, app.now(), str(f.get("luc", ""))), str(f.get("ghi_chu", "")), data, person.name, c.id,
+        ), "Đã ghi nhận trả lời của đơn vị.")
+
+    @r.post("/don-vi/{code}/gia-han")
+    async def extend(request: Request, code: str, person: Editor, c: Chosen) -> Response:
+        f = await request.form()
+        return _act(request, code, lambda: actions.extend_deadline(
+            baocao(request), code, _day(str(f.get("han", ""))), str(f.get("ly_do", "")), person.name, c.id,
+        ), "Đã gia hạn; lịch nhắc của đơn vị tính lại theo hạn mới.")
+
+    @r.post("/don-vi/{code}/nhac-ngay")
+    def remind_now(request: Request, code: str, person: Editor, c: Chosen) -> Response:
+        return _act(request, code, lambda: actions.remind_now(baocao(request), code, person.name, c.id),
+                    lambda result: result["message"])  # type: ignore[arg-type]
+
+    @r.post("/don-vi/{code}/email")
+    async def contact(request: Request, code: str, person: Editor, c: Chosen) -> Response:
+        f = await request.form()
+        return _act(request, code, lambda: actions.edit_contact(
+            baocao(request), code, str(f.get("cu", "")), str(f.get("moi", "")), person.name, c.id,
+        ), "Đã cập nhật địa chỉ email.")
+
+    @r.post("/don-vi/{code}/email/tra-lai")
+    async def bouncing(request: Request, code: str, person: Editor, c: Chosen) -> Response:
+        f = await request.form()
+        return _act(request, code, lambda: actions.mark_bouncing(
+            baocao(request), code, str(f.get("email", "")), f.get("tra_lai") == "1", person.name, c.id,
+        ), "Đã cập nhật tình trạng địa chỉ.")
+
     # ------------------------------------------------------------------ review
     @r.get("/xem-xet", response_class=HTMLResponse)
-    def review(request: Request, person: Viewer) -> HTMLResponse:
-        return render(request, "review.html", person, **workspace.review_queue(baocao(request)))
+    def review(request: Request, person: Viewer, c: Chosen) -> HTMLResponse:
+        return render(request, "review.html", person, chosen=c, **workspace.review_queue(baocao(request), c.id))
 
     @r.post("/xem-xet/{item_id}/gan")
-    async def assign(request: Request, item_id: int, person: Editor) -> Response:
+    async def assign(request: Request, item_id: int, person: Editor, c: Chosen) -> Response:
         f = await request.form()
         try:
             result = assign_item(baocao(request), item_id, str(f.get("don_vi", "")) or None, actor=person.name,
@@ -392,52 +462,52 @@ def _routes() -> Any:
         else:
             done = f"cho {result['name']}" if "name" in result else f"vào chiến dịch {result['campaign']}"
             flash(request, f"Đã gán mục {item_id} {done}.")
-        return back("/xem-xet")
+        return back(f"{prefix(request)}/xem-xet")
 
     @r.post("/xem-xet/{item_id}/bo-qua")
-    async def dismiss(request: Request, item_id: int, person: Editor) -> Response:
+    async def dismiss(request: Request, item_id: int, person: Editor, c: Chosen) -> Response:
         f = await request.form()
         reason = str(f.get("ly_do", "")).strip()
         if not reason:
             flash(request, "Hãy ghi lý do bỏ qua.", error=True)
-            return back("/xem-xet")
+            return back(f"{prefix(request)}/xem-xet")
         try:
             dismiss_item(baocao(request), item_id, reason, actor=person.name)
         except ReviewError as err:
             flash(request, str(err), error=True)
         else:
             flash(request, f"Đã bỏ qua mục {item_id}.")
-        return back("/xem-xet")
+        return back(f"{prefix(request)}/xem-xet")
 
     # ------------------------------------------------------------------ report, mail, campaign
     @r.get("/bao-cao", response_class=HTMLResponse)
-    def report(request: Request, person: Viewer) -> HTMLResponse:
-        return render(request, "report.html", person, **workspace.report_page(baocao(request)))
+    def report(request: Request, person: Viewer, c: Chosen) -> HTMLResponse:
+        return render(request, "report.html", person, chosen=c, **workspace.report_page(baocao(request), c.id))
 
     @r.post("/bao-cao/lap-lai")
-    def rebuild(request: Request, person: Editor) -> Response:
-        result = build_report(baocao(request), actor=person.name)
+    def rebuild(request: Request, person: Editor, c: Chosen) -> Response:
+        result = build_report(baocao(request), c.id, actor=person.name)
         flash(request, f"Đã lập lại báo cáo: {result['stats']['responded']}/{result['stats']['total']} đơn vị đã báo cáo.")
-        return back("/bao-cao")
+        return back(f"{prefix(request)}/bao-cao")
 
     @r.get("/thu-di", response_class=HTMLResponse)
-    def outgoing(request: Request, person: Viewer) -> HTMLResponse:
-        return render(request, "outgoing.html", person, **workspace.outgoing_page(baocao(request)))
+    def outgoing(request: Request, person: Viewer, c: Chosen) -> HTMLResponse:
+        return render(request, "outgoing.html", person, chosen=c, **workspace.outgoing_page(baocao(request), c.id))
 
     @r.get("/chien-dich", response_class=HTMLResponse)
-    def campaign(request: Request, person: Viewer) -> HTMLResponse:
-        return render(request, "campaign.html", person, **workspace.campaign_page(baocao(request)))
+    def campaign(request: Request, person: Viewer, c: Chosen) -> HTMLResponse:
+        return render(request, "campaign.html", person, chosen=c, **workspace.campaign_page(baocao(request), c.id))
 
     @r.post("/chien-dich/gui-cong-van")
-    def send_request(request: Request, person: Admin) -> Response:
+    def send_request(request: Request, person: Admin, c: Chosen) -> Response:
         try:
-            result = send(baocao(request), check=True)
+            result = send(baocao(request), c.id, check=True)
         except UnfinishedRequest as exc:
             flash(request, "Chưa gửi: công văn còn thiếu — " + "; ".join(exc.gaps) + ".", error=True)
-            return back("/chien-dich")
+            return back(f"{prefix(request)}/chien-dich")
         flash(request, f"Đã gửi công văn tới {len(result['sent'])} đơn vị; lỗi {len(result['failed'])}.",
               error=bool(result["failed"]))
-        return back("/chien-dich")
+        return back(f"{prefix(request)}/chien-dich")
 
     return r
 
@@ -453,18 +523,18 @@ def _day(value: str) -> dt.date:
     raise actions.ActionError(f"ngày không hợp lệ: {value!r} (viết ngày/tháng/năm, ví dụ 29/08/2025)")
 
 
-def _moment(app: App, value: str) -> dt.datetime:
+def _moment(campaign: Campaign, now: dt.datetime, value: str) -> dt.datetime:
     """A local moment from a form ("29/08/2025 14:30", a date alone, or ISO), aware in the
     campaign's zone; now if empty."""
     text = value.strip()
     if not text:
-        return app.now()
+        return now
     date_part, _, time_part = text.replace("T", " ").partition(" ")
     try:
         clock = dt.time.fromisoformat(time_part.strip()) if time_part.strip() else dt.time(12, 0)
     except ValueError:
         raise actions.ActionError(f"giờ không hợp lệ: {time_part!r} (viết giờ:phút, ví dụ 14:30)") from None
-    return dt.datetime.combine(_day(date_part), clock, app.campaign().tz)
+    return dt.datetime.combine(_day(date_part), clock, campaign.tz)
 
 
 def _blob(request: Request, sha256: str, name: str) -> tuple[bytes, str]:

@@ -5,40 +5,17 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from jinja2 import Environment
 
 from flows.app import App
+from flows.history import entry_label
 from flows.web.workspace import CHANNEL_LABELS, slot_label
 from parsers import numbers
 from parsers.vocab import FAILED_FILE_LABEL, ReviewKind, display_id
 from reports.status import STATE_LABELS, STATE_SHORT
 
-ENTRY_LABELS = {
-    "request": "Công văn",
-    "reminder": "Thư nhắc",
-    "reminder_incomplete": "Nhắc bổ sung",
-    "receipt": "Báo đã nhận",
-    "reply": "Thư đến",
-    "bounce": "Thư bị trả lại",
-    "file": "Tệp thư mục chung",
-    "submission": "Ghi nhận",
-    "bouncing": "Địa chỉ lỗi",
-    "alert": "Cảnh báo",
-}
-EVENT_LABELS = {
-    "value_corrected": "Sửa số liệu",
-    "submission_accepted": "Chấp nhận",
-    "response_recorded": "Ghi nhận thủ công",
-    "deadline_extended": "Gia hạn",
-    "reminder_requested": "Nhắc ngay",
-    "contact_changed": "Sửa địa chỉ",
-    "contact_bouncing": "Địa chỉ lỗi",
-    "review_assigned": "Xem xét",
-    "review_dismissed": "Xem xét",
-    "mail_failed": "Gửi lỗi",
-    "mail_resolved": "Xử lý thư",
-}
 OUT_STATUS = {"sent": "Đã gửi", "pending": "Chờ gửi", "failed": "Lỗi, sẽ thử lại", "sending": "Không rõ (cần kiểm tra)"}
 SUB_STATUS = {"valid": "đang dùng", "superseded": "đã có bản thay thế"}
 ATTRIBUTION = {"thread": "theo luồng thư", "sender": "theo địa chỉ gửi", "document": "theo nội dung tệp",
@@ -59,8 +36,8 @@ def vn_number(value: Any, digits: int | None = None) -> str:
 def install(env: Environment, app: App) -> None:
     """Register the filters and globals on a Jinja2 environment."""
 
-    def tz() -> Any:
-        return app.campaign().tz
+    def tz() -> Any:  # how times are shown (BAOCAO_TIMEZONE): the same for every campaign
+        return ZoneInfo(app.settings.timezone)
 
     def when(value: Any, fmt: str = "%d/%m/%Y %H:%M") -> str:
         if not value:
@@ -73,11 +50,6 @@ def install(env: Environment, app: App) -> None:
 
     def day(value: Any) -> str:
         return when(value, "%d/%m/%Y")
-
-    def entry_label(kind: str) -> str:
-        if kind.startswith("event:"):
-            return EVENT_LABELS.get(kind[6:], "Hoạt động")
-        return ENTRY_LABELS.get(kind, kind)
 
     def evidence(value: Any) -> str:
         parts = value.split("+") if isinstance(value, str) else list(value or [])

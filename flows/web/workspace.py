@@ -83,6 +83,22 @@ class BoardRow:
     draft: bool = False
 
 
+def default_campaign(app: App) -> Any:
+    """The campaign a bare address (/, /xem-xet…) means: the only one; among several, the open
+    one whose request went out last (then the later deadline); closed ones only if none is open."""
+    pool = [c for c in app.campaigns if c.active] or app.campaigns
+    return max(pool, key=lambda c: (c.request.date or dt.date.min, c.deadline))
+
+
+def campaign_choices(app: App) -> list[dict[str, Any]]:
+    """The campaigns the switcher lists: open ones first (newest request first), then closed."""
+    def newest(c: Any) -> tuple[bool, dt.timedelta, dt.timedelta]:
+        return (not c.active, dt.date.max - (c.request.date or dt.date.min), dt.date.max - c.deadline)
+
+    return [{"id": c.id, "title": c.title, "active": c.active, "deadline": c.deadline, "number": c.request.number}
+            for c in sorted(app.campaigns, key=newest)]
+
+
 def board(app: App, campaign_id: str | None = None, *, show: str = "", sort: str = "trang-thai", q: str = "") -> dict[str, Any]:
     """The campaign board: the `baocao status` report, filtered and sorted for people."""
     report = status_report(app, campaign_id)
@@ -143,7 +159,7 @@ def agency(app: App, code: str, campaign_id: str | None = None) -> dict[str, Any
         own = deadlines(campaign, session=session).get(row.id)
         subs = [_submission_view(s, session=session) for s in reversed(submissions_of(campaign.id, row.id, session=session))]
         _attach_files(history["entries"], session=session)
-        history["entries"] = _readable(history["entries"], {s["sub"].id: s["sub"].channel for s in subs}, session=session)
+        history["entries"] = _readable(history["entries"], session=session)
         sent_slots = {e.get("slot") for e in history["entries"] if e["kind"].startswith("reminder") and e.get("status") == "sent"}
     deadline = own or campaign.deadline
 
@@ -185,10 +201,9 @@ def _attach_files(entries: list[dict[str, Any]], *, session: Any) -> None:
         entry["files"] = files
 
 
-def _readable(entries: list[dict[str, Any]], channels: dict[int, str], *, session: Any) -> list[dict[str, Any]]:
-    """Timeline entries as people read them: our mail says whom it went to, a submission its
-    channel in Vietnamese; the ingestion's own "submission_*" events (the same fact as the
-    submission entry) are left out."""
+def _readable(entries: list[dict[str, Any]], *, session: Any) -> list[dict[str, Any]]:
+    """Timeline entries as people read them: our mail says whom it went to; the ingestion's
+    own "submission_*" events (the same fact as the submission entry) are left out."""
     out_ids = [e["outbound_id"] for e in entries if e.get("outbound_id")]
     rows = session.execute(select(OutboundMail.id, OutboundMail.to_addrs).where(OutboundMail.id.in_(out_ids))) if out_ids else []
     to = {oid: addrs for oid, addrs in rows}
@@ -198,8 +213,6 @@ def _readable(entries: list[dict[str, Any]], channels: dict[int, str], *, sessio
             continue
         if entry["kind"] in OUTGOING_KINDS:
             entry["to"] = list(to.get(entry.get("outbound_id"), []) or [])
-        if entry["kind"] == "submission" and (channel := channels.get(entry.get("submission_id"))):
-            entry["summary"] = entry["summary"].replace(f"qua {channel})", f"qua {CHANNEL_LABELS.get(channel, channel)})")
         shown.append(entry)
     return shown
 

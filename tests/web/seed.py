@@ -11,8 +11,9 @@ ROLES = {"xem": "viewer", "canbo": "editor", "quantri": "admin"}
 SECRET = "khoa-bi-mat-cho-kiem-thu-0123456789"
 
 
-def populated_app(data_dir: Path, config_dir: Path, **settings: Any) -> Any:
-    """An App on SQLite in `data_dir` with the demo's ~25 replies and three users."""
+def populated_app(data_dir: Path, config_dir: Path, campaign_id: str | None = None, **settings: Any) -> Any:
+    """An App on SQLite in `data_dir` with the demo's ~25 replies (to `campaign_id`, default the
+    only campaign) and three users."""
     from config.recipients import read_recipients
     from config.settings import Settings
     from flows.app import App, init
@@ -25,8 +26,8 @@ def populated_app(data_dir: Path, config_dir: Path, **settings: Any) -> Any:
     app = App(Settings(_env_file=None, data_dir=data_dir, config_dir=config_dir,
                        web={"secret_key": SECRET}, **settings))
     init(app)
-    campaign = app.campaign()
-    ctx = make_context(app, None)
+    campaign = app.campaign(campaign_id)
+    ctx = make_context(app, campaign.id)
     for uid, mail in enumerate(demo_mails(campaign, read_recipients(campaign.recipients_path)), start=1):
         with app.session() as session:
             handle_mail(ctx, "demo/INBOX", 1, uid, mail.raw, mail.received, session=session)

@@ -175,7 +175,16 @@ def test_extending_a_deadline_moves_status_and_the_reminder_schedule(client_for,
     assert client.post(f"/don-vi/{code}/gia-han", data={"csrf": token, "han": new.isoformat(), "ly_do": "xin gia hạn"}).status_code == 303
     page = client.get(f"/don-vi/{code}").text
     assert f'data-han="{new.isoformat()}"' in page and f"@{new.isoformat()}" in page
-    assert "gia hạn đến" in client.get("/").text
+    board = client.get("/").text
+    # The board's "Hạn" column: the agency's own deadline as a date, the others the common one.
+    row = board[board.index(f'<tr data-ma="{code}">'):]
+    row = row[:row.index("</tr>")]
+    assert f"{new:%d/%m/%Y}" in row and "gia hạn" in row
+    other = next(r["id"] for r in status_report(web_app)["recipients"] if r["id"] != code)
+    other_row = board[board.index(f'<tr data-ma="{other}">'):]
+    other_row = other_row[:other_row.index("</tr>")]
+    assert f"{campaign.deadline:%d/%m/%Y}" in other_row and "gia hạn" not in other_row
+    assert '<span class="noi">chung</span>' not in board
     # The scheduled run on the day of the campaign's first overdue reminder skips this agency...
     from flows.outbound.reminders import calendar_for
     from reports.reminders import schedule
@@ -217,7 +226,7 @@ def test_settle_review_items_with_the_users_name(client_for, web_app) -> None:
 
     client = client_for("canbo")
     page = client.get("/xem-xet").text
-    item = int(re.search(r'action="/xem-xet/(\d+)/gan"', page).group(1))
+    item = int(re.search(r'action="/c/de-an-996/xem-xet/(\d+)/gan"', page).group(1))
     token = csrf_of(page)
     assert client.post(f"/xem-xet/{item}/bo-qua", data={"csrf": token, "ly_do": ""}).status_code == 303
     assert client.post(f"/xem-xet/{item}/gan", data={"csrf": token, "don_vi": "sotc"}).status_code == 303
@@ -248,7 +257,7 @@ def test_remind_now_goes_through_the_ledger_once_a_day(client_for, web_app) -> N
     to = ", ".join(sorted(smtp.messages[0].rcpt_tos))
     assert f"Đã gửi thư nhắc tới {to}" in page and "Không gửi thư nhắc: đã gửi" in page
     # Sending mail cannot be taken back: the form asks first (static/xac-nhan.js).
-    assert re.search(r'action="/don-vi/[a-z]+/nhac-ngay" data-xac-nhan="Gửi thư nhắc tới [^"]+ ngay bây giờ\?"', page)
+    assert re.search(r'action="/c/de-an-996/don-vi/[a-z]+/nhac-ngay" data-xac-nhan="Gửi thư nhắc tới [^"]+ ngay bây giờ\?"', page)
 
 
 def test_contacts_fixed_and_marked_bouncing(client_for, web_app) -> None:

@@ -81,3 +81,28 @@ def test_remind_and_report_run_for_each_active_campaign(env: dict[str, str], tmp
     assert [r["campaign"] for r in reports] == [A, B]
     for r in reports:
         assert all(Path(f).is_file() and Path(f).is_relative_to(tmp_path / "out" / r["campaign"]) for f in r["files"])
+
+
+def test_history_speaks_vietnamese_and_the_folder_scan_serves_both(env: dict[str, str], tmp_path: Path) -> None:
+    import datetime as dt
+
+    from config.settings import Settings
+    from flows.app import App
+    from flows.web.actions import record_response
+
+    app = App(Settings(_env_file=None, database_url=env["BAOCAO_DATABASE_URL"], data_dir=Path(env["BAOCAO_DATA_DIR"]),
+                       config_dir=Path(env["BAOCAO_CONFIG_DIR"])))
+    at = dt.datetime(2025, 9, 10, 9, 30, tzinfo=dt.timezone(dt.timedelta(hours=7)))
+    record_response(app, "sotp", "paper", "report", at, "gửi qua bưu điện", None, "canbo", campaign_id=B)
+    app.engine.dispose()
+    shown = run("history", "sotp", "--campaign", B, env=env)
+    assert shown.returncode == 0, shown.stderr
+    assert "qua bản giấy" in shown.stdout and "Ghi nhận" in shown.stdout
+    for code in ("paper", "submission", "response_recorded", "event:"):
+        assert code not in shown.stdout, (code, shown.stdout)
+    # The shared folder no longer needs --campaign: one scan for every open campaign.
+    drop = tmp_path / "chung"
+    drop.mkdir()
+    scanned = run("ingest", "folder", "--json", env={**env, "BAOCAO_DROP__DIR": str(drop)})
+    assert scanned.returncode == 0, scanned.stderr
+    assert json.loads(scanned.stdout)["counts"]["total"] == 0

@@ -24,7 +24,7 @@ def test_prefect_yaml_matches_serve_specs() -> None:
     from flows.runs import pipelines as prefect_flows
 
     campaign = load_campaigns(ROOT / "config" / "campaigns")[0]
-    specs = {s["name"]: s for s in runs_deployments.deployment_specs(campaign.deadline_at, campaign.report.cron)}
+    specs = {s["name"]: s for s in runs_deployments.deployment_specs([campaign])}
     deployments = {d["name"]: d for d in load_yaml()["deployments"]}
     assert set(deployments) == set(specs) == {
         "ingest-mail", "ingest-folder", "send-reminders", "build-report", "full-cycle"
@@ -58,10 +58,12 @@ def test_deadline_run_fires_once_right_after_the_deadline() -> None:
 
 
 def test_runner_deployments_carry_vietnam_time() -> None:
+    from config.campaign import load_campaigns
     from flows.runs.deployments import runner_deployments
 
-    end = dt.datetime(2025, 8, 15, 23, 59, 59, tzinfo=dt.timezone(dt.timedelta(hours=7)))
-    deployments = {d.name: d for d in runner_deployments(end)}
+    campaign = load_campaigns(ROOT / "config" / "campaigns")[0]
+    assert campaign.deadline_at == dt.datetime(2025, 8, 15, 23, 59, 59, tzinfo=dt.timezone(dt.timedelta(hours=7)))
+    deployments = {d.name: d for d in runner_deployments([campaign])}
     report = deployments["build-report"]
     timezones = {s.schedule.timezone for d in deployments.values() for s in d.schedules}
     assert timezones == {"Asia/Ho_Chi_Minh"}
@@ -70,6 +72,39 @@ def test_runner_deployments_carry_vietnam_time() -> None:
     assert ingest.concurrency_limit == 1
     assert ingest.concurrency_options.collision_strategy.value == "CANCEL_NEW"
     assert ingest.schedules[0].schedule.cron == "*/5 7-17 * * 1-5"
+    assert all(d.parameters == {} for d in deployments.values())  # one campaign: the flows find it
+
+
+def two_campaigns() -> list:
+    from config.campaign import load_campaigns
+
+    campaigns = load_campaigns(ROOT / "config" / "campaigns") + load_campaigns(ROOT / "tests" / "fixtures" / "campaigns")
+    assert [c.id for c in campaigns] == ["de-an-996", "kiem-tra-do-luong-2025"]
+    return campaigns
+
+
+def test_several_campaigns_poll_once_and_remind_and_report_each() -> None:
+    from flows.runs import pipelines
+    from flows.runs.deployments import deployment_specs, runner_deployments
+
+    a, b = two_campaigns()
+    specs = deployment_specs([a, b])
+    names = [s["name"] for s in specs]
+    assert names.count("ingest-mail") == 1 and names.count("ingest-folder") == 1  # one poll per mailbox
+    assert sorted(names) == sorted(["ingest-mail", "ingest-folder", "full-cycle",
+                                    f"send-reminders-{a.id}", f"build-report-{a.id}",
+                                    f"send-reminders-{b.id}", f"build-report-{b.id}"])
+    by_name = {s["name"]: s for s in specs}
+    assert by_name["ingest-mail"]["parameters"] == {} and by_name["ingest-mail"]["flow"] is pipelines.ingest_mail_flow
+    for c in (a, b):
+        assert by_name[f"send-reminders-{c.id}"]["parameters"] == {"campaign_id": c.id}
+        assert by_name[f"build-report-{c.id}"]["flow"] is pipelines.build_report_flow
+    # Each campaign's report also runs right after its own deadline (B: 15/09/2025).
+    assert {"rrule": "DTSTART:20250916T000000\nRRULE:FREQ=DAILY;COUNT=1"} in by_name[f"build-report-{b.id}"]["schedules"]
+    assert {"rrule": "DTSTART:20250816T000000\nRRULE:FREQ=DAILY;COUNT=1"} in by_name[f"build-report-{a.id}"]["schedules"]
+    served = {d.name: d for d in runner_deployments([a, b])}
+    assert served[f"send-reminders-{b.id}"].parameters == {"campaign_id": b.id}
+    assert {s.schedule.timezone for d in served.values() for s in d.schedules} == {"Asia/Ho_Chi_Minh"}
 
 
 def test_serve_refuses_without_a_server(monkeypatch) -> None:
