@@ -55,7 +55,12 @@ def within_budget(parse: Any, seconds: float) -> Budgeted:
 
 
 def run_in_child(parse: Any, seconds: float, data: bytes, filename: str, spec: OutlineSpec) -> ParseResult:
-    """One parse in a forked child; its result, a crash as a parse error, or the budget error."""
+    """One parse in a forked child; its result, a crash as a parse error, or the budget error.
+    The reader's modules are imported here first (once per process; nothing of the file is
+    read): a child would otherwise import them again for every file (~60 ms each)."""
+    from parsers.api import load_readers  # lazy: start-up of commands that parse nothing
+
+    load_readers(filename)
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: parse, answer, leave without any cleanup of the parent's state

@@ -17,7 +17,7 @@ from parsers.model import ParseError, ParseResult
 from parsers.replacing import may_replace
 from parsers.responses import Candidate, Unit, candidates_of
 from parsers.vocab import ANSWER_KINDS, ItemStatus, ReviewKind
-from storage.blobs import sha256_hex, store_blob
+from storage.blobs import record_blob, sha256_hex
 from storage.ingest import add_document, open_review
 from storage.models import Document
 from storage.submissions import current_answer, record_submission, submissions_of
@@ -88,7 +88,7 @@ def rejected_files(files: list[ParsedFile]) -> list[dict[str, Any]]:
 def store_raw_files(ctx: Context, attachments: list[Attachment], *, session: Session) -> None:
     """Raw first: every file's bytes are in the blob store before anything reads them."""
     for att in attachments:
-        store_blob(ctx.app.blobs, att.data, session=session)
+        record_blob(ctx.app.blobs, att.data, session=session)
     hook("after_store")
 
 
