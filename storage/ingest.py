@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from parsers.mail_classify import AgencyRef
 from parsers.vocab import ItemStatus
 from storage.models import (
     ContactRow,
@@ -29,6 +28,9 @@ from storage.models import (
     utcnow,
 )
 from storage.upsert import insert_ignore, insert_new
+
+if TYPE_CHECKING:
+    from parsers.mail_classify import AgencyRef
 
 
 def _state_row(mailbox: str, uidvalidity: int, *, session: Session, lock: bool = False) -> MailboxState | None:
@@ -170,6 +172,10 @@ def open_review(values: dict[str, Any], *, session: Session) -> ReviewItem:
 
 def agency_refs(campaign_id: str, *, session: Session) -> list[AgencyRef]:
     """Active recipients with their contact addresses, for attribution."""
+    from parsers.mail_classify import (
+        AgencyRef,  # lazy: `status` reads the ledger without the classifier
+    )
+
     recipients = list(
         session.scalars(
             select(RecipientRow).where(RecipientRow.campaign_id == campaign_id, RecipientRow.active.is_(True))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 T = TypeVar("T")
@@ -13,8 +12,14 @@ T = TypeVar("T")
 def _insert(session: Session, model: type[Any], values: dict[str, Any]) -> Any:
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
+        from sqlalchemy.dialects import (
+            postgresql,  # lazy: imports every PostgreSQL driver module (asyncio…)
+        )
+
         return postgresql.insert(model).values(**values).on_conflict_do_nothing()
     if dialect == "sqlite":
+        from sqlalchemy.dialects import sqlite
+
         return sqlite.insert(model).values(**values).on_conflict_do_nothing()
     raise NotImplementedError(dialect)  # pragma: no cover - only the two supported backends
 
