@@ -69,6 +69,7 @@ from parsers.responses import Unit, plan_units
 from parsers.routing import Route
 from parsers.vocab import ItemStatus, MailKind, ReviewKind
 from storage.blobs import BlobStore, record_blob, sha256_hex, store_blob
+from storage.db import deferred_sync
 from storage.ingest import (
     advance_mailbox,
     earlier_copy,
@@ -516,7 +517,10 @@ def _poll(ctx: Context, source: ImapSource, report: IngestReport) -> int:
             uids = sorted(set(retry) | set(source.new_uids(last_uid, fetch_since(ctx, app.settings.imap.first_poll_margin_days))))
         except MailboxBusy as err:
             uids, busy = [], [str(err)]
-        with _ahead_parser(ctx) as ahead:
+        # One commit per message, synced to disk once before anything is flagged on the server
+        # (storage.db.deferred_sync: a crash loses no commit; a power cut only the latest ones,
+        # whose messages are neither flagged nor past the last UID, so the next run redoes them).
+        with _ahead_parser(ctx) as ahead, deferred_sync(app.engine):
             run_ctx = replace(ctx, parse=ahead) if ahead is not None else ctx
             for fetched in _fetched(source, uids, ahead, busy, app.blobs):
                 outcome = _one_message(run_ctx, key, source.uidvalidity, fetched)
