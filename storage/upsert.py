@@ -18,7 +18,7 @@ def _insert(session: Session, model: type[Any], values: dict[str, Any]) -> Any:
 
         return postgresql.insert(model).values(**values).on_conflict_do_nothing()
     if dialect == "sqlite":
-        from sqlalchemy.dialects import sqlite
+        from sqlalchemy.dialects import sqlite  # lazy, like the PostgreSQL one above
 
         return sqlite.insert(model).values(**values).on_conflict_do_nothing()
     raise NotImplementedError(dialect)  # pragma: no cover - only the two supported backends
