@@ -8,14 +8,18 @@ fsync, parse, classify, attribute, ledger + documents + submissions, one commit 
 then the keyword flag on the server), receipts off; once with the parse-ahead pool (default
 settings: workers = cores) and once without (pool threshold out of reach).
 
-Usage: .venv/bin/python bench/bench_first_pass.py [N] [A]   (default 2000 messages, 60 reports;
-the issue's 10000 / 300 take several minutes on a shared 2-core machine)
+Usage: .venv/bin/python bench/bench_first_pass.py [N] [A] [ROUNDS]   (default 2000 messages, 60
+reports, 1 round; the issue's 10000 / 300 take several minutes on a shared 2-core machine).
+With several rounds each round measures the baseline and both runs again, one after the other,
+and the ratios are taken within each round (the load of a shared machine moves between them);
+the medians are printed.
 """
 
 from __future__ import annotations
 
 import io
 import sqlite3
+import statistics
 import sys
 import tempfile
 import time
@@ -36,6 +40,7 @@ from flows.intake.mail import ingest_mail  # noqa: E402
 
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
 A = int(sys.argv[2]) if len(sys.argv) > 2 else 60
+ROUNDS = int(sys.argv[3]) if len(sys.argv) > 3 else 1
 AGENCIES = [("sotp", "SỞ TƯ PHÁP"), ("soyt", "SỞ Y TẾ"), ("sotc", "SỞ TÀI CHÍNH"), ("soct", "SỞ CÔNG THƯƠNG"), ("soxd", "SỞ XÂY DỰNG")]
 
 
@@ -100,17 +105,29 @@ def main() -> None:
         conn.select("INBOX")
         conn.logout()
         print(f"mailbox: {N:,} messages, {A} with a .docx report, seeded in {time.perf_counter() - start:.1f} s")  # noqa: T201
-        runs = {
-            "baseline (imap-tools bulk fetch + python-docx open + bare SQLite insert/commit)": baseline(server, tmp / "bare.sqlite"),
-            "baocao ingest_mail, parse pool on": ours(server, tmp, "pool", pool=True),
-            "baocao ingest_mail, parse pool off": ours(server, tmp, "serial", pool=False),
-        }
-        load = Path("/proc/loadavg").read_text().split()[:3]
-        print(f"load average {' '.join(load)} (2 cores shared with other engineers' tests)")  # noqa: T201
-        base = next(iter(runs.values()))[0]
-        for label, (took, count) in runs.items():
-            print(f"{label:<82} {took:>7.1f} s {count / took:>7.1f} msg/s {took / base:>5.2f}×")  # noqa: T201
-
+        labels = (
+            "baseline (imap-tools bulk fetch + python-docx open + bare SQLite insert/commit)",
+            "baocao ingest_mail, parse pool on",
+            "baocao ingest_mail, parse pool off",
+        )
+        times: dict[str, list[float]] = {label: [] for label in labels}
+        ratios: dict[str, list[float]] = {label: [] for label in labels}
+        for r in range(ROUNDS):
+            runs = {
+                labels[0]: baseline(server, tmp / f"bare{r}.sqlite"),
+                labels[1]: ours(server, tmp, f"pool{r}", pool=True),
+                labels[2]: ours(server, tmp, f"serial{r}", pool=False),
+            }
+            for label, (took, count) in runs.items():
+                assert count == N, (label, count)
+                times[label].append(took)
+                ratios[label].append(took / runs[labels[0]][0])
+            load = Path("/proc/loadavg").read_text().split()[:3]
+            print(f"round {r + 1}: " + ", ".join(f"{t[-1]:.1f} s" for t in times.values()) + f"; load average {' '.join(load)}")  # noqa: T201
+        print(f"medians of {ROUNDS} round(s); 2 cores shared with other engineers' tests")  # noqa: T201
+        for label in labels:
+            took = statistics.median(times[label])
+            print(f"{label:<82} {took:>7.1f} s {N / took:>7.1f} msg/s {statistics.median(ratios[label]):>5.2f}×")  # noqa: T201
 
 if __name__ == "__main__":
     main()

@@ -14,6 +14,7 @@ import contextlib
 import errno
 import hashlib
 import logging
+import sys
 import unicodedata
 import zipfile
 import zlib
@@ -101,6 +102,30 @@ def parse_bytes(
     """
     ctx = _Context(filename, spec, limits or DEFAULT_LIMITS, converter, ocr=ocr, trust=trust)
     return _parse(data, ctx)
+
+
+# The modules each kind of reader imports on first use (kept lazy so that commands which
+# never read a file start fast). `load_readers` imports them ahead, e.g. in a process that
+# forks one child per file: imported once in the parent, every child has them for free.
+_WORD = ("parsers.docx_reader", "docx", "docx.oxml.parser", "parsers.interpret", "parsers.table")
+_SHEET = ("parsers.xlsx_reader", "python_calamine", "openpyxl", "parsers.interpret", "parsers.table")
+_READER_MODULES = {
+    **dict.fromkeys((".docx", ".docm", ".doc", ".odt", ".rtf"), _WORD),
+    **dict.fromkeys((".xlsx", ".xlsm", ".xls", ".ods"), _SHEET),
+    ".pdf": ("parsers.pdf_reader", "pdfplumber", "parsers.interpret", "parsers.table"),
+}
+
+
+def load_readers(filename: str) -> None:
+    """Import what the reader of a file so named will probably need. Only a hint taken from the
+    name (the format is still detected from the bytes when the file is parsed; a wrong name
+    just means the reader imports its modules itself): nothing of the file is read here."""
+    import importlib
+
+    for name in _READER_MODULES.get(Path(filename).suffix.lower(), ()):
+        if name not in sys.modules:
+            with contextlib.suppress(ImportError):
+                importlib.import_module(name)
 
 
 def parse_path(

@@ -1,7 +1,10 @@
 """Pure MIME parsing: raw message bytes in, a typed `MailMessage` out.
 
-Headers are decoded with the stdlib `email` package (`policy.default`), not imap-tools (its
-subject drops the space after an encoded-word). Attachment names are hostile: RFC 2231
+Messages are split with the stdlib `email` package under `policy.compat32`, whose header
+values are the raw text (`policy.default` builds a parsed header object on every look-up,
+which was most of the cost of a first pass over a full mailbox); the few headers used are
+decoded here once: unfolded, 8-bit bytes read as UTF-8, RFC 2047 encoded-words decoded (not
+imap-tools: its subject drops the space after an encoded-word). Attachment names are hostile: RFC 2231
 continuations, encoded-words inside quoted names, NFD, paths — only a sanitised NFC base name
 is kept. The format of an attachment is never taken from its Content-Type: the file parsers
 detect it from the bytes.
@@ -18,7 +21,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from email import policy
 from email.header import decode_header, make_header
-from email.message import EmailMessage, Message
+from email.message import Message
 from email.utils import getaddresses, parseaddr, parsedate_to_datetime
 from html.parser import HTMLParser
 from typing import Any
@@ -201,12 +204,11 @@ class MailMessage:
 
 def parse_mail(raw: bytes, *, max_attachment_bytes: int = DEFAULT_MAX_ATTACHMENT) -> MailMessage:
     """Parse a raw RFC 5322 message. Never raises on malformed input: it reads what it can."""
-    msg = email.message_from_bytes(raw, policy=policy.default)
-    assert isinstance(msg, EmailMessage)
+    msg = email.message_from_bytes(raw, policy=policy.compat32)
     return _parse(msg, max_attachment_bytes, depth=0)
 
 
-def _parse(msg: EmailMessage, cap: int, depth: int) -> MailMessage:
+def _parse(msg: Message, cap: int, depth: int) -> MailMessage:
     out = MailMessage()
     _read_headers(msg, out)
     texts: list[str] = []
@@ -226,7 +228,7 @@ def _parse(msg: EmailMessage, cap: int, depth: int) -> MailMessage:
     return out
 
 
-def _walk(msg: EmailMessage):
+def _walk(msg: Message):
     """Leaf parts and message/rfc822 parts, without descending into the latter."""
     if msg.get_content_maintype() == "multipart":
         payload = msg.get_payload()
@@ -237,28 +239,59 @@ def _walk(msg: EmailMessage):
     yield msg
 
 
-def _header(msg: Message, name: str) -> str | None:
-    try:
-        value = msg.get(name)
-    except Exception:  # a malformed header must not sink the message
-        raw = msg.get_all(name, failobj=[None])
-        value = raw[0] if raw else None
+def _raw_header(msg: Message, name: str) -> str | None:
+    """The first `name` header as written, unfolded, 8-bit bytes read as UTF-8 (else cp1258)."""
+    wanted = name.lower()
+    value = next((v for k, v in msg.raw_items() if k.lower() == wanted), None)
     if value is None:
         return None
-    text = str(value)
+    value = str(value)
+    if _has_surrogates(value):
+        raw = value.encode("ascii", "surrogateescape")
+        for charset in ("utf-8", "cp1258"):
+            try:
+                value = raw.decode(charset)
+                break
+            except UnicodeDecodeError:
+                continue
+        else:
+            value = raw.decode("utf-8", "replace")
+    return " ".join(value.split())
+
+
+def _has_surrogates(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _header(msg: Message, name: str) -> str | None:
+    text = _raw_header(msg, name)
+    if text is None:
+        return None
     if "=?" in text:
         text = _decode_words(text)
     return nfc(" ".join(text.split())) or None
 
 
-def _read_headers(msg: EmailMessage, out: MailMessage) -> None:
+def _mailbox(msg: Message, name: str) -> tuple[str, str]:
+    """(display name, address) of a one-address header, the name decoded."""
+    name_part, addr = parseaddr(_raw_header(msg, name) or "")
+    if "=?" in name_part:
+        name_part = _decode_words(name_part)
+    return nfc(" ".join(name_part.split())), addr
+
+
+def _read_headers(msg: Message, out: MailMessage) -> None:
     out.message_id = _msgid(_header(msg, "Message-ID"))
-    name, addr = parseaddr(_header(msg, "From") or "")
+    name, addr = _mailbox(msg, "From")
     out.from_addr = addr.strip().lower() or None
-    out.from_name = nfc(name)
+    out.from_name = name
     out.to = _addresses(msg, "To")
     out.cc = _addresses(msg, "Cc")
-    reply = parseaddr(_header(msg, "Reply-To") or "")[1]
+    reply = _mailbox(msg, "Reply-To")[1]
     out.reply_to = reply.lower() or None
     out.subject = _header(msg, "Subject") or ""
     out.date = _date(_header(msg, "Date"))
@@ -312,7 +345,7 @@ def _date(value: str | None) -> dt.datetime | None:
 
 
 def _read_part(
-    part: EmailMessage,
+    part: Message,
     index: int,
     out: MailMessage,
     texts: list[str],
@@ -347,7 +380,7 @@ def _read_part(
 
 
 def _read_container(
-    part: EmailMessage,
+    part: Message,
     index: int,
     name: str | None,
     out: MailMessage,
@@ -366,7 +399,7 @@ def _read_container(
         return False
     try:
         if kind == "smime_signed":
-            inner = email.message_from_bytes(unwrap_signed(data), policy=policy.default)
+            inner = email.message_from_bytes(unwrap_signed(data), policy=policy.compat32)
             if depth >= MAX_FORWARD_DEPTH:
                 raise ContainerError("Thư ký số lồng nhau quá nhiều tầng: không mở.")
             out.signed = "opaque"
@@ -377,7 +410,7 @@ def _read_container(
                 "Thư được mã hoá (S/MIME): baocao không có khoá để đọc; đề nghị đơn vị gửi lại thư không mã hoá."
             )
         elif kind == "eml":
-            _adopt_forward(email.message_from_bytes(data, policy=policy.default), out, cap, depth, "eml", part, index, name)
+            _adopt_forward(email.message_from_bytes(data, policy=policy.compat32), out, cap, depth, "eml", part, index, name)
         elif kind == "msg":
             if depth >= MAX_FORWARD_DEPTH:
                 _too_deep(part, index, name, out, cap)
@@ -444,7 +477,7 @@ def _adopt(out: MailMessage, inner: MailMessage) -> None:
         out.attachments.append(att)
 
 
-def _too_deep(part: EmailMessage, index: int, name: str | None, out: MailMessage, cap: int) -> None:
+def _too_deep(part: Message, index: int, name: str | None, out: MailMessage, cap: int) -> None:
     """A forward nested beyond the limit: kept as a refused file, visible to people."""
     _add_attachment(part, index, name or "thu-chuyen-tiep.eml", "attachment", out, cap)
     out.attachments[-1].rejected = (
@@ -454,7 +487,7 @@ def _too_deep(part: EmailMessage, index: int, name: str | None, out: MailMessage
 
 
 def _add_attachment(
-    part: EmailMessage, index: int, name: str | None, disposition: str, out: MailMessage, cap: int
+    part: Message, index: int, name: str | None, disposition: str, out: MailMessage, cap: int
 ) -> None:
     data = _bytes(part)
     ctype = part.get_content_type()
@@ -477,16 +510,16 @@ def _add_attachment(
 
 
 def _read_forward(
-    part: EmailMessage, out: MailMessage, cap: int, depth: int, *, via: str = "rfc822", index: int = 0
+    part: Message, out: MailMessage, cap: int, depth: int, *, via: str = "rfc822", index: int = 0
 ) -> None:
     payload = part.get_payload()
     inner_msg = payload[0] if isinstance(payload, list) and payload else None
-    if not isinstance(inner_msg, EmailMessage):
+    if not isinstance(inner_msg, Message):
         try:
-            inner_msg = email.message_from_bytes(_bytes(part), policy=policy.default)
+            inner_msg = email.message_from_bytes(_bytes(part), policy=policy.compat32)
         except Exception:
             return
-    assert isinstance(inner_msg, EmailMessage)
+    assert isinstance(inner_msg, Message)
     if out.report_type in ("delivery-status", "disposition-notification"):
         out.original_message_id = out.original_message_id or _msgid(_header(inner_msg, "Message-ID"))
         return
@@ -494,7 +527,7 @@ def _read_forward(
 
 
 def _adopt_forward(
-    inner_msg: EmailMessage, out: MailMessage, cap: int, depth: int, via: str, part: EmailMessage, index: int, name: str | None
+    inner_msg: Message, out: MailMessage, cap: int, depth: int, via: str, part: Message, index: int, name: str | None
 ) -> None:
     if depth >= MAX_FORWARD_DEPTH:
         _too_deep(part, index, name, out, cap)
@@ -504,7 +537,7 @@ def _adopt_forward(
     _adopt(out, inner)
 
 
-def _read_delivery_status(part: EmailMessage, out: MailMessage) -> None:
+def _read_delivery_status(part: Message, out: MailMessage) -> None:
     out.failed_recipients = sorted(set(out.failed_recipients) | _failed_in_dsn(_raw_text(part)))
 
 
@@ -520,7 +553,7 @@ def _failed_in_dsn(text: str) -> set[str]:
     return failed
 
 
-def _read_failed_from_text(msg: EmailMessage, out: MailMessage) -> None:
+def _read_failed_from_text(msg: Message, out: MailMessage) -> None:
     if out.failed_recipients:
         return
     out.failed_recipients = sorted(_failed_in_dsn(_raw_text(msg)))
@@ -580,11 +613,19 @@ def _filename(part: Message) -> str | None:
 
 
 def _decode_words(text: str) -> str:
-    """RFC 2047 encoded-words decoded (left as they are when malformed)."""
+    """RFC 2047 encoded-words decoded (left as they are when malformed), also beside raw
+    non-ASCII text (a client that wrote part of a header 8-bit)."""
+    if not text.isascii():
+        return _ENCODED_RUN.sub(lambda m: _decode_words(m.group(0)), text)
     try:
         return str(make_header(decode_header(text)))
     except Exception:  # a malformed encoded-word is kept as written
         return text
+
+
+# A run of encoded-words (the white space between two of them is not text: RFC 2047 § 6.2).
+_ENCODED_WORD = r"=\?[^?\s]+\?[bBqQ]\?[^?\s]*\?="
+_ENCODED_RUN = re.compile(rf"{_ENCODED_WORD}(?:\s+{_ENCODED_WORD})*")
 
 
 _EXT_BY_TYPE = {

@@ -16,6 +16,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from rapidfuzz import fuzz
@@ -73,9 +74,15 @@ def contains_phrase(text: str, phrases: Iterable[str]) -> str | None:
     """The first phrase found in the text (accent- and case-insensitive), if any."""
     folded = f" {fold(text)} "
     for phrase in phrases:
-        if phrase and f" {fold(phrase)} " in folded:
+        if phrase and _padded_fold(phrase) in folded:
             return phrase
     return None
+
+
+@lru_cache(maxsize=4096)
+def _padded_fold(phrase: str) -> str:
+    """A phrase folded once (the campaign's phrases are the same for every message)."""
+    return f" {fold(phrase)} "
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -43,11 +45,65 @@ def make_engine(url: str) -> Engine:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(parsed, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
+        _SYNC[engine] = _SyncMode()
+        event.listen(engine, "checkout", _SYNC[engine].apply)
         return engine
     try:
         return create_engine(parsed, pool_pre_ping=True)
     except Exception as err:  # missing driver, bad options
         raise DatabaseUnavailable(f"không tạo được kết nối cơ sở dữ liệu: {err}") from err
+
+
+class _SyncMode:
+    """Whether the commits of an SQLite engine wait for the disk (FULL, the default) or not
+    (NORMAL, inside `deferred_sync`); applied to each connection as it is checked out."""
+
+    def __init__(self) -> None:
+        self.deferred = 0
+
+    def apply(self, dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        wanted = "NORMAL" if self.deferred else "FULL"
+        if record.info.get("synchronous") != wanted:
+            dbapi_connection.execute(f"PRAGMA synchronous={wanted}")
+            record.info["synchronous"] = wanted
+
+
+_SYNC: weakref.WeakKeyDictionary[Engine, _SyncMode] = weakref.WeakKeyDictionary()
+
+
+@contextmanager
+def deferred_sync(engine: Engine) -> Iterator[None]:
+    """Commits inside do not each wait for the disk; all of them are on disk when it ends.
+
+    SQLite in WAL mode with synchronous=NORMAL: a committed transaction survives a crash of the
+    process (it is in the WAL file), and a power cut can only drop the latest commits, never one
+    before a kept one (the WAL is replayed up to its first incomplete frame). Leaving the block
+    restores FULL and fsyncs the WAL and the database file, so a caller that acts on the commits
+    outside the database (flags a message on the server, sends a mail) does it only after they
+    are durable. PostgreSQL and unknown back-ends: commits stay synchronous, nothing changes."""
+    mode = _SYNC.get(engine)
+    if mode is None or not engine.url.database or engine.url.database == ":memory:":
+        yield
+        return
+    mode.deferred += 1
+    try:
+        yield
+    finally:
+        mode.deferred -= 1
+        if not mode.deferred:
+            _fsync_files(Path(engine.url.database + "-wal"), Path(engine.url.database))
+
+
+def _fsync_files(*paths: Path) -> None:
+    for path in paths:
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except FileNotFoundError:
+            continue
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

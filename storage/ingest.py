@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from parsers.mail_classify import AgencyRef
 from parsers.vocab import ItemStatus, ReviewKind, ReviewStatus
 from storage.models import (
     ContactRow,
@@ -28,7 +27,10 @@ from storage.models import (
     literal,
     utcnow,
 )
-from storage.upsert import insert_ignore
+from storage.upsert import insert_ignore, insert_new
+
+if TYPE_CHECKING:
+    from parsers.mail_classify import AgencyRef
 
 
 def _state_row(mailbox: str, uidvalidity: int, *, session: Session, lock: bool = False) -> MailboxState | None:
@@ -62,7 +64,16 @@ def mailbox_state(mailbox: str, uidvalidity: int, *, session: Session) -> tuple[
 
 
 def advance_mailbox(mailbox: str, uidvalidity: int, uid: int, *, session: Session) -> None:
-    """Remember that every UID up to `uid` has been handled (never goes backwards)."""
+    """Remember that every UID up to `uid` has been handled (never goes backwards). One
+    UPDATE when the folder's row is there and behind (the case of every message of a poll)."""
+    moved = session.execute(
+        update(MailboxState)
+        .where(MailboxState.mailbox == mailbox, MailboxState.uidvalidity == uidvalidity, MailboxState.last_uid < uid)
+        .values(last_uid=uid, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if moved.rowcount:  # type: ignore[attr-defined]
+        return
     state = _state_row(mailbox, uidvalidity, session=session, lock=True)
     if state is None:
         insert_ignore(session, MailboxState, {"mailbox": mailbox, "uidvalidity": uidvalidity, "last_uid": uid, "updated_at": utcnow()})
@@ -84,10 +95,12 @@ def ledger_mail(mailbox: str, uidvalidity: int, uid: int, *, session: Session) -
 
 def insert_mail(values: dict[str, Any], *, session: Session) -> tuple[InboundMail, bool]:
     """Insert the ledger row of a message unless it exists; (row, created)."""
-    created = insert_ignore(session, InboundMail, {"created_at": utcnow(), "details": {}, **values})
+    new = insert_new(session, InboundMail, {"created_at": utcnow(), "details": {}, **values})
+    if new is not None:
+        return new, True
     row = ledger_mail(values["mailbox"], values["uidvalidity"], values["uid"], session=session)
     assert row is not None
-    return row, created
+    return row, False
 
 
 def earlier_copy(row: InboundMail, files: Sequence[str] | None = None, *, session: Session) -> InboundMail | None:
@@ -181,6 +194,10 @@ def close_review(item: ReviewItem, recipient_id: int | None, note: str, *, sessi
 
 def agency_refs(campaign_id: str, *, session: Session) -> list[AgencyRef]:
     """Active recipients with their contact addresses, for attribution."""
+    from parsers.mail_classify import (
+        AgencyRef,  # lazy: `status` reads the ledger without the classifier
+    )
+
     recipients = list(
         session.scalars(
             select(RecipientRow).where(RecipientRow.campaign_id == campaign_id, RecipientRow.active.is_(True))

@@ -18,7 +18,7 @@ from parsers.model import ParseError, ParseResult
 from parsers.replacing import may_replace
 from parsers.responses import Candidate, Unit, candidates_of, names_report
 from parsers.vocab import ANSWER_KINDS, ItemStatus, ReviewKind
-from storage.blobs import sha256_hex, store_blob
+from storage.blobs import record_blob, sha256_hex
 from storage.ingest import add_document, close_review, open_review, waiting_appendices
 from storage.models import Document, ReviewItem, Submission
 from storage.submissions import current_answer, record_submission, submissions_of
@@ -89,7 +89,7 @@ def rejected_files(files: list[ParsedFile]) -> list[dict[str, Any]]:
 def store_raw_files(ctx: Context, attachments: list[Attachment], *, session: Session) -> None:
     """Raw first: every file's bytes are in the blob store before anything reads them."""
     for att in attachments:
-        store_blob(ctx.app.blobs, att.data, session=session)
+        record_blob(ctx.app.blobs, att.data, session=session)
     hook("after_store")
 
 

@@ -11,7 +11,11 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[3]
-HEAVY = ("pandas", "numpy", "prefect", "fastapi", "starlette", "docxtpl", "docx", "pdfplumber", "openpyxl", "alembic", "imap_tools")
+HEAVY = (
+    "pandas", "numpy", "prefect", "fastapi", "starlette", "docxtpl", "docx", "pdfplumber", "openpyxl", "alembic", "imap_tools",
+    # Reading mail and files: `status` reads the ledger, it classifies and parses nothing.
+    "parsers.mail", "parsers.mail_classify", "parsers.api", "rapidfuzz", "pathvalidate",
+)
 
 PROBE = """
 import json, sys, io, contextlib
