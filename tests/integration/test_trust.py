@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import sys
+import uuid
 from email.message import EmailMessage
 from email.policy import SMTP
 from pathlib import Path
