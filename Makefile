@@ -6,6 +6,9 @@ UV := $(shell command -v uv 2>/dev/null || python3 -c 'import uv; print(uv.find_
 endif
 VENV := .venv
 BAOCAO := $(VENV)/bin/baocao
+# The suite runs in parallel (pytest-xdist, one worker per CPU; tests sharing a module-scoped
+# server stay on one worker through xdist_group). Serial: make test PYTEST_ARGS=-n0
+PYTEST_WORKERS ?= auto
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
@@ -25,7 +28,7 @@ $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
 	@touch $@
 
 test: setup ## Run the whole test suite
-	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+	$(VENV)/bin/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 demo: setup ## Full local demo: Prefect UI on 127.0.0.1:4200, IMAP, SMTP capture; data in ./demo-data
 	$(VENV)/bin/python -m flows.dev.demo

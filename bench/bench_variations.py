@@ -38,7 +38,7 @@ def main() -> int:
         for target in targets:
             for base in mine:
                 try:
-                    outcomes.append(V.check_round_trip(base, target, spec, profile=2))
+                    outcomes.append(V.check_round_trip(base, target, spec))
                 except Exception as err:  # a conversion failure is a failed variant, not a crash
                     outcomes.append(V.Outcome(f"roundtrip_{fmt}_{target}", base.name, False, [repr(err)]))
     print(f"variation corpus: seed {opts.seed}, {len(outcomes)} variants, pure variants in {pure:.1f} s")  # noqa: T201

@@ -30,6 +30,12 @@ from flows.dev.net import DOVECOT_HINT, dovecot_binary, free_port
 from flows.dev.smtp_capture import self_signed_cert
 
 STARTUP_SECONDS = 300
+PORT_ATTEMPTS = 5  # starts on new ports when another process took the free one first
+
+
+class _PortTaken(RuntimeError):
+    """Dovecot could not listen: another process bound the port after `free_port` chose it."""
+
 
 def _mail_owner() -> tuple[int, int, str]:
     if os.getuid() != 0:
@@ -60,6 +66,8 @@ class DovecotServer:
         # With tls: STARTTLS on `port` and implicit TLS on `ssl_port` (self-signed certificate).
         self.tls = tls
         self.ssl_port = free_port() if tls else 0
+        # Our server's greeting: the start checks that what answers on `port` is this Dovecot.
+        self.instance = f"baocao-{uuid.uuid4().hex[:12]}"
         self.dir = Path(tempfile.mkdtemp(prefix="baocao-dovecot-"))
         self.dir.chmod(0o755)  # Dovecot's auth process runs as another user
         self.home = self.dir / "home" / user
@@ -89,7 +97,8 @@ class DovecotServer:
         login_user = "dovenull" if internal == "root" else internal
         internal_group = "dovecot" if internal == "root" else grp.getgrgid(gid).gr_name
         conf = f"""
-instance_name = baocao-{uuid.uuid4().hex[:8]}
+instance_name = {self.instance}
+login_greeting = {self.instance} ready.
 base_dir = {self.dir / 'base'}
 state_dir = {self.dir / 'state'}
 log_path = {self.dir / 'dovecot.log'}
@@ -141,24 +150,50 @@ protocol imap {{
         return path
 
     def start(self) -> DovecotServer:
-        """Start Dovecot and wait until it accepts connections."""
+        """Start Dovecot and wait until it accepts connections.
+
+        `free_port` only finds a port free at that moment: another process (a parallel test
+        worker) may bind it before Dovecot does. So the start waits for *this* Dovecot's greeting
+        (not whatever answers on the port) and, when Dovecot exits because the address is in
+        use, starts again on new ports."""
         binary = dovecot_binary()
         if binary is None:
             raise RuntimeError(DOVECOT_HINT)
+        for _ in range(PORT_ATTEMPTS - 1):
+            try:
+                return self._start_once(binary)
+            except _PortTaken:
+                self.port = free_port()
+                self.ssl_port = free_port() if self.tls else 0
+        return self._start_once(binary)
+
+    def _start_once(self, binary: str) -> DovecotServer:
         conf = self._write_config()
+        log = self.dir / "dovecot.log"
+        log.unlink(missing_ok=True)
         self.proc = subprocess.Popen([binary, "-F", "-c", str(conf)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + STARTUP_SECONDS  # generous: a busy machine starts slowly
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 out = self.proc.stdout.read().decode(errors="replace") if self.proc.stdout else ""
-                log = (self.dir / "dovecot.log").read_text(errors="replace") if (self.dir / "dovecot.log").exists() else ""
-                raise RuntimeError(f"Dovecot exited: {out}\n{log}")
-            try:
-                with socket.create_connection((self.host, self.port), timeout=0.2):
-                    return self
-            except OSError:
-                time.sleep(0.01)
+                text = log.read_text(errors="replace") if log.exists() else ""
+                self.proc = None
+                if "Address already in use" in out + text:
+                    raise _PortTaken(out + text)
+                raise RuntimeError(f"Dovecot exited: {out}\n{text}")
+            if self._greets():
+                return self
+            time.sleep(0.01)
         raise RuntimeError(f"Dovecot did not start listening within {STARTUP_SECONDS} s")
+
+    def _greets(self) -> bool:
+        """True when this server (its own greeting) answers on `port`."""
+        try:
+            # A short wait per try: the loop tries again (a silent listener is not Dovecot).
+            with socket.create_connection((self.host, self.port), timeout=5) as sock:
+                return self.instance.encode() in sock.recv(1024)
+        except OSError:
+            return False
 
     def stop(self) -> None:
         """Stop Dovecot (SIGTERM, then SIGKILL) and remove its files."""

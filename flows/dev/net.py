@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import shutil
 import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 DOVECOT_HINT = "Dovecot is not installed: apt-get install -y dovecot-imapd dovecot-lmtpd"
@@ -14,6 +16,16 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+@contextmanager
+def refused_port() -> Iterator[int]:
+    """A port on 127.0.0.1 where connections are refused, for the block: bound but not
+    listening, so no other server (a parallel test's) can start on it meanwhile, as it could
+    on a port `free_port` returned."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        yield int(sock.getsockname()[1])
 
 
 def dovecot_binary() -> str | None:

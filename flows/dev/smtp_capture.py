@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import email
 import logging
+import socket
 import ssl
 import tempfile
 from dataclasses import dataclass, field
@@ -27,7 +28,6 @@ from cryptography.x509.oid import NameOID
 from pydantic import SecretStr
 
 from config.settings import SmtpSettings
-from flows.dev.net import free_port
 
 
 class _QuietDeprecation(logging.Filter):
@@ -104,13 +104,36 @@ def self_signed_cert(directory: Path) -> tuple[Path, Path]:
     return cert_path, key_path
 
 
+class _BoundController(Controller):
+    """aiosmtpd's Controller serving a socket bound beforehand. Choosing a free port and letting
+    aiosmtpd bind it later is a race with other processes (parallel test workers) that may take
+    the port in between; the bound socket holds it from the moment it is chosen."""
+
+    def __init__(self, handler: Any, sock: socket.socket, **kwargs: Any) -> None:
+        self._sock = sock
+        host, port = sock.getsockname()[:2]
+        super().__init__(handler, hostname=host, port=port, **kwargs)
+
+    def _create_server(self) -> Any:
+        # aiosmtpd's documented override point; it must serve _factory_invoker.
+        return self.loop.create_server(self._factory_invoker, sock=self._sock, ssl=self.ssl_context)
+
+
+def _bound_socket(host: str) -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind((host, 0))  # the kernel picks a port nobody has
+    return sock
+
+
 class SmtpCapture:
     """aiosmtpd Controller on a free port of 127.0.0.1 (context manager); see module doc."""
 
     def __init__(self, *, tls: bool = True, user: str = "tdc", password: str = "mat-khau-thu") -> None:
         self.tls = tls
         self.host = "127.0.0.1"
-        self.port = free_port()
+        # Bound now (not listening until start): the port is ours from here on.
+        self._sock: socket.socket | None = _bound_socket(self.host)
+        self.port = int(self._sock.getsockname()[1])
         self.user = user if tls else None
         self.password = password if tls else None
         self.refuse: set[str] = set()
@@ -150,7 +173,11 @@ class SmtpCapture:
                 "authenticator": self._authenticate,
             }
         # ready_timeout: aiosmtpd waits 5 s by default for its thread, too little on a busy machine.
-        self._controller = Controller(self._handler, hostname=self.host, port=self.port, ready_timeout=300, **kwargs)
+        if self._sock is None:  # started again after a stop: the same port if still free
+            self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            self._sock.bind((self.host, self.port))
+        self._controller = _BoundController(self._handler, self._sock, ready_timeout=300, **kwargs)
+        self._sock = None  # the server owns (and closes) it now
         self._controller.start()
         return self
 
@@ -159,6 +186,9 @@ class SmtpCapture:
         if self._controller is not None:
             self._controller.stop()
             self._controller = None
+        if self._sock is not None:
+            self._sock.close()
+            self._sock = None
         if self._tmp is not None:
             self._tmp.cleanup()
             self._tmp = None

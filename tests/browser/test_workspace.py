@@ -1,9 +1,11 @@
 """The web workspace in a real browser (Playwright + Debian's Chromium) over a live server on a
-seeded database. Screenshots of each page at 1366×768 go to docs/screenshots/web-*.png."""
+seeded database. Screenshots of each page at 1366×768 go to a temp dir; with
+BAOCAO_REFRESH_SCREENSHOTS=1 they replace docs/screenshots/web-*.png (the README's pictures)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import shutil
 from collections.abc import Iterator
@@ -15,8 +17,12 @@ import pytest
 from tests.conftest import CONFIG_DIR, ROOT
 from tests.web.seed import PASSWORDS, populated_app
 
+# One worker runs the module: its tests share one live server and browser (a seeded database
+# and 28 mails sent), and later pages show what earlier tests changed.
+pytestmark = pytest.mark.xdist_group("browser")
+
 CHROMIUM = Path("/usr/bin/chromium")
-SHOTS = ROOT / "docs" / "screenshots"
+DOC_SHOTS = ROOT / "docs" / "screenshots"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run"]
 
@@ -70,13 +76,24 @@ def page(browser: Any, live: tuple[str, Any]) -> Iterator[Any]:
     context.close()
 
 
-def shot(tab: Any, name: str, *, full: bool = False) -> None:
-    """A screenshot for the README (docs/screenshots/web-<name>.png)."""
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    tab.screenshot(path=str(SHOTS / f"web-{name}.png"), full_page=full)
+@pytest.fixture(scope="session")
+def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where screenshots go: docs/screenshots when BAOCAO_REFRESH_SCREENSHOTS=1 asks to refresh
+    the README's pictures, else a temp dir (tests running in parallel never rewrite the repo)."""
+    if os.environ.get("BAOCAO_REFRESH_SCREENSHOTS") == "1":
+        DOC_SHOTS.mkdir(parents=True, exist_ok=True)
+        return DOC_SHOTS
+    return tmp_path_factory.mktemp("screenshots")
 
 
-def test_login_page(browser: Any, live: tuple[str, Any]) -> None:
+def shot(tab: Any, name: str, shots: Path, *, full: bool = False) -> None:
+    """A screenshot of the page (web-<name>.png in `shots`); a non-empty PNG is written."""
+    path = shots / f"web-{name}.png"
+    tab.screenshot(path=str(path), full_page=full)
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_login_page(browser: Any, live: tuple[str, Any], shots: Path) -> None:
     context = browser.new_context(viewport={"width": 1366, "height": 768}, base_url=live[0])
     tab = context.new_page()
     tab.goto("/bao-cao")
@@ -85,11 +102,11 @@ def test_login_page(browser: Any, live: tuple[str, Any]) -> None:
     tab.fill("#mat_khau", "sai-mat-khau")
     tab.click("button[type=submit]")
     assert "không đúng" in tab.inner_text(".dang-nhap")
-    shot(tab, "dang-nhap")
+    shot(tab, "dang-nhap", shots)
     context.close()
 
 
-def test_board_shows_the_28_agencies(page: Any, live: tuple[str, Any]) -> None:
+def test_board_shows_the_28_agencies(page: Any, live: tuple[str, Any], shots: Path) -> None:
     from playwright.sync_api import expect
 
     from flows.app import status_report
@@ -98,13 +115,13 @@ def test_board_shows_the_28_agencies(page: Any, live: tuple[str, Any]) -> None:
     assert page.locator("tr[data-ma]").count() == 28
     assert page.inner_text("[data-dem=total] b") == "28"
     assert int(page.inner_text("[data-dem=submitted] b")) == counts["submitted"]
-    shot(page, "bang-theo-doi")
+    shot(page, "bang-theo-doi", shots)
     page.select_option("select[name=loc]", "not_responded")  # htmx swaps the table in place
     expect(page.locator("tr[data-ma]")).to_have_count(counts["not_responded"])
     assert "loc=not_responded" in page.url
 
 
-def test_agency_file_download_and_a_corrected_figure_in_the_rebuilt_report(page: Any, live: tuple[str, Any], tmp_path: Path) -> None:
+def test_agency_file_download_and_a_corrected_figure_in_the_rebuilt_report(page: Any, live: tuple[str, Any], tmp_path: Path, shots: Path) -> None:
     from openpyxl import load_workbook
     from sqlalchemy import select
 
@@ -120,7 +137,7 @@ def test_agency_file_download_and_a_corrected_figure_in_the_rebuilt_report(page:
             .order_by(Submission.id)
         ).first()
     page.goto(f"/don-vi/{code}")
-    shot(page, "don-vi")
+    shot(page, "don-vi", shots)
     with page.expect_download() as info:
         page.locator("section.khung .tep a[download]").first.click()
     download = info.value
@@ -149,7 +166,7 @@ def test_agency_file_download_and_a_corrected_figure_in_the_rebuilt_report(page:
     cells = [c for r in book["Tổng hợp"].iter_rows(values_only=True) for c in r]
     assert before + 1000 in cells
     book.close()
-    shot(page, "bao-cao")
+    shot(page, "bao-cao", shots)
 
 
 def _total(page: Any, row_id: str) -> float:
@@ -157,9 +174,9 @@ def _total(page: Any, row_id: str) -> float:
     return float(text.replace(".", "").replace(",", "."))
 
 
-def test_settle_a_review_item(page: Any) -> None:
+def test_settle_a_review_item(page: Any, shots: Path) -> None:
     page.goto("/xem-xet")
-    shot(page, "xem-xet")
+    shot(page, "xem-xet", shots)
     first = page.locator("section[id^=muc-]").first
     item = first.get_attribute("id")
     first.locator("select[name=don_vi]").select_option("sotc")
@@ -168,7 +185,7 @@ def test_settle_a_review_item(page: Any) -> None:
     assert page.locator(f"#{item}").count() == 0
 
 
-def test_extend_a_deadline_and_see_the_reminder_schedule_move(page: Any, live: tuple[str, Any]) -> None:
+def test_extend_a_deadline_and_see_the_reminder_schedule_move(page: Any, live: tuple[str, Any], shots: Path) -> None:
     from flows.app import status_report
 
     _, app = live
@@ -184,7 +201,7 @@ def test_extend_a_deadline_and_see_the_reminder_schedule_move(page: Any, live: t
     new_keys = page.locator("table.lich-nhac tr[data-luot]").evaluate_all("rows => rows.map(r => r.dataset.luot)")
     assert new_keys and all(k.endswith(f"@{new.isoformat()}") for k in new_keys) and set(new_keys).isdisjoint(old_keys)
     page.locator("#han").scroll_into_view_if_needed()
-    shot(page, "gia-han")
+    shot(page, "gia-han", shots)
 
 
 def test_record_a_paper_response_with_a_scan(page: Any, live: tuple[str, Any], tmp_path: Path) -> None:
@@ -207,14 +224,14 @@ def test_record_a_paper_response_with_a_scan(page: Any, live: tuple[str, Any], t
     assert page.locator("a:has-text('ban-quet-cong-van.png')").count() >= 1
 
 
-def test_outgoing_and_campaign_pages(page: Any) -> None:
+def test_outgoing_and_campaign_pages(page: Any, shots: Path) -> None:
     page.goto("/thu-di")
     assert "Lượt nhắc tiếp theo" in page.inner_text("main")
-    shot(page, "thu-di")
+    shot(page, "thu-di", shots)
     page.goto("/chien-dich")
     assert "Xem trước công văn" in page.inner_text("main")
     assert page.locator("text=Gửi công văn tới").count() == 0  # an editor does not send the request
-    shot(page, "chien-dich")
+    shot(page, "chien-dich", shots)
 
 
 def test_remind_now_asks_first_and_says_to_whom(page: Any, live: tuple[str, Any]) -> None:

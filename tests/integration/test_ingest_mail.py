@@ -408,13 +408,14 @@ def test_first_poll_skips_mail_long_before_the_request(mail_app, dovecot, folder
 
 
 def test_failed_receipt_is_retried_at_the_next_run(mail_app, dovecot, smtp, folder):
-    from flows.dev.net import free_port
+    from flows.dev.net import refused_port
     from flows.intake.mail import ingest_mail
 
     put(dovecot, folder, "06_nil_docx", dt.datetime(2025, 7, 10, 9, 0, tzinfo=VN))
     down = smtp.settings()
-    mail_app.settings.smtp = down.model_copy(update={"port": free_port()})  # nobody listens there
-    first = ingest_mail(mail_app).to_json()
+    with refused_port() as port:  # nobody listens there
+        mail_app.settings.smtp = down.model_copy(update={"port": port})
+        first = ingest_mail(mail_app).to_json()
     assert first["counts"]["new"] == 1 and first["receipts"]["failed"] and smtp.messages == []
     mail_app.settings.smtp = smtp.settings()
     second = ingest_mail(mail_app).to_json()

@@ -16,13 +16,13 @@ VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
 def test_unreachable_mailbox_then_a_good_poll(app, dovecot):
     from flows.adapters.imap import MailboxError
-    from flows.dev.net import free_port
+    from flows.dev.net import refused_port
     from flows.intake.mail import ingest_mail
     from storage.models import SourceHealth
 
     folder = f"H{uuid.uuid4().hex[:10]}"
-    app.settings.imap = dovecot.settings(folder=folder, port=free_port())
-    with pytest.raises(MailboxError, match="không kết nối được"):
+    with refused_port() as port, pytest.raises(MailboxError, match="không kết nối được"):
+        app.settings.imap = dovecot.settings(folder=folder, port=port)
         ingest_mail(app, receipts=False)
     with app.session() as s:
         row = s.scalars(select(SourceHealth)).one()

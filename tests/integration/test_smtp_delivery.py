@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from flows.adapters.smtp import SmtpConnectError, SmtpSender
 from flows.app import App, status_report
-from flows.dev.net import free_port
+from flows.dev.net import refused_port
 from flows.dev.smtp_capture import SmtpCapture
 from flows.history import recipient_history
 from flows.outbound.delivery import Draft, UnknownMail, deliver, resolve_mail
@@ -193,9 +193,10 @@ def test_refused_recipient_fails_shows_in_status_and_is_retried(mail_app: App, t
 
 
 def test_unreachable_server_fails_everything_then_retries(mail_app: App, tls_server: SmtpCapture) -> None:
-    down = mail_app.settings.smtp.model_copy(update={"port": free_port()})
-    offline = App(mail_app.settings.model_copy(update={"smtp": down}))
-    result = send_request(offline)
+    with refused_port() as port:
+        down = mail_app.settings.smtp.model_copy(update={"port": port})
+        offline = App(mail_app.settings.model_copy(update={"smtp": down}))
+        result = send_request(offline)
     offline.engine.dispose()
     assert result["sent"] == [] and len(result["failed"]) == RECIPIENTS
     assert "không kết nối được" in result["failed"][0]["error"]

@@ -464,12 +464,15 @@ AXES: dict[str, Callable[[Base, OutlineSpec, random.Random], Variant | None]] = 
 ROUND_TRIPS = {"docx": ("odt", "doc", "pdf"), "xlsx": ("xls", "ods")}
 
 
-def round_trip(path: Path, target: str, *, profile: int = 0, timeout: float = 900) -> bytes:
-    """The file converted by LibreOffice (own profile, so parallel runs do not collide)."""
+def round_trip(path: Path, target: str, *, timeout: float = 900) -> bytes:
+    """The file converted by LibreOffice, with a profile of its own in its temp dir: two
+    LibreOffice processes sharing a profile (parallel test workers, another checkout's run)
+    hand the job to each other and lose outputs."""
     with tempfile.TemporaryDirectory(prefix="lo_variant_") as tmp:
-        out = Path(tmp)
+        out = Path(tmp) / "out"
+        out.mkdir()
         subprocess.run(
-            ["soffice", f"-env:UserInstallation=file:///tmp/lo_extract_{profile}", "--headless",
+            ["soffice", f"-env:UserInstallation={(Path(tmp) / 'profile').as_uri()}", "--headless",
              "--convert-to", target, "--outdir", str(out), str(path)],
             check=True, capture_output=True, timeout=timeout,
         )
@@ -479,18 +482,18 @@ def round_trip(path: Path, target: str, *, profile: int = 0, timeout: float = 90
         return produced[0].read_bytes()
 
 
-def round_trip_variant(base: Base, target: str, *, profile: int = 0) -> Variant:
+def round_trip_variant(base: Base, target: str) -> Variant:
     """The base file saved by LibreOffice as `target` (docx → odt/doc/pdf, xlsx → xls/ods)."""
-    data = round_trip(base.path, target, profile=profile)
+    data = round_trip(base.path, target)
     return Variant(f"roundtrip_{base.fmt}_{target}", base.name, data=data, filename=f"{base.name}.{target}")
 
 
-def check_round_trip(base: Base, target: str, spec: OutlineSpec, *, profile: int = 0) -> Outcome:
+def check_round_trip(base: Base, target: str, spec: OutlineSpec) -> Outcome:
     """A round-trip compared with the parse of the original bytes (same entry point)."""
     from parsers.api import parse_bytes
 
     want = signature(parse_bytes(base.path.read_bytes(), base.path.name, spec))
-    variant = round_trip_variant(base, target, profile=profile)
+    variant = round_trip_variant(base, target)
     got = signature(parse_bytes(variant.data or b"", variant.filename, spec))
     diffs = differences(want, got)
     return Outcome(variant.axis, base.name, not diffs, diffs)

@@ -137,19 +137,22 @@ def test_preview_writes_the_exact_mails_and_sends_nothing(
 
 
 def test_stopped_server_exit_1_one_vietnamese_line(settings_factory, db_url, monkeypatch, capsys) -> None:
-    server = SmtpCapture(tls=False).start()
-    server.stop()  # nothing listens on that port any more
-    application = make_app(settings_factory, db_url, server)
-    code, out, err = run(monkeypatch, capsys, application, "send-request", "--force")
-    lines = err.strip().splitlines()
-    assert code == 1 and len(lines) == 1, err
-    assert lines[0].startswith("Lỗi: 28 thư chưa gửi được (")
-    assert "máy chủ từ chối kết nối" in lines[0] and "Sẽ gửi lại ở lần chạy sau" in lines[0]
-    assert "Connection refused" not in err and "delivery failed" not in err
-    assert "Tổng: đã gửi 0, bỏ qua 0, lỗi 28." in out
-    code, out, err = run(monkeypatch, capsys, application, "remind", "--now", "2025-08-18T09:00:00+07:00", "--json")
-    assert code == 1 and len(json.loads(out)["failed"]) == 28 and len(err.strip().splitlines()) == 1
-    application.engine.dispose()
+    # Never started: its port is bound (no other server can take it) but nothing listens.
+    server = SmtpCapture(tls=False)
+    try:
+        application = make_app(settings_factory, db_url, server)
+        code, out, err = run(monkeypatch, capsys, application, "send-request", "--force")
+        lines = err.strip().splitlines()
+        assert code == 1 and len(lines) == 1, err
+        assert lines[0].startswith("Lỗi: 28 thư chưa gửi được (")
+        assert "máy chủ từ chối kết nối" in lines[0] and "Sẽ gửi lại ở lần chạy sau" in lines[0]
+        assert "Connection refused" not in err and "delivery failed" not in err
+        assert "Tổng: đã gửi 0, bỏ qua 0, lỗi 28." in out
+        code, out, err = run(monkeypatch, capsys, application, "remind", "--now", "2025-08-18T09:00:00+07:00", "--json")
+        assert code == 1 and len(json.loads(out)["failed"]) == 28 and len(err.strip().splitlines()) == 1
+        application.engine.dispose()
+    finally:
+        server.stop()
 
 
 def test_refusing_server_lists_the_mails_that_failed(settings_factory, db_url, smtp_server, monkeypatch, capsys) -> None:
