@@ -185,7 +185,7 @@ def spec() -> OutlineSpec:
 )
 def test_docx_printed_to_pdf_reads_like_the_docx(name: str, spec: OutlineSpec) -> None:
     base = next(b for b in V.bases(spec) if b.name == name)
-    outcome = V.check_round_trip(base, "pdf", spec, profile=3)
+    outcome = V.check_round_trip(base, "pdf", spec)
     assert outcome.ok, outcome.diffs
 
 
@@ -203,7 +203,7 @@ def test_independent_reports_printed_to_pdf_read_like_their_docx(name: str, spec
 
     path = ROOT / "tests" / "fixtures" / "independent" / f"{name}.docx"
     want = V.signature(parse_bytes(path.read_bytes(), path.name, spec))
-    got = V.signature(parse_bytes(V.round_trip(path, "pdf", profile=3), f"{name}.pdf", spec))
+    got = V.signature(parse_bytes(V.round_trip(path, "pdf"), f"{name}.pdf", spec))
     assert V.differences(want, got) == []
 
 
@@ -243,7 +243,7 @@ def test_running_header_and_page_numbers_leave_the_text(spec: OutlineSpec, tmp_p
     path = tmp_path / "lo_congan_header.docx"
     document.save(str(path))
     want = V.signature(parse_bytes(path.read_bytes(), path.name, spec))
-    pdf = V.round_trip(path, "pdf", profile=3)
+    pdf = V.round_trip(path, "pdf")
     got = V.signature(parse_bytes(pdf, "lo_congan_header.pdf", spec))
     assert V.differences(want, got) == []
 
