@@ -504,6 +504,9 @@ _NONE_ANSWER = re.compile(
 )
 
 
+_DASH_NONE = {"-", "–", "—", "--", "- -"}
+
+
 def is_explicit_none(text: str) -> bool:
     """A section answered with "Không có", "Không phát sinh", "Chưa phát sinh" (and no more), or
     a short answer without a figure that says the agency has nothing under it ("Đơn vị không
@@ -654,8 +657,10 @@ class _Walker:
     def _section(self, parts: list[str], where: str, key: str) -> SectionText:
         """The text of a section or closing part, with how far it can be trusted."""
         text = clean(" ".join(p for p in parts if p))
-        empty = _is_empty(text)
-        none = not empty and is_explicit_none(text)
+        # A lone dash under a heading is the agency's "none", as "-" in a table cell is.
+        dash = text.strip() in _DASH_NONE
+        empty = not dash and _is_empty(text)
+        none = dash or (not empty and is_explicit_none(text))
         if not where and empty:
             confidence = 0.0
         else:

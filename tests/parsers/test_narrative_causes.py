@@ -289,3 +289,22 @@ def test_a_full_number_then_a_sentence_is_the_answer(spec: OutlineSpec) -> None:
     assert s["1.b"].explicit_none
     assert s["1.c"].text == "Lồng ghép trong Chương trình khởi nghiệp đổi mới sáng tạo của Hội."
     assert s["2.1.a"].text == "Tham gia góp ý dự thảo Luật Đo lường sửa đổi."
+
+
+def test_a_lone_dash_under_a_heading_is_an_explicit_none(spec: OutlineSpec) -> None:
+    """ "-" typed under a heading says "none", as it does in a table cell (independent corpus 2,
+    r09); it is kept as the agency wrote it, never read as a blank."""
+    d = doc(
+        B("2.1. Đổi mới, sửa đổi chính sách tạo thuận lợi hoạt động đo lường hỗ trợ doanh nghiệp"),
+        B("a) Về xây dựng, ban hành bổ sung chính sách tạo môi trường pháp lý thuận lợi cho hoạt động đo lường"),
+        "-",
+        B("b) Về thực hiện chuẩn hóa năng lực, hoạt động của các tổ chức kinh doanh dịch vụ kiểm định"),
+        "–",
+        B("2.2. Tăng cường phát triển hạ tầng đo lường tại địa phương"),
+        B("a) Về công tác đầu tư, xây dựng, phát triển hạ tầng kỹ thuật đo lường"),
+        "Đầu tư 02 phòng thử nghiệm.",
+    )
+    s = read_outline(d, spec).sections
+    assert s["2.1.a"].explicit_none and s["2.1.a"].text == "-" and not s["2.1.a"].empty
+    assert s["2.1.b"].explicit_none and s["2.1.b"].text == "–"
+    assert not s["2.2.a"].explicit_none and s["2.2.a"].text == "Đầu tư 02 phòng thử nghiệm."
