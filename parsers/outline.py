@@ -561,6 +561,8 @@ class _Walker:
         self.roman_group = ""
         self.groups_found = 0
         self.seen_groups: set[str] = set()
+        # Groups answered "Không có" on their own heading line: each of their sections is none.
+        self.group_none: dict[str, tuple[str, str]] = {}
         self.last_section: str | None = None
         self.table_title = False
         self.started = False
@@ -588,6 +590,10 @@ class _Walker:
         sections = {
             sid: self._section(parts, self.wheres.get(sid, ""), sid) for sid, parts in self.texts.items()
         }
+        for gid, (tail, where) in self.group_none.items():
+            for sid in self.m.by_group.get(gid, []):
+                if sid not in sections or sections[sid].empty:
+                    sections[sid] = SectionText(text=clean(tail), empty=False, where=where, explicit_none=True, confidence=0.8)
         closing = {key: self._section(parts, self.closing_where.get(key, ""), key) for key, parts in self.closing.items()}
         return OutlineReading(
             sections=sections,
@@ -940,6 +946,10 @@ class _Walker:
                 )
             if accept:
                 self._start_group(path)
+                # "2.1. Đổi mới … chính sách: Không có": the group answered as a whole.
+                tail = _heading_part(body)[1]
+                if tail and is_explicit_none(tail):
+                    self.group_none[path] = (tail, line.where)
                 return True
         # Sections numbered like groups: "1.2." for 1.b, "2.2.5." for 2.2.đ.
         parent, _, last = path.rpartition(".")

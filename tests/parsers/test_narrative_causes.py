@@ -308,3 +308,20 @@ def test_a_lone_dash_under_a_heading_is_an_explicit_none(spec: OutlineSpec) -> N
     assert s["2.1.a"].explicit_none and s["2.1.a"].text == "-" and not s["2.1.a"].empty
     assert s["2.1.b"].explicit_none and s["2.1.b"].text == "–"
     assert not s["2.2.a"].explicit_none and s["2.2.a"].text == "Đầu tư 02 phòng thử nghiệm."
+
+
+def test_none_on_a_group_heading_answers_each_of_its_sections(spec: OutlineSpec) -> None:
+    """ "2.1. …: Không có" on the group's own line means none for every section of the group
+    (independent corpus 2, r13); a section the agency still answered below keeps its answer."""
+    d = doc(
+        "2.1. Đổi mới, sửa đổi chính sách tạo thuận lợi hoạt động đo lường hỗ trợ doanh nghiệp: Không có",
+        "2.2. Tăng cường phát triển hạ tầng đo lường tại địa phương: Không có",
+        "2.3. Nâng cao hiệu quả công tác quản lý nhà nước về đo lường",
+        "a) Tăng cường phối hợp với các Bộ, ngành, địa phương và doanh nghiệp về công tác quản lý hoạt động đo lường",
+        "Tổ chức 07 hội nghị phổ biến Luật Đo lường.",
+    )
+    s = read_outline(d, spec).sections
+    for sid in ("2.1.a", "2.1.b", "2.2.a", "2.2.b", "2.2.c", "2.2.d", "2.2.dd"):
+        assert s[sid].explicit_none and s[sid].text == "Không có", sid
+    assert not s["2.3.a"].explicit_none and s["2.3.a"].text == "Tổ chức 07 hội nghị phổ biến Luật Đo lường."
+    assert "2.3.b" not in s or not s["2.3.b"].explicit_none
