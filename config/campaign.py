@@ -193,6 +193,9 @@ class ReportSchedule(_Model):
     number: str = "…/BC-SKHCN"
     title: str = ""
     recipients_block: list[str] = Field(default_factory=list)
+    # Past this many agencies with figures, the Word report does not print one annex table per
+    # agency (hundreds of pages at province scale): it says the figures are in the Excel file.
+    annex_in_word_max: int = Field(default=100, ge=0)
 
 
 class MailboxHints(_Model):

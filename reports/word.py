@@ -81,7 +81,7 @@ def word_context(model: Consolidation) -> dict[str, Any]:
         "recipients_block": [f"{b}{'.' if i == len(block) - 1 else ';'}" for i, b in enumerate(block)],
         "signer_lines": [s.strip() for s in re.split(r"\s+[—–-]\s+", request.signer_title) if s.strip()],
         "signer": request.signer,
-        "annex": _annex(model),
+        **_annex_parts(model),
     }
 
 
@@ -158,6 +158,22 @@ def _not_reported(model: Consolidation) -> list[dict[str, str]]:
         for a in model.agencies
         if not a.responded
     ]
+
+
+def _annex_parts(model: Consolidation) -> dict[str, Any]:
+    """The per-agency annex, or past the campaign's threshold a note sending the reader to Excel."""
+    with_figures = int(model.matrix["code"].nunique())
+    limit = model.campaign.report.annex_in_word_max
+    if with_figures <= limit:
+        return {"annex": _annex(model), "annex_in_excel": ""}
+    return {
+        "annex": [],
+        "annex_in_excel": (
+            f"Số liệu của từng cơ quan, đơn vị ({vn_number(with_figures)} cơ quan, đơn vị đã gửi số liệu,"
+            f" nhiều hơn {vn_number(limit)}) không in trong Phụ lục này mà được trình bày tại trang"
+            " «Chi tiết» của tệp Excel gửi kèm Báo cáo."
+        ),
+    }
 
 
 def _annex(model: Consolidation) -> list[dict[str, Any]]:

@@ -335,7 +335,9 @@ def annex(doc: Document) -> None:  # type: ignore[valid-type]
     rows_keep(table)
     para(doc, "", after=6)
     tag(doc, "{%p endfor %}")
-    tag(doc, "{%p if not annex %}")
+    tag(doc, "{%p if annex_in_excel %}")
+    para(doc, ("i", "{{ annex_in_excel }}"), align=JUSTIFY)
+    tag(doc, "{%p elif not annex %}")
     para(doc, ("i", "Chưa có cơ quan, đơn vị nào gửi số liệu."), align=CENTER)
     tag(doc, "{%p endif %}")
 
