@@ -1,17 +1,25 @@
-"""Benchmark: the consolidated report for 300 recipients × 17 sections (Word + Excel).
+"""Benchmark: the consolidated report (Word + Excel) at province scale, 17 sections × 7 rows.
 
-Prints the time of the model, the Word rendering and the Excel writing, their sum against the
-5 s target, and a ratio against a baseline measured in the same run: python-docx and openpyxl
-writing the same number of paragraphs / table cells / sheet cells raw, with no template,
-no formatting decisions and no model.
-Run: .venv/bin/python bench/bench_report.py [recipients]   (one size per process: the peak RSS
-printed is that size's; province scale: 300 / 3000 / 10000)
+`bench/bench_report.py` runs 300, 3,000 and 10,000 recipients (every one with a report: the
+worst case) in the same run, each size in its own child process so the peak RSS printed is
+that size's alone, and prints time and memory per size with the ratios to the smallest size
+(linear: time ratio ≈ recipients ratio). Baseline in the same run, at the smallest size only
+(it is quadratic in table rows: `add_table` of 21,000 rows takes minutes): python-docx and
+openpyxl writing the same paragraphs / table cells / sheet cells raw, no template, no model.
+`--annex-in-word` keeps the per-agency annex in the Word file at every size (the behaviour
+before `report.annex_in_word_max`), for comparison.
+Run: .venv/bin/python bench/bench_report.py [sizes…] [--annex-in-word]
+     .venv/bin/python bench/bench_report.py --one N [--baseline] [--annex-in-word]   (one size)
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
+import os
 import resource
+import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -20,13 +28,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from config.campaign import load_campaigns  # noqa: E402
-from flows.dev.report_preview import sample_agencies  # noqa: E402
-from reports.consolidate import consolidate  # noqa: E402
-from reports.excel import write_excel  # noqa: E402
-from reports.word import render_word  # noqa: E402
-
-TARGET_S = 5.0
+SIZES = (300, 3000, 10_000)
+TARGET_S = 5.0  # at 300 recipients
 
 
 def timed(fn, *args):  # type: ignore[no-untyped-def]
@@ -57,40 +60,80 @@ def baseline(paragraphs: list[str], table_cells: int, sheet_rows: list[list[obje
     return time.perf_counter() - start
 
 
-def main() -> int:
-    count = int(sys.argv[1]) if len(sys.argv) > 1 else 300
+def one(count: int, with_baseline: bool, annex_in_word: bool) -> dict[str, float | int]:
+    """Build the report for `count` recipients in this process; figures as a dict."""
+    from config.campaign import load_campaigns
+    from flows.dev.report_preview import sample_agencies
+    from reports.consolidate import consolidate
+    from reports.excel import write_excel
+    from reports.word import render_word
+
     campaign = load_campaigns(ROOT / "config" / "campaigns")[0]
-    names = [(f"dv{i:03d}", f"Cơ quan, đơn vị số {i}") for i in range(count)]
+    if annex_in_word:
+        report = campaign.report.model_copy(update={"annex_in_word_max": 10**9})
+        campaign = campaign.model_copy(update={"report": report})
+    names = [(f"dv{i:05d}", f"Cơ quan, đơn vị số {i}") for i in range(count)]
     agencies = sample_agencies(campaign, names, states=("submitted",))
     as_of = dt.datetime(2025, 8, 18, 10, tzinfo=dt.UTC)
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         model, t_model = timed(consolidate, campaign, agencies, [], as_of)
         docx, t_word = timed(render_word, model, tmp / "r.docx")
         xlsx, t_excel = timed(write_excel, model, tmp / "r.xlsx")
-        total = t_model + t_word + t_excel
-        # Same content, raw: one paragraph per answer paragraph and per heading, the annex cells,
-        # and the sheet cells of the workbook.
-        answers = [t for lines in model.narrative.values() for x in lines for t in x.text.split("\n")]
-        paragraphs = answers + [s.heading for s in campaign.outline.sections] * 2
-        table_cells = (len(model.matrix) + len(model.totals)) * 5
-        sheet_rows = [[a.code, a.name, "1.a", "x", t] for a in agencies for t in a.sections.values()]
-        sheet_rows += [list(r) for r in model.matrix.itertuples(index=False)]
-        sheet_rows += [[a.code, a.name, a.state, a.received_at.replace(tzinfo=None), "email", "", "", ""] for a in agencies]
-        t_base = baseline(paragraphs, table_cells, sheet_rows, tmp)
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        out: dict[str, float | int] = {
+            "recipients": count,
+            "answers": sum(len(x.text.split("\n")) for lines in model.narrative.values() for x in lines),
+            "model": t_model, "word": t_word, "excel": t_excel, "total": t_model + t_word + t_excel,
+            "word_mb": docx.stat().st_size / 1e6, "excel_mb": xlsx.stat().st_size / 1e6,
+            "peak_mb": peak / 1024, "inputs_mb": rss_before / 1024,
+        }
+        if with_baseline:
+            answers = [t for lines in model.narrative.values() for x in lines for t in x.text.split("\n")]
+            paragraphs = answers + [s.heading for s in campaign.outline.sections] * 2
+            table_cells = (len(model.matrix) + len(model.totals)) * 5
+            sheet_rows = [[a.code, a.name, "1.a", "x", t] for a in agencies for t in a.sections.values()]
+            sheet_rows += [list(r) for r in model.matrix.itertuples(index=False)]
+            sheet_rows += [[a.code, a.name, a.state, a.received_at.replace(tzinfo=None), "email", "", "", ""]
+                           for a in agencies]
+            out["baseline"] = baseline(paragraphs, table_cells, sheet_rows, tmp)
+    return out
+
+
+def main(argv: list[str]) -> int:
+    annex = "--annex-in-word" in argv
+    args = [a for a in argv if a != "--annex-in-word"]
+    if args and args[0] == "--one":
+        sys.stdout.write(json.dumps(one(int(args[1]), "--baseline" in args, annex)) + "\n")
+        return 0
+    sizes = [int(a) for a in args] or list(SIZES)
+    sys.stdout.write(f"load average {os.getloadavg()[0]:.1f} / {os.getloadavg()[1]:.1f} / {os.getloadavg()[2]:.1f}"
+                     f"; annex in Word: {'always' if annex else 'up to report.annex_in_word_max'}\n")
+    rows = []
+    for i, count in enumerate(sizes):
+        cmd = [sys.executable, __file__, "--one", str(count)] + (["--baseline"] if i == 0 else [])
+        cmd += ["--annex-in-word"] if annex else []
+        done = subprocess.run(cmd, check=True, capture_output=True, text=True)  # noqa: S603
+        rows.append(json.loads(done.stdout.splitlines()[-1]))
+    first = rows[0]
+    sys.stdout.write("recipients  answers  model    word (MB)        excel (MB)       total    ×time  ×recip.  peak RSS\n")
+    for r in rows:
         sys.stdout.write(
-            f"recipients={count} sections={len(campaign.outline.sections)} rows={len(campaign.outline.table.rows)}\n"
-            f"answer paragraphs={len(answers)} table cells={table_cells} sheet rows={len(sheet_rows)}\n"
-            f"model      {t_model:6.2f} s\n"
-            f"word       {t_word:6.2f} s  ({docx.stat().st_size / 1e6:.1f} MB)\n"
-            f"excel      {t_excel:6.2f} s  ({xlsx.stat().st_size / 1e6:.1f} MB)\n"
-            f"total      {total:6.2f} s  (target < {TARGET_S:.0f} s: {'OK' if total < TARGET_S else 'MISSED'})\n"
-            f"baseline   {t_base:6.2f} s  (python-docx + openpyxl, same content raw)\n"
-            f"ratio      {total / t_base:6.2f} × baseline\n"
-            f"peak RSS   {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:6.0f} MB (whole process, baseline included)\n"
+            f"{r['recipients']:>10,}  {r['answers']:>7,}  {r['model']:5.2f} s  {r['word']:6.2f} s ({r['word_mb']:4.1f})"
+            f"  {r['excel']:6.2f} s ({r['excel_mb']:4.1f})  {r['total']:6.2f} s  {r['total'] / first['total']:5.1f}"
+            f"  {r['recipients'] / first['recipients']:6.1f}  {r['peak_mb']:5.0f} MB\n"
         )
-    return 0 if total < TARGET_S else 1
+    base = first["baseline"]
+    per_recipient = [1000 * r["total"] / r["recipients"] for r in rows]
+    sys.stdout.write(
+        f"baseline at {first['recipients']}: {base:.2f} s (python-docx + openpyxl, same content raw);"
+        f" ratio {first['total'] / base:.2f}; target < {TARGET_S:.0f} s: {'OK' if first['total'] < TARGET_S else 'MISSED'}\n"
+        f"per recipient: {', '.join(f'{ms:.1f} ms' for ms in per_recipient)}"
+        f" (median {statistics.median(per_recipient):.1f} ms)\n"
+    )
+    return 0
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(main(sys.argv[1:]))

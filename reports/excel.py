@@ -10,13 +10,16 @@ literal Vietnamese separators would either turn numbers into text or break on ot
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from copy import copy
 from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.table import Table, TableStyleInfo
+from openpyxl.worksheet.filters import AutoFilter
+from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
 from parsers.vocab import display_id
 from reports.consolidate import (
@@ -53,9 +56,13 @@ class Column:
 
 
 def write_excel(model: Consolidation, out_path: Path) -> Path:
-    """Write the workbook and return its path."""
-    wb = Workbook()
-    wb.remove(wb.active)
+    """Write the workbook and return its path.
+
+    Streamed (openpyxl's write-only mode): rows go to disk as they are produced, so memory does
+    not grow with the number of cells, and each column's style is computed once (assigning an
+    `Alignment` per cell makes openpyxl hash and look it up again every time).
+    """
+    wb = Workbook(write_only=True)
     campaign = model.campaign
     title = campaign.report.title or campaign.title
     note = f"Tính đến {model.as_of:%H:%M ngày %d/%m/%Y}; ô trống tính là 0; tỷ lệ = kết quả / kế hoạch × 100."
@@ -70,6 +77,26 @@ def write_excel(model: Consolidation, out_path: Path) -> Path:
     return out_path
 
 
+class _Styles:
+    """One styled prototype cell per (alignment, number format); cells copy its style array."""
+
+    def __init__(self, ws: Any) -> None:
+        self.ws = ws
+        self.protos: dict[tuple[bool, str | None], WriteOnlyCell] = {}
+
+    def cell(self, value: Any, wrap: bool, fmt: str | None) -> WriteOnlyCell:
+        proto = self.protos.get((wrap, fmt))
+        if proto is None:
+            proto = WriteOnlyCell(self.ws)
+            proto.alignment = Alignment(wrap_text=True, vertical="top") if wrap else Alignment(vertical="top")
+            if fmt:
+                proto.number_format = fmt
+            self.protos[(wrap, fmt)] = proto
+        cell = WriteOnlyCell(self.ws, value)
+        cell._style = copy(proto._style)  # noqa: SLF001 - openpyxl's own way to share a style
+        return cell
+
+
 def _sheet(
     wb: Any,
     name: str,
@@ -81,36 +108,44 @@ def _sheet(
 ) -> None:
     """A title, a note, then one Excel table (header frozen, filters, banded rows)."""
     ws = wb.create_sheet(name)
-    ws["A1"] = title
-    ws["A1"].font = Font(bold=True, size=13)
-    if note:
-        ws["A2"] = note
-        ws["A2"].font = Font(italic=True)
     header_row = 4
     for col, column in enumerate(columns, start=1):
-        ws.cell(header_row, col, column.heading)
         ws.column_dimensions[get_column_letter(col)].width = column.width
-    wrap = Alignment(wrap_text=True, vertical="top")
-    top = Alignment(vertical="top")
+    ws.freeze_panes = f"A{header_row + 1}"
+    ws.sheet_view.zoomScale = 100
+    heading = WriteOnlyCell(ws, title)
+    heading.font = Font(bold=True, size=13)
+    ws.append([heading])
+    if note:
+        italic = WriteOnlyCell(ws, note)
+        italic.font = Font(italic=True)
+        ws.append([italic])
+    else:
+        ws.append([])
+    ws.append([])
+    ws.append([column.heading for column in columns])
+    styles = _Styles(ws)
     count = 0
     for count, values in enumerate(rows, start=1):  # noqa: B007
-        for col, (column, value) in enumerate(zip(columns, values, strict=True), start=1):
-            cell = ws.cell(header_row + count, col, _value(value))
+        out = []
+        for column, value in zip(columns, values, strict=True):
+            clean = _value(value)
+            fmt = COUNT_DECIMAL if column.fmt == COUNT and isinstance(clean, float) else column.fmt
+            cell = styles.cell(clean, column.wrap, fmt)
             if isinstance(value, str) and value.startswith("="):
                 cell.data_type = "s"  # text, never a formula
-            if column.fmt == COUNT and isinstance(cell.value, float):
-                cell.number_format = COUNT_DECIMAL
-            elif column.fmt:
-                cell.number_format = column.fmt
-            cell.alignment = wrap if column.wrap else top
+            out.append(cell)
+        ws.append(out)
     if count == 0:
         count = 1  # a table needs a data row; leave it blank
+        ws.append([])
     last = get_column_letter(len(columns))
     table = Table(displayName=table_name, ref=f"A{header_row}:{last}{header_row + count}")
     table.tableStyleInfo = TableStyleInfo(name="TableStyleMedium2", showRowStripes=True)
+    # Write-only sheets cannot read the header back: the columns are named here.
+    table.tableColumns = [TableColumn(id=i, name=c.heading) for i, c in enumerate(columns, start=1)]
+    table.autoFilter = AutoFilter(ref=table.ref)
     ws.add_table(table)
-    ws.freeze_panes = ws.cell(header_row + 1, 1)
-    ws.sheet_view.zoomScale = 100
 
 
 def _value(value: Any) -> Any:
