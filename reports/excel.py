@@ -9,6 +9,7 @@ literal Vietnamese separators would either turn numbers into text or break on ot
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Sequence
 from copy import copy
 from pathlib import Path
@@ -84,7 +85,7 @@ class _Styles:
         self.ws = ws
         self.protos: dict[tuple[bool, str | None], WriteOnlyCell] = {}
 
-    def cell(self, value: Any, wrap: bool, fmt: str | None) -> WriteOnlyCell:
+    def cell(self, value: Any, *, wrap: bool, fmt: str | None) -> WriteOnlyCell:
         proto = self.protos.get((wrap, fmt))
         if proto is None:
             proto = WriteOnlyCell(self.ws)
@@ -131,7 +132,7 @@ def _sheet(
         for column, value in zip(columns, values, strict=True):
             clean = _value(value)
             fmt = COUNT_DECIMAL if column.fmt == COUNT and isinstance(clean, float) else column.fmt
-            cell = styles.cell(clean, column.wrap, fmt)
+            cell = styles.cell(clean, wrap=column.wrap, fmt=fmt)
             if isinstance(value, str) and value.startswith("="):
                 cell.data_type = "s"  # text, never a formula
             out.append(cell)
@@ -145,7 +146,10 @@ def _sheet(
     # Write-only sheets cannot read the header back: the columns are named here.
     table.tableColumns = [TableColumn(id=i, name=c.heading) for i, c in enumerate(columns, start=1)]
     table.autoFilter = AutoFilter(ref=table.ref)
-    ws.add_table(table)
+    with warnings.catch_warnings():
+        # openpyxl warns on every write-only add_table; the columns are named just above.
+        warnings.filterwarnings("ignore", "In write-only mode you must add table columns manually", UserWarning)
+        ws.add_table(table)
 
 
 def _value(value: Any) -> Any:
