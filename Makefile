@@ -25,6 +25,9 @@ setup: $(VENV)/.synced ## Create .venv and install from uv.lock
 
 $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
 	$(UV) sync --frozen --all-groups --compile-bytecode
+	@# uv compiles site-packages only; with PYTHONDONTWRITEBYTECODE set, baocao's own modules
+	@# would be recompiled on every start
+	$(VENV)/bin/python -m compileall -q -j 0 flows parsers storage config reports > /dev/null
 	@touch $@
 
 test: setup ## Run the whole test suite

@@ -9,7 +9,6 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from config.settings import load_settings
 from flows.errors import FlowsError
 
 cli = typer.Typer(
@@ -35,6 +34,7 @@ class UserError(FlowsError):
 
 def make_app() -> Any:
     """The application over settings read once from the environment."""
+    from config.settings import load_settings  # lazy: pydantic-settings is not needed for --help
     from flows.app import App  # lazy: only this command needs it (keeps `baocao --help` fast)
 
     return App(load_settings())

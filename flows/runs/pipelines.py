@@ -31,8 +31,6 @@ from flows.errors import FlowsError
 from flows.intake.folder import ingest_folder
 from flows.intake.health import source_health
 from flows.intake.mail import ingest_mail
-from flows.outbound.reminders import remind
-from flows.report import build_report
 from flows.runs import dashboard
 from flows.runs.alerts import notify_failure
 
@@ -84,12 +82,16 @@ def scan_folder(app: App, campaign_id: str | None) -> dict[str, Any]:
 @task(name="gui-thu-nhac", retries=2, retry_delay_seconds=[30, 120], **IO_RETRY)
 def send_reminders(app: App, campaign_id: str | None, dry_run: bool, now: dt.datetime | None) -> dict[str, Any]:
     """Decide and send what reminders are due (exactly once per slot, by the database)."""
+    from flows.outbound.reminders import remind  # lazy: an ingest run does not load the letters
+
     return _to_json(remind(app, campaign_id, now, dry_run=dry_run))
 
 
 @task(name="lap-bao-cao", retries=1, retry_delay_seconds=30, **IO_RETRY)
 def write_report(app: App, campaign_id: str | None, now: dt.datetime | None) -> dict[str, Any]:
     """Build and write the consolidated Word + Excel report."""
+    from flows.report import build_report  # lazy: pandas and docxtpl only for a report run
+
     return _to_json(build_report(app, campaign_id, now=now))
 
 
