@@ -91,7 +91,7 @@ def interpret(doc: Doc, spec: OutlineSpec, *, file: str, fmt: str) -> ParseResul
     _identity_of_part(result, top, outline)
     result.coverage = coverage(result)
     result.words = frozenset(fold_words(text).split())
-    result.evidence = _evidence(result, reading.found, dtype, outline, spec, text)
+    result.evidence = _evidence(result, dtype, outline, spec, text, table_found=reading.found)
     if identity.agency.id is None:
         where = "khối tiêu đề" if identity.agency.name else ""
         result.problems.append(
@@ -163,7 +163,7 @@ def confidence(result: ParseResult) -> float:
 
 
 def _evidence(
-    result: ParseResult, table_found: bool, dtype: str, outline: OutlineReading, spec: OutlineSpec, text: str
+    result: ParseResult, dtype: str, outline: OutlineReading, spec: OutlineSpec, text: str, *, table_found: bool
 ) -> list[str]:
     """Why the kind was decided, in words a person can check."""
     out = [f"{outline.headings_found}/{len(spec.sections)} đề mục của đề cương tìm thấy"]

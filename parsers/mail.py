@@ -517,7 +517,7 @@ def _read_forward(
     if not isinstance(inner_msg, Message):
         try:
             inner_msg = email.message_from_bytes(_bytes(part), policy=policy.compat32)
-        except Exception:
+        except Exception:  # noqa: BLE001 — mail from the wild: the email package raises anything on a malformed part
             return
     assert isinstance(inner_msg, Message)
     if out.report_type in ("delivery-status", "disposition-notification"):
@@ -562,7 +562,7 @@ def _read_failed_from_text(msg: Message, out: MailMessage) -> None:
 def _raw_text(part: Message) -> str:
     try:
         return part.as_bytes(policy=policy.compat32).decode("utf-8", "replace")
-    except Exception:
+    except Exception:  # noqa: BLE001 — mail from the wild: the email package raises anything on a malformed part
         return str(part.get_payload())
 
 
@@ -574,7 +574,7 @@ def _msgid_in(text: str) -> str | None:
 def _bytes(part: Message) -> bytes:
     try:
         data = part.get_payload(decode=True)
-    except Exception:
+    except Exception:  # noqa: BLE001 — mail from the wild: the email package raises anything on a malformed part
         data = None
     if isinstance(data, bytes):
         return data
@@ -600,7 +600,7 @@ def _filename(part: Message) -> str | None:
     name: Any = None
     try:
         name = part.get_filename() or part.get_param("name")
-    except Exception:
+    except Exception:  # noqa: BLE001 — mail from the wild: the email package raises anything on a malformed part
         name = None
     if isinstance(name, tuple):  # RFC 2231 triple from a compat32 part
         name = email.utils.collapse_rfc2231_value(name)
@@ -619,7 +619,7 @@ def _decode_words(text: str) -> str:
         return _ENCODED_RUN.sub(lambda m: _decode_words(m.group(0)), text)
     try:
         return str(make_header(decode_header(text)))
-    except Exception:  # a malformed encoded-word is kept as written
+    except Exception:  # noqa: BLE001 — a malformed encoded-word is kept as written
         return text
 
 
@@ -687,7 +687,7 @@ def html_to_text(markup: str) -> str:
     try:
         parser.feed(markup)
         parser.close()
-    except Exception:
+    except Exception:  # noqa: BLE001 — mail from the wild: the email package raises anything on a malformed part
         return html.unescape(re.sub(r"<[^>]+>", " ", markup))
     lines = [" ".join(line.replace("\xa0", " ").split()) for line in "".join(parser.chunks).splitlines()]
     text = "\n".join(lines)

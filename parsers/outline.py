@@ -305,7 +305,7 @@ class _Matcher:
             self._scores[key] = similarity(text, _phrasings(self.sections[sid]))
         return self._scores[key]
 
-    def letter_candidates(self, group: str, letter: str, auto: bool) -> list[str]:
+    def letter_candidates(self, group: str, letter: str, *, auto: bool) -> list[str]:
         """Section ids a letter can mean under a group (đ and the Latin 'e' after 'd')."""
         ids = self.by_group.get(group, [])
         out: list[str] = []
@@ -805,13 +805,13 @@ class _Walker:
             and (head != body or body.rstrip().endswith(":"))
             or _short_title(label, body)
         )
-        if label.kind in {"letter", "path_letter"} and self._letter(line, label, body, heading_like):
+        if label.kind in {"letter", "path_letter"} and self._letter(line, label, body, heading_like=heading_like):
             return
-        if label.kind == "path" and self._path(line, label, body, heading_like):
+        if label.kind == "path" and self._path(line, label, body, heading_like=heading_like):
             return
         if label.kind == "roman" and self._roman(line, body):
             return
-        if self._unlabelled(line, label, body, head, heading_like):
+        if self._unlabelled(line, label, body, head, heading_like=heading_like):
             return
         if label.kind == "path" and (line.bold or line.heading_style) and _short_title(label, body):
             # "3. Số liệu khác" in bold: a heading of the agency's own that fits no section;
@@ -830,12 +830,12 @@ class _Walker:
             return True
         return similarity(head, (title, "Định lượng kết quả", "Kết quả định lượng")) >= 78
 
-    def _letter(self, line: _Line, label: _Label, body: str, heading_like: bool) -> bool:
+    def _letter(self, line: _Line, label: _Label, body: str, *, heading_like: bool) -> bool:
         if label.kind == "path_letter" and self._by_full_label(line, label, body):
             return True
         group = label.path if label.kind == "path_letter" else self.group
         auto = bool(line.auto_label) and label.kind == "letter"
-        cands = self.m.letter_candidates(group, label.letter, auto) if group else []
+        cands = self.m.letter_candidates(group, label.letter, auto=auto) if group else []
         head, _ = _heading_part(body)
         first = _first_sentence(body)
         scored = [
@@ -918,7 +918,7 @@ class _Walker:
             return True
         return False
 
-    def _path(self, line: _Line, label: _Label, body: str, heading_like: bool) -> bool:
+    def _path(self, line: _Line, label: _Label, body: str, *, heading_like: bool) -> bool:
         head, _ = _heading_part(body)
         if self._is_table_title(head):
             self.table_title = True
@@ -1068,7 +1068,7 @@ class _Walker:
         self.extra.append(line.text)
         return True
 
-    def _unlabelled(self, line: _Line, label: _Label, body: str, head: str, heading_like: bool) -> bool:
+    def _unlabelled(self, line: _Line, label: _Label, body: str, head: str, *, heading_like: bool) -> bool:
         if label.kind and label.kind != "bullet":
             return False
         # "Khó khăn, vướng mắc" as a heading; "Đánh giá: …" inside an answer stays there.

@@ -501,7 +501,7 @@ def _header_block(lines: list[list[dict[str, Any]]], width: float) -> tuple[Tabl
             break  # a line across the columns, or one left of the right column (the centred title)
     if len(zone) < 2 or not any(gap > _COLUMN_GAP for gap, _ in gaps[: len(zone)]):
         return None
-    cells = [_cell([_side(w, at, left) for w, at in zone]) for left in (True, False)]
+    cells = [_cell([_side(w, at, left=left) for w, at in zone]) for left in (True, False)]
     area = (min(w["top"] for w in zone[0][0]) - 0.5, max(w["bottom"] for w in zone[-1][0]) + 0.5)
     return Table([cells], where="trang 1, khối tiêu đề", borderless=True), area
 
@@ -550,7 +550,7 @@ def _cell(lines: list[tuple[str, float]]) -> str:
 _OWN_LINE = ("so ", "doc lap", "quang ngai", "v v", "cong hoa", "kinh gui", "bao cao", "ubnd", "uy ban")
 
 
-def _side(words: list[dict[str, Any]], split: float, left: bool) -> tuple[str, float]:
+def _side(words: list[dict[str, Any]], split: float, *, left: bool) -> tuple[str, float]:
     """The text of one column of a header line, and its width."""
     mine = [w for w in words if ((w["x0"] + w["x1"]) / 2 < split) == left]
     if not mine:

@@ -127,7 +127,7 @@ def record_submission(
         )
     ).one()
     if not created:
-        return Recorded(sub, False)
+        return Recorded(sub, created=False)
     if kind == "report":
         _store_parts(sub, parsed, session=session)
         open_problem_reviews(sub, recipient_id, parsed.problems, session=session)
@@ -143,7 +143,7 @@ def record_submission(
             data={"submission_id": sub.id, "content_key": content_key},
         )
     )
-    return Recorded(sub, True)
+    return Recorded(sub, created=True)
 
 
 def _store_parts(sub: Submission, parsed: ParseResult, *, session: Session) -> None:

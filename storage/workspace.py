@@ -149,7 +149,7 @@ def replace_contact(recipient: RecipientRow, old: str, new: str, *, session: Ses
     return contact
 
 
-def set_bouncing(recipient: RecipientRow, email: str, bouncing: bool, reason: str, *, session: Session) -> ContactRow:
+def set_bouncing(recipient: RecipientRow, email: str, reason: str, *, bouncing: bool, session: Session) -> ContactRow:
     """Mark an address as bouncing (mail to it comes back) or not."""
     contact = next((c for c in recipient.contacts if c.email == email.strip().lower()), None)
     if contact is None:

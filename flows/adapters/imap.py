@@ -277,7 +277,7 @@ class ImapSource:
         s = self.settings
         uid_list = [str(u) for u in uids]
         if s.ack == "flag":
-            self.box.flag(uid_list, s.ack_flag, True)
+            self.box.flag(uid_list, s.ack_flag, value=True)
             return
         if "MOVE" not in self.box.client.capabilities:
             raise MailboxError("máy chủ không hỗ trợ MOVE: hãy dùng BAOCAO_IMAP__ACK=flag")

@@ -35,10 +35,11 @@ def init() -> None:
 
 def _safe_url(url: str) -> str:
     from sqlalchemy import make_url  # lazy: start-up time
+    from sqlalchemy.exc import ArgumentError
 
     try:
         return make_url(url).render_as_string(hide_password=True)
-    except Exception:
+    except (ArgumentError, ValueError):
         return "(không hợp lệ)"
 
 

@@ -87,7 +87,7 @@ class _Handler(socketserver.StreamRequestHandler):
             try:
                 if not self.dispatch(tag, cmd.upper(), args):
                     return
-            except Exception as err:  # a demo server answers BAD rather than dropping the link
+            except Exception as err:  # noqa: BLE001 — a demo server answers BAD rather than dropping the link
                 self.send(f"{tag} BAD {type(err).__name__}")
 
     def dispatch(self, tag: str, cmd: str, args: str) -> bool:

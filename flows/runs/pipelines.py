@@ -59,7 +59,7 @@ def worth_retrying(task: Any, task_run: Any, state: Any) -> bool:
         state.result()
     except ConfigError:
         return False
-    except Exception:
+    except Exception:  # noqa: BLE001 — result() re-raises whatever the task raised
         return True
     return True
 

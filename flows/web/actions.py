@@ -216,12 +216,12 @@ def edit_contact(app: App, code: str, old: str, new: str, actor: str, campaign_i
         return {"email": contact.email}
 
 
-def mark_bouncing(app: App, code: str, email: str, bouncing: bool, actor: str, campaign_id: str | None = None) -> dict[str, Any]:
+def mark_bouncing(app: App, code: str, email: str, *, bouncing: bool, actor: str, campaign_id: str | None = None) -> dict[str, Any]:
     """Mark an address as bouncing or not (reminders avoid bouncing addresses)."""
     with app.session() as session:
         row = _recipient(app, code, campaign_id, session=session)
         try:
-            contact = set_bouncing(row, email, bouncing, f"cán bộ {actor} đánh dấu", session=session)
+            contact = set_bouncing(row, email, f"cán bộ {actor} đánh dấu", bouncing=bouncing, session=session)
         except ContactError as err:
             raise ActionError(str(err)) from err
         what = "bị trả lại" if bouncing else "dùng được (không còn bị trả lại)"

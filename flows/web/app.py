@@ -443,7 +443,8 @@ def _pages() -> Any:
     async def bouncing(request: Request, code: str, person: Editor, c: Chosen) -> Response:
         f = await request.form()
         return _act(request, code, lambda: actions.mark_bouncing(
-            baocao(request), code, str(f.get("email", "")), f.get("tra_lai") == "1", person.name, c.id,
+            baocao(request), code, str(f.get("email", "")),
+            bouncing=f.get("tra_lai") == "1", actor=person.name, campaign_id=c.id,
         ), "Đã cập nhật tình trạng địa chỉ.")
 
     # ------------------------------------------------------------------ review

@@ -112,7 +112,7 @@ def set_widths(table: Table, widths: tuple[Mm, ...]) -> None:
         col.width = width
 
 
-def rows_keep(table: Table, header: bool = True) -> None:
+def rows_keep(table: Table, *, header: bool = True) -> None:
     """Rows never split across pages; the first row repeats on each page (data tables)."""
     for index, row in enumerate(table.rows):
         tr_pr = row._tr.get_or_add_trPr()
