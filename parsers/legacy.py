@@ -23,6 +23,7 @@ from typing import Protocol
 
 from parsers import lo_server
 from parsers.errors import ConversionFailed
+from parsers.safety import tool_preexec
 
 log = logging.getLogger(__name__)
 
@@ -132,6 +133,7 @@ class LibreOfficeConverter:
         proc = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
             cmd, cwd=work, env=env, stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+            preexec_fn=tool_preexec(),  # noqa: PLW1509 - set only under a parse's memory cap (single-threaded child)
         )
         try:
             proc.communicate(timeout=self.timeout)
