@@ -38,6 +38,8 @@ from pathlib import Path
 
 log = logging.getLogger(__name__)
 
+# File name extensions of what LibreOffice converts (a drop folder's cue to start one warm).
+LEGACY_SUFFIXES = frozenset({".doc", ".xls", ".rtf", ".odt", ".ods"})
 SYSTEM_PYTHON = "/usr/bin/python3"  # the interpreter that has Debian's python3-uno
 UNO_HINT = "apt-get install -y python3-uno"
 
