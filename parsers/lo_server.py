@@ -23,6 +23,7 @@ input's extension picks LibreOffice's import filter exactly as the one-shot path
 from __future__ import annotations
 
 import contextlib
+import http.client
 import logging
 import os
 import shutil
@@ -40,7 +41,8 @@ log = logging.getLogger(__name__)
 
 # File name extensions of what LibreOffice converts (a drop folder's cue to start one warm).
 LEGACY_SUFFIXES = frozenset({".doc", ".xls", ".rtf", ".odt", ".ods"})
-SYSTEM_PYTHON = "/usr/bin/python3"  # the interpreter that has Debian's python3-uno
+SYSTEM_PYTHON = "/usr/bin/python3"
+MAX_STARTS = 10  # a server that keeps dying is given up for the rest of the batch  # the interpreter that has Debian's python3-uno
 UNO_HINT = "apt-get install -y python3-uno"
 
 
@@ -93,10 +95,12 @@ def convert_file(address: ServerAddress, src: Path, out: Path, target: str, filt
     TimeoutError (after the server's group is killed) when it takes longer than `timeout`."""
     if _owned is not None and address.owner == os.getpid():
         _owned.ensure(wait=True)
+        if _current is None:
+            raise ServerGone("given up")
         address = _owned.address or address
     try:
         _proxy(address.port, timeout).convert(str(src), None, str(out), target, filtername, [], True, None)
-    except (ConnectionError, xmlrpc.client.ProtocolError, http_errors()) as err:
+    except (ConnectionError, xmlrpc.client.ProtocolError, http.client.HTTPException) as err:
         raise ServerGone(str(err)) from err
     except TimeoutError:
         log.warning("warm LibreOffice took more than %.0f s; killing it", timeout)
@@ -104,12 +108,6 @@ def convert_file(address: ServerAddress, src: Path, out: Path, target: str, filt
         raise
     except OSError as err:
         raise ServerGone(str(err)) from err
-
-
-def http_errors() -> type[Exception]:
-    import http.client
-
-    return http.client.HTTPException
 
 
 def _pgid(address: ServerAddress) -> int:
@@ -201,19 +199,22 @@ class WarmLibreOffice:
             try:
                 _proxy(self.address.port, 10).info()
                 return True
-            except (OSError, xmlrpc.client.Error, http_errors()):
+            except (OSError, xmlrpc.client.Error, http.client.HTTPException):
                 time.sleep(0.2)
         return False
 
     def ensure(self, *, wait: bool = False) -> None:
         """A fresh server if this one died (or was killed after a hang)."""
-        if not self.alive():
+        if not self.alive() and self.starts < MAX_STARTS:
             if self.proc is not None:
                 log.warning("warm LibreOffice (pid %s) is gone; starting another", self.proc.pid)
                 self._reap()
             self.start()
             if wait:
                 self.wait_ready()
+        elif not self.alive() and _current is not None:
+            log.warning("warm LibreOffice died %d times; converting one file per start from now on", self.starts)
+            use_server(None)
 
     def _reap(self) -> None:
         if self.proc is not None:
