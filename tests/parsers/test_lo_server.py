@@ -130,3 +130,21 @@ def test_no_uno_means_one_shot_with_a_log_line(monkeypatch: pytest.MonkeyPatch, 
         assert server is None
         assert lo_server.current() is None
     assert "no warm LibreOffice" in caplog.text
+
+
+def test_parse_pool_workers_use_the_warm_server(spec: OutlineSpec, warm: lo_server.WarmLibreOffice) -> None:
+    from email.message import EmailMessage
+
+    from flows.intake.pool import AheadParse
+
+    mail = EmailMessage()
+    mail["Subject"] = "Báo cáo"
+    mail.set_content("Gửi báo cáo.")
+    mail.add_attachment(DOCS[0].read_bytes(), maintype="application", subtype="msword", filename="a.doc")
+    parse = within_budget(partial(parse_bytes, converter=LibreOfficeConverter(timeout=100)), 120)
+    with AheadParse(parse, spec, 50 << 20, 1, 1) as ahead:
+        assert ahead.submit([mail.as_bytes()]) == 1
+        assert ahead.executor.submit(lo_server.current).result() == warm.address
+        result = ahead(DOCS[0].read_bytes(), "a.doc", spec)
+        assert ahead.from_pool == 1
+    assert result.error is None and result.indicators
