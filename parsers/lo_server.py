@@ -232,11 +232,11 @@ class WarmLibreOffice:
 @contextlib.contextmanager
 def warm_libreoffice(*, wait: bool = False) -> Iterator[WarmLibreOffice | None]:
     """One warm LibreOffice for the conversions of this block (None, and one-shot conversions,
-    when it cannot run here, or when BAOCAO_LO_WARM=0)."""
+    when it cannot run here, or when this process already has one)."""
     global _owned
     from parsers.legacy import find_soffice
 
-    if os.environ.get("BAOCAO_LO_WARM", "1") == "0" or _owned is not None:
+    if _owned is not None:
         yield None
         return
     soffice = find_soffice()

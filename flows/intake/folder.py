@@ -90,7 +90,7 @@ def ingest_folder(app: App, campaign_id: str | None = None, *, parse: ParseFn | 
         raise
     # Two or more files LibreOffice converts: one warm LibreOffice for them (parsers/lo_server.py).
     legacy = sum(p.suffix.lower() in LEGACY_SUFFIXES for p, _, _ in ready)
-    with warm_libreoffice() if legacy >= 2 else contextlib.nullcontext():
+    with warm_libreoffice() if app.settings.lo_warm and legacy >= 2 else contextlib.nullcontext():
         for taken in leftovers(root, limit):  # a crashed scan's files, moved but maybe not recorded
             report.add(_one_file(ctx, root, taken))
         for path, rel, st in ready:

@@ -517,7 +517,8 @@ def _poll(ctx: Context, source: ImapSource, report: IngestReport) -> int:
         # whose messages are neither flagged nor past the last UID, so the next run redoes them).
         # A batch (as many messages as start the parse pool) converts its .doc/.xls/… through
         # one warm LibreOffice (parsers/lo_server.py); a few messages convert one-shot.
-        warm = warm_libreoffice() if len(uids) >= app.settings.parse_pool_min else contextlib.nullcontext()
+        batch = app.settings.lo_warm and len(uids) >= app.settings.parse_pool_min
+        warm = warm_libreoffice() if batch else contextlib.nullcontext()
         with warm, _ahead_parser(ctx) as ahead, deferred_sync(app.engine):
             run_ctx = replace(ctx, parse=ahead) if ahead is not None else ctx
             for fetched in _fetched(source, uids, ahead, busy, app.blobs):
