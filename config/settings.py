@@ -118,6 +118,12 @@ class Settings(BaseSettings):
     retry_limit: int = Field(default=5, ge=1)
     # Seconds one file may take to read (LibreOffice conversion, parsing) before it is stopped.
     file_budget_seconds: float = Field(default=60.0, gt=0)
+    # Megabytes of address space one file's parse may add to what its child inherits (RLIMIT_AS;
+    # LibreOffice and Tesseract are not counted); past it the file is "tệp quá lớn để đọc".
+    parse_memory_mb: int = Field(default=1024, ge=64)
+    # A batch converts its .doc/.xls/… through one warm LibreOffice (unoserver) instead of one
+    # start per file; off: every file starts its own.
+    lo_warm: bool = True
     # Files are parsed in a pool of worker processes when at least `parse_pool_min` wait in
     # one fetch (a first pass over a full mailbox); 0 workers = one per available core.
     parse_workers: int = Field(default=0, ge=0)

@@ -176,7 +176,14 @@ def _parse(data: bytes, ctx: _Context) -> ParseResult:
         log.info("malformed XML in %s: %s", ctx.filename, err)
         corrupt = CorruptFile("Tệp bị hỏng (nội dung bên trong không hợp lệ); đề nghị đơn vị mở và lưu lại rồi gửi lại.")
         result = _failed(ctx.filename, _format_name(detected), ctx.spec, corrupt)
-    except (MemoryError, RecursionError) as err:
+    except MemoryError:  # past the parse's memory cap (flows/intake/budget.py) or the machine's
+        log.warning("out of memory reading %s", ctx.filename)
+        big = TooLarge(
+            "Tệp quá lớn để đọc: cần nhiều bộ nhớ hơn mức cho phép nên đã dừng; cán bộ cần mở tệp kiểm tra"
+            " hoặc đề nghị đơn vị gửi lại tệp nhỏ hơn (bỏ ảnh lớn, tách thành nhiều tệp)."
+        )
+        result = _failed(ctx.filename, _format_name(detected), ctx.spec, big)
+    except RecursionError as err:
         result = _failed(ctx.filename, _format_name(detected), ctx.spec, TooLarge(_unexpected(err)))
     except Exception as err:  # a reader's bug must not stop a run: record it, go on
         log.exception("parser failed on %s", ctx.filename)

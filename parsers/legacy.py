@@ -3,22 +3,29 @@
 The parsers' one external tool. Each conversion runs `soffice --headless --convert-to` in its
 own temp dir with its own profile (`-env:UserInstallation=…`: parallel conversions sharing a
 profile silently lose outputs), a timeout, and its own process group so a hung LibreOffice is
-killed with all its children. `Converter` is the small interface the API depends on; tests
+killed with all its children. Inside `parsers.lo_server.warm_libreoffice()` (a batch) the
+conversions go to one warm LibreOffice instead, with the same timeout. `Converter` is the small interface the API depends on; tests
 run `LibreOfficeConverter` for real.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import shutil
 import signal
 import subprocess
 import tempfile
+import xmlrpc.client
 from pathlib import Path
 from typing import Protocol
 
+from parsers import lo_server
 from parsers.errors import ConversionFailed
+from parsers.safety import tool_preexec
+
+log = logging.getLogger(__name__)
 
 INSTALL_HINT = "apt-get install -y libreoffice-writer-nogui libreoffice-calc-nogui"
 # What each legacy format becomes, and the LibreOffice filter that writes it.
@@ -72,6 +79,8 @@ class LibreOfficeConverter:
             src.write_bytes(data)
             out_dir = work / "out"
             out_dir.mkdir()
+            if self.binary is None and (warm := lo_server.current()) is not None and self._warm(warm, src, out_dir, target, source):
+                return (out_dir / f"input.{target}").read_bytes()
             self._run(binary, work, src, out_dir, target, source)
             produced = sorted(out_dir.glob(f"*.{target}"))
             if not produced:  # a first start can lose its output while the profile is created
@@ -83,6 +92,33 @@ class LibreOfficeConverter:
                     " đề nghị đơn vị gửi lại bản .docx/.xlsx/.pdf."
                 )
             return produced[0].read_bytes()
+
+    def _warm(self, warm: lo_server.ServerAddress, src: Path, out_dir: Path, target: str, source: str) -> bool:
+        """Converted by the run's warm LibreOffice (parsers/lo_server.py)? False: convert one-shot."""
+        spec = TARGETS.get(source, (target, target))
+        filtername = spec[1].split(":", 1)[1] if spec[0] == target and ":" in spec[1] else None
+        out = out_dir / f"input.{target}"
+        try:
+            lo_server.convert_file(warm, src, out, target, filtername, self.timeout)
+        except lo_server.ServerGone as err:
+            log.info("warm LibreOffice not answering (%s); converting .%s one-shot", err, source)
+            return False
+        except TimeoutError as err:
+            raise ConversionFailed(
+                f"LibreOffice không chuyển xong tệp .{source} sau {self.timeout:.0f} giây (đã dừng);"
+                " đề nghị đơn vị gửi bản .docx/.xlsx/.pdf."
+            ) from err
+        except xmlrpc.client.Fault as err:
+            raise ConversionFailed(
+                f"LibreOffice không chuyển được tệp .{source} sang .{target} (tệp hỏng hoặc không đúng định dạng);"
+                " đề nghị đơn vị gửi lại bản .docx/.xlsx/.pdf."
+            ) from err
+        if not out.exists():
+            raise ConversionFailed(
+                f"LibreOffice không chuyển được tệp .{source} sang .{target} (tệp hỏng hoặc không đúng định dạng);"
+                " đề nghị đơn vị gửi lại bản .docx/.xlsx/.pdf."
+            )
+        return True
 
     def _run(self, binary: str, work: Path, src: Path, out_dir: Path, target: str, source: str) -> None:
         spec = TARGETS.get(source, (target, target))
@@ -97,6 +133,7 @@ class LibreOfficeConverter:
         proc = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
             cmd, cwd=work, env=env, stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+            preexec_fn=tool_preexec(),  # noqa: PLW1509 - set only under a parse's memory cap (single-threaded child)
         )
         try:
             proc.communicate(timeout=self.timeout)

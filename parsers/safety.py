@@ -13,9 +13,12 @@ from __future__ import annotations
 
 import io
 import re
+import resource
 import zipfile
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 from parsers.errors import CorruptFile, EncryptedFile, TooLarge, UnsafeFile
 
@@ -184,3 +187,15 @@ def install_defusedxml() -> None:
     if not getattr(install_defusedxml, "_done", False):
         defusedxml.defuse_stdlib()
         install_defusedxml._done = True  # type: ignore[attr-defined]
+
+
+def tool_preexec() -> Callable[[], None] | None:
+    """For `subprocess.Popen(preexec_fn=…)` of an external tool (LibreOffice, Tesseract): when
+    this process runs under a memory cap (flows/intake/budget.py sets RLIMIT_AS's soft limit
+    in a parse's child), the tool gets the hard limit back; the cap is the parser's, and
+    LibreOffice alone maps more than a gigabyte. None when there is no cap (no preexec_fn:
+    threads stay safe)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if soft == hard:
+        return None
+    return partial(resource.setrlimit, resource.RLIMIT_AS, (hard, hard))

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from parsers.errors import ParserError, ScannedImage, ScannedPdf, TooLarge
+from parsers.safety import tool_preexec
 
 INSTALL_HINT = "apt-get install -y tesseract-ocr tesseract-ocr-vie"
 # Figures below this OCR confidence (0..1) are a problem; sections below SECTION_THRESHOLD.
@@ -394,6 +395,7 @@ class TesseractOcr:
         proc = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
             cmd, cwd=work, env=env, stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+            preexec_fn=tool_preexec(),  # noqa: PLW1509 - set only under a parse's memory cap (single-threaded child)
         )
         try:
             _, err = proc.communicate(timeout=self.timeout)

@@ -4,16 +4,19 @@ LibreOffice or a parser spin costs one budget and the rest of the poll goes on.
 
 The child gets the bytes by fork (no copy), sends the ParseResult back pickled through a
 pipe and leaves with `os._exit` (nothing of the parent's database connections or files is
-touched). LibreOffice, started by the child in its own session, gets a slightly shorter
+touched). Its address space is capped (BAOCAO_PARSE_MEMORY_MB above what it inherits): a
+file that needs more becomes the typed problem `memory_budget` ("tệp quá lớn để đọc"). LibreOffice, started by the child in its own session, gets a slightly shorter
 timeout of its own so it is stopped first and says so in its own words.
 """
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import logging
 import os
 import pickle
+import resource
 import selectors
 import signal
 import time
@@ -24,6 +27,7 @@ from parsers.model import OutlineSpec, ParseError, ParseResult
 
 log = logging.getLogger(__name__)
 BUDGET_CODE = "time_budget"
+MEMORY_CODE = "memory_budget"
 
 
 def budget_error(filename: str, seconds: float) -> ParseResult:
@@ -38,25 +42,57 @@ def budget_error(filename: str, seconds: float) -> ParseResult:
     )
 
 
+def memory_error(filename: str, megabytes: int | None) -> ParseResult:
+    """The typed problem of a file whose reading needed more memory than allowed."""
+    limit = f" (hơn {megabytes} MB, BAOCAO_PARSE_MEMORY_MB)" if megabytes else ""
+    return ParseResult(
+        file=filename,
+        error=ParseError(
+            MEMORY_CODE,
+            f"tệp quá lớn để đọc: cần quá nhiều bộ nhớ{limit} nên đã dừng; cán bộ cần mở tệp kiểm tra"
+            " hoặc đề nghị đơn vị gửi lại tệp nhỏ hơn (bỏ ảnh lớn, tách thành nhiều tệp)",
+        ),
+    )
+
+
 @dataclass(frozen=True)
 class Budgeted:
-    """`parse(data, filename, spec)` run in a child process killed after `seconds` (a plain
-    picklable value, so the parse-ahead pool's workers can run it too)."""
+    """`parse(data, filename, spec)` run in a child process killed after `seconds`, its address
+    space capped `memory_mb` above what it inherits (a plain picklable value, so the
+    parse-ahead pool's workers can run it too)."""
 
     parse: Any
     seconds: float
+    memory_mb: int | None = None
 
     def __call__(self, data: bytes, filename: str, spec: OutlineSpec) -> ParseResult:
-        return run_in_child(self.parse, self.seconds, data, filename, spec)
+        return run_in_child(self.parse, self.seconds, data, filename, spec, memory_mb=self.memory_mb)
 
 
-def within_budget(parse: Any, seconds: float) -> Budgeted:
-    """`parse` under the per-file time budget."""
-    return Budgeted(parse, seconds)
+def within_budget(parse: Any, seconds: float, memory_mb: int | None = None) -> Budgeted:
+    """`parse` under the per-file time (and memory) budget."""
+    return Budgeted(parse, seconds, memory_mb)
 
 
-def run_in_child(parse: Any, seconds: float, data: bytes, filename: str, spec: OutlineSpec) -> ParseResult:
-    """One parse in a forked child; its result, a crash as a parse error, or the budget error.
+def limit_memory(megabytes: int) -> None:
+    """Cap this process's address space (RLIMIT_AS, soft limit) at its current size plus
+    `megabytes`: an allocation past it raises MemoryError. The hard limit is left as it is,
+    so the tools this process starts (LibreOffice, Tesseract) lift it (`lift_memory_limit`)."""
+    size = 0
+    with contextlib.suppress(OSError, ValueError), open("/proc/self/status", encoding="ascii") as status:
+        size = next((int(line.split()[1]) * 1024 for line in status if line.startswith("VmSize:")), 0)
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    soft = size + (megabytes << 20)
+    if hard != resource.RLIM_INFINITY:
+        soft = min(soft, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+
+
+def run_in_child(
+    parse: Any, seconds: float, data: bytes, filename: str, spec: OutlineSpec, *, memory_mb: int | None = None
+) -> ParseResult:
+    """One parse in a forked child; its result, a crash as a parse error, or the budget error
+    (time: killed; memory: a MemoryError in the child, or the child killed by the kernel).
     The reader's modules are imported here first (once per process; nothing of the file is
     read): a child would otherwise import them again for every file (~60 ms each)."""
     from parsers.api import load_readers  # lazy: start-up of commands that parse nothing
@@ -78,8 +114,12 @@ def run_in_child(parse: Any, seconds: float, data: bytes, filename: str, spec: O
         try:
             os.setpgid(0, 0)
             os.close(read_end)
+            if memory_mb:
+                limit_memory(memory_mb)
             try:
                 payload = pickle.dumps(("ok", parse(data, filename, spec)))
+            except MemoryError:
+                payload = pickle.dumps(("memory", ""))
             except BaseException as err:  # noqa: BLE001 — reported to the parent as a parse error
                 payload = pickle.dumps(("crash", f"{type(err).__name__}: {err}"))
             with os.fdopen(write_end, "wb") as out:
@@ -97,8 +137,14 @@ def run_in_child(parse: Any, seconds: float, data: bytes, filename: str, spec: O
         _kill(pid)
         log.warning("parse of %s stopped after %.0f s", filename, seconds)
         return budget_error(filename, seconds)
-    os.waitpid(pid, 0)
-    return _answer(b"".join(chunks), filename)
+    _, status = os.waitpid(pid, 0)
+    payload = b"".join(chunks)
+    if not payload and memory_mb and os.WIFSIGNALED(status) and os.WTERMSIG(status) in (signal.SIGKILL, signal.SIGABRT, signal.SIGSEGV):
+        # no answer and killed: the kernel's out-of-memory killer, or a C library that
+        # aborted on an allocation refused by the limit
+        log.warning("parse of %s died of signal %s under the memory limit", filename, os.WTERMSIG(status))
+        return memory_error(filename, memory_mb)
+    return _answer(payload, filename, memory_mb)
 
 
 def _read_until(fd: int, deadline: float) -> list[bytes] | None:
@@ -116,12 +162,14 @@ def _read_until(fd: int, deadline: float) -> list[bytes] | None:
             chunks.append(chunk)
 
 
-def _answer(payload: bytes, filename: str) -> ParseResult:
+def _answer(payload: bytes, filename: str, memory_mb: int | None = None) -> ParseResult:
     if not payload:
         return ParseResult(file=filename, error=ParseError("parser_crash", "lỗi khi đọc tệp: tiến trình đọc tệp dừng bất thường"))
     kind, value = pickle.loads(payload)  # noqa: S301 — our own child, through our own pipe
     if kind == "ok":
         return value
+    if kind == "memory":
+        return memory_error(filename, memory_mb)
     return ParseResult(file=filename, error=ParseError("parser_crash", f"lỗi khi đọc tệp: {value}"))
 
 

@@ -127,18 +127,19 @@ class Context:
 
 
 def default_parse(
-    max_file_bytes: int | None = None, budget_seconds: float | None = None, *, trust_dir: Path | None = None
+    max_file_bytes: int | None = None, budget_seconds: float | None = None, *, trust_dir: Path | None = None,
+    memory_mb: int | None = None,
 ) -> ParseFn:
     """The file parsers' entry point, with the configured size cap (BAOCAO_MAX_FILE_BYTES),
     the trust roots of digital signatures (BAOCAO_TRUST_DIR) and, when given, the time budget
-    of one file (BAOCAO_FILE_BUDGET_SECONDS)."""
+    of one file (BAOCAO_FILE_BUDGET_SECONDS) and its memory cap (BAOCAO_PARSE_MEMORY_MB)."""
     trust = trust_roots(trust_dir)
     if max_file_bytes is None and trust is None and not budget_seconds:
         return parse_bytes
     limits = Limits(max_file_bytes=max_file_bytes) if max_file_bytes is not None else None
     converter = LibreOfficeConverter(timeout=max(1.0, budget_seconds * 0.9)) if budget_seconds else None
     parse: ParseFn = partial(parse_bytes, limits=limits, converter=converter, trust=trust)
-    return within_budget(parse, budget_seconds) if budget_seconds else parse
+    return within_budget(parse, budget_seconds, memory_mb) if budget_seconds else parse
 
 
 _CERT_SUFFIXES = (".pem", ".crt", ".cer", ".der")
@@ -167,7 +168,10 @@ def make_context(app: App, campaign_id: str | None, parse: ParseFn | None = None
         ack_phrases=tuple(campaign.mailbox.ack_phrases),
         request_subject=campaign.request.subject or "",
     )
-    parse = parse or default_parse(app.settings.max_file_bytes, app.settings.file_budget_seconds, trust_dir=app.settings.trust_dir)
+    parse = parse or default_parse(
+        app.settings.max_file_bytes, app.settings.file_budget_seconds, trust_dir=app.settings.trust_dir,
+        memory_mb=app.settings.parse_memory_mb,
+    )
     return Context(app, campaign, outline_spec(campaign), agencies, hints, parse, threads=threads)
 
 

@@ -16,6 +16,7 @@ attributes its files; so does a folder or file name that names the agency.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 from pathlib import Path
@@ -55,6 +56,8 @@ from flows.intake.errors import describe_error, is_transient
 from flows.intake.health import poll_failed, poll_succeeded
 from flows.intake.inbox import inbox_context, route_file
 from flows.outbound.receipts import deliver_pending_receipts
+from parsers import lo_server
+from parsers.lo_server import LEGACY_SUFFIXES, warm_libreoffice
 from parsers.mail import Attachment, safe_filename
 from parsers.mail_classify import Attribution, attribute
 from parsers.responses import Unit, appendix_of
@@ -85,15 +88,19 @@ def ingest_folder(app: App, campaign_id: str | None = None, *, parse: ParseFn | 
         if app.settings.drop.dir is not None:
             poll_failed(app, "folder", name, str(err))
         raise
-    for taken in leftovers(root, limit):  # a crashed scan's files, moved but maybe not recorded
-        report.add(_one_file(ctx, root, taken))
-    for path, rel, st in ready:
-        try:
-            taken = take(root, rel, st, limit)
-        except NotTaken as why:
-            report.add(_not_taken(ctx, root, path, rel, str(why), refuse=why.refuse))
-            continue
-        report.add(_one_file(ctx, root, taken))
+    # Two or more files LibreOffice converts: one warm LibreOffice for them (parsers/lo_server.py).
+    legacy = sum(p.suffix.lower() in LEGACY_SUFFIXES for p, _, _ in ready)
+    with warm_libreoffice() if app.settings.lo_warm and legacy >= 2 else contextlib.nullcontext():
+        for taken in leftovers(root, limit):  # a crashed scan's files, moved but maybe not recorded
+            report.add(_one_file(ctx, root, taken))
+        for path, rel, st in ready:
+            lo_server.ensure_alive()
+            try:
+                taken = take(root, rel, st, limit)
+            except NotTaken as why:
+                report.add(_not_taken(ctx, root, path, rel, str(why), refuse=why.refuse))
+                continue
+            report.add(_one_file(ctx, root, taken))
     _report_skipped(ctx, skipped, report)
     save_state(state_path, current)
     poll_succeeded(app, "folder", name, len(current))

@@ -13,6 +13,7 @@ the database is unreachable.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import imaplib
 import logging
@@ -54,6 +55,8 @@ from flows.intake.inbox import (
 )
 from flows.intake.pool import AheadParse, pool_size, poolable
 from flows.outbound.receipts import deliver_pending_receipts, reserve_receipt
+from parsers import lo_server
+from parsers.lo_server import warm_libreoffice
 from parsers.mail import MailMessage, parse_mail
 from parsers.mail_classify import (
     STATE_KINDS,
@@ -512,9 +515,14 @@ def _poll(ctx: Context, source: ImapSource, report: IngestReport) -> int:
         # One commit per message, synced to disk once before anything is flagged on the server
         # (storage.db.deferred_sync: a crash loses no commit; a power cut only the latest ones,
         # whose messages are neither flagged nor past the last UID, so the next run redoes them).
-        with _ahead_parser(ctx) as ahead, deferred_sync(app.engine):
+        # A batch (as many messages as start the parse pool) converts its .doc/.xls/… through
+        # one warm LibreOffice (parsers/lo_server.py); a few messages convert one-shot.
+        batch = app.settings.lo_warm and len(uids) >= app.settings.parse_pool_min
+        warm = warm_libreoffice() if batch else contextlib.nullcontext()
+        with warm, _ahead_parser(ctx) as ahead, deferred_sync(app.engine):
             run_ctx = replace(ctx, parse=ahead) if ahead is not None else ctx
             for fetched in _fetched(source, uids, ahead, busy, app.blobs):
+                lo_server.ensure_alive()
                 outcome = _one_message(run_ctx, key, source.uidvalidity, fetched)
                 report.add(outcome)
                 if outcome["status"] != ItemStatus.FAILED and not outcome.get("seen"):

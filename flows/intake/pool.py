@@ -21,6 +21,7 @@ from types import TracebackType
 
 from flows.intake.budget import Budgeted
 from flows.intake.context import ParseFn
+from parsers import lo_server
 from parsers.api import parse_bytes
 from parsers.mail import parse_mail
 from parsers.model import OutlineSpec, ParseResult
@@ -97,7 +98,10 @@ class AheadParse:
         if self.executor is None:
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(["parsers.api"])
-            self.executor = ProcessPoolExecutor(self.workers, mp_context=context)
+            # The run's warm LibreOffice (parsers/lo_server.py), if any, serves the workers too.
+            self.executor = ProcessPoolExecutor(
+                self.workers, mp_context=context, initializer=lo_server.use_server, initargs=(lo_server.current(),)
+            )
         for data, filename in jobs:
             key = (sha256_hex(data), filename)
             if key not in self.pending:

@@ -370,6 +370,63 @@ def test_a_slow_file_uses_its_budget_and_the_rest_goes_on(drop_app, monkeypatch)
     assert states(drop_app)["soyt"]["state"] == "submitted" and states(drop_app)["sotp"]["state"] == "not_responded"
 
 
+def test_a_file_past_the_memory_cap_is_kept_for_review_and_the_rest_goes_on(drop_app, monkeypatch):
+    from flows.intake import context
+    from flows.intake.folder import ingest_folder
+
+    real = context.parse_bytes
+
+    def hog(data, filename, spec, **kw):
+        if "lon" in filename:
+            kept = [bytearray(64 << 20) for _ in range(64)]  # 4 GB: what a pathological file may cost
+            assert not kept
+        return real(data, filename, spec, **kw)
+
+    monkeypatch.setattr(context, "parse_bytes", hog)
+    drop_app.settings.parse_memory_mb = 128
+    root = drop_app.settings.drop.dir
+    (root / "lon sotp.docx").write_bytes(report_docx("SỞ TƯ PHÁP", "15/BC-STP"))
+    (root / "soyt.docx").write_bytes(report_docx("SỞ Y TẾ"))
+    for p in root.iterdir():
+        _age(p)
+    ingest_folder(drop_app)
+    out = {i["path"]: i for i in ingest_folder(drop_app).to_json()["items"]}
+    assert out["soyt.docx"]["status"] == "processed"
+    assert out["lon sotp.docx"]["status"] == "failed" and "tệp quá lớn để đọc" in out["lon sotp.docx"]["error"]
+    assert (root / "failed" / "lon sotp.docx").exists()
+    assert states(drop_app)["soyt"]["state"] == "submitted"
+
+
+def test_legacy_files_of_one_scan_go_through_one_warm_libreoffice(drop_app, monkeypatch):
+    from flows.intake.folder import ingest_folder
+    from parsers import lo_server
+    from parsers.legacy import LibreOfficeConverter
+
+    def refuse(*args):
+        raise AssertionError("one-shot LibreOffice used")
+
+    monkeypatch.setattr(LibreOfficeConverter, "_run", refuse)  # inherited by the budget's children
+    starts = []
+    real_start = lo_server.WarmLibreOffice.start
+
+    def counting(self):
+        starts.append(1)
+        real_start(self)
+        self.wait_ready()  # the first file must find it up: otherwise it converts one-shot
+
+    monkeypatch.setattr(lo_server.WarmLibreOffice, "start", counting)
+    fixtures = Path(__file__).resolve().parents[1] / "fixtures" / "formats"
+    root = drop_app.settings.drop.dir
+    for n in range(3):
+        (root / f"bao cao {n}.doc").write_bytes((fixtures / "bao-cao.doc").read_bytes())
+    for p in root.iterdir():
+        _age(p)
+    ingest_folder(drop_app)
+    items = ingest_folder(drop_app).to_json()["items"]
+    assert len(items) == 3 and all(i["status"] != "failed" for i in items), items
+    assert starts == [1] and lo_server.current() is None
+
+
 def test_parse_in_a_child_gives_the_same_result_and_reports_a_crash():
     from config.campaign import load_campaigns
     from flows.app import outline_spec
