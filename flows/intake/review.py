@@ -59,7 +59,7 @@ def _planned_document(app: App, campaign: Campaign, session: Session, plan: dict
     doc = session.get(Document, plan["document_id"]) if plan.get("document_id") else None
     if doc is None:
         return None, None
-    parse = default_parse(app.settings.max_file_bytes, app.settings.trust_dir)
+    parse = default_parse(app.settings.max_file_bytes, trust_dir=app.settings.trust_dir)
     result = parse(app.blobs.read(doc.sha256), doc.filename or "", outline_spec(campaign))
     if plan.get("member") is not None and result.members:
         result = result.members[plan["member"]]

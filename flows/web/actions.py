@@ -164,7 +164,7 @@ def record_response(
 def _parse_upload(app: App, data: bytes, name: str, spec: Any) -> ParseResult | None:
     """An uploaded report file parsed (typed: storage reads its fields), or None when it is
     not a readable report."""
-    result = default_parse(app.settings.max_file_bytes, app.settings.trust_dir)(data, name, spec)
+    result = default_parse(app.settings.max_file_bytes, trust_dir=app.settings.trust_dir)(data, name, spec)
     if result.error is not None or result.kind != "report":
         return None
     return result

@@ -45,3 +45,21 @@ def test_signature_facts_stored_and_shown(app, tmp_path: Path) -> None:
     cells = [c for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for c in row if isinstance(c, str)]
     wb.close()
     assert summary in cells
+
+
+def test_staff_upload_reads_signatures_with_the_trust_folder_configured(app, tmp_path: Path) -> None:
+    """An upload from the web workspace is parsed with the configured trust roots (the trust
+    folder was once passed where the time budget goes, and every upload then failed)."""
+    from flows.app import outline_spec
+    from flows.dev.sign_fixtures import make_ca, make_signer, sign
+    from flows.web.actions import _parse_upload
+
+    ca = make_ca()
+    trust = tmp_path / "tin-cay"
+    trust.mkdir()
+    (trust / "ca-thu-nghiem.pem").write_bytes(ca.pem)
+    app.settings.trust_dir = trust
+    signed = sign((ROOT / "tests/fixtures/formats/bao-cao.pdf").read_bytes(), make_signer(ca, cn="Nguyễn Văn Dũng", o=SXD), ca)
+    result = _parse_upload(app, signed, "bao-cao-ky-so.pdf", outline_spec(app.campaign()))
+    assert result is not None
+    assert [s.trusted for s in result.signatures] == [True]
