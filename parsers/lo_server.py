@@ -99,7 +99,7 @@ def convert_file(address: ServerAddress, src: Path, out: Path, target: str, filt
             raise ServerGone("given up")
         address = _owned.address or address
     try:
-        _proxy(address.port, timeout).convert(str(src), None, str(out), target, filtername, [], True, None)
+        _proxy(address.port, timeout).convert(str(src), None, str(out), target, filtername, [], True, None)  # noqa: FBT003 — unoserver's XML-RPC signature (update=True)
     except (ConnectionError, xmlrpc.client.ProtocolError, http.client.HTTPException) as err:
         raise ServerGone(str(err)) from err
     except TimeoutError:
@@ -136,7 +136,7 @@ def unoserver_available() -> str | None:
         import unoserver  # noqa: F401
     except ImportError:
         return "unoserver is not installed (uv sync)"
-    if not os.path.exists(SYSTEM_PYTHON):
+    if not Path(SYSTEM_PYTHON).exists():
         return f"{SYSTEM_PYTHON} missing"
     check = subprocess.run([SYSTEM_PYTHON, "-c", "import uno"], capture_output=True, check=False)  # noqa: S603
     if check.returncode != 0:

@@ -21,6 +21,7 @@ import selectors
 import signal
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from parsers.model import OutlineSpec, ParseError, ParseResult
@@ -79,7 +80,7 @@ def limit_memory(megabytes: int) -> None:
     `megabytes`: an allocation past it raises MemoryError. The hard limit is left as it is,
     so the tools this process starts (LibreOffice, Tesseract) lift it (`lift_memory_limit`)."""
     size = 0
-    with contextlib.suppress(OSError, ValueError), open("/proc/self/status", encoding="ascii") as status:
+    with contextlib.suppress(OSError, ValueError), Path("/proc/self/status").open(encoding="ascii") as status:
         size = next((int(line.split()[1]) * 1024 for line in status if line.startswith("VmSize:")), 0)
     _, hard = resource.getrlimit(resource.RLIMIT_AS)
     soft = size + (megabytes << 20)
