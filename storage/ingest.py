@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
 from parsers.vocab import ItemStatus, ReviewKind, ReviewStatus
@@ -63,15 +64,25 @@ def mailbox_state(mailbox: str, uidvalidity: int, *, session: Session) -> tuple[
     return state, True
 
 
+@cache
+def _advance_stmt() -> Any:
+    # Built once, run with parameters (building it per message was most of its cost).
+    return (
+        update(MailboxState)
+        .where(
+            MailboxState.mailbox == bindparam("b_mailbox"),
+            MailboxState.uidvalidity == bindparam("b_uidvalidity"),
+            MailboxState.last_uid < bindparam("b_uid"),
+        )
+        .values(last_uid=bindparam("b_uid"), updated_at=bindparam("b_at"))
+        .execution_options(synchronize_session=False)
+    )
+
+
 def advance_mailbox(mailbox: str, uidvalidity: int, uid: int, *, session: Session) -> None:
     """Remember that every UID up to `uid` has been handled (never goes backwards). One
     UPDATE when the folder's row is there and behind (the case of every message of a poll)."""
-    moved = session.execute(
-        update(MailboxState)
-        .where(MailboxState.mailbox == mailbox, MailboxState.uidvalidity == uidvalidity, MailboxState.last_uid < uid)
-        .values(last_uid=uid, updated_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
+    moved = session.execute(_advance_stmt(), {"b_mailbox": mailbox, "b_uidvalidity": uidvalidity, "b_uid": uid, "b_at": utcnow()})
     if moved.rowcount:  # type: ignore[attr-defined]
         return
     state = _state_row(mailbox, uidvalidity, session=session, lock=True)
@@ -109,6 +120,26 @@ def add_mail(values: dict[str, Any], *, session: Session) -> int | None:
     return insert_key(session, InboundMail, {"created_at": utcnow(), "details": {}, **values})
 
 
+@cache
+def _entry_stmt() -> Any:
+    # Built once, run with parameters; `message_id = NULL` holds for no row.
+    return (
+        select(InboundMail)
+        .where(
+            or_(
+                and_(
+                    InboundMail.mailbox == bindparam("b_mailbox"),
+                    InboundMail.uidvalidity == bindparam("b_uidvalidity"),
+                    InboundMail.uid == bindparam("b_uid"),
+                ),
+                InboundMail.raw_sha256 == bindparam("b_sha"),
+                InboundMail.message_id == bindparam("b_message_id"),
+            )
+        )
+        .order_by(InboundMail.id)
+    )
+
+
 def ledger_entry(
     mailbox: str,
     uidvalidity: int,
@@ -125,19 +156,8 @@ def ledger_entry(
     delivery, other Received lines) from the same sender with the same files (sha256); a
     Message-ID a careless mailer reuses for another message does not make it a copy. Failed
     rows are no copies; for a message handled before, only rows older than its own are."""
-    alike = [InboundMail.raw_sha256 == raw_sha256] + ([InboundMail.message_id == message_id] if message_id else [])
-    rows = list(
-        session.scalars(
-            select(InboundMail)
-            .where(
-                or_(
-                    and_(InboundMail.mailbox == mailbox, InboundMail.uidvalidity == uidvalidity, InboundMail.uid == uid),
-                    *alike,
-                )
-            )
-            .order_by(InboundMail.id)
-        )
-    )
+    params = {"b_mailbox": mailbox, "b_uidvalidity": uidvalidity, "b_uid": uid, "b_sha": raw_sha256, "b_message_id": message_id or None}
+    rows = list(session.scalars(_entry_stmt(), params))
     own = next((r for r in rows if (r.mailbox, r.uidvalidity, r.uid) == (mailbox, uidvalidity, uid)), None)
     earlier = [r for r in rows if r is not own and r.status != ItemStatus.FAILED and (own is None or r.id < own.id)]
     same_bytes = next((r for r in earlier if r.raw_sha256 == raw_sha256), None)
