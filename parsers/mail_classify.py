@@ -63,8 +63,10 @@ _NIL_WORDS = re.compile(
 )
 
 
+@lru_cache(maxsize=64)
 def fold(text: str | None) -> str:
-    """Lower-case, accent-free, single-spaced text (đ → d) for matching."""
+    """Lower-case, accent-free, single-spaced text (đ → d) for matching. Cached: the classifier
+    folds the same subject and body for several questions about one message."""
     text = unicodedata.normalize("NFD", (text or "").replace("đ", "d").replace("Đ", "D"))
     text = "".join(c for c in text if not unicodedata.combining(c)).lower()
     return " ".join(re.sub(r"(?:[^\w&]|_)+", " ", text).split())

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
 from parsers.vocab import ItemStatus, ReviewKind, ReviewStatus
@@ -27,7 +28,7 @@ from storage.models import (
     literal,
     utcnow,
 )
-from storage.upsert import insert_ignore, insert_new
+from storage.upsert import insert_ignore, insert_key, insert_new
 
 if TYPE_CHECKING:
     from parsers.mail_classify import AgencyRef
@@ -63,15 +64,25 @@ def mailbox_state(mailbox: str, uidvalidity: int, *, session: Session) -> tuple[
     return state, True
 
 
+@cache
+def _advance_stmt() -> Any:
+    # Built once, run with parameters (building it per message was most of its cost).
+    return (
+        update(MailboxState)
+        .where(
+            MailboxState.mailbox == bindparam("b_mailbox"),
+            MailboxState.uidvalidity == bindparam("b_uidvalidity"),
+            MailboxState.last_uid < bindparam("b_uid"),
+        )
+        .values(last_uid=bindparam("b_uid"), updated_at=bindparam("b_at"))
+        .execution_options(synchronize_session=False)
+    )
+
+
 def advance_mailbox(mailbox: str, uidvalidity: int, uid: int, *, session: Session) -> None:
     """Remember that every UID up to `uid` has been handled (never goes backwards). One
     UPDATE when the folder's row is there and behind (the case of every message of a poll)."""
-    moved = session.execute(
-        update(MailboxState)
-        .where(MailboxState.mailbox == mailbox, MailboxState.uidvalidity == uidvalidity, MailboxState.last_uid < uid)
-        .values(last_uid=uid, updated_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
+    moved = session.execute(_advance_stmt(), {"b_mailbox": mailbox, "b_uidvalidity": uidvalidity, "b_uid": uid, "b_at": utcnow()})
     if moved.rowcount:  # type: ignore[attr-defined]
         return
     state = _state_row(mailbox, uidvalidity, session=session, lock=True)
@@ -103,30 +114,62 @@ def insert_mail(values: dict[str, Any], *, session: Session) -> tuple[InboundMai
     return row, False
 
 
-def earlier_copy(row: InboundMail, files: Sequence[str] | None = None, *, session: Session) -> InboundMail | None:
-    """An earlier ledger row holding the same message: the same bytes, or the same Message-ID
-    (a second delivery, other Received lines) from the same sender with the same files (sha256).
-    A Message-ID a careless mailer reuses for another message does not make it a copy."""
-    same_bytes = session.scalars(
+def add_mail(values: dict[str, Any], *, session: Session) -> int | None:
+    """Insert the ledger row of a message with its final values (one statement, no ORM
+    object); its id, None when (mailbox, uidvalidity, uid) already holds one."""
+    return insert_key(session, InboundMail, {"created_at": utcnow(), "details": {}, **values})
+
+
+@cache
+def _entry_stmt() -> Any:
+    # Built once, run with parameters; `message_id = NULL` holds for no row.
+    return (
         select(InboundMail)
-        .where(InboundMail.raw_sha256 == row.raw_sha256, InboundMail.id < row.id, InboundMail.status != "failed")
-        .order_by(InboundMail.id)
-        .limit(1)
-    ).first()
-    if same_bytes is not None or not row.message_id:
-        return same_bytes
-    earlier = session.scalars(
-        select(InboundMail)
-        .where(InboundMail.message_id == row.message_id, InboundMail.id < row.id, InboundMail.status != "failed")
+        .where(
+            or_(
+                and_(
+                    InboundMail.mailbox == bindparam("b_mailbox"),
+                    InboundMail.uidvalidity == bindparam("b_uidvalidity"),
+                    InboundMail.uid == bindparam("b_uid"),
+                ),
+                InboundMail.raw_sha256 == bindparam("b_sha"),
+                InboundMail.message_id == bindparam("b_message_id"),
+            )
+        )
         .order_by(InboundMail.id)
     )
+
+
+def ledger_entry(
+    mailbox: str,
+    uidvalidity: int,
+    uid: int,
+    raw_sha256: str,
+    message_id: str | None,
+    from_addr: str | None,
+    files: Sequence[str],
+    *,
+    session: Session,
+) -> tuple[InboundMail | None, InboundMail | None]:
+    """(the message's own ledger row if it was handled before, an earlier row holding the same
+    message), read in one query. A copy is the same bytes, or the same Message-ID (a second
+    delivery, other Received lines) from the same sender with the same files (sha256); a
+    Message-ID a careless mailer reuses for another message does not make it a copy. Failed
+    rows are no copies; for a message handled before, only rows older than its own are."""
+    params = {"b_mailbox": mailbox, "b_uidvalidity": uidvalidity, "b_uid": uid, "b_sha": raw_sha256, "b_message_id": message_id or None}
+    rows = list(session.scalars(_entry_stmt(), params))
+    own = next((r for r in rows if (r.mailbox, r.uidvalidity, r.uid) == (mailbox, uidvalidity, uid)), None)
+    earlier = [r for r in rows if r is not own and r.status != ItemStatus.FAILED and (own is None or r.id < own.id)]
+    same_bytes = next((r for r in earlier if r.raw_sha256 == raw_sha256), None)
+    if same_bytes is not None or not message_id:
+        return own, same_bytes
     for other in earlier:
-        if files is None:
-            return other
+        if other.message_id != message_id or other.from_addr != from_addr:
+            continue
         theirs = session.scalars(select(Document.sha256).where(Document.inbound_mail_id == other.id))
-        if other.from_addr == row.from_addr and sorted(theirs) == sorted(files):
-            return other
-    return None
+        if sorted(theirs) == sorted(files):
+            return own, other
+    return own, None
 
 
 def unmarked_on_server(mailbox: str, uidvalidity: int, *, session: Session) -> list[InboundMail]:

@@ -1,7 +1,12 @@
-"""INSERT … ON CONFLICT DO NOTHING for SQLite and PostgreSQL: idempotency as a database fact."""
+"""INSERT … ON CONFLICT DO NOTHING for SQLite and PostgreSQL: idempotency as a database fact.
+
+The statements are built once per (dialect, table) and executed with the row's values as
+parameters: building `insert(...).values(**row)` for every row made SQLAlchemy derive a cache
+key from every value, the larger part of a small insert's cost (issue 14, first pass)."""
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
@@ -9,32 +14,44 @@ from sqlalchemy.orm import Session
 T = TypeVar("T")
 
 
-def _insert(session: Session, model: type[Any], values: dict[str, Any]) -> Any:
-    dialect = session.get_bind().dialect.name
+@cache
+def _insert(dialect: str, model: type[Any], returning_row: bool) -> Any:
+    """INSERT INTO model's table … ON CONFLICT DO NOTHING RETURNING the primary key (Core: the
+    table) or the mapped row (`returning_row`: the ORM object)."""
     if dialect == "postgresql":
         from sqlalchemy.dialects import (
-            postgresql,  # lazy: imports every PostgreSQL driver module (asyncio…)
+            postgresql as dialect_module,  # lazy: imports every PostgreSQL driver module (asyncio…)
         )
-
-        return postgresql.insert(model).values(**values).on_conflict_do_nothing()
-    if dialect == "sqlite":
-        from sqlalchemy.dialects import sqlite  # lazy, like the PostgreSQL one above
-
-        return sqlite.insert(model).values(**values).on_conflict_do_nothing()
-    raise NotImplementedError(dialect)  # pragma: no cover - only the two supported backends
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects import sqlite as dialect_module  # lazy, like the PostgreSQL one above
+    else:  # pragma: no cover - only the two supported backends
+        raise NotImplementedError(dialect)
+    if returning_row:
+        return dialect_module.insert(model).on_conflict_do_nothing().returning(model)
+    table = model.__table__
+    return dialect_module.insert(table).on_conflict_do_nothing().returning(*table.primary_key.columns)
 
 
 def insert_ignore(session: Session, model: type[Any], values: dict[str, Any]) -> bool:
     """Insert a row unless a unique constraint already holds it; True when inserted."""
-    stmt = _insert(session, model, values)
     # rowcount is not reliable for ON CONFLICT DO NOTHING on psycopg 3 (reports 1 when
     # nothing was inserted): ask for the inserted key instead.
-    stmt = stmt.returning(*model.__table__.primary_key.columns)
-    return session.execute(stmt).first() is not None
+    return insert_key(session, model, values) is not None
+
+
+def insert_key(session: Session, model: type[Any], values: dict[str, Any]) -> Any:
+    """Insert a row unless a unique constraint already holds it; its primary key (one column:
+    the value; several: the row of them), None when it existed. No ORM object is made."""
+    stmt = _insert(session.get_bind().dialect.name, model, False)
+    session.flush()  # what the ORM statement did on its own (autoflush); a Core one does not
+    row = session.execute(stmt, values).first()
+    if row is None:
+        return None
+    return row[0] if len(row) == 1 else row
 
 
 def insert_new(session: Session, model: type[T], values: dict[str, Any]) -> T | None:
     """Insert a row unless a unique constraint already holds it; the new ORM object (one
     statement: INSERT … ON CONFLICT DO NOTHING RETURNING the row), None when it existed."""
-    stmt = _insert(session, model, values).returning(model)
-    return session.scalars(stmt).first()
+    stmt = _insert(session.get_bind().dialect.name, model, True)
+    return session.scalars(stmt, values).first()

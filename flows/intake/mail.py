@@ -18,6 +18,7 @@ import datetime as dt
 import imaplib
 import logging
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -76,9 +77,11 @@ from storage.blobs import BlobStore, record_blob, sha256_hex, store_blob
 from storage.db import deferred_sync
 from storage.ingest import (
     advance_mailbox,
-    earlier_copy,
+    add_mail,
     insert_mail,
     is_retry,
+    ledger_entry,
+    ledger_mail,
     mailbox_state,
     mark_bouncing,
     mark_done_on_server,
@@ -156,34 +159,50 @@ def _whole_mail_sender(ctx: Context, mail: MailMessage) -> Attribution:
 def handle_mail(
     ctx: Context, mailbox: str, uidvalidity: int, uid: int, raw: bytes, internal_date: dt.datetime | None, *, session: Session
 ) -> dict[str, Any]:
-    """Store, parse, decide and record one message (the caller commits)."""
+    """Store, parse, decide and record one message (the caller commits). A new message whose
+    outcome writes nothing but its ledger row (a copy of an earlier one, or mail without files
+    that answers nothing — most of a mailbox) is decided first and inserted once, final."""
     raw_sha = record_blob(ctx.app.blobs, raw, session=session)
     mail = parse_mail(raw, max_attachment_bytes=ctx.app.settings.max_file_bytes)
-    row, created = insert_mail(
-        {
-            # Several open campaigns: the route decides (a message may feed two of them).
-            "campaign_id": None if ctx.siblings else ctx.campaign.id,
-            "mailbox": mailbox,
-            "uidvalidity": uidvalidity,
-            "uid": uid,
-            "message_id": mail.message_id,
-            "raw_sha256": raw_sha,
-            "internal_date": internal_date,
-            "date_header": mail.date,
-            "from_addr": mail.from_addr,
-            "subject": mail.subject[:2000],
-            "status": ItemStatus.RECEIVED,
-        },
-        session=session,
+    own, copy = ledger_entry(
+        mailbox, uidvalidity, uid, raw_sha, mail.message_id, mail.from_addr, [sha256_hex(a.data) for a in mail.attachments], session=session
     )
-    advance_mailbox(mailbox, uidvalidity, uid, session=session)
     base = {"uid": uid, "message_id": mail.message_id, "from": mail.from_addr, "subject": mail.subject}
-    if not created and is_retry(row):
-        base["attempt"] = row.details.get("attempts", 0) + 1
+    if own is not None and not is_retry(own):
+        return _seen(base, own)
+    values = {
+        # Several open campaigns: the route decides (a message may feed two of them).
+        "campaign_id": None if ctx.siblings else ctx.campaign.id,
+        "mailbox": mailbox,
+        "uidvalidity": uidvalidity,
+        "uid": uid,
+        "message_id": mail.message_id,
+        "raw_sha256": raw_sha,
+        "internal_date": internal_date,
+        "date_header": mail.date,
+        "from_addr": mail.from_addr,
+        "subject": mail.subject[:2000],
+        "status": ItemStatus.RECEIVED,
+    }
+    decided = None if copy is not None or ctx.siblings else _decide_files(ctx, mail, session=session)
+    final = _final_without_writes(copy, decided, mail) if own is None else None
+    if final is not None:
+        outcome, fields = final
+        row_id = add_mail({**values, **fields, "processed_at": utcnow(), "details": {"outcome": outcome}}, session=session)
+        if row_id is None:  # another run recorded it meanwhile
+            return _seen(base, ledger_mail(mailbox, uidvalidity, uid, session=session))
+        advance_mailbox(mailbox, uidvalidity, uid, session=session)
+        return {**base, "inbound_mail_id": row_id, **outcome}
+    if own is not None:
+        base["attempt"] = own.details.get("attempts", 0) + 1
+        row = own
         row.status, row.error, row.raw_sha256 = ItemStatus.RECEIVED, None, raw_sha
-    elif not created:
-        return {**base, "inbound_mail_id": row.id, "status": row.status, "classification": row.classification, "seen": True}
-    outcome = _handle_new_mail(ctx, row, mail, session=session)
+    else:
+        row, created = insert_mail(values, session=session)
+        if not created:  # another run recorded it meanwhile
+            return _seen(base, row)
+    advance_mailbox(mailbox, uidvalidity, uid, session=session)
+    outcome = _handle_new_mail(ctx, row, mail, copy, decided, session=session)
     row.status = outcome["status"]
     row.processed_at = utcnow()
     row.details = {**(row.details or {}), "outcome": {k: v for k, v in outcome.items() if k != "units"}}
@@ -191,6 +210,49 @@ def handle_mail(
         owed = [reserve_receipt(c.app, c.campaign, row, mail, session=session) for c in _answered(ctx, outcome)]
         outcome["receipt_outbound_id"] = next((i for i in owed if i is not None), None)
     return {**base, "inbound_mail_id": row.id, **outcome}
+
+
+def _seen(base: dict[str, Any], row: InboundMail | None) -> dict[str, Any]:
+    """A message the ledger already holds: nothing is written again."""
+    assert row is not None
+    return {**base, "inbound_mail_id": row.id, "status": row.status, "classification": row.classification, "seen": True}
+
+
+def _duplicate(copy: InboundMail) -> dict[str, Any]:
+    """The outcome of a copy of an earlier message."""
+    return {"status": ItemStatus.DUPLICATE, "classification": copy.classification, "duplicate_of": copy.id}
+
+
+def _decide_files(ctx: Context, mail: MailMessage, *, session: Session) -> tuple[list[ParsedFile], MailDecision]:
+    """Raw files first (their blobs), then parsed and the message decided (one campaign)."""
+    store_raw_files(ctx, mail.attachments, session=session)
+    files = parse_files(ctx, mail.attachments)
+    return files, decide_mail(ctx, mail, files)
+
+
+def _final_without_writes(
+    copy: InboundMail | None, decided: tuple[list[ParsedFile], MailDecision] | None, mail: MailMessage
+) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """(outcome, the ledger row's final fields) of a message whose outcome writes nothing but
+    its ledger row — a copy of an earlier one, or one without files that answers nothing (no
+    response, review item, bounce or receipt) — else None (the row is written first)."""
+    if copy is not None:
+        outcome = _duplicate(copy)
+        return outcome, {"duplicate_of_id": copy.id, "classification": copy.classification, "status": outcome["status"]}
+    if decided is None:
+        return None
+    files, decision = decided
+    kind = decision.classification.kind
+    if (
+        files
+        or decision.units
+        or decision.link_only is not None
+        or decision.unreadable is not None
+        or kind == MailKind.BOUNCE
+        or _owes_receipt({"status": ItemStatus.PROCESSED, "classification": kind})
+    ):
+        return None
+    return {**_summary(decision, mail), "status": ItemStatus.PROCESSED}, {"classification": kind, "status": ItemStatus.PROCESSED}
 
 
 def _answered(ctx: Context, outcome: dict[str, Any]) -> list[Context]:
@@ -206,17 +268,24 @@ def _owes_receipt(outcome: dict[str, Any]) -> bool:
     return recorded or bool(outcome.get("unreadable"))
 
 
-def _handle_new_mail(ctx: Context, row: InboundMail, mail: MailMessage, *, session: Session) -> dict[str, Any]:
-    dup = earlier_copy(row, [sha256_hex(a.data) for a in mail.attachments], session=session)
-    if dup is not None:
-        row.duplicate_of_id = dup.id
-        row.classification = dup.classification
-        return {"status": ItemStatus.DUPLICATE, "classification": dup.classification, "duplicate_of": dup.id}
-    store_raw_files(ctx, mail.attachments, session=session)
+def _handle_new_mail(
+    ctx: Context,
+    row: InboundMail,
+    mail: MailMessage,
+    copy: InboundMail | None,
+    decided: tuple[list[ParsedFile], MailDecision] | None,
+    *,
+    session: Session,
+) -> dict[str, Any]:
+    if copy is not None:
+        row.duplicate_of_id = copy.id
+        row.classification = copy.classification
+        return _duplicate(copy)
     if ctx.siblings:
+        store_raw_files(ctx, mail.attachments, session=session)
         return _handle_routed(ctx, row, mail, session=session)
-    files = parse_files(ctx, mail.attachments)
-    decision = decide_mail(ctx, mail, files)
+    assert decided is not None
+    files, decision = decided
     return _write_decision(ctx, row, mail, files, decision, session=session)
 
 
@@ -319,8 +388,7 @@ def _record_decision(
     classification = decision.classification
     row.classification = classification.kind
     received_at = row.internal_date or row.date_header or utcnow()
-    result: dict[str, Any] = {"classification": classification.kind, "reason": classification.reason, "rejected": decision.rejected}
-    result.update(_evidence(mail))
+    result = _summary(decision, mail)
     if classification.kind == MailKind.BOUNCE:
         hit = mark_bouncing(ctx.campaign.id, classification.bounced, f"thư báo lỗi {mail.message_id}", received_at, session=session)
         return {**result, "status": ItemStatus.PROCESSED, "bounced": classification.bounced, "recipients": hit}
@@ -367,6 +435,13 @@ def _record_decision(
         else ItemStatus.DUPLICATE
     )
     return {**result, "status": status, "units": outcomes}
+
+
+def _summary(decision: MailDecision, mail: MailMessage) -> dict[str, Any]:
+    """What every recorded outcome of a decided message says: its classification and why, the
+    files that could not be read, and the envelope's evidence."""
+    classification = decision.classification
+    return {"classification": classification.kind, "reason": classification.reason, "rejected": decision.rejected, **_evidence(mail)}
 
 
 def _evidence(mail: MailMessage) -> dict[str, Any]:
@@ -587,30 +662,36 @@ def _store_raw_ahead(blobs: BlobStore, chunk: list[FetchedMail]) -> None:
 
 def _fetched(source: ImapSource, uids: list[int], ahead: AheadParse | None, busy: list[str], blobs: BlobStore) -> Iterator[FetchedMail]:
     """The messages in UID order, one chunk fetched (and handed to the parse pool) ahead of
-    the one being handled. A refusal mid-way ends the run after what was already fetched;
-    the rest waits for the next run (the last UID only moves past handled messages)."""
+    the one being handled. A chunk's raw messages are stored by a writer thread (the disk's
+    work, which releases the GIL, overlaps the handling of the chunk before) and are on disk
+    before any message of the chunk is handed out. A refusal mid-way ends the run after what
+    was already fetched; the rest waits for the next run (the last UID only moves past handled
+    messages)."""
     chunks: Iterable[list[FetchedMail]] = source.fetch_chunks(uids)
     iterator = iter(chunks)
+    with ThreadPoolExecutor(1, thread_name_prefix="raw-ahead") as writer:
 
-    def pull() -> list[FetchedMail] | None:
-        if busy:
-            return None
-        try:
-            chunk = next(iterator, None)
-        except MailboxBusy as err:
-            busy.append(str(err))
-            return None
-        if chunk and ahead is not None:
-            ahead.submit([m.raw for m in chunk])
-        if chunk:
-            _store_raw_ahead(blobs, chunk)
-        return chunk
+        def pull() -> tuple[list[FetchedMail], Future[None]] | None:
+            if busy:
+                return None
+            try:
+                chunk = next(iterator, None)
+            except MailboxBusy as err:
+                busy.append(str(err))
+                return None
+            if chunk is None:
+                return None
+            if chunk and ahead is not None:
+                ahead.submit([m.raw for m in chunk])
+            return chunk, writer.submit(_store_raw_ahead, blobs, chunk)
 
-    current = pull()
-    while current is not None:
-        following = pull()
-        yield from current
-        current = following
+        current = pull()
+        while current is not None:
+            following = pull()
+            chunk, stored = current
+            stored.result()  # raw first
+            yield from chunk
+            current = following
 
 
 def _mark_on_server(app: App, source: ImapSource, items: list[tuple[int, int]], report: IngestReport) -> None:

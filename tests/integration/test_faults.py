@@ -237,12 +237,12 @@ def test_transient_failure_is_retried_a_bounded_number_of_times(mail_app, doveco
     real = ingest._handle_new_mail
     left = {"sotp": 1, "hnd": 99}  # sender → failing attempts left (a lock, a lost connection)
 
-    def flaky(ctx, row, mail, *, session):
+    def flaky(ctx, row, mail, *decided, session):
         who = (mail.from_addr or "").split("@")[0]
         if left.get(who):
             left[who] -= 1
             raise OperationalError("INSERT", {}, Exception("could not serialize access"))
-        return real(ctx, row, mail, session=session)
+        return real(ctx, row, mail, *decided, session=session)
 
     monkeypatch.setattr(ingest, "_handle_new_mail", flaky)
     mail_app.settings.retry_limit = 3
