@@ -15,7 +15,7 @@ T = TypeVar("T")
 
 
 @cache
-def _insert(dialect: str, model: type[Any], returning_row: bool) -> Any:
+def _insert(dialect: str, model: type[Any], *, returning_row: bool) -> Any:
     """INSERT INTO model's table … ON CONFLICT DO NOTHING RETURNING the primary key (Core: the
     table) or the mapped row (`returning_row`: the ORM object)."""
     if dialect == "postgresql":
@@ -23,7 +23,9 @@ def _insert(dialect: str, model: type[Any], returning_row: bool) -> Any:
             postgresql as dialect_module,  # lazy: imports every PostgreSQL driver module (asyncio…)
         )
     elif dialect == "sqlite":
-        from sqlalchemy.dialects import sqlite as dialect_module  # lazy, like the PostgreSQL one above
+        from sqlalchemy.dialects import (
+            sqlite as dialect_module,  # lazy, like the PostgreSQL one above
+        )
     else:  # pragma: no cover - only the two supported backends
         raise NotImplementedError(dialect)
     if returning_row:
@@ -42,7 +44,7 @@ def insert_ignore(session: Session, model: type[Any], values: dict[str, Any]) ->
 def insert_key(session: Session, model: type[Any], values: dict[str, Any]) -> Any:
     """Insert a row unless a unique constraint already holds it; its primary key (one column:
     the value; several: the row of them), None when it existed. No ORM object is made."""
-    stmt = _insert(session.get_bind().dialect.name, model, False)
+    stmt = _insert(session.get_bind().dialect.name, model, returning_row=False)
     session.flush()  # what the ORM statement did on its own (autoflush); a Core one does not
     row = session.execute(stmt, values).first()
     if row is None:
@@ -53,5 +55,5 @@ def insert_key(session: Session, model: type[Any], values: dict[str, Any]) -> An
 def insert_new(session: Session, model: type[T], values: dict[str, Any]) -> T | None:
     """Insert a row unless a unique constraint already holds it; the new ORM object (one
     statement: INSERT … ON CONFLICT DO NOTHING RETURNING the row), None when it existed."""
-    stmt = _insert(session.get_bind().dialect.name, model, True)
+    stmt = _insert(session.get_bind().dialect.name, model, returning_row=True)
     return session.scalars(stmt, values).first()

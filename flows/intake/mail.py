@@ -76,8 +76,8 @@ from parsers.vocab import ItemStatus, MailKind
 from storage.blobs import BlobStore, record_blob, sha256_hex, store_blob
 from storage.db import deferred_sync
 from storage.ingest import (
-    advance_mailbox,
     add_mail,
+    advance_mailbox,
     insert_mail,
     is_retry,
     ledger_entry,
