@@ -94,7 +94,8 @@ def unreadable_replies(campaign_id: str, recipient_ids: list[int], *, session: S
         select(InboundMail).where(
             InboundMail.campaign_id == campaign_id,
             InboundMail.recipient_id.in_(recipient_ids),
-            InboundMail.status == ItemStatus.REVIEW,
+            # A literal, so both planners (and PostgreSQL's generic plans) use the partial index.
+            InboundMail.status == literal(ItemStatus.REVIEW),
         )
     ):
         if not (mail.details or {}).get("outcome", {}).get("unreadable") or mail.recipient_id is None:

@@ -3,12 +3,18 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 
 from flows.dev.net import dovecot_binary
 
 
+RUN = uuid.uuid4().hex[:8]
+
+
 def filler(i: int) -> bytes:
+    i = f"{RUN}-{i}-{uuid.uuid4().hex[:6]}"  # type: ignore[assignment]  # each run's own Message-IDs
     return (
         f"From: nguoi{i}@congty.example\r\nTo: tdc@skhcn.quangngai.example\r\nSubject: Thu cu {i}\r\n"
         f"Message-ID: <cu-{i}@congty.example>\r\nDate: Mon, 02 Jun 2025 08:00:00 +0700\r\n\r\nNoi dung {i}.\r\n"
