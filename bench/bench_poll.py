@@ -2,15 +2,16 @@
 with a 10-message one, on SQLite and PostgreSQL, plus an idle poll, `status` and a dry-run
 `remind` (issue 14: each ≤ 1.2×).
 
-Two real Dovecot servers on 127.0.0.1: the big INBOX seeded with BIG messages by writing
-Maildir files, the small one with 10. Each ledger is seeded for real: every earlier message
+Two real Dovecot servers on 127.0.0.1 storing mail as mdbox (Dovecot's indexed storage; with
+--maildir, Maildir as before): the big INBOX seeded with BIG messages (one `doveadm import` of
+a staged Maildir; Maildir files written directly with --maildir), the small one with 10. Each ledger is seeded for real: every earlier message
 has its row (same mailbox, UIDVALIDITY and UIDs as on the server, already flagged), a blob,
 documents, sent receipts, settled review items and events, bulk-inserted through the models
 (`flows.dev.history.seed_ledger`); the folder's last UID is the top. Each round appends 10
 replies with a real .docx report and runs `ingest_mail` with receipts on (to an SMTP capture,
 no rate limit). SQLite and PostgreSQL read the same servers with their own keyword flag.
 
-Usage: .venv/bin/python bench/bench_poll.py [BIG]   (default 100000; BAOCAO_TEST_PG for PG)
+Usage: .venv/bin/python bench/bench_poll.py [BIG] [--maildir]   (default 100000; BAOCAO_TEST_PG for PG)
 """
 
 from __future__ import annotations
@@ -40,7 +41,10 @@ from flows.outbound.reminders import remind  # noqa: E402
 from storage.ingest import advance_mailbox, mailbox_state  # noqa: E402
 
 ROUNDS = 3
-BIG = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
+ARGS = [a for a in sys.argv[1:] if not a.startswith("--")]
+BIG = int(ARGS[0]) if ARGS else 100_000
+# Maildir re-reads its cur/ directory after new mail (below); mdbox keeps an index instead.
+MAIL_FORMAT = "maildir" if "--maildir" in sys.argv[1:] else "mdbox"
 PG_ADMIN = os.environ.get("BAOCAO_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 VN = dt.timezone(dt.timedelta(hours=7))
 # Dovecot's Maildir re-reads its 100,000-entry cur/ directory after changes (new mail, flags):
@@ -143,15 +147,15 @@ def own() -> float:
 def main() -> None:  # noqa: PLR0915 — a linear script
     pg_urls = [pg_database(), pg_database()]
     try:
-        with tempfile.TemporaryDirectory() as tmpdir, DovecotServer(extra_config=DOVECOT) as small, DovecotServer(extra_config=DOVECOT) as big, SmtpCapture(tls=False) as smtp:
+        with tempfile.TemporaryDirectory() as tmpdir, DovecotServer(extra_config=DOVECOT, mail_format=MAIL_FORMAT) as small, DovecotServer(extra_config=DOVECOT, mail_format=MAIL_FORMAT) as big, SmtpCapture(tls=False) as smtp:
             tmp = Path(tmpdir)
             start = time.perf_counter()
-            big.seed_maildir([filler(i) for i in range(BIG)])
-            small.seed_maildir([filler(i) for i in range(10)])
+            big.seed([filler(i) for i in range(BIG)])
+            small.seed([filler(i) for i in range(10)])
             conn = big.client()
             conn.select("INBOX")  # Dovecot indexes the folder once, outside the timings
             conn.logout()
-            print(f"mailboxes: {BIG:,} + 10 messages in {time.perf_counter() - start:.1f} s")  # noqa: T201
+            print(f"mailboxes ({MAIL_FORMAT}): {BIG:,} + 10 messages in {time.perf_counter() - start:.1f} s")  # noqa: T201
             apps: dict[tuple[str, str], App] = {}
             for backend, urls in (("sqlite", [f"sqlite:///{tmp}/small.sqlite", f"sqlite:///{tmp}/big.sqlite"]), ("postgresql", pg_urls)):
                 for size, server, url, count in (("10", small, urls[0], 10), ("big", big, urls[1], BIG)):
@@ -179,7 +183,7 @@ def main() -> None:  # noqa: PLR0915 — a linear script
                     now = dt.datetime(2025, 7, 15, 9, 0, tzinfo=VN)
                     times.setdefault((backend, size, "remind"), []).append(timed(lambda app=app, now=now: remind(app, now=now, dry_run=True))[0])
             load = Path("/proc/loadavg").read_text().split()[:3]
-            print(f"\nDovecot: {DOVECOT or 'default Maildir syncing'}")  # noqa: T201
+            print(f"\nDovecot: {MAIL_FORMAT}" + (f", {DOVECOT or 'default Maildir syncing'}" if MAIL_FORMAT == "maildir" else ""))  # noqa: T201
             print(f"median of {ROUNDS} rounds; load average {' '.join(load)} (machine shared with other engineers)")  # noqa: T201
             print(f"{'backend':<11} {'run':<24} {'10 history':>11} {f'{BIG:,} history':>16} {'ratio':>6}")  # noqa: T201
             labels = {

@@ -30,7 +30,7 @@ class ImapSettings(BaseModel):
     verify_tls: bool = True
     # The first poll of a mailbox skips mail that arrived this many days before the earliest
     # open campaign's request date (years of other business, earlier rounds).
-    first_poll_margin_days: int = 30
+    first_poll_margin_days: int = Field(default=30, ge=0)
     # One UID FETCH brings at most this many messages, and at most this many bytes (by the
     # server's RFC822.SIZE), so a first pass over years of mail is fast and memory stays flat.
     fetch_chunk: int = Field(default=100, ge=1)

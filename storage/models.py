@@ -61,6 +61,7 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
 UNMARKED_MAIL = "server_marked_at IS NULL AND status <> 'failed'"
 OPEN_REVIEW = "status = 'open'"
 FAILED = "status = 'failed'"
+IN_REVIEW = "status = 'review'"
 
 
 def literal(value: str) -> Any:
@@ -211,6 +212,9 @@ class InboundMail(Base):
         # Failed messages only: the status list and the retry set (storage.ingest).
         Index("ix_inbound_mail_failed", "campaign_id", "id", sqlite_where=text(FAILED), postgresql_where=text(FAILED)),
         Index("ix_inbound_mail_failed_box", "mailbox", "uidvalidity", sqlite_where=text(FAILED), postgresql_where=text(FAILED)),
+        # Messages waiting for a person only: status's and reminders' "unreadable reply" look-up
+        # (an index on the campaign and recipient alone reads every message they ever sent).
+        Index("ix_inbound_mail_review", "campaign_id", "recipient_id", sqlite_where=text(IN_REVIEW), postgresql_where=text(IN_REVIEW)),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

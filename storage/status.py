@@ -57,16 +57,21 @@ def recipient_records(campaign_id: str, *, session: Session) -> list[RecipientRe
         .order_by(Submission.received_at, Submission.id)
     ):
         records[sub.recipient_id].submissions.append(sub)
-    sent = session.execute(
-        select(OutboundMail.recipient_id, func.count())
-        .where(
-            OutboundMail.campaign_id == campaign_id,
-            OutboundMail.kind.in_(REMINDER_KINDS),
-            OutboundMail.status == "sent",
-        )
-        .group_by(OutboundMail.recipient_id)
-    )
-    for recipient_id, count in sent:
+    # One equality per kind: with `kind IN (…)` and a GROUP BY, SQLite takes the
+    # (campaign_id, status) index and reads every receipt ever sent (one per mail).
+    sent: dict[int, int] = defaultdict(int)
+    for kind in REMINDER_KINDS:
+        for recipient_id, count in session.execute(
+            select(OutboundMail.recipient_id, func.count())
+            .where(
+                OutboundMail.campaign_id == campaign_id,
+                OutboundMail.kind == kind,
+                OutboundMail.status == "sent",
+            )
+            .group_by(OutboundMail.recipient_id)
+        ):
+            sent[recipient_id] += count
+    for recipient_id, count in sent.items():
         if recipient_id in records:
             records[recipient_id].reminders_sent = count
     pending: dict[int, int] = defaultdict(int)
@@ -94,7 +99,8 @@ def unreadable_replies(campaign_id: str, recipient_ids: list[int], *, session: S
         select(InboundMail).where(
             InboundMail.campaign_id == campaign_id,
             InboundMail.recipient_id.in_(recipient_ids),
-            InboundMail.status == ItemStatus.REVIEW,
+            # A literal, so both planners (and PostgreSQL's generic plans) use the partial index.
+            InboundMail.status == literal(ItemStatus.REVIEW),
         )
     ):
         if not (mail.details or {}).get("outcome", {}).get("unreadable") or mail.recipient_id is None:

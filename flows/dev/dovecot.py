@@ -21,7 +21,7 @@ import time
 import uuid
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import SecretStr
 
@@ -29,6 +29,8 @@ from config.settings import ImapSettings
 from flows.dev.net import DOVECOT_HINT, dovecot_binary, free_port
 from flows.dev.smtp_capture import self_signed_cert
 
+MailFormat = Literal["maildir", "mdbox", "sdbox"]
+MAIL_FORMATS: tuple[str, ...] = ("maildir", "mdbox", "sdbox")
 STARTUP_SECONDS = 300
 PORT_ATTEMPTS = 5  # starts on new ports when another process took the free one first
 
@@ -56,7 +58,13 @@ class DovecotServer:
         tls: bool = False,
         max_connections: int = 100,
         extra_config: str = "",
+        mail_format: MailFormat = "maildir",
     ) -> None:
+        if mail_format not in MAIL_FORMATS:
+            raise ValueError(f"mail_format must be one of {MAIL_FORMATS}, not {mail_format!r}")
+        # "maildir" (one file per message; the tests' default) or Dovecot's indexed storage
+        # "mdbox" / "sdbox", whose cost does not grow with the folder (benchmarks).
+        self.mail_format = mail_format
         self.max_connections = max_connections
         # More dovecot.conf lines (benchmarks: `maildir_very_dirty_syncs = yes`).
         self.extra_config = extra_config
@@ -75,16 +83,26 @@ class DovecotServer:
 
     @property
     def maildir(self) -> Path:
-        """The user's Maildir (INBOX is its root)."""
+        """The user's Maildir (INBOX is its root; mail_format "maildir")."""
         return self.home / "Maildir"
+
+    @property
+    def mail_location(self) -> str:
+        """Dovecot's `mail_location` for this server's format."""
+        if self.mail_format == "maildir":
+            return "maildir:~/Maildir"
+        return f"{self.mail_format}:~/{self.mail_format}"
 
     def _write_config(self) -> Path:
         uid, gid, internal = _mail_owner()
         for sub in ("base", "state", "home"):
             (self.dir / sub).mkdir(parents=True, exist_ok=True)
-        self.maildir.mkdir(parents=True, exist_ok=True)
-        for sub in ("cur", "new", "tmp"):
-            (self.maildir / sub).mkdir(exist_ok=True)
+        if self.mail_format == "maildir":
+            self.maildir.mkdir(parents=True, exist_ok=True)
+            for sub in ("cur", "new", "tmp"):
+                (self.maildir / sub).mkdir(exist_ok=True)
+        else:
+            (self.home / self.mail_format).mkdir(parents=True, exist_ok=True)
         for path in [self.dir / "home", self.home, *self.home.rglob("*")]:
             os.chown(path, uid, gid)
         (self.dir / "users").write_text(f"{self.user}:{{PLAIN}}{self.password}:{uid}:{gid}::{self.home}::\n")
@@ -108,7 +126,7 @@ protocols = imap
 {ssl_conf}
 disable_plaintext_auth = no
 auth_mechanisms = plain login
-mail_location = maildir:~/Maildir
+mail_location = {self.mail_location}
 first_valid_uid = {min(uid, 500)}
 default_internal_user = {internal_user}
 default_internal_group = {internal_group}
@@ -245,6 +263,8 @@ protocol imap {{
 
     def seed_maildir(self, messages: list[bytes], start: int = 0) -> None:
         """Write messages straight into the INBOX Maildir (fast seeding of big mailboxes)."""
+        if self.mail_format != "maildir":
+            raise ValueError(f"seed_maildir writes Maildir files; this server stores {self.mail_format} (use seed)")
         uid, gid, _ = _mail_owner()
         new = self.maildir / "cur"
         now = int(time.time())
@@ -253,9 +273,54 @@ protocol imap {{
             path.write_bytes(raw)
             os.chown(path, uid, gid)
 
+    def seed(self, messages: list[bytes], *, via: Literal["import", "append"] = "import") -> None:
+        """Put messages into INBOX as fast as the format allows (seen, dated now).
+
+        Maildir: files written straight into cur/. mdbox / sdbox: the files are written to a
+        staging Maildir and moved in by one `doveadm import` (via="import"), or APPENDed over one
+        IMAP connection (via="append", slower; kept to compare)."""
+        if self.mail_format == "maildir":
+            self.seed_maildir(messages)
+            return
+        if via == "append":
+            conn = self.client()
+            try:
+                for raw in messages:
+                    typ, data = conn.append("INBOX", "(\\Seen)", None, raw)
+                    if typ != "OK":
+                        raise RuntimeError(f"APPEND failed: {data!r}")
+            finally:
+                conn.logout()
+            return
+        uid, gid, _ = _mail_owner()
+        stage = self.dir / "stage"
+        for sub in ("cur", "new", "tmp"):
+            (stage / sub).mkdir(parents=True, exist_ok=True)
+        now = int(time.time())
+        for i, raw in enumerate(messages):
+            (stage / "cur" / f"{now}.M{i}P{os.getpid()}.seed,S={len(raw)}:2,S").write_bytes(raw)
+        for path in [stage, *stage.rglob("*")]:
+            os.chown(path, uid, gid)
+        try:
+            self.doveadm("import", "-u", self.user, f"maildir:{stage}:LAYOUT=fs", "", "all")
+        finally:
+            shutil.rmtree(stage, ignore_errors=True)
+
+    def doveadm(self, *args: str) -> str:
+        """Run `doveadm` against this server's config (the server must be running)."""
+        binary = shutil.which("doveadm", path=f"{Path(dovecot_binary() or 'dovecot').parent}:{os.environ.get('PATH', '')}")
+        if binary is None:
+            raise RuntimeError(DOVECOT_HINT)
+        done = subprocess.run([binary, "-c", str(self.dir / "dovecot.conf"), *args], capture_output=True, check=False)
+        if done.returncode != 0:
+            raise RuntimeError(f"doveadm {' '.join(args)} failed ({done.returncode}): {done.stderr.decode(errors='replace')}")
+        return done.stdout.decode(errors="replace")
+
     def recreate_folder(self, folder: str = "INBOX") -> None:
         """Forget a folder's UIDs and keywords, as a restore onto a new server would: the next
         SELECT sees a new UIDVALIDITY and no message carries our keyword any more."""
+        if self.mail_format != "maildir":
+            raise ValueError(f"recreate_folder edits Maildir files; this server stores {self.mail_format}")
         path = self.maildir if folder == "INBOX" else self.maildir / f".{folder}"
         for name in ("dovecot-uidlist", "dovecot-keywords", "dovecot.index", "dovecot.index.cache", "dovecot.index.log"):
             (path / name).unlink(missing_ok=True)

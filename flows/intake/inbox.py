@@ -49,10 +49,19 @@ def inbox_context(app: App, campaign_id: str | None = None, parse: ParseFn | Non
 
 
 def fetch_since(ctx: Context, margin_days: int) -> dt.date | None:
-    """The first poll's window: the earliest open request's date minus the margin
-    (BAOCAO_IMAP__FIRST_POLL_MARGIN_DAYS); None (all mail) when no request has a date."""
-    dates = [c.campaign.request.date for c in ctx.every if c.campaign.request.date]
-    return min(dates) - dt.timedelta(days=margin_days) if dates else None
+    """The first poll's window over the open campaigns sharing the mailbox
+    (BAOCAO_IMAP__FIRST_POLL_MARGIN_DAYS): see `first_poll_since`."""
+    return first_poll_since([c.campaign.request.date for c in ctx.every], margin_days)
+
+
+def first_poll_since(request_dates: list[dt.date | None], margin_days: int) -> dt.date | None:
+    """The date a folder's first poll fetches from (IMAP SINCE, by arrival date): the
+    earliest of the open campaigns' request dates minus `margin_days`. None (all mail) when
+    there is no open campaign or one of them has no request date: its replies could have come
+    at any time, and skipping them would lose mail, while fetching too much only costs time."""
+    if not request_dates or any(d is None for d in request_dates):
+        return None
+    return min(d for d in request_dates if d is not None) - dt.timedelta(days=max(margin_days, 0))
 
 
 def campaign_refs(ctx: Context) -> list[CampaignRef]:

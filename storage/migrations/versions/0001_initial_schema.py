@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-02 20:18:44.033613
+Create Date: 2026-12-03 07:02:26.558907
 """
 
 from __future__ import annotations
@@ -193,6 +193,7 @@ def upgrade() -> None:
         batch_op.create_index('ix_inbound_mail_failed_box', ['mailbox', 'uidvalidity'], unique=False, sqlite_where=sa.text("status = 'failed'"), postgresql_where=sa.text("status = 'failed'"))
         batch_op.create_index('ix_inbound_mail_message_id', ['message_id'], unique=False)
         batch_op.create_index('ix_inbound_mail_raw_sha256', ['raw_sha256'], unique=False)
+        batch_op.create_index('ix_inbound_mail_review', ['campaign_id', 'recipient_id'], unique=False, sqlite_where=sa.text("status = 'review'"), postgresql_where=sa.text("status = 'review'"))
         batch_op.create_index('ix_inbound_mail_unmarked', ['mailbox', 'uidvalidity', 'uid'], unique=False, sqlite_where=sa.text("server_marked_at IS NULL AND status <> 'failed'"), postgresql_where=sa.text("server_marked_at IS NULL AND status <> 'failed'"))
 
     op.create_table('document',
@@ -413,6 +414,7 @@ def downgrade() -> None:
     op.drop_table('document')
     with op.batch_alter_table('inbound_mail', schema=None) as batch_op:
         batch_op.drop_index('ix_inbound_mail_unmarked', sqlite_where=sa.text("server_marked_at IS NULL AND status <> 'failed'"), postgresql_where=sa.text("server_marked_at IS NULL AND status <> 'failed'"))
+        batch_op.drop_index('ix_inbound_mail_review', sqlite_where=sa.text("status = 'review'"), postgresql_where=sa.text("status = 'review'"))
         batch_op.drop_index('ix_inbound_mail_raw_sha256')
         batch_op.drop_index('ix_inbound_mail_message_id')
         batch_op.drop_index('ix_inbound_mail_failed_box', sqlite_where=sa.text("status = 'failed'"), postgresql_where=sa.text("status = 'failed'"))
