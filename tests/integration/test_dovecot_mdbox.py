@@ -9,7 +9,6 @@ import pytest
 
 from flows.dev.net import dovecot_binary
 
-
 RUN = uuid.uuid4().hex[:8]
 
 
