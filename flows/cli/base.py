@@ -42,7 +42,7 @@ def make_app() -> Any:
 
 def new_table(*args: Any, **kwargs: Any) -> Any:
     """A Rich table; rich.table loads on first use (`--json` and `--help` output need none)."""
-    from rich.table import Table
+    from rich.table import Table  # lazy: start-up time
 
     return Table(*args, **kwargs)
 

@@ -32,7 +32,7 @@ def init() -> None:
 
 def _safe_url(url: str) -> str:
     from sqlalchemy import make_url  # lazy: start-up time
-    from sqlalchemy.exc import ArgumentError
+    from sqlalchemy.exc import ArgumentError  # lazy, like make_url
 
     try:
         return make_url(url).render_as_string(hide_password=True)
@@ -62,7 +62,7 @@ STATE_COLOURS = {"not_responded": "red", "acknowledged": "yellow", "nil_report":
 
 def print_status_table(report: dict[str, Any]) -> None:
     """A readable Vietnamese table sorted by state, with totals."""
-    from rich.box import SIMPLE_HEAD
+    from rich.box import SIMPLE_HEAD  # lazy: only tables need it
 
     rows = sorted(report["recipients"], key=lambda r: (STATE_ORDER[r["state"]], r["name"]))
     table = new_table(
