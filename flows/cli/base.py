@@ -40,6 +40,13 @@ def make_app() -> Any:
     return App(load_settings())
 
 
+def new_table(*args: Any, **kwargs: Any) -> Any:
+    """A Rich table; rich.table loads on first use (`--json` and `--help` output need none)."""
+    from rich.table import Table  # lazy: start-up time
+
+    return Table(*args, **kwargs)
+
+
 def print_json(data: Any) -> None:
     """JSON on stdout, UTF-8, nothing else."""
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")

@@ -5,9 +5,18 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
-from flows.cli.base import CampaignOpt, JsonOpt, UserError, cli, err, make_app, out, print_json
+from flows.cli.base import (
+    CampaignOpt,
+    JsonOpt,
+    UserError,
+    cli,
+    err,
+    make_app,
+    new_table,
+    out,
+    print_json,
+)
 from parsers.vocab import ItemStatus, MailKind
 
 ingest_app = typer.Typer(help="Nhận báo cáo từ hộp thư hoặc thư mục chung.", no_args_is_help=True)
@@ -35,7 +44,7 @@ def _result_label(item: dict[str, Any]) -> str:
 
 def _print_report(data: dict[str, Any], what: str) -> None:
     c = data["counts"]
-    table = Table(title=f"Kết quả nhận {what} — chiến dịch {data['campaign']}")
+    table = new_table(title=f"Kết quả nhận {what} — chiến dịch {data['campaign']}")
     for heading in ("Nguồn", "Người gửi / tệp", "Loại", "Đơn vị", "Kết quả"):
         table.add_column(heading)
     for item in data["items"]:
@@ -126,7 +135,7 @@ def review(campaign: CampaignOpt = None, as_json: JsonOpt = False) -> None:
     if not items:
         out.print("Không có mục nào chờ xem xét.")
         return
-    table = Table(title="Mục chờ xem xét")
+    table = new_table(title="Mục chờ xem xét")
     from parsers.vocab import ReviewKind  # lazy, as above
 
     kinds = ReviewKind.shorts()

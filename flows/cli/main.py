@@ -74,7 +74,7 @@ def _database_error(exc: Exception) -> str | None:
         SQLAlchemyError,
     )
 
-    from flows.intake.errors import describe_error, machine_os_error
+    from flows.intake.errors import describe_error, machine_os_error  # lazy: imports SQLAlchemy
 
     if isinstance(exc, OperationalError):
         orig = str(exc.orig)

@@ -6,9 +6,8 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
-from flows.cli.base import CampaignOpt, JsonOpt, cli, make_app, out, print_json
+from flows.cli.base import CampaignOpt, JsonOpt, cli, make_app, new_table, out, print_json
 
 FilesArg = Annotated[list[Path], typer.Argument(help="Tệp cần đọc (Word, Excel, PDF, .doc/.xls/.odt, .zip).")]
 
@@ -102,7 +101,7 @@ def _ocr(row: dict[str, Any], role: str) -> str:
 
 def print_indicators(rows: dict[str, Any], extra: list[dict[str, Any]]) -> None:
     """The table as read: plan, result, rate per row."""
-    table = Table(show_lines=False)
+    table = new_table(show_lines=False)
     for heading in ("Dòng", "Kế hoạch", "Kết quả", "Tỷ lệ (%)", "Vị trí"):
         table.add_column(heading)
     for rid, row in rows.items():

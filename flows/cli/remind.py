@@ -7,9 +7,18 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
-from flows.cli.base import CampaignOpt, JsonOpt, UserError, cli, err, make_app, out, print_json
+from flows.cli.base import (
+    CampaignOpt,
+    JsonOpt,
+    UserError,
+    cli,
+    err,
+    make_app,
+    new_table,
+    out,
+    print_json,
+)
 
 NowOpt = Annotated[
     str | None,
@@ -131,7 +140,7 @@ def history(
         print_json(result)
         return
     head = result["recipient"]
-    table = Table(title=f"{head['name']} ({head['id']})")
+    table = new_table(title=f"{head['name']} ({head['id']})")
     for heading in ("Thời gian", "Loại", "Nội dung"):
         table.add_column(heading)
     for entry in result["entries"]:
@@ -178,7 +187,7 @@ def _print_delivery(result: dict[str, Any]) -> None:
     rows = [("Sẽ gửi", e) for e in result.get("would_send", [])]
     rows += [("Đã gửi", e) for e in result["sent"]] + [("Lỗi", e) for e in result["failed"]]
     if rows:
-        table = Table()
+        table = new_table()
         for heading in ("", "Đơn vị", "Loại thư", "Lượt", "Tới", "Ghi chú"):
             table.add_column(heading)
         for label, e in rows:

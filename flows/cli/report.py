@@ -6,9 +6,17 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
-from flows.cli.base import CampaignOpt, JsonOpt, UserError, cli, make_app, out, print_json
+from flows.cli.base import (
+    CampaignOpt,
+    JsonOpt,
+    UserError,
+    cli,
+    make_app,
+    new_table,
+    out,
+    print_json,
+)
 
 OutOpt = Annotated[
     Path | None,
@@ -58,7 +66,7 @@ def print_summary(result: dict[str, Any]) -> None:
     for path in result["files"]:
         out.print(f"  {path}")
     out.print(f"Bản mới nhất (để mở): {Path(result['latest'][0]).parent if result['latest'] else '-'}")
-    table = Table(title="Số liệu tổng hợp")
+    table = new_table(title="Số liệu tổng hợp")
     for heading in ("TT", "Kế hoạch", "Kết quả", "Tỷ lệ (%)"):
         table.add_column(heading, justify="right")
     from reports.consolidate import (

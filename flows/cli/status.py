@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rich import box
-from rich.table import Table
-
-from flows.cli.base import CampaignOpt, JsonOpt, cli, make_app, out, print_json
+from flows.cli.base import CampaignOpt, JsonOpt, cli, make_app, new_table, out, print_json
 from parsers.vocab import display_id
 from reports.status import STATE_ORDER, STATE_SHORT
 
@@ -35,7 +32,7 @@ def init() -> None:
 
 def _safe_url(url: str) -> str:
     from sqlalchemy import make_url  # lazy: start-up time
-    from sqlalchemy.exc import ArgumentError
+    from sqlalchemy.exc import ArgumentError  # lazy, like make_url
 
     try:
         return make_url(url).render_as_string(hide_password=True)
@@ -65,9 +62,11 @@ STATE_COLOURS = {"not_responded": "red", "acknowledged": "yellow", "nil_report":
 
 def print_status_table(report: dict[str, Any]) -> None:
     """A readable Vietnamese table sorted by state, with totals."""
+    from rich.box import SIMPLE_HEAD  # lazy: only tables need it
+
     rows = sorted(report["recipients"], key=lambda r: (STATE_ORDER[r["state"]], r["name"]))
-    table = Table(
-        title=f"{report['title']} — hạn nộp {report['deadline'][:10]}", box=box.SIMPLE_HEAD
+    table = new_table(
+        title=f"{report['title']} — hạn nộp {report['deadline'][:10]}", box=SIMPLE_HEAD
     )
     table.add_column("Mã", no_wrap=True)
     table.add_column("Đơn vị", ratio=3)

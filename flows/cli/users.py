@@ -6,9 +6,8 @@ import sys
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from flows.cli.base import JsonOpt, UserError, cli, make_app, out, print_json
+from flows.cli.base import JsonOpt, UserError, cli, make_app, new_table, out, print_json
 
 user = typer.Typer(help="Quản lý người dùng giao diện web (xem / xử lý / quản trị).", no_args_is_help=True)
 cli.add_typer(user, name="user")
@@ -74,7 +73,7 @@ def list_(as_json: JsonOpt = False) -> None:
     if as_json:
         print_json(rows)
         return
-    table = Table()
+    table = new_table()
     for heading in ("Tên", "Vai trò", "Tình trạng", "Đăng nhập gần nhất"):
         table.add_column(heading)
     for u in rows:

@@ -60,6 +60,13 @@ def test_status_loads_no_heavy_library(tmp_path):
         "assert len(json.loads(buf.getvalue())['recipients']) == 28\n"
     )
     assert loaded(setup, env) == []
+    # JSON output draws no table: Rich's table module loads only for people's output.
+    code = "import json, sys, io, contextlib\n" + setup + "print(json.dumps(sorted(sys.modules)))\n"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env={**os.environ, **env}, timeout=120)
+    assert done.returncode == 0, done.stderr
+    modules = json.loads(done.stdout.strip().splitlines()[-1])
+    assert "rich.console" in modules
+    assert "rich.table" not in modules
 
 
 def test_schema_head_read_without_alembic_matches_alembic():
