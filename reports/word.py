@@ -77,7 +77,7 @@ def word_context(model: Consolidation) -> dict[str, Any]:
         "late_names": ", ".join(stats.late),
         "nil_names": ", ".join(stats.nil),
         "not_reported": _not_reported(model),
-        "closing": [{"name": n, "text": _paragraphs(t)} for n, t in model.closing],
+        "closing": _closing(model),
         "recipients_block": [f"{b}{'.' if i == len(block) - 1 else ';'}" for i, b in enumerate(block)],
         "signer_lines": [s.strip() for s in re.split(r"\s+[—–-]\s+", request.signer_title) if s.strip()],
         "signer": request.signer,
@@ -105,6 +105,37 @@ def _line(line: NarrativeLine) -> dict[str, str]:
     return {"who": line.who, "text": _paragraphs(line.text)}
 
 
+def _closing(model: Consolidation) -> list[dict[str, str]]:
+    """Each agency's assessment and proposals; past `report.narrative_in_word_max` agencies,
+    one line sending the reader to the Excel sheet «Nội dung» (row «khác») instead."""
+    if len(model.closing) <= model.campaign.report.narrative_in_word_max:
+        return [{"name": n, "text": _paragraphs(t)} for n, t in model.closing]
+    return [{
+        "name": f"{vn_number(len(model.closing))} cơ quan, đơn vị",
+        "text": "có đánh giá, khó khăn, vướng mắc và kiến nghị, trình bày đầy đủ tại trang «Nội dung»"
+                " (mục «khác») của tệp Excel gửi kèm Báo cáo.",
+    }]
+
+
+def _section_lines(model: Consolidation, lines: list[NarrativeLine]) -> list[dict[str, str]]:
+    """A section's lines; past `report.narrative_in_word_max` agencies answering it (province
+    scale: 3,000 agencies × 17 sections is thousands of pages), the shared answers with how
+    many agencies gave them, and one line sending the reader to the Excel sheet «Nội dung»
+    for the agencies' own texts."""
+    limit = model.campaign.report.narrative_in_word_max
+    if sum(len(x.names) for x in lines) <= limit:
+        return [_line(x) for x in lines]
+    shared = [x for x in lines if x.stock]
+    own = sum(len(x.names) for x in lines if not x.stock)
+    out = [{"who": f"{vn_number(len(x.names))} cơ quan, đơn vị", "text": _paragraphs(x.text)} for x in shared]
+    if own:
+        out.append({
+            "who": f"{vn_number(own)} cơ quan, đơn vị{' khác' if shared else ''}",
+            "text": "có nội dung riêng, trình bày đầy đủ tại trang «Nội dung» của tệp Excel gửi kèm Báo cáo.",
+        })
+    return out
+
+
 def _parts(model: Consolidation) -> list[dict[str, Any]]:
     """Groups and sections in outline order, each group heading before its first section."""
     outline = model.campaign.outline
@@ -118,7 +149,7 @@ def _parts(model: Consolidation) -> list[dict[str, Any]]:
             if gid in headings and gid not in seen:
                 seen.add(gid)
                 parts.append({"group": True, "label": section_label(gid), "heading": headings[gid]})
-        lines = [_line(x) for x in model.narrative.get(section.id, [])]
+        lines = _section_lines(model, model.narrative.get(section.id, []))
         parts.append(
             {"group": False, "label": section_label(section.id), "heading": section.heading, "lines": lines}
         )
