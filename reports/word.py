@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -74,8 +75,8 @@ def word_context(model: Consolidation) -> dict[str, Any]:
         "columns": campaign.outline.table.columns.model_dump(),
         "table_groups": _table_groups(model),
         "doubtful_note": _doubtful_note(model),
-        "late_names": ", ".join(stats.late),
-        "nil_names": ", ".join(stats.nil),
+        "late_names": _names(model, stats.late),
+        "nil_names": _names(model, stats.nil),
         "not_reported": _not_reported(model),
         "closing": _closing(model),
         "recipients_block": [f"{b}{'.' if i == len(block) - 1 else ';'}" for i, b in enumerate(block)],
@@ -91,7 +92,7 @@ def _doubtful_note(model: Consolidation) -> str:
     if not model.doubtful or not names:
         return ""
     return (
-        f"(*) Dòng có dấu (*) gồm số liệu chưa được kiểm tra của: {', '.join(names)}"
+        f"(*) Dòng có dấu (*) gồm số liệu chưa được kiểm tra của: {_names(model, names)}"
         " (xem trang «Vấn đề» của tệp Excel)."
     )
 
@@ -182,8 +183,22 @@ def _table_groups(model: Consolidation) -> list[dict[str, Any]]:
     return out
 
 
+ON_STATUS_SHEET = "danh sách tại trang «Tình hình nộp» của tệp Excel gửi kèm Báo cáo"
+
+
+def _names(model: Consolidation, names: Sequence[str]) -> str:
+    """Agency names for one sentence; past `report.narrative_in_word_max` names, their number
+    and where the list is (the Excel sheet «Tình hình nộp» has every agency's state)."""
+    if len(names) <= model.campaign.report.narrative_in_word_max:
+        return ", ".join(names)
+    return f"{vn_number(len(names))} cơ quan, đơn vị ({ON_STATUS_SHEET})"
+
+
 def _not_reported(model: Consolidation) -> list[dict[str, str]]:
     promised = set(model.stats.acknowledged)
+    missing = [a for a in model.agencies if not a.responded]
+    if len(missing) > model.campaign.report.narrative_in_word_max:
+        return [{"name": f"{vn_number(len(missing))} cơ quan, đơn vị", "note": f" ({ON_STATUS_SHEET})"}]
     return [
         {"name": a.name, "note": " (đã hẹn gửi)" if a.name in promised else ""}
         for a in model.agencies

@@ -63,3 +63,15 @@ def test_own_texts_move_to_excel_past_the_threshold(tmp_path: Path) -> None:
         for x in lines:
             if not x.stock:
                 assert (by_code[x.names[0]], x.text) in texts
+
+
+def test_late_agencies_counted_past_the_threshold(tmp_path: Path) -> None:
+    model, paras, _ = _build(5, tmp_path)
+    late = len(model.stats.late)
+    assert late > 5
+    line = next(p for p in paras if p.startswith("- Các cơ quan, đơn vị báo cáo trễ hạn:"))
+    assert f"{late} cơ quan, đơn vị (danh sách tại trang «Tình hình nộp»" in line
+    assert "Đơn vị thử số" not in line
+    _, every, _ = _build(1000, tmp_path)
+    line = next(p for p in every if p.startswith("- Các cơ quan, đơn vị báo cáo trễ hạn:"))
+    assert all(name in line for name in model.stats.late)
