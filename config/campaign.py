@@ -196,6 +196,10 @@ class ReportSchedule(_Model):
     # Past this many agencies with figures, the Word report does not print one annex table per
     # agency (hundreds of pages at province scale): it says the figures are in the Excel file.
     annex_in_word_max: int = Field(default=100, ge=0)
+    # Past this many agencies answering one section, the Word report prints the shared answers
+    # with their number of agencies and sends the reader to the Excel sheet «Nội dung» for the
+    # agencies' own texts (the narrative is 17 sections × every agency otherwise).
+    narrative_in_word_max: int = Field(default=100, ge=0)
 
 
 class MailboxHints(_Model):

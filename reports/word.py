@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -74,10 +75,10 @@ def word_context(model: Consolidation) -> dict[str, Any]:
         "columns": campaign.outline.table.columns.model_dump(),
         "table_groups": _table_groups(model),
         "doubtful_note": _doubtful_note(model),
-        "late_names": ", ".join(stats.late),
-        "nil_names": ", ".join(stats.nil),
+        "late_names": _names(model, stats.late),
+        "nil_names": _names(model, stats.nil),
         "not_reported": _not_reported(model),
-        "closing": [{"name": n, "text": _paragraphs(t)} for n, t in model.closing],
+        "closing": _closing(model),
         "recipients_block": [f"{b}{'.' if i == len(block) - 1 else ';'}" for i, b in enumerate(block)],
         "signer_lines": [s.strip() for s in re.split(r"\s+[—–-]\s+", request.signer_title) if s.strip()],
         "signer": request.signer,
@@ -91,7 +92,7 @@ def _doubtful_note(model: Consolidation) -> str:
     if not model.doubtful or not names:
         return ""
     return (
-        f"(*) Dòng có dấu (*) gồm số liệu chưa được kiểm tra của: {', '.join(names)}"
+        f"(*) Dòng có dấu (*) gồm số liệu chưa được kiểm tra của: {_names(model, names)}"
         " (xem trang «Vấn đề» của tệp Excel)."
     )
 
@@ -103,6 +104,37 @@ def _paragraphs(text: str) -> str:
 
 def _line(line: NarrativeLine) -> dict[str, str]:
     return {"who": line.who, "text": _paragraphs(line.text)}
+
+
+def _closing(model: Consolidation) -> list[dict[str, str]]:
+    """Each agency's assessment and proposals; past `report.narrative_in_word_max` agencies,
+    one line sending the reader to the Excel sheet «Nội dung» (row «khác») instead."""
+    if len(model.closing) <= model.campaign.report.narrative_in_word_max:
+        return [{"name": n, "text": _paragraphs(t)} for n, t in model.closing]
+    return [{
+        "name": f"{vn_number(len(model.closing))} cơ quan, đơn vị",
+        "text": "có đánh giá, khó khăn, vướng mắc và kiến nghị, trình bày đầy đủ tại trang «Nội dung»"
+                " (mục «khác») của tệp Excel gửi kèm Báo cáo.",
+    }]
+
+
+def _section_lines(model: Consolidation, lines: list[NarrativeLine]) -> list[dict[str, str]]:
+    """A section's lines; past `report.narrative_in_word_max` agencies answering it (province
+    scale: 3,000 agencies × 17 sections is thousands of pages), the shared answers with how
+    many agencies gave them, and one line sending the reader to the Excel sheet «Nội dung»
+    for the agencies' own texts."""
+    limit = model.campaign.report.narrative_in_word_max
+    if sum(len(x.names) for x in lines) <= limit:
+        return [_line(x) for x in lines]
+    shared = [x for x in lines if x.stock]
+    own = sum(len(x.names) for x in lines if not x.stock)
+    out = [{"who": f"{vn_number(len(x.names))} cơ quan, đơn vị", "text": _paragraphs(x.text)} for x in shared]
+    if own:
+        out.append({
+            "who": f"{vn_number(own)} cơ quan, đơn vị{' khác' if shared else ''}",
+            "text": "có nội dung riêng, trình bày đầy đủ tại trang «Nội dung» của tệp Excel gửi kèm Báo cáo.",
+        })
+    return out
 
 
 def _parts(model: Consolidation) -> list[dict[str, Any]]:
@@ -118,7 +150,7 @@ def _parts(model: Consolidation) -> list[dict[str, Any]]:
             if gid in headings and gid not in seen:
                 seen.add(gid)
                 parts.append({"group": True, "label": section_label(gid), "heading": headings[gid]})
-        lines = [_line(x) for x in model.narrative.get(section.id, [])]
+        lines = _section_lines(model, model.narrative.get(section.id, []))
         parts.append(
             {"group": False, "label": section_label(section.id), "heading": section.heading, "lines": lines}
         )
@@ -151,8 +183,22 @@ def _table_groups(model: Consolidation) -> list[dict[str, Any]]:
     return out
 
 
+ON_STATUS_SHEET = "danh sách tại trang «Tình hình nộp» của tệp Excel gửi kèm Báo cáo"
+
+
+def _names(model: Consolidation, names: Sequence[str]) -> str:
+    """Agency names for one sentence; past `report.narrative_in_word_max` names, their number
+    and where the list is (the Excel sheet «Tình hình nộp» has every agency's state)."""
+    if len(names) <= model.campaign.report.narrative_in_word_max:
+        return ", ".join(names)
+    return f"{vn_number(len(names))} cơ quan, đơn vị ({ON_STATUS_SHEET})"
+
+
 def _not_reported(model: Consolidation) -> list[dict[str, str]]:
     promised = set(model.stats.acknowledged)
+    missing = [a for a in model.agencies if not a.responded]
+    if len(missing) > model.campaign.report.narrative_in_word_max:
+        return [{"name": f"{vn_number(len(missing))} cơ quan, đơn vị", "note": f" ({ON_STATUS_SHEET})"}]
     return [
         {"name": a.name, "note": " (đã hẹn gửi)" if a.name in promised else ""}
         for a in model.agencies

@@ -142,6 +142,15 @@ def campaign_recipients(campaign_id: str, *, session: Session, active_only: bool
     return list(session.scalars(stmt.order_by(RecipientRow.id)))
 
 
+def recipient_ids(campaign_id: str, *, session: Session) -> dict[str, int]:
+    """Code → id of the campaign's active recipients (two columns, no ORM objects: the board
+    needs only this, for thousands of recipients)."""
+    stmt = select(RecipientRow.code, RecipientRow.id).where(
+        RecipientRow.campaign_id == campaign_id, RecipientRow.active.is_(True)
+    )
+    return dict(session.execute(stmt).tuples().all())
+
+
 def recipient_by_code(campaign_id: str, code: str, *, session: Session) -> RecipientRow | None:
     """One recipient by its code (ma_don_vi)."""
     return session.scalars(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import insert, select
@@ -24,6 +25,7 @@ from storage.models import (
     OutboundMail,
     RecipientRow,
     ReviewItem,
+    Submission,
 )
 
 BATCH = 5_000
@@ -110,3 +112,74 @@ def _review(campaign_id: str, mail_id: int, at: dt.datetime) -> dict[str, Any]:
         "reason": "cần xác định đơn vị gửi", "candidates": [], "plan": {}, "status": "dismissed",
         "resolved_by": "lan", "resolved_at": at, "created_at": at,
     }
+
+
+GROUPS = ("so_nganh", "ubnd_huyen", "ubnd_xa", "truong_hoc", "doanh_nghiep")
+
+
+def province_config(src: Path, dest: Path, recipients: int, campaign_file: str = "de-an-996.yaml") -> Path:
+    """A copy of the config folder `src` at `dest` whose campaign `campaign_file` has only that
+    campaign and `recipients` generated recipients (communes, schools, companies), one e-mail
+    each; returns `dest`."""
+    import shutil
+
+    import yaml
+
+    shutil.copytree(src, dest)
+    for other in (dest / "campaigns").glob("*.yaml"):
+        if other.name != campaign_file:
+            other.unlink()
+    path = dest / "campaigns" / campaign_file
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    listing = (path.parent / data["recipients_file"]).resolve()
+    lines = ["ma_don_vi,ten_don_vi,nhom,email,ten_khac"]
+    lines += [f"dv{i:05d},Đơn vị cấp cơ sở số {i},{GROUPS[i % len(GROUPS)]},dv{i:05d}@quangngai.example,"
+              for i in range(recipients)]
+    listing.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return dest
+
+
+def seed_responses(session: Session, campaign_id: str, *, per_recipient: int = 1) -> dict[str, int]:
+    """`per_recipient` responses for every recipient of the campaign (reports mostly, some nil
+    reports and promises, one in ten incomplete, one in twenty late), each with the mail it came
+    in, and a sent reminder for one in five; the caller commits. Returns the row counts."""
+    recipients = list(session.scalars(select(RecipientRow.id).where(RecipientRow.campaign_id == campaign_id)))
+    due = dt.datetime(2025, 8, 15, 10, tzinfo=dt.UTC)
+    counts = {"inbound_mail": 0, "submission": 0, "outbound_mail": 0}
+    n = len(recipients) * per_recipient
+    for batch in _batches(n):
+        blobs, mails = [], []
+        for i in batch:
+            rid, at = recipients[i % len(recipients)], due + dt.timedelta(minutes=(i % 5000) - (200 if i % 20 else -3000))
+            raw = _fake_sha(f"response-{campaign_id}", i)
+            blobs.append({"sha256": raw, "size": 30_000, "path": f"history/{raw}", "created_at": at})
+            mail = _mail(campaign_id, "INBOX", 7, 1_000_000 + i, raw, at, rid)
+            mail["classification"] = "submission"
+            mails.append(mail)
+        session.execute(insert(Blob), blobs)
+        ids = dict(session.execute(insert(InboundMail).returning(InboundMail.uid, InboundMail.id), mails).all())
+        subs, reminders = [], []
+        for i in batch:
+            mail = mails[i - batch.start]
+            rid, at, mail_id = mail["recipient_id"], mail["internal_date"], ids[mail["uid"]]
+            kind = "nil_report" if i % 10 == 3 else "acknowledgement" if i % 10 == 7 else "report"
+            subs.append({
+                "campaign_id": campaign_id, "recipient_id": rid, "received_at": at, "channel": "email", "kind": kind,
+                "status": "valid", "inbound_mail_id": mail_id, "content_key": mail["raw_sha256"],
+                "doc_number": f"{i}/BC-UBND", "missing_sections": ["3.b"] if i % 10 == 1 else [],
+                "missing_rows": [], "extra_rows": [], "problems": [], "evidence": [], "parts": [],
+                "confidence": 0.9, "coverage": 1.0, "created_at": at,
+            })
+            if i % 5 == 0:
+                reminders.append({
+                    "campaign_id": campaign_id, "recipient_id": rid, "kind": "reminder", "slot": f"bench:{i}",
+                    "to_addrs": [], "subject": "Nhắc hạn", "message_id": f"<reminder-bench-{i}@example.vn>",
+                    "status": "sent", "attempts": 1, "created_at": at, "sent_at": at,
+                })
+        session.execute(insert(Submission), subs)
+        if reminders:
+            session.execute(insert(OutboundMail), reminders)
+        counts["inbound_mail"] += len(mails)
+        counts["submission"] += len(subs)
+        counts["outbound_mail"] += len(reminders)
+    return counts

@@ -21,7 +21,7 @@ from parsers.textnorm import fold, vn_sort_key
 from parsers.vocab import ANSWERED_STATES
 from reports.reminders import closed_reason, schedule
 from reports.status import STATE_ORDER, STATE_SHORT, STATES
-from storage.campaigns import campaign_recipients, recipient_by_code
+from storage.campaigns import campaign_recipients, recipient_by_code, recipient_ids
 from storage.corrections import acceptances_for, corrections_for
 from storage.models import (
     Event,
@@ -106,7 +106,7 @@ def board(app: App, campaign_id: str | None = None, *, show: str = "", sort: str
     with app.session() as session:
         contacts = last_contacts(campaign.id, session=session)
         own = deadlines(campaign, session=session)
-        ids = {r.code: r.id for r in _recipients(campaign.id, session=session)}
+        ids = recipient_ids(campaign.id, session=session)
     rows = [
         BoardRow(
             r["id"], r["name"], r["group"], r["state"], r["late"], r["incomplete"], r["reminders_sent"],
