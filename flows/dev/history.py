@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import yaml
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
@@ -121,10 +123,6 @@ def province_config(src: Path, dest: Path, recipients: int, campaign_file: str =
     """A copy of the config folder `src` at `dest` whose campaign `campaign_file` has only that
     campaign and `recipients` generated recipients (communes, schools, companies), one e-mail
     each; returns `dest`."""
-    import shutil
-
-    import yaml
-
     shutil.copytree(src, dest)
     for other in (dest / "campaigns").glob("*.yaml"):
         if other.name != campaign_file:

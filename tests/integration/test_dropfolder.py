@@ -346,7 +346,6 @@ def test_a_slow_file_uses_its_budget_and_the_rest_goes_on(drop_app, monkeypatch)
     import threading
 
     from flows.intake import context
-    from flows.intake.folder import ingest_folder
 
     real = context.parse_bytes
 
@@ -358,21 +357,29 @@ def test_a_slow_file_uses_its_budget_and_the_rest_goes_on(drop_app, monkeypatch)
     monkeypatch.setattr(context, "parse_bytes", slow)
     drop_app.settings.file_budget_seconds = 20  # generous for the good file on a busy machine
     root = drop_app.settings.drop.dir
-    (root / "cham sotp.docx").write_bytes(report_docx("SỞ TƯ PHÁP", "15/BC-STP"))
-    (root / "soyt.docx").write_bytes(report_docx("SỞ Y TẾ"))
-    for p in root.iterdir():
-        _age(p)
-    ingest_folder(drop_app)
-    out = {i["path"]: i for i in ingest_folder(drop_app).to_json()["items"]}
+    out = _bad_and_good_report(drop_app, "cham sotp.docx")
     assert out["soyt.docx"]["status"] == "processed"
     assert out["cham sotp.docx"]["status"] == "failed" and "20 giây" in out["cham sotp.docx"]["error"]
     assert (root / "failed" / "cham sotp.docx").exists()
     assert states(drop_app)["soyt"]["state"] == "submitted" and states(drop_app)["sotp"]["state"] == "not_responded"
 
 
+def _bad_and_good_report(drop_app, bad_name: str) -> dict:
+    """Sở Tư pháp's report under `bad_name` and Sở Y tế's beside it, both settled in the
+    folder, ingested twice (the second run reports every item); items by path."""
+    from flows.intake.folder import ingest_folder
+
+    root = drop_app.settings.drop.dir
+    (root / bad_name).write_bytes(report_docx("SỞ TƯ PHÁP", "15/BC-STP"))
+    (root / "soyt.docx").write_bytes(report_docx("SỞ Y TẾ"))
+    for p in root.iterdir():
+        _age(p)
+    ingest_folder(drop_app)
+    return {i["path"]: i for i in ingest_folder(drop_app).to_json()["items"]}
+
+
 def test_a_file_past_the_memory_cap_is_kept_for_review_and_the_rest_goes_on(drop_app, monkeypatch):
     from flows.intake import context
-    from flows.intake.folder import ingest_folder
 
     real = context.parse_bytes
 
@@ -385,12 +392,7 @@ def test_a_file_past_the_memory_cap_is_kept_for_review_and_the_rest_goes_on(drop
     monkeypatch.setattr(context, "parse_bytes", hog)
     drop_app.settings.parse_memory_mb = 128
     root = drop_app.settings.drop.dir
-    (root / "lon sotp.docx").write_bytes(report_docx("SỞ TƯ PHÁP", "15/BC-STP"))
-    (root / "soyt.docx").write_bytes(report_docx("SỞ Y TẾ"))
-    for p in root.iterdir():
-        _age(p)
-    ingest_folder(drop_app)
-    out = {i["path"]: i for i in ingest_folder(drop_app).to_json()["items"]}
+    out = _bad_and_good_report(drop_app, "lon sotp.docx")
     assert out["soyt.docx"]["status"] == "processed"
     assert out["lon sotp.docx"]["status"] == "failed" and "tệp quá lớn để đọc" in out["lon sotp.docx"]["error"]
     assert (root / "failed" / "lon sotp.docx").exists()
