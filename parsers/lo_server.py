@@ -14,7 +14,11 @@ What goes wrong, and what happens then:
 - a conversion hangs past the converter's timeout: the whole server group is killed (any process
   may do it: the group id is part of the address), the file gets the usual timeout error, and
   the next file finds the server gone (above);
-- unoserver or python3-uno missing: no server, one-shot for every file, one log line.
+- unoserver or python3-uno missing: no server, one-shot for every file, one log line;
+- several processes at once (the parse pool's workers): unoserver converts one file at a time,
+  so each conversion first takes its turn (an flock in the server's folder) and its timeout
+  starts only then; one that does not get its turn within TURN_WAIT converts one-shot, in
+  parallel — no file is timed out, and no server killed, for the others' work.
 
 Conversions go through files (inpath/outpath in the run's temp dir, the same machine), so the
 input's extension picks LibreOffice's import filter exactly as the one-shot path does.
@@ -23,6 +27,7 @@ input's extension picks LibreOffice's import filter exactly as the one-shot path
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import http.client
 import logging
 import os
@@ -42,6 +47,9 @@ log = logging.getLogger(__name__)
 # File name extensions of what LibreOffice converts (a drop folder's cue to start one warm).
 LEGACY_SUFFIXES = frozenset({".doc", ".xls", ".rtf", ".odt", ".ods"})
 SYSTEM_PYTHON = "/usr/bin/python3"
+# unoserver converts one file at a time: a conversion waits this long for its turn, then goes
+# one-shot (in parallel) rather than spend its own timeout queued behind the others'.
+TURN_WAIT = 2.0
 MAX_STARTS = 10  # a server that keeps dying is given up for the rest of the batch  # the interpreter that has Debian's python3-uno
 UNO_HINT = "apt-get install -y python3-uno"
 
@@ -98,6 +106,36 @@ def convert_file(address: ServerAddress, src: Path, out: Path, target: str, filt
         if _current is None:
             raise ServerGone("given up")
         address = _owned.address or address
+    with _turn(address):
+        _convert(address, src, out, target, filtername, timeout)
+
+
+@contextlib.contextmanager
+def _turn(address: ServerAddress, wait: float = TURN_WAIT) -> Iterator[None]:
+    """This process's turn at the server (an flock on its state folder, shared by the pool's
+    workers and the budget's children); ServerGone ("busy": convert one-shot) when it does not
+    come within `wait` seconds. The conversion's timeout starts only once the turn is ours, so
+    a file queued behind others is never timed out (nor the server killed) for their work."""
+    try:
+        fd = os.open(Path(address.state_dir) / "turn.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as err:  # the server's folder is gone: so is the server
+        raise ServerGone(str(err)) from err
+    try:
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise ServerGone("busy with another file") from None
+                time.sleep(0.02)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def _convert(address: ServerAddress, src: Path, out: Path, target: str, filtername: str | None, timeout: float) -> None:
     try:
         _proxy(address.port, timeout).convert(str(src), None, str(out), target, filtername, [], True, None)  # noqa: FBT003 — unoserver's XML-RPC signature (update=True)
     except (ConnectionError, xmlrpc.client.ProtocolError, http.client.HTTPException) as err:

@@ -189,13 +189,24 @@ def install_defusedxml() -> None:
         install_defusedxml._done = True  # type: ignore[attr-defined]
 
 
+# The soft RLIMIT_AS this process had before a parse's memory cap (`remember_tool_limit`):
+# what the external tools get back. None: no cap was set here.
+_tool_soft: int | None = None
+
+
+def remember_tool_limit(soft: int) -> None:
+    """Called by the memory cap (flows/intake/budget.py) with the soft limit it replaces."""
+    global _tool_soft
+    _tool_soft = soft
+
+
 def tool_preexec() -> Callable[[], None] | None:
     """For `subprocess.Popen(preexec_fn=…)` of an external tool (LibreOffice, Tesseract): when
-    this process runs under a memory cap (flows/intake/budget.py sets RLIMIT_AS's soft limit
-    in a parse's child), the tool gets the hard limit back; the cap is the parser's, and
-    LibreOffice alone maps more than a gigabyte. None when there is no cap (no preexec_fn:
-    threads stay safe)."""
+    this process runs under a parse's memory cap (flows/intake/budget.py lowers RLIMIT_AS's
+    soft limit in a parse's child), the tool gets back the soft limit from before the cap — the
+    cap is the parser's, LibreOffice alone maps more than a gigabyte, and an operator's own
+    limit (`ulimit -Sv`) stays. None when no cap was set (no preexec_fn: threads stay safe)."""
     soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-    if soft == hard:
+    if _tool_soft is None or soft == _tool_soft:
         return None
-    return partial(resource.setrlimit, resource.RLIMIT_AS, (hard, hard))
+    return partial(resource.setrlimit, resource.RLIMIT_AS, (_tool_soft, hard))

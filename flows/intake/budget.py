@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from parsers.model import OutlineSpec, ParseError, ParseResult
+from parsers.safety import remember_tool_limit
 
 log = logging.getLogger(__name__)
 BUDGET_CODE = "time_budget"
@@ -78,15 +79,18 @@ def within_budget(parse: Any, seconds: float, memory_mb: int | None = None) -> B
 def limit_memory(megabytes: int) -> None:
     """Cap this process's address space (RLIMIT_AS, soft limit) at its current size plus
     `megabytes`: an allocation past it raises MemoryError. The hard limit is left as it is,
-    so the tools this process starts (LibreOffice, Tesseract) lift it (`lift_memory_limit`)."""
+    so the tools this process starts (LibreOffice, Tesseract) get the limit from before back
+    (`parsers.safety.tool_preexec`); an operator's lower limit is kept."""
     size = 0
     with contextlib.suppress(OSError, ValueError), Path("/proc/self/status").open(encoding="ascii") as status:
         size = next((int(line.split()[1]) * 1024 for line in status if line.startswith("VmSize:")), 0)
-    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    before, hard = resource.getrlimit(resource.RLIMIT_AS)
     soft = size + (megabytes << 20)
-    if hard != resource.RLIM_INFINITY:
-        soft = min(soft, hard)
+    for bound in (before, hard):  # never looser than the operator's own limits
+        if bound != resource.RLIM_INFINITY:
+            soft = min(soft, bound)
     resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+    remember_tool_limit(before)
 
 
 def run_in_child(
@@ -138,14 +142,25 @@ def run_in_child(
         _kill(pid)
         log.warning("parse of %s stopped after %.0f s", filename, seconds)
         return budget_error(filename, seconds)
-    _, status = os.waitpid(pid, 0)
+    _, status, usage = os.wait4(pid, 0)
     payload = b"".join(chunks)
-    if not payload and memory_mb and os.WIFSIGNALED(status) and os.WTERMSIG(status) in (signal.SIGKILL, signal.SIGABRT, signal.SIGSEGV):
-        # no answer and killed: the kernel's out-of-memory killer, or a C library that
-        # aborted on an allocation refused by the limit
+    if not payload and memory_mb and _died_of_memory(status, usage.ru_maxrss * 1024, memory_mb):
         log.warning("parse of %s died of signal %s under the memory limit", filename, os.WTERMSIG(status))
         return memory_error(filename, memory_mb)
     return _answer(payload, filename, memory_mb)
+
+
+def _died_of_memory(status: int, peak_rss: int, memory_mb: int) -> bool:
+    """A child that gave no answer died of memory: killed (the kernel's out-of-memory killer
+    sends SIGKILL; our own kill on the time budget is reported before this), or aborted by a C
+    library on a refused allocation *after it had grown to half the cap*. Any other crash
+    (a corrupt file crashing a C reader) stays a parser crash, not "file too large"."""
+    if not os.WIFSIGNALED(status):
+        return False
+    sig = os.WTERMSIG(status)
+    if sig == signal.SIGKILL:
+        return True
+    return sig in (signal.SIGABRT, signal.SIGSEGV) and peak_rss >= (memory_mb << 20) // 2
 
 
 def _read_until(fd: int, deadline: float) -> list[bytes] | None:

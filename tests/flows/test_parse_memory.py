@@ -53,6 +53,18 @@ def test_one_big_allocation_is_refused_too(spec: OutlineSpec) -> None:
     assert uncapped == "ok"
 
 
+def test_a_crash_of_a_small_parse_is_a_parser_crash_not_too_large(spec: OutlineSpec) -> None:
+    """A corrupt file that crashes a C reader (SIGSEGV) at once is not "too large to read"."""
+    import os
+    import signal
+
+    def crash(*_args):  # noqa: ANN002, ANN202
+        os.kill(os.getpid(), signal.SIGSEGV)
+
+    crashed = run_in_child(crash, 600, b"x" * 3000, "a.xls", spec, memory_mb=1024)
+    assert crashed.error is not None and crashed.error.code == "parser_crash"
+
+
 def test_libreoffice_one_shot_is_not_held_to_the_parsers_cap(spec: OutlineSpec) -> None:
     if not find_soffice():
         pytest.fail("LibreOffice is missing: apt-get install -y libreoffice-writer-nogui libreoffice-calc-nogui")
@@ -80,3 +92,33 @@ def test_a_real_parse_past_a_small_cap_is_refused_in_vietnamese(tmp_path: Path) 
     assert "quá lớn để đọc" in refused["message"]
     fine = bench_memory.peak(FORMATS / "bieu.xlsx", memory_mb=32)
     assert fine["error"] is None and fine["indicators"]
+
+
+def test_the_cap_never_loosens_an_operators_own_limit_and_tools_get_it_back() -> None:
+    """Under `ulimit -Sv` lower than size + cap, the parse child keeps the operator's limit,
+    and a tool started from it gets that limit back (not the hard limit)."""
+    import os
+    import pickle
+    import resource
+
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # a child of its own: the limits are per process
+        try:
+            from flows.intake.budget import limit_memory
+            from parsers import safety
+
+            operator = 6 << 30
+            resource.setrlimit(resource.RLIMIT_AS, (operator, resource.getrlimit(resource.RLIMIT_AS)[1]))
+            limit_memory(100 << 10)  # 100 GB above the current size: looser than the operator's
+            after = resource.getrlimit(resource.RLIMIT_AS)[0]
+            restore = safety.tool_preexec()
+            os.write(write, pickle.dumps((operator, after, restore is None)))
+        finally:
+            os._exit(0)
+    os.close(write)
+    with os.fdopen(read, "rb") as answer:
+        operator, after, no_restore = pickle.loads(answer.read())
+    os.waitpid(pid, 0)
+    assert after == operator
+    assert no_restore  # the soft limit is the operator's: nothing to give back

@@ -148,3 +148,42 @@ def test_parse_pool_workers_use_the_warm_server(spec: OutlineSpec, warm: lo_serv
         result = ahead(DOCS[0].read_bytes(), "a.doc", spec)
         assert ahead.from_pool == 1
     assert result.error is None and result.indicators
+
+
+def test_files_queued_at_one_server_are_not_timed_out_for_each_others_work(tmp_path: Path) -> None:
+    """unoserver converts one file at a time. Four workers at once, 1 s a file, a 2.5 s timeout:
+    none may time out (nor kill the server) while waiting behind the others; a file that does not
+    get its turn within TURN_WAIT goes one-shot (ServerGone). A stand-in XML-RPC server as
+    single-threaded as unoserver's: the queueing, not LibreOffice, is under test."""
+    import threading
+    import xmlrpc.server
+
+    server = xmlrpc.server.SimpleXMLRPCServer(("127.0.0.1", 0), allow_none=True, logRequests=False)
+
+    def convert(*args):  # noqa: ANN002, ANN202
+        time.sleep(1.0)
+        Path(args[2]).write_text("ok")
+
+    server.register_function(convert)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    address = lo_server.ServerAddress(server.server_address[1], str(tmp_path), owner=-1)
+    results: dict[int, str] = {}
+
+    def one(i: int) -> None:
+        try:
+            lo_server.convert_file(address, tmp_path / "in.doc", tmp_path / f"out{i}.docx", "docx", None, timeout=2.5)
+            results[i] = "ok"
+        except lo_server.ServerGone:
+            results[i] = "one-shot"
+        except TimeoutError:
+            results[i] = "timeout"
+
+    workers = [threading.Thread(target=one, args=(i,)) for i in range(4)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    server.shutdown()
+    assert "timeout" not in results.values(), results
+    assert list(results.values()).count("ok") >= 2, results
+    assert sorted(results) == [0, 1, 2, 3]
