@@ -87,10 +87,7 @@ class LibreOfficeConverter:
                 self._run(binary, work, src, out_dir, target, source)
                 produced = sorted(out_dir.glob(f"*.{target}"))
             if not produced:
-                raise ConversionFailed(
-                    f"LibreOffice không chuyển được tệp .{source} sang .{target} (tệp hỏng hoặc không đúng định dạng);"
-                    " đề nghị đơn vị gửi lại bản .docx/.xlsx/.pdf."
-                )
+                raise _unconvertible(source, target)
             return produced[0].read_bytes()
 
     def _warm(self, warm: lo_server.ServerAddress, src: Path, out_dir: Path, target: str, source: str) -> bool:
@@ -104,20 +101,11 @@ class LibreOfficeConverter:
             log.info("warm LibreOffice not answering (%s); converting .%s one-shot", err, source)
             return False
         except TimeoutError as err:
-            raise ConversionFailed(
-                f"LibreOffice không chuyển xong tệp .{source} sau {self.timeout:.0f} giây (đã dừng);"
-                " đề nghị đơn vị gửi bản .docx/.xlsx/.pdf."
-            ) from err
+            raise _timed_out(source, self.timeout) from err
         except xmlrpc.client.Fault as err:
-            raise ConversionFailed(
-                f"LibreOffice không chuyển được tệp .{source} sang .{target} (tệp hỏng hoặc không đúng định dạng);"
-                " đề nghị đơn vị gửi lại bản .docx/.xlsx/.pdf."
-            ) from err
+            raise _unconvertible(source, target) from err
         if not out.exists():
-            raise ConversionFailed(
-                f"LibreOffice không chuyển được tệp .{source} sang .{target} (tệp hỏng hoặc không đúng định dạng);"
-                " đề nghị đơn vị gửi lại bản .docx/.xlsx/.pdf."
-            )
+            raise _unconvertible(source, target)
         return True
 
     def _run(self, binary: str, work: Path, src: Path, out_dir: Path, target: str, source: str) -> None:
@@ -139,12 +127,22 @@ class LibreOfficeConverter:
             proc.communicate(timeout=self.timeout)
         except subprocess.TimeoutExpired as err:
             _kill_group(proc)
-            raise ConversionFailed(
-                f"LibreOffice không chuyển xong tệp .{src.suffix[1:]} sau {self.timeout:.0f} giây (đã dừng);"
-                " đề nghị đơn vị gửi bản .docx/.xlsx/.pdf."
-            ) from err
+            raise _timed_out(src.suffix[1:], self.timeout) from err
         finally:
             _kill_group(proc)  # stray children (oosplash/soffice.bin) never outlive a conversion
+
+
+def _unconvertible(source: str, target: str) -> ConversionFailed:
+    return ConversionFailed(
+        f"LibreOffice không chuyển được tệp .{source} sang .{target} (tệp hỏng hoặc không đúng định dạng);"
+        " đề nghị đơn vị gửi lại bản .docx/.xlsx/.pdf."
+    )
+
+
+def _timed_out(source: str, timeout: float) -> ConversionFailed:
+    return ConversionFailed(
+        f"LibreOffice không chuyển xong tệp .{source} sau {timeout:.0f} giây (đã dừng); đề nghị đơn vị gửi bản .docx/.xlsx/.pdf."
+    )
 
 
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:
