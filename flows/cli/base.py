@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
 
 from flows.errors import FlowsError
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 cli = typer.Typer(
     name="baocao",
@@ -18,9 +21,37 @@ cli = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-# Piped output (files, other programs) is not cut to 80 columns.
-out = Console(width=None if sys.stdout.isatty() else 150)
-err = Console(stderr=True, soft_wrap=True)  # an error stays one line, never cut at 80 columns
+
+
+class _LazyConsole:
+    """A Rich console made on its first use: `--json` output and `--help` draw nothing with
+    it, and rich.console is ~20 ms of start-up (bench/bench_startup.py)."""
+
+    def __init__(self, make: Callable[[], Console]) -> None:
+        self._make = make
+        self._console: Console | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._console is None:
+            self._console = self._make()
+        return getattr(self._console, name)
+
+
+def _out() -> Console:
+    from rich.console import Console  # lazy: see _LazyConsole
+
+    # Piped output (files, other programs) is not cut to 80 columns.
+    return Console(width=None if sys.stdout.isatty() else 150)
+
+
+def _err() -> Console:
+    from rich.console import Console  # lazy: see _LazyConsole
+
+    return Console(stderr=True, soft_wrap=True)  # an error stays one line, never cut at 80 columns
+
+
+out: Any = _LazyConsole(_out)
+err: Any = _LazyConsole(_err)
 
 CampaignOpt = Annotated[
     str | None, typer.Option("--campaign", "-c", help="Mã chiến dịch (mặc định: chiến dịch duy nhất).")
