@@ -88,8 +88,14 @@ def _status_modules(tmp_path: Path, *args: str) -> tuple[str, list[str]]:
         "buf = io.StringIO()\n"
         "with contextlib.redirect_stdout(buf):\n"
         "    try:\n        cli()\n    except SystemExit:\n        pass\n"
-        "print(json.dumps([buf.getvalue(), sorted(sys.modules)]))\n"
+        "import os\n"
+        "loader = sys.modules.get('pydantic.plugin._loader')\n"
+        "scanned = loader is not None and loader._plugins is not None\n"
+        "modules = sorted(sys.modules) + (['(pydantic plugins looked up)'] if scanned else [])\n"
+        "modules += ['(PYDANTIC_DISABLE_PLUGINS left set)'] if 'PYDANTIC_DISABLE_PLUGINS' in os.environ else []\n"
+        "print(json.dumps([buf.getvalue(), modules]))\n"
     )
+    env.pop("PYDANTIC_DISABLE_PLUGINS", None)
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
     assert done.returncode == 0, done.stderr
     output, modules = json.loads(done.stdout.strip().splitlines()[-1])
@@ -98,10 +104,12 @@ def _status_modules(tmp_path: Path, *args: str) -> tuple[str, list[str]]:
 
 def test_status_reads_without_the_orm_or_the_postgresql_dialect(tmp_path):
     """`status` (table and --json) on SQLite: no ORM, no declarative models, no PostgreSQL
-    dialect — and still the whole answer."""
+    dialect, no look-up of Pydantic plugins (the environment left as it was) — and still the
+    whole answer."""
     output, modules = _status_modules(tmp_path, "--json")
     assert len(json.loads(output)["recipients"]) == 28
     assert [m for m in (*ORM, POSTGRESQL_DIALECT) if m in modules] == []
+    assert [m for m in modules if m.startswith("(")] == []
     assert "sqlalchemy.dialects.sqlite" in modules
     output, modules = _status_modules(tmp_path)
     assert "Tổng 28 đơn vị" in output
