@@ -89,7 +89,7 @@ class App:
 
     def session(self) -> Any:
         """A unit of work (context manager): commit on success, roll back on error."""
-        from storage.db import unit_of_work
+        from storage.db import unit_of_work  # lazy: see the note at the top
 
         self._check_schema()
         return unit_of_work(self.sessions)
@@ -97,14 +97,14 @@ class App:
     def reading(self) -> Any:
         """A read-only unit of work on a Core connection (context manager; one transaction,
         rolled back at the end): for reads that need no ORM, like `status`."""
-        from storage.db import read_only
+        from storage.db import read_only  # lazy: see the note at the top
 
         self._check_schema()
         return read_only(self.engine)
 
     def _check_schema(self) -> None:
         if not self._schema_checked:
-            from storage.db import check_schema
+            from storage.db import check_schema  # lazy: see the note at the top
 
             check_schema(self.engine)
             self._schema_checked = True
@@ -116,9 +116,9 @@ class App:
 
 def init(app: App) -> list[SyncReport]:
     """Create or upgrade the database and load every campaign with its recipients."""
-    from config.recipients import read_recipients
-    from storage.campaigns import sync_campaign
-    from storage.db import upgrade
+    from config.recipients import read_recipients  # lazy: only init and the parsers read the lists
+    from storage.campaigns import sync_campaign  # lazy: the ORM (status reads without it)
+    from storage.db import upgrade  # lazy: see the note at the top
 
     app.settings.data_dir.mkdir(parents=True, exist_ok=True)
     campaigns = app.campaigns
@@ -134,8 +134,8 @@ def init(app: App) -> list[SyncReport]:
 
 def outline_spec(campaign: Campaign) -> OutlineSpec:
     """What the parsers need to know of a campaign, as parser types."""
-    from config.recipients import read_recipients
-    from parsers.model import AgencySpec, OutlineSpec, RowSpec, SectionSpec
+    from config.recipients import read_recipients  # lazy: only init and the parsers read the lists
+    from parsers.model import AgencySpec, OutlineSpec, RowSpec, SectionSpec  # lazy: parser types
 
     outline = campaign.outline
     agencies: tuple[AgencySpec, ...] = ()

@@ -72,9 +72,8 @@ def make_app() -> Any:
     Typer builds its own: the look-up reads the entry points of every installed package
     (~10 ms of each command's start-up, bench/bench_startup.py) and baocao uses none."""
     with _no_pydantic_plugins():
-        # lazy: `baocao --help` needs neither pydantic-settings nor the application
-        from config.settings import load_settings
-        from flows.app import App
+        from config.settings import load_settings  # lazy: not for --help
+        from flows.app import App  # lazy: not for --help
 
         return App(load_settings())
 
