@@ -10,16 +10,10 @@ import datetime as dt
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session, sessionmaker
-
 from config.campaign import Campaign, load_campaigns, pick_campaign
-from config.recipients import read_recipients
-from config.settings import Settings
-from parsers.model import AgencySpec, OutlineSpec, RowSpec, SectionSpec
 from reports.status import (
     RecipientFacts,
     RecipientStatus,
@@ -27,12 +21,27 @@ from reports.status import (
     count_states,
     recipient_status,
 )
-from storage.blobs import BlobStore
-from storage.campaigns import SyncReport, sync_campaign
-from storage.corrections import deadline_overrides
-from storage.db import check_schema, make_engine, session_factory, unit_of_work, upgrade
-from storage.ingest import failed_items
-from storage.status import RecipientRecord, open_review_items, recipient_records
+from storage.status import (
+    RecipientRecord,
+    deadline_overrides,
+    failed_items,
+    open_review_items,
+    recipient_records,
+)
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session, sessionmaker
+
+    from config.settings import Settings
+    from parsers.model import OutlineSpec
+    from storage.blobs import BlobStore
+    from storage.campaigns import SyncReport
+    from storage.status import Reader
+
+# `baocao status` imports this module: what only other commands need (the ORM and the models,
+# the blob store, the recipient lists, the parsers' types) is imported where it is used, so
+# status reads through Core statements alone (start-up time, tests/flows/cli/test_startup.py).
 
 
 @dataclass
@@ -44,14 +53,20 @@ class App:
 
     @cached_property
     def engine(self) -> Engine:
+        from storage.db import make_engine  # lazy, like every import of the database layer here
+
         return make_engine(self.settings.effective_database_url)
 
     @cached_property
     def sessions(self) -> sessionmaker[Session]:
+        from storage.db import session_factory  # lazy: the ORM (status reads without it)
+
         return session_factory(self.engine)
 
     @cached_property
     def blobs(self) -> BlobStore:
+        from storage.blobs import BlobStore  # lazy: the models (status reads no blob)
+
         return BlobStore(self.settings.blobs_dir)
 
     @cached_property
@@ -74,10 +89,25 @@ class App:
 
     def session(self) -> Any:
         """A unit of work (context manager): commit on success, roll back on error."""
+        from storage.db import unit_of_work  # lazy: see the note at the top
+
+        self._check_schema()
+        return unit_of_work(self.sessions)
+
+    def reading(self) -> Any:
+        """A read-only unit of work on a Core connection (context manager; one transaction,
+        rolled back at the end): for reads that need no ORM, like `status`."""
+        from storage.db import read_only  # lazy: see the note at the top
+
+        self._check_schema()
+        return read_only(self.engine)
+
+    def _check_schema(self) -> None:
         if not self._schema_checked:
+            from storage.db import check_schema  # lazy: see the note at the top
+
             check_schema(self.engine)
             self._schema_checked = True
-        return unit_of_work(self.sessions)
 
     def now(self) -> dt.datetime:
         """Now, aware, in the configured timezone."""
@@ -86,6 +116,10 @@ class App:
 
 def init(app: App) -> list[SyncReport]:
     """Create or upgrade the database and load every campaign with its recipients."""
+    from config.recipients import read_recipients  # lazy: only init and the parsers read the lists
+    from storage.campaigns import sync_campaign  # lazy: the ORM (status reads without it)
+    from storage.db import upgrade  # lazy: see the note at the top
+
     app.settings.data_dir.mkdir(parents=True, exist_ok=True)
     campaigns = app.campaigns
     recipients = {c.id: read_recipients(c.recipients_path) for c in campaigns}
@@ -100,6 +134,9 @@ def init(app: App) -> list[SyncReport]:
 
 def outline_spec(campaign: Campaign) -> OutlineSpec:
     """What the parsers need to know of a campaign, as parser types."""
+    from config.recipients import read_recipients  # lazy: only init and the parsers read the lists
+    from parsers.model import AgencySpec, OutlineSpec, RowSpec, SectionSpec  # lazy: parser types
+
     outline = campaign.outline
     agencies: tuple[AgencySpec, ...] = ()
     path = campaign.recipients_path
@@ -153,12 +190,12 @@ def deadline_end(campaign: Campaign, day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(23, 59, 59)).replace(tzinfo=campaign.tz)
 
 
-def deadlines(campaign: Campaign, *, session: Session) -> dict[int, dt.date]:
+def deadlines(campaign: Campaign, *, session: Reader) -> dict[int, dt.date]:
     """Recipient id → its own deadline, for the recipients whose deadline was extended."""
     return deadline_overrides(campaign.id, session=session)
 
 
-def statuses(campaign: Campaign, *, session: Session) -> list[RecipientStatus]:
+def statuses(campaign: Campaign, *, session: Reader) -> list[RecipientStatus]:
     """Every active recipient's status, in recipient-list order (own deadlines honoured)."""
     own = deadlines(campaign, session=session)
     return [
@@ -170,7 +207,7 @@ def statuses(campaign: Campaign, *, session: Session) -> list[RecipientStatus]:
     ]
 
 
-def review_json(campaign_id: str | None, *, session: Session, tz: dt.tzinfo) -> list[dict[str, Any]]:
+def review_json(campaign_id: str | None, *, session: Reader, tz: dt.tzinfo) -> list[dict[str, Any]]:
     """The open review queue as JSON objects."""
     return [
         {
@@ -191,7 +228,7 @@ def status_report(app: App, campaign_id: str | None = None, as_of: dt.datetime |
     campaign = app.campaign(campaign_id)
     tz = campaign.tz
     as_of = as_of or app.now()
-    with app.session() as session:
+    with app.reading() as session:
         items = statuses(campaign, session=session)
         review = review_json(campaign.id, session=session, tz=tz)
         failed = failed_items(campaign.id, session=session)

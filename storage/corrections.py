@@ -85,11 +85,3 @@ def set_deadline(
     row.deadline, row.reason, row.actor, row.at = deadline, reason, actor, utcnow()
     session.flush()
     return row
-
-
-def deadline_overrides(campaign_id: str, *, session: Session) -> dict[int, dt.date]:
-    """Recipient id → its own deadline (a date), for the recipients that have one."""
-    stmt = select(DeadlineOverride.recipient_id, DeadlineOverride.deadline).where(
-        DeadlineOverride.campaign_id == campaign_id
-    )
-    return {rid: day for rid, day in session.execute(stmt)}

@@ -14,12 +14,13 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, create_engine, event, make_url, text
 from sqlalchemy.exc import ArgumentError, OperationalError, ProgrammingError
-from sqlalchemy.orm import Session, sessionmaker
 
 from storage.errors import DatabaseUnavailable
 
 if TYPE_CHECKING:
     from alembic.config import Config
+    from sqlalchemy import Connection
+    from sqlalchemy.orm import Session, sessionmaker
 
 log = logging.getLogger(__name__)
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -108,6 +109,8 @@ def _fsync_files(*paths: Path) -> None:
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     """A session factory that does not expire objects on commit."""
+    from sqlalchemy.orm import sessionmaker  # lazy: commands that only read need no ORM
+
     return sessionmaker(engine, expire_on_commit=False)
 
 
@@ -116,6 +119,13 @@ def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
     """One transaction: commit on success, roll back on error."""
     with factory() as session, session.begin():
         yield session
+
+
+@contextmanager
+def read_only(engine: Engine) -> Iterator[Connection]:
+    """One transaction on a Core connection, for reads only: rolled back when it ends."""
+    with engine.connect() as conn:
+        yield conn
 
 
 def alembic_config(engine: Engine) -> Config:

@@ -329,22 +329,3 @@ def retry_uids(mailbox: str, uidvalidity: int, limit: int, *, session: Session) 
         )
     )
     return sorted(r.uid for r in rows if is_retry(r) and int(r.details.get("attempts", 0)) < limit)
-
-
-def failed_items(campaign_id: str, *, session: Session) -> list[dict[str, Any]]:
-    """Messages and files that failed, newest first: waiting for a retry or for a person."""
-    found: list[dict[str, Any]] = []
-    for m in session.scalars(
-        select(InboundMail).where(InboundMail.campaign_id == campaign_id, InboundMail.status == literal(ItemStatus.FAILED)).order_by(InboundMail.id.desc())
-    ):
-        details = m.details or {}
-        found.append({
-            "source": f"thư UID {m.uid}", "inbound_mail_id": m.id, "from": m.from_addr, "subject": m.subject,
-            "error": m.error, "transient": bool(details.get("transient")), "retry": bool(details.get("retry")),
-            "attempts": int(details.get("attempts", 1)),
-        })
-    for f in session.scalars(
-        select(InboundFile).where(InboundFile.campaign_id == campaign_id, InboundFile.status == literal(ItemStatus.FAILED)).order_by(InboundFile.id.desc())
-    ):
-        found.append({"source": f"tệp {f.path}", "inbound_file_id": f.id, "error": f.error, "transient": False, "retry": False, "attempts": 1})
-    return found

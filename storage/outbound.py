@@ -126,21 +126,6 @@ def outbound_for(campaign_id: str, recipient_id: int, *, session: Session) -> li
     )
 
 
-def failed_counts(campaign_id: str, *, session: Session) -> dict[int, int]:
-    """Per recipient: mails failed or of unknown fate (for status)."""
-    # Counted here, not with GROUP BY: SQLite would then prefer the unique index (ordered by
-    # recipient) and read every mail of the campaign instead of the few unsettled ones.
-    counts: dict[int, int] = {}
-    for rid in session.scalars(
-        select(OutboundMail.recipient_id).where(
-            OutboundMail.campaign_id == campaign_id, OutboundMail.status.in_(("failed", "sending"))
-        )
-    ):
-        if rid is not None:
-            counts[rid] = counts.get(rid, 0) + 1
-    return counts
-
-
 def kinds_in_slot(campaign_id: str, slot: str, *, session: Session) -> dict[int, set[str]]:
     """Per recipient: the kinds already sent (or possibly sent) under this slot key."""
     found: dict[int, set[str]] = {}

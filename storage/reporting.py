@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from parsers.vocab import ReviewStatus
 from storage.campaigns import campaign_recipients
-from storage.corrections import deadline_overrides, overrides_for
+from storage.corrections import overrides_for
 from storage.models import (
     Document,
     IndicatorValue,
@@ -28,6 +28,7 @@ from storage.models import (
     Submission,
     literal,
 )
+from storage.status import deadline_overrides
 
 ANSWER_KINDS = ("report", "nil_report")
 

@@ -1,38 +1,52 @@
-"""Queries behind `baocao status`: recipients with their contacts, responses and reminders."""
+"""Queries behind `baocao status`: recipients with their contacts, responses and reminders,
+the open review queue, failed messages and files, deadline extensions.
+
+Core statements over storage.tables, not the ORM: `status` only reads, and this way the
+command imports neither `sqlalchemy.orm` nor the declarative models, configures no mapper and
+compiles plain selects (start-up time, issue 14; tests/flows/cli/test_startup.py checks it).
+Results are rows whose columns read as attributes, like the models' (`row.name`, `row.email`).
+Every function takes `*, session` — an ORM Session or a Core Connection, both execute the
+statements the same way — and never commits."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from parsers.vocab import ItemStatus, OutboundKind, ReviewKind, ReviewStatus
-from storage.campaigns import campaign_recipients
-from storage.models import (
-    ContactRow,
-    InboundFile,
-    InboundMail,
-    OutboundMail,
-    RecipientRow,
-    ReviewItem,
-    Submission,
+from storage.tables import (
+    contact,
+    deadline_override,
+    inbound_file,
+    inbound_mail,
     literal,
+    outbound_mail,
+    recipient,
+    review_item,
+    submission,
 )
-from storage.outbound import failed_counts
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection, Row
+    from sqlalchemy.orm import Session
+
+    Reader = Session | Connection
 
 REMINDER_KINDS = (OutboundKind.REMINDER, OutboundKind.REMINDER_INCOMPLETE)
 
 
 @dataclass
 class RecipientRecord:
-    """A recipient with everything status needs, loaded in a few queries."""
+    """A recipient with everything status needs, loaded in a few queries (rows of the
+    recipient, contact and submission tables)."""
 
-    recipient: RecipientRow
-    contacts: list[ContactRow] = field(default_factory=list)
-    submissions: list[Submission] = field(default_factory=list)
+    recipient: Row[Any]
+    contacts: list[Row[Any]] = field(default_factory=list)
+    submissions: list[Row[Any]] = field(default_factory=list)
     reminders_sent: int = 0
     pending_review: int = 0
     # Our mails to it that failed or whose fate is unknown (retried / to check).
@@ -41,44 +55,39 @@ class RecipientRecord:
     failed_file_at: dt.datetime | None = None
 
 
-def recipient_records(campaign_id: str, *, session: Session) -> list[RecipientRecord]:
+def recipient_records(campaign_id: str, *, session: Reader) -> list[RecipientRecord]:
     """Every active recipient of the campaign with contacts, submissions and reminder counts."""
-    records = {r.id: RecipientRecord(r) for r in campaign_recipients(campaign_id, session=session)}
+    records = {
+        r.id: RecipientRecord(r)
+        for r in session.execute(
+            select(recipient)
+            .where(recipient.c.campaign_id == campaign_id, recipient.c.active.is_(True))
+            .order_by(recipient.c.id)
+        )
+    }
     ids = list(records)
     if not ids:
         return []
-    for contact in session.scalars(
-        select(ContactRow).where(ContactRow.recipient_id.in_(ids)).order_by(ContactRow.position)
+    for row in session.execute(
+        select(contact).where(contact.c.recipient_id.in_(ids)).order_by(contact.c.position)
     ):
-        records[contact.recipient_id].contacts.append(contact)
-    for sub in session.scalars(
-        select(Submission)
-        .where(Submission.campaign_id == campaign_id, Submission.recipient_id.in_(ids))
-        .order_by(Submission.received_at, Submission.id)
+        records[row.recipient_id].contacts.append(row)
+    for row in session.execute(
+        select(submission)
+        .where(submission.c.campaign_id == campaign_id, submission.c.recipient_id.in_(ids))
+        .order_by(submission.c.received_at, submission.c.id)
     ):
-        records[sub.recipient_id].submissions.append(sub)
-    # One equality per kind: with `kind IN (…)` and a GROUP BY, SQLite takes the
-    # (campaign_id, status) index and reads every receipt ever sent (one per mail).
-    sent: dict[int, int] = defaultdict(int)
-    for kind in REMINDER_KINDS:
-        for recipient_id, count in session.execute(
-            select(OutboundMail.recipient_id, func.count())
-            .where(
-                OutboundMail.campaign_id == campaign_id,
-                OutboundMail.kind == kind,
-                OutboundMail.status == "sent",
-            )
-            .group_by(OutboundMail.recipient_id)
-        ):
-            sent[recipient_id] += count
-    for recipient_id, count in sent.items():
+        records[row.recipient_id].submissions.append(row)
+    for recipient_id, count in reminders_sent(campaign_id, session=session).items():
         if recipient_id in records:
             records[recipient_id].reminders_sent = count
     pending: dict[int, int] = defaultdict(int)
-    for item in session.scalars(
-        select(ReviewItem).where(ReviewItem.campaign_id == campaign_id, ReviewItem.status == literal(ReviewStatus.OPEN))
+    for candidates in session.scalars(
+        select(review_item.c.candidates).where(
+            review_item.c.campaign_id == campaign_id, review_item.c.status == literal(ReviewStatus.OPEN)
+        )
     ):
-        for cand in item.candidates or []:
+        for cand in candidates or []:
             rid = cand.get("recipient_id") if isinstance(cand, dict) else None
             if rid in records:
                 pending[rid] += 1
@@ -92,15 +101,55 @@ def recipient_records(campaign_id: str, *, session: Session) -> list[RecipientRe
     return list(records.values())
 
 
-def unreadable_replies(campaign_id: str, recipient_ids: list[int], *, session: Session) -> dict[int, dt.datetime]:
+def reminders_sent(campaign_id: str, *, session: Reader) -> dict[int, int]:
+    """Per recipient: reminders sent (either kind)."""
+    # One equality per kind: with `kind IN (…)` and a GROUP BY, SQLite takes the
+    # (campaign_id, status) index and reads every receipt ever sent (one per mail).
+    sent: dict[int, int] = defaultdict(int)
+    for kind in REMINDER_KINDS:
+        for recipient_id, count in session.execute(
+            select(outbound_mail.c.recipient_id, func.count())
+            .where(
+                outbound_mail.c.campaign_id == campaign_id,
+                outbound_mail.c.kind == kind,
+                outbound_mail.c.status == "sent",
+            )
+            .group_by(outbound_mail.c.recipient_id)
+        ):
+            sent[recipient_id] += count
+    return sent
+
+
+def failed_counts(campaign_id: str, *, session: Reader) -> dict[int, int]:
+    """Per recipient: mails failed or of unknown fate (for status)."""
+    # Counted here, not with GROUP BY: SQLite would then prefer the unique index (ordered by
+    # recipient) and read every mail of the campaign instead of the few unsettled ones.
+    counts: dict[int, int] = {}
+    for rid in session.scalars(
+        select(outbound_mail.c.recipient_id).where(
+            outbound_mail.c.campaign_id == campaign_id, outbound_mail.c.status.in_(("failed", "sending"))
+        )
+    ):
+        if rid is not None:
+            counts[rid] = counts.get(rid, 0) + 1
+    return counts
+
+
+def unreadable_replies(campaign_id: str, recipient_ids: list[int], *, session: Reader) -> dict[int, dt.datetime]:
     """Per recipient, when its latest reply meant as the report came with only unreadable files."""
     found: dict[int, dt.datetime] = {}
-    for mail in session.scalars(
-        select(InboundMail).where(
-            InboundMail.campaign_id == campaign_id,
-            InboundMail.recipient_id.in_(recipient_ids),
+    for mail in session.execute(
+        select(
+            inbound_mail.c.recipient_id,
+            inbound_mail.c.details,
+            inbound_mail.c.internal_date,
+            inbound_mail.c.date_header,
+            inbound_mail.c.created_at,
+        ).where(
+            inbound_mail.c.campaign_id == campaign_id,
+            inbound_mail.c.recipient_id.in_(recipient_ids),
             # A literal, so both planners (and PostgreSQL's generic plans) use the partial index.
-            InboundMail.status == literal(ItemStatus.REVIEW),
+            inbound_mail.c.status == literal(ItemStatus.REVIEW),
         )
     ):
         if not (mail.details or {}).get("outcome", {}).get("unreadable") or mail.recipient_id is None:
@@ -111,17 +160,19 @@ def unreadable_replies(campaign_id: str, recipient_ids: list[int], *, session: S
     # queue's partial index serves the query).
     files = list(
         session.scalars(
-            select(ReviewItem.inbound_file_id).where(
-                ReviewItem.campaign_id == campaign_id,
-                ReviewItem.status == literal(ReviewStatus.OPEN),
-                ReviewItem.kind == ReviewKind.UNREADABLE,
-                ReviewItem.inbound_file_id.is_not(None),
+            select(review_item.c.inbound_file_id).where(
+                review_item.c.campaign_id == campaign_id,
+                review_item.c.status == literal(ReviewStatus.OPEN),
+                review_item.c.kind == ReviewKind.UNREADABLE,
+                review_item.c.inbound_file_id.is_not(None),
             )
         )
     )
     if files:
         for rid, mtime in session.execute(
-            select(InboundFile.recipient_id, InboundFile.mtime).where(InboundFile.id.in_(files), InboundFile.recipient_id.in_(recipient_ids))
+            select(inbound_file.c.recipient_id, inbound_file.c.mtime).where(
+                inbound_file.c.id.in_(files), inbound_file.c.recipient_id.in_(recipient_ids)
+            )
         ):
             _latest(found, rid, mtime)
     return found
@@ -132,9 +183,48 @@ def _latest(found: dict[int, dt.datetime], recipient_id: int, at: dt.datetime) -
         found[recipient_id] = at
 
 
-def open_review_items(campaign_id: str | None, *, session: Session) -> list[ReviewItem]:
-    """Items waiting for a person, oldest first (all campaigns when campaign_id is None)."""
-    stmt = select(ReviewItem).where(ReviewItem.status == literal(ReviewStatus.OPEN))
+def open_review_items(campaign_id: str | None, *, session: Reader) -> list[Row[Any]]:
+    """Items waiting for a person, oldest first (all campaigns when campaign_id is None):
+    rows of the review_item table."""
+    stmt = select(review_item).where(review_item.c.status == literal(ReviewStatus.OPEN))
     if campaign_id is not None:
-        stmt = stmt.where((ReviewItem.campaign_id == campaign_id) | ReviewItem.campaign_id.is_(None))
-    return list(session.scalars(stmt.order_by(ReviewItem.created_at, ReviewItem.id)))
+        stmt = stmt.where((review_item.c.campaign_id == campaign_id) | review_item.c.campaign_id.is_(None))
+    return list(session.execute(stmt.order_by(review_item.c.created_at, review_item.c.id)))
+
+
+def failed_items(campaign_id: str, *, session: Reader) -> list[dict[str, Any]]:
+    """Messages and files that failed, newest first: waiting for a retry or for a person."""
+    found: list[dict[str, Any]] = []
+    for m in session.execute(
+        select(
+            inbound_mail.c.id,
+            inbound_mail.c.uid,
+            inbound_mail.c.from_addr,
+            inbound_mail.c.subject,
+            inbound_mail.c.error,
+            inbound_mail.c.details,
+        )
+        .where(inbound_mail.c.campaign_id == campaign_id, inbound_mail.c.status == literal(ItemStatus.FAILED))
+        .order_by(inbound_mail.c.id.desc())
+    ):
+        details = m.details or {}
+        found.append({
+            "source": f"thư UID {m.uid}", "inbound_mail_id": m.id, "from": m.from_addr, "subject": m.subject,
+            "error": m.error, "transient": bool(details.get("transient")), "retry": bool(details.get("retry")),
+            "attempts": int(details.get("attempts", 1)),
+        })
+    for f in session.execute(
+        select(inbound_file.c.id, inbound_file.c.path, inbound_file.c.error)
+        .where(inbound_file.c.campaign_id == campaign_id, inbound_file.c.status == literal(ItemStatus.FAILED))
+        .order_by(inbound_file.c.id.desc())
+    ):
+        found.append({"source": f"tệp {f.path}", "inbound_file_id": f.id, "error": f.error, "transient": False, "retry": False, "attempts": 1})
+    return found
+
+
+def deadline_overrides(campaign_id: str, *, session: Reader) -> dict[int, dt.date]:
+    """Recipient id → its own deadline (a date), for the recipients that have one."""
+    stmt = select(deadline_override.c.recipient_id, deadline_override.c.deadline).where(
+        deadline_override.c.campaign_id == campaign_id
+    )
+    return {rid: day for rid, day in session.execute(stmt)}

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
-from typing import Annotated, Any
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
 
 from flows.errors import FlowsError
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 cli = typer.Typer(
     name="baocao",
@@ -18,9 +23,37 @@ cli = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-# Piped output (files, other programs) is not cut to 80 columns.
-out = Console(width=None if sys.stdout.isatty() else 150)
-err = Console(stderr=True, soft_wrap=True)  # an error stays one line, never cut at 80 columns
+
+
+class _LazyConsole:
+    """A Rich console made on its first use: `--json` output and `--help` draw nothing with
+    it, and rich.console is ~20 ms of start-up (bench/bench_startup.py)."""
+
+    def __init__(self, make: Callable[[], Console]) -> None:
+        self._make = make
+        self._console: Console | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._console is None:
+            self._console = self._make()
+        return getattr(self._console, name)
+
+
+def _out() -> Console:
+    from rich.console import Console  # lazy: see _LazyConsole
+
+    # Piped output (files, other programs) is not cut to 80 columns.
+    return Console(width=None if sys.stdout.isatty() else 150)
+
+
+def _err() -> Console:
+    from rich.console import Console  # lazy: see _LazyConsole
+
+    return Console(stderr=True, soft_wrap=True)  # an error stays one line, never cut at 80 columns
+
+
+out: Any = _LazyConsole(_out)
+err: Any = _LazyConsole(_err)
 
 CampaignOpt = Annotated[
     str | None, typer.Option("--campaign", "-c", help="Mã chiến dịch (mặc định: chiến dịch duy nhất).")
@@ -33,11 +66,29 @@ class UserError(FlowsError):
 
 
 def make_app() -> Any:
-    """The application over settings read once from the environment."""
-    from config.settings import load_settings  # lazy: pydantic-settings is not needed for --help
-    from flows.app import App  # lazy: only this command needs it (keeps `baocao --help` fast)
+    """The application over settings read once from the environment.
 
-    return App(load_settings())
+    The settings and campaign models are built without looking for Pydantic plugins, as
+    Typer builds its own: the look-up reads the entry points of every installed package
+    (~10 ms of each command's start-up, bench/bench_startup.py) and baocao uses none."""
+    with _no_pydantic_plugins():
+        from config.settings import load_settings  # lazy: not for --help
+        from flows.app import App  # lazy: not for --help
+
+        return App(load_settings())
+
+
+@contextmanager
+def _no_pydantic_plugins() -> Iterator[None]:
+    previous = os.environ.get("PYDANTIC_DISABLE_PLUGINS")
+    os.environ["PYDANTIC_DISABLE_PLUGINS"] = "__all__"
+    try:
+        yield
+    finally:
+        if previous is None:
+            del os.environ["PYDANTIC_DISABLE_PLUGINS"]
+        else:
+            os.environ["PYDANTIC_DISABLE_PLUGINS"] = previous
 
 
 def new_table(*args: Any, **kwargs: Any) -> Any:

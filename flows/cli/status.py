@@ -45,9 +45,10 @@ def status(campaign: CampaignOpt = None, as_json: JsonOpt = False) -> None:
     """Tình hình nộp báo cáo: mỗi đơn vị một dòng (mọi chiến dịch đang mở khi không chọn --campaign).
 
     --json: một đối tượng khi chỉ có một chiến dịch, một danh sách (mỗi chiến dịch một đối tượng) khi nhiều."""
+    app = make_app()  # first: it imports the models of the settings and campaigns (see make_app)
     from flows import app as service  # lazy: keeps `baocao --help` fast
 
-    reports = service.status_reports(make_app(), campaign)
+    reports = service.status_reports(app, campaign)
     if as_json:
         print_json(reports[0] if len(reports) == 1 else reports)
         return

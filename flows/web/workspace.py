@@ -29,7 +29,6 @@ from storage.models import (
     InboundMail,
     IndicatorValue,
     OutboundMail,
-    ReviewItem,
     SectionAnswer,
     Submission,
 )
@@ -279,7 +278,8 @@ def review_queue(app: App, campaign_id: str | None = None) -> dict[str, Any]:
     return {"items": views, "recipients": recipients, "campaign": campaign}
 
 
-def _review_view(item: ReviewItem, mails: dict[int, Any], docs: dict[int, list[Any]], *, session: Any) -> dict[str, Any]:
+def _review_view(item: Any, mails: dict[int, Any], docs: dict[int, list[Any]], *, session: Any) -> dict[str, Any]:
+    """One open item (a review_item row, storage.status.open_review_items) as the queue shows it."""
     mail = mails.get(item.inbound_mail_id or -1)
     files = [FileLink(d.sha256, d.filename, d.format, d.status, d.error_message) for d in docs.get(item.inbound_mail_id or -1, [])]
     if mail is not None:

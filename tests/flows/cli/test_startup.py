@@ -60,13 +60,91 @@ def test_status_loads_no_heavy_library(tmp_path):
         "assert len(json.loads(buf.getvalue())['recipients']) == 28\n"
     )
     assert loaded(setup, env) == []
-    # JSON output draws no table: Rich's table module loads only for people's output.
+    # JSON output draws nothing with Rich: its console loads only for people's output.
     code = "import json, sys, io, contextlib\n" + setup + "print(json.dumps(sorted(sys.modules)))\n"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env={**os.environ, **env}, timeout=120)
     assert done.returncode == 0, done.stderr
     modules = json.loads(done.stdout.strip().splitlines()[-1])
-    assert "rich.console" in modules
+    assert "rich.console" not in modules
     assert "rich.table" not in modules
+
+
+# What `status` reads through instead: Core statements over storage.tables (issue 14 point 3).
+ORM = ("sqlalchemy.orm", "storage.models", "storage.blobs", "storage.ingest", "storage.campaigns", "parsers.model")
+POSTGRESQL_DIALECT = "sqlalchemy.dialects.postgresql"
+
+
+def _status_modules(tmp_path: Path, *args: str) -> tuple[str, list[str]]:
+    """`baocao status ARGS` on a fresh SQLite database of 28 recipients, in a fresh
+    interpreter: its output and the modules it loaded."""
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("BAOCAO_")}, "BAOCAO_DATA_DIR": str(tmp_path / "data")}
+    if not (tmp_path / "data").exists():
+        init = subprocess.run([sys.executable, "-m", "flows.cli.main", "init"], capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
+        assert init.returncode == 0, init.stderr
+    code = (
+        "import json, sys, io, contextlib\n"
+        "from flows.cli.main import cli\n"
+        f"sys.argv = ['baocao', 'status', *{list(args)!r}]\n"
+        "buf = io.StringIO()\n"
+        "with contextlib.redirect_stdout(buf):\n"
+        "    try:\n        cli()\n    except SystemExit:\n        pass\n"
+        "import os\n"
+        "loader = sys.modules.get('pydantic.plugin._loader')\n"
+        "scanned = loader is not None and loader._plugins is not None\n"
+        "modules = sorted(sys.modules) + (['(pydantic plugins looked up)'] if scanned else [])\n"
+        "modules += ['(PYDANTIC_DISABLE_PLUGINS left set)'] if 'PYDANTIC_DISABLE_PLUGINS' in os.environ else []\n"
+        "print(json.dumps([buf.getvalue(), modules]))\n"
+    )
+    env.pop("PYDANTIC_DISABLE_PLUGINS", None)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    output, modules = json.loads(done.stdout.strip().splitlines()[-1])
+    return output, modules
+
+
+def test_status_reads_without_the_orm_or_the_postgresql_dialect(tmp_path):
+    """`status` (table and --json) on SQLite: no ORM, no declarative models, no PostgreSQL
+    dialect, no look-up of Pydantic plugins (the environment left as it was) — and still the
+    whole answer."""
+    output, modules = _status_modules(tmp_path, "--json")
+    assert len(json.loads(output)["recipients"]) == 28
+    assert [m for m in (*ORM, POSTGRESQL_DIALECT) if m in modules] == []
+    assert [m for m in modules if m.startswith("(")] == []
+    assert "sqlalchemy.dialects.sqlite" in modules
+    output, modules = _status_modules(tmp_path)
+    assert "Tổng 28 đơn vị" in output
+    assert [m for m in (*ORM, POSTGRESQL_DIALECT) if m in modules] == []
+    assert "rich.table" in modules  # the table is drawn by Rich, as before
+
+
+def test_the_models_carry_the_partial_indexes_for_both_dialects():
+    """storage.tables leaves the partial indexes out (their postgresql_where loads that
+    dialect); importing storage.models adds them, with the predicate for both databases."""
+    code = (
+        "import json, sys\n"
+        "import storage.status\n"
+        "from storage.tables import metadata\n"
+        "before = [m for m in ('sqlalchemy.orm', 'sqlalchemy.dialects.postgresql') if m in sys.modules]\n"
+        "names = lambda: sorted(i.name for t in metadata.tables.values() for i in t.indexes if i.dialect_options['sqlite']['where'] is not None)\n"
+        "without = names()\n"
+        "import storage.models\n"
+        "import storage.models  # once only\n"
+        "where = {i.name: [str(i.dialect_options[d]['where']) for d in ('sqlite', 'postgresql')]\n"
+        "         for t in metadata.tables.values() for i in t.indexes if i.dialect_options['postgresql']['where'] is not None}\n"
+        "print(json.dumps([before, without, where, len([i for t in metadata.tables.values() for i in t.indexes])]))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert done.returncode == 0, done.stderr
+    before, without, where, count = json.loads(done.stdout.strip().splitlines()[-1])
+    assert before == []
+    assert without == []
+    assert sorted(where) == [
+        "ix_inbound_file_failed", "ix_inbound_mail_failed", "ix_inbound_mail_failed_box",
+        "ix_inbound_mail_review", "ix_inbound_mail_unmarked", "ix_review_item_open",
+    ]
+    assert where["ix_review_item_open"] == ["status = 'open'", "status = 'open'"]
+    assert all(sqlite == pg for sqlite, pg in where.values())
+    assert count == 20  # as many as before the tables moved to storage.tables
 
 
 def test_schema_head_read_without_alembic_matches_alembic():
