@@ -63,3 +63,36 @@ def test_seeded_and_appended_mail_is_polled_and_flagged(indexed, app):
     assert report["counts"]["total"] == len(report["items"]) == before + 46 and not report["errors"], report["counts"]
     with ImapSource(app.settings.imap) as source:
         assert source.new_uids(0) == []  # every message carries our keyword now
+
+
+def test_idle_poll_only_asks_status_and_still_sees_new_mail(indexed, app, monkeypatch):
+    """An idle poll sends LOGIN, STATUS, LOGOUT and nothing else (no SELECT, CAPABILITY or NOOP),
+    also right after our keyword was set on INBOX — a change Dovecot's mailbox list index
+    (`mailbox_list_index_include_inbox = yes`, as README recommends) does not record — and a
+    message delivered after that is still seen by the next poll's STATUS."""
+    import imaplib
+
+    from flows.intake.mail import ingest_mail
+
+    sent: list[str] = []
+    original = imaplib.IMAP4._simple_command
+
+    def recording(self, name, *args):  # noqa: ANN001, ANN202
+        sent.append(name)
+        return original(self, name, *args)
+
+    monkeypatch.setattr(imaplib.IMAP4, "_simple_command", recording)
+    app.settings.imap = indexed.settings(ack_flag=f"Idle{uuid.uuid4().hex[:8]}")
+    indexed.seed([filler(i) for i in range(3)], via="append")
+    first = ingest_mail(app, receipts=False)
+    assert first.new >= 3 and not first.errors, first.to_json()
+    assert sent[:3] == ["LOGIN", "STATUS", "SELECT"] and "CAPABILITY" not in sent, sent  # flag ack: no MOVE needed
+    for _ in range(2):
+        sent.clear()
+        idle = ingest_mail(app, receipts=False)
+        assert idle.new == 0 and not idle.errors and sent == ["LOGIN", "STATUS", "LOGOUT"], (sent, idle.to_json())
+    indexed.append(filler(99))
+    sent.clear()
+    later = ingest_mail(app, receipts=False)
+    assert later.new == 1 and not later.errors, later.to_json()
+    assert sent[:3] == ["LOGIN", "STATUS", "SELECT"], sent
