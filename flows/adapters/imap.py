@@ -5,7 +5,7 @@
   (Dovecot: ~0.4 s at 100,000 messages), STATUS does not, so an idle poll stays cheap however
   many years of mail the folder holds.
 - Capabilities are re-read after login before a move (only `ack=move` needs them, so a poll
-  that only looks costs no CAPABILITY round trip): Dovecot announces MOVE only then, and
+  that only looks sends no second CAPABILITY after the one imaplib sends on connecting): Dovecot announces MOVE only then, and
   without it imap-tools' `move()` falls back to COPY + \\Deleted + EXPUNGE, which expunges
   other messages.
 - `U(last+1, '*')` always matches the highest message even when its UID is lower: filter.
