@@ -4,8 +4,10 @@
   something to fetch or flag: SELECT of a big folder costs time proportional to its size
   (Dovecot: ~0.4 s at 100,000 messages), STATUS does not, so an idle poll stays cheap however
   many years of mail the folder holds.
-- Capabilities are re-read after login: Dovecot announces MOVE only then, and without it
-  imap-tools' `move()` falls back to COPY + \\Deleted + EXPUNGE, which expunges other messages.
+- Capabilities are re-read after login before a move (only `ack=move` needs them, so a poll
+  that only looks sends no second CAPABILITY after the one imaplib sends on connecting): Dovecot announces MOVE only then, and
+  without it imap-tools' `move()` falls back to COPY + \\Deleted + EXPUNGE, which expunges
+  other messages.
 - `U(last+1, '*')` always matches the highest message even when its UID is lower: filter.
 - imap-tools does not expose INTERNALDATE, so the body fetch is a UID FETCH on its client, in
   bulk as imap-tools' `fetch(bulk=N)` does: one command per chunk of messages, the chunks cut
@@ -126,6 +128,7 @@ class ImapSource:
         self.uidvalidity = 0
         self.uidnext = 0
         self.selected = False
+        self.capabilities_read = False
 
     @property
     def key(self) -> str:
@@ -134,7 +137,7 @@ class ImapSource:
         return f"{s.user}@{s.host}/{s.folder}"
 
     def open(self) -> ImapSource:
-        """Connect, log in, refresh capabilities and select the folder (read-write); a server
+        """Connect, log in and read the folder's UIDVALIDITY and UIDNEXT (STATUS); a server
         that refuses for now is retried after a back-off, then MailboxBusy."""
         with_backoff(self._open, "kết nối")
         return self
@@ -153,9 +156,6 @@ class ImapSource:
             box.client.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             assert s.password is not None
             box.login(s.user or "", s.password.get_secret_value(), initial_folder=None)
-            typ, data = box.client.capability()
-            if typ == "OK" and data and data[-1]:
-                box.client.capabilities = tuple(data[-1].decode().upper().split())
             status = box.folder.status(s.folder, ["UIDVALIDITY", "UIDNEXT"])
             validity, uidnext = status["UIDVALIDITY"], status.get("UIDNEXT", 0)
         except MailboxLoginError as err:
@@ -169,6 +169,7 @@ class ImapSource:
                 raise
             raise MailboxError(f"không kết nối được hộp thư {s.host}:{port}: {err}") from err
         self.box = box
+        self.capabilities_read = False
         self.uidvalidity = int(validity)
         self.uidnext = int(uidnext or 0)
 
@@ -279,12 +280,27 @@ class ImapSource:
         if s.ack == "flag":
             self.box.flag(uid_list, s.ack_flag, value=True)
             return
+        self._refresh_capabilities()
         if "MOVE" not in self.box.client.capabilities:
             raise MailboxError("máy chủ không hỗ trợ MOVE: hãy dùng BAOCAO_IMAP__ACK=flag")
         folder = self._ack_folder()
         if not self.box.folder.exists(folder):
             self.box.folder.create(folder)
         self.box.move(uid_list, folder)
+
+    def _refresh_capabilities(self) -> None:
+        """The capabilities as announced after login (the greeting's are the pre-login ones)."""
+        assert self.box is not None
+        if self.capabilities_read:
+            return
+        client = self.box.client
+        try:
+            typ, data = client.capability()
+        except (imaplib.IMAP4.error, OSError) as err:
+            raise MailboxError(f"không đọc được khả năng của máy chủ thư: {err}") from err
+        if typ == "OK" and data and data[-1]:
+            client.capabilities = tuple(data[-1].decode().upper().split())
+        self.capabilities_read = True
 
     def _ack_folder(self) -> str:
         """The configured folder with '/' replaced by the server's hierarchy delimiter."""

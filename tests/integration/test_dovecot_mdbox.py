@@ -63,3 +63,40 @@ def test_seeded_and_appended_mail_is_polled_and_flagged(indexed, app):
     assert report["counts"]["total"] == len(report["items"]) == before + 46 and not report["errors"], report["counts"]
     with ImapSource(app.settings.imap) as source:
         assert source.new_uids(0) == []  # every message carries our keyword now
+
+
+def test_idle_poll_only_asks_status_and_still_sees_new_mail(indexed, app, monkeypatch):
+    """An idle poll sends LOGIN, STATUS, LOGOUT and nothing else (no SELECT, NOOP or a second
+    CAPABILITY; Python's imaplib asks CAPABILITY once on connecting, before the login),
+    also right after our keyword was set on INBOX — a change Dovecot's mailbox list index
+    (`mailbox_list_index_include_inbox = yes`, as README recommends) does not record — and a
+    message delivered after that is still seen by the next poll's STATUS."""
+    import imaplib
+
+    from flows.intake.mail import ingest_mail
+
+    sent: list[str] = []
+    LOOK = ["CAPABILITY", "LOGIN", "STATUS"]  # noqa: N806
+    original = imaplib.IMAP4._simple_command
+
+    def recording(self, name, *args):  # noqa: ANN001, ANN202
+        sent.append(name)
+        return original(self, name, *args)
+
+    monkeypatch.setattr(imaplib.IMAP4, "_simple_command", recording)
+    app.settings.imap = indexed.settings(ack_flag=f"Idle{uuid.uuid4().hex[:8]}")
+    indexed.seed([filler(i) for i in range(3)], via="append")
+    sent.clear()
+    first = ingest_mail(app, receipts=False)
+    assert len(first.items) >= 3 and not first.errors, first.to_json()  # unrelated mail: taken, ignored
+    assert sent[:4] == [*LOOK, "SELECT"] and sent.count("CAPABILITY") == 1, sent  # flag ack: MOVE not needed
+    for _ in range(2):
+        sent.clear()
+        idle = ingest_mail(app, receipts=False)
+        assert not idle.items and not idle.errors and sent == [*LOOK, "LOGOUT"], (sent, idle.to_json())
+    indexed.append(filler(99))  # another connection delivers
+    sent.clear()
+    later = ingest_mail(app, receipts=False)
+    assert [i["subject"].startswith(f"Thu cu {RUN}-99-") for i in later.items] == [True], later.to_json()
+    assert not later.errors
+    assert sent[:4] == [*LOOK, "SELECT"], sent
