@@ -418,23 +418,27 @@ class _Scorer:
                 counts[f] = counts.get(f, 0) + 1
         self.idf = {f: math.log((n + 1) / (c + 0.5)) for f, c in counts.items()}
         self.unknown = math.log((n + 1) / 0.5)
-        # Per row: each of label and synonyms as (features, weight), and as spelt-out text.
+        # Per row: each of label and synonyms as (features with their IDF, in the set's own
+        # order, so sums add the same floats in the same order), its weight, and spelt out.
         self.candidates = {
-            rid: [(_features(t), self.weight(_features(t))) for t in texts] for rid, texts in self.texts.items()
+            rid: [(self._weighted(_features(t)), self.weight(_features(t))) for t in texts]
+            for rid, texts in self.texts.items()
         }
         self.spelt = {rid: [" ".join(_words(t)) for t in texts] for rid, texts in self.texts.items()}
 
     def weight(self, features: frozenset[str]) -> float:
         return sum(self.idf.get(f, self.unknown) for f in features) or 1.0
 
+    def _weighted(self, features: frozenset[str]) -> tuple[tuple[str, float], ...]:
+        return tuple((f, self.idf.get(f, self.unknown)) for f in features)
+
     def keywords(self, text: str, rid: str) -> float:
         """F(β=0.5) of distinctive-word agreement, 0–100 (precision counts double)."""
         line = _features(text)
-        precision = sum(self.idf.get(f, self.unknown) for f in line if f in self.docs[rid]) / self.weight(line)
-        recall = max(
-            sum(self.idf.get(f, self.unknown) for f in cand if f in line) / weight
-            for cand, weight in self.candidates[rid]
-        )
+        doc = self.docs[rid]
+        weighted = self._weighted(line)
+        precision = sum(w for f, w in weighted if f in doc) / (sum(w for _, w in weighted) or 1.0)
+        recall = max(sum(w for f, w in cand if f in line) / weight for cand, weight in self.candidates[rid])
         if precision + recall == 0:
             return 0.0
         return 100 * 1.25 * precision * recall / (0.25 * recall + precision)
