@@ -67,6 +67,13 @@ _RSTYLE, _BOLD, _RFONTS, _CAPS, _VANISH = (W + t for t in ("rStyle", "b", "rFont
 _PSTYLE, _NUMPR, _OUTLINE, _DEL = W + "pStyle", W + "numPr", W + "outlineLvl", W + "del"
 _GRID_SPAN, _VMERGE, _TC_BORDERS = W + "gridSpan", W + "vMerge", W + "tcBorders"
 _FALSE = {"0", "false", "off", "none"}
+# styles.xml is searched in libxml2, not walked in Python: LibreOffice writes hundreds of
+# styles (350 KB) and a document uses a handful. A style without an id counts as id "".
+_STYLE_BY_ID = etree.XPath('w:style[@w:styleId = $sid or ($sid = "" and not(@w:styleId))]', namespaces=NSMAP)
+_DEFAULT_PARAGRAPH_STYLE = etree.XPath(
+    'w:style[(@w:default = "1" or @w:default = "true") and (not(@w:type) or @w:type = "paragraph")]',
+    namespaces=NSMAP,
+)
 
 
 def read_docx(data: bytes) -> Doc:
@@ -266,7 +273,8 @@ class _Reader:
     def __init__(self, document) -> None:  # noqa: ANN001 - python-docx Document
         self.document = document
         self.styles: dict[str, _Style] = {}
-        self._style_elements: dict[str, etree._Element] = {}
+        self._styles_root: etree._Element | None = None
+        self._style_elements: dict[str, etree._Element | None] = {}
         self.default_para_style: str | None = None
         self.default_bold: bool = False
         self.default_font: str | None = None
@@ -286,17 +294,20 @@ class _Reader:
         if rpr is not None:
             self.default_bold = bool(_on(rpr.find(W + "b")))
             self.default_font = _font_of(rpr)
-        for st in root.iterfind(W + "style"):
-            sid = st.get(W + "styleId") or ""
-            self._style_elements[sid] = st
-            if st.get(W + "default") in {"1", "true"} and st.get(W + "type", "paragraph") == "paragraph":
-                self.default_para_style = sid
+        self._styles_root = root
+        # The last default paragraph style wins, as when every style was read in order.
+        defaults = _DEFAULT_PARAGRAPH_STYLE(root)
+        if defaults:
+            self.default_para_style = defaults[-1].get(W + "styleId") or ""
 
     def _style(self, sid: str) -> _Style | None:
         """A style, parsed on first use (LibreOffice writes hundreds nobody uses)."""
         if sid in self.styles:
             return self.styles[sid]
-        st = self._style_elements.get(sid)
+        if sid not in self._style_elements:
+            found = _STYLE_BY_ID(self._styles_root, sid=sid) if self._styles_root is not None else []
+            self._style_elements[sid] = found[-1] if found else None  # the last of a duplicated id
+        st = self._style_elements[sid]
         if st is None:
             return None
         style = _Style(kind=st.get(W + "type", "paragraph"))
