@@ -57,8 +57,9 @@ LEGACY_TYPES = frozenset({
     "application/msword", "application/vnd.ms-excel", "application/rtf", "text/rtf",
     "application/vnd.oasis.opendocument.text", "application/vnd.oasis.opendocument.spreadsheet",
 })
-# Left in the server's folder by a conversion (any process) that found a lazy server not started.
-WANTED = "wanted"
+# In the server's folder: LAZY while a lazy server is not started; WANTED left by a conversion
+# (any process) that found it so.
+LAZY, WANTED = "lazy", "wanted"
 SYSTEM_PYTHON = "/usr/bin/python3"
 # unoserver converts one file at a time: a conversion waits this long for its turn, then goes
 # one-shot (in parallel) rather than spend its own timeout queued behind the others'.
@@ -122,7 +123,7 @@ def convert_file(address: ServerAddress, src: Path, out: Path, target: str, filt
         if _current is None:
             raise ServerGone("given up")
         address = _owned.address or address
-    elif not (Path(address.state_dir) / "pgid").exists():
+    elif (Path(address.state_dir) / LAZY).exists():
         # A lazy server nobody wanted yet: ask the owner for it, convert this file one-shot.
         with contextlib.suppress(OSError):
             (Path(address.state_dir) / WANTED).touch()
@@ -240,6 +241,7 @@ class WarmLibreOffice:
     def start(self) -> None:
         """Start a server (not waiting for it: see `wait_ready`)."""
         self.reserve()
+        (self.dir / LAZY).unlink(missing_ok=True)
         assert self.ports is not None
         port, uno_port = self.ports
         profile = self.dir / f"profile{self.starts}"
@@ -330,6 +332,7 @@ def warm_libreoffice(*, wait: bool = False, lazy: bool = False) -> Iterator[Warm
     _owned = server
     try:
         if lazy:
+            (server.dir / LAZY).touch()
             server.reserve()
         else:
             server.start()
