@@ -15,6 +15,7 @@ import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from lxml import etree
 
@@ -51,7 +52,28 @@ _SKIP = {
     f"{{{MC_NS}}}Fallback",
 }
 _TEXTBOX = W + "txbxContent"
+# Tags compared on every run and cell (built once, not per comparison).
+_P, _R, _T, _TBL, _TR, _TC, _SDT = (W + t for t in ("p", "r", "t", "tbl", "tr", "tc", "sdt"))
+_PPR, _RPR, _TRPR, _TCPR = (W + t for t in ("pPr", "rPr", "trPr", "tcPr"))
+_SDT_CONTENT, _FLD_SIMPLE = W + "sdtContent", W + "fldSimple"
+_ALTERNATE, _CHOICE = f"{{{MC_NS}}}AlternateContent", f"{{{MC_NS}}}Choice"
+_TABS, _BREAKS = {W + "tab", W + "ptab"}, {W + "br", W + "cr"}
+_NO_BREAK_HYPHEN, _SOFT_HYPHEN, _SYM = W + "noBreakHyphen", W + "softHyphen", W + "sym"
+_BLOCK_WRAPPERS = {W + "customXml", W + "ins", W + "moveTo", W + "smartTag"}
+_CELL_WRAPPERS = {W + "customXml", W + "ins", W + "moveTo"}
+_NOT_INLINE = {_P, _TBL, _TEXTBOX}
+# Run properties the reader uses; LibreOffice writes an (often empty) w:rPr on every run.
+_RSTYLE, _BOLD, _RFONTS, _CAPS, _VANISH = (W + t for t in ("rStyle", "b", "rFonts", "caps", "vanish"))
+_PSTYLE, _NUMPR, _OUTLINE, _DEL = W + "pStyle", W + "numPr", W + "outlineLvl", W + "del"
+_GRID_SPAN, _VMERGE, _TC_BORDERS = W + "gridSpan", W + "vMerge", W + "tcBorders"
 _FALSE = {"0", "false", "off", "none"}
+# styles.xml is searched in libxml2, not walked in Python: LibreOffice writes hundreds of
+# styles (350 KB) and a document uses a handful. A style without an id counts as id "".
+_STYLE_BY_ID = etree.XPath('w:style[@w:styleId = $sid or ($sid = "" and not(@w:styleId))]', namespaces=NSMAP)
+_DEFAULT_PARAGRAPH_STYLE = etree.XPath(
+    'w:style[(@w:default = "1" or @w:default = "true") and (not(@w:type) or @w:type = "paragraph")]',
+    namespaces=NSMAP,
+)
 
 
 def read_docx(data: bytes) -> Doc:
@@ -153,6 +175,8 @@ class _Numbering:
     """numbering.xml: num → abstractNum levels, and running counters as paragraphs go by."""
 
     abstract_of: dict[str, str] = field(default_factory=dict)
+    # abstractNum elements, parsed into `levels` on first use (LibreOffice writes many unused).
+    definitions: dict[str, etree._Element] = field(default_factory=dict)
     levels: dict[str, dict[int, _Level]] = field(default_factory=dict)
     overrides: dict[str, dict[int, int]] = field(default_factory=dict)
     level_overrides: dict[str, dict[int, _Level]] = field(default_factory=dict)
@@ -164,7 +188,7 @@ class _Numbering:
         abstract = self.abstract_of.get(num_id)
         if abstract is None or num_id == "0":
             return ""
-        levels = dict(self.levels.get(abstract, {}))
+        levels = dict(self._levels_of(abstract))
         levels.update(self.level_overrides.get(num_id, {}))
         if ilvl not in levels:
             return ""
@@ -182,6 +206,14 @@ class _Numbering:
             if restart is None or restart > ilvl:
                 del counters[deeper]
         return self._render(level, levels, counters)
+
+    def _levels_of(self, abstract: str) -> dict[int, _Level]:
+        if abstract not in self.levels:
+            an = self.definitions.get(abstract)
+            self.levels[abstract] = (
+                {} if an is None else {_int(lvl.get(W + "ilvl"), 0): _level(lvl) for lvl in an.iterfind(W + "lvl")}
+            )
+        return self.levels[abstract]
 
     @staticmethod
     def _render(level: _Level, levels: dict[int, _Level], counters: dict[int, int]) -> str:
@@ -241,7 +273,8 @@ class _Reader:
     def __init__(self, document) -> None:  # noqa: ANN001 - python-docx Document
         self.document = document
         self.styles: dict[str, _Style] = {}
-        self._style_elements: dict[str, etree._Element] = {}
+        self._styles_root: etree._Element | None = None
+        self._style_elements: dict[str, etree._Element | None] = {}
         self.default_para_style: str | None = None
         self.default_bold: bool = False
         self.default_font: str | None = None
@@ -261,17 +294,20 @@ class _Reader:
         if rpr is not None:
             self.default_bold = bool(_on(rpr.find(W + "b")))
             self.default_font = _font_of(rpr)
-        for st in root.iterfind(W + "style"):
-            sid = st.get(W + "styleId") or ""
-            self._style_elements[sid] = st
-            if st.get(W + "default") in {"1", "true"} and st.get(W + "type", "paragraph") == "paragraph":
-                self.default_para_style = sid
+        self._styles_root = root
+        # The last default paragraph style wins, as when every style was read in order.
+        defaults = _DEFAULT_PARAGRAPH_STYLE(root)
+        if defaults:
+            self.default_para_style = defaults[-1].get(W + "styleId") or ""
 
     def _style(self, sid: str) -> _Style | None:
         """A style, parsed on first use (LibreOffice writes hundreds nobody uses)."""
         if sid in self.styles:
             return self.styles[sid]
-        st = self._style_elements.get(sid)
+        if sid not in self._style_elements:
+            found = _STYLE_BY_ID(self._styles_root, sid=sid) if self._styles_root is not None else []
+            self._style_elements[sid] = found[-1] if found else None  # the last of a duplicated id
+        st = self._style_elements[sid]
         if st is None:
             return None
         style = _Style(kind=st.get(W + "type", "paragraph"))
@@ -305,10 +341,7 @@ class _Reader:
         except (KeyError, NotImplementedError, AttributeError):
             return
         for an in root.iterfind(W + "abstractNum"):
-            aid = an.get(W + "abstractNumId") or ""
-            self.numbering.levels[aid] = {
-                _int(lvl.get(W + "ilvl"), 0): _level(lvl) for lvl in an.iterfind(W + "lvl")
-            }
+            self.numbering.definitions[an.get(W + "abstractNumId") or ""] = an
         for num in root.iterfind(W + "num"):
             nid = num.get(W + "numId") or ""
             aref = num.find(W + "abstractNumId")
@@ -394,20 +427,20 @@ class _Reader:
     def _blocks(self, container: etree._Element) -> Iterator[Para | Table]:
         for child in container:
             tag = child.tag
-            if tag == W + "p":
+            if tag == _P:
                 yield from self._paragraph_blocks(child)
-            elif tag == W + "tbl":
+            elif tag == _TBL:
                 yield from self._table(child)
-            elif tag == W + "sdt":
+            elif tag == _SDT:
                 if _is_placeholder(child):
                     continue
-                content = child.find(W + "sdtContent")
+                content = child.find(_SDT_CONTENT)
                 if content is not None:
                     yield from self._blocks(content)
-            elif tag in {W + "customXml", W + "ins", W + "moveTo", W + "smartTag"}:
+            elif tag in _BLOCK_WRAPPERS:
                 yield from self._blocks(child)
-            elif tag == f"{{{MC_NS}}}AlternateContent":
-                choice = child.find(f"{{{MC_NS}}}Choice")
+            elif tag == _ALTERNATE:
+                choice = child.find(_CHOICE)
                 if choice is not None:
                     yield from self._blocks(choice)
 
@@ -422,22 +455,19 @@ class _Reader:
             yield para
 
     def _paragraph(self, p: etree._Element) -> Para | None:
-        ppr = p.find(W + "pPr")
+        props = _paragraph_properties(p)
         pstyle = None
         num_id: str | None = None
         ilvl: int | None = None
         outline_level: int | None = None
-        if ppr is not None:
-            ps = ppr.find(W + "pStyle")
-            pstyle = ps.get(W + "val") if ps is not None else None
-            num = ppr.find(W + "numPr")
-            if num is not None:
-                nid, lvl = num.find(W + "numId"), num.find(W + "ilvl")
-                num_id = nid.get(W + "val") if nid is not None else None
-                ilvl = _int(lvl.get(W + "val"), 0) if lvl is not None else None
-            ol = ppr.find(W + "outlineLvl")
-            if ol is not None:
-                outline_level = _int(ol.get(W + "val"), 9)
+        if props.style is not None:
+            pstyle = props.style.get(W + "val")
+        if props.numbering is not None:
+            nid, lvl = props.numbering.find(W + "numId"), props.numbering.find(W + "ilvl")
+            num_id = nid.get(W + "val") if nid is not None else None
+            ilvl = _int(lvl.get(W + "val"), 0) if lvl is not None else None
+        if props.outline is not None:
+            outline_level = _int(props.outline.get(W + "val"), 9)
         pstyle = pstyle or self.default_para_style
         style = self._style(pstyle or "") or _Style()
         for st in self._chain(pstyle):
@@ -450,7 +480,7 @@ class _Reader:
         self._collect(p, pstyle, pieces, bold_flags)
         text = clean(_join(pieces))
         label = ""
-        if num_id is not None and ilvl is not None and _has_mark(p):
+        if num_id is not None and ilvl is not None and not props.mark_deleted:
             label = self.numbering.label(num_id, ilvl)
         if not text:
             return None
@@ -474,51 +504,52 @@ class _Reader:
             tag = child.tag
             if tag in _SKIP or not isinstance(tag, str):
                 continue
-            if tag == W + "r":
+            if tag == _R:
                 self._run(child, pstyle, pieces, bold)
-            elif tag == W + "sdt":
+            elif tag == _SDT:
                 if not _is_placeholder(child):
-                    content = child.find(W + "sdtContent")
+                    content = child.find(_SDT_CONTENT)
                     if content is not None:
                         self._collect(content, pstyle, pieces, bold)
-            elif tag == W + "fldSimple":
+            elif tag == _FLD_SIMPLE:
                 self._collect(child, pstyle, pieces, bold)
-            elif tag == f"{{{MC_NS}}}AlternateContent":
+            elif tag == _ALTERNATE:
                 continue  # drawings and text boxes: text boxes were emitted as blocks
-            elif tag in {W + "p", W + "tbl", _TEXTBOX}:
+            elif tag in _NOT_INLINE:
                 continue
             else:  # hyperlink, ins, moveTo, smartTag, customXml, …
                 self._collect(child, pstyle, pieces, bold)
 
     def _run(self, r: etree._Element, pstyle: str | None, pieces: list[str], bold: list[bool]) -> None:
-        rpr = r.find(W + "rPr")
+        rpr = _first(r, _RPR)
         rstyle = None
         run_bold: bool | None = None
         font: str | None = None
         caps = False
-        if rpr is not None:
-            rs = rpr.find(W + "rStyle")
+        if rpr is not None and len(rpr):
+            props = _children_by_tag(rpr)
+            rs = props.get(_RSTYLE)
             rstyle = rs.get(W + "val") if rs is not None else None
-            run_bold = _on(rpr.find(W + "b"))
-            font = _font_of(rpr)
-            caps = bool(_on(rpr.find(W + "caps")))
-            if _on(rpr.find(W + "vanish")):
+            run_bold = _on(props.get(_BOLD))
+            font = _font_value(props.get(_RFONTS))
+            caps = bool(_on(props.get(_CAPS)))
+            if _on(props.get(_VANISH)):
                 return  # hidden text
         parts: list[str] = []
         for child in r:
             tag = child.tag
-            if tag == W + "t":
+            if tag == _T:
                 parts.append(child.text or "")
-            elif tag in {W + "tab", W + "ptab"}:
+            elif tag in _TABS:
                 parts.append(" ")
-            elif tag in {W + "br", W + "cr"}:
+            elif tag in _BREAKS:
                 parts.append("\n")
-            elif tag == W + "noBreakHyphen":
+            elif tag == _NO_BREAK_HYPHEN:
                 parts.append("-")
-            elif tag == W + "softHyphen":
+            elif tag == _SOFT_HYPHEN:
                 # Invisible in Unicode text (clean() drops it) but it is "ư" in TCVN3 (0xAD).
                 parts.append("\u00ad")
-            elif tag == W + "sym":
+            elif tag == _SYM:
                 parts.append("")
         text = "".join(parts)
         if not text:
@@ -541,24 +572,19 @@ class _Reader:
         rows: list[list[str]] = []
         nested: list[etree._Element] = []
         above: dict[int, str] = {}
-        for tr in tbl.iterfind(W + "tr"):
-            trpr = tr.find(W + "trPr")
-            if trpr is not None and (trpr.find(W + "del") is not None):
+        for tr in tbl.iterchildren(_TR):
+            trpr = _children_by_tag(_first(tr, _TRPR))
+            if _DEL in trpr:
                 continue
             row: list[str] = []
-            if trpr is not None:
-                before = trpr.find(W + "gridBefore")
-                if before is not None:
-                    row.extend([""] * _int(before.get(W + "val"), 0))
+            before = trpr.get(W + "gridBefore")
+            if before is not None:
+                row.extend([""] * _int(before.get(W + "val"), 0))
             for tc in _cells(tr):
-                tcpr = tc.find(W + "tcPr")
-                span, vmerge = 1, None
-                if tcpr is not None:
-                    gs = tcpr.find(W + "gridSpan")
-                    span = max(1, _int(gs.get(W + "val"), 1)) if gs is not None else 1
-                    vm = tcpr.find(W + "vMerge")
-                    if vm is not None:
-                        vmerge = vm.get(W + "val", "continue")
+                tcpr = _children_by_tag(_first(tc, _TCPR))
+                gs, vm = tcpr.get(_GRID_SPAN), tcpr.get(_VMERGE)
+                span = max(1, _int(gs.get(W + "val"), 1)) if gs is not None else 1
+                vmerge = vm.get(W + "val", "continue") if vm is not None else None
                 col = len(row)
                 text = above.get(col, "") if vmerge == "continue" else self._cell_text(tc, nested)
                 for k in range(span):
@@ -571,34 +597,32 @@ class _Reader:
             yield from self._table(inner)
 
     def _cell_text(self, tc: etree._Element, nested: list[etree._Element]) -> str:
-        lines: list[str] = []
-        for block in self._cell_blocks(tc, nested):
-            lines.append(block)
-        return "\n".join(lines)
+        return "\n".join(self._cell_blocks(tc, nested))
 
     def _cell_blocks(self, container: etree._Element, nested: list[etree._Element]) -> Iterator[str]:
         for child in container:
             tag = child.tag
-            if tag == W + "p":
+            if tag == _P:
+                props = _paragraph_properties(child)
                 pieces: list = []
-                self._collect(child, self._pstyle(child), pieces, [])
+                self._collect(child, self._pstyle(props), pieces, [])
                 text = clean_lines(_join(pieces))
-                label = self._cell_label(child)
+                label = self._cell_label(props)
                 if text:
                     yield f"{label} {text}".strip() if label else text
-            elif tag == W + "tbl":
+            elif tag == _TBL:
                 nested.append(child)
-            elif tag == W + "sdt":
+            elif tag == _SDT:
                 if not _is_placeholder(child):
-                    content = child.find(W + "sdtContent")
+                    content = child.find(_SDT_CONTENT)
                     if content is not None:
                         yield from self._cell_blocks(content, nested)
-            elif tag in {W + "customXml", W + "ins", W + "moveTo"}:
+            elif tag in _CELL_WRAPPERS:
                 yield from self._cell_blocks(child, nested)
 
-    def _cell_label(self, p: etree._Element) -> str:
+    def _cell_label(self, props: _ParagraphProperties) -> str:
         """Auto-numbering inside a table cell (the "TT" column is often a numbered list)."""
-        num = p.find(f"{W}pPr/{W}numPr")
+        num = props.numbering
         if num is None:
             return ""
         nid, lvl = num.find(W + "numId"), num.find(W + "ilvl")
@@ -607,8 +631,8 @@ class _Reader:
         label = self.numbering.label(nid.get(W + "val") or "0", _int(lvl.get(W + "val"), 0) if lvl is not None else 0)
         return "" if label == "•" else label
 
-    def _pstyle(self, p: etree._Element) -> str | None:
-        ps = p.find(f"{W}pPr/{W}pStyle")
+    def _pstyle(self, props: _ParagraphProperties) -> str | None:
+        ps = props.style
         return ps.get(W + "val") if ps is not None else self.default_para_style
 
     def _borderless(self, tbl: etree._Element) -> bool:
@@ -643,7 +667,7 @@ class _Reader:
                     texts = []
                     for p in fn.iter(W + "p"):
                         pieces: list = []
-                        self._collect(p, self._pstyle(p), pieces, [])
+                        self._collect(p, self._pstyle(_paragraph_properties(p)), pieces, [])
                         texts.append(clean(_join(pieces)))
                     text = clean(" ".join(t for t in texts if t))
                     if text:
@@ -708,10 +732,54 @@ def _int(value: str | None, default: int, *, limit: int = 64) -> int:
 
 
 def _font_of(rpr: etree._Element) -> str | None:
-    fonts = rpr.find(W + "rFonts")
+    return _font_value(rpr.find(_RFONTS))
+
+
+def _font_value(fonts: etree._Element | None) -> str | None:
     if fonts is None:
         return None
     return fonts.get(W + "ascii") or fonts.get(W + "hAnsi") or fonts.get(W + "cs")
+
+
+def _first(el: etree._Element, tag: str) -> etree._Element | None:
+    """The first child with this tag. w:pPr, w:rPr, w:trPr and w:tcPr come first in their
+    parent, so looking at child 0 usually answers without lxml's (costlier) find()."""
+    if len(el):
+        head = el[0]
+        if head.tag == tag:
+            return head
+    return el.find(tag)
+
+
+def _children_by_tag(el: etree._Element | None) -> dict[str, etree._Element]:
+    """A properties element's children by tag, the first of each (one pass over the children
+    instead of a find() per property: LibreOffice writes properties on every run and cell)."""
+    found: dict[str, etree._Element] = {}
+    if el is not None:
+        for child in el:
+            found.setdefault(child.tag, child)
+    return found
+
+
+class _ParagraphProperties(NamedTuple):
+    """What the reader uses from a paragraph's w:pPr."""
+
+    style: etree._Element | None  # w:pStyle
+    numbering: etree._Element | None  # w:numPr
+    outline: etree._Element | None  # w:outlineLvl
+    mark_deleted: bool  # w:rPr/w:del: the paragraph mark was deleted in tracked changes
+
+
+def _paragraph_properties(p: etree._Element) -> _ParagraphProperties:
+    """The paragraph's first w:pPr, read in one pass over its children."""
+    props = _children_by_tag(_first(p, _PPR))
+    mark = props.get(_RPR)
+    return _ParagraphProperties(
+        style=props.get(_PSTYLE),
+        numbering=props.get(_NUMPR),
+        outline=props.get(_OUTLINE),
+        mark_deleted=mark is not None and len(mark) > 0 and mark.find(_DEL) is not None,
+    )
 
 
 def _has_borders(borders: etree._Element | None) -> bool:
@@ -730,11 +798,6 @@ def _cells_have_borders(tbl: etree._Element) -> bool:
 def _is_placeholder(sdt: etree._Element) -> bool:
     pr = sdt.find(W + "sdtPr")
     return pr is not None and _on(pr.find(W + "showingPlcHdr")) is True
-
-
-def _has_mark(p: etree._Element) -> bool:
-    """False when the paragraph mark itself was deleted in tracked changes (no number shown)."""
-    return p.find(f"{W}pPr/{W}rPr/{W}del") is None
 
 
 def _inside_fallback(el: etree._Element, stop: etree._Element) -> bool:

@@ -48,6 +48,7 @@ def interpret(doc: Doc, spec: OutlineSpec, *, file: str, fmt: str) -> ParseResul
     values = sum(1 for ind in reading.indicators.values() if ind.plan or ind.result)
     none_rows = sum(1 for ind in reading.indicators.values() if ind.explicit_none)
     text = "\n".join([*outline.header_lines, *outline.body_lines])
+    folded = fold_words(text)
     top = header_lines(doc)
     dtype = doc_type(identity.doc_number, top)
     kind = classify(
@@ -61,6 +62,7 @@ def interpret(doc: Doc, spec: OutlineSpec, *, file: str, fmt: str) -> ParseResul
         table_values=values,
         none_sections=none_sections,
         opening="\n".join([*outline.header_lines, *outline.body_lines[:3]]),
+        folded_text=folded,
     )
     result = ParseResult(
         file=file,
@@ -90,8 +92,8 @@ def interpret(doc: Doc, spec: OutlineSpec, *, file: str, fmt: str) -> ParseResul
         result.extra_text = outline.extra_text or body
     _identity_of_part(result, top, outline)
     result.coverage = coverage(result)
-    result.words = frozenset(fold_words(text).split())
-    result.evidence = _evidence(result, dtype, outline, spec, text, table_found=reading.found)
+    result.words = frozenset(folded.split())
+    result.evidence = _evidence(result, dtype, outline, spec, folded, table_found=reading.found)
     if identity.agency.id is None:
         where = "khối tiêu đề" if identity.agency.name else ""
         result.problems.append(
@@ -163,9 +165,9 @@ def confidence(result: ParseResult) -> float:
 
 
 def _evidence(
-    result: ParseResult, dtype: str, outline: OutlineReading, spec: OutlineSpec, text: str, *, table_found: bool
+    result: ParseResult, dtype: str, outline: OutlineReading, spec: OutlineSpec, folded: str, *, table_found: bool
 ) -> list[str]:
-    """Why the kind was decided, in words a person can check."""
+    """Why the kind was decided, in words a person can check (`folded`: the folded text)."""
     out = [f"{outline.headings_found}/{len(spec.sections)} đề mục của đề cương tìm thấy"]
     out.append(f"{len(result.answered_sections)}/{len(spec.sections)} mục có trả lời")
     if table_found:
@@ -173,7 +175,6 @@ def _evidence(
         out.append(f"bảng định lượng: {rows}/{len(spec.rows)} dòng có số liệu")
     if dtype:
         out.append(f"loại văn bản: {dtype}")
-    folded = fold_words(text)
     topic = [w for w in spec.topic_words if fold_words(w) and fold_words(w) in folded]
     if topic:
         out.append("nhắc tới: " + ", ".join(topic))

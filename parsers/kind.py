@@ -82,6 +82,7 @@ def classify(
     table_values: int,
     none_sections: int = 0,
     opening: str | None = None,
+    folded_text: str | None = None,
 ) -> Kind:
     """The kind of a document from its outline evidence and its wording.
 
@@ -89,9 +90,10 @@ def classify(
     says as little as an empty one. `none_sections`: sections answered with an explicit none
     ("Không", "Không phát sinh"); a document that answers every section with one, and whose
     table holds no figure (all "-"), is a nil report in report form. `opening`: the title block and first lines, where a report names what it
-    reports on (the whole text when not given).
+    reports on (the whole text when not given). `folded_text`: `fold_words(text)` when the
+    caller has it already (folding a whole report costs as much as classifying it).
     """
-    folded = " " + fold_words(text) + " "
+    folded = " " + (fold_words(text) if folded_text is None else folded_text) + " "
     topic = [fold_words(w) for w in spec.topic_words if fold_words(w)]
     nil = [fold_words(p) for p in spec.nil_phrases] + list(NIL_WORDING)
     has_topic = _has_any(folded, topic)

@@ -22,6 +22,13 @@ What goes wrong, and what happens then:
 
 Conversions go through files (inpath/outpath in the run's temp dir, the same machine), so the
 input's extension picks LibreOffice's import filter exactly as the one-shot path does.
+
+`warm_libreoffice(lazy=True)` (the mail intake's batches, most of which carry no legacy file)
+reserves the address (ports, folder) for the block and starts nothing: the server starts when
+the owner learns that a file needs it — `want_for(names)` with the names it already has (the
+parse-ahead pool's files, each file before its parse) — or when any process's conversion found
+it not started (a `wanted` mark in the folder, seen by the owner's next `ensure_alive`). Until
+it answers, conversions go one-shot, as above.
 """
 
 from __future__ import annotations
@@ -38,7 +45,7 @@ import subprocess
 import tempfile
 import time
 import xmlrpc.client
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,6 +53,13 @@ log = logging.getLogger(__name__)
 
 # File name extensions of what LibreOffice converts (a drop folder's cue to start one warm).
 LEGACY_SUFFIXES = frozenset({".doc", ".xls", ".rtf", ".odt", ".ods"})
+LEGACY_TYPES = frozenset({
+    "application/msword", "application/vnd.ms-excel", "application/rtf", "text/rtf",
+    "application/vnd.oasis.opendocument.text", "application/vnd.oasis.opendocument.spreadsheet",
+})
+# In the server's folder: LAZY while a lazy server is not started; WANTED left by a conversion
+# (any process) that found it so.
+LAZY, WANTED = "lazy", "wanted"
 SYSTEM_PYTHON = "/usr/bin/python3"
 # unoserver converts one file at a time: a conversion waits this long for its turn, then goes
 # one-shot (in parallel) rather than spend its own timeout queued behind the others'.
@@ -102,10 +116,18 @@ def convert_file(address: ServerAddress, src: Path, out: Path, target: str, filt
     """`src` converted to `out` by the warm server. ServerGone when it does not answer;
     TimeoutError (after the server's group is killed) when it takes longer than `timeout`."""
     if _owned is not None and address.owner == os.getpid():
+        if not _owned.wanted:  # lazy and not started: start it for the next files, this one one-shot
+            _owned.want()
+            raise ServerGone("starting")
         _owned.ensure(wait=True)
         if _current is None:
             raise ServerGone("given up")
         address = _owned.address or address
+    elif (Path(address.state_dir) / LAZY).exists():
+        # A lazy server nobody wanted yet: ask the owner for it, convert this file one-shot.
+        with contextlib.suppress(OSError):
+            (Path(address.state_dir) / WANTED).touch()
+        raise ServerGone("not started")
     with _turn(address):
         _convert(address, src, out, target, filtername, timeout)
 
@@ -183,11 +205,13 @@ def unoserver_available() -> str | None:
 
 
 class WarmLibreOffice:
-    """A unoserver process (and its soffice), restarted when it dies."""
+    """A unoserver process (and its soffice), restarted when it dies; a lazy one starts only
+    once wanted."""
 
-    def __init__(self, soffice: str, *, start_timeout: float = 90.0) -> None:
+    def __init__(self, soffice: str, *, start_timeout: float = 90.0, lazy: bool = False) -> None:
         self.soffice = soffice
         self.start_timeout = start_timeout
+        self.wanted = not lazy
         self.dir = Path(tempfile.mkdtemp(prefix="baocao_unoserver_"))
         self.proc: subprocess.Popen[bytes] | None = None
         self.address: ServerAddress | None = None
@@ -203,13 +227,22 @@ class WarmLibreOffice:
         for info in pkg.parent.glob("unoserver-*.dist-info"):
             (self.pythonpath / info.name).symlink_to(info)
 
-    def start(self) -> None:
-        """Start a server (not waiting for it: see `wait_ready`)."""
+    def reserve(self) -> None:
+        """Choose the ports and make this this process's server, without starting it (the
+        parse pool's workers and the budget's children get the address from now on)."""
         if self.ports is None:  # a restart keeps the ports: the pool's workers know this address
             port, uno_port = _free_port(), _free_port()
             while uno_port == port:
                 uno_port = _free_port()
             self.ports = (port, uno_port)
+        self.address = ServerAddress(self.ports[0], str(self.dir), os.getpid())
+        use_server(self.address)
+
+    def start(self) -> None:
+        """Start a server (not waiting for it: see `wait_ready`)."""
+        self.reserve()
+        (self.dir / LAZY).unlink(missing_ok=True)
+        assert self.ports is not None
         port, uno_port = self.ports
         profile = self.dir / f"profile{self.starts}"
         self.starts += 1
@@ -224,8 +257,6 @@ class WarmLibreOffice:
             stderr=subprocess.DEVNULL, start_new_session=True,
         )
         (self.dir / "pgid").write_text(str(self.proc.pid))
-        self.address = ServerAddress(port, str(self.dir), os.getpid())
-        use_server(self.address)
 
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
@@ -241,8 +272,21 @@ class WarmLibreOffice:
                 time.sleep(0.2)
         return False
 
+    def want(self) -> None:
+        """A file needs LibreOffice: start the server if it is lazy and not started yet."""
+        if not self.wanted:
+            self.wanted = True
+            log.info("a file needs LibreOffice: starting the warm instance for this batch")
+            self.ensure()
+
     def ensure(self, *, wait: bool = False) -> None:
-        """A fresh server if this one died (or was killed after a hang)."""
+        """A fresh server if this one died (or was killed after a hang); a lazy one only once
+        a file wants it (here, or a `wanted` mark left by a child's conversion)."""
+        if not self.wanted:
+            if not (self.dir / WANTED).exists():
+                return
+            self.want()
+            return
         if not self.alive() and self.starts < MAX_STARTS:
             if self.proc is not None:
                 log.warning("warm LibreOffice (pid %s) is gone; starting another", self.proc.pid)
@@ -268,9 +312,10 @@ class WarmLibreOffice:
 
 
 @contextlib.contextmanager
-def warm_libreoffice(*, wait: bool = False) -> Iterator[WarmLibreOffice | None]:
+def warm_libreoffice(*, wait: bool = False, lazy: bool = False) -> Iterator[WarmLibreOffice | None]:
     """One warm LibreOffice for the conversions of this block (None, and one-shot conversions,
-    when it cannot run here, or when this process already has one)."""
+    when it cannot run here, or when this process already has one). `lazy`: reserved now,
+    started only when a file wants it (`want_for`, or a conversion that found it not started)."""
     global _owned
     from parsers.legacy import find_soffice
 
@@ -283,12 +328,16 @@ def warm_libreoffice(*, wait: bool = False) -> Iterator[WarmLibreOffice | None]:
         log.info("no warm LibreOffice (%s): converting one file per start", why)
         yield None
         return
-    server = WarmLibreOffice(shutil.which(soffice) or soffice)
+    server = WarmLibreOffice(shutil.which(soffice) or soffice, lazy=lazy)
     _owned = server
     try:
-        server.start()
-        if wait:
-            server.wait_ready()
+        if lazy:
+            (server.dir / LAZY).touch()
+            server.reserve()
+        else:
+            server.start()
+            if wait:
+                server.wait_ready()
         yield server
     finally:
         _owned = None
@@ -296,6 +345,24 @@ def warm_libreoffice(*, wait: bool = False) -> Iterator[WarmLibreOffice | None]:
 
 
 def ensure_alive() -> None:
-    """Restart this process's warm server if it died (a no-op without one)."""
+    """Restart this process's warm server if it died, start a lazy one that a child's
+    conversion asked for (a no-op without one)."""
     if _owned is not None:
         _owned.ensure()
+
+
+def needs_libreoffice(name: str, content_type: str = "") -> bool:
+    """Whether a file with this name (or declared type) is one LibreOffice converts — a cue
+    for starting the warm instance, never how its format is decided (that is from the bytes)."""
+    return Path(name.lower()).suffix in LEGACY_SUFFIXES or content_type.lower() in LEGACY_TYPES
+
+
+def want_for(files: Iterable[tuple[str, str]]) -> bool:
+    """Start this process's lazy warm server if one of these (name, content type) pairs needs
+    LibreOffice; True when one does. A no-op without a warm server, or once it is wanted."""
+    if _owned is None or _owned.wanted:
+        return False
+    if any(needs_libreoffice(name, ctype) for name, ctype in files):
+        _owned.want()
+        return True
+    return False

@@ -18,6 +18,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from typing import NamedTuple
 
 from rapidfuzz import fuzz
 
@@ -418,42 +419,71 @@ class _Scorer:
                 counts[f] = counts.get(f, 0) + 1
         self.idf = {f: math.log((n + 1) / (c + 0.5)) for f, c in counts.items()}
         self.unknown = math.log((n + 1) / 0.5)
-        # Per row: each of label and synonyms as (features, weight), and as spelt-out text.
+        # Per row: each of label and synonyms as (features with their IDF, in the set's own
+        # order, so sums add the same floats in the same order), its weight, and spelt out.
         self.candidates = {
-            rid: [(_features(t), self.weight(_features(t))) for t in texts] for rid, texts in self.texts.items()
+            rid: [(self._weighted(_features(t)), self.weight(_features(t))) for t in texts]
+            for rid, texts in self.texts.items()
         }
         self.spelt = {rid: [" ".join(_words(t)) for t in texts] for rid, texts in self.texts.items()}
+        # The same with the words sorted: token_sort_ratio(a, b) is ratio(sorted a, sorted b),
+        # and a row's label is compared with every line of every table.
+        self.sorted = {rid: [_sorted_words(t) for t in spelt] for rid, spelt in self.spelt.items()}
 
     def weight(self, features: frozenset[str]) -> float:
         return sum(self.idf.get(f, self.unknown) for f in features) or 1.0
 
-    def keywords(self, text: str, rid: str) -> float:
+    def _weighted(self, features: frozenset[str]) -> tuple[tuple[str, float], ...]:
+        return tuple((f, self.idf.get(f, self.unknown)) for f in features)
+
+    def prepare(self, label: str) -> _Prepared:
+        """What scoring a table label needs, computed once for all the outline's rows."""
+        text = " ".join(_words(label))
+        features = _features(label)
+        weighted = self._weighted(features)
+        return _Prepared(text, _sorted_words(text), features, weighted, sum(w for _, w in weighted) or 1.0)
+
+    def keywords(self, text: str, rid: str, prepared: _Prepared | None = None) -> float:
         """F(β=0.5) of distinctive-word agreement, 0–100 (precision counts double)."""
-        line = _features(text)
-        precision = sum(self.idf.get(f, self.unknown) for f in line if f in self.docs[rid]) / self.weight(line)
-        recall = max(
-            sum(self.idf.get(f, self.unknown) for f in cand if f in line) / weight
-            for cand, weight in self.candidates[rid]
-        )
+        line = prepared or self.prepare(text)
+        doc = self.docs[rid]
+        precision = sum(w for f, w in line.weighted if f in doc) / line.weight
+        recall = max(sum(w for f, w in cand if f in line.features) / weight for cand, weight in self.candidates[rid])
         if precision + recall == 0:
             return 0.0
         return 100 * 1.25 * precision * recall / (0.25 * recall + precision)
 
-    def score(self, line: _Line, spec: RowSpec) -> float:
+    def score(self, line: _Line, spec: RowSpec, prepared: _Prepared | None = None) -> float:
         """How well a table row's label matches an outline row (0–100), group-aware."""
-        text = " ".join(_words(line.label))
-        label, *synonyms = self.spelt[spec.id]
+        prepared = prepared or self.prepare(line.label)
+        text = prepared.text
+        label = self.spelt[spec.id][0]
+        sorted_label, *sorted_synonyms = self.sorted[spec.id]
         share = min(1.0, 0.6 + len(text) / max(len(label), 1))
-        fuzzy = fuzz.token_sort_ratio(text, label)
+        fuzzy = fuzz.ratio(prepared.sorted_text, sorted_label)  # = token_sort_ratio(text, label)
         fuzzy = max(fuzzy, fuzz.token_set_ratio(text, label, score_cutoff=fuzzy) * share)
-        for synonym in synonyms:
-            fuzzy = max(fuzzy, fuzz.token_sort_ratio(text, synonym, score_cutoff=fuzzy))
-        score = (fuzzy + self.keywords(line.label, spec.id)) / 2
+        for synonym in sorted_synonyms:
+            fuzzy = max(fuzzy, fuzz.ratio(prepared.sorted_text, synonym, score_cutoff=fuzzy))
+        score = (fuzzy + self.keywords(line.label, spec.id, prepared)) / 2
         if line.group and spec.group and line.group != spec.group:
             score -= 10
         if line.number and line.number == spec.id:
             score += 3
         return score
+
+
+class _Prepared(NamedTuple):
+    """A table label ready for scoring: spelt out, its words sorted, its weighted features."""
+
+    text: str
+    sorted_text: str
+    features: frozenset[str]
+    weighted: tuple[tuple[str, float], ...]
+    weight: float
+
+
+def _sorted_words(text: str) -> str:
+    return " ".join(sorted(text.split()))
 
 
 @lru_cache(maxsize=16)
@@ -467,9 +497,10 @@ def _assign(lines: list[_Line], rows: Sequence[RowSpec], among: Sequence[RowSpec
     `among` is the whole outline (word weights come from it) when `rows` is a part of it.
     """
     scorer = _scorer(tuple(among or rows))
+    prepared = [scorer.prepare(line.label) for line in lines]
     scored = sorted(
         (
-            (scorer.score(line, spec), i, k)
+            (scorer.score(line, spec, prepared[i]), i, k)
             for i, line in enumerate(lines)
             if not line.total
             for k, spec in enumerate(rows)

@@ -19,6 +19,7 @@ import pickle
 import resource
 import selectors
 import signal
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -119,6 +120,7 @@ def run_in_child(
         try:
             os.setpgid(0, 0)
             os.close(read_end)
+            _fresh_logging()
             if memory_mb:
                 limit_memory(memory_mb)
             try:
@@ -148,6 +150,25 @@ def run_in_child(
         log.warning("parse of %s died of signal %s under the memory limit", filename, os.WTERMSIG(status))
         return memory_error(filename, memory_mb)
     return _answer(payload, filename, memory_mb)
+
+
+def _fresh_logging() -> None:
+    """In the forked child: log lines go to a new stderr stream through one new handler.
+
+    The parent has other threads (the intake's raw writer, storing the next fetched chunk while
+    this file is parsed; Prefect's log worker; the fsync threads). A lock one of them held at
+    the fork — a stream's buffer mid-write, a handler's queue — stays held forever in the child:
+    `logging` re-creates its own handler locks at a fork, but not those of the streams and
+    queues behind them, and a child logging through one would hang until its time budget and
+    the file be reported as too slow. The child's own objects hold no such lock."""
+    stream = open(2, "w", encoding="utf-8", errors="backslashreplace", closefd=False)  # noqa: SIM115, PTH123 — the child's stderr, left open
+    sys.stderr = stream
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s [parse child %(process)d]: %(message)s"))
+    for logger in [logging.getLogger(), *logging.Logger.manager.loggerDict.values()]:
+        if isinstance(logger, logging.Logger):
+            logger.handlers = []
+    logging.getLogger().handlers = [handler]
 
 
 def _died_of_memory(status: int, peak_rss: int, memory_mb: int) -> bool:

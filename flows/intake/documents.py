@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from flows.intake.context import Context, hook
+from parsers import lo_server
 from parsers.mail import Attachment
 from parsers.mail_classify import Attribution
 from parsers.model import ParseError, ParseResult
@@ -54,6 +55,8 @@ def parse_files(ctx: Context, attachments: list[Attachment]) -> list[ParsedFile]
 
 def parse_one(ctx: Context, att: Attachment) -> ParseResult:
     """One file through the parsers; a parser bug becomes a parse error, never a lost message."""
+    # A legacy file starts the run's lazy warm LibreOffice, if any (for the files after it).
+    lo_server.want_for([(att.filename, att.content_type)])
     try:
         result = ctx.parse(att.data, att.filename, ctx.spec)
     except Exception as err:  # noqa: BLE001 — a parser bug must not lose the message

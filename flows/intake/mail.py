@@ -591,9 +591,11 @@ def _poll(ctx: Context, source: ImapSource, report: IngestReport) -> int:
         # (storage.db.deferred_sync: a crash loses no commit; a power cut only the latest ones,
         # whose messages are neither flagged nor past the last UID, so the next run redoes them).
         # A batch (as many messages as start the parse pool) converts its .doc/.xls/… through
-        # one warm LibreOffice (parsers/lo_server.py); a few messages convert one-shot.
+        # one warm LibreOffice (parsers/lo_server.py); a few messages convert one-shot. It is
+        # lazy: started only once a file of the batch needs it (its name, known from the parsed
+        # message, or a conversion that found it not started) — most batches carry none.
         batch = app.settings.lo_warm and len(uids) >= app.settings.parse_pool_min
-        warm = warm_libreoffice() if batch else contextlib.nullcontext()
+        warm = warm_libreoffice(lazy=True) if batch else contextlib.nullcontext()
         with warm, _ahead_parser(ctx) as ahead, deferred_sync(app.engine):
             run_ctx = replace(ctx, parse=ahead) if ahead is not None else ctx
             for fetched in _fetched(source, uids, ahead, busy, app.blobs):

@@ -86,15 +86,19 @@ class AheadParse:
         raws = [raw for raw in raws if _may_carry_files(raw)]
         if self.executor is None and len(raws) + len(self.pending) < self.minimum:
             return 0  # decided without parsing a single message
-        jobs = []
+        files = []
         for raw in raws:
             try:
                 mail = parse_mail(raw, max_attachment_bytes=self.max_attachment_bytes)
             except Exception:  # noqa: BLE001 — the handler records a broken message itself
                 continue
-            jobs.extend((a.data, a.filename) for a in mail.attachments if not a.rejected)
+            files.extend(a for a in mail.attachments if not a.rejected)
+        jobs = [(a.data, a.filename) for a in files]
         if self.executor is None and len(jobs) + len(self.pending) < self.minimum:
             return 0
+        # Names already known from the parsed messages: a legacy file starts the run's lazy
+        # warm LibreOffice before the workers get it (the workers know its address already).
+        lo_server.want_for((a.filename, a.content_type) for a in files)
         if self.executor is None:
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(["parsers.api"])

@@ -187,3 +187,45 @@ def test_files_queued_at_one_server_are_not_timed_out_for_each_others_work(tmp_p
     assert "timeout" not in results.values(), results
     assert list(results.values()).count("ok") >= 2, results
     assert sorted(results) == [0, 1, 2, 3]
+
+
+def test_lazy_server_starts_only_when_a_file_needs_it(spec: OutlineSpec, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A lazy warm server: nothing runs for names that need no conversion; a conversion in a
+    forked child that found it not started goes one-shot and asks the owner, who starts it."""
+    if not find_soffice() or lo_server.unoserver_available():
+        pytest.fail("LibreOffice and unoserver are needed (apt-get install -y python3-uno; uv sync)")
+    marker = tmp_path / "one-shot"
+    real_run = LibreOfficeConverter._run
+
+    def counting(self, *args):  # noqa: ANN001, ANN002
+        marker.write_text("used")
+        return real_run(self, *args)
+
+    monkeypatch.setattr(LibreOfficeConverter, "_run", counting)
+    with lo_server.warm_libreoffice(lazy=True) as server:
+        assert server is not None and lo_server.current() is not None  # the address is known
+        assert not lo_server.want_for([("BC.docx", "application/octet-stream"), ("so lieu.pdf", "application/pdf")])
+        lo_server.ensure_alive()
+        assert server.proc is None and server.starts == 0
+        parse = within_budget(partial(parse_bytes, converter=LibreOfficeConverter(timeout=100)), 120)
+        result = parse(DOCS[0].read_bytes(), "a.doc", spec)  # no want_for: as a zip member comes
+        assert result.error is None and result.indicators
+        assert marker.read_text() == "used" and server.starts == 0
+        lo_server.ensure_alive()  # the intake loop, before the next message
+        assert server.starts == 1
+        assert server.wait_ready()
+        marker.unlink()
+        result = parse(DOCS[1].read_bytes(), "b.doc", spec)
+        assert result.error is None and not marker.exists()  # the warm server converted it
+    assert lo_server.current() is None
+
+
+def test_lazy_server_starts_from_a_legacy_name() -> None:
+    with lo_server.warm_libreoffice(lazy=True) as server:
+        assert server is not None and server.starts == 0
+        assert lo_server.want_for([("Báo cáo.DOC", "application/octet-stream")])
+        assert server.starts == 1 and server.alive()
+        assert not lo_server.want_for([("x.xls", "")])  # wanted once: nothing more to do
+        assert server.starts == 1
+    assert not lo_server.needs_libreoffice("bao-cao.docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+    assert lo_server.needs_libreoffice("bieu", "application/vnd.ms-excel")
