@@ -233,3 +233,18 @@ def test_a_word_file_that_is_only_a_pasted_scan_is_read(printed: bytes, spec: Ou
     result = parse_bytes(buf.getvalue(), "ban-quet-dan-vao-word.docx", spec)
     assert result.error is None and result.format == "docx" and result.ocr is not None and result.ocr.pages == 2
     assert result.agency.id == "hccb" and result.doc_number == "28/BC-CCB" and "ocr_read" in [p.code for p in result.problems]
+
+
+@pytest.mark.parametrize("grey", [255, 128, 0])
+def test_a_page_of_one_grey_level_has_no_ink(grey: int) -> None:
+    ink, threshold = _ink(Image.new("L", (400, 600), grey), with_threshold=True)
+    assert not ink.any() and threshold == -1
+
+
+def test_a_blank_scanned_page_is_a_scan_without_text_not_a_crash(spec: OutlineSpec) -> None:
+    """A PDF whose only page is blank (a scanner's empty sheet, or a page that draws nothing)
+    says that the scan holds no readable text; it was an unexpected ValueError (All-NaN)."""
+    buf = io.BytesIO()
+    Image.new("L", (1240, 1754), 255).save(buf, "PDF", resolution=150)
+    result = parse_bytes(buf.getvalue(), "trang-trang.pdf", spec)
+    assert result.error is not None and result.error.code == "scanned_pdf", result.error
