@@ -600,8 +600,10 @@ def _poll(ctx: Context, source: ImapSource, report: IngestReport) -> int:
         _mark_on_server(app, source, pending, report)
         done: list[tuple[int, int]] = []
         busy: list[str] = []
+        sizes: dict[int, int] = {}
         try:
             uids = sorted(set(retry) | set(source.new_uids(last_uid, fetch_since(ctx, app.settings.imap.first_poll_margin_days))))
+            sizes = source.sizes(uids)
         except MailboxBusy as err:
             uids, busy = [], [str(err)]
         # One commit per message, synced to disk once before anything is flagged on the server
@@ -613,7 +615,9 @@ def _poll(ctx: Context, source: ImapSource, report: IngestReport) -> int:
         warm = warm_libreoffice() if batch else contextlib.nullcontext()
         with warm, _ahead_parser(ctx) as ahead, deferred_sync(app.engine):
             run_ctx = replace(ctx, parse=ahead) if ahead is not None else ctx
-            for chunk, recorded in _fetched(source, uids, ahead, busy, app):
+            if ahead is not None:  # a poll where many messages are large enough to carry files
+                ahead.expect(sizes.values())
+            for chunk, recorded in _fetched(source, uids, sizes, ahead, busy, app):
                 for i, fetched in enumerate(chunk):
                     lo_server.ensure_alive()
                     # The folder's last UID moves once per chunk, with its last message.
@@ -707,7 +711,7 @@ def _record_raw_ahead(app: App, chunk: list[FetchedMail], shas: list[str] | None
 
 
 def _fetched(
-    source: ImapSource, uids: list[int], ahead: AheadParse | None, busy: list[str], app: App
+    source: ImapSource, uids: list[int], sizes: dict[int, int], ahead: AheadParse | None, busy: list[str], app: App
 ) -> Iterator[tuple[list[FetchedMail], dict[int, str]]]:
     """The messages in UID order, chunk by chunk, one chunk fetched (and handed to the parse
     pool) ahead of the one being handled; with each chunk {uid: raw sha256} of its messages
@@ -716,7 +720,7 @@ def _fetched(
     before) and are on disk, and their blob rows committed, before any message of the chunk
     is handed out. A refusal mid-way ends the run after what was already fetched; the rest
     waits for the next run (the last UID only moves past handled messages)."""
-    chunks: Iterable[list[FetchedMail]] = source.fetch_chunks(uids)
+    chunks: Iterable[list[FetchedMail]] = source.fetch_chunks(uids, sizes)
     iterator = iter(chunks)
     with ThreadPoolExecutor(1, thread_name_prefix="raw-ahead") as writer:
 
