@@ -49,7 +49,9 @@ def insert_key(session: Session, model: type[Any], values: dict[str, Any]) -> An
     the value; several: the row of them), None when it existed. No ORM object is made."""
     stmt = _insert(session.get_bind().dialect.name, model, returning_row=False)
     session.flush()  # what the ORM statement did on its own (autoflush); a Core one does not
-    row = session.execute(stmt, values).first()
+    # On the session's connection (its transaction): a Core statement on a table needs none of
+    # the ORM's execution layer, which was a third of a first pass's cost per message.
+    row = session.connection().execute(stmt, values).first()
     if row is None:
         return None
     return row[0] if len(row) == 1 else row
@@ -62,7 +64,7 @@ def insert_ignore_many(session: Session, model: type[Any], rows: list[dict[str, 
         return
     stmt = _insert(session.get_bind().dialect.name, model, returning_row=False, returning=False)
     session.flush()
-    session.execute(stmt, rows)
+    session.connection().execute(stmt, rows)
 
 
 def insert_new(session: Session, model: type[T], values: dict[str, Any]) -> T | None:
