@@ -2,9 +2,9 @@
 
 Per message: store the raw .eml blob and its files' blobs (raw first), parse and decide with
 pure functions (classification, attribution, which files form which response), then write
-the outcome — ledger row, documents, submissions or review items — in ONE transaction, which
-also advances the folder's last UID; commit; then mark the message done on the server (flag
-or move). A run that dies between the commit and the server mark marks it at the next run
+the outcome — ledger row, documents, submissions or review items — in ONE transaction (that
+of a fetched chunk's last message also advances the folder's last UID); commit; then mark the
+message done on the server (flag or move). A run that dies between the commit and the server mark marks it at the next run
 (the ledger remembers); a run that dies before the commit leaves nothing but
 content-addressed blobs, and the next run redoes the message. A failure of one item is
 recorded (status failed + error) and the batch goes on; a run fails only when the mailbox or
