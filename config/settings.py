@@ -125,7 +125,8 @@ class Settings(BaseSettings):
     # start per file; off: every file starts its own.
     lo_warm: bool = True
     # Files are parsed in a pool of worker processes when at least `parse_pool_min` wait in
-    # one fetch (a first pass over a full mailbox); 0 workers = one per available core.
+    # one fetch, or the poll holds that many messages large enough to carry a file (a first
+    # pass over a full mailbox); 0 workers = one per available core.
     parse_workers: int = Field(default=0, ge=0)
     parse_pool_min: int = Field(default=24, ge=1)
     # Who is told when a scheduled run fails (TĐC's address); empty = nobody.

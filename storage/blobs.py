@@ -13,7 +13,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from storage.models import Blob, utcnow
-from storage.upsert import insert_ignore
+from storage.upsert import insert_ignore, insert_ignore_many
 
 log = logging.getLogger(__name__)
 # Threads that fsync a batch of new blobs together: the file system then folds their
@@ -97,6 +97,14 @@ def record_blob(store: BlobStore, data: bytes, *, session: Session) -> str:
     path = str(store.path_for(sha).relative_to(store.root))
     insert_ignore(session, Blob, {"sha256": sha, "size": len(data), "path": path, "created_at": utcnow()})
     return sha
+
+
+def record_blobs(store: BlobStore, blobs: list[tuple[str, int]], *, session: Session) -> None:
+    """Record blobs already written to the store, given as (sha256, size): one statement for
+    all of them (idempotent). The caller commits."""
+    at = utcnow()
+    rows = {sha: {"sha256": sha, "size": size, "path": str(store.path_for(sha).relative_to(store.root)), "created_at": at} for sha, size in blobs}
+    insert_ignore_many(session, Blob, list(rows.values()))
 
 
 def store_blob(store: BlobStore, data: bytes, *, session: Session) -> Blob:

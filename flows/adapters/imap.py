@@ -223,13 +223,15 @@ class ImapSource:
         for chunk in self.fetch_chunks(uids):
             yield from chunk
 
-    def fetch_chunks(self, uids: list[int]) -> Iterator[list[FetchedMail]]:
-        """The messages in chunks, each one UID FETCH (see `chunk_uids`)."""
+    def fetch_chunks(self, uids: list[int], sizes: dict[int, int] | None = None) -> Iterator[list[FetchedMail]]:
+        """The messages in chunks, each one UID FETCH (see `chunk_uids`); `sizes`: the
+        messages' RFC822.SIZE if the caller already asked for them (`sizes`)."""
         assert self.box is not None
         if not uids:
             return
         self.select()
-        for chunk in chunk_uids(uids, self.sizes(uids), self.settings.fetch_chunk, self.settings.fetch_chunk_bytes):
+        sizes = self.sizes(uids) if sizes is None else sizes
+        for chunk in chunk_uids(uids, sizes, self.settings.fetch_chunk, self.settings.fetch_chunk_bytes):
             data = self._uid_fetch(uid_set(chunk), "(UID INTERNALDATE BODY.PEEK[])", "tải thư")
             found = {m.uid: m for m in _parse_fetch(data)}
             yield [found[uid] for uid in chunk if uid in found]

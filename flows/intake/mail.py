@@ -2,9 +2,9 @@
 
 Per message: store the raw .eml blob and its files' blobs (raw first), parse and decide with
 pure functions (classification, attribution, which files form which response), then write
-the outcome — ledger row, documents, submissions or review items — in ONE transaction, which
-also advances the folder's last UID; commit; then mark the message done on the server (flag
-or move). A run that dies between the commit and the server mark marks it at the next run
+the outcome — ledger row, documents, submissions or review items — in ONE transaction (that
+of a fetched chunk's last message also advances the folder's last UID); commit; then mark the
+message done on the server (flag or move). A run that dies between the commit and the server mark marks it at the next run
 (the ledger remembers); a run that dies before the commit leaves nothing but
 content-addressed blobs, and the next run redoes the message. A failure of one item is
 recorded (status failed + error) and the batch goes on; a run fails only when the mailbox or
@@ -73,7 +73,7 @@ from parsers.naming import subject_tags
 from parsers.responses import Unit, plan_units
 from parsers.routing import Route
 from parsers.vocab import ItemStatus, MailKind
-from storage.blobs import BlobStore, record_blob, sha256_hex, store_blob
+from storage.blobs import BlobStore, record_blob, record_blobs, sha256_hex, store_blob
 from storage.db import deferred_sync
 from storage.ingest import (
     add_mail,
@@ -157,12 +157,27 @@ def _whole_mail_sender(ctx: Context, mail: MailMessage) -> Attribution:
 
 
 def handle_mail(
-    ctx: Context, mailbox: str, uidvalidity: int, uid: int, raw: bytes, internal_date: dt.datetime | None, *, session: Session
+    ctx: Context,
+    mailbox: str,
+    uidvalidity: int,
+    uid: int,
+    raw: bytes,
+    internal_date: dt.datetime | None,
+    *,
+    session: Session,
+    raw_sha256: str | None = None,
+    advance: bool = True,
 ) -> dict[str, Any]:
     """Store, parse, decide and record one message (the caller commits). A new message whose
     outcome writes nothing but its ledger row (a copy of an earlier one, or mail without files
-    that answers nothing — most of a mailbox) is decided first and inserted once, final."""
-    raw_sha = record_blob(ctx.app.blobs, raw, session=session)
+    that answers nothing — most of a mailbox) is decided first and inserted once, final.
+
+    `raw_sha256`: the caller already stored the raw message and committed its blob row (a
+    poll does it for a whole fetched chunk). `advance=False`: the caller moves the folder's
+    last UID itself (a poll does it once per chunk, in the transaction of the chunk's last
+    message: a message committed past the last UID is found by the ledger's unique key if it
+    is fetched again, and is not handled twice)."""
+    raw_sha = raw_sha256 if raw_sha256 is not None else record_blob(ctx.app.blobs, raw, session=session)
     mail = parse_mail(raw, max_attachment_bytes=ctx.app.settings.max_file_bytes)
     own, copy = ledger_entry(
         mailbox, uidvalidity, uid, raw_sha, mail.message_id, mail.from_addr, [sha256_hex(a.data) for a in mail.attachments], session=session
@@ -191,7 +206,8 @@ def handle_mail(
         row_id = add_mail({**values, **fields, "processed_at": utcnow(), "details": {"outcome": outcome}}, session=session)
         if row_id is None:  # another run recorded it meanwhile
             return _seen(base, ledger_mail(mailbox, uidvalidity, uid, session=session))
-        advance_mailbox(mailbox, uidvalidity, uid, session=session)
+        if advance:
+            advance_mailbox(mailbox, uidvalidity, uid, session=session)
         return {**base, "inbound_mail_id": row_id, **outcome}
     if own is not None:
         base["attempt"] = own.details.get("attempts", 0) + 1
@@ -201,7 +217,8 @@ def handle_mail(
         row, created = insert_mail(values, session=session)
         if not created:  # another run recorded it meanwhile
             return _seen(base, row)
-    advance_mailbox(mailbox, uidvalidity, uid, session=session)
+    if advance:
+        advance_mailbox(mailbox, uidvalidity, uid, session=session)
     outcome = _handle_new_mail(ctx, row, mail, copy, decided, session=session)
     row.status = outcome["status"]
     row.processed_at = utcnow()
@@ -583,8 +600,10 @@ def _poll(ctx: Context, source: ImapSource, report: IngestReport) -> int:
         _mark_on_server(app, source, pending, report)
         done: list[tuple[int, int]] = []
         busy: list[str] = []
+        sizes: dict[int, int] = {}
         try:
             uids = sorted(set(retry) | set(source.new_uids(last_uid, fetch_since(ctx, app.settings.imap.first_poll_margin_days))))
+            sizes = source.sizes(uids)
         except MailboxBusy as err:
             uids, busy = [], [str(err)]
         # One commit per message, synced to disk once before anything is flagged on the server
@@ -598,12 +617,16 @@ def _poll(ctx: Context, source: ImapSource, report: IngestReport) -> int:
         warm = warm_libreoffice(lazy=True) if batch else contextlib.nullcontext()
         with warm, _ahead_parser(ctx) as ahead, deferred_sync(app.engine):
             run_ctx = replace(ctx, parse=ahead) if ahead is not None else ctx
-            for fetched in _fetched(source, uids, ahead, busy, app.blobs):
-                lo_server.ensure_alive()
-                outcome = _one_message(run_ctx, key, source.uidvalidity, fetched)
-                report.add(outcome)
-                if outcome["status"] != ItemStatus.FAILED and not outcome.get("seen"):
-                    done.append((outcome["inbound_mail_id"], fetched.uid))
+            if ahead is not None:  # a poll where many messages are large enough to carry files
+                ahead.expect(sizes.values())
+            for chunk, recorded in _fetched(source, uids, sizes, ahead, busy, app):
+                for i, fetched in enumerate(chunk):
+                    lo_server.ensure_alive()
+                    # The folder's last UID moves once per chunk, with its last message.
+                    outcome = _one_message(run_ctx, key, source.uidvalidity, fetched, recorded.get(fetched.uid), last=i == len(chunk) - 1)
+                    report.add(outcome)
+                    if outcome["status"] != ItemStatus.FAILED and not outcome.get("seen"):
+                        done.append((outcome["inbound_mail_id"], fetched.uid))
         report.errors.extend(busy)
         if last_uid == 0 and source.uidnext > 1 and not busy:
             # Older mail skipped by `since` is behind us too: the next poll starts above it.
@@ -614,14 +637,25 @@ def _poll(ctx: Context, source: ImapSource, report: IngestReport) -> int:
     return max(0, len(uids) - len(report.items))
 
 
-def _one_message(ctx: Context, key: str, uidvalidity: int, fetched: FetchedMail) -> dict[str, Any]:
+def _one_message(ctx: Context, key: str, uidvalidity: int, fetched: FetchedMail, raw_sha256: str | None, *, last: bool) -> dict[str, Any]:
     """One message in its own unit of work; a failure is recorded (transient ones are retried
     by the next runs, up to BAOCAO_RETRY_LIMIT times) and the batch goes on. When even the
     failure cannot be recorded (disk full, database gone) the run stops: nothing of this
-    message was committed and the next run starts again from it."""
+    message was committed and the next run starts again from it.
+
+    `raw_sha256`: its raw blob is stored and recorded (None: the message stores it itself).
+    `last`: the chunk's last message, whose transaction moves the folder's last UID up to it
+    (the chunk is in UID order; a failure recorded moves it too). A run that dies mid-chunk
+    leaves the last UID below messages it committed: the next run fetches them again, finds
+    each one's ledger row by (mailbox, uidvalidity, uid) and handles none of them twice."""
     try:
         with ctx.app.session() as session:
-            outcome = handle_mail(ctx, key, uidvalidity, fetched.uid, fetched.raw, fetched.internal_date, session=session)
+            outcome = handle_mail(
+                ctx, key, uidvalidity, fetched.uid, fetched.raw, fetched.internal_date,
+                session=session, raw_sha256=raw_sha256, advance=False,
+            )
+            if last:
+                advance_mailbox(key, uidvalidity, fetched.uid, session=session)
             hook("before_commit")
         hook("after_commit")
         return outcome
@@ -651,29 +685,48 @@ def _ahead_parser(ctx: Context) -> AheadParse | _NoPool:
     return AheadParse(ctx.parse, ctx.spec, settings.max_file_bytes, workers, settings.parse_pool_min)
 
 
-def _store_raw_ahead(blobs: BlobStore, chunk: list[FetchedMail]) -> None:
+def _store_raw_ahead(blobs: BlobStore, chunk: list[FetchedMail]) -> list[str] | None:
     """Raw first, synced together: the chunk's raw messages are put in the blob store before
     any of them is handled, their fsyncs issued at once (one fsync per message was most of a
-    first pass's time). Each message's own unit of work then finds its blob already durable;
-    if this fails (disk full), each message writes its blob itself and fails on its own."""
+    first pass's time); their sha256, in order. If this fails (disk full): None, and each
+    message writes its blob itself and fails on its own."""
     try:
-        blobs.write_many(m.raw for m in chunk)
+        return blobs.write_many(m.raw for m in chunk)
     except OSError:
         log.warning("could not store a fetched chunk ahead; storing message by message", exc_info=True)
+        return None
 
 
-def _fetched(source: ImapSource, uids: list[int], ahead: AheadParse | None, busy: list[str], blobs: BlobStore) -> Iterator[FetchedMail]:
-    """The messages in UID order, one chunk fetched (and handed to the parse pool) ahead of
-    the one being handled. A chunk's raw messages are stored by a writer thread (the disk's
-    work, which releases the GIL, overlaps the handling of the chunk before) and are on disk
-    before any message of the chunk is handed out. A refusal mid-way ends the run after what
-    was already fetched; the rest waits for the next run (the last UID only moves past handled
-    messages)."""
-    chunks: Iterable[list[FetchedMail]] = source.fetch_chunks(uids)
+def _record_raw_ahead(app: App, chunk: list[FetchedMail], shas: list[str] | None) -> dict[int, str]:
+    """The blob rows of a chunk stored ahead, in one statement and one commit before any of
+    its messages is handled (raw first); {uid: sha256} of the messages recorded so. A failure
+    only logs: each message then records its blob in its own transaction."""
+    if not shas:
+        return {}
+    try:
+        with app.session() as session:
+            record_blobs(app.blobs, [(sha, len(m.raw)) for m, sha in zip(chunk, shas, strict=True)], session=session)
+    except Exception:  # noqa: BLE001 — the messages' own units of work store them again
+        log.warning("could not record a fetched chunk's blobs ahead; recording message by message", exc_info=True)
+        return {}
+    return {m.uid: sha for m, sha in zip(chunk, shas, strict=True)}
+
+
+def _fetched(
+    source: ImapSource, uids: list[int], sizes: dict[int, int], ahead: AheadParse | None, busy: list[str], app: App
+) -> Iterator[tuple[list[FetchedMail], dict[int, str]]]:
+    """The messages in UID order, chunk by chunk, one chunk fetched (and handed to the parse
+    pool) ahead of the one being handled; with each chunk {uid: raw sha256} of its messages
+    whose raw blob is stored and recorded. A chunk's raw messages are stored by a writer
+    thread (the disk's work, which releases the GIL, overlaps the handling of the chunk
+    before) and are on disk, and their blob rows committed, before any message of the chunk
+    is handed out. A refusal mid-way ends the run after what was already fetched; the rest
+    waits for the next run (the last UID only moves past handled messages)."""
+    chunks: Iterable[list[FetchedMail]] = source.fetch_chunks(uids, sizes)
     iterator = iter(chunks)
     with ThreadPoolExecutor(1, thread_name_prefix="raw-ahead") as writer:
 
-        def pull() -> tuple[list[FetchedMail], Future[None]] | None:
+        def pull() -> tuple[list[FetchedMail], Future[list[str] | None]] | None:
             if busy:
                 return None
             try:
@@ -685,14 +738,15 @@ def _fetched(source: ImapSource, uids: list[int], ahead: AheadParse | None, busy
                 return None
             if chunk and ahead is not None:
                 ahead.submit([m.raw for m in chunk])
-            return chunk, writer.submit(_store_raw_ahead, blobs, chunk)
+            return chunk, writer.submit(_store_raw_ahead, app.blobs, chunk)
 
         current = pull()
         while current is not None:
             following = pull()
             chunk, stored = current
-            stored.result()  # raw first
-            yield from chunk
+            recorded = _record_raw_ahead(app, chunk, stored.result())  # raw first
+            if chunk:
+                yield chunk, recorded
             current = following
 
 

@@ -6,6 +6,9 @@ by a pool (one worker per available core) while the current chunk is written; th
 `AheadParse` for a file's result and gets the pool's, or parses it itself when the pool did not
 have it (a file the pool was not given, or a worker that died: the parse is simply redone).
 Below `parse_pool_min` waiting files no pool is started: its start-up costs more than it saves.
+The files wait in one fetched chunk, or are expected over the whole poll: as many messages as
+large as a mail with a file (the server's RFC822.SIZE, asked before any body is fetched) —
+a first pass over a full mailbox has its reports spread thin, a few per chunk.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import logging
 import multiprocessing
 import os
 import re
+from collections.abc import Iterable
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
@@ -30,6 +34,9 @@ from storage.blobs import sha256_hex
 log = logging.getLogger(__name__)
 
 
+# A message this large (bytes, as the server counts them) may carry a file: a Word report is
+# rarely under 10 kB, base64 makes it a third larger; short text mails are 1–5 kB.
+FILE_SIZE_HINT = 12_000
 _FILE_MARKS = re.compile(rb"^content-disposition:[^\r\n]*attachment|filename\*?=|^content-type:\s*application/", re.I | re.M)
 
 
@@ -69,6 +76,12 @@ class AheadParse:
     executor: ProcessPoolExecutor | None = None
     pending: dict[tuple[str, str], Future[ParseResult]] = field(default_factory=dict)
     from_pool: int = 0
+    expected: int = 0
+
+    def expect(self, sizes: Iterable[int]) -> None:
+        """The poll's messages' sizes: how many may carry files (only decides whether the
+        pool starts before `minimum` files wait in one chunk)."""
+        self.expected = sum(1 for size in sizes if size >= FILE_SIZE_HINT)
 
     def __call__(self, data: bytes, filename: str, spec: OutlineSpec) -> ParseResult:
         future = self.pending.pop((sha256_hex(data), filename), None)
@@ -84,7 +97,8 @@ class AheadParse:
     def submit(self, raws: list[bytes]) -> int:
         """Start parsing the files of these messages; returns how many were sent to the pool."""
         raws = [raw for raw in raws if _may_carry_files(raw)]
-        if self.executor is None and len(raws) + len(self.pending) < self.minimum:
+        many = self.expected >= self.minimum
+        if self.executor is None and not many and len(raws) + len(self.pending) < self.minimum:
             return 0  # decided without parsing a single message
         files = []
         for raw in raws:
@@ -94,7 +108,7 @@ class AheadParse:
                 continue
             files.extend(a for a in mail.attachments if not a.rejected)
         jobs = [(a.data, a.filename) for a in files]
-        if self.executor is None and len(jobs) + len(self.pending) < self.minimum:
+        if self.executor is None and (not jobs or (not many and len(jobs) + len(self.pending) < self.minimum)):
             return 0
         # Names already known from the parsed messages: a legacy file starts the run's lazy
         # warm LibreOffice before the workers get it (the workers know its address already).

@@ -116,6 +116,50 @@ def test_sigkill_at_a_named_point_loses_and_doubles_nothing(mail_app, dovecot, s
         assert set(states.values()) == {"sent"}
 
 
+@pytest.mark.parametrize("on", [2, 5])
+def test_sigkill_mid_chunk_leaves_the_last_uid_behind_and_nothing_is_handled_twice(mail_app, dovecot, smtp, folder, on):
+    """The folder's last UID moves once per fetched chunk (with its last message): a run killed
+    after a commit mid-chunk leaves committed messages above the last UID; the next run fetches
+    them again and the ledger's (mailbox, uidvalidity, uid) key keeps each from being handled,
+    recorded or answered twice."""
+    from storage.models import InboundMail, MailboxState, OutboundMail, Submission
+
+    base = dt.datetime(2025, 7, 10, 9, 0, tzinfo=VN)
+    names = ("12_newsletter", *REPLIES, "08_auto_reply", "07_ack_html_only")  # 6 messages, chunks of 4 + 2
+    for i, name in enumerate(names):
+        put(dovecot, folder, name, base + dt.timedelta(hours=i))
+    env = cli_env(mail_app, dovecot, smtp, folder) | {"BAOCAO_IMAP__FETCH_CHUNK": "4"}
+    killed = run_cli(env, "ingest", "mail", "--json", kill_at="after_commit", on=on)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    with mail_app.session() as s:
+        committed = sorted(m.uid for m in s.scalars(select(InboundMail)))
+        last_uid = s.scalars(select(MailboxState.last_uid)).one()
+    assert committed == list(range(1, on + 1))
+    # Killed mid-chunk: the last UID is where the chunk before ended, below committed messages.
+    assert last_uid == {2: 0, 5: 4}[on]
+
+    again = run_cli(env, "ingest", "mail", "--json")
+    assert again.returncode == 0, again.stderr
+    run_cli(env, "ingest", "mail", "--json")  # a third run changes nothing
+    with mail_app.session() as s:
+        mails = list(s.scalars(select(InboundMail).order_by(InboundMail.uid)))
+        subs = Counter(x.inbound_mail_id for x in s.scalars(select(Submission)))
+        receipts = Counter(r.in_reply_to_mail_id for r in s.scalars(select(OutboundMail).where(OutboundMail.kind == "receipt")))
+        last_uid = s.scalars(select(MailboxState.last_uid)).one()
+    assert [m.uid for m in mails] == [1, 2, 3, 4, 5, 6] and last_uid == 6
+    assert all(m.server_marked_at is not None for m in mails)
+    ids = {m.uid: m.id for m in mails}
+    # One submission per reply and for the acknowledgement (UID 6), one receipt per reply.
+    assert sorted(subs.items()) == [(ids[u], 1) for u in (2, 3, 4, 6)]
+    assert sorted(receipts.items()) == [(ids[u], 1) for u in (2, 3, 4)]
+    assert set(receipts_by_reply(smtp).values()) == {1}
+    conn = dovecot.client()
+    conn.select(folder)
+    flags = conn.uid("FETCH", "1:*", "(FLAGS)")[1]
+    conn.logout()
+    assert len(flags) == 6 and all(b"BaocaoProcessed" in f for f in flags)
+
+
 def test_receipt_is_reserved_with_its_message(mail_app, dovecot, smtp, folder):
     """The outbox row is written in the message's own transaction (before any sending)."""
     from flows.intake.mail import ingest_mail

@@ -181,3 +181,38 @@ def test_parse_pool_gives_the_same_outcome(dovecot, tmp_path, settings_factory, 
 
     files = sum(len(parse_mail(eml(n)).attachments) for n in NAMES)
     assert files >= 5 and used == [files, 0]  # every file came from a worker; none without the pool
+
+
+@pytest.mark.parametrize(("pool_min", "from_pool"), [(4, True), (5, False)])
+def test_parse_pool_starts_for_files_spread_over_many_chunks(dovecot, tmp_path, settings_factory, db_url, monkeypatch, pool_min, from_pool):
+    """A first pass has its reports spread thin (a few per fetched chunk): the pool starts when
+    the poll holds `parse_pool_min` messages as large as a mail with a file (here 4 of them,
+    one message per chunk), not only when that many files wait in one chunk."""
+    from flows.app import App, init
+    from flows.intake import pool
+    from flows.intake.mail import ingest_mail
+    from parsers.mail import parse_mail
+
+    assert sum(len(eml(n)) >= pool.FILE_SIZE_HINT for n in NAMES) == 4
+    used: list[int] = []
+    close = pool.AheadParse.close
+
+    def counting_close(self):
+        used.append(self.from_pool)
+        close(self)
+
+    monkeypatch.setattr(pool.AheadParse, "close", counting_close)
+    folder = f"S{uuid.uuid4().hex[:10]}"
+    for i, name in enumerate(NAMES):
+        dovecot.append(eml(name), folder=folder, date=BASE + dt.timedelta(hours=i))
+    settings = settings_factory(database_url=db_url)
+    settings.imap = dovecot.settings(folder=folder)
+    settings.parse_pool_min, settings.parse_workers = pool_min, 2
+    settings.imap.fetch_chunk = 1
+    other = App(settings)
+    init(other)
+    report = ingest_mail(other, receipts=False).to_json()
+    other.engine.dispose()
+    assert report["counts"]["failed"] == 0, report["items"]
+    files = sum(len(parse_mail(eml(n)).attachments) for n in NAMES)
+    assert used == [files if from_pool else 0]
