@@ -284,12 +284,9 @@ def _ink(image: Any, *, with_threshold: bool = False) -> Any:
     mean = cum_mean[-1] / total
     with np.errstate(divide="ignore", invalid="ignore"):
         between = (mean * cum - cum_mean) ** 2 / (cum * (total - cum))
-    if np.isnan(between).all():
-        # One grey level on the whole page (a blank page, or a PDF whose page draws nothing):
-        # there is no ink to tell from paper, so nothing is dark.
-        threshold = -1
-    else:
-        threshold = int(np.nanargmax(between))
+    # One grey level on the whole page (a blank page, or a PDF whose page draws nothing): there
+    # is no ink to tell from paper, so nothing is dark.
+    threshold = -1 if np.isnan(between).all() else int(np.nanargmax(between))
     return (pixels <= threshold, threshold) if with_threshold else pixels <= threshold
 
 
