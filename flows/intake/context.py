@@ -87,11 +87,38 @@ class Context:
     app: App
     campaign: Campaign
     spec: OutlineSpec
-    agencies: list[AgencyRef]
     hints: MailHints
     parse: ParseFn
-    # Message-ID of each request and reminder we sent → the recipient it went to.
-    threads: dict[str, int] = field(default_factory=dict)
+    # The campaign's recipients and, by Message-ID, each request and reminder we sent → the
+    # recipient it went to: read from the database on first use (`load`), so that a poll
+    # with nothing new reads neither (both grow with the campaign, 3,000 recipients at
+    # province scale, and with every reminder sent).
+    people: tuple[list[AgencyRef], dict[str, int]] | None = field(default=None, repr=False)
+
+    def load(self) -> Context:
+        """Read the recipients and our threads of this campaign and its siblings now, before a
+        unit of work opens its session (a first use inside one would read in a second)."""
+        for c in self.every:
+            if c.people is None:
+                with c.app.session() as session:
+                    c.people = (agency_refs(c.campaign.id, session=session), our_threads(c.campaign.id, session=session))
+        return self
+
+    @property
+    def agencies(self) -> list[AgencyRef]:
+        """The campaign's recipients (routing and classification)."""
+        return self._people()[0]
+
+    @property
+    def threads(self) -> dict[str, int]:
+        """Message-ID of each request and reminder we sent → the recipient it went to."""
+        return self._people()[1]
+
+    def _people(self) -> tuple[list[AgencyRef], dict[str, int]]:
+        if self.people is None:
+            self.load()
+        assert self.people is not None
+        return self.people
 
     def thread_recipient(self, in_reply_to: str | None, references: tuple[str, ...]) -> int | None:
         """The recipient whose request or reminder this message replies to (In-Reply-To first,
@@ -155,11 +182,8 @@ def trust_roots(trust_dir: Path | None) -> tuple[bytes, ...] | None:
 
 
 def make_context(app: App, campaign_id: str | None, parse: ParseFn | None = None) -> Context:
-    """Campaign, outline spec, recipients and hints for a run."""
+    """Campaign, outline spec and hints for a run (its recipients are read on first use)."""
     campaign = app.campaign(campaign_id)
-    with app.session() as session:
-        agencies = agency_refs(campaign.id, session=session)
-        threads = our_threads(campaign.id, session=session)
     ours = {a.lower() for a in (app.settings.smtp.sender, app.settings.imap.user) if a and "@" in a}
     hints = MailHints(
         our_addresses=frozenset(ours),
@@ -172,7 +196,7 @@ def make_context(app: App, campaign_id: str | None, parse: ParseFn | None = None
         app.settings.max_file_bytes, app.settings.file_budget_seconds, trust_dir=app.settings.trust_dir,
         memory_mb=app.settings.parse_memory_mb,
     )
-    return Context(app, campaign, outline_spec(campaign), agencies, hints, parse, threads=threads)
+    return Context(app, campaign, outline_spec(campaign), hints, parse)
 
 
 def log_run(ctx: Context, report: IngestReport) -> None:

@@ -115,6 +115,7 @@ def ingest_folder(app: App, campaign_id: str | None = None, *, parse: ParseFn | 
 
 
 def _one_file(ctx: Context, root: Path, taken: Taken) -> dict[str, Any]:
+    ctx.load()  # the recipients, read once per scan before the first unit of work (not when idle)
     try:
         return handle_file(ctx, root, taken)
     except Exception as err:  # noqa: BLE001 — one bad file must not stop the scan

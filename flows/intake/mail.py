@@ -648,6 +648,7 @@ def _one_message(ctx: Context, key: str, uidvalidity: int, fetched: FetchedMail,
     (the chunk is in UID order; a failure recorded moves it too). A run that dies mid-chunk
     leaves the last UID below messages it committed: the next run fetches them again, finds
     each one's ledger row by (mailbox, uidvalidity, uid) and handles none of them twice."""
+    ctx.load()  # the recipients, read once per run before the first unit of work (not when idle)
     try:
         with ctx.app.session() as session:
             outcome = handle_mail(

@@ -179,7 +179,7 @@ def _assign_route(app: App, item_id: int, campaign_id: str | None, recipient_cod
         if not campaign_id and len(choices) != 1:
             raise ReviewError(f"mục {item_id}: chọn chiến dịch (--campaign), một trong: {', '.join(choices)}")
         campaign = app.campaign(campaign_id or choices[0])
-        ctx = make_context(app, campaign.id)
+        ctx = make_context(app, campaign.id).load()
         forced = None
         if recipient_code:
             recipient = recipient_by_code(campaign.id, recipient_code.strip().lower(), session=session)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 
 import pytest
@@ -28,6 +29,27 @@ def indexed(request):
         pytest.fail("Dovecot is not installed: apt-get install -y dovecot-imapd dovecot-lmtpd")
     with DovecotServer(mail_format=request.param) as server:
         yield server
+
+
+@contextlib.contextmanager
+def _statements(app):  # noqa: ANN001, ANN202
+    """The SQL statements the app's engine runs inside the block."""
+    from sqlalchemy import event
+
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, *rest):  # noqa: ANN001, ANN202
+        seen.append(" ".join(statement.split()))
+
+    event.listen(app.engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(app.engine, "before_cursor_execute", record)
+
+
+def _reads_people(statement: str) -> bool:
+    return statement.startswith("SELECT") and any(f"FROM {t} " in statement + " " for t in ("recipient", "contact", "outbound_mail"))
 
 
 def test_unknown_format_is_refused():
@@ -92,11 +114,16 @@ def test_idle_poll_only_asks_status_and_still_sees_new_mail(indexed, app, monkey
     assert sent[:4] == [*LOOK, "SELECT"] and sent.count("CAPABILITY") == 1, sent  # flag ack: MOVE not needed
     for _ in range(2):
         sent.clear()
-        idle = ingest_mail(app, receipts=False)
+        with _statements(app) as sql:
+            idle = ingest_mail(app, receipts=False)
         assert not idle.items and not idle.errors and sent == [*LOOK, "LOGOUT"], (sent, idle.to_json())
+        # nothing to handle: the campaign's recipients, contacts and sent requests are not read
+        assert not [q for q in sql if _reads_people(q)], sql
     indexed.append(filler(99))  # another connection delivers
     sent.clear()
-    later = ingest_mail(app, receipts=False)
+    with _statements(app) as sql:
+        later = ingest_mail(app, receipts=False)
+    assert len([q for q in sql if _reads_people(q)]) == 3, sql  # recipients, contacts, threads: once
     assert [i["subject"].startswith(f"Thu cu {RUN}-99-") for i in later.items] == [True], later.to_json()
     assert not later.errors
     assert sent[:4] == [*LOOK, "SELECT"], sent
