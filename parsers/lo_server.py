@@ -291,7 +291,13 @@ class WarmLibreOffice:
             if self.proc is not None:
                 log.warning("warm LibreOffice (pid %s) is gone; starting another", self.proc.pid)
                 self._reap()
-            self.start()
+            try:
+                self.start()
+            except OSError as err:  # no process or no disk for its profile: files convert one-shot
+                log.warning("could not start the warm LibreOffice (%s); converting one file per start", err)
+                self.proc, self.starts = None, MAX_STARTS
+                use_server(None)
+                return
             if wait:
                 self.wait_ready()
         elif not self.alive() and _current is not None:

@@ -153,7 +153,9 @@ def run_in_child(
 
 
 def _fresh_logging() -> None:
-    """In the forked child: log lines go to a new stderr stream through one new handler.
+    """In the forked child: log lines go to a new stderr stream through one new handler, as
+    the parent's own log lines do (its level and format), or nowhere when the parent logs
+    nowhere (a cron run without BAOCAO_LOG_LEVEL stays silent).
 
     The parent has other threads (the intake's raw writer, storing the next fetched chunk while
     this file is parsed; Prefect's log worker; the fsync threads). A lock one of them held at
@@ -161,14 +163,22 @@ def _fresh_logging() -> None:
     `logging` re-creates its own handler locks at a fork, but not those of the streams and
     queues behind them, and a child logging through one would hang until its time budget and
     the file be reported as too slow. The child's own objects hold no such lock."""
-    stream = open(2, "w", encoding="utf-8", errors="backslashreplace", closefd=False)  # noqa: SIM115, PTH123 — the child's stderr, left open
-    sys.stderr = stream
-    handler = logging.StreamHandler(stream)
-    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s [parse child %(process)d]: %(message)s"))
-    for logger in [logging.getLogger(), *logging.Logger.manager.loggerDict.values()]:
+    root = logging.getLogger()
+    shown = [h for h in root.handlers if isinstance(h, logging.StreamHandler)]
+    for logger in [root, *logging.Logger.manager.loggerDict.values()]:
         if isinstance(logger, logging.Logger):
             logger.handlers = []
-    logging.getLogger().handlers = [handler]
+    root.handlers = [logging.NullHandler()]
+    try:
+        stream = open(2, "w", encoding="utf-8", errors="backslashreplace", closefd=False)  # noqa: SIM115, PTH123 — the child's stderr, left open
+    except OSError:  # no stderr at all (closed by the caller): nothing to write to
+        return
+    sys.stderr = stream
+    if shown:
+        handler = logging.StreamHandler(stream)
+        handler.setLevel(shown[0].level)
+        handler.setFormatter(shown[0].formatter or logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        root.handlers = [handler]
 
 
 def _died_of_memory(status: int, peak_rss: int, memory_mb: int) -> bool:

@@ -229,3 +229,21 @@ def test_lazy_server_starts_from_a_legacy_name() -> None:
         assert server.starts == 1
     assert not lo_server.needs_libreoffice("bao-cao.docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
     assert lo_server.needs_libreoffice("bieu", "application/vnd.ms-excel")
+
+
+def test_a_warm_server_that_cannot_start_leaves_files_to_one_shot(monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    """Starting the lazy server mid-run fails (no process slot, no disk for its profile): the
+    run goes on and files convert one-shot; the failure is said once, not raised per message."""
+    def no_process(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    with lo_server.warm_libreoffice(lazy=True) as server:
+        assert server is not None and lo_server.current() is not None
+        monkeypatch.setattr(lo_server.subprocess, "Popen", no_process)
+        with caplog.at_level("WARNING", logger="parsers.lo_server"):
+            assert lo_server.want_for([("bao-cao.doc", "")])  # no OSError out of here
+            lo_server.ensure_alive()  # nor out of the intake loop's check before the next message
+        assert lo_server.current() is None and server.proc is None  # conversions go one-shot
+        assert [r.getMessage() for r in caplog.records].count(
+            "could not start the warm LibreOffice ([Errno 11] Resource temporarily unavailable); converting one file per start"
+        ) == 1, caplog.records
