@@ -10,6 +10,9 @@ one mail + one response per recipient, a sent reminder for one in five) and is t
                 health, then `status_rows` / `status_description` / `review_markdown`
                 (no Prefect call)
   board         GET / of the web app (FastAPI TestClient, logged in as a viewer)
+  idle poll     `ingest_mail` with nothing new on a real Dovecot (its 5 messages taken by a
+                first poll, not timed): should stay flat in N (recipients read only when a
+                message is handled)
 Baseline in the same run, same database: bare SQL over the same tables (recipient ⋈ contact,
 submission, outbound_mail, inbound_mail: every row fetched, no ORM). Linear means each item's
 3,000/300 ratio ≈ 10, like the baseline's. SQL statements per item are counted too (constant
@@ -102,12 +105,13 @@ class Counter:
         event.remove(self.engine, "before_cursor_execute", self._seen)
 
 
-def measure(count: int, db_url: str | None) -> dict[str, Any]:
+def measure(count: int, db_url: str | None, server: Any) -> dict[str, Any]:
     from fastapi.testclient import TestClient
     from rich.console import Console
 
     import flows.cli.status as cli_status
     from flows.app import status_report
+    from flows.intake.mail import ingest_mail
     from flows.runs import dashboard
     from flows.web.server import build
     from flows.web.workspace import source_health
@@ -147,10 +151,19 @@ def measure(count: int, db_url: str | None) -> dict[str, Any]:
             resp = client.get("/")
             assert resp.status_code == 200 and "dv00000" in resp.text, resp.status_code
 
+        app.settings.imap = server.settings(ack_flag=f"Scale{count}")
+        taken = ingest_mail(app, receipts=False)
+        assert len(taken.items) == 5 and not taken.errors, taken.to_json()
+
+        def idle_poll() -> None:
+            report = ingest_mail(app, receipts=False)
+            assert not report.items and not report.errors, report.to_json()
+
         out: dict[str, Any] = {"recipients": count, "seed": seeded, "db": app.engine.dialect.name}
         out["rows"] = bare_sql(app, campaign_id)
         for name, fn in (("baseline", lambda: bare_sql(app, campaign_id)), ("status_json", status_json),
-                         ("status_table", status_table), ("artifact", artifact), ("board", board)):
+                         ("status_table", status_table), ("artifact", artifact), ("board", board),
+                         ("idle_poll", idle_poll)):
             counter = Counter(app.engine)
             fn()
             counter.close()
@@ -161,7 +174,14 @@ def measure(count: int, db_url: str | None) -> dict[str, Any]:
         return out
 
 
-ITEMS = ("baseline", "status_json", "status_table", "artifact", "board")
+ITEMS = ("baseline", "status_json", "status_table", "artifact", "board", "idle_poll")
+
+
+def report(r: dict[str, Any]) -> None:
+    sys.stdout.write(f"{r['recipients']:>6,} recipients ({r['db']}, seeded in {r['seed']:.1f} s, {r['rows']:,} baseline rows,"
+                     f" board page {r['board_kb']:.0f} kB)\n")
+    for item in ITEMS:
+        sys.stdout.write(f"    {item:<13} {r[item] * 1000:9.1f} ms  {r[item + '_sql']:3d} SQL statements\n")
 
 
 def main(argv: list[str]) -> int:
@@ -172,16 +192,20 @@ def main(argv: list[str]) -> int:
         argv = argv[:at] + argv[at + 2:]
     sizes = [int(a) for a in argv] or list(SIZES)
     sys.stdout.write(f"load average {' / '.join(f'{x:.1f}' for x in os.getloadavg())}; best of {REPEAT}\n")
+    from flows.dev.dovecot import DovecotServer
+
     rows = []
-    for count in sizes:
-        if db_url and len(sizes) > 1:
-            raise SystemExit("--db takes one size per run (the database must be empty)")
-        rows.append(measure(count, db_url))
-        r = rows[-1]
-        sys.stdout.write(f"{count:>6,} recipients ({r['db']}, seeded in {r['seed']:.1f} s, {r['rows']:,} baseline rows,"
-                         f" board page {r['board_kb']:.0f} kB)\n")
-        for item in ITEMS:
-            sys.stdout.write(f"    {item:<13} {r[item] * 1000:9.1f} ms  {r[item + '_sql']:3d} SQL statements\n")
+    with DovecotServer(mail_format="mdbox") as server:
+        server.seed([
+            f"From: a{i}@congty.example\r\nTo: tdc@skhcn.quangngai.example\r\nSubject: Thu {i}\r\n"
+            f"Message-ID: <scale-{i}@congty.example>\r\nDate: Mon, 02 Jun 2025 08:00:00 +0700\r\n\r\nNoi dung.\r\n".encode()
+            for i in range(5)
+        ])
+        for count in sizes:
+            if db_url and len(sizes) > 1:
+                raise SystemExit("--db takes one size per run (the database must be empty)")
+            rows.append(measure(count, db_url, server))
+            report(rows[-1])
     for prev, r in zip(rows, rows[1:], strict=False):
         sys.stdout.write(f"ratio {r['recipients']:,} / {prev['recipients']:,} recipients (×{r['recipients'] / prev['recipients']:.0f}):\n")
         for item in ITEMS:

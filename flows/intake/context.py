@@ -86,9 +86,11 @@ class Context:
 
     app: App
     campaign: Campaign
-    spec: OutlineSpec
     hints: MailHints
     parse: ParseFn
+    # What the parsers know of the campaign (outline, agencies from its recipient list): built
+    # on first use (`spec`), so that a poll with nothing new does not read the recipient list.
+    spec_built: OutlineSpec | None = field(default=None, repr=False)
     # The campaign's recipients and, by Message-ID, each request and reminder we sent → the
     # recipient it went to: read from the database on first use (`load`), so that a poll
     # with nothing new reads neither (both grow with the campaign, 3,000 recipients at
@@ -103,6 +105,13 @@ class Context:
                 with c.app.session() as session:
                     c.people = (agency_refs(c.campaign.id, session=session), our_threads(c.campaign.id, session=session))
         return self
+
+    @property
+    def spec(self) -> OutlineSpec:
+        """The campaign's outline spec for the parsers (flows.app.outline_spec), built once."""
+        if self.spec_built is None:
+            self.spec_built = outline_spec(self.campaign)
+        return self.spec_built
 
     @property
     def agencies(self) -> list[AgencyRef]:
@@ -182,7 +191,7 @@ def trust_roots(trust_dir: Path | None) -> tuple[bytes, ...] | None:
 
 
 def make_context(app: App, campaign_id: str | None, parse: ParseFn | None = None) -> Context:
-    """Campaign, outline spec and hints for a run (its recipients are read on first use)."""
+    """Campaign and hints for a run (its outline spec and recipients are built on first use)."""
     campaign = app.campaign(campaign_id)
     ours = {a.lower() for a in (app.settings.smtp.sender, app.settings.imap.user) if a and "@" in a}
     hints = MailHints(
@@ -196,7 +205,7 @@ def make_context(app: App, campaign_id: str | None, parse: ParseFn | None = None
         app.settings.max_file_bytes, app.settings.file_budget_seconds, trust_dir=app.settings.trust_dir,
         memory_mb=app.settings.parse_memory_mb,
     )
-    return Context(app, campaign, outline_spec(campaign), hints, parse)
+    return Context(app, campaign, hints, parse)
 
 
 def log_run(ctx: Context, report: IngestReport) -> None:

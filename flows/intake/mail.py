@@ -615,7 +615,7 @@ def _poll(ctx: Context, source: ImapSource, report: IngestReport) -> int:
         # message, or a conversion that found it not started) — most batches carry none.
         batch = app.settings.lo_warm and len(uids) >= app.settings.parse_pool_min
         warm = warm_libreoffice(lazy=True) if batch else contextlib.nullcontext()
-        with warm, _ahead_parser(ctx) as ahead, deferred_sync(app.engine):
+        with warm, _ahead_parser(ctx) if uids else _NoPool() as ahead, deferred_sync(app.engine):
             run_ctx = replace(ctx, parse=ahead) if ahead is not None else ctx
             if ahead is not None:  # a poll where many messages are large enough to carry files
                 ahead.expect(sizes.values())

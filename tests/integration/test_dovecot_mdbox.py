@@ -112,6 +112,11 @@ def test_idle_poll_only_asks_status_and_still_sees_new_mail(indexed, app, monkey
     first = ingest_mail(app, receipts=False)
     assert len(first.items) >= 3 and not first.errors, first.to_json()  # unrelated mail: taken, ignored
     assert sent[:4] == [*LOOK, "SELECT"] and sent.count("CAPABILITY") == 1, sent  # flag ack: MOVE not needed
+    import flows.intake.context as context
+
+    specs: list[str] = []
+    real_spec = context.outline_spec
+    monkeypatch.setattr(context, "outline_spec", lambda campaign: specs.append(campaign.id) or real_spec(campaign))
     for _ in range(2):
         sent.clear()
         with _statements(app) as sql:
@@ -119,11 +124,13 @@ def test_idle_poll_only_asks_status_and_still_sees_new_mail(indexed, app, monkey
         assert not idle.items and not idle.errors and sent == [*LOOK, "LOGOUT"], (sent, idle.to_json())
         # nothing to handle: the campaign's recipients, contacts and sent requests are not read
         assert not [q for q in sql if _reads_people(q)], sql
+        assert specs == []  # nor its recipient list (the parsers' outline spec)
     indexed.append(filler(99))  # another connection delivers
     sent.clear()
     with _statements(app) as sql:
         later = ingest_mail(app, receipts=False)
     assert len([q for q in sql if _reads_people(q)]) == 3, sql  # recipients, contacts, threads: once
+    assert len(specs) == 1, specs
     assert [i["subject"].startswith(f"Thu cu {RUN}-99-") for i in later.items] == [True], later.to_json()
     assert not later.errors
     assert sent[:4] == [*LOOK, "SELECT"], sent
