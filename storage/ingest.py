@@ -120,42 +120,32 @@ def add_mail(values: dict[str, Any], *, session: Session) -> int | None:
     return insert_key(session, InboundMail, {"created_at": utcnow(), "details": {}, **values})
 
 
+def _entry_where() -> Any:
+    """The ledger look-up of one message: its own row (mailbox, uidvalidity, uid), or a row with
+    the same raw bytes or Message-ID (`message_id = NULL` holds for no row); run with parameters."""
+    table = InboundMail.__table__
+    return or_(
+        and_(
+            table.c.mailbox == bindparam("b_mailbox"),
+            table.c.uidvalidity == bindparam("b_uidvalidity"),
+            table.c.uid == bindparam("b_uid"),
+        ),
+        table.c.raw_sha256 == bindparam("b_sha"),
+        table.c.message_id == bindparam("b_message_id"),
+    )
+
+
 @cache
 def _entry_probe() -> Any:
-    # The same look-up as `_entry_stmt`, as one column: most messages of a poll find nothing,
-    # and a Core query on the session's connection costs a fraction of an ORM one.
-    table = InboundMail.__table__
-    return select(table.c.id).where(
-        or_(
-            and_(
-                table.c.mailbox == bindparam("b_mailbox"),
-                table.c.uidvalidity == bindparam("b_uidvalidity"),
-                table.c.uid == bindparam("b_uid"),
-            ),
-            table.c.raw_sha256 == bindparam("b_sha"),
-            table.c.message_id == bindparam("b_message_id"),
-        )
-    ).limit(1)
+    # One column: most messages of a poll find nothing, and a Core query on the session's
+    # connection costs a fraction of an ORM one.
+    return select(InboundMail.__table__.c.id).where(_entry_where()).limit(1)
 
 
 @cache
 def _entry_stmt() -> Any:
-    # Built once, run with parameters; `message_id = NULL` holds for no row.
-    return (
-        select(InboundMail)
-        .where(
-            or_(
-                and_(
-                    InboundMail.mailbox == bindparam("b_mailbox"),
-                    InboundMail.uidvalidity == bindparam("b_uidvalidity"),
-                    InboundMail.uid == bindparam("b_uid"),
-                ),
-                InboundMail.raw_sha256 == bindparam("b_sha"),
-                InboundMail.message_id == bindparam("b_message_id"),
-            )
-        )
-        .order_by(InboundMail.id)
-    )
+    # Built once; the rows themselves, for a message the probe found in the ledger.
+    return select(InboundMail).where(_entry_where()).order_by(InboundMail.id)
 
 
 def ledger_entry(

@@ -57,7 +57,7 @@ from flows.intake.health import poll_failed, poll_succeeded
 from flows.intake.inbox import inbox_context, route_file
 from flows.outbound.receipts import deliver_pending_receipts
 from parsers import lo_server
-from parsers.lo_server import LEGACY_SUFFIXES, warm_libreoffice
+from parsers.lo_server import warm_libreoffice
 from parsers.mail import Attachment, safe_filename
 from parsers.mail_classify import Attribution, attribute
 from parsers.responses import Unit, appendix_of
@@ -89,7 +89,7 @@ def ingest_folder(app: App, campaign_id: str | None = None, *, parse: ParseFn | 
             poll_failed(app, "folder", name, str(err))
         raise
     # Two or more files LibreOffice converts: one warm LibreOffice for them (parsers/lo_server.py).
-    legacy = sum(p.suffix.lower() in LEGACY_SUFFIXES for p, _, _ in ready)
+    legacy = sum(lo_server.needs_libreoffice(p.name) for p, _, _ in ready)
     with warm_libreoffice() if app.settings.lo_warm and legacy >= 2 else contextlib.nullcontext():
         for taken in leftovers(root, limit):  # a crashed scan's files, moved but maybe not recorded
             report.add(_one_file(ctx, root, taken))
