@@ -129,6 +129,7 @@ class ImapSource:
         self.uidnext = 0
         self.selected = False
         self.capabilities_read = False
+        self.missing: list[int] = []  # UIDs asked for that the server no longer had
 
     @property
     def key(self) -> str:
@@ -234,6 +235,10 @@ class ImapSource:
         for chunk in chunk_uids(uids, sizes, self.settings.fetch_chunk, self.settings.fetch_chunk_bytes):
             data = self._uid_fetch(uid_set(chunk), "(UID INTERNALDATE BODY.PEEK[])", "tải thư")
             found = {m.uid: m for m in _parse_fetch(data)}
+            gone = [uid for uid in chunk if uid not in found]
+            if gone:  # expunged since the SEARCH (another client deleted them): said, not hidden
+                log.warning("server returned no message for UID %s", uid_set(gone))
+                self.missing.extend(gone)
             yield [found[uid] for uid in chunk if uid in found]
 
     def sizes(self, uids: list[int]) -> dict[int, int]:
@@ -359,14 +364,22 @@ def _drop(box: BaseMailBox | None) -> None:
 
 
 def _parse_fetch(data: list[object]) -> Iterator[FetchedMail]:
-    for item in data:
+    """The messages of a UID FETCH response. imaplib gives each message as (the response up
+    to its literal, the literal) followed by the bytes after the literal: most servers send
+    UID and INTERNALDATE before the body, Exchange and mail.ru after it — both are read. A
+    literal whose UID is in neither part is a response this client does not understand: it
+    raises rather than drop the message (a first pass would move past it for good)."""
+    for i, item in enumerate(data):
         if not isinstance(item, tuple) or len(item) < 2:
             continue
         head, body = item[0], item[1]
-        uid = _UID_RE.search(head)
+        following = data[i + 1] if i + 1 < len(data) else b""
+        tail = following if isinstance(following, bytes) else b""
+        uid = _UID_RE.search(head) or _UID_RE.search(tail)
         if not uid:
-            continue
-        yield FetchedMail(int(uid.group(1)), bytes(body), _internaldate(head))
+            shown = bytes(head[:120]).decode("ascii", "replace")
+            raise MailboxError(f"máy chủ thư trả về một thư không kèm UID (phản hồi FETCH lạ: {shown!r}); không thư nào bị bỏ qua, lần chạy sau thử lại")
+        yield FetchedMail(int(uid.group(1)), bytes(body), _internaldate(head) or _internaldate(tail))
 
 
 def _internaldate(head: bytes) -> dt.datetime | None:

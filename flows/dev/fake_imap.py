@@ -37,6 +37,8 @@ class _Store:
     uidvalidity: int = 1
     messages: list[_Message] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # Exchange and mail.ru answer a FETCH with the body first, UID and FLAGS after it.
+    body_first: bool = False
 
     @property
     def uidnext(self) -> int:
@@ -171,6 +173,10 @@ class _Handler(socketserver.StreamRequestHandler):
                 continue
             date = imaplib.Time2Internaldate(m.date.timestamp())
             flags = " ".join(sorted(m.flags))
+            if self.store.body_first:
+                head = f"* {seq} FETCH (INTERNALDATE {date} BODY[] {{{len(m.raw)}}}\r\n"
+                self.wfile.write(head.encode() + m.raw + f" UID {m.uid} FLAGS ({flags}))\r\n".encode())
+                continue
             head = f"* {seq} FETCH (UID {m.uid} FLAGS ({flags}) INTERNALDATE {date} BODY[] {{{len(m.raw)}}}\r\n"
             self.wfile.write(head.encode() + m.raw + b")\r\n")
 
@@ -200,10 +206,10 @@ class _Server(socketserver.ThreadingTCPServer):
 class DemoImapServer:
     """The in-memory server on 127.0.0.1 and a free port (context manager)."""
 
-    def __init__(self, user: str = "baocao", password: str = "matkhau-demo") -> None:
+    def __init__(self, user: str = "baocao", password: str = "matkhau-demo", *, body_first: bool = False) -> None:
         self.user, self.password = user, password
         self.host = "127.0.0.1"
-        self.store = _Store(user, password)
+        self.store = _Store(user, password, body_first=body_first)
         handler = type("Handler", (_Handler,), {"store": self.store})
         self._server = _Server((self.host, 0), handler)
         self.port = int(self._server.server_address[1])

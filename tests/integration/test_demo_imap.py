@@ -20,15 +20,19 @@ def app(tmp_path: Path):
     application.engine.dispose()
 
 
-def test_ingest_over_the_demo_server_takes_each_reply_once(app) -> None:
+@pytest.mark.parametrize("body_first", [False, True], ids=["uid-before-body", "uid-after-body-exchange"])
+def test_ingest_over_the_demo_server_takes_each_reply_once(app, body_first: bool) -> None:
+    """Also when the server sends UID and FLAGS after the message's body (Exchange,
+    mail.ru): every message is read, none dropped for want of a UID."""
     from config.recipients import read_recipients
+    from flows.app import status_report
     from flows.dev.demo_data import demo_mails
     from flows.dev.fake_imap import DemoImapServer
     from flows.intake.mail import ingest_mail
 
     campaign = app.campaign()
     mails = demo_mails(campaign, read_recipients(campaign.recipients_path))
-    with DemoImapServer() as server:
+    with DemoImapServer(body_first=body_first) as server:
         for m in mails:
             server.append(m.raw, date=m.received)
         app.settings.imap = server.settings()
@@ -43,6 +47,8 @@ def test_ingest_over_the_demo_server_takes_each_reply_once(app) -> None:
         server.append(mails[0].raw.replace(b"Message-ID: <", b"Message-ID: <lan2-"), date=mails[0].received)
         third = ingest_mail(app).to_json()
         assert third["counts"]["total"] == 1
+    states = {r["state"] for r in status_report(app)["recipients"]}
+    assert states - {"not_responded"}, "the replies were recorded"
 
 
 def test_demo_server_refuses_a_wrong_password() -> None:

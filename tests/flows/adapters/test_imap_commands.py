@@ -86,3 +86,18 @@ def test_backoff_retries_then_gives_up_with_a_clear_message(monkeypatch):
 
     with pytest.raises(imaplib.IMAP4.error):
         with_backoff(broken, "tải thư", (0.5,))  # a real error is not retried
+
+
+def test_fetch_response_read_with_the_uid_before_or_after_the_body():
+    date = b'INTERNALDATE "04-Aug-2025 08:00:00 +0700"'
+    before = [(b"1 (UID 7 FLAGS () " + date + b" BODY[] {3}", b"abc"), b")"]
+    after = [(b"1 (" + date + b" BODY[] {3}", b"abc"), b" UID 7 FLAGS ())"]  # Exchange, mail.ru
+    for data in (before, after):
+        (mail,) = imap._parse_fetch(data)
+        assert (mail.uid, mail.raw) == (7, b"abc")
+        assert mail.internal_date == dt.datetime(2025, 8, 4, 1, 0, tzinfo=dt.UTC)
+
+
+def test_a_fetched_body_without_any_uid_stops_the_run_instead_of_vanishing():
+    with pytest.raises(MailboxError, match="không kèm UID"):
+        list(imap._parse_fetch([(b"1 (BODY[] {3}", b"abc"), b" FLAGS ())"]))
