@@ -64,6 +64,8 @@ def from_document_system(mail: MailMessage) -> bool:
 def report_links(mail: MailMessage) -> list[ReportLink]:
     """The links of a message that stand for a document (share services, DMS pages, file
     URLs, or a link the text offers as the file)."""
+    if not mail.links:
+        return []
     dms = from_document_system(mail)
     lines = mail.body_text.splitlines()
     fresh = mail.new_text

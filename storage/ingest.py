@@ -148,6 +148,53 @@ def _entry_stmt() -> Any:
     return select(InboundMail).where(_entry_where()).order_by(InboundMail.id)
 
 
+_KNOWN_BATCH = 500
+
+
+@cache
+def _known_stmt() -> Any:
+    # Built once, with expanding IN lists (one statement whatever the chunk's size).
+    table = InboundMail.__table__
+    return select(table.c.uid, table.c.raw_sha256, table.c.message_id).where(
+        or_(
+            and_(
+                table.c.mailbox == bindparam("b_mailbox"),
+                table.c.uidvalidity == bindparam("b_uidvalidity"),
+                table.c.uid.in_(bindparam("b_uids", expanding=True)),
+            ),
+            table.c.raw_sha256.in_(bindparam("b_shas", expanding=True)),
+            table.c.message_id.in_(bindparam("b_message_ids", expanding=True)),
+        )
+    )
+
+
+def known_keys(
+    mailbox: str, uidvalidity: int, keys: Sequence[tuple[int, str, str | None]], *, session: Session
+) -> tuple[set[int], set[str], set[str]]:
+    """Which of these messages' keys — (uid, raw sha256, Message-ID) — the ledger holds, in ONE
+    query for a fetched chunk (through the same three indexes as `ledger_entry`): (uids of
+    this folder's rows among them, raw sha256s, Message-IDs). A message none of whose keys is
+    held is new to the ledger as of this read; `ledger_entry` still looks up every other."""
+    uids: set[int] = set()
+    shas: set[str] = set()
+    message_ids: set[str] = set()
+    for start in range(0, len(keys), _KNOWN_BATCH):  # SQLite's bound parameters are limited
+        batch = keys[start : start + _KNOWN_BATCH]
+        params = {
+            "b_mailbox": mailbox,
+            "b_uidvalidity": uidvalidity,
+            "b_uids": [k[0] for k in batch],
+            "b_shas": [k[1] for k in batch],
+            "b_message_ids": [k[2] for k in batch if k[2]],
+        }
+        for uid, sha, message_id in session.connection().execute(_known_stmt(), params):
+            uids.add(uid)
+            shas.add(sha)
+            if message_id:
+                message_ids.add(message_id)
+    return uids, shas, message_ids
+
+
 def ledger_entry(
     mailbox: str,
     uidvalidity: int,
@@ -158,12 +205,18 @@ def ledger_entry(
     files: Sequence[str],
     *,
     session: Session,
+    known_new: bool = False,
 ) -> tuple[InboundMail | None, InboundMail | None]:
     """(the message's own ledger row if it was handled before, an earlier row holding the same
     message), read in one query. A copy is the same bytes, or the same Message-ID (a second
     delivery, other Received lines) from the same sender with the same files (sha256); a
     Message-ID a careless mailer reuses for another message does not make it a copy. Failed
-    rows are no copies; for a message handled before, only rows older than its own are."""
+    rows are no copies; for a message handled before, only rows older than its own are.
+
+    `known_new`: the caller read the ledger for this message's keys in the same run (a fetched
+    chunk's `known_keys`) and none was held, nor seen earlier in the chunk: no look-up."""
+    if known_new:
+        return None, None
     params = {"b_mailbox": mailbox, "b_uidvalidity": uidvalidity, "b_uid": uid, "b_sha": raw_sha256, "b_message_id": message_id or None}
     session.flush()  # what the ORM query would do first (autoflush); a Core one does not
     if session.connection().execute(_entry_probe(), params).first() is None:

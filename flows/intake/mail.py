@@ -25,7 +25,7 @@ from typing import Any
 from imap_tools.errors import MailboxFlagError, MailboxFolderCreateError, MailboxMoveError
 from sqlalchemy.orm import Session
 
-from flows.adapters.imap import FetchedMail, ImapSource, MailboxBusy, MailboxError
+from flows.adapters.imap import FetchedMail, ImapSource, MailboxBusy, MailboxError, uid_set
 from flows.app import App
 from flows.intake.context import (
     Context,
@@ -80,6 +80,7 @@ from storage.ingest import (
     advance_mailbox,
     insert_mail,
     is_retry,
+    known_keys,
     ledger_entry,
     ledger_mail,
     mailbox_state,
@@ -167,6 +168,8 @@ def handle_mail(
     session: Session,
     raw_sha256: str | None = None,
     advance: bool = True,
+    mail: MailMessage | None = None,
+    known_new: bool = False,
 ) -> dict[str, Any]:
     """Store, parse, decide and record one message (the caller commits). A new message whose
     outcome writes nothing but its ledger row (a copy of an earlier one, or mail without files
@@ -176,11 +179,15 @@ def handle_mail(
     poll does it for a whole fetched chunk). `advance=False`: the caller moves the folder's
     last UID itself (a poll does it once per chunk, in the transaction of the chunk's last
     message: a message committed past the last UID is found by the ledger's unique key if it
-    is fetched again, and is not handled twice)."""
+    is fetched again, and is not handled twice). `mail`: `raw` already parsed (a poll parses a
+    fetched chunk ahead); `known_new`: the poll read the ledger for the chunk's keys and held
+    none of this message's (`storage.ingest.known_keys`), so it is not looked up again."""
     raw_sha = raw_sha256 if raw_sha256 is not None else record_blob(ctx.app.blobs, raw, session=session)
-    mail = parse_mail(raw, max_attachment_bytes=ctx.app.settings.max_file_bytes)
+    if mail is None:
+        mail = parse_mail(raw, max_attachment_bytes=ctx.app.settings.max_file_bytes)
     own, copy = ledger_entry(
-        mailbox, uidvalidity, uid, raw_sha, mail.message_id, mail.from_addr, [sha256_hex(a.data) for a in mail.attachments], session=session
+        mailbox, uidvalidity, uid, raw_sha, mail.message_id, mail.from_addr, [sha256_hex(a.data) for a in mail.attachments],
+        session=session, known_new=known_new and raw_sha256 is not None,
     )
     base = {"uid": uid, "message_id": mail.message_id, "from": mail.from_addr, "subject": mail.subject}
     if own is not None and not is_retry(own):
@@ -619,15 +626,23 @@ def _poll(ctx: Context, source: ImapSource, report: IngestReport) -> int:
             run_ctx = replace(ctx, parse=ahead) if ahead is not None else ctx
             if ahead is not None:  # a poll where many messages are large enough to carry files
                 ahead.expect(sizes.values())
-            for chunk, recorded in _fetched(source, uids, sizes, ahead, busy, app):
-                for i, fetched in enumerate(chunk):
+            for chunk in _fetched(source, uids, sizes, ahead, busy, app):
+                for i, fetched in enumerate(chunk.mails):
                     lo_server.ensure_alive()
                     # The folder's last UID moves once per chunk, with its last message.
-                    outcome = _one_message(run_ctx, key, source.uidvalidity, fetched, recorded.get(fetched.uid), last=i == len(chunk) - 1)
+                    outcome = _one_message(
+                        run_ctx, key, source.uidvalidity, fetched, chunk.recorded.get(fetched.uid),
+                        last=i == len(chunk.mails) - 1, mail=chunk.parsed[i], known_new=chunk.new[i],
+                    )
                     report.add(outcome)
                     if outcome["status"] != ItemStatus.FAILED and not outcome.get("seen"):
                         done.append((outcome["inbound_mail_id"], fetched.uid))
         report.errors.extend(busy)
+        if source.missing:
+            report.errors.append(
+                f"máy chủ thư không trả về {len(source.missing)} thư (UID {uid_set(source.missing)}): có thể đã bị xoá"
+                " khỏi hộp thư trong lúc tải; cán bộ kiểm tra trên hộp thư nếu cần"
+            )
         if last_uid == 0 and source.uidnext > 1 and not busy:
             # Older mail skipped by `since` is behind us too: the next poll starts above it.
             with app.session() as session:
@@ -637,7 +652,17 @@ def _poll(ctx: Context, source: ImapSource, report: IngestReport) -> int:
     return max(0, len(uids) - len(report.items))
 
 
-def _one_message(ctx: Context, key: str, uidvalidity: int, fetched: FetchedMail, raw_sha256: str | None, *, last: bool) -> dict[str, Any]:
+def _one_message(
+    ctx: Context,
+    key: str,
+    uidvalidity: int,
+    fetched: FetchedMail,
+    raw_sha256: str | None,
+    *,
+    last: bool,
+    mail: MailMessage | None = None,
+    known_new: bool = False,
+) -> dict[str, Any]:
     """One message in its own unit of work; a failure is recorded (transient ones are retried
     by the next runs, up to BAOCAO_RETRY_LIMIT times) and the batch goes on. When even the
     failure cannot be recorded (disk full, database gone) the run stops: nothing of this
@@ -647,13 +672,14 @@ def _one_message(ctx: Context, key: str, uidvalidity: int, fetched: FetchedMail,
     `last`: the chunk's last message, whose transaction moves the folder's last UID up to it
     (the chunk is in UID order; a failure recorded moves it too). A run that dies mid-chunk
     leaves the last UID below messages it committed: the next run fetches them again, finds
-    each one's ledger row by (mailbox, uidvalidity, uid) and handles none of them twice."""
+    each one's ledger row by (mailbox, uidvalidity, uid) and handles none of them twice.
+    `mail`, `known_new`: see `handle_mail`."""
     ctx.load()  # the recipients, read once per run before the first unit of work (not when idle)
     try:
         with ctx.app.session() as session:
             outcome = handle_mail(
                 ctx, key, uidvalidity, fetched.uid, fetched.raw, fetched.internal_date,
-                session=session, raw_sha256=raw_sha256, advance=False,
+                session=session, raw_sha256=raw_sha256, advance=False, mail=mail, known_new=known_new,
             )
             if last:
                 advance_mailbox(key, uidvalidity, fetched.uid, session=session)
@@ -713,21 +739,72 @@ def _record_raw_ahead(app: App, chunk: list[FetchedMail], shas: list[str] | None
     return {m.uid: sha for m, sha in zip(chunk, shas, strict=True)}
 
 
+@dataclass
+class _Chunk:
+    """A fetched chunk, ready to be handled: its messages in UID order, each parsed (None: it
+    did not parse, its unit of work parses it again and records the failure), {uid: raw
+    sha256} of those whose raw blob is stored and recorded, and for each whether the ledger
+    held none of its keys when the chunk was read (`storage.ingest.known_keys`)."""
+
+    mails: list[FetchedMail]
+    parsed: list[MailMessage | None]
+    recorded: dict[int, str]
+    new: list[bool]
+
+
+def _parse_ahead(raw: bytes, max_attachment_bytes: int) -> MailMessage | None:
+    try:
+        return parse_mail(raw, max_attachment_bytes=max_attachment_bytes)
+    except Exception:  # noqa: BLE001 — the message's own unit of work parses it again and records why
+        return None
+
+
+def new_in_chunk(keys: list[tuple[int, str, str | None]], known: tuple[set[int], set[str], set[str]]) -> list[bool]:
+    """For each message of a chunk (uid, raw sha256, Message-ID): True when the ledger held
+    none of its keys and no earlier message of the chunk shares its bytes or Message-ID (that
+    one's look-up must see the earlier row, written by this run)."""
+    uids, shas, message_ids = known
+    earlier_shas: set[str] = set()
+    earlier_ids: set[str] = set()
+    out = []
+    for uid, sha, message_id in keys:
+        held = uid in uids or sha in shas or sha in earlier_shas or (bool(message_id) and (message_id in message_ids or message_id in earlier_ids))
+        out.append(not held)
+        earlier_shas.add(sha)
+        if message_id:
+            earlier_ids.add(message_id)
+    return out
+
+
+def _known_new(app: App, key: str, uidvalidity: int, chunk: list[FetchedMail], parsed: list[MailMessage | None], shas: list[str]) -> list[bool]:
+    """One ledger read for the whole chunk instead of one per message (`new_in_chunk`). A
+    failure only logs: every message is then looked up on its own, as before."""
+    keys = [(m.uid, sha, p.message_id if p is not None else None) for m, p, sha in zip(chunk, parsed, shas, strict=True)]
+    try:
+        with app.session() as session:
+            known = known_keys(key, uidvalidity, keys, session=session)
+    except Exception:  # noqa: BLE001 — each message's own look-up still runs
+        log.warning("could not read the ledger for a fetched chunk; looking messages up one by one", exc_info=True)
+        return [False] * len(chunk)
+    return [fresh and p is not None for fresh, p in zip(new_in_chunk(keys, known), parsed, strict=True)]
+
+
 def _fetched(
     source: ImapSource, uids: list[int], sizes: dict[int, int], ahead: AheadParse | None, busy: list[str], app: App
-) -> Iterator[tuple[list[FetchedMail], dict[int, str]]]:
-    """The messages in UID order, chunk by chunk, one chunk fetched (and handed to the parse
-    pool) ahead of the one being handled; with each chunk {uid: raw sha256} of its messages
-    whose raw blob is stored and recorded. A chunk's raw messages are stored by a writer
-    thread (the disk's work, which releases the GIL, overlaps the handling of the chunk
-    before) and are on disk, and their blob rows committed, before any message of the chunk
-    is handed out. A refusal mid-way ends the run after what was already fetched; the rest
-    waits for the next run (the last UID only moves past handled messages)."""
+) -> Iterator[_Chunk]:
+    """The messages in UID order, chunk by chunk, one chunk fetched, parsed (and its files
+    handed to the parse pool) ahead of the one being handled. A chunk's raw messages are
+    stored by a writer thread (the disk's work, which releases the GIL, overlaps the handling
+    of the chunk before) and are on disk, and their blob rows committed, before any message of
+    the chunk is handed out; then the ledger is read once for all of their keys. A refusal
+    mid-way ends the run after what was already fetched; the rest waits for the next run (the
+    last UID only moves past handled messages)."""
     chunks: Iterable[list[FetchedMail]] = source.fetch_chunks(uids, sizes)
     iterator = iter(chunks)
+    cap = app.settings.max_file_bytes
     with ThreadPoolExecutor(1, thread_name_prefix="raw-ahead") as writer:
 
-        def pull() -> tuple[list[FetchedMail], Future[list[str] | None]] | None:
+        def pull() -> tuple[list[FetchedMail], list[MailMessage | None], Future[list[str] | None]] | None:
             if busy:
                 return None
             try:
@@ -737,17 +814,23 @@ def _fetched(
                 return None
             if chunk is None:
                 return None
+            stored = writer.submit(_store_raw_ahead, app.blobs, chunk)
+            parsed = [_parse_ahead(m.raw, cap) for m in chunk]
             if chunk and ahead is not None:
-                ahead.submit([m.raw for m in chunk])
-            return chunk, writer.submit(_store_raw_ahead, app.blobs, chunk)
+                ahead.submit([p for p in parsed if p is not None])
+            return chunk, parsed, stored
 
         current = pull()
         while current is not None:
             following = pull()
-            chunk, stored = current
-            recorded = _record_raw_ahead(app, chunk, stored.result())  # raw first
+            chunk, parsed, stored = current
+            shas = stored.result()
+            recorded = _record_raw_ahead(app, chunk, shas)  # raw first
             if chunk:
-                yield chunk, recorded
+                # Only recorded messages skip their look-up (the others store their raw blob
+                # in their own unit of work and are looked up there, as before).
+                new = _known_new(app, source.key, source.uidvalidity, chunk, parsed, [recorded.get(m.uid) or sha256_hex(m.raw) for m in chunk])
+                yield _Chunk(chunk, parsed, recorded, new)
             current = following
 
 

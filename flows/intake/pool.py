@@ -16,7 +16,6 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
-import re
 from collections.abc import Iterable
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -27,7 +26,7 @@ from flows.intake.budget import Budgeted
 from flows.intake.context import ParseFn
 from parsers import lo_server
 from parsers.api import parse_bytes
-from parsers.mail import parse_mail
+from parsers.mail import MailMessage
 from parsers.model import OutlineSpec, ParseResult
 from storage.blobs import sha256_hex
 
@@ -37,13 +36,6 @@ log = logging.getLogger(__name__)
 # A message this large (bytes, as the server counts them) may carry a file: a Word report is
 # rarely under 10 kB, base64 makes it a third larger; short text mails are 1–5 kB.
 FILE_SIZE_HINT = 12_000
-_FILE_MARKS = re.compile(rb"^content-disposition:[^\r\n]*attachment|filename\*?=|^content-type:\s*application/", re.I | re.M)
-
-
-def _may_carry_files(raw: bytes) -> bool:
-    """A cheap look at the bytes: could this message have attached files? (Only decides
-    what to parse ahead; the handler parses every message itself either way.)"""
-    return bool(_FILE_MARKS.search(raw))
 
 
 def pool_size(configured: int) -> int:
@@ -94,19 +86,11 @@ class AheadParse:
                 log.warning("parse pool failed on %s; parsing in process", filename, exc_info=True)
         return self.fallback(data, filename, spec)
 
-    def submit(self, raws: list[bytes]) -> int:
-        """Start parsing the files of these messages; returns how many were sent to the pool."""
-        raws = [raw for raw in raws if _may_carry_files(raw)]
+    def submit(self, mails: list[MailMessage]) -> int:
+        """Start parsing the files of these (parsed) messages; returns how many were sent to
+        the pool."""
+        files = [a for mail in mails for a in mail.attachments if not a.rejected]
         many = self.expected >= self.minimum
-        if self.executor is None and not many and len(raws) + len(self.pending) < self.minimum:
-            return 0  # decided without parsing a single message
-        files = []
-        for raw in raws:
-            try:
-                mail = parse_mail(raw, max_attachment_bytes=self.max_attachment_bytes)
-            except Exception:  # noqa: BLE001 — the handler records a broken message itself
-                continue
-            files.extend(a for a in mail.attachments if not a.rejected)
         jobs = [(a.data, a.filename) for a in files]
         if self.executor is None and (not jobs or (not many and len(jobs) + len(self.pending) < self.minimum)):
             return 0

@@ -136,6 +136,7 @@ def test_parse_pool_workers_use_the_warm_server(spec: OutlineSpec, warm: lo_serv
     from email.message import EmailMessage
 
     from flows.intake.pool import AheadParse
+    from parsers.mail import parse_mail
 
     mail = EmailMessage()
     mail["Subject"] = "Báo cáo"
@@ -143,7 +144,7 @@ def test_parse_pool_workers_use_the_warm_server(spec: OutlineSpec, warm: lo_serv
     mail.add_attachment(DOCS[0].read_bytes(), maintype="application", subtype="msword", filename="a.doc")
     parse = within_budget(partial(parse_bytes, converter=LibreOfficeConverter(timeout=100)), 120)
     with AheadParse(parse, spec, 50 << 20, 1, 1) as ahead:
-        assert ahead.submit([mail.as_bytes()]) == 1
+        assert ahead.submit([parse_mail(mail.as_bytes())]) == 1
         assert ahead.executor.submit(lo_server.current).result() == warm.address
         result = ahead(DOCS[0].read_bytes(), "a.doc", spec)
         assert ahead.from_pool == 1

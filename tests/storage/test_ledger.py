@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from flows.app import App
 from storage.blobs import record_blob
-from storage.ingest import add_mail, advance_mailbox, ledger_entry, mailbox_state
+from storage.ingest import add_mail, advance_mailbox, known_keys, ledger_entry, mailbox_state
 from storage.models import Document, InboundMail
 
 BOX = "test/INBOX"
@@ -72,3 +72,28 @@ def test_advance_mailbox_never_goes_backwards(app: App) -> None:
     with app.session() as s:
         assert mailbox_state(BOX, 7, session=s)[0].last_uid == 9
         assert mailbox_state(BOX, 8, session=s)[0].last_uid == 3
+
+
+def test_known_keys_reads_a_whole_chunk_in_one_query(app: App) -> None:
+    """The chunk's keys the ledger holds: own UIDs of this folder, raw bytes, Message-IDs."""
+    from storage.blobs import sha256_hex
+
+    with app.session() as s:
+        _mail(app, s, 1, b"raw one", message_id="<m1@x>")
+        _mail(app, s, 2, b"raw two", message_id=None)
+    keys = [
+        (1, sha256_hex(b"other bytes"), None),  # own row by UID
+        (20, sha256_hex(b"raw two"), "<new@x>"),  # same bytes
+        (21, sha256_hex(b"new"), "<m1@x>"),  # same Message-ID
+        (22, sha256_hex(b"newer"), "<newer@x>"),  # nothing
+    ]
+    with app.session() as s:
+        uids, shas, message_ids = known_keys(BOX, 7, keys, session=s)
+        assert 1 in uids and 22 not in uids and 20 not in uids
+        assert sha256_hex(b"raw two") in shas and sha256_hex(b"newer") not in shas
+        assert message_ids == {"<m1@x>"}
+        # Another folder's UID 1 is not this folder's.
+        assert 1 not in known_keys("other/INBOX", 7, [(1, sha256_hex(b"x"), None)], session=s)[0]
+        # More keys than one statement binds: read in batches, nothing missed.
+        many = [(1000 + i, sha256_hex(str(i).encode()), f"<k{i}@x>") for i in range(1200)] + [(2, sha256_hex(b"y"), None)]
+        assert known_keys(BOX, 7, many, session=s)[0] == {2}
