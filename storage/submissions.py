@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, load_only
 
 from parsers.model import BLOCKING_PROBLEMS, ParseResult, Problem, ProblemCode
 from parsers.vocab import ANSWER_KINDS, Channel, ReviewKind, ReviewStatus, SubmissionKind
@@ -27,7 +27,7 @@ from storage.models import (
     Submission,
     utcnow,
 )
-from storage.upsert import insert_ignore
+from storage.upsert import insert_ignore, insert_new
 
 KIND_LABELS = SubmissionKind.labels()
 
@@ -118,16 +118,16 @@ def record_submission(
         "part_of": parsed.part_of,
         "parts": list(parts or []),
     }
-    created = insert_ignore(session, Submission, values)
-    sub = session.scalars(
-        select(Submission).where(
-            Submission.campaign_id == campaign_id,
-            Submission.recipient_id == recipient_id,
-            Submission.content_key == content_key,
-        )
-    ).one()
-    if not created:
-        return Recorded(sub, created=False)
+    sub = insert_new(session, Submission, values)  # one statement: the new row, or None
+    if sub is None:
+        held = session.scalars(
+            select(Submission).where(
+                Submission.campaign_id == campaign_id,
+                Submission.recipient_id == recipient_id,
+                Submission.content_key == content_key,
+            )
+        ).one()
+        return Recorded(held, created=False)
     if kind == "report":
         _store_parts(sub, parsed, session=session)
         open_problem_reviews(sub, recipient_id, parsed.problems, session=session)
@@ -265,11 +265,15 @@ def _supersede(new: Submission, *, session: Session) -> None:
     """The newest answer (by received time, then id) stays valid; the others point at it."""
     answers = list(
         session.scalars(
-            select(Submission).where(
+            select(Submission)
+            .where(
                 Submission.campaign_id == new.campaign_id,
                 Submission.recipient_id == new.recipient_id,
                 Submission.kind.in_(ANSWER_KINDS),
             )
+            # Only what the rule reads and writes: not every earlier version's problems,
+            # evidence and rows (JSON) again for each new one.
+            .options(load_only(Submission.id, Submission.received_at, Submission.status, Submission.superseded_by_id))
         )
     )
     newest = max(answers, key=lambda s: (s.received_at, s.id))
