@@ -62,6 +62,10 @@ class ProblemCode(StrEnum):
     SIGNATURE_OTHER_ORG = "signature_other_org", "Chữ ký số của một tổ chức khác đơn vị gửi", 0.8
     SIGNATURE_UNTRUSTED = "signature_untrusted", "Chữ ký số chưa xác minh được nhà cung cấp chứng thư", 1.0
     SIGNATURE_EXPIRED = "signature_expired", "Chứng thư số đã hết hạn khi ký", 0.9
+    ROW_DUPLICATE = "row_duplicate", "Một dòng của bảng định lượng được ghi hai lần với số liệu khác nhau", 0.85
+    COUNT_NOT_INTEGER = "count_not_integer", "Số lượng (người, doanh nghiệp, phương tiện …) không phải số nguyên", 0.85
+    NUMBER_SCALED = "number_scaled", "Số ghi kèm đơn vị nghìn / triệu / tỷ", 0.9
+    HIDDEN_CONTENT = "hidden_content", "Bảng tính có dòng hoặc cột ẩn chứa nội dung (không đọc)", 0.97
 
 
 # Problems about figures that a person must look at before the figures are trusted: each one
@@ -76,6 +80,9 @@ BLOCKING_PROBLEMS = frozenset(
         ProblemCode.RESULTS_MISSING,
         ProblemCode.TOTAL_MISMATCH,
         ProblemCode.NUMBER_UNREADABLE,
+        ProblemCode.ROW_DUPLICATE,
+        ProblemCode.COUNT_NOT_INTEGER,
+        ProblemCode.NUMBER_SCALED,
         ProblemCode.OCR_LOW_CONFIDENCE,
         ProblemCode.SIGNATURE_INVALID,
         ProblemCode.SIGNATURE_MODIFIED,
@@ -121,6 +128,8 @@ class RowSpec:
     group: str
     label: str
     synonyms: tuple[str, ...] = ()
+    # The outline's unit of the row ("Người", "Doanh nghiệp", "Triệu đồng"), "" when not given.
+    unit: str = ""
 
 
 @dataclass(frozen=True)
