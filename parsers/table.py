@@ -523,7 +523,7 @@ def _reading(rows: Sequence[RowSpec], lines: list[_Line], matches: dict[int, int
     indicators = {r.id: Indicator(label=r.label) for r in rows}
     reading = TableReading(indicators, used_tables=used)
     scorer = _scorer(tuple(rows))
-    matches, copies = _duplicates(rows, lines, matches, scorer, reading.problems)
+    matches, copies, doubtful = _duplicates(rows, lines, matches, scorer, reading.problems)
     for i, line in enumerate(lines):
         if line.total or i in copies:
             continue
@@ -537,7 +537,7 @@ def _reading(rows: Sequence[RowSpec], lines: list[_Line], matches: dict[int, int
             reading.extra_rows.append(
                 ExtraRow(line.label, values["plan"].value, values["result"].value, values["rate"].value, line.where)
             )
-    for k in copies.values():
+    for k in doubtful:
         for value in indicators[rows[k].id].values.values():
             value.confidence *= 0.5
         indicators[rows[k].id].confidence *= 0.5
@@ -553,14 +553,15 @@ def _reading(rows: Sequence[RowSpec], lines: list[_Line], matches: dict[int, int
 
 def _duplicates(
     rows: Sequence[RowSpec], lines: list[_Line], matches: dict[int, int], scorer: _Scorer, problems: list[Problem]
-) -> tuple[dict[int, int], dict[int, int]]:
+) -> tuple[dict[int, int], dict[int, int], set[int]]:
     """Lines that are a second copy of a matched outline row (as good a match as the one taken:
     a row written twice, an old version left in the table). Copies with the same figures are
     harmless; different figures are for a person to settle (`row_duplicate`), never silently
     one of them: the first line with figures is kept, with its confidence halved.
 
-    Returns the matches (a copy with figures replaces a matched line without any) and
-    copy line → outline row index (copies are not the agency's own rows)."""
+    Returns the matches (a copy with figures replaces a matched line without any), copy
+    line → outline row index (copies are not the agency's own rows) and the outline rows whose
+    copies disagree."""
     by_row = {k: i for i, k in matches.items()}
     found: dict[int, list[int]] = {}
     for i, line in enumerate(lines):
@@ -576,6 +577,7 @@ def _duplicates(
             found.setdefault(k, []).append(i)
     matches = dict(matches)
     copies: dict[int, int] = {}
+    doubtful: set[int] = set()
     for k, extra in found.items():
         group = sorted([by_row[k], *extra])
         figures = {i: tuple(parse_number(lines[i].cells.get(r, "")).value for r in ROLES) for i in group}
@@ -584,6 +586,7 @@ def _duplicates(
             for i in extra:  # the same row written twice with the same figures
                 copies[i] = k
             continue
+        doubtful.add(k)
         kept = next((i for i in group if any(v is not None for v in figures[i])), group[0])
         del matches[by_row[k]]
         matches[kept] = k
@@ -603,7 +606,7 @@ def _duplicates(
                 lines[kept].where,
             )
         )
-    return matches, copies
+    return matches, copies, doubtful
 
 
 def _shown(raw: str) -> str:
