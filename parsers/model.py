@@ -71,8 +71,10 @@ class ProblemCode(StrEnum):
 # Problems about figures that a person must look at before the figures are trusted: each one
 # opens a review item when the submission is recorded (a figure column no role explains, a
 # rate contradicting its figures, results all missing beside plans and rates, a total row
-# disagreeing with its rows, a cell whose number could not be read), figures read from a scan
-# with low confidence, and a digital signature that does not vouch for the sender.
+# disagreeing with its rows, a cell whose number could not be read, a row written twice with
+# different figures, a count that is no whole number, a figure scaled by "triệu"/"tỷ"), figures
+# read from a scan with low confidence, and a digital signature that does not vouch for the
+# sender. (`hidden_content` is a note: the hidden part is not read and the note says so.)
 BLOCKING_PROBLEMS = frozenset(
     {
         ProblemCode.COLUMN_UNEXPLAINED,

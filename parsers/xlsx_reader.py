@@ -76,6 +76,8 @@ class _Row:
     number: int
     cells: list[str]
     bold: bool = False
+    # Hidden rows left out just above this one (they are no gap between the rows around them).
+    hidden_above: int = 0
 
     @property
     def filled(self) -> list[str]:
@@ -216,7 +218,7 @@ def _table_end(rows: list[_Row], start: int) -> int:
     """Index after the last row of the table starting at `start` (short gaps allowed)."""
     end, gap = start + 1, 0
     for k in range(start + 1, len(rows)):
-        step = rows[k].number - rows[k - 1].number
+        step = rows[k].number - rows[k - 1].number - rows[k].hidden_above
         if step > 1:
             gap += step - 1
         if len(rows[k].filled) >= 2:
@@ -340,6 +342,8 @@ def _visible(
             if row.filled:
                 dropped_rows.append(row.number)
             continue
+        previous = kept[-1].number if kept else 0
+        above = sum(1 for n in range(previous + 1, row.number) if n in hidden_rows)
         cells = list(row.cells)
         for j in hidden_cols:
             if j <= len(cells) and cells[j - 1]:
@@ -348,7 +352,7 @@ def _visible(
         while cells and not cells[-1]:
             cells.pop()
         if cells:
-            kept.append(_Row(row.number, cells, row.bold))
+            kept.append(_Row(row.number, cells, row.bold, above))
     if dropped_rows or dropped_cols:
         parts = []
         if dropped_rows:

@@ -315,3 +315,17 @@ def test_a_section_under_a_standalone_heading_points_at_its_answer(spec: Outline
     assert result.sections["1.a"].text.startswith("Sở Y tế đã ban hành")
     assert result.sections["1.a"].where == "đoạn 8"  # the answer, not its heading (đoạn 7)
     assert result.sections["1.b"].where == "đoạn 9"  # heading and answer on one line
+
+
+def test_many_hidden_rows_do_not_split_the_table(spec: OutlineSpec) -> None:
+    grid = _sheet_rows()
+    at = next(i for i, r in enumerate(grid) if r[0] == "5")
+    old = [(f"{k}", f"Dòng nháp cũ số {k}", 1, 2, None) for k in range(5)]
+    grid[at:at] = old  # sheet rows of the draft: 10–14, hidden (filtered out)
+    data = _sheet([(*r[:2], 30, 25, None) if r[0] in ("5", "7") else r for r in grid], hidden=tuple(range(10, 15)))
+    doc = read_xlsx(data)
+    assert len(doc.tables) == 1
+    result = parse_bytes(data, "soxd.xlsx", spec)
+    assert (result.indicators["5"].plan, result.indicators["7"].result) == (30, 25)
+    assert "dòng ẩn 10, 11, 12, 13, 14" in next(p.message for p in result.problems if p.code == "hidden_content")
+    assert not result.extra_rows
