@@ -727,7 +727,7 @@ def _indicator(line: _Line, spec: RowSpec, problems: list[Problem], match: float
         r: _figure(values[r], f"{line.where}, cột {line.cols[r] + 1}" if r in line.cols else line.where, match)
         for r in ROLES
     }
-    if _counts(spec, line.unit):
+    if _counts(spec, line.unit, line.note):
         _whole_counts(spec, line, values, indicator, problems)
     expected = round(result / plan * 100, 1) if plan and result is not None else None
     if _is_fraction(rate, expected, values["rate"].raw):
@@ -764,23 +764,34 @@ _COUNT_UNITS = (
     "co so", "don vi", "to chuc", "can bo", "chiec", "cai", "bo", "thiet bi", "lop", "khoa", "hoi nghi", "hoi thao",
     "bai", "tin", "van ban", "san pham", "cuoc", "ho", "mau", "giay chung nhan", "phong thi nghiem",
 )
-# Words of amounts, not counts (money, percentages, measures), folded.
-_AMOUNT_WORDS = frozenset({"dong", "trieu", "ty", "nghin", "%", "kinh", "tien", "le", "tram"})
+# Words of amounts, not counts (money, percentages), compared with their accents: folded,
+# "tiền" (money) and "tiện" (phương tiện) are one word.
+_AMOUNT_WORDS = frozenset({"đồng", "vnđ", "vnd", "triệu", "tỷ", "tỉ", "nghìn", "ngàn", "tiền", "phí", "lệ", "%"})
+_MONEY_WORDS = frozenset({"đồng", "vnđ", "vnd", "triệu", "tỷ", "tỉ"})
 
 
-def _counts(spec: RowSpec, agency_unit: str) -> bool:
+def _accented_words(text: str) -> set[str]:
+    return set(re.findall(r"%|\w+", clean(text).lower()))
+
+
+def _counts(spec: RowSpec, agency_unit: str, note: str = "") -> bool:
     """Whether the row counts things (số doanh nghiệp / người / phương tiện …): by the unit
-    the outline or the agency gives, else by the outline label "Số …" (not "Số tiền …")."""
+    the outline or the agency gives, else by the outline label "Số …" (not "Số tiền …"). A
+    note naming money ("tỷ đồng" beside a unit "chuẩn": the figures are what was spent) makes
+    it an amount."""
+    if note and _MONEY_WORDS & _accented_words(note):
+        return False
     for unit in (spec.unit, agency_unit):
-        folded = fold_words(unit) if unit else ""
-        if not folded:
+        if not unit or not fold_words(unit):
             continue
-        if _AMOUNT_WORDS.intersection(folded.split()) or "%" in folded:
+        if _AMOUNT_WORDS & _accented_words(unit):
             return False
+        folded = fold_words(unit)
         if any(folded == u or folded.startswith(u + " ") for u in _COUNT_UNITS):
             return True
     label = fold_words(spec.label)
-    return label.startswith("so ") and not any(label.startswith(f"so {w}") for w in ("tien", "kinh phi", "von"))
+    words = clean(spec.label).lower().split()
+    return label.startswith("so ") and not (len(words) > 1 and words[1] in ("tiền", "kinh", "vốn"))
 
 
 def _whole_counts(

@@ -329,3 +329,13 @@ def test_many_hidden_rows_do_not_split_the_table(spec: OutlineSpec) -> None:
     assert (result.indicators["5"].plan, result.indicators["7"].result) == (30, 25)
     assert "dòng ẩn 10, 11, 12, 13, 14" in next(p.message for p in result.problems if p.code == "hidden_content")
     assert not result.extra_rows
+
+
+def test_a_note_naming_money_makes_the_row_an_amount(spec: OutlineSpec) -> None:
+    rows = [(*HEADER, "Ghi chú")] + [
+        (*r, "tỷ đồng" if r[0] == "1" else "") for r in _rows({"1": ("chuẩn", "12,5", "10,2", "81,6"), "6": ("Phương tiện", "1,5", "1", "")})[1:]
+    ]
+    result = parse_bytes(_bytes(_docx(rows)), "x.docx", spec)
+    counts = [p.message for p in result.problems if p.code == "count_not_integer"]
+    assert len(counts) == 1 and counts[0].startswith("Dòng 6:")
+    assert result.indicators["1"].plan == 12.5
