@@ -352,7 +352,7 @@ def _heading_blocks(base: Base, spec: OutlineSpec) -> dict[str, int]:
         # follows it there, else the heading is the paragraph just above the answer.
         i = at[s.where]
         block = base.doc.blocks[i]
-        alone = i > 0 and isinstance(block, Para) and fold_words(block.text).startswith(fold_words(s.text)[:25])
+        alone = i > 0 and isinstance(block, Para) and fold_words(s.text).startswith(fold_words(block.text)[:25])
         heads[sid] = i - 1 if alone and isinstance(base.doc.blocks[i - 1], Para) else i
     return heads
 
