@@ -146,7 +146,7 @@ def outline_spec(campaign: Campaign) -> OutlineSpec:
         )
     return OutlineSpec(
         sections=tuple(SectionSpec(s.id, s.heading, tuple(s.synonyms)) for s in outline.sections),
-        rows=tuple(RowSpec(r.id, r.group, r.label, tuple(r.synonyms)) for r in outline.table.rows),
+        rows=tuple(RowSpec(r.id, r.group, r.label, tuple(r.synonyms), r.unit or "") for r in outline.table.rows),
         agencies=agencies,
         groups=tuple(SectionSpec(g.id, g.heading) for g in outline.groups),
         topic_words=tuple(campaign.mailbox.subject_hints),

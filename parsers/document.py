@@ -37,6 +37,8 @@ class Doc:
 
     blocks: list[Block] = field(default_factory=list)
     footnotes: list[str] = field(default_factory=list)
+    # What the reader left out and says so (parsers.model.Problem: hidden rows of a sheet …).
+    problems: list = field(default_factory=list)
 
     @property
     def paragraphs(self) -> list[Para]:

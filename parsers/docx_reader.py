@@ -572,7 +572,7 @@ class _Reader:
         rows: list[list[str]] = []
         nested: list[etree._Element] = []
         above: dict[int, str] = {}
-        for tr in tbl.iterchildren(_TR):
+        for tr in _rows(tbl):
             trpr = _children_by_tag(_first(tr, _TRPR))
             if _DEL in trpr:
                 continue
@@ -674,6 +674,22 @@ class _Reader:
                         notes.append(text)
                 return notes
         return []
+
+
+def _rows(tbl: etree._Element) -> Iterator[etree._Element]:
+    """The w:tr of a table, including those wrapped in content controls (a repeating
+    section, CT_SdtRow) or custom XML; a control still showing its placeholder is skipped
+    as in the body."""
+    for child in tbl:
+        tag = child.tag
+        if tag == _TR:
+            yield child
+        elif tag == _SDT:
+            content = child.find(_SDT_CONTENT)
+            if content is not None and not _is_placeholder(child):
+                yield from _rows(content)
+        elif tag in _CELL_WRAPPERS:  # customXml, ins, moveTo
+            yield from _rows(child)
 
 
 def _cells(tr: etree._Element) -> Iterator[etree._Element]:
@@ -792,7 +808,11 @@ def _has_borders(borders: etree._Element | None) -> bool:
 
 
 def _cells_have_borders(tbl: etree._Element) -> bool:
-    return any(_has_borders(b) for b in tbl.iterfind(f"{W}tr/{W}tc/{W}tcPr/{W}tcBorders"))
+    if any(_has_borders(b) for b in tbl.iterfind(f"{W}tr/{W}tc/{W}tcPr/{W}tcBorders")):
+        return True
+    # Rows wrapped in a content control or custom XML (rare: only then is the table walked again).
+    wrapped = [child for child in tbl if child.tag == _SDT or child.tag in _CELL_WRAPPERS]
+    return any(_has_borders(b) for el in wrapped for b in el.iter(_TC_BORDERS))
 
 
 def _is_placeholder(sdt: etree._Element) -> bool:

@@ -35,6 +35,7 @@ from parsers.textnorm import fold_words
 
 def interpret(doc: Doc, spec: OutlineSpec, *, file: str, fmt: str) -> ParseResult:
     """Read a document against the campaign's outline (never raises for the document's content)."""
+    left_out = list(doc.problems)  # the reader's own (hidden rows …), whatever the document is
     doc = fix_legacy_text(doc)
     # PDF text breaks every line; Word text only where a heading was pasted from a PDF.
     doc = join_broken_lines(doc, headings_only=fmt != "pdf")
@@ -90,6 +91,7 @@ def interpret(doc: Doc, spec: OutlineSpec, *, file: str, fmt: str) -> ParseResul
         result.indicators = {r.id: Indicator(label=r.label) for r in spec.rows}
         body = " ".join(outline.body_lines)
         result.extra_text = outline.extra_text or body
+    result.problems.extend(left_out)
     _identity_of_part(result, top, outline)
     result.coverage = coverage(result)
     result.words = frozenset(folded.split())

@@ -62,13 +62,19 @@ class ProblemCode(StrEnum):
     SIGNATURE_OTHER_ORG = "signature_other_org", "Chữ ký số của một tổ chức khác đơn vị gửi", 0.8
     SIGNATURE_UNTRUSTED = "signature_untrusted", "Chữ ký số chưa xác minh được nhà cung cấp chứng thư", 1.0
     SIGNATURE_EXPIRED = "signature_expired", "Chứng thư số đã hết hạn khi ký", 0.9
+    ROW_DUPLICATE = "row_duplicate", "Một dòng của bảng định lượng được ghi hai lần với số liệu khác nhau", 0.85
+    COUNT_NOT_INTEGER = "count_not_integer", "Số lượng (người, doanh nghiệp, phương tiện …) không phải số nguyên", 0.85
+    NUMBER_SCALED = "number_scaled", "Số ghi kèm đơn vị nghìn / triệu / tỷ", 0.9
+    HIDDEN_CONTENT = "hidden_content", "Bảng tính có dòng hoặc cột ẩn chứa nội dung (không đọc)", 0.97
 
 
 # Problems about figures that a person must look at before the figures are trusted: each one
 # opens a review item when the submission is recorded (a figure column no role explains, a
 # rate contradicting its figures, results all missing beside plans and rates, a total row
-# disagreeing with its rows, a cell whose number could not be read), figures read from a scan
-# with low confidence, and a digital signature that does not vouch for the sender.
+# disagreeing with its rows, a cell whose number could not be read, a row written twice with
+# different figures, a count that is no whole number, a figure scaled by "triệu"/"tỷ"), figures
+# read from a scan with low confidence, and a digital signature that does not vouch for the
+# sender. (`hidden_content` is a note: the hidden part is not read and the note says so.)
 BLOCKING_PROBLEMS = frozenset(
     {
         ProblemCode.COLUMN_UNEXPLAINED,
@@ -76,6 +82,9 @@ BLOCKING_PROBLEMS = frozenset(
         ProblemCode.RESULTS_MISSING,
         ProblemCode.TOTAL_MISMATCH,
         ProblemCode.NUMBER_UNREADABLE,
+        ProblemCode.ROW_DUPLICATE,
+        ProblemCode.COUNT_NOT_INTEGER,
+        ProblemCode.NUMBER_SCALED,
         ProblemCode.OCR_LOW_CONFIDENCE,
         ProblemCode.SIGNATURE_INVALID,
         ProblemCode.SIGNATURE_MODIFIED,
@@ -121,6 +130,8 @@ class RowSpec:
     group: str
     label: str
     synonyms: tuple[str, ...] = ()
+    # The outline's unit of the row ("Người", "Doanh nghiệp", "Triệu đồng"), "" when not given.
+    unit: str = ""
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,12 @@ Rules (Vietnamese convention: `.` groups thousands, `,` is the decimal mark):
   non-zero integer part is read as a thousands separator (1250) and flagged `ambiguous`;
   `0,125` stays 0.125. Several commas (`1,250,000`) are thousands separators;
 - both marks present: the last one is the decimal mark (`1.250,5` and `1,250.5` → 1250.5);
+- a grouping that is no grouping (`1.250.5`, `1,25,0`, `1.25,5`: a repeated mark or the mark
+  before the decimal one not followed by groups of three digits) is no number: unreadable
+  (a person reads it; 1.2505 would be a guess);
+- a scale word after the number (`2 tỷ đồng`, `1,5 triệu`, `3 nghìn`) multiplies it (2·10⁹,
+  1,5·10⁶, 3·10³: what the text says) and the number is flagged `scale` (the word): the row's
+  unit column may already be in millions, so a person confirms (problem `number_scaled`);
 - values that are already numbers (Excel cached values) pass through.
 """
 
@@ -60,6 +66,10 @@ _NULL_WORDS = {
 _NONE_STARTS = ("không", "chưa", "khong", "chua", "n/a")
 _TOKEN = re.compile(r"(?<![\d.,])-?\d[\d.,]*")
 _SPACE_GROUPS = re.compile(r"(?<=\d)[ \u00a0\u202f](?=\d{3}(?!\d))")
+# A scale word right after the number ("2 tỷ đồng", "1,5 triệu"); "tỷ lệ" is a rate, not a scale.
+# (Unaccented "ty"/"ti" are left out: "5 ti vi" is five television sets.)
+_SCALE = re.compile(r"\s*(nghìn|ngàn|nghin|triệu|trieu|tỷ|tỉ)(?!\w)(?!\s*lệ)", re.I)
+_SCALES = {"nghìn": 1000, "ngàn": 1000, "nghin": 1000, "triệu": 10**6, "trieu": 10**6, "tỷ": 10**9, "tỉ": 10**9}
 
 
 @dataclass(frozen=True)
@@ -75,6 +85,8 @@ class Number:
     several: bool = False
     # The agency wrote "none" ("-", "x", "Không", "Không phát sinh", "0"): an answer, not a blank.
     explicit_none: bool = False
+    # The scale word applied ("tỷ" in "2 tỷ đồng": value 2·10⁹), "" when there was none.
+    scale: str = ""
 
 
 def clean_text(value: object) -> str:
@@ -109,7 +121,14 @@ def parse_number(value: object) -> Number:
     number, ambiguous = _read_token(token)
     several = _TOKEN.search(text, match.end()) is not None
     zero = number == 0 and not several
-    return Number(number, raw, ambiguous=ambiguous, unreadable=number is None, several=several, explicit_none=zero)
+    scale = _SCALE.match(text, match.start() + len(token))
+    word = ""
+    if scale is not None and number is not None and not zero:
+        word = scale.group(1).lower()
+        number = float(Decimal(str(number)) * _SCALES[word])
+    return Number(
+        number, raw, ambiguous=ambiguous, unreadable=number is None, several=several, explicit_none=zero, scale=word
+    )
 
 
 def number_value(value: object) -> float | None:
@@ -126,7 +145,10 @@ def _read_token(token: str) -> tuple[float | None, bool]:
     if dots and commas:
         decimal = "." if body.rfind(".") > body.rfind(",") else ","
         grouping = "," if decimal == "." else "."
-        body = body.replace(grouping, "").replace(decimal, ".")
+        whole, _, fraction = body.rpartition(decimal)
+        if decimal in whole or not _grouped(whole.split(grouping)):
+            return None, False  # "1.25,5", "1,2.3.4": no way of writing a number
+        body = whole.replace(grouping, "") + "." + fraction
     elif dots:
         head = body.partition(".")[0]
         body = _single_mark(body, ".", dots, thousands_if_three=head.strip("0") != "")
@@ -143,13 +165,17 @@ def _read_token(token: str) -> tuple[float | None, bool]:
 def _single_mark(body: str, mark: str, count: int, *, thousands_if_three: bool) -> str:
     """Only one kind of mark: thousands when repeated or (if allowed) before exactly 3 digits."""
     groups = body.split(mark)
-    if count > 1 and all(len(g) == 3 for g in groups[1:]):
+    if count > 1:
+        # Repeated: thousands groups, or no number ("1.250.5" is not 1.2505; float() refuses "").
+        return "".join(groups) if _grouped(groups) else ""
+    if len(groups[1]) == 3 and thousands_if_three:
         return "".join(groups)
-    if count == 1 and len(groups[1]) == 3 and thousands_if_three:
-        return "".join(groups)
-    if count == 1:
-        return groups[0] + "." + groups[1]
-    return groups[0] + "." + "".join(groups[1:])
+    return groups[0] + "." + groups[1]
+
+
+def _grouped(groups: list[str]) -> bool:
+    """Thousands groups: a non-empty head, then groups of exactly three digits."""
+    return bool(groups[0]) and all(len(g) == 3 for g in groups[1:])
 
 
 def _raw_number(value: int | float) -> str:

@@ -549,6 +549,9 @@ class _Walker:
         self.lines = _lines(doc, table_indices)
         self.texts: dict[str, list[str]] = {s.id: [] for s in spec.sections}
         self.wheres: dict[str, str] = {}
+        # Where a section's answer starts (its heading's place when the answer is inline, the
+        # next paragraph when the heading stands alone); `wheres` (the heading) otherwise.
+        self.answer_wheres: dict[str, str] = {}
         self.seen_heading: set[str] = set()
         self.extra: list[str] = []
         self.header: list[str] = []
@@ -584,11 +587,13 @@ class _Walker:
                 self.target = "header"
             if line.table is not None:
                 self._table(line, i)
-                continue
-            self.body.append(line.text)
-            self._paragraph(line)
+            else:
+                self.body.append(line.text)
+                self._paragraph(line)
+            self._note_answer(line)
         sections = {
-            sid: self._section(parts, self.wheres.get(sid, ""), sid) for sid, parts in self.texts.items()
+            sid: self._section(parts, self.answer_wheres.get(sid) or self.wheres.get(sid, ""), sid)
+            for sid, parts in self.texts.items()
         }
         for gid, (tail, where) in self.group_none.items():
             for sid in self.m.by_group.get(gid, []):
@@ -659,6 +664,12 @@ class _Walker:
         # ("KHÔNG CÓ") are an answer.
         titles = [i for i in range(end, n) if _SIGNER_TITLE.search(_folded(self.lines[i].text))]
         return titles[0] if titles and titles[0] > n // 2 else n
+
+    def _note_answer(self, line: _Line) -> None:
+        """The line that gave the current section its first words of answer."""
+        sid = self.target
+        if sid in self.texts and sid not in self.answer_wheres and any(p.strip() for p in self.texts[sid]):
+            self.answer_wheres[sid] = line.where
 
     def _section(self, parts: list[str], where: str, key: str) -> SectionText:
         """The text of a section or closing part, with how far it can be trusted."""

@@ -25,7 +25,7 @@ from rapidfuzz import fuzz
 from parsers.columns import ColumnRoles, aux_role, confirm_by_data, header_roles, value_role
 from parsers.document import Table
 from parsers.model import ExtraRow, Indicator, IndicatorValue, Problem, ProblemCode, RowSpec
-from parsers.numbers import Number, parse_number
+from parsers.numbers import Number, parse_number, vn_number
 from parsers.textnorm import clean
 from parsers.textnorm import fold_words as _fold_words
 
@@ -523,8 +523,9 @@ def _reading(rows: Sequence[RowSpec], lines: list[_Line], matches: dict[int, int
     indicators = {r.id: Indicator(label=r.label) for r in rows}
     reading = TableReading(indicators, used_tables=used)
     scorer = _scorer(tuple(rows))
+    matches, copies, doubtful = _duplicates(rows, lines, matches, scorer, reading.problems)
     for i, line in enumerate(lines):
-        if line.total:
+        if line.total or i in copies:
             continue
         if i in matches:
             spec = rows[matches[i]]
@@ -536,6 +537,10 @@ def _reading(rows: Sequence[RowSpec], lines: list[_Line], matches: dict[int, int
             reading.extra_rows.append(
                 ExtraRow(line.label, values["plan"].value, values["result"].value, values["rate"].value, line.where)
             )
+    for k in doubtful:
+        for value in indicators[rows[k].id].values.values():
+            value.confidence *= 0.5
+        indicators[rows[k].id].confidence *= 0.5
     for k, spec in enumerate(rows):
         if k not in matches.values():
             reading.problems.append(
@@ -544,6 +549,72 @@ def _reading(rows: Sequence[RowSpec], lines: list[_Line], matches: dict[int, int
     reading.problems.extend(_results_missing(indicators))
     reading.problems.extend(_totals(lines, matches))
     return reading
+
+
+def _duplicates(
+    rows: Sequence[RowSpec], lines: list[_Line], matches: dict[int, int], scorer: _Scorer, problems: list[Problem]
+) -> tuple[dict[int, int], dict[int, int], set[int]]:
+    """Lines that are a second copy of a matched outline row (as good a match as the one taken:
+    a row written twice, an old version left in the table). Copies with the same figures are
+    harmless; different figures are for a person to settle (`row_duplicate`), never silently
+    one of them: the first line with figures is kept, with its confidence halved.
+
+    Returns the matches (a copy with figures replaces a matched line without any), copy
+    line → outline row index (copies are not the agency's own rows) and the outline rows whose
+    copies disagree."""
+    by_row = {k: i for i, k in matches.items()}
+    found: dict[int, list[int]] = {}
+    for i, line in enumerate(lines):
+        if line.total or i in matches or not any(line.cells.values()):
+            continue
+        prepared = scorer.prepare(line.label)
+        best = max(((scorer.score(line, rows[k], prepared), k) for k in by_row), default=None)
+        if best is None or best[0] < MATCH_THRESHOLD:
+            continue
+        score, k = best
+        taken = by_row[k]
+        if score >= scorer.score(lines[taken], rows[k]) - 5:
+            found.setdefault(k, []).append(i)
+    matches = dict(matches)
+    copies: dict[int, int] = {}
+    doubtful: set[int] = set()
+    for k, extra in found.items():
+        group = sorted([by_row[k], *extra])
+        figures = {i: tuple(parse_number(lines[i].cells.get(r, "")).value for r in ROLES) for i in group}
+        raws = {i: tuple(clean(lines[i].cells.get(r, "")) for r in ROLES) for i in group}
+        if len(set(figures.values())) == 1 and len(set(raws.values())) == 1:
+            for i in extra:  # the same row written twice with the same figures
+                copies[i] = k
+            continue
+        doubtful.add(k)
+        kept = next((i for i in group if any(v is not None for v in figures[i])), group[0])
+        del matches[by_row[k]]
+        matches[kept] = k
+        for i in group:
+            if i != kept:
+                copies[i] = k
+        shown = "; ".join(
+            f"{lines[i].where}: "
+            + ", ".join(f"{ROLE_NAMES[r]} {_shown(lines[i].cells.get(r, ''))}" for r in ROLES if r in lines[i].cells)
+            for i in group
+        )
+        problems.append(
+            Problem(
+                ProblemCode.ROW_DUPLICATE,
+                f"Dòng {rows[k].id} «{_short(rows[k].label)}» được ghi {len(group)} lần với số liệu khác nhau ({shown});"
+                f" tạm lấy {lines[kept].where}, đề nghị đơn vị hoặc cán bộ xác định số đúng.",
+                lines[kept].where,
+            )
+        )
+    return matches, copies, doubtful
+
+
+def _shown(raw: str) -> str:
+    """A cell's figure for a message: as a Vietnamese reader writes it, or its text quoted."""
+    n = parse_number(raw)
+    if n.value is not None and not n.several:
+        return vn_number(n.value)
+    return f"«{clean(raw)}»" if clean(raw) else "(trống)"
 
 
 def _results_missing(indicators: dict[str, Indicator]) -> list[Problem]:
@@ -585,8 +656,8 @@ def _totals(lines: list[_Line], matches: dict[int, int]) -> list[Problem]:
                 problems.append(
                     Problem(
                         ProblemCode.TOTAL_MISMATCH,
-                        f"Dòng «{line.label}» ghi {ROLE_NAMES[role]} = {total:g}, nhưng tổng các dòng là"
-                        f" {_sum(above, role):g}; đề nghị kiểm tra.",
+                        f"Dòng «{line.label}» ghi {ROLE_NAMES[role]} = {vn_number(total)}, nhưng tổng các dòng là"
+                        f" {vn_number(_sum(above, role))}; đề nghị kiểm tra.",
                         line.where,
                     )
                 )
@@ -610,7 +681,7 @@ def _values(line: _Line, name: str, problems: list[Problem]) -> dict[str, Number
                 Problem(
                     "number_several",
                     f"Ô «{n.raw}» ở cột {ROLE_NAMES[role]} ({name}) có nhiều số; đã lấy số đầu tiên"
-                    f" ({n.value:g}), đề nghị kiểm tra.",
+                    f" ({vn_number(n.value)}), đề nghị kiểm tra.",
                     line.where,
                 )
             )
@@ -618,8 +689,17 @@ def _values(line: _Line, name: str, problems: list[Problem]) -> dict[str, Number
             problems.append(
                 Problem(
                     "number_ambiguous",
-                    f"«{n.raw}» ở cột {ROLE_NAMES[role]} ({name}) được hiểu là {n.value:g}"
+                    f"«{n.raw}» ở cột {ROLE_NAMES[role]} ({name}) được hiểu là {vn_number(n.value)}"
                     " (dấu phẩy phân cách hàng nghìn); nếu là số thập phân, đề nghị đơn vị kiểm tra lại.",
+                    line.where,
+                )
+            )
+        if n.scale and n.value is not None:
+            problems.append(
+                Problem(
+                    ProblemCode.NUMBER_SCALED,
+                    f"«{n.raw}» ở cột {ROLE_NAMES[role]} ({name}) được hiểu là {vn_number(n.value)}"
+                    f" (theo chữ «{n.scale}»); nếu đơn vị tính của dòng đã là {n.scale}, đề nghị kiểm tra lại.",
                     line.where,
                 )
             )
@@ -632,7 +712,7 @@ def _figure(n: Number, where: str, confidence: float) -> IndicatorValue:
         return IndicatorValue(n.value, "explicit_none", n.raw, where, 0.95 * confidence)
     if n.value is None:
         return IndicatorValue(None, "missing", n.raw, where, 0.0)
-    doubt = 0.6 if n.several else 0.75 if n.ambiguous else 1.0
+    doubt = 0.6 if n.several else 0.75 if n.ambiguous or n.scale else 1.0
     return IndicatorValue(n.value, "read", n.raw, where, doubt * confidence)
 
 
@@ -647,6 +727,8 @@ def _indicator(line: _Line, spec: RowSpec, problems: list[Problem], match: float
         r: _figure(values[r], f"{line.where}, cột {line.cols[r] + 1}" if r in line.cols else line.where, match)
         for r in ROLES
     }
+    if _counts(spec, line.unit, line.note):
+        _whole_counts(spec, line, values, indicator, problems)
     expected = round(result / plan * 100, 1) if plan and result is not None else None
     if _is_fraction(rate, expected, values["rate"].raw):
         indicator.rate = rate = round(rate * 100, 1)  # type: ignore[operator]
@@ -657,7 +739,7 @@ def _indicator(line: _Line, spec: RowSpec, problems: list[Problem], match: float
         problems.append(
             Problem(
                 "rate_computed",
-                f"Dòng {spec.id}: tỷ lệ để trống, đã tính = kết quả / kế hoạch × 100 = {expected:g}%.",
+                f"Dòng {spec.id}: tỷ lệ để trống, đã tính = kết quả / kế hoạch × 100 = {vn_number(expected)}%.",
                 line.where,
             )
         )
@@ -666,14 +748,79 @@ def _indicator(line: _Line, spec: RowSpec, problems: list[Problem], match: float
         problems.append(
             Problem(
                 "rate_inconsistent",
-                f"Dòng {spec.id}: tỷ lệ báo cáo {rate:g}% không khớp kết quả / kế hoạch"
-                f" ({result:g} / {plan:g} = {expected:g}%); giữ số đơn vị báo cáo.",
+                f"Dòng {spec.id}: tỷ lệ báo cáo {vn_number(rate)}% không khớp kết quả / kế hoạch"
+                f" ({vn_number(result)} / {vn_number(plan)} = {vn_number(expected)}%); giữ số đơn vị báo cáo.",
                 line.where,
             )
         )
     given = [v.confidence for r, v in indicator.values.items() if r != "rate" and v.source != "missing"]
     indicator.confidence = min(given) if given else 0.0
     return indicator
+
+
+# Units of things counted one by one (folded): a count is a whole number.
+_COUNT_UNITS = (
+    "nguoi", "luot", "doanh nghiep", "dn", "phuong tien", "ptd", "chuan", "chat chuan", "nhiem vu", "de tai",
+    "co so", "don vi", "to chuc", "can bo", "chiec", "cai", "bo", "thiet bi", "lop", "khoa", "hoi nghi", "hoi thao",
+    "bai", "tin", "van ban", "san pham", "cuoc", "ho", "mau", "giay chung nhan", "phong thi nghiem",
+)
+# Words of amounts, not counts (money, percentages), compared with their accents: folded,
+# "tiền" (money) and "tiện" (phương tiện) are one word.
+_AMOUNT_WORDS = frozenset({"đồng", "vnđ", "vnd", "triệu", "tỷ", "tỉ", "nghìn", "ngàn", "tiền", "phí", "lệ", "%"})
+_MONEY_WORDS = frozenset({"đồng", "vnđ", "vnd", "triệu", "tỷ", "tỉ"})
+
+
+def _accented_words(text: str) -> set[str]:
+    return set(re.findall(r"%|\w+", clean(text).lower()))
+
+
+def _counts(spec: RowSpec, agency_unit: str, note: str = "") -> bool:
+    """Whether the row counts things (số doanh nghiệp / người / phương tiện …): by the unit
+    the outline or the agency gives, else by the outline label "Số …" (not "Số tiền …"). A
+    note naming money ("tỷ đồng" beside a unit "chuẩn": the figures are what was spent) makes
+    it an amount."""
+    if note and _MONEY_WORDS & _accented_words(note):
+        return False
+    for unit in (spec.unit, agency_unit):
+        if not unit or not fold_words(unit):
+            continue
+        if _AMOUNT_WORDS & _accented_words(unit):
+            return False
+        folded = fold_words(unit)
+        if any(folded == u or folded.startswith(u + " ") for u in _COUNT_UNITS):
+            return True
+    label = fold_words(spec.label)
+    words = clean(spec.label).lower().split()
+    return label.startswith("so ") and not (len(words) > 1 and words[1] in ("tiền", "kinh", "vốn"))
+
+
+def _whole_counts(
+    spec: RowSpec, line: _Line, values: dict[str, Number], indicator: Indicator, problems: list[Problem]
+) -> None:
+    """A count holding a fraction (1,25 người) is impossible: most often 1.250 typed in an Excel
+    set to English (the dot read as a decimal point). Kept as read, its confidence halved and
+    a problem raised; never multiplied by 1.000 on a guess."""
+    for role in ("plan", "result"):
+        n = values[role]
+        if n.value is None or float(n.value).is_integer():
+            continue
+        indicator.values[role].confidence *= 0.5
+        thousand = n.value * 1000
+        hint = (
+            f"; có thể là {vn_number(round(thousand))} (số «{vn_number(round(thousand))}» gõ trong Excel đặt kiểu"
+            " tiếng Anh, dấu chấm bị hiểu là dấu thập phân)"
+            if abs(thousand - round(thousand)) < 1e-6 and abs(n.value) < 1000
+            else ""
+        )
+        unit = line.unit or spec.unit
+        problems.append(
+            Problem(
+                ProblemCode.COUNT_NOT_INTEGER,
+                f"Dòng {spec.id}: «{n.raw}» ở cột {ROLE_NAMES[role]} không phải số nguyên, nhưng dòng này đếm số lượng"
+                f"{f' ({unit})' if unit else ''}{hint}; giữ số đơn vị báo cáo, đề nghị kiểm tra.",
+                line.where,
+            )
+        )
 
 
 def _is_fraction(rate: float | None, expected: float | None, raw: str) -> bool:

@@ -58,10 +58,12 @@ def read_xlsx(data: bytes) -> Doc:
         raise CorruptFile("Tệp Excel bị hỏng hoặc không đầy đủ; đề nghị đơn vị gửi lại.") from err
     try:
         doc = Doc()
+        hidden = hidden_rows_and_columns(data)
         for sheet in workbook.worksheets:
             if getattr(sheet, "sheet_state", "visible") != "visible":
                 continue
-            doc.blocks.extend(_sheet_blocks(sheet))
+            rows = _visible(sheet.title, list(_rows(sheet)), hidden, doc.problems)
+            doc.blocks.extend(_sheet_blocks(sheet, rows))
         return doc
     except (zipfile.BadZipFile, OSError, EOFError) as err:
         raise CorruptFile("Tệp Excel bị hỏng (một trang tính không đọc được); đề nghị đơn vị gửi lại.") from err
@@ -74,6 +76,8 @@ class _Row:
     number: int
     cells: list[str]
     bold: bool = False
+    # Hidden rows left out just above this one (they are no gap between the rows around them).
+    hidden_above: int = 0
 
     @property
     def filled(self) -> list[str]:
@@ -214,7 +218,7 @@ def _table_end(rows: list[_Row], start: int) -> int:
     """Index after the last row of the table starting at `start` (short gaps allowed)."""
     end, gap = start + 1, 0
     for k in range(start + 1, len(rows)):
-        step = rows[k].number - rows[k - 1].number
+        step = rows[k].number - rows[k - 1].number - rows[k].hidden_above
         if step > 1:
             gap += step - 1
         if len(rows[k].filled) >= 2:
@@ -252,6 +256,131 @@ def _rows(sheet: Any) -> Iterator[_Row]:
             number = next((c.row for c in row if getattr(c, "row", None)), 0)
             first = next((c for c, text in zip(row, cells, strict=False) if text), None)
             yield _Row(number, cells, _is_bold(first))
+
+
+# --- hidden rows and columns ----------------------------------------------------------------
+
+_ROW_TAG = re.compile(rb"<(?:\w+:)?row\b([^>]*)>")
+_COL_TAG = re.compile(rb"<(?:\w+:)?col\b([^>]*)>")
+_ATTR = re.compile(rb"""\b(r|min|max|hidden)\s*=\s*["']([^"']*)["']""")
+_REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+
+def hidden_rows_and_columns(data: bytes) -> dict[str, tuple[frozenset[int], frozenset[int]]]:
+    """Sheet name → (hidden row numbers, hidden column numbers, both from 1) of an .xlsx: rows
+    and columns hidden by hand, by a filter or a collapsed group. Neither openpyxl's read-only
+    mode nor python-calamine says; the sheet XML does (`<row r="13" hidden="1">`, `<col min max
+    hidden>`), read here with a scan of the tags, not a parse. {} when nothing is hidden or the
+    file is not an .xlsx (.ods: not looked at)."""
+    from lxml import etree
+
+    out: dict[str, tuple[frozenset[int], frozenset[int]]] = {}
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = set(archive.namelist())
+            if "xl/workbook.xml" not in names or "xl/_rels/workbook.xml.rels" not in names:
+                return {}
+            parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+            book = etree.fromstring(archive.read("xl/workbook.xml"), parser)
+            rels = etree.fromstring(archive.read("xl/_rels/workbook.xml.rels"), parser)
+            targets = {r.get("Id"): r.get("Target", "") for r in rels}
+            for sheet in book.iter("{*}sheet"):
+                target = targets.get(sheet.get(f"{{{_REL_NS}}}id"), "")
+                path = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+                if path not in names:
+                    continue
+                xml = archive.read(path)
+                if b"hidden" not in xml:
+                    continue
+                found = _hidden_in(xml)
+                if found[0] or found[1]:
+                    out[sheet.get("name", "")] = found
+    except (zipfile.BadZipFile, OSError, EOFError, KeyError, etree.XMLSyntaxError):
+        return {}
+    return out
+
+
+def _hidden_in(xml: bytes) -> tuple[frozenset[int], frozenset[int]]:
+    rows: set[int] = set()
+    number = 0
+    for tag in _ROW_TAG.finditer(xml):
+        attrs = dict(_ATTR.findall(tag.group(1)))
+        number = _attr_int(attrs.get(b"r"), number + 1)  # "r" is optional: the next row
+        if attrs.get(b"hidden") in (b"1", b"true") and number <= MAX_ROWS:
+            rows.add(number)
+    cols: set[int] = set()
+    for tag in _COL_TAG.finditer(xml):
+        attrs = dict(_ATTR.findall(tag.group(1)))
+        if attrs.get(b"hidden") in (b"1", b"true"):
+            low = _attr_int(attrs.get(b"min"), 0)
+            cols.update(range(max(low, 1), min(_attr_int(attrs.get(b"max"), low), MAX_COLS) + 1))
+    return frozenset(rows), frozenset(cols)
+
+
+def _attr_int(value: bytes | None, default: int) -> int:
+    try:
+        return int(value) if value is not None else default
+    except ValueError:
+        return default
+
+
+def _visible(
+    title: str, rows: list[_Row], hidden: dict[str, tuple[frozenset[int], frozenset[int]]], problems: list
+) -> list[_Row]:
+    """The sheet's rows without its hidden rows and columns (an old figure hidden under the new
+    one must not be read as the answer), saying what was left out when it held anything."""
+    from parsers.model import Problem, ProblemCode
+
+    hidden_rows, hidden_cols = hidden.get(title, (frozenset(), frozenset()))
+    if not hidden_rows and not hidden_cols:
+        return rows
+    kept: list[_Row] = []
+    dropped_rows: list[int] = []
+    dropped_cols: set[int] = set()
+    for row in rows:
+        if row.number in hidden_rows:
+            if row.filled:
+                dropped_rows.append(row.number)
+            continue
+        previous = kept[-1].number if kept else 0
+        above = sum(1 for n in range(previous + 1, row.number) if n in hidden_rows)
+        cells = list(row.cells)
+        for j in hidden_cols:
+            if j <= len(cells) and cells[j - 1]:
+                dropped_cols.add(j)
+                cells[j - 1] = ""
+        while cells and not cells[-1]:
+            cells.pop()
+        if cells:
+            kept.append(_Row(row.number, cells, row.bold, above))
+    if dropped_rows or dropped_cols:
+        parts = []
+        if dropped_rows:
+            parts.append(f"dòng ẩn {_listed([str(n) for n in dropped_rows])}")
+        if dropped_cols:
+            parts.append(f"cột ẩn {_listed([_column_name(j) for j in sorted(dropped_cols)])}")
+        problems.append(
+            Problem(
+                ProblemCode.HIDDEN_CONTENT,
+                f"Trang tính '{title}' có {' và '.join(parts)} chứa nội dung; phần ẩn không được đọc"
+                " (thường là số liệu cũ hoặc nháp). Nếu đó là số liệu báo cáo, đề nghị đơn vị bỏ ẩn và gửi lại.",
+                f"trang tính '{title}'",
+            )
+        )
+    return kept
+
+
+def _listed(items: list[str], limit: int = 8) -> str:
+    shown = ", ".join(items[:limit])
+    return shown + (f" … ({len(items)} dòng/cột)" if len(items) > limit else "")
+
+
+def _column_name(number: int) -> str:
+    name = ""
+    while number:
+        number, rest = divmod(number - 1, 26)
+        name = chr(65 + rest) + name
+    return name
 
 
 # A broken style reference (`s=""` on a cell, an xf pointing nowhere) makes openpyxl's style
@@ -357,11 +486,13 @@ def read_calamine(data: bytes) -> Doc | None:
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
         doc = Doc()
+        hidden = hidden_rows_and_columns(data)
         for meta in workbook.sheets_metadata:
             if str(meta.visible).rsplit(".", 1)[-1].lower() != "visible":
                 continue
             grid = workbook.get_sheet_by_name(meta.name).to_python(skip_empty_area=False, nrows=MAX_ROWS)
-            doc.blocks.extend(_sheet_blocks(_Sheet(meta.name), list(_calamine_rows(grid))))
+            rows = _visible(meta.name, list(_calamine_rows(grid)), hidden, doc.problems)
+            doc.blocks.extend(_sheet_blocks(_Sheet(meta.name), rows))
         return doc if len(doc.paragraphs) <= MAX_FAST_PARAGRAPHS else None
     except (CalamineError, ValueError, OSError) as err:
         raise CorruptFile("Tệp bảng tính bị hỏng hoặc không đầy đủ; đề nghị đơn vị gửi lại.") from err

@@ -344,7 +344,17 @@ def _heading_blocks(base: Base, spec: OutlineSpec) -> dict[str, int]:
     for i, b in enumerate(base.doc.blocks):
         if isinstance(b, Para) and b.where:
             at.setdefault(b.where, i)
-    return {sid: at[s.where] for sid, s in result.sections.items() if s.where in at and not s.empty}
+    heads: dict[str, int] = {}
+    for sid, s in result.sections.items():
+        if s.where not in at or s.empty:
+            continue
+        # A section's place is its answer's first line: the heading's own line when the answer
+        # follows it there, else the heading is the paragraph just above the answer.
+        i = at[s.where]
+        block = base.doc.blocks[i]
+        alone = i > 0 and isinstance(block, Para) and fold_words(s.text).startswith(fold_words(block.text)[:25])
+        heads[sid] = i - 1 if alone and isinstance(base.doc.blocks[i - 1], Para) else i
+    return heads
 
 
 def _span(doc: Doc, start: int, heads: set[int]) -> int:

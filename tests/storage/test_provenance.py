@@ -194,3 +194,21 @@ def test_signature_and_scan_doubts_open_review_items(app: App) -> None:
         reasons = sorted(i.reason for i in opened)
     assert len(reasons) == 3 and not any("nhà cung cấp" in r for r in reasons)
     assert any("Công ty ABC" in r for r in reasons) and any("sửa sau khi" in r for r in reasons)
+
+
+def test_figure_doubts_of_the_table_open_review_items(app: App) -> None:
+    """A row written twice with different figures, a count that is no whole number and a
+    scaled figure wait for a person; hidden sheet rows left out are only a note."""
+    sub_id, _ = _record(app, (FIXTURE.parent / "syt_full.docx").read_bytes(), "syt_full.docx", dt.datetime(2025, 8, 12, 2, tzinfo=dt.UTC))
+    doubts = [
+        Problem("row_duplicate", "Dòng 6 được ghi 2 lần với số liệu khác nhau", "trang tính 'Biểu', dòng 13"),
+        Problem("count_not_integer", "Dòng 6: «1,25» ở cột Kết quả không phải số nguyên", "bảng 1, dòng 9"),
+        Problem("number_scaled", "«2 tỷ đồng» được hiểu là 2.000.000.000", "bảng 1, dòng 3"),
+        Problem("hidden_content", "Trang tính 'Biểu' có dòng ẩn 13 chứa nội dung", "trang tính 'Biểu'"),
+    ]
+    with app.session() as s:
+        sub = s.get(Submission, sub_id)
+        assert sub is not None
+        reasons = sorted(i.reason for i in open_problem_reviews(sub, sub.recipient_id, doubts, session=s))
+    assert len(reasons) == 3 and not any("dòng ẩn" in r for r in reasons)
+    assert any(r.startswith("Một dòng của bảng định lượng được ghi hai lần") for r in reasons)
