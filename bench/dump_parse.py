@@ -36,7 +36,11 @@ def main() -> None:
         os.execv(sys.executable, [sys.executable, *sys.argv])
     out = Path(sys.argv[1])
     specs = [outline_spec(c) for c in load_campaigns(ROOT / "config" / "campaigns")]
-    files = sorted(p for p in (ROOT / "tests/fixtures").rglob("*") if p.suffix.lower() in {".docx", ".xlsx", ".pdf"})
+    files = sorted(
+        p
+        for p in (ROOT / "tests/fixtures").rglob("*")
+        if p.suffix.lower() in {".docx", ".xlsx", ".pdf"}
+    )
     with out.open("w", encoding="utf-8") as fh:
         for path in files:
             data = path.read_bytes()
