@@ -195,6 +195,7 @@ _LONG_LEADER = re.compile(r"(?:[.…_·]\s*){5,}[;:.,]?|…{2,}[;:.,]?|_{3,}")
 _LEADER_RUN = re.compile(r"(?:[.…_·]\s*){3,}[;:.,]?")
 
 
+@lru_cache(maxsize=4096)
 def _heading_part(body: str) -> tuple[str, str]:
     """Split "heading: answer" (or "heading…… answer") at the first colon or leader.
 
