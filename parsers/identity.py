@@ -273,19 +273,38 @@ _YOUTH_UNION = re.compile(r"^doan (?:tncs |thanh nien cong san )?(?:ho chi minh 
 _PARENT_PREFIX = re.compile(r"^(?:ubnd|uy ban nhan dan) tinh (?:quang ngai|kon tum) ")
 
 
+# A header line is scored against every agency, and the agencies' names are the same for every
+# document: what is folded and expanded is kept (pure functions of the text).
+@lru_cache(maxsize=4096)
+def _line_name(line: str) -> str:
+    """A header line folded, its parent and organ prefixes dropped, abbreviations spelt out."""
+    f = _expand(_ORGAN_PREFIX.sub("", _PARENT_PREFIX.sub("", fold_words(line))))
+    return _YOUTH_UNION.sub("tinh doan", f)
+
+
+@lru_cache(maxsize=4096)
+def _expanded(name: str) -> str:
+    return _expand(fold_words(name))
+
+
+@lru_cache(maxsize=4096)
+def _whole_token(name: str) -> re.Pattern[str]:
+    """An abbreviation as a whole token, as written."""
+    return re.compile(rf"(?<![\w]){re.escape(name)}(?![\w])")
+
+
 def _line_score(line: str, agency: AgencySpec) -> float:
     """0..100: how well a header line names the agency."""
-    f = _expand(_ORGAN_PREFIX.sub("", _PARENT_PREFIX.sub("", fold_words(line))))
-    f = _YOUTH_UNION.sub("tinh doan", f)
+    f = _line_name(line)
     if not f:
         return 0.0
     best = 0.0
     for v in _variants(agency):
-        fv = _expand(fold_words(v))
+        fv = _expanded(v)
         if not fv:
             continue
         if len(fv) <= 4 or " " not in fv:  # abbreviation: whole token, as written
-            if re.search(rf"(?<![\w]){re.escape(v)}(?![\w])", line):
+            if _whole_token(v).search(line):
                 best = max(best, 92.0)
             continue
         score = max(fuzz.ratio(f, fv), fuzz.token_sort_ratio(f, fv) - 3)
@@ -443,7 +462,7 @@ def _find_in_prose(lines: Sequence[str], agencies: Sequence[AgencySpec]) -> tupl
                 if not fv:
                     continue
                 if len(fv) <= 4 or " " not in fv:
-                    hit = re.search(rf"(?<![\w]){re.escape(v)}(?![\w])", line)
+                    hit = _whole_token(v).search(line)
                     pos = hit.start() if hit else -1
                 else:
                     pos = folded.find(" " + fv + " ")

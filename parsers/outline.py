@@ -419,8 +419,12 @@ def _ends_sentence(text: str) -> bool:
 
 def _sentence_like(head: str) -> bool:
     """Worded like an answer (a year, a count, "Đã …", "Năm 2023, …"), not like a heading."""
-    opening = " ".join(re.sub(r"996|510|2018|2025", "", head).split()[:8])
-    return bool(re.search(r"\d", opening)) or bool(_SENTENCE_START.match(head.strip()))
+    opening = " ".join(_OUTLINE_NUMBERS.sub("", head).split()[:8])
+    return bool(_DIGIT.search(opening)) or bool(_SENTENCE_START.match(head.strip()))
+
+
+_OUTLINE_NUMBERS = re.compile(r"996|510|2018|2025")
+_DIGIT = re.compile(r"\d")
 
 
 _SIGNER_TITLE = re.compile(
@@ -466,6 +470,7 @@ _SIGN_OFF = (
     "kinh bao cao", "kinh de nghi", "kinh mong", "rat mong", "tran trong bao cao", "tran trong cam on",
     "xin tran trong cam on", "tran trong",
 )
+_SIGN_OFF_STARTS = _SIGN_OFF[:-1]
 _OPENING = re.compile(
     r"^(?:thuc hien|can cu|theo de nghi|theo yeu cau|phuc dap|tiep nhan)\b.{0,300}"
     r"(?:bao cao (?:nhu sau|ket qua|tinh hinh)|bao cao\W*$|nhu sau\W*$)"
@@ -479,7 +484,7 @@ def _is_sign_off(text: str) -> bool:
         return False
     if f in ("tran trong", "tran trong cam on"):
         return True
-    return any(f.startswith(k) for k in _SIGN_OFF[:-1])
+    return f.startswith(_SIGN_OFF_STARTS)
 
 
 def _is_boilerplate(text: str) -> bool:
@@ -506,6 +511,7 @@ _NONE_ANSWER = re.compile(
 
 
 _DASH_NONE = {"-", "–", "—", "--", "- -"}
+_SENTENCE_BREAK = re.compile(r"[.;!?](?=\s+\S)")
 
 
 def is_explicit_none(text: str) -> bool:
@@ -519,7 +525,7 @@ def is_explicit_none(text: str) -> bool:
     if not words or len(words) > _NONE_ANSWER_WORDS or any(c.isdigit() for c in folded):
         return False
     # One sentence: "Không phát sinh. Đơn vị đã phối hợp …" is an answer with content.
-    if len(re.findall(r"[.;!?](?=\s+\S)", text.strip())) > 0:
+    if len(_SENTENCE_BREAK.findall(text.strip())) > 0:
         return False
     padded = f" {folded} "
     for phrase in (*NIL_WORDING, *NIL_WORDING_SHORT):

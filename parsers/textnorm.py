@@ -24,6 +24,11 @@ _LEADER_CHARS = ".…_·‥-–—"
 _LEADER_RUN = re.compile(r"(?:[.…_·‥]\s*){3,}|…+")
 _LEADER_TAIL = re.compile(r"(?:(?:[.…_·‥]\s*){3,}|…+)\s*[;,:]?")
 _LEADER_ONLY = re.compile(r"^[\s.…_·‥:;,\-–—]*$")
+_UNDERSCORES = re.compile(r"_{2,}")
+_LEADING_PUNCT = re.compile(r"^\s*[;:,.]+\s*")
+_SPACE_BEFORE_PUNCT = re.compile(r"\s+([;:,.])")
+_ONLY_PUNCT = re.compile(r"^[;:,.\s]+$")
+_NOT_WORD = re.compile(r"[^\w%]+")
 
 
 def nfc(text: str) -> str:
@@ -50,12 +55,12 @@ def clean_lines(text: str) -> str:
 def strip_leaders(text: str) -> str:
     """Remove dotted/underscore leaders (`……`, `....`, `___`) and tidy the punctuation left behind."""
     out = _LEADER_TAIL.sub(" ", text)
-    out = re.sub(r"_{2,}", " ", out)
+    out = _UNDERSCORES.sub(" ", out)
     out = _WS.sub(" ", out).strip()
     # A leader usually ends with "…;" or "…." — drop the orphan punctuation.
-    out = re.sub(r"^\s*[;:,.]+\s*", "", out)
-    out = re.sub(r"\s+([;:,.])", r"\1", out)
-    return re.sub(r"^[;:,.\s]+$", "", out).strip()
+    out = _LEADING_PUNCT.sub("", out)
+    out = _SPACE_BEFORE_PUNCT.sub(r"\1", out)
+    return _ONLY_PUNCT.sub("", out).strip()
 
 
 def is_leader_only(text: str) -> bool:
@@ -91,7 +96,7 @@ def fold(text: str) -> str:
 
 def fold_words(text: str) -> str:
     """Folded, punctuation turned into spaces: good input for token-based fuzzy matching."""
-    return _WS.sub(" ", re.sub(r"[^\w%]+", " ", fold(text))).strip()
+    return _WS.sub(" ", _NOT_WORD.sub(" ", fold(text))).strip()
 
 
 # Vietnamese alphabetical order: a ă â b c d đ e ê g h i k l m n o ô ơ p q r s t u ư v x y,
