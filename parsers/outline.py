@@ -248,6 +248,7 @@ class _Matcher:
         self.idf = {t: math.log(n / c) for t, c in df.items()}
         self._best: dict[tuple, tuple[str | None, float]] = {}
         self._scores: dict[tuple[str, str], float] = {}
+        self._similar: dict[tuple[str, tuple[str, ...]], float] = {}
 
     def distinctive(self, text: str, sid: str) -> bool:
         """Whether the text shares a rare word with the section (not just generic words)."""
@@ -305,6 +306,17 @@ class _Matcher:
                 self._best.clear()
             self._scores[key] = similarity(text, _phrasings(self.sections[sid]))
         return self._scores[key]
+
+    def similar(self, text: str, targets: tuple[str, ...]) -> float:
+        """`similarity` against a group's heading, the table's title, part one's title (cached
+        like `score`: agencies copy these headings from the outline, so they recur file after
+        file)."""
+        key = (text, targets)
+        if key not in self._similar:
+            if len(self._similar) > 50_000:
+                self._similar.clear()
+            self._similar[key] = similarity(text, targets)
+        return self._similar[key]
 
     def letter_candidates(self, group: str, letter: str, *, auto: bool) -> list[str]:
         """Section ids a letter can mean under a group (đ and the Latin 'e' after 'd')."""
@@ -835,7 +847,7 @@ class _Walker:
         title = self.spec.table_title or "Định lượng kết quả lũy kế đạt được"
         if _folded(head).strip() in _SHORT_TABLE_TITLES:
             return True
-        return similarity(head, (title, "Định lượng kết quả", "Kết quả định lượng")) >= 78
+        return self.m.similar(head, (title, "Định lượng kết quả", "Kết quả định lượng")) >= 78
 
     def _letter(self, line: _Line, label: _Label, body: str, *, heading_like: bool) -> bool:
         if label.kind == "path_letter" and self._by_full_label(line, label, body):
@@ -936,7 +948,7 @@ class _Walker:
         if self._shifted(line, path, head):
             return True
         if path in self.m.groups:
-            gscore = similarity(head, (self.m.groups[path].heading,))
+            gscore = self.m.similar(head, (self.m.groups[path].heading,))
             # "1. Kế hoạch triển khai Đề án" under "I. KẾT QUẢ THỰC HIỆN": a flat list of the
             # sections numbered 1, 2, 3 …; the section's own heading outweighs the group's.
             best, score = self.m.best_section(head, gate=True)
@@ -974,7 +986,7 @@ class _Walker:
         best, score = self.m.best_section(head, gate=True)
         # "7. Thông tin, truyền thông" is a section's short form before it is its group's.
         section_first = best is not None and score >= 90 and renumbered is not None and (
-            score >= similarity(head, (self.m.groups[renumbered].heading,)) + 10
+            score >= self.m.similar(head, (self.m.groups[renumbered].heading,)) + 10
         )
         if renumbered and heading_like and not section_first:
             self._start_group(renumbered)
@@ -999,7 +1011,7 @@ class _Walker:
         if sub in self.m.groups:
             if sub in self.seen_groups:
                 return False
-            score = similarity(head, (self.m.groups[sub].heading,))
+            score = self.m.similar(head, (self.m.groups[sub].heading,))
             if score >= 50 and (best is None or score >= best_score - 10):
                 self._start_group(sub)
                 return True
@@ -1033,7 +1045,7 @@ class _Walker:
             return None
         best, best_score = None, 0.0
         for gid, g in self.m.groups.items():
-            score = similarity(head, (g.heading,))
+            score = self.m.similar(head, (g.heading,))
             if score > best_score:
                 best, best_score = gid, score
         return best if best_score >= threshold else None
@@ -1057,7 +1069,7 @@ class _Walker:
             self.table_title = True
             self.target = "extra"
             return True
-        if similarity(head, (_PART_ONE,)) >= 60:
+        if self.m.similar(head, (_PART_ONE,)) >= 60:
             self.target = "outline"
             self.group = ""
             return True
@@ -1102,9 +1114,9 @@ class _Walker:
             # Title lines ("Kết quả sơ kết thực hiện Đề án 996…") read like group 2's heading:
             # before the outline starts, only the first group or a near-verbatim heading counts.
             first = next(iter(self.m.groups), None)
-            if group != first and similarity(head, (self.m.groups[group].heading,)) < 95:
+            if group != first and self.m.similar(head, (self.m.groups[group].heading,)) < 95:
                 group = None
-        if group and similarity(head, (self.m.groups[group].heading,)) >= score:
+        if group and self.m.similar(head, (self.m.groups[group].heading,)) >= score:
             self._start_group(group)
             return True
         if best and (
@@ -1144,7 +1156,7 @@ class _Walker:
         if group:
             self._start_group(group)
             return True
-        if similarity(head, (_PART_ONE,)) >= 80 and len(head) < 150:
+        if self.m.similar(head, (_PART_ONE,)) >= 80 and len(head) < 150:
             self.started = True
             self.target = "outline"
             return True
