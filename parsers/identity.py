@@ -207,9 +207,12 @@ def read_identity(
     *,
     body_lines: Sequence[str] = (),
     signature_lines: Sequence[str] = (),
+    header: Sequence[str] | None = None,
 ) -> Identity:
-    """Agency (matched to the recipient list), document number and date."""
-    top = [x for line in header_lines(doc) for x in line.split("\n") if x.strip()]
+    """Agency (matched to the recipient list), document number and date (`header`: the
+    document's `header_lines`, when the caller has them already)."""
+    lines = header_lines(doc) if header is None else header
+    top = [x for line in lines for x in line.split("\n") if x.strip()]
     return Identity(
         agency=find_agency(top, agencies, body_lines=body_lines, signature_lines=signature_lines),
         doc_number=find_number(top + list(body_lines[:6])),

@@ -158,6 +158,12 @@ def _folded(text: str) -> str:
     return fold_words(text)
 
 
+@lru_cache(maxsize=4096)
+def _word_set(text: str) -> frozenset[str]:
+    """The folded words of a text (a heading is weighed against every section)."""
+    return frozenset(_folded(text).split())
+
+
 def similarity(text: str, targets: Sequence[str]) -> float:
     """How well a (short) heading text matches any of the target phrasings, 0..100."""
     a = _folded(text)
@@ -252,7 +258,7 @@ class _Matcher:
 
     def distinctive(self, text: str, sid: str) -> bool:
         """Whether the text shares a rare word with the section (not just generic words)."""
-        words = set(_folded(text).split())
+        words = _word_set(text)
         shared = words & self.tokens.get(sid, set())
         weights = [self.idf.get(t, 0.0) for t in shared]
         if not weights:
