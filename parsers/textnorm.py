@@ -89,14 +89,30 @@ _FOLD_TABLE = {
 } | {ord(c): " " for c in _SPACES} | {ord(c): None for c in _ZERO_WIDTH}
 
 
+# The same table as a list indexed by code point, for text whose characters all fall below
+# its end (nearly all text): `str.translate` looks a list up about twice as fast as a dict.
+_FOLD_END = "\u2070"
+_FOLD_LIST: list[int | str | None] = list(range(ord(_FOLD_END)))
+for _code, _folded_char in _FOLD_TABLE.items():
+    if _code < ord(_FOLD_END):
+        _FOLD_LIST[_code] = _folded_char
+
+
 def fold(text: str) -> str:
     """Accent-folded lowercase for matching: 'Đề án Đo lường' → 'de an do luong'."""
-    return _WS.sub(" ", text.lower().translate(_FOLD_TABLE)).strip()
+    lower = text.lower()
+    out = lower.translate(_FOLD_LIST if not lower or max(lower) < _FOLD_END else _FOLD_TABLE)
+    if "  " in out:
+        out = _WS.sub(" ", out)
+    return out.strip()
 
 
 def fold_words(text: str) -> str:
     """Folded, punctuation turned into spaces: good input for token-based fuzzy matching."""
-    return _WS.sub(" ", _NOT_WORD.sub(" ", fold(text))).strip()
+    out = _NOT_WORD.sub(" ", fold(text))
+    if "  " in out:
+        out = _WS.sub(" ", out)
+    return out.strip()
 
 
 # Vietnamese alphabetical order: a ă â b c d đ e ê g h i k l m n o ô ơ p q r s t u ư v x y,
