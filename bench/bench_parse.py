@@ -62,7 +62,8 @@ def cache_clearer(spec):  # noqa: ANN001, ANN201
         for name, module in list(sys.modules.items())
         if name.startswith("parsers.")
         for attr in dir(module)
-        if attr not in {"_matcher", "_scorer"} and hasattr(obj := getattr(module, attr), "cache_clear")
+        if attr not in {"_matcher", "_scorer"}
+        and hasattr(obj := getattr(module, attr), "cache_clear")
     ]
 
     def clear() -> None:
@@ -89,12 +90,15 @@ def main() -> None:
         base += timed(baseline, data)
         ours += timed(lambda d: parse_bytes(d, path.name, spec), data, before=before)
         base_cpu += timed(baseline, data, clock=time.process_time)
-        ours_cpu += timed(lambda d: parse_bytes(d, path.name, spec), data, clock=time.process_time, before=before)
+        ours_cpu += timed(
+            lambda d: parse_bytes(d, path.name, spec), data, clock=time.process_time, before=before
+        )
     b, o = statistics.median(base), statistics.median(ours)
     bc, oc = statistics.median(base_cpu), statistics.median(ours_cpu)
     result = parse_bytes(data, path.name, spec)
     caches = "caches emptied before each parse" if cold else "caches warm"
-    print(f"file: {path.name} ({len(data) / 1024:.0f} KB), {RUNS * 3} runs each, medians, {caches}")  # noqa: T201
+    runs = f"{RUNS * 3} runs each, medians, {caches}"
+    print(f"file: {path.name} ({len(data) / 1024:.0f} KB), {runs}")  # noqa: T201
     print(f"python-docx open + read all text: {b * 1000:.1f} ms")  # noqa: T201
     print(f"baocao parse_bytes (full result): {o * 1000:.1f} ms  kind={result.kind}"  # noqa: T201
           f" sections={len(result.answered_sections)}/{len(result.sections)}")

@@ -42,7 +42,11 @@ def interpret(doc: Doc, spec: OutlineSpec, *, file: str, fmt: str) -> ParseResul
     outline = read_outline(doc, spec, table_indices=set(reading.used_tables))
     top = header_lines(doc)
     identity = read_identity(
-        doc, spec.agencies, body_lines=outline.body_lines, signature_lines=outline.signature_lines, header=top
+        doc,
+        spec.agencies,
+        body_lines=outline.body_lines,
+        signature_lines=outline.signature_lines,
+        header=top,
     )
     answered = sum(not s.empty for s in outline.sections.values())
     none_sections = sum(not s.empty and s.explicit_none for s in outline.sections.values())
