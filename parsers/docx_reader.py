@@ -144,7 +144,9 @@ def _join(pieces: list) -> str:
             flush()
             out.append(piece)
     flush()
-    return _BROKEN_FIELD.sub("", "".join(out))
+    text = "".join(out)
+    # Either message has "! " or ": " in it: only then is the (case-insensitive, slow) pattern run.
+    return _BROKEN_FIELD.sub("", text) if "! " in text or ": " in text else text
 
 
 @dataclass
@@ -521,25 +523,16 @@ class _Reader:
                 self._collect(child, pstyle, pieces, bold)
 
     def _run(self, r: etree._Element, pstyle: str | None, pieces: list[str], bold: list[bool]) -> None:
-        rpr = _first(r, _RPR)
-        rstyle = None
-        run_bold: bool | None = None
-        font: str | None = None
-        caps = False
-        if rpr is not None and len(rpr):
-            props = _children_by_tag(rpr)
-            rs = props.get(_RSTYLE)
-            rstyle = rs.get(W + "val") if rs is not None else None
-            run_bold = _on(props.get(_BOLD))
-            font = _font_value(props.get(_RFONTS))
-            caps = bool(_on(props.get(_CAPS)))
-            if _on(props.get(_VANISH)):
-                return  # hidden text
+        # One pass over the run's children: its text, and its (first) w:rPr on the way.
+        rpr: etree._Element | None = None
         parts: list[str] = []
         for child in r:
             tag = child.tag
             if tag == _T:
                 parts.append(child.text or "")
+            elif tag == _RPR:
+                if rpr is None:
+                    rpr = child
             elif tag in _TABS:
                 parts.append(" ")
             elif tag in _BREAKS:
@@ -551,6 +544,19 @@ class _Reader:
                 parts.append("\u00ad")
             elif tag == _SYM:
                 parts.append("")
+        rstyle = None
+        run_bold: bool | None = None
+        font: str | None = None
+        caps = False
+        if rpr is not None and len(rpr):
+            props = _children_by_tag(rpr)
+            if _on(props.get(_VANISH)):
+                return  # hidden text
+            rs = props.get(_RSTYLE)
+            rstyle = rs.get(W + "val") if rs is not None else None
+            run_bold = _on(props.get(_BOLD))
+            font = _font_value(props.get(_RFONTS))
+            caps = bool(_on(props.get(_CAPS)))
         text = "".join(parts)
         if not text:
             return

@@ -207,9 +207,12 @@ def read_identity(
     *,
     body_lines: Sequence[str] = (),
     signature_lines: Sequence[str] = (),
+    header: Sequence[str] | None = None,
 ) -> Identity:
-    """Agency (matched to the recipient list), document number and date."""
-    top = [x for line in header_lines(doc) for x in line.split("\n") if x.strip()]
+    """Agency (matched to the recipient list), document number and date (`header`: the
+    document's `header_lines`, when the caller has them already)."""
+    lines = header_lines(doc) if header is None else header
+    top = [x for line in lines for x in line.split("\n") if x.strip()]
     return Identity(
         agency=find_agency(top, agencies, body_lines=body_lines, signature_lines=signature_lines),
         doc_number=find_number(top + list(body_lines[:6])),
@@ -273,19 +276,38 @@ _YOUTH_UNION = re.compile(r"^doan (?:tncs |thanh nien cong san )?(?:ho chi minh 
 _PARENT_PREFIX = re.compile(r"^(?:ubnd|uy ban nhan dan) tinh (?:quang ngai|kon tum) ")
 
 
+# A header line is scored against every agency, and the agencies' names are the same for every
+# document: what is folded and expanded is kept (pure functions of the text).
+@lru_cache(maxsize=4096)
+def _line_name(line: str) -> str:
+    """A header line folded, its parent and organ prefixes dropped, abbreviations spelt out."""
+    f = _expand(_ORGAN_PREFIX.sub("", _PARENT_PREFIX.sub("", fold_words(line))))
+    return _YOUTH_UNION.sub("tinh doan", f)
+
+
+@lru_cache(maxsize=4096)
+def _expanded(name: str) -> str:
+    return _expand(fold_words(name))
+
+
+@lru_cache(maxsize=4096)
+def _whole_token(name: str) -> re.Pattern[str]:
+    """An abbreviation as a whole token, as written."""
+    return re.compile(rf"(?<![\w]){re.escape(name)}(?![\w])")
+
+
 def _line_score(line: str, agency: AgencySpec) -> float:
     """0..100: how well a header line names the agency."""
-    f = _expand(_ORGAN_PREFIX.sub("", _PARENT_PREFIX.sub("", fold_words(line))))
-    f = _YOUTH_UNION.sub("tinh doan", f)
+    f = _line_name(line)
     if not f:
         return 0.0
     best = 0.0
     for v in _variants(agency):
-        fv = _expand(fold_words(v))
+        fv = _expanded(v)
         if not fv:
             continue
         if len(fv) <= 4 or " " not in fv:  # abbreviation: whole token, as written
-            if re.search(rf"(?<![\w]){re.escape(v)}(?![\w])", line):
+            if _whole_token(v).search(line):
                 best = max(best, 92.0)
             continue
         score = max(fuzz.ratio(f, fv), fuzz.token_sort_ratio(f, fv) - 3)
@@ -443,7 +465,7 @@ def _find_in_prose(lines: Sequence[str], agencies: Sequence[AgencySpec]) -> tupl
                 if not fv:
                     continue
                 if len(fv) <= 4 or " " not in fv:
-                    hit = re.search(rf"(?<![\w]){re.escape(v)}(?![\w])", line)
+                    hit = _whole_token(v).search(line)
                     pos = hit.start() if hit else -1
                 else:
                     pos = folded.find(" " + fv + " ")

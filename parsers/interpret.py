@@ -41,8 +41,13 @@ def interpret(doc: Doc, spec: OutlineSpec, *, file: str, fmt: str) -> ParseResul
     doc = join_broken_lines(doc, headings_only=fmt != "pdf")
     reading = read_indicators(doc.tables, spec.rows)
     outline = read_outline(doc, spec, table_indices=set(reading.used_tables))
+    top = header_lines(doc)
     identity = read_identity(
-        doc, spec.agencies, body_lines=outline.body_lines, signature_lines=outline.signature_lines
+        doc,
+        spec.agencies,
+        body_lines=outline.body_lines,
+        signature_lines=outline.signature_lines,
+        header=top,
     )
     answered = sum(not s.empty for s in outline.sections.values())
     none_sections = sum(not s.empty and s.explicit_none for s in outline.sections.values())
@@ -50,7 +55,6 @@ def interpret(doc: Doc, spec: OutlineSpec, *, file: str, fmt: str) -> ParseResul
     none_rows = sum(1 for ind in reading.indicators.values() if ind.explicit_none)
     text = "\n".join([*outline.header_lines, *outline.body_lines])
     folded = fold_words(text)
-    top = header_lines(doc)
     dtype = doc_type(identity.doc_number, top)
     kind = classify(
         doc_type=dtype,

@@ -31,6 +31,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 from typing import Any
 
 _NULL_WORDS = {
@@ -105,6 +106,15 @@ def parse_number(value: object) -> Number:
         if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
             return Number(None, str(value))
         return Number(float(value), _raw_number(value), explicit_none=value == 0)
+    if type(value) is str:
+        # A table's cells are read several times (column roles from data, values, totals) and
+        # the same few texts ("-", "0", "100%") fill every report: the (frozen) result is kept.
+        return _parse_text(value)
+    return _parse_text(str(value)) if value is not None else _parse_text("")
+
+
+@lru_cache(maxsize=8192)
+def _parse_text(value: str) -> Number:
     raw = clean_text(value)
     folded = raw.lower().strip(" .;:")
     if not folded or folded.startswith("#"):

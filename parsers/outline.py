@@ -158,6 +158,12 @@ def _folded(text: str) -> str:
     return fold_words(text)
 
 
+@lru_cache(maxsize=4096)
+def _word_set(text: str) -> frozenset[str]:
+    """The folded words of a text (a heading is weighed against every section)."""
+    return frozenset(_folded(text).split())
+
+
 def similarity(text: str, targets: Sequence[str]) -> float:
     """How well a (short) heading text matches any of the target phrasings, 0..100."""
     a = _folded(text)
@@ -195,6 +201,7 @@ _LONG_LEADER = re.compile(r"(?:[.…_·]\s*){5,}[;:.,]?|…{2,}[;:.,]?|_{3,}")
 _LEADER_RUN = re.compile(r"(?:[.…_·]\s*){3,}[;:.,]?")
 
 
+@lru_cache(maxsize=4096)
 def _heading_part(body: str) -> tuple[str, str]:
     """Split "heading: answer" (or "heading…… answer") at the first colon or leader.
 
@@ -247,10 +254,11 @@ class _Matcher:
         self.idf = {t: math.log(n / c) for t, c in df.items()}
         self._best: dict[tuple, tuple[str | None, float]] = {}
         self._scores: dict[tuple[str, str], float] = {}
+        self._similar: dict[tuple[str, tuple[str, ...]], float] = {}
 
     def distinctive(self, text: str, sid: str) -> bool:
         """Whether the text shares a rare word with the section (not just generic words)."""
-        words = set(_folded(text).split())
+        words = _word_set(text)
         shared = words & self.tokens.get(sid, set())
         weights = [self.idf.get(t, 0.0) for t in shared]
         if not weights:
@@ -304,6 +312,17 @@ class _Matcher:
                 self._best.clear()
             self._scores[key] = similarity(text, _phrasings(self.sections[sid]))
         return self._scores[key]
+
+    def similar(self, text: str, targets: tuple[str, ...]) -> float:
+        """`similarity` against a group's heading, the table's title, part one's title (cached
+        like `score`: agencies copy these headings from the outline, so they recur file after
+        file)."""
+        key = (text, targets)
+        if key not in self._similar:
+            if len(self._similar) > 50_000:
+                self._similar.clear()
+            self._similar[key] = similarity(text, targets)
+        return self._similar[key]
 
     def letter_candidates(self, group: str, letter: str, *, auto: bool) -> list[str]:
         """Section ids a letter can mean under a group (đ and the Latin 'e' after 'd')."""
@@ -418,8 +437,12 @@ def _ends_sentence(text: str) -> bool:
 
 def _sentence_like(head: str) -> bool:
     """Worded like an answer (a year, a count, "Đã …", "Năm 2023, …"), not like a heading."""
-    opening = " ".join(re.sub(r"996|510|2018|2025", "", head).split()[:8])
-    return bool(re.search(r"\d", opening)) or bool(_SENTENCE_START.match(head.strip()))
+    opening = " ".join(_OUTLINE_NUMBERS.sub("", head).split()[:8])
+    return bool(_DIGIT.search(opening)) or bool(_SENTENCE_START.match(head.strip()))
+
+
+_OUTLINE_NUMBERS = re.compile(r"996|510|2018|2025")
+_DIGIT = re.compile(r"\d")
 
 
 _SIGNER_TITLE = re.compile(
@@ -465,6 +488,7 @@ _SIGN_OFF = (
     "kinh bao cao", "kinh de nghi", "kinh mong", "rat mong", "tran trong bao cao", "tran trong cam on",
     "xin tran trong cam on", "tran trong",
 )
+_SIGN_OFF_STARTS = _SIGN_OFF[:-1]
 _OPENING = re.compile(
     r"^(?:thuc hien|can cu|theo de nghi|theo yeu cau|phuc dap|tiep nhan)\b.{0,300}"
     r"(?:bao cao (?:nhu sau|ket qua|tinh hinh)|bao cao\W*$|nhu sau\W*$)"
@@ -478,7 +502,7 @@ def _is_sign_off(text: str) -> bool:
         return False
     if f in ("tran trong", "tran trong cam on"):
         return True
-    return any(f.startswith(k) for k in _SIGN_OFF[:-1])
+    return f.startswith(_SIGN_OFF_STARTS)
 
 
 def _is_boilerplate(text: str) -> bool:
@@ -505,6 +529,7 @@ _NONE_ANSWER = re.compile(
 
 
 _DASH_NONE = {"-", "–", "—", "--", "- -"}
+_SENTENCE_BREAK = re.compile(r"[.;!?](?=\s+\S)")
 
 
 def is_explicit_none(text: str) -> bool:
@@ -518,7 +543,7 @@ def is_explicit_none(text: str) -> bool:
     if not words or len(words) > _NONE_ANSWER_WORDS or any(c.isdigit() for c in folded):
         return False
     # One sentence: "Không phát sinh. Đơn vị đã phối hợp …" is an answer with content.
-    if len(re.findall(r"[.;!?](?=\s+\S)", text.strip())) > 0:
+    if len(_SENTENCE_BREAK.findall(text.strip())) > 0:
         return False
     padded = f" {folded} "
     for phrase in (*NIL_WORDING, *NIL_WORDING_SHORT):
@@ -839,7 +864,7 @@ class _Walker:
         title = self.spec.table_title or "Định lượng kết quả lũy kế đạt được"
         if _folded(head).strip() in _SHORT_TABLE_TITLES:
             return True
-        return similarity(head, (title, "Định lượng kết quả", "Kết quả định lượng")) >= 78
+        return self.m.similar(head, (title, "Định lượng kết quả", "Kết quả định lượng")) >= 78
 
     def _letter(self, line: _Line, label: _Label, body: str, *, heading_like: bool) -> bool:
         if label.kind == "path_letter" and self._by_full_label(line, label, body):
@@ -940,7 +965,7 @@ class _Walker:
         if self._shifted(line, path, head):
             return True
         if path in self.m.groups:
-            gscore = similarity(head, (self.m.groups[path].heading,))
+            gscore = self.m.similar(head, (self.m.groups[path].heading,))
             # "1. Kế hoạch triển khai Đề án" under "I. KẾT QUẢ THỰC HIỆN": a flat list of the
             # sections numbered 1, 2, 3 …; the section's own heading outweighs the group's.
             best, score = self.m.best_section(head, gate=True)
@@ -978,7 +1003,7 @@ class _Walker:
         best, score = self.m.best_section(head, gate=True)
         # "7. Thông tin, truyền thông" is a section's short form before it is its group's.
         section_first = best is not None and score >= 90 and renumbered is not None and (
-            score >= similarity(head, (self.m.groups[renumbered].heading,)) + 10
+            score >= self.m.similar(head, (self.m.groups[renumbered].heading,)) + 10
         )
         if renumbered and heading_like and not section_first:
             self._start_group(renumbered)
@@ -1003,7 +1028,7 @@ class _Walker:
         if sub in self.m.groups:
             if sub in self.seen_groups:
                 return False
-            score = similarity(head, (self.m.groups[sub].heading,))
+            score = self.m.similar(head, (self.m.groups[sub].heading,))
             if score >= 50 and (best is None or score >= best_score - 10):
                 self._start_group(sub)
                 return True
@@ -1037,7 +1062,7 @@ class _Walker:
             return None
         best, best_score = None, 0.0
         for gid, g in self.m.groups.items():
-            score = similarity(head, (g.heading,))
+            score = self.m.similar(head, (g.heading,))
             if score > best_score:
                 best, best_score = gid, score
         return best if best_score >= threshold else None
@@ -1061,7 +1086,7 @@ class _Walker:
             self.table_title = True
             self.target = "extra"
             return True
-        if similarity(head, (_PART_ONE,)) >= 60:
+        if self.m.similar(head, (_PART_ONE,)) >= 60:
             self.target = "outline"
             self.group = ""
             return True
@@ -1106,9 +1131,9 @@ class _Walker:
             # Title lines ("Kết quả sơ kết thực hiện Đề án 996…") read like group 2's heading:
             # before the outline starts, only the first group or a near-verbatim heading counts.
             first = next(iter(self.m.groups), None)
-            if group != first and similarity(head, (self.m.groups[group].heading,)) < 95:
+            if group != first and self.m.similar(head, (self.m.groups[group].heading,)) < 95:
                 group = None
-        if group and similarity(head, (self.m.groups[group].heading,)) >= score:
+        if group and self.m.similar(head, (self.m.groups[group].heading,)) >= score:
             self._start_group(group)
             return True
         if best and (
@@ -1148,7 +1173,7 @@ class _Walker:
         if group:
             self._start_group(group)
             return True
-        if similarity(head, (_PART_ONE,)) >= 80 and len(head) < 150:
+        if self.m.similar(head, (_PART_ONE,)) >= 80 and len(head) < 150:
             self.started = True
             self.target = "outline"
             return True

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from typing import Literal
 
 Encoding = Literal["tcvn3", "vni", "unicode"]
@@ -144,6 +145,7 @@ _TONE_MARKS = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
 _WORD = re.compile(r"[^\W\d_]+")
 
 
+@lru_cache(maxsize=8192)
 def _is_syllable(word: str) -> bool:
     """True for a well-formed Vietnamese syllable (at most one tone mark)."""
     decomposed = unicodedata.normalize("NFD", word.lower())

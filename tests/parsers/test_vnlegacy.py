@@ -7,7 +7,7 @@ import unicodedata
 import pytest
 
 from parsers import vnlegacy
-from parsers.textnorm import clean, fold, has_leader, is_leader_only, strip_leaders
+from parsers.textnorm import clean, fold, fold_words, has_leader, is_leader_only, strip_leaders
 
 SENTENCES = [
     "Sở Khoa học và Công nghệ tỉnh Quảng Ngãi đề nghị các cơ quan, đơn vị báo cáo kết quả thực hiện Đề án 996.",
@@ -63,6 +63,19 @@ def test_clean_nfc_nbsp_and_whitespace() -> None:
 
 def test_fold_for_matching() -> None:
     assert fold("Đề Án ĐO LƯỜNG") == "de an do luong"
+
+
+def test_fold_same_with_characters_past_the_fast_table() -> None:
+    # Text with a character past the list table's end (an ideographic space, a BOM, "€") is
+    # folded through the dict: the same answer either way, spaces and zero-width included.
+    assert fold("Đề\u3000Án\ufeff ĐO  LƯỜNG €") == "de an do luong €"
+    assert fold("Đề\u2003Án\u200b ĐO  LƯỜNG") == "de an do luong"
+    assert fold_words("“Đề án” – 996:\u3000ĐO lường") == "de an 996 do luong"
+
+
+def test_clean_without_special_spaces_only_collapses() -> None:
+    assert clean("  Sở   Y tế  ") == "Sở Y tế"
+    assert clean("Sở\u202fY\u3000tế\ufeff") == "Sở Y tế"
 
 
 def test_leaders() -> None:
