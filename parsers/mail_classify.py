@@ -2,7 +2,8 @@
 
 Classification: own (our Message-ID or our sender) → bounce (delivery-status report) →
 auto_reply (RFC 3834, read receipts, out-of-office) → submission / nil_report (from the
-parsed documents, else the body) → acknowledgement → unrelated.
+parsed documents, else the body) → acknowledgement → files_to_check (files that are no
+outline report, in a mail meant as the answer) → unrelated.
 
 Attribution weighs independent signals: the registered sender address, a forwarded message's
 sender, the document's own identity (`ParseResult.agency`) and the subject/body/signature
@@ -57,6 +58,9 @@ _BOUNCE_QUOTE = re.compile(
 _REPLY_PREFIX = re.compile(r"^\s*(?:re|tl|trả lời|aw|sv|fw|fwd|tr|chuyển tiếp|chuyển)\s*:", re.I)
 # A nil answer in the agency's own words (accent-folded): "không được phân công thực hiện
 # nhiệm vụ nào", "không phát sinh số liệu", "không tham gia … hoạt động".
+FILES_TO_CHECK_REASON = (
+    "thư của đơn vị có tệp đính kèm nhưng tệp không giống báo cáo theo đề cương — cán bộ cần xem"
+)
 _NIL_WORDS = re.compile(
     r"\bkhong (?:duoc )?(?:giao|phan cong|tham gia|thuc hien|co|phat sinh|lien quan)\b(?: \w+){0,8}? "
     r"(?:nhiem vu|noi dung|so lieu|hoat dong)\b"
@@ -232,6 +236,11 @@ def classify(
     if ack and about_campaign(mail, hints):
         return Classification("acknowledgement", f"nội dung thư: “{ack}”")
     if doc_kinds:
+        if meant_as_report(mail, hints, known_sender=known_sender):
+            # An agency's mail, or one about the campaign, whose files do not follow the outline
+            # (a report on the plan the request cites, a letter in another form …): not
+            # unrelated — a person decides whether it is the report.
+            return Classification(MailKind.FILES_TO_CHECK, FILES_TO_CHECK_REASON)
         return Classification("unrelated", "tệp đính kèm không phải báo cáo theo đề cương")
     if known_sender and replies_to_campaign(mail, hints):
         # An agency answering our request or reminder without a report ("em gửi ạ" with the
