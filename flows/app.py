@@ -182,6 +182,7 @@ def facts_from_record(record: RecipientRecord) -> RecipientFacts:
         pending_review=record.pending_review,
         mail_failed=record.mail_failed,
         failed_file_at=record.failed_file_at,
+        to_check_at=record.to_check_at,
     )
 
 
