@@ -22,6 +22,7 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
+from parsers.kind import NOT_REPORT_TYPES
 from parsers.mail import MailMessage
 from parsers.mailids import is_our_message_id
 from parsers.naming import named_in, path_words
@@ -200,9 +201,15 @@ def _replies_to_us(mail: MailMessage) -> bool:
 
 
 def classify(
-    mail: MailMessage, doc_kinds: Sequence[str], hints: MailHints, *, known_sender: bool = False
+    mail: MailMessage,
+    doc_kinds: Sequence[str],
+    hints: MailHints,
+    *,
+    known_sender: bool = False,
+    doc_types: Sequence[str] | None = None,
 ) -> Classification:
-    """What kind of message this is. `doc_kinds` are the parsed attachments' kinds."""
+    """What kind of message this is. `doc_kinds` are the parsed attachments' kinds, `doc_types`
+    (in the same order) what each says it is (`ParseResult.doc_type`; unknown when not given)."""
     forwarding = bool(mail.forwarded or mail.inline_forward_from) or any(k in ("report", "nil_report") for k in doc_kinds)
     if is_our_message_id(mail.message_id) or ((mail.from_addr or "") in hints.our_addresses and not forwarding):
         return Classification("own", "thư do chính hệ thống gửi")
@@ -236,7 +243,7 @@ def classify(
     if ack and about_campaign(mail, hints):
         return Classification("acknowledgement", f"nội dung thư: “{ack}”")
     if doc_kinds:
-        if meant_as_report(mail, hints, known_sender=known_sender):
+        if _may_be_the_report(doc_kinds, doc_types) and meant_as_report(mail, hints, known_sender=known_sender):
             # An agency's mail, or one about the campaign, whose files do not follow the outline
             # (a report on the plan the request cites, a letter in another form …): not
             # unrelated — a person decides whether it is the report.
@@ -247,6 +254,13 @@ def classify(
         # file forgotten, a question, "đã gửi hôm trước"): a contact, nothing to record.
         return Classification("acknowledgement", "thư trả lời của đơn vị, chưa kèm báo cáo")
     return Classification("unrelated", "không liên quan đến chiến dịch")
+
+
+def _may_be_the_report(doc_kinds: Sequence[str], doc_types: Sequence[str] | None) -> bool:
+    """A file that is no outline report and does not say it is something else (a plan, a
+    decision, an invitation: by its number's code or title) may be the report in another form."""
+    types = list(doc_types) if doc_types is not None else [""] * len(doc_kinds)
+    return any(k == "not_a_report" and t not in NOT_REPORT_TYPES for k, t in zip(doc_kinds, types, strict=False))
 
 
 @dataclass(frozen=True)

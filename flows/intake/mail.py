@@ -116,7 +116,9 @@ def decide_mail(ctx: Context, mail: MailMessage, files: list[ParsedFile]) -> Mai
     cands = candidates(files)
     rejected = rejected_files(files)
     known = (mail.from_addr or "") in {e for a in ctx.agencies for e in a.emails}
-    classification = classify(mail, [c.result.kind for c in cands], ctx.hints, known_sender=known)
+    classification = classify(
+        mail, [c.result.kind for c in cands], ctx.hints, known_sender=known, doc_types=[c.result.doc_type for c in cands]
+    )
     classification, links = classify_links(mail, classification, ctx.hints, known_sender=known)
     decision = MailDecision(classification, rejected, links=links)
     # A reply whose only report could not be read is not a promise (nor unrelated): the agency

@@ -342,6 +342,12 @@ def test_files_from_strangers_or_other_business_stay_unrelated():
     # A registered agency on other business (no campaign words, no report, not our thread).
     other = _mail(subject="V/v góp ý dự thảo kế hoạch chuyển đổi số", in_reply_to=None, body_text="Gửi ý kiến góp ý.")
     assert classify(other, ["not_a_report"], hints, known_sender=True).kind == "unrelated"
+    # A file that says it is something else (a plan "…/KH-…", an invitation): the agency's other
+    # business on the programme, not its report — unless another file may be the report.
+    plan = _mail(subject="Kế hoạch phổ biến pháp luật về đo lường", in_reply_to=None, body_text="Gửi Kế hoạch thực hiện Đề án 996.")
+    assert classify(plan, ["not_a_report"], hints, known_sender=True, doc_types=["ke_hoach"]).kind == "unrelated"
+    both = classify(plan, ["not_a_report", "not_a_report"], hints, known_sender=True, doc_types=["ke_hoach", "bao_cao"])
+    assert both.kind == "files_to_check"
     # A mailing list naming the campaign is still bulk mail.
     listed = _mail(subject="Bản tin: Đề án 996", in_reply_to=None, list_id="<tin.example>")
     assert classify(listed, ["not_a_report"], hints, known_sender=True).kind == "unrelated"

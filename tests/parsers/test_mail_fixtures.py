@@ -73,8 +73,9 @@ def test_mime_and_classification(name, spec_and_hints):
         if att.filename in expected.get("rejected", []):
             assert result.error is not None
     # As decide_mail: only the files that could be read are classified (the others are rejected).
-    kinds = [c.result.kind for c in candidates_of(results)]
-    got = classify(mail, kinds, hints, known_sender=(mail.from_addr or "") in emails)
+    cands = candidates_of(results)
+    kinds, types = [c.result.kind for c in cands], [c.result.doc_type for c in cands]
+    got = classify(mail, kinds, hints, known_sender=(mail.from_addr or "") in emails, doc_types=types)
     assert got.kind == expected["classification"], got.reason
 
 
