@@ -236,6 +236,33 @@ def open_review_items(campaign_id: str | None, *, session: Reader) -> list[Row[A
     return list(session.execute(stmt.order_by(review_item.c.created_at, review_item.c.id)))
 
 
+def received_times(items: list[Row[Any]], *, session: Reader) -> dict[int, dt.datetime]:
+    """When what each review item is about arrived, as the web queue shows it: the mail's Date
+    header, else the server's arrival time; a dropped file's modification time; else the time
+    the plan recorded. Items without any source are left out (the caller falls back)."""
+    mail_ids = {i.inbound_mail_id for i in items if i.inbound_mail_id is not None}
+    file_ids = {i.inbound_file_id for i in items if i.inbound_file_id is not None}
+    mails = {
+        m.id: m.date_header or m.internal_date
+        for m in session.execute(
+            select(inbound_mail.c.id, inbound_mail.c.date_header, inbound_mail.c.internal_date).where(inbound_mail.c.id.in_(mail_ids))
+        )
+    } if mail_ids else {}
+    files = {
+        f.id: f.mtime
+        for f in session.execute(select(inbound_file.c.id, inbound_file.c.mtime).where(inbound_file.c.id.in_(file_ids)))
+    } if file_ids else {}
+    found: dict[int, dt.datetime] = {}
+    for item in items:
+        at = mails.get(item.inbound_mail_id) if item.inbound_mail_id is not None else files.get(item.inbound_file_id)
+        planned = (item.plan or {}).get("received_at")
+        if at is None and planned:
+            at = dt.datetime.fromisoformat(planned)
+        if at is not None:
+            found[item.id] = at
+    return found
+
+
 def failed_items(campaign_id: str, *, session: Reader) -> list[dict[str, Any]]:
     """Messages and files that failed, newest first: waiting for a retry or for a person."""
     found: list[dict[str, Any]] = []

@@ -118,3 +118,24 @@ def test_a_strangers_unrelated_mail_with_a_word_file_stays_unrelated(mail_app, d
     with mail_app.session() as s:
         assert list(s.scalars(select(ReviewItem))) == []
     assert smtp.messages == []
+
+
+def test_review_queue_shows_when_the_mail_arrived_not_when_the_item_was_opened(mail_app, dovecot, smtp, monkeypatch, capsys):
+    from reportdocs import plan_report_docx
+
+    import flows.cli.ingest as cli_ingest
+    from flows.app import review_json
+
+    # An old mail, read at a first pass long after it came: its Date header is 10/06/2025 09:15 (+07).
+    _ingest(mail_app, dovecot, "sotc@quangngai.example", SUBJECT, "<stc-4@quangngai.example>", BODY,
+            [("BC 996 STC.docx", plan_report_docx())])
+    with mail_app.session() as s:
+        (item,) = review_json(mail_app.campaign().id, session=s, tz=mail_app.campaign().tz)
+    assert item["received_at"] == "2025-06-10T09:15:00+07:00"
+    assert item["created_at"][:10] != "2025-06-10"  # opened now, by this run
+    monkeypatch.setattr(cli_ingest, "make_app", lambda: mail_app)
+    monkeypatch.setenv("COLUMNS", "250")
+    cli_ingest.review(campaign=None, as_json=False)
+    shown = capsys.readouterr().out
+    assert "Nhận lúc" in shown and "2025-06-10 09:15" in shown
+    assert item["created_at"][:16].replace("T", " ") not in shown
