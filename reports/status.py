@@ -6,7 +6,13 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from parsers.vocab import ANSWERED_STATES, FAILED_FILE_LABEL, FILES_TO_CHECK_LABEL, STATE_ORDER, RecipientState
+from parsers.vocab import (
+    ANSWERED_STATES,
+    FAILED_FILE_LABEL,
+    FILES_TO_CHECK_LABEL,
+    STATE_ORDER,
+    RecipientState,
+)
 
 STATES = tuple(RecipientState)
 STATE_LABELS = RecipientState.labels()

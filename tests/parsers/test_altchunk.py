@@ -16,7 +16,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "fixtures" / "mail"
 from reportdocs import altchunk_docx, report_docx  # noqa: E402
 
 CONFIG = Path(__file__).resolve().parents[2] / "config" / "campaigns"
-HTML = "<html><body><p><b>BÁO CÁO</b></p><p>Sơ kết Đề án 996 giai đoạn 2018 - 2025</p></body></html>"
+HTML = (
+    "<html><body><p><b>BÁO CÁO</b></p><p>Sơ kết Đề án 996 giai đoạn 2018 - 2025</p></body></html>"
+)
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +33,11 @@ def test_altchunk_only_word_file_is_a_typed_error(spec):
 
 
 def test_altchunk_besides_text_is_a_problem_not_an_error(spec):
-    lines = ("SỞ TÀI CHÍNH", "Số: 410/BC-STC", "Kính gửi: Sở Khoa học và Công nghệ tỉnh Quảng Ngãi, nội dung báo cáo như sau")
+    lines = (
+        "SỞ TÀI CHÍNH",
+        "Số: 410/BC-STC",
+        "Kính gửi: Sở Khoa học và Công nghệ tỉnh Quảng Ngãi, nội dung báo cáo như sau",
+    )
     result = parse_bytes(altchunk_docx(HTML, lines), "BC 996.docx", spec)
     assert result.error is None
     assert [p.code for p in result.problems if p.code == "altchunk_html"] == ["altchunk_html"]
