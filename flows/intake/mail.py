@@ -57,6 +57,7 @@ from flows.intake.inbox import (
 from flows.intake.pool import AheadParse, pool_size, poolable
 from flows.outbound.receipts import deliver_pending_receipts, reserve_receipt
 from parsers import lo_server
+from parsers.kind import NOT_REPORT_TYPES
 from parsers.lo_server import warm_libreoffice
 from parsers.mail import MailMessage, parse_mail
 from parsers.mail_classify import (
@@ -107,8 +108,10 @@ class MailDecision:
     # The report only as a link: a person looks, nothing is counted.
     links: list[ReportLink] = field(default_factory=list)
     link_only: Attribution | None = None
-    # Files that are not outline reports, in a mail meant as the answer: a person looks.
+    # Files that are not outline reports, in a mail meant as the answer: a person looks; the
+    # (part, zip member) of the first file that may be the report.
     to_check: Attribution | None = None
+    to_check_file: tuple[int, int | None] = (0, None)
 
 
 def decide_mail(ctx: Context, mail: MailMessage, files: list[ParsedFile]) -> MailDecision:
@@ -134,6 +137,8 @@ def decide_mail(ctx: Context, mail: MailMessage, files: list[ParsedFile]) -> Mai
         decision.unreadable = _whole_mail_sender(ctx, mail)
     elif classification.kind == MailKind.FILES_TO_CHECK:
         decision.to_check = _whole_mail_sender(ctx, mail)
+        first = next((c for c in cands if c.result.doc_type not in NOT_REPORT_TYPES), cands[0])
+        decision.to_check_file = (first.part, first.member)
     elif classification.kind in STATE_KINDS:
         decision.units = plan_units(
             ctx.agencies,
@@ -529,13 +534,14 @@ def _review_files_to_check(
     session: Session,
 ) -> int:
     """Files that are no outline report, in a mail meant as the answer: a person opens them;
-    settling the item records the first one as the agency's report (re-read), dismissing it
-    leaves the agency as it was. Nothing is counted meanwhile."""
+    settling the item records the first that may be the report (re-read) as the agency's,
+    dismissing it leaves the agency as it was. Nothing is counted meanwhile."""
     assert decision.to_check is not None
     names = ", ".join(d.filename or f"tệp {d.part_index + 1}" for d in docs[:3]) + (
         f" (và {len(docs) - 3} tệp khác)" if len(docs) > 3 else ""
     )
-    first = docs[0] if docs else None
+    part, member = decision.to_check_file
+    first = docs[part] if part < len(docs) else None
     item = open_review(
         {
             "campaign_id": ctx.campaign.id,
@@ -547,7 +553,7 @@ def _review_files_to_check(
             "plan": {
                 "kind": "report",
                 "document_id": first.id if first else None,
-                "member": None,
+                "member": member,
                 "content_key": f"mail:{row.raw_sha256}",
                 "received_at": received_at.isoformat(),
                 "channel": "email",

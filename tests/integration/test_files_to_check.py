@@ -202,3 +202,33 @@ def test_review_queue_shows_when_the_mail_arrived_not_when_the_item_was_opened(
     shown = capsys.readouterr().out
     assert "Nhận lúc" in shown and "2025-06-10 09:15" in shown
     assert item["created_at"][:16].replace("T", " ") not in shown
+
+
+def test_the_review_plan_names_the_file_that_may_be_the_report(mail_app, dovecot, smtp):
+    from reportdocs import plan_report_docx
+
+    from storage.models import Document, ReviewItem
+    from tests.integration.test_trust import docx_of
+
+    plan = docx_of(
+        [
+            "UBND TỈNH QUẢNG NGÃI",
+            "SỞ TÀI CHÍNH",
+            "Số: 52/KH-STC",
+            "KẾ HOẠCH",
+            "Kiểm tra kinh phí đo lường năm 2026",
+        ]
+    )
+    item = _ingest(
+        mail_app,
+        dovecot,
+        "sotc@quangngai.example",
+        SUBJECT,
+        "<stc-5@quangngai.example>",
+        BODY,
+        [("KH 2026.docx", plan), ("BC 996 STC.docx", plan_report_docx())],
+    )
+    assert item["classification"] == "files_to_check", item
+    with mail_app.session() as s:
+        review = s.scalars(select(ReviewItem)).one()
+        assert s.get(Document, review.plan["document_id"]).filename == "BC 996 STC.docx"
