@@ -26,6 +26,7 @@ from storage.status import (
     deadline_overrides,
     failed_items,
     open_review_items,
+    received_times,
     recipient_records,
 )
 
@@ -182,6 +183,7 @@ def facts_from_record(record: RecipientRecord) -> RecipientFacts:
         pending_review=record.pending_review,
         mail_failed=record.mail_failed,
         failed_file_at=record.failed_file_at,
+        to_check_at=record.to_check_at,
     )
 
 
@@ -208,7 +210,10 @@ def statuses(campaign: Campaign, *, session: Reader) -> list[RecipientStatus]:
 
 
 def review_json(campaign_id: str | None, *, session: Reader, tz: dt.tzinfo) -> list[dict[str, Any]]:
-    """The open review queue as JSON objects."""
+    """The open review queue as JSON objects. `received_at`: when the mail or file arrived
+    (`created_at`: when the item was opened, e.g. at a first pass over old mail)."""
+    items = open_review_items(campaign_id, session=session)
+    received = received_times(items, session=session)
     return [
         {
             "item": item.id,
@@ -218,8 +223,9 @@ def review_json(campaign_id: str | None, *, session: Reader, tz: dt.tzinfo) -> l
             "reason": item.reason,
             "candidates": item.candidates,
             "created_at": item.created_at.astimezone(tz).isoformat(),
+            "received_at": received.get(item.id, item.created_at).astimezone(tz).isoformat(),
         }
-        for item in open_review_items(campaign_id, session=session)
+        for item in items
     ]
 
 

@@ -26,7 +26,9 @@ from xml.parsers.expat import ExpatError
 from parsers.detect import detect_format
 from parsers.document import Doc
 from parsers.errors import (
+    ALTCHUNK_MESSAGE,
     CorruptFile,
+    EmbeddedHtml,
     EncryptedFile,
     FileUnreadable,
     ParserError,
@@ -252,6 +254,7 @@ def _ooxml(data: bytes, fmt: str, ctx: _Context, shown_as: str | None = None) ->
         check_archive(archive, ctx.limits, names_matter=False)
         check_xml_parts(archive, ctx.limits)
         embedded = [i for i in archive.infolist() if _is_embedded_sheet(i.filename)] if fmt == "docx" else []
+        alt_chunk = fmt == "docx" and _has_alt_chunk(archive, ctx.limits)
     if fmt == "docx":
         from parsers.docx_reader import read_docx
 
@@ -260,9 +263,13 @@ def _ooxml(data: bytes, fmt: str, ctx: _Context, shown_as: str | None = None) ->
             pages, total = _pasted_scans(data, ctx)
             if pages:
                 return _scan(pages, total, shown_as or fmt, ctx)
+            if alt_chunk:  # its whole text is HTML the reader skips: not an empty document
+                raise EmbeddedHtml(ALTCHUNK_MESSAGE)
     else:
         doc = _sheet_doc(data, "xlsx")
     result = interpret_doc(doc, ctx.spec, file=ctx.filename, fmt=shown_as or fmt)
+    if alt_chunk:  # some text besides: read what there is, and say a part was not
+        result.problems.append(Problem("altchunk_html", ALTCHUNK_MESSAGE))
     if embedded and result.kind == "report" and _filled(result) == 0:
         _table_from_embedded(result, data, embedded, ctx)
     return result
@@ -305,6 +312,18 @@ def _sheet_doc(data: bytes, fmt: str) -> Doc:
 
     doc = read_calamine(data) if calamine_suits(data, fmt) else None
     return doc if doc is not None else read_xlsx(data)
+
+
+_ALT_CHUNK_REL = b"/relationships/aFChunk"
+
+
+def _has_alt_chunk(archive: zipfile.ZipFile, limits: Limits) -> bool:
+    """The main document embeds a part (HTML, RTF, another .docx) by `w:altChunk`."""
+    try:
+        info = archive.getinfo("word/_rels/document.xml.rels")
+    except KeyError:
+        return False
+    return _ALT_CHUNK_REL in read_member(archive, info, limits)
 
 
 def _is_embedded_sheet(name: str) -> bool:

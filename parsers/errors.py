@@ -60,6 +60,19 @@ class EncryptedFile(ParserError):
     code = "encrypted_file"
 
 
+class EmbeddedHtml(UnsupportedFormat):
+    """A Word file whose body is HTML embedded as a `w:altChunk` (web editors, some mail
+    merges): Word shows it, the reader does not."""
+
+    code = "altchunk_html"
+
+
+ALTCHUNK_MESSAGE = (
+    "Tệp Word chứa nội dung nhúng dạng HTML (altChunk), hệ thống chưa đọc được phần này; "
+    "đề nghị mở tệp bằng Word và lưu lại thành tệp .docx mới (Save As) rồi gửi lại."
+)
+
+
 class ScannedImage(UnsupportedFormat):
     """A photo or scan sent as an image file."""
 

@@ -77,6 +77,7 @@ def interpret(doc: Doc, spec: OutlineSpec, *, file: str, fmt: str) -> ParseResul
         doc_number=identity.doc_number,
         doc_date=identity.doc_date,
         extra_text=outline.extra_text,
+        doc_type=dtype,
     )
     if kind == "report":
         result.sections = outline.sections

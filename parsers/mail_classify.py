@@ -2,7 +2,8 @@
 
 Classification: own (our Message-ID or our sender) → bounce (delivery-status report) →
 auto_reply (RFC 3834, read receipts, out-of-office) → submission / nil_report (from the
-parsed documents, else the body) → acknowledgement → unrelated.
+parsed documents, else the body) → acknowledgement → files_to_check (files that are no
+outline report, in a mail meant as the answer) → unrelated.
 
 Attribution weighs independent signals: the registered sender address, a forwarded message's
 sender, the document's own identity (`ParseResult.agency`) and the subject/body/signature
@@ -21,6 +22,7 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
+from parsers.kind import NOT_REPORT_TYPES
 from parsers.mail import MailMessage
 from parsers.mailids import is_our_message_id
 from parsers.naming import named_in, path_words
@@ -57,6 +59,9 @@ _BOUNCE_QUOTE = re.compile(
 _REPLY_PREFIX = re.compile(r"^\s*(?:re|tl|trả lời|aw|sv|fw|fwd|tr|chuyển tiếp|chuyển)\s*:", re.I)
 # A nil answer in the agency's own words (accent-folded): "không được phân công thực hiện
 # nhiệm vụ nào", "không phát sinh số liệu", "không tham gia … hoạt động".
+FILES_TO_CHECK_REASON = (
+    "thư của đơn vị có tệp đính kèm nhưng tệp không giống báo cáo theo đề cương — cán bộ cần xem"
+)
 _NIL_WORDS = re.compile(
     r"\bkhong (?:duoc )?(?:giao|phan cong|tham gia|thuc hien|co|phat sinh|lien quan)\b(?: \w+){0,8}? "
     r"(?:nhiem vu|noi dung|so lieu|hoat dong)\b"
@@ -196,9 +201,15 @@ def _replies_to_us(mail: MailMessage) -> bool:
 
 
 def classify(
-    mail: MailMessage, doc_kinds: Sequence[str], hints: MailHints, *, known_sender: bool = False
+    mail: MailMessage,
+    doc_kinds: Sequence[str],
+    hints: MailHints,
+    *,
+    known_sender: bool = False,
+    doc_types: Sequence[str] | None = None,
 ) -> Classification:
-    """What kind of message this is. `doc_kinds` are the parsed attachments' kinds."""
+    """What kind of message this is. `doc_kinds` are the parsed attachments' kinds, `doc_types`
+    (in the same order) what each says it is (`ParseResult.doc_type`; unknown when not given)."""
     forwarding = bool(mail.forwarded or mail.inline_forward_from) or any(k in ("report", "nil_report") for k in doc_kinds)
     if is_our_message_id(mail.message_id) or ((mail.from_addr or "") in hints.our_addresses and not forwarding):
         return Classification("own", "thư do chính hệ thống gửi")
@@ -232,12 +243,24 @@ def classify(
     if ack and about_campaign(mail, hints):
         return Classification("acknowledgement", f"nội dung thư: “{ack}”")
     if doc_kinds:
+        if _may_be_the_report(doc_kinds, doc_types) and meant_as_report(mail, hints, known_sender=known_sender):
+            # An agency's mail, or one about the campaign, whose files do not follow the outline
+            # (a report on the plan the request cites, a letter in another form …): not
+            # unrelated — a person decides whether it is the report.
+            return Classification(MailKind.FILES_TO_CHECK, FILES_TO_CHECK_REASON)
         return Classification("unrelated", "tệp đính kèm không phải báo cáo theo đề cương")
     if known_sender and replies_to_campaign(mail, hints):
         # An agency answering our request or reminder without a report ("em gửi ạ" with the
         # file forgotten, a question, "đã gửi hôm trước"): a contact, nothing to record.
         return Classification("acknowledgement", "thư trả lời của đơn vị, chưa kèm báo cáo")
     return Classification("unrelated", "không liên quan đến chiến dịch")
+
+
+def _may_be_the_report(doc_kinds: Sequence[str], doc_types: Sequence[str] | None) -> bool:
+    """A file that is no outline report and does not say it is something else (a plan, a
+    decision, an invitation: by its number's code or title) may be the report in another form."""
+    types = list(doc_types) if doc_types is not None else [""] * len(doc_kinds)
+    return any(k == "not_a_report" and t not in NOT_REPORT_TYPES for k, t in zip(doc_kinds, types, strict=False))
 
 
 @dataclass(frozen=True)

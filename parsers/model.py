@@ -357,6 +357,9 @@ class ParseResult:
     scanned: bool = False
     # The document's own words (folded), for telling which campaign's outline it follows.
     words: frozenset[str] = frozenset()
+    # What the document says it is by its number's code or title (parsers.identity.doc_type:
+    # "bao_cao", "ke_hoach", "giay_moi" …; "" when it does not say).
+    doc_type: str = ""
     # How a scan was read (parsers.scan.ScanInfo), None for a file with a text layer.
     ocr: Any = None
     # Every digital signature of a PDF (parsers.signatures.SignatureFacts).

@@ -52,6 +52,8 @@ class MailKind(_Labelled):
     UNRELATED = "unrelated"
     # The report only as a link (share service, document-management system): to review.
     LINK_ONLY = "link_only"
+    # Files that are not outline reports, from an agency or about the campaign: a person looks.
+    FILES_TO_CHECK = "files_to_check"
 
 
 _labelled(
@@ -65,6 +67,7 @@ _labelled(
         "own": ("thư của hệ thống", "của hệ thống"),
         "unrelated": ("không liên quan", "không liên quan"),
         "link_only": ("báo cáo chỉ gửi dạng đường liên kết", "chỉ có liên kết"),
+        "files_to_check": ("thư có tệp đính kèm chưa giống báo cáo theo đề cương", "tệp cần xem"),
     },
 )
 # Classifications that change a recipient's state (they become submissions).
@@ -273,6 +276,9 @@ _labelled(
 # "Chưa nộp – tệp lỗi": the agency's only report could not be read (a failed file is not a
 # promise: the state stays "not responded", reminders go on, the receipt asks for a copy).
 FAILED_FILE_LABEL = "Chưa nộp – tệp lỗi"
+# "Đã gửi tệp – chờ kiểm tra": the agency sent files that do not look like an outline report
+# (an open doubtful_report item): not counted yet, nor chased as if it had sent nothing.
+FILES_TO_CHECK_LABEL = "Đã gửi tệp – chờ kiểm tra"
 
 
 def display_id(section_id: str) -> str:

@@ -181,6 +181,9 @@ def addresses(status: RecipientStatus) -> tuple[str, ...]:
 
 def _reminder_for(status: RecipientStatus, policy: ReminderPolicy, slot: Slot) -> DueReminder | Skipped:
     f = status.facts
+    if status.to_check and status.state in policy.remind_states:
+        # It sent files a person has not checked yet: a reminder would say it sent nothing.
+        return Skipped(f.id, f.code, "đơn vị đã gửi tệp, đang chờ cán bộ kiểm tra")
     if status.state in policy.remind_states:
         kind = KIND_REMINDER
         sections: tuple[str, ...] = ()

@@ -6,7 +6,13 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from parsers.vocab import ANSWERED_STATES, FAILED_FILE_LABEL, STATE_ORDER, RecipientState
+from parsers.vocab import (
+    ANSWERED_STATES,
+    FAILED_FILE_LABEL,
+    FILES_TO_CHECK_LABEL,
+    STATE_ORDER,
+    RecipientState,
+)
 
 STATES = tuple(RecipientState)
 STATE_LABELS = RecipientState.labels()
@@ -45,6 +51,8 @@ class RecipientFacts:
     mail_failed: int = 0
     # When the agency's reply carried a report we could not read (corrupt, bomb, unsupported).
     failed_file_at: dt.datetime | None = None
+    # When it last sent files that a person must check (not outline reports, or doubtful ones).
+    to_check_at: dt.datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -60,12 +68,16 @@ class RecipientStatus:
     incomplete: tuple[str, ...] = field(default_factory=tuple)
     # Not responded because the only report sent could not be read ("chưa nộp – tệp lỗi").
     failed_file: bool = False
+    # Nothing counted yet, but it sent files a person must check ("đã gửi tệp – chờ kiểm tra").
+    to_check: bool = False
     # The report that counts is a draft (no number, no date): flagged, still counted.
     draft: bool = False
 
     @property
     def label(self) -> str:
         """The state as people read it."""
+        if self.to_check:
+            return FILES_TO_CHECK_LABEL
         return FAILED_FILE_LABEL if self.failed_file else STATE_LABELS[self.state]
 
     def to_json(self, tz: dt.tzinfo) -> dict[str, Any]:
@@ -79,6 +91,7 @@ class RecipientStatus:
             "state": self.state,
             "state_label": self.label,
             "failed_file": self.failed_file,
+            "to_check": self.to_check,
             "draft": self.draft,
             "late": self.late,
             "first_response_at": _iso(self.first_response_at, tz),
@@ -113,6 +126,11 @@ def recipient_status(facts: RecipientFacts, deadline_at: dt.datetime) -> Recipie
         state = "acknowledged"
     else:
         state = "not_responded"
+    # Files waiting for a person (sent after any unreadable one): not counted, not "nothing".
+    to_check = latest is None and facts.to_check_at is not None and (
+        facts.failed_file_at is None or facts.to_check_at >= facts.failed_file_at
+    )
+    failed_file = failed_file and not to_check
     # Late: the first valid response (report or nil report) came after the deadline;
     # a promise does not count, nor does silence before the deadline.
     all_answers = [r for r in responses if r.kind in ("report", "nil_report")]
@@ -130,6 +148,7 @@ def recipient_status(facts: RecipientFacts, deadline_at: dt.datetime) -> Recipie
         submission_id=latest.submission_id if latest else None,
         incomplete=incomplete,
         failed_file=failed_file,
+        to_check=to_check,
         draft=latest is not None and latest.draft,
     )
 
@@ -147,6 +166,7 @@ def count_states(statuses: list[RecipientStatus]) -> dict[str, int]:
     counts["late"] = sum(1 for s in statuses if s.late)
     counts["incomplete"] = sum(1 for s in statuses if s.incomplete)
     counts["failed_file"] = sum(1 for s in statuses if s.failed_file)
+    counts["to_check"] = sum(1 for s in statuses if s.to_check)
     counts["total"] = len(statuses)
     counts["answered"] = sum(counts[state] for state in ANSWERED_STATES)
     return counts

@@ -53,6 +53,8 @@ class RecipientRecord:
     mail_failed: int = 0
     # The latest reply whose report could not be read (its files rejected), if any.
     failed_file_at: dt.datetime | None = None
+    # The latest files it sent that a person must check (an open doubtful_report item), if any.
+    to_check_at: dt.datetime | None = None
 
 
 def recipient_records(campaign_id: str, *, session: Reader) -> list[RecipientRecord]:
@@ -98,6 +100,8 @@ def recipient_records(campaign_id: str, *, session: Reader) -> list[RecipientRec
             records[rid].mail_failed = count
     for rid, at in unreadable_replies(campaign_id, ids, session=session).items():
         records[rid].failed_file_at = at
+    for rid, at in files_to_check(campaign_id, ids, session=session).items():
+        records[rid].to_check_at = at
     return list(records.values())
 
 
@@ -178,6 +182,46 @@ def unreadable_replies(campaign_id: str, recipient_ids: list[int], *, session: R
     return found
 
 
+def files_to_check(campaign_id: str, recipient_ids: list[int], *, session: Reader) -> dict[int, dt.datetime]:
+    """Per recipient, when the latest files it sent arrived that wait for a person to say
+    whether they are the report (open doubtful_report items of its mail or dropped files)."""
+    items = list(
+        session.execute(
+            select(review_item.c.inbound_mail_id, review_item.c.inbound_file_id, review_item.c.plan).where(
+                review_item.c.campaign_id == campaign_id,
+                review_item.c.status == literal(ReviewStatus.OPEN),
+                review_item.c.kind == ReviewKind.DOUBTFUL_REPORT,
+            )
+        )
+    )
+    if not items:
+        return {}
+    owners: dict[tuple[str, int], int] = {}
+    mail_ids = [i.inbound_mail_id for i in items if i.inbound_mail_id is not None]
+    file_ids = [i.inbound_file_id for i in items if i.inbound_file_id is not None]
+    if mail_ids:
+        for mid, rid in session.execute(
+            select(inbound_mail.c.id, inbound_mail.c.recipient_id).where(
+                inbound_mail.c.id.in_(mail_ids), inbound_mail.c.recipient_id.in_(recipient_ids)
+            )
+        ):
+            owners["mail", mid] = rid
+    if file_ids:
+        for fid, rid in session.execute(
+            select(inbound_file.c.id, inbound_file.c.recipient_id).where(
+                inbound_file.c.id.in_(file_ids), inbound_file.c.recipient_id.in_(recipient_ids)
+            )
+        ):
+            owners["file", fid] = rid
+    found: dict[int, dt.datetime] = {}
+    for item in items:
+        key = ("mail", item.inbound_mail_id) if item.inbound_mail_id is not None else ("file", item.inbound_file_id)
+        at = (item.plan or {}).get("received_at")
+        if key in owners and at:
+            _latest(found, owners[key], dt.datetime.fromisoformat(at))
+    return found
+
+
 def _latest(found: dict[int, dt.datetime], recipient_id: int, at: dt.datetime) -> None:
     if recipient_id not in found or at > found[recipient_id]:
         found[recipient_id] = at
@@ -190,6 +234,33 @@ def open_review_items(campaign_id: str | None, *, session: Reader) -> list[Row[A
     if campaign_id is not None:
         stmt = stmt.where((review_item.c.campaign_id == campaign_id) | review_item.c.campaign_id.is_(None))
     return list(session.execute(stmt.order_by(review_item.c.created_at, review_item.c.id)))
+
+
+def received_times(items: list[Row[Any]], *, session: Reader) -> dict[int, dt.datetime]:
+    """When what each review item is about arrived, as the web queue shows it: the mail's Date
+    header, else the server's arrival time; a dropped file's modification time; else the time
+    the plan recorded. Items without any source are left out (the caller falls back)."""
+    mail_ids = {i.inbound_mail_id for i in items if i.inbound_mail_id is not None}
+    file_ids = {i.inbound_file_id for i in items if i.inbound_file_id is not None}
+    mails = {
+        m.id: m.date_header or m.internal_date
+        for m in session.execute(
+            select(inbound_mail.c.id, inbound_mail.c.date_header, inbound_mail.c.internal_date).where(inbound_mail.c.id.in_(mail_ids))
+        )
+    } if mail_ids else {}
+    files = {
+        f.id: f.mtime
+        for f in session.execute(select(inbound_file.c.id, inbound_file.c.mtime).where(inbound_file.c.id.in_(file_ids)))
+    } if file_ids else {}
+    found: dict[int, dt.datetime] = {}
+    for item in items:
+        at = mails.get(item.inbound_mail_id) if item.inbound_mail_id is not None else files.get(item.inbound_file_id)
+        planned = (item.plan or {}).get("received_at")
+        if at is None and planned:
+            at = dt.datetime.fromisoformat(planned)
+        if at is not None:
+            found[item.id] = at
+    return found
 
 
 def failed_items(campaign_id: str, *, session: Reader) -> list[dict[str, Any]]:

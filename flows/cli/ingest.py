@@ -145,7 +145,7 @@ def review(campaign: CampaignOpt = None, as_json: JsonOpt = False) -> None:
         cands = ", ".join(f"{c.get('code') or c.get('campaign')} ({c.get('score')})" if c.get("score") is not None else str(c.get("code") or c.get("campaign"))
                           for c in item["candidates"]) or "—"
         kind = kinds.get(item.get("kind") or "attribution", item.get("kind") or "")
-        table.add_row(str(item["item"]), kind, item["source"], item["reason"], cands, item["created_at"][:16].replace("T", " "))
+        table.add_row(str(item["item"]), kind, item["source"], item["reason"], cands, item["received_at"][:16].replace("T", " "))
     out.print(table)
     out.print("Gán cho đơn vị: baocao assign SỐ MÃ_ĐƠN_VỊ; thư chưa rõ chiến dịch: baocao assign SỐ [MÃ_ĐƠN_VỊ] --campaign ID")
 

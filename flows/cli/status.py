@@ -91,7 +91,7 @@ def print_status_table(report: dict[str, Any]) -> None:
         table.add_row(
             r["id"],
             r["name"],
-            f"[{STATE_COLOURS[r['state']]}]{r['state_label'] if r.get('failed_file') else STATE_SHORT[r['state']]}[/]",
+            f"[{STATE_COLOURS[r['state']]}]{r['state_label'] if r.get('failed_file') or r.get('to_check') else STATE_SHORT[r['state']]}[/]",
             "có" if r["late"] else "",
             f"{when[8:10]}/{when[5:7]} {when[11:16]}" if when else "",
             "; ".join(notes),
@@ -102,7 +102,9 @@ def print_status_table(report: dict[str, Any]) -> None:
         f"Tổng {c['total']} đơn vị, đã trả lời {c['answered']}: đã nộp {c['submitted']}, không phát sinh {c['nil_report']},"
         f" hẹn gửi {c['acknowledged']}, chưa trả lời {c['not_responded']};"
         f" trễ hạn {c['late']}, còn thiếu nội dung {c['incomplete']}"
-        + (f", gửi tệp lỗi (chưa nộp) {c['failed_file']}." if c.get("failed_file") else ".")
+        + (f", gửi tệp lỗi (chưa nộp) {c['failed_file']}" if c.get("failed_file") else "")
+        + (f", đã gửi tệp chờ kiểm tra {c['to_check']}" if c.get("to_check") else "")
+        + "."
     )
     if report["review"]:
         out.print(f"[yellow]{len(report['review'])} mục chờ cán bộ xem xét[/] (baocao review).")

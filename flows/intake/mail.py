@@ -57,6 +57,7 @@ from flows.intake.inbox import (
 from flows.intake.pool import AheadParse, pool_size, poolable
 from flows.outbound.receipts import deliver_pending_receipts, reserve_receipt
 from parsers import lo_server
+from parsers.kind import NOT_REPORT_TYPES
 from parsers.lo_server import warm_libreoffice
 from parsers.mail import MailMessage, parse_mail
 from parsers.mail_classify import (
@@ -72,7 +73,7 @@ from parsers.mail_links import ReportLink, classify_links
 from parsers.naming import subject_tags
 from parsers.responses import Unit, plan_units
 from parsers.routing import Route
-from parsers.vocab import ItemStatus, MailKind
+from parsers.vocab import ItemStatus, MailKind, ReviewKind
 from storage.blobs import BlobStore, record_blob, record_blobs, sha256_hex, store_blob
 from storage.db import deferred_sync
 from storage.ingest import (
@@ -108,6 +109,10 @@ class MailDecision:
     # The report only as a link: a person looks, nothing is counted.
     links: list[ReportLink] = field(default_factory=list)
     link_only: Attribution | None = None
+    # Files that are not outline reports, in a mail meant as the answer: a person looks; the
+    # (part, zip member) of the first file that may be the report.
+    to_check: Attribution | None = None
+    to_check_file: tuple[int, int | None] = (0, None)
 
 
 def decide_mail(ctx: Context, mail: MailMessage, files: list[ParsedFile]) -> MailDecision:
@@ -115,7 +120,9 @@ def decide_mail(ctx: Context, mail: MailMessage, files: list[ParsedFile]) -> Mai
     cands = candidates(files)
     rejected = rejected_files(files)
     known = (mail.from_addr or "") in {e for a in ctx.agencies for e in a.emails}
-    classification = classify(mail, [c.result.kind for c in cands], ctx.hints, known_sender=known)
+    classification = classify(
+        mail, [c.result.kind for c in cands], ctx.hints, known_sender=known, doc_types=[c.result.doc_type for c in cands]
+    )
     classification, links = classify_links(mail, classification, ctx.hints, known_sender=known)
     decision = MailDecision(classification, rejected, links=links)
     # A reply whose only report could not be read is not a promise (nor unrelated): the agency
@@ -124,11 +131,15 @@ def decide_mail(ctx: Context, mail: MailMessage, files: list[ParsedFile]) -> Mai
     if links:
         decision.link_only = _whole_mail_sender(ctx, mail)
     elif (
-        classification.kind in (MailKind.UNRELATED, MailKind.ACKNOWLEDGEMENT)
+        classification.kind in (MailKind.UNRELATED, MailKind.ACKNOWLEDGEMENT, MailKind.FILES_TO_CHECK)
         and failed_file
         and meant_as_report(mail, ctx.hints, known_sender=known)
     ):
         decision.unreadable = _whole_mail_sender(ctx, mail)
+    elif classification.kind == MailKind.FILES_TO_CHECK:
+        decision.to_check = _whole_mail_sender(ctx, mail)
+        first = next((c for c in cands if c.result.doc_type not in NOT_REPORT_TYPES), cands[0])
+        decision.to_check_file = (first.part, first.member)
     elif classification.kind in STATE_KINDS:
         decision.units = plan_units(
             ctx.agencies,
@@ -272,6 +283,7 @@ def _final_without_writes(
         or decision.units
         or decision.link_only is not None
         or decision.unreadable is not None
+        or decision.to_check is not None
         or kind == MailKind.BOUNCE
         or _owes_receipt({"status": ItemStatus.PROCESSED, "classification": kind})
     ):
@@ -321,7 +333,7 @@ def _handle_routed(ctx: Context, row: InboundMail, mail: MailMessage, *, session
     is recorded once; an answer is routed (parsers/routing.py) and each share recorded."""
     parsed = {c.campaign.id: parse_files(c, mail.attachments) for c in ctx.every}
     decisions = {c.campaign.id: decide_mail(c, mail, parsed[c.campaign.id]) for c in ctx.every}
-    answering = [cid for cid, d in decisions.items() if d.units or d.unreadable is not None]
+    answering = [cid for cid, d in decisions.items() if d.units or d.unreadable is not None or d.to_check is not None]
     if not answering:
         result = _write_decision(ctx, row, mail, parsed[ctx.campaign.id], decisions[ctx.campaign.id], session=session)
         if decisions[ctx.campaign.id].classification.kind == MailKind.BOUNCE:
@@ -355,6 +367,8 @@ def _record_share(
                 unit.attribution = exact
         if decision.unreadable is not None and decision.unreadable.recipient_id is None:
             decision.unreadable = exact
+        if decision.to_check is not None and decision.to_check.recipient_id is None:
+            decision.to_check = exact
     key = f"mail:{row.id}" if len(route.targets) == 1 else f"mail:{row.id}/{ctx.campaign.id}"[:64]
     return {"campaign": ctx.campaign.id, **_record_decision(ctx, row, mail, docs, decision, key=key, session=session)}
 
@@ -387,6 +401,8 @@ def record_routed(ctx: Context, row: InboundMail, mail: MailMessage, forced: Att
                 unit.attribution = forced
         if decision.unreadable is not None:
             decision.unreadable = forced
+        if decision.to_check is not None:
+            decision.to_check = forced
     outcome = _record_decision(ctx, row, mail, docs, decision, key=f"mail:{row.id}", session=session)
     row.campaign_id, row.status = ctx.campaign.id, outcome["status"]
     return outcome
@@ -437,6 +453,10 @@ def _record_decision(
         )
         row.recipient_id = attribution.recipient_id
         return {**result, "status": ItemStatus.REVIEW, "review_item": item.id, "unreadable": True}
+    if decision.to_check is not None:
+        item = _review_files_to_check(ctx, row, decision, docs, received_at, owner, key=key, session=session)
+        row.recipient_id = decision.to_check.recipient_id
+        return {**result, "status": ItemStatus.REVIEW, "review_item": item, "to_check": True}
     if not decision.units:
         return {**result, "status": ItemStatus.PROCESSED}
     for unit in decision.units:
@@ -501,6 +521,49 @@ def _review_links(
                 "received_at": received_at.isoformat(),
                 "channel": "email",
                 "links": [link.to_json() for link in decision.links],
+            },
+            **owner,
+        },
+        session=session,
+    )
+    return item.id
+
+
+def _review_files_to_check(
+    ctx: Context,
+    row: InboundMail,
+    decision: MailDecision,
+    docs: list[Document],
+    received_at: dt.datetime,
+    owner: dict[str, int],
+    *,
+    key: str,
+    session: Session,
+) -> int:
+    """Files that are no outline report, in a mail meant as the answer: a person opens them;
+    settling the item records the first that may be the report (re-read) as the agency's,
+    dismissing it leaves the agency as it was. Nothing is counted meanwhile."""
+    assert decision.to_check is not None
+    names = ", ".join(d.filename or f"tệp {d.part_index + 1}" for d in docs[:3]) + (
+        f" (và {len(docs) - 3} tệp khác)" if len(docs) > 3 else ""
+    )
+    part, member = decision.to_check_file
+    first = docs[part] if part < len(docs) else None
+    item = open_review(
+        {
+            "campaign_id": ctx.campaign.id,
+            "source_key": key,
+            "kind": ReviewKind.DOUBTFUL_REPORT,
+            "document_id": first.id if first else None,
+            "reason": f"{decision.classification.reason}: {names}",
+            "candidates": decision.to_check.candidates,
+            "plan": {
+                "kind": "report",
+                "document_id": first.id if first else None,
+                "member": member,
+                "content_key": f"mail:{row.raw_sha256}",
+                "received_at": received_at.isoformat(),
+                "channel": "email",
             },
             **owner,
         },

@@ -66,7 +66,7 @@ def status_rows(status: Mapping[str, Any], base_url: str | None = None) -> list[
     )
     rows = []
     for r in recipients:
-        state = r["state_label"] if r.get("failed_file") else STATE_LABELS.get(r["state"], r["state"])
+        state = r["state_label"] if r.get("failed_file") or r.get("to_check") else STATE_LABELS.get(r["state"], r["state"])
         if r.get("draft"):
             state += " · bản dự thảo"
         if r.get("bouncing"):

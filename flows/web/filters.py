@@ -13,7 +13,7 @@ from flows.app import App
 from flows.history import entry_label
 from flows.web.workspace import CHANNEL_LABELS, slot_label
 from parsers import numbers
-from parsers.vocab import FAILED_FILE_LABEL, ReviewKind, display_id
+from parsers.vocab import FAILED_FILE_LABEL, FILES_TO_CHECK_LABEL, ReviewKind, display_id
 from reports.status import STATE_LABELS, STATE_SHORT
 
 OUT_STATUS = {"sent": "Đã gửi", "pending": "Chờ gửi", "failed": "Lỗi, sẽ thử lại", "sending": "Không rõ (cần kiểm tra)"}
@@ -80,4 +80,5 @@ def install(env: Environment, app: App) -> None:
                        ma_muc=section_ids, chu_o=cell_text)
     env.globals.update(STATE_LABELS=STATE_LABELS, STATE_SHORT=STATE_SHORT, OUT_STATUS=OUT_STATUS,
                        CHANNEL_LABELS=CHANNEL_LABELS, SUB_STATUS=SUB_STATUS, ATTRIBUTION=ATTRIBUTION,
-                       REVIEW_KINDS=ReviewKind.labels(), FAILED_FILE_LABEL=FAILED_FILE_LABEL)
+                       REVIEW_KINDS=ReviewKind.labels(), FAILED_FILE_LABEL=FAILED_FILE_LABEL,
+                       FILES_TO_CHECK_LABEL=FILES_TO_CHECK_LABEL)

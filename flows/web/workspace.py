@@ -80,6 +80,8 @@ class BoardRow:
     failed_file: bool = False
     # The report that counts has no number and no date (a draft).
     draft: bool = False
+    # "Đã gửi tệp – chờ kiểm tra": files that are no outline report wait for a person.
+    to_check: bool = False
 
 
 def default_campaign(app: App) -> Any:
@@ -110,7 +112,7 @@ def board(app: App, campaign_id: str | None = None, *, show: str = "", sort: str
         BoardRow(
             r["id"], r["name"], r["group"], r["state"], r["late"], r["incomplete"], r["reminders_sent"],
             contacts.get(ids.get(r["id"], -1)), own.get(ids.get(r["id"], -1)), r["bouncing"], r["pending_review"],
-            bool(r.get("failed_file")), bool(r.get("draft")),
+            bool(r.get("failed_file")), bool(r.get("draft")), bool(r.get("to_check")),
         )
         for r in report["recipients"]
     ]

@@ -83,7 +83,8 @@ def test_classification_edges():
     # "đã nhận" from a stranger about something else is not a promise to report.
     stranger = _mail(from_addr="x@shop.example", subject="Đơn hàng", body_text="Chúng tôi đã nhận đơn hàng.")
     assert classify(stranger, [], HINTS).kind == "unrelated"
-    assert classify(_mail(), ["not_a_report"], HINTS, known_sender=True).kind == "unrelated"
+    # An agency's mail about the campaign whose file is no outline report: a person looks.
+    assert classify(_mail(), ["not_a_report"], HINTS, known_sender=True).kind == "files_to_check"
     assert classify(_mail(list_id="<x.list>"), [], HINTS).kind == "unrelated"
 
 
@@ -315,3 +316,38 @@ def test_thread_tag_and_path_are_medium_signals_two_agreeing_settle():
     assert split.recipient_id is None and {c["code"] for c in split.candidates} == {"sotp", "soyt"}
     # A registered sender is strong: a rival tag does not overturn it into a guess.
     assert attribute(AGENCIES, sender="soyt@qn.example", thread_recipient=2).recipient_id == 2
+
+
+def test_files_that_are_no_report_in_a_mail_meant_as_the_answer_go_to_a_person():
+    """The agency's own report in another form (on the plan the request cites, Kế hoạch
+    101/KH-UBND) is neither unrelated nor recorded: a person decides."""
+    hints = MailHints(topic_words=("996", "đo lường"), request_subject="V/v phối hợp báo cáo sơ kết Đề án 996 giai đoạn 2018 – 2025")
+    own = _mail(subject="Báo cáo Đề án 996 (Kế hoạch 101/KH-UBND) - Sở Tài chính", in_reply_to=None)
+    got = classify(own, ["not_a_report"], hints, known_sender=True)
+    assert got.kind == "files_to_check" and "cán bộ cần xem" in got.reason
+    # A stranger's mail about the campaign (a unit's staff on a personal address): the same.
+    assert classify(own, ["not_a_report"], hints, known_sender=False).kind == "files_to_check"
+    # A reply to our request, whatever its subject says.
+    reply = _mail(subject="Gửi tài liệu", in_reply_to=make_message_id("request"), body_text="Em gửi ạ.")
+    assert classify(reply, ["not_a_report"], hints, known_sender=False).kind == "files_to_check"
+    # A registered agency saying it sends a report ("gửi báo cáo"), without the campaign's words.
+    says = _mail(subject="Gửi báo cáo", in_reply_to=None, body_text="Sở Tài chính gửi báo cáo (đính kèm).")
+    assert classify(says, ["not_a_report"], hints, known_sender=True).kind == "files_to_check"
+
+
+def test_files_from_strangers_or_other_business_stay_unrelated():
+    hints = MailHints(topic_words=("996", "đo lường"), request_subject="V/v phối hợp báo cáo sơ kết Đề án 996 giai đoạn 2018 – 2025")
+    stranger = _mail(from_addr="news@shop.example", subject="Khuyến mãi tháng 8", in_reply_to=None, body_text="Xem tệp đính kèm.")
+    assert classify(stranger, ["not_a_report"], hints, known_sender=False).kind == "unrelated"
+    # A registered agency on other business (no campaign words, no report, not our thread).
+    other = _mail(subject="V/v góp ý dự thảo kế hoạch chuyển đổi số", in_reply_to=None, body_text="Gửi ý kiến góp ý.")
+    assert classify(other, ["not_a_report"], hints, known_sender=True).kind == "unrelated"
+    # A file that says it is something else (a plan "…/KH-…", an invitation): the agency's other
+    # business on the programme, not its report — unless another file may be the report.
+    plan = _mail(subject="Kế hoạch phổ biến pháp luật về đo lường", in_reply_to=None, body_text="Gửi Kế hoạch thực hiện Đề án 996.")
+    assert classify(plan, ["not_a_report"], hints, known_sender=True, doc_types=["ke_hoach"]).kind == "unrelated"
+    both = classify(plan, ["not_a_report", "not_a_report"], hints, known_sender=True, doc_types=["ke_hoach", "bao_cao"])
+    assert both.kind == "files_to_check"
+    # A mailing list naming the campaign is still bulk mail.
+    listed = _mail(subject="Bản tin: Đề án 996", in_reply_to=None, list_id="<tin.example>")
+    assert classify(listed, ["not_a_report"], hints, known_sender=True).kind == "unrelated"

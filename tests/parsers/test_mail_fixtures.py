@@ -47,6 +47,7 @@ def test_fixture_set_is_complete_and_reproducible():
 @pytest.mark.parametrize("name", NAMES)
 def test_mime_and_classification(name, spec_and_hints):
     from parsers.api import parse_bytes
+    from parsers.responses import candidates_of
 
     spec, hints, emails = spec_and_hints
     expected = json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8"))
@@ -65,13 +66,16 @@ def test_mime_and_classification(name, spec_and_hints):
         assert mail.failed_recipients == expected["failed_recipients"]
     if "forward_senders" in expected:
         assert mail.forward_senders == expected["forward_senders"]
-    kinds = []
+    results = []
     for att in mail.attachments:
         result = parse_bytes(att.data, att.filename, spec)
-        kinds.extend([m.kind for m in result.members] or [result.kind])
+        results.append(result)
         if att.filename in expected.get("rejected", []):
             assert result.error is not None
-    got = classify(mail, kinds, hints, known_sender=(mail.from_addr or "") in emails)
+    # As decide_mail: only the files that could be read are classified (the others are rejected).
+    cands = candidates_of(results)
+    kinds, types = [c.result.kind for c in cands], [c.result.doc_type for c in cands]
+    got = classify(mail, kinds, hints, known_sender=(mail.from_addr or "") in emails, doc_types=types)
     assert got.kind == expected["classification"], got.reason
 
 

@@ -158,3 +158,20 @@ def test_a_new_deadline_starts_a_fresh_schedule() -> None:
     new = plan_reminders([status(1)], ReminderPolicy(), later, at(D(2025, 8, 15)), TZ, CAL)
     assert old.slot.key == "before-1@2025-08-15"
     assert new.slot.key == "before-5@2025-08-22" and new.due[0].slot == new.slot.key
+
+
+def test_files_waiting_for_a_person_are_not_chased_as_nothing_sent() -> None:
+    """An agency whose files wait for a person (an open doubtful_report item) is "đã gửi tệp –
+    chờ kiểm tra", not reminded; a report counted later, or a failed file sent after, wins."""
+    sent = at(D(2025, 8, 12))
+    facts = RecipientFacts(1, "dv1", "Đơn vị 1", "", ("a@x.vn",), to_check_at=sent)
+    waiting = recipient_status(facts, DEADLINE_AT)
+    assert waiting.state == "not_responded" and waiting.to_check and waiting.label == "Đã gửi tệp – chờ kiểm tra"
+    plan = plan_reminders([waiting, status(2)], ReminderPolicy(), DEADLINE, at(D(2025, 8, 14)), TZ, CAL)
+    assert [d.recipient_id for d in plan.due] == [2]
+    assert [(s.recipient_id, s.reason) for s in plan.skipped] == [(1, "đơn vị đã gửi tệp, đang chờ cán bộ kiểm tra")]
+    counted = recipient_status(RecipientFacts(1, "dv1", "Đơn vị 1", "", ("a@x.vn",), responses=(report(7, D(2025, 8, 13)),), to_check_at=sent), DEADLINE_AT)
+    assert counted.state == "submitted" and not counted.to_check
+    broken = RecipientFacts(1, "dv1", "Đơn vị 1", "", ("a@x.vn",), failed_file_at=at(D(2025, 8, 13)), to_check_at=sent)
+    later = recipient_status(broken, DEADLINE_AT)
+    assert later.failed_file and not later.to_check
