@@ -193,3 +193,31 @@ def test_flagging_never_expunges_what_others_marked_deleted(indexed, app):
         assert set(data[0].split()) <= set(flagged[0].split())  # and taken like any other
     finally:
         conn.logout()
+
+
+def test_server_refusing_unselect_costs_only_the_refresh(indexed, app, monkeypatch):
+    """A server without UNSELECT answers BAD: the run still succeeds and logs out, sends no
+    STATUS on the selected folder, and the next poll sees new mail."""
+    import imaplib
+
+    from flows.intake.mail import ingest_mail
+
+    sent: list[str] = []
+    original = imaplib.IMAP4._simple_command
+
+    def refusing(self, name, *args):  # noqa: ANN001, ANN202
+        sent.append(name)
+        if name == "UNSELECT":
+            raise imaplib.IMAP4.error("UNSELECT command error: BAD [b'Unknown command.']")
+        return original(self, name, *args)
+
+    monkeypatch.setattr(imaplib.IMAP4, "_simple_command", refusing)
+    app.settings.imap = indexed.settings(ack_flag=f"NoUnselect{uuid.uuid4().hex[:8]}")
+    indexed.append(filler(400))
+    sent.clear()
+    first = ingest_mail(app, receipts=False)
+    assert first.items and not first.errors, first.to_json()
+    assert sent[-3:] == ["UID", "UNSELECT", "LOGOUT"], sent
+    indexed.append(filler(401))
+    nxt = ingest_mail(app, receipts=False)
+    assert [i["subject"].startswith(f"Thu cu {RUN}-401-") for i in nxt.items] == [True], nxt.to_json()
