@@ -8,6 +8,9 @@
   that only looks sends no second CAPABILITY after the one imaplib sends on connecting): Dovecot announces MOVE only then, and
   without it imap-tools' `move()` falls back to COPY + \\Deleted + EXPUNGE, which expunges
   other messages.
+- Our keyword is one UID STORE +FLAGS.SILENT (imap-tools' `flag()` adds an EXPUNGE). A run
+  that set it ends with UNSELECT + STATUS before LOGOUT: Dovecot's mailbox list index then
+  answers the next poll's STATUS INBOX without opening INBOX (`_refresh_status`).
 - `U(last+1, '*')` always matches the highest message even when its UID is lower: filter.
 - imap-tools does not expose INTERNALDATE, so the body fetch is a UID FETCH on its client, in
   bulk as imap-tools' `fetch(bulk=N)` does: one command per chunk of messages, the chunks cut
