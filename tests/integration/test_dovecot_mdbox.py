@@ -134,3 +134,90 @@ def test_idle_poll_only_asks_status_and_still_sees_new_mail(indexed, app, monkey
     assert [i["subject"].startswith(f"Thu cu {RUN}-99-") for i in later.items] == [True], later.to_json()
     assert not later.errors
     assert sent[:4] == [*LOOK, "SELECT"], sent
+
+
+def test_run_that_sets_keywords_refreshes_status_once_and_next_poll_sees_new_mail(indexed, app, monkeypatch):
+    """A run that set our keyword ends with UNSELECT and STATUS before LOGOUT (so Dovecot's
+    mailbox list index answers the next poll's STATUS INBOX without opening INBOX); a run that
+    set none does not send them. Mail delivered right after such a run is seen by the very
+    next poll, and that poll's own keyword is followed by the same refresh."""
+    import imaplib
+
+    from flows.intake.mail import ingest_mail
+
+    sent: list[str] = []
+    original = imaplib.IMAP4._simple_command
+
+    def recording(self, name, *args):  # noqa: ANN001, ANN202
+        sent.append(f"{name} {args[0]}" if name == "UID" else name)
+        return original(self, name, *args)
+
+    monkeypatch.setattr(imaplib.IMAP4, "_simple_command", recording)
+    app.settings.imap = indexed.settings(ack_flag=f"Refresh{uuid.uuid4().hex[:8]}")
+    indexed.seed([filler(i) for i in range(2)], via="append")
+    sent.clear()
+    first = ingest_mail(app, receipts=False)
+    assert len(first.items) >= 2 and not first.errors, first.to_json()
+    assert sent[-4:] == ["UID STORE", "UNSELECT", "STATUS", "LOGOUT"] and sent.count("UNSELECT") == 1, sent
+    for n in range(2):
+        indexed.append(filler(200 + n))  # another connection delivers, right after our keyword
+        sent.clear()
+        nxt = ingest_mail(app, receipts=False)
+        assert [i["subject"].startswith(f"Thu cu {RUN}-{200 + n}-") for i in nxt.items] == [True], nxt.to_json()
+        assert sent[-4:] == ["UID STORE", "UNSELECT", "STATUS", "LOGOUT"], sent
+    sent.clear()
+    idle = ingest_mail(app, receipts=False)
+    assert not idle.items and not idle.errors and sent == ["CAPABILITY", "LOGIN", "STATUS", "LOGOUT"], sent
+    indexed.append(filler(299))
+    later = ingest_mail(app, receipts=False)
+    assert [i["subject"].startswith(f"Thu cu {RUN}-299-") for i in later.items] == [True], later.to_json()
+
+
+def test_flagging_never_expunges_what_others_marked_deleted(indexed, app):
+    """Our keyword is one UID STORE: a message another client marked \\Deleted (not yet
+    expunged) stays in the folder after a run flags the messages around it. imap-tools'
+    `flag()` sent EXPUNGE after its STORE, which removed it."""
+    from flows.intake.mail import ingest_mail
+
+    app.settings.imap = indexed.settings(ack_flag=f"Keep{uuid.uuid4().hex[:8]}")
+    indexed.append(filler(300), flags=("\\Deleted",))
+    indexed.append(filler(301))
+    report = ingest_mail(app, receipts=False)
+    assert not report.errors and len(report.items) >= 2, report.to_json()
+    conn = indexed.client()
+    try:
+        conn.select("INBOX", readonly=True)
+        typ, data = conn.uid("SEARCH", None, "DELETED")  # type: ignore[arg-type]
+        assert typ == "OK" and data[0].split(), data  # still there
+        _, flagged = conn.uid("SEARCH", None, "KEYWORD", app.settings.imap.ack_flag)  # type: ignore[arg-type]
+        assert set(data[0].split()) <= set(flagged[0].split())  # and taken like any other
+    finally:
+        conn.logout()
+
+
+def test_server_refusing_unselect_costs_only_the_refresh(indexed, app, monkeypatch):
+    """A server without UNSELECT answers BAD: the run still succeeds and logs out, sends no
+    STATUS on the selected folder, and the next poll sees new mail."""
+    import imaplib
+
+    from flows.intake.mail import ingest_mail
+
+    sent: list[str] = []
+    original = imaplib.IMAP4._simple_command
+
+    def refusing(self, name, *args):  # noqa: ANN001, ANN202
+        sent.append(name)
+        if name == "UNSELECT":
+            raise imaplib.IMAP4.error("UNSELECT command error: BAD [b'Unknown command.']")
+        return original(self, name, *args)
+
+    monkeypatch.setattr(imaplib.IMAP4, "_simple_command", refusing)
+    app.settings.imap = indexed.settings(ack_flag=f"NoUnselect{uuid.uuid4().hex[:8]}")
+    indexed.append(filler(400))
+    sent.clear()
+    first = ingest_mail(app, receipts=False)
+    assert first.items and not first.errors, first.to_json()
+    assert sent[-3:] == ["UID", "UNSELECT", "LOGOUT"], sent
+    indexed.append(filler(401))
+    nxt = ingest_mail(app, receipts=False)
+    assert [i["subject"].startswith(f"Thu cu {RUN}-401-") for i in nxt.items] == [True], nxt.to_json()
