@@ -369,9 +369,19 @@ def shown_rate(fig: Figures) -> tuple[float | None, str | None]:
 
     With plan and result both given, result / plan × 100 is checked against the given rate:
     after a person corrected plan or result the file's rate is stale, so the recomputed one
-    is shown; a rate a person typed is kept; an uncorrected rate that disagrees is kept as the
-    agency reported it (the parser says so too) and flagged."""
+    is shown (none, when the corrected figures leave nothing to compute it from); a rate a
+    person typed is kept; an uncorrected rate that disagrees is kept as the agency reported it
+    (the parser says so too) and flagged."""
     computed = rate_of(fig.plan, fig.result) if fig.plan is not None and fig.result is not None else None
+    changed = bool(fig.corrected & {"plan", "result"}) and "rate" not in fig.corrected
+    if computed is None and changed and fig.rate is not None:
+        # The file's rate belonged to figures a person has since changed (one cleared, a plan
+        # of 0): nothing to recompute it from, and the old rate is no longer true.
+        return None, (
+            None if fig.rate_derived
+            else f"tỷ lệ ghi trong tệp {vn_rate(fig.rate)} bỏ đi: cán bộ đã sửa kế hoạch / kết quả và"
+            " không còn đủ số để tính lại."
+        )
     if computed is None or fig.rate is None:
         return (fig.rate if computed is None else computed), None
     if abs(fig.rate - computed) <= RATE_TOLERANCE:

@@ -107,6 +107,16 @@ def test_rate_recomputed_after_a_correction_and_flagged(campaign: Campaign) -> N
     assert "10,5%" in line.message and line.where.startswith("BC.docx")
 
 
+def test_a_cleared_plan_drops_the_files_rate(campaign: Campaign) -> None:
+    """Plan cleared by a person: the file's 109,2% (of the old plan) is not shown any more."""
+    fig = Figures(None, 131, 109.2, corrected=frozenset({"plan"}))
+    model = consolidate(campaign, [AgencyReport("a", "Sở A", state="submitted", figures={"1": fig})], as_of=AS_OF)
+    rate = model.matrix.set_index(["code", "row"]).loc[("a", "1"), "rate"]
+    assert rate != rate  # NaN: blank
+    [line] = [p for p in model.problems if p.code == "rate_recomputed"]
+    assert line.message.startswith("Dòng 1: tỷ lệ ghi trong tệp 109,2% bỏ đi")
+
+
 def test_parser_rate_note_about_corrected_figures_is_dropped(campaign: Campaign) -> None:
     stale = ProblemNote("rate_inconsistent", "Dòng 1: tỷ lệ báo cáo 50% không khớp …; giữ số đơn vị báo cáo.")
     other = ProblemNote("rate_inconsistent", "Dòng 3: tỷ lệ báo cáo 50% không khớp …; giữ số đơn vị báo cáo.")
