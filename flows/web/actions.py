@@ -1,7 +1,8 @@
 """What a person does from the web workspace, as plain functions over `App` (no FastAPI here):
 correct a value, accept a submission, record a response that came on paper, by phone or by
-hand, extend one agency's deadline, remind it now, fix its addresses. Each opens its own unit
-of work and writes one Event naming the person (`actor`), shown in the agency's timeline.
+hand, extend one agency's deadline, remind it now, fix its addresses, send the công văn. Each
+opens its own unit of work and writes one Event naming the person (`actor`), shown in the
+agency's timeline (the công văn's, for the whole campaign).
 """
 
 from __future__ import annotations
