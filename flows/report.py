@@ -132,12 +132,20 @@ def agency_report(record: RecipientReport, campaign: Campaign, open_counts: dict
 
 
 def corrected_figures(record: RecipientReport) -> dict[str, Figures]:
-    """Table values as read, each field a person corrected replaced by the correction."""
+    """Table values as read, each field a person corrected replaced by the correction (and
+    named in `Figures.corrected`, so the model recomputes a rate made stale by it)."""
     read = {v.row_id: {k: getattr(v, k) for k in FIELDS} for v in record.indicators}
+    derived = {v.row_id for v in record.indicators if v.rate_computed}
+    corrected: dict[str, frozenset[str]] = {}
     for (target, item_id), values in record.corrections.items():
         if target == "indicator":
             read.setdefault(item_id, dict.fromkeys(FIELDS)).update(values)
-    return {rid: Figures(*(_float(row.get(k)) for k in FIELDS)) for rid, row in read.items()}
+            corrected[item_id] = frozenset(k for k in values if k in FIELDS)
+    return {
+        rid: Figures(*(_float(row.get(k)) for k in FIELDS), corrected=corrected.get(rid, frozenset()),
+                     rate_derived=rid in derived)
+        for rid, row in read.items()
+    }
 
 
 ROLE_NAMES = {"plan": "kế hoạch", "result": "kết quả", "rate": "tỷ lệ"}

@@ -21,6 +21,7 @@ import pandas as pd
 from config.campaign import Campaign
 from parsers.model import BLOCKING_PROBLEMS
 from parsers.numbers import json_number, vn_number
+from parsers.table import RATE_TOLERANCE
 from parsers.vocab import ANSWERED_STATES, Channel
 
 MEASURES = ("plan", "result", "rate")
@@ -57,6 +58,10 @@ class Figures:
     plan: float | None = None
     result: float | None = None
     rate: float | None = None
+    # The fields a person corrected on the web ("plan", "result", "rate").
+    corrected: frozenset[str] = frozenset()
+    # The rate was not in the file: the parser computed it from the figures as read.
+    rate_derived: bool = False
 
 
 @dataclass(frozen=True)
@@ -197,7 +202,8 @@ class Consolidation:
     campaign: Campaign
     as_of: dt.datetime
     agencies: list[AgencyReport]
-    totals: pd.DataFrame  # index row id; columns group, label, plan, result, rate, reporting
+    # index row id; columns group, label, plan, result, rate, reporting, plan_n, result_n, rate_n
+    totals: pd.DataFrame
     matrix: pd.DataFrame  # long: code, name, row, group, label, plan, result, rate
     narrative: dict[str, list[NarrativeLine]]
     closing: list[tuple[str, str]]
@@ -212,11 +218,27 @@ class Consolidation:
         return tuple(a.name for a in self.agencies if a.doubtful and a.state == "submitted")
 
     def totals_json(self) -> dict[str, dict[str, Any]]:
-        """`{"1": {"plan", "result", "rate"}, …}` with whole numbers as ints."""
+        """`{"1": {"plan", "result", "rate", "plan_n", "result_n", "rate_n", "basis"}, …}`: whole
+        numbers as ints, null where no agency gave a value; `*_n` how many agencies each figure
+        counts, `basis` the same in words (`totals_basis`)."""
         return {
-            str(row_id): {m: json_number(row[m]) for m in MEASURES}
+            str(row_id): {
+                **{m: json_number(row[m]) for m in MEASURES},
+                **{f"{m}_n": int(row[f"{m}_n"]) for m in MEASURES},
+                "basis": totals_basis(row, self.submitted_count),
+            }
             for row_id, row in self.totals.iterrows()
         }
+
+    @property
+    def totals_note(self) -> str:
+        """What the totals count, one sentence the Word, Excel and web tables share."""
+        return f"Tổng hợp từ số liệu của {self.submitted_count} cơ quan, đơn vị đã gửi báo cáo; {TOTALS_NOTE}."
+
+    @property
+    def submitted_count(self) -> int:
+        """How many agencies sent a report (their figures are the table's basis)."""
+        return sum(1 for a in self.agencies if a.state == "submitted")
 
 
 # ---------------------------------------------------------------- text and numbers
@@ -291,7 +313,7 @@ def consolidate(
         narrative=narrative(campaign, agencies),
         closing=[(a.name, t) for a in agencies if a.state == "submitted" and (t := closing_text(a))],
         stats=response_stats(agencies),
-        problems=problem_lines(agencies, review),
+        problems=problem_lines(agencies, review, rate_problems(campaign, agencies)),
         doubtful=doubtful_rows(matrix, agencies),
     )
 
@@ -323,7 +345,8 @@ def closing_text(agency: AgencyReport) -> str:
 
 
 def figures_matrix(campaign: Campaign, agencies: Iterable[AgencyReport]) -> pd.DataFrame:
-    """One line per (reporting agency, outline row); missing values stay null."""
+    """One line per (reporting agency, outline row); missing values stay null. The rate is
+    the one `shown_rate` decides (recomputed once a person corrected plan or result)."""
     rows = campaign.outline.table.rows
     records = []
     for agency in agencies:
@@ -331,9 +354,7 @@ def figures_matrix(campaign: Campaign, agencies: Iterable[AgencyReport]) -> pd.D
             continue
         for row in rows:
             fig = agency.figures.get(row.id, Figures())
-            rate = fig.rate
-            if rate is None and fig.result is not None:
-                rate = rate_of(fig.plan, fig.result)
+            rate, _ = shown_rate(fig)
             records.append(
                 (agency.code, agency.name, row.id, row.group, row.label, fig.plan, fig.result, rate)
             )
@@ -342,23 +363,130 @@ def figures_matrix(campaign: Campaign, agencies: Iterable[AgencyReport]) -> pd.D
     return frame.astype({m: "float64" for m in MEASURES})
 
 
-def table_totals(campaign: Campaign, matrix: pd.DataFrame) -> pd.DataFrame:
-    """The table summed per row (null = 0) with the rate recomputed from the sums."""
-    rows = campaign.outline.table.rows
-    sums = matrix.groupby("row")[["plan", "result"]].sum(min_count=0)
-    reporting = matrix.dropna(subset=["plan", "result"], how="all").groupby("row").size()
-    totals = pd.DataFrame(
-        {
-            "group": [r.group for r in rows],
-            "label": [r.label for r in rows],
-        },
-        index=pd.Index([r.id for r in rows], name="row"),
+def shown_rate(fig: Figures) -> tuple[float | None, str | None]:
+    """The rate printed for one agency's row, and why it differs from what was given (None
+    when it does not).
+
+    With plan and result both given, result / plan × 100 is checked against the given rate:
+    after a person corrected plan or result the file's rate is stale, so the recomputed one
+    is shown (none, when the corrected figures leave nothing to compute it from); a rate a
+    person typed is kept; an uncorrected rate that disagrees is kept as the agency reported it
+    (the parser says so too) and flagged."""
+    computed = rate_of(fig.plan, fig.result) if fig.plan is not None and fig.result is not None else None
+    changed = bool(fig.corrected & {"plan", "result"}) and "rate" not in fig.corrected
+    if computed is None and changed and fig.rate is not None:
+        # The file's rate belonged to figures a person has since changed (one cleared, a plan
+        # of 0): nothing to recompute it from, and the old rate is no longer true.
+        return None, (
+            None if fig.rate_derived
+            else f"tỷ lệ ghi trong tệp {vn_rate(fig.rate)} bỏ đi: cán bộ đã sửa kế hoạch / kết quả và"
+            " không còn đủ số để tính lại."
+        )
+    if computed is None or fig.rate is None:
+        return (fig.rate if computed is None else computed), None
+    if abs(fig.rate - computed) <= RATE_TOLERANCE:
+        return (fig.rate if not fig.corrected & {"plan", "result"} else computed), None
+    figures = f"{vn_number(fig.result)} / {vn_number(fig.plan)} = {vn_rate(computed)}"
+    if "rate" in fig.corrected:
+        return fig.rate, f"tỷ lệ cán bộ đã sửa {vn_rate(fig.rate)} không khớp kết quả / kế hoạch ({figures}); giữ số đã sửa, đề nghị kiểm tra."
+    if fig.corrected & {"plan", "result"}:
+        if fig.rate_derived:
+            return computed, None  # the parser's own computation from the old figures: just redone
+        return computed, (
+            f"tỷ lệ ghi trong tệp {vn_rate(fig.rate)} không khớp số liệu cán bộ đã sửa ({figures});"
+            f" dùng tỷ lệ tính lại {vn_rate(computed)}."
+        )
+    return fig.rate, f"tỷ lệ báo cáo {vn_rate(fig.rate)} không khớp kết quả / kế hoạch ({figures}); giữ số đơn vị báo cáo."
+
+
+RATE_PROBLEM = "rate_inconsistent"
+RATE_RECOMPUTED = "rate_recomputed"
+
+
+def rate_problems(campaign: Campaign, agencies: Iterable[AgencyReport]) -> list[ProblemLine]:
+    """A problem line for each shown rate that differs from a given one (`shown_rate`), unless
+    the parser already said the same of an uncorrected row."""
+    lines = []
+    for agency in agencies:
+        if agency.state != "submitted":
+            continue
+        for row in campaign.outline.table.rows:
+            fig = agency.figures.get(row.id, Figures())
+            _, why = shown_rate(fig)
+            if why is None or (not fig.corrected and _parser_said(agency, row.id)):
+                continue
+            code = RATE_RECOMPUTED if fig.corrected & {"plan", "result"} and "rate" not in fig.corrected else RATE_PROBLEM
+            where = agency.provenance.get(row.id, "")
+            lines.append(ProblemLine("submission", agency.name, code, f"Dòng {row.id}: {why}", where))
+    return lines
+
+
+def _parser_said(agency: AgencyReport, row_id: str) -> bool:
+    return any(p.code == RATE_PROBLEM and _about_row(p, row_id) for p in agency.problems)
+
+
+def _about_row(problem: ProblemNote, row_id: str) -> bool:
+    return clean_text(problem.message).startswith(f"Dòng {row_id}:")
+
+
+def _stale(agency: AgencyReport, problem: ProblemNote) -> bool:
+    """A parser's rate note about a row whose plan or result a person has since corrected: it
+    describes figures no longer used (`rate_problems` says what is)."""
+    if problem.code not in (RATE_PROBLEM, "rate_computed"):
+        return False
+    return any(
+        fig.corrected & {"plan", "result"} and _about_row(problem, row_id)
+        for row_id, fig in agency.figures.items()
     )
-    totals = totals.join(sums).fillna({"plan": 0.0, "result": 0.0})
-    totals["rate"] = [rate_of(p, r) for p, r in zip(totals["plan"], totals["result"], strict=True)]
-    totals["rate"] = totals["rate"].astype("float64")
-    totals["reporting"] = reporting.reindex(totals.index).fillna(0).astype(int)
+
+
+def table_totals(campaign: Campaign, matrix: pd.DataFrame) -> pd.DataFrame:
+    """The table summed per row over the agencies that gave each figure (a blank is not 0: a
+    column nobody filled stays null), the rate over the agencies that gave both plan and
+    result, and per column how many agencies it counts (`plan_n`, `result_n`, `rate_n`)."""
+    rows = campaign.outline.table.rows
+    index = pd.Index([r.id for r in rows], name="row")
+    by_row = matrix.groupby("row")
+    both = matrix.dropna(subset=["plan", "result"]).groupby("row")
+    both_plan, both_result = both["plan"].sum(), both["result"].sum()
+    totals = pd.DataFrame({"group": [r.group for r in rows], "label": [r.label for r in rows]}, index=index)
+    totals["plan"] = by_row["plan"].sum(min_count=1).reindex(index)
+    totals["result"] = by_row["result"].sum(min_count=1).reindex(index)
+    totals["rate"] = [
+        rate_of(both_plan.get(rid), both_result.get(rid)) if rid in both_plan.index else None for rid in index
+    ]
+    totals = totals.astype({m: "float64" for m in MEASURES})
+    totals["reporting"] = _count(matrix.dropna(subset=["plan", "result"], how="all").groupby("row").size(), index)
+    totals["plan_n"] = _count(by_row["plan"].count(), index)
+    totals["result_n"] = _count(by_row["result"].count(), index)
+    totals["rate_n"] = _count(both.size(), index)
     return totals
+
+
+def _count(series: pd.Series, index: pd.Index) -> pd.Series:
+    return series.reindex(index).fillna(0).astype(int)
+
+
+TOTALS_NOTE = (
+    "mỗi cột cộng số liệu của các cơ quan, đơn vị có ghi số ở cột đó (ô trống không tính là 0);"
+    " tỷ lệ của mỗi dòng = tổng kết quả / tổng kế hoạch × 100, chỉ tính trên các cơ quan, đơn vị"
+    " ghi cả kế hoạch và kết quả của dòng đó"
+)
+NO_DATA = "chưa có số liệu"
+
+
+def totals_basis(row: Mapping[str, Any], submitted: int) -> str:
+    """What one totals row counts, in words: "" when every reporting agency gave both figures,
+    `chưa có số liệu` when none gave any, else how many gave plan, result and both."""
+    plan_n, result_n, rate_n = (int(row[f"{m}_n"]) for m in MEASURES)
+    if not plan_n and not result_n:
+        return NO_DATA
+    if plan_n == result_n == rate_n == submitted:
+        return ""
+    return (
+        f"kế hoạch: {plan_n}/{submitted} đơn vị ghi; kết quả: {result_n}/{submitted};"
+        f" tỷ lệ tính trên {rate_n} đơn vị ghi cả hai"
+    )
 
 
 def narrative(campaign: Campaign, agencies: Iterable[AgencyReport]) -> dict[str, list[NarrativeLine]]:
@@ -407,8 +535,11 @@ def response_stats(agencies: Sequence[AgencyReport]) -> ResponseStats:
     )
 
 
-def problem_lines(agencies: Iterable[AgencyReport], review: Iterable[ReviewNote]) -> list[ProblemLine]:
-    """Problems of the submissions used (inconsistent rates first) and open review items."""
+def problem_lines(
+    agencies: Iterable[AgencyReport], review: Iterable[ReviewNote], rates: Iterable[ProblemLine] = ()
+) -> list[ProblemLine]:
+    """Problems of the submissions used (inconsistent rates first, a parser's note about
+    figures since corrected left out), the rates `rate_problems` found, open review items."""
     lines = [
         ProblemLine(
             "submission", a.name, p.code, clean_text(p.message), p.where,
@@ -417,7 +548,9 @@ def problem_lines(agencies: Iterable[AgencyReport], review: Iterable[ReviewNote]
         for a in agencies
         if a.responded
         for p in a.problems
+        if not _stale(a, p)
     ]
+    lines += rates
     # Open ones first (a person must look), then inconsistent rates.
     lines.sort(key=lambda p: (not p.open, 0 if "rate" in p.code else 1))
     lines += [

@@ -66,9 +66,11 @@ def write_excel(model: Consolidation, out_path: Path) -> Path:
     wb = Workbook(write_only=True)
     campaign = model.campaign
     title = campaign.report.title or campaign.title
-    note = f"Tính đến {model.as_of:%H:%M ngày %d/%m/%Y}; ô trống tính là 0; tỷ lệ = kết quả / kế hoạch × 100."
+    when = f"Tính đến {model.as_of:%H:%M ngày %d/%m/%Y}"
+    note = f"{when}. {model.totals_note}"
+    detail = f"{when}; ô trống: đơn vị không ghi số; tỷ lệ = kết quả / kế hoạch × 100 (xem cột nguồn số liệu)."
     _sheet(wb, "Tổng hợp", "TongHop", title, note, _totals_columns(model), _totals_rows(model))
-    _sheet(wb, "Chi tiết", "ChiTiet", "Số liệu của từng cơ quan, đơn vị", note, _detail_columns(model), _detail_rows(model))
+    _sheet(wb, "Chi tiết", "ChiTiet", "Số liệu của từng cơ quan, đơn vị", detail, _detail_columns(model), _detail_rows(model))
     _sheet(wb, "Tình hình nộp", "TinhHinhNop", "Tình hình nộp báo cáo", _stats_note(model), _status_columns(), _status_rows(model))
     _sheet(wb, "Nội dung", "NoiDung", "Nội dung báo cáo theo từng mục", "", _text_columns(), _text_rows(model))
     _sheet(wb, "Vấn đề", "VanDe", "Vấn đề cần xem xét", "", _problem_columns(), _problem_rows(model))
@@ -175,14 +177,21 @@ def _totals_columns(model: Consolidation) -> list[Column]:
         Column(cols.result, 16, COUNT),
         Column("Tỷ lệ đạt được (%)", 14, RATE),
         Column("Số đơn vị có số liệu", 12, "0"),
+        Column("Số đơn vị ghi kế hoạch", 12, "0"),
+        Column("Số đơn vị ghi kết quả", 12, "0"),
+        Column("Tỷ lệ tính trên (số đơn vị ghi cả hai)", 14, "0"),
+        Column("Ghi chú", 40, wrap=True),
         Column("Gồm số liệu chưa kiểm tra của", 40, wrap=True),
     ]
 
 
 def _totals_rows(model: Consolidation) -> Iterable[list[Any]]:
+    totals = model.totals_json()
     for row_id, row in model.totals.iterrows():
+        t = totals[str(row_id)]
         doubtful = "; ".join(model.doubtful.get(str(row_id), ()))
-        yield [row_id, row["group"], row["label"], row["plan"], row["result"], _num(row["rate"]), int(row["reporting"]), doubtful]
+        yield [row_id, row["group"], row["label"], t["plan"], t["result"], t["rate"], int(row["reporting"]),
+               t["plan_n"], t["result_n"], t["rate_n"], t["basis"], doubtful]
 
 
 def _detail_columns(model: Consolidation) -> list[Column]:

@@ -11,6 +11,7 @@ from docxtpl import DocxTemplate
 from jinja2 import TemplateError
 
 from reports.consolidate import (
+    NO_DATA,
     Consolidation,
     NarrativeLine,
     clean_text,
@@ -74,6 +75,7 @@ def word_context(model: Consolidation) -> dict[str, Any]:
         "table_title": campaign.outline.table.title,
         "columns": campaign.outline.table.columns.model_dump(),
         "table_groups": _table_groups(model),
+        **_totals_notes(model),
         "doubtful_note": _doubtful_note(model),
         "late_names": _names(model, stats.late),
         "nil_names": _names(model, stats.nil),
@@ -83,6 +85,20 @@ def word_context(model: Consolidation) -> dict[str, Any]:
         "signer_lines": [s.strip() for s in re.split(r"\s+[—–-]\s+", request.signer_title) if s.strip()],
         "signer": request.signer,
         **_annex_parts(model),
+    }
+
+
+def _totals_notes(model: Consolidation) -> dict[str, Any]:
+    """Under the table: what was counted (the same words as the Excel note), then the rows
+    whose figures come from fewer agencies than reported, and the rows nobody filled."""
+    basis = {rid: t["basis"] for rid, t in model.totals_json().items()}
+    lines = [f"Dòng {rid}: {text}." for rid, text in basis.items() if text and text != NO_DATA]
+    empty = [rid for rid, text in basis.items() if text == NO_DATA]
+    if empty:
+        lines.append(f"Chưa có số liệu: dòng {', '.join(empty)}.")
+    return {
+        "totals_note": model.totals_note,
+        "totals_basis": lines,
     }
 
 
@@ -200,9 +216,8 @@ def _not_reported(model: Consolidation) -> list[dict[str, str]]:
     if len(missing) > model.campaign.report.narrative_in_word_max:
         return [{"name": f"{vn_number(len(missing))} cơ quan, đơn vị", "note": f" ({ON_STATUS_SHEET})"}]
     return [
-        {"name": a.name, "note": " (đã hẹn gửi)" if a.name in promised else ""}
-        for a in model.agencies
-        if not a.responded
+        {"name": a.name, "note": " (đã hẹn gửi)" if a.name in promised else "", "end": "." if i == len(missing) - 1 else ";"}
+        for i, a in enumerate(missing)
     ]
 
 

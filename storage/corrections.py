@@ -40,6 +40,18 @@ def corrections_for(submission_ids: Iterable[int], *, session: Session) -> list[
     return list(session.scalars(stmt))
 
 
+def last_correction(submission_id: int, target: str, item_id: str, field: str, *, session: Session) -> Correction | None:
+    """The correction in use for one field (the latest), or None when it was never corrected."""
+    stmt = (
+        select(Correction)
+        .where(Correction.submission_id == submission_id, Correction.target == target,
+               Correction.item_id == item_id, Correction.field == field)
+        .order_by(Correction.at.desc(), Correction.id.desc())
+        .limit(1)
+    )
+    return session.scalars(stmt).first()
+
+
 def overrides_for(submission_ids: Iterable[int], *, session: Session) -> Overrides:
     """The values that replace what was read: the latest correction of each field."""
     out: Overrides = {}

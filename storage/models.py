@@ -379,6 +379,8 @@ class User(Base):
     active: Mapped[bool]
     created_at: Mapped[dt.datetime]
     last_login_at: Mapped[dt.datetime | None]
+    # A signed session cookie is valid only while it carries this number (bumped at logout).
+    session_version: Mapped[int]
 
 
 class Correction(Base):

@@ -380,6 +380,8 @@ app_user = Table(
     Column("active", Boolean, nullable=False, default=True),
     Column("created_at", UTCDateTime(), nullable=False, default=utcnow),
     Column("last_login_at", UTCDateTime()),
+    # Bumped at logout: a session cookie carrying an older number no longer logs anyone in.
+    Column("session_version", Integer, nullable=False, default=0, server_default="0"),
     UniqueConstraint("name"),
 )
 

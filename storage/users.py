@@ -47,4 +47,13 @@ def disable_user(name: str, *, session: Session) -> User:
     if user is None:
         raise UserError(f"không có người dùng {name!r}")
     user.active = False
+    user.session_version = (user.session_version or 0) + 1
     return user
+
+
+def end_sessions(user_id: int, *, session: Session) -> None:
+    """Invalidate every session cookie of this user issued so far (logout): the web checks the
+    number a cookie carries against `User.session_version`."""
+    user = session.get(User, user_id)
+    if user is not None:
+        user.session_version = (user.session_version or 0) + 1

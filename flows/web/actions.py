@@ -1,7 +1,8 @@
 """What a person does from the web workspace, as plain functions over `App` (no FastAPI here):
 correct a value, accept a submission, record a response that came on paper, by phone or by
-hand, extend one agency's deadline, remind it now, fix its addresses. Each opens its own unit
-of work and writes one Event naming the person (`actor`), shown in the agency's timeline.
+hand, extend one agency's deadline, remind it now, fix its addresses, send the công văn. Each
+opens its own unit of work and writes one Event naming the person (`actor`), shown in the
+agency's timeline (the công văn's, for the whole campaign).
 """
 
 from __future__ import annotations
@@ -17,12 +18,19 @@ from flows.app import App, outline_spec
 from flows.errors import FlowsError
 from flows.intake.context import default_parse
 from flows.outbound.reminders import remind
+from flows.outbound.requests import send_request as send
 from parsers.model import ParseResult
 from parsers.numbers import parse_number, vn_number
 from parsers.vocab import display_id
 from storage.blobs import store_blob
 from storage.campaigns import recipient_by_code
-from storage.corrections import INDICATOR_FIELDS, accept_submission, add_correction, set_deadline
+from storage.corrections import (
+    INDICATOR_FIELDS,
+    accept_submission,
+    add_correction,
+    last_correction,
+    set_deadline,
+)
 from storage.models import Document, Event, IndicatorValue, RecipientRow, SectionAnswer, Submission
 from storage.submissions import record_submission
 from storage.workspace import ContactError, add_contact, replace_contact, set_bouncing
@@ -81,12 +89,17 @@ def correct_value(
             old = answer.text if answer else None
         else:
             raise ActionError("không sửa được mục này")
+        # The value being replaced is the one in use: an earlier correction's, if any.
+        earlier = last_correction(sub.id, target, item_id, field, session=session)
+        if earlier is not None:
+            old = earlier.new_value.get("value")
         fix = add_correction(sub.id, target, item_id, field, old, new, reason.strip(), actor, session=session)
         what = f"số liệu dòng {item_id}, cột {FIELD_LABELS[field]}" if target == "indicator" else f"nội dung mục {display_id(item_id)}"
         if target == "indicator":
             before, shown = vn_number(old, blank="(trống)"), vn_number(new, blank="(trống)")
         else:
-            before, shown = "(bản đọc được)", f"{str(new)[:80]}…" if len(str(new)) > 80 else new
+            before = "(bản đã sửa trước)" if earlier is not None else "(bản đọc được)"
+            shown = f"{str(new)[:80]}…" if len(str(new)) > 80 else new
         _event(row, "value_corrected", actor, f"Sửa {what}: {before} → {shown}; lý do: {reason.strip()}",
                {"correction_id": fix.id, "submission_id": sub.id, "target": target, "item": item_id, "field": field}, session=session)
         return {"correction_id": fix.id, "old": old, "new": new}
@@ -228,3 +241,19 @@ def mark_bouncing(app: App, code: str, email: str, *, bouncing: bool, actor: str
         _event(row, "contact_bouncing", actor, f"Đánh dấu địa chỉ {contact.email} {what}",
                {"email": contact.email, "bouncing": bouncing}, session=session)
         return {"email": contact.email, "bouncing": bouncing}
+
+
+def send_request(app: App, actor: str, campaign_id: str | None = None) -> dict[str, Any]:
+    """Send the công văn to everyone who has not had it (refused while it is unfinished:
+    `UnfinishedRequest`), and write one Event naming the person who sent it."""
+    campaign = app.campaign(campaign_id)
+    result = send(app, campaign.id, check=True)
+    sent, failed = len(result["sent"]), len(result["failed"])
+    message = f"Gửi công văn tới {sent} đơn vị" + (f"; lỗi {failed}" if failed else "")
+    with app.session() as session:
+        session.add(Event(
+            campaign_id=campaign.id, kind="request_sent", actor=actor, message=message,
+            data={"sent": [m.get("recipient") or m.get("code") for m in result["sent"]],
+                  "failed": len(result["failed"]), "skipped": len(result["skipped"])},
+        ))
+    return result

@@ -30,7 +30,6 @@ from flows.errors import FlowsError
 from flows.history import UnknownRecipient
 from flows.intake.review import ReviewError, assign_item, dismiss_item
 from flows.outbound.requests import UnfinishedRequest
-from flows.outbound.requests import send_request as send
 from flows.report import build_report
 from flows.web import actions, workspace
 from flows.web.filters import install
@@ -41,7 +40,7 @@ from parsers.errors import ParserError
 from parsers.scan import page_crop
 from parsers.textnorm import fold
 from storage.models import User, utcnow
-from storage.users import ROLE_LABELS, user_by_name
+from storage.users import ROLE_LABELS, end_sessions, user_by_name
 from storage.workspace import blob_filename, known_blob
 
 log = logging.getLogger(__name__)
@@ -144,7 +143,11 @@ def current(request: Request) -> Person:
         raise LoginRequired
     with baocao(request).session() as session:
         user = session.get(User, uid)
-        if user is None or not user.active or user.name != request.session.get("name"):
+        if (
+            user is None or not user.active or user.name != request.session.get("name")
+            # A cookie from before a logout (a copy replayed later) carries an older number.
+            or request.session.get("sv") != user.session_version
+        ):
             request.session.clear()
             raise LoginRequired
         return Person(user.id, user.name, user.role)
@@ -301,7 +304,7 @@ def _routes() -> Any:
             ok = verify_password(user.password_hash if user else None, password) and user is not None and user.active
             if ok and user is not None:
                 user.last_login_at = utcnow()
-                uid, role = user.id, user.role
+                uid, role, version = user.id, user.role, user.session_version
         if not ok:
             limiter.failed(address, name)
             log.info("failed login for %r from %s", name, address)
@@ -309,11 +312,17 @@ def _routes() -> Any:
                           error="Tên đăng nhập hoặc mật khẩu không đúng.")
         limiter.succeeded(address, name)
         request.session.clear()  # a new session (and a new CSRF token) for the new login
-        request.session.update(uid=uid, name=name, role=role, csrf=new_token())
+        request.session.update(uid=uid, name=name, role=role, sv=version, csrf=new_token())
         return back(target)
 
     @r.post("/dang-xuat")
     def logout(request: Request) -> Response:
+        # The cookie is signed, not stored: clearing it here leaves any copy valid. Bumping the
+        # user's session version makes every cookie issued so far worthless.
+        uid = request.session.get("uid")
+        if uid:
+            with baocao(request).session() as session:
+                end_sessions(int(uid), session=session)
         request.session.clear()
         return back("/dang-nhap")
 
@@ -502,7 +511,7 @@ def _pages() -> Any:
     @r.post("/chien-dich/gui-cong-van")
     def send_request(request: Request, person: Admin, c: Chosen) -> Response:
         try:
-            result = send(baocao(request), c.id, check=True)
+            result = actions.send_request(baocao(request), person.name, c.id)
         except UnfinishedRequest as exc:
             flash(request, "Chưa gửi: công văn còn thiếu — " + "; ".join(exc.gaps) + ".", error=True)
             return back(f"{prefix(request)}/chien-dich")

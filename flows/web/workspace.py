@@ -306,6 +306,7 @@ def report_page(app: App, campaign_id: str | None = None) -> dict[str, Any]:
     model = load_model(app, campaign, app.now())
     return {"campaign": campaign, "builds": history, "latest": history[0] if history else None,
             "problems": model.problems, "totals": model.totals_json(), "stats": model.stats,
+            "totals_note": model.totals_note,
             "sources": _mail_sources(app, campaign, [str(getattr(p, "where", "") or "") for p in model.problems])}
 
 

@@ -22,7 +22,7 @@ from pathlib import Path
 from docx import Document
 from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
@@ -240,8 +240,10 @@ def figures_table(doc: Document) -> None:  # type: ignore[valid-type]
     cell_text(table, 6, 0, "{%tr endfor %}", align=LEFT)
     set_widths(table, TABLE_WIDTHS)
     rows_keep(table)
-    para(doc, ("i", "Tổng hợp từ số liệu của {{ stats.with_figures }} cơ quan, đơn vị; ô trống tính là 0; "
-               "tỷ lệ = kết quả / kế hoạch × 100."), indent=True, size=13)
+    para(doc, ("i", "{{ totals_note }}"), indent=True, size=13)
+    tag(doc, "{%p for n in totals_basis %}")
+    para(doc, ("i", "{{ n }}"), indent=True, size=13, after=0)
+    tag(doc, "{%p endfor %}")
     tag(doc, "{%p if doubtful_note %}")
     para(doc, ("i", "{{ doubtful_note }}"), indent=True, size=13)
     tag(doc, "{%p endif %}")
@@ -266,7 +268,7 @@ def responses(doc: Document) -> None:  # type: ignore[valid-type]
     tag(doc, "{%p if not_reported %}")
     para(doc, "- Các cơ quan, đơn vị chưa báo cáo:", indent=True, keep=True)
     tag(doc, "{%p for a in not_reported %}")
-    para(doc, "+ {{ a.name }}{{ a.note }};", indent=True, after=0)
+    para(doc, "+ {{ a.name }}{{ a.note }}{{ a.end }}", indent=True, after=0)
     tag(doc, "{%p endfor %}")
     tag(doc, "{%p else %}")
     para(doc, "- Tất cả các cơ quan, đơn vị đã báo cáo.", indent=True)
@@ -314,8 +316,9 @@ def signature(doc: Document) -> None:  # type: ignore[valid-type]
 
 def annex(doc: Document) -> None:  # type: ignore[valid-type]
     """One table per agency that sent figures, on new pages after the report."""
-    para(doc, "", after=0).add_run().add_break(WD_BREAK.PAGE)
-    para(doc, ("b", "PHỤ LỤC"), align=CENTER, after=0)
+    # The heading starts the page itself: a paragraph holding a page break after the signature
+    # table left an empty page whenever the signature filled the page.
+    para(doc, ("b", "PHỤ LỤC"), align=CENTER, after=0).paragraph_format.page_break_before = True
     para(doc, ("b", "SỐ LIỆU CỦA TỪNG CƠ QUAN, ĐƠN VỊ"), align=CENTER, after=0)
     para(doc, ("i", "(Kèm theo Báo cáo số {{ number }} {{ date_text }} của {{ issuer_name }})"),
          align=CENTER, after=12)

@@ -116,11 +116,17 @@ def test_build_report_json_contract_and_folders(seeded: App, tmp_path: Path) -> 
     assert all(Path(p).parent == folder and Path(p).stat().st_size > 0 for p in result["files"])
     assert sorted(Path(p).name for p in result["latest"]) == sorted(Path(p).name for p in result["files"])
     assert all(Path(p).parent == base / LATEST for p in result["latest"])
-    totals = result["totals"]
-    assert totals["1"] == {"plan": 1250, "result": 950, "rate": 76.0}  # superseded and nil ignored
-    assert totals["2"] == {"plan": 0, "result": 4, "rate": None}
-    assert totals["5"] == {"plan": 1200, "result": 1300, "rate": 108.3}
-    assert totals["7"] == {"plan": 0, "result": 0, "rate": None}
+    totals = {rid: {k: t[k] for k in ("plan", "result", "rate", "plan_n", "result_n", "rate_n")}
+              for rid, t in result["totals"].items()}
+    assert totals["1"] == {"plan": 1250, "result": 950, "rate": 76.0, "plan_n": 2, "result_n": 2, "rate_n": 2}
+    assert totals["2"]["result"] == 4 and totals["2"]["rate"] is None
+    # Row 5: Sở Y tế gave a result (50) without a plan: it counts in the result column, not in
+    # the rate (1.250 / 1.200 of the one agency with both, never 1.300 / 1.200).
+    assert totals["5"] == {"plan": 1200, "result": 1300, "rate": 104.2, "plan_n": 1, "result_n": 2, "rate_n": 1}
+    assert result["totals"]["5"]["basis"] == "kế hoạch: 1/2 đơn vị ghi; kết quả: 2/2; tỷ lệ tính trên 1 đơn vị ghi cả hai"
+    # Nobody filled row 7: no figure, not 0 / 0.
+    assert totals["7"] == {"plan": None, "result": None, "rate": None, "plan_n": 0, "result_n": 0, "rate_n": 0}
+    assert result["totals"]["7"]["basis"] == "chưa có số liệu"
     responded = {r["id"]: r for r in result["responded"]}
     assert set(responded) == {"soct", "soyt", "sotp"}
     assert responded["soyt"]["late"] is True and responded["soct"]["late"] is False
@@ -179,7 +185,12 @@ def test_word_report_reads_back(seeded: App, tmp_path: Path) -> None:
     totals = doc.tables[1]
     rows = {r.cells[0].text: [c.text for c in r.cells] for r in totals.rows}
     assert rows["1"][2:] == ["1.250", "950", "76,0%"]
-    assert rows["5"][2:] == ["1.200", "1.300", "108,3%"]
+    assert rows["5"][2:] == ["1.200", "1.300", "104,2%"]
+    assert rows["7"][2:] == ["", "", ""]  # nobody filled it: blank, never 0
+    note = next(p for p in paras if p.startswith("Tổng hợp từ số liệu của 2 cơ quan"))
+    assert "ô trống không tính là 0" in note and "ghi cả kế hoạch và kết quả" in note
+    assert "Dòng 5: kế hoạch: 1/2 đơn vị ghi; kết quả: 2/2; tỷ lệ tính trên 1 đơn vị ghi cả hai." in paras
+    assert any(p.startswith("Chưa có số liệu: dòng ") and "7" in p for p in paras)
     assert rows["2"][2:] == ["0", "4", ""]
     assert rows["I"][1].startswith("Tăng cường phát triển hạ tầng đo lường")
     signature = doc.tables[2]
@@ -206,9 +217,13 @@ def test_excel_report_reads_back(seeded: App, tmp_path: Path) -> None:
     header = [c.value for c in ws[4]]
     assert header[:4] == ["TT", "Nhóm", "Nội dung", "Kế hoạch đến năm 2025"]
     row1 = [c.value for c in ws[5]]
-    assert row1[0] == "1" and row1[3:7] == [1250, 950, 76, 2]
+    assert row1[0] == "1" and row1[3:11] == [1250, 950, 76, 2, 2, 2, 2, None]
     assert ws.cell(5, 4).number_format == "#,##0" and ws.cell(5, 6).number_format == "#,##0.0"
-    assert ws.tables["TongHop"].ref == "A4:H11"  # last column: figures not checked yet
+    assert ws.tables["TongHop"].ref == "A4:L11"  # last column: figures not checked yet
+    by_id = {r[0].value: [c.value for c in r] for r in ws.iter_rows(min_row=5)}
+    assert by_id["5"][3:11] == [1200, 1300, 104.2, 2, 1, 2, 1, "kế hoạch: 1/2 đơn vị ghi; kết quả: 2/2; tỷ lệ tính trên 1 đơn vị ghi cả hai"]
+    assert by_id["7"][3:11] == [None, None, None, 0, 0, 0, 0, "chưa có số liệu"]
+    assert "ô trống không tính là 0" in ws["A2"].value and "ô trống tính là 0" not in ws["A2"].value
     detail = wb["Chi tiết"]
     lines = [[c.value for c in r] for r in detail.iter_rows(min_row=5)]
     assert len(lines) == 14  # two reporting agencies × seven rows
@@ -285,7 +300,8 @@ def test_word_report_renders_to_pdf_with_libreoffice(seeded: App, tmp_path: Path
 def test_report_with_no_answers_yet(app: App, tmp_path: Path) -> None:
     result = build_report(app, out_dir=tmp_path, now=NOW)
     assert result["responded"] == [] and len(result["not_responded"]) == 28
-    assert result["totals"]["1"] == {"plan": 0, "result": 0, "rate": None}
+    assert {k: result["totals"]["1"][k] for k in ("plan", "result", "rate", "basis")} == {
+        "plan": None, "result": None, "rate": None, "basis": "chưa có số liệu"}
     paras, doc = _docx_text(Path(result["files"][0]))
     assert "Chưa có cơ quan, đơn vị nào gửi số liệu." in paras
     assert "Chưa có cơ quan, đơn vị nào báo cáo nội dung này." in paras
@@ -314,7 +330,7 @@ def test_figures_with_open_problems_are_marked_in_word_and_excel(seeded: App, tm
     assert responded["soct"]["open_problems"] == 1 and responded["soyt"]["open_problems"] == 0
     wb = load_workbook(result["files"][1])
     totals = {r[0].value: [c.value for c in r] for r in wb["Tổng hợp"].iter_rows(min_row=5)}
-    assert totals["1"][7] == "Sở Công Thương" and not totals["3"][7]
+    assert totals["1"][-1] == "Sở Công Thương" and not totals["3"][-1]
     detail = [[c.value for c in r] for r in wb["Chi tiết"].iter_rows(min_row=5)]
     assert {x[7] for x in detail if x[0] == "soct"} == {"Có vấn đề chưa xử lý"}
     assert {x[7] for x in detail if x[0] == "soyt"} == {None}

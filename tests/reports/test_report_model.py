@@ -52,17 +52,100 @@ def agencies() -> list[AgencyReport]:
     ]
 
 
-def test_totals_sum_rows_null_as_zero_and_recompute_rate(campaign: Campaign) -> None:
+def _figures(totals: dict, row: str) -> dict:
+    return {k: totals[row][k] for k in ("plan", "result", "rate", "plan_n", "result_n", "rate_n")}
+
+
+def test_totals_count_blanks_as_missing_not_zero(campaign: Campaign) -> None:
+    """A blank is no figure: each column sums the agencies that gave it, the rate only those
+    that gave plan and result (Sở B's plan 250 without a result stays out of row 1's rate)."""
     model = consolidate(campaign, agencies(), as_of=AS_OF)
     totals = model.totals_json()
-    assert totals["1"] == {"plan": 1250, "result": 850, "rate": 68.0}
-    assert totals["2"] == {"plan": 0, "result": 5, "rate": None}  # plan 0: no rate
-    assert totals["3"] == {"plan": 3, "result": 3, "rate": 100.0}
-    assert totals["7"] == {"plan": 0, "result": 0, "rate": None}
+    assert _figures(totals, "1") == {"plan": 1250, "result": 850, "rate": 85.0, "plan_n": 2, "result_n": 1, "rate_n": 1}
+    assert totals["1"]["basis"] == "kế hoạch: 2/2 đơn vị ghi; kết quả: 1/2; tỷ lệ tính trên 1 đơn vị ghi cả hai"
+    assert _figures(totals, "2") == {"plan": 0, "result": 5, "rate": None, "plan_n": 1, "result_n": 1, "rate_n": 1}
+    # Row 3: Sở A gave only a result (2): it is summed, but the rate is Sở B's 1 / 3.
+    assert _figures(totals, "3") == {"plan": 3, "result": 3, "rate": 33.3, "plan_n": 1, "result_n": 2, "rate_n": 1}
+    # Nobody filled row 7: no figure at all, never 0 / 0.
+    assert _figures(totals, "7") == {"plan": None, "result": None, "rate": None, "plan_n": 0, "result_n": 0, "rate_n": 0}
+    assert totals["7"]["basis"] == "chưa có số liệu"
     assert list(totals) == ["1", "2", "3", "4", "5", "6", "7"]
     # Nil reports bring no figures even if something was parsed.
     assert set(model.matrix["code"]) == {"a", "b"}
     assert model.totals.loc["1", "reporting"] == 2
+    assert "ô trống không tính là 0" in model.totals_note and "2 cơ quan" in model.totals_note
+
+
+def test_blanked_plan_leaves_the_rate_of_the_others(campaign: Campaign) -> None:
+    """The reviewer's case: one agency's plan blanked (its result stays): the province rate is
+    the others' rate, not the sum of all results over the remaining plans."""
+    full = [
+        AgencyReport("a", "Sở A", state="submitted", figures={"1": Figures(120, 131, 109.2)}),
+        AgencyReport("b", "Sở B", state="submitted", figures={"1": Figures(1000, 900, 90.0)}),
+    ]
+    assert consolidate(campaign, full, as_of=AS_OF).totals_json()["1"]["rate"] == rate_of(1120, 1031)
+    blank = [
+        AgencyReport("a", "Sở A", state="submitted", figures={"1": Figures(None, 131, 109.2, corrected=frozenset({"plan"}))}),
+        full[1],
+    ]
+    totals = consolidate(campaign, blank, as_of=AS_OF).totals_json()["1"]
+    assert totals["plan"] == 1000 and totals["result"] == 1031  # each column its own givers
+    assert totals["rate"] == 90.0 and (totals["plan_n"], totals["result_n"], totals["rate_n"]) == (1, 2, 1)
+
+
+def test_rate_recomputed_after_a_correction_and_flagged(campaign: Campaign) -> None:
+    """Plan corrected 120 → 1.250: the file's 109,2% is stale; the rate shown is 131 / 1.250,
+    and a problem line says the file's rate no longer fits."""
+    corrected = Figures(1250, 131, 109.2, corrected=frozenset({"plan"}))
+    model = consolidate(campaign, [AgencyReport("a", "Sở A", state="submitted", figures={"1": corrected},
+                                                provenance={"1": "BC.docx › bảng 1, dòng 1; cán bộ đã sửa"})], as_of=AS_OF)
+    m = model.matrix.set_index(["code", "row"])
+    assert m.loc[("a", "1"), "rate"] == 10.5
+    assert model.totals_json()["1"]["rate"] == 10.5
+    [line] = [p for p in model.problems if p.code == "rate_recomputed"]
+    assert line.agency == "Sở A" and line.message.startswith("Dòng 1: tỷ lệ ghi trong tệp 109,2%")
+    assert "10,5%" in line.message and line.where.startswith("BC.docx")
+
+
+def test_a_cleared_plan_drops_the_files_rate(campaign: Campaign) -> None:
+    """Plan cleared by a person: the file's 109,2% (of the old plan) is not shown any more."""
+    fig = Figures(None, 131, 109.2, corrected=frozenset({"plan"}))
+    model = consolidate(campaign, [AgencyReport("a", "Sở A", state="submitted", figures={"1": fig})], as_of=AS_OF)
+    rate = model.matrix.set_index(["code", "row"]).loc[("a", "1"), "rate"]
+    assert rate != rate  # NaN: blank
+    [line] = [p for p in model.problems if p.code == "rate_recomputed"]
+    assert line.message.startswith("Dòng 1: tỷ lệ ghi trong tệp 109,2% bỏ đi")
+
+
+def test_parser_rate_note_about_corrected_figures_is_dropped(campaign: Campaign) -> None:
+    stale = ProblemNote("rate_inconsistent", "Dòng 1: tỷ lệ báo cáo 50% không khớp …; giữ số đơn vị báo cáo.")
+    other = ProblemNote("rate_inconsistent", "Dòng 3: tỷ lệ báo cáo 50% không khớp …; giữ số đơn vị báo cáo.")
+    agency = AgencyReport("a", "Sở A", state="submitted", problems=(stale, other), figures={
+        "1": Figures(200, 100, 80.0, corrected=frozenset({"result"})), "3": Figures(4, 1, 50.0)})
+    problems = consolidate(campaign, [agency], as_of=AS_OF).problems
+    assert [p.message[:7] for p in problems] == ["Dòng 3:", "Dòng 1:"]
+    assert problems[1].code == "rate_recomputed" and "50,0%" in problems[1].message
+
+
+def test_uncorrected_rate_kept_and_flagged_once(campaign: Campaign) -> None:
+    """An agency's rate that disagrees with its figures is kept as reported (the parser's note
+    says so); without such a note (entered by hand) the model flags it itself."""
+    fig = Figures(200, 100, 80.0)
+    noted = AgencyReport("a", "Sở A", state="submitted", figures={"1": fig},
+                         problems=(ProblemNote("rate_inconsistent", "Dòng 1: tỷ lệ báo cáo 80% không khớp"),))
+    silent = AgencyReport("b", "Sở B", state="submitted", figures={"1": fig})
+    model = consolidate(campaign, [noted, silent], as_of=AS_OF)
+    m = model.matrix.set_index(["code", "row"])
+    assert m.loc[("a", "1"), "rate"] == 80.0 and m.loc[("b", "1"), "rate"] == 80.0
+    rates = [(p.agency, p.code) for p in model.problems]
+    assert rates == [("Sở A", "rate_inconsistent"), ("Sở B", "rate_inconsistent")]
+
+
+def test_rate_a_person_typed_is_kept_but_checked(campaign: Campaign) -> None:
+    fig = Figures(200, 100, 80.0, corrected=frozenset({"rate"}))
+    model = consolidate(campaign, [AgencyReport("a", "Sở A", state="submitted", figures={"1": fig})], as_of=AS_OF)
+    assert model.matrix.set_index(["code", "row"]).loc[("a", "1"), "rate"] == 80.0
+    assert [p.message[:33] for p in model.problems] == ["Dòng 1: tỷ lệ cán bộ đã sửa 80,0%"]
 
 
 def test_rate_rounds_half_up_to_one_decimal() -> None:
@@ -126,7 +209,8 @@ def test_as_of_is_local_time(campaign: Campaign) -> None:
     model = consolidate(campaign, [], as_of=AS_OF)
     assert model.as_of.utcoffset() == dt.timedelta(hours=7)
     assert model.as_of.hour == 17
-    assert model.totals_json()["1"] == {"plan": 0, "result": 0, "rate": None}
+    assert _figures(model.totals_json(), "1") == {
+        "plan": None, "result": None, "rate": None, "plan_n": 0, "result_n": 0, "rate_n": 0}
 
 
 @pytest.mark.parametrize(

@@ -51,11 +51,18 @@ def test_parsed_fixtures_consolidate(app: App, tmp_path: Path) -> None:
     assert len(reports) >= 5, "the fixtures should give several reports"
     out = build_report(app, out_dir=tmp_path, now=RECEIVED + dt.timedelta(days=5))
     for row in spec.rows:
-        plan = sum((p["indicators"].get(row.id) or {}).get("plan") or 0 for p in reports.values())
-        result = sum((p["indicators"].get(row.id) or {}).get("result") or 0 for p in reports.values())
+        rows = [p["indicators"].get(row.id) or {} for p in reports.values()]
+        plans = [r["plan"] for r in rows if r.get("plan") is not None]
+        results = [r["result"] for r in rows if r.get("result") is not None]
+        both = [(r["plan"], r["result"]) for r in rows if r.get("plan") is not None and r.get("result") is not None]
         got = out["totals"][row.id]
-        assert abs(got["plan"] - plan) < 1e-6 and abs(got["result"] - result) < 1e-6, row.id
-        assert got["rate"] == rate_of(plan, result)
+        # A column nobody filled stays blank; otherwise the sum of those who gave it.
+        for key, values in (("plan", plans), ("result", results)):
+            assert (got[key] is None) if not values else abs(got[key] - sum(values)) < 1e-6, (row.id, key)
+            assert got[f"{key}_n"] == len(values), (row.id, key)
+        # The rate only over the agencies that gave both figures.
+        expected = rate_of(sum(p for p, _ in both), sum(r for _, r in both)) if both else None
+        assert got["rate"] == expected and got["rate_n"] == len(both), row.id
     responded = {r["id"]: r["state"] for r in out["responded"]}
     assert responded == {c: ("nil_report" if c in nil else "submitted") for c in kept}
     text = "\n".join(p.text for p in WordDocument(out["files"][0]).paragraphs)

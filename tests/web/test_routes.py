@@ -425,3 +425,76 @@ def test_a_draft_report_is_marked_on_the_board(client_for, web_app) -> None:
     row = row[: row.index("</tr>")]
     assert "bản dự thảo" in row
     assert page.count("bản dự thảo") == before + 1  # that agency only
+
+
+def test_a_replayed_session_cookie_is_refused_after_logout(client_for) -> None:
+    """The session is a signed cookie: logging out must make a saved copy of it worthless."""
+    from flows.web.app import SESSION_COOKIE
+
+    client = client_for("canbo")
+    saved = client.cookies.get(SESSION_COOKIE)
+    assert saved and client.get("/").status_code == 200
+    assert client.post("/dang-xuat", data={"csrf": _token(client)}).status_code == 303
+    replay = client_for(None)
+    replay.cookies.set(SESSION_COOKIE, saved)
+    resp = replay.get("/")
+    assert resp.status_code == 303 and "/dang-nhap" in resp.headers["location"]
+    # Logging in again gives a working session.
+    assert client_for("canbo").get("/").status_code == 200
+
+
+def test_sending_the_request_from_the_web_names_the_person(client_for, web_app, monkeypatch) -> None:
+    """The công văn sent from the campaign page leaves an event with the admin's name, not
+    only the delivery ledger's 'system' events."""
+    import flows.outbound.requests as requests
+    from flows.dev.smtp_capture import SmtpCapture
+    from storage.models import Event
+
+    monkeypatch.setattr(requests, "request_gaps", lambda *a, **k: [])  # the shipped draft lacks its number
+    with SmtpCapture(tls=False) as smtp:
+        smtp_settings = web_app.settings.smtp
+        smtp_settings.host, smtp_settings.port, smtp_settings.security = smtp.host, smtp.port, "none"
+        smtp_settings.sender, smtp_settings.rate_limit = "tdc@skhcn.example", 0
+        client = client_for("quantri")
+        resp = client.post("/chien-dich/gui-cong-van", data={"csrf": _token(client, "/chien-dich")})
+        assert resp.status_code == 303
+        requests_sent = [m for m in smtp.messages if m.message["X-Baocao-Kind"] == "request"]
+    assert requests_sent
+    with web_app.session() as session:
+        events = session.query(Event).filter_by(kind="request_sent").all()
+    assert [(e.actor, e.campaign_id) for e in events] == [("quantri", web_app.campaign().id)]
+    assert events[0].message == f"Gửi công văn tới {len(requests_sent)} đơn vị"
+    assert len(events[0].data["sent"]) == len(requests_sent)
+
+
+def test_the_correction_log_shows_the_value_it_replaced(client_for, web_app) -> None:
+    """120 → 1.250, then cleared: the second entry reads 1.250 → (trống), not 120 → (trống)."""
+    from storage.models import Correction, Event
+
+    code, sub_id, row_id = _submitted(web_app)
+    client = client_for("canbo")
+    for value in ("1.250", ""):
+        token = _token(client, f"/don-vi/{code}")
+        resp = client.post(f"/don-vi/{code}/sua", data={"csrf": token, "lan_nop": sub_id, "loai": "indicator", "muc": row_id,
+                                                        "cot": "plan", "gia_tri": value, "ly_do": "đính chính"})
+        assert resp.status_code == 303
+    with web_app.session() as session:
+        messages = [e.message for e in session.query(Event).filter_by(kind="value_corrected").order_by(Event.id)]
+        fixes = session.query(Correction).filter_by(submission_id=sub_id, item_id=row_id).order_by(Correction.id).all()
+    assert messages[-1].startswith(f"Sửa số liệu dòng {row_id}, cột kế hoạch: 1.250 → (trống)")
+    assert fixes[-1].old_value == {"value": 1250} and fixes[-1].new_value == {"value": None}
+    assert fixes[-1].actor == "canbo"
+
+
+def test_the_board_totals_are_the_reports_and_say_what_they_count(client_for, web_app) -> None:
+    """The web board and the report file show the same totals (one model), with the basis."""
+    from flows.report import build_report
+
+    totals = build_report(web_app)["totals"]
+    page = client_for("xem").get("/bao-cao").text
+    assert "ô trống không tính là 0" in page
+    for row_id, t in totals.items():
+        row = re.search(rf'<tr data-dong="{row_id}">(.*?)</tr>', page, re.S)
+        assert row, row_id
+        basis = t["basis"] or "tất cả đơn vị đã gửi báo cáo"
+        assert basis in row.group(1), row_id
