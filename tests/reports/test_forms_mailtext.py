@@ -55,7 +55,7 @@ def _context(campaign: Campaign) -> dict:
         "deadline": campaign.deadline, "recipient": {"code": "sonv", "name": "Sở Nội vụ"},
         "reply_to": "tdc@skhcn.quangngai.example", "attachment_names": ["de-cuong.docx"],
         "form_xlsx_name": "bieu.xlsx", "state": "not_responded", "acknowledged": False,
-        "overdue": True, "overdue_days": 2, "days_left": 0, "missing_sections": [], "missing_rows": [],
+        "overdue": True, "overdue_days": 2, "days_left": 0, "deadline_note": "đã quá hạn 2 ngày làm việc", "missing_sections": [], "missing_rows": [],
     }
 
 
