@@ -195,17 +195,17 @@ def deadline_note(calendar: WorkCalendar, deadline: dt.date, today: dt.date) -> 
 
 def slot_label(slot: str) -> str:
     """A ledger slot in Vietnamese words for people (history, CLI): `before-5@2025-08-15` →
-    "trước hạn 5 ngày làm việc (hạn 15/08/2025)"; an unknown slot is shown as it is."""
+    "nhắc trước hạn 5 ngày làm việc, hạn 15/08/2025"; an unknown slot is shown as it is."""
     name, _, deadline = slot.partition("@")
     kind, _, arg = name.partition("-")
     when = _date_words(deadline)
-    suffix = f" (hạn {when})" if when else ""
+    suffix = f", hạn {when}" if when else ""
     if slot == "initial":
         return "lần gửi đầu"
     if kind == "before" and arg.isdigit() and when:
-        return f"trước hạn {arg} ngày làm việc{suffix}"
+        return f"nhắc trước hạn {arg} ngày làm việc{suffix}"
     if kind == "overdue" and arg.isdigit() and when:
-        return f"sau hạn, lần {arg}{suffix}"
+        return f"nhắc lần {arg} sau hạn {when}"
     if kind == "manual" and _date_words(arg) and when:
         return f"nhắc ngay ngày {_date_words(arg)}{suffix}"
     if slot.startswith("mail:") and slot[5:].isdigit():

@@ -77,9 +77,9 @@ def test_campaign_deadline_warnings_do_not_block() -> None:
     ("slot", "label"),
     [
         ("initial", "lần gửi đầu"),
-        ("before-5@2025-08-15", "trước hạn 5 ngày làm việc (hạn 15/08/2025)"),
-        ("overdue-2@2025-08-29", "sau hạn, lần 2 (hạn 29/08/2025)"),
-        ("manual-2025-08-29@2025-09-02", "nhắc ngay ngày 29/08/2025 (hạn 02/09/2025)"),
+        ("before-5@2025-08-15", "nhắc trước hạn 5 ngày làm việc, hạn 15/08/2025"),
+        ("overdue-2@2025-08-29", "nhắc lần 2 sau hạn 29/08/2025"),
+        ("manual-2025-08-29@2025-09-02", "nhắc ngay ngày 29/08/2025, hạn 02/09/2025"),
         ("mail:12", "trả lời thư đến số 12"),
         ("something-else", "something-else"),
     ],
