@@ -61,7 +61,12 @@ def test_day_off_warning_names_the_holiday_and_the_working_days_around_it() -> N
     assert "liền trước là 29/08/2025" in warning and "liền sau là 03/09/2025" in warning
     assert "cuối tuần" in (day_off_warning(VN, dt.date(2025, 8, 16)) or "")
     assert day_off_warning(VN, FRI) is None
-    assert day_off_warning(WorkCalendar(extra_working_days=[dt.date(2025, 8, 16)]), dt.date(2025, 8, 16)) is None
+    assert (
+        day_off_warning(
+            WorkCalendar(extra_working_days=[dt.date(2025, 8, 16)]), dt.date(2025, 8, 16)
+        )
+        is None
+    )
 
 
 def test_campaign_deadline_warnings_do_not_block() -> None:
