@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from flows.app import App
 from flows.errors import FlowsError
 from parsers.vocab import ItemStatus, MailKind, OutboundKind, display_id
+from reports.reminders import slot_label
 from storage.campaigns import recipient_by_code
 from storage.models import (
     ContactRow,
@@ -123,7 +124,7 @@ def _outbound(campaign_id: str, recipient_id: int, *, session: Session) -> list[
     for mail in outbound_for(campaign_id, recipient_id, session=session):
         label = OutboundKind.labels().get(mail.kind, mail.kind)
         state = OUT_STATUS.get(mail.status, mail.status)
-        summary = f"{label[:1].upper()}{label[1:]} ({mail.slot}) tới {', '.join(mail.to_addrs)}: {state}"
+        summary = f"{label[:1].upper()}{label[1:]} ({slot_label(mail.slot)}) tới {', '.join(mail.to_addrs)}: {state}"
         if mail.error:
             summary += f" — {mail.error}"
         entries.append(

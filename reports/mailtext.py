@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import unicodedata
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import jinja2
+from jinja2.ext import Extension
 
 from reports.errors import ReportsError
 
@@ -22,6 +24,47 @@ def _date_vn(value: dt.date | dt.datetime | None) -> str:
     return value.strftime("%d/%m/%Y") if value else "…"
 
 
+# Block tags, comments and expressions, in source order (a `{% raw %}` body is not looked into).
+_TAGS = re.compile(r"\{%-?\s*raw\s*-?%\}.*?\{%-?\s*endraw\s*-?%\}|\{%.*?%\}|\{#.*?#\}|\{\{.*?\}\}", re.DOTALL)
+_RAW = re.compile(r"\{%-?\s*raw\b")
+
+
+def keep_line_ends(source: str) -> str:
+    """Keep the newline after a block tag or comment that ends a line of text.
+
+    The environment trims the newline after a block tag (`trim_blocks`), which is right for a
+    line holding only tags (`{% for … %}`) and wrong for `- Dòng 1: …{% endif %}`: that line would
+    be glued to the next. Such a tag gets Jinja's own `+%}` (do not trim here), so a staff member
+    who writes a line of text gets a line, whatever tag it ends with. Line numbers are unchanged.
+    """
+    out: list[str] = []
+    pos = 0
+    has_text = False  # the current line so far holds text or an expression, not only tags
+    for match in _TAGS.finditer(source):
+        tag = match.group()
+        # A `{% raw %}…{% endraw %}` block counts as text (its tags are not looked into).
+        text = source[pos : match.start()] + (tag if _RAW.match(tag) else "")
+        if "\n" in text:
+            has_text = bool(text.rsplit("\n", 1)[1].strip())
+        elif text.strip():
+            has_text = True
+        if tag.startswith("{{"):
+            has_text = True
+        elif has_text and source.startswith(("\n", "\r"), match.end()) and tag[-3] not in "+-":
+            tag = f"{tag[:-2]}+{tag[-2:]}"
+        out.append(source[pos : match.start()] + tag)
+        pos = match.end()
+    out.append(source[pos:])
+    return "".join(out)
+
+
+class _KeepLineEnds(Extension):
+    """`keep_line_ends` on every template the environment loads."""
+
+    def preprocess(self, source: str, name: str | None, filename: str | None = None) -> str:
+        return keep_line_ends(source)
+
+
 @lru_cache(maxsize=8)
 def _environment(templates_dir: Path) -> jinja2.Environment:
     # Cached: the loader re-reads a template whose file changed (auto_reload), so staff edits apply.
@@ -32,6 +75,7 @@ def _environment(templates_dir: Path) -> jinja2.Environment:
         keep_trailing_newline=False,
         trim_blocks=True,
         lstrip_blocks=True,
+        extensions=[_KeepLineEnds],
     )
     env.filters["ngay"] = _date_vn
     return env

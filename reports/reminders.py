@@ -173,6 +173,56 @@ def manual_slot(today: dt.date, deadline: dt.date) -> Slot:
     return Slot(f"manual-{today.isoformat()}", today, today + dt.timedelta(days=1), today > deadline, deadline)
 
 
+def deadline_note(calendar: WorkCalendar, deadline: dt.date, today: dt.date) -> str:
+    """Where today stands against the deadline, as a reminder says it (Vietnamese).
+
+    Counted in working days of `calendar` (so Tết, 2/9, weekends do not count), never "0 ngày":
+    on the deadline day "hôm nay là hạn cuối"; before a deadline with no working day left in
+    between (it falls on a day off) "hôm nay là ngày làm việc cuối cùng trước hạn"; after it
+    with no working day past yet (the weekend after) just "đã quá hạn"."""
+    if today == deadline:
+        return "hôm nay là hạn cuối"
+    if today < deadline:
+        left = calendar.working_days_between(today, deadline)
+        if left:
+            return f"còn {left} ngày làm việc"
+        if calendar.is_working_day(today):
+            return "hôm nay là ngày làm việc cuối cùng trước hạn"
+        return "không còn ngày làm việc nào trước hạn"
+    late = calendar.working_days_between(deadline, today)
+    return f"đã quá hạn {late} ngày làm việc" if late else "đã quá hạn"
+
+
+def slot_label(slot: str) -> str:
+    """A ledger slot in Vietnamese words for people (history, CLI): `before-5@2025-08-15` →
+    "nhắc trước hạn 5 ngày làm việc, hạn 15/08/2025"; an unknown slot is shown as it is."""
+    name, _, deadline = slot.partition("@")
+    kind, _, arg = name.partition("-")
+    when = _date_words(deadline)
+    suffix = f", hạn {when}" if when else ""
+    if slot == "initial":
+        return "lần gửi đầu"
+    if kind == "before" and arg.isdigit() and when:
+        return f"nhắc trước hạn {arg} ngày làm việc{suffix}"
+    if kind == "overdue" and arg.isdigit() and when:
+        return f"nhắc lần {arg} sau hạn {when}"
+    if kind == "manual" and _date_words(arg) and when:
+        return f"nhắc ngay ngày {_date_words(arg)}{suffix}"
+    if slot.startswith("mail:") and slot[5:].isdigit():
+        return f"trả lời thư đến số {slot[5:]}"
+    if slot.startswith("health:"):
+        return "cảnh báo tình trạng hệ thống"
+    return slot
+
+
+def _date_words(iso: str) -> str:
+    """`2025-08-15` → `15/08/2025`; "" when it is not an ISO date."""
+    try:
+        return f"{dt.date.fromisoformat(iso):%d/%m/%Y}"
+    except ValueError:
+        return ""
+
+
 def addresses(status: RecipientStatus) -> tuple[str, ...]:
     """Where to write: active addresses that do not bounce, or all of them if every one does."""
     good = tuple(e for e in status.facts.emails if e not in status.facts.bouncing)

@@ -78,3 +78,18 @@ class WorkCalendar:
                 days.append(current)
             current += dt.timedelta(days=1)
         return days
+
+
+def day_off_warning(calendar: WorkCalendar, day: dt.date, what: str = "Hạn nộp báo cáo") -> str | None:
+    """A warning (Vietnamese) when `day`, a deadline, is not a working day; None when it is.
+
+    Not an error: a province may mean it. The warning names the day off and the working days
+    around it, so staff can move the date (web form, campaign file) or keep it knowingly."""
+    reason = calendar.day_off_reason(day)
+    if reason is None:
+        return None
+    before, after = calendar.add_working_days(day, -1), calendar.add_working_days(day, 1)
+    return (
+        f"{what} {day:%d/%m/%Y} không phải ngày làm việc ({reason}); ngày làm việc liền trước là {before:%d/%m/%Y},"
+        f" liền sau là {after:%d/%m/%Y}"
+    )

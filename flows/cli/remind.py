@@ -150,7 +150,16 @@ def history(
         out.print("Chưa có hoạt động nào với đơn vị này.")
 
 
+def _print_warnings(result: dict[str, Any]) -> None:
+    """What send-request found worth a second look (a deadline on a day off): it still sends."""
+    from rich.markup import escape  # lazy: keeps `baocao --help` fast
+
+    for warning in result.get("warnings") or []:
+        out.print(f"[yellow]Lưu ý:[/] {escape(warning)}", highlight=False)
+
+
 def _print_preview(result: dict[str, Any]) -> None:
+    _print_warnings(result)
     written = result["written"]
     out.print(f"Đã ghi {len(written)} thư (.eml và .html) vào {result['preview']} — chưa gửi thư nào.")
     out.print(f"Mở {Path(result['preview']) / 'index.html'} để xem.")
@@ -184,6 +193,9 @@ def _exit_on_failures(result: dict[str, Any]) -> None:
 
 
 def _print_delivery(result: dict[str, Any]) -> None:
+    from reports.reminders import slot_label  # lazy: keeps `baocao --help` fast
+
+    _print_warnings(result)
     rows = [("Sẽ gửi", e) for e in result.get("would_send", [])]
     rows += [("Đã gửi", e) for e in result["sent"]] + [("Lỗi", e) for e in result["failed"]]
     if rows:
@@ -191,7 +203,8 @@ def _print_delivery(result: dict[str, Any]) -> None:
         for heading in ("", "Đơn vị", "Loại thư", "Lượt", "Tới", "Ghi chú"):
             table.add_column(heading)
         for label, e in rows:
-            table.add_row(label, e["recipient"], KIND_NAMES.get(e["kind"], e["kind"]), e["slot"], ", ".join(e["to"]),
+            table.add_row(label, e["recipient"], KIND_NAMES.get(e["kind"], e["kind"]), slot_label(e["slot"]),
+                          ", ".join(e["to"]),
                           e.get("error") or e.get("subject", "")[:60])
         out.print(table)
     verb = "sẽ gửi" if result.get("dry_run") else "đã gửi"

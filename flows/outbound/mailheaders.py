@@ -6,7 +6,8 @@ whitespace between two encoded-words is dropped, so "V/v phối hợp" arrives a
 it also cuts a display name inside a word and mixes B and Q words ("Quả ng Ngãi" in some
 clients). Here each encoded-word holds whole words *with their following space inside it*,
 all words are UTF-8 base64, a word is cut only when one word alone is longer than a line, and
-every line stays within 76 characters (RFC 2047 section 2).
+every line stays within 76 characters (RFC 2047 section 2). Display names: see
+`encode_display_name`.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ LINE = 76
 WORD = 75
 _PREFIX, _SUFFIX = "=?utf-8?b?", "?="
 _TOKENS = re.compile(r"\s*\S+\s*|\s+")
+# A word that may stand unencoded in a display name (RFC 5322 atext).
+_ATEXT = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+")
 # Headers we encode ourselves; every other one is left to the standard policy.
 UNSTRUCTURED = frozenset({"subject", "comments"})
 ADDRESSES = frozenset({"from", "to", "cc", "reply-to", "sender"})
@@ -93,10 +96,34 @@ def _mailbox(address: Address) -> list[str]:
         return [spec]
     if not needs_encoding(name):
         return [formataddr((name, spec))]
-    # One encoded-word, however long: Python 3.11's address parser keeps the space between
-    # two encoded-words of a phrase ("Quảng  Ngãi", or "Quả ng" when cut inside a word)
-    # while RFC 2047 decoders drop it; a single word reads the same everywhere.
-    return [_word(name), f"<{spec}>"]
+    return [*encode_display_name(name), f"<{spec}>"]
+
+
+def encode_display_name(name: str) -> list[str]:
+    """A display name as phrase pieces: plain ASCII words as they are, each run of other words
+    as one encoded-word of at most 75 characters (RFC 2047 §2), cut at word ends when longer.
+
+    The trap: RFC 2047 decoders drop the whitespace between two encoded-words, Python 3.11's
+    address parser (`policy.default`) keeps it. Whitespace next to a plain word is kept by both,
+    so runs split at plain words ("Sở =?…?= Khoa =?…?=") read the same everywhere. Only a run
+    too long for one encoded-word is cut between encoded-words, the space inside the first
+    (RFC 2047 §6.2, what mail clients do); Python 3.11 then shows that space twice.
+    """
+    words = name.split(" ")
+    if name != " ".join(name.split()) or "=?" in name:  # unusual spacing: encode it all as it is
+        return [_word(c) for c in _chunks(name, WORD)]
+    pieces: list[str] = []
+    run: list[str] = []
+    for word in [*words, None]:
+        if word is not None and not _ATEXT.fullmatch(word):
+            run.append(word)
+            continue
+        if run:
+            pieces.extend(_word(c) for c in _chunks(" ".join(run), WORD))
+            run = []
+        if word is not None:
+            pieces.append(word)
+    return pieces
 
 
 def fold_addresses(name: str, addresses: tuple[Address, ...]) -> str:

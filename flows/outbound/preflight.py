@@ -7,9 +7,11 @@ send-request` refuses while anything here is missing, unless `--force`.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from config.campaign import Campaign
+from reports.workdays import WorkCalendar, day_off_warning
 
 # "123/SKHCN-TĐC", "05/UBND-KGVX": a number, then the issuer's code.
 _NUMBER = re.compile(r"^\s*\d+\s*/\s*\S")
@@ -49,3 +51,19 @@ def _enclosure_gaps(campaign: Campaign, letter_text: str) -> list[str]:
     if says and not files:
         return ["thư ghi “Hồ sơ gửi kèm” nhưng chưa đính kèm tệp nào (request.attachments)"]
     return []
+
+
+def deadline_warning(campaign: Campaign, day: dt.date | None = None) -> str | None:
+    """A warning when a deadline (the campaign's, or `day`: an extension being set) falls on a
+    day off of the campaign's calendar; None on a working day. For the web form and the CLI."""
+    policy = campaign.reminders
+    calendar = WorkCalendar(policy.extra_days_off, policy.extra_working_days)
+    if day is None:
+        return day_off_warning(calendar, campaign.deadline, "Hạn nộp chung (deadline)")
+    return day_off_warning(calendar, day, "Hạn mới")
+
+
+def request_warnings(campaign: Campaign) -> list[str]:
+    """What deserves a second look before sending, without blocking it (unlike `request_gaps`)."""
+    warning = deadline_warning(campaign)
+    return [warning] if warning else []

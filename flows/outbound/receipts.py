@@ -7,13 +7,14 @@ mail; at most one per message (slot `mail:<inbound_mail_id>` in the outbound led
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from config.campaign import Campaign
-from flows.app import App
+from flows.app import App, deadline_end, deadlines
 from flows.outbound.delivery import Draft, deliver
 from parsers.mail import MailMessage, parse_mail
 from parsers.mail_classify import is_automatic, is_noreply
@@ -94,14 +95,16 @@ def receipt_context(
         for p in sub.problems or []
         if isinstance(p, dict) and p.get("code") not in ("section_not_found", "row_missing", "rate_computed", "draft")
     ]
+    # The agency's own deadline (an extension), as `baocao status` judges lateness.
+    deadline = own_deadline(campaign, recipient.id, session=session)
     return {
         "what": WHAT.get(sub.kind, "báo cáo"),
         "kind": sub.kind,
         "original_subject": mail.subject or "(không có tiêu đề)",
         "recipient": {"name": recipient.name, "code": recipient.code},
         "request": campaign.request.model_dump(),
-        "deadline": campaign.deadline,
-        "late": sub.received_at > campaign.deadline_at,
+        "deadline": deadline,
+        "late": sub.received_at > deadline_end(campaign, deadline),
         "received_at": sub.received_at.astimezone(tz).strftime("%H:%M ngày %d/%m/%Y"),
         "files": [d.filename for d in docs if d.status == "parsed"],
         # "Đã ký số bởi … lúc …" for every digital signature of the files read.
@@ -119,6 +122,13 @@ def receipt_context(
         "joined": _joined(sub, docs, tz),
         "rejected": rejected_files(docs),
     }
+
+
+def own_deadline(campaign: Campaign, recipient_id: int | None, *, session: Session) -> dt.date:
+    """The recipient's deadline: its extension if it has one, else the campaign's."""
+    if recipient_id is None:
+        return campaign.deadline
+    return deadlines(campaign, session=session).get(recipient_id, campaign.deadline)
 
 
 def _joined(sub: Submission, docs: list[Document], tz: Any) -> str:
@@ -228,7 +238,7 @@ def _unreadable_draft(app: App, campaign: Campaign, mail: InboundMail, parsed: A
         "original_subject": mail.subject or "(không có tiêu đề)",
         "recipient": {"name": recipient.name if recipient else "Quý cơ quan", "code": recipient.code if recipient else ""},
         "request": campaign.request.model_dump(),
-        "deadline": campaign.deadline,
+        "deadline": own_deadline(campaign, mail.recipient_id, session=session),
         "late": False,
         "received_at": (mail.internal_date or mail.date_header or mail.created_at).astimezone(campaign.tz).strftime("%H:%M ngày %d/%m/%Y"),
         "files": [],

@@ -23,6 +23,7 @@ from reports.reminders import (
     DueReminder,
     ReminderPlan,
     closed_reason,
+    deadline_note,
     plan_reminders,
 )
 from reports.status import RecipientStatus
@@ -166,6 +167,8 @@ def _reminder_draft(
     labels = {r.id: r.label for r in campaign.outline.table.rows}
     context.update(
         overdue=today > deadline,
+        deadline_note=deadline_note(calendar, deadline, today),
+        # Kept for templates edited before `deadline_note` (they may still print these).
         overdue_days=max(calendar.working_days_between(deadline, today), 0),
         days_left=max(calendar.working_days_between(today, deadline), 0),
         resubmit_by=resubmit_by(calendar, campaign.reminders, deadline, today),

@@ -11,7 +11,7 @@ from flows.app import App, statuses
 from flows.errors import FlowsError
 from flows.outbound.delivery import Draft, deliver
 from flows.outbound.letters import delivery_result, render, request_attachments, template_context
-from flows.outbound.preflight import request_gaps
+from flows.outbound.preflight import request_gaps, request_warnings
 from flows.outbound.preview import write_preview
 from reports.reminders import addresses
 
@@ -62,11 +62,13 @@ def send_request(
     if preview is not None:
         written = write_preview(drafts, app.settings.smtp, preview, app.now())
         return {"campaign": campaign.id, "now": app.now().isoformat(), "preview": str(preview),
-                "written": written, "gaps": gaps, "sent": [], "failed": [], "skipped": skipped}
+                "written": written, "gaps": gaps, "warnings": request_warnings(campaign),
+                "sent": [], "failed": [], "skipped": skipped}
     if check and gaps and not dry_run:
         raise UnfinishedRequest(campaign.id, gaps)
     report = deliver(app, [d for _, d in drafts], dry_run=dry_run)
     result = delivery_result(campaign, app.now(), report)
     result["skipped"] = skipped + result["skipped"]
     result["gaps"] = gaps
+    result["warnings"] = request_warnings(campaign)
     return result

@@ -55,7 +55,7 @@ def _context(campaign: Campaign) -> dict:
         "deadline": campaign.deadline, "recipient": {"code": "sonv", "name": "Sở Nội vụ"},
         "reply_to": "tdc@skhcn.quangngai.example", "attachment_names": ["de-cuong.docx"],
         "form_xlsx_name": "bieu.xlsx", "state": "not_responded", "acknowledged": False,
-        "overdue": True, "overdue_days": 2, "days_left": 0, "missing_sections": [], "missing_rows": [],
+        "overdue": True, "overdue_days": 2, "days_left": 0, "deadline_note": "đã quá hạn 2 ngày làm việc", "missing_sections": [], "missing_rows": [],
     }
 
 
@@ -83,6 +83,32 @@ def test_staff_edits_apply_and_mistakes_are_named(tmp_path: Path, campaign: Camp
         render_mail(tmp_path, "undef", {})
     with pytest.raises(MailTextError, match="không tìm thấy"):
         render_mail(tmp_path, "missing", {})
+
+
+def test_a_line_of_text_ending_in_a_tag_stays_a_line(tmp_path: Path) -> None:
+    """Lines holding only tags vanish; a line of text keeps its end, whatever tag closes it."""
+    (tmp_path / "lines.txt.j2").write_text(
+        "Subject: Thử\n"
+        "{# ghi chú của cán bộ #}\n"
+        "Các dòng:\n"
+        "{% for r in rows %}\n"
+        "    + Dòng {{ r.id }}: {% if r.none %}không phát sinh{% else %}{{ r.v }}{% endif %}\n"
+        "{% endfor %}\n"
+        "Ghi chú {# nội bộ #}\n"
+        "{% raw %}{% giữ nguyên %}{% endraw %}\n"
+        "- Hết{% if late %} (muộn){% endif %}\n"
+        "\n"
+        "Trân trọng.{% if sign %}\n"
+        "{{ sign }}{% endif %}\n"
+        "--\n",
+        "utf-8",
+    )
+    rows = [{"id": 1, "none": False, "v": 5}, {"id": 2, "none": True, "v": 0}, {"id": 3, "none": False, "v": 7}]
+    _, text = render_mail(tmp_path, "lines", {"rows": rows, "late": False, "sign": "Sở KH&CN"})
+    assert text.splitlines() == [
+        "Các dòng:", "    + Dòng 1: 5", "    + Dòng 2: không phát sinh", "    + Dòng 3: 7", "Ghi chú ",
+        "{% giữ nguyên %}", "- Hết", "", "Trân trọng.", "Sở KH&CN", "--",
+    ]
 
 
 def test_request_attachments_configured_files_then_forms(tmp_path: Path, campaign: Campaign) -> None:

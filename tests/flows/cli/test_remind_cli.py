@@ -177,3 +177,14 @@ def test_cli_with_settings_from_the_environment(app: App, smtp_server: SmtpCaptu
     assert isinstance(not_stuck.exception, UserError) and "không ở trạng thái" in str(not_stuck.exception)
     unknown = runner.invoke(cli, ["history", "khong-co"])
     assert isinstance(unknown.exception, UserError) and "khong-co" in str(unknown.exception)
+
+
+def test_history_names_slots_in_vietnamese(mail_app: App) -> None:
+    """`baocao history`: "lần gửi đầu", "nhắc trước hạn 1 ngày làm việc, hạn …", never "(initial)"."""
+    assert runner.invoke(cli, ["send-request", "--force"]).exit_code == 0
+    assert runner.invoke(cli, ["remind", "--now", "2025-08-14T09:00:00+07:00"]).exit_code == 0
+    shown = runner.invoke(cli, ["history", "sonv"], terminal_width=200)
+    assert shown.exit_code == 0, shown.output
+    text = " ".join(shown.stdout.split())
+    assert "(lần gửi đầu)" in text and "(nhắc trước hạn 1 ngày làm việc, hạn 15/08/2025)" in text
+    assert "initial" not in text and "before-1" not in text

@@ -15,8 +15,9 @@ from imap_tools import MailMessage
 
 from config.campaign import load_campaign
 from config.settings import SmtpSettings
+from config.settings import SmtpSettings as _Smtp
 from flows.outbound.delivery import Draft, build_message
-from flows.outbound.mailheaders import OUTBOUND, fold_unstructured
+from flows.outbound.mailheaders import OUTBOUND, encode_display_name, fold_unstructured
 from tests.conftest import CONFIG_DIR
 
 CAMPAIGN = load_campaign(CONFIG_DIR / "campaigns" / "de-an-996.yaml")
@@ -63,6 +64,43 @@ def sender_compat32(raw: bytes) -> tuple[str, str]:
     return str(make_header(decode_header(phrase))), addr
 
 
+def one_form_for_all(name: str) -> bool:
+    """No two encoded-words side by side: every decoder reads the same name."""
+    pieces = encode_display_name(name)
+    return not any(a.startswith("=?") and b.startswith("=?") for a, b in zip(pieces, pieces[1:], strict=False))
+
+
+def from_words(raw: bytes) -> list[str]:
+    head = raw.split(b"\r\n\r\n", 1)[0].decode("ascii")
+    lines = re.search(r"^From:.*?(?=\r\n\S)", head, re.S | re.M).group(0).split("\r\n")
+    assert all(len(line) <= 76 for line in lines), lines
+    return re.findall(r"=\?utf-8\?b\?[^?]*\?=", "\r\n".join(lines))
+
+
+@pytest.mark.parametrize(
+    "name", [_Smtp().sender_name, "Sở Khoa học và Công nghệ Quảng Ngãi", "Sở Tài chính", "Phòng TĐC - Sở KH&CN tỉnh Quảng Ngãi"]
+)
+def test_sender_name_in_short_encoded_words_that_every_decoder_reads_alike(name: str) -> None:
+    """The From name: no encoded-word over 75 characters (RFC 2047 §2), several when needed,
+    and policy.default and decode_header give back the name with its spaces."""
+    raw = raw_mail("Thử", name)
+    words = from_words(raw)
+    assert words and all(len(w) <= 75 for w in words), words
+    assert email.message_from_bytes(raw, policy=default_policy)["From"].addresses[0].display_name == name
+    assert sender_compat32(raw) == (name, "tdc@skhcn.quangngai.example")
+    assert str(make_header(decode_header(unfolded_compat32(raw, "From")))).startswith(name + " <")
+
+
+def test_the_default_sender_name_needs_more_than_one_encoded_word() -> None:
+    """The project's default sender name is longer than one encoded-word may be."""
+    assert len(from_words(raw_mail("Thử", _Smtp().sender_name))) > 1
+
+
+@pytest.mark.parametrize("name", NAMES + ["Văn thư Sở Tài chính tỉnh Quảng Ngãi"])
+def test_no_encoded_word_of_a_name_is_over_75(name: str) -> None:
+    assert all(len(w) <= 75 for w in from_words(raw_mail("Thử", name)))
+
+
 @pytest.mark.parametrize("subject", SUBJECTS)
 @pytest.mark.parametrize("name", NAMES)
 def test_every_decoder_reads_back_the_text(subject: str, name: str) -> None:
@@ -70,7 +108,10 @@ def test_every_decoder_reads_back_the_text(subject: str, name: str) -> None:
     raw = raw_mail(subject, name)
     modern = email.message_from_bytes(raw, policy=default_policy)
     assert modern["Subject"] == subject
-    assert modern["From"].addresses[0].display_name == name
+    if one_form_for_all(name):
+        assert modern["From"].addresses[0].display_name == name
+    else:  # Python 3.11 keeps the space between two encoded-words (see encode_display_name)
+        assert " ".join(modern["From"].addresses[0].display_name.split()) == name
     assert modern["From"].addresses[0].addr_spec == "tdc@skhcn.quangngai.example"
     assert decoded_compat32(raw, "Subject") == subject
     assert sender_compat32(raw) == (name, "tdc@skhcn.quangngai.example")
@@ -128,6 +169,8 @@ def test_several_recipients_and_plain_names() -> None:
     head = raw.split(b"\r\n\r\n", 1)[0].decode("ascii")
     assert all(len(line) <= 998 for line in head.split("\r\n"))
     back = email.message_from_bytes(raw, policy=default_policy)
-    got = [(a.display_name, a.addr_spec) for a in back["To"].addresses]
+    # No plain word in "Văn thư Sở Tài chính tỉnh Quảng Ngãi": two encoded-words, read by
+    # Python 3.11 with the space between them doubled (see encode_display_name).
+    got = [(" ".join(a.display_name.split()), a.addr_spec) for a in back["To"].addresses]
     assert got == [(p.display_name, p.addr_spec) for p in people] + [("", "plain@x.vn"), ("Phong TDC, So KHCN", "tdc@x.vn")]
     assert [(t.name, t.email) for t in MailMessage.from_bytes(raw).to_values][-1] == ("Phong TDC, So KHCN", "tdc@x.vn")

@@ -142,3 +142,42 @@ def test_receipt_lists_sections_as_written(mail_app: App) -> None:
         context = receipt_context(campaign, mail, sub, rec, session=session)
     _, text = render_mail(mail_app.settings.templates_dir, "receipt", context)
     assert "(1.a, 2.2.đ)" in text and "2.2.dd" not in text
+
+
+def reminder_text(server: SmtpCapture, code: str) -> str:
+    return by_kind(server, "reminder")[code].get_body().get_content()
+
+
+def test_reminder_words_on_the_deadline_day_and_the_weekend_after(mail_app: App, smtp_server: SmtpCapture) -> None:
+    """A person's "nhắc ngay": on the deadline day and on the Sunday after it, in working days."""
+    on_the_day = remind(mail_app, now=dt.datetime(2025, 8, 15, 9, 0, tzinfo=TZ), only=["sonv"], manual=True)
+    assert len(on_the_day["sent"]) == 1
+    text = reminder_text(smtp_server, "sonv")
+    assert "Hạn gửi báo cáo là ngày 15/08/2025 (hôm nay là hạn cuối)." in text and "0 ngày" not in text
+    smtp_server.messages.clear()
+    sunday = remind(mail_app, now=dt.datetime(2025, 8, 17, 10, 0, tzinfo=TZ), only=["sonv"], manual=True)
+    assert len(sunday["sent"]) == 1
+    text = reminder_text(smtp_server, "sonv")
+    assert "hạn gửi là ngày 15/08/2025 (đã quá hạn)." in text and "0 ngày" not in text
+    smtp_server.messages.clear()
+    remind(mail_app, now=dt.datetime(2025, 8, 19, 10, 0, tzinfo=TZ), only=["sonv"], manual=True)
+    assert "(đã quá hạn 2 ngày làm việc)." in reminder_text(smtp_server, "sonv")
+    # The agency's history names the slots in Vietnamese, not "manual-2025-08-15@…".
+    summaries = [e["summary"] for e in recipient_history(mail_app, "sonv")["entries"] if e["kind"] == "reminder"]
+    assert "Thư nhắc (nhắc ngay ngày 15/08/2025, hạn 15/08/2025) tới" in summaries[0]
+    assert not any("manual-" in s for s in summaries)
+
+
+def test_an_extension_to_a_holiday_reads_as_the_last_working_day(mail_app: App, smtp_server: SmtpCapture) -> None:
+    """Extended to Tue 02/09/2025 (Quốc khánh): on Fri 29/08 no working day is left before it."""
+    from storage.corrections import set_deadline
+
+    with mail_app.session() as session:
+        rec = recipient_by_code("de-an-996", "sotc", session=session)
+        set_deadline("de-an-996", rec.id, dt.date(2025, 9, 2), "xin gia hạn", "cb", session=session)
+        session.commit()
+    result = remind(mail_app, now=dt.datetime(2025, 8, 29, 9, 0, tzinfo=TZ), only=["sotc"])
+    assert [s["recipient"] for s in result["sent"]] == ["sotc"]
+    text = reminder_text(smtp_server, "sotc")
+    assert "Hạn gửi báo cáo là ngày 02/09/2025 (hôm nay là ngày làm việc cuối cùng trước hạn)." in text
+    assert "0 ngày" not in text
