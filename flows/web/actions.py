@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from flows.app import App, outline_spec
 from flows.errors import FlowsError
 from flows.intake.context import default_parse
+from flows.outbound.preflight import deadline_warning
 from flows.outbound.reminders import remind
 from flows.outbound.requests import send_request as send
 from parsers.model import ParseResult
@@ -193,7 +194,8 @@ def extend_deadline(app: App, code: str, day: dt.date, reason: str, actor: str, 
         set_deadline(campaign.id, row.id, day, reason.strip(), actor, session=session)
         _event(row, "deadline_extended", actor, f"Gia hạn nộp báo cáo đến {day:%d/%m/%Y}" + (f": {reason.strip()}" if reason.strip() else ""),
                {"deadline": day.isoformat()}, session=session)
-    return {"recipient": row.code, "deadline": day.isoformat()}
+    # A day off is allowed (the letter may say so) but said: reminders count working days.
+    return {"recipient": row.code, "deadline": day.isoformat(), "warning": deadline_warning(campaign, day)}
 
 
 def remind_now(app: App, code: str, actor: str, campaign_id: str | None = None) -> dict[str, Any]:

@@ -434,7 +434,8 @@ def _pages() -> Any:
         f = await request.form()
         return _act(request, code, lambda: actions.extend_deadline(
             baocao(request), code, _day(str(f.get("han", ""))), str(f.get("ly_do", "")), person.name, c.id,
-        ), "Đã gia hạn; lịch nhắc của đơn vị tính lại theo hạn mới.")
+        ), lambda result: "Đã gia hạn; lịch nhắc của đơn vị tính lại theo hạn mới."
+           + (f" Lưu ý: {result['warning']}" if result.get("warning") else ""))  # type: ignore[arg-type]
 
     @r.post("/don-vi/{code}/nhac-ngay")
     def remind_now(request: Request, code: str, person: Editor, c: Chosen) -> Response:

@@ -498,3 +498,20 @@ def test_the_board_totals_are_the_reports_and_say_what_they_count(client_for, we
         assert row, row_id
         basis = t["basis"] or "tất cả đơn vị đã gửi báo cáo"
         assert basis in row.group(1), row_id
+
+
+def test_extending_onto_a_day_off_is_allowed_and_said(client_for, web_app) -> None:
+    from flows.app import status_report
+
+    late = next(r for r in status_report(web_app)["recipients"] if r["state"] == "not_responded")
+    code, holiday = late["id"], dt.date(web_app.campaign().deadline.year, 9, 2)  # Quốc khánh
+    client = client_for("canbo")
+    token = _token(client, f"/don-vi/{code}")
+    assert client.post(f"/don-vi/{code}/gia-han", data={"csrf": token, "han": holiday.isoformat(), "ly_do": "x"}).status_code == 303
+    page = client.get(f"/don-vi/{code}").text
+    assert "Đã gia hạn" in page and "Lưu ý:" in page and "02/09" in page
+    workday = dt.date(web_app.campaign().deadline.year, 9, 3)
+    token = _token(client, f"/don-vi/{code}")
+    client.post(f"/don-vi/{code}/gia-han", data={"csrf": token, "han": workday.isoformat(), "ly_do": "x"})
+    page = client.get(f"/don-vi/{code}").text
+    assert "Đã gia hạn" in page and "Lưu ý:" not in page
