@@ -308,6 +308,17 @@ def submissions_of(campaign_id: str, recipient_id: int, *, session: Session) -> 
     )
 
 
+def holds_content(campaign_id: str, recipient_id: int, content_key: str, *, session: Session) -> bool:
+    """Whether the recipient already sent this content (any version, through the unique key's
+    index; no rows loaded)."""
+    stmt = select(Submission.id).where(
+        Submission.campaign_id == campaign_id,
+        Submission.recipient_id == recipient_id,
+        Submission.content_key == content_key,
+    )
+    return session.scalars(stmt.limit(1)).first() is not None
+
+
 def current_answer(campaign_id: str, recipient_id: int, *, session: Session) -> Submission | None:
     """The recipient's report or nil report that counts now (latest valid), if any."""
     return session.scalars(

@@ -22,7 +22,7 @@ from parsers.vocab import ANSWER_KINDS, ItemStatus, ReviewKind
 from storage.blobs import record_blob, sha256_hex
 from storage.ingest import add_document, close_review, open_review, waiting_appendices
 from storage.models import Document, ReviewItem, Submission
-from storage.submissions import current_answer, record_submission, submissions_of
+from storage.submissions import current_answer, holds_content, record_submission, submissions_of
 
 log = logging.getLogger(__name__)
 
@@ -401,7 +401,7 @@ def _held_back(ctx: Context, unit: Unit, parsed: ParseResult | None, *, session:
     if rid is None or unit.kind not in ANSWER_KINDS:
         return None
     current = current_answer(ctx.campaign.id, rid, session=session)
-    if current is None or any(s.content_key == unit.content_key for s in submissions_of(ctx.campaign.id, rid, session=session)):
+    if current is None or holds_content(ctx.campaign.id, rid, unit.content_key, session=session):
         return None  # nothing to replace, or the same content again (a duplicate)
     decision = may_replace(
         unit.kind,

@@ -691,7 +691,9 @@ def _poll(ctx: Context, source: ImapSource, report: IngestReport) -> int:
                 ahead.expect(sizes.values())
             for chunk in _fetched(source, uids, sizes, ahead, busy, app):
                 for i, fetched in enumerate(chunk.mails):
-                    lo_server.ensure_alive()
+                    parsed = chunk.parsed[i]
+                    if parsed is None or parsed.attachments:  # only a file can need LibreOffice
+                        lo_server.ensure_alive()
                     # The folder's last UID moves once per chunk, with its last message.
                     outcome = _one_message(
                         run_ctx, key, source.uidvalidity, fetched, chunk.recorded.get(fetched.uid),
@@ -787,6 +789,16 @@ def _store_raw_ahead(blobs: BlobStore, chunk: list[FetchedMail]) -> list[str] | 
         return None
 
 
+def _store_files_ahead(blobs: BlobStore, parsed: list[MailMessage | None]) -> None:
+    """The attached files of a fetched chunk put in the blob store at once (their fsyncs
+    together, as for the raw messages). Only saves time: each message's unit of work still
+    stores its files (raw first) and finds them there; a failure here only logs."""
+    try:
+        blobs.write_many(a.data for mail in parsed if mail is not None for a in mail.attachments)
+    except OSError:
+        log.warning("could not store a fetched chunk's files ahead; storing them message by message", exc_info=True)
+
+
 def _record_raw_ahead(app: App, chunk: list[FetchedMail], shas: list[str] | None) -> dict[int, str]:
     """The blob rows of a chunk stored ahead, in one statement and one commit before any of
     its messages is handled (raw first); {uid: sha256} of the messages recorded so. A failure
@@ -867,7 +879,7 @@ def _fetched(
     cap = app.settings.max_file_bytes
     with ThreadPoolExecutor(1, thread_name_prefix="raw-ahead") as writer:
 
-        def pull() -> tuple[list[FetchedMail], list[MailMessage | None], Future[list[str] | None]] | None:
+        def pull() -> tuple[list[FetchedMail], list[MailMessage | None], Future[list[str] | None], Future[None]] | None:
             if busy:
                 return None
             try:
@@ -881,13 +893,17 @@ def _fetched(
             parsed = [_parse_ahead(m.raw, cap) for m in chunk]
             if chunk and ahead is not None:
                 ahead.submit([p for p in parsed if p is not None])
-            return chunk, parsed, stored
+            # Their files too, synced together (each message's unit of work then finds its
+            # files' blobs on disk and only records them).
+            files = writer.submit(_store_files_ahead, app.blobs, parsed)
+            return chunk, parsed, stored, files
 
         current = pull()
         while current is not None:
             following = pull()
-            chunk, parsed, stored = current
+            chunk, parsed, stored, files = current
             shas = stored.result()
+            files.result()
             recorded = _record_raw_ahead(app, chunk, shas)  # raw first
             if chunk:
                 # Only recorded messages skip their look-up (the others store their raw blob
