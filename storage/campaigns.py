@@ -148,7 +148,7 @@ def recipient_ids(campaign_id: str, *, session: Session) -> dict[str, int]:
     stmt = select(RecipientRow.code, RecipientRow.id).where(
         RecipientRow.campaign_id == campaign_id, RecipientRow.active.is_(True)
     )
-    return dict(session.execute(stmt).tuples().all())
+    return {code: rid for code, rid in session.execute(stmt)}
 
 
 def recipient_by_code(campaign_id: str, code: str, *, session: Session) -> RecipientRow | None:

@@ -20,18 +20,10 @@ from parsers.docx_reader import read_docx
 from parsers.model import BLOCKING_PROBLEMS, OutlineSpec, ProblemCode
 from parsers.numbers import parse_number
 from parsers.xlsx_reader import hidden_rows_and_columns, read_calamine, read_xlsx
+from tests.parsers.outline_rows import LABELS
 
 ROOT = Path(__file__).resolve().parents[2]
 
-LABELS = {
-    "1": "Đầu tư chuẩn đo lường, phương tiện đo sử dụng trong kiểm định, hiệu chuẩn, thử nghiệm phương tiện đo",
-    "2": "Số chất chuẩn, chuẩn đo lường, phương tiện đo được nghiên cứu, sản xuất, thương mại hóa",
-    "3": "Nhiệm vụ nghiên cứu khoa học cơ bản, nghiên cứu ứng dụng khoa học công nghệ về đo lường",
-    "4": "Số cán bộ, nhân viên đã tham gia các khóa bồi dưỡng, tập huấn nâng cao chuyên môn nghiệp vụ về đo lường",
-    "5": "Số doanh nghiệp đã được cung cấp dịch vụ kiểm định, hiệu chuẩn, thử nghiệm phương tiện đo",
-    "6": "Số phương tiện đo, chuẩn đo lường được kiểm định, hiệu chuẩn cho doanh nghiệp",
-    "7": "Số người tham dự các khóa đào tạo xây dựng và áp dụng Chương trình bảo đảm đo lường",
-}
 HEADER = ["TT", "Nội dung", "Đơn vị tính", "Kế hoạch đến năm 2025", "Kết quả đến năm 2025", "Tỷ lệ (%)"]
 OPENING = [
     "SỞ Y TẾ TỈNH QUẢNG NGÃI",
