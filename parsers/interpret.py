@@ -97,6 +97,8 @@ def interpret(doc: Doc, spec: OutlineSpec, *, file: str, fmt: str) -> ParseResul
         body = " ".join(outline.body_lines)
         result.extra_text = outline.extra_text or body
     result.problems.extend(left_out)
+    if kind == "report":
+        result.problems.extend(_hidden_rows_missing(result.problems))
     _identity_of_part(result, top, outline)
     result.coverage = coverage(result)
     result.words = frozenset(folded.split())
@@ -295,3 +297,26 @@ def _missing(sections: dict[str, SectionText], spec: OutlineSpec) -> list[Proble
                 )
             )
     return problems
+
+
+def _hidden_rows_missing(problems: list[Problem]) -> list[Problem]:
+    """A row of the outline's table not found in what a spreadsheet shows, while the sheet
+    hides rows that hold something: its figures may be in the hidden rows (a collapsed group).
+    Blocking — a person opens the file — never the row silently blank."""
+    hidden = next((p for p in problems if p.code == "hidden_content"), None)
+    if hidden is None:
+        return []
+    out = []
+    for p in problems:
+        found = re.match(r"Không tìm thấy dòng (\S+) «", p.message) if p.code == "row_missing" else None
+        if found:
+            out.append(
+                Problem(
+                    "hidden_row_missing",
+                    f"Không tìm thấy dòng {found.group(1)} «{p.message.split('«', 1)[1].split('»', 1)[0]}» trong phần đang hiện"
+                    " của bảng tính, mà bảng tính có dòng ẩn chứa nội dung: số liệu của dòng này có thể nằm trong"
+                    " dòng ẩn (nhóm dòng thu gọn). Cán bộ mở tệp kiểm tra.",
+                    hidden.where,
+                )
+            )
+    return out

@@ -66,6 +66,7 @@ class ProblemCode(StrEnum):
     COUNT_NOT_INTEGER = "count_not_integer", "Số lượng (người, doanh nghiệp, phương tiện …) không phải số nguyên", 0.85
     NUMBER_SCALED = "number_scaled", "Số ghi kèm đơn vị nghìn / triệu / tỷ", 0.9
     HIDDEN_CONTENT = "hidden_content", "Bảng tính có dòng hoặc cột ẩn chứa nội dung (không đọc)", 0.97
+    HIDDEN_ROW_MISSING = "hidden_row_missing", "Thiếu dòng của bảng định lượng trong khi bảng tính có dòng ẩn chứa nội dung", 0.8
 
 
 # Problems about figures that a person must look at before the figures are trusted: each one
@@ -74,7 +75,8 @@ class ProblemCode(StrEnum):
 # disagreeing with its rows, a cell whose number could not be read, a row written twice with
 # different figures, a count that is no whole number, a figure scaled by "triệu"/"tỷ"), figures
 # read from a scan with low confidence, and a digital signature that does not vouch for the
-# sender. (`hidden_content` is a note: the hidden part is not read and the note says so.)
+# sender. (`hidden_content` is a note: the hidden part is not read and the note says so —
+# unless an outline row is missing from what is visible: `hidden_row_missing` blocks.)
 BLOCKING_PROBLEMS = frozenset(
     {
         ProblemCode.COLUMN_UNEXPLAINED,
@@ -83,6 +85,7 @@ BLOCKING_PROBLEMS = frozenset(
         ProblemCode.TOTAL_MISMATCH,
         ProblemCode.NUMBER_UNREADABLE,
         ProblemCode.ROW_DUPLICATE,
+        ProblemCode.HIDDEN_ROW_MISSING,
         ProblemCode.COUNT_NOT_INTEGER,
         ProblemCode.NUMBER_SCALED,
         ProblemCode.OCR_LOW_CONFIDENCE,

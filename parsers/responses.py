@@ -121,7 +121,7 @@ def _settled_problem(problem: Problem, rows: set[str], sections: set[str]) -> bo
     """A 'missing' problem of one file that another file of the same response answers."""
     if problem.code == "table_missing":
         return bool(rows)
-    if problem.code == "row_missing":
+    if problem.code in ("row_missing", "hidden_row_missing"):
         found = re.search(r"dòng (\S+) «", problem.message)
         return bool(found and found.group(1) in rows)
     if problem.code == "section_not_found":

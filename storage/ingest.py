@@ -391,6 +391,27 @@ def record_failure(row: InboundMail, error: str, *, transient: bool, limit: int)
     return retry
 
 
+def retry_gone(mailbox: str, uidvalidity: int, uids: Sequence[int], *, session: Session) -> int:
+    """Failed messages due another attempt that the server no longer holds (deleted since):
+    out of the retry set, with the reason kept; how many. The caller commits."""
+    if not uids:
+        return 0
+    rows = list(
+        session.scalars(
+            select(InboundMail).where(
+                InboundMail.mailbox == mailbox,
+                InboundMail.uidvalidity == uidvalidity,
+                InboundMail.uid.in_(list(uids)),
+                InboundMail.status == literal(ItemStatus.FAILED),
+            )
+        )
+    )
+    for row in rows:
+        row.details = {**(row.details or {}), "retry": False, "gone": True}
+        row.error = f"{row.error or ''} — thư không còn trên máy chủ (đã bị xoá), không thử lại"[:4000]
+    return len(rows)
+
+
 def retry_uids(mailbox: str, uidvalidity: int, limit: int, *, session: Session) -> list[int]:
     """UIDs of messages that failed for a transient reason and are due another attempt."""
     rows = session.scalars(

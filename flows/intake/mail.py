@@ -89,6 +89,7 @@ from storage.ingest import (
     mark_done_on_server,
     open_review,
     record_failure,
+    retry_gone,
     retry_uids,
     unmarked_on_server,
 )
@@ -703,6 +704,10 @@ def _poll(ctx: Context, source: ImapSource, report: IngestReport) -> int:
                     if outcome["status"] != ItemStatus.FAILED and not outcome.get("seen"):
                         done.append((outcome["inbound_mail_id"], fetched.uid))
         report.errors.extend(busy)
+        gone = sorted(set(source.missing) & set(retry))
+        if gone:  # a failed message deleted from the server since: not asked for again
+            with app.session() as session:
+                retry_gone(key, source.uidvalidity, gone, session=session)
         if source.missing:
             report.errors.append(
                 f"máy chủ thư không trả về {len(source.missing)} thư (UID {uid_set(source.missing)}): có thể đã bị xoá"
@@ -873,10 +878,12 @@ def _fetched(
     of the chunk before) and are on disk, and their blob rows committed, before any message of
     the chunk is handed out; then the ledger is read once for all of their keys. A refusal
     mid-way ends the run after what was already fetched; the rest waits for the next run (the
-    last UID only moves past handled messages)."""
+    last UID only moves past handled messages). A reply this client cannot read (MailboxError)
+    fails the run too, but only after the chunks fetched before it are handled."""
     chunks: Iterable[list[FetchedMail]] = source.fetch_chunks(uids, sizes)
     iterator = iter(chunks)
     cap = app.settings.max_file_bytes
+    broken: list[MailboxError] = []
     with ThreadPoolExecutor(1, thread_name_prefix="raw-ahead") as writer:
 
         def pull() -> tuple[list[FetchedMail], list[MailMessage | None], Future[list[str] | None], Future[None]] | None:
@@ -886,6 +893,9 @@ def _fetched(
                 chunk = next(iterator, None)
             except MailboxBusy as err:
                 busy.append(str(err))
+                return None
+            except MailboxError as err:  # the chunk ahead could not be read: the one in hand still is
+                broken.append(err)
                 return None
             if chunk is None:
                 return None
@@ -911,6 +921,8 @@ def _fetched(
                 new = _known_new(app, source.key, source.uidvalidity, chunk, parsed, [recorded.get(m.uid) or sha256_hex(m.raw) for m in chunk])
                 yield _Chunk(chunk, parsed, recorded, new)
             current = following
+    if broken:  # after every chunk fetched before it was handled (and its last UID moved)
+        raise broken[0]
 
 
 def _mark_on_server(app: App, source: ImapSource, items: list[tuple[int, int]], report: IngestReport) -> None:

@@ -64,3 +64,65 @@ def test_demo_server_refuses_a_wrong_password() -> None:
         typ, _ = conn.select("INBOX")
         assert typ == "OK"
         conn.logout()
+
+
+def test_an_unreadable_chunk_ahead_fails_the_run_after_the_chunk_in_hand(app, monkeypatch) -> None:
+    """The next chunk is fetched before the current one is handled: a reply that cannot be
+    read there still lets the messages before it be recorded (and the last UID move past
+    them), then fails the run; nothing after it is skipped."""
+    from flows.adapters import imap
+    from flows.adapters.imap import MailboxError
+    from flows.dev.fake_imap import DemoImapServer
+    from flows.intake.mail import ingest_mail
+    from storage.ingest import mailbox_state
+
+    real = imap._parse_fetch
+
+    def broken_on_two(data):  # noqa: ANN001, ANN202
+        mails = list(real(data))
+        if any(m.uid == 2 for m in mails):
+            raise MailboxError("phản hồi FETCH lạ")
+        return iter(mails)
+
+    monkeypatch.setattr(imap, "_parse_fetch", broken_on_two)
+    with DemoImapServer() as server:
+        for i in (1, 2, 3):
+            server.append(f"From: a{i}@x.vn\r\nSubject: Thu {i}\r\nMessage-ID: <t{i}@x.vn>\r\n\r\nNoi dung {i}\r\n".encode())
+        app.settings.imap = server.settings().model_copy(update={"fetch_chunk": 1})
+        with pytest.raises(MailboxError):
+            ingest_mail(app, receipts=False)
+        with app.session() as session:
+            state, _ = mailbox_state(imap.ImapSource(app.settings.imap).key, server.store.uidvalidity, session=session)
+            assert state.last_uid == 1  # UID 1 handled, 2 and 3 wait for the next run
+        monkeypatch.setattr(imap, "_parse_fetch", real)
+        again = ingest_mail(app, receipts=False).to_json()
+        assert [i["uid"] for i in again["items"]] == [2, 3]
+
+
+def test_a_failed_message_deleted_from_the_server_leaves_the_retry_set(app) -> None:
+    """A message due another attempt that the server no longer holds is said once, then
+    taken out of the retry set with the reason (not reported again on every poll)."""
+    from flows.adapters.imap import ImapSource
+    from flows.dev.fake_imap import DemoImapServer
+    from flows.intake.mail import ingest_mail
+    from storage.blobs import record_blob
+    from storage.ingest import add_mail, ledger_mail, retry_uids
+
+    with DemoImapServer() as server:
+        server.append(b"From: a@x.vn\r\nSubject: Thu\r\nMessage-ID: <g1@x.vn>\r\n\r\nNoi dung\r\n")
+        app.settings.imap = server.settings()
+        ingest_mail(app, receipts=False)
+        key = ImapSource(app.settings.imap).key
+        with app.session() as s:  # UID 51 failed for a transient reason, then was deleted
+            sha = record_blob(app.blobs, b"gone", session=s)
+            add_mail({"mailbox": key, "uidvalidity": server.store.uidvalidity, "uid": 51, "raw_sha256": sha,
+                      "status": "failed", "error": "mạng chập chờn", "details": {"attempts": 1, "transient": True, "retry": True}},
+                     session=s)
+        first = ingest_mail(app, receipts=False).to_json()
+        assert any("UID 51" in e for e in first["errors"]), first["errors"]
+        second = ingest_mail(app, receipts=False).to_json()
+        assert not second["errors"], second["errors"]
+        with app.session() as s:
+            assert retry_uids(key, server.store.uidvalidity, 5, session=s) == []
+            row = ledger_mail(key, server.store.uidvalidity, 51, session=s)
+            assert row is not None and row.details["gone"] and "không còn trên máy chủ" in row.error

@@ -185,6 +185,22 @@ def test_a_hidden_old_row_does_not_win_and_is_reported(spec: OutlineSpec, reader
     assert not [p for p in result.problems if p.code == "row_duplicate"]
 
 
+def test_a_row_only_in_hidden_rows_is_a_blocking_doubt_not_a_silent_blank(spec: OutlineSpec) -> None:
+    """A collapsed group: outline row 6 sits only in hidden sheet row 11. Not read (hidden),
+    but the report is not counted with row 6 quietly blank: a blocking problem says where
+    its figures may be; with the same row visible elsewhere nothing is raised."""
+    result = parse_bytes(_sheet(_sheet_rows(), hidden=(11,)), "soxd.xlsx", spec)
+    codes = [p.code for p in result.problems]
+    assert "hidden_content" in codes and "row_missing" in codes
+    doubts = [p for p in result.problems if p.code == "hidden_row_missing"]
+    assert [p.message.split(" «")[0] for p in doubts] == ["Không tìm thấy dòng 6"]
+    assert ProblemCode.HIDDEN_ROW_MISSING in BLOCKING_PROBLEMS
+    visible = parse_bytes(_sheet(_sheet_rows(("6", LABELS["6"], 1500, 1250, None)), hidden=(11,)), "soxd.xlsx", spec)
+    assert not [p for p in visible.problems if p.code == "hidden_row_missing"]
+    plain = parse_bytes(_sheet(_sheet_rows()), "soxd.xlsx", spec)
+    assert not [p for p in plain.problems if p.code in ("hidden_row_missing", "row_missing")]
+
+
 def test_a_hidden_column_is_not_read_and_is_reported(spec: OutlineSpec) -> None:
     grid = [(*row[:4], "", row[4]) if i == 0 else (*row[:4], 7777 if row[0] == "6" else None, row[4]) for i, row in enumerate(_sheet_rows())]
     grid[0] = ("TT", "Nội dung", "Kế hoạch đến năm 2025", "Kết quả đến năm 2025", "Kết quả 2024", "Tỷ lệ (%)")
