@@ -120,13 +120,7 @@ def record_submission(
     }
     sub = insert_new(session, Submission, values)  # one statement: the new row, or None
     if sub is None:
-        held = session.scalars(
-            select(Submission).where(
-                Submission.campaign_id == campaign_id,
-                Submission.recipient_id == recipient_id,
-                Submission.content_key == content_key,
-            )
-        ).one()
+        held = session.scalars(select(Submission).where(*_same_content(campaign_id, recipient_id, content_key))).one()
         return Recorded(held, created=False)
     if kind == "report":
         _store_parts(sub, parsed, session=session)
@@ -314,12 +308,17 @@ def submissions_of(campaign_id: str, recipient_id: int, *, session: Session) -> 
 def holds_content(campaign_id: str, recipient_id: int, content_key: str, *, session: Session) -> bool:
     """Whether the recipient already sent this content (any version, through the unique key's
     index; no rows loaded)."""
-    stmt = select(Submission.id).where(
+    stmt = select(Submission.id).where(*_same_content(campaign_id, recipient_id, content_key))
+    return session.scalars(stmt.limit(1)).first() is not None
+
+
+def _same_content(campaign_id: str, recipient_id: int, content_key: str) -> tuple[Any, ...]:
+    """The submission's unique key: (campaign, recipient, content)."""
+    return (
         Submission.campaign_id == campaign_id,
         Submission.recipient_id == recipient_id,
         Submission.content_key == content_key,
     )
-    return session.scalars(stmt.limit(1)).first() is not None
 
 
 def current_answer(campaign_id: str, recipient_id: int, *, session: Session) -> Submission | None:

@@ -779,7 +779,7 @@ def _ahead_parser(ctx: Context) -> AheadParse | _NoPool:
     if not poolable(ctx.parse):
         return _NoPool()
     workers = pool_size(settings.parse_workers)
-    return AheadParse(ctx.parse, ctx.spec, settings.max_file_bytes, workers, settings.parse_pool_min)
+    return AheadParse(ctx.parse, ctx.spec, workers, settings.parse_pool_min)
 
 
 def _store_raw_ahead(blobs: BlobStore, chunk: list[FetchedMail]) -> list[str] | None:

@@ -62,7 +62,6 @@ class AheadParse:
 
     fallback: ParseFn
     spec: OutlineSpec
-    max_attachment_bytes: int
     workers: int
     minimum: int
     executor: ProcessPoolExecutor | None = None

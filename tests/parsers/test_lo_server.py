@@ -143,7 +143,7 @@ def test_parse_pool_workers_use_the_warm_server(spec: OutlineSpec, warm: lo_serv
     mail.set_content("Gửi báo cáo.")
     mail.add_attachment(DOCS[0].read_bytes(), maintype="application", subtype="msword", filename="a.doc")
     parse = within_budget(partial(parse_bytes, converter=LibreOfficeConverter(timeout=100)), 120)
-    with AheadParse(parse, spec, 50 << 20, 1, 1) as ahead:
+    with AheadParse(parse, spec, 1, 1) as ahead:
         assert ahead.submit([parse_mail(mail.as_bytes())]) == 1
         assert ahead.executor.submit(lo_server.current).result() == warm.address
         result = ahead(DOCS[0].read_bytes(), "a.doc", spec)
