@@ -53,24 +53,26 @@ def timed(fn, *args, clock=time.perf_counter, before=None) -> list[float]:  # no
 
 
 def cache_clearer(spec):  # noqa: ANN001, ANN201
-    """Empties every functools cache of the parsers' modules and the outline matcher's own
-    score caches (the matcher itself, its word weights, stays: one per campaign)."""
+    """Empties every per-input cache: each functools cache of the parsers' modules and the
+    outline matcher's score caches. What depends on the outline alone stays (parsers/caching.py:
+    the matcher with its prepared phrasings and word weights, the table rows' scorer, the
+    agencies' names folded, the topic words folded): one per campaign, not per file."""
     import parsers.outline
+    from parsers.caching import is_per_outline
 
     caches = [
         obj
         for name, module in list(sys.modules.items())
         if name.startswith("parsers.")
         for attr in dir(module)
-        if attr not in {"_matcher", "_scorer"}
-        and hasattr(obj := getattr(module, attr), "cache_clear")
+        if hasattr(obj := getattr(module, attr), "cache_clear") and not is_per_outline(obj)
     ]
 
     def clear() -> None:
         for cache in caches:
             cache.cache_clear()
         matcher = parsers.outline._matcher(spec)
-        for store in ("_scores", "_best", "_similar"):
+        for store in ("_scores", "_best", "_similar", "_at_most"):
             getattr(matcher, store, {}).clear()
 
     return clear

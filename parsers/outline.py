@@ -17,9 +17,11 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import NamedTuple
 
 from rapidfuzz import fuzz
 
+from parsers.caching import per_outline
 from parsers.document import Doc, Para, Table
 from parsers.kind import NIL_WORDING, NIL_WORDING_SHORT
 from parsers.model import OutlineSpec, Problem, SectionSpec, SectionText
@@ -164,31 +166,80 @@ def _word_set(text: str) -> frozenset[str]:
     return frozenset(_folded(text).split())
 
 
+class _Phrasing(NamedTuple):
+    """A target phrasing prepared once: folded, and its words sorted (`token_sort_ratio(a, b)`
+    is `ratio` of the two texts' sorted words)."""
+
+    folded: str
+    sorted_words: str
+
+
+def _prepare(targets: Sequence[str]) -> tuple[_Phrasing, ...]:
+    """Target phrasings folded once (the outline's headings, kept by its matcher)."""
+    return tuple(_Phrasing(b, _sort_words(b)) for b in map(fold_words, targets))
+
+
+def _sort_words(folded: str) -> str:
+    return " ".join(sorted(folded.split()))
+
+
+@lru_cache(maxsize=4096)
+def _sorted_words(text: str) -> str:
+    """A text's folded words, sorted (for token_sort_ratio against every phrasing)."""
+    return _sort_words(_folded(text))
+
+
+# Below 1 by far more than a float's rounding: a score cutoff derived by a division never
+# drops a score whose product would have reached the current best.
+_CUTOFF_MARGIN = 1 - 1e-9
+
+
 def similarity(text: str, targets: Sequence[str]) -> float:
     """How well a (short) heading text matches any of the target phrasings, 0..100."""
+    return _similarity(text, _prepare(targets))
+
+
+def _similarity(text: str, targets: tuple[_Phrasing, ...], floor: float = 0.0) -> float:
+    """`similarity` against prepared phrasings, or `floor` if that is higher.
+
+    The score is the best of several scorers over every phrasing; each scorer is asked only
+    for a score above the best so far, starting from `floor` (`score_cutoff`: below it,
+    rapidfuzz answers 0 early), which leaves the maximum, and so the result, exactly as
+    without the cutoffs. A result above `floor` is the exact score; `floor` itself only says
+    the score is not above it.
+    """
     a = _folded(text)
     if not a:
-        return 0.0
-    best = 0.0
-    for target in targets:
-        b = _folded(target)
+        return floor
+    a_sorted = _sorted_words(text)
+    la = len(a)
+    best = floor
+    for b, b_sorted in targets:
         if not b:
             continue
-        score = max(fuzz.ratio(a, b), fuzz.token_sort_ratio(a, b))
-        shorter, longer = (a, b) if len(a) <= len(b) else (b, a)
-        if len(shorter) >= 12:
+        score = max(best, fuzz.ratio(a, b, score_cutoff=best))
+        score = max(score, fuzz.ratio(a_sorted, b_sorted, score_cutoff=score))  # token_sort_ratio
+        lb = len(b)
+        if min(la, lb) >= 12:
             # Shortened headings ("Về xây dựng kế hoạch") and headings with a tail.
-            partial = fuzz.partial_ratio(shorter, longer)
-            coverage = len(shorter) / len(longer)
-            score = max(score, partial * (0.75 + 0.25 * min(1.0, coverage * 2)))
-            score = max(score, fuzz.token_set_ratio(a, b) * (0.7 + 0.3 * min(1.0, coverage * 2)))
-            if shorter is b and len(b) >= 40:
+            coverage = min(la, lb) / max(la, lb)
+            partial_weight = 0.75 + 0.25 * min(1.0, coverage * 2)
+            if lb < la and lb >= 40:
                 # The outline's own heading with the agency's tail after it ("…510/QĐ-BKHCN
-                # ngày 17 tháng 3 năm 2021 … nếu có"): a prefix match is a full match.
-                aligned = fuzz.partial_ratio_alignment(b, a)
-                if aligned is not None and aligned.dest_start <= 8:
-                    score = max(score, aligned.score)
-        best = max(best, score)
+                # ngày 17 tháng 3 năm 2021 … nếu có"): a prefix match is a full match. The
+                # alignment's score is partial_ratio(b, a) itself.
+                aligned = fuzz.partial_ratio_alignment(b, a, score_cutoff=score)
+                if aligned is not None:
+                    score = max(score, aligned.score * partial_weight)
+                    if aligned.dest_start <= 8:
+                        score = max(score, aligned.score)
+            elif (need := score / partial_weight * _CUTOFF_MARGIN) <= 100:
+                shorter, longer = (a, b) if la <= lb else (b, a)
+                score = max(score, fuzz.partial_ratio(shorter, longer, score_cutoff=need) * partial_weight)
+            set_weight = 0.7 + 0.3 * min(1.0, coverage * 2)
+            if (need := score / set_weight * _CUTOFF_MARGIN) <= 100:
+                score = max(score, fuzz.token_set_ratio(a, b, score_cutoff=need) * set_weight)
+        best = score
     return best
 
 
@@ -241,10 +292,14 @@ class _Matcher:
         for s in spec.sections:
             parent, _, _ = s.id.rpartition(".")
             self.by_group.setdefault(parent, []).append(s.id)
+        # The outline's own side, prepared once for every document: each section's phrasings
+        # folded (and their words sorted), its heading folded.
+        self.phrasings = {s.id: _prepare(_phrasings(s)) for s in spec.sections}
+        self.heading_folded = {s.id: fold_words(s.heading) for s in spec.sections}
         # How rare each word is among the sections: "thực hiện Đề án 996" is everywhere,
         # "phê duyệt" or "rà soát" point at one section.
         self.tokens = {
-            s.id: set(" ".join(_folded(t) for t in _phrasings(s)).split()) for s in spec.sections
+            sid: {w for p in phrasings for w in p.folded.split()} for sid, phrasings in self.phrasings.items()
         }
         n = max(len(self.tokens), 1)
         df: dict[str, int] = {}
@@ -252,9 +307,15 @@ class _Matcher:
             for t in toks:
                 df[t] = df.get(t, 0) + 1
         self.idf = {t: math.log(n / c) for t, c in df.items()}
+        # Other targets of `similar` (a group's heading, the table's title, part one's title),
+        # prepared on first use: the outline's texts and the module's own, a handful.
+        self.targets: dict[tuple[str, ...], tuple[_Phrasing, ...]] = {}
+        # Scores of a document's texts (per input: the bench's `--cold` empties these); what
+        # was only found not to exceed some value (`_at_most`) is kept apart from exact scores.
         self._best: dict[tuple, tuple[str | None, float]] = {}
         self._scores: dict[tuple[str, str], float] = {}
         self._similar: dict[tuple[str, tuple[str, ...]], float] = {}
+        self._at_most: dict[tuple, float] = {}
 
     def distinctive(self, text: str, sid: str) -> bool:
         """Whether the text shares a rare word with the section (not just generic words)."""
@@ -280,7 +341,7 @@ class _Matcher:
             for sid in ids:
                 if gate and not self.distinctive(text, sid):
                     continue
-                score = self.score(text, sid)
+                score = self.score(text, sid, floor=best)  # exact whenever above `best`
                 if score > best:
                     best_id, best = sid, score
             self._best[key] = (best_id, best)
@@ -297,32 +358,55 @@ class _Matcher:
 
     def global_score(self, text: str, sid: str) -> float:
         """Whole-string similarity (no substring credit): a heading, not a sentence naming its topic."""
-        a = _folded(text)
-        return max(
-            max(fuzz.ratio(a, _folded(t)), fuzz.token_sort_ratio(a, _folded(t)))
-            for t in _phrasings(self.sections[sid])
-        )
+        a, a_sorted = _folded(text), _sorted_words(text)
+        # token_sort_ratio(a, b) = ratio of the sorted words.
+        return max(max(fuzz.ratio(a, p.folded), fuzz.ratio(a_sorted, p.sorted_words)) for p in self.phrasings[sid])
 
-    def score(self, text: str, sid: str) -> float:
-        """Similarity of a heading text to one section (cached: texts are scored repeatedly)."""
+    def score(self, text: str, sid: str, *, floor: float = 0.0) -> float:
+        """Similarity of a heading text to one section (cached: texts are scored repeatedly).
+
+        With a `floor`, a score not above it may come back as the floor itself (`_similarity`):
+        for a caller that only compares the score with something at or above the floor."""
         key = (text, sid)
-        if key not in self._scores:
+        exact = self._scores.get(key)
+        if exact is None:
             if len(self._scores) > 50_000:  # bounded: a long-running worker parses many files
                 self._scores.clear()
                 self._best.clear()
-            self._scores[key] = similarity(text, _phrasings(self.sections[sid]))
-        return self._scores[key]
+                self._at_most.clear()
+            exact = self._scored(self._scores, key, self.phrasings[sid], floor)
+        return exact
 
-    def similar(self, text: str, targets: tuple[str, ...]) -> float:
+    def similar(self, text: str, targets: tuple[str, ...], *, floor: float = 0.0) -> float:
         """`similarity` against a group's heading, the table's title, part one's title (cached
         like `score`: agencies copy these headings from the outline, so they recur file after
-        file)."""
+        file); `floor` as for `score`."""
         key = (text, targets)
-        if key not in self._similar:
+        exact = self._similar.get(key)
+        if exact is None:
             if len(self._similar) > 50_000:
                 self._similar.clear()
-            self._similar[key] = similarity(text, targets)
-        return self._similar[key]
+                self._at_most.clear()
+            prepared = self.targets.get(targets)
+            if prepared is None:
+                prepared = self.targets[targets] = _prepare(targets)
+            exact = self._scored(self._similar, key, prepared, floor)
+        return exact
+
+    def similar_reaches(self, text: str, targets: tuple[str, ...], threshold: float) -> bool:
+        """`similar(text, targets) >= threshold`, without working out a score below it."""
+        return self.similar(text, targets, floor=threshold * _CUTOFF_MARGIN) >= threshold
+
+    def _scored(self, store: dict, key: tuple, targets: tuple[_Phrasing, ...], floor: float) -> float:
+        """The score of `key` if above `floor` (then kept in `store`), else `floor`."""
+        if self._at_most.get(key, 101.0) <= floor:
+            return floor  # known not to exceed a lower value
+        score = _similarity(key[0], targets, floor)
+        if score > floor or floor == 0.0:
+            store[key] = score
+        else:
+            self._at_most[key] = floor
+        return score
 
     def letter_candidates(self, group: str, letter: str, *, auto: bool) -> list[str]:
         """Section ids a letter can mean under a group (đ and the Latin 'e' after 'd')."""
@@ -341,7 +425,7 @@ class _Matcher:
         return out
 
 
-@lru_cache(maxsize=8)
+@per_outline(maxsize=8)
 def _matcher(spec: OutlineSpec) -> _Matcher:
     """One matcher per outline: its word weights and score caches serve every document."""
     return _Matcher(spec)
@@ -811,7 +895,7 @@ class _Walker:
         leaders or colon) is not the answer."""
         if not text[:1].islower() or self.texts[sid]:
             return text
-        own = f" {_folded(self.m.sections[sid].heading)}"
+        own = f" {self.m.heading_folded[sid]}"
         for cut in _TAIL_END.finditer(text):
             head, rest = text[: cut.start()], text[cut.end() :]
             words = _folded(head).split()
@@ -864,7 +948,7 @@ class _Walker:
         title = self.spec.table_title or "Định lượng kết quả lũy kế đạt được"
         if _folded(head).strip() in _SHORT_TABLE_TITLES:
             return True
-        return self.m.similar(head, (title, "Định lượng kết quả", "Kết quả định lượng")) >= 78
+        return self.m.similar_reaches(head, (title, "Định lượng kết quả", "Kết quả định lượng"), 78)
 
     def _letter(self, line: _Line, label: _Label, body: str, *, heading_like: bool) -> bool:
         if label.kind == "path_letter" and self._by_full_label(line, label, body):
@@ -909,7 +993,7 @@ class _Walker:
         """The outline's heading word for word, possibly with the agency's tail ("… ngày …")."""
         if self.m.global_score(head, sid) >= 90:
             return True
-        own = _folded(self.m.sections[sid].heading)
+        own = self.m.heading_folded[sid]
         return len(own) >= 40 and _folded(head).startswith(own[:40]) and self.m.score(head, sid) >= 95
 
     def _by_full_label(self, line: _Line, label: _Label, body: str) -> bool:
@@ -1060,10 +1144,13 @@ class _Walker:
     def _group_by_text(self, head: str, threshold: float) -> str | None:
         if len(head) > 220:
             return None
+        # The first group with the best score, if that reaches the threshold: a group's score
+        # is only worked out when it can beat both (`floor`, exact above it).
         best, best_score = None, 0.0
         for gid, g in self.m.groups.items():
-            score = self.m.similar(head, (g.heading,))
-            if score > best_score:
+            floor = max(best_score, threshold * _CUTOFF_MARGIN)
+            score = self.m.similar(head, (g.heading,), floor=floor)
+            if score > floor:
                 best, best_score = gid, score
         return best if best_score >= threshold else None
 
@@ -1086,7 +1173,7 @@ class _Walker:
             self.table_title = True
             self.target = "extra"
             return True
-        if self.m.similar(head, (_PART_ONE,)) >= 60:
+        if self.m.similar_reaches(head, (_PART_ONE,), 60):
             self.target = "outline"
             self.group = ""
             return True
@@ -1173,7 +1260,7 @@ class _Walker:
         if group:
             self._start_group(group)
             return True
-        if self.m.similar(head, (_PART_ONE,)) >= 80 and len(head) < 150:
+        if len(head) < 150 and self.m.similar_reaches(head, (_PART_ONE,), 80):
             self.started = True
             self.target = "outline"
             return True
@@ -1216,7 +1303,7 @@ class _Walker:
             return False
         whole = self.m.global_score(body, best)
         # The outline's heading pasted as is, possibly with its tail ("… nếu có").
-        if _folded(body).startswith(_folded(self.m.sections[best].heading)[:40]):
+        if _folded(body).startswith(self.m.heading_folded[best][:40]):
             whole = max(whole, score)
         same_group = best.rpartition(".")[0] == self.group
         in_context = self._comes_next(best) or same_group
