@@ -71,9 +71,7 @@ def cache_clearer(spec):  # noqa: ANN001, ANN201
     def clear() -> None:
         for cache in caches:
             cache.cache_clear()
-        matcher = parsers.outline._matcher(spec)
-        for store in ("_scores", "_best", "_similar", "_at_most"):
-            getattr(matcher, store, {}).clear()
+        parsers.outline._matcher(spec).forget_input()
 
     return clear
 

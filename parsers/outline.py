@@ -307,6 +307,7 @@ class _Matcher:
             for t in toks:
                 df[t] = df.get(t, 0) + 1
         self.idf = {t: math.log(n / c) for t, c in df.items()}
+        self.unknown = math.log(max(len(self.tokens), 2))  # a word no section uses
         # Other targets of `similar` (a group's heading, the table's title, part one's title),
         # prepared on first use: the outline's texts and the module's own, a handful.
         self.targets: dict[tuple[str, ...], tuple[_Phrasing, ...]] = {}
@@ -316,9 +317,24 @@ class _Matcher:
         self._scores: dict[tuple[str, str], float] = {}
         self._similar: dict[tuple[str, tuple[str, ...]], float] = {}
         self._at_most: dict[tuple, float] = {}
+        self._distinct: dict[tuple[str, str], bool] = {}
+
+    def forget_input(self) -> None:
+        """Empty what was kept about documents' texts (their scores); the outline's side stays."""
+        for store in (self._best, self._scores, self._similar, self._at_most, self._distinct):
+            store.clear()
 
     def distinctive(self, text: str, sid: str) -> bool:
         """Whether the text shares a rare word with the section (not just generic words)."""
+        key = (text, sid)
+        found = self._distinct.get(key)
+        if found is None:
+            if len(self._distinct) > 50_000:
+                self._distinct.clear()
+            found = self._distinct[key] = self._shares_rare_word(text, sid)
+        return found
+
+    def _shares_rare_word(self, text: str, sid: str) -> bool:
         words = _word_set(text)
         shared = words & self.tokens.get(sid, set())
         weights = [self.idf.get(t, 0.0) for t in shared]
@@ -327,34 +343,46 @@ class _Matcher:
         if max(weights) >= 2.0 and sum(weights) >= 3.0:
             return True
         # Only common words shared: accept when nearly all of the text is the section's words.
-        unknown = math.log(max(len(self.tokens), 2))
+        unknown = self.unknown
         total = sum(self.idf.get(t, unknown) for t in words) or 1.0
         return sum(weights) >= 6.0 and sum(weights) / total >= 0.8
 
     def best_section(
-        self, text: str, within: Sequence[str] | None = None, *, gate: bool = False
+        self, text: str, within: Sequence[str] | None = None, *, gate: bool = False, needed: float = 0.0
     ) -> tuple[str | None, float]:
-        key = (text, tuple(within) if within is not None else None, gate)
+        """The first section with the best score (only those sharing a distinctive word with
+        the text, with `gate`). `needed`: for a caller that only uses a best scoring at least
+        that; below it, (None, 0.0) or another section scoring less may come back."""
+        key = (text, tuple(within) if within is not None else None, gate, needed)
         if key not in self._best:
             ids = within if within is not None else list(self.sections)
             best_id, best = None, 0.0
             for sid in ids:
                 if gate and not self.distinctive(text, sid):
                     continue
-                score = self.score(text, sid, floor=best)  # exact whenever above `best`
-                if score > best:
+                floor = max(best, needed * _CUTOFF_MARGIN)
+                score = self.score(text, sid, floor=floor)  # exact whenever above `floor`
+                if score > floor:
                     best_id, best = sid, score
             self._best[key] = (best_id, best)
         return self._best[key]
 
-    def ranked(self, text: str, *, gate: bool = True) -> list[tuple[float, str]]:
-        """Every section's score for a heading text, best first."""
-        out = [
-            (self.score(text, sid), sid)
-            for sid in self.sections
-            if not gate or self.distinctive(text, sid)
-        ]
-        return sorted(out, key=lambda x: -x[0])
+    def near_best(self, text: str, window: float, needed: float = 0.0) -> list[tuple[float, str]]:
+        """(score, id) of every section sharing a distinctive word with the text, in the
+        outline's order; exact for the best and every one within `window` points of it when
+        the best reaches `needed`. A score that cannot matter (`window` below one seen
+        before, or below `needed - window`) may come back as that bound (`floor`), never lower
+        than the exact score."""
+        out: list[tuple[float, str]] = []
+        running = 0.0
+        for sid in self.sections:
+            if not self.distinctive(text, sid):
+                continue
+            floor = max(0.0, running - window, needed - window) * _CUTOFF_MARGIN
+            score = self.score(text, sid, floor=floor)
+            out.append((score, sid))
+            running = max(running, score)
+        return out
 
     def global_score(self, text: str, sid: str) -> float:
         """Whole-string similarity (no substring credit): a heading, not a sentence naming its topic."""
@@ -845,7 +873,7 @@ class _Walker:
             head, _ = _heading_part(label.body.strip())
             if len(head) < 12:
                 continue
-            best, score = self.m.best_section(head, gate=True)
+            best, score = self.m.best_section(head, gate=True, needed=75)
             if best and score >= 75:
                 return k, best
         return None
@@ -958,12 +986,10 @@ class _Walker:
         cands = self.m.letter_candidates(group, label.letter, auto=auto) if group else []
         head, _ = _heading_part(body)
         first = _first_sentence(body)
-        scored = [
-            (max(self.m.score(head, c), self.m.score(first, c) if first else 0.0), c) for c in cands
-        ]
+        scored = [(self._head_or_first(head, first, c), c) for c in cands]
         # Only look across the whole outline when the label's own candidates fit badly.
         if not scored or max(scored)[0] < 80:
-            best_any, best_any_score = self.m.best_section(head, gate=True)
+            best_any, best_any_score = self.m.best_section(head, gate=True, needed=70)
         else:
             best_any, best_any_score = None, 0.0
         if scored:
@@ -989,6 +1015,11 @@ class _Walker:
             return True
         return self._letter_by_order(line, body, cands)
 
+    def _head_or_first(self, head: str, first: str, sid: str) -> float:
+        """The better of the heading part's and the first sentence's score for a section."""
+        score = self.m.score(head, sid)
+        return max(score, self.m.score(first, sid, floor=score)) if first else score
+
     def _verbatim(self, head: str, sid: str) -> bool:
         """The outline's heading word for word, possibly with the agency's tail ("… ngày …")."""
         if self.m.global_score(head, sid) >= 90:
@@ -1007,7 +1038,7 @@ class _Walker:
         # ("1.c Lồng ghép trong Chương trình … của Hội.") is the answer, however close its words.
         if self.m.score(head, sid) >= 70 and not _sentence_like(head) and not (head == body and _ends_sentence(body)):
             return False
-        other, other_score = self.m.best_section(head, gate=True)
+        other, other_score = self.m.best_section(head, gate=True, needed=80)
         if other and other != sid and other_score >= 80:
             return False
         self._start_section(sid, line, "")
@@ -1052,7 +1083,7 @@ class _Walker:
             gscore = self.m.similar(head, (self.m.groups[path].heading,))
             # "1. Kế hoạch triển khai Đề án" under "I. KẾT QUẢ THỰC HIỆN": a flat list of the
             # sections numbered 1, 2, 3 …; the section's own heading outweighs the group's.
-            best, score = self.m.best_section(head, gate=True)
+            best, score = self.m.best_section(head, gate=True, needed=70)
             if best and score >= 90 and score >= gscore + 20 and heading_like:
                 self._start_section(best, line, body)
                 return True
@@ -1076,7 +1107,7 @@ class _Walker:
         ids = self.m.by_group.get(parent, [])
         if last.isdigit() and 0 < int(last) <= len(ids):
             cand = ids[int(last) - 1]
-            score = self.m.score(head, cand)
+            score = self.m.score(head, cand, floor=30 * _CUTOFF_MARGIN)  # only compared with 30 and up
             looks = line.bold or line.heading_style or bool(line.auto_label)
             fresh = cand not in self.seen_heading and cand != self.target
             if fresh and (score >= 60 or (looks and score >= 30) or (heading_like and score >= 45)):
@@ -1084,7 +1115,7 @@ class _Walker:
                 return True
         # Renumbered outlines ("1." for 2.1 when part 1 was dropped): the text decides.
         renumbered = self._group_by_text(head, 75)
-        best, score = self.m.best_section(head, gate=True)
+        best, score = self.m.best_section(head, gate=True, needed=70)
         # "7. Thông tin, truyền thông" is a section's short form before it is its group's.
         section_first = best is not None and score >= 90 and renumbered is not None and (
             score >= self.m.similar(head, (self.m.groups[renumbered].heading,)) + 10
@@ -1112,7 +1143,7 @@ class _Walker:
         if sub in self.m.groups:
             if sub in self.seen_groups:
                 return False
-            score = self.m.similar(head, (self.m.groups[sub].heading,))
+            score = self.m.similar(head, (self.m.groups[sub].heading,), floor=50 * _CUTOFF_MARGIN)
             if score >= 50 and (best is None or score >= best_score - 10):
                 self._start_group(sub)
                 return True
@@ -1132,7 +1163,7 @@ class _Walker:
             self._start_section(cand, line, "")
             self.texts[cand].append(strip_leaders(body))
             return True
-        score = self.m.score(head, cand)
+        score = self.m.score(head, cand, floor=50 * _CUTOFF_MARGIN)
         if not answer and score >= 50 and (best in (None, cand) or score >= best_score - 10):
             self._start_section(cand, line, "")
             inline = strip_leaders(_heading_part(line.text)[1].strip()) if ":" in line.text else ""
@@ -1209,7 +1240,9 @@ class _Walker:
             return True
         if not heading_like:
             return self._plain_heading(line, body)
-        best, score = self._best_in_context(head)
+        # Below 70 neither the section nor the score matters: every use below asks for 70 or
+        # more, or compares with a group's score of 85 or more.
+        best, score = self._best_in_context(head, needed=70)
         looks = line.bold or line.heading_style
         # A group's own heading ("Tăng cường phát triển hạ tầng đo lường tại địa phương") is
         # close to its first section's: the better match decides.
@@ -1266,13 +1299,17 @@ class _Walker:
             return True
         return False
 
-    def _best_in_context(self, head: str) -> tuple[str | None, float]:
+    def _best_in_context(self, head: str, needed: float = 0.0) -> tuple[str | None, float]:
         """The best section for a heading; near-ties go to the current group, then to a
-        section not seen yet, then to the one closest after the last section."""
-        ranked = self.m.ranked(head)
-        if not ranked:
+        section not seen yet, then to the one closest after the last section.
+
+        For a caller that only uses a result scoring `needed` or more: below that, the
+        section and score returned may be other ones, also scoring less than `needed`."""
+        window = _NEAR_SHORT if len(head.split()) <= _SHORT_HEADING_WORDS else _NEAR
+        scored = self.m.near_best(head, window, needed)
+        if not scored:
             return None, 0.0
-        top = ranked[0][0]
+        top = max(score for score, _ in scored)
         order = list(self.m.sections)
         last = order.index(self.last_section) if self.last_section else -1
 
@@ -1288,8 +1325,7 @@ class _Walker:
         # A heading cut to its first words ("Kiểm định, hiệu chuẩn, thử nghiệm phương tiện:")
         # fits several sections of the same wording about equally: the outline's order (the
         # current group, the next section) weighs more than a few points of text.
-        window = _NEAR_SHORT if len(head.split()) <= _SHORT_HEADING_WORDS else _NEAR
-        near = [item for item in ranked if item[0] >= top - window]
+        near = sorted((item for item in scored if item[0] >= top - window), key=lambda x: -x[0])
         score, sid = max(near, key=preference)
         return sid, score
 
@@ -1298,7 +1334,7 @@ class _Walker:
         punctuation that is the outline's heading, or reads like the next section's."""
         if body.rstrip().endswith((".", ";", ",")) or _sentence_like(body) or len(body.split()) > 120:
             return False
-        best, score = self._best_in_context(body)
+        best, score = self._best_in_context(body, needed=85)
         if not best or best in self.seen_heading or best == self.target or score < 85:
             return False
         whole = self.m.global_score(body, best)
