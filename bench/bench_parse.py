@@ -5,9 +5,10 @@ wall clock, and this process's CPU time (less moved by the other jobs on a share
 Run: .venv/bin/python bench/bench_parse.py [--cold] [FILE.docx]
 
 The same file parsed 90 times finds every cache of the parsers warm (folded texts, heading
-scores, parsed cells). `--cold` empties them before each timed parse (outside the timing):
-closer to a stream of distinct files, though a long-running worker keeps the outline's own
-texts (headings, row labels, agency names) folded, so real figures lie in between.
+scores, parsed cells). `--cold` empties every per-input cache before each timed parse
+(outside the timing): a stream of distinct files. What depends on the outline alone (its
+phrasings folded, row labels prepared, agencies' names expanded: parsers/caching.py) stays,
+as it does in a worker reading file after file against the same campaign.
 """
 
 from __future__ import annotations

@@ -160,6 +160,11 @@ def _folded(text: str) -> str:
     return fold_words(text)
 
 
+def folded_line(text: str) -> str:
+    """`fold_words(text)` through the outline's cache (every line it reads is folded there)."""
+    return _folded(text)
+
+
 @lru_cache(maxsize=4096)
 def _word_set(text: str) -> frozenset[str]:
     """The folded words of a text (a heading is weighed against every section)."""

@@ -456,9 +456,20 @@ class _Scorer:
             return 0.0
         return 100 * 1.25 * precision * recall / (0.25 * recall + precision)
 
-    def score(self, line: _Line, spec: RowSpec, prepared: _Prepared | None = None) -> float:
-        """How well a table row's label matches an outline row (0–100), group-aware."""
+    def score(self, line: _Line, spec: RowSpec, prepared: _Prepared | None = None, needed: float = 0.0) -> float:
+        """How well a table row's label matches an outline row (0–100), group-aware.
+
+        `needed`: for a caller that only uses a score reaching it: when even a perfect fuzzy
+        match could not get there, that bound (below `needed`) comes back instead."""
         prepared = prepared or self.prepare(line.label)
+        keywords = self.keywords(line.label, spec.id, prepared)
+        adjust = 0.0
+        if line.group and spec.group and line.group != spec.group:
+            adjust -= 10
+        if line.number and line.number == spec.id:
+            adjust += 3
+        if needed and (bound := (100 + keywords) / 2 + adjust) < needed:
+            return bound
         text = prepared.text
         label = self.spelt[spec.id][0]
         sorted_label, *sorted_synonyms = self.sorted[spec.id]
@@ -467,7 +478,7 @@ class _Scorer:
         fuzzy = max(fuzzy, fuzz.token_set_ratio(text, label, score_cutoff=fuzzy) * share)
         for synonym in sorted_synonyms:
             fuzzy = max(fuzzy, fuzz.ratio(prepared.sorted_text, synonym, score_cutoff=fuzzy))
-        score = (fuzzy + self.keywords(line.label, spec.id, prepared)) / 2
+        score = (fuzzy + keywords) / 2
         if line.group and spec.group and line.group != spec.group:
             score -= 10
         if line.number and line.number == spec.id:
@@ -503,7 +514,7 @@ def _assign(lines: list[_Line], rows: Sequence[RowSpec], among: Sequence[RowSpec
     prepared = [scorer.prepare(line.label) for line in lines]
     scored = sorted(
         (
-            (scorer.score(line, spec, prepared[i]), i, k)
+            (scorer.score(line, spec, prepared[i], needed=MATCH_THRESHOLD), i, k)  # below it: unused
             for i, line in enumerate(lines)
             if not line.total
             for k, spec in enumerate(rows)
