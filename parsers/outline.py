@@ -222,9 +222,14 @@ def _similarity(text: str, targets: tuple[_Phrasing, ...], floor: float = 0.0) -
     for b, b_sorted in targets:
         if not b:
             continue
-        score = max(best, fuzz.ratio(a, b, score_cutoff=best))
-        score = max(score, fuzz.ratio(a_sorted, b_sorted, score_cutoff=score))  # token_sort_ratio
         lb = len(b)
+        # Neither ratio can exceed what the lengths allow (the Indel distance is at least their
+        # difference): below the best so far, rapidfuzz would only answer 0.
+        if 100 * (1 - abs(la - lb) / (la + lb)) + 1e-6 >= best:
+            score = max(best, fuzz.ratio(a, b, score_cutoff=best))
+            score = max(score, fuzz.ratio(a_sorted, b_sorted, score_cutoff=score))  # token_sort_ratio
+        else:
+            score = best
         if min(la, lb) >= 12:
             # Shortened headings ("Về xây dựng kế hoạch") and headings with a tail.
             coverage = min(la, lb) / max(la, lb)
