@@ -300,9 +300,10 @@ def _answered(ctx: Context, outcome: dict[str, Any]) -> list[Context]:
 
 
 def _owes_receipt(outcome: dict[str, Any]) -> bool:
-    """A recorded report or nil report, or a report we could not read, is answered."""
+    """A recorded report or nil report, a report we could not read, or files meant as the
+    answer that wait for a person, is answered."""
     recorded = outcome["status"] == ItemStatus.PROCESSED and outcome.get("classification") in (MailKind.SUBMISSION, MailKind.NIL_REPORT)
-    return recorded or bool(outcome.get("unreadable"))
+    return recorded or bool(outcome.get("unreadable")) or bool(outcome.get("to_check"))
 
 
 def _handle_new_mail(
