@@ -203,7 +203,7 @@ def remind_now(app: App, code: str, actor: str, campaign_id: str | None = None) 
     campaign = app.campaign(campaign_id)
     with app.session() as session:
         row = _recipient(app, code, campaign.id, session=session)
-    result = remind(app, campaign.id, only=[row.code], manual=True)
+    result = remind(app, campaign.id, only=[row.code], manual=True, actor=actor)
     sent, skipped = len(result["sent"]), [s["reason"] for s in result["skipped"]]
     failed = [f.get("error", "") for f in result["failed"]]
     if sent:
@@ -249,7 +249,7 @@ def send_request(app: App, actor: str, campaign_id: str | None = None) -> dict[s
     """Send the công văn to everyone who has not had it (refused while it is unfinished:
     `UnfinishedRequest`), and write one Event naming the person who sent it."""
     campaign = app.campaign(campaign_id)
-    result = send(app, campaign.id, check=True)
+    result = send(app, campaign.id, check=True, actor=actor)
     sent, failed = len(result["sent"]), len(result["failed"])
     message = f"Gửi công văn tới {sent} đơn vị" + (f"; lỗi {failed}" if failed else "")
     with app.session() as session:
