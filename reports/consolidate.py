@@ -233,7 +233,9 @@ class Consolidation:
     @property
     def totals_note(self) -> str:
         """What the totals count, one sentence the Word, Excel and web tables share."""
-        return f"Tổng hợp từ số liệu của {self.submitted_count} cơ quan, đơn vị đã gửi báo cáo; {TOTALS_NOTE}."
+        blank = [a.name for a in self.agencies if a.state == "submitted" and not has_figures(a)]
+        without = f" ({len(blank)} đơn vị chưa có số liệu: {', '.join(blank)})" if blank else ""
+        return f"Tổng hợp từ số liệu của {self.submitted_count} cơ quan, đơn vị đã gửi báo cáo{without}; {TOTALS_NOTE}."
 
     @property
     def submitted_count(self) -> int:
@@ -313,9 +315,33 @@ def consolidate(
         narrative=narrative(campaign, agencies),
         closing=[(a.name, t) for a in agencies if a.state == "submitted" and (t := closing_text(a))],
         stats=response_stats(agencies),
-        problems=problem_lines(agencies, review, rate_problems(campaign, agencies)),
+        problems=problem_lines(agencies, review, [*figures_not_entered(agencies), *rate_problems(campaign, agencies)]),
         doubtful=doubtful_rows(matrix, agencies),
     )
+
+
+NO_FIGURES = "figures_not_entered"
+_BY_HAND = frozenset({Channel.PAPER, Channel.PHONE, Channel.HAND, Channel.MANUAL})
+
+
+def has_figures(agency: AgencyReport) -> bool:
+    """Some row of the agency's table has a figure (a "none" written as 0 counts)."""
+    return any(f.plan is not None or f.result is not None or f.rate is not None for f in agency.figures.values())
+
+
+def figures_not_entered(agencies: Iterable[AgencyReport]) -> list[ProblemLine]:
+    """A report a person recorded by hand (paper, phone, in person) whose figures nobody has
+    typed in yet: counted as sent, absent from every total — said, not silent."""
+    return [
+        ProblemLine(
+            "submission", a.name, NO_FIGURES,
+            f"Báo cáo ({CHANNEL_LABELS.get(a.channel or '', a.channel or '').lower()}) chưa có số liệu bảng định lượng "
+            "(chưa nhập): không có trong số liệu tổng hợp; nhập số liệu ở trang đơn vị.",
+            open=True,
+        )
+        for a in agencies
+        if a.state == "submitted" and a.channel in _BY_HAND and not has_figures(a)
+    ]
 
 
 def doubtful_rows(matrix: pd.DataFrame, agencies: Iterable[AgencyReport]) -> dict[str, tuple[str, ...]]:

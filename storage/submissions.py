@@ -107,7 +107,10 @@ def record_submission(
         "doc_date": _parse_date(parsed.doc_date),
         "extra_text": parsed.extra_text or "",
         "extra_rows": [r.to_json() for r in parsed.extra_rows],
-        "problems": [p.to_json() for p in parsed.problems],
+        # A submission is always some agency's: the document not naming it (agency_unknown) was
+        # settled by whoever attributed it (sender, folder, a person) and is no problem of the
+        # report; it stays in the document's own parse result.
+        "problems": [p.to_json() for p in parsed.problems if p.code != ProblemCode.AGENCY_UNKNOWN],
         "missing_sections": missing_sections,
         "missing_rows": missing_rows,
         "confidence": parsed.confidence if parsed.file else None,
