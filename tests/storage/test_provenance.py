@@ -232,3 +232,29 @@ def test_a_document_not_naming_its_agency_is_no_problem_of_the_recorded_report(a
         ).submission
         codes = [p["code"] for p in sub.problems]
     assert "agency_unknown" not in codes and "rate_computed" in codes
+
+
+def test_a_row_with_a_plan_and_no_result_is_asked_for(app: App) -> None:
+    """Sở Công Thương's row 3: plan 12, result left blank. The row is missing (the status says
+    "thiếu", the "Bổ sung báo cáo" mail asks for it); a "-" in the blank is an answer."""
+    from parsers.model import Indicator, ParseResult
+    from parsers.model import IndicatorValue as Fig
+
+    def row(result: Fig) -> Indicator:
+        return Indicator(plan=12, values={"plan": Fig(12, "read", "12"), "result": result})
+
+    parsed = ParseResult(file="x.docx", kind="report", indicators={
+        "1": row(Fig(10, "read", "10")),
+        "2": row(Fig()),  # blank
+        "3": row(Fig(0, "explicit_none", "-")),
+        "4": Indicator(values={"plan": Fig(), "result": Fig(5, "read", "5")}),
+    })
+    campaign = app.campaign()
+    with app.session() as s:
+        recipient = s.scalars(select(RecipientRow).where(RecipientRow.code == "soct")).one()
+        sub = record_submission(
+            session=s, campaign_id=campaign.id, recipient_id=recipient.id, kind="report",
+            received_at=dt.datetime(2025, 8, 12, 2, 0, tzinfo=dt.UTC), channel="email",
+            content_key="k-half", parsed=parsed, row_ids=["1", "2", "3", "4", "5"],
+        ).submission
+        assert sub.missing_rows == ["2", "4", "5"]
