@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 
 from config.campaign import Campaign
-from parsers.model import BLOCKING_PROBLEMS
+from parsers.model import BLOCKING_PROBLEMS, ProblemCode
 from parsers.numbers import json_number, vn_number
 from parsers.table import RATE_TOLERANCE
 from parsers.vocab import ANSWERED_STATES, Channel
@@ -211,6 +211,9 @@ class Consolidation:
     problems: list[ProblemLine]
     # Per table row: the agencies whose figures in it come from a submission with open problems.
     doubtful: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # A review item's source ("mail:19", "file:3") in the words people know it by ("thư từ
+    # a@b «…», nhận 12/08/2025 22:10"); a source missing here is shown as it is.
+    sources: dict[str, str] = field(default_factory=dict)
 
     @property
     def doubtful_agencies(self) -> tuple[str, ...]:
@@ -301,8 +304,10 @@ def consolidate(
     agencies: Sequence[AgencyReport],
     review: Sequence[ReviewNote] = (),
     as_of: dt.datetime | None = None,
+    sources: Mapping[str, str] | None = None,
 ) -> Consolidation:
-    """Build the consolidated model from each recipient's latest valid submission."""
+    """Build the consolidated model from each recipient's latest valid submission (`sources`:
+    the review items' sources in words, see `Consolidation.sources`)."""
     as_of = (as_of or dt.datetime.now(campaign.tz)).astimezone(campaign.tz)
     agencies = list(agencies)
     matrix = figures_matrix(campaign, agencies)
@@ -317,10 +322,26 @@ def consolidate(
         stats=response_stats(agencies),
         problems=problem_lines(agencies, review, [*figures_not_entered(agencies), *rate_problems(campaign, agencies)]),
         doubtful=doubtful_rows(matrix, agencies),
+        sources=dict(sources or {}),
     )
 
 
 NO_FIGURES = "figures_not_entered"
+# The problems the model itself finds, beside the parser's (`ProblemCode`), in words.
+_MODEL_PROBLEMS = {
+    "review": "Chờ cán bộ xem xét",
+    "rate_recomputed": "Tỷ lệ tính lại sau khi sửa số liệu",
+    NO_FIGURES: "Chưa nhập số liệu",
+}
+
+
+def problem_label(code: str) -> str:
+    """A problem's kind in Vietnamese (the parser's label, or the model's own); the code itself
+    only for one neither knows."""
+    try:
+        return ProblemCode(code).label
+    except ValueError:
+        return _MODEL_PROBLEMS.get(code, code)
 _BY_HAND = frozenset({Channel.PAPER, Channel.PHONE, Channel.HAND, Channel.MANUAL})
 
 
