@@ -154,6 +154,8 @@ def decide_mail(ctx: Context, mail: MailMessage, files: list[ParsedFile]) -> Mai
             thread_recipient=ctx.thread_recipient(mail.in_reply_to, mail.references),
             tags=subject_tags(mail.subject),
         )
+        for unit in decision.units:
+            unit.message_text = f"{mail.subject}\n{mail.new_text[:5000]}"
     return decision
 
 
