@@ -65,13 +65,13 @@ def may_replace(
             reason="văn bản mới không nhắc tới chương trình/công văn yêu cầu báo cáo và không ghi thay thế báo cáo hiện có",
         )
     new, current = round(parsed.coverage * 100), round((current_coverage or 0) * 100)
-    if current_kind == "report" and current_coverage is not None and parsed.coverage < FAR_BELOW * current_coverage:
-        return ReplaceDecision(
-            replaces=False,
-            reason=f"văn bản mới chỉ khớp {new}% đề cương, thấp hơn nhiều so với báo cáo hiện có ({current}%),"
-            " và không ghi thay thế báo cáo đó",
-        )
     if parsed.coverage >= min_coverage:
+        if current_kind == "report" and current_coverage is not None and parsed.coverage < FAR_BELOW * current_coverage:
+            return ReplaceDecision(
+                replaces=False,
+                reason=f"văn bản mới chỉ khớp {new}% đề cương, thấp hơn nhiều so với báo cáo hiện có ({current}%),"
+                " và không ghi thay thế báo cáo đó",
+            )
         return ReplaceDecision(replaces=True, reason=f"khớp {new}% đề cương")
     if current_kind == "report" and current_coverage is not None and parsed.coverage >= current_coverage - 1e-9:
         return ReplaceDecision(replaces=True, reason="phiên bản mới khớp đề cương không kém báo cáo hiện có")
