@@ -22,8 +22,13 @@ from parsers.textnorm import fold, fold_words
 # A new document covering less than this share of the current report's coverage, and not
 # saying it replaces it, is not a new version of it (an agency's other report, a fragment).
 FAR_BELOW = 0.5
-# "gửi lại báo cáo thay thế", "Trường gửi báo cáo thay thế", "bản thay thế bản đã gửi".
-_MESSAGE_REPLACES = re.compile(r"\b(?:bao cao|ban|van ban)(?:\s+\w+){0,2}?\s+thay the\b|\bthay the\s+(?:cho\s+)?ban\b")
+# "gửi lại báo cáo thay thế", "Trường gửi báo cáo thay thế", "bản này thay thế bản đã gửi"
+# (accent-folded: "ban" alone is also "bàn", "bán", "ban hành", so only with what follows).
+_MESSAGE_REPLACES = re.compile(
+    r"\b(?:bao cao|van ban)(?:\s+(?:nay|moi|sua|da sua|dieu chinh|bo sung))?\s+(?:de\s+)?thay the\b"
+    r"|\bban (?:nay|moi|sua|da sua|dieu chinh)\s+(?:de\s+)?thay the\b"
+    r"|\bthay the\s+(?:cho\s+)?(?:ban|bao cao|van ban)\s+(?:da gui|gui truoc|truoc|cu)\b"
+)
 
 
 @dataclass(frozen=True)

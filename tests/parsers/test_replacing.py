@@ -67,3 +67,15 @@ def test_naming_the_programme_and_citing_another_request():
     assert cites_other_request(["Thực hiện Công văn số 1200/SKHCN-TĐC"], "1200/SKHCN-TĐC") is None
     assert cites_other_request(["Công văn số 1102/SKHCN-TĐC"], "…/SKHCN-TĐC") is None  # ours not filled in: proves nothing
     assert cites_other_request(["Kế hoạch số 3144/KH-UBND"], "1200/SKHCN-TĐC") is None
+
+
+def test_everyday_words_in_a_message_are_no_replacement():
+    from parsers.replacing import message_says_replaces
+
+    for text in (
+        "Quyết định ban hành thay thế quyết định cũ về định mức.",
+        "Đơn vị đã bán thay thế thiết bị cũ.",
+        "Gửi báo cáo, đề nghị thay thế cán bộ đầu mối.",
+    ):
+        assert not message_says_replaces(text)[0], text
+    assert message_says_replaces("Gửi bản sửa để thay thế bản đã gửi ngày 05/8.")[0]
