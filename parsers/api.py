@@ -578,3 +578,13 @@ READERS: dict[str, Reader] = {
     "zip": _zip,
     "image": _image,
 }
+
+
+def parse_text(text: str, spec: OutlineSpec, *, file: str = "nội dung thư") -> ParseResult:
+    """Plain text (a report typed in a mail's body) read against the outline, one paragraph
+    per non-empty line."""
+    from parsers.document import Para
+    from parsers.interpret import interpret
+
+    doc = Doc(blocks=[Para(line.strip()) for line in text.splitlines() if line.strip()])
+    return interpret(doc, spec, file=file, fmt="text")

@@ -132,7 +132,9 @@ def _identity_of_part(result: ParseResult, top: list[str], outline: OutlineReadi
             result.identity_where = "cuối văn bản / chữ ký"
     if result.part_of and result.doc_date is None and part_date:
         result.identity_where = "ghi chú «Kèm theo»"
-    result.says_replaces, result.replaces_number = find_replaces([*top, *outline.body_lines[:12]])
+    result.says_replaces, result.replaces_number = find_replaces(
+        [*top, *outline.body_lines[:12]], [*outline.body_lines[12:], *outline.signature_lines]
+    )
     if result.says_replaces:
         result.problems.append(
             Problem(

@@ -69,6 +69,8 @@ def bare_subject(subject: str) -> str:
 FILES_TO_CHECK_REASON = (
     "thư của đơn vị có tệp đính kèm nhưng tệp không giống báo cáo theo đề cương — cán bộ cần xem"
 )
+# A report written in the message itself (sections, figures), no file: a person decides.
+BODY_REPORT_REASON = "báo cáo viết trong nội dung thư (không có tệp đính kèm) — cán bộ cần xem và ghi nhận"
 _NIL_WORDS = re.compile(
     r"\bkhong (?:duoc )?(?:giao|phan cong|tham gia|thuc hien|co|phat sinh|lien quan)\b(?: \w+){0,8}? "
     r"(?:nhiem vu|noi dung|so lieu|hoat dong)\b"

@@ -92,6 +92,9 @@ class Unit:
     # The main file is an appendix ("Kèm theo Báo cáo số X ngày D") whose report is not in
     # this message: (X, D). It joins that report if the agency sent it, else it waits (req. 7).
     appendix_of: tuple[str, str | None] | None = None
+    # The message's own words (subject and new text; a dropped file: none): they may say the
+    # report replaces an earlier one, name the programme, cite the request it answers.
+    message_text: str = ""
 
     def merged(self) -> ParseResult | None:
         """The main document's result, gaps filled from the companions (a copy)."""

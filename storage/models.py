@@ -246,6 +246,8 @@ class Submission(Base):
     evidence: Mapped[list[Any]]
     draft: Mapped[bool]
     says_replaces: Mapped[bool]
+    # The number of the report it says it replaces: that one never supersedes it.
+    replaces_number: Mapped[str | None]
     part_of: Mapped[str | None]
     # The other files it was built from, beside `document_id` (an Excel table, an appendix sent
     # in a later message): [{"document_id", "member"}], so a later appendix can join it again.

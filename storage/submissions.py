@@ -127,6 +127,7 @@ def record_submission(
         "evidence": list(parsed.evidence),
         "draft": parsed.draft,
         "says_replaces": parsed.says_replaces,
+        "replaces_number": parsed.replaces_number,
         "part_of": parsed.part_of,
         "parts": list(parts or []),
     }
@@ -282,10 +283,22 @@ def _supersede(new: Submission, *, session: Session) -> None:
             )
             # Only what the rule reads and writes: not every earlier version's problems,
             # evidence and rows (JSON) again for each new one.
-            .options(load_only(Submission.id, Submission.received_at, Submission.status, Submission.superseded_by_id))
+            .options(
+                load_only(
+                    Submission.id,
+                    Submission.received_at,
+                    Submission.status,
+                    Submission.superseded_by_id,
+                    Submission.doc_number,
+                    Submission.replaces_number,
+                )
+            )
         )
     )
-    newest = max(answers, key=lambda s: (s.received_at, s.id))
+    # A report another answer of the agency says it replaces ("thay thế Báo cáo số 233/…")
+    # never becomes the current one again, however late it arrives (a copy dropped later).
+    replaced = {_number_key(s.replaces_number) for s in answers if s.replaces_number}
+    newest = max(answers, key=lambda s: (_number_key(s.doc_number) not in replaced, s.received_at, s.id))
     for sub in answers:
         if sub.id == newest.id:
             sub.status, sub.superseded_by_id = "valid", None
@@ -304,6 +317,12 @@ def _supersede(new: Submission, *, session: Session) -> None:
             item.status, item.resolved_by, item.resolved_at = ReviewStatus.DISMISSED, "system", utcnow()
             item.plan = {**(item.plan or {}), "closed": f"bản báo cáo đã được thay bằng bản {newest.id}"}
     session.flush()
+
+
+def _number_key(number: str | None) -> str:
+    """A document number however it is spaced or dotted ("233/BC-ĐHPVĐ" = "233 / BC.ĐHPVĐ");
+    empty for none."""
+    return "".join(ch for ch in (number or "").lower() if ch not in " .\t").replace("đ", "d")
 
 
 def submissions_of(campaign_id: str, recipient_id: int, *, session: Session) -> list[Submission]:
