@@ -318,7 +318,7 @@ def _group_answered(outline: OutlineReading, spec: OutlineSpec) -> list[Problem]
             Problem(
                 ProblemCode.GROUP_ANSWERED,
                 f"Nhóm {gid} (“{headings.get(gid, '')[:50]}…”) được trả lời chung, không tách theo"
-                f" các mục {items}: “{text.text[:80]}”. Nội dung được lưu cho cả nhóm; cần xem mục nào đã trả lời.",
+                f" các mục {items}: “{text.text[:80].rstrip('. ')}”. Nội dung được lưu cho cả nhóm; cần xem mục nào đã trả lời.",
                 text.where,
             )
         )

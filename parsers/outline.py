@@ -1070,6 +1070,8 @@ class _Walker:
             # "1. Kế hoạch triển khai Đề án" under "I. KẾT QUẢ THỰC HIỆN": a flat list of the
             # sections numbered 1, 2, 3 …; the section's own heading outweighs the group's.
             best, score = self.m.best_section(head, gate=True)
+            if self._group_answered(path, line, body, best):
+                return True
             if best and score >= 90 and score >= gscore + 20 and heading_like:
                 self._start_section(best, line, body)
                 return True
@@ -1113,6 +1115,19 @@ class _Walker:
             self._open_closing(line, body)
             return True
         return False
+
+    def _group_answered(self, path: str, line: _Line, body: str, best: str | None) -> bool:
+        """ "2.1. Về chính sách: Không phát sinh.", "2.5. Tuyên truyền: đăng 02 tin bài …": the
+        group's own number, a short name of it and an answer. The name is close to one of the
+        group's sections, but the number says the group: answered as a whole (its sections all
+        none, or its text kept for the group), unless the text is that section's heading."""
+        head, tail = _heading_part(body)
+        if best is None or best.rpartition(".")[0] != path or path in self.seen_groups:
+            return False
+        if not tail.strip() or _is_empty(tail) or self.m.global_score(head, best) >= 70:
+            return False
+        self._start_group(path, line, body)
+        return True
 
     def _shifted(self, line: _Line, path: str, head: str) -> bool:
         """ "I. / 1. / a)" for the outline's "1 / 1.a" and "2 / 2.1 / 2.1.a": under a group opened

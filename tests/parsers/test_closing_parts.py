@@ -6,6 +6,7 @@ document's text always ends up somewhere: a section, a closing part, a group, or
 from __future__ import annotations
 
 import io
+import json
 import re
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from docx import Document
 
 from config.campaign import load_campaigns
 from flows.app import outline_spec
-from parsers.api import parse_bytes
+from parsers.api import parse_bytes, parse_path
 from parsers.model import OutlineSpec, ParseResult, ProblemCode
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -243,3 +244,29 @@ def test_no_text_of_the_report_is_dropped(spec: OutlineSpec, layout: str) -> Non
         text = item if isinstance(item, str) else item[0]
         answer = text.split(":", 1)[1] if ":" in text else text
         assert answer.strip(" .-")[:40] in placed, answer
+
+
+INDEPENDENT = ROOT / "tests" / "fixtures" / "independent"
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["v01_sotp_closing_run_in.docx", "v02_soyt_group_answers.docx", "v03_congan_closing_after_signature.docx"],
+)
+def test_reviewer_reports_keep_their_closing_parts(spec: OutlineSpec, name: str) -> None:
+    """Three reports of the independent reviewer's corpus (the files that showed the loss): each
+    closing part holds its phrases (from the file's .expected.json), and each only its own."""
+    expected = json.loads((INDEPENDENT / f"{name}.expected.json").read_text(encoding="utf-8"))["closing"]
+    r = parse_path(INDEPENDENT / name, spec)
+    assert set(r.closing) == set(expected)
+    for part, phrases in expected.items():
+        assert all(ph in r.closing[part].text for ph in phrases), (part, r.closing[part].text)
+        others = [ph for other, phs in expected.items() if other != part for ph in phs]
+        assert not any(ph in r.closing[part].text for ph in others)
+
+
+def test_reviewer_group_answer_is_kept(spec: OutlineSpec) -> None:
+    r = parse_path(INDEPENDENT / "v02_soyt_group_answers.docx", spec)
+    assert "đầu tư 15 thiết bị đo huyết áp chuẩn" in r.groups["2.2"].text
+    assert any(p.code == ProblemCode.GROUP_ANSWERED and "2.2" in p.message for p in r.problems)
+    assert r.sections["2.1.b"].explicit_none  # "2.1. Về chính sách: Không phát sinh." answers the group
