@@ -6,8 +6,11 @@ its synonyms), and how it looks (bold, Heading style, ends with a colon or a lea
 only mean something under their parent group, so the current group (1, 2.1 … 2.5) is tracked.
 A section's text runs from its heading to the next heading of any kind; the answer may also sit
 on the heading's own line after a colon. The quantitative table and its title are not section
-text; closing parts and anything that fits no section go to `extra_text`; the header block,
-the "Nơi nhận" list and the signature are dropped.
+text. Closing parts (đánh giá, khó khăn, kiến nghị, phương hướng) are typed by their heading's
+words, their numbered or run-in sub-headings switching the part; a group's own text (after its
+heading's colon, or before its first section) is kept for the group. Closing parts and anything
+that fits no section also go to `extra_text`; the header block, the "Nơi nhận" list and the
+signature are dropped.
 """
 
 from __future__ import annotations
@@ -935,8 +938,8 @@ class _Walker:
             return False
         looks = line.bold or line.heading_style or bool(line.auto_label)
         capital_letter = label.kind == "letter" and line.text.lstrip()[:1].isupper()
-        if not (looks or capital_letter or _short_title(label, body) or head == body and label.kind == "path"
-                or self.target == "extra" and self.started):
+        alone = head == body and label.kind in {"path", "letter"}  # "4. Khó khăn, vướng mắc" on its own line
+        if not (looks or capital_letter or alone or self.target == "extra" and self.started):
             return False
         self._open_closing(line, body)
         return True

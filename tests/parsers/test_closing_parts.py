@@ -16,6 +16,7 @@ from docx import Document
 from config.campaign import load_campaigns
 from flows.app import outline_spec
 from parsers.api import parse_bytes, parse_path
+from parsers.legacy import LibreOfficeConverter, find_soffice
 from parsers.model import OutlineSpec, ParseResult, ProblemCode
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -270,3 +271,16 @@ def test_reviewer_group_answer_is_kept(spec: OutlineSpec) -> None:
     assert "đầu tư 15 thiết bị đo huyết áp chuẩn" in r.groups["2.2"].text
     assert any(p.code == ProblemCode.GROUP_ANSWERED and "2.2" in p.message for p in r.problems)
     assert r.sections["2.1.b"].explicit_none  # "2.1. Về chính sách: Không phát sinh." answers the group
+
+
+@pytest.mark.parametrize("target", ["docx", "odt"])
+def test_closing_parts_in_a_file_libreoffice_wrote(spec: OutlineSpec, target: str) -> None:
+    """The same report saved by LibreOffice (its own .docx XML, and .odt read through it)."""
+    if not find_soffice():
+        pytest.skip("LibreOffice is not installed")
+    data = _report(spec, LAYOUTS["roman_run_in_numbered"])
+    saved = LibreOfficeConverter(timeout=600).convert(data, "docx", target)
+    r = parse_bytes(saved, f"bao-cao.{target}", spec, converter=LibreOfficeConverter(timeout=600))
+    got = _closing(r)
+    assert DANH_GIA in got["danh_gia"] and KHO_KHAN in got["kho_khan"] and KIEN_NGHI in got["kien_nghi"]
+    _sections_clean(r)
