@@ -309,7 +309,8 @@ def _group_answered(outline: OutlineReading, spec: OutlineSpec) -> list[Problem]
     problems = []
     headings = {g.id: g.heading for g in spec.groups}
     for gid, text in outline.groups.items():
-        inside = [s.id for s in spec.sections if s.id.startswith(f"{gid}.")]
+        # Its own sections only: text under "2. Kết quả thực hiện …" above 2.1 is an introduction.
+        inside = [s.id for s in spec.sections if s.id.rpartition(".")[0] == gid]
         missing = [sid for sid in inside if not outline.sections.get(sid, SectionText()).answered]
         if not missing:
             continue

@@ -97,8 +97,8 @@ class OutlineReading:
     body_lines: list[str] = field(default_factory=list)
     table_title_found: bool = False
     closing: dict[str, SectionText] = field(default_factory=dict)
-    # A group answered as a whole on its heading's line ("2.2. Phát triển hạ tầng: đầu tư 15 …"),
-    # by group id: kept as the group's text, never dropped.
+    # Text under a group's heading, by group id: on the heading's line ("2.2. Phát triển hạ
+    # tầng: đầu tư 15 …", the group answered as a whole) or before its first section. Kept.
     groups: dict[str, SectionText] = field(default_factory=dict)
 
 
@@ -1120,7 +1120,7 @@ class _Walker:
         return False
 
     def _group_answered(self, path: str, line: _Line, body: str, best: str | None) -> bool:
-        """ "2.1. Về chính sách: Không phát sinh.", "2.5. Tuyên truyền: đăng 02 tin bài …": the
+        """ "2.1. Về chính sách: Không phát sinh.", "2.2. Về hạ tầng: đầu tư 15 thiết bị …": the
         group's own number, a short name of it and an answer. The name is close to one of the
         group's sections, but the number says the group: answered as a whole (its sections all
         none, or its text kept for the group), unless the text is that section's heading."""

@@ -284,3 +284,14 @@ def test_closing_parts_in_a_file_libreoffice_wrote(spec: OutlineSpec, target: st
     got = _closing(r)
     assert DANH_GIA in got["danh_gia"] and KHO_KHAN in got["kho_khan"] and KIEN_NGHI in got["kien_nghi"]
     _sections_clean(r)
+
+
+def test_an_introduction_under_a_parent_group_is_no_group_answer(spec: OutlineSpec) -> None:
+    """Text under "2. Kết quả thực hiện …" above 2.1 introduces the subgroups: kept for group 2,
+    no problem even when a section of 2.x is unanswered."""
+    body = [line for line in _sections(spec) if not line.startswith("b) Về thực hiện chuẩn hóa năng lực")]
+    at = next(i for i, line in enumerate(body) if line.startswith("2. "))
+    body.insert(at + 1, "Giai đoạn 2018 - 2025, Sở triển khai đồng bộ các nhóm nhiệm vụ sau")
+    r = _parse(spec, ["III. KIẾN NGHỊ", f"{KIEN_NGHI}."], body=body)
+    assert "triển khai đồng bộ" in r.groups["2"].text and "2.1.b" in r.missing_sections
+    assert not [p for p in r.problems if p.code == ProblemCode.GROUP_ANSWERED]
