@@ -493,7 +493,7 @@ def combine(results: list[ParseResult], file: str, spec: OutlineSpec) -> ParseRe
         return result
     best = max(readable, key=rank)
     for name in (
-        "format", "kind", "agency", "doc_number", "doc_date", "sections", "extra_text", "closing", "evidence",
+        "format", "kind", "agency", "doc_number", "doc_date", "sections", "extra_text", "closing", "groups", "evidence",
         "says_replaces", "replaces_number", "part_of", "part_of_date", "identity_where", "draft",
     ):
         setattr(result, name, getattr(best, name))

@@ -67,6 +67,7 @@ class ProblemCode(StrEnum):
     NUMBER_SCALED = "number_scaled", "Số ghi kèm đơn vị nghìn / triệu / tỷ", 0.9
     HIDDEN_CONTENT = "hidden_content", "Bảng tính có dòng hoặc cột ẩn chứa nội dung (không đọc)", 0.97
     HIDDEN_ROW_MISSING = "hidden_row_missing", "Thiếu dòng của bảng định lượng trong khi bảng tính có dòng ẩn chứa nội dung", 0.8
+    GROUP_ANSWERED = "group_answered", "Nhóm nhiệm vụ được trả lời chung, không tách theo từng mục", 0.97
 
 
 # Problems about figures that a person must look at before the figures are trusted: each one
@@ -339,6 +340,8 @@ class ParseResult:
     error: ParseError | None = None
     # Closing parts (đánh giá, khó khăn, kiến nghị, phương hướng), keys from CLOSING_PARTS.
     closing: dict[str, SectionText] = field(default_factory=dict)
+    # Text written under a group's heading (2.2, …) rather than under its sections, by group id.
+    groups: dict[str, SectionText] = field(default_factory=dict)
     # 0..1: how much of the outline the document covers (sections answered, rows answered).
     coverage: float = 0.0
     # 0..1: how far the values can be trusted (lowered by every problem).
@@ -384,6 +387,7 @@ class ParseResult:
             "members": [m.to_json() for m in self.members],
             "error": self.error.to_json() if self.error else None,
             "closing": {k: v.to_json() for k, v in self.closing.items()},
+            "groups": {k: v.to_json() for k, v in self.groups.items()},
             "coverage": round(self.coverage, 3),
             "confidence": round(self.confidence, 3),
             "evidence": list(self.evidence),

@@ -272,7 +272,8 @@ class SectionAnswer(Base):
     # The agency answered "Không có" / "Không phát sinh": an answer, not a gap.
     explicit_none: Mapped[bool]
     confidence: Mapped[float | None]
-    # "section" (of the outline) or "closing" (đánh giá, khó khăn, kiến nghị, phương hướng).
+    # "section" (of the outline), "closing" (đánh giá, khó khăn, kiến nghị, phương hướng) or
+    # "group" (text under a group's heading, section_id the group's id: "2.2").
     part: Mapped[str]
 
     submission: Mapped[Submission] = relationship(back_populates="sections")

@@ -156,6 +156,7 @@ def record_submission(
 def _store_parts(sub: Submission, parsed: ParseResult, *, session: Session) -> None:
     """Every section and table value with where it was read (file › table/sheet › row/cell)."""
     closing = {k: a for k, a in parsed.closing.items() if k not in parsed.sections}
+    groups = {k: a for k, a in parsed.groups.items() if k not in parsed.sections and k not in closing}
     sections = [
         {
             "submission_id": sub.id,
@@ -167,7 +168,7 @@ def _store_parts(sub: Submission, parsed: ParseResult, *, session: Session) -> N
             "confidence": answer.confidence,
             "part": part,
         }
-        for part, answers in (("section", parsed.sections), ("closing", closing))
+        for part, answers in (("section", parsed.sections), ("closing", closing), ("group", groups))
         for sid, answer in answers.items()
     ]
     rows = [

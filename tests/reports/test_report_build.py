@@ -410,3 +410,35 @@ def test_excel_detail_says_where_each_figure_was_read(seeded: App, tmp_path: Pat
     assert detail[("soct", "1")][8] == "BC-996-SCT.docx › bảng 2, dòng 4; tỷ lệ tự tính"
     assert detail[("soct", "2")][8] == "BC-996-SCT.docx › bảng 2, dòng 5; kế hoạch: đơn vị ghi «-» (không có)"
     wb.close()
+
+
+def test_part_three_of_a_parsed_report_has_each_closing_part(seeded: App, tmp_path: Path) -> None:
+    """A Word report of the common layout ("II. ĐÁNH GIÁ CHUNG / 1. Kết quả đạt được: … /
+    2. Tồn tại, hạn chế, khó khăn: … / III. ĐỀ XUẤT, KIẾN NGHỊ"), parsed and recorded: part III
+    shows its assessment, difficulties and proposals; a group answered as a whole is stored
+    as the group's (part "group"), not in part III."""
+    from flows.app import outline_spec
+    from parsers.api import parse_path
+    from storage.submissions import record_submission
+
+    fixtures = Path(__file__).resolve().parents[1] / "fixtures" / "independent"
+    with seeded.session() as s:
+        ids = {r.code: r.id for r in s.scalars(select(RecipientRow))}
+        spec = outline_spec(seeded.campaign("de-an-996"))
+        for code, name in (("sotp", "v01_sotp_closing_run_in.docx"), ("soyt", "v02_soyt_group_answers.docx")):
+            parsed = parse_path(fixtures / name, spec)
+            record_submission(session=s, campaign_id="de-an-996", recipient_id=ids[code], kind="report",
+                              received_at=AFTER + dt.timedelta(hours=1), channel="email", content_key=name,
+                              parsed=parsed)
+        groups = {(a.section_id, a.text) for a in s.scalars(select(SectionAnswer).where(SectionAnswer.part == "group"))}
+    assert ("2.2", "các bệnh viện tuyến tỉnh đầu tư 15 thiết bị đo huyết áp chuẩn.") in groups
+    result = build_report(seeded, out_dir=tmp_path, now=NOW)
+    paras = [p.text for p in WordDocument(result["files"][0]).paragraphs]
+    part3 = paras[next(i for i, p in enumerate(paras) if p.startswith("III.")):]
+    for agency, own in (("Sở Tư pháp", "cán bộ của STP"), ("Sở Y tế", "cán bộ của SYT")):
+        at = next(i for i, p in enumerate(part3) if agency.lower() in p.lower())
+        text = " ".join(part3[at:at + 4])
+        assert "cơ bản hoàn thành các nhiệm vụ được giao" in text
+        assert "kinh phí còn hạn chế, thiếu cán bộ chuyên trách" in text
+        assert own in text
+    assert not any("15 thiết bị đo huyết áp" in p for p in part3)
