@@ -24,6 +24,7 @@ from flows.outbound.requests import send_request as send
 from parsers.model import ParseResult
 from parsers.numbers import parse_number, vn_number
 from parsers.vocab import display_id
+from reports.consolidate import vn_rate
 from storage.blobs import store_blob
 from storage.campaigns import recipient_by_code
 from storage.corrections import (
@@ -100,13 +101,20 @@ def correct_value(
         fix = add_correction(sub.id, target, item_id, field, old, new, reason.strip(), actor, session=session)
         what = f"số liệu dòng {item_id}, cột {FIELD_LABELS[field]}" if target == "indicator" else f"nội dung mục {display_id(item_id)}"
         if target == "indicator":
-            before, shown = vn_number(old, blank="(trống)"), vn_number(new, blank="(trống)")
+            before, shown = _figure(old, field), _figure(new, field)
         else:
             before = "(bản đã sửa trước)" if earlier is not None else "(bản đọc được)"
             shown = f"{str(new)[:80]}…" if len(str(new)) > 80 else new
         _event(row, "value_corrected", actor, f"Sửa {what}: {before} → {shown}; lý do: {reason.strip()}",
                {"correction_id": fix.id, "submission_id": sub.id, "target": target, "item": item_id, "field": field}, session=session)
         return {"correction_id": fix.id, "old": old, "new": new}
+
+
+def _figure(value: Any, field: str) -> str:
+    """A figure as the report prints it (1.250; a rate 72,0%), '(trống)' for none."""
+    if value is None:
+        return "(trống)"
+    return vn_rate(value) if field == "rate" else vn_number(value, blank="(trống)")
 
 
 def outline_item(campaign: Any, target: str, item_id: str) -> str:

@@ -96,6 +96,7 @@ def create_app(app: App, *, secret_key: str, secure_cookies: bool = False) -> Fa
     # Starlette's own (unknown address, wrong method, a missing static file) and FastAPI's.
     web.add_exception_handler(StarletteHTTPException, _http_error)
     web.add_exception_handler(RequestValidationError, _invalid_request)
+    web.add_exception_handler(Exception, _server_error)
     web.add_exception_handler(GoTo, _go_to)
     web.include_router(_routes())
     pages = _pages()
@@ -302,6 +303,17 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     message = detail or ERROR_MESSAGES.get(exc.status_code, "Không thực hiện được yêu cầu này.")
     return render(request, "error.html", person, status_code=exc.status_code,
                   title=ERROR_TITLES.get(exc.status_code, "Có lỗi"), message=message, headers=exc.headers)
+
+
+async def _server_error(request: Request, exc: Exception) -> Response:
+    """Something broke: a Vietnamese page (the details go to the log, never to the page)."""
+    log.error("web request %s %s failed", request.method, request.url.path, exc_info=exc)
+    try:
+        return render(request, "error.html", None, status_code=500, title="Có lỗi khi xử lý",
+                      message="Hệ thống gặp lỗi khi làm việc này. Hãy thử lại sau ít phút; nếu vẫn lỗi, "
+                              "báo cho người quản trị kèm thời điểm xảy ra.")
+    except Exception:  # noqa: BLE001 - the page itself could not be drawn: plain text, still Vietnamese
+        return PlainTextResponse("Hệ thống gặp lỗi khi làm việc này. Hãy thử lại sau.", status_code=500)
 
 
 # What a value in an address or a query is, as a person would name it.

@@ -47,6 +47,11 @@ def test_a_rate_may_be_typed_with_its_percent_sign(client_for, web_app) -> None:
     message = _correct(client_for("canbo"), code, sub_id, loai="indicator", muc=row_id, cot="rate", gia_tri="72,5%")
     assert "Đã ghi nhận" in message
     assert _corrections(web_app) == [("indicator", row_id, 72.5)]
+    from storage.models import Event
+
+    with web_app.session() as session:
+        logged = session.query(Event).filter_by(kind="value_corrected").one().message
+    assert "cột tỷ lệ (%)" in logged and "→ 72,5%;" in logged  # as the report prints a rate
 
 
 @pytest.mark.parametrize("typed", ["2.2.đ", "2.2.Đ", unicodedata.normalize("NFD", "2.2.đ"), "2.2.dd"])

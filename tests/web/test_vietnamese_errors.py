@@ -79,3 +79,23 @@ def test_refusal_names_the_role_the_action_needs(client_for) -> None:
     viewer = client_for("xem")
     resp = viewer.post("/don-vi/vpubnd/nhac-ngay", data={"csrf": csrf_of(viewer.get("/").text)})
     assert resp.status_code == 403 and "cần quyền xử lý hoặc quản trị" in resp.text and "có quyền xem" in resp.text
+
+
+def test_a_page_that_breaks_says_so_in_vietnamese(web_app, monkeypatch) -> None:
+    from fastapi.testclient import TestClient
+
+    from flows.web import workspace
+    from flows.web.server import build
+    from tests.web.seed import PASSWORDS
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("boom: secret detail")
+
+    monkeypatch.setattr(workspace, "outgoing_page", broken)
+    client = TestClient(build(web_app), follow_redirects=False, raise_server_exceptions=False)
+    token = csrf_of(client.get("/dang-nhap").text)
+    client.post("/dang-nhap", data={"ten": "xem", "mat_khau": PASSWORDS["xem"], "csrf": token})
+    resp = client.get("/thu-di")
+    assert resp.status_code == 500 and resp.headers["content-type"].startswith("text/html")
+    assert "Có lỗi khi xử lý" in resp.text and "thử lại" in resp.text
+    assert "boom" not in resp.text and "Internal Server Error" not in resp.text
