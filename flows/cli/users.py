@@ -36,8 +36,9 @@ def add(
     password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Đọc mật khẩu từ một dòng trên stdin.")] = False,
 ) -> None:
     """Thêm người dùng (mật khẩu được băm bằng argon2, không lưu bản rõ)."""
-    from flows.web.security import (
-        hash_password,  # lazy: only this command needs it (keeps `baocao --help` fast)
+    from flows.web.security import (  # lazy: only this command needs it (keeps `baocao --help` fast)
+        hash_password,
+        login_name,
     )
     from storage.users import (
         UserError as StoreUserError,  # lazy: only this command needs it (keeps `baocao --help` fast)
@@ -50,7 +51,8 @@ def add(
     app = make_app()
     try:
         with app.session() as session:
-            row = add_user(name, role, hash_password(password), session=session)
+            # NFC, as the login form looks it up (a decomposed 'ễ' would be another name).
+            row = add_user(login_name(name), role, hash_password(password), session=session)
             shown = (row.name, row.role)
     except StoreUserError as err:
         raise UserError(str(err)) from None
@@ -88,6 +90,7 @@ def list_(as_json: JsonOpt = False) -> None:
 @user.command("disable")
 def disable(name: Annotated[str, typer.Argument(help="Tên đăng nhập.")]) -> None:
     """Khóa người dùng (giữ lại cho nhật ký; phiên đăng nhập đang mở hết hiệu lực ngay)."""
+    from flows.web.security import login_name  # lazy: only this command needs it
     from storage.users import (
         UserError as StoreUserError,  # lazy: only this command needs it (keeps `baocao --help` fast)
     )
@@ -95,13 +98,14 @@ def disable(name: Annotated[str, typer.Argument(help="Tên đăng nhập.")]) ->
         disable_user,  # lazy: only this command needs it (keeps `baocao --help` fast)
     )
 
+    name = login_name(name)
     app = make_app()
     try:
         with app.session() as session:
             disable_user(name, session=session)
     except StoreUserError as err:
         raise UserError(str(err)) from None
-    out.print(f"Đã khóa người dùng {name.strip().lower()}.")
+    out.print(f"Đã khóa người dùng {name}.")
 
 
 def _aware(at: dt.datetime) -> dt.datetime:
