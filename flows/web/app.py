@@ -113,7 +113,11 @@ def _templates(app: App) -> Jinja2Templates:
 
 async def security_headers(request: Request, call_next: Any) -> Response:
     """No framing by others, no sniffing, scripts and styles from this site only."""
-    response: Response = await call_next(request)
+    return _secured(request, await call_next(request))
+
+
+def _secured(request: Request, response: Response) -> Response:
+    """The security headers on one response (the 500 page is drawn outside the middleware)."""
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
@@ -309,11 +313,12 @@ async def _server_error(request: Request, exc: Exception) -> Response:
     """Something broke: a Vietnamese page (the details go to the log, never to the page)."""
     log.error("web request %s %s failed", request.method, request.url.path, exc_info=exc)
     try:
-        return render(request, "error.html", None, status_code=500, title="Có lỗi khi xử lý",
+        page = render(request, "error.html", None, status_code=500, title="Có lỗi khi xử lý",
                       message="Hệ thống gặp lỗi khi làm việc này. Hãy thử lại sau ít phút; nếu vẫn lỗi, "
                               "báo cho người quản trị kèm thời điểm xảy ra.")
     except Exception:  # noqa: BLE001 - the page itself could not be drawn: plain text, still Vietnamese
-        return PlainTextResponse("Hệ thống gặp lỗi khi làm việc này. Hãy thử lại sau.", status_code=500)
+        page = PlainTextResponse("Hệ thống gặp lỗi khi làm việc này. Hãy thử lại sau.", status_code=500)
+    return _secured(request, page)
 
 
 # What a value in an address or a query is, as a person would name it.

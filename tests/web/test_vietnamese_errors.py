@@ -99,3 +99,6 @@ def test_a_page_that_breaks_says_so_in_vietnamese(web_app, monkeypatch) -> None:
     assert resp.status_code == 500 and resp.headers["content-type"].startswith("text/html")
     assert "Có lỗi khi xử lý" in resp.text and "thử lại" in resp.text
     assert "boom" not in resp.text and "Internal Server Error" not in resp.text
+    # The same security headers as every other page (it is drawn outside the middleware).
+    assert resp.headers["X-Frame-Options"] == "SAMEORIGIN" and "default-src 'self'" in resp.headers["Content-Security-Policy"]
+    assert resp.headers["X-Content-Type-Options"] == "nosniff"
