@@ -1,0 +1,139 @@
+"""Units in the consolidated totals: a known scale of one unit is converted, another kind of
+unit is kept out of the total with an open problem and a note — never added silently."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from config.campaign import Campaign, load_campaigns
+from parsers.units import COUNT, MONEY, header_unit, read_unit
+from reports.consolidate import AgencyReport, Figures, consolidate
+
+ROOT = Path(__file__).resolve().parents[2]
+AS_OF = dt.datetime(2025, 8, 18, 10, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture(scope="module")
+def campaign() -> Campaign:
+    return load_campaigns(ROOT / "config" / "campaigns")[0]
+
+
+def _agency(code: str, **figures: Figures) -> AgencyReport:
+    return AgencyReport(code, f"Sở {code.upper()}", state="submitted", figures=figures)
+
+
+def _with_row_unit(campaign: Campaign, row_id: str, unit: str) -> Campaign:
+    table = campaign.outline.table
+    rows = [r.model_copy(update={"unit": unit}) if r.id == row_id else r for r in table.rows]
+    outline = campaign.outline.model_copy(update={"table": table.model_copy(update={"rows": rows})})
+    return campaign.model_copy(update={"outline": outline})
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "scale"),
+    [
+        ("triệu đồng", MONEY, 10**6), ("Tr.đồng", MONEY, 10**6), ("trđ", MONEY, 10**6), ("Tỷ đồng", MONEY, 10**9),
+        ("nghìn đồng", MONEY, 1000), ("1.000 đồng", MONEY, 1000), ("VNĐ", MONEY, 1), ("nghìn lượt", COUNT, 1000),
+        ("người", COUNT, 1), ("Doanh nghiệp", COUNT, 1), ("Lượt người", COUNT, 1),
+    ],
+)
+def test_read_unit(text: str, kind: str, scale: int) -> None:
+    unit = read_unit(text)
+    assert unit is not None and (unit.kind, unit.scale) == (kind, scale)
+
+
+def test_no_unit_and_header_units() -> None:
+    assert read_unit("") is None and read_unit("-") is None and read_unit("12") is None
+    assert header_unit("Kết quả đến năm 2025 (nghìn lượt)") == read_unit("nghìn lượt")
+    assert header_unit("Tỷ lệ (%)") is None and header_unit("Kết quả (2018 - 2025)") is None
+
+
+def test_money_beside_counts_stays_out_of_the_total(campaign: Campaign) -> None:
+    """Row 1 names no unit in the outline: most agencies count (no unit), one gives millions of
+    đồng. Its figures stay out of the total, an open unit_mismatch names it, the row's note says so."""
+    agencies = [
+        _agency("a", **{"1": Figures(15, 15, 100.0)}),
+        _agency("b", **{"1": Figures(3, 2, 66.7, unit="chuẩn")}),
+        _agency("c", **{"1": Figures(1500, 1350.5, 90.0, unit="triệu đồng")}),
+    ]
+    model = consolidate(campaign, agencies, as_of=AS_OF)
+    total = model.totals_json()["1"]
+    assert (total["plan"], total["result"], total["plan_n"]) == (18, 17, 2)
+    mismatch = [p for p in model.problems if p.code == "unit_mismatch"]
+    assert [(p.agency, p.open) for p in mismatch] == [("Sở C", True)]
+    assert "triệu đồng" in mismatch[0].message and "1.500" in mismatch[0].message
+    assert "không cộng vào tổng" in total["basis"] and "Sở C" in total["basis"]
+    # The agency's own figures are still shown as it reported them.
+    c = model.matrix[(model.matrix["code"] == "c") & (model.matrix["row"] == "1")]
+    assert c["plan"].iloc[0] == 1500
+
+
+def test_scales_of_one_unit_are_converted(campaign: Campaign) -> None:
+    """Money in millions and in billions: converted to the unit most agencies use, with a note."""
+    agencies = [
+        _agency("a", **{"1": Figures(1500, 1350.5, 90.0, unit="triệu đồng")}),
+        _agency("b", **{"1": Figures(5000, 4250.5, 85.0, unit="Tr.đồng")}),
+        _agency("c", **{"1": Figures(2, 1.5, 75.0, unit="tỷ đồng")}),
+    ]
+    model = consolidate(campaign, agencies, as_of=AS_OF)
+    total = model.totals_json()["1"]
+    assert (total["plan"], total["result"]) == (8500, 7101)
+    assert total["unit"] == "triệu đồng"
+    converted = [p for p in model.problems if p.code == "unit_converted"]
+    assert [p.agency for p in converted] == ["Sở C"] and "2.000" in converted[0].message
+    assert not [p for p in model.problems if p.code == "unit_mismatch"]
+    assert "đã đổi sang triệu đồng" in total["basis"]
+
+
+def test_outline_unit_is_the_reference(campaign: Campaign) -> None:
+    """An outline naming the row's unit decides: a figure with no unit is taken in it, another
+    scale is converted, another kind stays out."""
+    shaped = _with_row_unit(campaign, "1", "Triệu đồng")
+    agencies = [
+        _agency("a", **{"1": Figures(100, 80, 80.0)}),
+        _agency("b", **{"1": Figures(1, 1, 100.0, unit="tỷ đồng")}),
+        _agency("c", **{"1": Figures(4, 4, 100.0, unit="chuẩn")}),
+    ]
+    model = consolidate(shaped, agencies, as_of=AS_OF)
+    total = model.totals_json()["1"]
+    assert (total["plan"], total["result"]) == (1100, 1080)
+    assert [p.agency for p in model.problems if p.code == "unit_mismatch"] == ["Sở C"]
+    assert [p.agency for p in model.problems if p.code == "unit_converted"] == ["Sở B"]
+
+
+def test_counts_named_differently_add_up(campaign: Campaign) -> None:
+    """Row 7 counts people: "người", "lượt người" and no unit are one count; nothing flagged."""
+    agencies = [
+        _agency("a", **{"7": Figures(10, 12, 120.0, unit="người")}),
+        _agency("b", **{"7": Figures(5, 5, 100.0, unit="Lượt người")}),
+        _agency("c", **{"7": Figures(1, 1, 100.0)}),
+    ]
+    model = consolidate(campaign, agencies, as_of=AS_OF)
+    assert (model.totals_json()["7"]["plan"], model.totals_json()["7"]["result"]) == (16, 18)
+    assert not [p for p in model.problems if p.code.startswith("unit_")]
+    assert "7" not in model.unit_notes and "đổi sang" not in model.totals_json()["7"]["basis"]
+
+
+def test_count_row_with_money_is_left_out_even_if_most_say_money(campaign: Campaign) -> None:
+    """Row 5 ("Số doanh nghiệp …") counts by its label: money there is never the reference."""
+    agencies = [
+        _agency("a", **{"5": Figures(10, 12, None, unit="triệu đồng")}),
+        _agency("b", **{"5": Figures(20, 22, None, unit="triệu đồng")}),
+        _agency("c", **{"5": Figures(3, 3, None, unit="doanh nghiệp")}),
+    ]
+    model = consolidate(campaign, agencies, as_of=AS_OF)
+    assert model.totals_json()["5"]["plan"] == 3
+    assert sorted(p.agency for p in model.problems if p.code == "unit_mismatch") == ["Sở A", "Sở B"]
+
+
+def test_thousands_of_visits_convert_to_visits(campaign: Campaign) -> None:
+    agencies = [
+        _agency("a", **{"7": Figures(1.5, 1.8, 120.0, unit="nghìn lượt")}),
+        _agency("b", **{"7": Figures(200, 215, None, unit="lượt")}),
+    ]
+    model = consolidate(campaign, agencies, as_of=AS_OF)
+    assert (model.totals_json()["7"]["plan"], model.totals_json()["7"]["result"]) == (1700, 2015)
+    assert [p.agency for p in model.problems if p.code == "unit_converted"] == ["Sở A"]
