@@ -103,15 +103,22 @@ class Unit:
             extra = other.result
             for sid, answer in extra.sections.items():
                 mine = merged.sections.get(sid)
-                if not answer.empty and (mine is None or mine.empty):
+                if (not answer.empty and (mine is None or mine.empty)) or (
+                    answer.explicit_none and (mine is None or not mine.answered)
+                ):
                     merged.sections[sid] = copy.deepcopy(answer)
             for rid, row in extra.indicators.items():
                 mine_row = merged.indicators.get(rid)
                 empty_mine = mine_row is None or (mine_row.plan is None and mine_row.result is None)
-                if empty_mine and (row.plan is not None or row.result is not None):
+                # Figures fill a row with none; an explicit none ("Không") answers a row the
+                # main file left blank, as it would parsed alone.
+                if empty_mine and (
+                    row.plan is not None or row.result is not None
+                    or (row.explicit_none and (mine_row is None or not mine_row.answered))
+                ):
                     merged.indicators[rid] = copy.deepcopy(row)
             merged.problems = [*merged.problems, *copy.deepcopy(extra.problems)]
-        filled = {rid for rid, r in merged.indicators.items() if r.plan is not None or r.result is not None}
+        filled = {rid for rid, r in merged.indicators.items() if r.answered}
         answered = set(merged.answered_sections)
         merged.problems = [p for p in merged.problems if not _settled_problem(p, filled, answered)]
         return merged

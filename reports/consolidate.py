@@ -418,76 +418,90 @@ def reconcile_units(
     given = matrix.dropna(subset=["plan", "result"], how="all")
     for row in campaign.outline.table.rows:
         frame = given[given["row"] == row.id]
-        if frame.empty:
-            continue
-        units = {i: read_unit(str(u or "")) for i, u in frame["unit"].items()}
-        outline = read_unit(row.unit or "")
-        if outline is not None and outline.kind:
-            # A figure with no unit is in the unit the outline asked for.
-            units = {i: u if u is not None else outline for i, u in units.items()}
-        keys = {i: _kind_key(u) if u is not None and u.kind else (COUNT, "") for i, u in units.items()}
-        if outline is not None and outline.kind:
-            ref_key, ref_scale, ref_name, basis = _kind_key(outline), outline.scale, outline.text, "theo đề cương"
-        else:
-            if _counts_label(row.label):
-                ref_key = (COUNT, "")
-            else:
-                tally: dict[tuple[str, str], int] = {}
-                for key in keys.values():
-                    tally[key] = tally.get(key, 0) + 1
-                ref_key = max(tally, key=lambda k: (tally[k], k == (COUNT, "")))
-            scales: dict[int, int] = {}
-            for i, u in units.items():
-                if u is not None and keys[i] == ref_key:
-                    scales[u.scale] = scales.get(u.scale, 0) + 1
-            ref_scale = 1 if ref_key[0] == COUNT or not scales else max(scales, key=lambda k: (scales[k], -k))
-            sample = next((u for i, u in units.items() if u is not None and keys[i] == ref_key), None)
-            ref_name = sample.name(ref_scale) if sample is not None else ""
-            basis = "theo đa số đơn vị báo cáo"
-        if not ref_name and ref_key[0] == COUNT:
-            ref_name = "số lượng"
-        converted: list[str] = []
-        left_out: list[str] = []
-        for i, u in units.items():
-            name, code = frame.at[i, "name"], frame.at[i, "code"]
-            where = provenance.get(code, {}).get(row.id, "") or f"{code}: dòng {row.id}"
-            shown = u.text if u is not None else "không ghi"
-            figures = " / ".join(vn_number(frame.at[i, m]) or "–" for m in ("plan", "result"))
-            if keys[i] != ref_key:
-                out.counted.loc[i, ["plan", "result"]] = float("nan")
-                left_out.append(f"{name} ({figures} {shown})")
-                out.problems.append(ProblemLine(
-                    "submission", name, UNIT_MISMATCH,
-                    f"Dòng {row.id}: đơn vị tính «{shown}» khác đơn vị của dòng («{ref_name}», {basis}); số liệu"
-                    f" {figures} không được cộng vào tổng, đề nghị đơn vị hoặc cán bộ kiểm tra.",
-                    where, open=True,
-                ))
-                continue
-            scale = u.scale if u is not None else 1
-            if scale != ref_scale:
-                factor = Decimal(scale) / Decimal(ref_scale)
-                for m in ("plan", "result"):
-                    value = frame.at[i, m]
-                    if value == value:  # not NaN
-                        out.counted.at[i, m] = float(Decimal(str(value)) * factor)
-                after = " / ".join(vn_number(out.counted.at[i, m]) or "–" for m in ("plan", "result"))
-                converted.append(f"{name} ({figures} {shown} = {after} {ref_name})")
-                out.problems.append(ProblemLine(
-                    "submission", name, UNIT_CONVERTED,
-                    f"Dòng {row.id}: số liệu ghi theo «{shown}» ({figures}) được đổi sang «{ref_name}» ({after})"
-                    " khi cộng tổng.",
-                    where,
-                ))
-        if converted or left_out or (ref_name and ref_name != "số lượng"):
-            out.row_units[row.id] = ref_name
-        parts = []
-        if converted:
-            parts.append(f"đã đổi sang {ref_name}: {', '.join(converted)}")
-        if left_out:
-            parts.append(f"không cộng vào tổng vì khác đơn vị tính ({ref_name}): {', '.join(left_out)}")
-        if parts:
-            out.notes[row.id] = f"tổng tính theo đơn vị {ref_name}; " + "; ".join(parts)
+        if not frame.empty:
+            _reconcile_row(row, frame, provenance, out)
     return out
+
+
+@dataclass(frozen=True)
+class _Reference:
+    key: tuple[str, str]
+    scale: int
+    name: str
+    basis: str
+
+
+def _reference(row: Any, units: Mapping[Any, Unit | None], keys: Mapping[Any, tuple[str, str]]) -> _Reference:
+    """The unit a row's total is in: the outline's, else the one most agencies use."""
+    outline = read_unit(row.unit or "")
+    if outline is not None and outline.kind:
+        return _Reference(_kind_key(outline), outline.scale, outline.text, "theo đề cương")
+    if _counts_label(row.label):
+        key = (COUNT, "")
+    else:
+        tally: dict[tuple[str, str], int] = {}
+        for k in keys.values():
+            tally[k] = tally.get(k, 0) + 1
+        key = max(tally, key=lambda k: (tally[k], k == (COUNT, "")))
+    scales: dict[int, int] = {}
+    for i, u in units.items():
+        if u is not None and keys[i] == key:
+            scales[u.scale] = scales.get(u.scale, 0) + 1
+    scale = 1 if key[0] == COUNT or not scales else max(scales, key=lambda k: (scales[k], -k))
+    sample = next((u for i, u in units.items() if u is not None and keys[i] == key), None)
+    name = sample.name(scale) if sample is not None else "số lượng" if key[0] == COUNT else ""
+    return _Reference(key, scale, name, "theo đa số đơn vị báo cáo")
+
+
+def _reconcile_row(row: Any, frame: pd.DataFrame, provenance: Mapping[str, Mapping[str, str]], out: UnitReconciliation) -> None:
+    units = {i: read_unit(str(u or "")) for i, u in frame["unit"].items()}
+    outline = read_unit(row.unit or "")
+    if outline is not None and outline.kind:
+        # A figure with no unit is in the unit the outline asked for.
+        units = {i: u if u is not None else outline for i, u in units.items()}
+    keys = {i: _kind_key(u) if u is not None and u.kind else (COUNT, "") for i, u in units.items()}
+    ref = _reference(row, units, keys)
+    converted: list[str] = []
+    left_out: list[str] = []
+    for i, u in units.items():
+        name, code = frame.at[i, "name"], frame.at[i, "code"]
+        where = provenance.get(code, {}).get(row.id, "") or f"{code}: dòng {row.id}"
+        shown = u.text if u is not None else "không ghi"
+        figures = " / ".join(vn_number(frame.at[i, m]) or "–" for m in ("plan", "result"))
+        if keys[i] != ref.key:
+            out.counted.loc[i, ["plan", "result"]] = float("nan")
+            left_out.append(f"{name} ({figures} {shown})")
+            out.problems.append(ProblemLine(
+                "submission", name, UNIT_MISMATCH,
+                f"Dòng {row.id}: đơn vị tính «{shown}» khác đơn vị của dòng («{ref.name}», {ref.basis}); số liệu"
+                f" {figures} không được cộng vào tổng, đề nghị đơn vị hoặc cán bộ kiểm tra.",
+                where, open=True,
+            ))
+            continue
+        scale = u.scale if u is not None else 1
+        if scale == ref.scale:
+            continue
+        factor = Decimal(scale) / Decimal(ref.scale)
+        for m in ("plan", "result"):
+            value = frame.at[i, m]
+            if value == value:  # not NaN
+                out.counted.at[i, m] = float(Decimal(str(value)) * factor)
+        after = " / ".join(vn_number(out.counted.at[i, m]) or "–" for m in ("plan", "result"))
+        converted.append(f"{name} ({figures} {shown} = {after} {ref.name})")
+        out.problems.append(ProblemLine(
+            "submission", name, UNIT_CONVERTED,
+            f"Dòng {row.id}: số liệu ghi theo «{shown}» ({figures}) được đổi sang «{ref.name}» ({after}) khi cộng tổng.",
+            where,
+        ))
+    if converted or left_out or (ref.name and ref.name != "số lượng"):
+        out.row_units[row.id] = ref.name
+    parts = []
+    if converted:
+        parts.append(f"đã đổi sang {ref.name}: {', '.join(converted)}")
+    if left_out:
+        parts.append(f"không cộng vào tổng vì khác đơn vị tính ({ref.name}): {', '.join(left_out)}")
+    if parts:
+        out.notes[row.id] = f"tổng tính theo đơn vị {ref.name}; " + "; ".join(parts)
 
 
 def shown_rate(fig: Figures) -> tuple[float | None, str | None]:
