@@ -181,3 +181,30 @@ def test_figures_of_the_report_are_not_replaced_by_an_explicit_none() -> None:
     appendix = _result("Bieu.xlsx", {"2": _none_row()})
     merged = Unit("report", "k", None, Candidate(main, 0), companions=[Candidate(appendix, 1)]).merged()  # type: ignore[arg-type]
     assert merged is not None and (merged.indicators["2"].plan, merged.indicators["2"].explicit_none) == (3, False)
+
+
+def test_two_files_of_one_report_with_different_figures_raise_a_blocking_problem() -> None:
+    """A Word file and its signed PDF, same number 47/BC-HLHPN, row 4 result 9 vs 12 and row 7
+    15 vs 18: a figures_differ problem (blocking) names both files and values."""
+    from parsers.model import BLOCKING_PROBLEMS
+
+    word = _result("BC996_word.docx", {"4": Indicator(plan=10, result=9), "7": Indicator(plan=15, result=15)}, "47/BC-HLHPN")
+    pdf = _result("BC996_da_ky.pdf", {"4": Indicator(plan=10, result=12), "7": Indicator(plan=15, result=18)}, "47/BC-HLHPN")
+    pdf.signatures = ["signed"]
+    merged = Unit("report", "k", None, Candidate(word, 0), companions=[Candidate(pdf, 1)]).merged()  # type: ignore[arg-type]
+    assert merged is not None
+    (differ,) = [p for p in merged.problems if p.code == "figures_differ"]
+    assert differ.code in BLOCKING_PROBLEMS
+    for text in ("BC996_word.docx", "BC996_da_ky.pdf (bản ký số)", "dòng 4 kết quả 9 / 12", "dòng 7 kết quả 15 / 18"):
+        assert text in differ.message
+    assert "kế hoạch" not in differ.message  # plans agree
+    assert merged.indicators["4"].result == 9  # kept, flagged, until a person decides
+
+
+def test_copies_with_the_same_figures_or_another_number_raise_nothing() -> None:
+    word = _result("BC.docx", {"4": Indicator(plan=10, result=9)}, "47/BC-HLHPN")
+    same = _result("BC.pdf", {"4": Indicator(plan=10, result=9), "5": Indicator(plan=3, result=3)}, "47 / BC-HLHPN")
+    other = _result("Khac.pdf", {"4": Indicator(plan=10, result=12)}, "48/BC-HLHPN")
+    for companion in (same, other):
+        merged = Unit("report", "k", None, Candidate(word, 0), companions=[Candidate(companion, 1)]).merged()  # type: ignore[arg-type]
+        assert merged is not None and not [p for p in merged.problems if p.code == "figures_differ"]
