@@ -29,7 +29,7 @@ from parsers.model import ExtraRow, Indicator, IndicatorValue, Problem, ProblemC
 from parsers.numbers import Number, parse_number, vn_number
 from parsers.textnorm import clean
 from parsers.textnorm import fold_words as _fold_words
-from parsers.units import COUNT_UNITS, Unit, header_unit
+from parsers.units import COUNT_UNITS, Unit, header_unit, read_unit
 
 # Table cells and outline labels repeat (header rows, merged cells, one label scored 7 times).
 fold_words = lru_cache(maxsize=8192)(_fold_words)
@@ -809,6 +809,32 @@ def _header_scale(line: _Line, values: dict[str, Number], name: str, problems: l
 _SCALE_NAME = {1000: "nghìn", 10**6: "triệu", 10**9: "tỷ"}
 
 
+def _outline_unit(spec: RowSpec, indicator: Indicator, where: str, problems: list[Problem]) -> None:
+    """The agency's unit against the outline's (when the outline names one): another scale of
+    it is a note (the report converts it), another kind blocks (the report leaves it out)."""
+    wanted, given = read_unit(spec.unit), read_unit(indicator.unit)
+    if wanted is None or given is None or not wanted.kind or not given.kind or not indicator.answered:
+        return
+    if not wanted.same_kind(given):
+        problems.append(
+            Problem(
+                ProblemCode.UNIT_MISMATCH,
+                f"Dòng {spec.id}: đơn vị tính «{given.text}» khác đơn vị của đề cương «{wanted.text}»; số liệu"
+                " không được cộng vào tổng, đề nghị đơn vị hoặc cán bộ kiểm tra.",
+                where,
+            )
+        )
+    elif given.scale != wanted.scale:
+        problems.append(
+            Problem(
+                ProblemCode.UNIT_CONVERTED,
+                f"Dòng {spec.id}: số liệu ghi theo «{given.text}», đề cương dùng «{wanted.text}»; báo cáo tổng hợp"
+                " đổi sang đơn vị của đề cương khi cộng tổng.",
+                where,
+            )
+        )
+
+
 def _figure(n: Number, where: str, confidence: float) -> IndicatorValue:
     """One cell's figure with its source and confidence."""
     if n.explicit_none:
@@ -836,6 +862,7 @@ def _indicator(line: _Line, spec: RowSpec, problems: list[Problem], match: float
         )
         for r in ROLES
     }
+    _outline_unit(spec, indicator, line.where, problems)
     if _counts(spec, indicator.unit, line.note):
         _whole_counts(spec, line, values, indicator, problems)
     expected = round(result / plan * 100, 1) if plan and result is not None else None

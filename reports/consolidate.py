@@ -369,7 +369,9 @@ def figures_matrix(campaign: Campaign, agencies: Iterable[AgencyReport]) -> pd.D
             fig = agency.figures.get(row.id, Figures())
             rate, _ = shown_rate(fig)
             records.append(
-                (agency.code, agency.name, row.id, row.group, row.label, fig.plan, fig.result, rate, fig.unit)
+                (agency.code, agency.name, row.id, row.group, row.label, fig.plan, fig.result, rate,
+                 # A figure a person corrected is taken in the row's unit (they typed it so).
+                 "" if fig.corrected & {"plan", "result"} else fig.unit)
             )
     columns = ["code", "name", "row", "group", "label", *MEASURES, "unit"]
     frame = pd.DataFrame.from_records(records, columns=columns)
@@ -414,13 +416,26 @@ def reconcile_units(
     out = UnitReconciliation(matrix.copy())
     if matrix.empty:
         return out
+    agencies = list(agencies)
     provenance = {a.code: a.provenance for a in agencies}
     given = matrix.dropna(subset=["plan", "result"], how="all")
     for row in campaign.outline.table.rows:
         frame = given[given["row"] == row.id]
         if not frame.empty:
             _reconcile_row(row, frame, provenance, out)
+    # The parser already said so of a unit differing from the outline's: listed once.
+    said = {
+        (a.name, p.code, row.id)
+        for a in agencies for p in a.problems for row in campaign.outline.table.rows
+        if p.code in (UNIT_MISMATCH, UNIT_CONVERTED) and _about_row(p, row.id)
+    }
+    out.problems = [p for p in out.problems if (p.agency, p.code, _row_of(p.message)) not in said]
     return out
+
+
+def _row_of(message: str) -> str:
+    found = re.match(r"Dòng (\S+):", message)
+    return found.group(1) if found else ""
 
 
 @dataclass(frozen=True)

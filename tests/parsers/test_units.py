@@ -208,3 +208,22 @@ def test_copies_with_the_same_figures_or_another_number_raise_nothing() -> None:
     for companion in (same, other):
         merged = Unit("report", "k", None, Candidate(word, 0), companions=[Candidate(companion, 1)]).merged()  # type: ignore[arg-type]
         assert merged is not None and not [p for p in merged.problems if p.code == "figures_differ"]
+
+
+def test_an_agency_unit_against_the_outline_unit(rows: tuple[RowSpec, ...]) -> None:
+    """The outline names row 1 "Triệu đồng": "tỷ đồng" is another scale (a note, the report
+    converts), "chuẩn" another kind (blocking unit_mismatch); the figures stay as read."""
+    from dataclasses import replace
+
+    from parsers.model import BLOCKING_PROBLEMS
+
+    shaped = tuple(replace(r, unit="Triệu đồng") if r.id == "1" else r for r in rows)
+    for unit, code in (("tỷ đồng", "unit_converted"), ("chuẩn", "unit_mismatch"), ("Tr.đồng", None)):
+        grid = [["TT", "Nội dung", "Đơn vị tính", "Kế hoạch", "Kết quả", "Tỷ lệ"], ["1", LABELS["1"], unit, "2", "1", ""]]
+        reading = read_indicators([Table(grid)], shaped)
+        found = [p for p in reading.problems if p.code.startswith("unit_")]
+        assert reading.indicators["1"].plan == 2
+        assert [p.code for p in found] == ([code] if code else [])
+        if code:
+            assert found[0].message.startswith("Dòng 1:") and unit in found[0].message
+            assert (code in BLOCKING_PROBLEMS) == (code == "unit_mismatch")

@@ -3,6 +3,7 @@ unit is kept out of the total with an open problem and a note — never added si
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 
@@ -137,3 +138,29 @@ def test_thousands_of_visits_convert_to_visits(campaign: Campaign) -> None:
     model = consolidate(campaign, agencies, as_of=AS_OF)
     assert (model.totals_json()["7"]["plan"], model.totals_json()["7"]["result"]) == (1700, 2015)
     assert [p.agency for p in model.problems if p.code == "unit_converted"] == ["Sở A"]
+
+
+def test_a_parser_unit_problem_is_listed_once(campaign: Campaign) -> None:
+    from reports.consolidate import ProblemNote
+
+    shaped = _with_row_unit(campaign, "1", "Triệu đồng")
+    said = ProblemNote("unit_mismatch", "Dòng 1: đơn vị tính «chuẩn» khác đơn vị của đề cương «Triệu đồng»; …", "bảng 2")
+    agencies = [
+        _agency("a", **{"1": Figures(100, 80, 80.0)}),
+        dataclasses.replace(_agency("c", **{"1": Figures(4, 4, 100.0, unit="chuẩn")}), problems=(said,)),
+    ]
+    model = consolidate(shaped, agencies, as_of=AS_OF)
+    assert [p.code for p in model.problems if p.agency == "Sở C"] == ["unit_mismatch"]
+    assert model.totals_json()["1"]["plan"] == 100
+
+
+def test_figures_a_person_corrected_are_in_the_rows_unit(campaign: Campaign) -> None:
+    """A person who corrects the figures of a row left out for its unit types them in the
+    row's unit: they count, no unit problem remains."""
+    agencies = [
+        _agency("a", **{"5": Figures(10, 12, None)}),
+        _agency("b", **{"5": Figures(3, 3, None, unit="triệu đồng", corrected=frozenset({"plan", "result"}))}),
+    ]
+    model = consolidate(campaign, agencies, as_of=AS_OF)
+    assert model.totals_json()["5"]["plan"] == 13
+    assert not [p for p in model.problems if p.code.startswith("unit_")]
