@@ -483,6 +483,8 @@ def _reconcile_row(row: Any, frame: pd.DataFrame, provenance: Mapping[str, Mappi
         where = provenance.get(code, {}).get(row.id, "") or f"{code}: dòng {row.id}"
         shown = u.text if u is not None else "không ghi"
         figures = " / ".join(vn_number(frame.at[i, m]) or "–" for m in ("plan", "result"))
+        if all(frame.at[i, m] == 0 or frame.at[i, m] != frame.at[i, m] for m in ("plan", "result")):
+            continue  # nothing (0) is nothing in any unit
         if keys[i] != ref.key:
             out.counted.loc[i, ["plan", "result"]] = float("nan")
             left_out.append(f"{name} ({figures} {shown})")

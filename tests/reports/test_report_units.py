@@ -164,3 +164,10 @@ def test_figures_a_person_corrected_are_in_the_rows_unit(campaign: Campaign) -> 
     model = consolidate(campaign, agencies, as_of=AS_OF)
     assert model.totals_json()["5"]["plan"] == 13
     assert not [p for p in model.problems if p.code.startswith("unit_")]
+
+
+def test_zero_in_another_unit_is_no_mismatch(campaign: Campaign) -> None:
+    agencies = [_agency("a", **{"1": Figures(15, 15, 100.0)}), _agency("b", **{"1": Figures(0, 0, None, unit="Tr.đồng")})]
+    model = consolidate(campaign, agencies, as_of=AS_OF)
+    assert not [p for p in model.problems if p.code.startswith("unit_")]
+    assert model.totals_json()["1"]["plan_n"] == 2
