@@ -519,6 +519,8 @@ def _reconcile_row(row: Any, frame: pd.DataFrame, provenance: Mapping[str, Mappi
         parts.append(f"không cộng vào tổng vì khác đơn vị tính ({ref.name}): {', '.join(left_out)}")
     if parts:
         out.notes[row.id] = f"tổng tính theo đơn vị {ref.name}; " + "; ".join(parts)
+    elif ref.key[0] != COUNT and ref.name:
+        out.notes[row.id] = f"đơn vị tính: {ref.name}"  # an amount: the printed total needs its unit
 
 
 def shown_rate(fig: Figures) -> tuple[float | None, str | None]:

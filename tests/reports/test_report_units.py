@@ -171,3 +171,10 @@ def test_zero_in_another_unit_is_no_mismatch(campaign: Campaign) -> None:
     model = consolidate(campaign, agencies, as_of=AS_OF)
     assert not [p for p in model.problems if p.code.startswith("unit_")]
     assert model.totals_json()["1"]["plan_n"] == 2
+
+
+def test_an_amount_total_names_its_unit(campaign: Campaign) -> None:
+    agencies = [_agency("a", **{"1": Figures(100, 80, 80.0, unit="triệu đồng")}),
+                _agency("b", **{"1": Figures(50, 50, 100.0, unit="Triệu đồng")})]
+    total = consolidate(campaign, agencies, as_of=AS_OF).totals_json()["1"]
+    assert total["plan"] == 150 and total["basis"].endswith("đơn vị tính: triệu đồng")
