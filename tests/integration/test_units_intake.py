@@ -189,3 +189,44 @@ def test_two_copies_of_one_report_with_different_figures_open_a_review_item(mail
     assert len(items) == 1 and items[0].kind == "problem" and items[0].status == "open"
     reason = items[0].reason
     assert "BC996_word.docx" in reason and "BC996_ban_chinh.docx" in reason and "dòng 4 kết quả 31 / 35" in reason
+
+
+def _zip(files: list[tuple[str, bytes]]) -> bytes:
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for name, data in files:
+            z.writestr(name, data)
+    return buf.getvalue()
+
+
+def test_a_dropped_zip_joins_its_files_as_a_mail_does(drop_app):
+    """A zip in the agency's subfolder holding the report (no figures) and its appendix (the
+    table, row 2 «Không»): one submission with the appendix's figures and explicit none; a zip
+    holding two copies of one report with different figures opens a figures_differ item."""
+    from docx import Document
+    from sqlalchemy import select
+
+    from flows.intake.folder import ingest_folder
+    from storage.models import IndicatorValue, RecipientRow, ReviewItem, Submission
+
+    root = drop_app.settings.drop.dir
+    report = _report("SỞ CÔNG THƯƠNG", "210/BC-SCT", ("", ""), None, row2=("", ""))
+    _drop(root, "soct", "BC 210 kem phu luc.zip",
+          _zip([("BC 210.docx", report), ("Phu luc.xlsx", _sheet("triệu đồng", part_of="210/BC-SCT ngày 10/8/2025"))]))
+    word = _report("HỘI LIÊN HIỆP PHỤ NỮ TỈNH", "47/BC-HLHPN", ("", ""), None)
+    d = Document(io.BytesIO(word))
+    next(r for r in d.tables[0].rows if r.cells[0].text == "7").cells[3].text = "25"
+    copy = io.BytesIO()
+    d.save(copy)
+    _drop(root, "hlhpn", "BC 996.zip", _zip([("BC996_word.docx", word), ("BC996_ban_chinh.docx", copy.getvalue())]))
+    ingest_folder(drop_app)
+    ingest_folder(drop_app)
+    with drop_app.session() as s:
+        soct = s.scalars(select(Submission).join(RecipientRow, RecipientRow.id == Submission.recipient_id)
+                         .where(RecipientRow.code == "soct")).one()
+        rows = {v.row_id: v for v in s.scalars(select(IndicatorValue).where(IndicatorValue.submission_id == soct.id))}
+        assert rows["1"].plan == 1500 and rows["2"].explicit_none and not soct.missing_rows
+        items = [i for i in s.scalars(select(ReviewItem)) if "khác nhau" in (i.reason or "")]
+    assert len(items) == 1 and "dòng 7 kết quả 21 / 25" in items[0].reason
