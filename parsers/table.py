@@ -781,6 +781,11 @@ def _header_scale(line: _Line, values: dict[str, Number], name: str, problems: l
     (`number_scaled`, blocking): a scale on one column only often holds for the other too."""
     if line.unit:
         return {r: line.unit for r in ROLES if r != "rate"}
+    named = [line.units.get(r) for r in ("plan", "result") if r in line.cols]
+    if len(named) == 2 and named[0] == named[1] and named[0] is not None:
+        # Both columns in one unit ("Kế hoạch (triệu đồng)", "Kết quả (triệu đồng)"): the
+        # figures are in it, as with a unit cell; the report converts when it must.
+        return {r: named[0].text for r in ("plan", "result")}
     out: dict[str, str] = {}
     for role, unit in line.units.items():
         n = values.get(role)

@@ -101,6 +101,26 @@ def test_a_scale_in_one_value_header_is_applied_and_flagged(spec: OutlineSpec, h
     assert any(p.code == "rate_inconsistent" for p in result.problems)
 
 
+def test_one_scaled_unit_over_both_value_columns_is_the_rows_unit(spec: OutlineSpec) -> None:
+    """«Kế hoạch (nghìn lượt)» and «Kết quả (nghìn lượt)»: the figures are in that unit (kept
+    as written, no doubt raised); the report converts them when it adds them to others."""
+    d = docx.Document()
+    grid = [["TT", "Nội dung", "Kế hoạch đến năm 2025 (nghìn lượt)", "Kết quả đến năm 2025 (nghìn lượt)", "Tỷ lệ (%)"]]
+    grid += [[rid, label, *(("1,5", "1,8", "120") if rid == "7" else ("", "", ""))] for rid, label in LABELS.items()]
+    table = d.add_table(rows=len(grid), cols=5)
+    for i, r in enumerate(grid):
+        for j, text in enumerate(r):
+            table.cell(i, j).text = text
+    buf = io.BytesIO()
+    d.save(buf)
+    result = parse_bytes(buf.getvalue(), "BC996.docx", spec)
+    seven = result.indicators["7"]
+    assert (seven.plan, seven.result, seven.unit) == (1.5, 1.8, "nghìn lượt")
+    assert seven.values["plan"].unit == seven.values["result"].unit == "nghìn lượt"
+    codes = {p.code for p in result.problems}
+    assert not codes & {"number_scaled", "count_not_integer", "rate_inconsistent"}
+
+
 def test_a_unit_without_scale_in_both_headers_is_the_rows_unit(spec: OutlineSpec) -> None:
     d = _docx("Kết quả đến năm 2025 (người)", ("150", "120", "80"))
     result = parse_bytes(d, "BC996.docx", spec)
