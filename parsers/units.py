@@ -78,6 +78,8 @@ def read_unit(text: str) -> Unit | None:
     elif words and re.fullmatch(r"1[.,]?000(?:[.,]?000)*", words[0]) and len(words) > 1:
         scale = int(re.sub(r"\D", "", words.pop(0)))  # "1.000 đồng": thousands of đồng
     base = " ".join(words)
+    if " " in base and base.replace(" ", "") in _MONEY_BASES:
+        base = base.replace(" ", "")  # "Tr.đồn g": a word a PDF cell broke over two lines
     if base in _MONEY_BASES or (words and words[0] in _MONEY_BASES):
         return Unit(shown, MONEY, "đồng", scale)
     if base in ("%", "phần trăm"):

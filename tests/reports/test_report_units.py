@@ -39,6 +39,7 @@ def _with_row_unit(campaign: Campaign, row_id: str, unit: str) -> Campaign:
         ("triệu đồng", MONEY, 10**6), ("Tr.đồng", MONEY, 10**6), ("trđ", MONEY, 10**6), ("Tỷ đồng", MONEY, 10**9),
         ("nghìn đồng", MONEY, 1000), ("1.000 đồng", MONEY, 1000), ("VNĐ", MONEY, 1), ("nghìn lượt", COUNT, 1000),
         ("người", COUNT, 1), ("Doanh nghiệp", COUNT, 1), ("Lượt người", COUNT, 1),
+        ("Tr.đồn g", MONEY, 10**6),
     ],
 )
 def test_read_unit(text: str, kind: str, scale: int) -> None:
