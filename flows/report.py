@@ -14,6 +14,8 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from config.campaign import Campaign
 from flows.app import App, deadline_end
 from parsers.vocab import ReviewKind
@@ -32,6 +34,7 @@ from storage.blobs import store_blob
 from storage.models import Event
 from storage.reporting import RecipientReport, report_data
 from storage.submissions import open_problem_counts
+from storage.workspace import inbound_files, inbound_mails
 
 log = logging.getLogger(__name__)
 LATEST = "moi-nhat"
@@ -87,7 +90,27 @@ def load_model(app: App, campaign: Campaign, as_of: dt.datetime) -> Consolidatio
             )
             for item in data.review
         ]
-    return consolidate(campaign, agencies, review, as_of)
+        sources = source_labels(campaign, [r.source for r in review], session=session)
+    return consolidate(campaign, agencies, review, as_of, sources)
+
+
+def source_labels(campaign: Campaign, keys: list[str], *, session: Session) -> dict[str, str]:
+    """'mail:19' → 'thư từ a@b «subject», nhận 12/08/2025 22:10', 'file:3' → 'tệp sotp/bc.docx
+    trong thư mục chung, nhận …': people know a mail by its sender and subject and a file by
+    its name, never by its number in the database."""
+    def local(at: dt.datetime) -> str:
+        return f"{(at if at.tzinfo else at.replace(tzinfo=dt.UTC)).astimezone(campaign.tz):%d/%m/%Y %H:%M}"
+
+    wanted = {kind: {int(k.split(":", 1)[1]): k for k in keys if k.startswith(f"{kind}:") and k.split(":", 1)[1].isdigit()}
+              for kind in ("mail", "file")}
+    labels: dict[str, str] = {}
+    for mid, mail in inbound_mails(list(wanted["mail"]), session=session).items():
+        at = mail.date_header or mail.internal_date or mail.created_at
+        labels[wanted["mail"][mid]] = (f"thư từ {mail.from_addr or 'người gửi không rõ'} «{mail.subject or '(không tiêu đề)'}», "
+                                       f"nhận {local(at)}")
+    for fid, dropped in inbound_files(list(wanted["file"]), session=session).items():
+        labels[wanted["file"][fid]] = f"tệp {dropped.path} trong thư mục chung, nhận {local(dropped.mtime or dropped.created_at)}"
+    return labels
 
 
 def agency_report(record: RecipientReport, campaign: Campaign, open_counts: dict[int, int] | None = None) -> AgencyReport:

@@ -31,6 +31,7 @@ from parsers.model import (
 from parsers.outline import OutlineReading, parse_label, read_outline
 from parsers.table import read_indicators
 from parsers.textnorm import fold_words
+from parsers.vocab import display_id
 
 
 def interpret(doc: Doc, spec: OutlineSpec, *, file: str, fmt: str) -> ParseResult:
@@ -292,7 +293,7 @@ def _missing(sections: dict[str, SectionText], spec: OutlineSpec) -> list[Proble
             problems.append(
                 Problem(
                     "section_not_found",
-                    f"Không tìm thấy mục {s.id} (“{s.heading[:60]}…”) trong văn bản.",
+                    f"Không tìm thấy mục {display_id(s.id)} (“{s.heading[:60]}…”) trong văn bản.",
                     "toàn văn bản",
                 )
             )

@@ -57,6 +57,13 @@ _BOUNCE_QUOTE = re.compile(
 )
 # A reply or forward of the campaign's thread ("Re:", "TL:", "Fw:", "Chuyển tiếp:" …).
 _REPLY_PREFIX = re.compile(r"^\s*(?:re|tl|trả lời|aw|sv|fw|fwd|tr|chuyển tiếp|chuyển)\s*:", re.I)
+_REPLY_PREFIXES = re.compile(r"^(?:\s*(?:re|tl|trả lời|aw|sv|fw|fwd|tr|chuyển tiếp|chuyển)\s*(?:\[\d+\])?\s*:)+\s*", re.I)
+
+
+def bare_subject(subject: str) -> str:
+    """A subject without the reply and forward prefixes mail clients put before it
+    ("Re: TL: Fwd: Báo cáo …" → "Báo cáo …"); the subject itself when nothing is left."""
+    return _REPLY_PREFIXES.sub("", subject or "").strip() or (subject or "").strip()
 # A nil answer in the agency's own words (accent-folded): "không được phân công thực hiện
 # nhiệm vụ nào", "không phát sinh số liệu", "không tham gia … hoạt động".
 FILES_TO_CHECK_REASON = (

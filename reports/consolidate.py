@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 
 from config.campaign import Campaign
-from parsers.model import BLOCKING_PROBLEMS
+from parsers.model import BLOCKING_PROBLEMS, ProblemCode
 from parsers.numbers import json_number, vn_number
 from parsers.table import RATE_TOLERANCE
 from parsers.units import COUNT, MONEY, Unit, read_unit
@@ -217,6 +217,9 @@ class Consolidation:
     # Per table row: how units were reconciled for its total (the unit of the total, figures
     # converted to it, figures left out of it), one sentence; only rows where units differ.
     unit_notes: dict[str, str] = field(default_factory=dict)
+    # A review item's source ("mail:19", "file:3") in the words people know it by ("thư từ
+    # a@b «…», nhận 12/08/2025 22:10"); a source missing here is shown as it is.
+    sources: dict[str, str] = field(default_factory=dict)
 
     @property
     def doubtful_agencies(self) -> tuple[str, ...]:
@@ -242,7 +245,9 @@ class Consolidation:
     @property
     def totals_note(self) -> str:
         """What the totals count, one sentence the Word, Excel and web tables share."""
-        return f"Tổng hợp từ số liệu của {self.submitted_count} cơ quan, đơn vị đã gửi báo cáo; {TOTALS_NOTE}."
+        blank = [a.name for a in self.agencies if a.state == "submitted" and not has_figures(a)]
+        without = f" ({len(blank)} đơn vị chưa có số liệu: {', '.join(blank)})" if blank else ""
+        return f"Tổng hợp từ số liệu của {self.submitted_count} cơ quan, đơn vị đã gửi báo cáo{without}; {TOTALS_NOTE}."
 
     @property
     def submitted_count(self) -> int:
@@ -308,8 +313,10 @@ def consolidate(
     agencies: Sequence[AgencyReport],
     review: Sequence[ReviewNote] = (),
     as_of: dt.datetime | None = None,
+    sources: Mapping[str, str] | None = None,
 ) -> Consolidation:
-    """Build the consolidated model from each recipient's latest valid submission."""
+    """Build the consolidated model from each recipient's latest valid submission (`sources`:
+    the review items' sources in words, see `Consolidation.sources`)."""
     as_of = (as_of or dt.datetime.now(campaign.tz)).astimezone(campaign.tz)
     agencies = list(agencies)
     matrix = figures_matrix(campaign, agencies)
@@ -325,10 +332,52 @@ def consolidate(
         narrative=narrative(campaign, agencies),
         closing=[(a.name, t) for a in agencies if a.state == "submitted" and (t := closing_text(a))],
         stats=response_stats(agencies),
-        problems=problem_lines(agencies, review, [*units.problems, *rate_problems(campaign, agencies)]),
+        problems=problem_lines(
+            agencies, review, [*figures_not_entered(agencies), *units.problems, *rate_problems(campaign, agencies)]
+        ),
         doubtful=doubtful_rows(matrix, agencies),
         unit_notes=units.notes,
+        sources=dict(sources or {}),
     )
+
+
+NO_FIGURES = "figures_not_entered"
+# The problems the model itself finds, beside the parser's (`ProblemCode`), in words.
+_MODEL_PROBLEMS = {
+    "review": "Chờ cán bộ xem xét",
+    "rate_recomputed": "Tỷ lệ tính lại sau khi sửa số liệu",
+    NO_FIGURES: "Chưa nhập số liệu",
+}
+
+
+def problem_label(code: str) -> str:
+    """A problem's kind in Vietnamese (the parser's label, or the model's own); the code itself
+    only for one neither knows."""
+    try:
+        return ProblemCode(code).label
+    except ValueError:
+        return _MODEL_PROBLEMS.get(code, code)
+_BY_HAND = frozenset({Channel.PAPER, Channel.PHONE, Channel.HAND, Channel.MANUAL})
+
+
+def has_figures(agency: AgencyReport) -> bool:
+    """Some row of the agency's table has a figure (a "none" written as 0 counts)."""
+    return any(f.plan is not None or f.result is not None or f.rate is not None for f in agency.figures.values())
+
+
+def figures_not_entered(agencies: Iterable[AgencyReport]) -> list[ProblemLine]:
+    """A report a person recorded by hand (paper, phone, in person) whose figures nobody has
+    typed in yet: counted as sent, absent from every total — said, not silent."""
+    return [
+        ProblemLine(
+            "submission", a.name, NO_FIGURES,
+            f"Báo cáo ({CHANNEL_LABELS.get(a.channel or '', a.channel or '').lower()}) chưa có số liệu bảng định lượng "
+            "(chưa nhập): không có trong số liệu tổng hợp; nhập số liệu ở trang đơn vị.",
+            open=True,
+        )
+        for a in agencies
+        if a.state == "submitted" and a.channel in _BY_HAND and not has_figures(a)
+    ]
 
 
 def doubtful_rows(matrix: pd.DataFrame, agencies: Iterable[AgencyReport]) -> dict[str, tuple[str, ...]]:

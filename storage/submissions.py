@@ -60,9 +60,18 @@ def _missing(
     else:
         answered = {k for k, v in parsed.sections.items() if not v.empty}
         filled = {k for k, v in parsed.indicators.items() if v.answered and not v.explicit_none}
+    # A row with a plan and no result (or a result and no plan) is not answered either: the
+    # agency is asked for the figure it left blank ("-" or "0" in it is an answer).
+    filled -= {k for k, v in parsed.indicators.items() if _half_filled(v)}
     missing_sections = [sid for sid in (section_ids or list(parsed.sections)) if sid not in answered]
     missing_rows = [rid for rid in (row_ids or list(parsed.indicators)) if rid not in filled]
     return missing_sections, missing_rows
+
+
+def _half_filled(row: Any) -> bool:
+    """One of plan and result given (read, or an explicit none), the other blank."""
+    sources = [row.value(role).source for role in ("plan", "result")]
+    return "missing" in sources and any(s != "missing" for s in sources)
 
 
 def record_submission(
@@ -107,7 +116,10 @@ def record_submission(
         "doc_date": _parse_date(parsed.doc_date),
         "extra_text": parsed.extra_text or "",
         "extra_rows": [r.to_json() for r in parsed.extra_rows],
-        "problems": [p.to_json() for p in parsed.problems],
+        # A submission is always some agency's: the document not naming it (agency_unknown) was
+        # settled by whoever attributed it (sender, folder, a person) and is no problem of the
+        # report; it stays in the document's own parse result.
+        "problems": [p.to_json() for p in parsed.problems if p.code != ProblemCode.AGENCY_UNKNOWN],
         "missing_sections": missing_sections,
         "missing_rows": missing_rows,
         "confidence": parsed.confidence if parsed.file else None,

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 import typer
 
@@ -64,10 +66,11 @@ def list_(as_json: JsonOpt = False) -> None:
     )
 
     app = make_app()
+    tz = ZoneInfo(app.settings.timezone)  # the office's clock, as the web and `history` show it
     with app.session() as session:
         rows = [
             {"name": u.name, "role": u.role, "active": u.active,
-             "last_login_at": u.last_login_at.isoformat() if u.last_login_at else None}
+             "last_login_at": _aware(u.last_login_at).astimezone(tz).isoformat() if u.last_login_at else None}
             for u in list_users(session=session)
         ]
     if as_json:
@@ -99,3 +102,8 @@ def disable(name: Annotated[str, typer.Argument(help="Tên đăng nhập.")]) ->
     except StoreUserError as err:
         raise UserError(str(err)) from None
     out.print(f"Đã khóa người dùng {name.strip().lower()}.")
+
+
+def _aware(at: dt.datetime) -> dt.datetime:
+    """A stored time (UTC; SQLite gives it back naive) made aware."""
+    return at if at.tzinfo is not None else at.replace(tzinfo=dt.UTC)

@@ -19,7 +19,7 @@ from config.campaign import Campaign
 from flows.app import App, deadline_end, deadlines
 from flows.outbound.delivery import Draft, deliver
 from parsers.mail import MailMessage, parse_mail
-from parsers.mail_classify import is_automatic, is_noreply
+from parsers.mail_classify import bare_subject, is_automatic, is_noreply
 from parsers.mailids import make_message_id
 from parsers.numbers import vn_number
 from parsers.vocab import OutboundKind, OutboundStatus, display_id
@@ -104,7 +104,7 @@ def receipt_context(
     return {
         "what": WHAT.get(sub.kind, "báo cáo"),
         "kind": sub.kind,
-        "original_subject": mail.subject or "(không có tiêu đề)",
+        "original_subject": bare_subject(mail.subject or "") or "(không có tiêu đề)",
         "recipient": {"name": recipient.name, "code": recipient.code},
         "request": campaign.request.model_dump(),
         "deadline": deadline,
@@ -289,7 +289,7 @@ def _held_draft(
     context = {
         "what": "thư",
         "kind": held,
-        "original_subject": mail.subject or "(không có tiêu đề)",
+        "original_subject": bare_subject(mail.subject or "") or "(không có tiêu đề)",
         "recipient": {"name": recipient.name if recipient else "Quý cơ quan", "code": recipient.code if recipient else ""},
         "request": campaign.request.model_dump(),
         "deadline": own_deadline(campaign, mail.recipient_id, session=session),
