@@ -159,6 +159,7 @@ def corrected_figures(record: RecipientReport) -> dict[str, Figures]:
     named in `Figures.corrected`, so the model recomputes a rate made stale by it)."""
     read = {v.row_id: {k: getattr(v, k) for k in FIELDS} for v in record.indicators}
     derived = {v.row_id for v in record.indicators if v.rate_computed}
+    units = {v.row_id: _unit(v.values) for v in record.indicators}
     corrected: dict[str, frozenset[str]] = {}
     for (target, item_id), values in record.corrections.items():
         if target == "indicator":
@@ -166,9 +167,18 @@ def corrected_figures(record: RecipientReport) -> dict[str, Figures]:
             corrected[item_id] = frozenset(k for k in values if k in FIELDS)
     return {
         rid: Figures(*(_float(row.get(k)) for k in FIELDS), corrected=corrected.get(rid, frozenset()),
-                     rate_derived=rid in derived)
+                     rate_derived=rid in derived, unit=units.get(rid, ""))
         for rid, row in read.items()
     }
+
+
+def _unit(values: Any) -> str:
+    """The unit the agency gave for a row's figures (plan's, else result's), "" when none."""
+    for role in ("plan", "result"):
+        value = (values or {}).get(role)
+        if isinstance(value, dict) and value.get("unit"):
+            return str(value["unit"])
+    return ""
 
 
 ROLE_NAMES = {"plan": "kế hoạch", "result": "kết quả", "rate": "tỷ lệ"}

@@ -60,7 +60,7 @@ from parsers import lo_server
 from parsers.lo_server import warm_libreoffice
 from parsers.mail import Attachment, safe_filename
 from parsers.mail_classify import Attribution, attribute
-from parsers.responses import Unit, appendix_of
+from parsers.responses import Unit, appendix_of, belongs_with
 from parsers.vocab import ItemStatus, MailKind, ReviewKind
 from storage.blobs import store_blob
 from storage.ingest import file_seen, insert_file, open_review
@@ -218,7 +218,11 @@ def decide_file(ctx: Context, rel: str, name: str, files: list[ParsedFile]) -> U
         return "không nhận ra báo cáo theo đề cương trong tệp"
     best = answers[0]
     attribution = path_attribution(ctx, rel, name, [(best.result.agency.id, best.result.agency.score)])
-    return Unit(best.result.kind, best.content_key, attribution, best, appendix_of=appendix_of(best, candidates(files)))
+    # The other files of a dropped zip that complete the report (its appendix, a signed copy)
+    # join it as a mail's attachments do.
+    companions = [c for c in answers[1:] if belongs_with(c.result, best.result)]
+    return Unit(best.result.kind, best.content_key, attribution, best, companions=companions,
+                appendix_of=appendix_of(best, candidates(files)))
 
 
 def path_attribution(ctx: Context, rel: str, name: str, document_agencies: list[tuple[str | None, float]]) -> Attribution:
