@@ -14,6 +14,8 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from config.campaign import Campaign
 from flows.app import App, deadline_end
 from parsers.vocab import ReviewKind
@@ -32,6 +34,7 @@ from storage.blobs import store_blob
 from storage.models import Event
 from storage.reporting import RecipientReport, report_data
 from storage.submissions import open_problem_counts
+from storage.workspace import inbound_files, inbound_mails
 
 log = logging.getLogger(__name__)
 LATEST = "moi-nhat"
@@ -87,7 +90,27 @@ def load_model(app: App, campaign: Campaign, as_of: dt.datetime) -> Consolidatio
             )
             for item in data.review
         ]
-    return consolidate(campaign, agencies, review, as_of)
+        sources = source_labels(campaign, [r.source for r in review], session=session)
+    return consolidate(campaign, agencies, review, as_of, sources)
+
+
+def source_labels(campaign: Campaign, keys: list[str], *, session: Session) -> dict[str, str]:
+    """'mail:19' → 'thư từ a@b «subject», nhận 12/08/2025 22:10', 'file:3' → 'tệp sotp/bc.docx
+    trong thư mục chung, nhận …': people know a mail by its sender and subject and a file by
+    its name, never by its number in the database."""
+    def local(at: dt.datetime) -> str:
+        return f"{(at if at.tzinfo else at.replace(tzinfo=dt.UTC)).astimezone(campaign.tz):%d/%m/%Y %H:%M}"
+
+    wanted = {kind: {int(k.split(":", 1)[1]): k for k in keys if k.startswith(f"{kind}:") and k.split(":", 1)[1].isdigit()}
+              for kind in ("mail", "file")}
+    labels: dict[str, str] = {}
+    for mid, mail in inbound_mails(list(wanted["mail"]), session=session).items():
+        at = mail.date_header or mail.internal_date or mail.created_at
+        labels[wanted["mail"][mid]] = (f"thư từ {mail.from_addr or 'người gửi không rõ'} «{mail.subject or '(không tiêu đề)'}», "
+                                       f"nhận {local(at)}")
+    for fid, dropped in inbound_files(list(wanted["file"]), session=session).items():
+        labels[wanted["file"][fid]] = f"tệp {dropped.path} trong thư mục chung, nhận {local(dropped.mtime or dropped.created_at)}"
+    return labels
 
 
 def agency_report(record: RecipientReport, campaign: Campaign, open_counts: dict[int, int] | None = None) -> AgencyReport:
@@ -136,6 +159,7 @@ def corrected_figures(record: RecipientReport) -> dict[str, Figures]:
     named in `Figures.corrected`, so the model recomputes a rate made stale by it)."""
     read = {v.row_id: {k: getattr(v, k) for k in FIELDS} for v in record.indicators}
     derived = {v.row_id for v in record.indicators if v.rate_computed}
+    units = {v.row_id: _unit(v.values) for v in record.indicators}
     corrected: dict[str, frozenset[str]] = {}
     for (target, item_id), values in record.corrections.items():
         if target == "indicator":
@@ -143,9 +167,18 @@ def corrected_figures(record: RecipientReport) -> dict[str, Figures]:
             corrected[item_id] = frozenset(k for k in values if k in FIELDS)
     return {
         rid: Figures(*(_float(row.get(k)) for k in FIELDS), corrected=corrected.get(rid, frozenset()),
-                     rate_derived=rid in derived)
+                     rate_derived=rid in derived, unit=units.get(rid, ""))
         for rid, row in read.items()
     }
+
+
+def _unit(values: Any) -> str:
+    """The unit the agency gave for a row's figures (plan's, else result's), "" when none."""
+    for role in ("plan", "result"):
+        value = (values or {}).get(role)
+        if isinstance(value, dict) and value.get("unit"):
+            return str(value["unit"])
+    return ""
 
 
 ROLE_NAMES = {"plan": "kế hoạch", "result": "kết quả", "rate": "tỷ lệ"}

@@ -493,7 +493,7 @@ def combine(results: list[ParseResult], file: str, spec: OutlineSpec) -> ParseRe
         return result
     best = max(readable, key=rank)
     for name in (
-        "format", "kind", "agency", "doc_number", "doc_date", "sections", "extra_text", "closing", "evidence",
+        "format", "kind", "agency", "doc_number", "doc_date", "sections", "extra_text", "closing", "groups", "evidence",
         "says_replaces", "replaces_number", "part_of", "part_of_date", "identity_where", "draft",
     ):
         setattr(result, name, getattr(best, name))
@@ -515,6 +515,7 @@ _TABLE_CODES = {
     "table_missing", "row_missing", "hidden_row_missing", "rate_computed", "rate_inconsistent",
     "number_unreadable", "number_ambiguous", "number_several", "number_scaled", "count_not_integer", "row_duplicate",
     "column_unexplained", "column_from_data", "column_role_missing", "results_missing", "total_mismatch",
+    "number_approximate", "unit_converted", "unit_mismatch",
 }
 
 
@@ -578,3 +579,13 @@ READERS: dict[str, Reader] = {
     "zip": _zip,
     "image": _image,
 }
+
+
+def parse_text(text: str, spec: OutlineSpec, *, file: str = "nội dung thư") -> ParseResult:
+    """Plain text (a report typed in a mail's body) read against the outline, one paragraph
+    per non-empty line."""
+    from parsers.document import Para
+    from parsers.interpret import interpret
+
+    doc = Doc(blocks=[Para(line.strip()) for line in text.splitlines() if line.strip()])
+    return interpret(doc, spec, file=file, fmt="text")

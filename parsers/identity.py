@@ -226,7 +226,9 @@ def find_number(lines: Sequence[str]) -> str | None:
     for line in lines:
         for m in _NUMBER.finditer(line):
             before = line[: m.start()].strip()
-            if before and not before.endswith("|") and len(before.split()) > 6:
+            # Prose before it is another sentence; a letterhead in capitals (its lines run
+            # together: "UBND TỈNH QUẢNG NGÃI SỞ XÂY DỰNG Số: 88/BC-SXD") is not.
+            if before and not before.endswith("|") and len(before.split()) > 6 and not _mostly_upper(before):
                 continue
             if _CITED.search(fold_words(before)):
                 continue  # "Quyết định số 996/QĐ-TTg": another document's number, not this one's
@@ -506,6 +508,9 @@ _REPLACES = re.compile(
     r"(?:thay thế|thay cho)\s+(?:cho\s+)?(?:báo cáo|công văn|văn bản)\s*(?:số\s*:?\s*(?P<num>\d{1,5}[A-Za-z]?\s*/\s*[^\W_][\w&\-–.]*))?",
     re.IGNORECASE,
 )
+# "Báo cáo này thay thế …", "Văn bản này được ban hành thay thế …": the document itself.
+_SELF_BEFORE = re.compile(r"(?:báo cáo|văn bản|công văn|bản)\s+này\s+(?:được\s+)?(?:\w+\s+){0,2}$", re.IGNORECASE)
+_REPORT_CODE = re.compile(r"/\s*BC(?![A-Za-zÀ-ỹĐđ])", re.IGNORECASE)
 # A number or date left blank for the văn thư ("Số:      /BC-SYT", "ngày    tháng 8 năm 2025").
 _BLANK_NUMBER = re.compile(r"(?:^|\s)S[ốỐ]\s*:?\s*[.…_ ]*/\s*[A-ZĐ]", re.IGNORECASE)
 _BLANK_DATE = re.compile(r"ngày\s*[.…_ ]*\s+tháng\s*(?:\d{1,2}|[.…_ ]+)\s*năm", re.IGNORECASE)
@@ -531,14 +536,26 @@ def find_part_of(lines: Sequence[str]) -> tuple[str | None, str | None]:
     return None, None
 
 
-def find_replaces(lines: Sequence[str]) -> tuple[bool, str | None]:
-    """Whether the document says it replaces an earlier one, and that one's number."""
+def find_replaces(lines: Sequence[str], later: Sequence[str] = ()) -> tuple[bool, str | None]:
+    """Whether the document says it replaces an earlier one, and that one's number. `lines`:
+    the title block and opening, where any "thay thế báo cáo …" counts; `later`: the rest of
+    the text, where only the document speaking of itself ("Báo cáo này thay thế …") or a
+    report's number ("thay thế Báo cáo số 233/BC-…") counts, not a sentence about other papers."""
     for line in lines:
         m = _REPLACES.search(line)
         if m:
-            number = m.group("num")
-            return True, re.sub(r"\s+", "", number).rstrip(".-") if number else None
+            return True, _replaced_number(m)
+    for line in later:
+        for m in _REPLACES.finditer(line):
+            number = m.group("num") or ""
+            if _SELF_BEFORE.search(line[: m.start()]) or _REPORT_CODE.search(number):
+                return True, _replaced_number(m)
     return False, None
+
+
+def _replaced_number(m: re.Match[str]) -> str | None:
+    number = m.group("num")
+    return re.sub(r"\s+", "", number).rstrip(".-") if number else None
 
 
 def looks_draft(lines: Sequence[str]) -> bool:

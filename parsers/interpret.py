@@ -31,6 +31,7 @@ from parsers.model import (
 from parsers.outline import OutlineReading, folded_line, parse_label, read_outline
 from parsers.table import read_indicators
 from parsers.textnorm import fold_words
+from parsers.vocab import display_id
 
 
 def interpret(doc: Doc, spec: OutlineSpec, *, file: str, fmt: str) -> ParseResult:
@@ -90,11 +91,14 @@ def interpret(doc: Doc, spec: OutlineSpec, *, file: str, fmt: str) -> ParseResul
         result.problems.extend(reading.problems)
         result.problems.extend(_missing(outline.sections, spec))
         result.closing = outline.closing
+        result.groups = outline.groups
+        result.problems.extend(_group_answered(outline, spec))
     elif kind == "nil_report" and (none_sections or none_rows):
         # A nil report in report form: its "Không" answers and "-" rows are kept as they are.
         result.sections = outline.sections
         result.indicators = reading.indicators
         result.closing = outline.closing
+        result.groups = outline.groups
     else:
         result.sections = {s.id: SectionText() for s in spec.sections}
         result.indicators = {r.id: Indicator(label=r.label) for r in spec.rows}
@@ -135,7 +139,9 @@ def _identity_of_part(result: ParseResult, top: list[str], outline: OutlineReadi
             result.identity_where = "cuối văn bản / chữ ký"
     if result.part_of and result.doc_date is None and part_date:
         result.identity_where = "ghi chú «Kèm theo»"
-    result.says_replaces, result.replaces_number = find_replaces([*top, *outline.body_lines[:12]])
+    result.says_replaces, result.replaces_number = find_replaces(
+        [*top, *outline.body_lines[:12]], [*outline.body_lines[12:], *outline.signature_lines]
+    )
     if result.says_replaces:
         result.problems.append(
             Problem(
@@ -296,10 +302,34 @@ def _missing(sections: dict[str, SectionText], spec: OutlineSpec) -> list[Proble
             problems.append(
                 Problem(
                     "section_not_found",
-                    f"Không tìm thấy mục {s.id} (“{s.heading[:60]}…”) trong văn bản.",
+                    f"Không tìm thấy mục {display_id(s.id)} (“{s.heading[:60]}…”) trong văn bản.",
                     "toàn văn bản",
                 )
             )
+    return problems
+
+
+def _group_answered(outline: OutlineReading, spec: OutlineSpec) -> list[Problem]:
+    """A group's text with some of its sections unanswered: the agency answered the group as a
+    whole ("2.2. Phát triển hạ tầng đo lường: đầu tư 15 thiết bị …"). The text is kept as the
+    group's; a person decides which sections it answers."""
+    problems = []
+    headings = {g.id: g.heading for g in spec.groups}
+    for gid, text in outline.groups.items():
+        # Its own sections only: text under "2. Kết quả thực hiện …" above 2.1 is an introduction.
+        inside = [s.id for s in spec.sections if s.id.rpartition(".")[0] == gid]
+        missing = [sid for sid in inside if not outline.sections.get(sid, SectionText()).answered]
+        if not missing:
+            continue
+        items = missing[0] if len(missing) == 1 else f"{missing[0]}–{missing[-1]}"
+        problems.append(
+            Problem(
+                ProblemCode.GROUP_ANSWERED,
+                f"Nhóm {gid} (“{headings.get(gid, '')[:50]}…”) được trả lời chung, không tách theo"
+                f" các mục {items}: “{text.text[:80].rstrip('. ')}”. Nội dung được lưu cho cả nhóm; cần xem mục nào đã trả lời.",
+                text.where,
+            )
+        )
     return problems
 
 

@@ -57,11 +57,20 @@ _BOUNCE_QUOTE = re.compile(
 )
 # A reply or forward of the campaign's thread ("Re:", "TL:", "Fw:", "Chuyển tiếp:" …).
 _REPLY_PREFIX = re.compile(r"^\s*(?:re|tl|trả lời|aw|sv|fw|fwd|tr|chuyển tiếp|chuyển)\s*:", re.I)
+_REPLY_PREFIXES = re.compile(r"^(?:\s*(?:re|tl|trả lời|aw|sv|fw|fwd|tr|chuyển tiếp|chuyển)\s*(?:\[\d+\])?\s*:)+\s*", re.I)
+
+
+def bare_subject(subject: str) -> str:
+    """A subject without the reply and forward prefixes mail clients put before it
+    ("Re: TL: Fwd: Báo cáo …" → "Báo cáo …"); the subject itself when nothing is left."""
+    return _REPLY_PREFIXES.sub("", subject or "").strip() or (subject or "").strip()
 # A nil answer in the agency's own words (accent-folded): "không được phân công thực hiện
 # nhiệm vụ nào", "không phát sinh số liệu", "không tham gia … hoạt động".
 FILES_TO_CHECK_REASON = (
     "thư của đơn vị có tệp đính kèm nhưng tệp không giống báo cáo theo đề cương — cán bộ cần xem"
 )
+# A report written in the message itself (sections, figures), no file: a person decides.
+BODY_REPORT_REASON = "báo cáo viết trong nội dung thư (không có tệp đính kèm) — cán bộ cần xem và ghi nhận"
 _NIL_WORDS = re.compile(
     r"\bkhong (?:duoc )?(?:giao|phan cong|tham gia|thuc hien|co|phat sinh|lien quan)\b(?: \w+){0,8}? "
     r"(?:nhiem vu|noi dung|so lieu|hoat dong)\b"

@@ -67,13 +67,20 @@ class ProblemCode(StrEnum):
     NUMBER_SCALED = "number_scaled", "Số ghi kèm đơn vị nghìn / triệu / tỷ", 0.9
     HIDDEN_CONTENT = "hidden_content", "Bảng tính có dòng hoặc cột ẩn chứa nội dung (không đọc)", 0.97
     HIDDEN_ROW_MISSING = "hidden_row_missing", "Thiếu dòng của bảng định lượng trong khi bảng tính có dòng ẩn chứa nội dung", 0.8
+    GROUP_ANSWERED = "group_answered", "Nhóm nhiệm vụ được trả lời chung, không tách theo từng mục", 0.97
+    NUMBER_APPROXIMATE = "number_approximate", "Số ghi gần đúng hoặc là một giới hạn (trên, khoảng, hơn …)", 0.95
+    UNIT_CONVERTED = "unit_converted", "Số liệu đã đổi sang đơn vị tính chung của dòng (nghìn / triệu / tỷ)", 1.0
+    UNIT_MISMATCH = "unit_mismatch", "Đơn vị tính khác đơn vị của dòng: không cộng vào tổng", 0.9
+    FIGURES_DIFFER = "figures_differ", "Hai tệp của cùng một báo cáo ghi số liệu khác nhau", 0.8
 
 
 # Problems about figures that a person must look at before the figures are trusted: each one
 # opens a review item when the submission is recorded (a figure column no role explains, a
 # rate contradicting its figures, results all missing beside plans and rates, a total row
 # disagreeing with its rows, a cell whose number could not be read, a row written twice with
-# different figures, a count that is no whole number, a figure scaled by "triệu"/"tỷ"), figures
+# different figures, a count that is no whole number, a figure scaled by "triệu"/"tỷ", a bound
+# or an estimate for a figure ("Trên 1.200"), a unit no other agency's figures add up with, two
+# files of one report with different figures), figures
 # read from a scan with low confidence, and a digital signature that does not vouch for the
 # sender. (`hidden_content` is a note: the hidden part is not read and the note says so —
 # unless an outline row is missing from what is visible: `hidden_row_missing` blocks.)
@@ -88,6 +95,9 @@ BLOCKING_PROBLEMS = frozenset(
         ProblemCode.HIDDEN_ROW_MISSING,
         ProblemCode.COUNT_NOT_INTEGER,
         ProblemCode.NUMBER_SCALED,
+        ProblemCode.NUMBER_APPROXIMATE,
+        ProblemCode.UNIT_MISMATCH,
+        ProblemCode.FIGURES_DIFFER,
         ProblemCode.OCR_LOW_CONFIDENCE,
         ProblemCode.SIGNATURE_INVALID,
         ProblemCode.SIGNATURE_MODIFIED,
@@ -218,6 +228,9 @@ class IndicatorValue:
     # is on the page image (page number, x0, top, x1, bottom in points) for a crop beside it.
     ocr_confidence: float | None = None
     ocr_box: tuple[int, float, float, float, float] | None = None
+    # The unit the value is in as the agency gave it (its row's "Đơn vị tính" cell, or its
+    # column's header once a scale there was applied), "" when none was given.
+    unit: str = ""
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -227,6 +240,8 @@ class IndicatorValue:
             "where": self.where,
             "confidence": round(self.confidence, 3),
         }
+        if self.unit:
+            out["unit"] = self.unit
         if self.ocr_confidence is not None:
             out["ocr_confidence"] = round(self.ocr_confidence, 3)
             out["ocr_box"] = [round(v, 1) for v in self.ocr_box] if self.ocr_box else None
@@ -339,6 +354,8 @@ class ParseResult:
     error: ParseError | None = None
     # Closing parts (đánh giá, khó khăn, kiến nghị, phương hướng), keys from CLOSING_PARTS.
     closing: dict[str, SectionText] = field(default_factory=dict)
+    # Text written under a group's heading (2.2, …) rather than under its sections, by group id.
+    groups: dict[str, SectionText] = field(default_factory=dict)
     # 0..1: how much of the outline the document covers (sections answered, rows answered).
     coverage: float = 0.0
     # 0..1: how far the values can be trusted (lowered by every problem).
@@ -384,6 +401,7 @@ class ParseResult:
             "members": [m.to_json() for m in self.members],
             "error": self.error.to_json() if self.error else None,
             "closing": {k: v.to_json() for k, v in self.closing.items()},
+            "groups": {k: v.to_json() for k, v in self.groups.items()},
             "coverage": round(self.coverage, 3),
             "confidence": round(self.confidence, 3),
             "evidence": list(self.evidence),

@@ -21,6 +21,9 @@ Rules (Vietnamese convention: `.` groups thousands, `,` is the decimal mark):
 - a scale word after the number (`2 tỷ đồng`, `1,5 triệu`, `3 nghìn`) multiplies it (2·10⁹,
   1,5·10⁶, 3·10³: what the text says) and the number is flagged `scale` (the word): the row's
   unit column may already be in millions, so a person confirms (problem `number_scaled`);
+- a bound or an estimate (`Trên 1.200`, `hơn 50`, `khoảng 20`, `gần 300`, `> 100`, `1.200+`,
+  `100 trở lên`) is read as its number and flagged `approx` (the words): the true figure is not
+  that number, so a person confirms (problem `number_approximate`);
 - values that are already numbers (Excel cached values) pass through.
 """
 
@@ -70,6 +73,13 @@ _SPACE_GROUPS = re.compile(r"(?<=\d)[ \u00a0\u202f](?=\d{3}(?!\d))")
 # A scale word right after the number ("2 tỷ đồng", "1,5 triệu"); "tỷ lệ" is a rate, not a scale.
 # (Unaccented "ty"/"ti" are left out: "5 ti vi" is five television sets.)
 _SCALE = re.compile(r"\s*(nghìn|ngàn|nghin|triệu|trieu|tỷ|tỉ)(?!\w)(?!\s*lệ)", re.I)
+# Words before a number that make it a bound or an estimate, and after it ("1.200+", "trở lên").
+_APPROX_BEFORE = re.compile(
+    r"(?:^|\s)(trên|hơn|khoảng|gần|xấp xỉ|ước tính|ước khoảng|ước đạt|ước|dưới|ít nhất|tối thiểu|tối đa|chừng"
+    r"|non|ngót|>=|<=|>|<|≥|≤|~|≈)\s*$",
+    re.I,
+)
+_APPROX_AFTER = re.compile(r"\s*(\+|trở lên|trở xuống)", re.I)
 _SCALES = {"nghìn": 1000, "ngàn": 1000, "nghin": 1000, "triệu": 10**6, "trieu": 10**6, "tỷ": 10**9, "tỉ": 10**9}
 
 
@@ -88,6 +98,8 @@ class Number:
     explicit_none: bool = False
     # The scale word applied ("tỷ" in "2 tỷ đồng": value 2·10⁹), "" when there was none.
     scale: str = ""
+    # The number is a bound or an estimate ("Trên 1.200": "trên"), "" when it is exact.
+    approx: str = ""
 
 
 def clean_text(value: object) -> str:
@@ -136,8 +148,14 @@ def _parse_text(value: str) -> Number:
     if scale is not None and number is not None and not zero:
         word = scale.group(1).lower()
         number = float(Decimal(str(number)) * _SCALES[word])
+    approx = ""
+    if number is not None:
+        before = _APPROX_BEFORE.search(text[: match.start()])
+        after = _APPROX_AFTER.match(text, scale.end() if scale is not None else match.start() + len(token))
+        approx = (before.group(1) if before else after.group(1) if after else "").lower()
     return Number(
-        number, raw, ambiguous=ambiguous, unreadable=number is None, several=several, explicit_none=zero, scale=word
+        number, raw, ambiguous=ambiguous, unreadable=number is None, several=several, explicit_none=zero, scale=word,
+        approx=approx,
     )
 
 

@@ -6,8 +6,11 @@ its synonyms), and how it looks (bold, Heading style, ends with a colon or a lea
 only mean something under their parent group, so the current group (1, 2.1 … 2.5) is tracked.
 A section's text runs from its heading to the next heading of any kind; the answer may also sit
 on the heading's own line after a colon. The quantitative table and its title are not section
-text; closing parts and anything that fits no section go to `extra_text`; the header block,
-the "Nơi nhận" list and the signature are dropped.
+text. Closing parts (đánh giá, khó khăn, kiến nghị, phương hướng) are typed by their heading's
+words, their numbered or run-in sub-headings switching the part; a group's own text (after its
+heading's colon, or before its first section) is kept for the group. Closing parts and anything
+that fits no section also go to `extra_text`; the header block, the "Nơi nhận" list and the
+signature are dropped.
 """
 
 from __future__ import annotations
@@ -96,6 +99,9 @@ class OutlineReading:
     body_lines: list[str] = field(default_factory=list)
     table_title_found: bool = False
     closing: dict[str, SectionText] = field(default_factory=dict)
+    # Text under a group's heading, by group id: on the heading's line ("2.2. Phát triển hạ
+    # tầng: đầu tư 15 …", the group answered as a whole) or before its first section. Kept.
+    groups: dict[str, SectionText] = field(default_factory=dict)
 
 
 @dataclass
@@ -590,10 +596,16 @@ def _looks_like_signature(text: str) -> bool:
 
 _CLOSING_KEYS = (
     ("kien_nghi", ("kien nghi", "de xuat", "de nghi")),
-    ("kho_khan", ("kho khan", "vuong mac", "ton tai", "han che", "nguyen nhan")),
-    ("phuong_huong", ("phuong huong", "nhiem vu giai phap", "giai phap", "thoi gian toi", "ke hoach tiep theo")),
-    ("danh_gia", ("danh gia", "bai hoc kinh nghiem", "uu diem", "ket qua dat duoc")),
+    ("kho_khan", ("kho khan", "vuong mac", "ton tai", "han che", "nguyen nhan", "nhuoc diem", "khuyet diem",
+                  "mat chua duoc", "bat cap")),
+    ("phuong_huong", ("phuong huong", "nhiem vu giai phap", "giai phap", "thoi gian toi", "ke hoach tiep theo",
+                      "dinh huong", "nhiem vu trong tam")),
+    ("danh_gia", ("danh gia", "bai hoc kinh nghiem", "uu diem", "ket qua dat duoc", "mat duoc", "nhan xet",
+                  "ket qua noi bat")),
 )
+# A closing sub-heading names its part in its first words ("Kết quả đạt được", "Những tồn tại,
+# hạn chế", "Một số kiến nghị"); "Tăng cường công tác kiểm tra, đánh giá" is an outline heading.
+_CLOSING_HEAD_WORDS, _CLOSING_HEAD_START = 12, 3
 
 
 def _closing_key(head: str) -> str:
@@ -603,6 +615,30 @@ def _closing_key(head: str) -> str:
         return ""
     found = [(pos, key) for key, words in _CLOSING_KEYS for w in words if (pos := f.find(f" {w} ")) >= 0]
     return min(found)[1] if found else ""
+
+
+def _closing_head(head: str) -> str:
+    """The closing part a short heading opens when it starts with that part's words, else ""."""
+    words = _folded(head).split()
+    if not words or len(words) > _CLOSING_HEAD_WORDS:
+        return ""
+    f = f" {' '.join(words)} "
+    found = [
+        (pos, key)
+        for key, phrases in _CLOSING_KEYS
+        for w in phrases
+        if (pos := f.find(f" {w} ")) >= 0 and len(f[:pos].split()) <= _CLOSING_HEAD_START
+    ]
+    return min(found)[1] if found else ""
+
+
+def _reads_as_heading(line: _Line, body: str, head: str) -> bool:
+    """A sub-heading, run in ("Kết quả đạt được: …") or on its own line, not a sentence."""
+    if line.bold or line.heading_style:
+        return True
+    if head != body:
+        return len(head.split()) <= _CLOSING_HEAD_WORDS
+    return len(body.split()) <= _CLOSING_HEAD_WORDS and not body.rstrip().endswith((".", ";", "./."))
 
 
 _SIGN_OFF = (
@@ -713,6 +749,9 @@ class _Walker:
         self.seen_groups: set[str] = set()
         # Groups answered "Không có" on their own heading line: each of their sections is none.
         self.group_none: dict[str, tuple[str, str]] = {}
+        self.group_text: dict[str, list[str]] = {}
+        self.group_where: dict[str, str] = {}
+        self.current_where = ""  # the line being read (for text placed from `_add`)
         self.last_section: str | None = None
         self.table_title = False
         self.started = False
@@ -725,6 +764,7 @@ class _Walker:
     def walk(self) -> OutlineReading:
         closing = self._closing_block()
         for i, line in enumerate(self.lines):
+            self.current_where = line.where
             if i in closing:
                 self._signature(line)
                 continue
@@ -747,7 +787,9 @@ class _Walker:
                 if sid not in sections or sections[sid].empty:
                     sections[sid] = SectionText(text=clean(tail), empty=False, where=where, explicit_none=True, confidence=0.8)
         closing = {key: self._section(parts, self.closing_where.get(key, ""), key) for key, parts in self.closing.items()}
+        groups = {gid: self._section(parts, self.group_where[gid], gid) for gid, parts in self.group_text.items()}
         return OutlineReading(
+            groups={gid: g for gid, g in groups.items() if not g.empty},
             sections=sections,
             closing={k: v for k, v in closing.items() if v.answered},
             extra_text=clean(" ".join(self.extra)),
@@ -795,7 +837,9 @@ class _Walker:
         if folded.startswith(("bao cao", "phu luc", "de cuong", "danh sach", "bieu mau")):
             return True
         label = parse_label(line.text, line.auto_label)
-        return label.kind in {"roman", "path", "letter", "path_letter"} and len(label.body.split()) >= 4
+        if label.kind not in {"roman", "path", "letter", "path_letter"}:
+            return False
+        return len(label.body.split()) >= 4 or bool(_closing_head(_heading_part(label.body)[0]))
 
     def _signature_start(self) -> int:
         """Index of the first line of a trailing signature without a "Nơi nhận" list."""
@@ -924,8 +968,11 @@ class _Walker:
             self.extra.append(text)
         elif self.target == "header":
             (self.header if _is_header_line(text) else self.extra).append(text)
-        else:  # under a group heading, before any section: fits no section
+        else:  # under a group heading, before any section: fits no section, the group's text
             self.extra.append(text)
+            if self.target == "outline" and self.group in self.m.groups and not _is_boilerplate(text):
+                self.group_text.setdefault(self.group, []).append(text)
+                self.group_where.setdefault(self.group, self.current_where)
 
     def _without_heading_tail(self, text: str, sid: str) -> str:
         """ "hiện Đề án 996……; Đơn vị đã …" under "a) Về xây dựng, … triển:": a heading broken
@@ -963,6 +1010,10 @@ class _Walker:
             and (head != body or body.rstrip().endswith(":"))
             or _short_title(label, body)
         )
+        if self.target == "closing" and self._closing_line(line, label, body):
+            return
+        if self._closing_heading(line, label, body):
+            return
         if label.kind in {"letter", "path_letter"} and self._letter(line, label, body, heading_like=heading_like):
             return
         if label.kind == "path" and self._path(line, label, body, heading_like=heading_like):
@@ -981,6 +1032,59 @@ class _Walker:
         if self.target in self.texts:
             text = self._without_heading_tail(text, self.target)
         self._add(_LONG_LEADER.sub(" ", text).strip())
+
+    def _closing_line(self, line: _Line, label: _Label, body: str) -> bool:
+        """A line inside a closing part: a sub-heading ("2. Tồn tại, hạn chế: …", "- Kiến nghị:")
+        switches the part; any other line is its text, unless it is the table's title or the
+        outline's own heading (the agency went back to the sections). Roman numerals: `_roman`."""
+        if label.kind == "roman":
+            return False
+        head, inline = _heading_part(body)
+        key = _closing_head(head)
+        if key and _reads_as_heading(line, body, head):
+            self._switch_closing(key, line, body, inline)
+            return True
+        if self._is_table_title(head) or self._outline_heading(head, 85, 88):
+            return False
+        self._add(_LONG_LEADER.sub(" ", line.text).strip())
+        return True
+
+    def _closing_heading(self, line: _Line, label: _Label, body: str) -> bool:
+        """ "4. Khó khăn, vướng mắc", "B. ĐÁNH GIÁ CHUNG", "Kết quả đạt được: …" after the table: a
+        closing part opened by a numbered or lettered heading, or by any heading outside the
+        sections. Inside a section's answer a run-in "Khó khăn: …" stays the section's."""
+        if label.kind not in {"path", "letter", "", "bullet"}:
+            return False
+        head, _ = _heading_part(body)
+        if not _closing_head(head) or not _reads_as_heading(line, body, head) or self._outline_heading(head, 80, 70):
+            return False
+        looks = line.bold or line.heading_style or bool(line.auto_label)
+        capital_letter = label.kind == "letter" and line.text.lstrip()[:1].isupper()
+        alone = head == body and label.kind in {"path", "letter"}  # "4. Khó khăn, vướng mắc" on its own line
+        if not (looks or capital_letter or alone or self.target == "extra" and self.started):
+            return False
+        self._open_closing(line, body)
+        return True
+
+    def _outline_heading(self, head: str, threshold: float, whole: float) -> bool:
+        """The outline's own heading (a section's or a group's, `whole`: how close as a whole
+        string; "Về công tác tuyên truyền" is a shortened one), not a closing sub-heading."""
+        best, score = self.m.best_section(head, gate=True)
+        if best and score >= threshold and self.m.global_score(head, best) >= whole:
+            return True
+        return self._group_by_text(head, max(threshold, whole)) is not None
+
+    def _switch_closing(self, key: str, line: _Line, body: str, inline: str) -> None:
+        """A closing part's sub-heading: its text goes to that part. Under a part's own heading
+        a sub-heading of the same part keeps its words ("Bài học kinh nghiệm: …" under "Đánh giá")."""
+        self.extra.append(line.text)
+        same = key == self.closing_key and any(self.closing.get(key, []))
+        self.closing_key = key
+        self.closing.setdefault(key, [])
+        self.closing_where.setdefault(key, line.where)
+        text = strip_leaders((body if same else inline).strip())
+        if text:
+            self.closing[key].append(text)
 
     def _is_table_title(self, head: str) -> bool:
         title = self.spec.table_title or "Định lượng kết quả lũy kế đạt được"
@@ -1093,7 +1197,10 @@ class _Walker:
             gscore = self.m.similar(head, (self.m.groups[path].heading,))
             # "1. Kế hoạch triển khai Đề án" under "I. KẾT QUẢ THỰC HIỆN": a flat list of the
             # sections numbered 1, 2, 3 …; the section's own heading outweighs the group's.
-            best, score = self.m.best_section(head, gate=True, needed=70)
+            # Exact (no `needed`): `_group_answered` uses the best section whatever its score.
+            best, score = self.m.best_section(head, gate=True)
+            if self._group_answered(path, line, body, best):
+                return True
             if best and score >= 90 and score >= gscore + 20 and heading_like:
                 self._start_section(best, line, body)
                 return True
@@ -1106,11 +1213,7 @@ class _Walker:
                     looks and (gscore >= 40 or (expected and len(head) < 120))
                 )
             if accept:
-                self._start_group(path)
-                # "2.1. Đổi mới … chính sách: Không có": the group answered as a whole.
-                tail = _heading_part(body)[1]
-                if tail and is_explicit_none(tail):
-                    self.group_none[path] = (tail, line.where)
+                self._start_group(path, line, body)
                 return True
         # Sections numbered like groups: "1.2." for 1.b, "2.2.5." for 2.2.đ.
         parent, _, last = path.rpartition(".")
@@ -1131,7 +1234,7 @@ class _Walker:
             score >= self.m.similar(head, (self.m.groups[renumbered].heading,)) + 10
         )
         if renumbered and heading_like and not section_first:
-            self._start_group(renumbered)
+            self._start_group(renumbered, line, body)
             return True
         # Agencies that number sections "1.1", "2.2.3" instead of letters: trust the text.
         if best and score >= 70 and heading_like:
@@ -1141,6 +1244,19 @@ class _Walker:
             self._open_closing(line, body)
             return True
         return False
+
+    def _group_answered(self, path: str, line: _Line, body: str, best: str | None) -> bool:
+        """ "2.1. Về chính sách: Không phát sinh.", "2.2. Về hạ tầng: đầu tư 15 thiết bị …": the
+        group's own number, a short name of it and an answer. The name is close to one of the
+        group's sections, but the number says the group: answered as a whole (its sections all
+        none, or its text kept for the group), unless the text is that section's heading."""
+        head, tail = _heading_part(body)
+        if best is None or best.rpartition(".")[0] != path or path in self.seen_groups:
+            return False
+        if not tail.strip() or _is_empty(tail) or self.m.global_score(head, best) >= 70:
+            return False
+        self._start_group(path, line, body)
+        return True
 
     def _shifted(self, line: _Line, path: str, head: str) -> bool:
         """ "I. / 1. / a)" for the outline's "1 / 1.a" and "2 / 2.1 / 2.1.a": under a group opened
@@ -1155,7 +1271,7 @@ class _Walker:
                 return False
             score = self.m.similar(head, (self.m.groups[sub].heading,), floor=50 * _CUTOFF_MARGIN)
             if score >= 50 and (best is None or score >= best_score - 10):
-                self._start_group(sub)
+                self._start_group(sub, line, parse_label(line.text, line.auto_label).body.strip())
                 return True
             return False
         ids = self.m.by_group.get(top, [])
@@ -1221,7 +1337,7 @@ class _Walker:
         # "I. Công tác lãnh đạo…", "II. Kết quả thực hiện…": groups numbered with Roman numerals.
         group = self._group_by_text(head, 70)
         if group and not _is_closing(head):
-            self._start_group(group)
+            self._start_group(group, line, body)
             self.roman_group = group if "." not in group else ""
             return True
         self.roman_group = ""
@@ -1264,7 +1380,7 @@ class _Walker:
             if group != first and self.m.similar(head, (self.m.groups[group].heading,)) < 95:
                 group = None
         if group and self.m.similar(head, (self.m.groups[group].heading,)) >= score:
-            self._start_group(group)
+            self._start_group(group, line, body)
             return True
         if best and (
             (looks and score >= 80)
@@ -1301,7 +1417,7 @@ class _Walker:
             self._start_section(best, line, body)
             return True
         if group:
-            self._start_group(group)
+            self._start_group(group, line, body)
             return True
         if len(head) < 150 and self.m.similar_reaches(head, (_PART_ONE,), 80):
             self.started = True
@@ -1376,12 +1492,23 @@ class _Walker:
             return order.index(sid) <= 1
         return 1 <= order.index(sid) - order.index(last) <= 2
 
-    def _start_group(self, gid: str) -> None:
+    def _start_group(self, gid: str, line: _Line, body: str) -> None:
+        """A group's heading. Its own line may answer the whole group after a colon: "Không có"
+        answers each of its sections; any other text is kept as the group's text."""
         self.seen_groups.add(gid)
         self.started = True
         self.group = gid
         self.groups_found += 1
         self.target = "outline"
+        tail = strip_leaders(_heading_part(body)[1].strip())
+        if not tail or _is_empty(tail):
+            return
+        if is_explicit_none(tail):
+            self.group_none[gid] = (tail, line.where)
+            return
+        self.extra.append(tail)
+        self.group_text.setdefault(gid, []).append(tail)
+        self.group_where.setdefault(gid, line.where)
 
     def _start_section(self, sid: str, line: _Line, body: str) -> None:
         self.started = True

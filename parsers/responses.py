@@ -15,7 +15,8 @@ import re
 from dataclasses import dataclass, field
 
 from parsers.mail_classify import AgencyRef, Attribution, attribute
-from parsers.model import ParseResult, Problem
+from parsers.model import ParseResult, Problem, ProblemCode
+from parsers.numbers import vn_number
 from parsers.vocab import MailKind, SubmissionKind
 
 # The submission kind a message's classification stands for.
@@ -92,6 +93,9 @@ class Unit:
     # The main file is an appendix ("Kèm theo Báo cáo số X ngày D") whose report is not in
     # this message: (X, D). It joins that report if the agency sent it, else it waits (req. 7).
     appendix_of: tuple[str, str | None] | None = None
+    # The message's own words (subject and new text; a dropped file: none): they may say the
+    # report replaces an earlier one, name the programme, cite the request it answers.
+    message_text: str = ""
 
     def merged(self) -> ParseResult | None:
         """The main document's result, gaps filled from the companions (a copy)."""
@@ -101,20 +105,65 @@ class Unit:
         merged.members = []
         for other in self.companions:
             extra = other.result
+            if (differ := copies_differ(self.candidate.result, extra)) is not None:
+                merged.problems.append(differ)
             for sid, answer in extra.sections.items():
                 mine = merged.sections.get(sid)
-                if not answer.empty and (mine is None or mine.empty):
+                if (not answer.empty and (mine is None or mine.empty)) or (
+                    answer.explicit_none and (mine is None or not mine.answered)
+                ):
                     merged.sections[sid] = copy.deepcopy(answer)
             for rid, row in extra.indicators.items():
                 mine_row = merged.indicators.get(rid)
                 empty_mine = mine_row is None or (mine_row.plan is None and mine_row.result is None)
-                if empty_mine and (row.plan is not None or row.result is not None):
+                # Figures fill a row with none; an explicit none ("Không") answers a row the
+                # main file left blank, as it would parsed alone.
+                if empty_mine and (
+                    row.plan is not None or row.result is not None
+                    or (row.explicit_none and (mine_row is None or not mine_row.answered))
+                ):
                     merged.indicators[rid] = copy.deepcopy(row)
             merged.problems = [*merged.problems, *copy.deepcopy(extra.problems)]
-        filled = {rid for rid, r in merged.indicators.items() if r.plan is not None or r.result is not None}
+        filled = {rid for rid, r in merged.indicators.items() if r.answered}
         answered = set(merged.answered_sections)
         merged.problems = [p for p in merged.problems if not _settled_problem(p, filled, answered)]
         return merged
+
+
+_ROLE_WORDS = {"plan": "kế hoạch", "result": "kết quả", "rate": "tỷ lệ"}
+
+
+def copies_differ(main: ParseResult, other: ParseResult) -> Problem | None:
+    """Two files of one message that are the same report (the same number: a Word file and its
+    signed PDF) whose figures differ: a blocking problem naming both files and every differing
+    value. The main file's figures are kept until a person decides; none is dropped silently."""
+    if not main.doc_number or main.part_of or other.part_of:
+        return None
+    if _number_key(main.doc_number) != _number_key(other.doc_number):
+        return None
+    found = []
+    for rid, mine in main.indicators.items():
+        theirs = other.indicators.get(rid)
+        if theirs is None:
+            continue
+        for role in ("plan", "result"):
+            a, b = getattr(mine, role), getattr(theirs, role)
+            if a is not None and b is not None and abs(a - b) > 1e-9:
+                found.append(f"dòng {rid} {_ROLE_WORDS[role]} {vn_number(a)} / {vn_number(b)}")
+    if not found:
+        return None
+    first, second = (_file_name(r.file) + (" (bản ký số)" if r.signatures else "") for r in (main, other))
+    return Problem(
+        ProblemCode.FIGURES_DIFFER,
+        f"Hai tệp của cùng báo cáo số {main.doc_number} ghi số liệu khác nhau ({first} / {second}): "
+        + "; ".join(found)
+        + f" (số của {first} / số của {second}). Tạm lấy số của {first}; đề nghị đơn vị hoặc cán bộ xác định bản đúng.",
+        f"{first} / {second}",
+    )
+
+
+def _file_name(path: str) -> str:
+    return re.split(r"[\\/]", path or "")[-1] or "(không tên)"
 
 
 def _settled_problem(problem: Problem, rows: set[str], sections: set[str]) -> bool:

@@ -17,6 +17,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from decimal import Decimal
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -29,6 +30,7 @@ from parsers.model import ExtraRow, Indicator, IndicatorValue, Problem, ProblemC
 from parsers.numbers import Number, parse_number, vn_number
 from parsers.textnorm import clean
 from parsers.textnorm import fold_words as _fold_words
+from parsers.units import COUNT_UNITS, Unit, header_unit, read_unit
 
 # Table cells and outline labels repeat (header rows, merged cells, one label scored 7 times).
 fold_words = lru_cache(maxsize=8192)(_fold_words)
@@ -73,6 +75,8 @@ class _Header:
     end: int = 0
     roles: ColumnRoles | None = None
     where: str = ""
+    # A unit a value column's header names ("Kết quả (nghìn lượt)"): role → unit.
+    units: dict[str, Unit] = field(default_factory=dict)
 
 
 @dataclass
@@ -88,6 +92,9 @@ class _Line:
     note: str = ""
     # A total row ("Tổng cộng", "Cộng (I + II)"): checked against its rows, not a row itself.
     total: bool = False
+    # A breakdown line under a row ("Trong đó: - Cân thương mại", "- Công tơ điện").
+    sub: bool = False
+    units: dict[str, Unit] = field(default_factory=dict)
 
 
 def read_indicators(tables: Sequence[Table], rows: Sequence[RowSpec]) -> TableReading:
@@ -203,6 +210,10 @@ def _find_header(grid: list[list[str]], start: int = 0) -> _Header | None:
         if not _row_roles(grid[top]) or _has_numbers(grid[top]):
             continue
         bottom = top
+        # Rows above naming only the number, label, unit or note columns (their cells merged
+        # down, which some readers leave blank below): the same header block.
+        while top > start and _aux_header_row(grid[top - 1]):
+            top -= 1
         while bottom + 1 < len(grid) and (
             (_row_roles(grid[bottom + 1]) and not _has_numbers(grid[bottom + 1]))
             or _period_row(grid[bottom + 1], grid[bottom])
@@ -214,11 +225,28 @@ def _find_header(grid: list[list[str]], start: int = 0) -> _Header | None:
         if len(columns) >= 2:
             width = max(len(r) for r in grid[top : bottom + 1])
             stt_col = _stt_col(grid, top, bottom, columns)
-            label_col = _label_col(grid, bottom, columns, stt_col)
+            label_col = _label_col(grid, bottom, columns, stt_col, roles)
             if stt_col is None and label_col > 0 and _short_column(grid[bottom + 1 :], label_col - 1):
                 stt_col = label_col - 1  # a number column with no "TT" over it
-            return _Header(bottom, columns, label_col, stt_col, width, top=top, end=len(grid), roles=roles)
+            units = {
+                role: unit for role, j in columns.items()
+                if role != "rate" and (unit := header_unit(_stack(grid, top, bottom, j))) is not None
+            }
+            return _Header(bottom, columns, label_col, stt_col, width, top=top, end=len(grid), roles=roles, units=units)
     return None
+
+
+def _stack(grid: list[list[str]], top: int, bottom: int, j: int) -> str:
+    return " ".join(dict.fromkeys(grid[r][j] for r in range(top, bottom + 1) if j < len(grid[r]) and grid[r][j]))
+
+
+def _aux_header_row(row: list[str]) -> bool:
+    """A header row over the value columns' names: no figures, a cell naming the number, unit
+    or note column ("TT", "Đơn vị tính", "Ghi chú") and none naming a value role."""
+    filled = [c for c in row if c]
+    if len(filled) < 2 or _has_numbers(row) or _row_roles(row):
+        return False
+    return any(aux_role(c) in ("stt", "unit", "note") for c in filled)
 
 
 def _realign(grid: list[list[str]], top: int, bottom: int) -> None:
@@ -263,7 +291,9 @@ def _short_column(rows: list[list[str]], j: int) -> bool:
     return bool(cells) and all(len(c) <= 5 for c in cells)
 
 
-def _label_col(grid: list[list[str]], bottom: int, columns: dict[str, int], stt_col: int | None) -> int:
+def _label_col(
+    grid: list[list[str]], bottom: int, columns: dict[str, int], stt_col: int | None, roles: ColumnRoles | None = None
+) -> int:
     """The label column: the non-value column left of the values with the most letters."""
     first_value = min(columns.values())
     header = grid[bottom]
@@ -272,6 +302,7 @@ def _label_col(grid: list[list[str]], bottom: int, columns: dict[str, int], stt_
         text = fold_words(header[j]) if j < len(header) else ""
         if any(w in text for w in _UNIT_WORDS + _NOTE_WORDS):
             skip.add(j)
+    skip |= {j for j, kind in (roles.aux.items() if roles else ()) if kind in ("unit", "note")}
     candidates = [j for j in range(first_value) if j not in skip] or [0]
     data = grid[bottom + 1 :]
 
@@ -352,10 +383,33 @@ def _line(row: list[str], header: _Header, group: str, where: str, table: int) -
     unit = next((row[j] for j, kind in aux.items() if kind == "unit" and j < len(row)), "")
     note = next((row[j] for j, kind in aux.items() if kind == "note" and j < len(row)), "")
     line = _Line(label, group, number.rstrip(".)"), cells, where, table, dict(header.columns), unit, note)
-    words = fold_words(label).split()
-    if words[0] in ("tong", "cong") and len(words) <= 4 and not number:
-        line.total = True  # "Tổng cộng", "Cộng (I + II)": checked against its rows
+    line.units = header.units
+    if not number:
+        line.total = _total_label(label)  # "Tổng cộng", "Cộng (I + II)": checked against its rows
+        line.sub = not line.total and _sub_label(label)
     return group, line
+
+
+def _total_label(label: str) -> bool:
+    """"Tổng cộng", "Tổng số", "Cộng (I + II)": a total; "- Công tơ điện" (a breakdown line;
+    folded, "Công" is "Cộng") is none."""
+    text = clean(label)
+    if text[:1] in "-–—+•*":
+        return False
+    words = fold_words(text).split()
+    if not words or words[0] not in ("tong", "cong") or len(words) > 4:
+        return False
+    first = text.split()[0].lower().strip(":.,(")
+    # Accents tell "Cộng" from "Công"; a label typed without any accents cannot, and counts.
+    return first in ("tổng", "cộng") or fold_words(text) == text.lower()
+
+
+_SUB_START = re.compile(r"^\s*(?:[-–—+•*]|trong đó\b|trong do\b|gồm\b|bao gồm\b)", re.I)
+
+
+def _sub_label(label: str) -> bool:
+    """A breakdown line under a row: "- Công tơ điện", "Trong đó: …", "+ Cân thương mại"."""
+    return bool(_SUB_START.match(clean(label)))
 
 
 def _continues(previous: _Line, line: _Line) -> bool:
@@ -661,17 +715,22 @@ def _totals(lines: list[_Line], matches: dict[int, int]) -> list[Problem]:
             continue
         above = [ln for ln in lines[start:i] if not ln.total]
         same_group = [ln for ln in above if ln.group == line.group] if line.group else above
+        everything = [ln for ln in lines[:i] if not ln.total]
         for role in ("plan", "result"):
             total = parse_number(line.cells.get(role, "")).value
             if total is None:
                 continue
-            sums = {_sum(above, role), _sum(same_group, role), _sum([ln for ln in lines[:i] if not ln.total], role)}
+            # A breakdown line ("Trong đó: - Cân thương mại") is part of the row above it.
+            sums = {
+                _sum(rows, role) for scope in (above, same_group, everything)
+                for rows in (scope, [ln for ln in scope if not ln.sub])
+            }
             if not any(abs(total - s) <= 0.5 for s in sums):
                 problems.append(
                     Problem(
                         ProblemCode.TOTAL_MISMATCH,
                         f"Dòng «{line.label}» ghi {ROLE_NAMES[role]} = {vn_number(total)}, nhưng tổng các dòng là"
-                        f" {vn_number(_sum(above, role))}; đề nghị kiểm tra.",
+                        f" {vn_number(_sum([ln for ln in above if not ln.sub], role))}; đề nghị kiểm tra.",
                         line.where,
                     )
                 )
@@ -708,6 +767,15 @@ def _values(line: _Line, name: str, problems: list[Problem]) -> dict[str, Number
                     line.where,
                 )
             )
+        if n.approx and n.value is not None:
+            problems.append(
+                Problem(
+                    ProblemCode.NUMBER_APPROXIMATE,
+                    f"«{n.raw}» ở cột {ROLE_NAMES[role]} ({name}) không phải một số chính xác (chữ «{n.approx}»);"
+                    f" tạm lấy {vn_number(n.value)}, đề nghị đơn vị cho số chính xác.",
+                    line.where,
+                )
+            )
         if n.scale and n.value is not None:
             problems.append(
                 Problem(
@@ -720,13 +788,79 @@ def _values(line: _Line, name: str, problems: list[Problem]) -> dict[str, Number
     return values
 
 
+def _header_scale(line: _Line, values: dict[str, Number], name: str, problems: list[Problem]) -> dict[str, str]:
+    """Each figure's unit: the row's "Đơn vị tính" cell, else its column header's ("Kết quả
+    (nghìn lượt)"). A scale in the header is applied (1,8 nghìn lượt → 1.800 lượt, the value
+    stays in the row's base unit as a figure written "1,8 nghìn" would) and a person confirms
+    (`number_scaled`, blocking): a scale on one column only often holds for the other too."""
+    if line.unit:
+        return {r: line.unit for r in ROLES if r != "rate"}
+    named = [line.units.get(r) for r in ("plan", "result") if r in line.cols]
+    if len(named) == 2 and named[0] == named[1] and named[0] is not None:
+        # Both columns in one unit ("Kế hoạch (triệu đồng)", "Kết quả (triệu đồng)"): the
+        # figures are in it, as with a unit cell; the report converts when it must.
+        return {r: named[0].text for r in ("plan", "result")}
+    out: dict[str, str] = {}
+    for role, unit in line.units.items():
+        n = values.get(role)
+        if n is None or n.value is None or n.explicit_none:
+            out[role] = unit.name(1) if unit.scale != 1 else unit.text
+            continue
+        if unit.scale == 1 or n.scale:
+            out[role] = unit.text if unit.scale == 1 else unit.name(1)
+            continue
+        scaled = float(Decimal(str(n.value)) * unit.scale)
+        values[role] = replace(n, value=scaled, scale=_SCALE_NAME.get(unit.scale, ""))
+        out[role] = unit.name(1)
+        others = [ROLE_NAMES[r] for r in ("plan", "result") if r != role and r not in line.units and r in line.cols]
+        unscaled = f"; cột {', '.join(others)} không ghi đơn vị này, đề nghị kiểm tra cả cột đó" if others else ""
+        problems.append(
+            Problem(
+                ProblemCode.NUMBER_SCALED,
+                f"«{n.raw}» ở cột {ROLE_NAMES[role]} ({name}) được hiểu là {vn_number(scaled)}"
+                f"{f' {unit.base}' if unit.base else ''} (tiêu đề cột ghi «{unit.text}»){unscaled}.",
+                line.where,
+            )
+        )
+    return out
+
+
+_SCALE_NAME = {1000: "nghìn", 10**6: "triệu", 10**9: "tỷ"}
+
+
+def _outline_unit(spec: RowSpec, indicator: Indicator, where: str, problems: list[Problem]) -> None:
+    """The agency's unit against the outline's (when the outline names one): another scale of
+    it is a note (the report converts it), another kind blocks (the report leaves it out)."""
+    wanted, given = read_unit(spec.unit), read_unit(indicator.unit)
+    if wanted is None or given is None or not wanted.kind or not given.kind or not indicator.answered:
+        return
+    if not wanted.same_kind(given):
+        problems.append(
+            Problem(
+                ProblemCode.UNIT_MISMATCH,
+                f"Dòng {spec.id}: đơn vị tính «{given.text}» khác đơn vị của đề cương «{wanted.text}»; số liệu"
+                " không được cộng vào tổng, đề nghị đơn vị hoặc cán bộ kiểm tra.",
+                where,
+            )
+        )
+    elif given.scale != wanted.scale:
+        problems.append(
+            Problem(
+                ProblemCode.UNIT_CONVERTED,
+                f"Dòng {spec.id}: số liệu ghi theo «{given.text}», đề cương dùng «{wanted.text}»; báo cáo tổng hợp"
+                " đổi sang đơn vị của đề cương khi cộng tổng.",
+                where,
+            )
+        )
+
+
 def _figure(n: Number, where: str, confidence: float) -> IndicatorValue:
     """One cell's figure with its source and confidence."""
     if n.explicit_none:
         return IndicatorValue(n.value, "explicit_none", n.raw, where, 0.95 * confidence)
     if n.value is None:
         return IndicatorValue(None, "missing", n.raw, where, 0.0)
-    doubt = 0.6 if n.several else 0.75 if n.ambiguous or n.scale else 1.0
+    doubt = 0.6 if n.several else 0.75 if n.ambiguous or n.scale or n.approx else 1.0
     return IndicatorValue(n.value, "read", n.raw, where, doubt * confidence)
 
 
@@ -734,14 +868,21 @@ def _indicator(line: _Line, spec: RowSpec, problems: list[Problem], match: float
     """Numbers of one outline row, the rate computed or checked against plan and result."""
     name = f"dòng {spec.id}"
     values = _values(line, name, problems)
+    units = _header_scale(line, values, name, problems)
     plan, result, rate = (values[r].value for r in ROLES)
     indicator = Indicator(plan, result, rate, {r: values[r].raw for r in ROLES}, line.where, label=line.label)
-    indicator.unit, indicator.note = line.unit, line.note
+    shared = {u for r, u in units.items() if r != "rate" and values[r].value is not None}
+    indicator.unit = line.unit or (shared.pop() if len(shared) == 1 else "")
+    indicator.note = line.note
     indicator.values = {
-        r: _figure(values[r], f"{line.where}, cột {line.cols[r] + 1}" if r in line.cols else line.where, match)
+        r: replace(
+            _figure(values[r], f"{line.where}, cột {line.cols[r] + 1}" if r in line.cols else line.where, match),
+            unit=units.get(r, "") if values[r].value is not None else "",
+        )
         for r in ROLES
     }
-    if _counts(spec, line.unit, line.note):
+    _outline_unit(spec, indicator, line.where, problems)
+    if _counts(spec, indicator.unit, line.note):
         _whole_counts(spec, line, values, indicator, problems)
     expected = round(result / plan * 100, 1) if plan and result is not None else None
     if _is_fraction(rate, expected, values["rate"].raw):
@@ -772,12 +913,8 @@ def _indicator(line: _Line, spec: RowSpec, problems: list[Problem], match: float
     return indicator
 
 
-# Units of things counted one by one (folded): a count is a whole number.
-_COUNT_UNITS = (
-    "nguoi", "luot", "doanh nghiep", "dn", "phuong tien", "ptd", "chuan", "chat chuan", "nhiem vu", "de tai",
-    "co so", "don vi", "to chuc", "can bo", "chiec", "cai", "bo", "thiet bi", "lop", "khoa", "hoi nghi", "hoi thao",
-    "bai", "tin", "van ban", "san pham", "cuoc", "ho", "mau", "giay chung nhan", "phong thi nghiem",
-)
+# Units of things counted one by one (folded): a count is a whole number (parsers.units).
+_COUNT_UNITS = COUNT_UNITS
 # Words of amounts, not counts (money, percentages), compared with their accents: folded,
 # "tiền" (money) and "tiện" (phương tiện) are one word.
 _AMOUNT_WORDS = frozenset({"đồng", "vnđ", "vnd", "triệu", "tỷ", "tỉ", "nghìn", "ngàn", "tiền", "phí", "lệ", "%"})

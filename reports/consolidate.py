@@ -19,9 +19,10 @@ from typing import Any
 import pandas as pd
 
 from config.campaign import Campaign
-from parsers.model import BLOCKING_PROBLEMS
+from parsers.model import BLOCKING_PROBLEMS, ProblemCode
 from parsers.numbers import json_number, vn_number
 from parsers.table import RATE_TOLERANCE
+from parsers.units import COUNT, MONEY, Unit, read_unit
 from parsers.vocab import ANSWERED_STATES, Channel
 
 MEASURES = ("plan", "result", "rate")
@@ -62,6 +63,8 @@ class Figures:
     corrected: frozenset[str] = frozenset()
     # The rate was not in the file: the parser computed it from the figures as read.
     rate_derived: bool = False
+    # The unit the agency gave for the row's figures ("triệu đồng", "người"), "" when none.
+    unit: str = ""
 
 
 @dataclass(frozen=True)
@@ -211,6 +214,12 @@ class Consolidation:
     problems: list[ProblemLine]
     # Per table row: the agencies whose figures in it come from a submission with open problems.
     doubtful: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # Per table row: how units were reconciled for its total (the unit of the total, figures
+    # converted to it, figures left out of it), one sentence; only rows where units differ.
+    unit_notes: dict[str, str] = field(default_factory=dict)
+    # A review item's source ("mail:19", "file:3") in the words people know it by ("thư từ
+    # a@b «…», nhận 12/08/2025 22:10"); a source missing here is shown as it is.
+    sources: dict[str, str] = field(default_factory=dict)
 
     @property
     def doubtful_agencies(self) -> tuple[str, ...]:
@@ -225,7 +234,10 @@ class Consolidation:
             str(row_id): {
                 **{m: json_number(row[m]) for m in MEASURES},
                 **{f"{m}_n": int(row[f"{m}_n"]) for m in MEASURES},
-                "basis": totals_basis(row, self.submitted_count),
+                "basis": "; ".join(
+                    t for t in (totals_basis(row, self.submitted_count), self.unit_notes.get(str(row_id), "")) if t
+                ),
+                **({"unit": row["unit"]} if "unit" in row and row["unit"] else {}),
             }
             for row_id, row in self.totals.iterrows()
         }
@@ -233,7 +245,9 @@ class Consolidation:
     @property
     def totals_note(self) -> str:
         """What the totals count, one sentence the Word, Excel and web tables share."""
-        return f"Tổng hợp từ số liệu của {self.submitted_count} cơ quan, đơn vị đã gửi báo cáo; {TOTALS_NOTE}."
+        blank = [a.name for a in self.agencies if a.state == "submitted" and not has_figures(a)]
+        without = f" ({len(blank)} đơn vị chưa có số liệu: {', '.join(blank)})" if blank else ""
+        return f"Tổng hợp từ số liệu của {self.submitted_count} cơ quan, đơn vị đã gửi báo cáo{without}; {TOTALS_NOTE}."
 
     @property
     def submitted_count(self) -> int:
@@ -299,23 +313,71 @@ def consolidate(
     agencies: Sequence[AgencyReport],
     review: Sequence[ReviewNote] = (),
     as_of: dt.datetime | None = None,
+    sources: Mapping[str, str] | None = None,
 ) -> Consolidation:
-    """Build the consolidated model from each recipient's latest valid submission."""
+    """Build the consolidated model from each recipient's latest valid submission (`sources`:
+    the review items' sources in words, see `Consolidation.sources`)."""
     as_of = (as_of or dt.datetime.now(campaign.tz)).astimezone(campaign.tz)
     agencies = list(agencies)
     matrix = figures_matrix(campaign, agencies)
+    units = reconcile_units(campaign, matrix, agencies)
+    totals = table_totals(campaign, units.counted)
+    totals["unit"] = [units.row_units.get(str(rid), "") for rid in totals.index]
     return Consolidation(
         campaign=campaign,
         as_of=as_of,
         agencies=agencies,
-        totals=table_totals(campaign, matrix),
+        totals=totals,
         matrix=matrix,
         narrative=narrative(campaign, agencies),
         closing=[(a.name, t) for a in agencies if a.state == "submitted" and (t := closing_text(a))],
         stats=response_stats(agencies),
-        problems=problem_lines(agencies, review, rate_problems(campaign, agencies)),
+        problems=problem_lines(
+            agencies, review, [*figures_not_entered(agencies), *units.problems, *rate_problems(campaign, agencies)]
+        ),
         doubtful=doubtful_rows(matrix, agencies),
+        unit_notes=units.notes,
+        sources=dict(sources or {}),
     )
+
+
+NO_FIGURES = "figures_not_entered"
+# The problems the model itself finds, beside the parser's (`ProblemCode`), in words.
+_MODEL_PROBLEMS = {
+    "review": "Chờ cán bộ xem xét",
+    "rate_recomputed": "Tỷ lệ tính lại sau khi sửa số liệu",
+    NO_FIGURES: "Chưa nhập số liệu",
+}
+
+
+def problem_label(code: str) -> str:
+    """A problem's kind in Vietnamese (the parser's label, or the model's own); the code itself
+    only for one neither knows."""
+    try:
+        return ProblemCode(code).label
+    except ValueError:
+        return _MODEL_PROBLEMS.get(code, code)
+_BY_HAND = frozenset({Channel.PAPER, Channel.PHONE, Channel.HAND, Channel.MANUAL})
+
+
+def has_figures(agency: AgencyReport) -> bool:
+    """Some row of the agency's table has a figure (a "none" written as 0 counts)."""
+    return any(f.plan is not None or f.result is not None or f.rate is not None for f in agency.figures.values())
+
+
+def figures_not_entered(agencies: Iterable[AgencyReport]) -> list[ProblemLine]:
+    """A report a person recorded by hand (paper, phone, in person) whose figures nobody has
+    typed in yet: counted as sent, absent from every total — said, not silent."""
+    return [
+        ProblemLine(
+            "submission", a.name, NO_FIGURES,
+            f"Báo cáo ({CHANNEL_LABELS.get(a.channel or '', a.channel or '').lower()}) chưa có số liệu bảng định lượng "
+            "(chưa nhập): không có trong số liệu tổng hợp; nhập số liệu ở trang đơn vị.",
+            open=True,
+        )
+        for a in agencies
+        if a.state == "submitted" and a.channel in _BY_HAND and not has_figures(a)
+    ]
 
 
 def doubtful_rows(matrix: pd.DataFrame, agencies: Iterable[AgencyReport]) -> dict[str, tuple[str, ...]]:
@@ -356,11 +418,158 @@ def figures_matrix(campaign: Campaign, agencies: Iterable[AgencyReport]) -> pd.D
             fig = agency.figures.get(row.id, Figures())
             rate, _ = shown_rate(fig)
             records.append(
-                (agency.code, agency.name, row.id, row.group, row.label, fig.plan, fig.result, rate)
+                (agency.code, agency.name, row.id, row.group, row.label, fig.plan, fig.result, rate,
+                 # A figure a person corrected is taken in the row's unit (they typed it so).
+                 "" if fig.corrected & {"plan", "result"} else fig.unit)
             )
-    columns = ["code", "name", "row", "group", "label", *MEASURES]
+    columns = ["code", "name", "row", "group", "label", *MEASURES, "unit"]
     frame = pd.DataFrame.from_records(records, columns=columns)
     return frame.astype({m: "float64" for m in MEASURES})
+
+
+# ---------------------------------------------------------------- units of the totals
+
+UNIT_CONVERTED = "unit_converted"
+UNIT_MISMATCH = "unit_mismatch"
+
+
+@dataclass
+class UnitReconciliation:
+    """The matrix the totals add (figures converted to each row's unit, figures of another
+    kind of unit blanked), the problems that says so, and per row its unit and a note."""
+
+    counted: pd.DataFrame
+    problems: list[ProblemLine] = field(default_factory=list)
+    notes: dict[str, str] = field(default_factory=dict)
+    row_units: dict[str, str] = field(default_factory=dict)
+
+
+def _counts_label(label: str) -> bool:
+    words = clean_text(label).lower().split()
+    return bool(words) and words[0] == "số" and not (len(words) > 1 and words[1] in ("tiền", "kinh", "vốn"))
+
+
+def _kind_key(unit: Unit) -> tuple[str, str]:
+    return (unit.kind, "" if unit.kind in (MONEY, COUNT) else unit.base)
+
+
+def reconcile_units(
+    campaign: Campaign, matrix: pd.DataFrame, agencies: Iterable[AgencyReport] = ()
+) -> UnitReconciliation:
+    """Never add different units silently. Per row the unit of its total is the outline's (when
+    it names one), else that of most agencies (a row "Số …" counts things; a figure with no unit
+    counts things, as the table asks). A figure in another scale of that unit (nghìn / triệu /
+    tỷ đồng, nghìn lượt) is converted (`unit_converted`, a note); one in another kind of unit
+    (triệu đồng beside counts) stays out of the total (`unit_mismatch`, open for a person) and
+    the row's note names it."""
+    out = UnitReconciliation(matrix.copy())
+    if matrix.empty:
+        return out
+    agencies = list(agencies)
+    provenance = {a.code: a.provenance for a in agencies}
+    given = matrix.dropna(subset=["plan", "result"], how="all")
+    for row in campaign.outline.table.rows:
+        frame = given[given["row"] == row.id]
+        if not frame.empty:
+            _reconcile_row(row, frame, provenance, out)
+    # The parser already said so of a unit differing from the outline's: listed once.
+    said = {
+        (a.name, p.code, row.id)
+        for a in agencies for p in a.problems for row in campaign.outline.table.rows
+        if p.code in (UNIT_MISMATCH, UNIT_CONVERTED) and _about_row(p, row.id)
+    }
+    out.problems = [p for p in out.problems if (p.agency, p.code, _row_of(p.message)) not in said]
+    return out
+
+
+def _row_of(message: str) -> str:
+    found = re.match(r"Dòng (\S+):", message)
+    return found.group(1) if found else ""
+
+
+@dataclass(frozen=True)
+class _Reference:
+    key: tuple[str, str]
+    scale: int
+    name: str
+    basis: str
+
+
+def _reference(row: Any, units: Mapping[Any, Unit | None], keys: Mapping[Any, tuple[str, str]]) -> _Reference:
+    """The unit a row's total is in: the outline's, else the one most agencies use."""
+    outline = read_unit(row.unit or "")
+    if outline is not None and outline.kind:
+        return _Reference(_kind_key(outline), outline.scale, outline.text, "theo đề cương")
+    if _counts_label(row.label):
+        key = (COUNT, "")
+    else:
+        tally: dict[tuple[str, str], int] = {}
+        for k in keys.values():
+            tally[k] = tally.get(k, 0) + 1
+        key = max(tally, key=lambda k: (tally[k], k == (COUNT, "")))
+    scales: dict[int, int] = {}
+    for i, u in units.items():
+        if u is not None and keys[i] == key:
+            scales[u.scale] = scales.get(u.scale, 0) + 1
+    scale = 1 if key[0] == COUNT or not scales else max(scales, key=lambda k: (scales[k], -k))
+    sample = next((u for i, u in units.items() if u is not None and keys[i] == key), None)
+    name = sample.name(scale) if sample is not None else "số lượng" if key[0] == COUNT else ""
+    return _Reference(key, scale, name, "theo đa số đơn vị báo cáo")
+
+
+def _reconcile_row(row: Any, frame: pd.DataFrame, provenance: Mapping[str, Mapping[str, str]], out: UnitReconciliation) -> None:
+    units = {i: read_unit(str(u or "")) for i, u in frame["unit"].items()}
+    outline = read_unit(row.unit or "")
+    if outline is not None and outline.kind:
+        # A figure with no unit is in the unit the outline asked for.
+        units = {i: u if u is not None else outline for i, u in units.items()}
+    keys = {i: _kind_key(u) if u is not None and u.kind else (COUNT, "") for i, u in units.items()}
+    ref = _reference(row, units, keys)
+    converted: list[str] = []
+    left_out: list[str] = []
+    for i, u in units.items():
+        name, code = frame.at[i, "name"], frame.at[i, "code"]
+        where = provenance.get(code, {}).get(row.id, "") or f"{code}: dòng {row.id}"
+        shown = u.text if u is not None else "không ghi"
+        figures = " / ".join(vn_number(frame.at[i, m]) or "–" for m in ("plan", "result"))
+        if all(frame.at[i, m] == 0 or frame.at[i, m] != frame.at[i, m] for m in ("plan", "result")):
+            continue  # nothing (0) is nothing in any unit
+        if keys[i] != ref.key:
+            out.counted.loc[i, ["plan", "result"]] = float("nan")
+            left_out.append(f"{name} ({figures} {shown})")
+            out.problems.append(ProblemLine(
+                "submission", name, UNIT_MISMATCH,
+                f"Dòng {row.id}: đơn vị tính «{shown}» khác đơn vị của dòng («{ref.name}», {ref.basis}); số liệu"
+                f" {figures} không được cộng vào tổng, đề nghị đơn vị hoặc cán bộ kiểm tra.",
+                where, open=True,
+            ))
+            continue
+        scale = u.scale if u is not None else 1
+        if scale == ref.scale:
+            continue
+        factor = Decimal(scale) / Decimal(ref.scale)
+        for m in ("plan", "result"):
+            value = frame.at[i, m]
+            if value == value:  # not NaN
+                out.counted.at[i, m] = float(Decimal(str(value)) * factor)
+        after = " / ".join(vn_number(out.counted.at[i, m]) or "–" for m in ("plan", "result"))
+        converted.append(f"{name} ({figures} {shown} = {after} {ref.name})")
+        out.problems.append(ProblemLine(
+            "submission", name, UNIT_CONVERTED,
+            f"Dòng {row.id}: số liệu ghi theo «{shown}» ({figures}) được đổi sang «{ref.name}» ({after}) khi cộng tổng.",
+            where,
+        ))
+    if converted or left_out or (ref.name and ref.name != "số lượng"):
+        out.row_units[row.id] = ref.name
+    parts = []
+    if converted:
+        parts.append(f"đã đổi sang {ref.name}: {', '.join(converted)}")
+    if left_out:
+        parts.append(f"không cộng vào tổng vì khác đơn vị tính ({ref.name}): {', '.join(left_out)}")
+    if parts:
+        out.notes[row.id] = f"tổng tính theo đơn vị {ref.name}; " + "; ".join(parts)
+    elif ref.key[0] != COUNT and ref.name:
+        out.notes[row.id] = f"đơn vị tính: {ref.name}"  # an amount: the printed total needs its unit
 
 
 def shown_rate(fig: Figures) -> tuple[float | None, str | None]:

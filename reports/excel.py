@@ -29,6 +29,7 @@ from reports.consolidate import (
     clean_text,
     closing_text,
     json_number,
+    problem_label,
 )
 from reports.status import STATE_LABELS
 
@@ -305,7 +306,7 @@ def _problem_columns() -> list[Column]:
     return [
         Column("Loại", 16),
         Column("Cơ quan, đơn vị", 30, wrap=True),
-        Column("Mã", 20),
+        Column("Vấn đề", 34, wrap=True),
         Column("Nội dung", 70, wrap=True),
         Column("Vị trí", 40, wrap=True),
         Column("Tình trạng", 22),
@@ -316,7 +317,8 @@ def _problem_rows(model: Consolidation) -> Iterable[list[Any]]:
     kinds = {"submission": "Báo cáo", "review": "Chờ xem xét"}
     for p in model.problems:
         state = "Chưa kiểm tra" if p.open else ""
-        yield [kinds.get(p.kind, p.kind), p.agency, p.code, p.message, p.where, state]
+        where = model.sources.get(p.where, p.where)
+        yield [kinds.get(p.kind, p.kind), p.agency or "Chưa rõ đơn vị", problem_label(p.code), p.message, where, state]
 
 
 def _num(value: Any) -> Any:

@@ -246,6 +246,8 @@ class Submission(Base):
     evidence: Mapped[list[Any]]
     draft: Mapped[bool]
     says_replaces: Mapped[bool]
+    # The number of the report it says it replaces: that one never supersedes it.
+    replaces_number: Mapped[str | None]
     part_of: Mapped[str | None]
     # The other files it was built from, beside `document_id` (an Excel table, an appendix sent
     # in a later message): [{"document_id", "member"}], so a later appendix can join it again.
@@ -270,7 +272,8 @@ class SectionAnswer(Base):
     # The agency answered "Không có" / "Không phát sinh": an answer, not a gap.
     explicit_none: Mapped[bool]
     confidence: Mapped[float | None]
-    # "section" (of the outline) or "closing" (đánh giá, khó khăn, kiến nghị, phương hướng).
+    # "section" (of the outline), "closing" (đánh giá, khó khăn, kiến nghị, phương hướng) or
+    # "group" (text under a group's heading, section_id the group's id: "2.2").
     part: Mapped[str]
 
     submission: Mapped[Submission] = relationship(back_populates="sections")

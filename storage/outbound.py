@@ -110,9 +110,10 @@ def add_event(
     data: dict[str, Any],
     *,
     session: Session,
+    actor: str = "system",
 ) -> None:
-    """Append one line to the audit log."""
-    session.add(Event(campaign_id=campaign_id, recipient_id=recipient_id, kind=kind, message=message, data=data))
+    """Append one line to the audit log (`actor`: the person it was done for, else "system")."""
+    session.add(Event(campaign_id=campaign_id, recipient_id=recipient_id, kind=kind, message=message, data=data, actor=actor))
 
 
 def outbound_for(campaign_id: str, recipient_id: int, *, session: Session) -> list[OutboundMail]:

@@ -60,9 +60,18 @@ def _missing(
     else:
         answered = {k for k, v in parsed.sections.items() if not v.empty}
         filled = {k for k, v in parsed.indicators.items() if v.answered and not v.explicit_none}
+    # A row with a plan and no result (or a result and no plan) is not answered either: the
+    # agency is asked for the figure it left blank ("-" or "0" in it is an answer).
+    filled -= {k for k, v in parsed.indicators.items() if _half_filled(v)}
     missing_sections = [sid for sid in (section_ids or list(parsed.sections)) if sid not in answered]
     missing_rows = [rid for rid in (row_ids or list(parsed.indicators)) if rid not in filled]
     return missing_sections, missing_rows
+
+
+def _half_filled(row: Any) -> bool:
+    """One of plan and result given (read, or an explicit none), the other blank."""
+    sources = [row.value(role).source for role in ("plan", "result")]
+    return "missing" in sources and any(s != "missing" for s in sources)
 
 
 def record_submission(
@@ -107,7 +116,10 @@ def record_submission(
         "doc_date": _parse_date(parsed.doc_date),
         "extra_text": parsed.extra_text or "",
         "extra_rows": [r.to_json() for r in parsed.extra_rows],
-        "problems": [p.to_json() for p in parsed.problems],
+        # A submission is always some agency's: the document not naming it (agency_unknown) was
+        # settled by whoever attributed it (sender, folder, a person) and is no problem of the
+        # report; it stays in the document's own parse result.
+        "problems": [p.to_json() for p in parsed.problems if p.code != ProblemCode.AGENCY_UNKNOWN],
         "missing_sections": missing_sections,
         "missing_rows": missing_rows,
         "confidence": parsed.confidence if parsed.file else None,
@@ -115,6 +127,7 @@ def record_submission(
         "evidence": list(parsed.evidence),
         "draft": parsed.draft,
         "says_replaces": parsed.says_replaces,
+        "replaces_number": parsed.replaces_number,
         "part_of": parsed.part_of,
         "parts": list(parts or []),
     }
@@ -143,6 +156,7 @@ def record_submission(
 def _store_parts(sub: Submission, parsed: ParseResult, *, session: Session) -> None:
     """Every section and table value with where it was read (file › table/sheet › row/cell)."""
     closing = {k: a for k, a in parsed.closing.items() if k not in parsed.sections}
+    groups = {k: a for k, a in parsed.groups.items() if k not in parsed.sections and k not in closing}
     sections = [
         {
             "submission_id": sub.id,
@@ -154,7 +168,7 @@ def _store_parts(sub: Submission, parsed: ParseResult, *, session: Session) -> N
             "confidence": answer.confidence,
             "part": part,
         }
-        for part, answers in (("section", parsed.sections), ("closing", closing))
+        for part, answers in (("section", parsed.sections), ("closing", closing), ("group", groups))
         for sid, answer in answers.items()
     ]
     rows = [
@@ -270,10 +284,22 @@ def _supersede(new: Submission, *, session: Session) -> None:
             )
             # Only what the rule reads and writes: not every earlier version's problems,
             # evidence and rows (JSON) again for each new one.
-            .options(load_only(Submission.id, Submission.received_at, Submission.status, Submission.superseded_by_id))
+            .options(
+                load_only(
+                    Submission.id,
+                    Submission.received_at,
+                    Submission.status,
+                    Submission.superseded_by_id,
+                    Submission.doc_number,
+                    Submission.replaces_number,
+                )
+            )
         )
     )
-    newest = max(answers, key=lambda s: (s.received_at, s.id))
+    # A report another answer of the agency says it replaces ("thay thế Báo cáo số 233/…")
+    # never becomes the current one again, however late it arrives (a copy dropped later).
+    replaced = {_number_key(s.replaces_number) for s in answers if s.replaces_number}
+    newest = max(answers, key=lambda s: (_number_key(s.doc_number) not in replaced, s.received_at, s.id))
     for sub in answers:
         if sub.id == newest.id:
             sub.status, sub.superseded_by_id = "valid", None
@@ -292,6 +318,12 @@ def _supersede(new: Submission, *, session: Session) -> None:
             item.status, item.resolved_by, item.resolved_at = ReviewStatus.DISMISSED, "system", utcnow()
             item.plan = {**(item.plan or {}), "closed": f"bản báo cáo đã được thay bằng bản {newest.id}"}
     session.flush()
+
+
+def _number_key(number: str | None) -> str:
+    """A document number however it is spaced or dotted ("233/BC-ĐHPVĐ" = "233 / BC.ĐHPVĐ");
+    empty for none."""
+    return "".join(ch for ch in (number or "").lower() if ch not in " .\t").replace("đ", "d")
 
 
 def submissions_of(campaign_id: str, recipient_id: int, *, session: Session) -> list[Submission]:

@@ -266,6 +266,7 @@ submission = Table(
     Column("evidence", JSON, nullable=False, default=list),
     Column("draft", Boolean, nullable=False, default=False),
     Column("says_replaces", Boolean, nullable=False, default=False),
+    Column("replaces_number", Text),
     Column("part_of", Text),
     Column("parts", JSON, nullable=False, default=list),
     Column("created_at", UTCDateTime(), nullable=False, default=utcnow),

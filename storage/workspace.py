@@ -17,6 +17,7 @@ from storage.models import (
     Blob,
     ContactRow,
     Document,
+    InboundFile,
     InboundMail,
     OutboundMail,
     RecipientRow,
@@ -73,6 +74,14 @@ def inbound_mails(ids: Iterable[int], *, session: Session) -> dict[int, InboundM
     if not wanted:
         return {}
     return {m.id: m for m in session.scalars(select(InboundMail).where(InboundMail.id.in_(wanted)))}
+
+
+def inbound_files(ids: Iterable[int], *, session: Session) -> dict[int, InboundFile]:
+    """Dropped-file rows by id."""
+    wanted = list(ids)
+    if not wanted:
+        return {}
+    return {f.id: f for f in session.scalars(select(InboundFile).where(InboundFile.id.in_(wanted)))}
 
 
 def last_contacts(campaign_id: str, *, session: Session) -> dict[int, dt.datetime]:

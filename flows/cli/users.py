@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 import typer
 
@@ -34,8 +36,9 @@ def add(
     password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Đọc mật khẩu từ một dòng trên stdin.")] = False,
 ) -> None:
     """Thêm người dùng (mật khẩu được băm bằng argon2, không lưu bản rõ)."""
-    from flows.web.security import (
-        hash_password,  # lazy: only this command needs it (keeps `baocao --help` fast)
+    from flows.web.security import (  # lazy: only this command needs it (keeps `baocao --help` fast)
+        hash_password,
+        login_name,
     )
     from storage.users import (
         UserError as StoreUserError,  # lazy: only this command needs it (keeps `baocao --help` fast)
@@ -48,7 +51,8 @@ def add(
     app = make_app()
     try:
         with app.session() as session:
-            row = add_user(name, role, hash_password(password), session=session)
+            # NFC, as the login form looks it up (a decomposed 'ễ' would be another name).
+            row = add_user(login_name(name), role, hash_password(password), session=session)
             shown = (row.name, row.role)
     except StoreUserError as err:
         raise UserError(str(err)) from None
@@ -64,10 +68,11 @@ def list_(as_json: JsonOpt = False) -> None:
     )
 
     app = make_app()
+    tz = ZoneInfo(app.settings.timezone)  # the office's clock, as the web and `history` show it
     with app.session() as session:
         rows = [
             {"name": u.name, "role": u.role, "active": u.active,
-             "last_login_at": u.last_login_at.isoformat() if u.last_login_at else None}
+             "last_login_at": _aware(u.last_login_at).astimezone(tz).isoformat() if u.last_login_at else None}
             for u in list_users(session=session)
         ]
     if as_json:
@@ -85,6 +90,7 @@ def list_(as_json: JsonOpt = False) -> None:
 @user.command("disable")
 def disable(name: Annotated[str, typer.Argument(help="Tên đăng nhập.")]) -> None:
     """Khóa người dùng (giữ lại cho nhật ký; phiên đăng nhập đang mở hết hiệu lực ngay)."""
+    from flows.web.security import login_name  # lazy: only this command needs it
     from storage.users import (
         UserError as StoreUserError,  # lazy: only this command needs it (keeps `baocao --help` fast)
     )
@@ -92,10 +98,16 @@ def disable(name: Annotated[str, typer.Argument(help="Tên đăng nhập.")]) ->
         disable_user,  # lazy: only this command needs it (keeps `baocao --help` fast)
     )
 
+    name = login_name(name)
     app = make_app()
     try:
         with app.session() as session:
             disable_user(name, session=session)
     except StoreUserError as err:
         raise UserError(str(err)) from None
-    out.print(f"Đã khóa người dùng {name.strip().lower()}.")
+    out.print(f"Đã khóa người dùng {name}.")
+
+
+def _aware(at: dt.datetime) -> dt.datetime:
+    """A stored time (UTC; SQLite gives it back naive) made aware."""
+    return at if at.tzinfo is not None else at.replace(tzinfo=dt.UTC)

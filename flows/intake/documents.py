@@ -13,10 +13,16 @@ from sqlalchemy.orm import Session
 
 from flows.intake.context import Context, hook
 from parsers import lo_server
+from parsers.interpret import coverage
 from parsers.mail import Attachment
 from parsers.mail_classify import Attribution
 from parsers.model import ParseError, ParseResult
-from parsers.replacing import may_replace
+from parsers.replacing import (
+    cites_other_request,
+    may_replace,
+    message_says_replaces,
+    names_programme,
+)
 from parsers.responses import Candidate, Unit, candidates_of, names_report
 from parsers.vocab import ANSWER_KINDS, ItemStatus, ReviewKind
 from storage.blobs import record_blob, sha256_hex
@@ -133,9 +139,19 @@ def settle_unit(
         current = current_answer(ctx.campaign.id, rid, session=session)
         if current is not None and unit.content_key in _keys(current):  # a part of it sent again
             return _duplicate_of(ctx, unit, current)
-    parsed = unit.merged()
-    doubtful = _doubtful_report(ctx, unit, parsed)
-    hold = doubtful or _held_back(ctx, unit, parsed, session=session)
+    parsed = _with_message(unit.merged(), unit.message_text)
+    current = current_answer(ctx.campaign.id, rid, session=session) if rid is not None else None
+    if _figures_only(ctx, unit, parsed, current, session=session):
+        assert current is not None and parsed is not None
+        if _names_current(parsed, current, unit.message_text):  # a correction of its figures
+            joined = _join_correction(ctx, unit, docs, current, received_at, channel, owner, session=session)
+            if joined is not None:
+                return joined
+        hold = _figures_only_reason(current)
+    else:
+        hold = None
+    doubtful = None if hold else _doubtful_report(ctx, unit, parsed)
+    hold = doubtful or hold or _held_back(ctx, unit, parsed, session=session)
     if unit.attribution.recipient_id is None or hold is not None:
         plan = {
             "kind": unit.kind,
@@ -389,9 +405,128 @@ def _doubtful_report(ctx: Context, unit: Unit, parsed: ParseResult | None) -> st
     other programme's letter, comments on a draft). None: it may be recorded."""
     if unit.kind != "report" or parsed is None:
         return None
-    if parsed.coverage >= ctx.campaign.completeness.report_min_coverage:
+    if parsed.coverage < ctx.campaign.completeness.report_min_coverage:
+        return "văn bản không trả lời mục nào của đề cương, chưa ghi nhận là báo cáo"
+    if parsed.coverage >= ctx.campaign.completeness.replace_min_coverage or parsed.says_replaces:
         return None
-    return "văn bản không trả lời mục nào của đề cương, chưa ghi nhận là báo cáo"
+    # Thin and about something else: the request it answers is another, or it never names
+    # the programme (an inspection report that shares a few of the outline's words).
+    share = round(parsed.coverage * 100)
+    other = cites_other_request([unit.message_text, parsed.extra_text or ""], ctx.campaign.request.number)
+    if other:
+        return f"văn bản trả lời công văn số {other}, không phải công văn yêu cầu báo cáo này, và chỉ khớp {share}% đề cương"
+    if not _names_programme(ctx, unit, parsed):
+        return f"văn bản không nhắc tới chương trình yêu cầu báo cáo và chỉ khớp {share}% đề cương; chưa ghi nhận là báo cáo"
+    return None
+
+
+def _names_programme(ctx: Context, unit: Unit, parsed: ParseResult) -> bool:
+    """The document or its message names the programme by a distinctive word ("996")."""
+    return names_programme(parsed.words, [unit.message_text], ctx.hints.topic_words)
+
+
+def _with_message(parsed: ParseResult | None, text: str) -> ParseResult | None:
+    """The message's own words may say its report replaces an earlier one ("gửi lại báo cáo
+    thay thế báo cáo đã gửi"): the document then counts as saying so."""
+    if parsed is None or parsed.says_replaces or not text:
+        return parsed
+    says, number = message_says_replaces(text)
+    if says:
+        parsed.says_replaces, parsed.replaces_number = True, number
+        parsed.evidence = [*parsed.evidence, "thư gửi kèm ghi là báo cáo thay thế"]
+    return parsed
+
+
+def _figures_only(ctx: Context, unit: Unit, parsed: ParseResult | None, current: Submission | None, *, session: Session) -> bool:
+    """A table of figures with no section of the outline, from an agency whose current report
+    has its sections: never a silent replacement of them (the sections would all be lost)."""
+    if unit.kind != "report" or parsed is None or current is None or current.kind != "report":
+        return False
+    if parsed.answered_sections or not any(r.answered for r in parsed.indicators.values()):
+        return False
+    if len(current.missing_sections or []) >= len(parsed.sections or {}) or parsed.says_replaces:
+        return False
+    return not holds_content(ctx.campaign.id, current.recipient_id, unit.content_key, session=session)
+
+
+def _figures_only_reason(current: Submission) -> str:
+    number = f" số {current.doc_number}" if current.doc_number else ""
+    return (
+        "chưa thay báo cáo hiện có: văn bản mới chỉ có bảng số liệu, không có mục nào của đề cương,"
+        f" và không ghi là điều chỉnh báo cáo{number}; các mục của báo cáo hiện có giữ nguyên"
+    )
+
+
+def _names_current(parsed: ParseResult, current: Submission, text: str) -> bool:
+    """The figures carry the current report's own number, or the message names it ("điều
+    chỉnh số liệu … trong Báo cáo số 88/BC-SXD")."""
+    key = _number_key(current.doc_number)
+    if not key:
+        return False
+    if _number_key(parsed.doc_number) == key:
+        return True
+    return key in _number_key(text)
+
+
+def _number_key(number: str | None) -> str:
+    return "".join(ch for ch in (number or "").lower() if ch not in " .\t").replace("đ", "d")
+
+
+def _join_correction(
+    ctx: Context,
+    unit: Unit,
+    docs: list[Document],
+    current: Submission,
+    received_at: dt.datetime,
+    channel: str,
+    owner: dict[str, int],
+    *,
+    session: Session,
+) -> dict[str, Any] | None:
+    """Figures that correct the current report (its number): a new version with the report's
+    sections (its files read again) and the new figures, the report's own figures filling only
+    what the correction leaves out. None when the report's files cannot be read again."""
+    assert unit.candidate is not None and unit.attribution.recipient_id is not None
+    rid, cand = unit.attribution.recipient_id, unit.candidate
+    stored = list(current.parts or []) or [{"document_id": current.document_id, "member": None, "key": current.content_key}]
+    base = [(p, reread(ctx, p["document_id"], p.get("member"), session=session, key=p.get("key") or "")) for p in stored]
+    if not base or any(r is None for _, r in base):
+        return None
+    joined = Unit("report", "", unit.attribution, cand, companions=[Candidate(r, -1) for _, r in base if r is not None])
+    parsed = joined.merged()
+    assert parsed is not None
+    first = base[0][1]
+    assert first is not None
+    parsed.doc_number = parsed.doc_number or first.doc_number
+    parsed.doc_date = parsed.doc_date or first.doc_date
+    parsed.coverage = coverage(parsed)
+    parsed.evidence = [*parsed.evidence, f"điều chỉnh số liệu của báo cáo số {current.doc_number} (giữ các mục của báo cáo đó)"]
+    parts = [_part(docs, cand), *(p for p, _ in base)]
+    key = sha256_hex("+".join(sorted({p["key"] for p in parts})).encode())
+    recorded = record_submission(
+        session=session,
+        campaign_id=ctx.campaign.id,
+        recipient_id=rid,
+        kind="report",
+        received_at=max(received_at, current.received_at),
+        channel=channel,
+        content_key=key,
+        parsed=parsed,
+        document_id=docs[cand.part].id,
+        section_ids=ctx.section_ids,
+        row_ids=ctx.row_ids,
+        explicit_none_is_answer=ctx.campaign.completeness.explicit_none_is_answer,
+        parts=parts,
+        **owner,
+    )
+    return {
+        "status": ItemStatus.PROCESSED if recorded.created else ItemStatus.DUPLICATE,
+        "kind": "report",
+        "recipient": ctx.code_of(rid),
+        "attributed_by": unit.attribution.attributed_by,
+        "submission_id": recorded.submission.id,
+        "corrects": current.id,
+    }
 
 
 def _held_back(ctx: Context, unit: Unit, parsed: ParseResult | None, *, session: Session) -> str | None:
@@ -409,6 +544,7 @@ def _held_back(ctx: Context, unit: Unit, parsed: ParseResult | None, *, session:
         current.kind,
         min_coverage=ctx.campaign.completeness.replace_min_coverage,
         current_coverage=current.coverage,
+        names_programme=parsed is None or _names_programme(ctx, unit, parsed),
     )
     if decision.replaces:
         return None

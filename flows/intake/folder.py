@@ -60,11 +60,11 @@ from parsers import lo_server
 from parsers.lo_server import warm_libreoffice
 from parsers.mail import Attachment, safe_filename
 from parsers.mail_classify import Attribution, attribute
-from parsers.responses import Unit, appendix_of
-from parsers.vocab import ItemStatus, MailKind
+from parsers.responses import Unit, appendix_of, belongs_with
+from parsers.vocab import ItemStatus, MailKind, ReviewKind
 from storage.blobs import store_blob
 from storage.ingest import file_seen, insert_file, open_review
-from storage.models import Event, InboundFile, utcnow
+from storage.models import Document, Event, InboundFile, utcnow
 
 log = logging.getLogger(__name__)
 STATE_FILE = "dropfolder-state.json"
@@ -218,7 +218,11 @@ def decide_file(ctx: Context, rel: str, name: str, files: list[ParsedFile]) -> U
         return "không nhận ra báo cáo theo đề cương trong tệp"
     best = answers[0]
     attribution = path_attribution(ctx, rel, name, [(best.result.agency.id, best.result.agency.score)])
-    return Unit(best.result.kind, best.content_key, attribution, best, appendix_of=appendix_of(best, candidates(files)))
+    # The other files of a dropped zip that complete the report (its appendix, a signed copy)
+    # join it as a mail's attachments do.
+    companions = [c for c in answers[1:] if belongs_with(c.result, best.result)]
+    return Unit(best.result.kind, best.content_key, attribution, best, companions=companions,
+                appendix_of=appendix_of(best, candidates(files)))
 
 
 def path_attribution(ctx: Context, rel: str, name: str, document_agencies: list[tuple[str | None, float]]) -> Attribution:
@@ -309,6 +313,10 @@ def _record_file(
     docs = write_documents(ctx, files, owner, session=session)
     if isinstance(decision, str):
         unrelated = files[0].rejection is None
+        if unrelated:  # readable, no outline report: a person looks when it is an agency's
+            held = _file_to_check(ctx, row, rel, name, docs, decision, mtime, owner, session=session)
+            if held is not None:
+                return held
         outcome: dict[str, Any] = {"status": ItemStatus.FAILED, "classification": MailKind.UNRELATED if unrelated else None, "error": decision}
         if not unrelated:  # req. 8: an unreadable file of a known agency is not a report yet
             outcome.update(_unreadable_file(ctx, row, rel, name, files, mtime, owner, session=session))
@@ -319,6 +327,49 @@ def _record_file(
         row.recipient_id, row.attributed_by = decision.attribution.recipient_id, decision.attribution.attributed_by
     classification = MailKind.SUBMISSION if decision.kind == "report" else MailKind.NIL_REPORT
     return {**outcome, "classification": classification}
+
+
+def _file_to_check(
+    ctx: Context, row: InboundFile, rel: str, name: str, docs: list[Document], why: str, mtime: dt.datetime,
+    owner: dict[str, int], *, session: Session,
+) -> dict[str, Any] | None:
+    """A readable file that is no outline report, dropped where (or named as) an agency's:
+    meant as its answer, as a mail's files would be (`files_to_check`). A person opens it;
+    assigning the item records it as the agency's report (re-read), dismissing leaves the
+    agency as it was; nothing is counted meanwhile. None: the file names no agency."""
+    attribution = path_attribution(ctx, rel, name, [])
+    if not attribution.candidates:
+        return None
+    first = docs[0] if docs else None
+    item = open_review(
+        {
+            "campaign_id": ctx.campaign.id,
+            "source_key": f"file:{row.id}",
+            "kind": ReviewKind.DOUBTFUL_REPORT,
+            "document_id": first.id if first else None,
+            "reason": f"tệp trong thư mục chung chưa giống báo cáo theo đề cương ({why}): {rel}",
+            "candidates": attribution.candidates,
+            "plan": {
+                "kind": "report",
+                "document_id": first.id if first else None,
+                "member": None,
+                "content_key": f"file:{row.sha256}",
+                "received_at": mtime.isoformat(),
+                "channel": "folder",
+            },
+            **owner,
+        },
+        session=session,
+    )
+    row.recipient_id, row.attributed_by = attribution.recipient_id, attribution.attributed_by
+    return {
+        "status": ItemStatus.REVIEW,
+        "classification": MailKind.FILES_TO_CHECK,
+        "review_item": item.id,
+        "to_check": True,
+        "recipient": ctx.code_of(attribution.recipient_id),
+        "reason": why,
+    }
 
 
 def _unreadable_file(

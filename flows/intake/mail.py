@@ -57,13 +57,16 @@ from flows.intake.inbox import (
 from flows.intake.pool import AheadParse, pool_size, poolable
 from flows.outbound.receipts import deliver_pending_receipts, reserve_receipt
 from parsers import lo_server
+from parsers.api import parse_text
 from parsers.kind import NOT_REPORT_TYPES
 from parsers.lo_server import warm_libreoffice
 from parsers.mail import MailMessage, parse_mail
 from parsers.mail_classify import (
+    BODY_REPORT_REASON,
     STATE_KINDS,
     Attribution,
     Classification,
+    about_campaign,
     attribute,
     classify,
     meant_as_report,
@@ -125,6 +128,8 @@ def decide_mail(ctx: Context, mail: MailMessage, files: list[ParsedFile]) -> Mai
         mail, [c.result.kind for c in cands], ctx.hints, known_sender=known, doc_types=[c.result.doc_type for c in cands]
     )
     classification, links = classify_links(mail, classification, ctx.hints, known_sender=known)
+    if not cands and not rejected and not links and _body_report(ctx, mail, classification, known_sender=known):
+        classification = Classification(MailKind.FILES_TO_CHECK, BODY_REPORT_REASON)
     decision = MailDecision(classification, rejected, links=links)
     # A reply whose only report could not be read is not a promise (nor unrelated): the agency
     # has not submitted yet, a person looks, and the receipt asks for a readable copy.
@@ -139,8 +144,8 @@ def decide_mail(ctx: Context, mail: MailMessage, files: list[ParsedFile]) -> Mai
         decision.unreadable = _whole_mail_sender(ctx, mail)
     elif classification.kind == MailKind.FILES_TO_CHECK:
         decision.to_check = _whole_mail_sender(ctx, mail)
-        first = next((c for c in cands if c.result.doc_type not in NOT_REPORT_TYPES), cands[0])
-        decision.to_check_file = (first.part, first.member)
+        first = next((c for c in cands if c.result.doc_type not in NOT_REPORT_TYPES), cands[0] if cands else None)
+        decision.to_check_file = (first.part, first.member) if first is not None else (0, None)
     elif classification.kind in STATE_KINDS:
         decision.units = plan_units(
             ctx.agencies,
@@ -154,7 +159,22 @@ def decide_mail(ctx: Context, mail: MailMessage, files: list[ParsedFile]) -> Mai
             thread_recipient=ctx.thread_recipient(mail.in_reply_to, mail.references),
             tags=subject_tags(mail.subject),
         )
+        for unit in decision.units:
+            unit.message_text = f"{mail.subject}\n{mail.new_text[:5000]}"
     return decision
+
+
+def _body_report(ctx: Context, mail: MailMessage, classification: Classification, *, known_sender: bool) -> bool:
+    """A message without files, from an agency or about the campaign, whose own text reads as
+    a report of the outline (a section answered, a figure of the table): not a promise nor a
+    contact — a person decides, and the agency is not reminded as if it had said nothing."""
+    if classification.kind not in (MailKind.ACKNOWLEDGEMENT, MailKind.UNRELATED):
+        return False
+    if not (known_sender or about_campaign(mail, ctx.hints)):
+        return False
+    body = parse_text(mail.new_text[:20000], ctx.spec)
+    answered = len(body.answered_sections) + sum(1 for r in body.indicators.values() if r.answered)
+    return body.kind == "report" and answered >= 1
 
 
 def _whole_mail_sender(ctx: Context, mail: MailMessage) -> Attribution:
@@ -300,9 +320,10 @@ def _answered(ctx: Context, outcome: dict[str, Any]) -> list[Context]:
 
 
 def _owes_receipt(outcome: dict[str, Any]) -> bool:
-    """A recorded report or nil report, or a report we could not read, is answered."""
+    """A recorded report or nil report, a report we could not read, or files meant as the
+    answer that wait for a person, is answered."""
     recorded = outcome["status"] == ItemStatus.PROCESSED and outcome.get("classification") in (MailKind.SUBMISSION, MailKind.NIL_REPORT)
-    return recorded or bool(outcome.get("unreadable"))
+    return recorded or bool(outcome.get("unreadable")) or bool(outcome.get("to_check"))
 
 
 def _handle_new_mail(
@@ -548,6 +569,7 @@ def _review_files_to_check(
     names = ", ".join(d.filename or f"tệp {d.part_index + 1}" for d in docs[:3]) + (
         f" (và {len(docs) - 3} tệp khác)" if len(docs) > 3 else ""
     )
+    reason = f"{decision.classification.reason}: {names}" if names else decision.classification.reason
     part, member = decision.to_check_file
     first = docs[part] if part < len(docs) else None
     item = open_review(
@@ -556,7 +578,7 @@ def _review_files_to_check(
             "source_key": key,
             "kind": ReviewKind.DOUBTFUL_REPORT,
             "document_id": first.id if first else None,
-            "reason": f"{decision.classification.reason}: {names}",
+            "reason": reason,
             "candidates": decision.to_check.candidates,
             "plan": {
                 "kind": "report",
@@ -565,6 +587,8 @@ def _review_files_to_check(
                 "content_key": f"mail:{row.raw_sha256}",
                 "received_at": received_at.isoformat(),
                 "channel": "email",
+                # No file: assigning reads the report from the message's own text.
+                **({"body_of_mail": row.id} if not docs else {}),
             },
             **owner,
         },

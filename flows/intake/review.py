@@ -21,6 +21,7 @@ from flows.intake.errors import IntakeError
 from flows.intake.folder import record_routed_file
 from flows.intake.mail import record_routed
 from flows.outbound.receipts import send_receipts
+from parsers.api import parse_text
 from parsers.mail import parse_mail
 from parsers.mail_classify import Attribution
 from parsers.model import ParseResult
@@ -57,6 +58,12 @@ def _open_item(session: Session, item_id: int) -> ReviewItem:
 def _planned_document(app: App, campaign: Campaign, session: Session, plan: dict[str, Any]) -> tuple[Document | None, ParseResult | None]:
     """The document a review plan rests on, read again from its blob (the zip member if any)."""
     doc = session.get(Document, plan["document_id"]) if plan.get("document_id") else None
+    if doc is None and plan.get("body_of_mail"):  # a report written in the mail itself
+        row = session.get(InboundMail, plan["body_of_mail"])
+        if row is None:
+            return None, None
+        mail = parse_mail(app.blobs.read(row.raw_sha256), max_attachment_bytes=app.settings.max_file_bytes)
+        return None, parse_text(mail.new_text[:20000], outline_spec(campaign))
     if doc is None:
         return None, None
     parse = default_parse(app.settings.max_file_bytes, trust_dir=app.settings.trust_dir)

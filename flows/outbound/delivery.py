@@ -71,6 +71,9 @@ class Draft:
     attachments: tuple[tuple[str, bytes, str], ...] = ()  # (filename, data, mime type)
     in_reply_to_mail_id: int | None = None
     reply_to: str | None = None
+    # Who asked for it (the audit log's actor of its "sent"/"failed" lines): a person's name
+    # when sent from the workspace, else "system".
+    requested_by: str = "system"
 
 
 @dataclass
@@ -287,7 +290,7 @@ def _confirm(app: App, job: _Job, refused: dict[str, str]) -> None:
             d.campaign_id, d.recipient_id, "mail_sent", f"Đã gửi {label} ({d.slot}) tới {', '.join(d.to)}",
             {"outbound_id": job.row_id, "kind": d.kind, "slot": d.slot, "message_id": job.message_id,
              "to": list(d.to), "refused": refused},
-            session=session,
+            session=session, actor=d.requested_by,
         )
 
 
@@ -299,6 +302,7 @@ def _fail(app: App, job: _Job, error: str, report: DeliveryReport, *, count_atte
             d.campaign_id, d.recipient_id, "mail_failed",
             f"Gửi {KIND_LABELS.get(d.kind, d.kind)} ({d.slot}) không thành công: {error}",
             {"outbound_id": job.row_id, "kind": d.kind, "slot": d.slot, "error": error}, session=session,
+            actor=d.requested_by,
         )
     report.failed.append(_entry(d, job.code, error=error))
     # info, not warning: the caller reports failures (one line per cause); a warning per

@@ -1,7 +1,9 @@
 """Receipts: after a submission is recorded, tell its sender what was read (in Vietnamese).
 
 Never to auto-replies, bounces, mailing lists, no-reply addresses, our own mail or unrelated
-mail; at most one per message (slot `mail:<inbound_mail_id>` in the outbound ledger); off when
+mail; one per message on arrival (slot `mail:<inbound_mail_id>` in the outbound ledger) and, for a
+message held on arrival (files unreadable or waiting for a person) whose report a person then
+records, one more saying what was recorded (`mail:<id>:sau-kiem-tra`); off when
 `campaign.receipts.enabled` is false. Sent through `flows.outbound.delivery.deliver`.
 """
 
@@ -17,7 +19,7 @@ from config.campaign import Campaign
 from flows.app import App, deadline_end, deadlines
 from flows.outbound.delivery import Draft, deliver
 from parsers.mail import MailMessage, parse_mail
-from parsers.mail_classify import is_automatic, is_noreply
+from parsers.mail_classify import bare_subject, is_automatic, is_noreply
 from parsers.mailids import make_message_id
 from parsers.numbers import vn_number
 from parsers.vocab import OutboundKind, OutboundStatus, display_id
@@ -35,6 +37,8 @@ from storage.models import (
 from storage.outbound import reserve_outbound
 
 WHAT = {"report": "báo cáo", "nil_report": "báo cáo (không phát sinh nội dung)"}
+# The slot of the receipt sent when a person records the report of a message held on arrival.
+AFTER_REVIEW = ":sau-kiem-tra"
 
 
 def rejected_files(docs: list[Document]) -> list[dict[str, Any]]:
@@ -100,13 +104,14 @@ def receipt_context(
     return {
         "what": WHAT.get(sub.kind, "báo cáo"),
         "kind": sub.kind,
-        "original_subject": mail.subject or "(không có tiêu đề)",
+        "original_subject": bare_subject(mail.subject or "") or "(không có tiêu đề)",
         "recipient": {"name": recipient.name, "code": recipient.code},
         "request": campaign.request.model_dump(),
         "deadline": deadline,
         "late": sub.received_at > deadline_end(campaign, deadline),
         "received_at": sub.received_at.astimezone(tz).strftime("%H:%M ngày %d/%m/%Y"),
         "files": [d.filename for d in docs if d.status == "parsed"],
+        "received_files": [],
         # "Đã ký số bởi … lúc …" for every digital signature of the files read.
         "signed": [f"{d.filename}: {sig.get('summary', '')}" for d in docs for sig in (d.signatures or [])],
         "scanned": [d.filename for d in docs if d.ocr],
@@ -169,28 +174,57 @@ def _main_submission(campaign_id: str, mail_id: int, senders: set[str | None], *
 
 
 def receipt_drafts(app: App, campaign: Campaign, mail_ids: list[int]) -> list[Any]:
-    """Drafts for the messages that deserve a receipt (one per message)."""
+    """Drafts for the messages that deserve a receipt: the one on arrival and, for a message a
+    person has since settled, the one saying what was recorded (each under its own slot, so
+    delivery sends each once)."""
     drafts: list[Any] = []
     with app.session() as session:
         for mail_id in mail_ids:
             mail = session.get(InboundMail, mail_id)
             if mail is None:
                 continue
-            draft = receipt_draft(app, campaign, mail, parse_mail(app.blobs.read(mail.raw_sha256)), session=session)
-            if draft is not None:
-                drafts.append(draft)
+            parsed = parse_mail(app.blobs.read(mail.raw_sha256))
+            first = receipt_draft(app, campaign, mail, parsed, session=session)
+            if first is not None:
+                drafts.append(first)
+                later = _after_review_draft(app, campaign, mail, parsed, session=session)
+                if later is not None:
+                    drafts.append(later)
     return drafts
 
 
 def receipt_draft(app: App, campaign: Campaign, mail: InboundMail, parsed: MailMessage, *, session: Session) -> Draft | None:
-    """The receipt one recorded message deserves, or None (automatic mail, nothing recorded)."""
+    """The receipt one message deserves on arrival, or None (automatic mail, nothing recorded):
+    what was recorded, or that its files could not be read, or that they wait for a person."""
+    to = _receipt_address(parsed)
+    if to is None:
+        return None
+    held = _held(mail)
+    if held:
+        return _held_draft(app, campaign, mail, parsed, to, held, session=session)
+    if mail.classification not in ("submission", "nil_report"):
+        return None
+    return _report_draft(app, campaign, mail, parsed, to, f"mail:{mail.id}", session=session)
+
+
+def _receipt_address(parsed: MailMessage) -> str | None:
+    """Where a receipt goes: the reply address of a person's mail (never an automatic one)."""
     to = parsed.reply_to or parsed.from_addr
     if not to or is_automatic(parsed) or is_noreply(to):
         return None
-    if (mail.details or {}).get("outcome", {}).get("unreadable"):
-        return _unreadable_draft(app, campaign, mail, parsed, to, session=session)
-    if mail.classification not in ("submission", "nil_report"):
-        return None
+    return to
+
+
+def _held(mail: InboundMail) -> str | None:
+    """"unreadable" or "to_check" when the message's report was not recorded on arrival."""
+    outcome = (mail.details or {}).get("outcome", {})
+    return "unreadable" if outcome.get("unreadable") else "to_check" if outcome.get("to_check") else None
+
+
+def _report_draft(
+    app: App, campaign: Campaign, mail: InboundMail, parsed: MailMessage, to: str, slot: str, *, session: Session
+) -> Draft | None:
+    """The receipt of what was recorded from the message (None: nothing of this campaign)."""
     sub = _main_submission(campaign.id, mail.id, {parsed.from_addr, parsed.reply_to} - {None}, session=session)
     if sub is None:
         return None
@@ -198,7 +232,17 @@ def receipt_draft(app: App, campaign: Campaign, mail: InboundMail, parsed: MailM
     assert recipient is not None
     context = receipt_context(campaign, mail, sub, recipient, session=session)
     subject, text = render_mail(app.settings.templates_dir, "receipt", context)
-    return _reply(campaign, mail, parsed, to, recipient.id, subject, text)
+    return _reply(campaign, mail, parsed, to, recipient.id, subject, text, slot=slot)
+
+
+def _after_review_draft(app: App, campaign: Campaign, mail: InboundMail, parsed: MailMessage, *, session: Session) -> Draft | None:
+    """A message held on arrival (its files unreadable or waiting for a person) whose report a
+    person has since recorded: the receipt of what was recorded (slot `mail:<id>:sau-kiem-tra`;
+    the first receipt keeps `mail:<id>`)."""
+    to = _receipt_address(parsed)
+    if to is None or not _held(mail):
+        return None
+    return _report_draft(app, campaign, mail, parsed, to, f"mail:{mail.id}{AFTER_REVIEW}", session=session)
 
 
 def reserve_receipt(app: App, campaign: Campaign, mail: InboundMail, parsed: MailMessage, *, session: Session) -> int | None:
@@ -227,21 +271,32 @@ def reserve_receipt(app: App, campaign: Campaign, mail: InboundMail, parsed: Mai
     return row.id
 
 
-def _unreadable_draft(app: App, campaign: Campaign, mail: InboundMail, parsed: Any, to: str, *, session: Session) -> Any:
-    """A receipt saying the attachments could not be read (the report is not recorded yet)."""
-
+def _held_draft(
+    app: App, campaign: Campaign, mail: InboundMail, parsed: Any, to: str, held: str, *, session: Session
+) -> Any:
+    """A receipt saying the report is not recorded yet: its files could not be read
+    (`unreadable`), or they are no outline report and a person will look (`to_check`)."""
     docs = list(session.scalars(select(Document).where(Document.inbound_mail_id == mail.id).order_by(Document.part_index)))
     recipient = session.get(RecipientRow, mail.recipient_id) if mail.recipient_id else None
+    if held == "unreadable":
+        problem = "Chưa ghi nhận báo cáo vì không đọc được tệp đính kèm; đề nghị gửi lại tệp Word (.docx) hoặc Excel (.xlsx)."
+    else:
+        problem = (
+            "Tệp đính kèm chưa giống báo cáo theo đề cương của Công văn nên chưa được ghi nhận là báo cáo; "
+            "cán bộ sẽ xem tệp và gửi thư xác nhận khi ghi nhận. Nếu đây chưa phải báo cáo theo đề cương, "
+            "đề nghị Quý cơ quan gửi báo cáo theo đề cương kèm theo Công văn."
+        )
     context = {
         "what": "thư",
-        "kind": "unreadable",
-        "original_subject": mail.subject or "(không có tiêu đề)",
+        "kind": held,
+        "original_subject": bare_subject(mail.subject or "") or "(không có tiêu đề)",
         "recipient": {"name": recipient.name if recipient else "Quý cơ quan", "code": recipient.code if recipient else ""},
         "request": campaign.request.model_dump(),
         "deadline": own_deadline(campaign, mail.recipient_id, session=session),
         "late": False,
         "received_at": (mail.internal_date or mail.date_header or mail.created_at).astimezone(campaign.tz).strftime("%H:%M ngày %d/%m/%Y"),
         "files": [],
+        "received_files": [d.filename or f"tệp {d.part_index + 1}" for d in docs if d.status != "rejected"] if held == "to_check" else [],
         "signed": [],
         "scanned": [],
         "answered": [],
@@ -249,17 +304,17 @@ def _unreadable_draft(app: App, campaign: Campaign, mail: InboundMail, parsed: A
         "missing_sections": [],
         "missing_rows": [],
         "indicators": [],
-        "problems": ["Chưa ghi nhận báo cáo vì không đọc được tệp đính kèm; đề nghị gửi lại tệp Word (.docx) hoặc Excel (.xlsx)."],
+        "problems": [problem],
         "draft": False,
         "joined": "",
         "rejected": rejected_files(docs),
     }
     subject, text = render_mail(app.settings.templates_dir, "receipt", context)
-    return _reply(campaign, mail, parsed, to, mail.recipient_id, subject, text)
+    return _reply(campaign, mail, parsed, to, mail.recipient_id, subject, text, slot=f"mail:{mail.id}")
 
 
 def _reply(
-    campaign: Campaign, mail: InboundMail, parsed: Any, to: str, recipient_id: int | None, subject: str, text: str
+    campaign: Campaign, mail: InboundMail, parsed: Any, to: str, recipient_id: int | None, subject: str, text: str, *, slot: str
 ) -> Any:
     """The receipt as a reply to the agency's message (threaded, auto-replied, one per message)."""
     refs = tuple(r for r in (*parsed.references, parsed.message_id) if r)
@@ -267,7 +322,7 @@ def _reply(
         campaign_id=campaign.id,
         recipient_id=recipient_id,
         kind="receipt",
-        slot=f"mail:{mail.id}",
+        slot=slot,
         to=[to],
         subject=subject,
         text=text,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Collection
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +49,7 @@ def remind(
     only: Collection[str] | None = None,
     manual: bool = False,
     preview: Path | None = None,
+    actor: str = "system",
 ) -> dict[str, Any]:
     """Send the reminders due at `now` (default: now); the `baocao remind --json` contract.
 
@@ -81,7 +83,8 @@ def remind(
         result = delivery_result(campaign, now, DeliveryReport())
         result.update(preview=str(preview), written=write_preview(coded, app.settings.smtp, preview, now), gaps=[])
     else:
-        result = delivery_result(campaign, now, deliver(app, [d for _, d in coded], dry_run=dry_run))
+        drafts = [replace(d, requested_by=actor) for _, d in coded]  # `actor`: who asked ("nhắc ngay")
+        result = delivery_result(campaign, now, deliver(app, drafts, dry_run=dry_run))
     if preview is None and not dry_run and only is None:  # a scheduled run, not one agency's "nhắc ngay"
         result["receipts"] = _owed_receipts(app, campaign)  # owed by an earlier ingest
     active = [p.slot.key for _, p in plans if p.slot is not None]

@@ -3,6 +3,7 @@ the table form attached; checked first (`preflight`), or only previewed (`--prev
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -51,8 +52,10 @@ def send_request(
     dry_run: bool = False,
     check: bool = False,
     preview: Path | None = None,
+    actor: str = "system",
 ) -> dict[str, Any]:
-    """Send the request with its attachments to every recipient who has not received it.
+    """Send the request with its attachments to every recipient who has not received it
+    (`actor`: the person who sent it, named in each mail's audit line).
 
     `check`: refuse (UnfinishedRequest) while `request_gaps` finds something missing;
     `preview`: write the mails into that folder instead of sending (see flows.outbound.preview)."""
@@ -66,7 +69,7 @@ def send_request(
                 "sent": [], "failed": [], "skipped": skipped}
     if check and gaps and not dry_run:
         raise UnfinishedRequest(campaign.id, gaps)
-    report = deliver(app, [d for _, d in drafts], dry_run=dry_run)
+    report = deliver(app, [replace(d, requested_by=actor) for _, d in drafts], dry_run=dry_run)
     result = delivery_result(campaign, app.now(), report)
     result["skipped"] = skipped + result["skipped"]
     result["gaps"] = gaps

@@ -8,10 +8,11 @@ agency's timeline (the công văn's, for the whole campaign).
 from __future__ import annotations
 
 import datetime as dt
+import re
+import unicodedata
 import uuid
 from typing import Any
 
-from pathvalidate import sanitize_filename
 from sqlalchemy.orm import Session
 
 from flows.app import App, outline_spec
@@ -23,6 +24,7 @@ from flows.outbound.requests import send_request as send
 from parsers.model import ParseResult
 from parsers.numbers import parse_number, vn_number
 from parsers.vocab import display_id
+from reports.consolidate import vn_rate
 from storage.blobs import store_blob
 from storage.campaigns import recipient_by_code
 from storage.corrections import (
@@ -38,7 +40,8 @@ from storage.workspace import ContactError, add_contact, replace_contact, set_bo
 
 CHANNELS = {"paper": "bản giấy", "phone": "điện thoại", "hand": "nộp trực tiếp"}
 KINDS = {"report": "báo cáo", "nil_report": "báo cáo không phát sinh", "acknowledgement": "hẹn gửi"}
-FIELD_LABELS = {"plan": "kế hoạch", "result": "thực hiện", "rate": "tỷ lệ (%)", "text": "nội dung"}
+# The words of the report (reports/word.py, reports/excel.py: "Kế hoạch", "Kết quả", "Tỷ lệ").
+FIELD_LABELS = {"plan": "kế hoạch", "result": "kết quả", "rate": "tỷ lệ (%)", "text": "nội dung"}
 
 
 class ActionError(FlowsError):
@@ -77,11 +80,12 @@ def correct_value(
     """Record a corrected figure (plan / result / rate of a row) or section text; the original stays."""
     if not reason.strip():
         raise ActionError("hãy ghi lý do sửa")
+    item_id = outline_item(app.campaign(campaign_id), target, item_id)
     with app.session() as session:
         row = _recipient(app, code, campaign_id, session=session)
         sub = _submission(row, submission_id, session=session)
         if target == "indicator" and field in INDICATOR_FIELDS:
-            new: Any = _number(value)
+            new: Any = _number(value, field)
             original = next((v for v in session.query(IndicatorValue).filter_by(submission_id=sub.id, row_id=item_id)), None)
             old = getattr(original, field) if original else None
         elif target == "section" and field == "text":
@@ -97,7 +101,7 @@ def correct_value(
         fix = add_correction(sub.id, target, item_id, field, old, new, reason.strip(), actor, session=session)
         what = f"số liệu dòng {item_id}, cột {FIELD_LABELS[field]}" if target == "indicator" else f"nội dung mục {display_id(item_id)}"
         if target == "indicator":
-            before, shown = vn_number(old, blank="(trống)"), vn_number(new, blank="(trống)")
+            before, shown = _figure(old, field), _figure(new, field)
         else:
             before = "(bản đã sửa trước)" if earlier is not None else "(bản đọc được)"
             shown = f"{str(new)[:80]}…" if len(str(new)) > 80 else new
@@ -106,10 +110,47 @@ def correct_value(
         return {"correction_id": fix.id, "old": old, "new": new}
 
 
-def _number(value: str) -> float | None:
+def _figure(value: Any, field: str) -> str:
+    """A figure as the report prints it (1.250; a rate 72,0%), '(trống)' for none."""
+    if value is None:
+        return "(trống)"
+    return vn_rate(value) if field == "rate" else vn_number(value, blank="(trống)")
+
+
+def outline_item(campaign: Any, target: str, item_id: str) -> str:
+    """The outline's own id of a table row or section a person names ('2.2.đ', '2.2.Đ' and
+    '2.2.dd' are one section, stored as '2.2.dd'); an ActionError for one the outline lacks
+    (a correction to it would be logged but never reach the report)."""
+    text = unicodedata.normalize("NFC", (item_id or "").strip()).lower().removesuffix(".")
+    canonical = ".".join("dd" if part == "đ" else part for part in text.split("."))
+    if target == "indicator":
+        known = [r.id for r in campaign.outline.table.rows]
+        what = "dòng"
+    elif target == "section":
+        known = [sec.id for sec in campaign.outline.sections]
+        what = "mục"
+    else:
+        raise ActionError("không sửa được mục này")
+    found = next((k for k in known if k.lower() == canonical), None)
+    if found is None:
+        raise ActionError(f"đề cương không có {what} «{item_id.strip()[:20]}»; hãy tải lại trang rồi thử lại")
+    return found
+
+
+# What a person may type for a figure: ASCII digits with '.' / ',' separators, spaces, and a
+# '%' after a rate. Python (and parse_number) also read '٣' or '３' as 3; a figure typed that
+# way is refused rather than silently read.
+_TYPED_NUMBER = re.compile(r"[0-9][0-9., ]*%?")
+
+
+def _number(value: str, field: str = "plan") -> float | None:
     text = (value or "").strip()
     if not text:
         return None
+    if text.startswith("-"):
+        raise ActionError(f"{FIELD_LABELS.get(field, 'số liệu')} không được là số âm («{value}»)")
+    if not _TYPED_NUMBER.fullmatch(text) or (text.endswith("%") and field != "rate"):
+        raise ActionError(f"không đọc được số «{value}»: chỉ dùng chữ số 0–9 (viết ví dụ 1.250 hoặc 12,5)")
     parsed = parse_number(text)
     if parsed.value is None or parsed.ambiguous or parsed.several:
         raise ActionError(f"không đọc được số {value!r} (viết ví dụ 1.250 hoặc 12,5)")
@@ -151,7 +192,7 @@ def record_response(
         row = _recipient(app, code, campaign.id, session=session)
         key = f"{channel}:{uuid.uuid4().hex}"
         if upload is not None and upload[1]:
-            name = sanitize_filename(upload[0] or "tep-dinh-kem", replacement_text="_")[:200] or "tep-dinh-kem"
+            name = display_name(upload[0])
             blob = store_blob(app.blobs, upload[1], session=session)
             parsed = _parse_upload(app, upload[1], name, spec) if kind == "report" else None
             doc = Document(sha256=blob.sha256, filename=name, part_index=0, status="parsed" if parsed else "skipped",
@@ -173,6 +214,15 @@ def record_response(
         _event(row, "response_recorded", actor, message,
                {"submission_id": recorded.submission.id, "channel": channel, "document_id": doc_id}, session=session)
         return {"submission_id": recorded.submission.id, "created": recorded.created, "document_id": doc_id}
+
+
+def display_name(given: str) -> str:
+    """An uploaded file's name as people see it: their own (NFC, without folders or control
+    characters, quotes kept). It is never a path: files are stored by hash, and a download
+    gets a name sanitised for the file system then (flows/web/app.py `_blob`)."""
+    name = unicodedata.normalize("NFC", given or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(c for c in name if unicodedata.category(c)[0] != "C").strip()
+    return name[:200] or "tep-dinh-kem"
 
 
 def _parse_upload(app: App, data: bytes, name: str, spec: Any) -> ParseResult | None:
@@ -203,7 +253,7 @@ def remind_now(app: App, code: str, actor: str, campaign_id: str | None = None) 
     campaign = app.campaign(campaign_id)
     with app.session() as session:
         row = _recipient(app, code, campaign.id, session=session)
-    result = remind(app, campaign.id, only=[row.code], manual=True)
+    result = remind(app, campaign.id, only=[row.code], manual=True, actor=actor)
     sent, skipped = len(result["sent"]), [s["reason"] for s in result["skipped"]]
     failed = [f.get("error", "") for f in result["failed"]]
     if sent:
@@ -220,6 +270,7 @@ def remind_now(app: App, code: str, actor: str, campaign_id: str | None = None) 
 
 def edit_contact(app: App, code: str, old: str, new: str, actor: str, campaign_id: str | None = None) -> dict[str, Any]:
     """Add an address (no `old`) or fix one (the old one is kept, inactive)."""
+    new = mail_address(new)
     with app.session() as session:
         row = _recipient(app, code, campaign_id, session=session)
         try:
@@ -229,6 +280,26 @@ def edit_contact(app: App, code: str, old: str, new: str, actor: str, campaign_i
         message = f"Sửa địa chỉ {old} → {contact.email}" if old else f"Thêm địa chỉ {contact.email}"
         _event(row, "contact_changed", actor, message, {"old": old or None, "new": contact.email}, session=session)
         return {"email": contact.email}
+
+
+def mail_address(typed: str) -> str:
+    """An address as typed, made one our SMTP side can send to: the domain in its ASCII (IDNA)
+    form ('sở.vn' → 'xn--s-…'); a local part with accents or other non-ASCII letters is refused
+    (that needs SMTPUTF8, which flows/adapters/smtp.py does not ask the server for)."""
+    text = unicodedata.normalize("NFC", (typed or "").strip())
+    local, at, domain = text.rpartition("@")
+    if not at or not local or not domain:
+        raise ActionError(f"địa chỉ email không hợp lệ: «{typed.strip()[:80]}» (viết ví dụ vanthu@sokhcn.gov.vn)")
+    if not local.isascii():
+        raise ActionError(
+            f"địa chỉ «{text[:80]}» có chữ có dấu (hoặc ký tự ngoài bảng chữ Latin) ở phần trước dấu @: "
+            "máy chủ thư không gửi được tới địa chỉ như vậy; hãy hỏi lại đơn vị địa chỉ viết không dấu")
+    if not domain.isascii():
+        try:
+            domain = domain.encode("idna").decode("ascii")
+        except UnicodeError:
+            raise ActionError(f"tên miền của địa chỉ «{text[:80]}» không hợp lệ") from None
+    return f"{local}@{domain}"
 
 
 def mark_bouncing(app: App, code: str, email: str, *, bouncing: bool, actor: str, campaign_id: str | None = None) -> dict[str, Any]:
@@ -249,7 +320,7 @@ def send_request(app: App, actor: str, campaign_id: str | None = None) -> dict[s
     """Send the công văn to everyone who has not had it (refused while it is unfinished:
     `UnfinishedRequest`), and write one Event naming the person who sent it."""
     campaign = app.campaign(campaign_id)
-    result = send(app, campaign.id, check=True)
+    result = send(app, campaign.id, check=True, actor=actor)
     sent, failed = len(result["sent"]), len(result["failed"])
     message = f"Gửi công văn tới {sent} đơn vị" + (f"; lỗi {failed}" if failed else "")
     with app.session() as session:

@@ -18,10 +18,12 @@ from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from pathvalidate import sanitize_filename
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from config.campaign import Campaign
@@ -33,7 +35,7 @@ from flows.outbound.requests import UnfinishedRequest
 from flows.report import build_report
 from flows.web import actions, workspace
 from flows.web.filters import install
-from flows.web.security import LoginLimiter, may, new_token, same_token, verify_password
+from flows.web.security import LoginLimiter, login_name, may, new_token, same_token, verify_password
 from flows.web.viewer import NotViewable
 from flows.web.viewer import view as render_view
 from parsers.errors import ParserError
@@ -71,7 +73,11 @@ class LoginRequired(FlowsError):
 
 
 class Forbidden(FlowsError):
-    """Logged in, but the role does not allow this."""
+    """Logged in, but the role does not allow this (`needed`: the role the action needs)."""
+
+    def __init__(self, needed: str) -> None:
+        super().__init__(needed)
+        self.needed = needed
 
 
 def create_app(app: App, *, secret_key: str, secure_cookies: bool = False) -> FastAPI:
@@ -87,7 +93,10 @@ def create_app(app: App, *, secret_key: str, secure_cookies: bool = False) -> Fa
     web.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     web.add_exception_handler(LoginRequired, _to_login)
     web.add_exception_handler(Forbidden, _forbidden)
-    web.add_exception_handler(HTTPException, _http_error)
+    # Starlette's own (unknown address, wrong method, a missing static file) and FastAPI's.
+    web.add_exception_handler(StarletteHTTPException, _http_error)
+    web.add_exception_handler(RequestValidationError, _invalid_request)
+    web.add_exception_handler(Exception, _server_error)
     web.add_exception_handler(GoTo, _go_to)
     web.include_router(_routes())
     pages = _pages()
@@ -104,7 +113,11 @@ def _templates(app: App) -> Jinja2Templates:
 
 async def security_headers(request: Request, call_next: Any) -> Response:
     """No framing by others, no sniffing, scripts and styles from this site only."""
-    response: Response = await call_next(request)
+    return _secured(request, await call_next(request))
+
+
+def _secured(request: Request, response: Response) -> Response:
+    """The security headers on one response (the 500 page is drawn outside the middleware)."""
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
@@ -159,14 +172,14 @@ Viewer = Annotated[Person, Depends(current)]
 def editor(person: Viewer) -> Person:
     """An editor or admin (viewers only read)."""
     if not person.can_act:
-        raise Forbidden
+        raise Forbidden("editor")
     return person
 
 
 def admin(person: Viewer) -> Person:
     """An admin."""
     if not person.is_admin:
-        raise Forbidden
+        raise Forbidden("admin")
     return person
 
 
@@ -221,7 +234,7 @@ def csrf_token(request: Request) -> str:
 
 
 def render(request: Request, template: str, person: Person | None, status_code: int = 200,
-           chosen: Campaign | None = None, **context: Any) -> HTMLResponse:
+           chosen: Campaign | None = None, headers: dict[str, str] | None = None, **context: Any) -> HTMLResponse:
     """A page, with the user, the CSRF token and any flash message; a campaign's page also
     gets its address prefix (`cp`, every link names the campaign) and the switcher's list."""
     flash = request.session.pop("flash", None)
@@ -233,7 +246,7 @@ def render(request: Request, template: str, person: Person | None, status_code: 
     return request.app.state.templates.TemplateResponse(
         request, template, {"person": person, "csrf": csrf_token(request), "flash": flash, "roles": ROLE_LABELS,
                             "cp": "", **context},
-        status_code=status_code,
+        status_code=status_code, headers=headers,
     )
 
 
@@ -260,16 +273,77 @@ async def _go_to(request: Request, exc: Exception) -> Response:
 
 
 async def _forbidden(request: Request, exc: Exception) -> Response:
-    return render(request, "error.html", None, status_code=403, title="Không có quyền",
-                  message="Tài khoản của bạn chỉ được xem; việc này cần quyền xử lý hoặc quản trị.")
+    assert isinstance(exc, Forbidden)
+    person = _maybe_person(request)
+    has = ROLE_LABELS.get(person.role, person.role) if person else "?"
+    needs = "quản trị" if exc.needed == "admin" else "xử lý hoặc quản trị"
+    return render(request, "error.html", person, status_code=403, title="Không có quyền",
+                  message=f"Việc này cần quyền {needs}; tài khoản của bạn có quyền {has}.")
+
+
+def _maybe_person(request: Request) -> Person | None:
+    """The logged-in user, or None (an error page shows the menu only to someone logged in)."""
+    try:
+        return current(request)
+    except LoginRequired:
+        return None
+
+
+ERROR_TITLES = {400: "Yêu cầu không hợp lệ", 403: "Không thực hiện được", 404: "Không tìm thấy trang",
+                405: "Yêu cầu không hợp lệ", 409: "Chưa rõ chiến dịch", 413: "Tệp quá lớn",
+                422: "Yêu cầu không hợp lệ", 429: "Thử lại sau"}
+ERROR_MESSAGES = {404: "Không có trang hoặc tệp này. Hãy kiểm tra lại địa chỉ.",
+                  405: "Trang này không nhận yêu cầu kiểu này; hãy mở trang từ trình đơn rồi làm lại."}
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, HTTPException)
-    titles = {404: "Không tìm thấy", 403: "Không thực hiện được", 409: "Chưa rõ chiến dịch", 429: "Thử lại sau"}
-    message = exc.detail if isinstance(exc.detail, str) and exc.status_code != 404 else "Không có trang hoặc tệp này."
-    return render(request, "error.html", None, status_code=exc.status_code,
-                  title=titles.get(exc.status_code, "Lỗi"), message=message)
+    assert isinstance(exc, StarletteHTTPException)
+    person = _maybe_person(request)
+    if person is None and exc.status_code in (404, 405):
+        # Someone not logged in learns nothing about which addresses exist: every page but
+        # the login page sends them there, whether or not it exists.
+        return await _to_login(request, exc)
+    detail = exc.detail if isinstance(exc.detail, str) and exc.status_code in (403, 409, 429) else None
+    message = detail or ERROR_MESSAGES.get(exc.status_code, "Không thực hiện được yêu cầu này.")
+    return render(request, "error.html", person, status_code=exc.status_code,
+                  title=ERROR_TITLES.get(exc.status_code, "Có lỗi"), message=message, headers=exc.headers)
+
+
+async def _server_error(request: Request, exc: Exception) -> Response:
+    """Something broke: a Vietnamese page (the details go to the log, never to the page)."""
+    log.error("web request %s %s failed", request.method, request.url.path, exc_info=exc)
+    try:
+        page = render(request, "error.html", None, status_code=500, title="Có lỗi khi xử lý",
+                      message="Hệ thống gặp lỗi khi làm việc này. Hãy thử lại sau ít phút; nếu vẫn lỗi, "
+                              "báo cho người quản trị kèm thời điểm xảy ra.")
+    except Exception:  # noqa: BLE001 - the page itself could not be drawn: plain text, still Vietnamese
+        page = PlainTextResponse("Hệ thống gặp lỗi khi làm việc này. Hãy thử lại sau.", status_code=500)
+    return _secured(request, page)
+
+
+# What a value in an address or a query is, as a person would name it.
+PARAM_LABELS = {"item_id": "số thứ tự mục", "trang": "số trang", "nghieng": "độ nghiêng", "hop": "vùng cắt",
+                "code": "mã đơn vị", "sha256": "mã tệp"}
+KIND_TEXT = {"int_parsing": "phải là một số nguyên", "float_parsing": "phải là một số",
+             "int_from_float": "phải là một số nguyên", "missing": "còn thiếu"}
+
+
+async def _invalid_request(request: Request, exc: Exception) -> Response:
+    """A value in the address or query that is not what the page expects: a Vietnamese page
+    (never the framework's English JSON)."""
+    assert isinstance(exc, RequestValidationError)
+    person = _maybe_person(request)
+    if person is None:
+        return await _to_login(request, exc)
+    lines = []
+    for error in exc.errors():
+        name = str(error.get("loc", ("", "?"))[-1])
+        label = PARAM_LABELS.get(name, f"«{name}»")
+        given = error.get("input")
+        shown = f" «{str(given)[:40]}»" if isinstance(given, str) else ""
+        lines.append(f"Giá trị{shown} của {label} {KIND_TEXT.get(str(error.get('type')), 'không hợp lệ')}.")
+    return render(request, "error.html", person, status_code=400, title=ERROR_TITLES[400],
+                  message=" ".join(lines) or "Yêu cầu không hợp lệ; hãy mở lại trang rồi thử lại.")
 
 
 def _safe_next(value: str | None) -> str:
@@ -290,7 +364,7 @@ def _routes() -> Any:
     @r.post("/dang-nhap")
     async def login(request: Request) -> Response:
         form = await request.form()
-        name = str(form.get("ten", "")).strip().lower()[:128]
+        name = login_name(str(form.get("ten", "")))[:128]
         password = str(form.get("mat_khau", ""))
         target = _safe_next(str(form.get("tiep", "/")))
         address = request.client.host if request.client else "?"
@@ -395,8 +469,12 @@ def _pages() -> Any:
     def _act(request: Request, code: str, work: Any, done: Any) -> Response:
         try:
             result = work()
-        except (actions.ActionError, ValueError) as err:
+        except actions.ActionError as err:
             flash(request, str(err), error=True)
+        except ValueError:
+            # Never a library's English message on the page: say what to do, log the detail.
+            log.warning("web action on %s refused", code, exc_info=True)
+            flash(request, "Giá trị nhập vào không hợp lệ; hãy kiểm tra lại rồi thử lại.", error=True)
         else:
             flash(request, done if not callable(done) else done(result))
         return back(f"{prefix(request)}/don-vi/{quote(code)}")
@@ -405,7 +483,7 @@ def _pages() -> Any:
     async def correct(request: Request, code: str, person: Editor, c: Chosen) -> Response:
         f = await request.form()
         return _act(request, code, lambda: actions.correct_value(
-            baocao(request), code, int(str(f.get("lan_nop", "0"))), str(f.get("loai", "")), str(f.get("muc", "")),
+            baocao(request), code, _form_int(f, "lan_nop"), str(f.get("loai", "")), str(f.get("muc", "")),
             str(f.get("cot", "")), str(f.get("gia_tri", "")), str(f.get("ly_do", "")), person.name, c.id,
         ), "Đã ghi nhận chỉnh sửa; bản gốc vẫn được giữ.")
 
@@ -413,7 +491,7 @@ def _pages() -> Any:
     async def accept(request: Request, code: str, person: Editor, c: Chosen) -> Response:
         f = await request.form()
         return _act(request, code, lambda: actions.accept(
-            baocao(request), code, int(str(f.get("lan_nop", "0"))), str(f.get("ghi_chu", "")), person.name, c.id,
+            baocao(request), code, _form_int(f, "lan_nop"), str(f.get("ghi_chu", "")), person.name, c.id,
         ), "Đã xác nhận số liệu của lần nộp này." if f.get("ban_quet") else "Đã đánh dấu chấp nhận lần nộp này.")
 
     @r.post("/don-vi/{code}/ghi-nhan")
@@ -422,7 +500,7 @@ def _pages() -> Any:
         upload = f.get("tep")
         data = None
         if upload is not None and not isinstance(upload, str) and upload.filename:
-            data = (upload.filename, await upload.read())
+            data = (form_filename(upload.filename), await upload.read())
         app = baocao(request)
         return _act(request, code, lambda: actions.record_response(
             app, code, str(f.get("kenh", "")), str(f.get("loai", "")),
@@ -521,6 +599,30 @@ def _pages() -> Any:
         return back(f"{prefix(request)}/chien-dich")
 
     return r
+
+
+# The HTML standard has browsers (and httpx) write '"', CR and LF of a file name as %22, %0D and
+# %0A in a multipart form; nobody else undoes it (a real '%22' in a name is rare enough).
+_FORM_ESCAPES = {"%22": '"', "%0D": "", "%0A": "", "%0d": "", "%0a": ""}
+
+
+def form_filename(sent: str) -> str:
+    """The name a person's file really has, from what the browser put in the form."""
+    name = sent
+    for escaped, plain in _FORM_ESCAPES.items():
+        name = name.replace(escaped, plain)
+    return name
+
+
+FORM_LABELS = {"lan_nop": "lần nộp"}
+
+
+def _form_int(form: Any, name: str) -> int:
+    """A whole number from a form field (ASCII digits only), else a Vietnamese ActionError."""
+    text = str(form.get(name, "")).strip()
+    if not (text.isascii() and text.isdigit()):
+        raise actions.ActionError(f"{FORM_LABELS.get(name, name)} không hợp lệ («{text[:40]}»); hãy tải lại trang rồi thử lại")
+    return int(text)
 
 
 def _day(value: str) -> dt.date:

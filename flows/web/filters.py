@@ -14,6 +14,7 @@ from flows.history import entry_label
 from flows.web.workspace import CHANNEL_LABELS, slot_label
 from parsers import numbers
 from parsers.vocab import FAILED_FILE_LABEL, FILES_TO_CHECK_LABEL, ReviewKind, display_id
+from reports.consolidate import vn_rate
 from reports.status import STATE_LABELS, STATE_SHORT
 
 OUT_STATUS = {"sent": "Đã gửi", "pending": "Chờ gửi", "failed": "Lỗi, sẽ thử lại", "sending": "Không rõ (cần kiểm tra)"}
@@ -31,6 +32,19 @@ def vn_number(value: Any, digits: int | None = None) -> str:
         return numbers.vn_number(value, digits, blank="–")
     except (TypeError, ValueError):
         return str(value)
+
+
+def rate(value: Any) -> str:
+    """A rate as the report prints it (72,0%), '–' for none."""
+    try:
+        return vn_rate(value) or "–"
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def figure(value: Any, column: str) -> str:
+    """A table figure as the report prints it: counts 1.250, the rate column 72,0%."""
+    return rate(value) if column == "rate" else vn_number(value)
 
 
 def install(env: Environment, app: App) -> None:
@@ -76,7 +90,8 @@ def install(env: Environment, app: App) -> None:
         text = str(value if value is not None else "").strip()
         return f"«{text}»" if text else "(ô trống)"
 
-    env.filters.update(luot=slot, nguon=source, ngay=when, ngay_ngan=day, so=vn_number, muc=entry_label, can_cu=evidence,
+    env.filters.update(luot=slot, nguon=source, ngay=when, ngay_ngan=day, so=vn_number, so_cot=figure, ty_le=rate,
+                       muc=entry_label, can_cu=evidence,
                        ma_muc=section_ids, chu_o=cell_text)
     env.globals.update(STATE_LABELS=STATE_LABELS, STATE_SHORT=STATE_SHORT, OUT_STATUS=OUT_STATUS,
                        CHANNEL_LABELS=CHANNEL_LABELS, SUB_STATUS=SUB_STATUS, ATTRIBUTION=ATTRIBUTION,

@@ -6,6 +6,7 @@ import hmac
 import secrets
 import threading
 import time
+import unicodedata
 from collections import defaultdict, deque
 
 from argon2 import PasswordHasher
@@ -29,6 +30,12 @@ def verify_password(password_hash: str | None, password: str) -> bool:
         return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
+
+
+def login_name(typed: str) -> str:
+    """A login name as stored and looked up: NFC (a keyboard may type 'ễ' decomposed, which
+    would otherwise be another name), trimmed, lowercase."""
+    return unicodedata.normalize("NFC", typed).strip().lower()
 
 
 def may(role: str | None, needed: str) -> bool:

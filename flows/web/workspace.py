@@ -307,24 +307,7 @@ def report_page(app: App, campaign_id: str | None = None) -> dict[str, Any]:
     return {"campaign": campaign, "builds": history, "latest": history[0] if history else None,
             "problems": model.problems, "totals": model.totals_json(), "stats": model.stats,
             "totals_note": model.totals_note,
-            "sources": _mail_sources(app, campaign, [str(getattr(p, "where", "") or "") for p in model.problems])}
-
-
-def _mail_sources(app: App, campaign: Any, wheres: list[str]) -> dict[str, str]:
-    """'mail:19' → 'thư từ a@b «subject», nhận 12/08/2025 22:10': people know a mail by its
-    sender and subject, never by its number in the database."""
-    ids = {int(w[5:]): w for w in wheres if w.startswith("mail:") and w[5:].isdigit()}
-    with app.session() as session:
-        mails = inbound_mails(list(ids), session=session) if ids else {}
-        labels = {}
-        for mid, where in ids.items():
-            if (mail := mails.get(mid)) is None:
-                continue
-            at = mail.date_header or mail.internal_date or mail.created_at
-            at = at if at.tzinfo else at.replace(tzinfo=dt.UTC)
-            labels[where] = (f"thư từ {mail.from_addr or 'người gửi không rõ'} «{mail.subject or '(không tiêu đề)'}», "
-                             f"nhận {at.astimezone(campaign.tz):%d/%m/%Y %H:%M}")
-    return labels
+            "sources": model.sources}
 
 
 def outgoing_page(app: App, campaign_id: str | None = None, now: dt.datetime | None = None) -> dict[str, Any]:

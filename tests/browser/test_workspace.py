@@ -234,6 +234,23 @@ def test_outgoing_and_campaign_pages(page: Any, shots: Path) -> None:
     shot(page, "chien-dich", shots)
 
 
+def test_an_unknown_address_is_a_vietnamese_page_in_the_layout(page: Any, shots: Path) -> None:
+    response = page.goto("/khong-co-trang-nay")
+    assert response.status == 404 and response.headers["content-type"].startswith("text/html")
+    assert page.inner_text("main h1") == "Không tìm thấy trang"
+    assert page.locator("header nav a", has_text="Bảng theo dõi").is_visible()  # the app's own menu
+    body = page.inner_text("body")
+    assert "Not Found" not in body and "detail" not in body
+    shot(page, "loi", shots)
+    response = page.goto("/tep/" + "a" * 64 + "/cat?trang=x")
+    assert response.status == 400 and response.headers["content-type"].startswith("text/html")
+    assert page.inner_text("main h1") == "Yêu cầu không hợp lệ"
+    assert "số trang" in page.inner_text("main") and "Input should" not in page.inner_text("body")
+    page.click("text=Về bảng theo dõi")
+    page.wait_for_url(re.compile(r"/$"))
+    assert page.locator("tr[data-ma]").count() == 28
+
+
 def test_remind_now_asks_first_and_says_to_whom(page: Any, live: tuple[str, Any]) -> None:
     from flows.app import status_report
     from storage.models import OutboundMail

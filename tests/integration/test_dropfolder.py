@@ -473,3 +473,45 @@ def test_folder_and_file_names_without_diacritics_name_the_agency(drop_app):
         item = s.scalars(select(ReviewItem)).one()
         assert item.candidates[0]["code"] == "sotp" and "name" in item.candidates[0]["signals"]
     assert states(drop_app)["sotp"]["state"] == "not_responded"  # a guess is never recorded as fact
+
+
+def test_an_agencys_file_that_is_no_outline_report_waits_for_a_person(drop_app):
+    """A readable file in an agency's subfolder that is not in the outline's form (its report on
+    the plan the request cites) is meant as its answer: a review item and "chờ kiểm tra", as a
+    mail's files would be — not "unrelated" in failed/. A file naming no agency stays unrelated."""
+    from reportdocs import plan_report_docx
+    from sqlalchemy import select
+
+    from flows.intake.folder import ingest_folder
+    from flows.intake.review import assign_item
+    from storage.models import ReviewItem, Submission
+    from tests.integration.test_trust import docx_of
+
+    root = drop_app.settings.drop.dir
+    (root / "sotc").mkdir()
+    (root / "sotc" / "BC 996 STC.docx").write_bytes(plan_report_docx())
+    (root / "Bao gia may in.docx").write_bytes(docx_of(["CÔNG TY TNHH ABC", "BẢNG BÁO GIÁ", "Máy in laser giảm 20%."]))
+    for p in root.rglob("*.docx"):
+        _age(p)
+    ingest_folder(drop_app)  # first scan: seen
+    out = {i["path"]: i for i in ingest_folder(drop_app).to_json()["items"]}
+    held, stranger = out["sotc/BC 996 STC.docx"], out["Bao gia may in.docx"]
+    assert (held["status"], held["classification"], held.get("to_check")) == ("review", "files_to_check", True), held
+    assert (stranger["status"], stranger["classification"]) == ("failed", "unrelated"), stranger
+    assert (root / "processed" / "sotc" / "BC 996 STC.docx").exists()
+    assert (root / "failed" / "Bao gia may in.docx").exists()
+    with drop_app.session() as s:
+        assert list(s.scalars(select(Submission))) == []
+        (item,) = s.scalars(select(ReviewItem)).all()
+        assert item.kind == "doubtful_report" and item.inbound_file_id == held["inbound_file_id"]
+        assert "sotc/BC 996 STC.docx" in item.reason and item.candidates[0]["code"] == "sotc"
+        assert item.document_id is not None
+    sotc = states(drop_app)["sotc"]
+    assert sotc["state"] == "not_responded" and sotc["to_check"] is True
+    assert sotc["state_label"] == "Đã gửi tệp – chờ kiểm tra"
+    done = assign_item(drop_app, item.id, "sotc")
+    assert done["created"] is True and done["recipient"] == "sotc"
+    sotc = states(drop_app)["sotc"]
+    assert sotc["state"] == "submitted" and sotc["to_check"] is False
+    with drop_app.session() as s:
+        assert s.scalars(select(Submission.channel)).one() == "folder"

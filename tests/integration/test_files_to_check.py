@@ -39,7 +39,7 @@ def test_agency_report_in_another_form_goes_to_review_not_unrelated(mail_app, do
     from flows.outbound.reminders import remind
     from flows.runs.dashboard import status_rows
     from flows.web.workspace import board
-    from storage.models import InboundMail, ReviewItem, Submission
+    from storage.models import InboundMail, OutboundMail, ReviewItem, Submission
 
     item = _ingest(
         mail_app,
@@ -85,11 +85,34 @@ def test_agency_report_in_another_form_goes_to_review_not_unrelated(mail_app, do
         "đơn vị đã gửi tệp, đang chờ cán bộ kiểm tra"
     ]
     assert not plan.get("would_send"), plan
+    # The agency is told its mail came and waits for a person: not that a report was recorded.
+    (held,) = [m.message for m in smtp.messages if m.message["To"] == "sotc@quangngai.example"]
+    assert held["Subject"] == f"Đã nhận thư: {SUBJECT}"
+    assert held["In-Reply-To"] == "<stc-1@quangngai.example>"
+    text = held.get_content()
+    assert "- Tệp nhận được: BC 996 STC.docx" in text
+    assert "chưa được ghi nhận là báo cáo" in text and "cán bộ sẽ xem tệp" in text
+    assert "Ghi nhận cho đơn vị" not in text and "Các mục đã có nội dung" not in text
     # A person says it is the report: recorded for Sở Tài chính, the flag goes.
     done = assign_item(mail_app, review.id, "sotc")
     assert done["recipient"] == "sotc" and done["created"] is True
     sotc = {r["id"]: r for r in status_report(mail_app)["recipients"]}["sotc"]
     assert sotc["state"] == "submitted" and sotc["to_check"] is False
+    # …and now the agency hears what was recorded, in a second receipt of its own.
+    sent = [m.message for m in smtp.messages if m.message["To"] == "sotc@quangngai.example"]
+    assert len(sent) == 2 and sent[0]["Message-ID"] == held["Message-ID"]
+    later = sent[1]
+    assert later["Subject"] == f"Đã nhận báo cáo: {SUBJECT}" and later["In-Reply-To"] == "<stc-1@quangngai.example>"
+    assert "- Ghi nhận cho đơn vị: Sở Tài chính" in later.get_content()
+    with mail_app.session() as s:
+        slots = sorted(s.scalars(select(OutboundMail.slot).where(OutboundMail.kind == "receipt")))
+    mail_id = item["inbound_mail_id"]
+    assert slots == [f"mail:{mail_id}", f"mail:{mail_id}:sau-kiem-tra"]
+    # Every later run finds nothing owed: neither receipt goes twice.
+    from flows.outbound.receipts import deliver_pending_receipts
+
+    assert deliver_pending_receipts(mail_app, mail_app.campaign()) is None
+    assert len([m for m in smtp.messages if m.message["To"] == "sotc@quangngai.example"]) == 2
 
 
 def test_dismissed_files_leave_the_agency_to_be_reminded(mail_app, dovecot, smtp):

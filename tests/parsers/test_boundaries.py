@@ -85,6 +85,38 @@ def test_replaces_and_draft(spec: OutlineSpec) -> None:
     assert 0 < r.coverage < 1 and 0 < r.confidence < 1 and r.evidence
 
 
+_SECTIONS_1 = (
+    "a) Về xây dựng, trình cấp có thẩm quyền phê duyệt, triển khai kế hoạch thực hiện Đề án 996:",
+    "Sở đã ban hành kế hoạch.",
+    "b) Về xây dựng văn bản quản lý, điều hành triển khai thực hiện các nhiệm vụ:", "Đã ban hành 3 văn bản.",
+    "c) Về lồng ghép các nhiệm vụ trong các nhiệm vụ, đề án, chương trình khác tại Bộ, địa phương (nếu có):",
+    "Lồng ghép vào kế hoạch năm.",
+)
+
+
+def test_replaces_said_in_the_body_after_the_sections(spec: OutlineSpec) -> None:
+    """Far from the title ("Báo cáo này thay thế …" between the sections, or a number of a
+    report further down): still read; a sentence about another paper is not."""
+    for line, number in (
+        ("Báo cáo này thay thế Báo cáo số 233/BC-SYT ngày 13/8/2025 của Sở.", "233/BC-SYT"),
+        ("Văn bản này được ban hành thay thế văn bản số 12/SYT-VP.", "12/SYT-VP"),
+        ("Đề nghị Quý Sở sử dụng số liệu dưới đây, thay thế báo cáo số 57/BC-SYT đã gửi.", "57/BC-SYT"),
+    ):
+        doc = _doc(*HEAD, "Số: 245/BC-SYT", "BÁO CÁO", "Kết quả thực hiện Đề án 996", *(["Mở đầu."] * 12), *_SECTIONS_1, line)
+        r = interpret(doc, spec, file="x.docx", fmt="docx")
+        assert r.says_replaces and r.replaces_number == number, line
+    other = _doc(*HEAD, "Số: 245/BC-SYT", "BÁO CÁO", "Kết quả thực hiện Đề án 996", *(["Mở đầu."] * 12), *_SECTIONS_1,
+                 "Thông tư mới thay thế văn bản số 23/2013/TT-BKHCN về đo lường.")
+    assert not interpret(other, spec, file="x.docx", fmt="docx").says_replaces
+
+
+def test_number_after_a_letterhead_run_together(spec: OutlineSpec) -> None:
+    """"UBND TỈNH QUẢNG NGÃI SỞ XÂY DỰNG Số: 88/BC-SXD" (line breaks in one paragraph)."""
+    doc = _doc("UBND TỈNH QUẢNG NGÃI\nSỞ XÂY DỰNG\nSố: 88/BC-SXD\nQuảng Ngãi, ngày 13 tháng 8 năm 2025", "BÁO CÁO",
+               "Kết quả thực hiện Đề án 996", *_SECTIONS_1)
+    assert interpret(doc, spec, file="x.docx", fmt="docx").doc_number == "88/BC-SXD"
+
+
 def test_a_plan_sharing_the_vocabulary_is_not_a_report(spec: OutlineSpec) -> None:
     doc = _doc(*HEAD, "Số: 88/KH-SYT", "KẾ HOẠCH", "Triển khai thực hiện Đề án 996 năm 2026",
                "a) Về xây dựng, trình cấp có thẩm quyền phê duyệt, triển khai kế hoạch thực hiện Đề án 996:",

@@ -38,7 +38,7 @@ KEYS = {
     "file", "format", "kind", "agency", "doc_number", "doc_date", "sections", "indicators",
     "extra_rows", "extra_text", "problems", "members", "error",
     # Provenance and trust (issue "Trustworthy extraction"): every field of the model is in the JSON.
-    "closing", "coverage", "confidence", "evidence", "says_replaces", "replaces_number", "part_of",
+    "closing", "groups", "coverage", "confidence", "evidence", "says_replaces", "replaces_number", "part_of",
     "part_of_date", "identity_where", "draft",
 }
 # Only a scan has "ocr" (how it was read), only a signed PDF "signatures".
@@ -85,12 +85,14 @@ def check_contract(obj: dict[str, Any], spec: OutlineSpec) -> None:
     assert set(obj["agency"]) == {"id", "name", "score"} and 0 <= obj["agency"]["score"] <= 1
     assert obj["doc_date"] is None or len(obj["doc_date"]) == 10
     assert list(obj["sections"]) == [s.id for s in spec.sections]
-    for section in [*obj["sections"].values(), *obj["closing"].values()]:
+    for section in [*obj["sections"].values(), *obj["closing"].values(), *obj["groups"].values()]:
         ocr_keys = {"ocr_confidence"} if scanned and not section["empty"] else set()
         assert SECTION_KEYS <= set(section) <= SECTION_KEYS | ocr_keys and isinstance(section["empty"], bool)
         assert section["text"] == " ".join(section["text"].split()) or "\n" in section["text"]
         assert 0 <= section["confidence"] <= 1
     assert set(obj["closing"]) <= set(CLOSING_PARTS)
+    assert set(obj["groups"]) <= {g.id for g in spec.groups}
+    assert all(not g["empty"] for g in obj["groups"].values())
     assert 0 <= obj["coverage"] <= 1 and 0 <= obj["confidence"] <= 1
     assert isinstance(obj["says_replaces"], bool) and isinstance(obj["draft"], bool)
     assert list(obj["indicators"]) == [r.id for r in spec.rows]

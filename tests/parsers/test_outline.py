@@ -400,3 +400,13 @@ def test_a_list_inside_an_answer_stays_in_it(spec: OutlineSpec) -> None:
     )
     assert "Công văn số 11/SYT" in result.sections["1.b"].text
     assert result.sections["1.c"].empty
+
+
+def test_a_missing_section_is_named_as_the_outline_writes_it(spec: OutlineSpec) -> None:
+    """Staff read the problem on the agency page and in the Excel "Vấn đề" sheet: 2.2.đ, not
+    the canonical key 2.2.dd."""
+    result = interpret(_plain_doc([*_OPENING, ("2.2. Hạ tầng", True), ("a) Đầu tư: Có đầu tư 3 thiết bị.", False)]),
+                       spec, file="x.docx", fmt="docx")
+    messages = [p.message for p in result.problems if p.code == "section_not_found"]
+    assert any(m.startswith("Không tìm thấy mục 2.2.đ (") for m in messages), messages
+    assert not any("2.2.dd" in m for m in messages)

@@ -86,7 +86,11 @@ def seeded(app: App) -> App:
                     "1.b": "không có", "2.2.dd": "Nghiên cứu 01 chất chuẩn."}, figures={"1": (250, 100, None), "5": (None, 50, None)})
         _submission(s, ids["sotp"], "tp", kind="nil_report", at=AFTER, figures={"1": (7777, 7777, 100)})
         _submission(s, ids["sonv"], "nv", kind="acknowledgement")
-        s.add(ReviewItem(campaign_id="de-an-996", source_key="mail:99", reason="Không rõ đơn vị gửi thư"))
+        stranger, _ = _mail(s, 99, [])
+        stranger.from_addr, stranger.subject = "baocao.donvi@gmail.example", "Gửi báo cáo Đề án 996"
+        stranger.date_header = dt.datetime(2025, 8, 12, 15, 10, tzinfo=dt.UTC)  # 22:10 in Quảng Ngãi
+        s.add(ReviewItem(campaign_id="de-an-996", source_key=f"mail:{stranger.id}", inbound_mail_id=stranger.id,
+                         reason="Không rõ đơn vị gửi thư"))
     return app
 
 
@@ -103,7 +107,7 @@ def test_report_data_uses_latest_valid_submission(seeded: App) -> None:
         assert sct.files == ["BC-996-SCT.docx", "phu-luc.xlsx"]
         assert by_code["sonv"].latest is None  # an acknowledgement is not a submission
         assert by_code["sotp"].latest is not None and by_code["sotp"].latest.kind == "nil_report"
-        assert [r.source_key for r in data.review] == ["mail:99"]
+        assert [r.source_key for r in data.review] == [f"mail:{data.review[0].inbound_mail_id}"]
 
 
 def test_build_report_json_contract_and_folders(seeded: App, tmp_path: Path) -> None:
@@ -248,6 +252,10 @@ def test_excel_report_reads_back(seeded: App, tmp_path: Path) -> None:
     assert any(t[2] == "khác" and "tăng kinh phí" in t[4] for t in texts)
     problems = [[c.value for c in r] for r in wb["Vấn đề"].iter_rows(min_row=5)]
     assert [p[0] for p in problems] == ["Báo cáo", "Chờ xem xét"]
+    # A mail waiting for a person is named by its sender and subject, not "mail:19".
+    review = problems[1]
+    assert review[1] == "Chưa rõ đơn vị" and review[2] == "Chờ cán bộ xem xét"
+    assert review[4] == "thư từ baocao.donvi@gmail.example «Gửi báo cáo Đề án 996», nhận 12/08/2025 22:10"
     wb.close()
 
 
@@ -338,7 +346,8 @@ def test_figures_with_open_problems_are_marked_in_word_and_excel(seeded: App, tm
     assert status["soct"][10] == 1 and status["soyt"][10] == 0 and status["vpubnd"][10] is None
     assert status["soct"][9] == 90 and status["soyt"][9] is None  # soyt: not read by the parser
     problems = [[c.value for c in r] for r in wb["Vấn đề"].iter_rows(min_row=5)]
-    assert problems[0][1:3] == ["Sở Công Thương", "rate_inconsistent"] and problems[0][5] == "Chưa kiểm tra"
+    # The kind of problem in words, not the parser's code.
+    assert problems[0][1:3] == ["Sở Công Thương", "Tỷ lệ không khớp kết quả / kế hoạch"] and problems[0][5] == "Chưa kiểm tra"
     assert [p[5] for p in problems if p[2] == "rate_mismatch"] == [None]  # a note, not blocking
     assert not any(p[5] == "Chưa kiểm tra" for p in problems if p[1] == "Sở Y tế")
     wb.close()
@@ -401,3 +410,35 @@ def test_excel_detail_says_where_each_figure_was_read(seeded: App, tmp_path: Pat
     assert detail[("soct", "1")][8] == "BC-996-SCT.docx › bảng 2, dòng 4; tỷ lệ tự tính"
     assert detail[("soct", "2")][8] == "BC-996-SCT.docx › bảng 2, dòng 5; kế hoạch: đơn vị ghi «-» (không có)"
     wb.close()
+
+
+def test_part_three_of_a_parsed_report_has_each_closing_part(seeded: App, tmp_path: Path) -> None:
+    """A Word report of the common layout ("II. ĐÁNH GIÁ CHUNG / 1. Kết quả đạt được: … /
+    2. Tồn tại, hạn chế, khó khăn: … / III. ĐỀ XUẤT, KIẾN NGHỊ"), parsed and recorded: part III
+    shows its assessment, difficulties and proposals; a group answered as a whole is stored
+    as the group's (part "group"), not in part III."""
+    from flows.app import outline_spec
+    from parsers.api import parse_path
+    from storage.submissions import record_submission
+
+    fixtures = Path(__file__).resolve().parents[1] / "fixtures" / "independent"
+    with seeded.session() as s:
+        ids = {r.code: r.id for r in s.scalars(select(RecipientRow))}
+        spec = outline_spec(seeded.campaign("de-an-996"))
+        for code, name in (("sotp", "v01_sotp_closing_run_in.docx"), ("soyt", "v02_soyt_group_answers.docx")):
+            parsed = parse_path(fixtures / name, spec)
+            record_submission(session=s, campaign_id="de-an-996", recipient_id=ids[code], kind="report",
+                              received_at=AFTER + dt.timedelta(hours=1), channel="email", content_key=name,
+                              parsed=parsed)
+        groups = {(a.section_id, a.text) for a in s.scalars(select(SectionAnswer).where(SectionAnswer.part == "group"))}
+    assert ("2.2", "các bệnh viện tuyến tỉnh đầu tư 15 thiết bị đo huyết áp chuẩn.") in groups
+    result = build_report(seeded, out_dir=tmp_path, now=NOW)
+    paras = [p.text for p in WordDocument(result["files"][0]).paragraphs]
+    part3 = paras[next(i for i, p in enumerate(paras) if p.startswith("III.")):]
+    for agency, own in (("Sở Tư pháp", "cán bộ của STP"), ("Sở Y tế", "cán bộ của SYT")):
+        at = next(i for i, p in enumerate(part3) if agency.lower() in p.lower())
+        text = " ".join(part3[at:at + 4])
+        assert "cơ bản hoàn thành các nhiệm vụ được giao" in text
+        assert "kinh phí còn hạn chế, thiếu cán bộ chuyên trách" in text
+        assert own in text
+    assert not any("15 thiết bị đo huyết áp" in p for p in part3)

@@ -240,3 +240,22 @@ def test_stock_answers_recognised(text: str) -> None:
 @pytest.mark.parametrize("text", ["Không có vi phạm nào được phát hiện trong năm 2024.", "Đã ban hành kế hoạch."])
 def test_real_answers_not_stock(text: str) -> None:
     assert stock_key(text) is None
+
+
+def test_a_paper_report_without_figures_is_said_not_counted_silently(campaign: Campaign) -> None:
+    """A person recorded Liên minh HTX's paper report and typed no figures: it counts as sent,
+    but the totals note and the problem list say its figures are not in the totals."""
+    model = consolidate(campaign, [
+        AgencyReport("a", "Sở A", state="submitted", channel="email", figures={"1": Figures(120, 131, 109.2)}),
+        AgencyReport("b", "Liên minh HTX", state="submitted", channel="paper"),
+        AgencyReport("c", "Sở C", state="submitted", channel="email"),  # its file had no table: parser's own problems say so
+    ], as_of=AS_OF)
+    assert "Tổng hợp từ số liệu của 3 cơ quan, đơn vị đã gửi báo cáo (2 đơn vị chưa có số liệu: Liên minh HTX, Sở C)" in model.totals_note
+    lines = [p for p in model.problems if p.code == "figures_not_entered"]
+    assert [(p.agency, p.open) for p in lines] == [("Liên minh HTX", True)]
+    assert lines[0].message.startswith("Báo cáo (bản giấy) chưa có số liệu bảng định lượng")
+    # Figures typed in later: nothing to say any more.
+    typed = consolidate(campaign, [AgencyReport("b", "Liên minh HTX", state="submitted", channel="paper",
+                                                figures={"2": Figures(3, 3, 100.0)})], as_of=AS_OF)
+    assert not [p for p in typed.problems if p.code == "figures_not_entered"]
+    assert "chưa có số liệu:" not in typed.totals_note

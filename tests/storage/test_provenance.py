@@ -212,3 +212,49 @@ def test_figure_doubts_of_the_table_open_review_items(app: App) -> None:
         reasons = sorted(i.reason for i in open_problem_reviews(sub, sub.recipient_id, doubts, session=s))
     assert len(reasons) == 3 and not any("dòng ẩn" in r for r in reasons)
     assert any(r.startswith("Một dòng của bảng định lượng được ghi hai lần") for r in reasons)
+
+
+def test_a_document_not_naming_its_agency_is_no_problem_of_the_recorded_report(app: App) -> None:
+    """Recorded for an agency (by its sender, folder or a person): the receipt and the agency
+    page must not go on saying the sender is unknown; other problems stay."""
+    campaign = app.campaign()
+    result = parse_bytes(FIXTURE.read_bytes(), FIXTURE.name, outline_spec(campaign))
+    result.problems += [
+        Problem("agency_unknown", "Không xác định được đơn vị gửi (văn bản ghi: “CƠ QUAN”).", "khối tiêu đề"),
+        Problem("rate_computed", "Tỷ lệ dòng 1 do hệ thống tính.", "bảng 1"),
+    ]
+    with app.session() as s:
+        recipient = s.scalars(select(RecipientRow).where(RecipientRow.code == "sotp")).one()
+        sub = record_submission(
+            session=s, campaign_id=campaign.id, recipient_id=recipient.id, kind="report",
+            received_at=dt.datetime(2025, 8, 12, 2, 0, tzinfo=dt.UTC), channel="email",
+            content_key="k-agency", parsed=result,
+        ).submission
+        codes = [p["code"] for p in sub.problems]
+    assert "agency_unknown" not in codes and "rate_computed" in codes
+
+
+def test_a_row_with_a_plan_and_no_result_is_asked_for(app: App) -> None:
+    """Sở Công Thương's row 3: plan 12, result left blank. The row is missing (the status says
+    "thiếu", the "Bổ sung báo cáo" mail asks for it); a "-" in the blank is an answer."""
+    from parsers.model import Indicator, ParseResult
+    from parsers.model import IndicatorValue as Fig
+
+    def row(result: Fig) -> Indicator:
+        return Indicator(plan=12, values={"plan": Fig(12, "read", "12"), "result": result})
+
+    parsed = ParseResult(file="x.docx", kind="report", indicators={
+        "1": row(Fig(10, "read", "10")),
+        "2": row(Fig()),  # blank
+        "3": row(Fig(0, "explicit_none", "-")),
+        "4": Indicator(values={"plan": Fig(), "result": Fig(5, "read", "5")}),
+    })
+    campaign = app.campaign()
+    with app.session() as s:
+        recipient = s.scalars(select(RecipientRow).where(RecipientRow.code == "soct")).one()
+        sub = record_submission(
+            session=s, campaign_id=campaign.id, recipient_id=recipient.id, kind="report",
+            received_at=dt.datetime(2025, 8, 12, 2, 0, tzinfo=dt.UTC), channel="email",
+            content_key="k-half", parsed=parsed, row_ids=["1", "2", "3", "4", "5"],
+        ).submission
+        assert sub.missing_rows == ["2", "4", "5"]

@@ -253,6 +253,12 @@ def test_remind_now_goes_through_the_ledger_once_a_day(client_for, web_app) -> N
         assert [m.rcpt_tos for m in smtp.messages if m.message["X-Baocao-Kind"] == "reminder"] == [
             [f"{code}@quangngai.example"]
         ]
+    # The reminder's own line in the log names the person who asked for it.
+    from storage.models import Event
+
+    with web_app.session() as session:
+        sent_lines = [e for e in session.query(Event).filter_by(kind="mail_sent") if e.data.get("kind") == "reminder"]
+    assert [e.actor for e in sent_lines] == ["canbo"]
     page = client.get(f"/don-vi/{code}").text
     to = ", ".join(sorted(smtp.messages[0].rcpt_tos))
     assert f"Đã gửi thư nhắc tới {to}" in page and "Không gửi thư nhắc: đã gửi" in page
@@ -465,6 +471,11 @@ def test_sending_the_request_from_the_web_names_the_person(client_for, web_app, 
     assert [(e.actor, e.campaign_id) for e in events] == [("quantri", web_app.campaign().id)]
     assert events[0].message == f"Gửi công văn tới {len(requests_sent)} đơn vị"
     assert len(events[0].data["sent"]) == len(requests_sent)
+    # Each mail's own line in the log names the person too, not "system".
+    with web_app.session() as session:
+        per_mail = session.query(Event).filter_by(kind="mail_sent").all()
+    assert len(per_mail) == len(requests_sent)
+    assert {e.actor for e in per_mail} == {"quantri"}
 
 
 def test_the_correction_log_shows_the_value_it_replaced(client_for, web_app) -> None:

@@ -31,6 +31,14 @@ def test_user_add_list_disable(web_app, monkeypatch) -> None:
     token = csrf_of(client.get("/dang-nhap").text)
     assert client.post("/dang-nhap", data={"ten": "lan", "mat_khau": "mat-khau-cua-lan", "csrf": token}).status_code == 303
     assert client.get("/").status_code == 200
+    # The last login in the office's time (+07:00), as the web shows it, not UTC.
+    import datetime as dt
+
+    listed = json.loads(runner.invoke(cli, ["user", "list", "--json"]).output)
+    at = dt.datetime.fromisoformat(next(u for u in listed if u["name"] == "lan")["last_login_at"])
+    assert at.utcoffset() == dt.timedelta(hours=7)
+    assert abs(at - dt.datetime.now(dt.UTC)) < dt.timedelta(hours=1)
+    assert at.strftime("%Y-%m-%d %H:%M") in runner.invoke(cli, ["user", "list"], env={"COLUMNS": "200"}).output
     assert runner.invoke(cli, ["user", "disable", "lan"]).exit_code == 0
     assert client.get("/").headers["location"].startswith("/dang-nhap")  # the open session stops at once
 

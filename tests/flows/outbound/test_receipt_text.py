@@ -109,3 +109,13 @@ def test_receipt_judges_lateness_by_the_agencys_own_deadline(app: App) -> None:
         assert "- Thư nhận lúc: 08:00 ngày 30/08/2025 (sau hạn 29/08/2025)" in _receipt(
             app, session, mail, sub, rec
         )
+
+
+def test_receipt_subject_drops_the_reply_prefixes_of_the_agencys_mail(app: App) -> None:
+    """"Đã nhận báo cáo: Báo cáo …", not "Đã nhận báo cáo: RE: TL: Báo cáo …"."""
+    with app.session() as session:
+        mail, sub, rec = _recorded(app, session, dt.datetime(2025, 8, 12, 10, tzinfo=TZ), {})
+        mail.subject = "RE: TL: Fwd: Báo cáo Đề án 996 - Sở Tài chính"
+        context = receipt_context(app.campaign("de-an-996"), mail, sub, rec, session=session)
+        subject = render_mail(app.settings.templates_dir, "receipt", context)[0]
+    assert subject == "Đã nhận báo cáo: Báo cáo Đề án 996 - Sở Tài chính"
