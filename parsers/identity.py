@@ -17,6 +17,7 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz
 
+from parsers.caching import per_outline
 from parsers.document import Doc, Para, Table
 from parsers.model import Agency, AgencySpec
 from parsers.textnorm import clean
@@ -279,7 +280,8 @@ _PARENT_PREFIX = re.compile(r"^(?:ubnd|uy ban nhan dan) tinh (?:quang ngai|kon t
 
 
 # A header line is scored against every agency, and the agencies' names are the same for every
-# document: what is folded and expanded is kept (pure functions of the text).
+# document: what is folded and expanded is kept, the names' per outline (`_expanded`,
+# `_whole_token`, `_folded_name` see only the agencies' names and aliases), the lines' per input.
 @lru_cache(maxsize=4096)
 def _line_name(line: str) -> str:
     """A header line folded, its parent and organ prefixes dropped, abbreviations spelt out."""
@@ -287,12 +289,17 @@ def _line_name(line: str) -> str:
     return _YOUTH_UNION.sub("tinh doan", f)
 
 
-@lru_cache(maxsize=4096)
+@per_outline(maxsize=4096)
 def _expanded(name: str) -> str:
-    return _expand(fold_words(name))
+    return _expand(_fold_words(name))
 
 
-@lru_cache(maxsize=4096)
+@per_outline(maxsize=4096)
+def _folded_name(name: str) -> str:
+    return _fold_words(name)
+
+
+@per_outline(maxsize=4096)
 def _whole_token(name: str) -> re.Pattern[str]:
     """An abbreviation as a whole token, as written."""
     return re.compile(rf"(?<![\w]){re.escape(name)}(?![\w])")
@@ -463,7 +470,7 @@ def _find_in_prose(lines: Sequence[str], agencies: Sequence[AgencySpec]) -> tupl
         folded = " " + fold_words(line) + " "
         for agency in agencies:
             for v in _variants(agency):
-                fv = fold_words(v)
+                fv = _folded_name(v)
                 if not fv:
                     continue
                 if len(fv) <= 4 or " " not in fv:

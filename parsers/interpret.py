@@ -28,7 +28,7 @@ from parsers.model import (
     SectionText,
     problem_weight,
 )
-from parsers.outline import OutlineReading, parse_label, read_outline
+from parsers.outline import OutlineReading, folded_line, parse_label, read_outline
 from parsers.table import read_indicators
 from parsers.textnorm import fold_words
 from parsers.vocab import display_id
@@ -54,8 +54,12 @@ def interpret(doc: Doc, spec: OutlineSpec, *, file: str, fmt: str) -> ParseResul
     none_sections = sum(not s.empty and s.explicit_none for s in outline.sections.values())
     values = sum(1 for ind in reading.indicators.values() if ind.plan or ind.result)
     none_rows = sum(1 for ind in reading.indicators.values() if ind.explicit_none)
-    text = "\n".join([*outline.header_lines, *outline.body_lines])
-    folded = fold_words(text)
+    lines = [*outline.header_lines, *outline.body_lines]
+    text = "\n".join(lines)
+    # fold_words(text), line by line: folding works character by character, a line break is a
+    # word break (and ends a word for lowercasing, as a string's end does), and the outline
+    # has folded these lines already.
+    folded = " ".join(f for line in lines if (f := folded_line(line)))
     dtype = doc_type(identity.doc_number, top)
     kind = classify(
         doc_type=dtype,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from parsers.caching import per_outline
 from parsers.model import Kind, OutlineSpec
 from parsers.textnorm import fold_words
 
@@ -58,6 +59,14 @@ _EXTENSION = ("xin gia han", "de nghi gia han", "cho phep gia han", "gia han tho
 _COVER = (" v v gui ", "ve viec gui bao cao", "kem theo cong van nay", "gui kem bao cao so")
 
 
+@per_outline(maxsize=16)
+def _spec_phrases(spec: OutlineSpec) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The outline's topic words and nil phrases, folded (the same for every document)."""
+    topic = tuple(f for w in spec.topic_words if (f := fold_words(w)))
+    nil = (*(fold_words(p) for p in spec.nil_phrases), *NIL_WORDING)
+    return topic, nil
+
+
 def _has_any(text: str, phrases: Sequence[str]) -> bool:
     return any(p and p in text for p in phrases)
 
@@ -94,8 +103,7 @@ def classify(
     caller has it already (folding a whole report costs as much as classifying it).
     """
     folded = " " + (fold_words(text) if folded_text is None else folded_text) + " "
-    topic = [fold_words(w) for w in spec.topic_words if fold_words(w)]
-    nil = [fold_words(p) for p in spec.nil_phrases] + list(NIL_WORDING)
+    topic, nil = _spec_phrases(spec)
     has_topic = _has_any(folded, topic)
     has_nil = _has_any(folded, nil) or (
         len(folded.split()) < _SHORT_LETTER_WORDS and _has_any(folded, NIL_WORDING_SHORT)

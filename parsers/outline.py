@@ -20,9 +20,11 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import NamedTuple
 
 from rapidfuzz import fuzz
 
+from parsers.caching import per_outline
 from parsers.document import Doc, Para, Table
 from parsers.kind import NIL_WORDING, NIL_WORDING_SHORT
 from parsers.model import OutlineSpec, Problem, SectionSpec, SectionText
@@ -164,37 +166,96 @@ def _folded(text: str) -> str:
     return fold_words(text)
 
 
+def folded_line(text: str) -> str:
+    """`fold_words(text)` through the outline's cache (every line it reads is folded there)."""
+    return _folded(text)
+
+
 @lru_cache(maxsize=4096)
 def _word_set(text: str) -> frozenset[str]:
     """The folded words of a text (a heading is weighed against every section)."""
     return frozenset(_folded(text).split())
 
 
+class _Phrasing(NamedTuple):
+    """A target phrasing prepared once: folded, and its words sorted (`token_sort_ratio(a, b)`
+    is `ratio` of the two texts' sorted words)."""
+
+    folded: str
+    sorted_words: str
+
+
+def _prepare(targets: Sequence[str]) -> tuple[_Phrasing, ...]:
+    """Target phrasings folded once (the outline's headings, kept by its matcher)."""
+    return tuple(_Phrasing(b, _sort_words(b)) for b in map(fold_words, targets))
+
+
+def _sort_words(folded: str) -> str:
+    return " ".join(sorted(folded.split()))
+
+
+@lru_cache(maxsize=4096)
+def _sorted_words(text: str) -> str:
+    """A text's folded words, sorted (for token_sort_ratio against every phrasing)."""
+    return _sort_words(_folded(text))
+
+
+# Below 1 by far more than a float's rounding: a score cutoff derived by a division never
+# drops a score whose product would have reached the current best.
+_CUTOFF_MARGIN = 1 - 1e-9
+
+
 def similarity(text: str, targets: Sequence[str]) -> float:
     """How well a (short) heading text matches any of the target phrasings, 0..100."""
+    return _similarity(text, _prepare(targets))
+
+
+def _similarity(text: str, targets: tuple[_Phrasing, ...], floor: float = 0.0) -> float:
+    """`similarity` against prepared phrasings, or `floor` if that is higher.
+
+    The score is the best of several scorers over every phrasing; each scorer is asked only
+    for a score above the best so far, starting from `floor` (`score_cutoff`: below it,
+    rapidfuzz answers 0 early), which leaves the maximum, and so the result, exactly as
+    without the cutoffs. A result above `floor` is the exact score; `floor` itself only says
+    the score is not above it.
+    """
     a = _folded(text)
     if not a:
-        return 0.0
-    best = 0.0
-    for target in targets:
-        b = _folded(target)
+        return floor
+    a_sorted = _sorted_words(text)
+    la = len(a)
+    best = floor
+    for b, b_sorted in targets:
         if not b:
             continue
-        score = max(fuzz.ratio(a, b), fuzz.token_sort_ratio(a, b))
-        shorter, longer = (a, b) if len(a) <= len(b) else (b, a)
-        if len(shorter) >= 12:
+        lb = len(b)
+        # Neither ratio can exceed what the lengths allow (the Indel distance is at least their
+        # difference): below the best so far, rapidfuzz would only answer 0.
+        if 100 * (1 - abs(la - lb) / (la + lb)) + 1e-6 >= best:
+            score = max(best, fuzz.ratio(a, b, score_cutoff=best))
+            score = max(score, fuzz.ratio(a_sorted, b_sorted, score_cutoff=score))  # token_sort_ratio
+        else:
+            score = best
+        if min(la, lb) >= 12:
             # Shortened headings ("Về xây dựng kế hoạch") and headings with a tail.
-            partial = fuzz.partial_ratio(shorter, longer)
-            coverage = len(shorter) / len(longer)
-            score = max(score, partial * (0.75 + 0.25 * min(1.0, coverage * 2)))
-            score = max(score, fuzz.token_set_ratio(a, b) * (0.7 + 0.3 * min(1.0, coverage * 2)))
-            if shorter is b and len(b) >= 40:
+            coverage = min(la, lb) / max(la, lb)
+            partial_weight = 0.75 + 0.25 * min(1.0, coverage * 2)
+            if lb < la and lb >= 40:
                 # The outline's own heading with the agency's tail after it ("…510/QĐ-BKHCN
-                # ngày 17 tháng 3 năm 2021 … nếu có"): a prefix match is a full match.
-                aligned = fuzz.partial_ratio_alignment(b, a)
-                if aligned is not None and aligned.dest_start <= 8:
-                    score = max(score, aligned.score)
-        best = max(best, score)
+                # ngày 17 tháng 3 năm 2021 … nếu có"): a prefix match is a full match. The
+                # alignment's score is partial_ratio(b, a) itself.
+                aligned = fuzz.partial_ratio_alignment(b, a, score_cutoff=score)
+                if aligned is not None:
+                    score = max(score, aligned.score * partial_weight)
+                    if aligned.dest_start <= 8:
+                        score = max(score, aligned.score)
+            elif (need := score / partial_weight * _CUTOFF_MARGIN) <= 100:
+                shorter, longer = (a, b) if la <= lb else (b, a)
+                score = max(score, fuzz.partial_ratio(shorter, longer, score_cutoff=need) * partial_weight)
+            set_weight = 0.7 + 0.3 * min(1.0, coverage * 2)
+            if (need := score / set_weight * _CUTOFF_MARGIN) <= 100:
+                score = max(score, fuzz.token_set_ratio(a, b, score_cutoff=need) * set_weight)
+        best = score
     return best
 
 
@@ -247,10 +308,14 @@ class _Matcher:
         for s in spec.sections:
             parent, _, _ = s.id.rpartition(".")
             self.by_group.setdefault(parent, []).append(s.id)
+        # The outline's own side, prepared once for every document: each section's phrasings
+        # folded (and their words sorted), its heading folded.
+        self.phrasings = {s.id: _prepare(_phrasings(s)) for s in spec.sections}
+        self.heading_folded = {s.id: fold_words(s.heading) for s in spec.sections}
         # How rare each word is among the sections: "thực hiện Đề án 996" is everywhere,
         # "phê duyệt" or "rà soát" point at one section.
         self.tokens = {
-            s.id: set(" ".join(_folded(t) for t in _phrasings(s)).split()) for s in spec.sections
+            sid: {w for p in phrasings for w in p.folded.split()} for sid, phrasings in self.phrasings.items()
         }
         n = max(len(self.tokens), 1)
         df: dict[str, int] = {}
@@ -258,12 +323,34 @@ class _Matcher:
             for t in toks:
                 df[t] = df.get(t, 0) + 1
         self.idf = {t: math.log(n / c) for t, c in df.items()}
+        self.unknown = math.log(max(len(self.tokens), 2))  # a word no section uses
+        # Other targets of `similar` (a group's heading, the table's title, part one's title),
+        # prepared on first use: the outline's texts and the module's own, a handful.
+        self.targets: dict[tuple[str, ...], tuple[_Phrasing, ...]] = {}
+        # Scores of a document's texts (per input: the bench's `--cold` empties these); what
+        # was only found not to exceed some value (`_at_most`) is kept apart from exact scores.
         self._best: dict[tuple, tuple[str | None, float]] = {}
         self._scores: dict[tuple[str, str], float] = {}
         self._similar: dict[tuple[str, tuple[str, ...]], float] = {}
+        self._at_most: dict[tuple, float] = {}
+        self._distinct: dict[tuple[str, str], bool] = {}
+
+    def forget_input(self) -> None:
+        """Empty what was kept about documents' texts (their scores); the outline's side stays."""
+        for store in (self._best, self._scores, self._similar, self._at_most, self._distinct):
+            store.clear()
 
     def distinctive(self, text: str, sid: str) -> bool:
         """Whether the text shares a rare word with the section (not just generic words)."""
+        key = (text, sid)
+        found = self._distinct.get(key)
+        if found is None:
+            if len(self._distinct) > 50_000:
+                self._distinct.clear()
+            found = self._distinct[key] = self._shares_rare_word(text, sid)
+        return found
+
+    def _shares_rare_word(self, text: str, sid: str) -> bool:
         words = _word_set(text)
         shared = words & self.tokens.get(sid, set())
         weights = [self.idf.get(t, 0.0) for t in shared]
@@ -272,63 +359,98 @@ class _Matcher:
         if max(weights) >= 2.0 and sum(weights) >= 3.0:
             return True
         # Only common words shared: accept when nearly all of the text is the section's words.
-        unknown = math.log(max(len(self.tokens), 2))
+        unknown = self.unknown
         total = sum(self.idf.get(t, unknown) for t in words) or 1.0
         return sum(weights) >= 6.0 and sum(weights) / total >= 0.8
 
     def best_section(
-        self, text: str, within: Sequence[str] | None = None, *, gate: bool = False
+        self, text: str, within: Sequence[str] | None = None, *, gate: bool = False, needed: float = 0.0
     ) -> tuple[str | None, float]:
-        key = (text, tuple(within) if within is not None else None, gate)
+        """The first section with the best score (only those sharing a distinctive word with
+        the text, with `gate`). `needed`: for a caller that only uses a best scoring at least
+        that; below it, (None, 0.0) or another section scoring less may come back."""
+        key = (text, tuple(within) if within is not None else None, gate, needed)
         if key not in self._best:
             ids = within if within is not None else list(self.sections)
             best_id, best = None, 0.0
             for sid in ids:
                 if gate and not self.distinctive(text, sid):
                     continue
-                score = self.score(text, sid)
-                if score > best:
+                floor = max(best, needed * _CUTOFF_MARGIN)
+                score = self.score(text, sid, floor=floor)  # exact whenever above `floor`
+                if score > floor:
                     best_id, best = sid, score
             self._best[key] = (best_id, best)
         return self._best[key]
 
-    def ranked(self, text: str, *, gate: bool = True) -> list[tuple[float, str]]:
-        """Every section's score for a heading text, best first."""
-        out = [
-            (self.score(text, sid), sid)
-            for sid in self.sections
-            if not gate or self.distinctive(text, sid)
-        ]
-        return sorted(out, key=lambda x: -x[0])
+    def near_best(self, text: str, window: float, needed: float = 0.0) -> list[tuple[float, str]]:
+        """(score, id) of every section sharing a distinctive word with the text, in the
+        outline's order; exact for the best and every one within `window` points of it when
+        the best reaches `needed`. A score that cannot matter (`window` below one seen
+        before, or below `needed - window`) may come back as that bound (`floor`), never lower
+        than the exact score."""
+        out: list[tuple[float, str]] = []
+        running = 0.0
+        for sid in self.sections:
+            if not self.distinctive(text, sid):
+                continue
+            floor = max(0.0, running - window, needed - window) * _CUTOFF_MARGIN
+            score = self.score(text, sid, floor=floor)
+            out.append((score, sid))
+            running = max(running, score)
+        return out
 
     def global_score(self, text: str, sid: str) -> float:
         """Whole-string similarity (no substring credit): a heading, not a sentence naming its topic."""
-        a = _folded(text)
-        return max(
-            max(fuzz.ratio(a, _folded(t)), fuzz.token_sort_ratio(a, _folded(t)))
-            for t in _phrasings(self.sections[sid])
-        )
+        a, a_sorted = _folded(text), _sorted_words(text)
+        # token_sort_ratio(a, b) = ratio of the sorted words.
+        return max(max(fuzz.ratio(a, p.folded), fuzz.ratio(a_sorted, p.sorted_words)) for p in self.phrasings[sid])
 
-    def score(self, text: str, sid: str) -> float:
-        """Similarity of a heading text to one section (cached: texts are scored repeatedly)."""
+    def score(self, text: str, sid: str, *, floor: float = 0.0) -> float:
+        """Similarity of a heading text to one section (cached: texts are scored repeatedly).
+
+        With a `floor`, a score not above it may come back as the floor itself (`_similarity`):
+        for a caller that only compares the score with something at or above the floor."""
         key = (text, sid)
-        if key not in self._scores:
+        exact = self._scores.get(key)
+        if exact is None:
             if len(self._scores) > 50_000:  # bounded: a long-running worker parses many files
                 self._scores.clear()
                 self._best.clear()
-            self._scores[key] = similarity(text, _phrasings(self.sections[sid]))
-        return self._scores[key]
+                self._at_most.clear()
+            exact = self._scored(self._scores, key, self.phrasings[sid], floor)
+        return exact
 
-    def similar(self, text: str, targets: tuple[str, ...]) -> float:
+    def similar(self, text: str, targets: tuple[str, ...], *, floor: float = 0.0) -> float:
         """`similarity` against a group's heading, the table's title, part one's title (cached
         like `score`: agencies copy these headings from the outline, so they recur file after
-        file)."""
+        file); `floor` as for `score`."""
         key = (text, targets)
-        if key not in self._similar:
+        exact = self._similar.get(key)
+        if exact is None:
             if len(self._similar) > 50_000:
                 self._similar.clear()
-            self._similar[key] = similarity(text, targets)
-        return self._similar[key]
+                self._at_most.clear()
+            prepared = self.targets.get(targets)
+            if prepared is None:
+                prepared = self.targets[targets] = _prepare(targets)
+            exact = self._scored(self._similar, key, prepared, floor)
+        return exact
+
+    def similar_reaches(self, text: str, targets: tuple[str, ...], threshold: float) -> bool:
+        """`similar(text, targets) >= threshold`, without working out a score below it."""
+        return self.similar(text, targets, floor=threshold * _CUTOFF_MARGIN) >= threshold
+
+    def _scored(self, store: dict, key: tuple, targets: tuple[_Phrasing, ...], floor: float) -> float:
+        """The score of `key` if above `floor` (then kept in `store`), else `floor`."""
+        if self._at_most.get(key, 101.0) <= floor:
+            return floor  # known not to exceed a lower value
+        score = _similarity(key[0], targets, floor)
+        if score > floor or floor == 0.0:
+            store[key] = score
+        else:
+            self._at_most[key] = floor
+        return score
 
     def letter_candidates(self, group: str, letter: str, *, auto: bool) -> list[str]:
         """Section ids a letter can mean under a group (đ and the Latin 'e' after 'd')."""
@@ -347,7 +469,7 @@ class _Matcher:
         return out
 
 
-@lru_cache(maxsize=8)
+@per_outline(maxsize=8)
 def _matcher(spec: OutlineSpec) -> _Matcher:
     """One matcher per outline: its word weights and score caches serve every document."""
     return _Matcher(spec)
@@ -805,7 +927,7 @@ class _Walker:
             head, _ = _heading_part(label.body.strip())
             if len(head) < 12:
                 continue
-            best, score = self.m.best_section(head, gate=True)
+            best, score = self.m.best_section(head, gate=True, needed=75)
             if best and score >= 75:
                 return k, best
         return None
@@ -858,7 +980,7 @@ class _Walker:
         leaders or colon) is not the answer."""
         if not text[:1].islower() or self.texts[sid]:
             return text
-        own = f" {_folded(self.m.sections[sid].heading)}"
+        own = f" {self.m.heading_folded[sid]}"
         for cut in _TAIL_END.finditer(text):
             head, rest = text[: cut.start()], text[cut.end() :]
             words = _folded(head).split()
@@ -968,7 +1090,7 @@ class _Walker:
         title = self.spec.table_title or "Định lượng kết quả lũy kế đạt được"
         if _folded(head).strip() in _SHORT_TABLE_TITLES:
             return True
-        return self.m.similar(head, (title, "Định lượng kết quả", "Kết quả định lượng")) >= 78
+        return self.m.similar_reaches(head, (title, "Định lượng kết quả", "Kết quả định lượng"), 78)
 
     def _letter(self, line: _Line, label: _Label, body: str, *, heading_like: bool) -> bool:
         if label.kind == "path_letter" and self._by_full_label(line, label, body):
@@ -978,12 +1100,10 @@ class _Walker:
         cands = self.m.letter_candidates(group, label.letter, auto=auto) if group else []
         head, _ = _heading_part(body)
         first = _first_sentence(body)
-        scored = [
-            (max(self.m.score(head, c), self.m.score(first, c) if first else 0.0), c) for c in cands
-        ]
+        scored = [(self._head_or_first(head, first, c), c) for c in cands]
         # Only look across the whole outline when the label's own candidates fit badly.
         if not scored or max(scored)[0] < 80:
-            best_any, best_any_score = self.m.best_section(head, gate=True)
+            best_any, best_any_score = self.m.best_section(head, gate=True, needed=70)
         else:
             best_any, best_any_score = None, 0.0
         if scored:
@@ -1009,11 +1129,16 @@ class _Walker:
             return True
         return self._letter_by_order(line, body, cands)
 
+    def _head_or_first(self, head: str, first: str, sid: str) -> float:
+        """The better of the heading part's and the first sentence's score for a section."""
+        score = self.m.score(head, sid)
+        return max(score, self.m.score(first, sid, floor=score)) if first else score
+
     def _verbatim(self, head: str, sid: str) -> bool:
         """The outline's heading word for word, possibly with the agency's tail ("… ngày …")."""
         if self.m.global_score(head, sid) >= 90:
             return True
-        own = _folded(self.m.sections[sid].heading)
+        own = self.m.heading_folded[sid]
         return len(own) >= 40 and _folded(head).startswith(own[:40]) and self.m.score(head, sid) >= 95
 
     def _by_full_label(self, line: _Line, label: _Label, body: str) -> bool:
@@ -1027,7 +1152,7 @@ class _Walker:
         # ("1.c Lồng ghép trong Chương trình … của Hội.") is the answer, however close its words.
         if self.m.score(head, sid) >= 70 and not _sentence_like(head) and not (head == body and _ends_sentence(body)):
             return False
-        other, other_score = self.m.best_section(head, gate=True)
+        other, other_score = self.m.best_section(head, gate=True, needed=80)
         if other and other != sid and other_score >= 80:
             return False
         self._start_section(sid, line, "")
@@ -1072,6 +1197,7 @@ class _Walker:
             gscore = self.m.similar(head, (self.m.groups[path].heading,))
             # "1. Kế hoạch triển khai Đề án" under "I. KẾT QUẢ THỰC HIỆN": a flat list of the
             # sections numbered 1, 2, 3 …; the section's own heading outweighs the group's.
+            # Exact (no `needed`): `_group_answered` uses the best section whatever its score.
             best, score = self.m.best_section(head, gate=True)
             if self._group_answered(path, line, body, best):
                 return True
@@ -1094,7 +1220,7 @@ class _Walker:
         ids = self.m.by_group.get(parent, [])
         if last.isdigit() and 0 < int(last) <= len(ids):
             cand = ids[int(last) - 1]
-            score = self.m.score(head, cand)
+            score = self.m.score(head, cand, floor=30 * _CUTOFF_MARGIN)  # only compared with 30 and up
             looks = line.bold or line.heading_style or bool(line.auto_label)
             fresh = cand not in self.seen_heading and cand != self.target
             if fresh and (score >= 60 or (looks and score >= 30) or (heading_like and score >= 45)):
@@ -1102,7 +1228,7 @@ class _Walker:
                 return True
         # Renumbered outlines ("1." for 2.1 when part 1 was dropped): the text decides.
         renumbered = self._group_by_text(head, 75)
-        best, score = self.m.best_section(head, gate=True)
+        best, score = self.m.best_section(head, gate=True, needed=70)
         # "7. Thông tin, truyền thông" is a section's short form before it is its group's.
         section_first = best is not None and score >= 90 and renumbered is not None and (
             score >= self.m.similar(head, (self.m.groups[renumbered].heading,)) + 10
@@ -1143,7 +1269,7 @@ class _Walker:
         if sub in self.m.groups:
             if sub in self.seen_groups:
                 return False
-            score = self.m.similar(head, (self.m.groups[sub].heading,))
+            score = self.m.similar(head, (self.m.groups[sub].heading,), floor=50 * _CUTOFF_MARGIN)
             if score >= 50 and (best is None or score >= best_score - 10):
                 self._start_group(sub, line, parse_label(line.text, line.auto_label).body.strip())
                 return True
@@ -1163,7 +1289,7 @@ class _Walker:
             self._start_section(cand, line, "")
             self.texts[cand].append(strip_leaders(body))
             return True
-        score = self.m.score(head, cand)
+        score = self.m.score(head, cand, floor=50 * _CUTOFF_MARGIN)
         if not answer and score >= 50 and (best in (None, cand) or score >= best_score - 10):
             self._start_section(cand, line, "")
             inline = strip_leaders(_heading_part(line.text)[1].strip()) if ":" in line.text else ""
@@ -1175,10 +1301,13 @@ class _Walker:
     def _group_by_text(self, head: str, threshold: float) -> str | None:
         if len(head) > 220:
             return None
+        # The first group with the best score, if that reaches the threshold: a group's score
+        # is only worked out when it can beat both (`floor`, exact above it).
         best, best_score = None, 0.0
         for gid, g in self.m.groups.items():
-            score = self.m.similar(head, (g.heading,))
-            if score > best_score:
+            floor = max(best_score, threshold * _CUTOFF_MARGIN)
+            score = self.m.similar(head, (g.heading,), floor=floor)
+            if score > floor:
                 best, best_score = gid, score
         return best if best_score >= threshold else None
 
@@ -1201,7 +1330,7 @@ class _Walker:
             self.table_title = True
             self.target = "extra"
             return True
-        if self.m.similar(head, (_PART_ONE,)) >= 60:
+        if self.m.similar_reaches(head, (_PART_ONE,), 60):
             self.target = "outline"
             self.group = ""
             return True
@@ -1237,7 +1366,9 @@ class _Walker:
             return True
         if not heading_like:
             return self._plain_heading(line, body)
-        best, score = self._best_in_context(head)
+        # Below 70 neither the section nor the score matters: every use below asks for 70 or
+        # more, or compares with a group's score of 85 or more.
+        best, score = self._best_in_context(head, needed=70)
         looks = line.bold or line.heading_style
         # A group's own heading ("Tăng cường phát triển hạ tầng đo lường tại địa phương") is
         # close to its first section's: the better match decides.
@@ -1288,19 +1419,23 @@ class _Walker:
         if group:
             self._start_group(group, line, body)
             return True
-        if self.m.similar(head, (_PART_ONE,)) >= 80 and len(head) < 150:
+        if len(head) < 150 and self.m.similar_reaches(head, (_PART_ONE,), 80):
             self.started = True
             self.target = "outline"
             return True
         return False
 
-    def _best_in_context(self, head: str) -> tuple[str | None, float]:
+    def _best_in_context(self, head: str, needed: float = 0.0) -> tuple[str | None, float]:
         """The best section for a heading; near-ties go to the current group, then to a
-        section not seen yet, then to the one closest after the last section."""
-        ranked = self.m.ranked(head)
-        if not ranked:
+        section not seen yet, then to the one closest after the last section.
+
+        For a caller that only uses a result scoring `needed` or more: below that, the
+        section and score returned may be other ones, also scoring less than `needed`."""
+        window = _NEAR_SHORT if len(head.split()) <= _SHORT_HEADING_WORDS else _NEAR
+        scored = self.m.near_best(head, window, needed)
+        if not scored:
             return None, 0.0
-        top = ranked[0][0]
+        top = max(score for score, _ in scored)
         order = list(self.m.sections)
         last = order.index(self.last_section) if self.last_section else -1
 
@@ -1316,8 +1451,7 @@ class _Walker:
         # A heading cut to its first words ("Kiểm định, hiệu chuẩn, thử nghiệm phương tiện:")
         # fits several sections of the same wording about equally: the outline's order (the
         # current group, the next section) weighs more than a few points of text.
-        window = _NEAR_SHORT if len(head.split()) <= _SHORT_HEADING_WORDS else _NEAR
-        near = [item for item in ranked if item[0] >= top - window]
+        near = sorted((item for item in scored if item[0] >= top - window), key=lambda x: -x[0])
         score, sid = max(near, key=preference)
         return sid, score
 
@@ -1326,12 +1460,12 @@ class _Walker:
         punctuation that is the outline's heading, or reads like the next section's."""
         if body.rstrip().endswith((".", ";", ",")) or _sentence_like(body) or len(body.split()) > 120:
             return False
-        best, score = self._best_in_context(body)
+        best, score = self._best_in_context(body, needed=85)
         if not best or best in self.seen_heading or best == self.target or score < 85:
             return False
         whole = self.m.global_score(body, best)
         # The outline's heading pasted as is, possibly with its tail ("… nếu có").
-        if _folded(body).startswith(_folded(self.m.sections[best].heading)[:40]):
+        if _folded(body).startswith(self.m.heading_folded[best][:40]):
             whole = max(whole, score)
         same_group = best.rpartition(".")[0] == self.group
         in_context = self._comes_next(best) or same_group

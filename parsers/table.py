@@ -23,6 +23,7 @@ from typing import NamedTuple
 
 from rapidfuzz import fuzz
 
+from parsers.caching import per_outline
 from parsers.columns import ColumnRoles, aux_role, confirm_by_data, header_roles, value_role
 from parsers.document import Table
 from parsers.model import ExtraRow, Indicator, IndicatorValue, Problem, ProblemCode, RowSpec
@@ -501,15 +502,28 @@ class _Scorer:
         """F(β=0.5) of distinctive-word agreement, 0–100 (precision counts double)."""
         line = prepared or self.prepare(text)
         doc = self.docs[rid]
-        precision = sum(w for f, w in line.weighted if f in doc) / line.weight
-        recall = max(sum(w for f, w in cand if f in line.features) / weight for cand, weight in self.candidates[rid])
+        # Lists, not generators, summed: the same floats in the same order, half the cost.
+        precision = sum([w for f, w in line.weighted if f in doc]) / line.weight
+        features = line.features
+        recall = max([sum([w for f, w in cand if f in features]) / weight for cand, weight in self.candidates[rid]])
         if precision + recall == 0:
             return 0.0
         return 100 * 1.25 * precision * recall / (0.25 * recall + precision)
 
-    def score(self, line: _Line, spec: RowSpec, prepared: _Prepared | None = None) -> float:
-        """How well a table row's label matches an outline row (0–100), group-aware."""
+    def score(self, line: _Line, spec: RowSpec, prepared: _Prepared | None = None, needed: float = 0.0) -> float:
+        """How well a table row's label matches an outline row (0–100), group-aware.
+
+        `needed`: for a caller that only uses a score reaching it: when even a perfect fuzzy
+        match could not get there, that bound (below `needed`) comes back instead."""
         prepared = prepared or self.prepare(line.label)
+        keywords = self.keywords(line.label, spec.id, prepared)
+        adjust = 0.0
+        if line.group and spec.group and line.group != spec.group:
+            adjust -= 10
+        if line.number and line.number == spec.id:
+            adjust += 3
+        if needed and (bound := (100 + keywords) / 2 + adjust) < needed:
+            return bound
         text = prepared.text
         label = self.spelt[spec.id][0]
         sorted_label, *sorted_synonyms = self.sorted[spec.id]
@@ -518,7 +532,7 @@ class _Scorer:
         fuzzy = max(fuzzy, fuzz.token_set_ratio(text, label, score_cutoff=fuzzy) * share)
         for synonym in sorted_synonyms:
             fuzzy = max(fuzzy, fuzz.ratio(prepared.sorted_text, synonym, score_cutoff=fuzzy))
-        score = (fuzzy + self.keywords(line.label, spec.id, prepared)) / 2
+        score = (fuzzy + keywords) / 2
         if line.group and spec.group and line.group != spec.group:
             score -= 10
         if line.number and line.number == spec.id:
@@ -540,7 +554,7 @@ def _sorted_words(text: str) -> str:
     return " ".join(sorted(text.split()))
 
 
-@lru_cache(maxsize=16)
+@per_outline(maxsize=16)
 def _scorer(rows: tuple[RowSpec, ...]) -> _Scorer:
     return _Scorer(rows)
 
@@ -554,7 +568,7 @@ def _assign(lines: list[_Line], rows: Sequence[RowSpec], among: Sequence[RowSpec
     prepared = [scorer.prepare(line.label) for line in lines]
     scored = sorted(
         (
-            (scorer.score(line, spec, prepared[i]), i, k)
+            (scorer.score(line, spec, prepared[i], needed=MATCH_THRESHOLD), i, k)  # below it: unused
             for i, line in enumerate(lines)
             if not line.total
             for k, spec in enumerate(rows)
