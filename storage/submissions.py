@@ -11,9 +11,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.orm import Session, load_only
 
 from parsers.model import BLOCKING_PROBLEMS, ParseResult, Problem, ProblemCode
@@ -260,19 +261,7 @@ def _where(file: str, where: str) -> str | None:
 
 def _supersede(new: Submission, *, session: Session) -> None:
     """The newest answer (by received time, then id) stays valid; the others point at it."""
-    answers = list(
-        session.scalars(
-            select(Submission)
-            .where(
-                Submission.campaign_id == new.campaign_id,
-                Submission.recipient_id == new.recipient_id,
-                Submission.kind.in_(ANSWER_KINDS),
-            )
-            # Only what the rule reads and writes: not every earlier version's problems,
-            # evidence and rows (JSON) again for each new one.
-            .options(load_only(Submission.id, Submission.received_at, Submission.status, Submission.superseded_by_id))
-        )
-    )
+    answers = list(session.scalars(_answers_stmt(), {"b_campaign": new.campaign_id, "b_recipient": new.recipient_id}))
     newest = max(answers, key=lambda s: (s.received_at, s.id))
     for sub in answers:
         if sub.id == newest.id:
@@ -308,11 +297,11 @@ def submissions_of(campaign_id: str, recipient_id: int, *, session: Session) -> 
 def holds_content(campaign_id: str, recipient_id: int, content_key: str, *, session: Session) -> bool:
     """Whether the recipient already sent this content (any version, through the unique key's
     index; no rows loaded)."""
-    stmt = select(Submission.id).where(*_same_content(campaign_id, recipient_id, content_key))
-    return session.scalars(stmt.limit(1)).first() is not None
+    params = {"b_campaign": campaign_id, "b_recipient": recipient_id, "b_content": content_key}
+    return session.scalars(_holds_stmt(), params).first() is not None
 
 
-def _same_content(campaign_id: str, recipient_id: int, content_key: str) -> tuple[Any, ...]:
+def _same_content(campaign_id: Any, recipient_id: Any, content_key: Any) -> tuple[Any, ...]:
     """The submission's unique key: (campaign, recipient, content)."""
     return (
         Submission.campaign_id == campaign_id,
@@ -323,14 +312,42 @@ def _same_content(campaign_id: str, recipient_id: int, content_key: str) -> tupl
 
 def current_answer(campaign_id: str, recipient_id: int, *, session: Session) -> Submission | None:
     """The recipient's report or nil report that counts now (latest valid), if any."""
-    return session.scalars(
+    return session.scalars(_current_stmt(), {"b_campaign": campaign_id, "b_recipient": recipient_id}).one_or_none()
+
+
+# The statements of the supersede rule, built once and run with parameters: building them for
+# every report (operators, cache keys) cost more than running them (issue 14, first pass).
+
+
+def _agency_answers() -> tuple[Any, ...]:
+    return (
+        Submission.campaign_id == bindparam("b_campaign"),
+        Submission.recipient_id == bindparam("b_recipient"),
+        Submission.kind.in_(ANSWER_KINDS),
+    )
+
+
+@cache
+def _current_stmt() -> Any:
+    return (
         select(Submission)
-        .where(
-            Submission.campaign_id == campaign_id,
-            Submission.recipient_id == recipient_id,
-            Submission.kind.in_(ANSWER_KINDS),
-            Submission.status == "valid",
-        )
+        .where(*_agency_answers(), Submission.status == "valid")
         .order_by(Submission.received_at.desc(), Submission.id.desc())
         .limit(1)
-    ).one_or_none()
+    )
+
+
+@cache
+def _answers_stmt() -> Any:
+    # Only what the rule reads and writes: not every earlier version's problems, evidence and
+    # rows (JSON) again for each new one.
+    return (
+        select(Submission)
+        .where(*_agency_answers())
+        .options(load_only(Submission.id, Submission.received_at, Submission.status, Submission.superseded_by_id))
+    )
+
+
+@cache
+def _holds_stmt() -> Any:
+    return select(Submission.id).where(*_same_content(bindparam("b_campaign"), bindparam("b_recipient"), bindparam("b_content"))).limit(1)
