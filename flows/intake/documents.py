@@ -133,14 +133,16 @@ def settle_unit(
     doc = docs[cand.part] if cand is not None else None
     source_key = unit.source_key or (f"document:{doc.id}" if doc is not None else "")
     rid = unit.attribution.recipient_id
+    # The agency's current answer, read once for both rules below (nothing is written between).
+    current: Submission | None = None
+    if rid is not None and unit.kind in ANSWER_KINDS and unit.appendix_of is None:
+        current = current_answer(ctx.campaign.id, rid, session=session)
     if rid is not None and unit.kind == "report":
         if unit.appendix_of is not None:  # an appendix without its report in the message (req. 7)
             return _settle_appendix(ctx, unit, docs, received_at, channel, owner, session=session)
-        current = current_answer(ctx.campaign.id, rid, session=session)
         if current is not None and unit.content_key in _keys(current):  # a part of it sent again
             return _duplicate_of(ctx, unit, current)
     parsed = _with_message(unit.merged(), unit.message_text)
-    current = current_answer(ctx.campaign.id, rid, session=session) if rid is not None else None
     if _figures_only(ctx, unit, parsed, current, session=session):
         assert current is not None and parsed is not None
         if _names_current(parsed, current, unit.message_text):  # a correction of its figures
@@ -152,7 +154,7 @@ def settle_unit(
         hold = None
     doubtful = None if hold else _doubtful_report(ctx, unit, parsed, first=current is None)
     unconfirmed = None if doubtful or hold else _unconfirmed_replacement(ctx, unit, current, session=session)
-    hold = doubtful or hold or unconfirmed or _held_back(ctx, unit, parsed, session=session)
+    hold = doubtful or hold or unconfirmed or _held_back(ctx, unit, parsed, current, session=session)
     if unit.attribution.recipient_id is None or hold is not None:
         plan = {
             "kind": unit.kind,
@@ -249,6 +251,50 @@ def open_unreadable(
                 "content_key": content_key,
                 "received_at": received_at.isoformat(),
                 "channel": channel,
+            },
+            **owner,
+        },
+        session=session,
+    )
+
+
+def open_files_to_check(
+    ctx: Context,
+    attribution: Attribution,
+    document: Document | None,
+    *,
+    member: int | None,
+    reason: str,
+    source_key: str,
+    content_key: str,
+    received_at: dt.datetime,
+    channel: str,
+    owner: dict[str, int],
+    session: Session,
+    body_of_mail: int | None = None,
+) -> ReviewItem:
+    """Files meant as the agency's answer that are no outline report (a mail's attachments, a
+    file in its subfolder), or a report written in a mail's body (`body_of_mail`): a person
+    opens them; assigning the item records `document` (re-read), or the body's text, as the
+    agency's report, dismissing it leaves the agency as it was. Nothing is counted meanwhile;
+    the agency is "Đã gửi tệp – chờ kiểm tra"."""
+    return open_review(
+        {
+            "campaign_id": ctx.campaign.id,
+            "source_key": source_key,
+            "kind": ReviewKind.DOUBTFUL_REPORT,
+            "document_id": document.id if document else None,
+            "reason": reason,
+            "candidates": attribution.candidates,
+            "plan": {
+                "kind": "report",
+                "document_id": document.id if document else None,
+                "member": member,
+                "content_key": content_key,
+                "received_at": received_at.isoformat(),
+                "channel": channel,
+                # No file: assigning reads the report from the message's own text.
+                **({"body_of_mail": body_of_mail} if body_of_mail is not None else {}),
             },
             **owner,
         },
@@ -540,13 +586,14 @@ def _join_correction(
     }
 
 
-def _held_back(ctx: Context, unit: Unit, parsed: ParseResult | None, *, session: Session) -> str | None:
-    """Why this answer may not replace the agency's current report (None: it may, or there
-    is none). The current report stays; a person decides (req. 5)."""
+def _held_back(
+    ctx: Context, unit: Unit, parsed: ParseResult | None, current: Submission | None, *, session: Session
+) -> str | None:
+    """Why this answer may not replace the agency's current report `current` (None: it may,
+    or there is none). The current report stays; a person decides (req. 5)."""
     rid = unit.attribution.recipient_id
     if rid is None or unit.kind not in ANSWER_KINDS:
         return None
-    current = current_answer(ctx.campaign.id, rid, session=session)
     if current is None or holds_content(ctx.campaign.id, rid, unit.content_key, session=session):
         return None  # nothing to replace, or the same content again (a duplicate)
     decision = may_replace(
