@@ -143,7 +143,9 @@ def settle_unit(
         if current is not None and unit.content_key in _keys(current):  # a part of it sent again
             return _duplicate_of(ctx, unit, current)
     parsed = _with_message(unit.merged(), unit.message_text)
-    if _figures_only(ctx, unit, parsed, current, session=session):
+    # Only its letterhead says whose it is, and it would replace (or correct) a report: a person.
+    unconfirmed = _unconfirmed_replacement(ctx, unit, current, session=session)
+    if unconfirmed is None and _figures_only(ctx, unit, parsed, current, session=session):
         assert current is not None and parsed is not None
         if _names_current(parsed, current, unit.message_text):  # a correction of its figures
             joined = _join_correction(ctx, unit, docs, current, received_at, channel, owner, session=session)
@@ -152,9 +154,8 @@ def settle_unit(
         hold = _figures_only_reason(current)
     else:
         hold = None
-    doubtful = None if hold else _doubtful_report(ctx, unit, parsed, first=current is None)
-    unconfirmed = None if doubtful or hold else _unconfirmed_replacement(ctx, unit, current, session=session)
-    hold = doubtful or hold or unconfirmed or _held_back(ctx, unit, parsed, current, session=session)
+    doubtful = None if hold or unconfirmed else _doubtful_report(ctx, unit, parsed, first=current is None)
+    hold = unconfirmed or doubtful or hold or _held_back(ctx, unit, parsed, current, session=session)
     if unit.attribution.recipient_id is None or hold is not None:
         plan = {
             "kind": unit.kind,

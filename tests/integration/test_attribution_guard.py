@@ -54,13 +54,13 @@ def letter(head: list[str], number: str, speaker: str, *, sections: bool = True,
     return buf.getvalue()
 
 
-def deliver(mail_app, dovecot, sender: str, data: bytes, day: int) -> dict:
+def deliver(mail_app, dovecot, sender: str, data: bytes, day: int, body: str = "Gửi báo cáo.", name: str = "BC.docx") -> dict:
     from test_trust import message
 
     from flows.intake.mail import ingest_mail
 
     msgid = f"<{uuid.uuid4().hex[:12]}@mail.example>"
-    dovecot.append(message(sender, "Báo cáo Đề án 996", msgid, "Gửi báo cáo.", [("BC.docx", data)]),
+    dovecot.append(message(sender, "Báo cáo Đề án 996", msgid, body, [(name, data)]),
                    folder=mail_app.settings.imap.folder, date=dt.datetime(2025, 8, day, 9, 0, tzinfo=VN))
     return ingest_mail(mail_app).to_json()["items"][0]
 
@@ -107,6 +107,22 @@ def test_a_document_only_attribution_that_would_replace_a_report_is_an_attributi
     assert current_of(mail_app, "sotp") == before
     ((kind, reason),) = reviews(mail_app)
     assert kind == "attribution" and "thay báo cáo hiện có" in reason
+
+
+def test_a_figures_correction_only_its_sheet_attributes_does_not_join_the_report(mail_app, dovecot):
+    """A table naming Sở Tư pháp, from a personal address, "điều chỉnh số liệu Báo cáo số
+    15/BC-STP": from the agency's own address it would join its report; here a person decides."""
+    from reportdocs import table_xlsx
+    from test_trust import current_of
+
+    head = ["UBND TỈNH QUẢNG NGÃI", "SỞ TƯ PHÁP"]
+    assert deliver(mail_app, dovecot, "sotp@quangngai.example", letter(head, "15/BC-STP", "Sở Tư pháp"), 2)["status"] == "processed"
+    before = current_of(mail_app, "sotp")
+    item = deliver(mail_app, dovecot, "someone@gmail.example", table_xlsx("SỞ TƯ PHÁP", plan=900), 6,
+                   body="Điều chỉnh số liệu Báo cáo số 15/BC-STP, các nội dung khác giữ nguyên.", name="Bieu.xlsx")
+    assert item["status"] == "review", item
+    assert current_of(mail_app, "sotp") == before
+    assert [k for k, _ in reviews(mail_app)] == ["attribution"], reviews(mail_app)
 
 
 def test_a_van_thu_forwarding_from_gmail_a_first_report_still_attributes(mail_app, dovecot):
