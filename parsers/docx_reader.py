@@ -64,6 +64,12 @@ _SDT_CONTENT, _FLD_SIMPLE = W + "sdtContent", W + "fldSimple"
 _ALTERNATE, _CHOICE = f"{{{MC_NS}}}AlternateContent", f"{{{MC_NS}}}Choice"
 _TABS, _BREAKS = {W + "tab", W + "ptab"}, {W + "br", W + "cr"}
 _NO_BREAK_HYPHEN, _SOFT_HYPHEN, _SYM = W + "noBreakHyphen", W + "softHyphen", W + "sym"
+# A run's non-text children that stand for characters. The soft hyphen is invisible in Unicode
+# text (clean() drops it) but it is "ư" in TCVN3 (0xAD).
+_RUN_CHARS = {
+    **dict.fromkeys(_TABS, " "), **dict.fromkeys(_BREAKS, "\n"),
+    _NO_BREAK_HYPHEN: "-", _SOFT_HYPHEN: "\u00ad", _SYM: "",
+}
 _BLOCK_WRAPPERS = {W + "customXml", W + "ins", W + "moveTo", W + "smartTag"}
 _CELL_WRAPPERS = {W + "customXml", W + "ins", W + "moveTo"}
 _NOT_INLINE = {_P, _TBL, _TEXTBOX}
@@ -547,17 +553,8 @@ class _Reader:
             elif tag == _RPR:
                 if rpr is None:
                     rpr = child
-            elif tag in _TABS:
-                parts.append(" ")
-            elif tag in _BREAKS:
-                parts.append("\n")
-            elif tag == _NO_BREAK_HYPHEN:
-                parts.append("-")
-            elif tag == _SOFT_HYPHEN:
-                # Invisible in Unicode text (clean() drops it) but it is "ư" in TCVN3 (0xAD).
-                parts.append("\u00ad")
-            elif tag == _SYM:
-                parts.append("")
+            elif tag in _RUN_CHARS:
+                parts.append(_RUN_CHARS[tag])
             elif tag in _NOTE_REFS:
                 self.note_refs.append((_NOTE_REFS[tag], child.get(W + "id") or ""))
         rstyle = None
