@@ -419,8 +419,13 @@ class _Reader:
         for block in self._blocks(body):
             doc.blocks.append(block)
             if self.note_refs:
-                # A note goes with the block carrying its mark, so it lands in that section.
-                doc.blocks.extend(_note_paras([notes.pop(ref, "") for ref in self.note_refs]))
+                # A note goes with the block carrying its mark, so it lands in that section;
+                # after a heading it would pass for the section's answer: kept aside instead.
+                texts = [t for ref in self.note_refs if (t := notes.pop(ref, ""))]
+                if _looks_like_heading(block):
+                    doc.footnotes.extend(texts)
+                else:
+                    doc.blocks.extend(_note_paras(texts))
                 self.note_refs.clear()
         # Notes whose mark was not seen (a mark in a text box, a hidden run) are kept at the end.
         doc.blocks.extend(_note_paras(list(notes.values())))
@@ -699,6 +704,14 @@ class _Reader:
             self._collect(p, self._pstyle(_paragraph_properties(p)), pieces, [])
             texts.append(clean(_join(pieces)))
         return clean(" ".join(t for t in texts if t))
+
+
+def _looks_like_heading(block: Para | Table) -> bool:
+    """A bold or heading-styled paragraph: maybe an outline heading (the reader cannot tell)."""
+    if not isinstance(block, Para):
+        return False
+    style = block.style.lower()
+    return block.bold or style.startswith("heading") or "(outline" in style
 
 
 def _note_paras(texts: list[str]) -> list[Para]:

@@ -122,3 +122,18 @@ def test_unplaced_notes_go_to_extra_text(g) -> None:
     doc.footnotes = ["Ghi chú của trang PDF."]  # what the PDF reader leaves unplaced
     result = interpret(doc, spec, file="x.pdf", fmt="pdf")
     assert "(chú thích: Ghi chú của trang PDF.)" in result.extra_text
+
+
+def test_a_note_on_a_heading_is_not_taken_for_its_answer(g) -> None:
+    spec = outline_spec(next(c for c in load_campaigns(CONFIG) if c.id == "de-an-996"))
+    body = (
+        g.p(g.run("I. KẾT QUẢ THỰC HIỆN", bold=True))
+        + f'<w:p><w:r><w:rPr><w:b/></w:rPr><w:t>1. Công tác chỉ đạo</w:t></w:r>{_ref("footnote", 1)}</w:p>'
+        + g.p(g.run("Đã ban hành kế hoạch."))
+    )
+    doc = read_docx(g.package(body, footnotes=["Theo Kế hoạch số 45/KH-UBND."]))
+    assert [b.text for b in doc.paragraphs] == ["I. KẾT QUẢ THỰC HIỆN", "1. Công tác chỉ đạo", "Đã ban hành kế hoạch."]
+    assert doc.footnotes == ["Theo Kế hoạch số 45/KH-UBND."]
+    result = interpret(doc, spec, file="x.docx", fmt="docx")
+    assert "(chú thích: Theo Kế hoạch số 45/KH-UBND.)" in result.extra_text
+    assert not any("Kế hoạch số 45" in s.text for s in result.sections.values())
