@@ -58,6 +58,9 @@ _END_OF_ORGS = (
 _PARENT = re.compile(
     r"^(?:ubnd|uy ban nhan dan|ubmttq|tinh uy|bo (?!chi huy|chqs)|dang bo|hdnd|quan khu|tong lien doan|"
     r"trung uong|thuong truc$|van phong$)\b"
+    # "TỈNH QUẢNG NGÃI" above "UBND HUYỆN BÌNH SƠN": a province named alone is the superior
+    # body, not an agency ("TỈNH ĐOÀN …", "TỈNH ỦY …", "TỈNH HỘI …" are organisations).
+    r"|^tinh (?!doan\b|uy\b|hoi\b|ban\b)\w+(?: \w+){0,3}$"
 )
 # "BAN CHẤP HÀNH HỘI LHPN TỈNH" names the Hội: the organ in front is dropped before comparing.
 _ORGAN_PREFIX = re.compile(r"^(?:ban chap hanh|ban thuong vu|ban thuong truc|bch|btv|thuong truc) (?=\w)")
@@ -275,7 +278,10 @@ def _variants(agency: AgencySpec) -> list[str]:
 
 
 # "BCH ĐOÀN TNCS HỒ CHÍ MINH TỈNH QUẢNG NGÃI", "ĐOÀN TỈNH QUẢNG NGÃI" are the Tỉnh đoàn.
-_YOUTH_UNION = re.compile(r"^doan (?:tncs |thanh nien cong san )?(?:ho chi minh )?tinh\b")
+# "ĐOÀN TNCS HỒ CHÍ MINH" / "BCH TỈNH QUẢNG NGÃI" (the organ under the union's name) too.
+_YOUTH_UNION = re.compile(
+    r"^doan (?:tncs |thanh nien cong san )?(?:ho chi minh )?(?:(?:bch|ban chap hanh|btv|ban thuong vu) )?tinh\b"
+)
 _PARENT_PREFIX = re.compile(r"^(?:ubnd|uy ban nhan dan) tinh (?:quang ngai|kon tum) ")
 
 
@@ -339,6 +345,9 @@ def _same_words(a: str, b: str) -> bool:
     """The distinctive words of one name are all among the other's (either way)."""
     wa = set(a.split()) - _GENERIC_WORDS
     wb = set(b.split()) - _GENERIC_WORDS
+    if not wa or not wb:
+        # "TỈNH QUẢNG NGÃI" has no distinctive word: a place is not every agency named after it.
+        return wa == wb
     return wa <= wb or wb <= wa
 
 
@@ -398,6 +407,12 @@ def _own_lines(orgs: list[str]) -> list[str]:
     ]
 
 
+def _superior_lines(orgs: list[str]) -> set[str]:
+    """Parent-body lines with another line of the block below them ("UBND TỈNH QUẢNG NGÃI",
+    "TỈNH QUẢNG NGÃI" above the issuer): they never name the issuing agency by themselves."""
+    return {line for line in orgs[:-1] if _PARENT.match(fold_words(line))}
+
+
 def _merge_organ(orgs: list[str]) -> list[str]:
     """ "ỦY BAN MTTQ VN TỈNH" / "BAN THƯỜNG TRỰC": the agency is the line above the organ."""
     if orgs and _ORGAN.match(fold_words(orgs[-1])) and len(orgs) >= 2:
@@ -415,13 +430,14 @@ def find_agency(
     """The agency: header block first, then the opening sentences, then the signature."""
     orgs = _merge_continuations(_org_lines(top))
     own = _own_lines(orgs)
+    superior = _superior_lines(orgs)
     orgs = _merge_organ(orgs)
     # The issuer is the lowest line of the block ("UBND TỈNH QUẢNG NGÃI" / "SỞ Y TẾ"); a line
     # below a recipient ("SỞ Y TẾ" / "TRUNG TÂM Y TẾ HUYỆN…") is a unit of its own.
     issuer = own[-1] if own else (orgs[-1] if orgs else None)
     candidates = [issuer] if own else list(reversed(orgs))
     for line in candidates:
-        if line is None:
+        if line is None or line in superior:
             continue
         for name in _name_parts(line):
             agency, score = _match(name, agencies)

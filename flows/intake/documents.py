@@ -143,7 +143,9 @@ def settle_unit(
         if current is not None and unit.content_key in _keys(current):  # a part of it sent again
             return _duplicate_of(ctx, unit, current)
     parsed = _with_message(unit.merged(), unit.message_text)
-    if _figures_only(ctx, unit, parsed, current, session=session):
+    # Only its letterhead says whose it is, and it would replace (or correct) a report: a person.
+    unconfirmed = _unconfirmed_replacement(ctx, unit, current, session=session)
+    if unconfirmed is None and _figures_only(ctx, unit, parsed, current, session=session):
         assert current is not None and parsed is not None
         if _names_current(parsed, current, unit.message_text):  # a correction of its figures
             joined = _join_correction(ctx, unit, docs, current, received_at, channel, owner, session=session)
@@ -152,8 +154,8 @@ def settle_unit(
         hold = _figures_only_reason(current)
     else:
         hold = None
-    doubtful = None if hold else _doubtful_report(ctx, unit, parsed)
-    hold = doubtful or hold or _held_back(ctx, unit, parsed, current, session=session)
+    doubtful = None if hold or unconfirmed else _doubtful_report(ctx, unit, parsed, first=current is None)
+    hold = unconfirmed or doubtful or hold or _held_back(ctx, unit, parsed, current, session=session)
     if unit.attribution.recipient_id is None or hold is not None:
         plan = {
             "kind": unit.kind,
@@ -169,6 +171,7 @@ def settle_unit(
                 "source_key": source_key,
                 "kind": (
                     ReviewKind.DOUBTFUL_REPORT if doubtful
+                    else ReviewKind.ATTRIBUTION if unconfirmed
                     else ReviewKind.REPLACE if hold is not None
                     else ReviewKind.ATTRIBUTION
                 ),
@@ -446,9 +449,10 @@ def _why_waiting(ctx: Context, cand: Candidate, current: Submission | None, *, n
     return f"đơn vị chưa gửi báo cáo này{has}; phụ lục được giữ lại và sẽ ghép khi báo cáo đến"
 
 
-def _doubtful_report(ctx: Context, unit: Unit, parsed: ParseResult | None) -> str | None:
+def _doubtful_report(ctx: Context, unit: Unit, parsed: ParseResult | None, *, first: bool = False) -> str | None:
     """Why a "report" is not positive evidence of one: it answers nothing of the outline (an
-    other programme's letter, comments on a draft). None: it may be recorded."""
+    other programme's letter, comments on a draft). None: it may be recorded. `first`: the
+    agency has no answer yet (a later thin document is the replace rule's to judge)."""
     if unit.kind != "report" or parsed is None:
         return None
     if parsed.coverage < ctx.campaign.completeness.report_min_coverage:
@@ -458,6 +462,14 @@ def _doubtful_report(ctx: Context, unit: Unit, parsed: ParseResult | None) -> st
     # Thin and about something else: the request it answers is another, or it never names
     # the programme (an inspection report that shares a few of the outline's words).
     share = round(parsed.coverage * 100)
+    if first and not parsed.answered_sections and parsed.extra_text.strip():
+        # Its own prose answers none of the outline's sections, only a stray figure matched
+        # (an other subject's report under the programme's opening line): a person decides.
+        rows = sum(1 for i in parsed.indicators.values() if i.answered)
+        return (
+            f"văn bản không trả lời mục nào của đề cương, chỉ {rows} dòng số liệu khớp ({share}% đề cương);"
+            " nội dung có thể thuộc báo cáo khác, chưa ghi nhận là báo cáo"
+        )
     other = cites_other_request([unit.message_text, parsed.extra_text or ""], ctx.campaign.request.number)
     if other:
         return f"văn bản trả lời công văn số {other}, không phải công văn yêu cầu báo cáo này, và chỉ khớp {share}% đề cương"
@@ -592,6 +604,20 @@ def _held_back(
     if decision.replaces:
         return None
     return f"chưa thay báo cáo hiện có: {decision.reason}"
+
+
+def _unconfirmed_replacement(ctx: Context, unit: Unit, current: Submission | None, *, session: Session) -> str | None:
+    """Why an answer only its document attributes (an unregistered sender, the drop folder's
+    root) may not replace the agency's current report by itself: who sent it is a person's
+    call (an attribution review). None: nothing to replace, or the sender confirms it."""
+    if current is None or unit.kind not in ANSWER_KINDS or unit.attribution.attributed_by != "document":
+        return None
+    if holds_content(ctx.campaign.id, current.recipient_id, unit.content_key, session=session):
+        return None  # the same content again: a duplicate, nothing replaced
+    return (
+        "chỉ văn bản ghi tên đơn vị (người gửi không phải địa chỉ đã đăng ký của đơn vị) và văn bản"
+        " sẽ thay báo cáo hiện có; cần cán bộ xác nhận đơn vị gửi"
+    )
 
 
 def _preselected(ctx: Context, unit: Unit) -> list[dict[str, Any]]:
