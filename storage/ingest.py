@@ -267,8 +267,11 @@ def mark_done_on_server(ids: list[int], at: dt.datetime, *, session: Session) ->
 
 
 def add_document(values: dict[str, Any], *, session: Session) -> Document:
-    """Insert a document (idempotent on (inbound_mail_id|inbound_file_id, part_index))."""
-    insert_ignore(session, Document, {"created_at": utcnow(), "parse_result": {}, **values})
+    """Insert a document (idempotent on (inbound_mail_id|inbound_file_id, part_index)): one
+    INSERT … RETURNING the row; the row already there is read only when it existed."""
+    new = insert_new(session, Document, {"created_at": utcnow(), "parse_result": {}, **values})
+    if new is not None:
+        return new
     stmt = select(Document).where(Document.part_index == values.get("part_index", 0))
     if values.get("inbound_mail_id") is not None:
         stmt = stmt.where(Document.inbound_mail_id == values["inbound_mail_id"])

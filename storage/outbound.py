@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from parsers.vocab import OutboundKind, OutboundStatus
 from storage.models import Event, OutboundMail, utcnow
-from storage.upsert import insert_ignore
+from storage.upsert import insert_ignore, insert_new
 
 RETRYABLE = ("pending", "failed")
 
@@ -58,10 +58,20 @@ def existing_outbound(keys: list[Key], *, session: Session) -> dict[Key, Outboun
 def reserve_outbound(values: dict[str, Any], *, session: Session) -> tuple[OutboundMail, bool]:
     """Insert a `pending` row unless the key exists; (row, inserted). The caller commits."""
     key = (values["campaign_id"], values.get("recipient_id"), values["kind"], values["slot"])
+    row = {"status": "pending", "attempts": 0, "created_at": utcnow(), **values}
+    if key[1] is not None:
+        # The unique key holds (no NULL in it): one INSERT … RETURNING the new row; the row
+        # already there is read only when it existed.
+        new = insert_new(session, OutboundMail, row)
+        if new is not None:
+            return new, True
+        found = find_outbound(*key, session=session)
+        assert found is not None
+        return found, False
+    # No recipient: NULLs never clash in a unique key, so the row is looked for first.
     existing = find_outbound(*key, session=session)
     if existing is not None:
         return existing, False
-    row = {"status": "pending", "attempts": 0, "created_at": utcnow(), **values}
     inserted = insert_ignore(session, OutboundMail, row)
     found = find_outbound(*key, session=session)
     assert found is not None

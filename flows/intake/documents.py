@@ -133,14 +133,16 @@ def settle_unit(
     doc = docs[cand.part] if cand is not None else None
     source_key = unit.source_key or (f"document:{doc.id}" if doc is not None else "")
     rid = unit.attribution.recipient_id
+    # The agency's current answer, read once for both rules below (nothing is written between).
+    current: Submission | None = None
+    if rid is not None and unit.kind in ANSWER_KINDS and unit.appendix_of is None:
+        current = current_answer(ctx.campaign.id, rid, session=session)
     if rid is not None and unit.kind == "report":
         if unit.appendix_of is not None:  # an appendix without its report in the message (req. 7)
             return _settle_appendix(ctx, unit, docs, received_at, channel, owner, session=session)
-        current = current_answer(ctx.campaign.id, rid, session=session)
         if current is not None and unit.content_key in _keys(current):  # a part of it sent again
             return _duplicate_of(ctx, unit, current)
     parsed = _with_message(unit.merged(), unit.message_text)
-    current = current_answer(ctx.campaign.id, rid, session=session) if rid is not None else None
     if _figures_only(ctx, unit, parsed, current, session=session):
         assert current is not None and parsed is not None
         if _names_current(parsed, current, unit.message_text):  # a correction of its figures
@@ -151,7 +153,7 @@ def settle_unit(
     else:
         hold = None
     doubtful = None if hold else _doubtful_report(ctx, unit, parsed)
-    hold = doubtful or hold or _held_back(ctx, unit, parsed, session=session)
+    hold = doubtful or hold or _held_back(ctx, unit, parsed, current, session=session)
     if unit.attribution.recipient_id is None or hold is not None:
         plan = {
             "kind": unit.kind,
@@ -534,13 +536,14 @@ def _join_correction(
     }
 
 
-def _held_back(ctx: Context, unit: Unit, parsed: ParseResult | None, *, session: Session) -> str | None:
-    """Why this answer may not replace the agency's current report (None: it may, or there
-    is none). The current report stays; a person decides (req. 5)."""
+def _held_back(
+    ctx: Context, unit: Unit, parsed: ParseResult | None, current: Submission | None, *, session: Session
+) -> str | None:
+    """Why this answer may not replace the agency's current report `current` (None: it may,
+    or there is none). The current report stays; a person decides (req. 5)."""
     rid = unit.attribution.recipient_id
     if rid is None or unit.kind not in ANSWER_KINDS:
         return None
-    current = current_answer(ctx.campaign.id, rid, session=session)
     if current is None or holds_content(ctx.campaign.id, rid, unit.content_key, session=session):
         return None  # nothing to replace, or the same content again (a duplicate)
     decision = may_replace(

@@ -445,10 +445,19 @@ def _record_decision(
     ctx: Context, row: InboundMail, mail: MailMessage, docs: list[Document], decision: MailDecision, *, key: str, session: Session
 ) -> dict[str, Any]:
     """Submissions or review items of a decided message whose documents are written (`key`
-    names the message's own review item)."""
+    names the message's own review item). The ledger row's classification is set after them:
+    set before, the row was flushed by the first query they run and updated again at the end
+    (two UPDATEs per report; nothing they read depends on it)."""
+    outcome = _recorded(ctx, row, mail, docs, decision, key=key, session=session)
+    row.classification = decision.classification.kind
+    return outcome
+
+
+def _recorded(
+    ctx: Context, row: InboundMail, mail: MailMessage, docs: list[Document], decision: MailDecision, *, key: str, session: Session
+) -> dict[str, Any]:
     owner = {"inbound_mail_id": row.id}
     classification = decision.classification
-    row.classification = classification.kind
     received_at = row.internal_date or row.date_header or utcnow()
     result = _summary(decision, mail)
     if classification.kind == MailKind.BOUNCE:
