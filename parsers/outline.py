@@ -225,36 +225,45 @@ def _similarity(text: str, targets: tuple[_Phrasing, ...], floor: float = 0.0) -
     a_sorted = _sorted_words(text)
     la = len(a)
     best = floor
+    ratio = fuzz.ratio
+    # `max` spelt out as comparisons below (the same value: the one kept on a tie is equal).
     for b, b_sorted in targets:
         if not b:
             continue
         lb = len(b)
+        score = best
         # Neither ratio can exceed what the lengths allow (the Indel distance is at least their
         # difference): below the best so far, rapidfuzz would only answer 0.
         if 100 * (1 - abs(la - lb) / (la + lb)) + 1e-6 >= best:
-            score = max(best, fuzz.ratio(a, b, score_cutoff=best))
-            score = max(score, fuzz.ratio(a_sorted, b_sorted, score_cutoff=score))  # token_sort_ratio
-        else:
-            score = best
-        if min(la, lb) >= 12:
+            if (found := ratio(a, b, score_cutoff=best)) > score:
+                score = found
+            if (found := ratio(a_sorted, b_sorted, score_cutoff=score)) > score:  # token_sort_ratio
+                score = found
+        shortest, longest = (la, lb) if la <= lb else (lb, la)
+        if shortest >= 12:
             # Shortened headings ("Về xây dựng kế hoạch") and headings with a tail.
-            coverage = min(la, lb) / max(la, lb)
-            partial_weight = 0.75 + 0.25 * min(1.0, coverage * 2)
+            coverage = shortest / longest
+            twice = min(1.0, coverage * 2)
+            partial_weight = 0.75 + 0.25 * twice
             if lb < la and lb >= 40:
                 # The outline's own heading with the agency's tail after it ("…510/QĐ-BKHCN
                 # ngày 17 tháng 3 năm 2021 … nếu có"): a prefix match is a full match. The
                 # alignment's score is partial_ratio(b, a) itself.
                 aligned = fuzz.partial_ratio_alignment(b, a, score_cutoff=score)
                 if aligned is not None:
-                    score = max(score, aligned.score * partial_weight)
-                    if aligned.dest_start <= 8:
-                        score = max(score, aligned.score)
+                    if (found := aligned.score * partial_weight) > score:
+                        score = found
+                    if aligned.dest_start <= 8 and aligned.score > score:
+                        score = aligned.score
             elif (need := score / partial_weight * _CUTOFF_MARGIN) <= 100:
                 shorter, longer = (a, b) if la <= lb else (b, a)
-                score = max(score, fuzz.partial_ratio(shorter, longer, score_cutoff=need) * partial_weight)
-            set_weight = 0.7 + 0.3 * min(1.0, coverage * 2)
-            if (need := score / set_weight * _CUTOFF_MARGIN) <= 100:
-                score = max(score, fuzz.token_set_ratio(a, b, score_cutoff=need) * set_weight)
+                if (found := fuzz.partial_ratio(shorter, longer, score_cutoff=need) * partial_weight) > score:
+                    score = found
+            set_weight = 0.7 + 0.3 * twice
+            if (need := score / set_weight * _CUTOFF_MARGIN) <= 100 and (
+                found := fuzz.token_set_ratio(a, b, score_cutoff=need) * set_weight
+            ) > score:
+                score = found
         best = score
     return best
 
@@ -334,10 +343,11 @@ class _Matcher:
         self._similar: dict[tuple[str, tuple[str, ...]], float] = {}
         self._at_most: dict[tuple, float] = {}
         self._distinct: dict[tuple[str, str], bool] = {}
+        self._weights: dict[str, float] = {}  # a text's words' total weight
 
     def forget_input(self) -> None:
         """Empty what was kept about documents' texts (their scores); the outline's side stays."""
-        for store in (self._best, self._scores, self._similar, self._at_most, self._distinct):
+        for store in (self._best, self._scores, self._similar, self._at_most, self._distinct, self._weights):
             store.clear()
 
     def distinctive(self, text: str, sid: str) -> bool:
@@ -347,6 +357,7 @@ class _Matcher:
         if found is None:
             if len(self._distinct) > 50_000:
                 self._distinct.clear()
+                self._weights.clear()
             found = self._distinct[key] = self._shares_rare_word(text, sid)
         return found
 
@@ -358,10 +369,16 @@ class _Matcher:
             return False
         if max(weights) >= 2.0 and sum(weights) >= 3.0:
             return True
-        # Only common words shared: accept when nearly all of the text is the section's words.
-        unknown = self.unknown
-        total = sum(self.idf.get(t, unknown) for t in words) or 1.0
-        return sum(weights) >= 6.0 and sum(weights) / total >= 0.8
+        # Only common words shared: accept when nearly all of the text is the section's words
+        # (the text's weight, the same for every section, is worked out only when needed).
+        shared_weight = sum(weights)
+        if shared_weight < 6.0:
+            return False
+        total = self._weights.get(text)
+        if total is None:
+            unknown = self.unknown
+            total = self._weights[text] = sum(self.idf.get(t, unknown) for t in words) or 1.0
+        return shared_weight / total >= 0.8
 
     def best_section(
         self, text: str, within: Sequence[str] | None = None, *, gate: bool = False, needed: float = 0.0

@@ -636,7 +636,11 @@ def _duplicates(
         if line.total or i in matches or not any(line.cells.values()):
             continue
         prepared = scorer.prepare(line.label)
-        best = max(((scorer.score(line, rows[k], prepared), k) for k in by_row), default=None)
+        # Below the threshold a score is unused: one that cannot reach it comes back as a bound
+        # below it, which leaves the best (and whether it reaches the threshold) as it was.
+        best = max(
+            ((scorer.score(line, rows[k], prepared, needed=MATCH_THRESHOLD), k) for k in by_row), default=None
+        )
         if best is None or best[0] < MATCH_THRESHOLD:
             continue
         score, k = best

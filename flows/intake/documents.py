@@ -256,6 +256,50 @@ def open_unreadable(
     )
 
 
+def open_files_to_check(
+    ctx: Context,
+    attribution: Attribution,
+    document: Document | None,
+    *,
+    member: int | None,
+    reason: str,
+    source_key: str,
+    content_key: str,
+    received_at: dt.datetime,
+    channel: str,
+    owner: dict[str, int],
+    session: Session,
+    body_of_mail: int | None = None,
+) -> ReviewItem:
+    """Files meant as the agency's answer that are no outline report (a mail's attachments, a
+    file in its subfolder), or a report written in a mail's body (`body_of_mail`): a person
+    opens them; assigning the item records `document` (re-read), or the body's text, as the
+    agency's report, dismissing it leaves the agency as it was. Nothing is counted meanwhile;
+    the agency is "Đã gửi tệp – chờ kiểm tra"."""
+    return open_review(
+        {
+            "campaign_id": ctx.campaign.id,
+            "source_key": source_key,
+            "kind": ReviewKind.DOUBTFUL_REPORT,
+            "document_id": document.id if document else None,
+            "reason": reason,
+            "candidates": attribution.candidates,
+            "plan": {
+                "kind": "report",
+                "document_id": document.id if document else None,
+                "member": member,
+                "content_key": content_key,
+                "received_at": received_at.isoformat(),
+                "channel": channel,
+                # No file: assigning reads the report from the message's own text.
+                **({"body_of_mail": body_of_mail} if body_of_mail is not None else {}),
+            },
+            **owner,
+        },
+        session=session,
+    )
+
+
 def _part(docs: list[Document], cand: Candidate) -> dict[str, Any]:
     """A file a submission is built from: its stored document, zip member and content key."""
     return {"document_id": docs[cand.part].id, "member": cand.member, "key": cand.content_key}

@@ -45,6 +45,7 @@ from flows.intake.context import Context, IngestReport, ParseFn, log_run
 from flows.intake.documents import (
     ParsedFile,
     candidates,
+    open_files_to_check,
     open_unreadable,
     parse_files,
     rejected_files,
@@ -61,7 +62,7 @@ from parsers.lo_server import warm_libreoffice
 from parsers.mail import Attachment, safe_filename
 from parsers.mail_classify import Attribution, attribute
 from parsers.responses import Unit, appendix_of, belongs_with
-from parsers.vocab import ItemStatus, MailKind, ReviewKind
+from parsers.vocab import ItemStatus, MailKind
 from storage.blobs import store_blob
 from storage.ingest import file_seen, insert_file, open_review
 from storage.models import Document, Event, InboundFile, utcnow
@@ -340,26 +341,11 @@ def _file_to_check(
     attribution = path_attribution(ctx, rel, name, [])
     if not attribution.candidates:
         return None
-    first = docs[0] if docs else None
-    item = open_review(
-        {
-            "campaign_id": ctx.campaign.id,
-            "source_key": f"file:{row.id}",
-            "kind": ReviewKind.DOUBTFUL_REPORT,
-            "document_id": first.id if first else None,
-            "reason": f"tệp trong thư mục chung chưa giống báo cáo theo đề cương ({why}): {rel}",
-            "candidates": attribution.candidates,
-            "plan": {
-                "kind": "report",
-                "document_id": first.id if first else None,
-                "member": None,
-                "content_key": f"file:{row.sha256}",
-                "received_at": mtime.isoformat(),
-                "channel": "folder",
-            },
-            **owner,
-        },
-        session=session,
+    item = open_files_to_check(
+        ctx, attribution, docs[0] if docs else None, member=None,
+        reason=f"tệp trong thư mục chung chưa giống báo cáo theo đề cương ({why}): {rel}",
+        source_key=f"file:{row.id}", content_key=f"file:{row.sha256}", received_at=mtime, channel="folder",
+        owner=owner, session=session,
     )
     row.recipient_id, row.attributed_by = attribution.recipient_id, attribution.attributed_by
     return {

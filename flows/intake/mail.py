@@ -37,6 +37,7 @@ from flows.intake.context import (
 from flows.intake.documents import (
     ParsedFile,
     candidates,
+    open_files_to_check,
     open_unreadable,
     parse_files,
     rejected_files,
@@ -76,7 +77,7 @@ from parsers.mail_links import ReportLink, classify_links
 from parsers.naming import subject_tags
 from parsers.responses import Unit, plan_units
 from parsers.routing import Route
-from parsers.vocab import ItemStatus, MailKind, ReviewKind
+from parsers.vocab import ItemStatus, MailKind
 from storage.blobs import BlobStore, record_blob, record_blobs, sha256_hex, store_blob
 from storage.db import deferred_sync
 from storage.ingest import (
@@ -580,28 +581,11 @@ def _review_files_to_check(
     )
     reason = f"{decision.classification.reason}: {names}" if names else decision.classification.reason
     part, member = decision.to_check_file
-    first = docs[part] if part < len(docs) else None
-    item = open_review(
-        {
-            "campaign_id": ctx.campaign.id,
-            "source_key": key,
-            "kind": ReviewKind.DOUBTFUL_REPORT,
-            "document_id": first.id if first else None,
-            "reason": reason,
-            "candidates": decision.to_check.candidates,
-            "plan": {
-                "kind": "report",
-                "document_id": first.id if first else None,
-                "member": member,
-                "content_key": f"mail:{row.raw_sha256}",
-                "received_at": received_at.isoformat(),
-                "channel": "email",
-                # No file: assigning reads the report from the message's own text.
-                **({"body_of_mail": row.id} if not docs else {}),
-            },
-            **owner,
-        },
-        session=session,
+    item = open_files_to_check(
+        ctx, decision.to_check, docs[part] if part < len(docs) else None, member=member,
+        reason=reason, source_key=key,
+        content_key=f"mail:{row.raw_sha256}", received_at=received_at, channel="email", owner=owner, session=session,
+        body_of_mail=None if docs else row.id,
     )
     return item.id
 
