@@ -36,6 +36,9 @@ class Doc:
     """A document: blocks in reading order, plus footnotes."""
 
     blocks: list[Block] = field(default_factory=list)
+    # Notes the reader could not place after the block carrying their mark (PDF; a mark on a
+    # Word heading): kept in the result's extra_text. The Word reader places the others in
+    # `blocks`, as "(chú thích: …)" paragraphs.
     footnotes: list[str] = field(default_factory=list)
     # What the reader left out and says so (parsers.model.Problem: hidden rows of a sheet …).
     problems: list = field(default_factory=list)

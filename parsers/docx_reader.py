@@ -33,6 +33,11 @@ NSMAP = {"w": W_NS, "mc": MC_NS}
 FOOTNOTES_RELTYPE = (
     "http://schemas.openxmlformats.org/officeDocument/2006/relationships/footnotes"
 )
+ENDNOTES_RELTYPE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/endnotes"
+# A note's reference mark in the body → (the note's part, its element).
+_NOTE_REFS = {W + "footnoteReference": "footnote", W + "endnoteReference": "endnote"}
+_NOTE_PARTS = {"footnote": FOOTNOTES_RELTYPE, "endnote": ENDNOTES_RELTYPE}
+_NOTE_SEPARATORS = {"separator", "continuationSeparator", "continuationNotice"}
 
 # Elements whose whole subtree is never text a reader sees.
 _SKIP = {
@@ -59,6 +64,12 @@ _SDT_CONTENT, _FLD_SIMPLE = W + "sdtContent", W + "fldSimple"
 _ALTERNATE, _CHOICE = f"{{{MC_NS}}}AlternateContent", f"{{{MC_NS}}}Choice"
 _TABS, _BREAKS = {W + "tab", W + "ptab"}, {W + "br", W + "cr"}
 _NO_BREAK_HYPHEN, _SOFT_HYPHEN, _SYM = W + "noBreakHyphen", W + "softHyphen", W + "sym"
+# A run's non-text children that stand for characters. The soft hyphen is invisible in Unicode
+# text (clean() drops it) but it is "ư" in TCVN3 (0xAD).
+_RUN_CHARS = {
+    **dict.fromkeys(_TABS, " "), **dict.fromkeys(_BREAKS, "\n"),
+    _NO_BREAK_HYPHEN: "-", _SOFT_HYPHEN: "\u00ad", _SYM: "",
+}
 _BLOCK_WRAPPERS = {W + "customXml", W + "ins", W + "moveTo", W + "smartTag"}
 _CELL_WRAPPERS = {W + "customXml", W + "ins", W + "moveTo"}
 _NOT_INLINE = {_P, _TBL, _TEXTBOX}
@@ -285,6 +296,8 @@ class _Reader:
         self._cache_font: dict[tuple[str | None, str | None], str | None] = {}
         self.n_para = 0
         self.n_table = 0
+        # Note marks seen since the last block was emitted: (footnote|endnote, id).
+        self.note_refs: list[tuple[str, str]] = []
 
     # ---- set-up: styles and numbering -------------------------------------------------
     def _load_styles(self) -> None:
@@ -398,12 +411,24 @@ class _Reader:
     def read(self) -> Doc:
         self._load_styles()
         self._load_numbering()
+        notes = self._notes()
         doc = Doc()
         doc.blocks.extend(self._letterhead_in_page_header())
+        self.note_refs.clear()
         body = self.document.element.body
         for block in self._blocks(body):
             doc.blocks.append(block)
-        doc.footnotes = self._footnotes()
+            if self.note_refs:
+                # A note goes with the block carrying its mark, so it lands in that section;
+                # after a heading it would pass for the section's answer: kept aside instead.
+                texts = [t for ref in self.note_refs if (t := notes.pop(ref, ""))]
+                if _looks_like_heading(block):
+                    doc.footnotes.extend(texts)
+                else:
+                    doc.blocks.extend(_note_paras(texts))
+                self.note_refs.clear()
+        # Notes whose mark was not seen (a mark in a text box, a hidden run) are kept at the end.
+        doc.blocks.extend(_note_paras(list(notes.values())))
         return doc
 
     def _letterhead_in_page_header(self) -> list[Para | Table]:
@@ -533,17 +558,10 @@ class _Reader:
             elif tag == _RPR:
                 if rpr is None:
                     rpr = child
-            elif tag in _TABS:
-                parts.append(" ")
-            elif tag in _BREAKS:
-                parts.append("\n")
-            elif tag == _NO_BREAK_HYPHEN:
-                parts.append("-")
-            elif tag == _SOFT_HYPHEN:
-                # Invisible in Unicode text (clean() drops it) but it is "ư" in TCVN3 (0xAD).
-                parts.append("\u00ad")
-            elif tag == _SYM:
-                parts.append("")
+            elif tag in _RUN_CHARS:
+                parts.append(_RUN_CHARS[tag])
+            elif tag in _NOTE_REFS:
+                self.note_refs.append((_NOTE_REFS[tag], child.get(W + "id") or ""))
         rstyle = None
         run_bold: bool | None = None
         font: str | None = None
@@ -658,28 +676,47 @@ class _Reader:
                     return not st.borders and not _cells_have_borders(tbl)
         return not _cells_have_borders(tbl)
 
-    # ---- footnotes ----------------------------------------------------------------------
-    def _footnotes(self) -> list[str]:
-        part = self.document.part
-        for rel in part.rels.values():
-            if rel.reltype == FOOTNOTES_RELTYPE and not rel.is_external:
-                from docx.oxml.parser import parse_xml
+    # ---- footnotes and endnotes ------------------------------------------------------------
+    def _notes(self) -> dict[tuple[str, str], str]:
+        """The text of every footnote and endnote by (kind, id), in document order."""
+        from docx.oxml.parser import parse_xml
 
+        notes: dict[tuple[str, str], str] = {}
+        rels = self.document.part.rels.values()
+        for kind, reltype in _NOTE_PARTS.items():
+            for rel in rels:
+                if rel.reltype != reltype or rel.is_external:
+                    continue
                 root = parse_xml(rel.target_part.blob)
-                notes = []
-                for fn in root.iterfind(W + "footnote"):
-                    if fn.get(W + "type") in {"separator", "continuationSeparator", "continuationNotice"}:
+                for note in root.iterfind(W + kind):
+                    if note.get(W + "type") in _NOTE_SEPARATORS:
                         continue
-                    texts = []
-                    for p in fn.iter(W + "p"):
-                        pieces: list = []
-                        self._collect(p, self._pstyle(_paragraph_properties(p)), pieces, [])
-                        texts.append(clean(_join(pieces)))
-                    text = clean(" ".join(t for t in texts if t))
+                    text = self._note_text(note)
                     if text:
-                        notes.append(text)
-                return notes
-        return []
+                        notes[(kind, note.get(W + "id") or "")] = text
+        self.note_refs.clear()  # marks inside the notes themselves are not the body's
+        return notes
+
+    def _note_text(self, note: etree._Element) -> str:
+        texts = []
+        for p in note.iter(_P):
+            pieces: list = []
+            self._collect(p, self._pstyle(_paragraph_properties(p)), pieces, [])
+            texts.append(clean(_join(pieces)))
+        return clean(" ".join(t for t in texts if t))
+
+
+def _looks_like_heading(block: Para | Table) -> bool:
+    """A bold or heading-styled paragraph: maybe an outline heading (the reader cannot tell)."""
+    if not isinstance(block, Para):
+        return False
+    style = block.style.lower()
+    return block.bold or style.startswith("heading") or "(outline" in style
+
+
+def _note_paras(texts: list[str]) -> list[Para]:
+    """Paragraphs for notes, read as ordinary text of the section they follow."""
+    return [Para(text=f"(chú thích: {t})", where="chú thích") for t in texts if t]
 
 
 def _rows(tbl: etree._Element) -> Iterator[etree._Element]:

@@ -104,6 +104,9 @@ def interpret(doc: Doc, spec: OutlineSpec, *, file: str, fmt: str) -> ParseResul
         result.indicators = {r.id: Indicator(label=r.label) for r in spec.rows}
         body = " ".join(outline.body_lines)
         result.extra_text = outline.extra_text or body
+    if doc.footnotes:  # never dropped: the notes a reader could not place stay readable
+        notes = " ".join(f"(chú thích: {note})" for note in doc.footnotes)
+        result.extra_text = f"{result.extra_text} {notes}".strip()
     result.problems.extend(left_out)
     if kind == "report":
         result.problems.extend(_hidden_rows_missing(result.problems))

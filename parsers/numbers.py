@@ -80,6 +80,14 @@ _APPROX_BEFORE = re.compile(
     re.I,
 )
 _APPROX_AFTER = re.compile(r"\s*(\+|trở lên|trở xuống)", re.I)
+# An estimate said anywhere in the cell ("1.200 (ước tính)", "Khoảng: 1.200", "(ước) 1.200"),
+# and bounds typed without accents ("tren 1.300"). A bare "ước" only when set apart: "Công ước"
+# is a convention, not an estimate.
+_APPROX_ANYWHERE = re.compile(
+    r"(?<!\w)(khoảng|khoang|ước tính|uoc tinh|ước đạt|ước khoảng|tạm tính|xấp xỉ)(?!\w)|\((ước|uoc)\)"
+    r"|(?:^|\s)(ước|uoc)\s*:|(?:^|\s)(tren)\s*[\d(]",
+    re.I,
+)
 _SCALES = {"nghìn": 1000, "ngàn": 1000, "nghin": 1000, "triệu": 10**6, "trieu": 10**6, "tỷ": 10**9, "tỉ": 10**9}
 
 
@@ -153,6 +161,8 @@ def _parse_text(value: str) -> Number:
         before = _APPROX_BEFORE.search(text[: match.start()])
         after = _APPROX_AFTER.match(text, scale.end() if scale is not None else match.start() + len(token))
         approx = (before.group(1) if before else after.group(1) if after else "").lower()
+        if not approx and (anywhere := _APPROX_ANYWHERE.search(text)) is not None:
+            approx = next(g for g in anywhere.groups() if g).lower()
     return Number(
         number, raw, ambiguous=ambiguous, unreadable=number is None, several=several, explicit_none=zero, scale=word,
         approx=approx,

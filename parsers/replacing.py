@@ -120,8 +120,7 @@ def cites_other_request(texts: Iterable[str], request_number: str) -> str | None
         return None
     first = re.escape(code.split("-")[0])
     pattern = re.compile(rf"(?<![\w/])(\d{{1,5}})\s*/\s*{first}(?:\s*-\s*\w+)*")
-    for text in texts:
-        for m in pattern.finditer(fold(text)):
-            if m.group(1) != own.split("/")[0]:
-                return re.sub(r"\s+", "", m.group(0)).upper()
-    return None
+    cited = [m for text in texts for m in pattern.finditer(fold(text))]
+    if any(m.group(1) == own.split("/")[0] for m in cited):
+        return None  # it answers this request (and cites others beside it)
+    return re.sub(r"\s+", "", cited[0].group(0)).upper() if cited else None

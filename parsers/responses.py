@@ -200,7 +200,7 @@ def copies_differ(main: ParseResult, other: ParseResult) -> Problem | None:
     value. The main file's figures are kept until a person decides; none is dropped silently."""
     if not main.doc_number or main.part_of or other.part_of:
         return None
-    if _number_key(main.doc_number) != _number_key(other.doc_number):
+    if number_key(main.doc_number) != number_key(other.doc_number):
         return None
     found = []
     for rid, mine in main.indicators.items():
@@ -296,8 +296,8 @@ def plan_units(
     # (or waits for it), never silently dropped.
     others: dict[str, Unit] = {}
     for c in answers[1:]:
-        named = _number_key(c.result.part_of)
-        if c in companions or not named or best is None or best.result.part_of or named == _number_key(best.result.doc_number):
+        named = number_key(c.result.part_of)
+        if c in companions or not named or best is None or best.result.part_of or named == number_key(best.result.doc_number):
             continue
         # One unit per report named (a PDF copy of the same appendix adds nothing).
         others.setdefault(named, Unit(c.result.kind, c.content_key, attribution, c, appendix_of=appendix_of(c, candidates)))
@@ -313,14 +313,30 @@ def appendix_of(cand: Candidate | None, candidates: list[Candidate]) -> tuple[st
         # "Kèm theo Công văn số 25/SYT-KHTC", or our own request's number copied from the
         # outline form: the spreadsheet is the agency's report, recorded as such.
         return None
-    key = _number_key(cand.result.part_of)
-    if any(c is not cand and not c.result.part_of and _number_key(c.result.doc_number) == key for c in candidates):
+    key = number_key(cand.result.part_of)
+    if any(c is not cand and not c.result.part_of and number_key(c.result.doc_number) == key for c in candidates):
         return None
     return cand.result.part_of, cand.result.part_of_date
 
 
-def _number_key(number: str | None) -> str:
-    return re.sub(r"[\s.]", "", (number or "").lower()).replace("đ", "d")
+_NUMBER_FILLER = re.compile(r"[\s.\-–—_]")
+
+
+def number_key(number: str | None) -> str:
+    """A document number however it is spaced, dotted or dashed ("233/BC-ĐHPVĐ" = "233 /
+    BC.ĐHPVĐ" = "233/BC ĐHPVĐ"); empty for none."""
+    return _NUMBER_FILLER.sub("", (number or "").lower()).replace("đ", "d")
+
+
+def names_number(text: str, number: str | None) -> bool:
+    """Whether `text` cites the document number itself, not a longer one holding it ("8/BC-SXD"
+    is not named by "88/BC-SXD" nor by "8/BC-SXDA")."""
+    key = number_key(number)
+    if not key or not text:
+        return False
+    # The number's characters with any filler between them, standing alone.
+    body = r"[\s.\-–—_]*".join(re.escape(ch) for ch in key)
+    return re.search(rf"(?<![0-9a-z]){body}(?![0-9a-z])", text.lower().replace("đ", "d")) is not None
 
 
 def belongs_with(part: ParseResult, main: ParseResult) -> bool:
@@ -330,14 +346,14 @@ def belongs_with(part: ParseResult, main: ParseResult) -> bool:
     if part.kind != "report":
         return False
     if part.part_of:
-        return bool(main.doc_number) and _number_key(part.part_of) == _number_key(main.doc_number)
+        return bool(main.doc_number) and number_key(part.part_of) == number_key(main.doc_number)
     return part.agency.id in (None, main.agency.id)
 
 
 def names_report(part: ParseResult, number: str | None, date: str | None) -> bool:
     """Whether an appendix ("Kèm theo Báo cáo số X ngày D") names this report (req. 7): the
     same number (however spaced), and the same date when both give one."""
-    if not part.part_of or not number or _number_key(part.part_of) != _number_key(number):
+    if not part.part_of or not number or number_key(part.part_of) != number_key(number):
         return False
     return not (part.part_of_date and date) or part.part_of_date[:10] == str(date)[:10]
 

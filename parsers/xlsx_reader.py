@@ -436,10 +436,15 @@ def _number_text(value: float, number_format: str) -> str:
         suffix = "%"
     else:
         suffix = ""
+    value = round(value, 4)
     if float(value).is_integer():
         return f"{int(value)}{suffix}"
-    text = f"{round(value, 4):.4f}".rstrip("0").rstrip(".").replace(".", ",")
-    return text + suffix
+    whole, _, decimals = f"{value:.4f}".rstrip("0").partition(".")
+    # Three decimals read as a thousands group ("111,652" is 111652 to a Vietnamese reader):
+    # a fourth digit keeps the cell's number exactly what Excel holds (111,6520 → 111.652).
+    if len(decimals) == 3:
+        decimals += "0"
+    return f"{whole},{decimals}{suffix}"
 
 
 # --- python-calamine: the fast path ---------------------------------------------------------

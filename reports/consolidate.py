@@ -417,12 +417,14 @@ def figures_matrix(campaign: Campaign, agencies: Iterable[AgencyReport]) -> pd.D
         for row in rows:
             fig = agency.figures.get(row.id, Figures())
             rate, _ = shown_rate(fig)
+            # A figure a person corrected is taken in the row's unit (they typed it so); the
+            # other one of the row stays in the agency's unit (`fixed` names the corrected).
+            fixed = fig.corrected & {"plan", "result"}
             records.append(
                 (agency.code, agency.name, row.id, row.group, row.label, fig.plan, fig.result, rate,
-                 # A figure a person corrected is taken in the row's unit (they typed it so).
-                 "" if fig.corrected & {"plan", "result"} else fig.unit)
+                 "" if fixed == {"plan", "result"} else fig.unit, ",".join(sorted(fixed)))
             )
-    columns = ["code", "name", "row", "group", "label", *MEASURES, "unit"]
+    columns = ["code", "name", "row", "group", "label", *MEASURES, "unit", "fixed"]
     frame = pd.DataFrame.from_records(records, columns=columns)
     return frame.astype({m: "float64" for m in MEASURES})
 
@@ -534,8 +536,12 @@ def _reconcile_row(row: Any, frame: pd.DataFrame, provenance: Mapping[str, Mappi
         figures = " / ".join(vn_number(frame.at[i, m]) or "–" for m in ("plan", "result"))
         if all(frame.at[i, m] == 0 or frame.at[i, m] != frame.at[i, m] for m in ("plan", "result")):
             continue  # nothing (0) is nothing in any unit
+        # Measures a person corrected are in the row's unit already: never converted nor left out.
+        own = [m for m in ("plan", "result") if m not in str(frame.at[i, "fixed"] or "").split(",")]
+        if not own:
+            continue
         if keys[i] != ref.key:
-            out.counted.loc[i, ["plan", "result"]] = float("nan")
+            out.counted.loc[i, own] = float("nan")
             left_out.append(f"{name} ({figures} {shown})")
             out.problems.append(ProblemLine(
                 "submission", name, UNIT_MISMATCH,
@@ -548,7 +554,7 @@ def _reconcile_row(row: Any, frame: pd.DataFrame, provenance: Mapping[str, Mappi
         if scale == ref.scale:
             continue
         factor = Decimal(scale) / Decimal(ref.scale)
-        for m in ("plan", "result"):
+        for m in own:
             value = frame.at[i, m]
             if value == value:  # not NaN
                 out.counted.at[i, m] = float(Decimal(str(value)) * factor)

@@ -210,6 +210,9 @@ def slot_label(slot: str) -> str:
         return f"nhắc ngay ngày {_date_words(arg)}{suffix}"
     if slot.startswith("mail:") and slot[5:].isdigit():
         return f"trả lời thư đến số {slot[5:]}"
+    number, _, after = slot[5:].partition(":")
+    if slot.startswith("mail:") and number.isdigit() and after == "sau-kiem-tra":
+        return f"trả lời thư đến số {number}, sau khi cán bộ kiểm tra"
     if slot.startswith("health:"):
         return "cảnh báo tình trạng hệ thống"
     return slot

@@ -18,6 +18,7 @@ from sqlalchemy import bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from parsers.model import BLOCKING_PROBLEMS, ParseResult, Problem, ProblemCode
+from parsers.responses import number_key
 from parsers.vocab import ANSWER_KINDS, Channel, ReviewKind, ReviewStatus, SubmissionKind
 from storage.models import (
     Event,
@@ -302,22 +303,16 @@ def _supersede(new: Submission, *, session: Session) -> None:
     session.flush()
 
 
-def _number_key(number: str | None) -> str:
-    """A document number however it is spaced or dotted ("233/BC-ĐHPVĐ" = "233 / BC.ĐHPVĐ");
-    empty for none."""
-    return "".join(ch for ch in (number or "").lower() if ch not in " .\t").replace("đ", "d")
-
-
 def _newest_id(params: dict[str, Any], *, session: Session) -> int:
     """The answer that counts: the latest, unless an answer of the agency says it replaces
     that one's number (then the latest of the others). One query when nothing says it
     replaces (the usual case), two otherwise."""
     conn = session.connection()
-    replaced = {_number_key(n) for n in conn.execute(_replaced_stmt(), params).scalars() if n}
+    replaced = {number_key(n) for n in conn.execute(_replaced_stmt(), params).scalars() if n}
     if not replaced:
         return conn.execute(_newest_stmt(), params).scalar_one()
     rows = conn.execute(_answers_stmt(), params).all()
-    return max(rows, key=lambda r: (_number_key(r.doc_number) not in replaced, r.received_at, r.id)).id
+    return max(rows, key=lambda r: (number_key(r.doc_number) not in replaced, r.received_at, r.id)).id
 
 
 @cache

@@ -23,7 +23,7 @@ from parsers.replacing import (
     message_says_replaces,
     names_programme,
 )
-from parsers.responses import Candidate, Unit, candidates_of, names_report
+from parsers.responses import Candidate, Unit, candidates_of, names_number, names_report, number_key
 from parsers.vocab import ANSWER_KINDS, ItemStatus, ReviewKind
 from storage.blobs import record_blob, sha256_hex
 from storage.ingest import add_document, close_review, open_review, waiting_appendices
@@ -511,16 +511,12 @@ def _figures_only_reason(current: Submission) -> str:
 def _names_current(parsed: ParseResult, current: Submission, text: str) -> bool:
     """The figures carry the current report's own number, or the message names it ("điều
     chỉnh số liệu … trong Báo cáo số 88/BC-SXD")."""
-    key = _number_key(current.doc_number)
+    key = number_key(current.doc_number)
     if not key:
         return False
-    if _number_key(parsed.doc_number) == key:
+    if number_key(parsed.doc_number) == key:
         return True
-    return key in _number_key(text)
-
-
-def _number_key(number: str | None) -> str:
-    return "".join(ch for ch in (number or "").lower() if ch not in " .\t").replace("đ", "d")
+    return names_number(text, current.doc_number)
 
 
 def _join_correction(

@@ -174,7 +174,7 @@ def assign_item(
         mail_id = item.inbound_mail_id
     # Committed: now the sender may be told (at most one receipt per message, as always).
     if mail_id is not None and recorded.created and recorded.submission.kind in ANSWER_KINDS:
-        result["receipts"] = _receipt_after_assign(app, campaign, mail_id)
+        result["receipts"] = _receipt_after_assign(app, campaign, mail_id, actor)
     return result
 
 
@@ -222,13 +222,13 @@ def _assign_route(app: App, item_id: int, campaign_id: str | None, recipient_cod
         )
         result: dict[str, Any] = {"item": item_id, "campaign": campaign.id, "status": outcome["status"], "units": outcome.get("units", [])}
     if answered and mail_id is not None and outcome["status"] == ItemStatus.PROCESSED:
-        result["receipts"] = _receipt_after_assign(app, campaign, mail_id)
+        result["receipts"] = _receipt_after_assign(app, campaign, mail_id, actor)
     return result
 
 
-def _receipt_after_assign(app: App, campaign: Campaign, mail_id: int) -> dict[str, Any] | None:
+def _receipt_after_assign(app: App, campaign: Campaign, mail_id: int, actor: str) -> dict[str, Any] | None:
     try:
-        return send_receipts(app, campaign, [mail_id])
+        return send_receipts(app, campaign, [mail_id], actor=actor)
     except Exception as err:  # noqa: BLE001 — a courtesy: the assignment itself is done
         log.exception("receipt after assign failed")
         return {"error": str(err)}

@@ -10,6 +10,7 @@ records, one more saying what was recorded (`mail:<id>:sau-kiem-tra`); off when
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import select
@@ -280,11 +281,17 @@ def _held_draft(
     recipient = session.get(RecipientRow, mail.recipient_id) if mail.recipient_id else None
     if held == "unreadable":
         problem = "Chưa ghi nhận báo cáo vì không đọc được tệp đính kèm; đề nghị gửi lại tệp Word (.docx) hoặc Excel (.xlsx)."
-    else:
+    elif docs:
         problem = (
             "Tệp đính kèm chưa giống báo cáo theo đề cương của Công văn nên chưa được ghi nhận là báo cáo; "
             "cán bộ sẽ xem tệp và gửi thư xác nhận khi ghi nhận. Nếu đây chưa phải báo cáo theo đề cương, "
             "đề nghị Quý cơ quan gửi báo cáo theo đề cương kèm theo Công văn."
+        )
+    else:  # the report written in the mail itself, no file
+        problem = (
+            "Nội dung báo cáo viết trong thư, không có tệp đính kèm, nên chưa được ghi nhận là báo cáo; "
+            "cán bộ sẽ xem nội dung thư và gửi thư xác nhận khi ghi nhận. Đề nghị Quý cơ quan gửi kèm "
+            "báo cáo bằng tệp Word (.docx) hoặc Excel (.xlsx) theo đề cương kèm theo Công văn."
         )
     context = {
         "what": "thư",
@@ -333,11 +340,12 @@ def _reply(
     )
 
 
-def send_receipts(app: App, campaign: Campaign, mail_ids: list[int]) -> dict[str, Any] | None:
-    """Draft and deliver the receipts; the DeliveryReport as JSON."""
+def send_receipts(app: App, campaign: Campaign, mail_ids: list[int], *, actor: str = "system") -> dict[str, Any] | None:
+    """Draft and deliver the receipts (`actor`: the person whose decision sends them, named in
+    the log); the DeliveryReport as JSON."""
     if not campaign.receipts.enabled:
         return None
-    drafts = receipt_drafts(app, campaign, mail_ids)
+    drafts = [replace(d, requested_by=actor) for d in receipt_drafts(app, campaign, mail_ids)]
     if not drafts:
         return None
     _keep_reserved_keys(app, drafts)

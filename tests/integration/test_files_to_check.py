@@ -108,6 +108,13 @@ def test_agency_report_in_another_form_goes_to_review_not_unrelated(mail_app, do
         slots = sorted(s.scalars(select(OutboundMail.slot).where(OutboundMail.kind == "receipt")))
     mail_id = item["inbound_mail_id"]
     assert slots == [f"mail:{mail_id}", f"mail:{mail_id}:sau-kiem-tra"]
+    # The first went out on its own ("system"); the second because a person decided: named.
+    from storage.models import Event
+
+    with mail_app.session() as s:
+        actors = {e.data["slot"]: e.actor for e in s.scalars(select(Event).where(Event.kind == "mail_sent"))
+                  if e.data.get("kind") == "receipt"}
+    assert actors == {f"mail:{mail_id}": "system", f"mail:{mail_id}:sau-kiem-tra": "cán bộ"}
     # Every later run finds nothing owed: neither receipt goes twice.
     from flows.outbound.receipts import deliver_pending_receipts
 

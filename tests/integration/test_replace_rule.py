@@ -399,7 +399,7 @@ b) Về đưa tin, viết bài tuyên truyền về Đề án 996 trên các ph�
 Trân trọng./."""
 
 
-def test_a_report_in_the_mail_body_waits_for_a_person(mail_app, dovecot):
+def test_a_report_in_the_mail_body_waits_for_a_person(mail_app, dovecot, smtp):
     from flows.intake.review import assign_item
     from flows.outbound.reminders import remind
 
@@ -415,6 +415,12 @@ def test_a_report_in_the_mail_body_waits_for_a_person(mail_app, dovecot):
     (sub,) = _subs(mail_app, "lmhtx")
     assert done["submission_id"] == sub.id and sub.kind == "report"
     assert {"1.a", "2.5.b"} <= _values(mail_app, sub.id)[1]
+    # Its receipts: first that the report in the mail waits for a person (no word of files),
+    # then, once assigned, what was recorded.
+    held, later = [m.message for m in smtp.messages if m.message["X-Baocao-Kind"] == "receipt"]
+    text = held.get_content()
+    assert "Nội dung báo cáo viết trong thư" in text and "Tệp đính kèm" not in text and "Tệp nhận được" not in text
+    assert later["Subject"].startswith("Đã nhận báo cáo: ")
 
 
 def test_a_plain_promise_is_still_an_acknowledgement(mail_app, dovecot):
@@ -422,3 +428,17 @@ def test_a_plain_promise_is_still_an_acknowledgement(mail_app, dovecot):
     item = _ingest(mail_app, dovecot, _mail("lmhtx", "Re: Báo cáo Đề án 996", "Liên minh đang tổng hợp, sẽ gửi báo cáo trong tuần sau.", [], 1), T0)
     assert item["classification"] == "acknowledgement" and item["status"] == "processed", item
     assert _reviews(mail_app) == []
+
+
+def test_a_table_citing_a_longer_number_is_not_a_correction(mail_app, dovecot):
+    """Report 8/BC-SXD, then a table whose mail cites "Báo cáo số 88/BC-SXD": not a correction of
+    8 (independent review of 7 Dec: a substring test joined it)."""
+    _ingest(mail_app, dovecot, _mail("soxd", "Báo cáo sơ kết Đề án 996", "Gửi báo cáo.",
+                                     [("BC996.docx", full_report("SỞ XÂY DỰNG", "8/BC-SXD", day=13))], 1), T0)
+    later = _ingest(
+        mail_app, dovecot,
+        _mail("soxd", "Biểu số liệu Đề án 996", "Gửi biểu số liệu kèm Báo cáo số 88/BC-SXD năm 2024.",
+              [("bieu.docx", figures_only("SỞ XÂY DỰNG", "95/BC-SXD", {**ROW_FIGURES, "6": (1, 2)}))], 2),
+        T0 + dt.timedelta(days=2),
+    )
+    assert later["status"] == "review", later

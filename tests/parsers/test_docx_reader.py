@@ -76,8 +76,10 @@ def test_tracked_changes_sdt_fields_hyperlinks_footnotes(g) -> None:
         '<w:p><w:fldSimple w:instr=" DATE "><w:r><w:t>12/8/2025</w:t></w:r></w:fldSimple></w:p>'
     )
     doc = read_docx(g.package(body, footnotes=["Chú thích cuối trang."]))
-    assert _texts(doc) == ["Giữ thêm", "Trả lời trong ô nhập", "Xem Cổng thông tin trang 3", "12/8/2025"]
-    assert doc.footnotes == ["Chú thích cuối trang."]
+    assert _texts(doc) == [
+        "Giữ thêm", "Trả lời trong ô nhập", "Xem Cổng thông tin trang 3", "(chú thích: Chú thích cuối trang.)", "12/8/2025",
+    ]
+    assert doc.footnotes == []  # placed after the paragraph with its mark
 
 
 def test_merged_cells_repeat_and_borderless_header(g) -> None:

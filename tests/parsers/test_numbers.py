@@ -100,3 +100,29 @@ def test_one_number_formatter_everywhere() -> None:
     assert flows.outbound.receipts.vn_number is vn_number
     assert vn_number(2.675) == "2,68" and flows.web.filters.vn_number(2.675) == "2,68"
     assert vn_number(1250) == "1.250" and vn_number(12.5) == "12,5" and vn_number(None, blank="—") == "—"
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "word"),
+    [
+        ("khoảng 1.200", 1200, "khoảng"),
+        ("trên 1.300", 1300, "trên"),
+        ("Khoảng: 1.200", 1200, "khoảng"),
+        ("(khoảng) 1.200", 1200, "khoảng"),
+        ("1.200 (ước tính)", 1200, "ước tính"),
+        ("1.200 lượt (ước)", 1200, "ước"),
+        ("ước: 1.200", 1200, "ước"),
+        ("1.200 (tạm tính)", 1200, "tạm tính"),
+        ("khoang 1.200", 1200, "khoang"),
+        ("tren 1.300", 1300, "tren"),
+        ("1.300 trở lên", 1300, "trở lên"),
+    ],
+)
+def test_approximate_forms_are_flagged(text: str, value: float, word: str) -> None:
+    n = parse_number(text)
+    assert (n.value, n.approx) == (value, word)
+
+
+@pytest.mark.parametrize("text", ["1.200", "01 Công ước", "nước sạch 1.200", "1.200 lượt người"])
+def test_exact_figures_are_not_approximate(text: str) -> None:
+    assert parse_number(text).approx == ""

@@ -79,3 +79,26 @@ def test_everyday_words_in_a_message_are_no_replacement():
     ):
         assert not message_says_replaces(text)[0], text
     assert message_says_replaces("Gửi bản sửa để thay thế bản đã gửi ngày 05/8.")[0]
+
+
+def test_document_numbers_compare_however_they_are_written() -> None:
+    """Independent review of 7 Dec: "233/BC.ĐHPVĐ" did not match "233/BC-ĐHPVĐ", and "88/BC-SXD"
+    in a mail counted as naming report 8/BC-SXD."""
+    from parsers.responses import names_number, number_key
+
+    assert number_key("233/BC-ĐHPVĐ") == number_key("233 / BC.ĐHPVĐ") == number_key("233/BC ĐHPVĐ") == number_key("233/BC–ĐHPVĐ")
+    assert number_key("233/BC-ĐHPVĐ") != number_key("23/BC-ĐHPVĐ")
+    assert names_number("điều chỉnh số liệu Báo cáo số 8/BC-SXD ngày 10/6", "8/BC-SXD")
+    assert names_number("kèm Báo cáo số 8 / BC.SXD.", "8/BC-SXD")
+    assert not names_number("kèm Báo cáo số 88/BC-SXD năm 2024", "8/BC-SXD")
+    assert not names_number("Báo cáo số 118/BC-SXD", "8/BC-SXD")
+    assert not names_number("Báo cáo số 8/BC-SXDA", "8/BC-SXD")
+    assert not names_number("", "8/BC-SXD") and not names_number("8/BC-SXD", None)
+
+
+def test_a_report_citing_this_request_beside_another_answers_this_one() -> None:
+    from parsers.replacing import cites_other_request
+
+    both = ["Thực hiện Công văn số 1102/SKHCN-TĐC và Công văn số 980/SKHCN-TĐC của Sở"]
+    assert cites_other_request(both, "1102/SKHCN-TĐC") is None
+    assert cites_other_request(["Thực hiện Công văn số 980/SKHCN-TĐC"], "1102/SKHCN-TĐC") == "980/SKHCN-TDC"

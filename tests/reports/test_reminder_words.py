@@ -86,6 +86,7 @@ def test_campaign_deadline_warnings_do_not_block() -> None:
         ("overdue-2@2025-08-29", "nhắc lần 2 sau hạn 29/08/2025"),
         ("manual-2025-08-29@2025-09-02", "nhắc ngay ngày 29/08/2025, hạn 02/09/2025"),
         ("mail:12", "trả lời thư đến số 12"),
+        ("mail:12:sau-kiem-tra", "trả lời thư đến số 12, sau khi cán bộ kiểm tra"),
         ("something-else", "something-else"),
     ],
 )

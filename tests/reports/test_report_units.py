@@ -203,3 +203,23 @@ def test_word_and_excel_say_what_the_total_left_out(campaign: Campaign, tmp_path
     wb.close()
     assert any("Sở C (1.500 / 1.350,5 triệu đồng)" in c for c in cells)  # Tổng hợp's note
     assert any(c.startswith("Dòng 1: đơn vị tính «triệu đồng»") for c in cells)  # Vấn đề
+
+
+def test_a_corrected_result_leaves_the_plan_in_the_agencys_unit(campaign: Campaign) -> None:
+    """Row in triệu đồng; Sở B wrote 1,5 / 1,3 tỷ đồng and a person retyped only the result (in
+    the row's unit): the plan 1,5 tỷ is still converted (1.500 triệu), the result taken as typed.
+    Independent review of 7 Dec: the whole row lost its unit and 1,5 was added as 1,5 triệu."""
+    c = _with_row_unit(campaign, "6", "triệu đồng")
+    model = consolidate(c, [
+        _agency("a", **{"6": Figures(1000, 800, unit="triệu đồng")}),
+        _agency("b", **{"6": Figures(1.5, 1300, unit="tỷ đồng", corrected=frozenset({"result"}))}),
+    ], as_of=AS_OF)
+    totals = model.totals.loc["6"]
+    assert totals["plan"] == 2500 and totals["result"] == 2100
+    # Both retyped: both in the row's unit, nothing converted, nothing left out.
+    both = consolidate(c, [
+        _agency("a", **{"6": Figures(1000, 800, unit="triệu đồng")}),
+        _agency("b", **{"6": Figures(1500, 1300, unit="tỷ đồng", corrected=frozenset({"plan", "result"}))}),
+    ], as_of=AS_OF)
+    assert both.totals.loc["6"]["plan"] == 2500
+    assert not [p for p in both.problems if p.code in ("unit_mismatch", "unit_converted")]
