@@ -175,8 +175,8 @@ def _add_extras(merged: ParseResult, extra: ParseResult, *, copy_of_main: bool) 
 def _copies(main: ParseResult, other: ParseResult) -> bool:
     """Two files of one report (a Word file and its PDF): the same number, both with sections.
     A figures-only correction that carries its report's number is not a copy of it."""
-    key = _number_key(main.doc_number)
-    return bool(key and key == _number_key(other.doc_number) and not main.part_of and not other.part_of
+    key = number_key(main.doc_number)
+    return bool(key and key == number_key(other.doc_number) and not main.part_of and not other.part_of
                 and main.answered_sections and other.answered_sections)
 
 
