@@ -189,7 +189,7 @@ def figure_provenance(record: RecipientReport) -> dict[str, str]:
     corrected by a person."""
     out: dict[str, str] = {}
     for v in record.indicators:
-        notes = [v.where or ""]
+        notes = _read_at(v.where or "", v.values or {})
         for role, value in (v.values or {}).items():
             source = value.get("source") if isinstance(value, dict) else None
             if source == "derived":
@@ -200,6 +200,19 @@ def figure_provenance(record: RecipientReport) -> dict[str, str]:
             notes.append("cán bộ đã sửa")
         out[v.row_id] = "; ".join(n for n in notes if n)
     return out
+
+
+def _read_at(row_where: str, values: dict[str, Any]) -> list[str]:
+    """Where a row's figures were read, from each figure's own provenance: the row's place when
+    every figure was read there, else each role's place (a row joined from two files)."""
+    places = {role: str(value["where"]) for role, value in values.items()
+              if isinstance(value, dict) and value.get("where") and value.get("source") in ("read", "explicit_none")}
+    if not places or (row_where and all(w.startswith(row_where) for w in places.values())):
+        return [row_where]
+    rows = {w.rsplit(", cột ", 1)[0] for w in places.values()}
+    if len(rows) == 1:
+        return [rows.pop()]
+    return [f"{ROLE_NAMES.get(role, role)}: {w}" for role, w in places.items()]
 
 
 def closing_parts(record: RecipientReport) -> dict[str, str]:

@@ -195,6 +195,9 @@ class SectionText:
     heading: str = ""
     # 0..1 when the text was read from a scan by OCR (the mean of its words' confidences).
     ocr_confidence: float | None = None
+    # The file it was read from when that is not the result's own file (a response joined from
+    # several files: parsers.responses.Unit.merged); "" = the result's file. Not in the JSON.
+    file: str = ""
 
     @property
     def answered(self) -> bool:
@@ -231,6 +234,8 @@ class IndicatorValue:
     # The unit the value is in as the agency gave it (its row's "Đơn vị tính" cell, or its
     # column's header once a scale there was applied), "" when none was given.
     unit: str = ""
+    # The file it was read from when that is not the result's own file (see SectionText.file).
+    file: str = ""
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -270,6 +275,8 @@ class Indicator:
     confidence: float = 0.0
     unit: str = ""
     note: str = ""
+    # The file the row was read from when that is not the result's own file (see SectionText.file).
+    file: str = ""
 
     def value(self, role: str) -> IndicatorValue:
         """The figure of one role (a missing one when the row has none)."""

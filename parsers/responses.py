@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import copy
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from parsers.mail_classify import AgencyRef, Attribution, attribute
-from parsers.model import ParseResult, Problem, ProblemCode
+from parsers.model import Indicator, ParseResult, Problem, ProblemCode, SectionText
 from parsers.numbers import vn_number
 from parsers.vocab import MailKind, SubmissionKind
 
@@ -99,41 +99,96 @@ class Unit:
 
     def merged(self) -> ParseResult | None:
         """The main document's result, gaps filled from the companions: a new result whose
-        containers (sections, rows, problems) are its own, so filling them never changes a
-        file's result; the values read (a section's text, a row) are shared, as nobody changes
-        them. (A deep copy of the whole result was ~1.5 ms per report of a first pass.)"""
+        containers (sections, closing parts, group texts, rows, extra rows, problems) are its
+        own, so filling them never changes a file's result; the values read (a section's text,
+        a row) are shared, as nobody changes them. (A deep copy of the whole result was ~1.5 ms
+        per report of a first pass.)
+
+        Everything a companion has that the main file does not answer is kept — sections,
+        closing parts, group texts, table rows, extra rows and extra text — each with the file
+        it was read from (`file`), so a joined version loses nothing of the report it joins
+        and its provenance names the right file."""
         if self.candidate is None:
             return None
         merged = copy.copy(self.candidate.result)
         merged.members = []
         merged.sections = dict(merged.sections)
         merged.indicators = dict(merged.indicators)
+        merged.closing = dict(merged.closing)
+        merged.groups = dict(merged.groups)
+        merged.extra_rows = list(merged.extra_rows)
         merged.problems = list(merged.problems)
         for other in self.companions:
             extra = other.result
             if (differ := copies_differ(self.candidate.result, extra)) is not None:
                 merged.problems.append(differ)
-            for sid, answer in extra.sections.items():
-                mine = merged.sections.get(sid)
-                if (not answer.empty and (mine is None or mine.empty)) or (
-                    answer.explicit_none and (mine is None or not mine.answered)
-                ):
-                    merged.sections[sid] = copy.deepcopy(answer)
-            for rid, row in extra.indicators.items():
-                mine_row = merged.indicators.get(rid)
-                empty_mine = mine_row is None or (mine_row.plan is None and mine_row.result is None)
-                # Figures fill a row with none; an explicit none ("Không") answers a row the
-                # main file left blank, as it would parsed alone.
-                if empty_mine and (
-                    row.plan is not None or row.result is not None
-                    or (row.explicit_none and (mine_row is None or not mine_row.answered))
-                ):
-                    merged.indicators[rid] = copy.deepcopy(row)
+            for texts, theirs in ((merged.sections, extra.sections), (merged.closing, extra.closing), (merged.groups, extra.groups)):
+                _fill_texts(texts, theirs, extra.file)
+            _fill_rows(merged.indicators, extra.indicators, extra.file)
+            _add_extras(merged, extra, copy_of_main=_copies(self.candidate.result, extra))
             merged.problems = [*merged.problems, *copy.deepcopy(extra.problems)]
         filled = {rid for rid, r in merged.indicators.items() if r.answered}
         answered = set(merged.answered_sections)
         merged.problems = [p for p in merged.problems if not _settled_problem(p, filled, answered)]
         return merged
+
+
+def _fill_texts(mine: dict[str, SectionText], theirs: dict[str, SectionText], file: str) -> None:
+    """Texts (sections, closing parts, group texts) the main file leaves unanswered, from a companion."""
+    for sid, answer in theirs.items():
+        have = mine.get(sid)
+        if (not answer.empty and (have is None or have.empty)) or (
+            answer.explicit_none and (have is None or not have.answered)
+        ):
+            mine[sid] = replace(answer, file=answer.file or file)
+
+
+def _fill_rows(mine: dict[str, Indicator], theirs: dict[str, Indicator], file: str) -> None:
+    """Rows the main file leaves without figures, from a companion."""
+    for rid, row in theirs.items():
+        have = mine.get(rid)
+        empty_mine = have is None or (have.plan is None and have.result is None)
+        # Figures fill a row with none; an explicit none ("Không") answers a row the main file
+        # left blank, as it would parsed alone.
+        if empty_mine and (
+            row.plan is not None or row.result is not None
+            or (row.explicit_none and (have is None or not have.answered))
+        ):
+            at = row.file or file
+            values = {role: replace(v, file=v.file or at) for role, v in row.values.items()}
+            mine[rid] = replace(row, file=at, values=values)
+
+
+def _add_extras(merged: ParseResult, extra: ParseResult, *, copy_of_main: bool) -> None:
+    """A companion's own rows and its text outside the outline, unless the main file has them
+    (a copy of the main file adds no text: its PDF layout words it differently)."""
+    labels = {_words(r.label) for r in merged.extra_rows}
+    merged.extra_rows = [
+        *merged.extra_rows,
+        *(replace(r, where=_in_file(extra.file, r.where)) for r in extra.extra_rows if _words(r.label) not in labels),
+    ]
+    theirs = (extra.extra_text or "").strip()
+    if theirs and not copy_of_main and _words(theirs) not in _words(merged.extra_text or ""):
+        merged.extra_text = f"{merged.extra_text.strip()}\n\n{theirs}" if (merged.extra_text or "").strip() else theirs
+
+
+def _copies(main: ParseResult, other: ParseResult) -> bool:
+    """Two files of one report (a Word file and its PDF): the same number, both with sections.
+    A figures-only correction that carries its report's number is not a copy of it."""
+    key = number_key(main.doc_number)
+    return bool(key and key == number_key(other.doc_number) and not main.part_of and not other.part_of
+                and main.answered_sections and other.answered_sections)
+
+
+def _in_file(file: str, where: str) -> str:
+    name = _file_name(file)
+    return f"{name} › {where}" if where else name
+
+
+def _words(text: str) -> str:
+    """A text's words only (folded), for telling whether one file's text is already in another's
+    (a Word file and its PDF lay the same words out differently)."""
+    return " ".join(re.findall(r"\w+", text.casefold()))
 
 
 _ROLE_WORDS = {"plan": "kế hoạch", "result": "kết quả", "rate": "tỷ lệ"}

@@ -156,7 +156,9 @@ def record_submission(
 
 
 def _store_parts(sub: Submission, parsed: ParseResult, *, session: Session) -> None:
-    """Every section and table value with where it was read (file › table/sheet › row/cell)."""
+    """Every section and table value with where it was read (file › table/sheet › row/cell): the
+    file an answer or a figure was read from (`file`, set when a response is joined from several
+    files), else the response's main file."""
     closing = {k: a for k, a in parsed.closing.items() if k not in parsed.sections}
     groups = {k: a for k, a in parsed.groups.items() if k not in parsed.sections and k not in closing}
     sections = [
@@ -165,7 +167,7 @@ def _store_parts(sub: Submission, parsed: ParseResult, *, session: Session) -> N
             "section_id": sid,
             "text": answer.text or "",
             "empty": answer.empty,
-            "where": _where(parsed.file, answer.where),
+            "where": _where(answer.file or parsed.file, answer.where),
             "explicit_none": answer.explicit_none,
             "confidence": answer.confidence,
             "part": part,
@@ -182,8 +184,11 @@ def _store_parts(sub: Submission, parsed: ParseResult, *, session: Session) -> N
             "rate": row.rate,
             "rate_computed": row.rate_computed,
             "raw": dict(row.raw),
-            "where": _where(parsed.file, row.where),
-            "values": {role: {**v.to_json(), "where": _where(parsed.file, v.where)} for role, v in row.values.items()},
+            "where": _where(row.file or parsed.file, row.where),
+            "values": {
+                role: {**v.to_json(), "where": _where(v.file or row.file or parsed.file, v.where)}
+                for role, v in row.values.items()
+            },
             "explicit_none": row.explicit_none,
             "confidence": row.confidence,
         }

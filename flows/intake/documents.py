@@ -381,6 +381,11 @@ def _settle_appendix(
         joined = Unit("report", "", unit.attribution, main, companions=[*rest, cand])
         parts = [p for p, _ in base] + [_part(docs, cand)]
         key = sha256_hex("+".join(sorted({p["key"] for p in parts})).encode())
+        parsed = joined.merged()
+        assert parsed is not None
+        # The report's first file may be a correction of its figures (no number of its own).
+        parsed.doc_number = parsed.doc_number or current.doc_number
+        parsed.doc_date = parsed.doc_date or (current.doc_date.isoformat() if current.doc_date else None)
         recorded = record_submission(
             session=session,
             campaign_id=ctx.campaign.id,
@@ -389,7 +394,7 @@ def _settle_appendix(
             received_at=max(received_at, current.received_at),
             channel=channel,
             content_key=key,
-            parsed=joined.merged(),
+            parsed=parsed,
             document_id=current.document_id,
             section_ids=ctx.section_ids,
             row_ids=ctx.row_ids,
