@@ -386,30 +386,8 @@ def _settle_appendix(
         # The report's first file may be a correction of its figures (no number of its own).
         parsed.doc_number = parsed.doc_number or current.doc_number
         parsed.doc_date = parsed.doc_date or (current.doc_date.isoformat() if current.doc_date else None)
-        recorded = record_submission(
-            session=session,
-            campaign_id=ctx.campaign.id,
-            recipient_id=rid,
-            kind="report",
-            received_at=max(received_at, current.received_at),
-            channel=channel,
-            content_key=key,
-            parsed=parsed,
-            document_id=current.document_id,
-            section_ids=ctx.section_ids,
-            row_ids=ctx.row_ids,
-            explicit_none_is_answer=ctx.campaign.completeness.explicit_none_is_answer,
-            parts=parts,
-            **owner,
-        )
-        return {
-            "status": ItemStatus.PROCESSED if recorded.created else ItemStatus.DUPLICATE,
-            "kind": "report",
-            "recipient": ctx.code_of(rid),
-            "attributed_by": unit.attribution.attributed_by,
-            "submission_id": recorded.submission.id,
-            "joined": current.id,
-        }
+        return _record_version(ctx, unit, current, parsed, parts, key, current.document_id, received_at, channel,
+                               owner, "joined", session=session)
     when = f" ngày {dt.date.fromisoformat(date[:10]).strftime('%d/%m/%Y')}" if date else ""
     why = _why_waiting(ctx, cand, current, named=named, session=session)
     doc = docs[cand.part]
@@ -546,7 +524,7 @@ def _join_correction(
     sections (its files read again) and the new figures, the report's own figures filling only
     what the correction leaves out. None when the report's files cannot be read again."""
     assert unit.candidate is not None and unit.attribution.recipient_id is not None
-    rid, cand = unit.attribution.recipient_id, unit.candidate
+    cand = unit.candidate
     stored = list(current.parts or []) or [{"document_id": current.document_id, "member": None, "key": current.content_key}]
     base = [(p, reread(ctx, p["document_id"], p.get("member"), session=session, key=p.get("key") or "")) for p in stored]
     if not base or any(r is None for _, r in base):
@@ -562,6 +540,19 @@ def _join_correction(
     parsed.evidence = [*parsed.evidence, f"điều chỉnh số liệu của báo cáo số {current.doc_number} (giữ các mục của báo cáo đó)"]
     parts = [_part(docs, cand), *(p for p, _ in base)]
     key = sha256_hex("+".join(sorted({p["key"] for p in parts})).encode())
+    return _record_version(ctx, unit, current, parsed, parts, key, docs[cand.part].id, received_at, channel,
+                           owner, "corrects", session=session)
+
+
+def _record_version(
+    ctx: Context, unit: Unit, current: Submission, parsed: ParseResult, parts: list[dict[str, Any]], key: str,
+    document_id: int | None, received_at: dt.datetime, channel: str, owner: dict[str, int], how: str, *,
+    session: Session,
+) -> dict[str, Any]:
+    """A new version of the agency's current report built from several files (an appendix
+    joining it, a correction of its figures): recorded after it (never before it, whatever the
+    files' own times), the outcome naming the version it builds on (`how`: joined | corrects)."""
+    rid = current.recipient_id
     recorded = record_submission(
         session=session,
         campaign_id=ctx.campaign.id,
@@ -571,7 +562,7 @@ def _join_correction(
         channel=channel,
         content_key=key,
         parsed=parsed,
-        document_id=docs[cand.part].id,
+        document_id=document_id,
         section_ids=ctx.section_ids,
         row_ids=ctx.row_ids,
         explicit_none_is_answer=ctx.campaign.completeness.explicit_none_is_answer,
@@ -584,7 +575,7 @@ def _join_correction(
         "recipient": ctx.code_of(rid),
         "attributed_by": unit.attribution.attributed_by,
         "submission_id": recorded.submission.id,
-        "corrects": current.id,
+        how: current.id,
     }
 
 
