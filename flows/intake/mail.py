@@ -70,6 +70,7 @@ from parsers.mail_classify import (
     about_campaign,
     attribute,
     classify,
+    is_noreply,
     meant_as_report,
     text_for_naming,
 )
@@ -152,7 +153,7 @@ def decide_mail(ctx: Context, mail: MailMessage, files: list[ParsedFile]) -> Mai
             ctx.agencies,
             classification.kind,
             cands,
-            sender=mail.from_addr,
+            sender=_sender_of(mail),
             forwards=mail.forward_senders,
             text=text_for_naming(mail),
             fallback_key="",  # filled with the raw hash by the writer
@@ -178,11 +179,19 @@ def _body_report(ctx: Context, mail: MailMessage, classification: Classification
     return body.kind == "report" and answered >= 1
 
 
+def _sender_of(mail: MailMessage) -> str | None:
+    """The address that speaks for the message: its From, or — when the From is a system's
+    no-reply address (the province's document system sending for an agency) — its Reply-To."""
+    if mail.reply_to and mail.from_addr and is_noreply(mail.from_addr):
+        return mail.reply_to
+    return mail.from_addr
+
+
 def _whole_mail_sender(ctx: Context, mail: MailMessage) -> Attribution:
     """Who sent a message that has no readable report to attribute (link only, unreadable)."""
     return attribute(
         ctx.agencies,
-        sender=mail.from_addr,
+        sender=_sender_of(mail),
         forward_senders=mail.forward_senders,
         text=text_for_naming(mail),
         thread_recipient=ctx.thread_recipient(mail.in_reply_to, mail.references),
