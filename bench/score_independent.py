@@ -116,7 +116,7 @@ def main(argv=None):
     ap.add_argument("files", nargs="*")
     a = ap.parse_args(argv)
     files = [Path(f).resolve() for f in a.files] or sorted(
-        p for p in CORPUS.iterdir() if p.is_file() and not p.name.endswith((".expected.json", ".py", ".md")))
+        p for p in CORPUS.iterdir() if p.is_file() and not p.name.endswith((".json", ".py", ".md")))
     tally = defaultdict(lambda: [0, 0])
     mism, per_doc = [], {}
     for f in files:
