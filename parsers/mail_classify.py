@@ -56,8 +56,10 @@ _BOUNCE_QUOTE = re.compile(
     re.I | re.M,
 )
 # A reply or forward of the campaign's thread ("Re:", "TL:", "Fw:", "Chuyển tiếp:" …).
-_REPLY_PREFIX = re.compile(r"^\s*(?:re|tl|trả lời|aw|sv|fw|fwd|tr|chuyển tiếp|chuyển)\s*:", re.I)
-_REPLY_PREFIXES = re.compile(r"^(?:\s*(?:re|tl|trả lời|aw|sv|fw|fwd|tr|chuyển tiếp|chuyển)\s*(?:\[\d+\])?\s*:)+\s*", re.I)
+_PREFIX_WORDS = r"(?:re|tl|trả lời|aw|sv|fw|fwd|tr|chuyển tiếp|chuyển)"
+_REPLY_PREFIX = re.compile(rf"^\s*{_PREFIX_WORDS}\s*:", re.I)
+# All of them, "Re[2]:" too: what `bare_subject` takes off.
+_REPLY_PREFIXES = re.compile(rf"^(?:\s*{_PREFIX_WORDS}\s*(?:\[\d+\])?\s*:)+\s*", re.I)
 
 
 def bare_subject(subject: str) -> str:

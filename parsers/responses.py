@@ -335,7 +335,7 @@ def names_number(text: str, number: str | None) -> bool:
     if not key or not text:
         return False
     # The number's characters with any filler between them, standing alone.
-    body = r"[\s.\-–—_]*".join(re.escape(ch) for ch in key)
+    body = f"{_NUMBER_FILLER.pattern}*".join(re.escape(ch) for ch in key)
     return re.search(rf"(?<![0-9a-z]){body}(?![0-9a-z])", text.lower().replace("đ", "d")) is not None
 
 

@@ -238,23 +238,9 @@ def open_unreadable(
     """A reply (or a dropped file) meant as the report whose files could not be read (req. 8):
     a person looks, nothing is recorded as fact; the agency stays "Chưa nộp – tệp lỗi"."""
     names = "; ".join(f"{r['file']}: {r['reason']}" for r in rejected)
-    return open_review(
-        {
-            "campaign_id": ctx.campaign.id,
-            "source_key": source_key,
-            "kind": ReviewKind.UNREADABLE,
-            "reason": f"tệp không đọc được ({names})",
-            "candidates": attribution.candidates,
-            "plan": {
-                "kind": "report",
-                "document_id": None,
-                "member": None,
-                "content_key": content_key,
-                "received_at": received_at.isoformat(),
-                "channel": channel,
-            },
-            **owner,
-        },
+    return _open_report_review(
+        ctx, ReviewKind.UNREADABLE, attribution, None, member=None, reason=f"tệp không đọc được ({names})",
+        source_key=source_key, content_key=content_key, received_at=received_at, channel=channel, owner=owner,
         session=session,
     )
 
@@ -279,11 +265,37 @@ def open_files_to_check(
     opens them; assigning the item records `document` (re-read), or the body's text, as the
     agency's report, dismissing it leaves the agency as it was. Nothing is counted meanwhile;
     the agency is "Đã gửi tệp – chờ kiểm tra"."""
+    return _open_report_review(
+        ctx, ReviewKind.DOUBTFUL_REPORT, attribution, document, member=member, reason=reason, source_key=source_key,
+        content_key=content_key, received_at=received_at, channel=channel, owner=owner, session=session,
+        # No file: assigning reads the report from the message's own text.
+        extra={"body_of_mail": body_of_mail} if body_of_mail is not None else {},
+    )
+
+
+def _open_report_review(
+    ctx: Context,
+    kind: str,
+    attribution: Attribution,
+    document: Document | None,
+    *,
+    member: int | None,
+    reason: str,
+    source_key: str,
+    content_key: str,
+    received_at: dt.datetime,
+    channel: str,
+    owner: dict[str, int],
+    session: Session,
+    extra: dict[str, Any] | None = None,
+) -> ReviewItem:
+    """A review item whose settling records `document` (or nothing yet: None) as the agency's
+    report, received then, through that channel."""
     return open_review(
         {
             "campaign_id": ctx.campaign.id,
             "source_key": source_key,
-            "kind": ReviewKind.DOUBTFUL_REPORT,
+            "kind": kind,
             "document_id": document.id if document else None,
             "reason": reason,
             "candidates": attribution.candidates,
@@ -294,8 +306,7 @@ def open_files_to_check(
                 "content_key": content_key,
                 "received_at": received_at.isoformat(),
                 "channel": channel,
-                # No file: assigning reads the report from the message's own text.
-                **({"body_of_mail": body_of_mail} if body_of_mail is not None else {}),
+                **(extra or {}),
             },
             **owner,
         },

@@ -186,9 +186,11 @@ def receipt_drafts(app: App, campaign: Campaign, mail_ids: list[int]) -> list[An
                 continue
             parsed = parse_mail(app.blobs.read(mail.raw_sha256))
             first = receipt_draft(app, campaign, mail, parsed, session=session)
-            if first is not None:
-                drafts.append(first)
-                later = _after_review_draft(app, campaign, mail, parsed, session=session)
+            if first is None:
+                continue
+            drafts.append(first)
+            if _held(mail):  # held on arrival: what a person has since recorded, if anything
+                later = _report_draft(app, campaign, mail, parsed, first.to[0], f"mail:{mail.id}{AFTER_REVIEW}", session=session)
                 if later is not None:
                     drafts.append(later)
     return drafts
@@ -234,16 +236,6 @@ def _report_draft(
     context = receipt_context(campaign, mail, sub, recipient, session=session)
     subject, text = render_mail(app.settings.templates_dir, "receipt", context)
     return _reply(campaign, mail, parsed, to, recipient.id, subject, text, slot=slot)
-
-
-def _after_review_draft(app: App, campaign: Campaign, mail: InboundMail, parsed: MailMessage, *, session: Session) -> Draft | None:
-    """A message held on arrival (its files unreadable or waiting for a person) whose report a
-    person has since recorded: the receipt of what was recorded (slot `mail:<id>:sau-kiem-tra`;
-    the first receipt keeps `mail:<id>`)."""
-    to = _receipt_address(parsed)
-    if to is None or not _held(mail):
-        return None
-    return _report_draft(app, campaign, mail, parsed, to, f"mail:{mail.id}{AFTER_REVIEW}", session=session)
 
 
 def reserve_receipt(app: App, campaign: Campaign, mail: InboundMail, parsed: MailMessage, *, session: Session) -> int | None:
