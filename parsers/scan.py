@@ -713,6 +713,7 @@ def scan_pages(data: bytes) -> int | None:
     if kind != "pdf":
         return None
     import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_c
 
     try:
         pdf = pdfium.PdfDocument(data)
@@ -720,18 +721,20 @@ def scan_pages(data: bytes) -> int | None:
         return None
     try:
         total = len(pdf)
-        chars = 0
+        chars = pictures = 0
         for index in range(min(total, 40)):  # the pages parsers.pdf_reader reads at most
             page = pdf[index]
             text = page.get_textpage()
             chars += sum(1 for c in text.get_text_range() if not c.isspace())
             text.close()
+            pictures += next(iter(page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_IMAGE,), max_depth=2)), None) is not None
             page.close()
     except pdfium.PdfiumError:
         return None
     finally:
         pdf.close()
     read = min(total, 40)
-    if total and (chars < MIN_CHARS_PER_PAGE * read / 4 or chars < MIN_CHARS_PER_PAGE):
+    # No text and no picture: an empty PDF, not a scan (the reader says so at once).
+    if total and pictures and (chars < MIN_CHARS_PER_PAGE * read / 4 or chars < MIN_CHARS_PER_PAGE):
         return total
     return None
