@@ -441,6 +441,18 @@ class OcrJob(Base):
     started_at: Mapped[dt.datetime | None]
     finished_at: Mapped[dt.datetime | None]
 
+class DeadlineRun(Base):
+    """The report built right after a campaign's deadline (the `deadline-check` flow): one row
+    per (campaign, deadline), so an edited deadline gets its own run and none runs twice."""
+
+    __table__ = tables.deadline_run
+
+    id: Mapped[int]
+    campaign_id: Mapped[str]
+    deadline_at: Mapped[dt.datetime]
+    built_at: Mapped[dt.datetime]
+    report: Mapped[dict[str, Any]]
+
 class DeadlineOverride(Base):
     """A later deadline for one recipient (an extension); status and reminders honour it."""
 

@@ -448,6 +448,17 @@ ocr_job = Table(
     Index("ix_ocr_job_status", "status"),
 )
 
+deadline_run = Table(
+    "deadline_run",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("campaign_id", String(64), ForeignKey("campaign.id"), nullable=False),
+    Column("deadline_at", UTCDateTime(), nullable=False),
+    Column("built_at", UTCDateTime(), nullable=False, default=utcnow),
+    Column("report", JSON, nullable=False, default=dict),
+    UniqueConstraint("campaign_id", "deadline_at"),
+)
+
 def partial_indexes() -> list[Index]:
     """The partial indexes (pending and failed work, the open review queue), added to the tables
     once by storage.models.

@@ -259,14 +259,57 @@ def build_report_flow(campaign_id: str | None = None, now: dt.datetime | None = 
     try:
         results, counts = {}, {}
         for cid in each_campaign(app, campaign_id):
-            results[cid] = result = write_report(app, cid, now)
-            status = publish_status(app, cid)
-            labels = {r.id: r.label for r in app.campaign(cid).outline.table.rows}
-            dashboard.publish_report(result, status["review"], labels, app.settings.web.base_url,
-                                     keyed=artifact_campaign(app, cid))
-            counts[cid] = _counts(status)
-            get_run_logger().info(_named(app, cid, dashboard.report_summary(result, status)))
+            results[cid], counts[cid] = _report_for(app, cid, now)
         return summary(report=per_campaign(results), counts=per_campaign(counts))
+    finally:
+        app.engine.dispose()
+
+
+def _report_for(app: App, cid: str, now: dt.datetime | None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """One campaign's report written and published on the dashboard; (report, counts)."""
+    result = write_report(app, cid, now)
+    status = publish_status(app, cid)
+    labels = {r.id: r.label for r in app.campaign(cid).outline.table.rows}
+    dashboard.publish_report(result, status["review"], labels, app.settings.web.base_url,
+                             keyed=artifact_campaign(app, cid))
+    get_run_logger().info(_named(app, cid, dashboard.report_summary(result, status)))
+    return result, _counts(status)
+
+
+def due_deadlines(app: App, at: dt.datetime) -> list[tuple[str, dt.datetime]]:
+    """The open campaigns whose deadline (as their configuration says now) has passed at `at`
+    and whose report after it was not built yet: (campaign id, deadline in UTC)."""
+    from storage.deadlines import deadline_built
+
+    due = []
+    with app.session() as session:
+        for campaign in app.active_campaigns():
+            deadline = campaign.deadline_at
+            if deadline is None or at < deadline:
+                continue
+            deadline = deadline.astimezone(dt.UTC)
+            if not deadline_built(campaign.id, deadline, session=session):
+                due.append((campaign.id, deadline))
+    return due
+
+
+@flow(name="deadline-check", flow_run_name=_run_name("Xét hạn nộp"), log_prints=True, **HOOKS)
+def deadline_check_flow(now: dt.datetime | None = None) -> dict[str, Any]:
+    """Lập báo cáo ngay sau hạn nộp của từng chiến dịch (hạn đọc từ cấu hình mỗi lần chạy; mỗi hạn một lần)."""
+    from storage.deadlines import record_deadline_run
+
+    app = make_app()
+    try:
+        at = now or app.now()
+        built, counts = {}, {}
+        for cid, deadline in due_deadlines(app, at):
+            result, counts[cid] = _report_for(app, cid, now)
+            with app.session() as session:  # after the report is written: a crash before builds it again
+                record_deadline_run(cid, deadline, {"deadline": deadline.isoformat(), "report": result}, session=session)
+            built[cid] = result
+        if not built:
+            get_run_logger().info("Chưa chiến dịch nào vừa hết hạn nộp (hoặc đã lập báo cáo sau hạn).")
+        return summary(deadline_reports=built, counts=counts or None)
     finally:
         app.engine.dispose()
 

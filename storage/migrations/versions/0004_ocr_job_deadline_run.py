@@ -1,4 +1,5 @@
-"""ocr_job: scans queued for their own OCR run (one row per message or dropped file)
+"""ocr_job: scans queued for their own OCR run (one row per message or dropped file);
+deadline_run: the report built right after each campaign's deadline (one per deadline)
 
 Revision ID: 0004
 Revises: 0003
@@ -41,9 +42,21 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("ocr_job", schema=None) as batch_op:
         batch_op.create_index("ix_ocr_job_status", ["status"], unique=False)
+    op.create_table(
+        "deadline_run",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("campaign_id", sa.String(length=64), nullable=False),
+        sa.Column("deadline_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("built_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("report", sa.JSON(), nullable=False),
+        sa.ForeignKeyConstraint(["campaign_id"], ["campaign.id"]),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("campaign_id", "deadline_at"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("deadline_run")
     with op.batch_alter_table("ocr_job", schema=None) as batch_op:
         batch_op.drop_index("ix_ocr_job_status")
     op.drop_table("ocr_job")
