@@ -169,3 +169,49 @@ def test_a_scan_still_unreadable_after_its_budget_is_a_typed_problem_and_a_revie
     assert job.status == "failed"
     assert len(items) == 1 and items[0].kind == "unreadable" and "bản quét" in items[0].reason + (items[0].plan.get("code") or "")
     assert _counts(drop_app)["submissions"] == 0
+
+
+def _mail(sender: str, name: str, data: bytes, subtype: str) -> bytes:
+    import uuid
+    from email.message import EmailMessage
+
+    msg = EmailMessage()
+    msg["From"] = sender
+    msg["To"] = "baocao@example.gov.vn"
+    msg["Subject"] = "Báo cáo Đề án 996"
+    msg["Message-ID"] = f"<{uuid.uuid4().hex}@quangngai.example>"
+    msg.set_content("Kính gửi, đơn vị gửi báo cáo kèm theo.")
+    msg.add_attachment(data, maintype="application", subtype=subtype, filename=name)
+    return msg.as_bytes()
+
+
+def test_a_mailed_scan_waits_while_the_rest_of_the_poll_is_recorded_then_gets_its_receipt(mail_app, dovecot, scan):
+    from flows.app import status_report
+    from flows.intake.mail import ingest_mail
+    from flows.intake.scanq import run_queue
+    from storage.models import InboundMail
+
+    mail_app.settings.file_budget_seconds = 8.0
+    folder = mail_app.settings.imap.folder
+    when = dt.datetime(2025, 8, 1, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=7)))
+    dovecot.append(_mail("Sở Tư pháp <sotp@quangngai.example>", "ban quet.pdf", scan, "pdf"), folder=folder, date=when)
+    word = report_docx("SỞ Y TẾ", "20/BC-SYT")
+    dovecot.append(_mail("Sở Y tế <soyt@quangngai.example>", "bao cao.docx", word,
+                         "vnd.openxmlformats-officedocument.wordprocessingml.document"), folder=folder, date=when)
+    report = ingest_mail(mail_app).to_json()
+    by_from = {i["from"]: i for i in report["items"]}
+    assert by_from["sotp@quangngai.example"]["status"] == "ocr_queued", report["items"]
+    assert by_from["soyt@quangngai.example"]["status"] == "processed"  # the rest of the batch is not held up
+    assert report["counts"]["failed"] == 0 and report["counts"]["queued"] == 1
+    states = {r["id"]: r for r in status_report(mail_app)["recipients"]}
+    assert states["soyt"]["state"] == "submitted" and states["sotp"]["state"] == "not_responded"
+    assert not states["sotp"].get("failed_file")
+    assert _counts(mail_app)["receipts"] == 1  # Sở Y tế's only: no "tệp lỗi, gửi lại" for the scan
+    assert ingest_mail(mail_app).to_json()["counts"]["total"] == 0  # the next poll does not take it again
+
+    done = run_queue(mail_app).to_json()
+    assert done["counts"]["done"] == 1, done
+    assert _sotp(mail_app)["state"] == "submitted"
+    assert _counts(mail_app) == {"submissions": 2, "receipts": 2, "jobs": 1}
+    with mail_app.session() as s:
+        assert {m.status for m in s.scalars(select(InboundMail))} == {"processed"}
