@@ -215,3 +215,31 @@ def test_a_mailed_scan_waits_while_the_rest_of_the_poll_is_recorded_then_gets_it
     assert _counts(mail_app) == {"submissions": 2, "receipts": 2, "jobs": 1}
     with mail_app.session() as s:
         assert {m.status for m in s.scalars(select(InboundMail))} == {"processed"}
+
+
+def test_the_ingest_flow_hands_its_scans_to_the_ocr_queue_flow(prefect_harness, scan, tmp_path, monkeypatch):
+    """Under Prefect: the folder flow records its batch, then the scans go to the `ocr-queue`
+    flow (here no deployment exists, so it runs as a subflow after the batch)."""
+    from config.settings import Settings
+    from flows.app import App, init
+    from flows.runs.pipelines import ingest_folder_flow, ocr_queue_flow
+
+    data, drop = tmp_path / "data", tmp_path / "chung"
+    drop.mkdir()
+    monkeypatch.setenv("BAOCAO_DATA_DIR", str(data))
+    monkeypatch.setenv("BAOCAO_DATABASE_URL", f"sqlite:///{data / 'baocao.sqlite3'}")
+    monkeypatch.setenv("BAOCAO_DROP__DIR", str(drop))
+    monkeypatch.setenv("BAOCAO_FILE_BUDGET_SECONDS", "8")
+    app = App(Settings(_env_file=None))
+    init(app)
+    try:
+        _drop(drop, "sotp/ban quet.pdf", scan)
+        _drop(drop, "soyt/bao cao.docx", report_docx("SỞ Y TẾ", "20/BC-SYT"))
+        ingest_folder_flow()  # first sight
+        result = ingest_folder_flow()
+        assert result["ingest"]["counts"]["queued"] == 1 and result["ingest"]["counts"]["new"] == 1, result
+        assert result["ocr"]["inline"]["ocr"]["counts"] == {"done": 1, "failed": 0, "total": 1}, result["ocr"]
+        assert _sotp(app)["state"] == "submitted"
+        assert ocr_queue_flow()["ocr"]["counts"]["total"] == 0  # nothing left, nothing twice
+    finally:
+        app.engine.dispose()
