@@ -210,7 +210,9 @@ def read_scan(app: App, data: bytes, filename: str, spec: OutlineSpec, pages: in
 
 def run_queue(app: App, *, max_jobs: int | None = None, now: dt.datetime | None = None) -> OcrReport:
     """Read the queued scans one job at a time and record their messages and files."""
-    from flows.outbound.receipts import deliver_pending_receipts  # lazy: a quiet queue sends nothing
+    from flows.outbound.receipts import (
+        deliver_pending_receipts,  # lazy: a quiet queue sends nothing
+    )
 
     report = OcrReport()
     touched: set[str] = set()
