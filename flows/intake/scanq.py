@@ -37,11 +37,13 @@ from flows.intake.budget import BUDGET_CODE, run_in_child
 from parsers.api import parse_bytes
 from parsers.mail import Attachment
 from parsers.model import OutlineSpec, ParseError, ParseResult
-from parsers.scan import scan_pages
+from parsers.safety import Limits
+from parsers.scan import DEFAULT_OCR_LIMITS, TesseractOcr, scan_pages
 from parsers.vocab import ItemStatus, ReviewKind
 from storage.blobs import sha256_hex
 from storage.ingest import open_review
 from storage.models import InboundFile, InboundMail, OcrJob, utcnow
+from storage.upsert import insert_ignore
 
 log = logging.getLogger(__name__)
 QUEUED_CODE = "ocr_queued"
@@ -130,13 +132,12 @@ def enqueue(
     """The job of one message or file (once: its unique key; a second poll finds it)."""
     column = OcrJob.inbound_mail_id if inbound_mail_id is not None else OcrJob.inbound_file_id
     owner = inbound_mail_id if inbound_mail_id is not None else inbound_file_id
-    job = session.scalars(select(OcrJob).where(column == owner)).first()
-    if job is None:
-        job = OcrJob(campaign_id=campaign_id, inbound_mail_id=inbound_mail_id, inbound_file_id=inbound_file_id,
-                     files=scans, pages=sum(s["pages"] for s in scans), status="queued", attempts=0)
-        session.add(job)
-        session.flush()
-    return job
+    insert_ignore(session, OcrJob, {
+        "campaign_id": campaign_id, "inbound_mail_id": inbound_mail_id, "inbound_file_id": inbound_file_id,
+        "files": scans, "pages": sum(s["pages"] for s in scans), "status": "queued", "attempts": 0,
+        "created_at": utcnow(),
+    })
+    return session.scalars(select(OcrJob).where(column == owner)).one()
 
 
 def queued_outcome(scans: list[dict[str, Any]]) -> dict[str, Any]:
@@ -155,11 +156,15 @@ class OcrReport:
 
     done: int = 0
     failed: int = 0
+    retry: int = 0  # raised: queued again for the next run
     items: list[dict[str, Any]] = field(default_factory=list)
     receipts: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {"counts": {"done": self.done, "failed": self.failed, "total": len(self.items)},
+        counts = {"done": self.done, "failed": self.failed, "total": len(self.items)}
+        if self.retry:
+            counts["retry"] = self.retry
+        return {"counts": counts,
                 "items": self.items, "receipts": self.receipts}
 
 
@@ -196,8 +201,13 @@ def claim_next(app: App, now: dt.datetime | None = None, skip: set[int] | frozen
 
 def read_scan(app: App, data: bytes, filename: str, spec: OutlineSpec, pages: int) -> ParseResult:
     """One scan read under its own budget, in a child process killed when it is used up."""
+    from flows.intake.context import trust_roots  # lazy: context imports the intake
+
     seconds = job_budget(app, pages)
-    parse = partial(parse_bytes, trust=None)
+    # Its own OCR time bound too (parsers.scan.OcrLimits: 600 s by default) is raised to the budget.
+    ocr = TesseractOcr(limits=dataclasses.replace(DEFAULT_OCR_LIMITS, timeout=max(1.0, seconds * 0.95)))
+    parse = partial(parse_bytes, trust=trust_roots(app.settings.trust_dir), ocr=ocr,
+                    limits=Limits(max_file_bytes=app.settings.max_file_bytes))
     result = run_in_child(parse, seconds, data, filename, spec, memory_mb=app.settings.parse_memory_mb)
     if result.error is not None and result.error.code == BUDGET_CODE:
         result.error = ParseError(
@@ -230,6 +240,8 @@ def run_queue(app: App, *, max_jobs: int | None = None, now: dt.datetime | None 
         report.items.append(item)
         if item["status"] == "done":
             report.done += 1
+        elif item["status"] == "retry":
+            report.retry += 1
         else:
             report.failed += 1
         touched.update(item.get("campaigns", []))

@@ -162,7 +162,8 @@ def test_a_scan_still_unreadable_after_its_budget_is_a_typed_problem_and_a_revie
     _drop(drop_app.settings.drop.dir, "sotp/ban quet.pdf", scan)
     assert _poll(drop_app)["counts"]["queued"] == 1
     done = run_queue(drop_app).to_json()
-    assert done["counts"]["failed"] == 1 and done["items"][0]["error"].startswith("ocr_budget:"), done
+    # stopped by the job's budget (or by Tesseract's own time limit, set just under it)
+    assert done["counts"]["failed"] == 1 and done["items"][0]["error"].split(":")[0] in ("ocr_budget", "ocr_failed"), done
     with drop_app.session() as s:
         job = s.scalars(select(OcrJob)).one()
         items = s.scalars(select(ReviewItem).where(ReviewItem.status == "open")).all()
