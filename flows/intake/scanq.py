@@ -277,9 +277,9 @@ def _one_job(app: App, job_id: int) -> dict[str, Any]:
     hook("after_ocr")  # a test's crash point: read, nothing recorded yet
     errors = {f["filename"]: readings[f["sha256"]].error for f in files if readings[f["sha256"]].error is not None}
     with app.session() as session:
-        job = session.get(OcrJob, job_id)
+        job = session.get(OcrJob, job_id, with_for_update=True)  # one run records it (PostgreSQL: the row lock)
         assert job is not None
-        if job.status != "running":  # finished meanwhile by another run
+        if job.status != "running" or not _still_queued(job, session=session):  # another run recorded it
             return {**item, "status": job.status, "seen": True}
         outcome = _record(app, ctx.parse, job, readings, open_ids, session=session)
         problem = next(iter(errors.values()), None)
@@ -292,6 +292,12 @@ def _one_job(app: App, job_id: int) -> dict[str, Any]:
         campaigns = [c for c in {job.campaign_id, outcome.get("campaign")} if c]
     return {**item, "status": job.status, "outcome": outcome.get("status"), "error": job.error,
             "review_item": outcome.get("review_item"), "campaigns": campaigns or [ctx.campaign.id]}
+
+
+def _still_queued(job: OcrJob, *, session: Session) -> bool:
+    """The job's message or file still waits (nothing recorded it since it was queued)."""
+    row = session.get(InboundMail, job.inbound_mail_id) if job.inbound_mail_id else session.get(InboundFile, job.inbound_file_id)
+    return row is not None and row.status == ItemStatus.OCR_QUEUED
 
 
 def _record(
