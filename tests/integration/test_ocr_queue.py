@@ -220,10 +220,18 @@ def test_a_mailed_scan_waits_while_the_rest_of_the_poll_is_recorded_then_gets_it
 
 def test_the_ingest_flow_hands_its_scans_to_the_ocr_queue_flow(prefect_harness, scan, tmp_path, monkeypatch):
     """Under Prefect: the folder flow records its batch, then the scans go to the `ocr-queue`
-    flow (here no deployment exists, so it runs as a subflow after the batch)."""
+    flow: a run of its deployment started without waiting, or (no such deployment) a subflow
+    after the batch."""
+    import uuid
+
+    from prefect import get_client
+
     from config.settings import Settings
     from flows.app import App, init
+    from flows.runs import pipelines
     from flows.runs.pipelines import ingest_folder_flow, ocr_queue_flow
+
+    monkeypatch.setattr(pipelines, "OCR_DEPLOYMENT", f"ocr-queue/none-{uuid.uuid4().hex[:8]}")
 
     data, drop = tmp_path / "data", tmp_path / "chung"
     drop.mkdir()
@@ -242,5 +250,13 @@ def test_the_ingest_flow_hands_its_scans_to_the_ocr_queue_flow(prefect_harness, 
         assert result["ocr"]["inline"]["ocr"]["counts"] == {"done": 1, "failed": 0, "total": 1}, result["ocr"]
         assert _sotp(app)["state"] == "submitted"
         assert ocr_queue_flow()["ocr"]["counts"]["total"] == 0  # nothing left, nothing twice
+        # With the deployment (prefect deploy / baocao serve): a run of it, not waited for.
+        name = f"ocr-{uuid.uuid4().hex[:8]}"
+        deployment_id = ocr_queue_flow.to_deployment(name=name).apply()
+        monkeypatch.setattr(pipelines, "OCR_DEPLOYMENT", f"ocr-queue/{name}")
+        started = pipelines.start_ocr_queue(app)
+        with get_client(sync_client=True) as client:
+            run = client.read_flow_run(uuid.UUID(started["started"]))
+        assert run.deployment_id == deployment_id and run.state.is_scheduled()
     finally:
         app.engine.dispose()
