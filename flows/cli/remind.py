@@ -79,7 +79,10 @@ def remind(
         if result.get("reason"):
             out.print(f"Không có thư nhắc nào đến hạn: {result['reason']}.")
         else:
-            out.print(f"Lượt nhắc [bold]{result['slot']}[/] lúc {result['now'][:16].replace('T', ' ')}")
+            from reports.reminders import slot_label  # lazy: keeps `baocao --help` fast
+
+            when = dt.datetime.fromisoformat(result["now"])
+            out.print(f"Lượt nhắc [bold]{slot_label(result['slot'])}[/] lúc {when:%H:%M %d/%m/%Y}")
         _print_delivery(result)
     if as_json:
         print_json(results if several else results[0])
