@@ -167,6 +167,7 @@ def facts_from_record(record: RecipientRecord) -> RecipientFacts:
         group=rec.group,
         emails=tuple(c.email for c in record.contacts if c.active),
         bouncing=tuple(c.email for c in record.contacts if c.bouncing),
+        bounced_at=tuple((c.email, c.bounced_at) for c in record.contacts if c.bouncing),
         responses=tuple(
             Response(
                 submission_id=s.id,

@@ -210,6 +210,9 @@ def _print_delivery(result: dict[str, Any]) -> None:
                           ", ".join(e["to"]),
                           e.get("error") or e.get("subject", "")[:60])
         out.print(table)
+    for entry in result.get("skipped") or []:
+        if entry.get("needs_address"):  # nothing reaches it: a person must find another address
+            out.print(f"[yellow]Cần xử lý:[/] {entry['recipient']}: {entry['reason']}.", highlight=False)
     verb = "sẽ gửi" if result.get("dry_run") else "đã gửi"
     count = len(result.get("would_send", [])) if result.get("dry_run") else len(result["sent"])
     out.print(f"Tổng: {verb} {count}, bỏ qua {len(result['skipped'])}, lỗi {len(result['failed'])}.")

@@ -106,6 +106,9 @@ def print_status_table(report: dict[str, Any]) -> None:
         + (f", đã gửi tệp chờ kiểm tra {c['to_check']}" if c.get("to_check") else "")
         + "."
     )
+    for r in rows:
+        if r.get("needs_address"):  # no mail reaches it (every address bounced): not reminded
+            out.print(f"[yellow]Chưa nhắc được[/] {r['name']} ({r['id']}): {r['needs_address']}.", highlight=False)
     if report["review"]:
         out.print(f"[yellow]{len(report['review'])} mục chờ cán bộ xem xét[/] (baocao review).")
     for item in report.get("failed") or []:

@@ -41,11 +41,11 @@ def add(
         login_name,
     )
     from storage.users import (
-        UserError as StoreUserError,  # lazy: only this command needs it (keeps `baocao --help` fast)
-    )
-    from storage.users import (
         ROLE_LABELS,
         add_user,  # lazy: only this command needs it (keeps `baocao --help` fast)
+    )
+    from storage.users import (
+        UserError as StoreUserError,  # lazy: only this command needs it (keeps `baocao --help` fast)
     )
 
     password = _read_password(password_stdin)
