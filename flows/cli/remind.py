@@ -82,7 +82,7 @@ def remind(
             from reports.reminders import slot_label  # lazy: keeps `baocao --help` fast
 
             when = dt.datetime.fromisoformat(result["now"])
-            out.print(f"Lượt nhắc [bold]{slot_label(result['slot'])}[/] lúc {when:%H:%M %d/%m/%Y}")
+            out.print(f"Lượt [bold]{slot_label(result['slot'])}[/] lúc {when:%H:%M %d/%m/%Y}")
         _print_delivery(result)
     if as_json:
         print_json(results if several else results[0])

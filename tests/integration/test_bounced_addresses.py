@@ -82,7 +82,7 @@ def test_bounced_addresses_get_no_mail_and_staff_are_told(mail_app, dovecot, smt
     out = cli(monkeypatch, capsys, app, "remind", "--now", "2025-08-20T09:00:00+07:00", "--dry-run")
     assert f"Cần xử lý: hhdnkt: {NOTE}." in " ".join(out.split())
     assert "hhdnkt@kontum.example" not in out.replace(NOTE, "")
-    assert "Lượt nhắc nhắc lần" in out and "overdue-" not in out
+    assert "Lượt nhắc lần" in out and "sau hạn 15/08/2025 lúc 09:00 20/08/2025" in out and "overdue-" not in out
     # And `status`.
     report = status_report(app)
     row = {r["id"]: r for r in report["recipients"]}
