@@ -40,8 +40,6 @@ from flows.dev.net import dovecot_binary
 from flows.dev.smtp_capture import SmtpCapture
 from flows.errors import FlowsError
 from flows.outbound.requests import UnfinishedRequest, send_request
-from flows.runs import pipelines as pf
-from flows.runs.serving import flush_api_logs, serve_campaigns
 from flows.web.server import ensure_demo_user, start_in_thread
 from reports.workdays import WorkCalendar
 
@@ -316,6 +314,8 @@ def save_outbox(smtp: Any, folder: Path) -> int:
 
 def run_flows(app: Any, imap: Any, thread: dict[str, str], moments: Story) -> dict[str, Any]:
     """Every flow once, as the schedules would run them, each at its moment of the story."""
+    from flows.runs import pipelines as pf  # lazy: Prefect reads its settings on import (see `run`)
+
     clock.move_to(moments.first_poll)
     results: dict[str, Any] = {"mail": pf.ingest_mail_flow()}
     pf.ingest_folder_flow()  # the first scan only notes sizes: files are taken once stable
@@ -387,7 +387,11 @@ def main(argv: list[str] | None = None) -> int:
 
 def run(root: Path, data: Path, port: int, *, once: bool, dovecot: bool = True, web_port: int = 8080) -> int:
     """The demo's body: servers up, data in, flows run, then serve (or exit with --once)."""
+    # Before Prefect is first imported: it reads its settings then, and without the demo's
+    # server address every flow would start a temporary server of its own.
     os.environ.update(prefect_env(data, port))
+    from flows.runs.serving import flush_api_logs, serve_campaigns  # lazy: after the settings above
+
     config = demo_config(root, data)
     say(f"Khởi động Prefect server tại http://127.0.0.1:{port} (lần đầu mất khoảng 10–20 giây)…")
     with prefect_server(data, port) as ui, mail_servers(dovecot=dovecot) as (imap, smtp):
