@@ -273,13 +273,13 @@ def story(campaign: Any) -> Story:
 
 
 def seed(app: Any, imap: Any, drop: Path, thread: dict[str, str], until: dt.datetime) -> tuple[int, int]:
-    """The agencies' replies received before `until` into the mailbox and the shared folder's
+    """The agencies' replies received before `until`, each day's read that evening as the
+    schedule would (so each receipt is dated the day of its report), and the shared folder's
     files; the later replies wait for `seed_late`."""
     campaign = app.campaign()
     recipients = read_recipients(campaign.recipients_path)
     mails = [m for m in demo_mails(campaign, recipients, thread) if m.received < until]
-    for m in mails:
-        imap.append(m.raw, date=m.received)
+    poll_by_day(app, imap, mails)
     files = demo_files(campaign, recipients)
     # A dropped file's received time is its mtime: put them inside the campaign, before the deadline.
     stamp = dt.datetime.combine(campaign.deadline - dt.timedelta(days=2), dt.time(10, 30), campaign.tz).timestamp()
@@ -292,13 +292,28 @@ def seed(app: Any, imap: Any, drop: Path, thread: dict[str, str], until: dt.date
 
 
 def seed_late(app: Any, imap: Any, thread: dict[str, str], since: dt.datetime, until: dt.datetime) -> int:
-    """The replies received between `since` and `until` (after the reminder run)."""
+    """The replies received between `since` and `until` (after the reminder run), each day's
+    read that evening."""
     campaign = app.campaign()
     mails = [m for m in demo_mails(campaign, read_recipients(campaign.recipients_path), thread)
              if since <= m.received < until]
-    for m in mails:
-        imap.append(m.raw, date=m.received)
+    poll_by_day(app, imap, mails)
     return len(mails)
+
+
+def poll_by_day(app: Any, imap: Any, mails: list[Any]) -> None:
+    """Each day's mails into the mailbox, then one mail poll 10 minutes after the day's last
+    one, on the demo's clock (the scheduled polls between are not simulated one by one)."""
+    from flows.intake.mail import ingest_mail  # lazy: the intake is loaded only to seed
+
+    days: dict[dt.date, list[Any]] = {}
+    for m in sorted(mails, key=lambda m: m.received):
+        days.setdefault(m.received.astimezone(app.campaign().tz).date(), []).append(m)
+    for day_mails in days.values():
+        for m in day_mails:
+            imap.append(m.raw, date=m.received)
+        clock.move_to(day_mails[-1].received + dt.timedelta(minutes=10))
+        ingest_mail(app)
 
 
 def save_outbox(smtp: Any, folder: Path) -> int:
@@ -352,7 +367,7 @@ def explain(ui: str, data: Path, results: dict[str, Any], sent: int) -> None:
     say("  Báo cáo tổng hợp              " + "\n                                ".join(files))
     say(f"  Thư đã gửi ({sent}, tệp .eml)   {data / 'outbox'}")
     say(f"  Thư mục dùng chung            {data / 'drop'}")
-    say(f"  Dòng lệnh                     BAOCAO_DATA_DIR={data} .venv/bin/baocao status")
+    say(f"  Dòng lệnh                     BAOCAO_DATA_DIR={data} BAOCAO_CONFIG_DIR={data / 'config'} .venv/bin/baocao status")
 
 
 def ctrl_c_stops_gracefully() -> None:
