@@ -44,7 +44,7 @@ def test_demo_once_runs_everything_and_exits(tmp_path: Path) -> None:
     assert "/moi-nhat/bao-cao-tong-hop-de-an-996.docx" in out
     # One simulated clock: every mail is dated inside the story, the request first.
     mails = [email.message_from_bytes(p.read_bytes(), policy=default_policy) for p in sorted(outbox)]
-    dated = sorted((parsedate_to_datetime(m["Date"]), m["X-Baocao-Kind"], m) for m in mails)
+    dated = sorted(((parsedate_to_datetime(m["Date"]), m["X-Baocao-Kind"], m) for m in mails), key=lambda t: t[0])
     assert dated[0][1] == "request" and dated[0][0].date() == dt.date(2025, 8, 1)
     assert all(dt.date(2025, 8, 1) <= d.date() <= dt.date(2025, 8, 31) for d, _, _ in dated)
     for when, kind, m in dated:
