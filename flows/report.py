@@ -318,7 +318,7 @@ def report_json(model: Consolidation, folder: Path, files: list[Path], latest: l
                 "state": a.state,
                 "late": a.late,
                 "received_at": a.received_at.astimezone(tz).isoformat() if a.received_at else None,
-                "open_problems": a.open_problems,
+                "open_problems": model.open_count(a),
                 "confidence": a.confidence,
             }
             for a in model.agencies

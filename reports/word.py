@@ -252,7 +252,7 @@ def _annex(model: Consolidation) -> list[dict[str, Any]]:
             for x in agency.extra_rows
         ]
         note = " (trễ hạn)" if agency.late else ""
-        if agency.doubtful:
-            note += f" (số liệu có {agency.open_problems} vấn đề chưa kiểm tra)"
+        if count := model.open_count(agency):  # the same count as «Vấn đề» and «Tình hình nộp»
+            note += f" (số liệu có {count} vấn đề chưa kiểm tra)"
         out.append({"index": index, "name": frame["name"].iloc[0], "note": note, "rows": rows})
     return out

@@ -442,3 +442,39 @@ def test_part_three_of_a_parsed_report_has_each_closing_part(seeded: App, tmp_pa
         assert "kinh phí còn hạn chế, thiếu cán bộ chuyên trách" in text
         assert own in text
     assert not any("15 thiết bị đo huyết áp" in p for p in part3)
+
+
+def test_a_part_filled_paper_report_is_still_flagged_and_counted_alike(seeded: App, tmp_path: Path) -> None:
+    """Bộ CHQS's paper report recorded on the web, a person typing only a plan on row 1 and
+    only a rate on row 2: after the build «Vấn đề» lists each row not complete as open, and
+    «Tình hình nộp», the Word annex and the JSON count exactly those open lines."""
+    from flows.web import actions
+
+    at = dt.datetime(2025, 8, 14, 3, 0, tzinfo=UTC)
+    sub_id = actions.record_response(seeded, "bchqs", "paper", "report", at, "", None, "lan")["submission_id"]
+    for row, field, value in (("1", "plan", "120"), ("2", "rate", "50"), ("3", "plan", "10"), ("3", "result", "8"),
+                              ("5", "plan", "1.250"), ("5", "result", "12,5")):
+        actions.correct_value(seeded, "bchqs", sub_id, "indicator", row, field, value, "nhập từ bản giấy", "lan")
+    result = build_report(seeded, out_dir=tmp_path, now=NOW)
+    wb = load_workbook(result["files"][1])
+    problems = [[c.value for c in r] for r in wb["Vấn đề"].iter_rows(min_row=5)]
+    mine = [p for p in problems if p[1] == "Bộ Chỉ huy Quân sự tỉnh"]
+    assert [p[3].split(":")[0] for p in mine] == ["Dòng 1", "Dòng 2", "Dòng 4", "Dòng 6", "Dòng 7"]
+    assert {p[2] for p in mine} == {"Chưa nhập số liệu"} and {p[5] for p in mine} == {"Chưa kiểm tra"}
+    status = {r[0].value: [c.value for c in r] for r in wb["Tình hình nộp"].iter_rows(min_row=5)}
+    opened = {}
+    for p in problems:
+        if p[5] == "Chưa kiểm tra":
+            opened[p[1]] = opened.get(p[1], 0) + 1
+    names = {r[0].value: r[1].value for r in wb["Tình hình nộp"].iter_rows(min_row=5)}
+    # One source: every responding agency's count is the number of its open lines in «Vấn đề».
+    for code, row in status.items():
+        if row[10] is not None:
+            assert row[10] == opened.get(names[code], 0), code
+    assert status["bchqs"][10] == 5
+    detail = {(r[0].value, r[2].value): [c.value for c in r] for r in wb["Chi tiết"].iter_rows(min_row=5)}
+    assert detail[("bchqs", "5")][4:6] == [1250, 12.5]
+    wb.close()
+    assert {r["id"]: r["open_problems"] for r in result["responded"]}["bchqs"] == 5
+    paras = [p.text for p in WordDocument(result["files"][0]).paragraphs]
+    assert any("Bộ Chỉ huy Quân sự tỉnh" in p and "5 vấn đề chưa kiểm tra" in p for p in paras)
