@@ -5,18 +5,19 @@ back machine-readable. Pure builders: campaign in, bytes out."""
 from __future__ import annotations
 
 import io
+import math
 import unicodedata
 
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Mm, Pt, RGBColor
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
+from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from config.campaign import Campaign
 from parsers.vocab import display_id
-from reports.templates.make_template import FONT, _font
+from reports.templates.make_template import FONT, TABLE_WIDTHS, _font, rows_keep, set_widths
 
 HEADERS = ("TT", "Nội dung", "Kế hoạch", "Kết quả", "Tỷ lệ")
 FORM_SHEET = "Biểu định lượng"
@@ -33,6 +34,8 @@ NUMBER_CELLS = (
     " (ví dụ 85,5), để trống nếu không tính được."
 )
 TEXT_FORMAT = "@"
+# About how many characters of a label fit on one line of the 70-wide «Nội dung» column.
+LABEL_CHARS = 95
 BLACK = RGBColor(0, 0, 0)
 
 
@@ -138,6 +141,8 @@ def _docx_table(doc: object, campaign: Campaign) -> None:
         if is_group:
             for cell in cells[:2]:
                 cell.paragraphs[0].runs[0].bold = True
+    set_widths(table, TABLE_WIDTHS)  # the report's own table: TT narrow, Nội dung wide
+    rows_keep(table)  # no row split across pages; the heading row repeats on each page
     for row in table.rows:
         for cell in row.cells:
             for paragraph in cell.paragraphs:
@@ -171,6 +176,7 @@ def form_xlsx(campaign: Campaign) -> bytes:
         cell = ws.cell(row=header_row, column=col, value=title)
         cell.font = bold
         cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
+    ws.row_dimensions[header_row].height = 16 * max(t.count("\n") + 1 for t in _column_titles(campaign)) + 4
     # Any value (a figure is text here); the prompt says how to write it where it is typed.
     numbers = DataValidation(allow_blank=True, showInputMessage=True, promptTitle="Cách ghi số",
                              prompt="Ví dụ 1.250 (một nghìn hai trăm năm mươi) hoặc 12,5 (mười hai phẩy năm):"
@@ -179,10 +185,14 @@ def form_xlsx(campaign: Campaign) -> bytes:
     row = header_row
     for tt, label, is_group in _table_lines(campaign):
         row += 1
-        ws.cell(row=row, column=1, value=tt).font = bold if is_group else plain
+        tt_cell = ws.cell(row=row, column=1, value=tt)
+        tt_cell.font = bold if is_group else plain
+        tt_cell.alignment = Alignment(horizontal="center", vertical="top")
         label_cell = ws.cell(row=row, column=2, value=label)
         label_cell.alignment = Alignment(wrap_text=True, vertical="top")
         label_cell.font = bold if is_group else plain
+        # Excel and LibreOffice do not grow a row for wrapped text on opening: say its height.
+        ws.row_dimensions[row].height = 16 * max(1, math.ceil(len(label) / LABEL_CHARS))
         if not is_group:
             numbers.add(f"C{row}:E{row}")
             for col in (3, 4, 5):
@@ -190,6 +200,10 @@ def form_xlsx(campaign: Campaign) -> bytes:
                 cell.number_format = TEXT_FORMAT
                 cell.font = plain
                 cell.alignment = Alignment(horizontal="right", vertical="top")
+    thin = Side(style="thin")
+    for line in ws.iter_rows(min_row=header_row, max_row=row, max_col=5):
+        for cell in line:
+            cell.border = Border(left=thin, right=thin, top=thin, bottom=thin)
     for letter, width in zip("ABCDE", (6, 70, 18, 18, 18), strict=True):
         ws.column_dimensions[letter].width = width
     ws.freeze_panes = ws.cell(row=header_row + 1, column=1)

@@ -173,6 +173,8 @@ def test_word_report_reads_back(seeded: App, tmp_path: Path) -> None:
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in right and "Độc lập - Tự do - Hạnh phúc" in right
     assert "Quảng Ngãi, ngày 18 tháng 8 năm 2025" in right
     assert "BÁO CÁO" in paras
+    subject = paras[paras.index("BÁO CÁO") + 1]  # the trích yếu does not say «Báo cáo» again
+    assert subject.startswith("Sơ kết thực hiện Đề án 996") and "báo cáo" not in subject.lower()
     text = "\n".join(paras)
     # Each agency under its name; two paragraphs stay two paragraphs; & escaped correctly.
     assert "- Sở Công Thương: Đã ban hành Kế hoạch số 12/KH-SCT & triển khai." in paras
