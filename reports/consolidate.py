@@ -83,6 +83,9 @@ class ProblemNote:
     code: str
     message: str
     where: str = ""
+    # Its own review item is still open (True) or settled (False); None when not known (then
+    # a blocking problem counts as open while any figure problem of the submission is).
+    open: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -801,7 +804,7 @@ def problem_lines(
     lines = [
         ProblemLine(
             "submission", a.name, p.code, clean_text(p.message), p.where,
-            open=a.doubtful and p.code in BLOCKING_PROBLEMS,
+            open=p.open if p.open is not None else a.doubtful and p.code in BLOCKING_PROBLEMS,
         )
         for a in agencies
         if a.responded

@@ -480,3 +480,27 @@ def test_a_part_filled_paper_report_is_still_flagged_and_counted_alike(seeded: A
     assert {r["id"]: r["open_problems"] for r in result["responded"]}["bchqs"] == 5
     paras = [p.text for p in WordDocument(result["files"][0]).paragraphs]
     assert any("Bộ Chỉ huy Quân sự tỉnh" in p and "5 vấn đề chưa kiểm tra" in p for p in paras)
+
+
+def test_a_settled_problem_is_no_longer_open_beside_one_still_open(seeded: App, tmp_path: Path) -> None:
+    """Two figure problems of Sở Công Thương's report, a person settled one: «Vấn đề» marks only
+    the other as not checked, and «Tình hình nộp» counts that one."""
+    from parsers.model import Problem
+    from parsers.vocab import ReviewStatus
+    from storage.submissions import open_problem_reviews
+
+    with seeded.session() as s:
+        sub = s.scalars(select(Submission).where(Submission.content_key == "new")).one()
+        first = Problem("rate_inconsistent", "Dòng 5: tỷ lệ báo cáo 110% không khớp (1.250 / 1.200 = 104,2%)", "bảng 1, dòng 7")
+        second = Problem("number_unreadable", "Dòng 2: không đọc được số «4 (bốn)»", "bảng 1, dòng 4")
+        sub.problems = [*sub.problems, first.to_json(), second.to_json()]
+        items = open_problem_reviews(sub, sub.recipient_id, [first, second], session=s)
+        items[0].status = ReviewStatus.RESOLVED  # the rate was checked
+    result = build_report(seeded, out_dir=tmp_path, now=NOW)
+    wb = load_workbook(result["files"][1])
+    problems = [[c.value for c in r] for r in wb["Vấn đề"].iter_rows(min_row=5)]
+    sct = {p[3]: p[5] for p in problems if p[1] == "Sở Công Thương"}
+    assert sct[first.message] is None and sct[second.message] == "Chưa kiểm tra"
+    status = {r[0].value: [c.value for c in r] for r in wb["Tình hình nộp"].iter_rows(min_row=5)}
+    assert status["soct"][10] == 1
+    wb.close()
