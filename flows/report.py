@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from config.campaign import Campaign
 from flows.app import App, deadline_end
+from parsers.model import BLOCKING_PROBLEMS, Problem
 from parsers.vocab import ReviewKind
 from reports.consolidate import (
     AgencyReport,
@@ -33,7 +34,7 @@ from reports.status import RecipientFacts, Response, recipient_status
 from storage.blobs import store_blob
 from storage.models import Event
 from storage.reporting import RecipientReport, report_data
-from storage.submissions import open_problem_counts
+from storage.submissions import open_problem_counts, problem_key
 from storage.workspace import inbound_files, inbound_mails
 
 log = logging.getLogger(__name__)
@@ -78,7 +79,10 @@ def load_model(app: App, campaign: Campaign, as_of: dt.datetime) -> Consolidatio
     with app.session() as session:
         data = report_data(campaign.id, session=session)
         open_counts = open_problem_counts([r.latest.id for r in data.recipients if r.latest], session=session)
-        agencies = [agency_report(r, campaign, open_counts) for r in data.recipients]
+        # The problem review items still open, by key: each problem of a submission is open
+        # or settled on its own (one settled, its neighbours still open).
+        open_keys = {item.source_key for item in data.review if item.kind == ReviewKind.PROBLEM}
+        agencies = [agency_report(r, campaign, open_counts, open_keys) for r in data.recipients]
         names = {r.recipient.id: r.recipient.name for r in data.recipients}
         review = [
             ReviewNote(
@@ -113,8 +117,13 @@ def source_labels(campaign: Campaign, keys: list[str], *, session: Session) -> d
     return labels
 
 
-def agency_report(record: RecipientReport, campaign: Campaign, open_counts: dict[int, int] | None = None) -> AgencyReport:
-    """Storage rows of one recipient as the plain input of the model."""
+def agency_report(
+    record: RecipientReport, campaign: Campaign, open_counts: dict[int, int] | None = None,
+    open_keys: set[str] | None = None,
+) -> AgencyReport:
+    """Storage rows of one recipient as the plain input of the model (`open_keys`: the source
+    keys of the open problem review items, which mark each blocking problem open or settled;
+    None: not known)."""
     rec, latest = record.recipient, record.latest
     facts = RecipientFacts(
         id=rec.id,
@@ -145,7 +154,8 @@ def agency_report(record: RecipientReport, campaign: Campaign, open_counts: dict
         provenance=figure_provenance(record),
         typed_closing=bool(latest and latest.confidence is not None),
         extra_rows=tuple(_extra_rows(latest.extra_rows if latest else [])),
-        problems=tuple(_problems(latest.problems if latest else [])),
+        problems=tuple(_problems(latest.problems if latest else [], latest.id if latest else None, open_keys,
+                                 (open_counts or {}).get(latest.id, 0) if latest else 0)),
         doc_number=latest.doc_number if latest else None,
         submission_id=latest.id if latest else None,
         open_problems=(open_counts or {}).get(latest.id, 0) if latest else 0,
@@ -249,13 +259,25 @@ def _float(value: Any) -> float | None:
         return None
 
 
-def _problems(items: list[Any]) -> list[ProblemNote]:
+def _problems(
+    items: list[Any], submission_id: int | None = None, open_keys: set[str] | None = None, open_items: int = 0,
+) -> list[ProblemNote]:
+    """The stored problems; each blocking one marked open or settled by the review item
+    `open_problem_reviews` opened for exactly it. When the open items of the submission are
+    not all found that way (a problem stored in other words), none is marked: the model falls
+    back to "open while any is" rather than hide an open one."""
     out = []
     for item in items:
         if isinstance(item, dict):
-            out.append(ProblemNote(str(item.get("code", "")), str(item.get("message", "")), str(item.get("where", ""))))
+            code, message, where = (str(item.get(k, "")) for k in ("code", "message", "where"))
+            state = None
+            if open_keys is not None and submission_id is not None and code in BLOCKING_PROBLEMS:
+                state = problem_key(submission_id, Problem(code, message, where)) in open_keys
+            out.append(ProblemNote(code, message, where, open=state))
         elif isinstance(item, str):
             out.append(ProblemNote("", item))
+    if sum(1 for n in out if n.open) != open_items:
+        out = [ProblemNote(n.code, n.message, n.where) for n in out]
     return out
 
 
@@ -318,7 +340,7 @@ def report_json(model: Consolidation, folder: Path, files: list[Path], latest: l
                 "state": a.state,
                 "late": a.late,
                 "received_at": a.received_at.astimezone(tz).isoformat() if a.received_at else None,
-                "open_problems": a.open_problems,
+                "open_problems": model.open_count(a),
                 "confidence": a.confidence,
             }
             for a in model.agencies
