@@ -11,6 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import shutil
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +31,7 @@ from reports.consolidate import (
     ReviewNote,
     consolidate,
     json_number,
+    shown_rate,
 )
 from reports.status import RecipientFacts, Response, recipient_status
 from storage.blobs import store_blob
@@ -167,11 +170,20 @@ def agency_report(
 def corrected_figures(record: RecipientReport) -> dict[str, Figures]:
     """Table values as read, each field a person corrected replaced by the correction (and
     named in `Figures.corrected`, so the model recomputes a rate made stale by it)."""
-    read = {v.row_id: {k: getattr(v, k) for k in FIELDS} for v in record.indicators}
-    derived = {v.row_id for v in record.indicators if v.rate_computed}
-    units = {v.row_id: _unit(v.values) for v in record.indicators}
+    return current_figures(record.indicators, record.corrections)
+
+
+def current_figures(indicators: Iterable[Any], corrections: Mapping[tuple[str, str], Mapping[str, Any]]) -> dict[str, Figures]:
+    """The figures of one submission as they stand now: its indicator rows as read with each
+    field a person corrected replaced (`corrections`: (target, item id) → field → value, as
+    `overrides_for` gives them). The report, the Excel/Word files and every web page start
+    from this; the rate they print is `shown_figures`'s."""
+    rows = list(indicators)
+    read = {v.row_id: {k: getattr(v, k) for k in FIELDS} for v in rows}
+    derived = {v.row_id for v in rows if v.rate_computed}
+    units = {v.row_id: _unit(v.values) for v in rows}
     corrected: dict[str, frozenset[str]] = {}
-    for (target, item_id), values in record.corrections.items():
+    for (target, item_id), values in corrections.items():
         if target == "indicator":
             read.setdefault(item_id, dict.fromkeys(FIELDS)).update(values)
             corrected[item_id] = frozenset(k for k in values if k in FIELDS)
@@ -180,6 +192,31 @@ def corrected_figures(record: RecipientReport) -> dict[str, Figures]:
                      rate_derived=rid in derived, unit=units.get(rid, ""))
         for rid, row in read.items()
     }
+
+
+@dataclass(frozen=True)
+class ShownFigures:
+    """One table row as every page prints it: plan and result after people's corrections and
+    the rate the report prints (`shown_rate`: recomputed once plan or result was corrected)."""
+
+    plan: float | None
+    result: float | None
+    rate: float | None
+    # Why the printed rate is not the one given (None when it is), in Vietnamese.
+    rate_note: str | None
+    # The printed rate was recomputed from corrected figures (the file's rate is stale).
+    rate_recomputed: bool
+    corrected: frozenset[str]
+
+
+def shown_figures(indicators: Iterable[Any], corrections: Mapping[tuple[str, str], Mapping[str, Any]]) -> dict[str, ShownFigures]:
+    """`current_figures` with the rate decided the way the report decides it, per row id."""
+    out = {}
+    for rid, fig in current_figures(indicators, corrections).items():
+        rate, note = shown_rate(fig)
+        recomputed = "rate" not in fig.corrected and bool(fig.corrected & {"plan", "result"}) and rate != fig.rate
+        out[rid] = ShownFigures(fig.plan, fig.result, rate, note, recomputed, fig.corrected)
+    return out
 
 
 def _unit(values: Any) -> str:
