@@ -258,7 +258,9 @@ def _date_words(iso: str) -> str:
         return ""
 
 
-def _reminder_for(status: RecipientStatus, policy: ReminderPolicy, slot: Slot, tz: dt.tzinfo) -> DueReminder | Skipped:
+def _reminder_for(
+    status: RecipientStatus, policy: ReminderPolicy, slot: Slot, tz: dt.tzinfo | None = None
+) -> DueReminder | Skipped:
     f = status.facts
     if status.to_check and status.state in policy.remind_states:
         # It sent files a person has not checked yet: a reminder would say it sent nothing.
