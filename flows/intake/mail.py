@@ -84,6 +84,7 @@ from storage.db import deferred_sync
 from storage.ingest import (
     add_mail,
     advance_mailbox,
+    clear_bouncing,
     insert_mail,
     is_retry,
     known_keys,
@@ -101,6 +102,9 @@ from storage.ingest import (
 from storage.models import Document, Event, InboundMail, utcnow
 
 log = logging.getLogger(__name__)
+# What a person writes (a report, "nothing to report", "we will send it"): proof the address works.
+_ANSWERS = frozenset({MailKind.SUBMISSION, MailKind.NIL_REPORT, MailKind.ACKNOWLEDGEMENT, MailKind.LINK_ONLY,
+                      MailKind.FILES_TO_CHECK})
 
 
 @dataclass
@@ -473,6 +477,10 @@ def _recorded(
     if classification.kind == MailKind.BOUNCE:
         hit = mark_bouncing(ctx.campaign.id, classification.bounced, f"thư báo lỗi {mail.message_id}", received_at, session=session)
         return {**result, "status": ItemStatus.PROCESSED, "bounced": classification.bounced, "recipients": hit}
+    if classification.kind in _ANSWERS:  # a person answered from this address: it works again
+        cleared = clear_bouncing(mail.from_addr, received_at, session=session)
+        if cleared:
+            result["unbounced"] = cleared
     if decision.link_only is not None:
         item = _review_links(ctx, row, decision, received_at, owner, session=session)
         row.recipient_id = decision.link_only.recipient_id

@@ -89,6 +89,8 @@ class BoardRow:
     draft: bool = False
     # "Đã gửi tệp – chờ kiểm tra": files that are no outline report wait for a person.
     to_check: bool = False
+    # Every address bounced: "địa chỉ … bị trả lại ngày …; cần địa chỉ khác" (not reminded).
+    needs_address: str | None = None
 
 
 def default_campaign(app: App) -> Any:
@@ -119,7 +121,7 @@ def board(app: App, campaign_id: str | None = None, *, show: str = "", sort: str
         BoardRow(
             r["id"], r["name"], r["group"], r["state"], r["late"], r["incomplete"], r["reminders_sent"],
             contacts.get(ids.get(r["id"], -1)), own.get(ids.get(r["id"], -1)), r["bouncing"], r["pending_review"],
-            bool(r.get("failed_file")), bool(r.get("draft")), bool(r.get("to_check")),
+            bool(r.get("failed_file")), bool(r.get("draft")), bool(r.get("to_check")), r.get("needs_address"),
         )
         for r in report["recipients"]
     ]
