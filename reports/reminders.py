@@ -177,7 +177,7 @@ OUTBOX_WORDS = {"sent": "đã gửi", "pending": "chờ gửi", "failed": "gửi
 
 def slot_outcome(
     slot: Slot, today: dt.date, policy: ReminderPolicy, status: RecipientStatus,
-    outbox: str | None = None, *, requested: bool = True,
+    outbox: str | None = None, *, requested: bool = True, tz: dt.tzinfo | None = None,
 ) -> str:
     """What became of one slot of a recipient's schedule, in words (the agency page's
     "Tình trạng"): the outbox's state when a reminder was drafted for it; 'chưa đến lượt'
@@ -190,7 +190,7 @@ def slot_outcome(
         return "chưa đến lượt"
     if not policy.enabled:
         return "không gửi: chiến dịch đã tắt nhắc nhở"
-    item = _reminder_for(status, policy, slot)
+    item = _reminder_for(status, policy, slot, tz)
     if isinstance(item, Skipped):
         return f"không gửi: {item.reason}"
     if not requested:

@@ -211,7 +211,7 @@ def _schedule_view(
         status = recipient_status(facts, deadline_end(campaign, deadline))
         out.append({"name": slot.name, "label": slot_label(slot.name), "day": slot.day, "key": slot.key,
                     "sent": outbox.get(slot.key) == "sent", "overdue": slot.overdue,
-                    "outcome": slot_outcome(slot, today, policy, status, outbox.get(slot.key), requested=requested)})
+                    "outcome": slot_outcome(slot, today, policy, status, outbox.get(slot.key), requested=requested, tz=campaign.tz)})
     return out
 
 
