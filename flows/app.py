@@ -154,6 +154,7 @@ def outline_spec(campaign: Campaign) -> OutlineSpec:
         topic_words=tuple(campaign.mailbox.subject_hints),
         nil_phrases=tuple(campaign.mailbox.nil_phrases),
         table_title=outline.table.title,
+        columns=tuple((role, text) for role, text in outline.table.columns.model_dump().items() if text),
     )
 
 

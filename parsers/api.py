@@ -102,8 +102,11 @@ def parse_bytes(
     Scans (PDF pages without text, image files) are read with `ocr` (Tesseract by default);
     a PDF's digital signatures are checked against the `trust` roots.
     """
+    from parsers.columns import campaign_columns  # lazy, like the readers
+
     ctx = _Context(filename, spec, limits or DEFAULT_LIMITS, converter, ocr=ocr, trust=trust)
-    return _parse(data, ctx)
+    with campaign_columns(spec.columns):
+        return _parse(data, ctx)
 
 
 # The modules each kind of reader imports on first use (kept lazy so that commands which

@@ -177,6 +177,9 @@ class OutlineSpec:
     topic_words: tuple[str, ...] = ()
     nil_phrases: tuple[str, ...] = ()
     table_title: str = ""
+    # The campaign's own headings of its value columns, (role, heading): "Số cơ sở đã kiểm tra"
+    # names the result column of that campaign whatever the general words say.
+    columns: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass
