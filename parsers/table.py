@@ -30,7 +30,7 @@ from parsers.model import ExtraRow, Indicator, IndicatorValue, Problem, ProblemC
 from parsers.numbers import Number, parse_number, vn_number
 from parsers.textnorm import clean
 from parsers.textnorm import fold_words as _fold_words
-from parsers.units import COUNT_UNITS, Unit, header_unit, read_unit
+from parsers.units import COUNT_UNITS, PERCENT, Unit, header_unit, note_unit, read_unit
 
 # Table cells and outline labels repeat (header rows, merged cells, one label scored 7 times).
 fold_words = lru_cache(maxsize=8192)(_fold_words)
@@ -382,6 +382,8 @@ def _line(row: list[str], header: _Header, group: str, where: str, table: int) -
     aux = header.roles.aux if header.roles else {}
     unit = next((row[j] for j, kind in aux.items() if kind == "unit" and j < len(row)), "")
     note = next((row[j] for j, kind in aux.items() if kind == "note" and j < len(row)), "")
+    if not read_unit(unit) and (stated := note_unit(note)) is not None:
+        unit = stated.text  # "tỷ đồng" in the Ghi chú column: the row's unit, as in a unit column
     line = _Line(label, group, number.rstrip(".)"), cells, where, table, dict(header.columns), unit, note)
     line.units = header.units
     if not number:
@@ -886,7 +888,9 @@ def _indicator(line: _Line, spec: RowSpec, problems: list[Problem], match: float
         for r in ROLES
     }
     _outline_unit(spec, indicator, line.where, problems)
-    if _counts(spec, indicator.unit, line.note):
+    if _percent_figures(spec, line, values, indicator, problems):
+        pass  # percentages where the row counts things: left out of the totals, never counted
+    elif _counts(spec, indicator.unit, line.note):
         _whole_counts(spec, line, values, indicator, problems)
     expected = round(result / plan * 100, 1) if plan and result is not None else None
     if _is_fraction(rate, expected, values["rate"].raw):
@@ -947,6 +951,42 @@ def _counts(spec: RowSpec, agency_unit: str, note: str = "") -> bool:
     label = fold_words(spec.label)
     words = clean(spec.label).lower().split()
     return label.startswith("so ") and not (len(words) > 1 and words[1] in ("tiền", "kinh", "vốn"))
+
+
+def _percent_figures(
+    spec: RowSpec, line: _Line, values: dict[str, Number], indicator: Indicator, problems: list[Problem]
+) -> bool:
+    """Plan or result written as a percentage ("100% cơ sở", "95%") in a row whose unit is no
+    percentage (a count, an amount): the figure is a share, not the row's quantity. The row's
+    unit becomes "%" (so the consolidated totals leave it out, as any other unit of another
+    kind) and a person checks (`unit_mismatch`, blocking); never summed as 100 enterprises."""
+    given = [r for r in ("plan", "result") if values[r].value is not None and "%" in values[r].raw]
+    if not given:
+        return False
+    for unit in (spec.unit, line.unit):
+        stated = read_unit(unit)
+        if stated is not None and stated.kind == PERCENT:
+            return False  # the row is a percentage: "95%" is its figure
+    stated = read_unit(line.unit) or read_unit(spec.unit)
+    what = f"có đơn vị «{stated.text}»" if stated is not None and stated.kind else (
+        "đếm số lượng" if _counts(spec, "", "") else "không phải tỷ lệ phần trăm"
+    )
+    shown = " / ".join(f"{ROLE_NAMES[r]} «{clean(values[r].raw)}»" for r in given)
+    indicator.unit = "%"
+    for role in ("plan", "result"):
+        if values[role].value is not None:
+            indicator.values[role].unit = "%"
+            if role in given:
+                indicator.values[role].confidence *= 0.5
+    problems.append(
+        Problem(
+            ProblemCode.UNIT_MISMATCH,
+            f"Dòng {spec.id}: số liệu ghi theo phần trăm ({shown}) trong khi dòng này {what}; số liệu không"
+            " được cộng vào tổng, đề nghị đơn vị cho số lượng cụ thể.",
+            line.where,
+        )
+    )
+    return True
 
 
 def _whole_counts(
