@@ -77,6 +77,8 @@ class _Header:
     where: str = ""
     # A unit a value column's header names ("Kết quả (nghìn lượt)"): role → unit.
     units: dict[str, Unit] = field(default_factory=dict)
+    # Read from the table turned on its side (outline rows as columns, measures as rows).
+    transposed: bool = False
 
 
 @dataclass
@@ -95,6 +97,8 @@ class _Line:
     # A breakdown line under a row ("Trong đó: - Cân thương mại", "- Công tơ điện").
     sub: bool = False
     units: dict[str, Unit] = field(default_factory=dict)
+    # Role → where its cell is, when not "<where>, cột <n>" (a transposed table).
+    cell_where: dict[str, str] = field(default_factory=dict)
 
 
 def read_indicators(tables: Sequence[Table], rows: Sequence[RowSpec]) -> TableReading:
@@ -144,20 +148,64 @@ def _candidates(tables: Sequence[Table], rows: Sequence[RowSpec]) -> list[_Candi
     for index, grid in enumerate(grids):
         if index in covered:
             continue
-        for header in _headers(grid, tables[index].where or f"bảng {index + 1}"):
+        where = tables[index].where or f"bảng {index + 1}"
+        headers, own = _headers(grid, where), grids
+        if not headers and transposed_table(grid):
+            # The outline's rows along the header row, Kế hoạch / Kết quả / Tỷ lệ down the first
+            # column: read it turned on its side.
+            turned = _transpose(grid)
+            headers, own = _headers(turned, where), [*grids[:index], turned, *grids[index + 1 :]]
+            for header in headers:
+                header.transposed = True
+        for header in headers:
             # Only a grid's last table can go on in the next table (a sheet may hold several).
-            more = _continuations(grids, index, header) if header.end == len(grid) else []
+            more = _continuations(grids, index, header) if header.end == len(grid) and not header.transposed else []
             group = [index, *more]
             covered.update(group)
-            lines = _lines(tables, grids, group, header)
+            lines = _lines(tables, own, group, header)
             matches = _assign(lines, rows)
-            if not matches:
+            if not matches or (header.transposed and len(matches) < 2):
                 continue
             # Most outline rows matched; on a tie the table with more values (not an empty copy).
             rank = len(matches) * 1000 + sum(1 for i in matches for v in lines[i].cells.values() if v)
             problems = list(header.roles.problems) if header.roles else []
+            if header.transposed:
+                problems.append(Problem(
+                    ProblemCode.TABLE_TRANSPOSED,
+                    "Bảng định lượng ghi theo chiều ngang (các dòng của đề cương là cột, Kế hoạch / Kết quả / Tỷ lệ"
+                    " là dòng); đã đọc theo từng cột, đề nghị kiểm tra.",
+                    where,
+                ))
             out.append(_Candidate(rank, group, lines, matches, problems))
     return out
+
+
+def _transpose(grid: list[list[str]]) -> list[list[str]]:
+    width = max((len(r) for r in grid), default=0)
+    return [list(col) for col in zip(*(r + [""] * (width - len(r)) for r in grid), strict=True)]
+
+
+def _measure_rows(grid: list[list[str]]) -> dict[int, str]:
+    """Rows whose first text cell names a value role (Kế hoạch, Kết quả, Tỷ lệ) and whose other
+    cells are mostly figures: the measures of a table written on its side. Row → role."""
+    out: dict[int, str] = {}
+    for i, row in enumerate(grid):
+        filled = [c for c in row if c]
+        texts = [k for k, c in enumerate(filled) if len(_LETTER.findall(c)) >= 3]
+        if not texts or texts[0] > 1 or len(filled) < 3:
+            continue
+        first = filled[texts[0]]
+        role = _role(first) if len(first) <= 60 else None
+        rest = filled[texts[0] + 1 :]
+        figures = sum(1 for c in rest if len(c) <= 25 and parse_number(c).value is not None)
+        if role and figures >= 2 and figures * 2 >= len(rest):
+            out[i] = role
+    return out
+
+
+def transposed_table(grid: list[list[str]]) -> bool:
+    """A table on its side: at least two rows of figures named by different value roles."""
+    return len(set(_measure_rows(grid).values())) >= 2
 
 
 def _headers(grid: list[list[str]], where: str = "") -> list[_Header]:
@@ -342,10 +390,12 @@ def _lines(tables: Sequence[Table], grids: list[list[list[str]]], group: list[in
         base = tables[k].where or f"bảng {k + 1}"
         for i in range(start, end):
             row = grid[i] + [""] * (header.width - len(grid[i]))
-            where = f"{base}, dòng {tables[k].first_row + i}"
+            where = f"{base}, cột {i + 1}" if header.transposed else f"{base}, dòng {tables[k].first_row + i}"
             current_group, line = _line(row, header, current_group, where, k)
             if line is None:
                 continue
+            if header.transposed:  # a row of the turned table is a column of the table
+                line.cell_where = {r: f"{base}, dòng {tables[k].first_row + j}, cột {i + 1}" for r, j in line.cols.items()}
             if lines and not line.total and not lines[-1].total and _continues(lines[-1], line):
                 previous = lines[-1]
                 previous.label = f"{previous.label} {line.label}"
@@ -882,7 +932,8 @@ def _indicator(line: _Line, spec: RowSpec, problems: list[Problem], match: float
     indicator.note = line.note
     indicator.values = {
         r: replace(
-            _figure(values[r], f"{line.where}, cột {line.cols[r] + 1}" if r in line.cols else line.where, match),
+            _figure(values[r], line.cell_where.get(r) or (
+                f"{line.where}, cột {line.cols[r] + 1}" if r in line.cols else line.where), match),
             unit=units.get(r, "") if values[r].value is not None else "",
         )
         for r in ROLES
