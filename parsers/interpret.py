@@ -17,7 +17,7 @@ from parsers.identity import (
     looks_draft,
     read_identity,
 )
-from parsers.kind import classify
+from parsers.kind import NOT_REPORT_TYPES, classify
 from parsers.model import (
     Format,
     Indicator,
@@ -29,7 +29,7 @@ from parsers.model import (
     problem_weight,
 )
 from parsers.outline import OutlineReading, folded_line, parse_label, read_outline
-from parsers.table import read_indicators
+from parsers.table import outline_rows_named, read_indicators
 from parsers.textnorm import fold_words
 from parsers.vocab import display_id
 
@@ -124,8 +124,32 @@ def interpret(doc: Doc, spec: OutlineSpec, *, file: str, fmt: str) -> ParseResul
                 where,
             )
         )
+    if kind == "not_a_report" and identity.agency.id is not None and dtype not in NOT_REPORT_TYPES:
+        _unrecognised(result, doc, spec, outline)
     result.confidence = confidence(result)
     return result
+
+
+def _unrecognised(result: ParseResult, doc: Doc, spec: OutlineSpec, outline: OutlineReading) -> None:
+    """A known agency's document with the outline's content (its table rows named in cells or
+    lines, an outline heading) that could not be read as a report: never dropped in silence —
+    a typed problem the intake turns into a review item (the agency has answered, perhaps)."""
+    texts = [c for t in doc.tables for row in t.rows for c in row if c]
+    texts += [b.text for b in doc.paragraphs]
+    named = outline_rows_named(texts, spec.rows) if spec.rows else 0
+    if named < 2 and outline.headings_found == 0:
+        return
+    evidence = [f"{named} dòng của bảng định lượng"] if named else []
+    if outline.headings_found:
+        evidence.append(f"{outline.headings_found} đề mục")
+    result.problems.append(
+        Problem(
+            ProblemCode.REPORT_NOT_RECOGNISED,
+            f"Văn bản của {result.agency.name or result.agency.id} có nội dung theo đề cương ({', '.join(evidence)})"
+            " nhưng không đọc được như một báo cáo; đề nghị cán bộ mở tệp kiểm tra, không coi là chưa nộp.",
+            "",
+        )
+    )
 
 
 def _identity_of_part(result: ParseResult, top: list[str], outline: OutlineReading) -> None:

@@ -180,6 +180,30 @@ def _candidates(tables: Sequence[Table], rows: Sequence[RowSpec]) -> list[_Candi
     return out
 
 
+def outline_rows_named(texts: Sequence[str], rows: Sequence[RowSpec], limit: int = 600) -> int:
+    """How many of the outline's table rows some text names (a cell or a line labelled as the
+    row, matched as a table row's label is): outline content that no table was read from."""
+    scorer = _scorer(tuple(rows))
+    found: set[int] = set()
+    seen = 0
+    for text in texts:
+        label = clean(text)
+        if not 10 <= len(label) <= 250 or len(_LETTER.findall(label)) < 8:
+            continue
+        seen += 1
+        if seen > limit:
+            break
+        if m := _NUMBERING.match(label):
+            label = m.group(2).strip() or label
+        line = _Line(label, "", "", {}, "", 0)
+        prepared = scorer.prepare(label)
+        for k, spec in enumerate(rows):
+            if k not in found and scorer.score(line, spec, prepared, needed=MATCH_THRESHOLD) >= MATCH_THRESHOLD:
+                found.add(k)
+                break
+    return len(found)
+
+
 def _transpose(grid: list[list[str]]) -> list[list[str]]:
     width = max((len(r) for r in grid), default=0)
     return [list(col) for col in zip(*(r + [""] * (width - len(r)) for r in grid), strict=True)]
