@@ -177,6 +177,37 @@ def _candidates(tables: Sequence[Table], rows: Sequence[RowSpec]) -> list[_Candi
                     where,
                 ))
             out.append(_Candidate(rank, group, lines, matches, problems))
+    return out or _single_role(tables, grids, rows)
+
+
+def _single_role(tables: Sequence[Table], grids: list[list[list[str]]], rows: Sequence[RowSpec]) -> list[_Candidate]:
+    """No table names two of Kế hoạch / Kết quả / Tỷ lệ: a table with one of them only ("Kết quả
+    đạt được" beside the outline's row labels) gives that column, the others missing and said
+    so. Only when its cells are figures: a column of answers in words is the narrative."""
+    out: list[_Candidate] = []
+    for index, grid in enumerate(grids):
+        where = tables[index].where or f"bảng {index + 1}"
+        for header in _headers(grid, where, least=1):
+            (role,) = header.columns
+            lines = _lines(tables, grids, [index], header)
+            cells = [ln.cells[role] for ln in lines if ln.cells.get(role)]
+            figures = [c for c in cells if len(c) <= 30 and parse_number(c).value is not None]
+            if not figures or len(figures) * 5 < len(cells) * 3:
+                continue
+            matches = {i: k for i, k in _assign(lines, rows).items() if lines[i].cells.get(role)}
+            if not matches:
+                continue
+            rank = len(matches) * 1000 + len(figures)
+            problems = list(header.roles.problems) if header.roles else []
+            absent = [ROLE_NAMES[r] for r in ROLES if r != role]
+            problems.append(Problem(
+                ProblemCode.PLAN_MISSING if role != "plan" else ProblemCode.COLUMN_ROLE_MISSING,
+                f"Bảng định lượng chỉ có cột {ROLE_NAMES[role]}, không có cột {' / '.join(absent)}; đã lấy"
+                f" {ROLE_NAMES[role].lower()} của {len(matches)} dòng, {' và '.join(a.lower() for a in absent)} để trống"
+                " (không tính là 0), đề nghị kiểm tra.",
+                where,
+            ))
+            out.append(_Candidate(rank, [index], lines, matches, problems))
     return out
 
 
@@ -232,13 +263,13 @@ def transposed_table(grid: list[list[str]]) -> bool:
     return len(set(_measure_rows(grid).values())) >= 2
 
 
-def _headers(grid: list[list[str]], where: str = "") -> list[_Header]:
+def _headers(grid: list[list[str]], where: str = "", *, least: int = 2) -> list[_Header]:
     """Every header block of a grid, each with the rows up to the next one."""
     found: list[_Header] = []
-    header = _find_header(grid)
+    header = _find_header(grid, least=least)
     while header is not None:
         found.append(header)
-        header = _find_header(grid, header.bottom + 1)
+        header = _find_header(grid, header.bottom + 1, least=least)
     for k, current in enumerate(found):
         current.end = found[k + 1].top if k + 1 < len(found) else len(grid)
         if current.roles is not None:
@@ -276,8 +307,9 @@ def _row_roles(row: list[str]) -> dict[int, str]:
     return {j: r for j, cell in enumerate(row) if (r := _role(cell))}
 
 
-def _find_header(grid: list[list[str]], start: int = 0) -> _Header | None:
-    """The first header block from `start`: consecutive rows naming value columns, ≥ 2 roles."""
+def _find_header(grid: list[list[str]], start: int = 0, *, least: int = 2) -> _Header | None:
+    """The first header block from `start`: consecutive rows naming value columns, ≥ `least`
+    roles (one only for a table of results alone, read when no table names two)."""
     for top in range(start, len(grid)):
         if not _row_roles(grid[top]) or _has_numbers(grid[top]):
             continue
@@ -294,7 +326,7 @@ def _find_header(grid: list[list[str]], start: int = 0) -> _Header | None:
         _realign(grid, top, bottom)
         roles = header_roles(grid, top, bottom)
         columns = roles.columns
-        if len(columns) >= 2:
+        if len(columns) >= least:
             width = max(len(r) for r in grid[top : bottom + 1])
             stt_col = _stt_col(grid, top, bottom, columns)
             label_col = _label_col(grid, bottom, columns, stt_col, roles)
