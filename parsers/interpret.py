@@ -29,7 +29,7 @@ from parsers.model import (
     problem_weight,
 )
 from parsers.outline import OutlineReading, folded_line, parse_label, read_outline
-from parsers.table import outline_rows_named, read_indicators
+from parsers.table import outline_rows_named, read_indicators, tables_from_text
 from parsers.textnorm import fold_words
 from parsers.vocab import display_id
 
@@ -40,6 +40,8 @@ def interpret(doc: Doc, spec: OutlineSpec, *, file: str, fmt: str) -> ParseResul
     doc = fix_legacy_text(doc)
     # PDF text breaks every line; Word text only where a heading was pasted from a PDF.
     doc = join_broken_lines(doc, headings_only=fmt != "pdf")
+    if any(isinstance(b, Para) and b.cells for b in doc.blocks):
+        doc = replace(doc, blocks=tables_from_text(doc.blocks))  # the table typed as tabbed lines
     reading = read_indicators(doc.tables, spec.rows)
     outline = read_outline(doc, spec, table_indices=set(reading.used_tables))
     top = header_lines(doc)

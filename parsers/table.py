@@ -25,7 +25,7 @@ from rapidfuzz import fuzz
 
 from parsers.caching import per_outline
 from parsers.columns import ColumnRoles, aux_role, confirm_by_data, header_roles, value_role
-from parsers.document import Table
+from parsers.document import Block, Para, Table
 from parsers.model import ExtraRow, Indicator, IndicatorValue, Problem, ProblemCode, RowSpec
 from parsers.numbers import Number, parse_number, vn_number
 from parsers.textnorm import clean
@@ -169,6 +169,13 @@ def _candidates(tables: Sequence[Table], rows: Sequence[RowSpec]) -> list[_Candi
             # Most outline rows matched; on a tie the table with more values (not an empty copy).
             rank = len(matches) * 1000 + sum(1 for i in matches for v in lines[i].cells.values() if v)
             problems = list(header.roles.problems) if header.roles else []
+            if tables[index].from_text:
+                problems.append(Problem(
+                    ProblemCode.TABLE_FROM_TEXT,
+                    "Bảng định lượng không phải bảng mà là các dòng chữ cách nhau bằng dấu tab; đã đọc theo cột,"
+                    " đề nghị kiểm tra số liệu (một ô trống có thể làm lệch cột).",
+                    where,
+                ))
             if header.transposed:
                 problems.append(Problem(
                     ProblemCode.TABLE_TRANSPOSED,
@@ -233,6 +240,32 @@ def outline_rows_named(texts: Sequence[str], rows: Sequence[RowSpec], limit: int
                 found.add(k)
                 break
     return len(found)
+
+
+def tables_from_text(blocks: Sequence[Block]) -> list[Block]:
+    """Lines of text with tab stops that lay out the quantitative table ("TT⇥Nội dung⇥Kế
+    hoạch⇥Kết quả⇥Tỷ lệ", then one line per row): a table read from text (`from_text`, said so
+    when read). Other runs of tabbed lines stay text."""
+    out: list[Block] = []
+    run: list[Para] = []
+
+    def flush() -> None:
+        grid = [list(p.cells) for p in run]
+        if len(run) >= 3 and indicator_header_top(grid) is not None:
+            where = f"các dòng chữ {run[0].where}–{run[-1].where.removeprefix('đoạn ')}"
+            out.append(Table(grid, where=where, from_text=True))
+        else:
+            out.extend(run)
+        run.clear()
+
+    for block in blocks:
+        if isinstance(block, Para) and block.cells:
+            run.append(block)
+            continue
+        flush()
+        out.append(block)
+    flush()
+    return out
 
 
 def _transpose(grid: list[list[str]]) -> list[list[str]]:
