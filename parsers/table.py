@@ -195,25 +195,27 @@ def _single_role(tables: Sequence[Table], grids: list[list[list[str]]], rows: Se
     for index, grid in enumerate(grids):
         where = tables[index].where or f"bảng {index + 1}"
         for header in _headers(grid, where, least=1):
-            (role,) = header.columns
+            named = list(header.columns)  # the figures may have found another role since
             lines = _lines(tables, grids, [index], header)
-            cells = [ln.cells[role] for ln in lines if ln.cells.get(role)]
+            cells = [ln.cells[r] for ln in lines for r in named if ln.cells.get(r)]
             figures = [c for c in cells if len(c) <= 30 and parse_number(c).value is not None]
             if not figures or len(figures) * 5 < len(cells) * 3:
                 continue
-            matches = {i: k for i, k in _assign(lines, rows).items() if lines[i].cells.get(role)}
+            matches = {i: k for i, k in _assign(lines, rows).items() if any(lines[i].cells.get(r) for r in named)}
             if not matches:
                 continue
             rank = len(matches) * 1000 + len(figures)
             problems = list(header.roles.problems) if header.roles else []
-            absent = [ROLE_NAMES[r] for r in ROLES if r != role]
-            problems.append(Problem(
-                ProblemCode.PLAN_MISSING if role != "plan" else ProblemCode.COLUMN_ROLE_MISSING,
-                f"Bảng định lượng chỉ có cột {ROLE_NAMES[role]}, không có cột {' / '.join(absent)}; đã lấy"
-                f" {ROLE_NAMES[role].lower()} của {len(matches)} dòng, {' và '.join(a.lower() for a in absent)} để trống"
-                " (không tính là 0), đề nghị kiểm tra.",
-                where,
-            ))
+            given = [ROLE_NAMES[r] for r in ROLES if r in named]
+            absent = [ROLE_NAMES[r] for r in ROLES if r not in named]
+            if absent:
+                problems.append(Problem(
+                    ProblemCode.PLAN_MISSING if "plan" not in named else ProblemCode.COLUMN_ROLE_MISSING,
+                    f"Bảng định lượng chỉ có cột {' / '.join(given)}, không có cột {' / '.join(absent)}; đã lấy số"
+                    f" liệu của {len(matches)} dòng, {' và '.join(a.lower() for a in absent)} để trống"
+                    " (không tính là 0), đề nghị kiểm tra.",
+                    where,
+                ))
             out.append(_Candidate(rank, [index], lines, matches, problems))
     return out
 
