@@ -187,6 +187,22 @@ def _candidates(tables: Sequence[Table], rows: Sequence[RowSpec]) -> list[_Candi
     return out or _single_role(tables, grids, rows)
 
 
+def _figures_column(grid: list[list[str]], header: _Header) -> tuple[int, bool]:
+    """How many figures the header's value columns hold, and whether they are mostly figures
+    (a column of answers in words is narrative, not results)."""
+    cells = [
+        row[j] for row in grid[header.bottom + 1 : header.end] for j in header.columns.values() if j < len(row) and row[j]
+    ]
+    figures = sum(1 for c in cells if len(c) <= 30 and parse_number(c).value is not None)
+    return figures, bool(figures) and figures * 5 >= len(cells) * 3
+
+
+def results_table(grid: list[list[str]]) -> bool:
+    """A table with one value column only ("Kết quả đạt được") whose cells are figures."""
+    header = _find_header(_grid(Table(grid)), least=1)
+    return header is not None and _figures_column(grid, header)[1]
+
+
 def _single_role(tables: Sequence[Table], grids: list[list[list[str]]], rows: Sequence[RowSpec]) -> list[_Candidate]:
     """No table names two of Kế hoạch / Kết quả / Tỷ lệ: a table with one of them only ("Kết quả
     đạt được" beside the outline's row labels) gives that column, the others missing and said
@@ -197,14 +213,13 @@ def _single_role(tables: Sequence[Table], grids: list[list[list[str]]], rows: Se
         for header in _headers(grid, where, least=1):
             named = list(header.columns)  # the figures may have found another role since
             lines = _lines(tables, grids, [index], header)
-            cells = [ln.cells[r] for ln in lines for r in named if ln.cells.get(r)]
-            figures = [c for c in cells if len(c) <= 30 and parse_number(c).value is not None]
-            if not figures or len(figures) * 5 < len(cells) * 3:
+            count, mostly = _figures_column(grid, header)
+            if not mostly:
                 continue
             matches = {i: k for i, k in _assign(lines, rows).items() if any(lines[i].cells.get(r) for r in named)}
             if not matches:
                 continue
-            rank = len(matches) * 1000 + len(figures)
+            rank = len(matches) * 1000 + count
             problems = list(header.roles.problems) if header.roles else []
             given = [ROLE_NAMES[r] for r in ROLES if r in named]
             absent = [ROLE_NAMES[r] for r in ROLES if r not in named]

@@ -285,14 +285,23 @@ def test_a_row_stated_in_percent_keeps_its_percentages(spec: OutlineSpec) -> Non
 RESULT_HEADERS = ["Kết quả đạt được", "Thực hiện", "Kết quả (lũy kế 2018 - 2025)"]
 
 
+LONG = {
+    "5": "Số doanh nghiệp hội viên được cung cấp dịch vụ kiểm định, hiệu chuẩn, thử nghiệm phương tiện đo",
+    "6": "Số phương tiện đo, chuẩn đo lường của hội viên được kiểm định, hiệu chuẩn cho doanh nghiệp",
+    "7": "Số hội viên tham dự các khóa đào tạo xây dựng và áp dụng Chương trình bảo đảm đo lường",
+}
+
+
+@pytest.mark.parametrize("fmt", ["docx", "xlsx"])
 @pytest.mark.parametrize("header", RESULT_HEADERS)
 @pytest.mark.parametrize("order", [["7", "5"], ["5", "6", "7"]])
+@pytest.mark.parametrize("labels", [SHORT, LONG])
 def test_a_results_only_table_gives_results_with_the_plan_missing(
-    spec: OutlineSpec, header: str, order: list[str]
+    spec: OutlineSpec, fmt: str, header: str, order: list[str], labels: dict[str, str]
 ) -> None:
     results = {"5": "230", "6": "1.200", "7": "85"}
-    grid = [["Nội dung", header, "Ghi chú"], *([SHORT[r], results[r], ""] for r in order)]
-    parsed = parse(word(grid), "hhdn.docx", spec)
+    grid = [["Nội dung", header, "Ghi chú"], *([labels[r], results[r], ""] for r in order)]
+    parsed = parse(*make(fmt, grid), spec)
     assert parsed.kind == "report"
     for rid in order:
         ind = parsed.indicators[rid]
@@ -300,11 +309,12 @@ def test_a_results_only_table_gives_results_with_the_plan_missing(
     assert "plan_missing" in codes(parsed) and "table_missing" not in codes(parsed)
 
 
-def test_a_column_of_answers_in_words_is_no_results_table(spec: OutlineSpec) -> None:
+@pytest.mark.parametrize("fmt", ["docx", "xlsx"])
+def test_a_column_of_answers_in_words_is_no_results_table(spec: OutlineSpec, fmt: str) -> None:
     grid = [["Nội dung", "Kết quả thực hiện"],
             [SHORT["4"], "Cử cán bộ tham gia các lớp tập huấn do Tổng cục tổ chức."],
             [SHORT["7"], "Phối hợp tổ chức lớp đào tạo cho doanh nghiệp trên địa bàn."]]
-    parsed = parse(word(grid), "x.docx", spec)
+    parsed = parse(*make(fmt, grid), spec)
     assert "plan_missing" not in codes(parsed)
     assert parsed.indicators["4"].result is None
 
