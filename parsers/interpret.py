@@ -139,7 +139,8 @@ def _unrecognised(result: ParseResult, doc: Doc, spec: OutlineSpec, outline: Out
     texts = [c for t in doc.tables for row in t.rows for c in row if c]
     texts += [b.text for b in doc.paragraphs]
     named = outline_rows_named(texts, spec.rows) if spec.rows else 0
-    if named < 2 and outline.headings_found == 0:
+    # A lone heading-like line is no evidence (a letter commenting on a draft plan has one).
+    if named < 2 and not (named and outline.headings_found):
         return
     evidence = [f"{named} dòng của bảng định lượng"] if named else []
     if outline.headings_found:

@@ -377,3 +377,16 @@ def test_blind_corpus_figures(spec: OutlineSpec, rel: str) -> None:
     if "c04" in rel:
         assert "table_transposed" in codes(parsed)
 
+
+
+def test_a_letter_commenting_on_a_draft_plan_gets_no_such_problem(spec: OutlineSpec) -> None:
+    """One heading-like line of the outline in a known agency's letter on another document is
+    no outline content: it stays a plain not-a-report."""
+    head = ["UBND TỈNH QUẢNG NGÃI", "SỞ TƯ PHÁP", "Số: 1011/STP-XDKTVB",
+            "V/v góp ý dự thảo Kế hoạch thực hiện Đề án 996 giai đoạn 2026 - 2030",
+            "Sở Tư pháp nhận được dự thảo Kế hoạch thực hiện Đề án 996. Sở Tư pháp có ý kiến như sau:",
+            "1. Về căn cứ pháp lý: đề nghị bổ sung Luật Đo lường năm 2011.",
+            "2. Về bồi dưỡng, nâng cao chuyên môn nghiệp vụ về đo lường: đề nghị làm rõ cơ quan chủ trì."]
+    parsed = parse(word([], head=head), "gop_y.docx", spec)
+    assert parsed.kind == "not_a_report"
+    assert "report_not_recognised" not in codes(parsed)
