@@ -521,7 +521,7 @@ _TABLE_CODES = {
     "table_missing", "row_missing", "hidden_row_missing", "rate_computed", "rate_inconsistent",
     "number_unreadable", "number_ambiguous", "number_several", "number_scaled", "count_not_integer", "row_duplicate",
     "column_unexplained", "column_from_data", "column_role_missing", "results_missing", "total_mismatch",
-    "number_approximate", "unit_converted", "unit_mismatch",
+    "number_approximate", "unit_converted", "unit_mismatch", "table_transposed", "table_from_text", "plan_missing",
 }
 
 

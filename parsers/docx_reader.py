@@ -67,7 +67,7 @@ _NO_BREAK_HYPHEN, _SOFT_HYPHEN, _SYM = W + "noBreakHyphen", W + "softHyphen", W 
 # A run's non-text children that stand for characters. The soft hyphen is invisible in Unicode
 # text (clean() drops it) but it is "ư" in TCVN3 (0xAD).
 _RUN_CHARS = {
-    **dict.fromkeys(_TABS, " "), **dict.fromkeys(_BREAKS, "\n"),
+    **dict.fromkeys(_TABS, "\t"), **dict.fromkeys(_BREAKS, "\n"),
     _NO_BREAK_HYPHEN: "-", _SOFT_HYPHEN: "\u00ad", _SYM: "",
 }
 _BLOCK_WRAPPERS = {W + "customXml", W + "ins", W + "moveTo", W + "smartTag"}
@@ -133,6 +133,17 @@ class _Legacy:
 _BROKEN_FIELD = re.compile(
     r"\s*(?:Error[!:] Reference source not found|Lỗi! Không tìm thấy nguồn tham chiếu)\.?", re.IGNORECASE
 )
+
+
+def _tab_cells(text: str) -> tuple[str, ...]:
+    """A line's text split at its tab stops (trailing empty cells dropped); () for fewer than
+    two filled cells."""
+    cells = [clean(c) for c in text.split("\t")]
+    while cells and not cells[-1]:
+        cells.pop()
+    while cells and not cells[0]:
+        cells.pop(0)
+    return tuple(cells) if sum(1 for c in cells if c) >= 2 else ()
 
 
 def _join(pieces: list) -> str:
@@ -505,7 +516,9 @@ class _Reader:
         pieces: list = []
         bold_flags: list[bool] = []
         self._collect(p, pstyle, pieces, bold_flags)
-        text = clean(_join(pieces))
+        joined = _join(pieces)
+        text = clean(joined)
+        cells = _tab_cells(joined) if "\t" in joined else ()
         label = ""
         if num_id is not None and ilvl is not None and not props.mark_deleted:
             label = self.numbering.label(num_id, ilvl)
@@ -521,6 +534,7 @@ class _Reader:
             bold=bool(bold_flags) and all(bold_flags),
             numbering=label,
             where=f"đoạn {self.n_para}",
+            cells=cells,
         )
 
     def _collect(
