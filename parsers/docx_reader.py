@@ -807,12 +807,13 @@ def _font_value(fonts: etree._Element | None) -> str | None:
 
 def _first(el: etree._Element, tag: str) -> etree._Element | None:
     """The first child with this tag. w:pPr, w:rPr, w:trPr and w:tcPr come first in their
-    parent, so looking at child 0 usually answers without lxml's (costlier) find()."""
+    parent, so looking at child 0 usually answers without a search; else the children are
+    searched in libxml2 (`iterchildren(tag)`: find() goes through ElementPath's Python)."""
     if len(el):
         head = el[0]
         if head.tag == tag:
             return head
-    return el.find(tag)
+    return next(el.iterchildren(tag), None)
 
 
 def _children_by_tag(el: etree._Element | None) -> dict[str, etree._Element]:
