@@ -81,6 +81,46 @@ def _environment(templates_dir: Path) -> jinja2.Environment:
     return env
 
 
+def _subject_line(source: str) -> str | None:
+    """The template's lines up to its `Subject:` line, when only blank lines and comments come
+    before it (else None: the subject may depend on what comes first)."""
+    lines: list[str] = []
+    for line in keep_line_ends(source).splitlines(keepends=True):
+        lines.append(line)
+        text = _TAGS.sub(lambda m: m.group() if m.group().startswith("{{") else "", line).strip()
+        if text.lower().startswith("subject:"):
+            return "".join(lines)
+        if text or "{%" in line:
+            return None
+    return None
+
+
+@lru_cache(maxsize=32)
+def _subject_template(templates_dir: Path, file: str, source: str) -> jinja2.Template | None:
+    head = _subject_line(source)
+    return _environment(templates_dir).from_string(head) if head is not None else None
+
+
+def render_subject(templates_dir: Path, name: str, context: dict[str, Any], full: Any) -> str:
+    """The subject alone, from the template's `Subject:` line and a few cheap values; when
+    that line needs more than `context` holds (a staff edit using another variable), or
+    anything else stands in the way, the subject of the whole mail (`full()` builds its
+    context). Always the subject `render_mail` gives with the full context."""
+    file = f"{name}.txt.j2"
+    env = _environment(templates_dir)
+    try:
+        source, _, _ = env.loader.get_source(env, file)  # type: ignore[union-attr]
+        template = _subject_template(templates_dir, file, source)
+        if template is not None:
+            first = unicodedata.normalize("NFC", template.render(**context)).lstrip("\n").partition("\n")[0]
+            subject = " ".join(first.split(":", 1)[1].split()) if first.lower().startswith("subject:") else ""
+            if subject:
+                return subject
+    except jinja2.TemplateError:
+        pass  # the whole mail says what is wrong, or needs what the line used
+    return render_mail(templates_dir, name, full())[0]
+
+
 def render_mail(templates_dir: Path, name: str, context: dict[str, Any]) -> tuple[str, str]:
     """(subject, text) from `templates_dir/<name>.txt.j2`; both NFC-normalised."""
     file = f"{name}.txt.j2"

@@ -18,6 +18,7 @@ import multiprocessing
 import os
 from collections.abc import Iterable
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from functools import partial
 from types import TracebackType
@@ -103,11 +104,28 @@ class AheadParse:
             self.executor = ProcessPoolExecutor(
                 self.workers, mp_context=context, initializer=lo_server.use_server, initargs=(lo_server.current(),)
             )
+        sent = 0
         for data, filename in jobs:
             key = (sha256_hex(data), filename)
-            if key not in self.pending:
+            if key in self.pending:
+                continue
+            try:
                 self.pending[key] = self.executor.submit(self.fallback, data, filename, self.spec)
+            except BrokenProcessPool:
+                # A worker died (killed for memory, a crash in a C library): the pool is gone.
+                # Its pending files are parsed here when their turn comes (their futures fail);
+                # the rest of the poll goes on without parsing ahead, never stopping the batch.
+                log.warning("parse pool broke (a worker died); the remaining files are parsed in process")
+                self._drop_executor()
+                self.minimum = 10**9
+                return sent
+            sent += 1
         return len(jobs)
+
+    def _drop_executor(self) -> None:
+        if self.executor is not None:
+            self.executor.shutdown(wait=False, cancel_futures=True)
+            self.executor = None
 
     def close(self) -> None:
         """Stop the workers (what was not asked for is dropped)."""

@@ -24,7 +24,7 @@ from parsers.mail_classify import bare_subject, is_automatic, is_noreply
 from parsers.mailids import make_message_id
 from parsers.numbers import vn_number
 from parsers.vocab import OutboundKind, OutboundStatus, display_id
-from reports.mailtext import render_mail
+from reports.mailtext import render_mail, render_subject
 from storage.models import (
     ContactRow,
     Document,
@@ -103,14 +103,9 @@ def receipt_context(
     # The agency's own deadline (an extension), as `baocao status` judges lateness.
     deadline = own_deadline(campaign, recipient.id, session=session)
     return {
-        "what": WHAT.get(sub.kind, "báo cáo"),
-        "kind": sub.kind,
-        "original_subject": bare_subject(mail.subject or "") or "(không có tiêu đề)",
-        "recipient": {"name": recipient.name, "code": recipient.code},
-        "request": campaign.request.model_dump(),
+        **_receipt_heading(campaign, mail, sub, recipient),
         "deadline": deadline,
         "late": sub.received_at > deadline_end(campaign, deadline),
-        "received_at": sub.received_at.astimezone(tz).strftime("%H:%M ngày %d/%m/%Y"),
         "files": [d.filename for d in docs if d.status == "parsed"],
         "received_files": [],
         # "Đã ký số bởi … lúc …" for every digital signature of the files read.
@@ -127,6 +122,18 @@ def receipt_context(
         # An appendix sent after its report: the report it joined (its number and date).
         "joined": _joined(sub, docs, tz),
         "rejected": rejected_files(docs),
+    }
+
+
+def _receipt_heading(campaign: Campaign, mail: InboundMail, sub: Submission, recipient: RecipientRow) -> dict[str, Any]:
+    """What a receipt's subject line usually shows: known without a query."""
+    return {
+        "what": WHAT.get(sub.kind, "báo cáo"),
+        "kind": sub.kind,
+        "original_subject": bare_subject(mail.subject or "") or "(không có tiêu đề)",
+        "recipient": {"name": recipient.name, "code": recipient.code},
+        "request": campaign.request.model_dump(),
+        "received_at": sub.received_at.astimezone(campaign.tz).strftime("%H:%M ngày %d/%m/%Y"),
     }
 
 
@@ -196,9 +203,13 @@ def receipt_drafts(app: App, campaign: Campaign, mail_ids: list[int]) -> list[An
     return drafts
 
 
-def receipt_draft(app: App, campaign: Campaign, mail: InboundMail, parsed: MailMessage, *, session: Session) -> Draft | None:
+def receipt_draft(
+    app: App, campaign: Campaign, mail: InboundMail, parsed: MailMessage, *, session: Session, text: bool = True
+) -> Draft | None:
     """The receipt one message deserves on arrival, or None (automatic mail, nothing recorded):
-    what was recorded, or that its files could not be read, or that they wait for a person."""
+    what was recorded, or that its files could not be read, or that they wait for a person.
+    `text=False`: only whether one is due and its subject (the outbox row reserved on arrival;
+    the text is rendered when it is sent) — a recorded report's text is not rendered then."""
     to = _receipt_address(parsed)
     if to is None:
         return None
@@ -207,7 +218,7 @@ def receipt_draft(app: App, campaign: Campaign, mail: InboundMail, parsed: MailM
         return _held_draft(app, campaign, mail, parsed, to, held, session=session)
     if mail.classification not in ("submission", "nil_report"):
         return None
-    return _report_draft(app, campaign, mail, parsed, to, f"mail:{mail.id}", session=session)
+    return _report_draft(app, campaign, mail, parsed, to, f"mail:{mail.id}", session=session, text=text)
 
 
 def _receipt_address(parsed: MailMessage) -> str | None:
@@ -225,7 +236,8 @@ def _held(mail: InboundMail) -> str | None:
 
 
 def _report_draft(
-    app: App, campaign: Campaign, mail: InboundMail, parsed: MailMessage, to: str, slot: str, *, session: Session
+    app: App, campaign: Campaign, mail: InboundMail, parsed: MailMessage, to: str, slot: str, *, session: Session,
+    text: bool = True,
 ) -> Draft | None:
     """The receipt of what was recorded from the message (None: nothing of this campaign)."""
     sub = _main_submission(campaign.id, mail.id, {parsed.from_addr, parsed.reply_to} - {None}, session=session)
@@ -233,9 +245,16 @@ def _report_draft(
         return None
     recipient = session.get(RecipientRow, sub.recipient_id)
     assert recipient is not None
-    context = receipt_context(campaign, mail, sub, recipient, session=session)
-    subject, text = render_mail(app.settings.templates_dir, "receipt", context)
-    return _reply(campaign, mail, parsed, to, recipient.id, subject, text, slot=slot)
+
+    def context() -> dict[str, Any]:
+        return receipt_context(campaign, mail, sub, recipient, session=session)
+
+    if not text:
+        heading = _receipt_heading(campaign, mail, sub, recipient)
+        subject = render_subject(app.settings.templates_dir, "receipt", heading, context)
+        return _reply(campaign, mail, parsed, to, recipient.id, subject, "", slot=slot)
+    subject, body = render_mail(app.settings.templates_dir, "receipt", context())
+    return _reply(campaign, mail, parsed, to, recipient.id, subject, body, slot=slot)
 
 
 def reserve_receipt(app: App, campaign: Campaign, mail: InboundMail, parsed: MailMessage, *, session: Session) -> int | None:
@@ -245,7 +264,7 @@ def reserve_receipt(app: App, campaign: Campaign, mail: InboundMail, parsed: Mai
     if not campaign.receipts.enabled:
         return None
     session.flush()  # the submissions just written are what the receipt speaks of
-    draft = receipt_draft(app, campaign, mail, parsed, session=session)
+    draft = receipt_draft(app, campaign, mail, parsed, session=session, text=False)
     if draft is None:
         return None
     row, _ = reserve_outbound(

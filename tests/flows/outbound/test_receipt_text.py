@@ -119,3 +119,61 @@ def test_receipt_subject_drops_the_reply_prefixes_of_the_agencys_mail(app: App) 
         context = receipt_context(app.campaign("de-an-996"), mail, sub, rec, session=session)
         subject = render_mail(app.settings.templates_dir, "receipt", context)[0]
     assert subject == "Đã nhận báo cáo: Báo cáo Đề án 996 - Sở Tài chính"
+
+
+def _drafts(app: App, session: Session, mail: InboundMail, *, sent: bool = True) -> tuple:
+    from flows.outbound.receipts import receipt_draft
+    from parsers.mail import parse_mail
+
+    parsed = parse_mail(b"From: ketoan@sotc.example\r\nSubject: x\r\nMessage-ID: <a@sotc.example>\r\n\r\nx\r\n")
+    campaign = app.campaign("de-an-996")
+    reserved = receipt_draft(app, campaign, mail, parsed, session=session, text=False)
+    full = receipt_draft(app, campaign, mail, parsed, session=session) if sent else None
+    assert reserved is not None
+    return reserved, full
+
+
+def test_the_receipt_reserved_on_arrival_has_the_subject_it_is_sent_with_without_its_text(app: App, monkeypatch) -> None:
+    """The outbox row reserved in the message's unit of work stores the receipt's subject; the
+    shipped subject line needs no query, so the text (figures, sections, deadline) is not
+    built then — it is when the receipt is sent."""
+    from flows.outbound import receipts
+
+    with app.session() as session:
+        mail, sub, rec = _recorded(app, session, dt.datetime(2025, 8, 20, 10, tzinfo=TZ), {"1": (10, 5, 50, False)})
+        mail.subject = "TL: Báo cáo Đề án 996 – Sở Tài chính"
+        reserved, sent = _drafts(app, session, mail)
+        assert reserved.subject == sent.subject == "Đã nhận báo cáo: Báo cáo Đề án 996 – Sở Tài chính"
+        assert reserved.text == "" and "Ghi nhận cho đơn vị" in sent.text
+
+        def built(*args, **kwargs):
+            raise AssertionError("the whole receipt was built to reserve it")
+
+        monkeypatch.setattr(receipts, "receipt_context", built)
+        again, _ = _drafts(app, session, mail, sent=False)
+        assert again.subject == sent.subject
+
+
+def test_a_staff_subject_line_needing_more_gets_the_same_subject_reserved_as_sent(app: App, tmp_path) -> None:
+    """A subject line using the deadline, or set up by lines before it, is rendered with the
+    whole context: never a different subject in the outbox than in the mail."""
+    import shutil
+
+    shutil.copytree(app.settings.config_dir, tmp_path / "c")
+    receipt = tmp_path / "c" / "templates" / "receipt.txt.j2"
+    body = receipt.read_text(encoding="utf-8").split("\n", 1)[1]
+    app.settings.config_dir = tmp_path / "c"
+    heads = {
+        "Subject: Đã nhận{% if late %} (sau hạn {{ deadline | ngay }}){% endif %}: {{ original_subject }}\n":
+            "Đã nhận (sau hạn 15/08/2025): Báo cáo Đề án 996",
+        "{% set ten = recipient.name | upper %}\nSubject: {{ ten }} – đã nhận {{ what }}\n":
+            "SỞ TÀI CHÍNH – đã nhận báo cáo",
+        "{# ghi chú #}\n\nSubject: Đã nhận {{ what }} lúc {{ received_at }}\n":
+            "Đã nhận báo cáo lúc 10:00 ngày 20/08/2025",
+    }
+    with app.session() as session:
+        mail, sub, rec = _recorded(app, session, dt.datetime(2025, 8, 20, 10, tzinfo=TZ), {})
+        for head, expected in heads.items():
+            receipt.write_text(head + body, encoding="utf-8")
+            reserved, sent = _drafts(app, session, mail)
+            assert reserved.subject == sent.subject == expected
