@@ -242,10 +242,11 @@ def fix_legacy_text(doc: Doc) -> Doc:
     texts = [*(b.text for b in doc.paragraphs), *cells]
     candidates = [t for t in texts if _maybe_legacy(t)]
     votes = Counter(vnlegacy.detect(t) for t in candidates[:300])
-    # Lines with letters only Unicode has ("ư", "ạ", "đ") are votes for Unicode too.
-    unicode_votes = votes.pop("unicode", 0) + sum(1 for t in texts if _UNICODE_ONLY.search(t))
+    own_votes = votes.pop("unicode", 0)
     if not votes:
         return doc
+    # Lines with letters only Unicode has ("ư", "ạ", "đ") are votes for Unicode too.
+    unicode_votes = own_votes + sum(1 for t in texts if _UNICODE_ONLY.search(t))
     encoding, legacy_votes = votes.most_common(1)[0]
     # A document typed in a legacy font throughout: short lines ("Sè: 312/BC-STC") are too
     # short to judge on their own, so the document decides.
