@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -53,6 +54,8 @@ class RecipientFacts:
     failed_file_at: dt.datetime | None = None
     # When it last sent files that a person must check (not outline reports, or doubtful ones).
     to_check_at: dt.datetime | None = None
+    # When each bouncing address was marked (address, moment): what staff are told.
+    bounced_at: tuple[tuple[str, dt.datetime | None], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -98,11 +101,34 @@ class RecipientStatus:
             "last_response_at": _iso(self.last_response_at, tz),
             "incomplete": list(self.incomplete),
             "bouncing": list(f.bouncing),
+            "needs_address": bounce_note(self, tz),
             "submission_id": self.submission_id,
             "reminders_sent": f.reminders_sent,
             "pending_review": f.pending_review,
             "mail_failed": f.mail_failed,
         }
+
+
+def addresses(status: RecipientStatus) -> tuple[str, ...]:
+    """Where to write: the active addresses not known to bounce (none when every one does:
+    a mail to an address that bounced comes back again, and nobody learns the agency needs a
+    new one; `bounce_note` says so instead)."""
+    return tuple(e for e in status.facts.emails if e not in status.facts.bouncing)
+
+
+def bounce_note(status: RecipientStatus, tz: dt.tzinfo | None = None) -> str | None:
+    """When every address of the recipient bounces: "địa chỉ a@b bị trả lại ngày 06/08/2025;
+    cần địa chỉ khác" (for the dry run, `status`, the skipped list); None otherwise."""
+    f = status.facts
+    if not f.emails or addresses(status):
+        return None
+    when = dict(f.bounced_at)
+    parts = []
+    for email in f.emails:
+        at = when.get(email)
+        day = f" ngày {(at if at.tzinfo else at.replace(tzinfo=dt.UTC)).astimezone(tz or dt.UTC):%d/%m/%Y}" if at else ""
+        parts.append(f"{email} bị trả lại{day}")
+    return f"địa chỉ {', '.join(parts)}; cần địa chỉ khác"
 
 
 def _iso(value: dt.datetime | None, tz: dt.tzinfo) -> str | None:
@@ -170,6 +196,23 @@ def count_states(statuses: list[RecipientStatus]) -> dict[str, int]:
     counts["total"] = len(statuses)
     counts["answered"] = sum(counts[state] for state in ANSWERED_STATES)
     return counts
+
+
+# The "Đã trả lời" count in words every screen uses next to it (the board's card, the CLI).
+ANSWERED_WORDS = "nộp báo cáo hoặc báo không phát sinh; thư hẹn gửi chưa tính"
+
+
+def counts_sentence(counts: Mapping[str, int]) -> str:
+    """The counts in one sentence that adds up: the four states split the total, then the
+    answered count (a subset, named as such), e.g. '28 đơn vị: đã nộp 18, không phát sinh 4,
+    hẹn gửi 2, chưa trả lời 4 · đã trả lời 22/28 (nộp báo cáo hoặc báo không phát sinh; thư
+    hẹn gửi chưa tính)'. `baocao status`, the board and the Prefect dashboard print it."""
+    c = counts
+    return (
+        f"{c['total']} đơn vị: đã nộp {c['submitted']}, không phát sinh {c['nil_report']},"
+        f" hẹn gửi {c['acknowledged']}, chưa trả lời {c['not_responded']}"
+        f" · đã trả lời {c['answered']}/{c['total']} ({ANSWERED_WORDS})"
+    )
 
 
 def sort_for_people(statuses: list[RecipientStatus]) -> list[RecipientStatus]:
