@@ -207,6 +207,14 @@ def _print_delivery(result: dict[str, Any]) -> None:
                           ", ".join(e["to"]),
                           e.get("error") or e.get("subject", "")[:60])
         out.print(table)
+    held = [s for s in result.get("skipped", []) if s.get("held")]
+    if held:  # waiting for a person: said, so nobody wonders why the agency was not reminded
+        table = new_table()
+        for heading in ("Tạm hoãn nhắc", "Lý do"):
+            table.add_column(heading)
+        for s in held:
+            table.add_row(s["recipient"], s["reason"])
+        out.print(table)
     verb = "sẽ gửi" if result.get("dry_run") else "đã gửi"
     count = len(result.get("would_send", [])) if result.get("dry_run") else len(result["sent"])
     out.print(f"Tổng: {verb} {count}, bỏ qua {len(result['skipped'])}, lỗi {len(result['failed'])}.")

@@ -301,6 +301,7 @@ def test_a_reply_citing_the_other_request_waits_for_a_person(two_campaigns, dove
     from flows.app import status_report
     from flows.intake.mail import ingest_mail
     from flows.intake.review import assign_item
+    from flows.outbound.reminders import remind
     from flows.outbound.requests import send_request
     from storage.models import InboundMail, RecipientRow, ReviewItem, Submission
 
@@ -367,8 +368,17 @@ def test_a_reply_citing_the_other_request_waits_for_a_person(two_campaigns, dove
     states_b = {r["id"]: r["state"] for r in status_report(app, B)["recipients"]}
     assert states_b["sotp"] == "nil_report"  # its own 1301 reply (the 996-thread one waits)
 
+    # While a person has not chosen, the 996 reminder is held for the agencies whose reply waits.
+    slot_day = dt.datetime(2025, 8, 8, 9, 0, tzinfo=VN)
+    held = {s["recipient"] for s in remind(app, A, slot_day, dry_run=True)["skipped"] if s.get("held")}
+    assert held == {"sotp", "sonv"}
+
     # A person settles the auditor's case: it is the 1301 request's answer.
     settled = assign_item(app, item_of["<nil-other@qn.example>"], None, campaign_id=B)
     assert settled["campaign"] == B and settled["units"][0]["recipient"] == "sotp"
     states_a = {r["id"]: r["state"] for r in status_report(app, A)["recipients"]}
     assert states_a["sotp"] == "not_responded"
+    # …so the 996 request is still owed by Sở Tư pháp: reminded again.
+    after = remind(app, A, slot_day, dry_run=True)
+    assert "sotp" in {e["recipient"] for e in after["would_send"]}
+    assert {s["recipient"] for s in after["skipped"] if s.get("held")} == {"sonv"}
