@@ -115,6 +115,7 @@ def test_two_campaigns_one_mailbox(two_campaigns, dovecot, smtp):
     from storage.models import (
         InboundMail,
         MailboxState,
+        OutboundMail,
         RecipientRow,
         ReviewItem,
         SourceHealth,
@@ -184,13 +185,41 @@ def test_two_campaigns_one_mailbox(two_campaigns, dovecot, smtp):
     assert {"in_reply_to", "outline"} <= evidence  # the thread said 996, the file said otherwise
     assert len(mailbox_states) == 1 and mailbox_states[0].last_uid == len(mails)  # one poll state, no campaign
 
-    # Receipts: one per campaign for the message that answered both, each about its own report.
-    to_soct = [m.message for m in smtp.messages if m.message["To"] == "soct@quangngai.example"]
-    assert sorted(m["X-Baocao-Campaign"] for m in to_soct) == [A, B]
-    assert all(m["In-Reply-To"] == "<both-soct@qn.example>" for m in to_soct)
-    by_campaign = {m["X-Baocao-Campaign"]: m.get_content() for m in to_soct}
-    assert "Bao cao 996.docx" in by_campaign[A] and "Bao cao kiem tra.docx" not in by_campaign[A]
-    assert "Bao cao kiem tra.docx" in by_campaign[B] and "Bao cao 996.docx" not in by_campaign[B]
+    # One receipt for the message that answered both, each campaign's request named with what
+    # was recorded for it (its own file), under one ledger row.
+    [to_soct] = [m.message for m in smtp.messages if m.message["To"] == "soct@quangngai.example"]
+    assert to_soct["In-Reply-To"] == "<both-soct@qn.example>"
+    assert to_soct["Subject"] == "Đã nhận 2 báo cáo: Gửi các báo cáo theo yêu cầu"
+    text = to_soct.get_content()
+    part_a, _, part_b = text.partition("\n2. ")
+    assert f"theo Công văn số {app.campaign(A).request.number}" in part_a and app.campaign(A).request.subject in part_a
+    assert f"theo Công văn số {app.campaign(B).request.number}" in part_b and app.campaign(B).request.subject in part_b
+    assert "Bao cao 996.docx" in part_a and "Bao cao kiem tra.docx" not in part_a
+    assert "Bao cao kiem tra.docx" in part_b and "Bao cao 996.docx" not in part_b
+    assert part_a.count("- Ghi nhận cho đơn vị: Sở Công Thương") == part_b.count("- Ghi nhận cho đơn vị: Sở Công Thương") == 1
+    with app.session() as s:
+        both_id = s.scalars(select(InboundMail.id).where(InboundMail.message_id == "<both-soct@qn.example>")).one()
+        rows = list(s.scalars(select(OutboundMail).where(OutboundMail.kind == "receipt", OutboundMail.in_reply_to_mail_id == both_id)))
+        assert [(r.slot, r.status) for r in rows] == [(f"mail:{both_id}", "sent")]
+        owner = rows[0].campaign_id
+    # A second receipt for the message cannot be reserved, under either campaign.
+    from sqlalchemy.exc import IntegrityError
+
+    with app.session() as s:
+        other = B if owner == A else A
+        rid = s.scalars(select(RecipientRow.id).where(RecipientRow.campaign_id == other, RecipientRow.code == "soct")).one()
+        s.add(OutboundMail(campaign_id=other, recipient_id=rid, kind="receipt", slot=f"mail:{both_id}", to_addrs=[],
+                           subject="x", message_id="<second@baocao.invalid>", status="pending", attempts=0))
+        with pytest.raises(IntegrityError):
+            s.flush()
+        s.rollback()
+    for c in (A, B):  # every later run finds nothing owed
+        from flows.outbound.receipts import deliver_pending_receipts, send_receipts
+
+        assert deliver_pending_receipts(app, app.campaign(c)) is None
+        again = send_receipts(app, app.campaign(c), [both_id])
+        assert again is None or not again["sent"], again
+    assert len([m for m in smtp.messages if m.message["To"] == "soct@quangngai.example"]) == 1
 
     # The message in doubt waits in every campaign's review queue, naming both.
     review_a = status_report(app, A)["review"]
