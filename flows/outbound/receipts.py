@@ -284,7 +284,7 @@ def _report_draft(
     assert all(r is not None for _, _, r in parts) and recipient is not None
 
     def context() -> dict[str, Any]:
-        return combined_context([receipt_context(c, mail, s, r, session=session) for c, s, r in parts])  # type: ignore[arg-type]
+        return combined_context([receipt_context(c, mail, s, r, session=session) for c, s, r in parts])
 
     if not text:
         heading = _receipt_heading(owner, mail, sub, recipient)
