@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 Format = Literal["docx", "xlsx", "doc", "xls", "odt", "ods", "pdf", "image", "zip", "unknown"]
 Kind = Literal["report", "nil_report", "not_a_report"]
@@ -118,10 +118,18 @@ class Problem:
         return {"code": str(self.code), "message": self.message, "where": self.where}
 
 
+def problem_code(code: str) -> ProblemCode:
+    """The member for a stored code (ValueError when unknown)."""
+    member = ProblemCode._value2member_map_.get(str(code))
+    if member is None:
+        raise ValueError(code)
+    return cast(ProblemCode, member)
+
+
 def problem_weight(code: str) -> float:
     """The confidence factor of a problem code (unknown codes: a mild doubt)."""
     try:
-        return ProblemCode(code).weight
+        return problem_code(code).weight
     except ValueError:
         return 0.95
 

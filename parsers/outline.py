@@ -803,12 +803,12 @@ class _Walker:
             for sid in self.m.by_group.get(gid, []):
                 if sid not in sections or sections[sid].empty:
                     sections[sid] = SectionText(text=clean(tail), empty=False, where=where, explicit_none=True, confidence=0.8)
-        closing = {key: self._section(parts, self.closing_where.get(key, ""), key) for key, parts in self.closing.items()}
-        groups = {gid: self._section(parts, self.group_where[gid], gid) for gid, parts in self.group_text.items()}
+        closing_texts = {key: self._section(parts, self.closing_where.get(key, ""), key) for key, parts in self.closing.items()}
+        group_texts = {gid: self._section(parts, self.group_where[gid], gid) for gid, parts in self.group_text.items()}
         return OutlineReading(
-            groups={gid: g for gid, g in groups.items() if not g.empty},
+            groups={gid: g for gid, g in group_texts.items() if not g.empty},
             sections=sections,
-            closing={k: v for k, v in closing.items() if v.answered},
+            closing={k: v for k, v in closing_texts.items() if v.answered},
             extra_text=clean(" ".join(self.extra)),
             headings_found=len(self.seen_heading),
             groups_found=self.groups_found,
