@@ -407,6 +407,9 @@ def test_a_reply_citing_the_other_request_waits_for_a_person(two_campaigns, dove
     assert settled["campaign"] == B and settled["units"][0]["recipient"] == "sotp"
     states_a = {r["id"]: r["state"] for r in status_report(app, A)["recipients"]}
     assert states_a["sotp"] == "not_responded"
+    # Told once what was recorded, under the request it answered.
+    [told] = [m.message for m in smtp.messages if m.message["In-Reply-To"] == "<nil-other@qn.example>"]
+    assert told["X-Baocao-Campaign"] == B and f"Công văn số {b_number}" in told.get_content()
     # …so the 996 request is still owed by Sở Tư pháp: reminded again.
     after = remind(app, A, slot_day, dry_run=True)
     assert "sotp" in {e["recipient"] for e in after["would_send"]}
