@@ -260,11 +260,14 @@ def replies_in_review(
     owners: dict[tuple[str, int], int] = {}
     mail_ids = [i.inbound_mail_id for i in items if i.inbound_mail_id is not None]
     file_ids = [i.inbound_file_id for i in items if i.inbound_file_id is not None]
+    # Only a message in doubt between campaigns is owned by its sender's address (nobody has
+    # attributed it in any campaign yet); an attribution item of the campaign has no agency.
+    routed = {i.inbound_mail_id for i in items if i.campaign_id is None}
     if mail_ids:
         for mid, rid, sender in session.execute(
             select(inbound_mail.c.id, inbound_mail.c.recipient_id, inbound_mail.c.from_addr).where(inbound_mail.c.id.in_(mail_ids))
         ):
-            owner = rid if rid in wanted else by_email.get((sender or "").lower())
+            owner = rid if rid in wanted else by_email.get((sender or "").lower()) if mid in routed else None
             if owner is not None:
                 owners["mail", mid] = owner
     if file_ids:
