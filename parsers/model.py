@@ -232,6 +232,20 @@ class SectionText:
 
 
 JOINT = "+"
+# The stored part of a section answered by a group answer (storage.SectionAnswer.part), beside
+# "section", "closing" and "group".
+BY_GROUP = "by_group"
+
+
+def by_group_sections(problems: Iterable[Any]) -> list[str]:
+    """The sections a response's group answers cover, from its problems (objects or JSON)."""
+    out: list[str] = []
+    for p in problems:
+        code = p.get("code") if isinstance(p, dict) else getattr(p, "code", "")
+        ids = p.get("sections") if isinstance(p, dict) else getattr(p, "sections", ())
+        if str(code) == "group_answered":
+            out.extend(s for s in ids or () if s not in out)
+    return out
 
 
 def group_members(key: str, section_ids: Iterable[str]) -> list[str]:
