@@ -1482,10 +1482,14 @@ class _Walker:
                 and head != body
                 and len(head.split()) <= _SHORT_HEADING_WORDS
                 and not _sentence_like(head)
-                and best.rpartition(".")[0] == self.group
                 and best != self.target
                 and best not in self.seen_heading
-                and (self._comes_next(best) or self._opens_group(best))
+                and (
+                    best.rpartition(".")[0] == self.group and (self._comes_next(best) or self._opens_group(best))
+                    # "2. Kết quả …" then "Về công tác tuyên truyền: …": the first section of
+                    # a subgroup not seen yet, its subgroup's heading skipped.
+                    or self._opens_subgroup(best)
+                )
             )
             # A plain paragraph with a colon is usually an answer that names its topic
             # ("Đã ban hành 03 văn bản chỉ đạo, điều hành gồm: …"): demand a near-copy.
@@ -1573,6 +1577,15 @@ class _Walker:
     def _opens_group(self, sid: str) -> bool:
         """Whether `sid` is the first section of the current group and none of it is seen yet."""
         ids = self.m.by_group.get(self.group, [])
+        return bool(ids) and ids[0] == sid and not any(i in self.seen_heading for i in ids)
+
+    def _opens_subgroup(self, sid: str) -> bool:
+        """Whether `sid` is the first section of a subgroup of the current group (2.5.a under
+        "2."), none of that subgroup seen yet."""
+        parent = sid.rpartition(".")[0]
+        if not self.group or not parent.startswith(f"{self.group}.") or parent in self.seen_groups:
+            return False
+        ids = self.m.by_group.get(parent, [])
         return bool(ids) and ids[0] == sid and not any(i in self.seen_heading for i in ids)
 
     def _comes_next(self, sid: str) -> bool:
