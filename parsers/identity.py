@@ -238,7 +238,10 @@ def find_number(lines: Sequence[str]) -> str | None:
             before = line[: m.start()].strip()
             # Prose before it is another sentence; a letterhead in capitals (its lines run
             # together: "UBND TỈNH QUẢNG NGÃI SỞ XÂY DỰNG Số: 88/BC-SXD") is not.
-            if before and not before.endswith("|") and len(before.split()) > 6 and not _mostly_upper(before):
+            # "… Đề án 996 (Số 90/BC-LĐLĐ)": a number in brackets is the title's own, not prose.
+            bracketed = line[m.start()] in "(["
+            if (before and not bracketed and not before.endswith("|") and len(before.split()) > 6
+                    and not _mostly_upper(before)):
                 continue
             if _CITED.search(fold_words(before)):
                 continue  # "Quyết định số 996/QĐ-TTg": another document's number, not this one's

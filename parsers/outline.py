@@ -1100,6 +1100,8 @@ class _Walker:
         if nxt is None or nxt.table is not None or not nxt.text.strip():
             return False
         following = parse_label(nxt.text, nxt.auto_label)
+        if following.kind not in ("", "bullet") or nxt.bold or nxt.heading_style:
+            return False  # the next line is a heading: this one is the answer above it
         if following.kind == "bullet" and _is_short_dashed(following.body.strip()):
             return False
         return len(nxt.text.split()) > len(body.split())
@@ -1514,6 +1516,13 @@ class _Walker:
         if group:
             self._start_group(group, line, body)
             return True
+        ids = self.m.by_group.get(self.group, [])
+        if head != body and ids and not _sentence_like(head):
+            # A long heading naming two sections of the current group, then their answer.
+            pair = self._joint_heading(ids[0], body, any_pair=True)
+            if pair and not any(sid in self.seen_heading for sid in pair):
+                self._start_joint(pair, line, body)
+                return True
         if len(head) < 150 and self.m.similar_reaches(head, (_PART_ONE,), 80):
             self.started = True
             self.target = "outline"
@@ -1636,7 +1645,7 @@ class _Walker:
         if answer:
             self.texts[sid].append(answer)
 
-    def _joint_heading(self, sid: str, body: str) -> tuple[str, ...]:
+    def _joint_heading(self, sid: str, body: str, *, any_pair: bool = False) -> tuple[str, ...]:
         """ "Về tuyên truyền tại hội nghị, hội thảo và đưa tin, viết bài …: …": a heading that
         joins two sections of one group, each half naming one of them clearly (the half's
         best section, ahead of the other by a margin). () when the heading is one section's."""
@@ -1658,7 +1667,7 @@ class _Walker:
                 if top < _JOINT_SCORE or top - second < _JOINT_MARGIN:
                     break
                 picks.append(best)
-            if len(picks) == 2 and picks[0] != picks[1] and sid in picks:
+            if len(picks) == 2 and picks[0] != picks[1] and (any_pair or sid in picks):
                 return tuple(sorted(picks, key=ids.index))
         return ()
 
