@@ -84,7 +84,7 @@ def test_a_dashed_short_heading_with_a_full_stop_opens_its_section(spec: Outline
     for heading, _, answer in DASHED:
         lines += [f"{bullet}{heading}", answer]
     r = _parse(spec, _docx(lines))
-    for heading, sid, answer in DASHED:
+    for _, sid, answer in DASHED:
         got = r.sections[sid]
         assert got.text == answer and not got.group, (sid, got)  # the heading is not in the answer
     assert "1" not in r.groups
