@@ -78,6 +78,10 @@ def test_group_answers_reach_status_reminders_and_the_report(drop_app):
     assert soyt["state"] == "submitted"
     assert sorted(soyt["answered_by_group"]) == sorted(covered)
     assert not set(covered) & set(soyt["incomplete"])
+    from flows.web.workspace import board
+
+    (row,) = [r for r in board(drop_app)["rows"] if r.code == "soyt"]
+    assert sorted(row.by_group) == sorted(covered) and not set(covered) & set(row.incomplete)
 
     (reminder,) = remind(drop_app, dry_run=True, manual=True, only={"soyt"})["would_send"]
     assert reminder["kind"] == "reminder_incomplete" and "Mục 2.1.a:" in reminder["text"]
