@@ -36,8 +36,9 @@ test: setup ## Run the whole test suite
 demo: setup ## Full local demo: Prefect UI on 127.0.0.1:4200, IMAP, SMTP capture; data in ./demo-data
 	$(VENV)/bin/python -m flows.dev.demo
 
-lint: setup ## Ruff over the code
+lint: setup ## Ruff over the code, mypy over parsers/ storage/ reports/ (pyproject [tool.mypy])
 	$(VENV)/bin/ruff check flows parsers storage config reports tests bench
+	$(VENV)/bin/mypy
 
 bench: setup ## Run the benchmarks (prints figures)
 	@for f in bench/bench_*.py; do echo "== $$f"; $(VENV)/bin/python $$f || exit 1; done

@@ -357,6 +357,20 @@ def _line_for(loc: tuple[Any, ...], lines: dict[tuple[Any, ...], int]) -> int | 
     return None
 
 
+_DATE_LIKE = re.compile(r"(?<![\w.-])(\d{4})-(\d{1,2})-(\d{1,2})(?![\w.-])")
+
+
+def _bad_date(text: str) -> tuple[int | None, str]:
+    """The first date-looking value that is no date (line, text), to name it in the error."""
+    for number, line in enumerate(text.splitlines(), 1):
+        for match in _DATE_LIKE.finditer(line.split("#", 1)[0]):
+            try:
+                dt.date(*(int(g) for g in match.groups()))
+            except ValueError:
+                return number, match.group()
+    return None, ""
+
+
 def parse_campaign(text: str, source: Path | str = "<campaign>") -> Campaign:
     """Parse and validate a campaign from YAML text; errors name file, line and field."""
     source = Path(source)
@@ -366,6 +380,10 @@ def parse_campaign(text: str, source: Path | str = "<campaign>") -> Campaign:
         mark = getattr(err, "problem_mark", None)
         line = mark.line + 1 if mark else None
         raise ConfigError(f"YAML không hợp lệ: {getattr(err, 'problem', err)}", source, line) from err
+    except ValueError as err:  # YAML read a date or time the calendar does not have (2025-13-45)
+        line, value = _bad_date(text)
+        what = f"«{value}» không phải ngày hợp lệ" if value else "giá trị ngày/giờ không hợp lệ"
+        raise ConfigError(f"{what} (viết YYYY-MM-DD, ví dụ 2025-08-15)", source, line) from err
     if not isinstance(data, dict):
         raise ConfigError("tệp chiến dịch phải là một ánh xạ YAML", source, 1)
     data.pop("source_dir", None)

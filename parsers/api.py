@@ -149,11 +149,11 @@ def parse_path(
         reason = _OS_REASONS.get(err.errno or 0, err.strerror or str(err))
         return _failed(str(path), "unknown", spec, FileUnreadable(f"Không đọc được tệp «{path.name}» ({reason})."))
     if size > limits.max_file_bytes:
-        err = TooLarge(
+        too_large = TooLarge(
             f"Tệp quá lớn ({size / 1024 / 1024:.1f} MB, tối đa {limits.max_file_bytes / 1024 / 1024:.0f} MB):"
             " đề nghị đơn vị gửi lại bản nhẹ hơn (bỏ ảnh, hoặc tách tệp)."
         )
-        return _failed(str(path), "unknown", spec, err, sha256="")
+        return _failed(str(path), "unknown", spec, too_large, sha256="")
     return parse_bytes(data, str(path), spec, limits=limits, converter=converter, ocr=ocr, trust=trust)
 
 
@@ -354,7 +354,10 @@ def _table_from_embedded(result: ParseResult, data: bytes, infos: list[zipfile.Z
                 continue
             if reading.found and any(i.plan is not None or i.result is not None for i in reading.indicators.values()):
                 at = f"bảng Excel nhúng «{info.filename.rsplit('/', 1)[-1]}»"
-                result.indicators = {k: _relocated(v, lambda w, at=at: f"{at}, {w}") for k, v in reading.indicators.items()}
+                def inside(where: str, at: str = at) -> str:
+                    return f"{at}, {where}"
+
+                result.indicators = {k: _relocated(v, inside) for k, v in reading.indicators.items()}
                 result.extra_rows = [replace(r, where=f"{at}, {r.where}") for r in reading.extra_rows]
                 result.problems = [p for p in result.problems if p.code not in _TABLE_CODES] + reading.problems
                 from parsers.interpret import confidence, coverage

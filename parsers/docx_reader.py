@@ -302,7 +302,7 @@ class _Reader:
     # ---- set-up: styles and numbering -------------------------------------------------
     def _load_styles(self) -> None:
         try:
-            root = self.document.part.styles.element  # type: ignore[attr-defined]
+            root = self.document.part.styles.element
         except (KeyError, AttributeError, NotImplementedError):
             return
         rpr = root.find(f"{W}docDefaults/{W}rPrDefault/{W}rPr")
@@ -524,7 +524,7 @@ class _Reader:
         )
 
     def _collect(
-        self, el: etree._Element, pstyle: str | None, pieces: list[str], bold: list[bool]
+        self, el: etree._Element, pstyle: str | None, pieces: list[str | _Legacy], bold: list[bool]
     ) -> None:
         """Append the visible text under `el` (a paragraph or an inline container)."""
         for child in el:
@@ -547,7 +547,7 @@ class _Reader:
             else:  # hyperlink, ins, moveTo, smartTag, customXml, …
                 self._collect(child, pstyle, pieces, bold)
 
-    def _run(self, r: etree._Element, pstyle: str | None, pieces: list[str], bold: list[bool]) -> None:
+    def _run(self, r: etree._Element, pstyle: str | None, pieces: list[str | _Legacy], bold: list[bool]) -> None:
         # One pass over the run's children: its text, and its (first) w:rPr on the way.
         rpr: etree._Element | None = None
         parts: list[str] = []

@@ -77,7 +77,7 @@ def interpret(doc: Doc, spec: OutlineSpec, *, file: str, fmt: str) -> ParseResul
     )
     result = ParseResult(
         file=file,
-        format=fmt if fmt in _FORMATS else "unknown",  # type: ignore[arg-type]
+        format=fmt if fmt in _FORMATS else "unknown",
         kind=kind,
         agency=identity.agency,
         doc_number=identity.doc_number,

@@ -102,7 +102,7 @@ class _Transport(xmlrpc.client.Transport):
         super().__init__()
         self.timeout = timeout
 
-    def make_connection(self, host):  # type: ignore[no-untyped-def]
+    def make_connection(self, host):
         conn = super().make_connection(host)
         conn.timeout = self.timeout
         return conn
@@ -334,6 +334,7 @@ def warm_libreoffice(*, wait: bool = False, lazy: bool = False) -> Iterator[Warm
         log.info("no warm LibreOffice (%s): converting one file per start", why)
         yield None
         return
+    assert soffice is not None  # `why` is set when it is not
     server = WarmLibreOffice(shutil.which(soffice) or soffice, lazy=lazy)
     _owned = server
     try:

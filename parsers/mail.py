@@ -234,7 +234,8 @@ def _walk(msg: Message):
         payload = msg.get_payload()
         if isinstance(payload, list):
             for sub in payload:
-                yield from _walk(sub)
+                if isinstance(sub, Message):
+                    yield from _walk(sub)
         return
     yield msg
 
@@ -318,7 +319,8 @@ def _read_headers(msg: Message, out: MailMessage) -> None:
     out.list_id = _header(msg, "List-Id", first) or _header(msg, "List-Unsubscribe", first)
     out.content_type = msg.get_content_type()
     if out.content_type == "multipart/report":
-        out.report_type = (msg.get_param("report-type") or "").lower() or None  # type: ignore[assignment]
+        report_type = msg.get_param("report-type")
+        out.report_type = report_type.lower() or None if isinstance(report_type, str) else None
     failed = _header(msg, "X-Failed-Recipients", first)
     if failed:
         out.failed_recipients = sorted({a.lower() for a in _ADDR_RE.findall(failed)})

@@ -416,7 +416,7 @@ def _decide(signals: list[_Signal], agencies: Sequence[AgencyRef]) -> Attributio
         }[s.kind]
         totals[s.recipient_id] = totals.get(s.recipient_id, 0.0) + weight
         kinds.setdefault(s.recipient_id, []).append(s.kind)
-    candidates = [
+    candidates: list[dict[str, Any]] = [
         {
             "recipient_id": rid,
             "code": by_id[rid].code,

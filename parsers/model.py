@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 Format = Literal["docx", "xlsx", "doc", "xls", "odt", "ods", "pdf", "image", "zip", "unknown"]
 Kind = Literal["report", "nil_report", "not_a_report"]
@@ -125,10 +125,18 @@ class Problem:
         return out
 
 
+def problem_code(code: str) -> ProblemCode:
+    """The member for a stored code (ValueError when unknown)."""
+    member = ProblemCode._value2member_map_.get(str(code))
+    if member is None:
+        raise ValueError(code)
+    return cast(ProblemCode, member)
+
+
 def problem_weight(code: str) -> float:
     """The confidence factor of a problem code (unknown codes: a mild doubt)."""
     try:
-        return ProblemCode(code).weight
+        return problem_code(code).weight
     except ValueError:
         return 0.95
 

@@ -828,9 +828,9 @@ class _Walker:
             for sid in self.m.by_group.get(gid, []):
                 if sid not in sections or sections[sid].empty:
                     sections[sid] = SectionText(text=clean(tail), empty=False, where=where, explicit_none=True, confidence=0.8)
-        closing = {key: self._section(parts, self.closing_where.get(key, ""), key) for key, parts in self.closing.items()}
-        groups = {gid: self._section(parts, self.group_where[gid], gid) for gid, parts in self.group_text.items()}
-        groups = {gid: g for gid, g in groups.items() if not g.empty}
+        closing_texts = {key: self._section(parts, self.closing_where.get(key, ""), key) for key, parts in self.closing.items()}
+        group_texts = {gid: self._section(parts, self.group_where[gid], gid) for gid, parts in self.group_text.items()}
+        groups = {gid: g for gid, g in group_texts.items() if not g.empty}
         answered = [sid for sid, t in sections.items() if t.answered]
         for sid, key in group_coverage(groups, answered, list(self.m.sections)).items():
             # The group's answer stands for each section it covers, marked as the group's.
@@ -840,7 +840,7 @@ class _Walker:
         return OutlineReading(
             groups=groups,
             sections=sections,
-            closing={k: v for k, v in closing.items() if v.answered},
+            closing={k: v for k, v in closing_texts.items() if v.answered},
             extra_text=clean(" ".join(self.extra)),
             headings_found=len(self.seen_heading),
             groups_found=self.groups_found,

@@ -9,29 +9,30 @@ It lives in parsers/ because everything may import parsers (parsers import nothi
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import ClassVar
 
 
 class _Labelled(StrEnum):
     """A StrEnum whose members carry a Vietnamese label (and a short one for tables)."""
 
-    _labels_: dict[str, tuple[str, str]]
+    _labels_: ClassVar[dict[str, tuple[str, str]]]
 
     @property
     def label(self) -> str:
-        return type(self)._labels_[self.value][0]
+        return type(self)._labels_[str(self)][0]
 
     @property
     def short(self) -> str:
-        return type(self)._labels_[self.value][1]
+        return type(self)._labels_[str(self)][1]
 
     @classmethod
     def labels(cls) -> dict[str, str]:
         """value → label, for lookup tables keyed by stored strings."""
-        return {m.value: m.label for m in cls}
+        return {str(m): m.label for m in cls}
 
     @classmethod
     def shorts(cls) -> dict[str, str]:
-        return {m.value: m.short for m in cls}
+        return {str(m): m.short for m in cls}
 
 
 def _labelled(cls: type[_Labelled], table: dict[str, tuple[str, str]]) -> None:
@@ -167,7 +168,7 @@ _labelled(
 # definition every screen uses: CLI, Prefect artifacts, web board and the report.
 ANSWERED_STATES = (RecipientState.SUBMITTED, RecipientState.NIL_REPORT)
 # Who needs chasing first.
-STATE_ORDER = {
+STATE_ORDER: dict[str, int] = {
     RecipientState.NOT_RESPONDED: 0,
     RecipientState.ACKNOWLEDGED: 1,
     RecipientState.SUBMITTED: 2,

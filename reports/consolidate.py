@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 
 from config.campaign import Campaign
-from parsers.model import BLOCKING_PROBLEMS, ProblemCode
+from parsers.model import BLOCKING_PROBLEMS, problem_code
 from parsers.numbers import json_number, vn_number
 from parsers.table import RATE_TOLERANCE
 from parsers.units import COUNT, MONEY, Unit, read_unit
@@ -354,7 +354,7 @@ def problem_label(code: str) -> str:
     """A problem's kind in Vietnamese (the parser's label, or the model's own); the code itself
     only for one neither knows."""
     try:
-        return ProblemCode(code).label
+        return problem_code(code).label
     except ValueError:
         return _MODEL_PROBLEMS.get(code, code)
 _BY_HAND = frozenset({Channel.PAPER, Channel.PHONE, Channel.HAND, Channel.MANUAL})

@@ -90,10 +90,10 @@ def schedule(deadline: dt.date, policy: ReminderPolicy, calendar: WorkCalendar) 
     by_day: dict[dt.date, tuple[str, bool]] = {}
     for key, (day, overdue) in ordered:
         by_day[day] = (key, overdue)
-    days = sorted(by_day)
+    slot_days = sorted(by_day)
     slots = []
-    for i, day in enumerate(days):
-        until = days[i + 1] if i + 1 < len(days) else calendar.add_working_days(day, max(policy.overdue_every, 1))
+    for i, day in enumerate(slot_days):
+        until = slot_days[i + 1] if i + 1 < len(slot_days) else calendar.add_working_days(day, max(policy.overdue_every, 1))
         key, overdue = by_day[day]
         slots.append(Slot(key, day, until, overdue, deadline))
     return slots

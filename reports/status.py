@@ -167,7 +167,7 @@ def is_overdue(status: RecipientStatus, deadline_at: dt.datetime, as_of: dt.date
 
 def count_states(statuses: list[RecipientStatus]) -> dict[str, int]:
     """How many recipients are in each state, plus late and incomplete counts."""
-    counts = {state: 0 for state in STATES}
+    counts: dict[str, int] = {str(state): 0 for state in STATES}
     for status in statuses:
         counts[status.state] += 1
     counts["late"] = sum(1 for s in statuses if s.late)

@@ -71,8 +71,8 @@ class BlobStore:
                 if sha in waiting or (target.exists() and target.stat().st_size == len(data)):
                     continue
                 target.parent.mkdir(parents=True, exist_ok=True)
-                fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
-                waiting[sha] = (Path(tmp), target, fd)
+                fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+                waiting[sha] = (Path(tmp_name), target, fd)
                 with os.fdopen(os.dup(fd), "wb") as handle:
                     handle.write(data)
             if waiting:

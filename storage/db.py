@@ -138,13 +138,21 @@ def alembic_config(engine: Engine) -> Config:
     return cfg
 
 
+def _unreachable(engine: Engine, err: OperationalError) -> DatabaseUnavailable:
+    """One line naming the server (never the password) and the driver's first line."""
+    url = engine.url
+    where = f"{url.host or 'localhost'}:{url.port or ''}".rstrip(":") if url.get_backend_name() != "sqlite" else str(url.database)
+    first = (str(err.orig).strip().splitlines() or [""])[0]
+    return DatabaseUnavailable(f"không kết nối được cơ sở dữ liệu tại {where}: {first}")
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Create or upgrade the schema with the migrations."""
     try:
         with engine.connect():
             pass
     except OperationalError as err:
-        raise DatabaseUnavailable(f"không kết nối được cơ sở dữ liệu: {err.orig}") from err
+        raise _unreachable(engine, err) from err
     from alembic import command  # lazy: only migrations need Alembic (start-up time)
 
     command.upgrade(alembic_config(engine), revision)
@@ -155,7 +163,7 @@ def check_schema(engine: Engine) -> None:
     try:
         current = current_revision(engine)
     except OperationalError as err:
-        raise DatabaseUnavailable(f"không kết nối được cơ sở dữ liệu: {err.orig}") from err
+        raise _unreachable(engine, err) from err
     if current is None:
         raise DatabaseUnavailable("cơ sở dữ liệu chưa được khởi tạo — hãy chạy 'baocao init'")
     if current != head_revision():

@@ -86,7 +86,7 @@ def claim_outbound(row_id: int, raw_sha256: str, *, session: Session) -> bool:
         .values(status="sending", attempts=OutboundMail.attempts + 1, raw_sha256=raw_sha256, error=None)
         .execution_options(synchronize_session=False)
     )
-    return bool(result.rowcount)
+    return bool(getattr(result, "rowcount", 0))
 
 
 def confirm_outbound(row_id: int, sent_at: dt.datetime, note: str | None, *, session: Session) -> None:

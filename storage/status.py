@@ -91,7 +91,7 @@ def recipient_records(campaign_id: str, *, session: Reader) -> list[RecipientRec
     ):
         for cand in candidates or []:
             rid = cand.get("recipient_id") if isinstance(cand, dict) else None
-            if rid in records:
+            if isinstance(rid, int) and rid in records:
                 pending[rid] += 1
     for rid, count in pending.items():
         records[rid].pending_review = count

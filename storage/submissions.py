@@ -17,7 +17,14 @@ from typing import Any
 from sqlalchemy import bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from parsers.model import BLOCKING_PROBLEMS, BY_GROUP, ParseResult, Problem, ProblemCode
+from parsers.model import (
+    BLOCKING_PROBLEMS,
+    BY_GROUP,
+    ParseResult,
+    Problem,
+    ProblemCode,
+    problem_code,
+)
 from parsers.responses import number_key
 from parsers.vocab import ANSWER_KINDS, Channel, ReviewKind, ReviewStatus, SubmissionKind
 from storage.models import (
@@ -221,7 +228,7 @@ def open_problem_reviews(
         if str(problem.code) not in BLOCKING_PROBLEMS:
             continue
         key = problem_key(sub.id, problem)
-        label = ProblemCode(problem.code).label
+        label = problem_code(problem.code).label
         where = f" ({problem.where})" if problem.where else ""
         insert_ignore(
             session,

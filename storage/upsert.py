@@ -7,7 +7,7 @@ key from every value, the larger part of a small insert's cost (issue 14, first 
 from __future__ import annotations
 
 from functools import cache
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from sqlalchemy.orm import Session
 
@@ -15,18 +15,21 @@ T = TypeVar("T")
 
 
 @cache
-def _insert(dialect: str, model: type[Any], *, returning_row: bool, returning: bool = True) -> Any:
+def _insert(dialect: str, model: Any, *, returning_row: bool, returning: bool = True) -> Any:
     """INSERT INTO model's table … ON CONFLICT DO NOTHING RETURNING the primary key (Core: the
     table) or the mapped row (`returning_row`: the ORM object); nothing returned for several
     rows at once (`returning=False`)."""
+    dialect_module: Any
     if dialect == "postgresql":
         from sqlalchemy.dialects import (
-            postgresql as dialect_module,  # lazy: imports every PostgreSQL driver module (asyncio…)
+            postgresql,  # lazy: imports every PostgreSQL driver module (asyncio…)
         )
+
+        dialect_module = postgresql
     elif dialect == "sqlite":
-        from sqlalchemy.dialects import (
-            sqlite as dialect_module,  # lazy, like the PostgreSQL one above
-        )
+        from sqlalchemy.dialects import sqlite  # lazy, like the PostgreSQL one above
+
+        dialect_module = sqlite
     else:  # pragma: no cover - only the two supported backends
         raise NotImplementedError(dialect)
     if returning_row:
@@ -47,7 +50,7 @@ def insert_ignore(session: Session, model: type[Any], values: dict[str, Any]) ->
 def insert_key(session: Session, model: type[Any], values: dict[str, Any]) -> Any:
     """Insert a row unless a unique constraint already holds it; its primary key (one column:
     the value; several: the row of them), None when it existed. No ORM object is made."""
-    stmt = _insert(session.get_bind().dialect.name, model, returning_row=False)
+    stmt = _insert(session.get_bind().dialect.name, cast(Any, model), returning_row=False)
     session.flush()  # what the ORM statement did on its own (autoflush); a Core one does not
     # On the session's connection (its transaction): a Core statement on a table needs none of
     # the ORM's execution layer, which was a third of a first pass's cost per message.
@@ -62,7 +65,7 @@ def insert_ignore_many(session: Session, model: type[Any], rows: list[dict[str, 
     already holds."""
     if not rows:
         return
-    stmt = _insert(session.get_bind().dialect.name, model, returning_row=False, returning=False)
+    stmt = _insert(session.get_bind().dialect.name, cast(Any, model), returning_row=False, returning=False)
     session.flush()
     session.connection().execute(stmt, rows)
 
@@ -70,5 +73,5 @@ def insert_ignore_many(session: Session, model: type[Any], rows: list[dict[str, 
 def insert_new(session: Session, model: type[T], values: dict[str, Any]) -> T | None:
     """Insert a row unless a unique constraint already holds it; the new ORM object (one
     statement: INSERT … ON CONFLICT DO NOTHING RETURNING the row), None when it existed."""
-    stmt = _insert(session.get_bind().dialect.name, model, returning_row=True)
+    stmt = _insert(session.get_bind().dialect.name, cast(Any, model), returning_row=True)
     return session.scalars(stmt, values).first()

@@ -49,6 +49,15 @@ def _run() -> None:
     except (ConfigError, FlowsError) as exc:
         err.print(f"Lỗi: {_one_line(exc)}", markup=False, highlight=False, soft_wrap=True)
         raise SystemExit(2) from None
+    except (FileExistsError, NotADirectoryError) as exc:
+        if not exc.filename:
+            raise
+        # A folder baocao needs (BAOCAO_DATA_DIR, the shared folder…) is a file here.
+        err.print(
+            f"Lỗi: «{exc.filename}» là một tệp, không phải thư mục — kiểm tra BAOCAO_DATA_DIR và các đường dẫn thư mục trong cấu hình.",
+            markup=False, highlight=False, soft_wrap=True,
+        )
+        raise SystemExit(2) from None
     except OSError as exc:
         from flows.intake.errors import describe_error, machine_os_error  # lazy: imports SQLAlchemy
 

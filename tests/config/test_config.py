@@ -185,3 +185,44 @@ def test_readme_names_every_setting() -> None:
                 assert f"__{key.upper()}" in text, f"BAOCAO_{name.upper()}__{key.upper()}"
         else:
             assert f"BAOCAO_{name.upper()}" in text, name
+
+
+def test_a_date_the_calendar_does_not_have_names_the_line_and_value(tmp_path: Path) -> None:
+    """`deadline: 2025-13-45` is a date to YAML, and no date at all: a Vietnamese error with the
+    file, the line and the value, not PyYAML's ValueError."""
+    text = CAMPAIGN.read_text(encoding="utf-8")
+    lines = text.splitlines()
+    index = next(i for i, line in enumerate(lines) if line.startswith("deadline:"))
+    lines[index] = "deadline: 2025-13-45"
+    path = tmp_path / "bad-date.yaml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_campaign(path)
+    assert info.value.line == index + 1
+    assert "«2025-13-45» không phải ngày hợp lệ" in str(info.value)
+    assert "month must be" not in str(info.value)
+
+
+def test_user_mistakes_at_the_command_line_are_one_line_not_a_traceback(tmp_path: Path) -> None:
+    """BAOCAO_DATA_DIR that is a file; a PostgreSQL server that is not there (the password in
+    the URL never printed)."""
+    import os
+    import subprocess
+
+    baocao = ROOT / ".venv" / "bin" / "baocao"
+    a_file = tmp_path / "not-a-folder"
+    a_file.write_text("x")
+    env = {**os.environ, "BAOCAO_CONFIG_DIR": str(ROOT / "config"), "BAOCAO_DATA_DIR": str(a_file)}
+    env.pop("BAOCAO_DATABASE_URL", None)
+    run = subprocess.run([str(baocao), "init"], env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert run.returncode == 2, run.stderr
+    assert "Traceback" not in run.stderr
+    assert f"«{a_file}» là một tệp, không phải thư mục" in run.stderr
+
+    env["BAOCAO_DATA_DIR"] = str(tmp_path / "data")
+    env["BAOCAO_DATABASE_URL"] = "postgresql+psycopg://postgres:bi-mat@127.0.0.1:1/test"
+    run = subprocess.run([str(baocao), "status"], env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert run.returncode == 2, run.stderr
+    assert "Traceback" not in run.stderr and "bi-mat" not in run.stderr
+    assert run.stderr.strip().count("\n") == 0, run.stderr
+    assert "không kết nối được cơ sở dữ liệu tại 127.0.0.1:1" in run.stderr
