@@ -51,7 +51,8 @@ def interpret(doc: Doc, spec: OutlineSpec, *, file: str, fmt: str) -> ParseResul
         signature_lines=outline.signature_lines,
         header=top,
     )
-    answered = sum(not s.empty for s in outline.sections.values())
+    # What kind of document it is, from its own answers: sections filled by a group answer do not count.
+    answered = sum(not s.empty and not s.group for s in outline.sections.values())
     none_sections = sum(not s.empty and s.explicit_none for s in outline.sections.values())
     values = sum(1 for ind in reading.indicators.values() if ind.plan or ind.result)
     none_rows = sum(1 for ind in reading.indicators.values() if ind.explicit_none)
