@@ -4,6 +4,7 @@ versions, reminders, receipts, bounces and the audit events (`baocao history`)."
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -63,8 +64,15 @@ EVENT_LABELS = {
 }
 
 
-def entry_label(kind: str) -> str:
-    """'submission' → 'Ghi nhận', 'event:deadline_extended' → 'Gia hạn' (never the code)."""
+def entry_label(kind: str, data: Mapping[str, Any] | None = None) -> str:
+    """'submission' → 'Ghi nhận', 'event:deadline_extended' → 'Gia hạn' (never the code); a
+    correction says what was corrected, from its event's data: 'Sửa số liệu dòng 3' for a
+    figure, 'Sửa nội dung mục 2.2.đ' for a section's text."""
+    if kind == "event:value_corrected" and data and data.get("item"):
+        if data.get("target") == "section":
+            return f"Sửa nội dung mục {display_id(str(data['item']))}"
+        if data.get("target") == "indicator":
+            return f"Sửa số liệu dòng {data['item']}"
     if kind.startswith("event:"):
         return EVENT_LABELS.get(kind[6:], "Hoạt động")
     return ENTRY_LABELS.get(kind, "Hoạt động")

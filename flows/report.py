@@ -11,6 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import shutil
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from config.campaign import Campaign
 from flows.app import App, deadline_end
-from parsers.model import BY_GROUP
+from parsers.model import BLOCKING_PROBLEMS, BY_GROUP, Problem
 from parsers.vocab import ReviewKind, group_answer_mark
 from reports.consolidate import (
     AgencyReport,
@@ -29,12 +31,13 @@ from reports.consolidate import (
     ReviewNote,
     consolidate,
     json_number,
+    shown_rate,
 )
 from reports.status import RecipientFacts, Response, recipient_status
 from storage.blobs import store_blob
 from storage.models import Event
 from storage.reporting import RecipientReport, report_data
-from storage.submissions import open_problem_counts
+from storage.submissions import open_problem_counts, problem_key
 from storage.workspace import inbound_files, inbound_mails
 
 log = logging.getLogger(__name__)
@@ -79,7 +82,10 @@ def load_model(app: App, campaign: Campaign, as_of: dt.datetime) -> Consolidatio
     with app.session() as session:
         data = report_data(campaign.id, session=session)
         open_counts = open_problem_counts([r.latest.id for r in data.recipients if r.latest], session=session)
-        agencies = [agency_report(r, campaign, open_counts) for r in data.recipients]
+        # The problem review items still open, by key: each problem of a submission is open
+        # or settled on its own (one settled, its neighbours still open).
+        open_keys = {item.source_key for item in data.review if item.kind == ReviewKind.PROBLEM}
+        agencies = [agency_report(r, campaign, open_counts, open_keys) for r in data.recipients]
         names = {r.recipient.id: r.recipient.name for r in data.recipients}
         review = [
             ReviewNote(
@@ -114,8 +120,13 @@ def source_labels(campaign: Campaign, keys: list[str], *, session: Session) -> d
     return labels
 
 
-def agency_report(record: RecipientReport, campaign: Campaign, open_counts: dict[int, int] | None = None) -> AgencyReport:
-    """Storage rows of one recipient as the plain input of the model."""
+def agency_report(
+    record: RecipientReport, campaign: Campaign, open_counts: dict[int, int] | None = None,
+    open_keys: set[str] | None = None,
+) -> AgencyReport:
+    """Storage rows of one recipient as the plain input of the model (`open_keys`: the source
+    keys of the open problem review items, which mark each blocking problem open or settled;
+    None: not known)."""
     rec, latest = record.recipient, record.latest
     facts = RecipientFacts(
         id=rec.id,
@@ -146,7 +157,8 @@ def agency_report(record: RecipientReport, campaign: Campaign, open_counts: dict
         provenance=figure_provenance(record),
         typed_closing=bool(latest and latest.confidence is not None),
         extra_rows=tuple(_extra_rows(latest.extra_rows if latest else [])),
-        problems=tuple(_problems(latest.problems if latest else [])),
+        problems=tuple(_problems(latest.problems if latest else [], latest.id if latest else None, open_keys,
+                                 (open_counts or {}).get(latest.id, 0) if latest else 0)),
         doc_number=latest.doc_number if latest else None,
         submission_id=latest.id if latest else None,
         open_problems=(open_counts or {}).get(latest.id, 0) if latest else 0,
@@ -158,11 +170,20 @@ def agency_report(record: RecipientReport, campaign: Campaign, open_counts: dict
 def corrected_figures(record: RecipientReport) -> dict[str, Figures]:
     """Table values as read, each field a person corrected replaced by the correction (and
     named in `Figures.corrected`, so the model recomputes a rate made stale by it)."""
-    read = {v.row_id: {k: getattr(v, k) for k in FIELDS} for v in record.indicators}
-    derived = {v.row_id for v in record.indicators if v.rate_computed}
-    units = {v.row_id: _unit(v.values) for v in record.indicators}
+    return current_figures(record.indicators, record.corrections)
+
+
+def current_figures(indicators: Iterable[Any], corrections: Mapping[tuple[str, str], Mapping[str, Any]]) -> dict[str, Figures]:
+    """The figures of one submission as they stand now: its indicator rows as read with each
+    field a person corrected replaced (`corrections`: (target, item id) → field → value, as
+    `overrides_for` gives them). The report, the Excel/Word files and every web page start
+    from this; the rate they print is `shown_figures`'s."""
+    rows = list(indicators)
+    read = {v.row_id: {k: getattr(v, k) for k in FIELDS} for v in rows}
+    derived = {v.row_id for v in rows if v.rate_computed}
+    units = {v.row_id: _unit(v.values) for v in rows}
     corrected: dict[str, frozenset[str]] = {}
-    for (target, item_id), values in record.corrections.items():
+    for (target, item_id), values in corrections.items():
         if target == "indicator":
             read.setdefault(item_id, dict.fromkeys(FIELDS)).update(values)
             corrected[item_id] = frozenset(k for k in values if k in FIELDS)
@@ -171,6 +192,31 @@ def corrected_figures(record: RecipientReport) -> dict[str, Figures]:
                      rate_derived=rid in derived, unit=units.get(rid, ""))
         for rid, row in read.items()
     }
+
+
+@dataclass(frozen=True)
+class ShownFigures:
+    """One table row as every page prints it: plan and result after people's corrections and
+    the rate the report prints (`shown_rate`: recomputed once plan or result was corrected)."""
+
+    plan: float | None
+    result: float | None
+    rate: float | None
+    # Why the printed rate is not the one given (None when it is), in Vietnamese.
+    rate_note: str | None
+    # The printed rate was recomputed from corrected figures (the file's rate is stale).
+    rate_recomputed: bool
+    corrected: frozenset[str]
+
+
+def shown_figures(indicators: Iterable[Any], corrections: Mapping[tuple[str, str], Mapping[str, Any]]) -> dict[str, ShownFigures]:
+    """`current_figures` with the rate decided the way the report decides it, per row id."""
+    out = {}
+    for rid, fig in current_figures(indicators, corrections).items():
+        rate, note = shown_rate(fig)
+        recomputed = "rate" not in fig.corrected and bool(fig.corrected & {"plan", "result"}) and rate != fig.rate
+        out[rid] = ShownFigures(fig.plan, fig.result, rate, note, recomputed, fig.corrected)
+    return out
 
 
 def _unit(values: Any) -> str:
@@ -258,13 +304,25 @@ def _float(value: Any) -> float | None:
         return None
 
 
-def _problems(items: list[Any]) -> list[ProblemNote]:
+def _problems(
+    items: list[Any], submission_id: int | None = None, open_keys: set[str] | None = None, open_items: int = 0,
+) -> list[ProblemNote]:
+    """The stored problems; each blocking one marked open or settled by the review item
+    `open_problem_reviews` opened for exactly it. When the open items of the submission are
+    not all found that way (a problem stored in other words), none is marked: the model falls
+    back to "open while any is" rather than hide an open one."""
     out = []
     for item in items:
         if isinstance(item, dict):
-            out.append(ProblemNote(str(item.get("code", "")), str(item.get("message", "")), str(item.get("where", ""))))
+            code, message, where = (str(item.get(k, "")) for k in ("code", "message", "where"))
+            state = None
+            if open_keys is not None and submission_id is not None and code in BLOCKING_PROBLEMS:
+                state = problem_key(submission_id, Problem(code, message, where)) in open_keys
+            out.append(ProblemNote(code, message, where, open=state))
         elif isinstance(item, str):
             out.append(ProblemNote("", item))
+    if sum(1 for n in out if n.open) != open_items:
+        out = [ProblemNote(n.code, n.message, n.where) for n in out]
     return out
 
 
@@ -327,7 +385,7 @@ def report_json(model: Consolidation, folder: Path, files: list[Path], latest: l
                 "state": a.state,
                 "late": a.late,
                 "received_at": a.received_at.astimezone(tz).isoformat() if a.received_at else None,
-                "open_problems": a.open_problems,
+                "open_problems": model.open_count(a),
                 "confidence": a.confidence,
             }
             for a in model.agencies

@@ -14,6 +14,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cached_property
 from typing import Any
 
 import pandas as pd
@@ -82,6 +83,9 @@ class ProblemNote:
     code: str
     message: str
     where: str = ""
+    # Its own review item is still open (True) or settled (False); None when not known (then
+    # a blocking problem counts as open while any figure problem of the submission is).
+    open: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -221,6 +225,20 @@ class Consolidation:
     # a@b «…», nhận 12/08/2025 22:10"); a source missing here is shown as it is.
     sources: dict[str, str] = field(default_factory=dict)
 
+    @cached_property
+    def open_counts(self) -> dict[str, int]:
+        """Per agency name: how many of the problems listed (`problems`, the «Vấn đề» sheet) are
+        still open — the one count every writer prints ("Vấn đề chưa kiểm tra")."""
+        counts: dict[str, int] = {}
+        for p in self.problems:
+            if p.open and p.agency:
+                counts[p.agency] = counts.get(p.agency, 0) + 1
+        return counts
+
+    def open_count(self, agency: AgencyReport) -> int:
+        """The open problems listed for one agency (see `open_counts`)."""
+        return self.open_counts.get(agency.name, 0)
+
     @property
     def doubtful_agencies(self) -> tuple[str, ...]:
         """Names of the agencies with figures still to check, in list order."""
@@ -333,7 +351,7 @@ def consolidate(
         closing=[(a.name, t) for a in agencies if a.state == "submitted" and (t := closing_text(a))],
         stats=response_stats(agencies),
         problems=problem_lines(
-            agencies, review, [*figures_not_entered(agencies), *units.problems, *rate_problems(campaign, agencies)]
+            agencies, review, [*figures_not_entered(campaign, agencies), *units.problems, *rate_problems(campaign, agencies)]
         ),
         doubtful=doubtful_rows(matrix, agencies),
         unit_notes=units.notes,
@@ -365,19 +383,47 @@ def has_figures(agency: AgencyReport) -> bool:
     return any(f.plan is not None or f.result is not None or f.rate is not None for f in agency.figures.values())
 
 
-def figures_not_entered(agencies: Iterable[AgencyReport]) -> list[ProblemLine]:
+def row_gap(fig: Figures) -> str | None:
+    """What a table row lacks, in words, or None when it has both plan and result — the rule
+    a file's rows are held to (`storage.submissions._missing`): a row with only one of plan and
+    result, or only a rate, is not answered (a 0 is an answer)."""
+    if fig.plan is not None and fig.result is not None:
+        return None
+    if fig.plan is None and fig.result is None:
+        return f"chỉ có tỷ lệ ({vn_rate(fig.rate)}), chưa có kế hoạch và kết quả" if fig.rate is not None else "chưa nhập số liệu"
+    return "có kế hoạch, chưa có kết quả" if fig.result is None else "có kết quả, chưa có kế hoạch"
+
+
+def figures_not_entered(campaign: Campaign, agencies: Iterable[AgencyReport]) -> list[ProblemLine]:
     """A report a person recorded by hand (paper, phone, in person) whose figures nobody has
-    typed in yet: counted as sent, absent from every total — said, not silent."""
-    return [
-        ProblemLine(
-            "submission", a.name, NO_FIGURES,
-            f"Báo cáo ({CHANNEL_LABELS.get(a.channel or '', a.channel or '').lower()}) chưa có số liệu bảng định lượng "
-            "(chưa nhập): không có trong số liệu tổng hợp; nhập số liệu ở trang đơn vị.",
-            open=True,
-        )
-        for a in agencies
-        if a.state == "submitted" and a.channel in _BY_HAND and not has_figures(a)
-    ]
+    typed in yet: counted as sent, absent from every total — said, not silent. Once a person
+    has typed some of them (no file was read: every figure is a person's), each row still
+    empty or half-filled is said too, one line a row: a partial entry is not a finished one."""
+    lines = []
+    for a in agencies:
+        if a.state != "submitted" or a.channel not in _BY_HAND:
+            continue
+        how = CHANNEL_LABELS.get(a.channel or "", a.channel or "").lower()
+        if not has_figures(a):
+            lines.append(ProblemLine(
+                "submission", a.name, NO_FIGURES,
+                f"Báo cáo ({how}) chưa có số liệu bảng định lượng (chưa nhập): không có trong số liệu tổng hợp;"
+                " nhập số liệu ở trang đơn vị.",
+                open=True,
+            ))
+            continue
+        if a.confidence is not None:
+            continue  # a file was read: its own missing rows are the parser's to say
+        for row in campaign.outline.table.rows:
+            gap = row_gap(a.figures.get(row.id, Figures()))
+            if gap is not None:
+                lines.append(ProblemLine(
+                    "submission", a.name, NO_FIGURES,
+                    f"Dòng {row.id}: {gap} (báo cáo {how}, số liệu nhập tay chưa đủ): ô còn trống không có trong"
+                    " số liệu tổng hợp; nhập tiếp ở trang đơn vị.",
+                    f"dòng {row.id}", open=True,
+                ))
+    return lines
 
 
 def doubtful_rows(matrix: pd.DataFrame, agencies: Iterable[AgencyReport]) -> dict[str, tuple[str, ...]]:
@@ -758,7 +804,7 @@ def problem_lines(
     lines = [
         ProblemLine(
             "submission", a.name, p.code, clean_text(p.message), p.where,
-            open=a.doubtful and p.code in BLOCKING_PROBLEMS,
+            open=p.open if p.open is not None else a.doubtful and p.code in BLOCKING_PROBLEMS,
         )
         for a in agencies
         if a.responded

@@ -265,7 +265,7 @@ def _status_rows(model: Consolidation) -> Iterable[list[Any]]:
             "; ".join(a.files),
             a.doc_number or "",
             round(a.confidence * 100) if a.confidence is not None else None,
-            a.open_problems if a.responded else None,
+            model.open_count(a) if a.responded else None,  # the open lines of «Vấn đề»
             "\n".join(a.signed),
         ]
 

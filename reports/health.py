@@ -54,6 +54,18 @@ class Health:
         """'Hộp thư' or 'Thư mục chung'."""
         return "Hộp thư" if self.kind == "mail" else "Thư mục chung"
 
+    @property
+    def staff_label(self) -> str:
+        """The source in staff words, without server names or paths: 'Hộp thư nhận báo cáo'
+        (its inbox; another folder is named: 'Hộp thư nhận báo cáo, thư mục «Spam»') or
+        'Thư mục dùng chung'."""
+        if self.kind != "mail":
+            return "Thư mục dùng chung"
+        folder = self.name.rsplit("/", 1)[-1] if "/" in self.name else ""
+        if not folder or folder.upper() == "INBOX":
+            return "Hộp thư nhận báo cáo"
+        return f"Hộp thư nhận báo cáo, thư mục «{folder}»"
+
     def to_json(self, tz: dt.tzinfo) -> dict[str, Any]:
         def iso(at: dt.datetime | None) -> str | None:
             return at.astimezone(tz).isoformat() if at else None

@@ -168,6 +168,36 @@ def plan_reminders(
     return plan
 
 
+# The outbox's state of a reminder drafted for a slot, as the agency's schedule says it.
+OUTBOX_WORDS = {"sent": "đã gửi", "pending": "chờ gửi", "failed": "gửi lỗi, sẽ thử lại",
+                "sending": "không rõ đã gửi chưa (cần kiểm tra)"}
+
+
+def slot_outcome(
+    slot: Slot, today: dt.date, policy: ReminderPolicy, status: RecipientStatus,
+    outbox: str | None = None, *, requested: bool = True,
+) -> str:
+    """What became of one slot of a recipient's schedule, in words (the agency page's
+    "Tình trạng"): the outbox's state when a reminder was drafted for it; 'chưa đến lượt'
+    before its day; else why none went out, decided the way `plan_reminders` decides it from
+    `status`, the recipient as it stood when the slot opened ('không gửi: đã nộp báo cáo');
+    `requested`: the request had gone out by the end of the slot."""
+    if outbox:
+        return OUTBOX_WORDS.get(outbox, outbox)
+    if today < slot.day:
+        return "chưa đến lượt"
+    if not policy.enabled:
+        return "không gửi: chiến dịch đã tắt nhắc nhở"
+    item = _reminder_for(status, policy, slot)
+    if isinstance(item, Skipped):
+        return f"không gửi: {item.reason}"
+    if not requested:
+        return "không gửi: khi đó chưa gửi công văn đề nghị báo cáo"
+    if today < slot.until:
+        return "đến lượt: sẽ gửi trong khung giờ gửi" if item.kind == KIND_REMINDER else "đến lượt: sẽ nhắc bổ sung"
+    return "không gửi: hệ thống không chạy nhắc trong lượt này"
+
+
 def manual_slot(today: dt.date, deadline: dt.date) -> Slot:
     """The slot of a reminder a person sends by hand today."""
     return Slot(f"manual-{today.isoformat()}", today, today + dt.timedelta(days=1), today > deadline, deadline)

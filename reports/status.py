@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -177,6 +178,23 @@ def count_states(statuses: list[RecipientStatus]) -> dict[str, int]:
     counts["total"] = len(statuses)
     counts["answered"] = sum(counts[state] for state in ANSWERED_STATES)
     return counts
+
+
+# The "Đã trả lời" count in words every screen uses next to it (the board's card, the CLI).
+ANSWERED_WORDS = "nộp báo cáo hoặc báo không phát sinh; thư hẹn gửi chưa tính"
+
+
+def counts_sentence(counts: Mapping[str, int]) -> str:
+    """The counts in one sentence that adds up: the four states split the total, then the
+    answered count (a subset, named as such), e.g. '28 đơn vị: đã nộp 18, không phát sinh 4,
+    hẹn gửi 2, chưa trả lời 4 · đã trả lời 22/28 (nộp báo cáo hoặc báo không phát sinh; thư
+    hẹn gửi chưa tính)'. `baocao status`, the board and the Prefect dashboard print it."""
+    c = counts
+    return (
+        f"{c['total']} đơn vị: đã nộp {c['submitted']}, không phát sinh {c['nil_report']},"
+        f" hẹn gửi {c['acknowledged']}, chưa trả lời {c['not_responded']}"
+        f" · đã trả lời {c['answered']}/{c['total']} ({ANSWERED_WORDS})"
+    )
 
 
 def sort_for_people(statuses: list[RecipientStatus]) -> list[RecipientStatus]:

@@ -58,7 +58,7 @@ def word_context(model: Consolidation) -> dict[str, Any]:
         "number": schedule.number,
         "place": request.place,
         "date_text": vn_date(as_of.date()),
-        "title": schedule.title or campaign.title,
+        "title": report_subject(schedule.title or campaign.title),
         "request_number": request.number,
         "request_date_text": f"ngày {request.date:%d/%m/%Y}" if request.date else "",
         "request_subject": re.sub(r"^V/v\s+", "về việc ", request.subject),
@@ -86,6 +86,19 @@ def word_context(model: Consolidation) -> dict[str, Any]:
         "signer": request.signer,
         **_annex_parts(model),
     }
+
+
+_KIND_WORD = re.compile(r"^\s*báo\s+cáo\b[\s:.,–-]*", re.IGNORECASE)
+
+
+def report_subject(title: str) -> str:
+    """The title as the trích yếu under «BÁO CÁO» (NĐ 30): without its own leading «Báo cáo»,
+    which the line above already says ("Báo cáo sơ kết …" → "Sơ kết …")."""
+    title = clean_text(title)
+    rest = _KIND_WORD.sub("", title, count=1)
+    if not rest:
+        return title
+    return rest[:1].upper() + rest[1:]
 
 
 def _totals_notes(model: Consolidation) -> dict[str, Any]:
@@ -252,7 +265,7 @@ def _annex(model: Consolidation) -> list[dict[str, Any]]:
             for x in agency.extra_rows
         ]
         note = " (trễ hạn)" if agency.late else ""
-        if agency.doubtful:
-            note += f" (số liệu có {agency.open_problems} vấn đề chưa kiểm tra)"
+        if count := model.open_count(agency):  # the same count as «Vấn đề» and «Tình hình nộp»
+            note += f" (số liệu có {count} vấn đề chưa kiểm tra)"
         out.append({"index": index, "name": frame["name"].iloc[0], "note": note, "rows": rows})
     return out

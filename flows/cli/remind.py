@@ -144,7 +144,7 @@ def history(
     for heading in ("Thời gian", "Loại", "Nội dung"):
         table.add_column(heading)
     for entry in result["entries"]:
-        table.add_row(entry["at"][:16].replace("T", " "), entry_label(entry["kind"]), entry["summary"])
+        table.add_row(entry["at"][:16].replace("T", " "), entry_label(entry["kind"], entry.get("data")), entry["summary"])
     out.print(table)
     if not result["entries"]:
         out.print("Chưa có hoạt động nào với đơn vị này.")

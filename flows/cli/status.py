@@ -6,7 +6,7 @@ from typing import Any
 
 from flows.cli.base import CampaignOpt, JsonOpt, cli, make_app, new_table, out, print_json
 from parsers.vocab import display_id
-from reports.status import STATE_ORDER, STATE_SHORT
+from reports.status import STATE_ORDER, STATE_SHORT, counts_sentence
 
 
 @cli.command()
@@ -101,8 +101,7 @@ def print_status_table(report: dict[str, Any]) -> None:
     out.print(table)
     c = report["counts"]
     out.print(
-        f"Tổng {c['total']} đơn vị, đã trả lời {c['answered']}: đã nộp {c['submitted']}, không phát sinh {c['nil_report']},"
-        f" hẹn gửi {c['acknowledged']}, chưa trả lời {c['not_responded']};"
+        f"Tổng {counts_sentence(c)};"
         f" trễ hạn {c['late']}, còn thiếu nội dung {c['incomplete']}"
         + (f", gửi tệp lỗi (chưa nộp) {c['failed_file']}" if c.get("failed_file") else "")
         + (f", đã gửi tệp chờ kiểm tra {c['to_check']}" if c.get("to_check") else "")

@@ -20,7 +20,7 @@ from prefect.artifacts import (
 
 from parsers.numbers import vn_number
 from parsers.vocab import display_id
-from reports.status import STATE_ORDER
+from reports.status import STATE_ORDER, counts_sentence
 from reports.status import STATE_SHORT as STATE_LABELS
 
 # Stable artifact keys (Prefect allows lowercase letters, digits and dashes only).
@@ -102,9 +102,7 @@ def status_description(status: Mapping[str, Any], base_url: str | None = None) -
     link = f" [Mở bảng theo dõi]({workspace_link(base_url, '/')})" if base_url else ""
     return (
         f"**{status['title']}** — hạn nộp {_when(status['deadline'])[:10]}, "
-        f"cập nhật {_when(status['as_of'])}. Đã trả lời {c['answered']}/{c['total']} đơn vị: "
-        f"đã nộp {c['submitted']}, không phát sinh {c['nil_report']}, "
-        f"hẹn gửi {c['acknowledged']}, chưa trả lời {c['not_responded']}; "
+        f"cập nhật {_when(status['as_of'])}. Tổng {counts_sentence(c)}; "
         f"trễ hạn {c['late']}, còn thiếu nội dung {c['incomplete']}.{link}"
     ) + health_markdown(status.get("sources") or [])
 

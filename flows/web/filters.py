@@ -15,7 +15,7 @@ from flows.web.workspace import CHANNEL_LABELS, slot_label
 from parsers import numbers
 from parsers.vocab import FAILED_FILE_LABEL, FILES_TO_CHECK_LABEL, ReviewKind, display_id
 from reports.consolidate import vn_rate
-from reports.status import STATE_LABELS, STATE_SHORT
+from reports.status import ANSWERED_WORDS, STATE_LABELS, STATE_SHORT, counts_sentence
 
 OUT_STATUS = {"sent": "Đã gửi", "pending": "Chờ gửi", "failed": "Lỗi, sẽ thử lại", "sending": "Không rõ (cần kiểm tra)"}
 SUB_STATUS = {"valid": "đang dùng", "superseded": "đã có bản thay thế"}
@@ -96,4 +96,5 @@ def install(env: Environment, app: App) -> None:
     env.globals.update(STATE_LABELS=STATE_LABELS, STATE_SHORT=STATE_SHORT, OUT_STATUS=OUT_STATUS,
                        CHANNEL_LABELS=CHANNEL_LABELS, SUB_STATUS=SUB_STATUS, ATTRIBUTION=ATTRIBUTION,
                        REVIEW_KINDS=ReviewKind.labels(), FAILED_FILE_LABEL=FAILED_FILE_LABEL,
-                       FILES_TO_CHECK_LABEL=FILES_TO_CHECK_LABEL)
+                       FILES_TO_CHECK_LABEL=FILES_TO_CHECK_LABEL, ANSWERED_WORDS=ANSWERED_WORDS,
+                       counts_sentence=counts_sentence)

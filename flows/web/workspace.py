@@ -10,17 +10,24 @@ from typing import Any
 
 from sqlalchemy import select
 
-from flows.app import App, deadlines, status_report
+from flows.app import App, deadline_end, deadlines, status_report
 from flows.history import recipient_history
 from flows.intake.health import source_health
 from flows.outbound.reminders import calendar_for, remind
 from flows.outbound.requests import send_request
-from flows.report import load_model
+from flows.report import load_model, shown_figures
 from parsers.scan import SECTION_THRESHOLD, VALUE_THRESHOLD
 from parsers.textnorm import fold, vn_sort_key
 from parsers.vocab import ANSWERED_STATES
-from reports.reminders import closed_reason, schedule
-from reports.status import STATE_ORDER, STATE_SHORT, STATES
+from reports.reminders import closed_reason, schedule, slot_outcome
+from reports.status import (
+    STATE_ORDER,
+    STATE_SHORT,
+    STATES,
+    RecipientFacts,
+    Response,
+    recipient_status,
+)
 from storage.campaigns import campaign_recipients, recipient_by_code, recipient_ids
 from storage.corrections import acceptances_for, corrections_for
 from storage.models import (
@@ -164,19 +171,53 @@ def agency(app: App, code: str, campaign_id: str | None = None) -> dict[str, Any
         subs = [_submission_view(s, session=session) for s in reversed(submissions_of(campaign.id, row.id, session=session))]
         _attach_files(history["entries"], session=session)
         history["entries"] = _readable(history["entries"], session=session)
-        sent_slots = {e.get("slot") for e in history["entries"] if e["kind"].startswith("reminder") and e.get("status") == "sent"}
     deadline = own or campaign.deadline
-
-    slots = [
-        {"name": s.name, "label": slot_label(s.name), "day": s.day, "key": s.key, "sent": s.key in sent_slots,
-         "overdue": s.overdue}
-        for s in schedule(deadline, campaign.reminders, calendar_for(campaign))
-    ]
+    slots = _schedule_view(campaign, deadline, history, [v["sub"] for v in subs], app.now())
     return {
         "campaign": campaign, "history": history, "recipient": history["recipient"], "submissions": subs,
         "deadline": deadline, "extended": own is not None, "schedule": slots,
         "outline": campaign.outline,
     }
+
+
+def _schedule_view(
+    campaign: Any, deadline: dt.date, history: dict[str, Any], subs: list[Submission], now: dt.datetime,
+) -> list[dict[str, Any]]:
+    """The recipient's reminder slots, each with what became of it (`slot_outcome`): sent,
+    waiting in the outbox, not yet due, or why none went out, from the recipient's responses
+    received before the slot opened."""
+    policy, tz = campaign.reminders, campaign.tz
+    entries = history["entries"]
+    outbox: dict[str, str] = {}
+    for e in entries:
+        if e["kind"].startswith("reminder") and e.get("slot") and outbox.get(e["slot"]) != "sent":
+            outbox[e["slot"]] = e.get("status")
+    requests = [dt.datetime.fromisoformat(e["at"]) for e in entries if e["kind"] == "request" and e.get("status") == "sent"]
+    contacts = history["recipient"]["contacts"]
+    head = history["recipient"]
+    today = now.astimezone(tz).date()
+    out = []
+    for slot in schedule(deadline, policy, calendar_for(campaign)):
+        opened = dt.datetime.combine(slot.day, policy.window.start, tz)
+        facts = RecipientFacts(
+            0, head["id"], head["name"], head.get("group") or "",
+            tuple(c["email"] for c in contacts if c["active"]),
+            tuple(c["email"] for c in contacts if c["bouncing"]),
+            tuple(Response(sub.id, sub.kind, sub.received_at, "valid", sub.channel,
+                           tuple(sub.missing_sections or ()), tuple(sub.missing_rows or ()))
+                  for sub in subs if _aware(sub.received_at) < opened),
+        )
+        ends = dt.datetime.combine(slot.until, dt.time(0), tz)
+        requested = not requests or min(requests) < ends
+        status = recipient_status(facts, deadline_end(campaign, deadline))
+        out.append({"name": slot.name, "label": slot_label(slot.name), "day": slot.day, "key": slot.key,
+                    "sent": outbox.get(slot.key) == "sent", "overdue": slot.overdue,
+                    "outcome": slot_outcome(slot, today, policy, status, outbox.get(slot.key), requested=requested)})
+    return out
+
+
+def _aware(at: dt.datetime) -> dt.datetime:
+    return at if at.tzinfo else at.replace(tzinfo=dt.UTC)
 
 
 def slot_label(name: str) -> str:
@@ -226,14 +267,18 @@ def _submission_view(sub: Submission, *, session: Any) -> dict[str, Any]:
     sections = {a.section_id: a for a in session.scalars(select(SectionAnswer).where(SectionAnswer.submission_id == sub.id))}
     values = {v.row_id: v for v in session.scalars(select(IndicatorValue).where(IndicatorValue.submission_id == sub.id))}
     fixes: dict[tuple[str, str, str], Any] = {}
-    for c in corrections_for([sub.id], session=session):
+    overrides: dict[tuple[str, str], dict[str, Any]] = {}
+    for c in corrections_for([sub.id], session=session):  # oldest first: the latest of a field wins
         fixes[(c.target, c.item_id, c.field)] = c
+        overrides.setdefault((c.target, c.item_id), {})[c.field] = c.new_value.get("value")
     docs = submission_documents(sub, session=session)
     mail = session.get(InboundMail, sub.inbound_mail_id) if sub.inbound_mail_id else None
     main = next((d for d in docs if d.id == sub.document_id), None)
     score = ((main.parse_result or {}).get("agency") or {}).get("score") if main else None
     return {
         "sub": sub, "sections": sections, "indicators": values, "fixes": fixes,
+        # The figures as the report prints them: corrections in, the rate recomputed from them.
+        "shown": shown_figures(values.values(), overrides),
         "files": [FileLink(d.sha256, d.filename, d.format, d.status, d.error_message) for d in docs],
         "accepted": acceptances_for([sub.id], session=session).get(sub.id),
         "attributed_by": mail.attributed_by if mail else None, "agency_score": score,

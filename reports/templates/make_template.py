@@ -58,12 +58,13 @@ def para(
     indent: bool = False,
     after: float = 6,
     keep: bool = False,
+    before: float = 0,
 ) -> Paragraph:
     """A paragraph of runs; a run is text, or (style, text) with style in b, i, bi, u."""
     p: Paragraph = where.add_paragraph()  # type: ignore[attr-defined]
     p.alignment = align
     fmt = p.paragraph_format
-    fmt.space_before = Pt(0)
+    fmt.space_before = Pt(before)
     fmt.space_after = Pt(after)
     fmt.line_spacing = 1.0 if size and size < 14 else 1.15
     if indent:
@@ -240,7 +241,8 @@ def figures_table(doc: Document) -> None:  # type: ignore[valid-type]
     cell_text(table, 6, 0, "{%tr endfor %}", align=LEFT)
     set_widths(table, TABLE_WIDTHS)
     rows_keep(table)
-    para(doc, ("i", "{{ totals_note }}"), indent=True, size=13)
+    # Set off from the table above it (it read as part of the last row).
+    para(doc, ("i", "{{ totals_note }}"), indent=True, size=13, before=12)
     tag(doc, "{%p for n in totals_basis %}")
     para(doc, ("i", "{{ n }}"), indent=True, size=13, after=0)
     tag(doc, "{%p endfor %}")
@@ -251,7 +253,7 @@ def figures_table(doc: Document) -> None:  # type: ignore[valid-type]
 
 def responses(doc: Document) -> None:  # type: ignore[valid-type]
     """Who reported, late, nil, and who did not."""
-    para(doc, ("b", "II. TÌNH HÌNH BÁO CÁO CỦA CÁC CƠ QUAN, ĐƠN VỊ"), keep=True, indent=True)
+    para(doc, ("b", "II. TÌNH HÌNH BÁO CÁO CỦA CÁC CƠ QUAN, ĐƠN VỊ"), keep=True, indent=True, before=6)
     para(
         doc,
         "Tổng số cơ quan, đơn vị được đề nghị báo cáo: {{ stats.total }}; đã báo cáo: "

@@ -288,3 +288,29 @@ def test_a_mail_opens_readable(page: Any) -> None:
     assert "Tiêu đề" in text and "Sở Khoa học và Công nghệ" in text
     assert "=?utf-8?" not in text and "Content-Transfer-Encoding" not in text
     mail.close()
+
+
+# Per input with a placeholder: the width its placeholder needs and the room inside the box.
+_PLACEHOLDER_ROOM = """els => els.filter(e => e.placeholder && e.offsetParent !== null).map(e => {
+  const s = getComputedStyle(e), c = document.createElement('canvas').getContext('2d');
+  c.font = s.font;
+  return [e.name, c.measureText(e.placeholder).width,
+          e.clientWidth - parseFloat(s.paddingLeft) - parseFloat(s.paddingRight)]; })"""
+
+
+def test_every_placeholder_fits_its_box(page: Any, live: tuple[str, Any]) -> None:
+    """A hint cut off («ngày/tháng/năm giờ:ph») tells nobody how to write the date: on the
+    board and on an agency page (its correction forms opened) every placeholder fits whole,
+    with a few pixels to spare for another font's metrics."""
+    from flows.app import status_report
+
+    _, app = live
+    code = next(r["id"] for r in status_report(app)["recipients"] if r["state"] == "submitted")
+    seen = set()
+    for path in ("/", f"/don-vi/{code}"):
+        page.goto(path)
+        page.eval_on_selector_all("details", "ds => ds.forEach(d => d.open = true)")
+        for name, need, room in page.eval_on_selector_all("input", _PLACEHOLDER_ROOM):
+            seen.add(name)
+            assert need + 4 <= room, f"{path}: ô «{name}» cần {need:.0f}px, chỉ có {room:.0f}px"
+    assert {"luc", "han", "gia_tri"} <= seen  # the date boxes and a correction box were measured

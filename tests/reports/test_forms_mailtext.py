@@ -128,3 +128,67 @@ def test_request_attachments_configured_files_then_forms(tmp_path: Path, campaig
     )
     with pytest.raises(ConfigError, match="khong-co.pdf"):
         request_attachments(missing)
+
+
+def test_xlsx_form_takes_figures_written_the_vietnamese_way(campaign: Campaign) -> None:
+    """The instruction says «1.250» and «12,5»: the figure cells are text cells accepting any
+    text (an en-US Excel would turn a typed 1.250 into 1,25 in a number cell and a decimal
+    validation would refuse 12,5), and what was typed is read the Vietnamese way."""
+    wb = load_workbook(io.BytesIO(form_xlsx(campaign)))
+    ws = wb.active
+    note = " ".join(str(ws[ref].value) for ref in ("A3", "A4"))
+    assert "1.250" in note and "12,5" in note and "dấu chấm tách hàng nghìn" in note
+    rows = [r for r in ws.iter_rows(min_row=6) if str(r[0].value or "").isdigit()]
+    assert {c.number_format for r in rows for c in r[2:5]} == {"@"}
+    validations = ws.data_validations.dataValidation
+    assert validations and all(v.type in (None, "none") for v in validations)  # nothing typed is refused
+    assert all("1.250" in (v.prompt or "") and "12,5" in (v.prompt or "") for v in validations)
+    typed = {1: ("1.250", "1.312,5", "105%"), 2: ("12,5", "10", ""), 3: ("3.000", "2.640", "88,0")}
+    for r in rows:
+        n = int(r[0].value)
+        r[2].value, r[3].value, r[4].value = typed.get(n, (str(n), str(n), ""))
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    result = parse_bytes(buffer.getvalue(), "bieu-dinh-luong.xlsx", outline_spec(campaign))
+    assert result.error is None
+    got = {rid: (v["plan"], v["result"], v["rate"]) for rid, v in result.to_json()["indicators"].items()}
+    assert got["1"] == (1250, 1312.5, 105) and got["2"][:2] == (12.5, 10) and got["3"] == (3000, 2640, 88)
+    assert {rid: got[rid][:2] for rid in ("4", "5", "6", "7")} == {str(n): (n, n) for n in range(4, 8)}
+    assert not [p for p in result.problems if p.code in ("number_ambiguous", "number_unreadable")]
+
+
+def test_form_headings_say_each_word_once(campaign: Campaign) -> None:
+    """«Kế hoạch / đến năm 2025», never «Kế hoạch (Kế hoạch đến năm 2025)»; the outline's
+    own heading is kept when it does not start with the short word."""
+    from reports.forms import _title
+
+    ws = load_workbook(io.BytesIO(form_xlsx(campaign))).active
+    heads = [str(c.value) for c in ws[5]]
+    assert heads[2:] == ["Kế hoạch\nđến năm 2025", "Kết quả\nđến năm 2025", "Tỷ lệ\nđạt được so với kế hoạch (%)"]
+    for head in heads[2:]:
+        first, _, rest = head.partition("\n")
+        assert first.casefold() not in rest.casefold()
+    assert _title("Kế hoạch", "Chỉ tiêu giao") == "Kế hoạch\n(Chỉ tiêu giao)"
+    assert _title("Kế hoạch", "Kế hoạch") == "Kế hoạch"
+
+
+def test_outline_docx_looks_like_an_official_document(campaign: Campaign) -> None:
+    """Nghị định 30 style: A4, every paragraph in a plain style (no Word «Heading»/«Title»
+    style: blue, sans-serif), every run Times New Roman (all scripts) and black."""
+    from docx import Document
+    from docx.oxml.ns import qn
+
+    doc = Document(io.BytesIO(outline_docx(campaign)))
+    section = doc.sections[0]
+    assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)
+    assert round(section.left_margin.mm) == 30 and round(section.right_margin.mm) == 15
+    paragraphs = [*doc.paragraphs, *(p for t in doc.tables for row in t.rows for c in row.cells for p in c.paragraphs)]
+    assert {p.style.name for p in paragraphs} == {"Normal"}
+    fonts = doc.styles["Normal"].element.rPr.rFonts
+    assert {fonts.get(qn(f"w:{a}")) for a in ("ascii", "hAnsi", "eastAsia", "cs")} == {"Times New Roman"}
+    runs = [r for p in paragraphs for r in p.runs if r.text.strip()]
+    assert runs and {r.font.name for r in runs} == {"Times New Roman"}
+    assert {str(r.font.color.rgb) for r in doc.paragraphs[0].runs} == {"000000"}
+    texts = [p.text for p in doc.paragraphs]
+    assert texts[0] == "ĐỀ CƯƠNG BÁO CÁO" and doc.paragraphs[0].runs[0].bold
+    assert "2.1. Đổi mới, sửa đổi chính sách tạo thuận lợi hoạt động đo lường hỗ trợ doanh nghiệp" in texts

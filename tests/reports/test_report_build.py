@@ -173,6 +173,8 @@ def test_word_report_reads_back(seeded: App, tmp_path: Path) -> None:
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in right and "Độc lập - Tự do - Hạnh phúc" in right
     assert "Quảng Ngãi, ngày 18 tháng 8 năm 2025" in right
     assert "BÁO CÁO" in paras
+    subject = paras[paras.index("BÁO CÁO") + 1]  # the trích yếu does not say «Báo cáo» again
+    assert subject.startswith("Sơ kết thực hiện Đề án 996") and "báo cáo" not in subject.lower()
     text = "\n".join(paras)
     # Each agency under its name; two paragraphs stay two paragraphs; & escaped correctly.
     assert "- Sở Công Thương: Đã ban hành Kế hoạch số 12/KH-SCT & triển khai." in paras
@@ -442,3 +444,63 @@ def test_part_three_of_a_parsed_report_has_each_closing_part(seeded: App, tmp_pa
         assert "kinh phí còn hạn chế, thiếu cán bộ chuyên trách" in text
         assert own in text
     assert not any("15 thiết bị đo huyết áp" in p for p in part3)
+
+
+def test_a_part_filled_paper_report_is_still_flagged_and_counted_alike(seeded: App, tmp_path: Path) -> None:
+    """Bộ CHQS's paper report recorded on the web, a person typing only a plan on row 1 and
+    only a rate on row 2: after the build «Vấn đề» lists each row not complete as open, and
+    «Tình hình nộp», the Word annex and the JSON count exactly those open lines."""
+    from flows.web import actions
+
+    at = dt.datetime(2025, 8, 14, 3, 0, tzinfo=UTC)
+    sub_id = actions.record_response(seeded, "bchqs", "paper", "report", at, "", None, "lan")["submission_id"]
+    for row, field, value in (("1", "plan", "120"), ("2", "rate", "50"), ("3", "plan", "10"), ("3", "result", "8"),
+                              ("5", "plan", "1.250"), ("5", "result", "12,5")):
+        actions.correct_value(seeded, "bchqs", sub_id, "indicator", row, field, value, "nhập từ bản giấy", "lan")
+    result = build_report(seeded, out_dir=tmp_path, now=NOW)
+    wb = load_workbook(result["files"][1])
+    problems = [[c.value for c in r] for r in wb["Vấn đề"].iter_rows(min_row=5)]
+    mine = [p for p in problems if p[1] == "Bộ Chỉ huy Quân sự tỉnh"]
+    assert [p[3].split(":")[0] for p in mine] == ["Dòng 1", "Dòng 2", "Dòng 4", "Dòng 6", "Dòng 7"]
+    assert {p[2] for p in mine} == {"Chưa nhập số liệu"} and {p[5] for p in mine} == {"Chưa kiểm tra"}
+    status = {r[0].value: [c.value for c in r] for r in wb["Tình hình nộp"].iter_rows(min_row=5)}
+    opened = {}
+    for p in problems:
+        if p[5] == "Chưa kiểm tra":
+            opened[p[1]] = opened.get(p[1], 0) + 1
+    names = {r[0].value: r[1].value for r in wb["Tình hình nộp"].iter_rows(min_row=5)}
+    # One source: every responding agency's count is the number of its open lines in «Vấn đề».
+    for code, row in status.items():
+        if row[10] is not None:
+            assert row[10] == opened.get(names[code], 0), code
+    assert status["bchqs"][10] == 5
+    detail = {(r[0].value, r[2].value): [c.value for c in r] for r in wb["Chi tiết"].iter_rows(min_row=5)}
+    assert detail[("bchqs", "5")][4:6] == [1250, 12.5]
+    wb.close()
+    assert {r["id"]: r["open_problems"] for r in result["responded"]}["bchqs"] == 5
+    paras = [p.text for p in WordDocument(result["files"][0]).paragraphs]
+    assert any("Bộ Chỉ huy Quân sự tỉnh" in p and "5 vấn đề chưa kiểm tra" in p for p in paras)
+
+
+def test_a_settled_problem_is_no_longer_open_beside_one_still_open(seeded: App, tmp_path: Path) -> None:
+    """Two figure problems of Sở Công Thương's report, a person settled one: «Vấn đề» marks only
+    the other as not checked, and «Tình hình nộp» counts that one."""
+    from parsers.model import Problem
+    from parsers.vocab import ReviewStatus
+    from storage.submissions import open_problem_reviews
+
+    with seeded.session() as s:
+        sub = s.scalars(select(Submission).where(Submission.content_key == "new")).one()
+        first = Problem("rate_inconsistent", "Dòng 5: tỷ lệ báo cáo 110% không khớp (1.250 / 1.200 = 104,2%)", "bảng 1, dòng 7")
+        second = Problem("number_unreadable", "Dòng 2: không đọc được số «4 (bốn)»", "bảng 1, dòng 4")
+        sub.problems = [*sub.problems, first.to_json(), second.to_json()]
+        items = open_problem_reviews(sub, sub.recipient_id, [first, second], session=s)
+        items[0].status = ReviewStatus.RESOLVED  # the rate was checked
+    result = build_report(seeded, out_dir=tmp_path, now=NOW)
+    wb = load_workbook(result["files"][1])
+    problems = [[c.value for c in r] for r in wb["Vấn đề"].iter_rows(min_row=5)]
+    sct = {p[3]: p[5] for p in problems if p[1] == "Sở Công Thương"}
+    assert sct[first.message] is None and sct[second.message] == "Chưa kiểm tra"
+    status = {r[0].value: [c.value for c in r] for r in wb["Tình hình nộp"].iter_rows(min_row=5)}
+    assert status["soct"][10] == 1
+    wb.close()

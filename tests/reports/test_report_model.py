@@ -254,8 +254,38 @@ def test_a_paper_report_without_figures_is_said_not_counted_silently(campaign: C
     lines = [p for p in model.problems if p.code == "figures_not_entered"]
     assert [(p.agency, p.open) for p in lines] == [("Liên minh HTX", True)]
     assert lines[0].message.startswith("Báo cáo (bản giấy) chưa có số liệu bảng định lượng")
-    # Figures typed in later: nothing to say any more.
+    # Every row's figures typed in later: nothing to say any more.
     typed = consolidate(campaign, [AgencyReport("b", "Liên minh HTX", state="submitted", channel="paper",
-                                                figures={"2": Figures(3, 3, 100.0)})], as_of=AS_OF)
+                                                figures={r.id: Figures(3, 3, 100.0) for r in campaign.outline.table.rows})],
+                        as_of=AS_OF)
     assert not [p for p in typed.problems if p.code == "figures_not_entered"]
     assert "chưa có số liệu:" not in typed.totals_note
+
+
+def test_a_part_filled_paper_report_lists_every_row_still_missing(campaign: Campaign) -> None:
+    """Bộ CHQS's paper report with a plan only on row 1, a rate only on row 2, rows 3 and 5
+    complete and rows 4, 6, 7 untouched: each row not complete is an open problem (a
+    half-filled row is missing, as for a file), and the count per agency is the list's."""
+    figures = {"1": Figures(120, None, None, corrected=frozenset({"plan"})),
+               "2": Figures(None, None, 50.0, corrected=frozenset({"rate"})),
+               "3": Figures(10, 8, None, corrected=frozenset({"plan", "result"})),
+               "5": Figures(0, 0, None, corrected=frozenset({"plan", "result"}))}  # 0 is an answer
+    model = consolidate(campaign, [
+        AgencyReport("bchqs", "Bộ CHQS", state="submitted", channel="paper", figures=figures),
+        # A file was read: its gaps are the parser's to say, not this rule's.
+        AgencyReport("a", "Sở A", state="submitted", channel="paper", figures={"1": Figures(5, None, None)}, confidence=0.9),
+        AgencyReport("b", "Sở B", state="submitted", channel="email", figures={"1": Figures(5, None, None)}),
+    ], as_of=AS_OF)
+    lines = [p for p in model.problems if p.code == "figures_not_entered"]
+    assert [(p.agency, p.message.split(":")[0], p.open) for p in lines] == [
+        ("Bộ CHQS", f"Dòng {r}", True) for r in ("1", "2", "4", "6", "7")
+    ]
+    said = {p.message.split(" (")[0] for p in lines}
+    assert {"Dòng 1: có kế hoạch, chưa có kết quả", "Dòng 2: chỉ có tỷ lệ", "Dòng 4: chưa nhập số liệu"} <= said
+    assert model.open_count(model.agencies[0]) == 5 == sum(1 for p in model.problems if p.open and p.agency == "Bộ CHQS")
+    assert model.open_count(model.agencies[1]) == model.open_count(model.agencies[2]) == 0
+    # Every row typed in: nothing left to say.
+    full = {r.id: Figures(1, 1, None, corrected=frozenset({"plan", "result"})) for r in campaign.outline.table.rows}
+    done = consolidate(campaign, [AgencyReport("bchqs", "Bộ CHQS", state="submitted", channel="paper", figures=full)],
+                       as_of=AS_OF)
+    assert not [p for p in done.problems if p.code == "figures_not_entered"] and done.open_count(done.agencies[0]) == 0

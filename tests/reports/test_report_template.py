@@ -25,3 +25,28 @@ def test_template_variables_are_all_provided() -> None:
     needed = DocxTemplate(TEMPLATE).get_undeclared_template_variables()
     assert needed  # the template has tags at all
     assert needed <= set(word_context(model))
+
+
+def test_title_under_bao_cao_does_not_say_bao_cao_again() -> None:
+    """NĐ 30: «BÁO CÁO» then the trích yếu; the campaign's title «Báo cáo sơ kết …» loses its
+    own leading «Báo cáo» there (a title without it is kept as it is)."""
+    from reports.word import report_subject
+
+    campaign = load_campaigns(ROOT / "config" / "campaigns")[0]
+    model = consolidate(campaign, [], as_of=dt.datetime(2025, 8, 18, tzinfo=dt.UTC))
+    assert campaign.report.title.startswith("Báo cáo sơ kết")
+    assert word_context(model)["title"] == "Sơ kết" + campaign.report.title.removeprefix("Báo cáo sơ kết")
+    assert report_subject("BÁO CÁO: tình hình thực hiện") == "Tình hình thực hiện"
+    assert report_subject("Kết quả thực hiện Đề án 996") == "Kết quả thực hiện Đề án 996"
+    assert report_subject("Báo cáo") == "Báo cáo"  # nothing else to say: kept
+
+
+def test_totals_note_is_set_off_from_the_table() -> None:
+    """The note under the totals table has space above it (it read as the table's last row)."""
+    import io
+
+    from docx import Document
+
+    doc = Document(io.BytesIO(build()))
+    note = next(p for p in doc.paragraphs if "{{ totals_note }}" in p.text)
+    assert note.paragraph_format.space_before is not None and note.paragraph_format.space_before.pt >= 6
