@@ -1,4 +1,4 @@
-"""Dump the full parse result of every .docx/.xlsx/.pdf fixture under tests/fixtures, so that a
+"""Dump the full parse result of every .docx/.doc/.odt/.xlsx/.pdf fixture under tests/fixtures, so that a
 speed-up can be checked to change nothing: run before and after, compare the files byte for byte.
 
 Run: .venv/bin/python bench/dump_parse.py OUT.txt (hash seed 0 unless PYTHONHASHSEED is set:
@@ -39,7 +39,7 @@ def main() -> None:
     files = sorted(
         p
         for p in (ROOT / "tests/fixtures").rglob("*")
-        if p.suffix.lower() in {".docx", ".xlsx", ".pdf"}
+        if p.suffix.lower() in {".docx", ".doc", ".odt", ".xlsx", ".pdf"}
     )
     with out.open("w", encoding="utf-8") as fh:
         for path in files:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from config import clock
 from config.campaign import Campaign, load_campaigns, pick_campaign
 from parsers.model import by_group_sections
 from reports.status import (
@@ -113,7 +114,7 @@ class App:
 
     def now(self) -> dt.datetime:
         """Now, aware, in the configured timezone."""
-        return dt.datetime.now(ZoneInfo(self.settings.timezone))
+        return clock.now_in(ZoneInfo(self.settings.timezone))
 
 
 def init(app: App) -> list[SyncReport]:
@@ -154,6 +155,7 @@ def outline_spec(campaign: Campaign) -> OutlineSpec:
         topic_words=tuple(campaign.mailbox.subject_hints),
         nil_phrases=tuple(campaign.mailbox.nil_phrases),
         table_title=outline.table.title,
+        columns=tuple((role, text) for role, text in outline.table.columns.model_dump().items() if text),
     )
 
 
@@ -167,6 +169,7 @@ def facts_from_record(record: RecipientRecord) -> RecipientFacts:
         group=rec.group,
         emails=tuple(c.email for c in record.contacts if c.active),
         bouncing=tuple(c.email for c in record.contacts if c.bouncing),
+        bounced_at=tuple((c.email, c.bounced_at) for c in record.contacts if c.bouncing),
         responses=tuple(
             Response(
                 submission_id=s.id,

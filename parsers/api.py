@@ -102,8 +102,11 @@ def parse_bytes(
     Scans (PDF pages without text, image files) are read with `ocr` (Tesseract by default);
     a PDF's digital signatures are checked against the `trust` roots.
     """
+    from parsers.columns import campaign_columns  # lazy, like the readers
+
     ctx = _Context(filename, spec, limits or DEFAULT_LIMITS, converter, ocr=ocr, trust=trust)
-    return _parse(data, ctx)
+    with campaign_columns(spec.columns):
+        return _parse(data, ctx)
 
 
 # The modules each kind of reader imports on first use (kept lazy so that commands which
@@ -518,7 +521,7 @@ _TABLE_CODES = {
     "table_missing", "row_missing", "hidden_row_missing", "rate_computed", "rate_inconsistent",
     "number_unreadable", "number_ambiguous", "number_several", "number_scaled", "count_not_integer", "row_duplicate",
     "column_unexplained", "column_from_data", "column_role_missing", "results_missing", "total_mismatch",
-    "number_approximate", "unit_converted", "unit_mismatch",
+    "number_approximate", "unit_converted", "unit_mismatch", "table_transposed", "table_from_text", "plan_missing",
 }
 
 

@@ -13,6 +13,9 @@ problem, never silently dropped.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import permutations
@@ -70,9 +73,44 @@ def _has(spaced: str, words: tuple[str, ...]) -> int:
     return found.start() if found else -1
 
 
-@lru_cache(maxsize=8192)
+# The campaign's own column headings while one file is parsed (`campaign_columns`): set by
+# the parser's entry point for that parse only, so every reader's header matching sees them.
+_CAMPAIGN_COLUMNS: ContextVar[tuple[tuple[str, str], ...]] = ContextVar("campaign_columns", default=())
+
+
+@contextmanager
+def campaign_columns(columns: tuple[tuple[str, str], ...]) -> Iterator[None]:
+    """Header cells holding one of these headings (role, text) take that role."""
+    token = _CAMPAIGN_COLUMNS.set(columns)
+    try:
+        yield
+    finally:
+        _CAMPAIGN_COLUMNS.reset(token)
+
+
+@lru_cache(maxsize=256)
+def _folded_columns(columns: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+    return tuple((role, f" {fold_words(text)} ") for role, text in columns if role in VALUE_ROLES and fold_words(text))
+
+
 def value_role(text: str) -> str | None:
-    """The value role a header cell names (plan, result, rate), if any."""
+    """The value role a header cell names (plan, result, rate), if any: the campaign's own
+    heading for a role when the cell holds it whole (one role only), else the general words."""
+    return _value_role(text, _CAMPAIGN_COLUMNS.get())
+
+
+@lru_cache(maxsize=8192)
+def _value_role(text: str, columns: tuple[tuple[str, str], ...]) -> str | None:
+    if columns:
+        spaced = f" {fold_words(text)} "
+        named = {role for role, heading in _folded_columns(columns) if heading in spaced}
+        if len(named) == 1:
+            return named.pop()
+    return _general_role(text)
+
+
+@lru_cache(maxsize=8192)
+def _general_role(text: str) -> str | None:
     folded = fold_words(text)
     if not folded or len(folded) > 120:
         return None

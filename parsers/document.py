@@ -15,6 +15,9 @@ class Para:
     # The label Word's automatic numbering shows before the text ("2.1.", "a)"), if any.
     numbering: str = ""
     where: str = ""
+    # The text split at its tab stops, when it has some ("1\tĐầu tư …\t5\t4\t80%"): a table
+    # row typed as a line of text.
+    cells: tuple[str, ...] = ()
 
 
 @dataclass
@@ -26,6 +29,8 @@ class Table:
     borderless: bool = False
     # Number of the first row in the source (a sheet's row number for Excel; 1 for Word).
     first_row: int = 1
+    # Built from lines of text with tab stops, not a table of the document (a doubt).
+    from_text: bool = False
 
 
 Block = Para | Table

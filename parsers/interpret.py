@@ -17,7 +17,7 @@ from parsers.identity import (
     looks_draft,
     read_identity,
 )
-from parsers.kind import classify
+from parsers.kind import NOT_REPORT_TYPES, classify
 from parsers.model import (
     JOINT,
     Format,
@@ -30,7 +30,7 @@ from parsers.model import (
     problem_weight,
 )
 from parsers.outline import OutlineReading, folded_line, parse_label, read_outline
-from parsers.table import read_indicators
+from parsers.table import outline_rows_named, read_indicators, tables_from_text
 from parsers.textnorm import fold_words
 from parsers.vocab import display_id
 
@@ -41,6 +41,8 @@ def interpret(doc: Doc, spec: OutlineSpec, *, file: str, fmt: str) -> ParseResul
     doc = fix_legacy_text(doc)
     # PDF text breaks every line; Word text only where a heading was pasted from a PDF.
     doc = join_broken_lines(doc, headings_only=fmt != "pdf")
+    if any(isinstance(b, Para) and b.cells for b in doc.blocks):
+        doc = replace(doc, blocks=tables_from_text(doc.blocks))  # the table typed as tabbed lines
     reading = read_indicators(doc.tables, spec.rows)
     outline = read_outline(doc, spec, table_indices=set(reading.used_tables))
     top = header_lines(doc)
@@ -126,8 +128,33 @@ def interpret(doc: Doc, spec: OutlineSpec, *, file: str, fmt: str) -> ParseResul
                 where,
             )
         )
+    if kind == "not_a_report" and identity.agency.id is not None and dtype not in NOT_REPORT_TYPES:
+        _unrecognised(result, doc, spec, outline)
     result.confidence = confidence(result)
     return result
+
+
+def _unrecognised(result: ParseResult, doc: Doc, spec: OutlineSpec, outline: OutlineReading) -> None:
+    """A known agency's document with the outline's content (its table rows named in cells or
+    lines, an outline heading) that could not be read as a report: never dropped in silence —
+    a typed problem the intake turns into a review item (the agency has answered, perhaps)."""
+    texts = [c for t in doc.tables for row in t.rows for c in row if c]
+    texts += [b.text for b in doc.paragraphs]
+    named = outline_rows_named(texts, spec.rows) if spec.rows else 0
+    # A lone heading-like line is no evidence (a letter commenting on a draft plan has one).
+    if named < 2 and not (named and outline.headings_found):
+        return
+    evidence = [f"{named} dòng của bảng định lượng"] if named else []
+    if outline.headings_found:
+        evidence.append(f"{outline.headings_found} đề mục")
+    result.problems.append(
+        Problem(
+            ProblemCode.REPORT_NOT_RECOGNISED,
+            f"Văn bản của {result.agency.name or result.agency.id} có nội dung theo đề cương ({', '.join(evidence)})"
+            " nhưng không đọc được như một báo cáo; đề nghị cán bộ mở tệp kiểm tra, không coi là chưa nộp.",
+            "",
+        )
+    )
 
 
 def _identity_of_part(result: ParseResult, top: list[str], outline: OutlineReading) -> None:
@@ -217,10 +244,11 @@ def fix_legacy_text(doc: Doc) -> Doc:
     texts = [*(b.text for b in doc.paragraphs), *cells]
     candidates = [t for t in texts if _maybe_legacy(t)]
     votes = Counter(vnlegacy.detect(t) for t in candidates[:300])
-    # Lines with letters only Unicode has ("ư", "ạ", "đ") are votes for Unicode too.
-    unicode_votes = votes.pop("unicode", 0) + sum(1 for t in texts if _UNICODE_ONLY.search(t))
+    own_votes = votes.pop("unicode", 0)
     if not votes:
         return doc
+    # Lines with letters only Unicode has ("ư", "ạ", "đ") are votes for Unicode too.
+    unicode_votes = own_votes + sum(1 for t in texts if _UNICODE_ONLY.search(t))
     encoding, legacy_votes = votes.most_common(1)[0]
     # A document typed in a legacy font throughout: short lines ("Sè: 312/BC-STC") are too
     # short to judge on their own, so the document decides.

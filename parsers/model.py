@@ -73,6 +73,10 @@ class ProblemCode(StrEnum):
     UNIT_CONVERTED = "unit_converted", "Số liệu đã đổi sang đơn vị tính chung của dòng (nghìn / triệu / tỷ)", 1.0
     UNIT_MISMATCH = "unit_mismatch", "Đơn vị tính khác đơn vị của dòng: không cộng vào tổng", 0.9
     FIGURES_DIFFER = "figures_differ", "Hai tệp của cùng một báo cáo ghi số liệu khác nhau", 0.8
+    TABLE_TRANSPOSED = "table_transposed", "Bảng định lượng ghi theo chiều ngang (dòng của đề cương là cột)", 0.97
+    TABLE_FROM_TEXT = "table_from_text", "Bảng định lượng đọc từ các dòng chữ (không phải bảng)", 0.9
+    PLAN_MISSING = "plan_missing", "Bảng định lượng chỉ có cột Kết quả, không có Kế hoạch", 0.95
+    REPORT_NOT_RECOGNISED = "report_not_recognised", "Văn bản của đơn vị có nội dung theo đề cương nhưng không đọc được như báo cáo", 0.5
 
 
 # Problems about figures that a person must look at before the figures are trusted: each one
@@ -184,6 +188,9 @@ class OutlineSpec:
     topic_words: tuple[str, ...] = ()
     nil_phrases: tuple[str, ...] = ()
     table_title: str = ""
+    # The campaign's own headings of its value columns, (role, heading): "Số cơ sở đã kiểm tra"
+    # names the result column of that campaign whatever the general words say.
+    columns: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass

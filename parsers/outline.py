@@ -342,43 +342,49 @@ class _Matcher:
         self._scores: dict[tuple[str, str], float] = {}
         self._similar: dict[tuple[str, tuple[str, ...]], float] = {}
         self._at_most: dict[tuple, float] = {}
-        self._distinct: dict[tuple[str, str], bool] = {}
-        self._weights: dict[str, float] = {}  # a text's words' total weight
+        # Per text: whether it shares a distinctive word with each section (the gate).
+        self._gates: dict[str, dict[str, bool]] = {}
 
     def forget_input(self) -> None:
         """Empty what was kept about documents' texts (their scores); the outline's side stays."""
-        for store in (self._best, self._scores, self._similar, self._at_most, self._distinct, self._weights):
+        for store in (self._best, self._scores, self._similar, self._at_most, self._gates):
             store.clear()
 
-    def distinctive(self, text: str, sid: str) -> bool:
-        """Whether the text shares a rare word with the section (not just generic words)."""
-        key = (text, sid)
-        found = self._distinct.get(key)
+    def gates(self, text: str) -> dict[str, bool]:
+        """Whether the text shares a rare word with each section (not just generic words),
+        worked out for every section at once on first use: a text gated at all is gated
+        against every section (best_section, near_best)."""
+        found = self._gates.get(text)
         if found is None:
-            if len(self._distinct) > 50_000:
-                self._distinct.clear()
-                self._weights.clear()
-            found = self._distinct[key] = self._shares_rare_word(text, sid)
+            if len(self._gates) > 5_000:
+                self._gates.clear()
+            found = self._gates[text] = self._shares_rare_word(text)
         return found
 
-    def _shares_rare_word(self, text: str, sid: str) -> bool:
+    def _shares_rare_word(self, text: str) -> dict[str, bool]:
         words = _word_set(text)
-        shared = words & self.tokens.get(sid, set())
-        weights = [self.idf.get(t, 0.0) for t in shared]
-        if not weights:
-            return False
-        if max(weights) >= 2.0 and sum(weights) >= 3.0:
-            return True
-        # Only common words shared: accept when nearly all of the text is the section's words
-        # (the text's weight, the same for every section, is worked out only when needed).
-        shared_weight = sum(weights)
-        if shared_weight < 6.0:
-            return False
-        total = self._weights.get(text)
-        if total is None:
-            unknown = self.unknown
-            total = self._weights[text] = sum(self.idf.get(t, unknown) for t in words) or 1.0
-        return shared_weight / total >= 0.8
+        idf = self.idf
+        total = 0.0  # the text's words' total weight, the same for every section: when needed
+        out: dict[str, bool] = {}
+        for sid, tokens in self.tokens.items():
+            shared = words & tokens
+            weights = [idf.get(t, 0.0) for t in shared]
+            if not weights:
+                out[sid] = False
+                continue
+            if max(weights) >= 2.0 and sum(weights) >= 3.0:
+                out[sid] = True
+                continue
+            # Only common words shared: accept when nearly all of the text is the section's words.
+            shared_weight = sum(weights)
+            if shared_weight < 6.0:
+                out[sid] = False
+                continue
+            if not total:
+                unknown = self.unknown
+                total = sum(idf.get(t, unknown) for t in words) or 1.0
+            out[sid] = shared_weight / total >= 0.8
+        return out
 
     def best_section(
         self, text: str, within: Sequence[str] | None = None, *, gate: bool = False, needed: float = 0.0
@@ -389,9 +395,10 @@ class _Matcher:
         key = (text, tuple(within) if within is not None else None, gate, needed)
         if key not in self._best:
             ids = within if within is not None else list(self.sections)
+            gates = self.gates(text) if gate else None
             best_id, best = None, 0.0
             for sid in ids:
-                if gate and not self.distinctive(text, sid):
+                if gates is not None and not gates.get(sid, False):
                     continue
                 floor = max(best, needed * _CUTOFF_MARGIN)
                 score = self.score(text, sid, floor=floor)  # exact whenever above `floor`
@@ -408,8 +415,9 @@ class _Matcher:
         than the exact score."""
         out: list[tuple[float, str]] = []
         running = 0.0
+        gates = self.gates(text)
         for sid in self.sections:
-            if not self.distinctive(text, sid):
+            if not gates[sid]:
                 continue
             floor = max(0.0, running - window, needed - window) * _CUTOFF_MARGIN
             score = self.score(text, sid, floor=floor)

@@ -25,12 +25,12 @@ from rapidfuzz import fuzz
 
 from parsers.caching import per_outline
 from parsers.columns import ColumnRoles, aux_role, confirm_by_data, header_roles, value_role
-from parsers.document import Table
+from parsers.document import Block, Para, Table
 from parsers.model import ExtraRow, Indicator, IndicatorValue, Problem, ProblemCode, RowSpec
 from parsers.numbers import Number, parse_number, vn_number
 from parsers.textnorm import clean
 from parsers.textnorm import fold_words as _fold_words
-from parsers.units import COUNT_UNITS, Unit, header_unit, read_unit
+from parsers.units import COUNT_UNITS, PERCENT, Unit, header_unit, note_unit, read_unit
 
 # Table cells and outline labels repeat (header rows, merged cells, one label scored 7 times).
 fold_words = lru_cache(maxsize=8192)(_fold_words)
@@ -77,6 +77,8 @@ class _Header:
     where: str = ""
     # A unit a value column's header names ("Kết quả (nghìn lượt)"): role → unit.
     units: dict[str, Unit] = field(default_factory=dict)
+    # Read from the table turned on its side (outline rows as columns, measures as rows).
+    transposed: bool = False
 
 
 @dataclass
@@ -95,6 +97,8 @@ class _Line:
     # A breakdown line under a row ("Trong đó: - Cân thương mại", "- Công tơ điện").
     sub: bool = False
     units: dict[str, Unit] = field(default_factory=dict)
+    # Role → where its cell is, when not "<where>, cột <n>" (a transposed table).
+    cell_where: dict[str, str] = field(default_factory=dict)
 
 
 def read_indicators(tables: Sequence[Table], rows: Sequence[RowSpec]) -> TableReading:
@@ -144,29 +148,178 @@ def _candidates(tables: Sequence[Table], rows: Sequence[RowSpec]) -> list[_Candi
     for index, grid in enumerate(grids):
         if index in covered:
             continue
-        for header in _headers(grid, tables[index].where or f"bảng {index + 1}"):
+        where = tables[index].where or f"bảng {index + 1}"
+        headers, own = _headers(grid, where), grids
+        if not headers and transposed_table(grid):
+            # The outline's rows along the header row, Kế hoạch / Kết quả / Tỷ lệ down the first
+            # column: read it turned on its side.
+            turned = _transpose(grid)
+            headers, own = _headers(turned, where), [*grids[:index], turned, *grids[index + 1 :]]
+            for header in headers:
+                header.transposed = True
+        for header in headers:
             # Only a grid's last table can go on in the next table (a sheet may hold several).
-            more = _continuations(grids, index, header) if header.end == len(grid) else []
+            more = _continuations(grids, index, header) if header.end == len(grid) and not header.transposed else []
             group = [index, *more]
             covered.update(group)
-            lines = _lines(tables, grids, group, header)
+            lines = _lines(tables, own, group, header)
             matches = _assign(lines, rows)
-            if not matches:
+            if not matches or (header.transposed and len(matches) < 2):
                 continue
             # Most outline rows matched; on a tie the table with more values (not an empty copy).
             rank = len(matches) * 1000 + sum(1 for i in matches for v in lines[i].cells.values() if v)
             problems = list(header.roles.problems) if header.roles else []
+            if tables[index].from_text:
+                problems.append(Problem(
+                    ProblemCode.TABLE_FROM_TEXT,
+                    "Bảng định lượng không phải bảng mà là các dòng chữ cách nhau bằng dấu tab; đã đọc theo cột,"
+                    " đề nghị kiểm tra số liệu (một ô trống có thể làm lệch cột).",
+                    where,
+                ))
+            if header.transposed:
+                problems.append(Problem(
+                    ProblemCode.TABLE_TRANSPOSED,
+                    "Bảng định lượng ghi theo chiều ngang (các dòng của đề cương là cột, Kế hoạch / Kết quả / Tỷ lệ"
+                    " là dòng); đã đọc theo từng cột, đề nghị kiểm tra.",
+                    where,
+                ))
             out.append(_Candidate(rank, group, lines, matches, problems))
+    return out or _single_role(tables, grids, rows)
+
+
+def _figures_column(grid: list[list[str]], header: _Header) -> tuple[int, bool]:
+    """How many figures the header's value columns hold, and whether they are mostly figures
+    (a column of answers in words is narrative, not results)."""
+    cells = [
+        row[j] for row in grid[header.bottom + 1 : header.end] for j in header.columns.values() if j < len(row) and row[j]
+    ]
+    figures = sum(1 for c in cells if len(c) <= 30 and parse_number(c).value is not None)
+    return figures, bool(figures) and figures * 5 >= len(cells) * 3
+
+
+def results_table(grid: list[list[str]]) -> bool:
+    """A table with one value column only ("Kết quả đạt được") whose cells are figures."""
+    header = _find_header(_grid(Table(grid)), least=1)
+    return header is not None and _figures_column(grid, header)[1]
+
+
+def _single_role(tables: Sequence[Table], grids: list[list[list[str]]], rows: Sequence[RowSpec]) -> list[_Candidate]:
+    """No table names two of Kế hoạch / Kết quả / Tỷ lệ: a table with one of them only ("Kết quả
+    đạt được" beside the outline's row labels) gives that column, the others missing and said
+    so. Only when its cells are figures: a column of answers in words is the narrative."""
+    out: list[_Candidate] = []
+    for index, grid in enumerate(grids):
+        where = tables[index].where or f"bảng {index + 1}"
+        for header in _headers(grid, where, least=1):
+            named = list(header.columns)  # the figures may have found another role since
+            lines = _lines(tables, grids, [index], header)
+            count, mostly = _figures_column(grid, header)
+            if not mostly:
+                continue
+            matches = {i: k for i, k in _assign(lines, rows).items() if any(lines[i].cells.get(r) for r in named)}
+            if not matches:
+                continue
+            rank = len(matches) * 1000 + count
+            problems = list(header.roles.problems) if header.roles else []
+            given = [ROLE_NAMES[r] for r in ROLES if r in named]
+            absent = [ROLE_NAMES[r] for r in ROLES if r not in named]
+            if absent:
+                problems.append(Problem(
+                    ProblemCode.PLAN_MISSING if "plan" not in named else ProblemCode.COLUMN_ROLE_MISSING,
+                    f"Bảng định lượng chỉ có cột {' / '.join(given)}, không có cột {' / '.join(absent)}; đã lấy số"
+                    f" liệu của {len(matches)} dòng, {' và '.join(a.lower() for a in absent)} để trống"
+                    " (không tính là 0), đề nghị kiểm tra.",
+                    where,
+                ))
+            out.append(_Candidate(rank, [index], lines, matches, problems))
     return out
 
 
-def _headers(grid: list[list[str]], where: str = "") -> list[_Header]:
+def outline_rows_named(texts: Sequence[str], rows: Sequence[RowSpec], limit: int = 600) -> int:
+    """How many of the outline's table rows some text names (a cell or a line labelled as the
+    row, matched as a table row's label is): outline content that no table was read from."""
+    scorer = _scorer(tuple(rows))
+    found: set[int] = set()
+    seen = 0
+    for text in texts:
+        label = clean(text)
+        if not 10 <= len(label) <= 250 or len(_LETTER.findall(label)) < 8:
+            continue
+        seen += 1
+        if seen > limit:
+            break
+        if m := _NUMBERING.match(label):
+            label = m.group(2).strip() or label
+        line = _Line(label, "", "", {}, "", 0)
+        prepared = scorer.prepare(label)
+        for k, spec in enumerate(rows):
+            if k not in found and scorer.score(line, spec, prepared, needed=MATCH_THRESHOLD) >= MATCH_THRESHOLD:
+                found.add(k)
+                break
+    return len(found)
+
+
+def tables_from_text(blocks: Sequence[Block]) -> list[Block]:
+    """Lines of text with tab stops that lay out the quantitative table ("TT⇥Nội dung⇥Kế
+    hoạch⇥Kết quả⇥Tỷ lệ", then one line per row): a table read from text (`from_text`, said so
+    when read). Other runs of tabbed lines stay text."""
+    out: list[Block] = []
+    run: list[Para] = []
+
+    def flush() -> None:
+        grid = [list(p.cells) for p in run]
+        if len(run) >= 3 and indicator_header_top(grid) is not None:
+            where = f"các dòng chữ {run[0].where}–{run[-1].where.removeprefix('đoạn ')}"
+            out.append(Table(grid, where=where, from_text=True))
+        else:
+            out.extend(run)
+        run.clear()
+
+    for block in blocks:
+        if isinstance(block, Para) and block.cells:
+            run.append(block)
+            continue
+        flush()
+        out.append(block)
+    flush()
+    return out
+
+
+def _transpose(grid: list[list[str]]) -> list[list[str]]:
+    width = max((len(r) for r in grid), default=0)
+    return [list(col) for col in zip(*(r + [""] * (width - len(r)) for r in grid), strict=True)]
+
+
+def _measure_rows(grid: list[list[str]]) -> dict[int, str]:
+    """Rows whose first text cell names a value role (Kế hoạch, Kết quả, Tỷ lệ) and whose other
+    cells are mostly figures: the measures of a table written on its side. Row → role."""
+    out: dict[int, str] = {}
+    for i, row in enumerate(grid):
+        filled = [c for c in row if c]
+        texts = [k for k, c in enumerate(filled) if len(_LETTER.findall(c)) >= 3]
+        if not texts or texts[0] > 1 or len(filled) < 3:
+            continue
+        first = filled[texts[0]]
+        role = _role(first) if len(first) <= 60 else None
+        rest = filled[texts[0] + 1 :]
+        figures = sum(1 for c in rest if len(c) <= 25 and parse_number(c).value is not None)
+        if role and figures >= 2 and figures * 2 >= len(rest):
+            out[i] = role
+    return out
+
+
+def transposed_table(grid: list[list[str]]) -> bool:
+    """A table on its side: at least two rows of figures named by different value roles."""
+    return len(set(_measure_rows(grid).values())) >= 2
+
+
+def _headers(grid: list[list[str]], where: str = "", *, least: int = 2) -> list[_Header]:
     """Every header block of a grid, each with the rows up to the next one."""
     found: list[_Header] = []
-    header = _find_header(grid)
+    header = _find_header(grid, least=least)
     while header is not None:
         found.append(header)
-        header = _find_header(grid, header.bottom + 1)
+        header = _find_header(grid, header.bottom + 1, least=least)
     for k, current in enumerate(found):
         current.end = found[k + 1].top if k + 1 < len(found) else len(grid)
         if current.roles is not None:
@@ -204,8 +357,9 @@ def _row_roles(row: list[str]) -> dict[int, str]:
     return {j: r for j, cell in enumerate(row) if (r := _role(cell))}
 
 
-def _find_header(grid: list[list[str]], start: int = 0) -> _Header | None:
-    """The first header block from `start`: consecutive rows naming value columns, ≥ 2 roles."""
+def _find_header(grid: list[list[str]], start: int = 0, *, least: int = 2) -> _Header | None:
+    """The first header block from `start`: consecutive rows naming value columns, ≥ `least`
+    roles (one only for a table of results alone, read when no table names two)."""
     for top in range(start, len(grid)):
         if not _row_roles(grid[top]) or _has_numbers(grid[top]):
             continue
@@ -222,7 +376,7 @@ def _find_header(grid: list[list[str]], start: int = 0) -> _Header | None:
         _realign(grid, top, bottom)
         roles = header_roles(grid, top, bottom)
         columns = roles.columns
-        if len(columns) >= 2:
+        if len(columns) >= least:
             width = max(len(r) for r in grid[top : bottom + 1])
             stt_col = _stt_col(grid, top, bottom, columns)
             label_col = _label_col(grid, bottom, columns, stt_col, roles)
@@ -342,10 +496,12 @@ def _lines(tables: Sequence[Table], grids: list[list[list[str]]], group: list[in
         base = tables[k].where or f"bảng {k + 1}"
         for i in range(start, end):
             row = grid[i] + [""] * (header.width - len(grid[i]))
-            where = f"{base}, dòng {tables[k].first_row + i}"
+            where = f"{base}, cột {i + 1}" if header.transposed else f"{base}, dòng {tables[k].first_row + i}"
             current_group, line = _line(row, header, current_group, where, k)
             if line is None:
                 continue
+            if header.transposed:  # a row of the turned table is a column of the table
+                line.cell_where = {r: f"{base}, dòng {tables[k].first_row + j}, cột {i + 1}" for r, j in line.cols.items()}
             if lines and not line.total and not lines[-1].total and _continues(lines[-1], line):
                 previous = lines[-1]
                 previous.label = f"{previous.label} {line.label}"
@@ -382,6 +538,8 @@ def _line(row: list[str], header: _Header, group: str, where: str, table: int) -
     aux = header.roles.aux if header.roles else {}
     unit = next((row[j] for j, kind in aux.items() if kind == "unit" and j < len(row)), "")
     note = next((row[j] for j, kind in aux.items() if kind == "note" and j < len(row)), "")
+    if not read_unit(unit) and (stated := note_unit(note)) is not None:
+        unit = stated.text  # "tỷ đồng" in the Ghi chú column: the row's unit, as in a unit column
     line = _Line(label, group, number.rstrip(".)"), cells, where, table, dict(header.columns), unit, note)
     line.units = header.units
     if not number:
@@ -880,13 +1038,16 @@ def _indicator(line: _Line, spec: RowSpec, problems: list[Problem], match: float
     indicator.note = line.note
     indicator.values = {
         r: replace(
-            _figure(values[r], f"{line.where}, cột {line.cols[r] + 1}" if r in line.cols else line.where, match),
+            _figure(values[r], line.cell_where.get(r) or (
+                f"{line.where}, cột {line.cols[r] + 1}" if r in line.cols else line.where), match),
             unit=units.get(r, "") if values[r].value is not None else "",
         )
         for r in ROLES
     }
     _outline_unit(spec, indicator, line.where, problems)
-    if _counts(spec, indicator.unit, line.note):
+    if _percent_figures(spec, line, values, indicator, problems):
+        pass  # percentages where the row counts things: left out of the totals, never counted
+    elif _counts(spec, indicator.unit, line.note):
         _whole_counts(spec, line, values, indicator, problems)
     expected = round(result / plan * 100, 1) if plan and result is not None else None
     if _is_fraction(rate, expected, values["rate"].raw):
@@ -947,6 +1108,42 @@ def _counts(spec: RowSpec, agency_unit: str, note: str = "") -> bool:
     label = fold_words(spec.label)
     words = clean(spec.label).lower().split()
     return label.startswith("so ") and not (len(words) > 1 and words[1] in ("tiền", "kinh", "vốn"))
+
+
+def _percent_figures(
+    spec: RowSpec, line: _Line, values: dict[str, Number], indicator: Indicator, problems: list[Problem]
+) -> bool:
+    """Plan or result written as a percentage ("100% cơ sở", "95%") in a row whose unit is no
+    percentage (a count, an amount): the figure is a share, not the row's quantity. The row's
+    unit becomes "%" (so the consolidated totals leave it out, as any other unit of another
+    kind) and a person checks (`unit_mismatch`, blocking); never summed as 100 enterprises."""
+    given = [r for r in ("plan", "result") if values[r].value is not None and "%" in values[r].raw]
+    if not given:
+        return False
+    for unit in (spec.unit, line.unit):
+        stated = read_unit(unit)
+        if stated is not None and stated.kind == PERCENT:
+            return False  # the row is a percentage: "95%" is its figure
+    stated = read_unit(line.unit) or read_unit(spec.unit)
+    what = f"có đơn vị «{stated.text}»" if stated is not None and stated.kind else (
+        "đếm số lượng" if _counts(spec, "", "") else "không phải tỷ lệ phần trăm"
+    )
+    shown = " / ".join(f"{ROLE_NAMES[r]} «{clean(values[r].raw)}»" for r in given)
+    indicator.unit = "%"
+    for role in ("plan", "result"):
+        if values[role].value is not None:
+            indicator.values[role].unit = "%"
+            if role in given:
+                indicator.values[role].confidence *= 0.5
+    problems.append(
+        Problem(
+            ProblemCode.UNIT_MISMATCH,
+            f"Dòng {spec.id}: số liệu ghi theo phần trăm ({shown}) trong khi dòng này {what}; số liệu không"
+            " được cộng vào tổng, đề nghị đơn vị cho số lượng cụ thể.",
+            line.where,
+        )
+    )
+    return True
 
 
 def _whole_counts(

@@ -107,3 +107,26 @@ def header_unit(text: str) -> Unit | None:
         if unit.kind in (MONEY, COUNT) or (unit.kind == "" and unit.scale != 1):
             return unit
     return None
+
+
+# A unit named inside a note: "ĐVT: tỷ đồng", "Kinh phí, đơn vị: tỷ đồng", "(triệu đồng)".
+_NOTE_NAMED = re.compile(r"(?:đơn vị tính|don vi tinh|đơn vị|don vi|đvt|dvt)\s*[:：=\-]\s*([^,;()\n]+)", re.I)
+
+
+def note_unit(text: str) -> Unit | None:
+    """The unit a note cell ("Ghi chú") states for its row: the whole note when it is a unit
+    ("tỷ đồng", "người", "DN", "%"), or one it names ("ĐVT: triệu đồng", "Kinh phí (tỷ đồng)").
+    A note that only mentions an amount ("kinh phí 300 triệu đồng": a figure of its own) or
+    says something else ("số liệu ước") states none."""
+    shown = clean(text or "").strip(" ()[]:;,.")
+    if not shown:
+        return None
+    options = [m.group(1) for m in _NOTE_NAMED.finditer(shown)]
+    options += [p for p in _PAREN.findall(clean(text)) if not re.search(r"\d", p)]
+    if len(shown.split()) <= 3 and not re.search(r"\d", shown):
+        options.append(shown)
+    for option in options:
+        unit = read_unit(option)
+        if unit is not None and (unit.kind in (MONEY, COUNT, PERCENT) or (unit.kind == "" and unit.scale != 1)):
+            return unit
+    return None

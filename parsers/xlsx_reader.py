@@ -105,12 +105,15 @@ def _sheet_blocks(sheet: Any, rows: list[_Row] | None = None) -> list[Block]:
 def _region(rows: list[_Row], where: str) -> list[Block]:
     """Rows with several filled cells: a table of figures, text laid out in cells, or both
     (the narrative first, then the table from its header on)."""
-    from parsers.table import indicator_header_top
+    from parsers.table import indicator_header_top, results_table, transposed_table
 
     if all(len(r.filled) <= 1 for r in rows):
         return [Para(r.filled[0], bold=r.bold, where=f"{where}, dòng {r.number}") for r in rows if r.filled]
     grid = _grid(rows)
     top = indicator_header_top(grid)
+    if top is None and (transposed_table(grid) or results_table(grid)):
+        # Kế hoạch / Kết quả / Tỷ lệ as rows (a table on its side), or a column of results alone.
+        return [Table(_trim_columns(grid), where=where, first_row=rows[0].number)]
     if top is None:
         if any(len(cell) > _NARRATIVE_CHARS for r in grid for cell in r) or _id_column(grid) is not None:
             return list(_narrative(rows, where))

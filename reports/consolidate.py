@@ -19,6 +19,7 @@ from typing import Any
 
 import pandas as pd
 
+from config import clock
 from config.campaign import Campaign
 from parsers.model import BLOCKING_PROBLEMS, problem_code
 from parsers.numbers import json_number, vn_number
@@ -335,7 +336,7 @@ def consolidate(
 ) -> Consolidation:
     """Build the consolidated model from each recipient's latest valid submission (`sources`:
     the review items' sources in words, see `Consolidation.sources`)."""
-    as_of = (as_of or dt.datetime.now(campaign.tz)).astimezone(campaign.tz)
+    as_of = (as_of or clock.now_in(campaign.tz)).astimezone(campaign.tz)
     agencies = list(agencies)
     matrix = figures_matrix(campaign, agencies)
     units = reconcile_units(campaign, matrix, agencies)

@@ -16,7 +16,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
 from config.campaign import ReminderPolicy
-from reports.status import RecipientStatus
+from reports.status import RecipientStatus, addresses, bounce_note
 from reports.workdays import WorkCalendar
 
 KIND_REMINDER = "reminder"
@@ -61,6 +61,8 @@ class Skipped:
     recipient_id: int
     code: str
     reason: str
+    # Nothing can reach it (every address bounces): staff must find another address.
+    needs_address: bool = False
 
 
 @dataclass
@@ -158,7 +160,7 @@ def plan_reminders(
         return plan
     reminded = reminded or {}
     for status in statuses:
-        item = _reminder_for(status, policy, plan.slot)
+        item = _reminder_for(status, policy, plan.slot, tz)
         if isinstance(item, DueReminder) and set(reminded.get(item.recipient_id, ())) - {item.kind}:
             item = Skipped(item.recipient_id, item.code, f"đã được nhắc trong lượt {plan.slot.name}")
         if isinstance(item, DueReminder):
@@ -175,7 +177,7 @@ OUTBOX_WORDS = {"sent": "đã gửi", "pending": "chờ gửi", "failed": "gửi
 
 def slot_outcome(
     slot: Slot, today: dt.date, policy: ReminderPolicy, status: RecipientStatus,
-    outbox: str | None = None, *, requested: bool = True,
+    outbox: str | None = None, *, requested: bool = True, tz: dt.tzinfo | None = None,
 ) -> str:
     """What became of one slot of a recipient's schedule, in words (the agency page's
     "Tình trạng"): the outbox's state when a reminder was drafted for it; 'chưa đến lượt'
@@ -188,7 +190,7 @@ def slot_outcome(
         return "chưa đến lượt"
     if not policy.enabled:
         return "không gửi: chiến dịch đã tắt nhắc nhở"
-    item = _reminder_for(status, policy, slot)
+    item = _reminder_for(status, policy, slot, tz)
     if isinstance(item, Skipped):
         return f"không gửi: {item.reason}"
     if not requested:
@@ -256,13 +258,9 @@ def _date_words(iso: str) -> str:
         return ""
 
 
-def addresses(status: RecipientStatus) -> tuple[str, ...]:
-    """Where to write: active addresses that do not bounce, or all of them if every one does."""
-    good = tuple(e for e in status.facts.emails if e not in status.facts.bouncing)
-    return good or tuple(status.facts.emails)
-
-
-def _reminder_for(status: RecipientStatus, policy: ReminderPolicy, slot: Slot) -> DueReminder | Skipped:
+def _reminder_for(
+    status: RecipientStatus, policy: ReminderPolicy, slot: Slot, tz: dt.tzinfo | None = None
+) -> DueReminder | Skipped:
     f = status.facts
     if status.to_check and status.state in policy.remind_states:
         # It sent files a person has not checked yet: a reminder would say it sent nothing.
@@ -278,7 +276,8 @@ def _reminder_for(status: RecipientStatus, policy: ReminderPolicy, slot: Slot) -
         return Skipped(f.id, f.code, _no_reminder_reason(status))
     to = addresses(status)
     if not to:
-        return Skipped(f.id, f.code, "không có địa chỉ email")
+        note = bounce_note(status, tz)
+        return Skipped(f.id, f.code, note or "không có địa chỉ email", needs_address=note is not None)
     return DueReminder(f.id, f.code, f.name, kind, slot.key, to, status.state, sections, rows)
 
 

@@ -57,6 +57,8 @@ class RecipientFacts:
     failed_file_at: dt.datetime | None = None
     # When it last sent files that a person must check (not outline reports, or doubtful ones).
     to_check_at: dt.datetime | None = None
+    # When each bouncing address was marked (address, moment): what staff are told.
+    bounced_at: tuple[tuple[str, dt.datetime | None], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -105,11 +107,34 @@ class RecipientStatus:
             "incomplete": list(self.incomplete),
             "answered_by_group": list(self.by_group),
             "bouncing": list(f.bouncing),
+            "needs_address": bounce_note(self, tz),
             "submission_id": self.submission_id,
             "reminders_sent": f.reminders_sent,
             "pending_review": f.pending_review,
             "mail_failed": f.mail_failed,
         }
+
+
+def addresses(status: RecipientStatus) -> tuple[str, ...]:
+    """Where to write: the active addresses not known to bounce (none when every one does:
+    a mail to an address that bounced comes back again, and nobody learns the agency needs a
+    new one; `bounce_note` says so instead)."""
+    return tuple(e for e in status.facts.emails if e not in status.facts.bouncing)
+
+
+def bounce_note(status: RecipientStatus, tz: dt.tzinfo | None = None) -> str | None:
+    """When every address of the recipient bounces: "địa chỉ a@b bị trả lại ngày 06/08/2025;
+    cần địa chỉ khác" (for the dry run, `status`, the skipped list); None otherwise."""
+    f = status.facts
+    if not f.emails or addresses(status):
+        return None
+    when = dict(f.bounced_at)
+    parts = []
+    for email in f.emails:
+        at = when.get(email)
+        day = f" ngày {(at if at.tzinfo else at.replace(tzinfo=dt.UTC)).astimezone(tz or dt.UTC):%d/%m/%Y}" if at else ""
+        parts.append(f"{email} bị trả lại{day}")
+    return f"địa chỉ {', '.join(parts)}; cần địa chỉ khác"
 
 
 def _iso(value: dt.datetime | None, tz: dt.tzinfo) -> str | None:

@@ -358,6 +358,37 @@ def mark_bouncing(
     return sorted(set(hit))
 
 
+def clear_bouncing(address: str | None, at: dt.datetime, *, session: Session) -> list[str]:
+    """A reply came from `address` at `at`: mail reaches it again, so a bounce marked before
+    then is cleared (in every campaign: the address works whatever campaign it serves).
+    Returns the recipient codes whose address was cleared."""
+    if not address:
+        return []
+    at = at if at.tzinfo else at.replace(tzinfo=dt.UTC)
+    hit: list[str] = []
+    rows = session.execute(
+        select(ContactRow, RecipientRow)
+        .join(RecipientRow, ContactRow.recipient_id == RecipientRow.id)
+        .where(ContactRow.email == address.strip().lower(), ContactRow.bouncing.is_(True))
+    )
+    for contact, recipient in rows:
+        marked = contact.bounced_at
+        if marked is not None and (marked if marked.tzinfo else marked.replace(tzinfo=dt.UTC)) > at:
+            continue  # the reply was written before the bounce: it proves nothing
+        contact.bouncing, contact.bounced_at, contact.bounce_reason = False, None, None
+        session.add(
+            Event(
+                campaign_id=recipient.campaign_id,
+                recipient_id=recipient.id,
+                kind="contact_bouncing",
+                message=f"Địa chỉ {contact.email} đã nhận và trả lời thư: bỏ đánh dấu bị trả lại",
+                data={"email": contact.email, "bouncing": False},
+            )
+        )
+        hit.append(recipient.code)
+    return sorted(set(hit))
+
+
 def insert_file(values: dict[str, Any], *, session: Session) -> tuple[InboundFile, bool]:
     """Insert the ledger row of a dropped file unless (path, sha256) exists; (row, created)."""
     created = insert_ignore(session, InboundFile, {"created_at": utcnow(), **values})

@@ -29,6 +29,8 @@ from sqlalchemy import (
     text,
 )
 
+from config import clock
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -75,8 +77,8 @@ def literal(value: str) -> Any:
 
 
 def utcnow() -> dt.datetime:
-    """Now, aware, in UTC."""
-    return dt.datetime.now(dt.UTC)
+    """Now, aware, in UTC (from the product's one clock: `config.clock`)."""
+    return clock.utc_now()
 
 
 def _where(predicate: str) -> dict[str, Any]:

@@ -79,7 +79,10 @@ def remind(
         if result.get("reason"):
             out.print(f"Không có thư nhắc nào đến hạn: {result['reason']}.")
         else:
-            out.print(f"Lượt nhắc [bold]{result['slot']}[/] lúc {result['now'][:16].replace('T', ' ')}")
+            from reports.reminders import slot_label  # lazy: keeps `baocao --help` fast
+
+            when = dt.datetime.fromisoformat(result["now"])
+            out.print(f"Lượt [bold]{slot_label(result['slot'])}[/] lúc {when:%H:%M %d/%m/%Y}")
         _print_delivery(result)
     if as_json:
         print_json(results if several else results[0])
@@ -207,6 +210,9 @@ def _print_delivery(result: dict[str, Any]) -> None:
                           ", ".join(e["to"]),
                           e.get("error") or e.get("subject", "")[:60])
         out.print(table)
+    for entry in result.get("skipped") or []:
+        if entry.get("needs_address"):  # nothing reaches it: a person must find another address
+            out.print(f"[yellow]Cần xử lý:[/] {entry['recipient']}: {entry['reason']}.", highlight=False)
     verb = "sẽ gửi" if result.get("dry_run") else "đã gửi"
     count = len(result.get("would_send", [])) if result.get("dry_run") else len(result["sent"])
     out.print(f"Tổng: {verb} {count}, bỏ qua {len(result['skipped'])}, lỗi {len(result['failed'])}.")

@@ -67,7 +67,7 @@ def print_status_table(report: dict[str, Any]) -> None:
 
     rows = sorted(report["recipients"], key=lambda r: (STATE_ORDER[r["state"]], r["name"]))
     table = new_table(
-        title=f"{report['title']} — hạn nộp {report['deadline'][:10]}", box=SIMPLE_HEAD
+        title=f"{report['title']} — hạn nộp {_day(report['deadline'])}", box=SIMPLE_HEAD
     )
     table.add_column("Mã", no_wrap=True)
     table.add_column("Đơn vị", ratio=3)
@@ -107,8 +107,16 @@ def print_status_table(report: dict[str, Any]) -> None:
         + (f", đã gửi tệp chờ kiểm tra {c['to_check']}" if c.get("to_check") else "")
         + "."
     )
+    for r in rows:
+        if r.get("needs_address"):  # no mail reaches it (every address bounced): not reminded
+            out.print(f"[yellow]Chưa nhắc được[/] {r['name']} ({r['id']}): {r['needs_address']}.", highlight=False)
     if report["review"]:
         out.print(f"[yellow]{len(report['review'])} mục chờ cán bộ xem xét[/] (baocao review).")
     for item in report.get("failed") or []:
         when = f"sẽ thử lại, đã thử {item['attempts']} lần" if item["retry"] else "cần cán bộ xem"
         out.print(f"[red]Lỗi[/] {item['source']} ({when}): {item['error']}", markup=True, highlight=False)
+
+
+def _day(iso: str) -> str:
+    """`2025-08-15` → `15/08/2025` (the way the mails and the web write a date)."""
+    return f"{iso[8:10]}/{iso[5:7]}/{iso[:4]}" if len(iso) >= 10 and iso[4] == "-" else iso

@@ -41,10 +41,11 @@ def add(
         login_name,
     )
     from storage.users import (
-        UserError as StoreUserError,  # lazy: only this command needs it (keeps `baocao --help` fast)
+        ROLE_LABELS,
+        add_user,  # lazy: only this command needs it (keeps `baocao --help` fast)
     )
     from storage.users import (
-        add_user,  # lazy: only this command needs it (keeps `baocao --help` fast)
+        UserError as StoreUserError,  # lazy: only this command needs it (keeps `baocao --help` fast)
     )
 
     password = _read_password(password_stdin)
@@ -56,7 +57,7 @@ def add(
             shown = (row.name, row.role)
     except StoreUserError as err:
         raise UserError(str(err)) from None
-    out.print(f"Đã thêm người dùng [bold]{shown[0]}[/] với vai trò {shown[1]}.")
+    out.print(f"Đã thêm người dùng [bold]{shown[0]}[/] với vai trò {ROLE_LABELS.get(shown[1], shown[1])}.")
 
 
 @user.command("list")

@@ -21,10 +21,14 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 
+import yaml
+
+from config import clock
 from config.recipients import read_recipients
 from config.settings import Settings
 from flows.app import App, init, status_report
@@ -35,13 +39,22 @@ from flows.dev.fake_imap import DemoImapServer
 from flows.dev.net import dovecot_binary
 from flows.dev.smtp_capture import SmtpCapture
 from flows.errors import FlowsError
-from flows.outbound.requests import send_request
-from flows.runs import pipelines as pf
-from flows.runs.serving import flush_api_logs, serve_campaigns
+from flows.outbound.requests import UnfinishedRequest, send_request
 from flows.web.server import ensure_demo_user, start_in_thread
+from reports.workdays import WorkCalendar
 
 MARKER = ".baocao-demo"
 OFFICE = "tdc@skhcn.quangngai.example"
+# What the demo's own copy of the campaign fills in where the shipped file still waits for the
+# signed letter ("…/SKHCN-TĐC", no phone): made-up but real-looking, so that the pre-flight
+# passes honestly and no mail goes out with a placeholder.
+DEMO_REQUEST = {
+    "number": "1520/SKHCN-TĐC",
+    "contact": {"name": "Bà Nguyễn Thị Thu Hà, Phòng Tiêu chuẩn Đo lường Chất lượng (TĐC)",
+                "phone": "0255 3822 123", "email": OFFICE},
+}
+# The enclosed documents ("Hồ sơ gửi kèm"), as one-page PDFs made for the demo.
+DEMO_ENCLOSURES = ("qd-996-ttg-demo.pdf", "kh-3144-ubnd-demo.pdf")
 
 
 class DemoError(FlowsError):
@@ -63,6 +76,55 @@ def fresh_data_dir(path: Path) -> Path:
     path.mkdir(parents=True)
     (path / MARKER).write_text("Thư mục của bản demo baocao; có thể xóa.\n", encoding="utf-8")
     return path.resolve()
+
+
+def demo_config(root: Path, data: Path) -> Path:
+    """The demo's own copy of the configuration: the shipped campaign with the letter's
+    number, the contact person and the enclosed files filled in (`DEMO_REQUEST`)."""
+    target = data / "config"
+    shutil.copytree(root / "config", target, ignore=shutil.ignore_patterns("__pycache__", "*.py"))
+    for path in sorted((target / "campaigns").glob("*.yaml")):
+        spec = yaml.safe_load(path.read_text("utf-8"))
+        request = spec.setdefault("request", {})
+        request["number"] = DEMO_REQUEST["number"].replace("SKHCN-TĐC", _issuer_code(request.get("number", "")))
+        request["contact"] = {**(request.get("contact") or {}), **DEMO_REQUEST["contact"]}
+        names = []
+        for name, title in zip(DEMO_ENCLOSURES, request.get("enclosures") or (), strict=False):
+            (path.parent / name).write_bytes(_pdf(title))
+            names.append(name)
+        request["attachments"] = names
+        path.write_text("# Bản sao của bản demo (số công văn, người liên hệ, tệp gửi kèm là dữ liệu demo).\n"
+                        + yaml.safe_dump(spec, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return target
+
+
+def _issuer_code(number: str) -> str:
+    """`…/SKHCN-TĐC` → `SKHCN-TĐC` (the code after the slash, kept from the shipped file)."""
+    code = number.rpartition("/")[2].strip()
+    return code or "SKHCN-TĐC"
+
+
+def _pdf(title: str) -> bytes:
+    """A one-page PDF naming the document (ASCII only: the demo's stand-in, not the real file)."""
+    words = "".join(c for c in title if c.isascii() and c not in "()\\") or "Tai lieu"
+    stream = f"BT /F1 10 Tf 20 100 Td (Ban demo: {words[:60]}) Tj ET".encode("ascii")
+    objects = [
+        b"<</Type/Catalog/Pages 2 0 R>>",
+        b"<</Type/Pages/Kids[3 0 R]/Count 1>>",
+        b"<</Type/Page/Parent 2 0 R/MediaBox[0 0 420 200]/Contents 4 0 R/Resources<</Font<</F1 5 0 R>>>>>>",
+        b"<</Length %d>>stream\n" % len(stream) + stream + b"\nendstream",
+        b"<</Type/Font/Subtype/Type1/BaseFont/Helvetica>>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj" % number + body + b"endobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer<</Size %d/Root 1 0 R>>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
 
 
 def port_free(port: int) -> bool:
@@ -139,11 +201,11 @@ def mail_servers(*, dovecot: bool = True) -> Iterator[tuple[Any, Any]]:
         yield imap, smtp
 
 
-def baocao_env(root: Path, data: Path, imap: Any, smtp: Any) -> dict[str, str]:
+def baocao_env(config: Path, data: Path, imap: Any, smtp: Any) -> dict[str, str]:
     """baocao settings for the demo, as a deployment would get them: environment variables."""
     env = {
         "BAOCAO_DATA_DIR": str(data),
-        "BAOCAO_CONFIG_DIR": str(root / "config"),
+        "BAOCAO_CONFIG_DIR": str(config),
         "BAOCAO_DROP__DIR": str(data / "drop"),
         "BAOCAO_ALERT_EMAIL": OFFICE,
         "BAOCAO_SMTP__HOST": smtp.host,
@@ -163,7 +225,10 @@ def baocao_env(root: Path, data: Path, imap: Any, smtp: Any) -> dict[str, str]:
 
 def request_threads(app: Any, smtp: Any) -> dict[str, str]:
     """Send the request to every agency; recipient code → Message-ID of the mail it got."""
-    send_request(app)
+    try:
+        send_request(app, check=True)  # the pre-flight as staff get it: never a placeholder
+    except UnfinishedRequest as err:
+        raise DemoError("công văn của bản demo chưa đủ: " + "; ".join(err.gaps)) from None
     codes = {e.lower(): r.code for r in read_recipients(app.campaign().recipients_path) for e in r.emails}
     return {
         codes[addr.lower()]: str(m.message["Message-ID"])
@@ -173,13 +238,48 @@ def request_threads(app: Any, smtp: Any) -> dict[str, str]:
     }
 
 
-def seed(app: Any, imap: Any, drop: Path, thread: dict[str, str]) -> tuple[int, int]:
-    """The agencies' replies into the mailbox and a few files into the shared folder."""
+@dataclass(frozen=True)
+class Story:
+    """The demo's moments on its one simulated clock (the campaign's time zone): every mail's
+    Date and every stored time come from it, so the request precedes the replies, a reminder
+    counts its days from the day it carries, and the report is dated when it was built."""
+
+    request: dt.datetime  # the request goes out (the letter's date, 08:30)
+    first_poll: dt.datetime  # the replies so far are read, just before…
+    reminder: dt.datetime  # …the reminder run of the day before the deadline, 08:00
+    second_poll: dt.datetime  # the late replies are read, then…
+    report: dt.datetime  # …the report is built, a few working days after the deadline
+    cycle: dt.datetime  # one full cycle, as the schedule would run it
+
+
+def story(campaign: Any) -> Story:
+    """The moments of the demo for this campaign."""
+    tz = campaign.tz
+    deadline = campaign.deadline
+    policy = campaign.reminders
+    calendar = WorkCalendar(policy.extra_days_off, policy.extra_working_days)
+    request_day = campaign.request.date or calendar.add_working_days(deadline, -10)
+    reminder = dt.datetime.combine(calendar.add_working_days(deadline, -1), policy.window.start, tz)
+    report_day = calendar.add_working_days(deadline, 3)
+    report = dt.datetime.combine(report_day, dt.time(9, 0), tz)
+    return Story(
+        request=dt.datetime.combine(request_day, dt.time(8, 30), tz),
+        first_poll=reminder - dt.timedelta(minutes=15),
+        reminder=reminder,
+        second_poll=report - dt.timedelta(minutes=30),
+        report=report,
+        cycle=report + dt.timedelta(minutes=5),
+    )
+
+
+def seed(app: Any, imap: Any, drop: Path, thread: dict[str, str], until: dt.datetime) -> tuple[int, int]:
+    """The agencies' replies received before `until`, each day's read that evening as the
+    schedule would (so each receipt is dated the day of its report), and the shared folder's
+    files; the later replies wait for `seed_late`."""
     campaign = app.campaign()
     recipients = read_recipients(campaign.recipients_path)
-    mails = demo_mails(campaign, recipients, thread)
-    for m in mails:
-        imap.append(m.raw, date=m.received)
+    mails = [m for m in demo_mails(campaign, recipients, thread) if m.received < until]
+    poll_by_day(app, imap, mails)
     files = demo_files(campaign, recipients)
     # A dropped file's received time is its mtime: put them inside the campaign, before the deadline.
     stamp = dt.datetime.combine(campaign.deadline - dt.timedelta(days=2), dt.time(10, 30), campaign.tz).timestamp()
@@ -189,6 +289,31 @@ def seed(app: Any, imap: Any, drop: Path, thread: dict[str, str]) -> tuple[int, 
         target.write_bytes(f.data)
         os.utime(target, (stamp, stamp))
     return len(mails), len(files)
+
+
+def seed_late(app: Any, imap: Any, thread: dict[str, str], since: dt.datetime, until: dt.datetime) -> int:
+    """The replies received between `since` and `until` (after the reminder run), each day's
+    read that evening."""
+    campaign = app.campaign()
+    mails = [m for m in demo_mails(campaign, read_recipients(campaign.recipients_path), thread)
+             if since <= m.received < until]
+    poll_by_day(app, imap, mails)
+    return len(mails)
+
+
+def poll_by_day(app: Any, imap: Any, mails: list[Any]) -> None:
+    """Each day's mails into the mailbox, then one mail poll 10 minutes after the day's last
+    one, on the demo's clock (the scheduled polls between are not simulated one by one)."""
+    from flows.intake.mail import ingest_mail  # lazy: the intake is loaded only to seed
+
+    days: dict[dt.date, list[Any]] = {}
+    for m in sorted(mails, key=lambda m: m.received):
+        days.setdefault(m.received.astimezone(app.campaign().tz).date(), []).append(m)
+    for day_mails in days.values():
+        for m in day_mails:
+            imap.append(m.raw, date=m.received)
+        clock.move_to(day_mails[-1].received + dt.timedelta(minutes=10))
+        ingest_mail(app)
 
 
 def save_outbox(smtp: Any, folder: Path) -> int:
@@ -202,18 +327,24 @@ def save_outbox(smtp: Any, folder: Path) -> int:
     return len(smtp.messages)
 
 
-def run_flows(app: Any) -> dict[str, Any]:
-    """Every flow once, as the schedules would run them, at moments inside the campaign."""
-    campaign = app.campaign()
-    tz = campaign.tz
-    day_before = dt.datetime.combine(campaign.deadline - dt.timedelta(days=1), dt.time(8, 0), tz)
-    after = campaign.deadline_at + dt.timedelta(days=5, hours=-7)
+def run_flows(app: Any, imap: Any, thread: dict[str, str], moments: Story) -> dict[str, Any]:
+    """Every flow once, as the schedules would run them, each at its moment of the story."""
+    from flows.runs import pipelines as pf  # lazy: Prefect reads its settings on import (see `run`)
+
+    clock.move_to(moments.first_poll)
     results: dict[str, Any] = {"mail": pf.ingest_mail_flow()}
     pf.ingest_folder_flow()  # the first scan only notes sizes: files are taken once stable
     results["folder"] = pf.ingest_folder_flow()
-    results["reminders"] = pf.send_reminders_flow(now=day_before)
-    results["report"] = pf.build_report_flow(now=after)
-    results["cycle"] = pf.full_cycle_flow(now=after)
+    clock.move_to(moments.reminder)
+    results["reminders"] = pf.send_reminders_flow(now=moments.reminder)
+    late = seed_late(app, imap, thread, moments.first_poll, moments.second_poll)
+    say(f"Đã đưa thêm {late} thư trả lời đến sau lượt nhắc.")
+    clock.move_to(moments.second_poll)
+    results["late_mail"] = pf.ingest_mail_flow()
+    clock.move_to(moments.report)
+    results["report"] = pf.build_report_flow(now=moments.report)
+    clock.move_to(moments.cycle)
+    results["cycle"] = pf.full_cycle_flow(now=moments.cycle)
     return results
 
 
@@ -222,7 +353,10 @@ def explain(ui: str, data: Path, results: dict[str, Any], sent: int) -> None:
     app = App(Settings())
     print_status_table(status_report(app))
     app.engine.dispose()
-    files = results["report"]["report"]["files"]
+    built = results["report"]["report"]
+    # The stable copy of the newest build (`moi-nhat/`, which the cycle's build replaced), not
+    # the first build's own folder.
+    files = built.get("latest") or built["files"]
     say("")
     say("Mở để xem:")
     say(f"  Bảng điều khiển Prefect       {ui}/dashboard")
@@ -233,7 +367,7 @@ def explain(ui: str, data: Path, results: dict[str, Any], sent: int) -> None:
     say("  Báo cáo tổng hợp              " + "\n                                ".join(files))
     say(f"  Thư đã gửi ({sent}, tệp .eml)   {data / 'outbox'}")
     say(f"  Thư mục dùng chung            {data / 'drop'}")
-    say(f"  Dòng lệnh                     BAOCAO_DATA_DIR={data} .venv/bin/baocao status")
+    say(f"  Dòng lệnh                     BAOCAO_DATA_DIR={data} BAOCAO_CONFIG_DIR={data / 'config'} .venv/bin/baocao status")
 
 
 def ctrl_c_stops_gracefully() -> None:
@@ -268,18 +402,26 @@ def main(argv: list[str] | None = None) -> int:
 
 def run(root: Path, data: Path, port: int, *, once: bool, dovecot: bool = True, web_port: int = 8080) -> int:
     """The demo's body: servers up, data in, flows run, then serve (or exit with --once)."""
+    # Before Prefect is first imported: it reads its settings then, and without the demo's
+    # server address every flow would start a temporary server of its own.
     os.environ.update(prefect_env(data, port))
+    from flows.runs.serving import flush_api_logs, serve_campaigns  # lazy: after the settings above
+
+    config = demo_config(root, data)
     say(f"Khởi động Prefect server tại http://127.0.0.1:{port} (lần đầu mất khoảng 10–20 giây)…")
     with prefect_server(data, port) as ui, mail_servers(dovecot=dovecot) as (imap, smtp):
-        os.environ.update(baocao_env(root, data, imap, smtp))
+        os.environ.update(baocao_env(config, data, imap, smtp))
 
         app = App(Settings())
         init(app)
+        moments = story(app.campaign())
+        clock.move_to(moments.request)  # one simulated clock for the whole story (and the web)
+        say(f"Đồng hồ của bản demo: bắt đầu {moments.request:%H:%M %d/%m/%Y} (giờ Việt Nam).")
         thread = request_threads(app, smtp)
         say(f"Đã gửi công văn đề nghị báo cáo tới {len(thread)} đơn vị (thư bắt được trong {data / 'outbox'}).")
-        n_mails, n_files = seed(app, imap, data / "drop", thread)
+        n_mails, n_files = seed(app, imap, data / "drop", thread, moments.first_poll)
         say(f"Đã đưa {n_mails} thư trả lời vào hộp thư và {n_files} tệp vào thư mục dùng chung.")
-        results = run_flows(app)
+        results = run_flows(app, imap, thread, moments)
         sent = save_outbox(smtp, data / "outbox")
         explain(ui, data, results, sent)
         user, password = ensure_demo_user(app)

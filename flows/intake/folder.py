@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +62,7 @@ from parsers import lo_server
 from parsers.lo_server import warm_libreoffice
 from parsers.mail import Attachment, safe_filename
 from parsers.mail_classify import Attribution, attribute
+from parsers.model import ProblemCode
 from parsers.responses import Unit, appendix_of, belongs_with
 from parsers.vocab import ItemStatus, MailKind
 from storage.blobs import store_blob
@@ -315,7 +317,7 @@ def _record_file(
     if isinstance(decision, str):
         unrelated = files[0].rejection is None
         if unrelated:  # readable, no outline report: a person looks when it is an agency's
-            held = _file_to_check(ctx, row, rel, name, docs, decision, mtime, owner, session=session)
+            held = _file_to_check(ctx, row, rel, name, docs, decision, mtime, owner, session=session, files=files)
             if held is not None:
                 return held
         outcome: dict[str, Any] = {"status": ItemStatus.FAILED, "classification": MailKind.UNRELATED if unrelated else None, "error": decision}
@@ -332,13 +334,19 @@ def _record_file(
 
 def _file_to_check(
     ctx: Context, row: InboundFile, rel: str, name: str, docs: list[Document], why: str, mtime: dt.datetime,
-    owner: dict[str, int], *, session: Session,
+    owner: dict[str, int], *, session: Session, files: Sequence[ParsedFile] = (),
 ) -> dict[str, Any] | None:
     """A readable file that is no outline report, dropped where (or named as) an agency's:
     meant as its answer, as a mail's files would be (`files_to_check`). A person opens it;
     assigning the item records it as the agency's report (re-read), dismissing leaves the
     agency as it was; nothing is counted meanwhile. None: the file names no agency."""
-    attribution = path_attribution(ctx, rel, name, [])
+    # A document naming its agency and holding the outline's content the parser could not read
+    # as a report (`report_not_recognised`) is that agency's, wherever it was dropped.
+    named = [
+        (c.result.agency.id, c.result.agency.score) for c in candidates(files)
+        if c.result.agency.id is not None and any(p.code == ProblemCode.REPORT_NOT_RECOGNISED for p in c.result.problems)
+    ]
+    attribution = path_attribution(ctx, rel, name, named)
     if not attribution.candidates:
         return None
     item = open_files_to_check(

@@ -75,6 +75,7 @@ from parsers.mail_classify import (
     text_for_naming,
 )
 from parsers.mail_links import ReportLink, classify_links
+from parsers.model import ProblemCode
 from parsers.naming import subject_tags
 from parsers.responses import Unit, plan_units
 from parsers.routing import Route
@@ -84,6 +85,7 @@ from storage.db import deferred_sync
 from storage.ingest import (
     add_mail,
     advance_mailbox,
+    clear_bouncing,
     insert_mail,
     is_retry,
     known_keys,
@@ -101,6 +103,9 @@ from storage.ingest import (
 from storage.models import Document, Event, InboundMail, utcnow
 
 log = logging.getLogger(__name__)
+# What a person writes (a report, "nothing to report", "we will send it"): proof the address works.
+_ANSWERS = frozenset({MailKind.SUBMISSION, MailKind.NIL_REPORT, MailKind.ACKNOWLEDGEMENT, MailKind.LINK_ONLY,
+                      MailKind.FILES_TO_CHECK})
 
 
 @dataclass
@@ -132,6 +137,11 @@ def decide_mail(ctx: Context, mail: MailMessage, files: list[ParsedFile]) -> Mai
     classification, links = classify_links(mail, classification, ctx.hints, known_sender=known)
     if not cands and not rejected and not links and _body_report(ctx, mail, classification, known_sender=known):
         classification = Classification(MailKind.FILES_TO_CHECK, BODY_REPORT_REASON)
+    if classification.kind in (MailKind.UNRELATED, MailKind.ACKNOWLEDGEMENT) and any(
+        p.code == ProblemCode.REPORT_NOT_RECOGNISED for c in cands for p in c.result.problems
+    ):
+        # A known agency's file with the outline's content that could not be read as a report.
+        classification = Classification(MailKind.FILES_TO_CHECK, UNRECOGNISED_REASON)
     decision = MailDecision(classification, rejected, links=links)
     # A reply whose only report could not be read is not a promise (nor unrelated): the agency
     # has not submitted yet, a person looks, and the receipt asks for a readable copy.
@@ -164,6 +174,12 @@ def decide_mail(ctx: Context, mail: MailMessage, files: list[ParsedFile]) -> Mai
         for unit in decision.units:
             unit.message_text = f"{mail.subject}\n{mail.new_text[:5000]}"
     return decision
+
+
+UNRECOGNISED_REASON = (
+    "tệp có nội dung theo đề cương (bảng định lượng, đề mục) nhưng không đọc được như báo cáo — cán bộ cần mở"
+    " tệp và ghi nhận"
+)
 
 
 def _body_report(ctx: Context, mail: MailMessage, classification: Classification, *, known_sender: bool) -> bool:
@@ -473,6 +489,10 @@ def _recorded(
     if classification.kind == MailKind.BOUNCE:
         hit = mark_bouncing(ctx.campaign.id, classification.bounced, f"thư báo lỗi {mail.message_id}", received_at, session=session)
         return {**result, "status": ItemStatus.PROCESSED, "bounced": classification.bounced, "recipients": hit}
+    if classification.kind in _ANSWERS:  # a person answered from this address: it works again
+        cleared = clear_bouncing(mail.from_addr, received_at, session=session)
+        if cleared:
+            result["unbounced"] = cleared
     if decision.link_only is not None:
         item = _review_links(ctx, row, decision, received_at, owner, session=session)
         row.recipient_id = decision.link_only.recipient_id

@@ -176,7 +176,7 @@ def _reserve(app: App, drafts: Sequence[Draft], codes: dict[int | None, str], re
                     "slot": d.slot,
                     "to_addrs": list(d.to),
                     "subject": d.subject,
-                    "message_id": make_message_id(d.kind),
+                    "message_id": make_message_id(d.kind, app.settings.smtp.sender),
                     "in_reply_to_mail_id": d.in_reply_to_mail_id,
                 },
                 session=session,

@@ -29,6 +29,9 @@ _ATEXT = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+")
 # Headers we encode ourselves; every other one is left to the standard policy.
 UNSTRUCTURED = frozenset({"subject", "comments"})
 ADDRESSES = frozenset({"from", "to", "cc", "reply-to", "sender"})
+# Headers of message identifiers: folded only between two ids, never inside one (the standard
+# policy moves a long id to a line of its own, and readers then see " <id>" with a space).
+IDENTIFIERS = frozenset({"message-id", "in-reply-to", "references"})
 
 
 def _encoded_len(text: str) -> int:
@@ -143,9 +146,22 @@ def fold_addresses(name: str, addresses: tuple[Address, ...]) -> str:
     return "\r\n".join(lines)
 
 
+def fold_identifiers(name: str, value: str) -> str:
+    """`Name: <id1> <id2>` folded between ids when the line would pass 78 characters; an id
+    longer than a line stays whole (RFC 5322 §2.1.1: 78 is a SHOULD, 998 the limit)."""
+    lines = [f"{name}:"]
+    for token in value.split():
+        if len(lines[-1]) + 1 + len(token) > 78 and lines[-1] != f"{name}:":
+            lines.append("")
+        lines[-1] += " " + token
+    return "\r\n".join(lines)
+
+
 def fold_header(name: str, value: Any) -> str | None:
     """Our folding of this header, or None to leave it to the standard policy."""
     key = name.lower()
+    if key in IDENTIFIERS and str(value).isascii():
+        return fold_identifiers(name, str(value))
     if key in ADDRESSES and getattr(value, "addresses", None) is not None:
         if not all(a.addr_spec.isascii() for a in value.addresses):
             return None  # an internationalised address: the standard policy's business

@@ -15,27 +15,51 @@ from reports.workdays import WorkCalendar, day_off_warning
 
 # "123/SKHCN-TĐC", "05/UBND-KGVX": a number, then the issuer's code.
 _NUMBER = re.compile(r"^\s*\d+\s*/\s*\S")
-_PLACEHOLDERS = ("…", "...", "__")
+# What a form left to fill holds: an ellipsis, dots, underscores, x's, dashes, "null".
+_PLACEHOLDER = re.compile(r"…|\.\.\.|__|\b(?:x{2,}|null|none|tbd|todo)\b|^[\s.\-_x…?]*$", re.I)
 _ENCLOSED = ("hồ sơ gửi kèm", "tài liệu gửi kèm", "gửi kèm theo")
+# A phone number: at least 8 digits (spaces, dots, dashes and a leading + between them).
+_PHONE = re.compile(r"^\+?[\d\s.\-()]*$")
+
+
+def is_placeholder(value: str | None) -> bool:
+    """True when a field is empty or still holds what stands for "to be filled" ("…", "...",
+    "xxx", "___"): what must never reach 28 agencies."""
+    return value is None or bool(_PLACEHOLDER.search(value.strip()))
 
 
 def request_gaps(campaign: Campaign, letter_text: str = "") -> list[str]:
     """What the request still lacks, each as one Vietnamese line naming the field to fill."""
     request = campaign.request
     gaps: list[str] = []
-    if not _NUMBER.match(request.number) or any(p in request.number for p in _PLACEHOLDERS):
+    if not _NUMBER.match(request.number) or is_placeholder(request.number):
         gaps.append(f"chưa có số công văn (đang ghi “{request.number}”; sửa request.number, ví dụ 1234/SKHCN-TĐC)")
     if request.date is None:
         gaps.append("chưa có ngày công văn (request.date)")
     gaps.extend(_enclosure_gaps(campaign, letter_text))
-    contact = request.contact
-    if contact is None or not contact.name.strip():
-        gaps.append("chưa có người liên hệ (request.contact.name)")
-    if contact is None or not (contact.phone or "").strip():
-        gaps.append("chưa có số điện thoại liên hệ (request.contact.phone)")
-    if not request.signer.strip():
+    gaps.extend(_contact_gaps(campaign))
+    if is_placeholder(request.signer):
         gaps.append("chưa có người ký công văn (request.signer)")
     return gaps
+
+
+def _contact_gaps(campaign: Campaign) -> list[str]:
+    """Who the agencies may call: a name, a phone number with its digits, an email address."""
+    contact = campaign.request.contact
+    name, phone, mail = (contact.name, contact.phone, contact.email) if contact else (None, None, None)
+    gaps = []
+    if is_placeholder(name):
+        gaps.append(f"chưa có người liên hệ (request.contact.name{_shown(name)})")
+    digits = sum(c.isdigit() for c in phone or "")
+    if is_placeholder(phone) or not _PHONE.match(phone or "") or digits < 8:
+        gaps.append(f"chưa có số điện thoại liên hệ (request.contact.phone{_shown(phone)}; ví dụ 0255 3822 123)")
+    if is_placeholder(mail) or "@" not in (mail or "") or is_placeholder((mail or "").partition("@")[0]):
+        gaps.append(f"chưa có email liên hệ (request.contact.email{_shown(mail)})")
+    return gaps
+
+
+def _shown(value: str | None) -> str:
+    return f", đang ghi “{value}”" if value and value.strip() else ""
 
 
 def _enclosure_gaps(campaign: Campaign, letter_text: str) -> list[str]:

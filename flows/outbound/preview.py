@@ -38,7 +38,7 @@ def write_preview(
     written: list[dict[str, Any]] = []
     for number, (code, draft) in enumerate(drafts, start=1):
         stem = f"{number:03d}-{code or 'thu'}-{draft.kind}"
-        raw = build_message(with_reply_token(draft, code, smtp), make_message_id(draft.kind), smtp, now).as_bytes(
+        raw = build_message(with_reply_token(draft, code, smtp), make_message_id(draft.kind, smtp.sender), smtp, now).as_bytes(
             policy=OUTBOUND
         )
         (directory / f"{stem}.eml").write_bytes(raw)

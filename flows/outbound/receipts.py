@@ -276,7 +276,7 @@ def reserve_receipt(app: App, campaign: Campaign, mail: InboundMail, parsed: Mai
             "slot": draft.slot,
             "to_addrs": list(draft.to),
             "subject": draft.subject,
-            "message_id": make_message_id(draft.kind),
+            "message_id": make_message_id(draft.kind, app.settings.smtp.sender),
             "in_reply_to_mail_id": mail.id,
         },
         session=session,

@@ -75,7 +75,7 @@ def remind(
     threads = _request_threads(app, campaign, [due.recipient_id for _, plan in plans for due in plan.due])
     coded = [
         (due.code, _reminder_draft(app, campaign, due, by_id[due.recipient_id], calendar, local_day, deadline,
-                                   threads.get(due.recipient_id)))
+                                   threads.get(due.recipient_id), manual=manual))
         for deadline, plan in plans
         for due in plan.due
     ]
@@ -90,7 +90,8 @@ def remind(
     active = [p.slot.key for _, p in plans if p.slot is not None]
     result["slot"] = active[0] if active else None
     result["reason"] = reason or (None if active else plans[0][1].reason)
-    skipped = [{"recipient": s.code, "reason": s.reason} for _, p in plans for s in p.skipped]
+    skipped = [{"recipient": s.code, "reason": s.reason, **({"needs_address": True} if s.needs_address else {})}
+               for _, p in plans for s in p.skipped]
     result["skipped"] = skipped + result["skipped"]
     return result
 
@@ -162,7 +163,13 @@ def _reminder_draft(
     today: dt.date,
     deadline: dt.date,
     request_id: str | None = None,
+    *,
+    manual: bool = False,
 ) -> Draft:
+    """The reminder to one recipient, written for `today` (its day counts come from it).
+
+    `manual`: a person sent it ("nhắc ngay"): the mail says so, not "Thư nhắc tự động", and is
+    not marked Auto-Submitted (RFC 3834: a person originated it)."""
     attachments = request_attachments(campaign) if campaign.reminders.attach_outline else ()
     context = template_context(app, campaign, status, attachments=attachments)
     context["deadline"] = deadline
@@ -178,11 +185,12 @@ def _reminder_draft(
         missing_sections=[{"id": display_id(s), "heading": headings.get(s, "")} for s in due.missing_sections],
         missing_rows=[{"id": r, "label": labels.get(r, "")} for r in due.missing_rows],
         slot=due.slot,
+        manual=manual,
     )
     name = "reminder_incomplete" if due.kind == KIND_INCOMPLETE else "reminder"
     subject, text = render(app, name, context)
     return Draft(campaign.id, due.recipient_id, due.kind, due.slot, list(due.to), subject, text,
                  attachments=attachments, in_reply_to=request_id,
-                 references=(request_id,) if request_id else ())
+                 references=(request_id,) if request_id else (), auto_submitted="no" if manual else "auto-generated")
 
 

@@ -14,7 +14,7 @@ from flows.outbound.delivery import Draft, deliver
 from flows.outbound.letters import delivery_result, render, request_attachments, template_context
 from flows.outbound.preflight import request_gaps, request_warnings
 from flows.outbound.preview import write_preview
-from reports.reminders import addresses
+from reports.status import addresses, bounce_note
 
 REQUEST_SLOT = "initial"
 
@@ -37,7 +37,9 @@ def request_drafts(app: App, campaign: Campaign) -> tuple[list[tuple[str, Draft]
     for status in items:
         to = addresses(status)
         if not to:
-            skipped.append({"recipient": status.facts.code, "reason": "không có địa chỉ email"})
+            note = bounce_note(status, campaign.tz)
+            skipped.append({"recipient": status.facts.code, "reason": note or "không có địa chỉ email",
+                            "needs_address": note is not None})
             continue
         subject, text = render(app, "request", template_context(app, campaign, status, attachments=attachments))
         drafts.append((status.facts.code, Draft(campaign.id, status.facts.id, "request", REQUEST_SLOT, list(to),

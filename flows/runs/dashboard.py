@@ -69,7 +69,9 @@ def status_rows(status: Mapping[str, Any], base_url: str | None = None) -> list[
         state = r["state_label"] if r.get("failed_file") or r.get("to_check") else STATE_LABELS.get(r["state"], r["state"])
         if r.get("draft"):
             state += " · bản dự thảo"
-        if r.get("bouncing"):
+        if r.get("needs_address"):  # no address reaches it: not reminded until a person finds one
+            state += " · cần địa chỉ khác"
+        elif r.get("bouncing"):
             state += " · thư bị trả lại"
         rows.append(
             {

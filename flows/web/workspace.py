@@ -89,6 +89,8 @@ class BoardRow:
     draft: bool = False
     # "Đã gửi tệp – chờ kiểm tra": files that are no outline report wait for a person.
     to_check: bool = False
+    # Every address bounced: "địa chỉ … bị trả lại ngày …; cần địa chỉ khác" (not reminded).
+    needs_address: str | None = None
     # Sections its report answers with one text for several ("trả lời chung"): answered.
     by_group: list[str] = field(default_factory=list)
 
@@ -121,7 +123,7 @@ def board(app: App, campaign_id: str | None = None, *, show: str = "", sort: str
         BoardRow(
             r["id"], r["name"], r["group"], r["state"], r["late"], r["incomplete"], r["reminders_sent"],
             contacts.get(ids.get(r["id"], -1)), own.get(ids.get(r["id"], -1)), r["bouncing"], r["pending_review"],
-            bool(r.get("failed_file")), bool(r.get("draft")), bool(r.get("to_check")),
+            bool(r.get("failed_file")), bool(r.get("draft")), bool(r.get("to_check")), r.get("needs_address"),
             list(r.get("answered_by_group") or []),
         )
         for r in report["recipients"]
@@ -212,7 +214,7 @@ def _schedule_view(
         status = recipient_status(facts, deadline_end(campaign, deadline))
         out.append({"name": slot.name, "label": slot_label(slot.name), "day": slot.day, "key": slot.key,
                     "sent": outbox.get(slot.key) == "sent", "overdue": slot.overdue,
-                    "outcome": slot_outcome(slot, today, policy, status, outbox.get(slot.key), requested=requested)})
+                    "outcome": slot_outcome(slot, today, policy, status, outbox.get(slot.key), requested=requested, tz=campaign.tz)})
     return out
 
 

@@ -515,3 +515,39 @@ def test_an_agencys_file_that_is_no_outline_report_waits_for_a_person(drop_app):
     assert sotc["state"] == "submitted" and sotc["to_check"] is False
     with drop_app.session() as s:
         assert s.scalars(select(Submission.channel)).one() == "folder"
+
+
+def test_a_known_agencys_outline_content_not_read_as_a_report_waits_for_a_person(drop_app):
+    """A sheet dropped in the common folder that names its agency (SỞ CÔNG THƯƠNG) and lays out
+    the outline's table rows with figures, in a shape the parser cannot read as a report: not
+    failed/ "không nhận ra báo cáo" with the agency left "not responded" (and reminded), but a
+    review item for that agency, nothing counted meanwhile."""
+    import io
+
+    import openpyxl
+    from sqlalchemy import select
+
+    from flows.intake.folder import ingest_folder
+    from storage.models import ReviewItem, Submission
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for row in (["UBND TỈNH QUẢNG NGÃI"], ["SỞ CÔNG THƯƠNG"], ["Số liệu Đề án 996"], [],
+                ["Nội dung", "Đầu tư chuẩn đo lường, phương tiện đo", "Cán bộ được bồi dưỡng, tập huấn về đo lường",
+                 "Phương tiện đo được kiểm định, hiệu chuẩn cho doanh nghiệp"],
+                ["Đã làm được", 4, 15, 2750]):
+        ws.append(row)
+    data = io.BytesIO()
+    wb.save(data)
+    root = drop_app.settings.drop.dir
+    (root / "so_lieu.xlsx").write_bytes(data.getvalue())
+    _age(root / "so_lieu.xlsx")
+    ingest_folder(drop_app)
+    (held,) = ingest_folder(drop_app).to_json()["items"]
+    assert (held["status"], held["classification"], held.get("recipient")) == ("review", "files_to_check", "soct"), held
+    with drop_app.session() as s:
+        assert list(s.scalars(select(Submission))) == []
+        (item,) = s.scalars(select(ReviewItem)).all()
+        assert item.candidates[0]["code"] == "soct"
+    soct = states(drop_app)["soct"]
+    assert soct["state"] == "not_responded" and soct["to_check"] is True

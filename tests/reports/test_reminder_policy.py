@@ -126,7 +126,24 @@ def test_bouncing_addresses_are_skipped_when_there_is_another() -> None:
     both = status(1, emails=("a@x.vn", "b@x.vn"), bouncing=("a@x.vn",))
     only = status(2, emails=("c@x.vn",), bouncing=("c@x.vn",))
     plan = plan_reminders([both, only], ReminderPolicy(), DEADLINE, at(D(2025, 8, 18)), TZ, CAL)
-    assert {d.code: d.to for d in plan.due} == {"dv1": ("b@x.vn",), "dv2": ("c@x.vn",)}
+    assert {d.code: d.to for d in plan.due} == {"dv1": ("b@x.vn",)}
+
+
+def test_an_agency_whose_only_address_bounces_is_not_reminded_but_named_for_staff() -> None:
+    """Writing again to the address that bounced reaches nobody: no reminder, and the skip
+    says which address came back and when, so a person finds another one."""
+    bounced = dt.datetime(2025, 8, 6, 2, 2, tzinfo=dt.UTC)  # 09:02 in Vietnam
+    facts = RecipientFacts(2, "dv2", "Đơn vị 2", "", ("c@x.vn",), ("c@x.vn",), bounced_at=(("c@x.vn", bounced),))
+    only = recipient_status(facts, DEADLINE_AT)
+    plan = plan_reminders([only, status(3)], ReminderPolicy(), DEADLINE, at(D(2025, 8, 18)), TZ, CAL)
+    assert [d.code for d in plan.due] == ["dv3"]
+    [skipped] = plan.skipped
+    assert skipped.code == "dv2" and skipped.needs_address
+    assert skipped.reason == "địa chỉ c@x.vn bị trả lại ngày 06/08/2025; cần địa chỉ khác"
+    # An agency with no address at all is another case: nothing bounced, nothing to tell.
+    none = status(4, emails=())
+    [empty] = plan_reminders([none], ReminderPolicy(), DEADLINE, at(D(2025, 8, 18)), TZ, CAL).skipped
+    assert not empty.needs_address and empty.reason == "không có địa chỉ email"
 
 
 def test_extra_day_off_blocks_sending() -> None:

@@ -281,6 +281,19 @@ def test_contacts_fixed_and_marked_bouncing(client_for, web_app) -> None:
     assert bad.status_code == 303 and "không hợp lệ" in client.get("/don-vi/vpubnd").text
 
 
+def test_an_agency_whose_only_address_bounces_is_flagged_and_not_reminded(client_for, web_app) -> None:
+    client = client_for("canbo")
+    token = csrf_of(client.get("/don-vi/hhdnkt").text)
+    client.post("/don-vi/hhdnkt/email/tra-lai", data={"csrf": token, "email": "hhdnkt@kontum.example", "tra_lai": "1"})
+    board = client.get("/").text
+    row = board[board.index('data-ma="hhdnkt"'):].split("</tr>", 1)[0]
+    assert "cần địa chỉ khác" in row and "hhdnkt@kontum.example bị trả lại ngày" in row
+    # "Gửi thư nhắc ngay" sends nothing to it and says why.
+    assert client.post("/don-vi/hhdnkt/nhac-ngay", data={"csrf": token}).status_code == 303
+    page = client.get("/don-vi/hhdnkt").text
+    assert "Không gửi thư nhắc: địa chỉ hhdnkt@kontum.example bị trả lại ngày" in page and "cần địa chỉ khác" in page
+
+
 def test_accept_a_submission_once(client_for, web_app) -> None:
     code, sub_id, _ = _submitted(web_app)
     client = client_for("canbo")

@@ -154,3 +154,16 @@ def test_the_agency_page_shows_the_corrected_figures_and_the_reports_rate(client
     assert float(cells["result"]) == 1250.0 == printed.result
     assert float(cells["rate"]) == printed.rate == rate_of(plan, 1250)  # the report's rate, not the file's
     assert ("tính lại từ số đã sửa" in _text(row)) == (file_rate != printed.rate)
+
+
+def test_a_bounce_late_in_the_evening_is_dated_in_the_campaigns_time_zone() -> None:
+    """20:00 UTC on 06/08 is 03:00 on 07/08 in Asia/Ho_Chi_Minh: the slot's words say 07/08."""
+    from zoneinfo import ZoneInfo
+
+    from reports.reminders import ReminderPolicy
+
+    facts = RecipientFacts(1, "sotc", "Sở Tài chính", "", ("sotc@example.vn",), bouncing=("sotc@example.vn",),
+                           bounced_at=(("sotc@example.vn", dt.datetime(2025, 8, 6, 20, 0, tzinfo=dt.UTC)),))
+    status = recipient_status(facts, dt.datetime(2025, 8, 15, 23, 59, tzinfo=dt.UTC))
+    words = slot_outcome(SLOT, dt.date(2025, 8, 20), ReminderPolicy(), status, tz=ZoneInfo("Asia/Ho_Chi_Minh"))
+    assert words == "không gửi: địa chỉ sotc@example.vn bị trả lại ngày 07/08/2025; cần địa chỉ khác"

@@ -33,6 +33,21 @@ def test_init_and_status_json(db_url: str, tmp_path: Path) -> None:
     assert all(r["state"] == "not_responded" for r in data["recipients"])
     table = run("status", env=env)
     assert table.returncode == 0 and "Chưa trả lời" in table.stdout and "Tổng 28 đơn vị" in table.stdout
+    # The title writes the deadline as people do (15/08/2025), never the ISO form.
+    assert "hạn nộp 15/08/2025" in table.stdout and "2025-08-15" not in table.stdout
+
+
+def test_user_add_names_the_role_in_vietnamese(tmp_path: Path) -> None:
+    env = {"BAOCAO_DATA_DIR": str(tmp_path / "data")}
+    assert run("init", env=env).returncode == 0
+    labels = {"editor": "xử lý", "admin": "quản trị"}
+    for role, label in labels.items():
+        full = {k: v for k, v in os.environ.items() if not k.startswith("BAOCAO_")} | env
+        done = subprocess.run([str(BAOCAO), "user", "add", f"can-bo-{role}", "--role", role, "--password-stdin"],
+                              input="mat-khau-du-dai-123\n", capture_output=True, text=True, env=full, cwd=ROOT,
+                              timeout=600)
+        assert done.returncode == 0, done.stderr
+        assert f"với vai trò {label}." in done.stdout and role not in done.stdout.replace(f"can-bo-{role}", "")
 
 
 def test_default_database_is_sqlite_under_data_dir(tmp_path: Path) -> None:

@@ -25,6 +25,7 @@ from tests.conftest import CONFIG_DIR
 FINISHED = {
     '  number: "…/SKHCN-TĐC"': '  number: "1234/SKHCN-TĐC"',
     "    phone: null": '    phone: "0255 3822 123"',
+    "    email: null": '    email: "tdc@skhcn.quangngai.gov.vn"',
     "  attachments: []": "  attachments: [qd-996.pdf, kh-3144.pdf]",
 }
 

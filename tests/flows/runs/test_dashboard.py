@@ -38,6 +38,9 @@ def test_status_rows_put_who_needs_chasing_first_in_vietnamese() -> None:
         "Nhận lúc": "16/08/2025 08:05", "Trễ hạn": "có", "Còn thiếu": "2.2.a", "Đã nhắc": "2",
     }
     assert rows[3]["Tình trạng"] == "Không phát sinh"
+    # Every address bounced: what the row asks of staff is another address.
+    stuck = {**STATUS, "recipients": [{**STATUS["recipients"][1], "needs_address": "địa chỉ vt@sct.gov.vn bị trả lại"}]}
+    assert dashboard.status_rows(stuck)[0]["Tình trạng"] == "Chưa trả lời · cần địa chỉ khác"
 
 
 def test_progress_counts_answers_the_way_every_screen_does() -> None:
