@@ -189,6 +189,7 @@ def facts_from_record(record: RecipientRecord) -> RecipientFacts:
         mail_failed=record.mail_failed,
         failed_file_at=record.failed_file_at,
         to_check_at=record.to_check_at,
+        in_review=record.in_review,
     )
 
 

@@ -11,7 +11,10 @@ One official mailbox serves many requests at once. The evidence, strongest first
 A file whose outline clearly matches one campaign goes there whatever the message says (an
 agency replying to the wrong request, or answering two requests in one message); the other
 files and a message without files follow the message's evidence. When that evidence does not
-single out one campaign the message is in doubt: a person chooses among the candidates.
+single out one campaign the message is in doubt: a person chooses among the candidates. So is
+a message whose own words cite another open request (its number or subject) while its thread,
+reply token or sender point to one campaign: an agency pressing Reply on one request to answer
+another ("… theo Công văn số 1301/SKHCN-TĐC" under the 996 request's subject).
 """
 
 from __future__ import annotations
@@ -119,6 +122,10 @@ class Route:
     evidence: list[Evidence] = field(default_factory=list)
     token: ReplyToken | None = None
     doubt: bool = False
+    # The campaign the thread (token, sender…) pointed to, when the message's own words cite
+    # another open request instead (`cited`): the reason it is in doubt.
+    contradicted: str | None = None
+    cited: list[str] = field(default_factory=list)
 
     @property
     def targets(self) -> list[str]:
@@ -143,6 +150,7 @@ class Route:
             "evidence": [e.to_json() for e in self.evidence],
             "token": None if self.token is None else {"campaign": self.token.campaign_id, "code": self.token.code},
             "doubt": self.doubt,
+            **({"contradicted": self.contradicted, "cited": self.cited} if self.contradicted else {}),
         }
 
 
@@ -283,6 +291,25 @@ def outline_match(result: ParseResult, spec: OutlineSpec, distinctive: set[str])
 
 # --- the decision ---------------------------------------------------------------------------
 
+_BODY_CITES = frozenset({"number_body", "subject_body"})
+# What points to a campaign without the message's text: our thread, the reply token, the sender.
+_POINTERS = frozenset({"token", "in_reply_to", "references", "sender_only"})
+_SUBJECT_CITES = frozenset({"number_subject", "subject"})
+
+
+def cited_instead(chosen: str, evidence: Iterable[Evidence]) -> list[str]:
+    """Other campaigns whose request the message's own words cite, when they do not cite the
+    chosen one's: the new body text first (the agency's words: a subject is often just the
+    "Re:" of the mail answered), then the subject."""
+    evidence = list(evidence)
+    body = {e.campaign_id for e in evidence if e.signal in _BODY_CITES}
+    if chosen in body:
+        return []
+    if body:
+        return sorted(body)
+    subject = {e.campaign_id for e in evidence if e.signal in _SUBJECT_CITES}
+    return [] if chosen in subject else sorted(subject - {chosen})
+
 
 def outline_routes(outline: Mapping[int, Mapping[str, float]]) -> tuple[dict[int, str], list[Evidence]]:
     """Files that clearly match one campaign's outline (part → coverage per campaign)."""
@@ -327,6 +354,10 @@ def route_message(
     ranked = sorted(ids, key=lambda cid: -scores[cid])
     best, second = scores[ranked[0]], scores[ranked[1]]
     chosen = ranked[0] if best >= MIN_SCORE and best - second >= MIN_LEAD else None
+    # The thread says one request, the text cites another: not ours to choose.
+    pointed = chosen is not None and any(e.campaign_id == chosen and e.signal in _POINTERS for e in evidence)
+    cited = cited_instead(chosen, evidence) if pointed and chosen is not None else []
+    contradicted, chosen = (chosen, None) if cited else (None, chosen)
     by_outline, outline_evidence = outline_routes(outline)
     files = dict(by_outline)
     unsettled = [p for p in outline if p not in files]
@@ -336,7 +367,8 @@ def route_message(
     if follow is not None:
         files.update({p: follow for p in unsettled})
         unsettled = []
-    route = Route(chosen, files, scores=scores, evidence=evidence + outline_evidence, token=token)
+    route = Route(chosen, files, scores=scores, evidence=evidence + outline_evidence, token=token,
+                  contradicted=contradicted, cited=cited)
     route.candidates = [cid for cid in ranked if scores[cid] > 0 or cid in files.values()] or ranked
     # In doubt when the message's own evidence is not enough for what the outline left open.
     route.doubt = chosen is None and (bool(unsettled) or not files)

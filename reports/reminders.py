@@ -16,7 +16,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
 from config.campaign import ReminderPolicy
-from reports.status import RecipientStatus, addresses, bounce_note
+from reports.status import RecipientStatus, addresses, bounce_note, reply_in_review
 from reports.workdays import WorkCalendar
 
 KIND_REMINDER = "reminder"
@@ -61,6 +61,8 @@ class Skipped:
     recipient_id: int
     code: str
     reason: str
+    # Held, not exempt: what the agency sent waits for a person; reminded once it is settled.
+    held: bool = False
     # Nothing can reach it (every address bounces): staff must find another address.
     needs_address: bool = False
 
@@ -261,10 +263,23 @@ def _date_words(iso: str) -> str:
 def _reminder_for(
     status: RecipientStatus, policy: ReminderPolicy, slot: Slot, tz: dt.tzinfo | None = None
 ) -> DueReminder | Skipped:
+    due = _due_for(status, policy, slot, tz)
+    item = reply_in_review(status)
+    if isinstance(due, DueReminder) and item is not None:
+        # Its reply waits for a person (a link, a campaign in doubt…): held until it is settled.
+        f = status.facts
+        return Skipped(f.id, f.code, f"thư trả lời của đơn vị đang chờ cán bộ xem xét (mục {item}); chưa nhắc cho đến khi xem xét xong",
+                       held=True)
+    return due
+
+
+def _due_for(
+    status: RecipientStatus, policy: ReminderPolicy, slot: Slot, tz: dt.tzinfo | None = None
+) -> DueReminder | Skipped:
     f = status.facts
     if status.to_check and status.state in policy.remind_states:
         # It sent files a person has not checked yet: a reminder would say it sent nothing.
-        return Skipped(f.id, f.code, "đơn vị đã gửi tệp, đang chờ cán bộ kiểm tra")
+        return Skipped(f.id, f.code, "đơn vị đã gửi tệp, đang chờ cán bộ kiểm tra", held=True)
     if status.state in policy.remind_states:
         kind = KIND_REMINDER
         sections: tuple[str, ...] = ()

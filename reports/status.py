@@ -57,6 +57,8 @@ class RecipientFacts:
     failed_file_at: dt.datetime | None = None
     # When it last sent files that a person must check (not outline reports, or doubtful ones).
     to_check_at: dt.datetime | None = None
+    # Its latest reply waits for a person (review item id, arrival): see `reply_in_review`.
+    in_review: tuple[int, dt.datetime] | None = None
     # When each bouncing address was marked (address, moment): what staff are told.
     bounced_at: tuple[tuple[str, dt.datetime | None], ...] = ()
 
@@ -184,6 +186,16 @@ def recipient_status(facts: RecipientFacts, deadline_at: dt.datetime) -> Recipie
         draft=latest is not None and latest.draft,
         by_group=tuple(latest.by_group) if latest is not None and latest.kind == "report" else (),
     )
+
+
+def reply_in_review(status: RecipientStatus) -> int | None:
+    """The review item of the agency's reply that waits for a person, when nothing it sent
+    later was recorded: a reminder would tell it it sent nothing."""
+    waiting = status.facts.in_review
+    if waiting is None:
+        return None
+    item, at = waiting
+    return item if status.last_response_at is None or at >= status.last_response_at else None
 
 
 def is_overdue(status: RecipientStatus, deadline_at: dt.datetime, as_of: dt.datetime) -> bool:

@@ -65,17 +65,30 @@ def reserve_outbound(values: dict[str, Any], *, session: Session) -> tuple[Outbo
         new = insert_new(session, OutboundMail, row)
         if new is not None:
             return new, True
-        found = find_outbound(*key, session=session)
+        found = find_outbound(*key, session=session) or _receipt_of_slot(values, session=session)
         assert found is not None
         return found, False
     # No recipient: NULLs never clash in a unique key, so the row is looked for first.
     existing = find_outbound(*key, session=session)
     if existing is not None:
         return existing, False
+    existing = _receipt_of_slot(values, session=session)
+    if existing is not None:
+        return existing, False
     inserted = insert_ignore(session, OutboundMail, row)
-    found = find_outbound(*key, session=session)
+    found = find_outbound(*key, session=session) or _receipt_of_slot(values, session=session)
     assert found is not None
     return found, inserted
+
+
+def _receipt_of_slot(values: dict[str, Any], *, session: Session) -> OutboundMail | None:
+    """The receipt already reserved for a message's slot, under whichever campaign and
+    recipient (a message answering two campaigns gets one receipt: `ux_outbound_mail_receipt_slot`)."""
+    if values["kind"] != OutboundKind.RECEIPT:
+        return None
+    return session.scalars(
+        select(OutboundMail).where(OutboundMail.kind == OutboundKind.RECEIPT, OutboundMail.slot == values["slot"])
+    ).one_or_none()
 
 
 def claim_outbound(row_id: int, raw_sha256: str, *, session: Session) -> bool:

@@ -55,6 +55,9 @@ class RecipientRecord:
     failed_file_at: dt.datetime | None = None
     # The latest files it sent that a person must check (an open doubtful_report item), if any.
     to_check_at: dt.datetime | None = None
+    # Its latest reply that waits for a person (a report sent as a link, a message whose
+    # campaign is in doubt, a document that may replace its report): (review item, arrival).
+    in_review: tuple[int, dt.datetime] | None = None
 
 
 def recipient_records(campaign_id: str, *, session: Reader) -> list[RecipientRecord]:
@@ -102,6 +105,9 @@ def recipient_records(campaign_id: str, *, session: Reader) -> list[RecipientRec
         records[rid].failed_file_at = at
     for rid, at in files_to_check(campaign_id, ids, session=session).items():
         records[rid].to_check_at = at
+    by_email = {c.email.lower(): rid for rid, r in records.items() for c in r.contacts if c.active and c.email}
+    for rid, waiting in replies_in_review(campaign_id, ids, by_email, session=session).items():
+        records[rid].in_review = waiting
     return list(records.values())
 
 
@@ -219,6 +225,67 @@ def files_to_check(campaign_id: str, recipient_ids: list[int], *, session: Reade
         at = (item.plan or {}).get("received_at")
         if key in owners and at:
             _latest(found, owners[key], dt.datetime.fromisoformat(at))
+    return found
+
+
+# Items that stand for an agency's own reply still undecided (a person settles them, and what
+# it sent is then recorded or not). Not: `unreadable` (a failed file is not an answer: the
+# agency is still chased, and its receipt asked for a copy), `doubtful_report` (files to check,
+# `files_to_check`), `problem` (about a report already recorded), `appendix` (the report it
+# belongs to has not come).
+HOLDING_KINDS = (ReviewKind.ATTRIBUTION, ReviewKind.REPLACE)
+
+
+def replies_in_review(
+    campaign_id: str, recipient_ids: list[int], by_email: dict[str, int], *, session: Reader
+) -> dict[int, tuple[int, dt.datetime]]:
+    """Per recipient, its latest reply waiting for a person: (review item id, arrival). The
+    campaign's own items name the agency through their message or dropped file; an item of a
+    message whose campaign is in doubt (no campaign yet) counts in each candidate campaign, for
+    the agency its sender's address belongs to (`by_email`: address → recipient id)."""
+    items = list(
+        session.execute(
+            select(review_item.c.id, review_item.c.campaign_id, review_item.c.inbound_mail_id,
+                   review_item.c.inbound_file_id, review_item.c.plan).where(
+                review_item.c.status == literal(ReviewStatus.OPEN),
+                (review_item.c.campaign_id == campaign_id) | review_item.c.campaign_id.is_(None),
+                review_item.c.kind.in_(HOLDING_KINDS),
+            )
+        )
+    )
+    items = [i for i in items if i.campaign_id is not None or campaign_id in ((i.plan or {}).get("campaigns") or [])]
+    if not items:
+        return {}
+    wanted = set(recipient_ids)
+    owners: dict[tuple[str, int], int] = {}
+    mail_ids = [i.inbound_mail_id for i in items if i.inbound_mail_id is not None]
+    file_ids = [i.inbound_file_id for i in items if i.inbound_file_id is not None]
+    # Only a message in doubt between campaigns is owned by its sender's address (nobody has
+    # attributed it in any campaign yet); an attribution item of the campaign has no agency.
+    routed = {i.inbound_mail_id for i in items if i.campaign_id is None}
+    if mail_ids:
+        for mid, rid, sender in session.execute(
+            select(inbound_mail.c.id, inbound_mail.c.recipient_id, inbound_mail.c.from_addr).where(inbound_mail.c.id.in_(mail_ids))
+        ):
+            owner = rid if rid in wanted else by_email.get((sender or "").lower()) if mid in routed else None
+            if owner is not None:
+                owners["mail", mid] = owner
+    if file_ids:
+        for fid, rid in session.execute(
+            select(inbound_file.c.id, inbound_file.c.recipient_id).where(inbound_file.c.id.in_(file_ids))
+        ):
+            if rid in wanted:
+                owners["file", fid] = rid
+    found: dict[int, tuple[int, dt.datetime]] = {}
+    for item in items:
+        key = ("mail", item.inbound_mail_id) if item.inbound_mail_id is not None else ("file", item.inbound_file_id)
+        at = (item.plan or {}).get("received_at")
+        if key not in owners or not at:
+            continue
+        when = dt.datetime.fromisoformat(at)
+        rid = owners[key]
+        if rid not in found or when > found[rid][1]:
+            found[rid] = (item.id, when)
     return found
 
 

@@ -69,6 +69,7 @@ UNMARKED_MAIL = "server_marked_at IS NULL AND status <> 'failed'"
 OPEN_REVIEW = "status = 'open'"
 FAILED = "status = 'failed'"
 IN_REVIEW = "status = 'review'"
+RECEIPT = "kind = 'receipt'"
 
 
 def literal(value: str) -> Any:
@@ -452,5 +453,8 @@ def partial_indexes() -> list[Index]:
         Index("ix_inbound_file_failed", inbound_file.c.campaign_id, inbound_file.c.id, **_where(FAILED)),
         # The open queue only (settled items stay forever as history).
         Index("ix_review_item_open", review_item.c.campaign_id, review_item.c.created_at, **_where(OPEN_REVIEW)),
+        # At most one receipt per message and slot (`mail:<id>`, `mail:<id>:sau-kiem-tra`),
+        # whichever campaigns the message answered: a second one cannot be reserved.
+        Index("ux_outbound_mail_receipt_slot", outbound_mail.c.slot, unique=True, **_where(RECEIPT)),
     ])
     return _PARTIAL

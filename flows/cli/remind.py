@@ -210,6 +210,14 @@ def _print_delivery(result: dict[str, Any]) -> None:
                           ", ".join(e["to"]),
                           e.get("error") or e.get("subject", "")[:60])
         out.print(table)
+    held = [s for s in result.get("skipped", []) if s.get("held")]
+    if held:  # waiting for a person: said, so nobody wonders why the agency was not reminded
+        table = new_table()
+        for heading in ("Tạm hoãn nhắc", "Lý do"):
+            table.add_column(heading)
+        for s in held:
+            table.add_row(s["recipient"], s["reason"])
+        out.print(table)
     for entry in result.get("skipped") or []:
         if entry.get("needs_address"):  # nothing reaches it: a person must find another address
             out.print(f"[yellow]Cần xử lý:[/] {entry['recipient']}: {entry['reason']}.", highlight=False)

@@ -173,12 +173,20 @@ def open_route_review(ctx: Context, row: InboundMail, route: Route, *, session: 
     titles = {c.campaign.id: c.campaign.title for c in ctx.every}
     received_at = row.internal_date or row.date_header or row.created_at
     names = ", ".join(route.candidates)
+    reason = f"không rõ thư thuộc chiến dịch nào (có thể: {names})"
+    if route.contradicted:
+        numbers = {c.campaign.id: c.campaign.request.number for c in ctx.every}
+        cited = ", ".join(f"{cid} (Công văn số {numbers.get(cid) or '…'})" for cid in route.cited)
+        reason = (
+            f"thư nằm trong chuỗi thư của chiến dịch {route.contradicted} nhưng nội dung dẫn công văn của"
+            f" chiến dịch khác: {cited}; cán bộ chọn chiến dịch (có thể: {names})"
+        )
     item = open_review(
         {
             "campaign_id": None,
             "source_key": f"route:{row.id}",
             "inbound_mail_id": row.id,
-            "reason": f"không rõ thư thuộc chiến dịch nào (có thể: {names})",
+            "reason": reason,
             "candidates": [
                 {"campaign": cid, "title": titles.get(cid, cid), "score": route.scores.get(cid, 0)}
                 for cid in route.candidates

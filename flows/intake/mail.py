@@ -288,9 +288,13 @@ def handle_mail(
     row.status = outcome["status"]
     row.processed_at = utcnow()
     row.details = {**(row.details or {}), "outcome": {k: v for k, v in outcome.items() if k != "units"}}
-    if _owes_receipt(outcome):  # the outbox: one receipt per campaign the message answered
-        owed = [reserve_receipt(c.app, c.campaign, row, mail, session=session) for c in _answered(ctx, outcome)]
-        outcome["receipt_outbound_id"] = next((i for i in owed if i is not None), None)
+    if _owes_receipt(outcome):  # the outbox: one receipt per message, whatever campaigns it answered
+        owed = None
+        for c in _answered(ctx, outcome):  # the first campaign that sends receipts owns it
+            owed = reserve_receipt(c.app, c.campaign, row, mail, session=session)
+            if owed is not None:
+                break
+        outcome["receipt_outbound_id"] = owed
     return {**base, "inbound_mail_id": row.id, **outcome}
 
 

@@ -5,6 +5,11 @@ mail; one per message on arrival (slot `mail:<inbound_mail_id>` in the outbound 
 message held on arrival (files unreadable or waiting for a person) whose report a person then
 records, one more saying what was recorded (`mail:<id>:sau-kiem-tra`); off when
 `campaign.receipts.enabled` is false. Sent through `flows.outbound.delivery.deliver`.
+
+A message that answered several campaigns (a report for each request) gets ONE receipt listing
+what was recorded for each, each campaign's request named. It is kept under the campaign of the
+first report recorded from the message (the receipt's owner; a campaign with receipts off is
+not one) and the ledger's unique index on a receipt's slot makes a second one impossible.
 """
 
 from __future__ import annotations
@@ -103,7 +108,7 @@ def receipt_context(
     ]
     # The agency's own deadline (an extension), as `baocao status` judges lateness.
     deadline = own_deadline(campaign, recipient.id, session=session)
-    return {
+    return _one_answer({
         **_receipt_heading(campaign, mail, sub, recipient),
         "deadline": deadline,
         "late": sub.received_at > deadline_end(campaign, deadline),
@@ -123,6 +128,28 @@ def receipt_context(
         # An appendix sent after its report: the report it joined (its number and date).
         "joined": _joined(sub, docs, tz),
         "rejected": rejected_files(docs),
+    })
+
+
+def _one_answer(context: dict[str, Any]) -> dict[str, Any]:
+    """A receipt's context speaking of one campaign: `answers` (what the template lists, one
+    part per campaign the message answered) holds it alone."""
+    context["answers"] = [context]
+    return context
+
+
+def combined_context(parts: list[dict[str, Any]]) -> dict[str, Any]:
+    """The context of one receipt for what a message brought: the first campaign's context,
+    with `answers` listing each campaign's (its request, what was recorded). One answer:
+    the receipt reads as it always did."""
+    first = parts[0]
+    several = len(parts) > 1
+    return {
+        **first,
+        "answers": parts,
+        "what": f"{len(parts)} báo cáo" if several else first["what"],
+        # Each campaign has its own deadline: a late one is said in its own part.
+        "late": first["late"] and not several,
     }
 
 
@@ -161,25 +188,31 @@ def _none_text(row: IndicatorValue) -> str:
     return f"không phát sinh (đơn vị ghi «{shown}»)" if shown else "không phát sinh"
 
 
-def _main_submission(campaign_id: str, mail_id: int, senders: set[str | None], *, session: Session) -> Submission | None:
-    """The submission a receipt speaks of: when a message carried several agencies' reports
-    (a Sở passing on a unit's), the sender's own one, else the first recorded (of this
-    campaign: a message answering two requests gets a receipt for each)."""
+def _main_submissions(app: App, mail_id: int, senders: set[str | None], *, session: Session) -> list[tuple[Campaign, Submission]]:
+    """Per campaign that recorded a report or nil report from the message (and sends
+    receipts), the submission its part of the receipt speaks of — when a message carried
+    several agencies' reports (a Sở passing on a unit's), the sender's own one, else the first
+    recorded — in the order they were recorded: the first campaign owns the receipt."""
     subs = list(
         session.scalars(
             select(Submission)
-            .where(
-                Submission.campaign_id == campaign_id,
-                Submission.inbound_mail_id == mail_id,
-                Submission.kind.in_(("report", "nil_report")),
-            )
+            .where(Submission.inbound_mail_id == mail_id, Submission.kind.in_(("report", "nil_report")))
             .order_by(Submission.id)
         )
     )
+    if not subs:
+        return []
+    campaigns = {c.id: c for c in app.campaigns if c.receipts.enabled}
     if len(subs) > 1:
         owners = set(session.scalars(select(ContactRow.recipient_id).where(ContactRow.email.in_([s for s in senders if s]))))
-        subs.sort(key=lambda sub: sub.recipient_id not in owners)
-    return subs[0] if subs else None
+        ranked = sorted(subs, key=lambda sub: sub.recipient_id not in owners)
+    else:
+        ranked = subs
+    main: dict[str, Submission] = {}
+    for sub in ranked:
+        main.setdefault(sub.campaign_id, sub)
+    order = list(dict.fromkeys(sub.campaign_id for sub in subs))
+    return [(campaigns[cid], main[cid]) for cid in order if cid in campaigns]
 
 
 def receipt_drafts(app: App, campaign: Campaign, mail_ids: list[int]) -> list[Any]:
@@ -240,22 +273,28 @@ def _report_draft(
     app: App, campaign: Campaign, mail: InboundMail, parsed: MailMessage, to: str, slot: str, *, session: Session,
     text: bool = True,
 ) -> Draft | None:
-    """The receipt of what was recorded from the message (None: nothing of this campaign)."""
-    sub = _main_submission(campaign.id, mail.id, {parsed.from_addr, parsed.reply_to} - {None}, session=session)
-    if sub is None:
+    """The receipt of what was recorded from the message (None: nothing recorded). It speaks
+    of every campaign the message answered and belongs to the first of them (`_main_submissions`),
+    whichever campaign asks for it: a message gets one receipt, not one per campaign."""
+    answers = _main_submissions(app, mail.id, {parsed.from_addr, parsed.reply_to} - {None}, session=session)
+    if not answers:
         return None
-    recipient = session.get(RecipientRow, sub.recipient_id)
-    assert recipient is not None
+    owner, sub = answers[0]
+    parts = [(c, s, session.get(RecipientRow, s.recipient_id)) for c, s in answers]
+    recipient = parts[0][2]
+    assert all(r is not None for _, _, r in parts) and recipient is not None
 
     def context() -> dict[str, Any]:
-        return receipt_context(campaign, mail, sub, recipient, session=session)
+        return combined_context([receipt_context(c, mail, s, r, session=session) for c, s, r in parts])
 
     if not text:
-        heading = _receipt_heading(campaign, mail, sub, recipient)
+        heading = _receipt_heading(owner, mail, sub, recipient)
+        if len(parts) > 1:  # what the subject line shows of several (the rest needs the whole context)
+            heading["what"] = f"{len(parts)} báo cáo"
         subject = render_subject(app.settings.templates_dir, "receipt", heading, context)
-        return _reply(campaign, mail, parsed, to, recipient.id, subject, "", slot=slot)
+        return _reply(owner, mail, parsed, to, recipient.id, subject, "", slot=slot)
     subject, body = render_mail(app.settings.templates_dir, "receipt", context())
-    return _reply(campaign, mail, parsed, to, recipient.id, subject, body, slot=slot)
+    return _reply(owner, mail, parsed, to, recipient.id, subject, body, slot=slot)
 
 
 def reserve_receipt(app: App, campaign: Campaign, mail: InboundMail, parsed: MailMessage, *, session: Session) -> int | None:
@@ -328,7 +367,7 @@ def _held_draft(
         "joined": "",
         "rejected": rejected_files(docs),
     }
-    subject, text = render_mail(app.settings.templates_dir, "receipt", context)
+    subject, text = render_mail(app.settings.templates_dir, "receipt", _one_answer(context))
     return _reply(campaign, mail, parsed, to, mail.recipient_id, subject, text, slot=f"mail:{mail.id}")
 
 
@@ -371,18 +410,17 @@ def _keep_reserved_keys(app: App, drafts: list[Draft]) -> None:
     since): one receipt per message, whatever happened in between."""
     with app.session() as session:
         reserved = {
-            row.slot: row.recipient_id
+            row.slot: (row.campaign_id, row.recipient_id)
             for row in session.scalars(
                 select(OutboundMail).where(
                     OutboundMail.kind == OutboundKind.RECEIPT,
                     OutboundMail.slot.in_([d.slot for d in drafts]),
-                    OutboundMail.campaign_id.in_({d.campaign_id for d in drafts}),
                 )
             )
         }
     for draft in drafts:
         if draft.slot in reserved:
-            draft.recipient_id = reserved[draft.slot]
+            draft.campaign_id, draft.recipient_id = reserved[draft.slot]
 
 
 def deliver_pending_receipts(app: App, campaign: Campaign) -> dict[str, Any] | None:

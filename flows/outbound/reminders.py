@@ -90,7 +90,8 @@ def remind(
     active = [p.slot.key for _, p in plans if p.slot is not None]
     result["slot"] = active[0] if active else None
     result["reason"] = reason or (None if active else plans[0][1].reason)
-    skipped = [{"recipient": s.code, "reason": s.reason, **({"needs_address": True} if s.needs_address else {})}
+    skipped = [{"recipient": s.code, "reason": s.reason, **({"held": True} if s.held else {}),
+                **({"needs_address": True} if s.needs_address else {})}
                for _, p in plans for s in p.skipped]
     result["skipped"] = skipped + result["skipped"]
     return result

@@ -115,6 +115,7 @@ def test_two_campaigns_one_mailbox(two_campaigns, dovecot, smtp):
     from storage.models import (
         InboundMail,
         MailboxState,
+        OutboundMail,
         RecipientRow,
         ReviewItem,
         SourceHealth,
@@ -184,13 +185,41 @@ def test_two_campaigns_one_mailbox(two_campaigns, dovecot, smtp):
     assert {"in_reply_to", "outline"} <= evidence  # the thread said 996, the file said otherwise
     assert len(mailbox_states) == 1 and mailbox_states[0].last_uid == len(mails)  # one poll state, no campaign
 
-    # Receipts: one per campaign for the message that answered both, each about its own report.
-    to_soct = [m.message for m in smtp.messages if m.message["To"] == "soct@quangngai.example"]
-    assert sorted(m["X-Baocao-Campaign"] for m in to_soct) == [A, B]
-    assert all(m["In-Reply-To"] == "<both-soct@qn.example>" for m in to_soct)
-    by_campaign = {m["X-Baocao-Campaign"]: m.get_content() for m in to_soct}
-    assert "Bao cao 996.docx" in by_campaign[A] and "Bao cao kiem tra.docx" not in by_campaign[A]
-    assert "Bao cao kiem tra.docx" in by_campaign[B] and "Bao cao 996.docx" not in by_campaign[B]
+    # One receipt for the message that answered both, each campaign's request named with what
+    # was recorded for it (its own file), under one ledger row.
+    [to_soct] = [m.message for m in smtp.messages if m.message["To"] == "soct@quangngai.example"]
+    assert to_soct["In-Reply-To"] == "<both-soct@qn.example>"
+    assert to_soct["Subject"] == "Đã nhận 2 báo cáo: Gửi các báo cáo theo yêu cầu"
+    text = to_soct.get_content()
+    part_a, _, part_b = text.partition("\n2. ")
+    assert f"theo Công văn số {app.campaign(A).request.number}" in part_a and app.campaign(A).request.subject in part_a
+    assert f"theo Công văn số {app.campaign(B).request.number}" in part_b and app.campaign(B).request.subject in part_b
+    assert "Bao cao 996.docx" in part_a and "Bao cao kiem tra.docx" not in part_a
+    assert "Bao cao kiem tra.docx" in part_b and "Bao cao 996.docx" not in part_b
+    assert part_a.count("- Ghi nhận cho đơn vị: Sở Công Thương") == part_b.count("- Ghi nhận cho đơn vị: Sở Công Thương") == 1
+    with app.session() as s:
+        both_id = s.scalars(select(InboundMail.id).where(InboundMail.message_id == "<both-soct@qn.example>")).one()
+        rows = list(s.scalars(select(OutboundMail).where(OutboundMail.kind == "receipt", OutboundMail.in_reply_to_mail_id == both_id)))
+        assert [(r.slot, r.status) for r in rows] == [(f"mail:{both_id}", "sent")]
+        owner = rows[0].campaign_id
+    # A second receipt for the message cannot be reserved, under either campaign.
+    from sqlalchemy.exc import IntegrityError
+
+    with app.session() as s:
+        other = B if owner == A else A
+        rid = s.scalars(select(RecipientRow.id).where(RecipientRow.campaign_id == other, RecipientRow.code == "soct")).one()
+        s.add(OutboundMail(campaign_id=other, recipient_id=rid, kind="receipt", slot=f"mail:{both_id}", to_addrs=[],
+                           subject="x", message_id="<second@baocao.invalid>", status="pending", attempts=0))
+        with pytest.raises(IntegrityError):
+            s.flush()
+        s.rollback()
+    for c in (A, B):  # every later run finds nothing owed
+        from flows.outbound.receipts import deliver_pending_receipts, send_receipts
+
+        assert deliver_pending_receipts(app, app.campaign(c)) is None
+        again = send_receipts(app, app.campaign(c), [both_id])
+        assert again is None or not again["sent"], again
+    assert len([m for m in smtp.messages if m.message["To"] == "soct@quangngai.example"]) == 1
 
     # The message in doubt waits in every campaign's review queue, naming both.
     review_a = status_report(app, A)["review"]
@@ -292,3 +321,96 @@ def test_cli_lists_and_settles_a_message_in_doubt(settings_factory, db_url, conf
     assert json.loads(settled.stdout)["units"][0]["recipient"] == "soyt"
     states = json.loads(run("status", "--campaign", B, "--json").stdout)
     assert {r["id"]: r["state"] for r in states["recipients"]}["soyt"] == "acknowledged" and states["review"] == []
+
+
+def test_a_reply_citing_the_other_request_waits_for_a_person(two_campaigns, dovecot, smtp):
+    """Reply pressed on one request, the other request cited in the agency's own words: in
+    doubt (a review item naming both campaigns), nothing recorded under the thread's campaign;
+    a reply citing its own request (or nothing) is recorded where its thread points."""
+    from flows.app import status_report
+    from flows.intake.mail import ingest_mail
+    from flows.intake.review import assign_item
+    from flows.outbound.reminders import remind
+    from flows.outbound.requests import send_request
+    from storage.models import InboundMail, RecipientRow, ReviewItem, Submission
+
+    app, folder = two_campaigns
+    send_request(app, A)
+    send_request(app, B)
+    sent = {(m.message["X-Baocao-Campaign"], m.message["To"]): m.message for m in smtp.messages}
+    smtp.messages.clear()
+
+    def answer(campaign: str, who: str, body: str, mid: str, *, token: bool = False) -> bytes:
+        request = sent[(campaign, f"{who}@quangngai.example")]
+        to = str(request["Reply-To"]) if token else OURS  # with or without the reply token
+        return reply(f"{who}@quangngai.example", "Re: " + str(request["Subject"]), body, mid, answers=request, to=to)
+
+    b_number = app.campaign(B).request.number
+    b_subject = app.campaign(B).request.subject.removeprefix("V/v ")
+    mails = {
+        # The auditor's case: the 996 request answered, the other's number and subject cited.
+        "<nil-other@qn.example>": answer(A, "sotp", f"Sở Tư pháp không phát sinh nội dung báo cáo theo Công văn số {b_number} {b_subject}.",
+                                         "<nil-other@qn.example>"),
+        # The number without "số", spaced otherwise, through the 996 reply token.
+        "<nil-other-token@qn.example>": answer(A, "sonv", "Không phát sinh nội dung báo cáo theo CV 1301 / SKHCN - TĐC ạ.",
+                                               "<nil-other-token@qn.example>", token=True),
+        # The subject only (no number), the other way round: B's request, 996 cited.
+        "<nil-996-in-b@qn.example>": answer(B, "soyt", f"Kính gửi Sở, về việc {app.campaign(A).request.subject.removeprefix('V/v ')}: "
+                                            "đơn vị không phát sinh nội dung báo cáo.", "<nil-996-in-b@qn.example>"),
+        # Citing its own request: recorded where the thread points, both ways.
+        "<nil-own-b@qn.example>": answer(B, "sotp", f"Không phát sinh nội dung báo cáo theo Công văn số {b_number}.", "<nil-own-b@qn.example>"),
+        "<nil-own-a@qn.example>": answer(A, "soyt", "Sở Y tế không phát sinh nội dung báo cáo sơ kết Đề án 996.", "<nil-own-a@qn.example>"),
+    }
+    base = dt.datetime(2025, 8, 5, 9, 0, tzinfo=VN)
+    for i, raw in enumerate(mails.values()):
+        dovecot.append(raw, folder=folder, date=base + dt.timedelta(minutes=10 * i))
+
+    report = ingest_mail(app).to_json()
+    assert report["counts"]["total"] == len(mails) and report["counts"]["failed"] == 0, report["items"]
+    items = {i["message_id"]: i for i in report["items"]}
+    for mid in ("<nil-other@qn.example>", "<nil-other-token@qn.example>", "<nil-996-in-b@qn.example>"):
+        assert items[mid]["status"] == "review" and sorted(items[mid]["campaigns"]) == [A, B], str(items[mid])
+    for mid, campaign in (("<nil-own-b@qn.example>", B), ("<nil-own-a@qn.example>", A)):
+        assert items[mid]["status"] == "processed" and items[mid]["campaigns"] == [campaign], str(items[mid])
+
+    with app.session() as s:
+        code = {r.id: (r.campaign_id, r.code) for r in s.scalars(select(RecipientRow))}
+        subs = sorted((*code[x.recipient_id], x.kind) for x in s.scalars(select(Submission)))
+        routed = s.scalars(select(InboundMail).where(InboundMail.message_id == "<nil-other@qn.example>")).one()
+        assert routed.details["routing"]["contradicted"] == A and routed.details["routing"]["cited"] == [B]
+        item_of = {
+            m.message_id: s.scalars(select(ReviewItem.id).where(ReviewItem.source_key == f"route:{m.id}")).one()
+            for m in s.scalars(select(InboundMail)) if m.message_id in items and items[m.message_id]["status"] == "review"
+        }
+    # Nothing recorded silently under the thread's campaign: only the two citing their own.
+    assert subs == [(A, "soyt", "nil_report"), (B, "sotp", "nil_report")]
+    # Each waits in both queues, naming both campaigns, the reason saying what contradicts what.
+    for campaign in (A, B):
+        queue = [r for r in status_report(app, campaign)["review"] if r["source"].startswith("route:")]
+        assert sorted(r["item"] for r in queue) == sorted(item_of.values())
+        assert all({c["campaign"] for c in r["candidates"]} == {A, B} for r in queue)
+    reasons = {r["item"]: r["reason"] for r in status_report(app, A)["review"]}
+    assert "1301/SKHCN-TĐC" in reasons[item_of["<nil-other@qn.example>"]] and f"chuỗi thư của chiến dịch {A}" in reasons[item_of["<nil-other@qn.example>"]]
+    assert f"chuỗi thư của chiến dịch {B}" in reasons[item_of["<nil-996-in-b@qn.example>"]]
+    # No receipt for what nobody has recorded yet.
+    assert not any(m.message["In-Reply-To"] in item_of for m in smtp.messages)
+    states_b = {r["id"]: r["state"] for r in status_report(app, B)["recipients"]}
+    assert states_b["sotp"] == "nil_report"  # its own 1301 reply (the 996-thread one waits)
+
+    # While a person has not chosen, the 996 reminder is held for the agencies whose reply waits.
+    slot_day = dt.datetime(2025, 8, 8, 9, 0, tzinfo=VN)
+    held = {s["recipient"] for s in remind(app, A, slot_day, dry_run=True)["skipped"] if s.get("held")}
+    assert held == {"sotp", "sonv"}
+
+    # A person settles the auditor's case: it is the 1301 request's answer.
+    settled = assign_item(app, item_of["<nil-other@qn.example>"], None, campaign_id=B)
+    assert settled["campaign"] == B and settled["units"][0]["recipient"] == "sotp"
+    states_a = {r["id"]: r["state"] for r in status_report(app, A)["recipients"]}
+    assert states_a["sotp"] == "not_responded"
+    # Told once what was recorded, under the request it answered.
+    [told] = [m.message for m in smtp.messages if m.message["In-Reply-To"] == "<nil-other@qn.example>"]
+    assert told["X-Baocao-Campaign"] == B and f"Công văn số {b_number}" in told.get_content()
+    # …so the 996 request is still owed by Sở Tư pháp: reminded again.
+    after = remind(app, A, slot_day, dry_run=True)
+    assert "sotp" in {e["recipient"] for e in after["would_send"]}
+    assert {s["recipient"] for s in after["skipped"] if s.get("held")} == {"sonv"}

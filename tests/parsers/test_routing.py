@@ -148,3 +148,55 @@ def test_outline_match_counts_the_outlines_own_words_not_its_numbering():
     sheet = ParseResult(file="bieu.xlsx", indicators={"1": Indicator(plan=20, result=25)})
     assert outline_match(sheet, a, words["a"]) == 1.0  # figures for every row: a spreadsheet has few words
     assert outline_match(ParseResult(file="z.zip", members=[doc]), b, words["b"]) == outline_match(doc, b, words["b"])
+
+
+REQUEST_A = {"<req-a@baocao.invalid>": ThreadRef("de-an-996", "request", "sotp")}
+A_REPLY = "Re: V/v phối hợp báo cáo sơ kết Đề án 996 giai đoạn từ năm 2018 – 2025"
+
+
+def test_a_reply_in_one_thread_citing_the_other_request_is_doubt():
+    # Reply pressed on the 996 request; the agency's own words cite the other request.
+    for body in (
+        "Sở Tư pháp không phát sinh nội dung báo cáo theo Công văn số 1301/SKHCN-TĐC.",
+        "Không phát sinh nội dung báo cáo theo CV 1301 / SKHCN - TĐC",  # without "số", spaced
+        "Về việc báo cáo kết quả kiểm tra nhà nước về đo lường năm 2025: đơn vị không phát sinh.",  # subject only
+    ):
+        route = route_message(BOTH, subject=A_REPLY, body=body, senders=["sotp@qn.example"],
+                              in_reply_to="<req-a@baocao.invalid>", threads=REQUEST_A)
+        assert route.scores["de-an-996"] - route.scores["kiem-tra-do-luong-2025"] >= 2, body  # the thread wins on points…
+        assert route.doubt and route.campaign_id is None and route.targets == [], body  # …but the text says otherwise
+        assert route.candidates == ["de-an-996", "kiem-tra-do-luong-2025"], body
+        assert route.contradicted == "de-an-996" and route.cited == ["kiem-tra-do-luong-2025"], body
+        assert route.to_json()["cited"] == ["kiem-tra-do-luong-2025"]
+
+
+def test_a_reply_citing_its_own_request_or_nothing_follows_the_thread():
+    for body in ("Thực hiện Công văn số 1234/SKHCN-TĐC, Sở không phát sinh nội dung báo cáo.", "Không phát sinh nội dung báo cáo."):
+        route = route_message(BOTH, subject=A_REPLY, body=body, in_reply_to="<req-a@baocao.invalid>", threads=REQUEST_A)
+        assert route.campaign_id == "de-an-996" and not route.doubt and route.contradicted is None, body
+    # Citing both requests: it answers the one it replies to (and names the other beside it).
+    both = route_message(BOTH, subject=A_REPLY, body="Theo Công văn số 1234/SKHCN-TĐC và Công văn số 1301/SKHCN-TĐC",
+                         in_reply_to="<req-a@baocao.invalid>", threads=REQUEST_A)
+    assert both.campaign_id == "de-an-996" and not both.doubt
+
+
+def test_a_subject_citing_the_other_request_under_a_thread_is_doubt_even_with_a_lead():
+    # Thread (4) + sender of one campaign only (2) against the other's number in the subject (3).
+    route = route_message(BOTH, subject="Báo cáo theo Công văn 1301/SKHCN-TĐC", senders=["soyt@qn.example"],
+                          in_reply_to="<req-a@baocao.invalid>", threads=REQUEST_A)
+    assert route.scores == {"de-an-996": 6, "kiem-tra-do-luong-2025": 3}
+    assert route.doubt and route.cited == ["kiem-tra-do-luong-2025"]
+
+
+def test_a_file_matching_an_outline_still_goes_by_it_when_the_text_contradicts_the_thread():
+    route = route_message(BOTH, subject=A_REPLY, body="Gửi báo cáo theo Công văn số 1301/SKHCN-TĐC",
+                          in_reply_to="<req-a@baocao.invalid>", threads=REQUEST_A,
+                          outline={0: {"de-an-996": 0.05, "kiem-tra-do-luong-2025": 0.8}})
+    assert not route.doubt and route.files == {0: "kiem-tra-do-luong-2025"}
+
+
+def test_text_alone_never_contradicts_itself():
+    # No thread, token or sender: the text's own citations are the evidence (a dropped file).
+    route = route_message(BOTH, subject="Re: V/v phối hợp báo cáo sơ kết Đề án 996 giai đoạn từ năm 2018 – 2025",
+                          body="kết quả kiểm tra nhà nước về đo lường năm 2025")
+    assert route.campaign_id == "de-an-996" and route.contradicted is None

@@ -192,3 +192,21 @@ def test_files_waiting_for_a_person_are_not_chased_as_nothing_sent() -> None:
     broken = RecipientFacts(1, "dv1", "Đơn vị 1", "", ("a@x.vn",), failed_file_at=at(D(2025, 8, 13)), to_check_at=sent)
     later = recipient_status(broken, DEADLINE_AT)
     assert later.failed_file and not later.to_check
+
+
+def test_a_reply_waiting_for_a_person_holds_every_reminder_until_settled() -> None:
+    """The latest reply in review (a link, a campaign in doubt) holds the reminder and the
+    incomplete-report reminder alike; a reply older than what was recorded since does not."""
+    waiting = at(D(2025, 8, 12))
+    plain = recipient_status(RecipientFacts(1, "dv1", "Đơn vị 1", "", ("a@x.vn",), in_review=(41, waiting)), DEADLINE_AT)
+    thin = report(7, D(2025, 8, 11), sections=("1.a",))
+    newer = recipient_status(RecipientFacts(2, "dv2", "Đơn vị 2", "", ("b@x.vn",), responses=(thin,), in_review=(42, waiting)), DEADLINE_AT)
+    older = recipient_status(
+        RecipientFacts(3, "dv3", "Đơn vị 3", "", ("c@x.vn",), responses=(report(8, D(2025, 8, 13), sections=("1.a",)),), in_review=(43, waiting)),
+        DEADLINE_AT,
+    )
+    plan = plan_reminders([plain, newer, older, status(4)], ReminderPolicy(), DEADLINE, at(D(2025, 8, 18)), TZ, CAL)
+    assert [(d.recipient_id, d.kind) for d in plan.due] == [(3, KIND_INCOMPLETE), (4, KIND_REMINDER)]
+    held = {s.recipient_id: s for s in plan.skipped}
+    assert set(held) == {1, 2} and all(s.held for s in held.values())
+    assert "(mục 41)" in held[1].reason and "chờ cán bộ xem xét" in held[2].reason

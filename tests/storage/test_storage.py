@@ -111,3 +111,34 @@ def test_blob_store_is_content_addressed_and_idempotent(app: App) -> None:
     assert not list(store.path_for(blob.sha256).parent.glob(".tmp-*"))
     with app.session() as s:
         assert s.scalar(select(func.count()).select_from(Blob)) == 1
+
+
+def test_migration_0004_keeps_duplicate_receipts_and_then_refuses_them(db_url: str) -> None:
+    """Receipts recorded twice for one message (one per campaign, before 0004) keep their
+    history under `mail:<id>/<campaign>`; afterwards a second receipt of a slot cannot be
+    written, whatever its campaign; other kinds may share a slot across campaigns."""
+    import pytest
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+
+    engine = make_engine(db_url)
+    upgrade(engine, "0003")
+    with engine.begin() as conn:
+        for cid in ("a", "b"):
+            conn.execute(text("INSERT INTO campaign (id, title, deadline_at, timezone, definition, source_path, source_sha256, created_at, updated_at)"
+                              " VALUES (:c, :t, CURRENT_TIMESTAMP, 'UTC', '{}', '', '', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"), {"c": cid, "t": cid})
+        for i, (cid, kind, slot) in enumerate([("a", "receipt", "mail:1"), ("b", "receipt", "mail:1"), ("a", "receipt", "mail:2"),
+                                                ("a", "reminder", "before-5@2025-08-15"), ("b", "reminder", "before-5@2025-08-15")]):
+            conn.execute(text("INSERT INTO outbound_mail (campaign_id, kind, slot, to_addrs, subject, message_id, status, attempts, created_at)"
+                              " VALUES (:c, :k, :s, '[]', '', :m, 'sent', 1, CURRENT_TIMESTAMP)"), {"c": cid, "k": kind, "s": slot, "m": f"<{i}@x>"})
+    upgrade(engine)
+    with engine.connect() as conn:
+        rows = sorted(conn.execute(text("SELECT campaign_id, kind, slot FROM outbound_mail")).all())
+    assert rows == [("a", "receipt", "mail:1"), ("a", "receipt", "mail:2"), ("a", "reminder", "before-5@2025-08-15"),
+                    ("b", "receipt", "mail:1/b"), ("b", "reminder", "before-5@2025-08-15")]
+    with pytest.raises(IntegrityError), engine.begin() as conn:
+        conn.execute(text("INSERT INTO outbound_mail (campaign_id, kind, slot, to_addrs, subject, message_id, status, attempts, created_at)"
+                          " VALUES ('b', 'receipt', 'mail:2', '[]', '', '<new@x>', 'pending', 0, CURRENT_TIMESTAMP)"))
+    downgrade(engine, "0003")
+    upgrade(engine)
+    engine.dispose()

@@ -61,3 +61,10 @@ def csrf_of(html: str) -> str:
     match = re.search(r'name="csrf" value="([^"]+)"', html)
     assert match, "no CSRF token in the page"
     return match.group(1)
+
+
+def post_correction(client, code: str, sub_id: int, kind: str, target: str, column: str, value: str, reason: str):  # noqa: ANN001, ANN201
+    """A staff correction through the agency page's form (its own CSRF token)."""
+    token = csrf_of(client.get(f"/don-vi/{code}").text)
+    return client.post(f"/don-vi/{code}/sua", data={"csrf": token, "lan_nop": sub_id, "loai": kind, "muc": target,
+                                                    "cot": column, "gia_tri": value, "ly_do": reason})

@@ -8,7 +8,7 @@ import re
 from email.message import EmailMessage
 from typing import Any
 
-from tests.web.conftest import csrf_of
+from tests.web.conftest import csrf_of, post_correction
 from tests.web.test_routes import _submitted
 
 
@@ -40,9 +40,7 @@ def test_our_mail_in_the_timeline_says_whom_it_went_to(client_for, web_app) -> N
 def test_a_correction_is_shown_with_who_when_why_and_vietnamese_numbers(client_for, web_app) -> None:
     code, sub_id, row_id = _submitted(web_app)
     client = client_for("canbo")
-    token = csrf_of(client.get(f"/don-vi/{code}").text)
-    resp = client.post(f"/don-vi/{code}/sua", data={"csrf": token, "lan_nop": sub_id, "loai": "indicator", "muc": row_id,
-                                                    "cot": "plan", "gia_tri": "1.250,5", "ly_do": "đơn vị đính chính"})
+    resp = post_correction(client, code, sub_id, "indicator", row_id, "plan", "1.250,5", "đơn vị đính chính")
     assert resp.status_code == 303
     page = _text(client.get(f"/don-vi/{code}").text)
     assert re.search(r"→ 1\.250,5; lý do: đơn vị đính chính", page), "timeline: Vietnamese numbers, not 1250.5"

@@ -15,7 +15,7 @@ from reports.consolidate import Figures, rate_of, shown_rate
 from reports.health import Health
 from reports.reminders import Slot, slot_outcome
 from reports.status import RecipientFacts, Response, counts_sentence, recipient_status
-from tests.web.conftest import csrf_of
+from tests.web.conftest import post_correction
 from tests.web.test_routes import _submitted
 
 COUNTS = {"total": 28, "submitted": 18, "nil_report": 4, "acknowledged": 2, "not_responded": 4, "answered": 22,
@@ -82,9 +82,7 @@ def test_a_correction_is_labelled_by_what_it_corrected() -> None:
 def test_the_timeline_names_a_section_correction(client_for, web_app) -> None:
     code, sub_id, _ = _submitted(web_app)
     client = client_for("canbo")
-    token = csrf_of(client.get(f"/don-vi/{code}").text)
-    resp = client.post(f"/don-vi/{code}/sua", data={"csrf": token, "lan_nop": sub_id, "loai": "section", "muc": "2.2.đ",
-                                                    "cot": "text", "gia_tri": "Nội dung đã sửa.", "ly_do": "đơn vị gửi lại"})
+    resp = post_correction(client, code, sub_id, "section", "2.2.đ", "text", "Nội dung đã sửa.", "đơn vị gửi lại")
     assert resp.status_code == 303
     html = client.get(f"/don-vi/{code}").text
     entry = re.search(r'data-loai="event:value_corrected">.*?<b>([^<]+)</b>', html, re.S)
@@ -135,9 +133,7 @@ def test_the_agency_page_shows_the_corrected_figures_and_the_reports_rate(client
 
     code, sub_id, row_id = _submitted(web_app)
     client = client_for("canbo")
-    token = csrf_of(client.get(f"/don-vi/{code}").text)
-    resp = client.post(f"/don-vi/{code}/sua", data={"csrf": token, "lan_nop": sub_id, "loai": "indicator", "muc": row_id,
-                                                    "cot": "result", "gia_tri": "1.250", "ly_do": "theo công văn sửa đổi"})
+    resp = post_correction(client, code, sub_id, "indicator", row_id, "result", "1.250", "theo công văn sửa đổi")
     assert resp.status_code == 303
     campaign = web_app.campaign(None)
     model = load_model(web_app, campaign, web_app.now())

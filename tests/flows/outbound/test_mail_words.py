@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import email
-from collections.abc import Iterator
 from email.message import EmailMessage
 from email.policy import default as default_policy
 from email.utils import parsedate_to_datetime
@@ -23,20 +22,7 @@ from parsers.mailids import DOMAIN, is_our_message_id, make_message_id, message_
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 SENDER = "tdc@skhcn.quangngai.gov.vn"
-
-
-@pytest.fixture(scope="module")
-def smtp_server() -> Iterator[SmtpCapture]:
-    with SmtpCapture(tls=False) as server:
-        yield server
-
-
-@pytest.fixture
-def mail_app(app: App, smtp_server: SmtpCapture) -> Iterator[App]:
-    smtp_server.messages.clear()
-    application = App(app.settings.model_copy(update={"smtp": smtp_server.settings(sender=SENDER)}))
-    yield application
-    application.engine.dispose()
+MAIL_SENDER = SENDER  # the From of this module's mails (conftest.mail_app)
 
 
 def decoded(server: SmtpCapture, kind: str) -> list[EmailMessage]:

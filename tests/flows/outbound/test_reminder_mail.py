@@ -6,11 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from collections.abc import Iterator
 from zoneinfo import ZoneInfo
 
 import docx
-import pytest
 from sqlalchemy import select
 
 from flows.app import App
@@ -26,20 +24,6 @@ from storage.campaigns import recipient_by_code
 from storage.models import InboundMail, OutboundMail, RecipientRow, SectionAnswer, Submission
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
-
-
-@pytest.fixture(scope="module")
-def smtp_server() -> Iterator[SmtpCapture]:
-    with SmtpCapture(tls=False) as server:
-        yield server
-
-
-@pytest.fixture
-def mail_app(app: App, smtp_server: SmtpCapture) -> Iterator[App]:
-    smtp_server.messages.clear()
-    application = App(app.settings.model_copy(update={"smtp": smtp_server.settings()}))
-    yield application
-    application.engine.dispose()
 
 
 def incomplete(app: App, code: str, sections: list[str], rows: list[str]) -> None:
