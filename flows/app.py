@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from config import clock
 from config.campaign import Campaign, load_campaigns, pick_campaign
+from parsers.model import by_group_sections
 from reports.status import (
     RecipientFacts,
     RecipientStatus,
@@ -180,6 +181,7 @@ def facts_from_record(record: RecipientRecord) -> RecipientFacts:
                 missing_sections=tuple(s.missing_sections or ()),
                 missing_rows=tuple(s.missing_rows or ()),
                 draft=bool(s.draft),
+                by_group=tuple(by_group_sections(s.problems or ())),
             )
             for s in record.submissions
         ),

@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session
 
 from config.campaign import Campaign
 from flows.app import App, deadline_end
-from parsers.model import BLOCKING_PROBLEMS, Problem
-from parsers.vocab import ReviewKind
+from parsers.model import BLOCKING_PROBLEMS, BY_GROUP, Problem
+from parsers.vocab import ReviewKind, group_answer_mark
 from reports.consolidate import (
     AgencyReport,
     Consolidation,
@@ -272,8 +272,16 @@ def closing_parts(record: RecipientReport) -> dict[str, str]:
 
 
 def corrected_sections(record: RecipientReport) -> dict[str, str]:
-    """Section texts as read, with people's corrections in place of the originals."""
+    """Section texts as read, with people's corrections in place of the originals. A section
+    answered by a group answer shows the group's text, marked with the sections it covers."""
     texts = {a.section_id: a.text for a in record.sections if a.part == "section" and not a.empty and a.text}
+    shared: dict[str, list[str]] = {}
+    for a in record.sections:
+        if a.part == BY_GROUP and not a.empty and a.text:
+            shared.setdefault(a.text, []).append(a.section_id)
+    for text, ids in shared.items():
+        for sid in ids:
+            texts.setdefault(sid, f"{group_answer_mark(ids)} {text}")
     for (target, item_id), values in record.corrections.items():
         if target == "section" and "text" in values:
             texts[item_id] = values["text"] or ""

@@ -30,9 +30,15 @@ def fold_words(text: str) -> str:
     return _fold_words(text)
 
 _NUMBER_BODY = r"(?P<num>\d{1,5}[A-Za-z]?(?:\s*-\s*[A-ZĐ]{1,5})?\s*/\s*[^\W_][\w&\-–.]*(?:\s*[/\-–]\s*[^\W_][\w&\-–.]*)*)"
-_NUMBER = re.compile(r"(?:^|\s|\|)S[ốôỐÔ]\s*(?:hiệu|HIỆU)?\s*[:.]?\s*" + _NUMBER_BODY)
+_NUMBER = re.compile(r"(?:^|\s|\||[(\[])S[ốôỐÔ]\s*(?:hiệu|HIỆU)?\s*[:.]?\s*" + _NUMBER_BODY)
 # A sheet's title row "Báo cáo số 3460/BC-SNNMT ngày 18/8/2025": its own number.
 _OWN_TITLE_NUMBER = re.compile(r"^\s*(?:Báo cáo|BÁO CÁO)\s+số\s+" + _NUMBER_BODY)
+# A title-block line naming its report's number after other words: "HỘI DOANH NHÂN TRẺ TỈNH … -
+# Báo cáo số 09/BC-HDNT", "Số liệu kèm Báo cáo số 512/BC-VP" (a sheet's title cell).
+_TITLE_REPORT_NUMBER = re.compile(r"(?:^|[\s(\[|\-–—:])(?:Báo cáo|BÁO CÁO|báo cáo)\s+(?:số|SỐ)\s*:?\s*" + _NUMBER_BODY)
+_TITLE_LINE_WORDS = 16
+# Words before such a number that make the line a sentence about another report.
+_CITING = re.compile(r"\b(?:thuc hien|theo|can cu|phuc dap|tra loi|tiep theo|bo sung)\b")
 _OWN_TITLE_DATE = re.compile(_OWN_TITLE_NUMBER.pattern + r"\s*,?\s*(?:ngày)?$")
 _DATE_WORDS = re.compile(
     r"ngày\s*(?P<d>\d{1,2})\s*tháng\s*(?P<m>\d{1,2})\s*năm\s*(?P<y>\d{4})", re.IGNORECASE
@@ -219,8 +225,9 @@ def read_identity(
     top = [x for line in lines for x in line.split("\n") if x.strip()]
     return Identity(
         agency=find_agency(top, agencies, body_lines=body_lines, signature_lines=signature_lines),
-        doc_number=find_number(top + list(body_lines[:6])),
-        doc_date=find_date(top) or find_date([*body_lines[:8], *signature_lines], strict=True),
+        doc_number=find_number(top + list(body_lines[:6])) or find_number(first_table_lines(doc)),
+        doc_date=find_date(top) or find_date([*body_lines[:8], *signature_lines], strict=True)
+        or find_date(first_table_lines(doc), strict=True),
     )
 
 
@@ -231,7 +238,10 @@ def find_number(lines: Sequence[str]) -> str | None:
             before = line[: m.start()].strip()
             # Prose before it is another sentence; a letterhead in capitals (its lines run
             # together: "UBND TỈNH QUẢNG NGÃI SỞ XÂY DỰNG Số: 88/BC-SXD") is not.
-            if before and not before.endswith("|") and len(before.split()) > 6 and not _mostly_upper(before):
+            # "… Đề án 996 (Số 90/BC-LĐLĐ)": a number in brackets is the title's own, not prose.
+            bracketed = line[m.start()] in "(["
+            if (before and not bracketed and not before.endswith("|") and len(before.split()) > 6
+                    and not _mostly_upper(before)):
                 continue
             if _CITED.search(fold_words(before)):
                 continue  # "Quyết định số 996/QĐ-TTg": another document's number, not this one's
@@ -240,7 +250,39 @@ def find_number(lines: Sequence[str]) -> str | None:
         own = _OWN_TITLE_NUMBER.match(line)
         if own:
             return re.sub(r"\s+", "", own.group("num")).replace("–", "-").rstrip(".-")
+    return _title_number(lines)
+
+
+def _title_number(lines: Sequence[str]) -> str | None:
+    """A report number in a short title line, after other words ("… - Báo cáo số 09/BC-HDNT"):
+    a report's code (BC) in it, no citing words before, not an appendix's note ("Kèm theo Báo
+    cáo số …" is the report it belongs to: `find_part_of`)."""
+    for line in lines:
+        if len(line.split()) > _TITLE_LINE_WORDS or _PART_OF.search(line):
+            continue
+        for m in _TITLE_REPORT_NUMBER.finditer(line):
+            num = re.sub(r"\s+", "", m.group("num")).replace("–", "-").rstrip(".-")
+            before = fold_words(line[: m.start()])
+            if "BC" not in num.upper() or _CITING.search(before) or _CITED.search(before):
+                continue
+            return num
     return None
+
+
+def first_table_lines(doc: Doc, rows: int = 3) -> list[str]:
+    """The cells of the first rows of the document's first table, when a table comes before any
+    long paragraph (a letterhead laid out in a bordered table, a form's title rows): where
+    the number and the date may stand when the header block has none."""
+    for block in doc.blocks[:6]:
+        if isinstance(block, Table):
+            out: list[str] = []
+            for row in block.rows[:rows]:
+                for cell in dict.fromkeys(row):
+                    out.extend(clean(x) for x in str(cell).split("\n") if clean(x))
+            return out
+        if isinstance(block, Para) and len(block.text.split()) > 30:
+            break
+    return []
 
 
 

@@ -19,6 +19,7 @@ from parsers.identity import (
 )
 from parsers.kind import NOT_REPORT_TYPES, classify
 from parsers.model import (
+    JOINT,
     Format,
     Indicator,
     OutlineSpec,
@@ -52,7 +53,8 @@ def interpret(doc: Doc, spec: OutlineSpec, *, file: str, fmt: str) -> ParseResul
         signature_lines=outline.signature_lines,
         header=top,
     )
-    answered = sum(not s.empty for s in outline.sections.values())
+    # What kind of document it is, from its own answers: sections filled by a group answer do not count.
+    answered = sum(not s.empty and not s.group for s in outline.sections.values())
     none_sections = sum(not s.empty and s.explicit_none for s in outline.sections.values())
     values = sum(1 for ind in reading.indicators.values() if ind.plan or ind.result)
     none_rows = sum(1 for ind in reading.indicators.values() if ind.explicit_none)
@@ -341,24 +343,28 @@ def _missing(sections: dict[str, SectionText], spec: OutlineSpec) -> list[Proble
 
 
 def _group_answered(outline: OutlineReading, spec: OutlineSpec) -> list[Problem]:
-    """A group's text with some of its sections unanswered: the agency answered the group as a
-    whole ("2.2. Phát triển hạ tầng đo lường: đầu tư 15 thiết bị …"). The text is kept as the
-    group's; a person decides which sections it answers."""
+    """A group's text standing for sections it covers: the agency answered the group as a whole
+    ("2.2. Phát triển hạ tầng đo lường: đầu tư 15 thiết bị …", "1.a và 1.b" in one paragraph).
+    The text is recorded under each section it covers, marked as the group's (answered, not
+    missing); a person may still split it. The problem names those sections."""
     problems = []
     headings = {g.id: g.heading for g in spec.groups}
-    for gid, text in outline.groups.items():
-        # Its own sections only: text under "2. Kết quả thực hiện …" above 2.1 is an introduction.
-        inside = [s.id for s in spec.sections if s.id.rpartition(".")[0] == gid]
-        missing = [sid for sid in inside if not outline.sections.get(sid, SectionText()).answered]
-        if not missing:
+    for key, text in outline.groups.items():
+        covered = [sid for sid, t in outline.sections.items() if t.group == key]
+        if not covered:
             continue
-        items = missing[0] if len(missing) == 1 else f"{missing[0]}–{missing[-1]}"
+        items = ", ".join(display_id(sid) for sid in covered)
+        if JOINT in key:
+            whose = f"Một đoạn trả lời chung các mục {items}"
+        else:
+            whose = f"Nhóm {display_id(key)} (“{headings.get(key, '')[:50]}…”) được trả lời chung cho các mục {items}"
         problems.append(
             Problem(
                 ProblemCode.GROUP_ANSWERED,
-                f"Nhóm {gid} (“{headings.get(gid, '')[:50]}…”) được trả lời chung, không tách theo"
-                f" các mục {items}: “{text.text[:80].rstrip('. ')}”. Nội dung được lưu cho cả nhóm; cần xem mục nào đã trả lời.",
+                f"{whose}, không tách theo từng mục: “{text.text[:80].rstrip('. ')}”. Nội dung được ghi"
+                " cho từng mục đó (ghi rõ là trả lời chung); cần xem có tách được theo mục không.",
                 text.where,
+                sections=tuple(covered),
             )
         )
     return problems

@@ -7,6 +7,7 @@ into an `OutlineSpec` and gets back a `ParseResult` whose `to_json()` is the con
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Literal, cast
@@ -117,9 +118,15 @@ class Problem:
     code: str
     message: str
     where: str = ""
+    # The sections it is about, when it names some (group_answered: the sections a group
+    # answer covers); not in the JSON when empty.
+    sections: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
-        return {"code": str(self.code), "message": self.message, "where": self.where}
+        out: dict[str, Any] = {"code": str(self.code), "message": self.message, "where": self.where}
+        if self.sections:
+            out["sections"] = list(self.sections)
+        return out
 
 
 def problem_code(code: str) -> ProblemCode:
@@ -213,6 +220,10 @@ class SectionText:
     # The file it was read from when that is not the result's own file (a response joined from
     # several files: parsers.responses.Unit.merged); "" = the result's file. Not in the JSON.
     file: str = ""
+    # Answered by a group answer, not under its own heading: the key of that answer in
+    # `ParseResult.groups` ("1" for text under "1. Công tác lãnh đạo" covering 1.a and 1.b,
+    # "2.5.a+2.5.b" for one paragraph naming both); its text is the group's. "" = its own.
+    group: str = ""
 
     @property
     def answered(self) -> bool:
@@ -230,7 +241,48 @@ class SectionText:
         }
         if self.ocr_confidence is not None:
             out["ocr_confidence"] = round(self.ocr_confidence, 3)
+        if self.group:
+            out["group"] = self.group
         return out
+
+
+JOINT = "+"
+# The stored part of a section answered by a group answer (storage.SectionAnswer.part), beside
+# "section", "closing" and "group".
+BY_GROUP = "by_group"
+
+
+def by_group_sections(problems: Iterable[Any]) -> list[str]:
+    """The sections a response's group answers cover, from its problems (objects or JSON)."""
+    out: list[str] = []
+    for p in problems:
+        code = p.get("code") if isinstance(p, dict) else getattr(p, "code", "")
+        ids = p.get("sections") if isinstance(p, dict) else getattr(p, "sections", ())
+        if str(code) == "group_answered":
+            out.extend(s for s in ids or () if s not in out)
+    return out
+
+
+def group_members(key: str, section_ids: Iterable[str]) -> list[str]:
+    """The sections a group answer may cover: those its key names ("2.5.a+2.5.b"), or the
+    group's own sections ("2.2" → 2.2.a … 2.2.đ; "2" above 2.1 has none of its own)."""
+    ids = list(section_ids)
+    if JOINT in key:
+        return [sid for sid in key.split(JOINT) if sid in ids]
+    return [sid for sid in ids if sid.rpartition(".")[0] == key]
+
+
+def group_coverage(groups: Iterable[str], answered: Iterable[str], section_ids: Iterable[str]) -> dict[str, str]:
+    """Section id → the key of the group answer covering it: each section a group answer may
+    cover (`group_members`) that has no answer of its own. A section two answers may cover
+    goes to the narrower (a joint answer before its whole group)."""
+    ids, own = list(section_ids), set(answered)
+    out: dict[str, str] = {}
+    for key in sorted(groups, key=lambda k: JOINT not in k):
+        for sid in group_members(key, ids):
+            if sid not in own:
+                out.setdefault(sid, key)
+    return out
 
 
 @dataclass

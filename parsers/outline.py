@@ -27,7 +27,7 @@ from rapidfuzz import fuzz
 from parsers.caching import per_outline
 from parsers.document import Doc, Para, Table
 from parsers.kind import NIL_WORDING, NIL_WORDING_SHORT
-from parsers.model import OutlineSpec, Problem, SectionSpec, SectionText
+from parsers.model import JOINT, OutlineSpec, Problem, SectionSpec, SectionText, group_coverage
 from parsers.textnorm import clean, fold_words, is_leader_only, strip_leaders
 
 # A label typed at the start of a paragraph: "I.", "2.", "2.1.", "2.1 ", "a)", "đ.", "(a)", "2.2.đ)".
@@ -582,6 +582,22 @@ def _short_title(label: _Label, body: str) -> bool:
     return bool(text) and len(text.split()) <= 14 and not text.endswith((".", ";", ",", "./.")) and not _sentence_like(text)
 
 
+_DASHED_HEADING_WORDS = 14
+
+
+def _is_short_dashed(body: str) -> bool:
+    """One short sentence ending in a full stop, worded like a title ("Văn bản quản lý, điều hành.")."""
+    text = body.strip()
+    if not _ends_sentence(text) or ":" in text or ";" in text:
+        return False
+    inner = text[:-1]
+    return (
+        0 < len(inner.split()) <= _DASHED_HEADING_WORDS
+        and not _SENTENCE_END.search(inner)  # one sentence only
+        and not _sentence_like(inner)
+    )
+
+
 def _ends_sentence(text: str) -> bool:
     """Ends with a full stop (not a leader run, not "v.v…")."""
     t = text.rstrip()
@@ -747,6 +763,12 @@ _SHORT_TABLE_TITLES = {"dinh luong", "so lieu dinh luong", "bang dinh luong", "p
 _TAIL_END = re.compile(r"\s*(?:(?:[.…_·]\s*){3,}[;:.,]?|[;:])\s*")
 # Near-ties of heading scores (points): for a heading of a few words, and for a longer one.
 _NEAR, _NEAR_SHORT, _SHORT_HEADING_WORDS = 3, 8, 10
+# A heading joining two sections: cut at "và", "+", "&", ";" or "cùng"; each half must reach
+# this score for its own section and beat the group's other sections by the margin.
+_JOINT_CUT = re.compile(r"\s+(?:và|cùng|\+|&)\s+|\s*;\s*|\s*\+\s*")
+_JOINT_SCORE, _JOINT_MARGIN = 75.0, 10.0
+# A section covered by its group's answer: a person checks it, the confidence says so.
+_GROUP_CONFIDENCE = 0.75
 
 
 class _Walker:
@@ -777,6 +799,8 @@ class _Walker:
         self.group_text: dict[str, list[str]] = {}
         self.group_where: dict[str, str] = {}
         self.current_where = ""  # the line being read (for text placed from `_add`)
+        self.index = 0  # its index in `lines`
+        self.joint = ""  # the key ("2.5.a+2.5.b") of the joint answer being read (target "joint")
         self.last_section: str | None = None
         self.table_title = False
         self.started = False
@@ -789,6 +813,7 @@ class _Walker:
     def walk(self) -> OutlineReading:
         closing = self._closing_block()
         for i, line in enumerate(self.lines):
+            self.index = i
             self.current_where = line.where
             if i in closing:
                 self._signature(line)
@@ -813,8 +838,15 @@ class _Walker:
                     sections[sid] = SectionText(text=clean(tail), empty=False, where=where, explicit_none=True, confidence=0.8)
         closing_texts = {key: self._section(parts, self.closing_where.get(key, ""), key) for key, parts in self.closing.items()}
         group_texts = {gid: self._section(parts, self.group_where[gid], gid) for gid, parts in self.group_text.items()}
+        groups = {gid: g for gid, g in group_texts.items() if not g.empty}
+        answered = [sid for sid, t in sections.items() if t.answered]
+        for sid, key in group_coverage(groups, answered, list(self.m.sections)).items():
+            # The group's answer stands for each section it covers, marked as the group's.
+            g = groups[key]
+            sections[sid] = SectionText(text=g.text, empty=False, where=g.where, explicit_none=g.explicit_none,
+                                        confidence=min(g.confidence, _GROUP_CONFIDENCE), group=key)
         return OutlineReading(
-            groups={gid: g for gid, g in group_texts.items() if not g.empty},
+            groups=groups,
             sections=sections,
             closing={k: v for k, v in closing_texts.items() if v.answered},
             extra_text=clean(" ".join(self.extra)),
@@ -989,6 +1021,9 @@ class _Walker:
             return
         if self.target in self.texts:
             self.texts[self.target].append(text)
+        elif self.target == "joint":
+            self.group_text.setdefault(self.joint, []).append(text)
+            self.group_where.setdefault(self.joint, self.current_where)
         elif self.target == "extra":
             self.extra.append(text)
         elif self.target == "header":
@@ -1026,6 +1061,10 @@ class _Walker:
             return
         label = parse_label(line.text, line.auto_label)
         body = label.body.strip()
+        if self._dashed_heading(label, body):
+            # "- Văn bản quản lý, điều hành." alone, its answer on the next line: a heading
+            # ended with a full stop, read as "- Văn bản quản lý, điều hành:".
+            body = body.rstrip()[:-1].rstrip() + ":"
         head, _ = _heading_part(body)
         heading_like = (
             line.bold
@@ -1057,6 +1096,23 @@ class _Walker:
         if self.target in self.texts:
             text = self._without_heading_tail(text, self.target)
         self._add(_LONG_LEADER.sub(" ", text).strip())
+
+    def _dashed_heading(self, label: _Label, body: str) -> bool:
+        """A short item title after a dash or bullet, closed by a full stop, on its own line,
+        with the answer on the next line ("- Lồng ghép nhiệm vụ." then "Lồng ghép nhiệm vụ của
+        Đề án vào …"): one short sentence not worded like an answer, followed by a longer line
+        that is not itself such a title."""
+        if label.kind != "bullet" or not _is_short_dashed(body):
+            return False
+        nxt = self.lines[self.index + 1] if self.index + 1 < len(self.lines) else None
+        if nxt is None or nxt.table is not None or not nxt.text.strip():
+            return False
+        following = parse_label(nxt.text, nxt.auto_label)
+        if following.kind not in ("", "bullet") or nxt.bold or nxt.heading_style:
+            return False  # the next line is a heading: this one is the answer above it
+        if following.kind == "bullet" and _is_short_dashed(following.body.strip()):
+            return False
+        return len(nxt.text.split()) > len(body.split())
 
     def _closing_line(self, line: _Line, label: _Label, body: str) -> bool:
         """A line inside a closing part: a sub-heading ("2. Tồn tại, hạn chế: …", "- Kiến nghị:")
@@ -1323,6 +1379,22 @@ class _Walker:
             return True
         return False
 
+    def _group_cut_short(self, head: str, best: str | None) -> str | None:
+        """ "* Công tác truyền thông": a group's heading cut to its first words (three or more),
+        on a line of its own, for a group not seen yet; a section whose heading starts the same
+        way keeps it."""
+        words = _folded(head).split()
+        if len(words) < 3 or head.rstrip().endswith((".", ";")):
+            return None
+        start = " ".join(words)
+        found = [gid for gid, g in self.m.groups.items()
+                 if gid not in self.seen_groups and f"{_folded(g.heading)} ".startswith(f"{start} ")]
+        if len(found) != 1:
+            return None
+        if best and f"{self.m.heading_folded[best]} ".startswith(f"{start} "):
+            return None
+        return found[0]
+
     def _group_by_text(self, head: str, threshold: float) -> str | None:
         if len(head) > 220:
             return None
@@ -1398,6 +1470,10 @@ class _Walker:
         # A group's own heading ("Tăng cường phát triển hạ tầng đo lường tại địa phương") is
         # close to its first section's: the better match decides.
         group = self._group_by_text(head, 85)
+        cut = self._group_cut_short(head, best)
+        if cut:
+            self._start_group(cut, line, body)
+            return True
         if group and self.target == "header" and not line.heading_style:
             # Title lines ("Kết quả sơ kết thực hiện Đề án 996…") read like group 2's heading:
             # before the outline starts, only the first group or a near-verbatim heading counts.
@@ -1416,10 +1492,14 @@ class _Walker:
                 and head != body
                 and len(head.split()) <= _SHORT_HEADING_WORDS
                 and not _sentence_like(head)
-                and best.rpartition(".")[0] == self.group
                 and best != self.target
                 and best not in self.seen_heading
-                and (self._comes_next(best) or self._opens_group(best))
+                and (
+                    best.rpartition(".")[0] == self.group and (self._comes_next(best) or self._opens_group(best))
+                    # "2. Kết quả …" then "Về công tác tuyên truyền: …": the first section of
+                    # a subgroup not seen yet, its subgroup's heading skipped.
+                    or self._opens_subgroup(best)
+                )
             )
             # A plain paragraph with a colon is usually an answer that names its topic
             # ("Đã ban hành 03 văn bản chỉ đạo, điều hành gồm: …"): demand a near-copy.
@@ -1444,6 +1524,13 @@ class _Walker:
         if group:
             self._start_group(group, line, body)
             return True
+        ids = self.m.by_group.get(self.group, [])
+        if head != body and ids and not _sentence_like(head):
+            # A long heading naming two sections of the current group, then their answer.
+            pair = self._joint_heading(ids[0], body, any_pair=True)
+            if pair and not any(sid in self.seen_heading for sid in pair):
+                self._start_joint(pair, line, body)
+                return True
         if len(head) < 150 and self.m.similar_reaches(head, (_PART_ONE,), 80):
             self.started = True
             self.target = "outline"
@@ -1509,6 +1596,15 @@ class _Walker:
         ids = self.m.by_group.get(self.group, [])
         return bool(ids) and ids[0] == sid and not any(i in self.seen_heading for i in ids)
 
+    def _opens_subgroup(self, sid: str) -> bool:
+        """Whether `sid` is the first section of a subgroup of the current group (2.5.a under
+        "2."), none of that subgroup seen yet."""
+        parent = sid.rpartition(".")[0]
+        if not self.group or not parent.startswith(f"{self.group}.") or parent in self.seen_groups:
+            return False
+        ids = self.m.by_group.get(parent, [])
+        return bool(ids) and ids[0] == sid and not any(i in self.seen_heading for i in ids)
+
     def _comes_next(self, sid: str) -> bool:
         """Whether `sid` is the next section (or the one after) in the outline's order."""
         order = list(self.m.sections)
@@ -1536,6 +1632,10 @@ class _Walker:
         self.group_where.setdefault(gid, line.where)
 
     def _start_section(self, sid: str, line: _Line, body: str) -> None:
+        pair = self._joint_heading(sid, body)
+        if pair:
+            self._start_joint(pair, line, body)
+            return
         self.started = True
         parent, _, _ = sid.rpartition(".")
         self.group = parent
@@ -1552,6 +1652,48 @@ class _Walker:
         answer = strip_leaders(answer)
         if answer:
             self.texts[sid].append(answer)
+
+    def _joint_heading(self, sid: str, body: str, *, any_pair: bool = False) -> tuple[str, ...]:
+        """ "Về tuyên truyền tại hội nghị, hội thảo và đưa tin, viết bài …: …": a heading that
+        joins two sections of one group, each half naming one of them clearly (the half's
+        best section, ahead of the other by a margin). () when the heading is one section's."""
+        head = _heading_part(body)[0]
+        if len(head.split()) > 40:
+            return ()
+        group = sid.rpartition(".")[0]
+        ids = self.m.by_group.get(group, [])
+        if len(ids) < 2:
+            return ()
+        for cut in _JOINT_CUT.finditer(head):
+            left, right = head[: cut.start()], head[cut.end() :]
+            if len(left.split()) < 2 or len(right.split()) < 2:
+                continue
+            picks = []
+            for half in (left, right):
+                scores = sorted(((self.m.score(half, i), i) for i in ids), reverse=True)
+                (top, best), (second, _) = scores[0], scores[1]
+                if top < _JOINT_SCORE or top - second < _JOINT_MARGIN:
+                    break
+                picks.append(best)
+            if len(picks) == 2 and picks[0] != picks[1] and (any_pair or sid in picks):
+                return tuple(sorted(picks, key=ids.index))
+        return ()
+
+    def _start_joint(self, pair: tuple[str, ...], line: _Line, body: str) -> None:
+        """One paragraph answering several sections at once: kept as their joint answer (in
+        `groups`, key "2.5.a+2.5.b"), shown under each of them, never under one only."""
+        self.started = True
+        self.group = pair[0].rpartition(".")[0]
+        self.joint = JOINT.join(pair)
+        self.target = "joint"
+        self.last_section = pair[-1]
+        for sid in pair:
+            self.seen_heading.add(sid)
+            self.wheres.setdefault(sid, line.where)
+        answer = strip_leaders(_heading_part(body)[1].strip())
+        if answer:
+            self.group_text.setdefault(self.joint, []).append(answer)
+            self.group_where.setdefault(self.joint, line.where)
 
     def _after_dash(self, body: str, sid: str) -> str:
         """ "a) Về xây dựng kế hoạch – Sở đã ban hành…": an answer after a dash, not a year range."""

@@ -137,8 +137,10 @@ def _fill_texts(mine: dict[str, SectionText], theirs: dict[str, SectionText], fi
     """Texts (sections, closing parts, group texts) the main file leaves unanswered, from a companion."""
     for sid, answer in theirs.items():
         have = mine.get(sid)
-        if (not answer.empty and (have is None or have.empty)) or (
-            answer.explicit_none and (have is None or not have.answered)
+        # A section the main file answers only with its group's text takes a companion's own.
+        by_group_only = have is not None and bool(have.group) and not answer.group
+        if (not answer.empty and (have is None or have.empty or by_group_only)) or (
+            answer.explicit_none and (have is None or not have.answered or by_group_only)
         ):
             mine[sid] = replace(answer, file=answer.file or file)
 

@@ -284,6 +284,11 @@ FAILED_FILE_LABEL = "Chưa nộp – tệp lỗi"
 FILES_TO_CHECK_LABEL = "Đã gửi tệp – chờ kiểm tra"
 
 
+def group_answer_mark(section_ids: list[str]) -> str:
+    """The mark before a group answer shown under each section it covers."""
+    return f"[Trả lời chung cho các mục {', '.join(display_id(s) for s in section_ids)}]"
+
+
 def display_id(section_id: str) -> str:
     """A section id as the outline writes it: the canonical '2.2.dd' prints as '2.2.đ'."""
     return ".".join("đ" if part == "dd" else part for part in str(section_id).split("."))

@@ -34,6 +34,9 @@ class Response:
     missing_rows: tuple[str, ...] = ()
     # A document with no number and no date (req. 7): a draft, not the official report.
     draft: bool = False
+    # Sections answered by a group answer (one text for several sections): answered, not
+    # missing; shown apart so a person sees they were not answered one by one.
+    by_group: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,8 @@ class RecipientStatus:
     to_check: bool = False
     # The report that counts is a draft (no number, no date): flagged, still counted.
     draft: bool = False
+    # Sections its report answers with a group answer ("trả lời chung"), not one by one.
+    by_group: tuple[str, ...] = ()
 
     @property
     def label(self) -> str:
@@ -102,6 +107,7 @@ class RecipientStatus:
             "first_response_at": _iso(self.first_response_at, tz),
             "last_response_at": _iso(self.last_response_at, tz),
             "incomplete": list(self.incomplete),
+            "answered_by_group": list(self.by_group),
             "bouncing": list(f.bouncing),
             "needs_address": bounce_note(self, tz),
             "submission_id": self.submission_id,
@@ -178,6 +184,7 @@ def recipient_status(facts: RecipientFacts, deadline_at: dt.datetime) -> Recipie
         failed_file=failed_file,
         to_check=to_check,
         draft=latest is not None and latest.draft,
+        by_group=tuple(latest.by_group) if latest is not None and latest.kind == "report" else (),
     )
 
 

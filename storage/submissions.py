@@ -17,7 +17,14 @@ from typing import Any
 from sqlalchemy import bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from parsers.model import BLOCKING_PROBLEMS, ParseResult, Problem, ProblemCode, problem_code
+from parsers.model import (
+    BLOCKING_PROBLEMS,
+    BY_GROUP,
+    ParseResult,
+    Problem,
+    ProblemCode,
+    problem_code,
+)
 from parsers.responses import number_key
 from parsers.vocab import ANSWER_KINDS, Channel, ReviewKind, ReviewStatus, SubmissionKind
 from storage.models import (
@@ -170,7 +177,8 @@ def _store_parts(sub: Submission, parsed: ParseResult, *, session: Session) -> N
             "where": _where(answer.file or parsed.file, answer.where),
             "explicit_none": answer.explicit_none,
             "confidence": answer.confidence,
-            "part": part,
+            # A section covered by a group answer: its text is the group's, marked as such.
+            "part": BY_GROUP if part == "section" and answer.group else part,
         }
         for part, answers in (("section", parsed.sections), ("closing", closing), ("group", groups))
         for sid, answer in answers.items()

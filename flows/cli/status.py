@@ -81,6 +81,8 @@ def print_status_table(report: dict[str, Any]) -> None:
             notes.append("bản dự thảo (chưa có số, ngày)")
         if r.get("incomplete"):
             notes.append("thiếu " + ", ".join(display_id(i) for i in r["incomplete"]))
+        if r.get("answered_by_group"):
+            notes.append("trả lời chung " + ", ".join(display_id(i) for i in r["answered_by_group"]))
         if r.get("bouncing"):
             notes.append("thư bị trả lại")
         if r.get("mail_failed"):

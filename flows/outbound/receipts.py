@@ -27,6 +27,7 @@ from flows.outbound.delivery import Draft, deliver
 from parsers.mail import MailMessage, parse_mail
 from parsers.mail_classify import bare_subject, is_automatic, is_noreply
 from parsers.mailids import make_message_id
+from parsers.model import BY_GROUP
 from parsers.numbers import vn_number
 from parsers.vocab import OutboundKind, OutboundStatus, display_id
 from reports.mailtext import render_mail, render_subject
@@ -95,7 +96,7 @@ def receipt_context(
         (
             a.section_id
             for a in session.scalars(select(SectionAnswer).where(SectionAnswer.submission_id == sub.id))
-            if a.part == "section" and (not a.empty or a.explicit_none)
+            if a.part in ("section", BY_GROUP) and (not a.empty or a.explicit_none)
         ),
         key=lambda sid: section_order.get(sid, 99),
     )

@@ -91,6 +91,8 @@ class BoardRow:
     to_check: bool = False
     # Every address bounced: "địa chỉ … bị trả lại ngày …; cần địa chỉ khác" (not reminded).
     needs_address: str | None = None
+    # Sections its report answers with one text for several ("trả lời chung"): answered.
+    by_group: list[str] = field(default_factory=list)
 
 
 def default_campaign(app: App) -> Any:
@@ -122,6 +124,7 @@ def board(app: App, campaign_id: str | None = None, *, show: str = "", sort: str
             r["id"], r["name"], r["group"], r["state"], r["late"], r["incomplete"], r["reminders_sent"],
             contacts.get(ids.get(r["id"], -1)), own.get(ids.get(r["id"], -1)), r["bouncing"], r["pending_review"],
             bool(r.get("failed_file")), bool(r.get("draft")), bool(r.get("to_check")), r.get("needs_address"),
+            list(r.get("answered_by_group") or []),
         )
         for r in report["recipients"]
     ]

@@ -206,15 +206,19 @@ def test_a_run_in_assessment_inside_an_answer_stays_in_the_section(spec: Outline
 def test_a_group_answered_as_a_whole_is_kept_with_a_problem(spec: OutlineSpec) -> None:
     """ "2.2. Tăng cường phát triển hạ tầng đo lường tại địa phương: đầu tư 15 thiết bị …" with no
     2.2.a–đ: the text is the group's (never dropped) and a typed problem says it was answered
-    together; the sections stay missing for the completeness count."""
+    together; each section it covers gets the group's text, marked as the group's (answered by
+    the group, not missing: no reminder asks for text the agency sent)."""
     body = [line for line in _sections(spec) if not re.match(r"^[a-zđ]\) ", line) or not _in_group(line, spec, "2.2")]
     at = body.index("2.2. Tăng cường phát triển hạ tầng đo lường tại địa phương")
     body[at] = "2.2. Tăng cường phát triển hạ tầng đo lường tại địa phương: các bệnh viện tuyến tỉnh đầu tư 15 thiết bị đo huyết áp chuẩn."
     r = _parse(spec, ["III. KIẾN NGHỊ", f"{KIEN_NGHI}."], body=body)
     assert "đầu tư 15 thiết bị" in r.groups["2.2"].text and r.groups["2.2"].where.startswith("đoạn")
-    assert {"2.2.a", "2.2.b", "2.2.c", "2.2.d", "2.2.dd"} <= set(r.missing_sections)
+    covered = ("2.2.a", "2.2.b", "2.2.c", "2.2.d", "2.2.dd")
+    assert not set(covered) & set(r.missing_sections)
+    assert all(r.sections[sid].group == "2.2" and r.sections[sid].text == r.groups["2.2"].text for sid in covered)
     problems = [p for p in r.problems if p.code == ProblemCode.GROUP_ANSWERED]
     assert len(problems) == 1 and "2.2" in problems[0].message and problems[0].where == r.groups["2.2"].where
+    assert problems[0].sections == covered
     assert "15 thiết bị" in r.extra_text
     assert r.to_json()["groups"]["2.2"]["text"] == r.groups["2.2"].text
 
