@@ -121,6 +121,12 @@ class Settings(BaseSettings):
     # Megabytes of address space one file's parse may add to what its child inherits (RLIMIT_AS;
     # LibreOffice and Tesseract are not counted); past it the file is "tệp quá lớn để đọc".
     parse_memory_mb: int = Field(default=1024, ge=64)
+    # Scans (image files, PDFs without a text layer) are not read inside a poll: they wait in
+    # the OCR queue (`baocao ocr`, the `ocr-queue` deployment, the end of each ingest run), one
+    # at a time, each with `ocr_budget_seconds` plus `ocr_page_seconds` a page. Off: read inline.
+    ocr_queue: bool = True
+    ocr_budget_seconds: float = Field(default=60.0, gt=0)
+    ocr_page_seconds: float = Field(default=20.0, ge=0)
     # A batch converts its .doc/.xls/… through one warm LibreOffice (unoserver) instead of one
     # start per file; off: every file starts its own.
     lo_warm: bool = True

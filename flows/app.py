@@ -27,6 +27,7 @@ from storage.status import (
     RecipientRecord,
     deadline_overrides,
     failed_items,
+    ocr_queue,
     open_review_items,
     received_times,
     recipient_records,
@@ -244,6 +245,7 @@ def status_report(app: App, campaign_id: str | None = None, as_of: dt.datetime |
         items = statuses(campaign, session=session)
         review = review_json(campaign.id, session=session, tz=tz)
         failed = failed_items(campaign.id, session=session)
+        queued = ocr_queue(campaign.id, session=session)
     return {
         "campaign": campaign.id,
         "title": campaign.title,
@@ -254,6 +256,8 @@ def status_report(app: App, campaign_id: str | None = None, as_of: dt.datetime |
         "review": review,
         # Messages and files that failed: `retry` ones are tried again by the next runs.
         "failed": failed,
+        # Scans waiting for their own OCR run ("đang chờ đọc bản quét"): not failed, not late.
+        "ocr_queue": queued,
     }
 
 

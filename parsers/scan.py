@@ -690,3 +690,51 @@ def page_crop(data: bytes, page: int, box: tuple[float, float, float, float], sk
     out = io.BytesIO()
     image.crop(area).save(out, "PNG", optimize=True)
     return out.getvalue()
+
+
+def scan_pages(data: bytes) -> int | None:
+    """The number of pages to OCR when the file is a scan (an image file, or a PDF whose text
+    layer is (almost) empty), else None — decided cheaply, before any OCR: pdfium counts each
+    page's characters (milliseconds a page), an image's frames are counted without decoding
+    them. A damaged file is None too (the ordinary reader says what is wrong with it). Word
+    files with a pasted scan and zips holding scans are read as they come (not queued)."""
+    from parsers.detect import detect_format
+    from parsers.pdf_reader import MIN_CHARS_PER_PAGE
+
+    kind = detect_format(data)
+    if kind == "image":
+        from PIL import Image, UnidentifiedImageError
+
+        try:
+            with Image.open(io.BytesIO(data)) as img:
+                return max(1, int(getattr(img, "n_frames", 1)))
+        except (UnidentifiedImageError, OSError, Image.DecompressionBombError, SyntaxError):
+            return None
+    if kind != "pdf":
+        return None
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_c
+
+    try:
+        pdf = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError:
+        return None
+    try:
+        total = len(pdf)
+        chars = pictures = 0
+        for index in range(min(total, 40)):  # the pages parsers.pdf_reader reads at most
+            page = pdf[index]
+            text = page.get_textpage()
+            chars += sum(1 for c in text.get_text_range() if not c.isspace())
+            text.close()
+            pictures += next(iter(page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_IMAGE,), max_depth=2)), None) is not None
+            page.close()
+    except pdfium.PdfiumError:
+        return None
+    finally:
+        pdf.close()
+    read = min(total, 40)
+    # No text and no picture: an empty PDF, not a scan (the reader says so at once).
+    if total and pictures and (chars < MIN_CHARS_PER_PAGE * read / 4 or chars < MIN_CHARS_PER_PAGE):
+        return total
+    return None

@@ -184,6 +184,7 @@ class ItemStatus(_Labelled):
     DUPLICATE = "duplicate"
     REVIEW = "review"
     FAILED = "failed"
+    OCR_QUEUED = "ocr_queued"  # a scan waits for its own OCR run (flows/intake/scanq.py)
 
 
 _labelled(
@@ -194,6 +195,7 @@ _labelled(
         "duplicate": ("trùng, bỏ qua", "trùng"),
         "review": ("chờ xem xét", "chờ xem xét"),
         "failed": ("lỗi", "lỗi"),
+        "ocr_queued": ("đang chờ đọc bản quét", "chờ đọc bản quét"),
     },
 )
 

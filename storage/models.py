@@ -419,6 +419,40 @@ class SubmissionAcceptance(Base):
     at: Mapped[dt.datetime]
 
 
+class OcrJob(Base):
+    """A message or dropped file whose scans wait for their own OCR run (`baocao ocr`, the
+    `ocr-queue` deployment): one row per message or file (its unique key), so a queue run
+    after a crash takes it again, never twice. status: queued | running | done | failed;
+    `attempts` counts the runs that took it (a run that died leaves it `running`)."""
+
+    __table__ = tables.ocr_job
+
+    id: Mapped[int]
+    campaign_id: Mapped[str | None]
+    inbound_mail_id: Mapped[int | None]
+    inbound_file_id: Mapped[int | None]
+    files: Mapped[list[dict[str, Any]]]
+    pages: Mapped[int]
+    status: Mapped[str]
+    attempts: Mapped[int]
+    error: Mapped[str | None]
+    outcome: Mapped[dict[str, Any] | None]
+    created_at: Mapped[dt.datetime]
+    started_at: Mapped[dt.datetime | None]
+    finished_at: Mapped[dt.datetime | None]
+
+class DeadlineRun(Base):
+    """The report built right after a campaign's deadline (the `deadline-check` flow): one row
+    per (campaign, deadline), so an edited deadline gets its own run and none runs twice."""
+
+    __table__ = tables.deadline_run
+
+    id: Mapped[int]
+    campaign_id: Mapped[str]
+    deadline_at: Mapped[dt.datetime]
+    built_at: Mapped[dt.datetime]
+    report: Mapped[dict[str, Any]]
+
 class DeadlineOverride(Base):
     """A later deadline for one recipient (an extension); status and reminders honour it."""
 

@@ -24,6 +24,7 @@ from storage.tables import (
     inbound_file,
     inbound_mail,
     literal,
+    ocr_job,
     outbound_mail,
     recipient,
     review_item,
@@ -358,6 +359,30 @@ def failed_items(campaign_id: str, *, session: Reader) -> list[dict[str, Any]]:
     ):
         found.append({"source": f"tệp {f.path}", "inbound_file_id": f.id, "error": f.error, "transient": False, "retry": False, "attempts": 1})
     return found
+
+
+def ocr_queue(campaign_id: str, *, session: Reader) -> list[dict[str, Any]]:
+    """Messages and files whose scans wait for the OCR queue ("đang chờ đọc bản quét"; a file
+    not yet routed to a campaign is shown in every one), oldest first."""
+    stmt = (
+        select(ocr_job.c.id, ocr_job.c.status, ocr_job.c.pages, ocr_job.c.attempts, ocr_job.c.files,
+               ocr_job.c.created_at, inbound_mail.c.from_addr, inbound_mail.c.subject, inbound_file.c.path,
+               ocr_job.c.inbound_mail_id, ocr_job.c.inbound_file_id)
+        .outerjoin(inbound_mail, inbound_mail.c.id == ocr_job.c.inbound_mail_id)
+        .outerjoin(inbound_file, inbound_file.c.id == ocr_job.c.inbound_file_id)
+        .where(ocr_job.c.status.in_(("queued", "running")))
+        .where((ocr_job.c.campaign_id == campaign_id) | ocr_job.c.campaign_id.is_(None))
+        .order_by(ocr_job.c.id)
+    )
+    return [
+        {
+            "job": j.id, "status": j.status, "pages": j.pages, "attempts": j.attempts,
+            "files": [f["filename"] for f in j.files or []], "queued_at": j.created_at.isoformat(),
+            "source": f"tệp {j.path}" if j.path is not None else f"thư của {j.from_addr or '?'}",
+            "subject": j.subject, "inbound_mail_id": j.inbound_mail_id, "inbound_file_id": j.inbound_file_id,
+        }
+        for j in session.execute(stmt)
+    ]
 
 
 def deadline_overrides(campaign_id: str, *, session: Reader) -> dict[int, dt.date]:

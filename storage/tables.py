@@ -430,6 +430,38 @@ deadline_override = Table(
 )
 
 
+ocr_job = Table(
+    "ocr_job",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("campaign_id", String(64), ForeignKey("campaign.id")),
+    Column("inbound_mail_id", Integer, ForeignKey("inbound_mail.id", ondelete="CASCADE")),
+    Column("inbound_file_id", Integer, ForeignKey("inbound_file.id", ondelete="CASCADE")),
+    Column("files", JSON, nullable=False, default=list),
+    Column("pages", Integer, nullable=False, default=0),
+    Column("status", String(16), nullable=False, default="queued"),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("error", Text),
+    Column("outcome", JSON),
+    Column("created_at", UTCDateTime(), nullable=False, default=utcnow),
+    Column("started_at", UTCDateTime()),
+    Column("finished_at", UTCDateTime()),
+    UniqueConstraint("inbound_mail_id"),
+    UniqueConstraint("inbound_file_id"),
+    Index("ix_ocr_job_status", "status"),
+)
+
+deadline_run = Table(
+    "deadline_run",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("campaign_id", String(64), ForeignKey("campaign.id"), nullable=False),
+    Column("deadline_at", UTCDateTime(), nullable=False),
+    Column("built_at", UTCDateTime(), nullable=False, default=utcnow),
+    Column("report", JSON, nullable=False, default=dict),
+    UniqueConstraint("campaign_id", "deadline_at"),
+)
+
 def partial_indexes() -> list[Index]:
     """The partial indexes (pending and failed work, the open review queue), added to the tables
     once by storage.models.

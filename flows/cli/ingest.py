@@ -62,14 +62,20 @@ def _print_report(data: dict[str, Any], what: str) -> None:
     out.print(
         f"Mới ghi nhận {c['new']}, trùng {c['duplicate']}, chờ xem xét {c['review']},"
         f" lỗi {c['failed']}, không làm thay đổi tình trạng {c['ignored']} (tổng {c['total']})."
+        + (f" Đang chờ đọc bản quét {c['queued']}." if c.get("queued") else "")
     )
+    if data.get("ocr"):
+        o = data["ocr"]["counts"]
+        out.print(f"Đọc bản quét sau lượt: xong {o['done']}, không đọc được {o['failed']}.")
     for error in data["errors"]:
         out.print(f"[yellow]{error}[/]")
 
 
 @ingest_app.command("mail")
-def ingest_mail_cmd(campaign: CampaignOpt = None, as_json: JsonOpt = False) -> None:
+def ingest_mail_cmd(campaign: CampaignOpt = None, as_json: JsonOpt = False,
+                    no_ocr: Annotated[bool, typer.Option("--no-ocr", help="Không đọc bản quét đang chờ sau lượt này.")] = False) -> None:
     """Một lượt đọc hộp thư chính thức: thư mới được lưu, phân loại, gán đơn vị, ghi nhận."""
+    ocr = not no_ocr
     from flows.adapters.imap import (
         MailboxError,  # lazy: only this command needs it (keeps `baocao --help` fast)
     )
@@ -80,24 +86,59 @@ def ingest_mail_cmd(campaign: CampaignOpt = None, as_json: JsonOpt = False) -> N
         ingest_mail,  # lazy: only this command needs it (keeps `baocao --help` fast)
     )
 
+    app = make_app()
     try:
-        report = ingest_mail(make_app(), campaign).to_json()
+        report = ingest_mail(app, campaign).to_json()
     except MailboxError as exc:
         raise UserError(str(exc)) from exc
     except RunBroken as exc:
         raise UserError(str(exc)) from exc
+    _after_batch(app, report, ocr=ocr)
     _finish(report, "thư", as_json=as_json)
 
 
+NoOcrOpt = Annotated[bool, typer.Option("--no-ocr", help="Không đọc bản quét đang chờ sau lượt này (để `baocao ocr` đọc).")]
+
+
 @ingest_app.command("folder")
-def ingest_folder_cmd(campaign: CampaignOpt = None, as_json: JsonOpt = False) -> None:
-    """Một lượt quét thư mục chung (chỉ nhận tệp đã chép xong)."""
+def ingest_folder_cmd(campaign: CampaignOpt = None, as_json: JsonOpt = False, no_ocr: NoOcrOpt = False) -> None:
+    """Một lượt quét thư mục chung (chỉ nhận tệp đã chép xong); bản quét được đọc riêng sau cùng."""
     from flows.intake.folder import (
         ingest_folder,  # lazy: only this command needs it (keeps `baocao --help` fast)
     )
 
-    report = ingest_folder(make_app(), campaign).to_json()
+    app = make_app()
+    report = ingest_folder(app, campaign).to_json()
+    _after_batch(app, report, ocr=not no_ocr)
     _finish(report, "tệp", as_json=as_json)
+
+
+def _after_batch(app: Any, report: dict[str, Any], *, ocr: bool) -> None:
+    """The rest of the batch is recorded: the scans it queued are read now, one at a time."""
+    if not ocr or not report["counts"].get("queued"):
+        return
+    from flows.intake.scanq import run_queue  # lazy, as above
+
+    report["ocr"] = run_queue(app).to_json()
+
+
+@cli.command()
+def ocr(as_json: JsonOpt = False, max_jobs: Annotated[int | None, typer.Option("--max", help="Đọc nhiều nhất ngần này mục.")] = None) -> None:
+    """Đọc các bản quét đang chờ (từng tệp một, thời gian theo số trang), rồi ghi nhận như thường."""
+    from flows.intake.scanq import run_queue  # lazy, as above
+
+    data = run_queue(make_app(), max_jobs=max_jobs).to_json()
+    if as_json:
+        print_json(data)
+    else:
+        for item in data["items"]:
+            what = f"thư {item['inbound_mail_id']}" if item.get("inbound_mail_id") else f"tệp {item.get('inbound_file_id')}"
+            state = "đã đọc, " + OUTCOME_LABELS.get(item.get("outcome") or "", str(item.get("outcome"))) if item["status"] == "done" else f"không đọc được: {item.get('error')}"
+            out.print(f"Bản quét ({what}, {item['pages']} trang): {state}", markup=False, highlight=False)
+        c = data["counts"]
+        out.print(f"Đọc bản quét: xong {c['done']}, không đọc được {c['failed']} (tổng {c['total']}).")
+    if data["counts"]["failed"]:
+        raise typer.Exit(1)
 
 
 def _finish(report: dict[str, Any], what: str, *, as_json: bool) -> None:

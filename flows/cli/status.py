@@ -112,6 +112,9 @@ def print_status_table(report: dict[str, Any]) -> None:
             out.print(f"[yellow]Chưa nhắc được[/] {r['name']} ({r['id']}): {r['needs_address']}.", highlight=False)
     if report["review"]:
         out.print(f"[yellow]{len(report['review'])} mục chờ cán bộ xem xét[/] (baocao review).")
+    for item in report.get("ocr_queue") or []:
+        out.print(f"[cyan]Đang chờ đọc bản quét[/] {item['source']} ({item['pages']} trang: {', '.join(item['files'])};"
+                  " baocao ocr)", markup=True, highlight=False)
     for item in report.get("failed") or []:
         when = f"sẽ thử lại, đã thử {item['attempts']} lần" if item["retry"] else "cần cán bộ xem"
         out.print(f"[red]Lỗi[/] {item['source']} ({when}): {item['error']}", markup=True, highlight=False)

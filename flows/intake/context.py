@@ -39,6 +39,7 @@ class IngestReport:
     review: int = 0
     ignored: int = 0
     skipped: int = 0
+    queued: int = 0  # scans left to the OCR queue (flows/intake/scanq.py)
     items: list[dict[str, Any]] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     receipts: dict[str, Any] | None = None
@@ -53,6 +54,8 @@ class IngestReport:
             self.failed += 1
         elif status == ItemStatus.REVIEW:
             self.review += 1
+        elif status == ItemStatus.OCR_QUEUED:
+            self.queued += 1
         elif status == "skipped":  # not taken (symlink, hidden, FIFO, empty, changed): reason given
             self.skipped += 1
         elif status in (ItemStatus.PROCESSED, ItemStatus.RECEIVED):
@@ -72,6 +75,7 @@ class IngestReport:
                 "review": self.review,
                 "ignored": self.ignored,
                 "skipped": self.skipped,
+                "queued": self.queued,
                 "total": len(self.items) - self.skipped,
             },
             "items": self.items,
@@ -201,10 +205,15 @@ def make_context(app: App, campaign_id: str | None, parse: ParseFn | None = None
         ack_phrases=tuple(campaign.mailbox.ack_phrases),
         request_subject=campaign.request.subject or "",
     )
-    parse = parse or default_parse(
-        app.settings.max_file_bytes, app.settings.file_budget_seconds, trust_dir=app.settings.trust_dir,
-        memory_mb=app.settings.parse_memory_mb,
-    )
+    if parse is None:
+        parse = default_parse(
+            app.settings.max_file_bytes, app.settings.file_budget_seconds, trust_dir=app.settings.trust_dir,
+            memory_mb=app.settings.parse_memory_mb,
+        )
+        if app.settings.ocr_queue:  # scans wait for their own run (flows/intake/scanq.py)
+            from flows.intake.scanq import DeferScans
+
+            parse = DeferScans(parse)
     return Context(app, campaign, hints, parse)
 
 

@@ -344,8 +344,11 @@ def reread(ctx: Context, document_id: int | None, member: int | None, *, session
     doc = session.get(Document, document_id) if document_id else None
     if doc is None:
         return None
-    result = parse_one(ctx, Attachment(filename=doc.filename, content_type="application/octet-stream",
-                                       data=ctx.app.blobs.read(doc.sha256), size=0))
+    from flows.intake.scanq import reading_context  # lazy: scanq imports this module's neighbours
+
+    # A stored document is read whatever it is (a scan recorded earlier is OCR'd again here).
+    result = parse_one(reading_context(ctx), Attachment(filename=doc.filename, content_type="application/octet-stream",
+                                                        data=ctx.app.blobs.read(doc.sha256), size=0))
     if result.members:
         if member is not None and member < len(result.members):
             return result.members[member]

@@ -57,6 +57,7 @@ from flows.intake.documents import (
 from flows.intake.errors import describe_error, is_transient
 from flows.intake.health import poll_failed, poll_succeeded
 from flows.intake.inbox import inbox_context, route_file
+from flows.intake.scanq import enqueue, is_queued, queued_outcome
 from flows.outbound.receipts import deliver_pending_receipts
 from parsers import lo_server
 from parsers.lo_server import warm_libreoffice
@@ -64,6 +65,7 @@ from parsers.mail import Attachment, safe_filename
 from parsers.mail_classify import Attribution, attribute
 from parsers.model import ProblemCode
 from parsers.responses import Unit, appendix_of, belongs_with
+from parsers.scan import scan_pages
 from parsers.vocab import ItemStatus, MailKind
 from storage.blobs import store_blob
 from storage.ingest import file_seen, insert_file, open_review
@@ -260,6 +262,8 @@ def _route_file(
     store_raw_files(ctx, [att], session=session)
     parsed = {c.campaign.id: parse_files(c, [att]) for c in ctx.every}
     first = next(iter(parsed.values()))[0]
+    if is_queued(first.result):  # a scan: the OCR queue routes it once it is read
+        return _queue_file(row, parsed[ctx.campaign.id], None, session=session)
     if first.rejection is not None:  # unreadable whatever the campaign: the first one keeps it
         row.campaign_id = ctx.campaign.id
         return _record_file(ctx, row, rel, name, data, mtime, session=session, files=parsed[ctx.campaign.id])
@@ -310,6 +314,8 @@ def _record_file(
         att = _attachment(ctx, name, data)
         store_raw_files(ctx, [att], session=session)
         files = parse_files(ctx, [att])
+    if any(is_queued(f.result) for f in files):
+        return _queue_file(row, files, ctx.campaign.id, session=session)
     decision = decide_file(ctx, rel, name, files)
     if forced is not None and not isinstance(decision, str):
         decision.attribution = forced
@@ -330,6 +336,34 @@ def _record_file(
         row.recipient_id, row.attributed_by = decision.attribution.recipient_id, decision.attribution.attributed_by
     classification = MailKind.SUBMISSION if decision.kind == "report" else MailKind.NIL_REPORT
     return {**outcome, "classification": classification}
+
+
+def _queue_file(row: InboundFile, files: list[ParsedFile], campaign_id: str | None, *, session: Session) -> dict[str, Any]:
+    """A scan left to the OCR queue: stored raw (already), queued, nothing recorded yet."""
+    scans = [{"filename": f.attachment.filename, "sha256": f.sha256, "pages": scan_pages(f.attachment.data) or 1}
+             for f in files if is_queued(f.result)]
+    job = enqueue(campaign_id, scans, inbound_file_id=row.id, session=session)
+    return {**queued_outcome(scans), "ocr_job": job.id}
+
+
+def record_queued_file(ctx: Context, row: InboundFile, *, session: Session) -> dict[str, Any]:
+    """A dropped file whose scan the OCR queue has read (ctx.parse holds the reading): placed,
+    attributed and recorded as its poll would have (flows/intake/scanq.py)."""
+    if row.campaign_id is None and len(ctx.every) > 1:
+        ctx.routing = True
+    target, inner = place(ctx, row.path)
+    name = safe_filename(row.path.rsplit("/", 1)[-1])
+    data = ctx.app.blobs.read(row.sha256)
+    if target is None:
+        outcome = _route_file(ctx, row, inner, name, data, row.mtime, session=session)
+    else:
+        outcome = _record_file(target, row, inner, name, data, row.mtime, session=session)
+    row.status = outcome["status"]
+    row.error = outcome.get("error")
+    row.processed_at = utcnow()
+    if row.status == ItemStatus.FAILED:
+        session.add(Event(campaign_id=row.campaign_id, kind="ingest_failed", message=f"Không xử lý được tệp {row.path}: {row.error}"))
+    return {"path": row.path, "inbound_file_id": row.id, "campaign": row.campaign_id, **outcome}
 
 
 def _file_to_check(

@@ -56,6 +56,7 @@ from flows.intake.inbox import (
     token_attribution,
 )
 from flows.intake.pool import AheadParse, pool_size, poolable
+from flows.intake.scanq import enqueue, queued_outcome, waiting_scans
 from flows.outbound.receipts import deliver_pending_receipts, reserve_receipt
 from parsers import lo_server
 from parsers.api import parse_text
@@ -264,6 +265,9 @@ def handle_mail(
         "subject": mail.subject[:2000],
         "status": ItemStatus.RECEIVED,
     }
+    scans = waiting_scans(ctx.parse, mail.attachments) if copy is None else []
+    if scans:  # its scans wait for their own OCR run (flows/intake/scanq.py): stored, queued
+        return {**base, **_queue_mail(ctx, own, values, mail, scans, advance=advance, session=session)}
     decided = None if copy is not None or ctx.siblings else _decide_files(ctx, mail, session=session)
     final = _final_without_writes(copy, decided, mail) if own is None else None
     if final is not None:
@@ -285,6 +289,12 @@ def handle_mail(
     if advance:
         advance_mailbox(mailbox, uidvalidity, uid, session=session)
     outcome = _handle_new_mail(ctx, row, mail, copy, decided, session=session)
+    _finish_mail(ctx, row, mail, outcome, session=session)
+    return {**base, "inbound_mail_id": row.id, **outcome}
+
+
+def _finish_mail(ctx: Context, row: InboundMail, mail: MailMessage, outcome: dict[str, Any], *, session: Session) -> None:
+    """The ledger row's final state and the receipts it owes (reserved in the outbox)."""
     row.status = outcome["status"]
     row.processed_at = utcnow()
     row.details = {**(row.details or {}), "outcome": {k: v for k, v in outcome.items() if k != "units"}}
@@ -295,7 +305,38 @@ def handle_mail(
             if owed is not None:
                 break
         outcome["receipt_outbound_id"] = owed
-    return {**base, "inbound_mail_id": row.id, **outcome}
+
+
+def _queue_mail(
+    ctx: Context, own: InboundMail | None, values: dict[str, Any], mail: MailMessage, scans: list[dict[str, Any]],
+    *, advance: bool, session: Session,
+) -> dict[str, Any]:
+    """A message with scans: its files stored raw, its row "đang chờ đọc bản quét", its job
+    queued; nothing is recorded (no failure, no receipt) until the queue has read them."""
+    store_raw_files(ctx, mail.attachments, session=session)
+    outcome = queued_outcome(scans)
+    if own is not None:
+        row = own
+        row.status, row.error, row.raw_sha256 = ItemStatus.OCR_QUEUED, None, values["raw_sha256"]
+    else:
+        row, created = insert_mail({**values, "status": ItemStatus.OCR_QUEUED}, session=session)
+        if not created:
+            return _seen({}, row)
+    if advance:
+        advance_mailbox(values["mailbox"], values["uidvalidity"], values["uid"], session=session)
+    row.details = {**(row.details or {}), "outcome": outcome}
+    job = enqueue(row.campaign_id, scans, inbound_mail_id=row.id, session=session)
+    return {"inbound_mail_id": row.id, **outcome, "ocr_job": job.id}
+
+
+def record_queued_mail(ctx: Context, row: InboundMail, *, session: Session) -> dict[str, Any]:
+    """A message whose scans the OCR queue has read (ctx.parse holds the readings): decided
+    and recorded as its poll would have, receipt included (flows/intake/scanq.py)."""
+    mail = parse_mail(ctx.app.blobs.read(row.raw_sha256), max_attachment_bytes=ctx.app.settings.max_file_bytes)
+    decided = None if ctx.siblings else _decide_files(ctx, mail, session=session)
+    outcome = _handle_new_mail(ctx, row, mail, None, decided, session=session)
+    _finish_mail(ctx, row, mail, outcome, session=session)
+    return {"inbound_mail_id": row.id, "campaign": row.campaign_id, **outcome}
 
 
 def _seen(base: dict[str, Any], row: InboundMail | None) -> dict[str, Any]:

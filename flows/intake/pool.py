@@ -52,7 +52,10 @@ def pool_size(configured: int) -> int:
 def poolable(parse: ParseFn) -> bool:
     """Only the real parser (under its time budget or not) goes to workers (a test's
     stand-in stays in this process)."""
-    inner = parse.parse if isinstance(parse, Budgeted) else parse
+    from flows.intake.scanq import DeferScans  # lazy: scanq imports the intake's context
+
+    inner = parse.parse if isinstance(parse, DeferScans) else parse
+    inner = inner.parse if isinstance(inner, Budgeted) else inner
     func = inner.func if isinstance(inner, partial) else inner
     return func is parse_bytes
 

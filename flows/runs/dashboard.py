@@ -246,14 +246,15 @@ def ingest_markdown(source: str, result: Mapping[str, Any]) -> str:
         f"# Thu nhận: {label}",
         "",
         f"Mới {c['new']}, trùng {c['duplicate']}, lỗi {c['failed']}, chờ xem xét {c['review']},"
-        f" không liên quan {c['ignored']}.",
+        f" không liên quan {c['ignored']}"
+        + (f", đang chờ đọc bản quét {counts['queued']}." if counts.get("queued") else "."),
     ]
-    notable = [i for i in result.get("items") or [] if i.get("status") in ("failed", "review")]
+    notable = [i for i in result.get("items") or [] if i.get("status") in ("failed", "review", "ocr_queued")]
     if notable:
         lines += ["", "| Mục | Tình trạng | Chi tiết |", "|---|---|---|"]
         for item in notable[:50]:
             what = item.get("path") or item.get("from") or item.get("message_id") or item.get("uid", "")
-            state = "chờ xem xét"
+            state = "đang chờ đọc bản quét" if item["status"] == "ocr_queued" else "chờ xem xét"
             if item["status"] == "failed":
                 state = f"lỗi tạm thời, sẽ thử lại (lần {item.get('attempts', 1)})" if item.get("retry") else "lỗi"
             detail = item.get("error") or item.get("reason") or ""

@@ -35,6 +35,9 @@ from flows.runs import dashboard
 from flows.runs.alerts import notify_failure
 
 INGEST_LIMIT = "baocao-ingest"
+# One OCR queue run at a time (the `ocr-queue` deployment, or one started by an ingest run).
+OCR_LIMIT = "baocao-ocr"
+OCR_DEPLOYMENT = "ocr-queue/ocr-queue"
 # How long an ingest run waits for another one to finish before giving up this turn.
 INGEST_WAIT_SECONDS = 600.0
 
@@ -95,6 +98,15 @@ def write_report(app: App, campaign_id: str | None, now: dt.datetime | None) -> 
     return _to_json(build_report(app, campaign_id, now=now))
 
 
+@task(name="doc-ban-quet", cache_policy=NO_CACHE)
+def read_scans(app: App, max_jobs: int | None) -> dict[str, Any]:
+    """The OCR queue: queued scans read one at a time, each under its own budget, then recorded
+    (no retries: a job left half-done is taken again by the next queue run)."""
+    from flows.intake.scanq import run_queue  # lazy: an idle poll does not load it
+
+    return _to_json(run_queue(app, max_jobs=max_jobs))
+
+
 @task(name="cap-nhat-bang-theo-doi", cache_policy=NO_CACHE)
 def publish_status(app: App, campaign_id: str | None) -> dict[str, Any]:
     """Who has answered: the status table, the progress bar and the review queue."""
@@ -137,21 +149,21 @@ def _run_name(label: str) -> Callable[[], str]:
 # --- plain helpers ------------------------------------------------------------------------
 
 
-def ensure_ingest_limit() -> None:
-    """Create the global concurrency limit (1 slot) shared by both ingest flows."""
+def ensure_ingest_limit(name: str = INGEST_LIMIT) -> None:
+    """Create the global concurrency limit (1 slot) shared by both ingest flows (or `name`)."""
     # Another run may create it between our read and our create: fine.
     with get_client(sync_client=True) as client, suppress(ObjectAlreadyExists):
-        client.upsert_global_concurrency_limit_by_name(INGEST_LIMIT, 1)
+        client.upsert_global_concurrency_limit_by_name(name, 1)
 
 
 @contextmanager
-def ingest_slot(wait: float = INGEST_WAIT_SECONDS) -> Iterator[bool]:
-    """Hold the single ingest slot; yields False when another ingest held it too long."""
-    ensure_ingest_limit()
+def ingest_slot(wait: float = INGEST_WAIT_SECONDS, name: str = INGEST_LIMIT) -> Iterator[bool]:
+    """Hold the single ingest slot (or `name`'s); yields False when another run held it too long."""
+    ensure_ingest_limit(name)
     with ExitStack() as stack:
         try:
             stack.enter_context(
-                concurrency(INGEST_LIMIT, occupy=1, timeout_seconds=wait, strict=True)
+                concurrency(name, occupy=1, timeout_seconds=wait, strict=True)
             )
         except TimeoutError:
             yield False
@@ -183,9 +195,25 @@ def _ingest(source: str, campaign_id: str | None) -> dict[str, Any]:
         # One poll fed every open campaign: each campaign's board is brought up to date.
         counts = {cid: _counts(publish_status(app, cid)) for cid in each_campaign(app, campaign_id)}
         logger.info(dashboard.ingest_markdown(source, result).splitlines()[2])
-        return summary(ingest=result, counts=per_campaign(counts))
+        ocr = start_ocr_queue(app) if result["counts"].get("queued") else None
+        return summary(ingest=result, counts=per_campaign(counts), ocr=ocr)
     finally:
         app.engine.dispose()
+
+
+def start_ocr_queue(app: App) -> dict[str, Any]:
+    """After the batch, the scans it queued get their own unit of work: a run of the `ocr-queue`
+    deployment, started without waiting for it (the next poll is not held up by the OCR).
+    Without that deployment (a flow called in process: the demo, tests) the queue is run here,
+    as a subflow, after the rest of the batch was recorded."""
+    from prefect.deployments import run_deployment
+    from prefect.exceptions import ObjectNotFound
+
+    try:
+        run = run_deployment(OCR_DEPLOYMENT, timeout=0, as_subflow=False)
+    except ObjectNotFound:
+        return {"inline": ocr_queue_flow()}
+    return {"started": str(run.id)}
 
 
 HOOKS: dict[str, Any] = {"on_failure": [notify_failure]}
@@ -231,14 +259,79 @@ def build_report_flow(campaign_id: str | None = None, now: dt.datetime | None = 
     try:
         results, counts = {}, {}
         for cid in each_campaign(app, campaign_id):
-            results[cid] = result = write_report(app, cid, now)
-            status = publish_status(app, cid)
-            labels = {r.id: r.label for r in app.campaign(cid).outline.table.rows}
-            dashboard.publish_report(result, status["review"], labels, app.settings.web.base_url,
-                                     keyed=artifact_campaign(app, cid))
-            counts[cid] = _counts(status)
-            get_run_logger().info(_named(app, cid, dashboard.report_summary(result, status)))
+            results[cid], counts[cid] = _report_for(app, cid, now)
         return summary(report=per_campaign(results), counts=per_campaign(counts))
+    finally:
+        app.engine.dispose()
+
+
+def _report_for(app: App, cid: str, now: dt.datetime | None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """One campaign's report written and published on the dashboard; (report, counts)."""
+    result = write_report(app, cid, now)
+    status = publish_status(app, cid)
+    labels = {r.id: r.label for r in app.campaign(cid).outline.table.rows}
+    dashboard.publish_report(result, status["review"], labels, app.settings.web.base_url,
+                             keyed=artifact_campaign(app, cid))
+    get_run_logger().info(_named(app, cid, dashboard.report_summary(result, status)))
+    return result, _counts(status)
+
+
+def due_deadlines(app: App, at: dt.datetime) -> list[tuple[str, dt.datetime]]:
+    """The open campaigns whose deadline (as their configuration says now) has passed at `at`
+    and whose report after it was not built yet: (campaign id, deadline in UTC)."""
+    from storage.deadlines import deadline_built
+
+    due = []
+    with app.session() as session:
+        for campaign in app.active_campaigns():
+            deadline = campaign.deadline_at
+            if deadline is None or at < deadline:
+                continue
+            deadline = deadline.astimezone(dt.UTC)
+            if not deadline_built(campaign.id, deadline, session=session):
+                due.append((campaign.id, deadline))
+    return due
+
+
+@flow(name="deadline-check", flow_run_name=_run_name("Xét hạn nộp"), log_prints=True, **HOOKS)
+def deadline_check_flow(now: dt.datetime | None = None) -> dict[str, Any]:
+    """Lập báo cáo ngay sau hạn nộp của từng chiến dịch (hạn đọc từ cấu hình mỗi lần chạy; mỗi hạn một lần)."""
+    from storage.deadlines import record_deadline_run
+
+    app = make_app()
+    try:
+        at = now or app.now()
+        built, counts = {}, {}
+        for cid, deadline in due_deadlines(app, at):
+            result, counts[cid] = _report_for(app, cid, now)
+            with app.session() as session:  # after the report is written: a crash before builds it again
+                record_deadline_run(cid, deadline, {"deadline": deadline.isoformat(), "report": result}, session=session)
+            built[cid] = result
+        if not built:
+            get_run_logger().info("Chưa chiến dịch nào vừa hết hạn nộp (hoặc đã lập báo cáo sau hạn).")
+        return summary(deadline_reports=built, counts=counts or None)
+    finally:
+        app.engine.dispose()
+
+
+@flow(name="ocr-queue", flow_run_name=_run_name("Đọc bản quét"), log_prints=True, **HOOKS)
+def ocr_queue_flow(max_jobs: int | None = None) -> dict[str, Any]:
+    """Đọc các bản quét đang chờ (từng tệp một, thời gian theo số trang) rồi ghi nhận như thường."""
+    logger = get_run_logger()
+    app = make_app()
+    try:
+        with ingest_slot(wait=5.0, name=OCR_LIMIT) as held:
+            if not held:
+                logger.info("Một lượt đọc bản quét khác đang chạy; lượt này bỏ qua (lượt kia đọc hết hàng đợi).")
+                return summary(skipped="đang có lượt đọc bản quét khác chạy")
+            result = read_scans(app, max_jobs)
+        if result["items"]:
+            counts = {cid: _counts(publish_status(app, cid)) for cid in each_campaign(app, None)}
+        else:
+            counts = {}
+        c = result["counts"]
+        logger.info(f"Đọc bản quét: xong {c['done']}, không đọc được {c['failed']}.")
+        return summary(ocr=result, counts=per_campaign(counts) if counts else None)
     finally:
         app.engine.dispose()
 
@@ -254,6 +347,7 @@ def full_cycle_flow(
         plan.append(("mail", ingest_mail_flow, (campaign_id,)))
     if settings.drop.dir:
         plan.append(("folder", ingest_folder_flow, (campaign_id,)))
+    plan.append(("ocr", ocr_queue_flow, ()))  # scans the ingest steps queued (none: a quick no-op)
     plan.append(("reminders", send_reminders_flow, (campaign_id, dry_run, now)))
     plan.append(("report", build_report_flow, (campaign_id, now)))
     # Each step runs even when an earlier one failed; the cycle fails at the end if any did.

@@ -65,3 +65,33 @@ def test_reminders_and_report_per_campaign(env) -> None:
     assert only_b["report"]["campaign"] == B and only_b["counts"]["total"] == 4
     assert latest(dashboard.campaign_key(dashboard.KEY_REPORT, B)).data
     assert dashboard.campaign_key(dashboard.KEY_REPORT, B) == "bao-cao-tong-hop-moi-nhat-kiem-tra-do-luong-2025"
+
+
+def test_deadline_check_builds_each_campaigns_report_once_after_its_own_deadline(env) -> None:
+    """No deployment names a date: the deadline-check run reads each campaign's deadline from
+    the configuration, builds the report of those just past it, once each; an edited deadline
+    is a new one (its own report)."""
+    import os
+    import re
+
+    from sqlalchemy import select
+
+    from flows.runs.pipelines import deadline_check_flow
+    from storage.models import DeadlineRun
+
+    before = deadline_check_flow(now=dt.datetime(2025, 8, 15, 23, 45, tzinfo=VN))
+    assert before["deadline_reports"] == {}  # A's deadline is 23:59:59 on 15/8
+    after_a = deadline_check_flow(now=dt.datetime(2025, 8, 16, 0, 0, tzinfo=VN))
+    assert set(after_a["deadline_reports"]) == {A} and after_a["deadline_reports"][A]["campaign"] == A
+    assert deadline_check_flow(now=dt.datetime(2025, 8, 16, 0, 15, tzinfo=VN))["deadline_reports"] == {}  # once
+    after_b = deadline_check_flow(now=dt.datetime(2025, 9, 16, 0, 0, tzinfo=VN))
+    assert set(after_b["deadline_reports"]) == {B}  # the second campaign, without a deployment of its own
+    # TĐC moves A's deadline to 29/8 in its configuration: the new deadline has its own report.
+    config = Path(os.environ["BAOCAO_CONFIG_DIR"]) / "campaigns" / f"{A}.yaml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(re.sub(r"^deadline: 2025-08-15$", "deadline: 2025-08-29", text, flags=re.M), encoding="utf-8")
+    moved = deadline_check_flow(now=dt.datetime(2025, 9, 16, 0, 15, tzinfo=VN))
+    assert set(moved["deadline_reports"]) == {A}
+    with env.session() as session:
+        runs = sorted((r.campaign_id, r.deadline_at.astimezone(VN).date().isoformat()) for r in session.scalars(select(DeadlineRun)))
+    assert runs == [(A, "2025-08-15"), (A, "2025-08-29"), (B, "2025-09-15")]

@@ -145,7 +145,7 @@ def test_the_models_carry_the_partial_indexes_for_both_dialects():
     assert where["ix_review_item_open"] == ["status = 'open'", "status = 'open'"]
     assert where["ux_outbound_mail_receipt_slot"] == ["kind = 'receipt'", "kind = 'receipt'"]
     assert all(sqlite == pg for sqlite, pg in where.values())
-    assert count == 21  # as many as before the tables moved to storage.tables, plus the one-receipt-per-slot index (0004)
+    assert count == 22  # as many as before the tables moved to storage.tables, plus the one-receipt-per-slot index (0004) and ix_ocr_job_status (0005)
 
 
 def test_schema_head_read_without_alembic_matches_alembic():

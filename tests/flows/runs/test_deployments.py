@@ -27,7 +27,7 @@ def test_prefect_yaml_matches_serve_specs() -> None:
     specs = {s["name"]: s for s in runs_deployments.deployment_specs([campaign])}
     deployments = {d["name"]: d for d in load_yaml()["deployments"]}
     assert set(deployments) == set(specs) == {
-        "ingest-mail", "ingest-folder", "send-reminders", "build-report", "full-cycle"
+        "ingest-mail", "ingest-folder", "send-reminders", "build-report", "deadline-check", "ocr-queue", "full-cycle"
     }
     for name, d in deployments.items():
         path, func = d["entrypoint"].split(":")
@@ -48,13 +48,15 @@ def test_schedules_as_agreed() -> None:
     assert specs["full-cycle"] == []
 
 
-def test_deadline_run_fires_once_right_after_the_deadline() -> None:
-    from zoneinfo import ZoneInfo
-
-    from flows.runs.deployments import deadline_rrule
-
-    end = dt.datetime(2025, 8, 15, 23, 59, 59, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
-    assert deadline_rrule(end) == "DTSTART:20250816T000000\nRRULE:FREQ=DAILY;COUNT=1"
+def test_no_deployment_names_a_campaign_or_a_date() -> None:
+    """prefect.yaml holds for any campaigns and deadlines: the deadline report is the
+    `deadline-check` flow's, which reads the deadlines from the configuration at each run."""
+    text = (ROOT / "prefect.yaml").read_text(encoding="utf-8")
+    assert "rrule" not in text and "DTSTART" not in text and "de-an-996" not in text
+    specs = {s["name"]: s["schedules"] for s in load_yaml()["deployments"]}
+    assert specs["deadline-check"] == [{"cron": "*/15 * * * *", "timezone": "Asia/Ho_Chi_Minh"}]
+    assert specs["build-report"] == [{"cron": "0 17 * * *", "timezone": "Asia/Ho_Chi_Minh"}]
+    assert specs["ocr-queue"][0]["cron"] == "*/10 7-18 * * 1-5"
 
 
 def test_runner_deployments_carry_vietnam_time() -> None:
@@ -67,7 +69,8 @@ def test_runner_deployments_carry_vietnam_time() -> None:
     report = deployments["build-report"]
     timezones = {s.schedule.timezone for d in deployments.values() for s in d.schedules}
     assert timezones == {"Asia/Ho_Chi_Minh"}
-    assert len(report.schedules) == 2
+    assert len(report.schedules) == 1  # 17:00; right after the deadline: deadline-check
+    assert deployments["deadline-check"].schedules[0].schedule.cron == "*/15 * * * *"
     ingest = deployments["ingest-mail"]
     assert ingest.concurrency_limit == 1
     assert ingest.concurrency_options.collision_strategy.value == "CANCEL_NEW"
@@ -91,7 +94,7 @@ def test_several_campaigns_poll_once_and_remind_and_report_each() -> None:
     specs = deployment_specs([a, b])
     names = [s["name"] for s in specs]
     assert names.count("ingest-mail") == 1 and names.count("ingest-folder") == 1  # one poll per mailbox
-    assert sorted(names) == sorted(["ingest-mail", "ingest-folder", "full-cycle",
+    assert sorted(names) == sorted(["ingest-mail", "ingest-folder", "full-cycle", "deadline-check", "ocr-queue",
                                     f"send-reminders-{a.id}", f"build-report-{a.id}",
                                     f"send-reminders-{b.id}", f"build-report-{b.id}"])
     by_name = {s["name"]: s for s in specs}
@@ -99,9 +102,9 @@ def test_several_campaigns_poll_once_and_remind_and_report_each() -> None:
     for c in (a, b):
         assert by_name[f"send-reminders-{c.id}"]["parameters"] == {"campaign_id": c.id}
         assert by_name[f"build-report-{c.id}"]["flow"] is pipelines.build_report_flow
-    # Each campaign's report also runs right after its own deadline (B: 15/09/2025).
-    assert {"rrule": "DTSTART:20250916T000000\nRRULE:FREQ=DAILY;COUNT=1"} in by_name[f"build-report-{b.id}"]["schedules"]
-    assert {"rrule": "DTSTART:20250816T000000\nRRULE:FREQ=DAILY;COUNT=1"} in by_name[f"build-report-{a.id}"]["schedules"]
+    # Right after each campaign's own deadline: the one deadline-check for all (no dated schedule).
+    assert all("rrule" not in sched for s in specs for sched in s["schedules"])
+    assert by_name["deadline-check"]["parameters"] == {} and by_name["deadline-check"]["flow"] is pipelines.deadline_check_flow
     served = {d.name: d for d in runner_deployments([a, b])}
     assert served[f"send-reminders-{b.id}"].parameters == {"campaign_id": b.id}
     assert {s.schedule.timezone for d in served.values() for s in d.schedules} == {"Asia/Ho_Chi_Minh"}
