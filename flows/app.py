@@ -15,11 +15,11 @@ from zoneinfo import ZoneInfo
 
 from config import clock
 from config.campaign import Campaign, load_campaigns, pick_campaign
-from parsers.model import by_group_sections
 from reports.status import (
     RecipientFacts,
     RecipientStatus,
     Response,
+    by_group_sections,
     count_states,
     recipient_status,
 )

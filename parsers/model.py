@@ -252,17 +252,6 @@ JOINT = "+"
 BY_GROUP = "by_group"
 
 
-def by_group_sections(problems: Iterable[Any]) -> list[str]:
-    """The sections a response's group answers cover, from its problems (objects or JSON)."""
-    out: list[str] = []
-    for p in problems:
-        code = p.get("code") if isinstance(p, dict) else getattr(p, "code", "")
-        ids = p.get("sections") if isinstance(p, dict) else getattr(p, "sections", ())
-        if str(code) == "group_answered":
-            out.extend(s for s in ids or () if s not in out)
-    return out
-
-
 def group_members(key: str, section_ids: Iterable[str]) -> list[str]:
     """The sections a group answer may cover: those its key names ("2.5.a+2.5.b"), or the
     group's own sections ("2.2" → 2.2.a … 2.2.đ; "2" above 2.1 has none of its own)."""

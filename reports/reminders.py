@@ -265,8 +265,10 @@ def _reminder_for(
 ) -> DueReminder | Skipped:
     due = _due_for(status, policy, slot, tz)
     item = reply_in_review(status)
-    if isinstance(due, DueReminder) and item is not None:
-        # Its reply waits for a person (a link, a campaign in doubt…): held until it is settled.
+    if isinstance(due, DueReminder) and due.kind == KIND_REMINDER and item is not None:
+        # Its reply waits for a person (a link, a campaign in doubt…): "chưa nhận được báo cáo"
+        # would tell it it sent nothing — held until it is settled. An incomplete reminder
+        # speaks of the report that counts (what it still lacks), and goes out as before.
         f = status.facts
         return Skipped(f.id, f.code, f"thư trả lời của đơn vị đang chờ cán bộ xem xét (mục {item}); chưa nhắc cho đến khi xem xét xong",
                        held=True)

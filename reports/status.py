@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -237,3 +237,14 @@ def counts_sentence(counts: Mapping[str, int]) -> str:
 def sort_for_people(statuses: list[RecipientStatus]) -> list[RecipientStatus]:
     """Sorted by state (who needs chasing first), then by name."""
     return sorted(statuses, key=lambda s: (STATE_ORDER[s.state], s.facts.name))
+
+
+def by_group_sections(problems: Iterable[Any]) -> list[str]:
+    """The sections a response's group answers cover, from its problems (objects or JSON)."""
+    out: list[str] = []
+    for p in problems:
+        code = p.get("code") if isinstance(p, dict) else getattr(p, "code", "")
+        ids = p.get("sections") if isinstance(p, dict) else getattr(p, "sections", ())
+        if str(code) == "group_answered":
+            out.extend(s for s in ids or () if s not in out)
+    return out

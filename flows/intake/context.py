@@ -211,7 +211,9 @@ def make_context(app: App, campaign_id: str | None, parse: ParseFn | None = None
             memory_mb=app.settings.parse_memory_mb,
         )
         if app.settings.ocr_queue:  # scans wait for their own run (flows/intake/scanq.py)
-            from flows.intake.scanq import DeferScans
+            from flows.intake.scanq import (
+                DeferScans,  # lazy: scanq builds on this module (a cycle at import)
+            )
 
             parse = DeferScans(parse)
     return Context(app, campaign, hints, parse)

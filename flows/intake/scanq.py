@@ -305,9 +305,11 @@ def _record(
 ) -> dict[str, Any]:
     """The message or file through the normal record path (as its poll would have, every open
     campaign in view), its scans read."""
-    from flows.intake.folder import record_queued_file
-    from flows.intake.inbox import inbox_context
-    from flows.intake.mail import record_queued_mail
+    from flows.intake.folder import (
+        record_queued_file,  # lazy: the pollers import this module (a cycle)
+    )
+    from flows.intake.inbox import inbox_context  # lazy: as above
+    from flows.intake.mail import record_queued_mail  # lazy: as above
 
     base = parse.parse if isinstance(parse, DeferScans) else parse
     every = inbox_context(app, job.campaign_id if job.campaign_id in open_ids else None, WithReadings(base, readings))
@@ -339,7 +341,9 @@ def _problem_item(job: OcrJob, problem: ParseError, *, session: Session) -> Any:
 
 def _release(app: App, job_id: int, err: Exception) -> dict[str, Any]:
     """A job whose run raised: queued again for the next run (its attempt counted)."""
-    from flows.intake.errors import describe_error
+    from flows.intake.errors import (
+        describe_error,  # lazy: imports SQLAlchemy's error types, only on a failure
+    )
 
     with app.session() as session:
         job = session.get(OcrJob, job_id)

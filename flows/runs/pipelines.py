@@ -22,7 +22,8 @@ from typing import Any
 from prefect import flow, get_client, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.concurrency.sync import concurrency
-from prefect.exceptions import ObjectAlreadyExists
+from prefect.deployments import run_deployment
+from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound
 
 from config.errors import ConfigError
 from config.settings import Settings, load_settings
@@ -33,6 +34,7 @@ from flows.intake.health import source_health
 from flows.intake.mail import ingest_mail
 from flows.runs import dashboard
 from flows.runs.alerts import notify_failure
+from storage.deadlines import deadline_built, record_deadline_run
 
 INGEST_LIMIT = "baocao-ingest"
 # One OCR queue run at a time (the `ocr-queue` deployment, or one started by an ingest run).
@@ -206,8 +208,6 @@ def start_ocr_queue(app: App) -> dict[str, Any]:
     deployment, started without waiting for it (the next poll is not held up by the OCR).
     Without that deployment (a flow called in process: the demo, tests) the queue is run here,
     as a subflow, after the rest of the batch was recorded."""
-    from prefect.deployments import run_deployment
-    from prefect.exceptions import ObjectNotFound
 
     try:
         run = run_deployment(OCR_DEPLOYMENT, timeout=0, as_subflow=False)
@@ -279,7 +279,6 @@ def _report_for(app: App, cid: str, now: dt.datetime | None) -> tuple[dict[str, 
 def due_deadlines(app: App, at: dt.datetime) -> list[tuple[str, dt.datetime]]:
     """The open campaigns whose deadline (as their configuration says now) has passed at `at`
     and whose report after it was not built yet: (campaign id, deadline in UTC)."""
-    from storage.deadlines import deadline_built
 
     due = []
     with app.session() as session:
@@ -296,7 +295,6 @@ def due_deadlines(app: App, at: dt.datetime) -> list[tuple[str, dt.datetime]]:
 @flow(name="deadline-check", flow_run_name=_run_name("Xét hạn nộp"), log_prints=True, **HOOKS)
 def deadline_check_flow(now: dt.datetime | None = None) -> dict[str, Any]:
     """Lập báo cáo ngay sau hạn nộp của từng chiến dịch (hạn đọc từ cấu hình mỗi lần chạy; mỗi hạn một lần)."""
-    from storage.deadlines import record_deadline_run
 
     app = make_app()
     try:

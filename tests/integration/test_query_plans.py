@@ -117,7 +117,8 @@ def sqlite_offences(conn, statement: str, parameters: object) -> list[str]:
         if not found or found.group(2) not in HISTORY or found.group(3) in PARTIAL:
             continue
         verb, table, _ = found.groups()
-        condition = re.search(r"\(([^()]*)\)\s*$", detail)
+        # SQLite marks the inner side of an outer join: "… (rowid=?) LEFT-JOIN".
+        condition = re.search(r"\(([^()]*)\)(?:\s+LEFT-JOIN)?\s*$", detail)
         if verb == "SCAN" or not narrows(table, condition.group(1) if condition else "", statement, parameters):
             bad.append(detail)
     return bad
