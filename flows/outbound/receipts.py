@@ -138,6 +138,11 @@ def _one_answer(context: dict[str, Any]) -> dict[str, Any]:
     return context
 
 
+def _several(count: int) -> str:
+    """What one receipt says it received for a message that answered several campaigns."""
+    return f"{count} báo cáo"
+
+
 def combined_context(parts: list[dict[str, Any]]) -> dict[str, Any]:
     """The context of one receipt for what a message brought: the first campaign's context,
     with `answers` listing each campaign's (its request, what was recorded). One answer:
@@ -147,7 +152,7 @@ def combined_context(parts: list[dict[str, Any]]) -> dict[str, Any]:
     return {
         **first,
         "answers": parts,
-        "what": f"{len(parts)} báo cáo" if several else first["what"],
+        "what": _several(len(parts)) if several else first["what"],
         # Each campaign has its own deadline: a late one is said in its own part.
         "late": first["late"] and not several,
     }
@@ -290,7 +295,7 @@ def _report_draft(
     if not text:
         heading = _receipt_heading(owner, mail, sub, recipient)
         if len(parts) > 1:  # what the subject line shows of several (the rest needs the whole context)
-            heading["what"] = f"{len(parts)} báo cáo"
+            heading["what"] = _several(len(parts))
         subject = render_subject(app.settings.templates_dir, "receipt", heading, context)
         return _reply(owner, mail, parsed, to, recipient.id, subject, "", slot=slot)
     subject, body = render_mail(app.settings.templates_dir, "receipt", context())

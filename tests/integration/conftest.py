@@ -54,3 +54,12 @@ def mail_app(app, dovecot, smtp):
     app.settings.smtp = smtp.settings()
     smtp.messages.clear()
     return app
+
+
+@pytest.fixture
+def drop_app(app, tmp_path):
+    """The app with its shared folder (BAOCAO_DROP__DIR) in a temp dir, `chung`."""
+    root = tmp_path / "chung"
+    root.mkdir()
+    app.settings.drop.dir = root
+    return app

@@ -14,14 +14,6 @@ sys.path.insert(0, str(FIXTURES))
 from reportdocs import nil_docx, report_docx  # noqa: E402
 
 
-@pytest.fixture
-def drop_app(app, tmp_path):
-    root = tmp_path / "chung"
-    root.mkdir()
-    app.settings.drop.dir = root
-    return app
-
-
 def _age(path: Path, seconds: int = 600) -> None:
     """Give a file an older mtime (as a finished copy would have)."""
     st = path.stat()

@@ -10,8 +10,6 @@ import io
 import os
 from pathlib import Path
 
-import pytest
-
 GROUP_TEXT = "Sở đã ban hành Kế hoạch số 27/KH-SYT triển khai Đề án 996. Ban hành 18 văn bản chỉ đạo."
 JOINT_TEXT = "Lồng ghép tuyên truyền Đề án 996 tại 7 hội nghị. Đăng 12 tin, bài trên Cổng thông tin điện tử."
 
@@ -33,13 +31,6 @@ def _report() -> bytes:
     doc.save(buf)
     return buf.getvalue()
 
-
-@pytest.fixture
-def drop_app(app, tmp_path):
-    root = tmp_path / "chung"
-    root.mkdir()
-    app.settings.drop.dir = root
-    return app
 
 
 def test_group_answers_reach_status_reminders_and_the_report(drop_app):

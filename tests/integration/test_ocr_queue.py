@@ -46,12 +46,9 @@ def scan() -> bytes:
 
 
 @pytest.fixture
-def drop_app(app, tmp_path):
-    root = tmp_path / "chung"
-    root.mkdir()
-    app.settings.drop.dir = root
-    app.settings.file_budget_seconds = 8.0  # the auditor's setting: OCR of this page takes longer
-    return app
+def drop_app(drop_app):
+    drop_app.settings.file_budget_seconds = 8.0  # the auditor's setting: OCR of this page takes longer
+    return drop_app
 
 
 def _drop(root: Path, rel: str, data: bytes) -> None:

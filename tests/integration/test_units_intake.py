@@ -11,8 +11,6 @@ import os
 import sys
 from pathlib import Path
 
-import pytest
-
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "mail"
 sys.path.insert(0, str(FIXTURES))
 
@@ -72,13 +70,6 @@ def _sheet(row1_unit: str, *, part_of: str = "") -> bytes:
     wb.save(buf)
     return buf.getvalue()
 
-
-@pytest.fixture
-def drop_app(app, tmp_path):
-    root = tmp_path / "chung"
-    root.mkdir()
-    app.settings.drop.dir = root
-    return app
 
 
 def _drop(root: Path, agency: str, name: str, data: bytes) -> None:
