@@ -13,7 +13,7 @@ from sqlalchemy import select
 from flows.app import App, deadline_end, deadlines, status_report
 from flows.history import recipient_history
 from flows.intake.health import source_health
-from flows.outbound.reminders import calendar_for, remind
+from flows.outbound.reminders import active_decision, calendar_for, remind
 from flows.outbound.requests import send_request
 from flows.report import load_model, shown_figures
 from parsers.scan import SECTION_THRESHOLD, VALUE_THRESHOLD
@@ -173,8 +173,10 @@ def agency(app: App, code: str, campaign_id: str | None = None) -> dict[str, Any
         subs = [_submission_view(s, session=session) for s in reversed(submissions_of(campaign.id, row.id, session=session))]
         _attach_files(history["entries"], session=session)
         history["entries"] = _readable(history["entries"], session=session)
+        now = app.now()
+        active = active_decision(campaign, row.id, own or campaign.deadline, now, session=session)
     deadline = own or campaign.deadline
-    slots = _schedule_view(campaign, deadline, history, [v["sub"] for v in subs], app.now())
+    slots = _schedule_view(campaign, deadline, history, [v["sub"] for v in subs], now, active)
     return {
         "campaign": campaign, "history": history, "recipient": history["recipient"], "submissions": subs,
         "deadline": deadline, "extended": own is not None, "schedule": slots,
@@ -184,16 +186,21 @@ def agency(app: App, code: str, campaign_id: str | None = None) -> dict[str, Any
 
 def _schedule_view(
     campaign: Any, deadline: dt.date, history: dict[str, Any], subs: list[Submission], now: dt.datetime,
+    active: tuple[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
-    """The recipient's reminder slots, each with what became of it (`slot_outcome`): sent,
-    waiting in the outbox, not yet due, or why none went out, from the recipient's responses
-    received before the slot opened."""
+    """The recipient's reminder slots, each with what became of it (`slot_outcome`): sent (and
+    when it left), waiting in the outbox, not yet due; for the slot active today, what the
+    reminder run decides (`active`: `active_decision`, the run's own decision); for an earlier
+    one, why none went out, from the recipient's responses received before the slot opened."""
     policy, tz = campaign.reminders, campaign.tz
     entries = history["entries"]
     outbox: dict[str, str] = {}
+    sent_at: dict[str, dt.datetime] = {}
     for e in entries:
         if e["kind"].startswith("reminder") and e.get("slot") and outbox.get(e["slot"]) != "sent":
             outbox[e["slot"]] = e.get("status")
+            if e.get("status") == "sent":
+                sent_at[e["slot"]] = dt.datetime.fromisoformat(e["at"])
     requests = [dt.datetime.fromisoformat(e["at"]) for e in entries if e["kind"] == "request" and e.get("status") == "sent"]
     contacts = history["recipient"]["contacts"]
     head = history["recipient"]
@@ -214,7 +221,9 @@ def _schedule_view(
         status = recipient_status(facts, deadline_end(campaign, deadline))
         out.append({"name": slot.name, "label": slot_label(slot.name), "day": slot.day, "key": slot.key,
                     "sent": outbox.get(slot.key) == "sent", "overdue": slot.overdue,
-                    "outcome": slot_outcome(slot, today, policy, status, outbox.get(slot.key), requested=requested, tz=campaign.tz)})
+                    "outcome": slot_outcome(slot, today, policy, status, outbox.get(slot.key), requested=requested, tz=campaign.tz,
+                                            sent_at=sent_at.get(slot.key),
+                                            decision=active[1] if active and active[0] == slot.key else None)})
     return out
 
 
