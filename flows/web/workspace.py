@@ -380,20 +380,23 @@ def outgoing_page(app: App, campaign_id: str | None = None, now: dt.datetime | N
 
 
 def next_reminder_run(app: App, campaign: Any, now: dt.datetime) -> dt.datetime | None:
-    """When the scheduled reminders next go out (now, if a slot is open and it is sending time)."""
+    """When the scheduled run next goes out: the start of the sending window of the next
+    working day (today's, if it has not opened yet) on which a slot is active; what the run
+    at this moment sends is already sent or on its way, so "now" is never the preview."""
     calendar, policy, tz = calendar_for(campaign), campaign.reminders, campaign.tz
     local = now.astimezone(tz)
     with app.session() as session:
         days = {campaign.deadline, *deadlines(campaign, session=session).values()}
-    candidates = []
-    for deadline in days:
-        for slot in schedule(deadline, policy, calendar):
-            if slot.day <= local.date() < slot.until and closed_reason(policy, calendar, local) is None:
-                candidates.append(local)
-            start = dt.datetime.combine(slot.day, policy.window.start, tz)
-            if start > local:
-                candidates.append(start)
-    return min(candidates, default=None)
+    slots = [slot for deadline in days for slot in schedule(deadline, policy, calendar)]
+    if not slots:
+        return None
+    day = local.date() if local.time().replace(tzinfo=None) < policy.window.start else local.date() + dt.timedelta(days=1)
+    last = max(slot.until for slot in slots)
+    while day < last:
+        if calendar.is_working_day(day) and any(slot.day <= day < slot.until for slot in slots):
+            return dt.datetime.combine(day, policy.window.start, tz)
+        day += dt.timedelta(days=1)
+    return None
 
 
 def campaign_page(app: App, campaign_id: str | None = None) -> dict[str, Any]:

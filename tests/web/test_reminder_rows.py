@@ -93,3 +93,14 @@ def test_the_ledger_refuses_a_second_reminder_on_one_day_whatever_the_slot(web_a
                                            "reminder_day": "2025-08-19"}, session=session)
         assert new and other_day.id != first.id
         assert session.query(OutboundMail).filter_by(recipient_id=rid, kind="reminder").count() == 2
+
+
+def test_the_outbox_previews_the_next_round_in_words(client_for, web_app, monkeypatch) -> None:
+    campaign, slot = _overdue_1(web_app)
+    # Two days into the first overdue slot, during sending hours: the next round is tomorrow's.
+    _at(monkeypatch, dt.datetime.combine(slot.day + dt.timedelta(days=2), dt.time(10, 0), campaign.tz))
+    page = client_for("canbo").get("/thu-di").text
+    head = page[page.index("Lượt nhắc tiếp theo"):]
+    head = head[:head.index("</p>")]
+    assert "overdue-" not in head and "@" not in head
+    assert f"Lúc {slot.day + dt.timedelta(days=3):%d/%m/%Y} 08:00, lượt <b>Quá hạn, lần 2</b>" in head
