@@ -20,7 +20,7 @@ from reports.status import ANSWERED_WORDS, STATE_LABELS, STATE_SHORT, counts_sen
 OUT_STATUS = {"sent": "Đã gửi", "pending": "Chờ gửi", "failed": "Lỗi, sẽ thử lại", "sending": "Không rõ (cần kiểm tra)"}
 SUB_STATUS = {"valid": "đang dùng", "superseded": "đã có bản thay thế"}
 ATTRIBUTION = {"thread": "theo luồng thư", "sender": "theo địa chỉ gửi", "document": "theo nội dung tệp",
-               "folder": "theo thư mục", "review": "cán bộ gán", "forward": "thư chuyển tiếp",
+               "folder": "theo thư mục", "review": "do cán bộ gán", "forward": "thư chuyển tiếp",
                "text": "theo nội dung thư", "tag": "theo thẻ [tên đơn vị] ở tiêu đề",
                "name": "theo tên thư mục / tệp", "domain": "theo tên miền thư",
                "submission": "báo cáo đã ghi nhận"}

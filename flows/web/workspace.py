@@ -8,7 +8,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from flows.app import App, deadline_end, deadlines, status_report
 from flows.history import recipient_history
@@ -19,7 +19,7 @@ from flows.report import load_model, shown_figures
 from parsers.scan import SECTION_THRESHOLD, VALUE_THRESHOLD
 from parsers.textnorm import fold, vn_sort_key
 from parsers.vocab import ANSWERED_STATES
-from reports.reminders import closed_reason, schedule, slot_outcome
+from reports.reminders import schedule, slot_outcome
 from reports.status import (
     STATE_ORDER,
     STATE_SHORT,
@@ -36,6 +36,7 @@ from storage.models import (
     InboundMail,
     IndicatorValue,
     OutboundMail,
+    ReviewItem,
     SectionAnswer,
     Submission,
 )
@@ -286,15 +287,35 @@ def _submission_view(sub: Submission, *, session: Any) -> dict[str, Any]:
     mail = session.get(InboundMail, sub.inbound_mail_id) if sub.inbound_mail_id else None
     main = next((d for d in docs if d.id == sub.document_id), None)
     score = ((main.parse_result or {}).get("agency") or {}).get("score") if main else None
+    assigned_by = _assigned_by(sub, session=session)
     return {
         "sub": sub, "sections": sections, "indicators": values, "fixes": fixes,
         # The figures as the report prints them: corrections in, the rate recomputed from them.
         "shown": shown_figures(values.values(), overrides),
         "files": [FileLink(d.sha256, d.filename, d.format, d.status, d.error_message) for d in docs],
         "accepted": acceptances_for([sub.id], session=session).get(sub.id),
-        "attributed_by": mail.attributed_by if mail else None, "agency_score": score,
+        "attributed_by": mail.attributed_by if mail else None,
+        # A person's choice has no confidence: "do cán bộ <name> gán", never "độ tin cậy 0%".
+        "assigned_by": assigned_by,
+        "agency_score": None if assigned_by or (mail and "review" in (mail.attributed_by or "")) else score,
         **scan_view(main),
     }
+
+
+def _assigned_by(sub: Submission, *, session: Any) -> str | None:
+    """Who assigned the mail or file of a submission to its agency (a review item), if anyone."""
+    clauses = []
+    if sub.inbound_mail_id:
+        clauses.append(ReviewItem.inbound_mail_id == sub.inbound_mail_id)
+    if sub.inbound_file_id:
+        clauses.append(ReviewItem.inbound_file_id == sub.inbound_file_id)
+    if not clauses:
+        return None
+    return session.scalars(
+        select(ReviewItem.resolved_by).where(or_(*clauses), ReviewItem.resolved_recipient_id == sub.recipient_id,
+                                             ReviewItem.status == "resolved", ReviewItem.resolved_by.is_not(None))
+        .order_by(ReviewItem.resolved_at.desc())
+    ).first()
 
 
 def scan_view(main: Any) -> dict[str, Any]:
