@@ -8,8 +8,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from openpyxl import load_workbook
 import pdfplumber
+from openpyxl import load_workbook
 
 from config.campaign import load_campaigns
 from flows.dev.report_preview import sample_agencies
