@@ -122,6 +122,9 @@ class AgencyReport:
     # figures count in the totals, and the report marks them as not yet checked.
     open_problems: int = 0
     confidence: float | None = None
+    # People's corrections in use, one sentence each ("dòng 5, kết quả: 2.335 → 2.400 (canbo
+    # sửa: lý do)"): the Word report lists them among «Những điểm cần lưu ý».
+    corrections: tuple[str, ...] = ()
 
     @property
     def doubtful(self) -> bool:
