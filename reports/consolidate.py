@@ -372,6 +372,17 @@ _MODEL_PROBLEMS = {
 }
 
 
+# A parser's place names for staff ("khối tiêu đề" is the parser's word for the letterhead).
+_PLACE_WORDS = {"khối tiêu đề": "phần đầu văn bản (cơ quan ban hành, số, ngày)"}
+
+
+def place_words(where: str) -> str:
+    """Where a problem was found, in the words staff use."""
+    for word, said in _PLACE_WORDS.items():
+        where = where.replace(word, said)
+    return where
+
+
 def problem_label(code: str) -> str:
     """A problem's kind in Vietnamese (the parser's label, or the model's own); the code itself
     only for one neither knows."""

@@ -29,6 +29,7 @@ from reports.consolidate import (
     clean_text,
     closing_text,
     json_number,
+    place_words,
     problem_label,
 )
 from reports.status import STATE_LABELS
@@ -332,7 +333,7 @@ def _problem_rows(model: Consolidation) -> Iterable[list[Any]]:
     kinds = {"submission": "Báo cáo", "review": "Chờ xem xét"}
     for p in model.problems:
         state = "Chưa kiểm tra" if p.open else ""
-        where = model.sources.get(p.where, p.where)
+        where = model.sources.get(p.where) or place_words(p.where)
         yield [kinds.get(p.kind, p.kind), p.agency or "Chưa rõ đơn vị", problem_label(p.code), p.message, where, state]
 
 

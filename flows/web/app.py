@@ -251,8 +251,10 @@ def render(request: Request, template: str, person: Person | None, status_code: 
 
 
 def flash(request: Request, message: str, *, error: bool = False) -> None:
-    """A message for the next page."""
-    request.session["flash"] = {"text": message, "error": error}
+    """A message for the next page, as a sentence: a service's error text starts in lowercase
+    ("kế hoạch không được là số âm …", written to follow "lỗi: " on the CLI), the page's
+    message starts with a capital."""
+    request.session["flash"] = {"text": message[:1].upper() + message[1:], "error": error}
 
 
 def back(path: str) -> RedirectResponse:

@@ -19,3 +19,21 @@ def test_an_assigned_mail_is_said_to_be_assigned_by_the_person_without_a_confide
     agency = client.get("/don-vi/sotc").text
     assert "do cán bộ canbo gán" in agency
     assert "độ tin cậy 0%" not in agency and "cán bộ gán (độ tin cậy" not in agency
+
+
+def test_staff_words_errors_are_sentences_and_places_plain(client_for, web_app) -> None:
+    from flows.web.filters import SUB_STATUS
+    from reports.consolidate import place_words
+
+    assert place_words("khối tiêu đề") == "phần đầu văn bản (cơ quan ban hành, số, ngày)"
+    assert SUB_STATUS["valid"] != "đang dùng"
+    client = client_for("canbo")
+    page = client.get("/").text
+    assert "127.0.0.1/INBOX</code>" not in page
+    agency = client.get("/don-vi/sotc").text
+    sub = int(re.search(r'name="lan_nop" value="(\d+)"', agency).group(1))
+    from tests.web.conftest import post_correction
+
+    post_correction(client, "sotc", sub, "indicator", "1", "plan", "-3", "thử")
+    shown = client.get("/don-vi/sotc").text
+    assert "Kế hoạch không được là số âm" in shown and "Đã dùng lại được" not in shown
