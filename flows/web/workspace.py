@@ -172,7 +172,7 @@ def agency(app: App, code: str, campaign_id: str | None = None) -> dict[str, Any
         assert row is not None
         own = deadlines(campaign, session=session).get(row.id)
         subs = [_submission_view(s, session=session) for s in reversed(submissions_of(campaign.id, row.id, session=session))]
-        _attach_files(history["entries"], session=session)
+        _attach_files(history["entries"], history["recipient"]["name"], session=session)
         history["entries"] = _readable(history["entries"], session=session)
         now = app.now()
         active = active_decision(campaign, row.id, own or campaign.deadline, now, session=session)
@@ -242,7 +242,20 @@ def slot_label(name: str) -> str:
     return "Nhắc theo yêu cầu" if kind == "manual" else name
 
 
-def _attach_files(entries: list[dict[str, Any]], *, session: Any) -> None:
+def eml_name(at: Any, agency: str, subject: str | None) -> str:
+    """A stored mail's download name as staff would file it: '2025-08-18 Sở Y tế - Báo cáo
+    ….eml' (NFC, no character a file system refuses, at most 120 characters)."""
+    import unicodedata
+
+    from pathvalidate import sanitize_filename
+
+    day = dt.datetime.fromisoformat(at).strftime("%Y-%m-%d") if isinstance(at, str) else f"{at:%Y-%m-%d}"
+    text = " ".join(f"{day} {agency} - {subject or 'không tiêu đề'}".split())
+    name = sanitize_filename(unicodedata.normalize("NFC", text), replacement_text="_", max_len=116).strip(" .")
+    return f"{name}.eml"
+
+
+def _attach_files(entries: list[dict[str, Any]], agency: str, *, session: Any) -> None:
     """Each mail entry of a timeline gets its sender, subject and files (downloadable)."""
     mail_ids = [e["inbound_mail_id"] for e in entries if e.get("inbound_mail_id")]
     mails = inbound_mails(mail_ids, session=session)
@@ -251,10 +264,10 @@ def _attach_files(entries: list[dict[str, Any]], *, session: Any) -> None:
         files: list[FileLink] = []
         if (mid := entry.get("inbound_mail_id")) and (mail := mails.get(mid)):
             entry["from"], entry["subject"] = mail.from_addr, mail.subject
-            files.append(FileLink(mail.raw_sha256, f"thu-{mid}.eml", "eml", note="thư gốc"))
+            files.append(FileLink(mail.raw_sha256, eml_name(entry["at"], agency, mail.subject), "eml", note="thư gốc"))
             files += [FileLink(d.sha256, d.filename, d.format, d.status, d.error_message) for d in docs.get(mid, [])]
         if entry.get("eml_sha256"):
-            files.append(FileLink(entry["eml_sha256"], f"thu-di-{entry.get('outbound_id')}.eml", "eml", note="thư đã gửi"))
+            files.append(FileLink(entry["eml_sha256"], eml_name(entry["at"], agency, entry.get("subject")), "eml", note="thư đã gửi"))
         entry["files"] = files
 
 
@@ -365,7 +378,8 @@ def _review_view(item: Any, mails: dict[int, Any], docs: dict[int, list[Any]], *
     mail = mails.get(item.inbound_mail_id or -1)
     files = [FileLink(d.sha256, d.filename, d.format, d.status, d.error_message) for d in docs.get(item.inbound_mail_id or -1, [])]
     if mail is not None:
-        files.insert(0, FileLink(mail.raw_sha256, f"thu-{mail.id}.eml", "eml", note="thư gốc"))
+        at = mail.date_header or mail.internal_date or mail.created_at
+        files.insert(0, FileLink(mail.raw_sha256, eml_name(at, mail.from_addr or "chưa rõ đơn vị", mail.subject), "eml", note="thư gốc"))
     if item.inbound_file_id:
         dropped = session.get(InboundFile, item.inbound_file_id)
         if dropped is not None:

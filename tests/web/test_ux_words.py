@@ -37,3 +37,39 @@ def test_staff_words_errors_are_sentences_and_places_plain(client_for, web_app) 
     post_correction(client, "sotc", sub, "indicator", "1", "plan", "-3", "thử")
     shown = client.get("/don-vi/sotc").text
     assert "Kế hoạch không được là số âm" in shown and "Đã dùng lại được" not in shown
+
+
+def test_stored_mails_are_named_by_day_agency_and_subject_and_timelines_show_no_message_id(client_for, web_app) -> None:
+    from flows.web.workspace import eml_name
+
+    assert eml_name("2025-08-18T09:23:00+07:00", "Sở Y tế", "Báo cáo: Đề án 996 / lần 2") == "2025-08-18 Sở Y tế - Báo cáo_ Đề án 996 _ lần 2.eml"
+    page = client_for("canbo").get("/don-vi/sotc").text
+    names = re.findall(r'\?ten=([^"&]+)', page)
+    assert names and not any(re.search(r"thu(-di)?-\d+\.eml", n) for n in names)
+    for code in ("hhdnkt", "sotc"):
+        assert not re.search(r"thư báo lỗi <[^>]+@", client_for("canbo").get(f"/don-vi/{code}").text)
+
+
+def test_history_on_the_command_line_reads_like_a_person_wrote_it(web_app, monkeypatch) -> None:
+    from typer.testing import CliRunner
+
+    from flows.cli.main import cli
+    from tests.conftest import CONFIG_DIR
+
+    monkeypatch.setenv("BAOCAO_DATA_DIR", str(web_app.settings.data_dir))
+    monkeypatch.setenv("BAOCAO_CONFIG_DIR", str(CONFIG_DIR))
+    monkeypatch.setenv("COLUMNS", "250")
+    result = CliRunner().invoke(cli, ["history", "sotc"])
+    assert result.exit_code == 0, result.output
+    assert not re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d", result.output)
+    assert re.search(r"\d\d/\d\d/\d{4} \d\d:\d\d", result.output)
+    assert "thư đến số" not in result.output
+
+
+def test_a_bounce_is_one_line_of_the_timeline(web_app) -> None:
+    from flows.history import recipient_history
+
+    entries = recipient_history(web_app, "hhdnkt")["entries"]
+    marks = [e for e in entries if e["kind"] in ("bouncing", "event:contact_bouncing")]
+    emails = [e.get("email") or (e.get("data") or {}).get("email") for e in marks]
+    assert emails and len(emails) == len(set(emails))
