@@ -5,9 +5,11 @@ few read-only queries. Plain functions over `App`; no FastAPI here."""
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
+from pathvalidate import sanitize_filename
 from sqlalchemy import or_, select
 
 from flows.app import App, deadline_end, deadlines, status_report
@@ -245,10 +247,6 @@ def slot_label(name: str) -> str:
 def eml_name(at: Any, agency: str, subject: str | None) -> str:
     """A stored mail's download name as staff would file it: '2025-08-18 Sở Y tế - Báo cáo
     ….eml' (NFC, no character a file system refuses, at most 120 characters)."""
-    import unicodedata
-
-    from pathvalidate import sanitize_filename
-
     day = dt.datetime.fromisoformat(at).strftime("%Y-%m-%d") if isinstance(at, str) else f"{at:%Y-%m-%d}"
     text = " ".join(f"{day} {agency} - {subject or 'không tiêu đề'}".split())
     name = sanitize_filename(unicodedata.normalize("NFC", text), replacement_text="_", max_len=116).strip(" .")

@@ -73,3 +73,26 @@ def test_a_bounce_is_one_line_of_the_timeline(web_app) -> None:
     marks = [e for e in entries if e["kind"] in ("bouncing", "event:contact_bouncing")]
     emails = [e.get("email") or (e.get("data") or {}).get("email") for e in marks]
     assert emails and len(emails) == len(set(emails))
+
+
+def test_rebuilding_the_report_refreshes_the_dashboard_or_says_why_not(web_app, monkeypatch) -> None:
+    from fastapi.testclient import TestClient
+
+    from flows.runs.webhooks import refresh_report_artifact
+    from flows.web.server import build
+    from tests.web.seed import PASSWORDS
+
+    calls: list[str] = []
+
+    def hook(app, campaign_id, result):  # noqa: ANN001, ANN202
+        calls.append(campaign_id)
+        return refresh_report_artifact(app, campaign_id, result)
+
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    client = TestClient(build(web_app, on_report=hook), follow_redirects=False)
+    token = csrf_of(client.get("/dang-nhap").text)
+    client.post("/dang-nhap", data={"ten": "canbo", "mat_khau": PASSWORDS["canbo"], "csrf": token, "tiep": "/"})
+    assert client.post("/bao-cao/lap-lai", data={"csrf": csrf_of(client.get("/bao-cao").text)}).status_code == 303
+    page = client.get("/bao-cao").text
+    assert calls == [web_app.campaign().id]
+    assert "Bảng theo dõi Prefect chưa cập nhật: tiến trình web không kết nối với máy chủ Prefect" in page
