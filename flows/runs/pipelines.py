@@ -104,7 +104,7 @@ def write_report(app: App, campaign_id: str | None, now: dt.datetime | None) -> 
 def read_scans(app: App, max_jobs: int | None) -> dict[str, Any]:
     """The OCR queue: queued scans read one at a time, each under its own budget, then recorded
     (no retries: a job left half-done is taken again by the next queue run)."""
-    from flows.intake.scanq import run_queue  # lazy: an idle poll does not load it
+    from flows.intake.ocr_run import run_queue  # lazy: an idle poll does not load it
 
     return _to_json(run_queue(app, max_jobs=max_jobs))
 
