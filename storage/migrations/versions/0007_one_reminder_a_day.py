@@ -5,8 +5,8 @@ same day. Every reminder now records its day (campaign time zone) and the unique
 (campaign, recipient, reminder_day) refuses a second one. Reminders already sent keep a NULL
 day (history), so none of them clashes.
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-08 00:10:00
 """
 
@@ -15,8 +15,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006"
-down_revision = "0005"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
