@@ -326,6 +326,7 @@ def test_cli_ingest_review_assign_status(mail_app, dovecot, folder, tmp_path):
         BAOCAO_IMAP__PASSWORD=dovecot.password,
         BAOCAO_IMAP__SECURITY="none",
         BAOCAO_IMAP__FOLDER=folder,
+        BAOCAO_ACTOR="Trần Văn An",
     )
     baocao = str(Path(sys.executable).parent / "baocao")
     root = Path(__file__).resolve().parents[2]

@@ -165,10 +165,14 @@ def test_crash_after_send_before_confirm_is_never_resent(
     assert stuck["status"] == "sending" and "không rõ" in stuck["summary"]
     # A person checks and asks for it again: the next run sends it once more, then never.
     with pytest.raises(UnknownMail):
-        resolve_mail(mail_app, stuck["outbound_id"] + 10_000, sent=False)
-    assert resolve_mail(mail_app, stuck["outbound_id"], sent=False)["status"] == "failed"
+        resolve_mail(mail_app, stuck["outbound_id"] + 10_000, sent=False, actor="Trần Văn An")
+    assert resolve_mail(mail_app, stuck["outbound_id"], sent=False, actor="Trần Văn An")["status"] == "failed"
+    with mail_app.session() as session:  # the audit line names the person who decided
+        from storage.models import Event
+
+        assert [e.actor for e in session.scalars(select(Event).where(Event.kind == "mail_resolved"))] == ["Trần Văn An"]
     with pytest.raises(UnknownMail, match="không ở trạng thái"):
-        resolve_mail(mail_app, stuck["outbound_id"], sent=True)
+        resolve_mail(mail_app, stuck["outbound_id"], sent=True, actor="Trần Văn An")
     assert [s["recipient"] for s in send_request(mail_app)["sent"]] == [code]
     assert send_request(mail_app)["sent"] == [] and _per_recipient(tls_server)[crashed_to] == 2
     assert {r["id"]: r for r in status_report(mail_app)["recipients"]}[code]["mail_failed"] == 0

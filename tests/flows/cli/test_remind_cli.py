@@ -37,6 +37,7 @@ def mail_app(app: App, smtp_server: SmtpCapture, monkeypatch: pytest.MonkeyPatch
     smtp_server.messages.clear()
     application = App(app.settings.model_copy(update={"smtp": smtp_server.settings()}))
     monkeypatch.setattr("flows.cli.remind.make_app", lambda: application)
+    monkeypatch.setenv("BAOCAO_ACTOR", "Trần Văn An")  # who sends and resolves (the audit names them)
     yield application
     application.engine.dispose()
 
