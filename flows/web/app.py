@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -364,7 +365,7 @@ def _routes() -> Any:
     @r.post("/dang-nhap")
     async def login(request: Request) -> Response:
         form = await request.form()
-        name = login_name(str(form.get("ten", "")))[:128]
+        name = login_name(form_text(form, "ten"))[:128]
         password = str(form.get("mat_khau", ""))
         target = _safe_next(str(form.get("tiep", "/")))
         address = request.client.host if request.client else "?"
@@ -483,15 +484,15 @@ def _pages() -> Any:
     async def correct(request: Request, code: str, person: Editor, c: Chosen) -> Response:
         f = await request.form()
         return _act(request, code, lambda: actions.correct_value(
-            baocao(request), code, _form_int(f, "lan_nop"), str(f.get("loai", "")), str(f.get("muc", "")),
-            str(f.get("cot", "")), str(f.get("gia_tri", "")), str(f.get("ly_do", "")), person.name, c.id,
+            baocao(request), code, _form_int(f, "lan_nop"), form_text(f, "loai"), form_text(f, "muc"),
+            form_text(f, "cot"), form_text(f, "gia_tri"), form_text(f, "ly_do"), person.name, c.id,
         ), "Đã ghi nhận chỉnh sửa; bản gốc vẫn được giữ.")
 
     @r.post("/don-vi/{code}/chap-nhan")
     async def accept(request: Request, code: str, person: Editor, c: Chosen) -> Response:
         f = await request.form()
         return _act(request, code, lambda: actions.accept(
-            baocao(request), code, _form_int(f, "lan_nop"), str(f.get("ghi_chu", "")), person.name, c.id,
+            baocao(request), code, _form_int(f, "lan_nop"), form_text(f, "ghi_chu"), person.name, c.id,
         ), "Đã xác nhận số liệu của lần nộp này." if f.get("ban_quet") else "Đã đánh dấu chấp nhận lần nộp này.")
 
     @r.post("/don-vi/{code}/ghi-nhan")
@@ -503,15 +504,15 @@ def _pages() -> Any:
             data = (form_filename(upload.filename), await upload.read())
         app = baocao(request)
         return _act(request, code, lambda: actions.record_response(
-            app, code, str(f.get("kenh", "")), str(f.get("loai", "")),
-            _moment(c, app.now(), str(f.get("luc", ""))), str(f.get("ghi_chu", "")), data, person.name, c.id,
+            app, code, form_text(f, "kenh"), form_text(f, "loai"),
+            _moment(c, app.now(), form_text(f, "luc")), form_text(f, "ghi_chu"), data, person.name, c.id,
         ), "Đã ghi nhận trả lời của đơn vị.")
 
     @r.post("/don-vi/{code}/gia-han")
     async def extend(request: Request, code: str, person: Editor, c: Chosen) -> Response:
         f = await request.form()
         return _act(request, code, lambda: actions.extend_deadline(
-            baocao(request), code, _day(str(f.get("han", ""))), str(f.get("ly_do", "")), person.name, c.id,
+            baocao(request), code, _day(form_text(f, "han")), form_text(f, "ly_do"), person.name, c.id,
         ), lambda result: "Đã gia hạn; lịch nhắc của đơn vị tính lại theo hạn mới."
            + (f" Lưu ý: {result['warning']}" if result.get("warning") else ""))  # type: ignore[arg-type]
 
@@ -524,14 +525,14 @@ def _pages() -> Any:
     async def contact(request: Request, code: str, person: Editor, c: Chosen) -> Response:
         f = await request.form()
         return _act(request, code, lambda: actions.edit_contact(
-            baocao(request), code, str(f.get("cu", "")), str(f.get("moi", "")), person.name, c.id,
+            baocao(request), code, form_text(f, "cu"), form_text(f, "moi"), person.name, c.id,
         ), "Đã cập nhật địa chỉ email.")
 
     @r.post("/don-vi/{code}/email/tra-lai")
     async def bouncing(request: Request, code: str, person: Editor, c: Chosen) -> Response:
         f = await request.form()
         return _act(request, code, lambda: actions.mark_bouncing(
-            baocao(request), code, str(f.get("email", "")),
+            baocao(request), code, form_text(f, "email"),
             bouncing=f.get("tra_lai") == "1", actor=person.name, campaign_id=c.id,
         ), "Đã cập nhật tình trạng địa chỉ.")
 
@@ -544,8 +545,8 @@ def _pages() -> Any:
     async def assign(request: Request, item_id: int, person: Editor, c: Chosen) -> Response:
         f = await request.form()
         try:
-            result = assign_item(baocao(request), item_id, str(f.get("don_vi", "")) or None, actor=person.name,
-                                 campaign_id=str(f.get("chien_dich", "")) or None)
+            result = assign_item(baocao(request), item_id, form_text(f, "don_vi") or None, actor=person.name,
+                                 campaign_id=form_text(f, "chien_dich") or None)
         except ReviewError as err:
             flash(request, str(err), error=True)
         else:
@@ -556,7 +557,7 @@ def _pages() -> Any:
     @r.post("/xem-xet/{item_id}/bo-qua")
     async def dismiss(request: Request, item_id: int, person: Editor, c: Chosen) -> Response:
         f = await request.form()
-        reason = str(f.get("ly_do", "")).strip()
+        reason = form_text(f, "ly_do").strip()
         if not reason:
             flash(request, "Hãy ghi lý do bỏ qua.", error=True)
             return back(f"{prefix(request)}/xem-xet")
@@ -617,9 +618,17 @@ def form_filename(sent: str) -> str:
 FORM_LABELS = {"lan_nop": "lần nộp"}
 
 
+def form_text(form: Any, name: str) -> str:
+    """A text field of a form as baocao keeps text: NFC. Every form read goes through here, so a
+    reason, note or corrected section typed on a Mac (or pasted from a PDF) in decomposed
+    form is stored, searched and compared as the same words typed elsewhere."""
+    value = form.get(name, "")
+    return unicodedata.normalize("NFC", value if isinstance(value, str) else "")
+
+
 def _form_int(form: Any, name: str) -> int:
     """A whole number from a form field (ASCII digits only), else a Vietnamese ActionError."""
-    text = str(form.get(name, "")).strip()
+    text = form_text(form, name).strip()
     if not (text.isascii() and text.isdigit()):
         raise actions.ActionError(f"{FORM_LABELS.get(name, name)} không hợp lệ («{text[:40]}»); hãy tải lại trang rồi thử lại")
     return int(text)
