@@ -59,7 +59,7 @@ def build_report(
     The two files are also kept in the blob store (the event names their hashes), so every
     build stays downloadable by content hash."""
     campaign = app.campaign(campaign_id)
-    as_of = (now or app.now()).astimezone(campaign.tz)
+    as_of = (now or app.now(campaign)).astimezone(campaign.tz)
     model = load_model(app, campaign, as_of)
     base = (Path(out_dir) if out_dir else app.settings.reports_dir / campaign.id).resolve()
     folder = new_build_dir(base, as_of)

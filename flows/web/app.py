@@ -44,7 +44,7 @@ from parsers.scan import page_crop
 from parsers.textnorm import fold
 from storage.models import User, utcnow
 from storage.users import ROLE_LABELS, end_sessions, user_by_name
-from storage.workspace import blob_filename, known_blob
+from storage.workspace import blob_campaign, blob_filename, known_blob
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
@@ -420,7 +420,7 @@ def _file_routes(r: APIRouter) -> None:
         data, name = _blob(request, sha256, "")
         try:
             app = baocao(request)
-            shown, media = render_view(data, sha256, app.settings.data_dir / "web-cache" / "pdf", ZoneInfo(app.settings.timezone))
+            shown, media = render_view(data, sha256, app.settings.data_dir / "web-cache" / "pdf", _blob_tz(app, sha256))
         except NotViewable as err:
             return PlainTextResponse(f"{err}.", status_code=415)
         disposition = "inline"
@@ -505,7 +505,7 @@ def _pages() -> Any:
         app = baocao(request)
         return _act(request, code, lambda: actions.record_response(
             app, code, form_text(f, "kenh"), form_text(f, "loai"),
-            _moment(c, app.now(), form_text(f, "luc")), form_text(f, "ghi_chu"), data, person.name, c.id,
+            _moment(c, app.now(c), form_text(f, "luc")), form_text(f, "ghi_chu"), data, person.name, c.id,
         ), "Đã ghi nhận trả lời của đơn vị.")
 
     @r.post("/don-vi/{code}/gia-han")
@@ -674,6 +674,15 @@ def _blob(request: Request, sha256: str, name: str) -> tuple[bytes, str]:
         raise HTTPException(404) from None
     chosen = sanitize_filename(name or stored or sha256[:16], replacement_text="_")[:200] or sha256[:16]
     return data, chosen
+
+
+def _blob_tz(app: App, sha256: str) -> dt.tzinfo:
+    """The zone a stored mail's times are shown in: its campaign's, as on that campaign's pages;
+    BAOCAO_TIMEZONE for bytes of no single campaign."""
+    with app.session() as session:
+        campaign_id = blob_campaign(sha256, session=session)
+    known = {c.id: c for c in app.campaigns}
+    return known[campaign_id].tz if campaign_id in known else ZoneInfo(app.settings.timezone)
 
 
 def _ascii(name: str) -> str:
