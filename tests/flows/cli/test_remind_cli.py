@@ -160,6 +160,7 @@ def test_cli_with_settings_from_the_environment(app: App, smtp_server: SmtpCaptu
         "BAOCAO_SMTP__SECURITY": "none",
         "BAOCAO_SMTP__SENDER": "tdc@skhcn.quangngai.example",
         "BAOCAO_SMTP__RATE_LIMIT": "0",
+        "BAOCAO_ACTOR": "Trần Văn An",  # who sends and resolves (the audit names them)
     }
     for key, value in env.items():
         monkeypatch.setenv(key, value)
