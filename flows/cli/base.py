@@ -80,7 +80,7 @@ def actor_name(given: str | None) -> str:
     and `sudo` name whoever runs them. A shared account (root) names nobody: the command refuses
     and asks for a name rather than write an anonymous line."""
     import getpass  # lazy: only manual commands need it
-    import unicodedata
+    import unicodedata  # lazy, as getpass
 
     name = unicodedata.normalize("NFC", (given or "").strip())
     if not name:
