@@ -52,13 +52,11 @@ def figure(value: Any, column: str) -> str:
 def install(env: Environment, app: App) -> None:
     """Register the filters and globals on a Jinja2 environment."""
 
-    office = ZoneInfo(app.settings.timezone)
-
     def tz(context: Context) -> dt.tzinfo:
         """How times are shown: in the zone of the page's campaign — the zone its forms read
         times in (flows/web/app.py `_moment`) — and BAOCAO_TIMEZONE only on a page of none."""
         chosen = context.get("chosen")
-        return chosen.tz if isinstance(chosen, Campaign) else office
+        return chosen.tz if isinstance(chosen, Campaign) else ZoneInfo(app.settings.timezone)
 
     @pass_context
     def when(context: Context, value: Any, fmt: str = "%d/%m/%Y %H:%M") -> str:
