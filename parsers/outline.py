@@ -635,6 +635,25 @@ def _looks_like_signature(text: str) -> bool:
     )
 
 
+def _signer_title_line(line: _Line) -> bool:
+    """ "KT. GIÁM ĐỐC", "HIỆU TRƯỞNG", "TM. BAN THƯỜNG VỤ": a short line in capitals naming a
+    signer's office (a heading in capitals names no office)."""
+    t = clean(line.text)
+    letters = [c for c in t if c.isalpha()]
+    if line.table is not None or not letters or len(t.split()) > 8 or any(ch.isdigit() for ch in t):
+        return False
+    return all(c.isupper() for c in letters) and bool(_SIGNER_TITLE.search(_folded(t)))
+
+
+def _signer_name_line(text: str) -> bool:
+    """ "Đoàn Văn Minh", "NGUYỄN THỊ HOA": two to five capitalised words, no digits nor punctuation."""
+    t = clean(text)
+    words = t.split()
+    return 2 <= len(words) <= 5 and all(w[:1].isupper() and w.isalpha() for w in words) and not _SIGNER_TITLE.search(
+        _folded(t)
+    )
+
+
 _CLOSING_KEYS = (
     ("kien_nghi", ("kien nghi", "de xuat", "de nghi")),
     ("kho_khan", ("kho khan", "vuong mac", "ton tai", "han che", "nguyen nhan", "nhuoc diem", "khuyet diem",
@@ -707,7 +726,20 @@ def _is_sign_off(text: str) -> bool:
 def _is_boilerplate(text: str) -> bool:
     """Text that is never an answer: the opening sentence, the sign-off, a sheet's header row."""
     f = _folded(text)
-    return bool(_OPENING.match(f)) or _is_sign_off(text) or f in _SHEET_HEADER_WORDS or bool(_REST_OF_OUTLINE.match(f))
+    return (
+        bool(_OPENING.match(f)) or _is_sign_off(text) or f in _SHEET_HEADER_WORDS or bool(_REST_OF_OUTLINE.match(f))
+        or _attachment_note(text, f)
+    )
+
+
+# "(Số liệu định lượng tại Phụ lục kèm theo)", "(Chi tiết tại Biểu số 01 đính kèm)": a line in
+# brackets sending the reader to an enclosure, about the document, not a section's answer.
+_ENCLOSURE = re.compile(r"\b(?:phu luc|bieu|kem theo|dinh kem|gui kem)\b")
+
+
+def _attachment_note(text: str, folded: str) -> bool:
+    t = clean(text)
+    return t.startswith("(") and t.endswith(")") and len(t) <= 160 and t.count("(") == 1 and bool(_ENCLOSURE.search(folded))
 
 
 # "Các nội dung còn lại của Đề cương không thuộc chức năng …": about the rest of the outline,
@@ -882,9 +914,34 @@ class _Walker:
             while i < n and not self._reopens(self.lines[i]):
                 closing.add(i)
                 i += 1
+        closing |= self._signer_blocks(closing)
         if closing:
             return closing
         return set(range(self._signature_start(), n))
+
+    def _signer_blocks(self, taken: set[int]) -> set[int]:
+        """Signature blocks inside the document (Nghị định 30/2020/NĐ-CP: the signer's title in
+        capitals — "KT. GIÁM ĐỐC", "PHÓ GIÁM ĐỐC", "HIỆU TRƯỞNG" —, perhaps "(Đã ký)" or a seal,
+        then the signer's name) followed by the end of the text, a table or a new part (an
+        appendix after the signature): the letter ends at the title, the lines up to the new
+        part are the signature, never the last section's text."""
+        n = len(self.lines)
+        out: set[int] = set()
+        for i in range(n // 3, n):
+            if i in taken or i in out or not _signer_title_line(self.lines[i]):
+                continue
+            j = i + 1
+            while j < n and j - i <= 4 and self.lines[j].table is None and not _signer_name_line(self.lines[j].text):
+                if not _looks_like_signature(self.lines[j].text):
+                    break
+                j += 1
+            if j >= n or j - i > 4 or self.lines[j].table is not None or not _signer_name_line(self.lines[j].text):
+                continue
+            k = j + 1
+            if k < n and not (self.lines[k].table is not None or self._reopens(self.lines[k])):
+                continue
+            out.update(range(i, k))
+        return out
 
     def _reopens(self, line: _Line) -> bool:
         """A line after a signature that starts a new part (a title, an appendix, a heading)."""
@@ -1059,6 +1116,12 @@ class _Walker:
             return
         if line.sheet_header:
             return
+        if self._table_caption(line):
+            # "Số liệu năm 2023" in bold over the table: the table's caption ends the section
+            # above; kept with the text outside the sections.
+            self.target = "extra"
+            self.extra.append(line.text)
+            return
         label = parse_label(line.text, line.auto_label)
         body = label.body.strip()
         if self._dashed_heading(label, body):
@@ -1096,6 +1159,20 @@ class _Walker:
         if self.target in self.texts:
             text = self._without_heading_tail(text, self.target)
         self._add(_LONG_LEADER.sub(" ", text).strip())
+
+    def _table_caption(self, line: _Line) -> bool:
+        """A short line set apart (bold, a heading style, capitals) with no final punctuation,
+        right above the quantitative table: its caption, not the end of a section's answer."""
+        nxt = self.lines[self.index + 1] if self.index + 1 < len(self.lines) else None
+        if nxt is None or nxt.table is None or nxt.table >= 0:
+            return False
+        text = clean(line.text)
+        letters = [c for c in text if c.isalpha()]
+        capitals = bool(letters) and all(c.isupper() for c in letters)
+        return (
+            bool(text) and len(text.split()) <= 14 and not text.endswith((".", ";", ",", ":"))
+            and (line.bold or line.heading_style or capitals) and not parse_label(text, line.auto_label).kind
+        )
 
     def _dashed_heading(self, label: _Label, body: str) -> bool:
         """A short item title after a dash or bullet, closed by a full stop, on its own line,
