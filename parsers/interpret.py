@@ -99,6 +99,7 @@ def interpret(doc: Doc, spec: OutlineSpec, *, file: str, fmt: str) -> ParseResul
         result.closing = outline.closing
         result.groups = outline.groups
         result.problems.extend(_group_answered(outline, spec))
+        result.problems.extend(outline.problems)
         wrong = period_problem(
             period=spec.period,
             request_date=spec.request_date,

@@ -78,6 +78,7 @@ class ProblemCode(StrEnum):
     TABLE_FROM_TEXT = "table_from_text", "Bảng định lượng đọc từ các dòng chữ (không phải bảng)", 0.9
     PLAN_MISSING = "plan_missing", "Bảng định lượng chỉ có cột Kết quả, không có Kế hoạch", 0.95
     REPORT_NOT_RECOGNISED = "report_not_recognised", "Văn bản của đơn vị có nội dung theo đề cương nhưng không đọc được như báo cáo", 0.5
+    SECTION_AMBIGUOUS = "section_ambiguous", "Đề mục gần với hai mục của đề cương: cần xem lại mục được xếp", 0.9
     WRONG_PERIOD = "wrong_period", "Báo cáo ghi kỳ báo cáo khác kỳ đề nghị: số liệu chưa cộng vào tổng", 0.5
 
 
@@ -113,6 +114,11 @@ BLOCKING_PROBLEMS = frozenset(
         ProblemCode.WRONG_PERIOD,
     }
 )
+
+
+# Problems that open a review item without holding the figures: a heading placed in one of two
+# close sections (`section_ambiguous`) is about the text, not the table.
+REVIEW_PROBLEMS = BLOCKING_PROBLEMS | {ProblemCode.SECTION_AMBIGUOUS}
 
 
 @dataclass

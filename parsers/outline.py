@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -27,8 +27,17 @@ from rapidfuzz import fuzz
 from parsers.caching import per_outline
 from parsers.document import Doc, Para, Table
 from parsers.kind import NIL_WORDING, NIL_WORDING_SHORT
-from parsers.model import JOINT, OutlineSpec, Problem, SectionSpec, SectionText, group_coverage
+from parsers.model import (
+    JOINT,
+    OutlineSpec,
+    Problem,
+    ProblemCode,
+    SectionSpec,
+    SectionText,
+    group_coverage,
+)
 from parsers.textnorm import clean, fold_words, is_leader_only, strip_leaders
+from parsers.vocab import display_id
 
 # A label typed at the start of a paragraph: "I.", "2.", "2.1.", "2.1 ", "a)", "đ.", "(a)", "2.2.đ)".
 # Terminators agencies use after a label: "a)", "a.", "a/", "a -", "1.", "1/", "1 -", "I.", "I -".
@@ -795,6 +804,8 @@ _SHORT_TABLE_TITLES = {"dinh luong", "so lieu dinh luong", "bang dinh luong", "p
 _TAIL_END = re.compile(r"\s*(?:(?:[.…_·]\s*){3,}[;:.,]?|[;:])\s*")
 # Near-ties of heading scores (points): for a heading of a few words, and for a longer one.
 _NEAR, _NEAR_SHORT, _SHORT_HEADING_WORDS = 3, 8, 10
+# A section placed by the outline's order between two close candidates: its confidence.
+_CONTESTED_FACTOR = 0.8
 # A heading joining two sections: cut at "và", "+", "&", ";" or "cùng"; each half must reach
 # this score for its own section and beat the group's other sections by the margin.
 _JOINT_CUT = re.compile(r"\s+(?:và|cùng|\+|&)\s+|\s*;\s*|\s*\+\s*")
@@ -841,6 +852,13 @@ class _Walker:
         self.closing_key = ""
         # Sections (and closing parts) whose text had boilerplate taken out.
         self.cleaned: set[str] = set()
+        # The group whose heading was printed last (an unnumbered heading's group otherwise
+        # comes from the section read before it).
+        self.printed_group = ""
+        # (heading, section) → (rival section, score, rival's score) of a heading the text
+        # alone did not place; the sections started from one (rival, scores, heading, where).
+        self.rivals: dict[tuple[str, str], tuple[float, tuple[tuple[str, float], ...]]] = {}
+        self.contested: dict[str, tuple[float, tuple[tuple[str, float], ...], str, str]] = {}
 
     def walk(self) -> OutlineReading:
         closing = self._closing_block()
@@ -877,7 +895,22 @@ class _Walker:
             g = groups[key]
             sections[sid] = SectionText(text=g.text, empty=False, where=g.where, explicit_none=g.explicit_none,
                                         confidence=min(g.confidence, _GROUP_CONFIDENCE), group=key)
+        problems = []
+        for sid, (score, rivals, head, where) in self.contested.items():
+            t = sections.get(sid)
+            if t is None or t.group:
+                continue
+            sections[sid] = replace(t, confidence=round(t.confidence * _CONTESTED_FACTOR, 3))
+            problems.append(Problem(
+                ProblemCode.SECTION_AMBIGUOUS,
+                f"Đề mục «{head[:80]}» được xếp vào mục {display_id(sid)} (độ khớp {score:.0f}) nhưng cũng gần với"
+                f" mục {', '.join(f'{display_id(r)} ({v:.0f})' for r, v in rivals)}: nội dung chữ không đủ để phân biệt,"
+                " đề nghị cán bộ xem lại mục nào đúng.",
+                where,
+                sections=(sid, *(r for r, _ in rivals)),
+            ))
         return OutlineReading(
+            problems=problems,
             groups=groups,
             sections=sections,
             closing={k: v for k, v in closing_texts.items() if v.answered},
@@ -1642,6 +1675,18 @@ class _Walker:
         # current group, the next section) weighs more than a few points of text.
         near = sorted((item for item in scored if item[0] >= top - window), key=lambda x: -x[0])
         score, sid = max(near, key=preference)
+        # The text alone does not decide between the chosen section and another one of
+        # another group (both within the window of the best score), and no printed group
+        # heading holds the chosen one but not the other: the order of the outline picked it,
+        # which is a guess a person should see (`section_ambiguous`).
+        printed = self.printed_group
+        rivals = [
+            (s, r) for s, r in near
+            if r != sid and r.rpartition(".")[0] != sid.rpartition(".")[0]
+            and not (printed and sid.startswith(printed + ".") and not r.startswith(printed + "."))
+        ]
+        if rivals and score >= needed:
+            self.rivals[(head, sid)] = (score, tuple((r, s) for s, r in sorted(rivals, reverse=True)))
         return sid, score
 
     def _plain_heading(self, line: _Line, body: str) -> bool:
@@ -1696,6 +1741,7 @@ class _Walker:
         self.seen_groups.add(gid)
         self.started = True
         self.group = gid
+        self.printed_group = gid
         self.groups_found += 1
         self.target = "outline"
         tail = strip_leaders(_heading_part(body)[1].strip())
@@ -1717,6 +1763,9 @@ class _Walker:
         parent, _, _ = sid.rpartition(".")
         self.group = parent
         self.target = sid
+        contest = self.rivals.get((body, sid)) or self.rivals.get((_heading_part(body)[0], sid))
+        if contest and sid not in self.contested:
+            self.contested[sid] = (contest[0], contest[1], _heading_part(body)[0], line.where)
         self.last_section = sid
         self.seen_heading.add(sid)
         self.wheres.setdefault(sid, line.where)

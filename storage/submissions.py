@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from parsers.model import (
     BLOCKING_PROBLEMS,
     BY_GROUP,
+    REVIEW_PROBLEMS,
     ParseResult,
     Problem,
     ProblemCode,
@@ -220,12 +221,12 @@ def problem_key(submission_id: int, problem: Problem) -> str:
 def open_problem_reviews(
     sub: Submission, recipient_id: int, problems: list[Problem], *, session: Session
 ) -> list[ReviewItem]:
-    """One review item per blocking problem of a recorded submission (idempotent: the key is
-    unique in the database). Its figures stay as read; the report marks them until a person
-    settles the item."""
+    """One review item per blocking problem of a recorded submission, and per problem a person
+    should settle about its text (`REVIEW_PROBLEMS`; idempotent: the key is unique in the
+    database). Its figures stay as read; the report marks them until a person settles the item."""
     items = []
     for problem in problems:
-        if str(problem.code) not in BLOCKING_PROBLEMS:
+        if str(problem.code) not in REVIEW_PROBLEMS:
             continue
         key = problem_key(sub.id, problem)
         label = problem_code(problem.code).label
@@ -264,18 +265,20 @@ def _candidate(recipient_id: int, *, session: Session) -> dict[str, Any]:
 
 
 def open_problem_counts(submission_ids: list[int], *, session: Session) -> dict[int, int]:
-    """How many problem review items are still open, per submission."""
+    """How many problem review items about figures (a blocking problem's) are still open, per
+    submission: an item about a section's place leaves the figures trusted."""
     if not submission_ids:
         return {}
     counts: dict[int, int] = {}
-    for sub_id in session.scalars(
-        select(ReviewItem.submission_id).where(
+    for sub_id, plan in session.execute(
+        select(ReviewItem.submission_id, ReviewItem.plan).where(
             ReviewItem.submission_id.in_(submission_ids),
             ReviewItem.kind == ReviewKind.PROBLEM,
             ReviewItem.status == ReviewStatus.OPEN,
         )
     ):
-        if sub_id is not None:
+        code = str(((plan or {}).get("problem") or {}).get("code", ""))
+        if sub_id is not None and (code in BLOCKING_PROBLEMS or code not in REVIEW_PROBLEMS):
             counts[sub_id] = counts.get(sub_id, 0) + 1
     return counts
 
