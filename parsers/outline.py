@@ -741,14 +741,19 @@ def _is_boilerplate(text: str) -> bool:
     )
 
 
-# "(Số liệu định lượng tại Phụ lục kèm theo)", "(Chi tiết tại Biểu số 01 đính kèm)": a line in
-# brackets sending the reader to an enclosure, about the document, not a section's answer.
-_ENCLOSURE = re.compile(r"\b(?:phu luc|bieu|kem theo|dinh kem|gui kem)\b")
+# "(Số liệu định lượng tại Phụ lục kèm theo)", "(Số liệu chi tiết tại Biểu 01 đính kèm)": a line
+# in brackets sending the reader to the figures' table in an enclosure, about the document, not
+# a section's answer. "(Có danh sách kèm theo.)" under a section is that section's own enclosure.
+_ENCLOSURE = re.compile(r"\b(?:phu luc|kem theo|dinh kem|gui kem)\b")
+_FIGURES = re.compile(r"\b(?:so lieu|dinh luong|bieu)\b")
 
 
 def _attachment_note(text: str, folded: str) -> bool:
     t = clean(text)
-    return t.startswith("(") and t.endswith(")") and len(t) <= 160 and t.count("(") == 1 and bool(_ENCLOSURE.search(folded))
+    return (
+        t.startswith("(") and t.endswith(")") and len(t) <= 160 and t.count("(") == 1
+        and not folded.startswith("chu thich") and bool(_ENCLOSURE.search(folded)) and bool(_FIGURES.search(folded))
+    )
 
 
 # "Các nội dung còn lại của Đề cương không thuộc chức năng …": about the rest of the outline,
@@ -1205,6 +1210,8 @@ class _Walker:
         return (
             bool(text) and len(text.split()) <= 14 and not text.endswith((".", ";", ",", ":"))
             and (line.bold or line.heading_style or capitals) and not parse_label(text, line.auto_label).kind
+            # The outline's own table title is read as such (it marks the table found).
+            and not self._is_table_title(_heading_part(text)[0])
         )
 
     def _dashed_heading(self, label: _Label, body: str) -> bool:

@@ -20,9 +20,11 @@ from dataclasses import dataclass
 from parsers.model import Problem, ProblemCode
 from parsers.textnorm import fold
 
-_YEAR = r"(?:19|20)\d{2}"
+# A year of a plan or a report (1975 on); never a document's number ("Số: 1901/BC-SCT").
+_Y = r"(?:19[89]\d|20\d{2})"
+_YEAR = rf"(?<![\d/]){_Y}(?![\d/])"
 # A date: "10/8/2018", "10-8-2018", "tháng 8 năm 2018", "tháng 8/2018" (folded text).
-_DATE = re.compile(rf"\b\d{{1,2}}\s*[/.-]\s*\d{{1,2}}\s*[/.-]\s*{_YEAR}\b|\bthang\s+\d{{1,2}}\s*(?:nam|/)\s*{_YEAR}\b")
+_DATE = re.compile(rf"\b\d{{1,2}}\s*[/.-]\s*\d{{1,2}}\s*[/.-]\s*{_Y}\b|\bthang\s+\d{{1,2}}\s*(?:nam|/)\s*{_Y}\b")
 # A comparison or a horizon: "so với (cùng kỳ) năm 2023", "định hướng đến năm 2030".
 _ASIDE = re.compile(rf"\b(?:so voi|dinh huong|tam nhin)\b(?:\s+\S+){{0,3}}?\s+{_YEAR}\b")
 _RANGE = re.compile(rf"\b({_YEAR})\s*(?:-|–|—|den|toi)\s*(?:nam\s+)?({_YEAR})\b")
@@ -42,7 +44,7 @@ def stated_periods(text: str, *, dates_count: bool = False) -> list[Stated]:
     Dates are left out unless `dates_count` (a column "Kết quả đến 31/7/2025" states 2025)."""
     folded = " ".join(fold(text).split())
     if dates_count:
-        folded = re.sub(rf"\b\d{{1,2}}\s*[/.-]\s*\d{{1,2}}\s*[/.-]\s*({_YEAR})\b", r" \1 ", folded)
+        folded = re.sub(rf"\b\d{{1,2}}\s*[/.-]\s*\d{{1,2}}\s*[/.-]\s*({_Y})\b", r" \1 ", folded)
     else:
         folded = _DATE.sub(" ", folded)
     folded = _ASIDE.sub(" ", folded)

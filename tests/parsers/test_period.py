@@ -99,6 +99,8 @@ def test_right_period_that_mentions_earlier_years_is_not_flagged(spec: OutlineSp
         (["so với cùng kỳ năm 2024"], [("Kết quả thực hiện đến 30/6/2025", "bảng 1")], None, False),
         (["giai đoạn 2018 - 2025"], [("Năm 2025 Kế hoạch", "bảng 1"), ("Năm 2025 Thực hiện", "bảng 1")], None, False),
         (["Báo cáo (không ghi năm)"], [("Kế hoạch", "bảng 1")], None, False),
+        (["Số: 1999/BC-SCT ngày 20/8/2025 - Báo cáo sơ kết Đề án 996"], [], None, False),
+        (["Báo cáo"], [("Kết quả đến 31/12/2023", "bảng 1")], None, True),
     ],
 )
 def test_period_signals(title: list[str], heads: list[tuple[str, str]], date: dt.date | None, flagged: bool) -> None:
