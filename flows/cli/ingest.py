@@ -117,7 +117,7 @@ def _after_batch(app: Any, report: dict[str, Any], *, ocr: bool) -> None:
     """The rest of the batch is recorded: the scans it queued are read now, one at a time."""
     if not ocr or not report["counts"].get("queued"):
         return
-    from flows.intake.scanq import run_queue  # lazy, as above
+    from flows.intake.ocr_run import run_queue  # lazy, as above
 
     report["ocr"] = run_queue(app).to_json()
 
@@ -125,7 +125,7 @@ def _after_batch(app: Any, report: dict[str, Any], *, ocr: bool) -> None:
 @cli.command()
 def ocr(as_json: JsonOpt = False, max_jobs: Annotated[int | None, typer.Option("--max", help="Đọc nhiều nhất ngần này mục.")] = None) -> None:
     """Đọc các bản quét đang chờ (từng tệp một, thời gian theo số trang), rồi ghi nhận như thường."""
-    from flows.intake.scanq import run_queue  # lazy, as above
+    from flows.intake.ocr_run import run_queue  # lazy, as above
 
     data = run_queue(make_app(), max_jobs=max_jobs).to_json()
     if as_json:
