@@ -5,8 +5,10 @@ Two uses:
 - `saved_as(path, target)`: a test's *input* made by LibreOffice (a fixture report printed to
   PDF, saved as .odt/.doc/.xls/.ods): the warm server converts it; one-shot `soffice
   --convert-to` with a profile of its own when the server cannot run or does not answer.
-- the `warm_lo` fixture (tests/conftest.py): the modules that ask for it parse legacy files
-  through the warm server, the path the intake takes for its batches (parsers/lo_server.py);
+- the `warm_lo` fixture (tests/conftest.py): the tests that ask for it parse their legacy Writer
+  files (.doc, .odt, .rtf, web pages saved as .doc/.xls) through the warm server, the path the
+  intake takes for its batches (parsers/lo_server.py); spreadsheets stay one-shot, the warm
+  server here fails to open them (a product issue, not hidden by these tests);
   the one-shot path keeps its own tests (tests/parsers/test_lo_server.py, the converters given
   an explicit binary in tests/parsers/test_formats.py).
 
@@ -30,6 +32,8 @@ from pathlib import Path
 from parsers import lo_server
 from parsers.legacy import find_soffice
 
+# What the warm server opens (Writer); spreadsheets go one-shot (see `saved_as`).
+WRITER_SUFFIXES = frozenset({".docx", ".doc", ".odt", ".rtf", ".html", ".htm"})
 _server: lo_server.WarmLibreOffice | None = None
 _unavailable = False
 
@@ -81,7 +85,9 @@ def saved_as(path: Path, target: str, *, timeout: float = 900) -> bytes:
     """`path` saved by LibreOffice as `target` (an extension: pdf, odt, doc, xls, ods …)."""
     with tempfile.TemporaryDirectory(prefix="lo_variant_") as tmp:
         out = Path(tmp) / f"{path.stem}.{target}"
-        warm = address()
+        # Writer documents only: the warm server here fails to open spreadsheets ("Could not
+        # load document … using the default filter" for .xlsx/.xls/.ods), one-shot opens them.
+        warm = address() if path.suffix.lower() in WRITER_SUFFIXES else None
         if warm is not None:
             with contextlib.suppress(lo_server.ServerGone):  # not answering: one-shot below
                 lo_server.convert_file(warm, path, out, target, None, timeout)

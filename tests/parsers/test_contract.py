@@ -123,7 +123,6 @@ def check_contract(obj: dict[str, Any], spec: OutlineSpec) -> None:
         check_contract(member, spec)
 
 
-@pytest.mark.usefixtures("warm_lo")
 @pytest.mark.parametrize("fmt", sorted(SAMPLE))
 def test_contract(fmt: str, spec: OutlineSpec) -> None:
     obj = json.loads(json.dumps(parse_path(FIXTURES / SAMPLE[fmt], spec).to_json()))

@@ -65,7 +65,6 @@ def test_fixture_corpus_is_complete() -> None:
     assert all((FIXTURES / f"{n}.expected.json").exists() for n in names)
 
 
-@pytest.mark.usefixtures("warm_lo")
 @pytest.mark.parametrize("path", CASES, ids=[p.name for p in CASES])
 def test_format_fixture(path: Path, spec: OutlineSpec) -> None:
     if path.suffix in (".doc", ".xls", ".odt", ".ods", ".rtf"):
