@@ -29,6 +29,13 @@ CLASS_LABELS: dict[str | None, str] = {**MailKind.shorts(), None: ""}
 
 
 def _result_label(item: dict[str, Any]) -> str:
+    label = _outcome_label(item)
+    if item.get("received_from"):  # a mail saved into the shared folder (flows/intake/mailfile.py)
+        label += f" — thư lưu thành tệp, ngày nhận = {item['received_from']}"
+    return label
+
+
+def _outcome_label(item: dict[str, Any]) -> str:
     status = item["status"]
     if status == "skipped":
         return f"bỏ qua: {item.get('reason')}"

@@ -465,7 +465,7 @@ def _pages() -> Any:
         except UnknownRecipient:
             raise HTTPException(404) from None
         return render(request, "agency.html", person, chosen=c, channels=actions.CHANNELS, kinds=actions.KINDS,
-                      fields=actions.FIELD_LABELS, **data)
+                      fields=actions.FIELD_LABELS, form_token=actions.form_token(), **data)
 
     def _act(request: Request, code: str, work: Any, done: Any) -> Response:
         try:
@@ -506,7 +506,9 @@ def _pages() -> Any:
         return _act(request, code, lambda: actions.record_response(
             app, code, form_text(f, "kenh"), form_text(f, "loai"),
             _moment(c, app.now(c), form_text(f, "luc")), form_text(f, "ghi_chu"), data, person.name, c.id,
-        ), "Đã ghi nhận trả lời của đơn vị.")
+            token=form_text(f, "form_token") or None,
+        ), lambda result: ("Đã ghi nhận trả lời của đơn vị." if result["created"] else "Trả lời này đã được ghi nhận trước đó.")
+           + (f" Tệp không đọc được: {result['error']} — đã giữ tệp và mở mục cần xem xét." if result.get("error") else ""))
 
     @r.post("/don-vi/{code}/gia-han")
     async def extend(request: Request, code: str, person: Editor, c: Chosen) -> Response:
