@@ -108,9 +108,7 @@ class LibreOfficeConverter:
             # conversion decides, so a file is never refused for the warm server's sake.
             log.info("warm LibreOffice could not convert .%s (%s); converting one-shot", source, str(err)[-200:])
             return False
-        if not out.exists():
-            return False
-        return True
+        return out.exists()  # no output: the one-shot conversion decides
 
     def _run(self, binary: str, work: Path, src: Path, out_dir: Path, target: str, source: str) -> None:
         spec = TARGETS.get(source, (target, target))
