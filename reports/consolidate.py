@@ -19,7 +19,6 @@ from typing import Any
 
 import pandas as pd
 
-from config import clock
 from config.campaign import Campaign
 from parsers.model import BLOCKING_PROBLEMS, problem_code
 from parsers.numbers import json_number, vn_number
@@ -331,12 +330,14 @@ def consolidate(
     campaign: Campaign,
     agencies: Sequence[AgencyReport],
     review: Sequence[ReviewNote] = (),
-    as_of: dt.datetime | None = None,
+    *,
+    as_of: dt.datetime,
     sources: Mapping[str, str] | None = None,
 ) -> Consolidation:
     """Build the consolidated model from each recipient's latest valid submission (`sources`:
-    the review items' sources in words, see `Consolidation.sources`)."""
-    as_of = (as_of or clock.now_in(campaign.tz)).astimezone(campaign.tz)
+    the review items' sources in words, see `Consolidation.sources`). `as_of` is the caller's
+    (aware): the same inputs give the same report, whenever it is built."""
+    as_of = as_of.astimezone(campaign.tz)
     agencies = list(agencies)
     matrix = figures_matrix(campaign, agencies)
     units = reconcile_units(campaign, matrix, agencies)

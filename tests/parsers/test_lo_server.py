@@ -92,12 +92,10 @@ def test_hung_server_times_out_is_killed_and_replaced(spec: OutlineSpec, warm: l
     _no_one_shot(monkeypatch)
     hung = warm.proc.pid
     os.killpg(hung, signal.SIGSTOP)  # the server and its soffice stop answering
-    started = time.monotonic()
+    # The converter's timeout ends the wait for the hung server (without it this call would hang).
     result = parse_bytes(DOCS[0].read_bytes(), "a.doc", spec, converter=LibreOfficeConverter(timeout=3))
-    waited = time.monotonic() - started
     assert result.error is not None and result.error.code == "conversion_failed"
     assert "sau 3 giây" in result.error.message
-    assert waited < 60, "the converter's timeout stops the wait for a hung server"
     assert warm.proc.wait(timeout=30) == -signal.SIGKILL  # killed with its group, not left stopped
     again = parse_bytes(DOCS[2].read_bytes(), "c.doc", spec, converter=LibreOfficeConverter())
     assert again.error is None
