@@ -110,8 +110,8 @@ def one(count: int, with_baseline: bool, annex_in_word: bool, keep: Path | None 
     from config.campaign import load_campaigns
     from flows.dev.report_preview import sample_agencies
     from reports.consolidate import consolidate
-    from reports.excel import write_excel
-    from reports.word import render_word
+    from reports.excel import render_excel
+    from reports.word import TEMPLATE, render_word
 
     campaign = load_campaigns(ROOT / "config" / "campaigns")[0]
     if annex_in_word:
@@ -123,9 +123,13 @@ def one(count: int, with_baseline: bool, annex_in_word: bool, keep: Path | None 
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
-        model, t_model = timed(consolidate, campaign, agencies, [], as_of)
-        docx, t_word = timed(render_word, model, tmp / "r.docx")
-        xlsx, t_excel = timed(write_excel, model, tmp / "r.xlsx")
+        model, t_model = timed(lambda: consolidate(campaign, agencies, [], as_of=as_of))
+        template = TEMPLATE.read_bytes()
+        word_bytes, t_word = timed(render_word, model, template)
+        excel_bytes, t_excel = timed(render_excel, model)
+        docx, xlsx = tmp / "r.docx", tmp / "r.xlsx"
+        docx.write_bytes(word_bytes)
+        xlsx.write_bytes(excel_bytes)
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         out: dict[str, float | int] = {
             "recipients": count,

@@ -113,9 +113,10 @@ class App:
             check_schema(self.engine)
             self._schema_checked = True
 
-    def now(self) -> dt.datetime:
-        """Now, aware, in the configured timezone."""
-        return clock.now_in(ZoneInfo(self.settings.timezone))
+    def now(self, campaign: Campaign | None = None) -> dt.datetime:
+        """Now, aware: in the campaign's timezone when there is one (as its times are shown and
+        typed), else in the configured BAOCAO_TIMEZONE."""
+        return clock.now_in(campaign.tz if campaign is not None else ZoneInfo(self.settings.timezone))
 
 
 def init(app: App) -> list[SyncReport]:
@@ -157,6 +158,8 @@ def outline_spec(campaign: Campaign) -> OutlineSpec:
         nil_phrases=tuple(campaign.mailbox.nil_phrases),
         table_title=outline.table.title,
         columns=tuple((role, text) for role, text in outline.table.columns.model_dump().items() if text),
+        period=(campaign.period.first, campaign.period.last) if campaign.period else None,
+        request_date=campaign.request.date,
     )
 
 
@@ -240,7 +243,7 @@ def status_report(app: App, campaign_id: str | None = None, as_of: dt.datetime |
     """The contract of `baocao status --json`."""
     campaign = app.campaign(campaign_id)
     tz = campaign.tz
-    as_of = as_of or app.now()
+    as_of = as_of or app.now(campaign)
     with app.reading() as session:
         items = statuses(campaign, session=session)
         review = review_json(campaign.id, session=session, tz=tz)

@@ -62,6 +62,8 @@ EVENT_LABELS = {
     "review_dismissed": "Xem xét",
     "mail_failed": "Gửi lỗi",
     "mail_resolved": "Xử lý thư",
+    "user_added": "Thêm người dùng",
+    "user_disabled": "Khóa người dùng",
 }
 
 

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from config.campaign import Campaign
 from flows.app import App, deadline_end
-from parsers.model import BLOCKING_PROBLEMS, BY_GROUP, Problem
+from parsers.model import BLOCKING_PROBLEMS, BY_GROUP, REVIEW_PROBLEMS, Problem
 from parsers.numbers import vn_number
 from parsers.vocab import ReviewKind, display_id, group_answer_mark
 from reports.consolidate import (
@@ -62,7 +62,7 @@ def build_report(
     The two files are also kept in the blob store (the event names their hashes), so every
     build stays downloadable by content hash."""
     campaign = app.campaign(campaign_id)
-    as_of = (now or app.now()).astimezone(campaign.tz)
+    as_of = (now or app.now(campaign)).astimezone(campaign.tz)
     model = load_model(app, campaign, as_of)
     base = (Path(out_dir) if out_dir else app.settings.reports_dir / campaign.id).resolve()
     folder = new_build_dir(base, as_of)
@@ -101,7 +101,7 @@ def load_model(app: App, campaign: Campaign, as_of: dt.datetime) -> Consolidatio
             for item in data.review
         ]
         sources = source_labels(campaign, [r.source for r in review], session=session)
-    return consolidate(campaign, agencies, review, as_of, sources)
+    return consolidate(campaign, agencies, review, as_of=as_of, sources=sources)
 
 
 def source_labels(campaign: Campaign, keys: list[str], *, session: Session) -> dict[str, str]:
@@ -348,12 +348,12 @@ def _problems(
         if isinstance(item, dict):
             code, message, where = (str(item.get(k, "")) for k in ("code", "message", "where"))
             state = None
-            if open_keys is not None and submission_id is not None and code in BLOCKING_PROBLEMS:
+            if open_keys is not None and submission_id is not None and code in REVIEW_PROBLEMS:
                 state = problem_key(submission_id, Problem(code, message, where)) in open_keys
             out.append(ProblemNote(code, message, where, open=state))
         elif isinstance(item, str):
             out.append(ProblemNote("", item))
-    if sum(1 for n in out if n.open) != open_items:
+    if sum(1 for n in out if n.open and n.code in BLOCKING_PROBLEMS) != open_items:
         out = [ProblemNote(n.code, n.message, n.where) for n in out]
     return out
 
@@ -373,14 +373,25 @@ def new_build_dir(base: Path, as_of: dt.datetime) -> Path:
 
 
 def write_files(model: Consolidation, folder: Path) -> list[Path]:
-    """The .docx and the .xlsx of one build."""
-    from reports.excel import write_excel  # noqa: PLC0415 — lazy: openpyxl loads only when a report is written
-    from reports.word import render_word  # noqa: PLC0415 — lazy: docxtpl loads only when a report is written
+    """The .docx and the .xlsx of one build: the builders return bytes, written here."""
+    from reports.excel import render_excel  # noqa: PLC0415 — lazy: openpyxl loads only when a report is written
+    from reports.word import TEMPLATE, render_word  # noqa: PLC0415 — lazy: docxtpl loads only when a report is written
 
     cid = model.campaign.id
-    word = render_word(model, folder / WORD_NAME.format(campaign=cid))
-    excel = write_excel(model, folder / EXCEL_NAME.format(campaign=cid))
+    word, excel = folder / WORD_NAME.format(campaign=cid), folder / EXCEL_NAME.format(campaign=cid)
+    word.write_bytes(render_word(model, read_template(TEMPLATE)))
+    excel.write_bytes(render_excel(model))
     return [word, excel]
+
+
+def read_template(path: Path) -> bytes:
+    """The Word template's bytes; a missing one is a ReportTemplateError naming it."""
+    from reports.errors import ReportTemplateError  # noqa: PLC0415 — lazy, as the builders
+
+    try:
+        return path.read_bytes()
+    except OSError as err:
+        raise ReportTemplateError(f"không tìm thấy mẫu báo cáo {path}") from err
 
 
 def publish_latest(folder: Path, latest: Path) -> list[Path]:

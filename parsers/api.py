@@ -40,6 +40,7 @@ from parsers.errors import (
 )
 from parsers.legacy import Converter, to_ooxml
 from parsers.model import Indicator, OutlineSpec, ParseError, ParseResult, Problem, SectionText
+from parsers.numbers import vn_number
 from parsers.safety import (
     DEFAULT_LIMITS,
     Limits,
@@ -153,7 +154,7 @@ def parse_path(
         return _failed(str(path), "unknown", spec, FileUnreadable(f"Không đọc được tệp «{path.name}» ({reason})."))
     if size > limits.max_file_bytes:
         too_large = TooLarge(
-            f"Tệp quá lớn ({size / 1024 / 1024:.1f} MB, tối đa {limits.max_file_bytes / 1024 / 1024:.0f} MB):"
+            f"Tệp quá lớn ({vn_number(round(size / 1024 / 1024, 1))} MB, tối đa {vn_number(round(limits.max_file_bytes / 1024 / 1024))} MB):"
             " đề nghị đơn vị gửi lại bản nhẹ hơn (bỏ ảnh, hoặc tách tệp)."
         )
         return _failed(str(path), "unknown", spec, too_large, sha256="")

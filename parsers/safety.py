@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from functools import partial
 
 from parsers.errors import CorruptFile, EncryptedFile, TooLarge, UnsafeFile
+from parsers.numbers import vn_number
 
 MB = 1024 * 1024
 _DRIVE = re.compile(r"^[A-Za-z]:")
@@ -52,7 +53,7 @@ def check_size(data: bytes, limits: Limits) -> None:
     """Reject a file over the size limit before anything reads it."""
     if len(data) > limits.max_file_bytes:
         raise TooLarge(
-            f"Tệp quá lớn ({len(data) / MB:.1f} MB, tối đa {limits.max_file_bytes / MB:.0f} MB):"
+            f"Tệp quá lớn ({vn_number(round(len(data) / MB, 1))} MB, tối đa {vn_number(round(limits.max_file_bytes / MB))} MB):"
             " đề nghị đơn vị gửi lại bản nhẹ hơn (bỏ ảnh, hoặc tách tệp)."
         )
 

@@ -9,10 +9,10 @@ literal Vietnamese separators would either turn numbers into text or break on ot
 
 from __future__ import annotations
 
+import io
 import warnings
 from collections.abc import Iterable, Sequence
 from copy import copy
-from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
@@ -58,10 +58,10 @@ class Column:
         self.heading, self.width, self.fmt, self.wrap = heading, width, fmt, wrap
 
 
-def write_excel(model: Consolidation, out_path: Path) -> Path:
-    """Write the workbook and return its path.
+def render_excel(model: Consolidation) -> bytes:
+    """The workbook's bytes (the caller writes them: no file here).
 
-    Streamed (openpyxl's write-only mode): rows go to disk as they are produced, so memory does
+    Streamed (openpyxl's write-only mode): rows are serialised as they are produced, so memory does
     not grow with the number of cells, and each column's style is computed once (assigning an
     `Alignment` per cell makes openpyxl hash and look it up again every time).
     """
@@ -78,8 +78,9 @@ def write_excel(model: Consolidation, out_path: Path) -> Path:
     _sheet(wb, "Vấn đề", "VanDe", "Vấn đề cần xem xét", "", _problem_columns(), _problem_rows(model))
     wb.properties.title = title
     wb.properties.creator = campaign.request.issuer
-    wb.save(out_path)
-    return out_path
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
 
 
 class _Styles:

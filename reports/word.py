@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -29,20 +30,20 @@ _INTERNAL = ("lưu", "gđ", "pgđ", "như trên")
 DOUBTFUL_MARK = " (*)"
 
 
-def render_word(model: Consolidation, out_path: Path, template: Path = TEMPLATE) -> Path:
-    """Fill the template with the model and save the .docx; errors name the template."""
-    if not template.is_file():
-        raise ReportTemplateError(f"không tìm thấy mẫu báo cáo {template}")
+def render_word(model: Consolidation, template: bytes, template_name: str = TEMPLATE.name) -> bytes:
+    """The .docx of the model, filled into the template's bytes (the caller reads the template
+    and writes the result: no file here); errors name the template."""
     try:
-        doc = DocxTemplate(template)
+        doc = DocxTemplate(io.BytesIO(template))
         doc.render(word_context(model), autoescape=True)
     except TemplateError as err:
         raise ReportTemplateError(
-            f"mẫu báo cáo {template.name} có thẻ hỏng ({err}); hãy sửa lại thẻ {{{{ … }}}} / "
+            f"mẫu báo cáo {template_name} có thẻ hỏng ({err}); hãy sửa lại thẻ {{{{ … }}}} / "
             "{%p … %} hoặc chạy 'python -m reports.templates.make_template' để tạo lại mẫu"
         ) from err
-    doc.save(out_path)
-    return out_path
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()
 
 
 def word_context(model: Consolidation) -> dict[str, Any]:

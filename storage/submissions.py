@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from parsers.model import (
     BLOCKING_PROBLEMS,
     BY_GROUP,
+    REVIEW_PROBLEMS,
     ParseResult,
     Problem,
     ProblemCode,
@@ -220,10 +221,10 @@ def problem_key(submission_id: int, problem: Problem) -> str:
 def open_problem_reviews(
     sub: Submission, recipient_id: int, problems: list[Problem], *, session: Session
 ) -> list[ReviewItem]:
-    """One review item per blocking problem of a recorded submission (idempotent: the key is
-    unique in the database). Its figures stay as read; the report marks them until a person
-    settles the item."""
-    return [_problem_item(sub, recipient_id, p, session=session) for p in problems if str(p.code) in BLOCKING_PROBLEMS]
+    """One review item per blocking problem of a recorded submission, and per problem a person
+    should settle about its text (`REVIEW_PROBLEMS`; idempotent: the key is unique in the
+    database). Its figures stay as read; the report marks them until a person settles the item."""
+    return [_problem_item(sub, recipient_id, p, session=session) for p in problems if str(p.code) in REVIEW_PROBLEMS]
 
 
 def open_file_problem(sub: Submission, recipient_id: int, problem: Problem, *, session: Session) -> ReviewItem:
@@ -269,18 +270,20 @@ def _candidate(recipient_id: int, *, session: Session) -> dict[str, Any]:
 
 
 def open_problem_counts(submission_ids: list[int], *, session: Session) -> dict[int, int]:
-    """How many problem review items are still open, per submission."""
+    """How many problem review items about figures (a blocking problem's) are still open, per
+    submission: an item about a section's place leaves the figures trusted."""
     if not submission_ids:
         return {}
     counts: dict[int, int] = {}
-    for sub_id in session.scalars(
-        select(ReviewItem.submission_id).where(
+    for sub_id, plan in session.execute(
+        select(ReviewItem.submission_id, ReviewItem.plan).where(
             ReviewItem.submission_id.in_(submission_ids),
             ReviewItem.kind == ReviewKind.PROBLEM,
             ReviewItem.status == ReviewStatus.OPEN,
         )
     ):
-        if sub_id is not None:
+        code = str(((plan or {}).get("problem") or {}).get("code", ""))
+        if sub_id is not None and (code in BLOCKING_PROBLEMS or code not in REVIEW_PROBLEMS):
             counts[sub_id] = counts.get(sub_id, 0) + 1
     return counts
 

@@ -45,6 +45,14 @@ def blob_filename(sha256: str, *, session: Session) -> str | None:
     return session.scalars(select(Document.filename).where(Document.sha256 == sha256).limit(1)).first()
 
 
+def blob_campaign(sha256: str, *, session: Session) -> str | None:
+    """The campaign of the mail or dropped file these bytes are (None when unknown or several)."""
+    ids = set(session.scalars(select(InboundMail.campaign_id).where(InboundMail.raw_sha256 == sha256).limit(2)))
+    ids |= set(session.scalars(select(InboundFile.campaign_id).where(InboundFile.sha256 == sha256).limit(2)))
+    ids.discard(None)
+    return ids.pop() if len(ids) == 1 else None
+
+
 def documents_by_mail(mail_ids: Iterable[int], *, session: Session) -> dict[int, list[Document]]:
     """The attachments of each inbound mail, in message order."""
     ids = list(mail_ids)

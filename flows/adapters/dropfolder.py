@@ -19,6 +19,7 @@ import json
 import logging
 import os
 import stat
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,6 +68,13 @@ EMPTY = "tệp rỗng (0 byte): chưa nhận; sẽ nhận khi tệp có nội du
 NOT_A_FILE = "không phải tệp thường (FIFO, socket hoặc thiết bị): không đọc"
 
 
+def shown(rel: str) -> str:
+    """A relative path as baocao records it (NFC). The disk keeps the name as it was written —
+    a Mac writes 'ễ' decomposed (NFD) — and every file operation uses that; what is stored,
+    logged and shown is the composed form, so a path is one string whoever dropped the file."""
+    return unicodedata.normalize("NFC", rel)
+
+
 def walk(root: Path) -> tuple[list[tuple[Path, os.stat_result]], list[Skipped]]:
     """Regular files under root (recursively, never through a symlink) with their lstat, and
     what was skipped with the reason; processed/, failed/, working/ and litter are not looked at."""
@@ -80,16 +88,16 @@ def walk(root: Path) -> tuple[list[tuple[Path, os.stat_result]], list[Skipped]]:
             if is_ignored(d) or (rel == Path() and d in (PROCESSED, FAILED, WORKING)):
                 continue
             if (here / d).is_symlink():
-                skipped.append(Skipped((rel / d).as_posix(), SYMLINK))
+                skipped.append(Skipped(shown((rel / d).as_posix()), SYMLINK))
             elif is_hidden(d):
-                skipped.append(Skipped((rel / d).as_posix(), HIDDEN))
+                skipped.append(Skipped(shown((rel / d).as_posix()), HIDDEN))
             else:
                 keep.append(d)
         dirs[:] = keep
         for f in sorted(files):
             if is_ignored(f):
                 continue
-            path, name = here / f, (rel / f).as_posix()
+            path, name = here / f, shown((rel / f).as_posix())
             try:
                 st = path.lstat()
             except OSError:
@@ -142,7 +150,7 @@ def stable_files(
         rel = path.relative_to(root).as_posix()
         seen = [st.st_size, st.st_mtime_ns, st.st_ino]
         if st.st_size == 0:
-            skipped.append(Skipped(rel, EMPTY))
+            skipped.append(Skipped(shown(rel), EMPTY))
         if previous.get(rel) != seen or st.st_size == 0 or is_open_elsewhere(path):
             current[rel] = seen
             continue
@@ -152,7 +160,8 @@ def stable_files(
 
 @dataclass
 class Taken:
-    """A file moved into working/ and read from there: what is ingested is what was moved."""
+    """A file moved into working/ and read from there: what is ingested is what was moved
+    (`rel`: where it was dropped, NFC as recorded; `path`: where it is now, as on disk)."""
 
     rel: str
     path: Path
@@ -209,7 +218,7 @@ def _read_moved(root: Path, rel: str, dest: Path, work_dir: int, st: os.stat_res
             put_back(root, dest, rel)
             raise NotTaken("tệp bị thay bằng tệp khác đúng lúc chuyển: xem lại ở lần quét sau")
         data = handle.read(max_bytes + 1)
-    return Taken(rel, dest, data, moved)
+    return Taken(shown(rel), dest, data, moved)
 
 
 def put_back(root: Path, path: Path, rel: str) -> None:
@@ -233,7 +242,7 @@ def leftovers(root: Path, max_bytes: int) -> list[Taken]:
             continue
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
         with os.fdopen(fd, "rb") as handle:
-            found.append(Taken(rel, path, handle.read(max_bytes + 1), os.fstat(handle.fileno())))
+            found.append(Taken(shown(rel), path, handle.read(max_bytes + 1), os.fstat(handle.fileno())))
     return found
 
 

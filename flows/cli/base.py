@@ -59,10 +59,39 @@ CampaignOpt = Annotated[
     str | None, typer.Option("--campaign", "-c", help="Mã chiến dịch (mặc định: chiến dịch duy nhất).")
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="In kết quả dạng JSON (chỉ JSON trên stdout).")]
+ActorOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--nguoi", "--actor", envvar="BAOCAO_ACTOR", show_envvar=True,
+        help="Người thực hiện, ghi vào nhật ký (mặc định: BAOCAO_ACTOR, rồi tên đăng nhập máy trừ root).",
+    ),
+]
+# Login names that are not a person: the audit log would say nothing about who did it.
+NOT_A_PERSON = frozenset({"root", "system", "admin", "administrator"})
 
 
 class UserError(FlowsError):
     """A mistake the user can fix; printed as one line, exit code 2."""
+
+
+def actor_name(given: str | None) -> str:
+    """The person a manual command is done for, as the audit log names them (NFC): `--nguoi`,
+    else BAOCAO_ACTOR (Typer reads it into `given`), else the operating-system login, as `git`
+    and `sudo` name whoever runs them. A shared account (root) names nobody: the command refuses
+    and asks for a name rather than write an anonymous line."""
+    import getpass  # lazy: only manual commands need it
+    import unicodedata  # lazy, as getpass
+
+    name = unicodedata.normalize("NFC", (given or "").strip())
+    if not name:
+        try:
+            name = getpass.getuser().strip()
+        except (KeyError, OSError):  # no login name (a container without a passwd entry)
+            name = ""
+    if not name or name.lower() in NOT_A_PERSON:
+        shown = f" (tài khoản máy '{name}' không phải tên một người)" if name else ""
+        raise UserError(f"cần tên người thực hiện để ghi nhật ký{shown}: thêm --nguoi TÊN hoặc đặt BAOCAO_ACTOR=TÊN")
+    return name
 
 
 def make_app() -> Any:

@@ -7,9 +7,11 @@ from typing import Annotated, Any
 import typer
 
 from flows.cli.base import (
+    ActorOpt,
     CampaignOpt,
     JsonOpt,
     UserError,
+    actor_name,
     cli,
     err,
     make_app,
@@ -204,6 +206,7 @@ def assign(
     recipient: Annotated[str | None, typer.Argument(help="Mã đơn vị (ma_don_vi); với thư chưa rõ chiến dịch có thể bỏ trống.")] = None,
     campaign: Annotated[str | None, typer.Option("--campaign", help="Chiến dịch của thư (khi thư chưa rõ thuộc chiến dịch nào).")] = None,
     as_json: JsonOpt = False,
+    actor: ActorOpt = None,
 ) -> None:
     """Gán một mục chờ xem xét cho một đơn vị (và chiến dịch): ghi nhận báo cáo của đơn vị đó."""
     from flows.intake.review import (  # lazy: only this command needs it (keeps `baocao --help` fast)
@@ -212,7 +215,7 @@ def assign(
     )
 
     try:
-        result = assign_item(make_app(), item, recipient, campaign_id=campaign)
+        result = assign_item(make_app(), item, recipient, actor=actor_name(actor), campaign_id=campaign)
     except ReviewError as exc:
         raise UserError(str(exc)) from exc
     if as_json:
@@ -227,6 +230,7 @@ def assign(
 def dismiss(
     item: Annotated[int, typer.Argument(help="Số của mục chờ xem xét (xem: baocao review).")],
     reason: Annotated[str, typer.Option("--ly-do", help="Lý do bỏ qua (ghi vào nhật ký).")] = "",
+    actor: ActorOpt = None,
 ) -> None:
     """Bỏ qua một mục chờ xem xét (không phải báo cáo của đơn vị nào trong danh sách)."""
     from flows.intake.review import (  # lazy: only this command needs it (keeps `baocao --help` fast)
@@ -235,7 +239,7 @@ def dismiss(
     )
 
     try:
-        dismiss_item(make_app(), item, reason)
+        dismiss_item(make_app(), item, reason, actor=actor_name(actor))
     except ReviewError as exc:
         raise UserError(str(exc)) from exc
     out.print(f"Đã bỏ qua mục {item}.")

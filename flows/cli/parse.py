@@ -61,6 +61,8 @@ def parse_files(files: list[Path], campaign_id: str | None) -> list[dict[str, An
 
 def print_result(result: dict[str, Any]) -> None:
     """A readable Vietnamese summary of one parsed file."""
+    from parsers.numbers import vn_number  # lazy: keeps `baocao --help` fast
+
     out.rule(f"[bold]{result['file']}[/]")
     if result["error"]:
         out.print(f"[red]Lỗi ({result['error']['code']}):[/] {result['error']['message']}")
@@ -68,7 +70,7 @@ def print_result(result: dict[str, Any]) -> None:
     agency = result["agency"]
     who = agency["name"] or "không rõ"
     if agency["id"]:
-        who += f" (mã {agency['id']}, độ tin cậy {agency['score']:.2f})"
+        who += f" (mã {agency['id']}, độ tin cậy {vn_number(agency['score'], 2)})"
     sections = result["sections"]
     answered = sum(1 for s in sections.values() if not s["empty"])
     rows = result["indicators"]
@@ -81,7 +83,7 @@ def print_result(result: dict[str, Any]) -> None:
         ocr = result["ocr"]
         out.print(f"Bản quét: nhận dạng chữ (Tesseract, {ocr['language']}) {ocr['pages']}/{ocr['pages_total']} trang,"
                   f" {'/'.join(str(d) for d in ocr['dpi'][:1])} dpi, độ tin cậy trung bình {ocr['mean_confidence']:.0%},"
-                  f" {ocr['seconds']:.1f} giây", highlight=False)
+                  f" {vn_number(ocr['seconds'], 1)} giây", highlight=False)
     for sig in result.get("signatures", []):
         out.print(f"[{'green' if sig['ok'] else 'red'}]✎[/] {sig['summary']}", highlight=False)
     if filled or result["extra_rows"]:
@@ -126,6 +128,6 @@ def _cell(value: float | None, provenance: dict[str, Any] | None) -> str:
 
 
 def _n(value: float | None) -> str:
-    if value is None:
-        return "—"
-    return f"{value:,}".replace(",", "\u2009").replace(".", ",").replace("\u2009", ".")
+    from parsers.numbers import vn_number  # lazy: keeps `baocao --help` fast
+
+    return vn_number(value, blank="—")

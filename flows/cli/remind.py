@@ -9,9 +9,11 @@ from typing import Annotated, Any
 import typer
 
 from flows.cli.base import (
+    ActorOpt,
     CampaignOpt,
     JsonOpt,
     UserError,
+    actor_name,
     cli,
     err,
     make_app,
@@ -96,6 +98,7 @@ def send_request(
     force: ForceOpt = False,
     preview: PreviewOpt = None,
     as_json: JsonOpt = False,
+    actor: ActorOpt = None,
 ) -> None:
     """Gửi công văn đề nghị báo cáo (kèm đề cương .docx và biểu .xlsx) tới đơn vị chưa nhận.
 
@@ -106,7 +109,9 @@ def send_request(
     )
 
     try:
-        result = requests.send_request(make_app(), campaign, dry_run=dry_run, check=not force, preview=preview)
+        result = requests.send_request(make_app(), campaign, dry_run=dry_run, check=not force, preview=preview,
+                                       # a dry run or preview sends nothing: nobody to name
+                                       actor="system" if dry_run or preview is not None else actor_name(actor))
     except requests.UnfinishedRequest as exc:
         lines = "\n".join(f"  - {gap}" for gap in exc.gaps)
         raise UserError(
@@ -235,6 +240,7 @@ def mail_resolve(
         bool, typer.Option("--sent/--resend", help="--sent: thư đã đi (không gửi lại); --resend: gửi lại lần sau.")
     ],
     as_json: JsonOpt = False,
+    actor: ActorOpt = None,
 ) -> None:
     """Xử lý thư bị ngắt giữa chừng khi gửi (không rõ đã đi hay chưa)."""
     from flows.outbound.delivery import (  # lazy: only this command needs it (keeps `baocao --help` fast)
@@ -243,7 +249,7 @@ def mail_resolve(
     )
 
     try:
-        result = resolve_mail(make_app(), outbound_id, sent=sent)
+        result = resolve_mail(make_app(), outbound_id, sent=sent, actor=actor_name(actor))
     except UnknownMail as exc:
         raise UserError(str(exc)) from None
     if as_json:

@@ -9,7 +9,17 @@ from zoneinfo import ZoneInfo
 
 import typer
 
-from flows.cli.base import JsonOpt, UserError, cli, make_app, new_table, out, print_json
+from flows.cli.base import (
+    ActorOpt,
+    JsonOpt,
+    UserError,
+    actor_name,
+    cli,
+    make_app,
+    new_table,
+    out,
+    print_json,
+)
 
 user = typer.Typer(help="Quản lý người dùng giao diện web (xem / xử lý / quản trị).", no_args_is_help=True)
 cli.add_typer(user, name="user")
@@ -34,12 +44,14 @@ def add(
     name: Annotated[str, typer.Argument(help="Tên đăng nhập (không dấu cách).")],
     role: Annotated[str, typer.Option("--role", help="viewer (xem), editor (xử lý) hoặc admin (quản trị).")] = "viewer",
     password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Đọc mật khẩu từ một dòng trên stdin.")] = False,
+    actor: ActorOpt = None,
 ) -> None:
     """Thêm người dùng (mật khẩu được băm bằng argon2, không lưu bản rõ)."""
     from flows.web.security import (  # lazy: only this command needs it (keeps `baocao --help` fast)
         hash_password,
         login_name,
     )
+    from storage.outbound import add_event  # lazy: only this command needs it
     from storage.users import (
         ROLE_LABELS,
         add_user,  # lazy: only this command needs it (keeps `baocao --help` fast)
@@ -48,6 +60,7 @@ def add(
         UserError as StoreUserError,  # lazy: only this command needs it (keeps `baocao --help` fast)
     )
 
+    who = actor_name(actor)
     password = _read_password(password_stdin)
     app = make_app()
     try:
@@ -55,6 +68,8 @@ def add(
             # NFC, as the login form looks it up (a decomposed 'ễ' would be another name).
             row = add_user(login_name(name), role, hash_password(password), session=session)
             shown = (row.name, row.role)
+            add_event(None, None, "user_added", f"Thêm người dùng {row.name} ({ROLE_LABELS.get(row.role, row.role)})",
+                      {"user": row.name, "role": row.role}, session=session, actor=who)
     except StoreUserError as err:
         raise UserError(str(err)) from None
     out.print(f"Đã thêm người dùng [bold]{shown[0]}[/] với vai trò {ROLE_LABELS.get(shown[1], shown[1])}.")
@@ -89,9 +104,10 @@ def list_(as_json: JsonOpt = False) -> None:
 
 
 @user.command("disable")
-def disable(name: Annotated[str, typer.Argument(help="Tên đăng nhập.")]) -> None:
+def disable(name: Annotated[str, typer.Argument(help="Tên đăng nhập.")], actor: ActorOpt = None) -> None:
     """Khóa người dùng (giữ lại cho nhật ký; phiên đăng nhập đang mở hết hiệu lực ngay)."""
     from flows.web.security import login_name  # lazy: only this command needs it
+    from storage.outbound import add_event  # lazy: only this command needs it
     from storage.users import (
         UserError as StoreUserError,  # lazy: only this command needs it (keeps `baocao --help` fast)
     )
@@ -99,11 +115,13 @@ def disable(name: Annotated[str, typer.Argument(help="Tên đăng nhập.")]) ->
         disable_user,  # lazy: only this command needs it (keeps `baocao --help` fast)
     )
 
+    who = actor_name(actor)
     name = login_name(name)
     app = make_app()
     try:
         with app.session() as session:
             disable_user(name, session=session)
+            add_event(None, None, "user_disabled", f"Khóa người dùng {name}", {"user": name}, session=session, actor=who)
     except StoreUserError as err:
         raise UserError(str(err)) from None
     out.print(f"Đã khóa người dùng {name}.")

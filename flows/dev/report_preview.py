@@ -19,7 +19,7 @@ from config.campaign import Campaign, load_campaigns
 from config.recipients import read_recipients
 from flows.errors import FlowsError
 from reports.consolidate import AgencyReport, Figures, ProblemNote, ReviewNote, consolidate
-from reports.word import render_word
+from reports.word import TEMPLATE, render_word
 
 ROOT = Path(__file__).resolve().parents[2]
 PREVIEW_PNG = ROOT / "docs" / "report-page1.png"
@@ -131,10 +131,11 @@ def main() -> int:
     names = [(r.code, r.name) for r in read_recipients(campaign.recipients_path)]
     as_of = dt.datetime.combine(campaign.deadline + dt.timedelta(days=3), dt.time(17), tzinfo=campaign.tz)
     model = consolidate(
-        campaign, sample_agencies(campaign, names), [ReviewNote(1, "mail:7", "Không rõ đơn vị gửi")], as_of
+        campaign, sample_agencies(campaign, names), [ReviewNote(1, "mail:7", "Không rõ đơn vị gửi")], as_of=as_of
     )
     with tempfile.TemporaryDirectory(prefix="baocao-preview-") as tmp:
-        docx = render_word(model, Path(tmp) / "bao-cao-tong-hop.docx")
+        docx = Path(tmp) / "bao-cao-tong-hop.docx"
+        docx.write_bytes(render_word(model, TEMPLATE.read_bytes()))
         pdf = docx_to_pdf(docx, Path(tmp))
         pdf_page_png(pdf, PREVIEW_PNG)
     sys.stdout.write(f"{PREVIEW_PNG}\n")

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from parsers.model import OutlineSpec, ParseError, ParseResult
+from parsers.numbers import vn_number
 from parsers.safety import remember_tool_limit
 
 log = logging.getLogger(__name__)
@@ -39,7 +40,7 @@ def budget_error(filename: str, seconds: float) -> ParseResult:
         file=filename,
         error=ParseError(
             BUDGET_CODE,
-            f"đọc tệp quá {seconds:g} giây nên đã dừng (BAOCAO_FILE_BUDGET_SECONDS); cán bộ cần mở tệp kiểm tra"
+            f"đọc tệp quá {vn_number(seconds)} giây nên đã dừng (BAOCAO_FILE_BUDGET_SECONDS); cán bộ cần mở tệp kiểm tra"
             " hoặc đề nghị đơn vị gửi lại tệp Word (.docx) hoặc Excel (.xlsx)",
         ),
     )

@@ -11,6 +11,7 @@ from typing import Any
 
 from flows.app import App
 from flows.outbound.delivery import Draft, deliver
+from parsers.numbers import vn_number
 from reports.health import Health, needs_alert, working_hours_between
 from reports.workdays import WorkCalendar
 from storage.health import health_rows, mark_alerted, record_poll_failure, record_poll_success
@@ -75,12 +76,12 @@ def alert_text(health: Health, after_hours: float, tz: dt.tzinfo) -> tuple[str, 
     def when(at: dt.datetime | None) -> str:
         return at.astimezone(tz).strftime("%H:%M ngày %d/%m/%Y") if at else "chưa từng"
 
-    subject = f"[baocao] {health.label} không đọc được đã {after_hours:g} giờ làm việc"
+    subject = f"[baocao] {health.label} không đọc được đã {vn_number(round(after_hours, 1))} giờ làm việc"
     lines = [
         "Kính gửi phòng TĐC,",
         "",
         f"{health.label} {health.name} không đọc được thư/tệp nào trong khoảng"
-        f" {health.hours_failing:.1f} giờ làm việc.",
+        f" {vn_number(round(health.hours_failing, 1))} giờ làm việc.",
         f"Lần đọc được gần nhất: {when(health.last_success_at)}.",
         f"Lỗi gần nhất ({when(health.last_error_at)}): {health.last_error or '(không rõ)'}",
         "",

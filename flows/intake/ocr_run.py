@@ -31,6 +31,7 @@ from flows.intake.scanq import (
 )
 from parsers.api import parse_bytes
 from parsers.model import OutlineSpec, ParseError, ParseResult
+from parsers.numbers import vn_number
 from parsers.safety import Limits
 from parsers.scan import DEFAULT_OCR_LIMITS, TesseractOcr
 from parsers.vocab import ItemStatus, ReviewKind
@@ -70,7 +71,7 @@ def read_scan(app: App, data: bytes, filename: str, spec: OutlineSpec, pages: in
     if result.error is not None and result.error.code == BUDGET_CODE:
         result.error = ParseError(
             OCR_BUDGET_CODE,
-            f"đọc bản quét ({pages} trang) quá {seconds:g} giây nên đã dừng (BAOCAO_OCR_BUDGET_SECONDS,"
+            f"đọc bản quét ({pages} trang) quá {vn_number(seconds)} giây nên đã dừng (BAOCAO_OCR_BUDGET_SECONDS,"
             " BAOCAO_OCR_PAGE_SECONDS); cán bộ cần mở tệp kiểm tra",
         )
     return result

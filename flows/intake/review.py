@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import unicodedata
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -236,6 +237,7 @@ def _receipt_after_assign(app: App, campaign: Campaign, mail_id: int, actor: str
 
 def dismiss_item(app: App, item_id: int, reason: str = "", actor: str = "cán bộ") -> dict[str, Any]:
     """Close a review item without recording anything (not from a recipient, not a report)."""
+    reason = unicodedata.normalize("NFC", reason.strip())  # the CLI's --ly-do as the web's form: NFC
     with app.session() as session:
         item = _open_item(session, item_id)
         item.status, item.resolved_by, item.resolved_at = ReviewStatus.DISMISSED, actor, utcnow()

@@ -340,8 +340,9 @@ class UnknownMail(FlowsError, LookupError):
     """No outbound mail with that id, or it is not waiting for a person's decision."""
 
 
-def resolve_mail(app: App, outbound_id: int, *, sent: bool) -> dict[str, Any]:
-    """Settle a mail whose fate is unknown (crash after sending, before confirming)."""
+def resolve_mail(app: App, outbound_id: int, *, sent: bool, actor: str) -> dict[str, Any]:
+    """Settle a mail whose fate is unknown (crash after sending, before confirming); `actor`:
+    the person who decided, named in the audit line."""
     with app.session() as session:
         row, changed = resolve_unknown(outbound_id, session=session, sent=sent)
         if row is None:
@@ -351,5 +352,5 @@ def resolve_mail(app: App, outbound_id: int, *, sent: bool) -> dict[str, Any]:
         what = "xác nhận đã gửi" if sent else "sẽ gửi lại ở lần chạy sau"
         add_event(row.campaign_id, row.recipient_id, "mail_resolved",
                   f"Thư {KIND_LABELS.get(row.kind, row.kind)} ({row.slot}): {what}",
-                  {"outbound_id": row.id, "sent": sent}, session=session)
+                  {"outbound_id": row.id, "sent": sent}, session=session, actor=actor)
         return {"outbound_id": row.id, "kind": row.kind, "slot": row.slot, "status": row.status}

@@ -21,6 +21,7 @@ from config.settings import SmtpSettings
 from flows.outbound.delivery import MAIL_TZ, Draft, build_message, with_reply_token
 from flows.outbound.mailheaders import OUTBOUND
 from parsers.mailids import make_message_id
+from parsers.numbers import vn_number
 
 PLACEHOLDER_SENDER = "chua-cau-hinh-nguoi-gui@baocao.invalid"
 
@@ -71,7 +72,7 @@ def render_html(raw: bytes) -> str:
     part = msg.get_body(preferencelist=("plain",))
     text = part.get_content() if part is not None else ""
     files = "".join(
-        f"<li>{html.escape(a.get_filename() or '(không tên)')} ({len(a.get_content()):,} byte)</li>"
+        f"<li>{html.escape(a.get_filename() or '(không tên)')} ({vn_number(len(a.get_content()))} byte)</li>"
         for a in msg.iter_attachments()
     )
     body = f"<table>{rows}</table><hr><pre>{html.escape(text)}</pre>"

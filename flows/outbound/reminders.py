@@ -61,7 +61,7 @@ def remind(
     recipient codes alone; `manual`: a person's "remind now" (see `plan_reminders`);
     `preview`: write the due mails into that folder instead of sending them."""
     campaign = app.campaign(campaign_id)
-    now = _aware(now, campaign) if now else app.now()
+    now = _aware(now, campaign) if now else app.now(campaign)
     calendar = calendar_for(campaign)
     # A day off or outside the window: decided without touching the database.
     reason = None if manual else closed_reason(campaign.reminders, calendar, now.astimezone(campaign.tz))

@@ -65,14 +65,14 @@ def send_request(
     drafts, skipped = request_drafts(app, campaign)
     gaps = request_gaps(campaign, drafts[0][1].text if drafts else "")
     if preview is not None:
-        written = write_preview(drafts, app.settings.smtp, preview, app.now())
-        return {"campaign": campaign.id, "now": app.now().isoformat(), "preview": str(preview),
+        written = write_preview(drafts, app.settings.smtp, preview, app.now(campaign))
+        return {"campaign": campaign.id, "now": app.now(campaign).isoformat(), "preview": str(preview),
                 "written": written, "gaps": gaps, "warnings": request_warnings(campaign),
                 "sent": [], "failed": [], "skipped": skipped}
     if check and gaps and not dry_run:
         raise UnfinishedRequest(campaign.id, gaps)
     report = deliver(app, [replace(d, requested_by=actor) for _, d in drafts], dry_run=dry_run)
-    result = delivery_result(campaign, app.now(), report)
+    result = delivery_result(campaign, app.now(campaign), report)
     result["skipped"] = skipped + result["skipped"]
     result["gaps"] = gaps
     result["warnings"] = request_warnings(campaign)

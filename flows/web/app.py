@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -43,7 +44,7 @@ from parsers.scan import page_crop
 from parsers.textnorm import fold
 from storage.models import User, utcnow
 from storage.users import ROLE_LABELS, end_sessions, user_by_name
-from storage.workspace import blob_filename, known_blob
+from storage.workspace import blob_campaign, blob_filename, known_blob
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
@@ -369,7 +370,7 @@ def _routes() -> Any:
     @r.post("/dang-nhap")
     async def login(request: Request) -> Response:
         form = await request.form()
-        name = login_name(str(form.get("ten", "")))[:128]
+        name = login_name(form_text(form, "ten"))[:128]
         password = str(form.get("mat_khau", ""))
         target = _safe_next(str(form.get("tiep", "/")))
         address = request.client.host if request.client else "?"
@@ -424,7 +425,7 @@ def _file_routes(r: APIRouter) -> None:
         data, name = _blob(request, sha256, "")
         try:
             app = baocao(request)
-            shown, media = render_view(data, sha256, app.settings.data_dir / "web-cache" / "pdf", ZoneInfo(app.settings.timezone))
+            shown, media = render_view(data, sha256, app.settings.data_dir / "web-cache" / "pdf", _blob_tz(app, sha256))
         except NotViewable as err:
             return PlainTextResponse(f"{err}.", status_code=415)
         disposition = "inline"
@@ -488,15 +489,15 @@ def _pages() -> Any:
     async def correct(request: Request, code: str, person: Editor, c: Chosen) -> Response:
         f = await request.form()
         return _act(request, code, lambda: actions.correct_value(
-            baocao(request), code, _form_int(f, "lan_nop"), str(f.get("loai", "")), str(f.get("muc", "")),
-            str(f.get("cot", "")), str(f.get("gia_tri", "")), str(f.get("ly_do", "")), person.name, c.id,
+            baocao(request), code, _form_int(f, "lan_nop"), form_text(f, "loai"), form_text(f, "muc"),
+            form_text(f, "cot"), form_text(f, "gia_tri"), form_text(f, "ly_do"), person.name, c.id,
         ), "Đã ghi nhận chỉnh sửa; bản gốc vẫn được giữ.")
 
     @r.post("/don-vi/{code}/chap-nhan")
     async def accept(request: Request, code: str, person: Editor, c: Chosen) -> Response:
         f = await request.form()
         return _act(request, code, lambda: actions.accept(
-            baocao(request), code, _form_int(f, "lan_nop"), str(f.get("ghi_chu", "")), person.name, c.id,
+            baocao(request), code, _form_int(f, "lan_nop"), form_text(f, "ghi_chu"), person.name, c.id,
         ), "Đã xác nhận số liệu của lần nộp này." if f.get("ban_quet") else "Đã đánh dấu chấp nhận lần nộp này.")
 
     @r.post("/don-vi/{code}/ghi-nhan")
@@ -508,9 +509,9 @@ def _pages() -> Any:
             data = (form_filename(upload.filename), await upload.read())
         app = baocao(request)
         return _act(request, code, lambda: actions.record_response(
-            app, code, str(f.get("kenh", "")), str(f.get("loai", "")),
-            _moment(c, app.now(), str(f.get("luc", ""))), str(f.get("ghi_chu", "")), data, person.name, c.id,
-            token=str(f.get("form_token", "")) or None,
+            app, code, form_text(f, "kenh"), form_text(f, "loai"),
+            _moment(c, app.now(c), form_text(f, "luc")), form_text(f, "ghi_chu"), data, person.name, c.id,
+            token=form_text(f, "form_token") or None,
         ), lambda result: ("Đã ghi nhận trả lời của đơn vị." if result["created"] else "Trả lời này đã được ghi nhận trước đó.")
            + (f" Tệp không đọc được: {result['error']} — đã giữ tệp và mở mục cần xem xét." if result.get("error") else ""))
 
@@ -518,7 +519,7 @@ def _pages() -> Any:
     async def extend(request: Request, code: str, person: Editor, c: Chosen) -> Response:
         f = await request.form()
         return _act(request, code, lambda: actions.extend_deadline(
-            baocao(request), code, _day(str(f.get("han", ""))), str(f.get("ly_do", "")), person.name, c.id,
+            baocao(request), code, _day(form_text(f, "han")), form_text(f, "ly_do"), person.name, c.id,
         ), lambda result: "Đã gia hạn; lịch nhắc của đơn vị tính lại theo hạn mới."
            + (f" Lưu ý: {result['warning']}" if result.get("warning") else ""))  # type: ignore[arg-type]
 
@@ -531,14 +532,14 @@ def _pages() -> Any:
     async def contact(request: Request, code: str, person: Editor, c: Chosen) -> Response:
         f = await request.form()
         return _act(request, code, lambda: actions.edit_contact(
-            baocao(request), code, str(f.get("cu", "")), str(f.get("moi", "")), person.name, c.id,
+            baocao(request), code, form_text(f, "cu"), form_text(f, "moi"), person.name, c.id,
         ), "Đã cập nhật địa chỉ email.")
 
     @r.post("/don-vi/{code}/email/tra-lai")
     async def bouncing(request: Request, code: str, person: Editor, c: Chosen) -> Response:
         f = await request.form()
         return _act(request, code, lambda: actions.mark_bouncing(
-            baocao(request), code, str(f.get("email", "")),
+            baocao(request), code, form_text(f, "email"),
             bouncing=f.get("tra_lai") == "1", actor=person.name, campaign_id=c.id,
         ), "Đã cập nhật tình trạng địa chỉ.")
 
@@ -551,8 +552,8 @@ def _pages() -> Any:
     async def assign(request: Request, item_id: int, person: Editor, c: Chosen) -> Response:
         f = await request.form()
         try:
-            result = assign_item(baocao(request), item_id, str(f.get("don_vi", "")) or None, actor=person.name,
-                                 campaign_id=str(f.get("chien_dich", "")) or None)
+            result = assign_item(baocao(request), item_id, form_text(f, "don_vi") or None, actor=person.name,
+                                 campaign_id=form_text(f, "chien_dich") or None)
         except ReviewError as err:
             flash(request, str(err), error=True)
         else:
@@ -563,7 +564,7 @@ def _pages() -> Any:
     @r.post("/xem-xet/{item_id}/bo-qua")
     async def dismiss(request: Request, item_id: int, person: Editor, c: Chosen) -> Response:
         f = await request.form()
-        reason = str(f.get("ly_do", "")).strip()
+        reason = form_text(f, "ly_do").strip()
         if not reason:
             flash(request, "Hãy ghi lý do bỏ qua.", error=True)
             return back(f"{prefix(request)}/xem-xet")
@@ -628,9 +629,17 @@ def form_filename(sent: str) -> str:
 FORM_LABELS = {"lan_nop": "lần nộp"}
 
 
+def form_text(form: Any, name: str) -> str:
+    """A text field of a form as baocao keeps text: NFC. Every form read goes through here, so a
+    reason, note or corrected section typed on a Mac (or pasted from a PDF) in decomposed
+    form is stored, searched and compared as the same words typed elsewhere."""
+    value = form.get(name, "")
+    return unicodedata.normalize("NFC", value if isinstance(value, str) else "")
+
+
 def _form_int(form: Any, name: str) -> int:
     """A whole number from a form field (ASCII digits only), else a Vietnamese ActionError."""
-    text = str(form.get(name, "")).strip()
+    text = form_text(form, name).strip()
     if not (text.isascii() and text.isdigit()):
         raise actions.ActionError(f"{FORM_LABELS.get(name, name)} không hợp lệ («{text[:40]}»); hãy tải lại trang rồi thử lại")
     return int(text)
@@ -676,6 +685,15 @@ def _blob(request: Request, sha256: str, name: str) -> tuple[bytes, str]:
         raise HTTPException(404) from None
     chosen = sanitize_filename(name or stored or sha256[:16], replacement_text="_")[:200] or sha256[:16]
     return data, chosen
+
+
+def _blob_tz(app: App, sha256: str) -> dt.tzinfo:
+    """The zone a stored mail's times are shown in: its campaign's, as on that campaign's pages;
+    BAOCAO_TIMEZONE for bytes of no single campaign."""
+    with app.session() as session:
+        campaign_id = blob_campaign(sha256, session=session)
+    known = {c.id: c for c in app.campaigns}
+    return known[campaign_id].tz if campaign_id in known else ZoneInfo(app.settings.timezone)
 
 
 def _ascii(name: str) -> str:

@@ -1,4 +1,4 @@
-"""Jinja2 filters and globals of the web pages: dates in the campaign's zone, numbers the
+"""Jinja2 filters and globals of the web pages: dates in the page's campaign's zone, numbers the
 Vietnamese way (1.234,5), Vietnamese labels of states and timeline entries."""
 
 from __future__ import annotations
@@ -7,8 +7,10 @@ import datetime as dt
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from jinja2 import Environment
+from jinja2 import Environment, pass_context
+from jinja2.runtime import Context
 
+from config.campaign import Campaign
 from flows.app import App
 from flows.history import entry_label
 from flows.intake.mailfile import RECEIVED_FROM
@@ -51,20 +53,25 @@ def figure(value: Any, column: str) -> str:
 def install(env: Environment, app: App) -> None:
     """Register the filters and globals on a Jinja2 environment."""
 
-    def tz() -> Any:  # how times are shown (BAOCAO_TIMEZONE): the same for every campaign
-        return ZoneInfo(app.settings.timezone)
+    def tz(context: Context) -> dt.tzinfo:
+        """How times are shown: in the zone of the page's campaign — the zone its forms read
+        times in (flows/web/app.py `_moment`) — and BAOCAO_TIMEZONE only on a page of none."""
+        chosen = context.get("chosen")
+        return chosen.tz if isinstance(chosen, Campaign) else ZoneInfo(app.settings.timezone)
 
-    def when(value: Any, fmt: str = "%d/%m/%Y %H:%M") -> str:
+    @pass_context
+    def when(context: Context, value: Any, fmt: str = "%d/%m/%Y %H:%M") -> str:
         if not value:
             return ""
         if isinstance(value, str):
             value = dt.datetime.fromisoformat(value)
         if isinstance(value, dt.datetime):
-            value = value.astimezone(tz()) if value.tzinfo else value
+            value = value.astimezone(tz(context)) if value.tzinfo else value
         return value.strftime(fmt)
 
-    def day(value: Any) -> str:
-        return when(value, "%d/%m/%Y")
+    @pass_context
+    def day(context: Context, value: Any) -> str:
+        return when(context, value, "%d/%m/%Y")
 
     def evidence(value: Any) -> str:
         parts = value.split("+") if isinstance(value, str) else list(value or [])

@@ -176,7 +176,7 @@ def agency(app: App, code: str, campaign_id: str | None = None) -> dict[str, Any
         subs = [_submission_view(s, session=session) for s in reversed(submissions_of(campaign.id, row.id, session=session))]
         _attach_files(history["entries"], history["recipient"]["name"], session=session)
         history["entries"] = _readable(history["entries"], session=session)
-        now = app.now()
+        now = app.now(campaign)
         active = active_decision(campaign, row.id, own or campaign.deadline, now, session=session)
     deadline = own or campaign.deadline
     slots = _schedule_view(campaign, deadline, history, [v["sub"] for v in subs], now, active)
@@ -395,7 +395,7 @@ def report_page(app: App, campaign_id: str | None = None) -> dict[str, Any]:
         ))
         history = [{"at": e.at, "actor": e.actor, "message": e.message, "blobs": (e.data or {}).get("blobs") or {},
                     "stats": (e.data or {}).get("stats") or {}} for e in builds]
-    model = load_model(app, campaign, app.now())
+    model = load_model(app, campaign, app.now(campaign))
     return {"campaign": campaign, "builds": history, "latest": history[0] if history else None,
             "problems": model.problems, "totals": model.totals_json(), "stats": model.stats,
             "totals_note": model.totals_note,
@@ -407,7 +407,7 @@ def outgoing_page(app: App, campaign_id: str | None = None, now: dt.datetime | N
     campaign = app.campaign(campaign_id)
     with app.session() as session:
         mails = outgoing(campaign.id, session=session)
-    at = next_reminder_run(app, campaign, now or app.now())
+    at = next_reminder_run(app, campaign, now or app.now(campaign))
     preview = remind(app, campaign.id, at, dry_run=True) if at else None
     return {"campaign": campaign, "mails": mails, "next_at": at, "preview": preview}
 

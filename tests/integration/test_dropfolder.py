@@ -543,3 +543,31 @@ def test_a_known_agencys_outline_content_not_read_as_a_report_waits_for_a_person
         assert item.candidates[0]["code"] == "soct"
     soct = states(drop_app)["soct"]
     assert soct["state"] == "not_responded" and soct["to_check"] is True
+
+
+def test_a_decomposed_name_is_recorded_composed(drop_app):
+    """A file named on a Mac (NFD: 'ư' as 'u' + horn) is read from disk under its own name but
+    recorded, reported and logged NFC, as every other Vietnamese text."""
+    import unicodedata
+
+    from sqlalchemy import select
+
+    from flows.intake.folder import ingest_folder
+    from storage.models import InboundFile
+
+    root = drop_app.settings.drop.dir
+    folder, name = unicodedata.normalize("NFD", "Sở Tư pháp"), unicodedata.normalize("NFD", "báo cáo năm.docx")
+    (root / folder).mkdir()
+    (root / folder / name).write_bytes(report_docx("SỞ TƯ PHÁP", "15/BC-STP"))
+    (root / folder / unicodedata.normalize("NFD", ".ẩn.docx")).write_bytes(b"x")  # skipped: reported NFC too
+    for p in root.rglob("*"):
+        _age(p)
+    first = ingest_folder(drop_app).to_json()
+    assert [i["path"] for i in first["items"] if i["status"] == "skipped"] == ["Sở Tư pháp/.ẩn.docx"]
+    report = ingest_folder(drop_app).to_json()
+    composed = "Sở Tư pháp/báo cáo năm.docx"
+    assert composed != unicodedata.normalize("NFD", composed)
+    assert [i["path"] for i in report["items"] if i["status"] != "skipped"] == [composed]
+    with drop_app.session() as session:
+        assert list(session.scalars(select(InboundFile.path))) == [composed]
+    assert not (root / folder / name).exists()  # taken off the drop, under its own (NFD) name

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -64,25 +63,39 @@ def test_status_artifacts_read_back(env) -> None:
 
 
 def test_ingest_slot_serialises_two_runs() -> None:
+    """A second run waits while the first holds the slot and goes once it is free: the order
+    of what each did is checked, with events between the threads (no sleeps, no clock)."""
     from flows.runs.pipelines import ingest_slot
 
-    spans: list[tuple[float, float]] = []
+    order: list[str] = []
+    a_in, b_trying, release = threading.Event(), threading.Event(), threading.Event()
 
-    def hold() -> None:
+    def first() -> None:
         with ingest_slot() as held:
             assert held
-            start = time.monotonic()
-            time.sleep(0.5)
-            spans.append((start, time.monotonic()))
+            order.append("a_in")
+            a_in.set()
+            release.wait()
+            order.append("a_out")
 
-    threads = [threading.Thread(target=hold) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
+    def second() -> None:
+        b_trying.set()
+        with ingest_slot() as held:  # the default wait: blocks until the first run is done
+            assert held
+            order.append("b_in")
+
+    a = threading.Thread(target=first)
+    a.start()
+    a_in.wait()
+    b = threading.Thread(target=second)
+    b.start()
+    b_trying.wait()
+    with ingest_slot(wait=0.5) as third:  # while the first holds it, nobody else gets in
+        assert third is False
+    release.set()
+    for t in (a, b):
         t.join()
-    (a_start, a_end), (b_start, b_end) = sorted(spans)
-    assert len(spans) == 2
-    assert b_start >= a_end, "two ingest runs overlapped"
+    assert order == ["a_in", "a_out", "b_in"], "two ingest runs overlapped"
 
 
 def test_ingest_slot_gives_up_when_held_too_long() -> None:

@@ -304,7 +304,8 @@ def test_cli_lists_and_settles_a_message_in_doubt(settings_factory, db_url, conf
     assert out["status"] == "review"
     app.engine.dispose()
     env = {k: v for k, v in os.environ.items() if not k.startswith("BAOCAO_")}
-    env.update(BAOCAO_DATABASE_URL=db_url, BAOCAO_DATA_DIR=str(app.settings.data_dir), BAOCAO_CONFIG_DIR=str(config_dir))
+    env.update(BAOCAO_DATABASE_URL=db_url, BAOCAO_DATA_DIR=str(app.settings.data_dir), BAOCAO_CONFIG_DIR=str(config_dir),
+               BAOCAO_ACTOR="Trần Văn An")
     baocao = str(Path(sys.executable).parent / "baocao")
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:

@@ -4,7 +4,6 @@ and PostgreSQL: the request reaches every recipient exactly once, crashes and fa
 from __future__ import annotations
 
 import io
-import time
 from collections import Counter
 from collections.abc import Iterator
 
@@ -165,10 +164,14 @@ def test_crash_after_send_before_confirm_is_never_resent(
     assert stuck["status"] == "sending" and "không rõ" in stuck["summary"]
     # A person checks and asks for it again: the next run sends it once more, then never.
     with pytest.raises(UnknownMail):
-        resolve_mail(mail_app, stuck["outbound_id"] + 10_000, sent=False)
-    assert resolve_mail(mail_app, stuck["outbound_id"], sent=False)["status"] == "failed"
+        resolve_mail(mail_app, stuck["outbound_id"] + 10_000, sent=False, actor="Trần Văn An")
+    assert resolve_mail(mail_app, stuck["outbound_id"], sent=False, actor="Trần Văn An")["status"] == "failed"
+    with mail_app.session() as session:  # the audit line names the person who decided
+        from storage.models import Event
+
+        assert [e.actor for e in session.scalars(select(Event).where(Event.kind == "mail_resolved"))] == ["Trần Văn An"]
     with pytest.raises(UnknownMail, match="không ở trạng thái"):
-        resolve_mail(mail_app, stuck["outbound_id"], sent=True)
+        resolve_mail(mail_app, stuck["outbound_id"], sent=True, actor="Trần Văn An")
     assert [s["recipient"] for s in send_request(mail_app)["sent"]] == [code]
     assert send_request(mail_app)["sent"] == [] and _per_recipient(tls_server)[crashed_to] == 2
     assert {r["id"]: r for r in status_report(mail_app)["recipients"]}[code]["mail_failed"] == 0
@@ -205,8 +208,27 @@ def test_unreachable_server_fails_everything_then_retries(mail_app: App, tls_ser
     assert len(again["sent"]) == RECIPIENTS and len(tls_server.messages) == RECIPIENTS
 
 
-def test_one_connection_per_batch_with_rate_limit(app: App, plain_server: SmtpCapture) -> None:
+class _FakeClock:
+    """Stands in for the `time` module of flows.outbound.delivery: sleeping moves the clock
+    and is counted, so the gaps the rate limit asks for are seen without waiting for them."""
+
+    def __init__(self) -> None:
+        self.now, self.slept = 1000.0, []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+def test_one_connection_per_batch_with_rate_limit(app: App, plain_server: SmtpCapture, monkeypatch: pytest.MonkeyPatch) -> None:
+    import flows.outbound.delivery as outgoing
+
     _reset(plain_server)
+    clock = _FakeClock()
+    monkeypatch.setattr(outgoing, "time", clock)
     limited = App(app.settings.model_copy(update={"smtp": plain_server.settings(rate_limit=20.0)}))
     with limited.session() as session:
         ids = list(session.scalars(select(RecipientRow.id).order_by(RecipientRow.id).limit(5)))
@@ -214,13 +236,11 @@ def test_one_connection_per_batch_with_rate_limit(app: App, plain_server: SmtpCa
         Draft("de-an-996", rid, "alert", "test-1", [f"r{rid}@x.vn"], "Cảnh báo thử", "Nội dung thử")
         for rid in ids
     ]
-    started = time.monotonic()
     report = deliver(limited, drafts)
-    elapsed = time.monotonic() - started
     limited.engine.dispose()
     assert len(report.sent) == 5 and len(plain_server.messages) == 5
     assert len({m.peer for m in plain_server.messages}) == 1
-    assert elapsed >= 4 / 20.0  # 5 messages at 20/s: at least 4 gaps of 50 ms
+    assert clock.slept == pytest.approx([1 / 20.0] * 4)  # 5 messages at 20/s: 4 gaps of 50 ms, none before the first
 
 
 def test_bouncing_address_skipped_when_the_recipient_has_another(mail_app: App, tls_server: SmtpCapture) -> None:

@@ -277,11 +277,12 @@ def test_reviewer_group_answer_is_kept(spec: OutlineSpec) -> None:
     assert r.sections["2.1.b"].explicit_none  # "2.1. Về chính sách: Không phát sinh." answers the group
 
 
+@pytest.mark.usefixtures("warm_lo")
 @pytest.mark.parametrize("target", ["docx", "odt"])
 def test_closing_parts_in_a_file_libreoffice_wrote(spec: OutlineSpec, target: str) -> None:
     """The same report saved by LibreOffice (its own .docx XML, and .odt read through it)."""
     if not find_soffice():
-        pytest.skip("LibreOffice is not installed")
+        pytest.fail("LibreOffice is missing: apt-get install -y libreoffice-writer-nogui")
     data = _report(spec, LAYOUTS["roman_run_in_numbered"])
     saved = LibreOfficeConverter(timeout=600).convert(data, "docx", target)
     r = parse_bytes(saved, f"bao-cao.{target}", spec, converter=LibreOfficeConverter(timeout=600))

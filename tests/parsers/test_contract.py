@@ -166,5 +166,7 @@ def test_cli_parse_readable(tmp_path: Path) -> None:
              "BAOCAO_CONFIG_DIR": str(ROOT / "config")},
     )
     assert proc.returncode == 0, proc.stderr
-    assert "Dòng bảng có số liệu: 7/7" in proc.stdout or "Dòng bảng có số liệu: 6/7" in proc.stdout
+    # Row 3 says "-" in every column: an explicit none, shown as such, not a figure (6 of 7).
+    assert "Dòng bảng có số liệu: 6/7" in proc.stdout
+    assert "- (không có)" in proc.stdout
     assert "Mục có nội dung" in proc.stdout

@@ -13,8 +13,8 @@ from openpyxl import load_workbook
 from config.campaign import Campaign, load_campaigns
 from flows.dev.report_preview import sample_agencies
 from reports.consolidate import consolidate
-from reports.excel import write_excel
-from reports.word import render_word
+from reports.excel import render_excel
+from reports.word import TEMPLATE, render_word
 
 ROOT = Path(__file__).resolve().parents[2]
 AS_OF = dt.datetime(2025, 8, 18, 10, tzinfo=dt.UTC)
@@ -29,10 +29,11 @@ def _campaign(limit: int) -> Campaign:
 
 def _build(limit: int, tmp_path: Path) -> tuple[list[str], int, Path]:
     campaign = _campaign(limit)
-    model = consolidate(campaign, sample_agencies(campaign, NAMES, states=("submitted",)), [], AS_OF)
+    model = consolidate(campaign, sample_agencies(campaign, NAMES, states=("submitted",)), [], as_of=AS_OF)
     assert model.matrix["code"].nunique() == 3  # every agency sent figures
-    docx = render_word(model, tmp_path / f"r{limit}.docx")
-    xlsx = write_excel(model, tmp_path / f"r{limit}.xlsx")
+    docx, xlsx = tmp_path / f"r{limit}.docx", tmp_path / f"r{limit}.xlsx"
+    docx.write_bytes(render_word(model, TEMPLATE.read_bytes()))
+    xlsx.write_bytes(render_excel(model))
     doc = WordDocument(str(docx))
     paras = [p.text for p in doc.paragraphs]
     return paras, len(doc.tables), xlsx

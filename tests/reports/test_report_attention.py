@@ -16,7 +16,7 @@ from docx import Document as WordDocument
 from config.campaign import load_campaigns
 from flows.dev.report_preview import sample_agencies
 from reports.consolidate import ProblemNote, ReviewNote, consolidate
-from reports.word import render_word
+from reports.word import TEMPLATE, render_word
 
 ROOT = Path(__file__).resolve().parents[2]
 AS_OF = dt.datetime(2025, 8, 18, 10, tzinfo=dt.UTC)
@@ -29,8 +29,10 @@ def _docx(tmp_path: Path) -> Path:
     agencies[1] = dataclasses.replace(agencies[1], problems=(ProblemNote("draft", DRAFT),))
     agencies[2] = dataclasses.replace(agencies[2], corrections=("dòng 5, kết quả: 2.335 → 2.400 (cán bộ lan sửa; lý do: đơn vị gọi điện)",))
     review = [ReviewNote(7, "mail:19", "Không nhận ra đơn vị gửi", kind="attribution")]
-    model = consolidate(campaign, agencies, review, AS_OF, {"mail:19": "thư từ a@b.vn «Báo cáo», nhận 12/08/2025 22:10"})
-    return render_word(model, tmp_path / "bao-cao.docx")
+    model = consolidate(campaign, agencies, review, as_of=AS_OF, sources={"mail:19": "thư từ a@b.vn «Báo cáo», nhận 12/08/2025 22:10"})
+    out = tmp_path / "bao-cao.docx"
+    out.write_bytes(render_word(model, TEMPLATE.read_bytes()))
+    return out
 
 
 def test_the_word_report_lists_what_a_reader_must_know(tmp_path: Path) -> None:

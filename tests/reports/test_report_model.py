@@ -289,3 +289,12 @@ def test_a_part_filled_paper_report_lists_every_row_still_missing(campaign: Camp
     done = consolidate(campaign, [AgencyReport("bchqs", "Bộ CHQS", state="submitted", channel="paper", figures=full)],
                        as_of=AS_OF)
     assert not [p for p in done.problems if p.code == "figures_not_entered"] and done.open_count(done.agencies[0]) == 0
+
+
+def test_the_model_needs_the_callers_moment(campaign) -> None:
+    """`as_of` is required: the builder never reads the clock, so a report of the same inputs
+    is the same report whenever it is built."""
+    with pytest.raises(TypeError, match="as_of"):
+        consolidate(campaign, [])  # type: ignore[call-arg]
+    one, two = (consolidate(campaign, agencies(), as_of=AS_OF) for _ in range(2))
+    assert one.as_of == two.as_of == AS_OF.astimezone(campaign.tz)

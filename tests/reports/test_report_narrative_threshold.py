@@ -15,8 +15,8 @@ from openpyxl import load_workbook
 from config.campaign import load_campaigns
 from flows.dev.report_preview import sample_agencies
 from reports.consolidate import consolidate
-from reports.excel import write_excel
-from reports.word import render_word
+from reports.excel import render_excel
+from reports.word import TEMPLATE, render_word
 
 ROOT = Path(__file__).resolve().parents[2]
 AS_OF = dt.datetime(2025, 8, 18, 10, tzinfo=dt.UTC)
@@ -27,9 +27,10 @@ def _build(limit: int, tmp_path: Path):  # noqa: ANN202
     campaign = load_campaigns(ROOT / "config" / "campaigns")[0]
     report = campaign.report.model_copy(update={"narrative_in_word_max": limit})
     campaign = campaign.model_copy(update={"report": report})
-    model = consolidate(campaign, sample_agencies(campaign, NAMES, states=("submitted",)), [], AS_OF)
-    docx = render_word(model, tmp_path / f"r{limit}.docx")
-    xlsx = write_excel(model, tmp_path / f"r{limit}.xlsx")
+    model = consolidate(campaign, sample_agencies(campaign, NAMES, states=("submitted",)), [], as_of=AS_OF)
+    docx, xlsx = tmp_path / f"r{limit}.docx", tmp_path / f"r{limit}.xlsx"
+    docx.write_bytes(render_word(model, TEMPLATE.read_bytes()))
+    xlsx.write_bytes(render_excel(model))
     return model, [p.text for p in WordDocument(str(docx)).paragraphs], xlsx
 
 

@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 from config.campaign import load_campaigns
 from flows.dev.report_preview import sample_agencies
 from reports.consolidate import consolidate
-from reports.excel import write_excel
+from reports.excel import render_excel
 
 ROOT = Path(__file__).resolve().parents[2]
 AS_OF = dt.datetime(2025, 8, 18, 10, tzinfo=dt.UTC)
@@ -23,8 +23,10 @@ AS_OF = dt.datetime(2025, 8, 18, 10, tzinfo=dt.UTC)
 def _workbook(tmp_path: Path) -> Path:
     campaign = load_campaigns(ROOT / "config" / "campaigns")[0]
     names = [(f"dv{i}", f"Sở thử nghiệm số {i}") for i in range(28)]
-    model = consolidate(campaign, sample_agencies(campaign, names, states=("submitted",)), [], AS_OF)
-    return write_excel(model, tmp_path / "tong-hop.xlsx")
+    model = consolidate(campaign, sample_agencies(campaign, names, states=("submitted",)), [], as_of=AS_OF)
+    out = tmp_path / "tong-hop.xlsx"
+    out.write_bytes(render_excel(model))
+    return out
 
 
 def test_every_sheet_has_a_print_setup(tmp_path: Path) -> None:

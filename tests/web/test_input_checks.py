@@ -111,7 +111,8 @@ def test_a_login_name_typed_decomposed_is_the_same_name(web_app, monkeypatch) ->
     monkeypatch.setenv("BAOCAO_DATA_DIR", str(web_app.settings.data_dir))
     monkeypatch.setenv("BAOCAO_CONFIG_DIR", str(CONFIG_DIR))
     decomposed = unicodedata.normalize("NFD", "nguyễn")
-    added = CliRunner().invoke(cli, ["user", "add", decomposed, "--role", "editor", "--password-stdin"], input="mat-khau-nguyen\n")
+    added = CliRunner().invoke(cli, ["user", "add", decomposed, "--role", "editor", "--password-stdin", "--nguoi", "An"],
+                                input="mat-khau-nguyen\n")
     assert added.exit_code == 0, added.output
     with web_app.session() as session:
         assert user_by_name("nguyễn", session=session) is not None  # stored composed (NFC)
@@ -170,3 +171,31 @@ def test_the_web_uses_the_reports_words_and_number_format(client_for, web_app) -
     shown = next(r for r, t in totals.items() if t.get("rate") is not None)
     line = re.search(rf'<tr data-dong="{re.escape(shown)}">(.*?)</tr>', report, re.S).group(1)
     assert vn_rate(totals[shown]["rate"]) in line
+
+
+def test_text_typed_decomposed_is_stored_composed(client_for, web_app) -> None:
+    """Free text from every form (corrected text, reasons, notes) is stored NFC: typed on a Mac
+    or pasted from a PDF it is the same words as typed elsewhere (searchable, comparable)."""
+    from storage.models import Correction, DeadlineOverride, Event, ReviewItem
+    from storage.status import open_review_items
+
+    nfd = lambda text: unicodedata.normalize("NFD", text)  # noqa: E731
+    code, sub_id, _ = _submitted(web_app)
+    client = client_for("canbo")
+    token = csrf_of(client.get(f"/don-vi/{code}").text)
+    client.post(f"/don-vi/{code}/sua", data={"csrf": token, "lan_nop": sub_id, "ly_do": nfd("đơn vị gọi điện sửa"),
+                                           "loai": "section", "muc": "2.2.dd", "cot": "text", "gia_tri": nfd("Nội dung đã sửa")})
+    client.post(f"/don-vi/{code}/gia-han", data={"csrf": token, "han": "30/12/2099", "ly_do": nfd("đơn vị xin thêm thời gian")})
+    client.post(f"/don-vi/{code}/chap-nhan", data={"csrf": token, "lan_nop": sub_id, "ghi_chu": nfd("đã đối chiếu")})
+    with web_app.session() as session:
+        item = open_review_items(None, session=session)[0].id
+    review_token = csrf_of(client.get("/xem-xet").text)
+    client.post(f"/xem-xet/{item}/bo-qua", data={"csrf": review_token, "ly_do": nfd("thư quảng cáo")})
+    with web_app.session() as session:
+        fix = session.query(Correction).one()
+        stored = [fix.new_value["value"], fix.reason, session.query(DeadlineOverride).one().reason,
+                  session.get(ReviewItem, item).status]
+        logged = [e.message for e in session.query(Event).filter(Event.actor == "canbo")]
+    assert stored == ["Nội dung đã sửa", "đơn vị gọi điện sửa", "đơn vị xin thêm thời gian", "dismissed"]
+    assert len(logged) == 4 and all(m == unicodedata.normalize("NFC", m) for m in logged)
+    assert any(m.endswith(": đã đối chiếu") for m in logged) and any(m.endswith(": thư quảng cáo") for m in logged)

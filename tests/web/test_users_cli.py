@@ -17,6 +17,7 @@ def test_user_add_list_disable(web_app, monkeypatch) -> None:
 
     monkeypatch.setenv("BAOCAO_DATA_DIR", str(web_app.settings.data_dir))
     monkeypatch.setenv("BAOCAO_CONFIG_DIR", str(CONFIG_DIR))
+    monkeypatch.setenv("BAOCAO_ACTOR", "Trần Văn An")  # who adds and disables (the audit names them)
     runner = CliRunner()
     added = runner.invoke(cli, ["user", "add", "Lan", "--role", "editor", "--password-stdin"], input="mat-khau-cua-lan\n")
     assert added.exit_code == 0, added.output

@@ -43,7 +43,8 @@ def test_user_add_names_the_role_in_vietnamese(tmp_path: Path) -> None:
     labels = {"editor": "xử lý", "admin": "quản trị"}
     for role, label in labels.items():
         full = {k: v for k, v in os.environ.items() if not k.startswith("BAOCAO_")} | env
-        done = subprocess.run([str(BAOCAO), "user", "add", f"can-bo-{role}", "--role", role, "--password-stdin"],
+        done = subprocess.run([str(BAOCAO), "user", "add", f"can-bo-{role}", "--role", role, "--password-stdin",
+                               "--nguoi", "Trần Văn An"],
                               input="mat-khau-du-dai-123\n", capture_output=True, text=True, env=full, cwd=ROOT,
                               timeout=600)
         assert done.returncode == 0, done.stderr

@@ -37,6 +37,7 @@ def mail_app(app: App, smtp_server: SmtpCapture, monkeypatch: pytest.MonkeyPatch
     smtp_server.messages.clear()
     application = App(app.settings.model_copy(update={"smtp": smtp_server.settings()}))
     monkeypatch.setattr("flows.cli.remind.make_app", lambda: application)
+    monkeypatch.setenv("BAOCAO_ACTOR", "Trần Văn An")  # who sends and resolves (the audit names them)
     yield application
     application.engine.dispose()
 
@@ -159,6 +160,7 @@ def test_cli_with_settings_from_the_environment(app: App, smtp_server: SmtpCaptu
         "BAOCAO_SMTP__SECURITY": "none",
         "BAOCAO_SMTP__SENDER": "tdc@skhcn.quangngai.example",
         "BAOCAO_SMTP__RATE_LIMIT": "0",
+        "BAOCAO_ACTOR": "Trần Văn An",  # who sends and resolves (the audit names them)
     }
     for key, value in env.items():
         monkeypatch.setenv(key, value)

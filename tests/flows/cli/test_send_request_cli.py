@@ -65,6 +65,7 @@ def run(monkeypatch, capsys, application: App, *args: str) -> tuple[int, str, st
     """`baocao ARGS` through the real entry point (exit codes and stderr as a person sees them)."""
     monkeypatch.setattr("flows.cli.remind.make_app", lambda: application)
     monkeypatch.setattr(sys, "argv", ["baocao", *args])
+    monkeypatch.setenv("BAOCAO_ACTOR", "Trần Văn An")  # the person sending (the audit line names them)
     with pytest.raises(SystemExit) as info:
         main()
     captured = capsys.readouterr()
