@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import shutil
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,6 +35,7 @@ from reports.consolidate import (
 )
 from reports.status import RecipientFacts, Response, recipient_status
 from storage.blobs import store_blob
+from storage.deadlines import deadline_built, record_deadline_run
 from storage.models import Event
 from storage.reporting import RecipientReport, report_data
 from storage.submissions import open_problem_counts, problem_key
@@ -405,3 +406,34 @@ def report_json(model: Consolidation, folder: Path, files: list[Path], latest: l
         },
         "figures_from": int(json_number(model.matrix["code"].nunique()) or 0),
     }
+
+
+def due_deadlines(app: App, at: dt.datetime) -> list[tuple[str, dt.datetime]]:
+    """The open campaigns whose deadline (as their configuration says now) has passed at `at`
+    and whose report after it was not built yet: (campaign id, deadline in UTC)."""
+    due = []
+    with app.session() as session:
+        for campaign in app.active_campaigns():
+            deadline = campaign.deadline_at
+            if deadline is None or at < deadline:
+                continue
+            deadline = deadline.astimezone(dt.UTC)
+            if not deadline_built(campaign.id, deadline, session=session):
+                due.append((campaign.id, deadline))
+    return due
+
+
+def deadline_reports(
+    app: App, at: dt.datetime, build: Callable[[str], tuple[dict[str, Any], dict[str, Any]]]
+) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
+    """The report after each deadline passed at `at`, once per deadline (the `deadline-check`
+    flow; `build(campaign id)` writes and publishes one, returning (report, counts)). Each is
+    recorded only after it is written: a crash before the record builds it again, never skips it."""
+    built: dict[str, dict[str, Any]] = {}
+    counts: dict[str, dict[str, Any]] = {}
+    for cid, deadline in due_deadlines(app, at):
+        result, counts[cid] = build(cid)
+        with app.session() as session:
+            record_deadline_run(cid, deadline, {"deadline": deadline.isoformat(), "report": result}, session=session)
+        built[cid] = result
+    return built, counts

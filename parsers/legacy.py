@@ -23,6 +23,7 @@ from typing import Protocol
 
 from parsers import lo_server
 from parsers.errors import ConversionFailed
+from parsers.lo_server import find_soffice
 from parsers.safety import tool_preexec
 
 log = logging.getLogger(__name__)
@@ -51,11 +52,6 @@ class Converter(Protocol):
     """Turns a file's bytes from one format into another (`convert(data, "doc", "docx")`)."""
 
     def convert(self, data: bytes, source: str, target: str) -> bytes: ...
-
-
-def find_soffice() -> str | None:
-    """The LibreOffice binary on PATH (or BAOCAO_SOFFICE), if any."""
-    return os.environ.get("BAOCAO_SOFFICE") or shutil.which("soffice") or shutil.which("libreoffice")
 
 
 class LibreOfficeConverter:

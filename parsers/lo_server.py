@@ -317,14 +317,17 @@ class WarmLibreOffice:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+def find_soffice() -> str | None:
+    """The LibreOffice binary on PATH (or BAOCAO_SOFFICE), if any."""
+    return os.environ.get("BAOCAO_SOFFICE") or shutil.which("soffice") or shutil.which("libreoffice")
+
+
 @contextlib.contextmanager
 def warm_libreoffice(*, wait: bool = False, lazy: bool = False) -> Iterator[WarmLibreOffice | None]:
     """One warm LibreOffice for the conversions of this block (None, and one-shot conversions,
     when it cannot run here, or when this process already has one). `lazy`: reserved now,
     started only when a file wants it (`want_for`, or a conversion that found it not started)."""
     global _owned
-    from parsers.legacy import find_soffice
-
     if _owned is not None:
         yield None
         return

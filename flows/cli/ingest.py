@@ -27,6 +27,13 @@ CLASS_LABELS: dict[str | None, str] = {**MailKind.shorts(), None: ""}
 
 
 def _result_label(item: dict[str, Any]) -> str:
+    label = _outcome_label(item)
+    if item.get("received_from"):  # a mail saved into the shared folder (flows/intake/mailfile.py)
+        label += f" — thư lưu thành tệp, ngày nhận = {item['received_from']}"
+    return label
+
+
+def _outcome_label(item: dict[str, Any]) -> str:
     status = item["status"]
     if status == "skipped":
         return f"bỏ qua: {item.get('reason')}"
@@ -117,7 +124,7 @@ def _after_batch(app: Any, report: dict[str, Any], *, ocr: bool) -> None:
     """The rest of the batch is recorded: the scans it queued are read now, one at a time."""
     if not ocr or not report["counts"].get("queued"):
         return
-    from flows.intake.scanq import run_queue  # lazy, as above
+    from flows.intake.ocr_run import run_queue  # lazy, as above
 
     report["ocr"] = run_queue(app).to_json()
 
@@ -125,7 +132,7 @@ def _after_batch(app: Any, report: dict[str, Any], *, ocr: bool) -> None:
 @cli.command()
 def ocr(as_json: JsonOpt = False, max_jobs: Annotated[int | None, typer.Option("--max", help="Đọc nhiều nhất ngần này mục.")] = None) -> None:
     """Đọc các bản quét đang chờ (từng tệp một, thời gian theo số trang), rồi ghi nhận như thường."""
-    from flows.intake.scanq import run_queue  # lazy, as above
+    from flows.intake.ocr_run import run_queue  # lazy, as above
 
     data = run_queue(make_app(), max_jobs=max_jobs).to_json()
     if as_json:

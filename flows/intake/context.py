@@ -14,6 +14,7 @@ from flows.app import App, outline_spec
 from flows.errors import FlowsError
 from flows.faults import HOOKS, hook  # noqa: F401 — re-exported: tests register crash points here
 from flows.intake.budget import within_budget
+from flows.intake.scanq import DeferScans
 from parsers.api import parse_bytes
 from parsers.legacy import LibreOfficeConverter
 from parsers.mail_classify import STATE_KINDS, AgencyRef, MailHints
@@ -211,10 +212,6 @@ def make_context(app: App, campaign_id: str | None, parse: ParseFn | None = None
             memory_mb=app.settings.parse_memory_mb,
         )
         if app.settings.ocr_queue:  # scans wait for their own run (flows/intake/scanq.py)
-            from flows.intake.scanq import (
-                DeferScans,  # lazy: scanq builds on this module (a cycle at import)
-            )
-
             parse = DeferScans(parse)
     return Context(app, campaign, hints, parse)
 

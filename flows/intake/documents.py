@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from flows.intake.context import Context, hook
+from flows.intake.scanq import reading_context
 from parsers import lo_server
 from parsers.interpret import coverage
 from parsers.mail import Attachment
@@ -344,8 +345,6 @@ def reread(ctx: Context, document_id: int | None, member: int | None, *, session
     doc = session.get(Document, document_id) if document_id else None
     if doc is None:
         return None
-    from flows.intake.scanq import reading_context  # lazy: scanq imports this module's neighbours
-
     # A stored document is read whatever it is (a scan recorded earlier is OCR'd again here).
     result = parse_one(reading_context(ctx), Attachment(filename=doc.filename, content_type="application/octet-stream",
                                                         data=ctx.app.blobs.read(doc.sha256), size=0))

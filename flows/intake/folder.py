@@ -2,6 +2,8 @@
 
 Store the file's bytes (raw first), parse and decide (pure), write the outcome in one
 transaction, then move the file to processed/ or failed/. Received time = the file's mtime.
+A mail message saved as a file (.eml, Outlook's .msg) is handled as mail instead, received at
+its Date header (flows/intake/mailfile.py).
 
 Which campaign: one scan feeds every open campaign. A first-level subfolder named after a
 campaign id (`de-an-996/…`) puts its files in that campaign; with one open campaign (or the
@@ -57,12 +59,14 @@ from flows.intake.documents import (
 from flows.intake.errors import describe_error, is_transient
 from flows.intake.health import poll_failed, poll_succeeded
 from flows.intake.inbox import inbox_context, route_file
+from flows.intake.mailfile import damaged_mail_file, record_mail_file
 from flows.intake.scanq import enqueue, is_queued, queued_outcome
 from flows.outbound.receipts import deliver_pending_receipts
 from parsers import lo_server
 from parsers.lo_server import warm_libreoffice
 from parsers.mail import Attachment, safe_filename
 from parsers.mail_classify import Attribution, attribute
+from parsers.mail_file import MailFile, MailFileError, read_mail_file
 from parsers.model import ProblemCode
 from parsers.responses import Unit, appendix_of, belongs_with
 from parsers.scan import scan_pages
@@ -195,6 +199,12 @@ def handle_file(ctx: Context, root: Path, taken: Taken) -> dict[str, Any]:
             outcome.update(status=row.status, seen=True)
         elif file_seen(blob.sha256, row.id, session=session):
             outcome.update(status=ItemStatus.DUPLICATE, classification=None)
+        elif (saved := _saved_mail(data, name)) is not None:  # a message saved as .eml/.msg: as mail
+            if isinstance(saved, MailFileError):
+                attribution = path_attribution(ctx, inner, name, [])
+                outcome.update(damaged_mail_file(ctx, target, row, attribution, name, saved, mtime, session=session))
+            else:
+                outcome.update(record_mail_file(ctx, target, row, rel, saved, mtime, session=session))
         elif target is None:
             outcome.update(_route_file(ctx, row, inner, name, data, mtime, session=session))
         else:
@@ -212,6 +222,15 @@ def handle_file(ctx: Context, root: Path, taken: Taken) -> dict[str, Any]:
             stored.moved_to = moved
     outcome["moved_to"] = moved
     return outcome
+
+
+def _saved_mail(data: bytes, name: str) -> MailFile | MailFileError | None:
+    """The mail message a dropped file holds (flows/intake/mailfile.py), why a file saved as
+    one cannot be read, or None (no message: a document)."""
+    try:
+        return read_mail_file(data, name)
+    except MailFileError as err:
+        return err
 
 
 def decide_file(ctx: Context, rel: str, name: str, files: list[ParsedFile]) -> Unit | str:

@@ -25,6 +25,7 @@ from types import TracebackType
 
 from flows.intake.budget import Budgeted
 from flows.intake.context import ParseFn
+from flows.intake.scanq import DeferScans
 from parsers import lo_server
 from parsers.api import parse_bytes
 from parsers.mail import MailMessage
@@ -52,8 +53,6 @@ def pool_size(configured: int) -> int:
 def poolable(parse: ParseFn) -> bool:
     """Only the real parser (under its time budget or not) goes to workers (a test's
     stand-in stays in this process)."""
-    from flows.intake.scanq import DeferScans  # lazy: scanq imports the intake's context
-
     inner = parse.parse if isinstance(parse, DeferScans) else parse
     inner = inner.parse if isinstance(inner, Budgeted) else inner
     func = inner.func if isinstance(inner, partial) else inner

@@ -34,7 +34,6 @@ from flows.intake.health import source_health
 from flows.intake.mail import ingest_mail
 from flows.runs import dashboard
 from flows.runs.alerts import notify_failure
-from storage.deadlines import deadline_built, record_deadline_run
 
 INGEST_LIMIT = "baocao-ingest"
 # One OCR queue run at a time (the `ocr-queue` deployment, or one started by an ingest run).
@@ -104,7 +103,7 @@ def write_report(app: App, campaign_id: str | None, now: dt.datetime | None) -> 
 def read_scans(app: App, max_jobs: int | None) -> dict[str, Any]:
     """The OCR queue: queued scans read one at a time, each under its own budget, then recorded
     (no retries: a job left half-done is taken again by the next queue run)."""
-    from flows.intake.scanq import run_queue  # lazy: an idle poll does not load it
+    from flows.intake.ocr_run import run_queue  # lazy: an idle poll does not load it
 
     return _to_json(run_queue(app, max_jobs=max_jobs))
 
@@ -276,35 +275,15 @@ def _report_for(app: App, cid: str, now: dt.datetime | None) -> tuple[dict[str, 
     return result, _counts(status)
 
 
-def due_deadlines(app: App, at: dt.datetime) -> list[tuple[str, dt.datetime]]:
-    """The open campaigns whose deadline (as their configuration says now) has passed at `at`
-    and whose report after it was not built yet: (campaign id, deadline in UTC)."""
-
-    due = []
-    with app.session() as session:
-        for campaign in app.active_campaigns():
-            deadline = campaign.deadline_at
-            if deadline is None or at < deadline:
-                continue
-            deadline = deadline.astimezone(dt.UTC)
-            if not deadline_built(campaign.id, deadline, session=session):
-                due.append((campaign.id, deadline))
-    return due
-
-
 @flow(name="deadline-check", flow_run_name=_run_name("Xét hạn nộp"), log_prints=True, **HOOKS)
 def deadline_check_flow(now: dt.datetime | None = None) -> dict[str, Any]:
     """Lập báo cáo ngay sau hạn nộp của từng chiến dịch (hạn đọc từ cấu hình mỗi lần chạy; mỗi hạn một lần)."""
 
     app = make_app()
     try:
-        at = now or app.now()
-        built, counts = {}, {}
-        for cid, deadline in due_deadlines(app, at):
-            result, counts[cid] = _report_for(app, cid, now)
-            with app.session() as session:  # after the report is written: a crash before builds it again
-                record_deadline_run(cid, deadline, {"deadline": deadline.isoformat(), "report": result}, session=session)
-            built[cid] = result
+        from flows.report import deadline_reports  # lazy: pandas and docxtpl only for a report run
+
+        built, counts = deadline_reports(app, now or app.now(), lambda cid: _report_for(app, cid, now))
         if not built:
             get_run_logger().info("Chưa chiến dịch nào vừa hết hạn nộp (hoặc đã lập báo cáo sau hạn).")
         return summary(deadline_reports=built, counts=counts or None)

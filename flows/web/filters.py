@@ -11,6 +11,7 @@ from jinja2 import Environment
 
 from flows.app import App
 from flows.history import entry_label
+from flows.intake.mailfile import RECEIVED_FROM
 from flows.web.workspace import CHANNEL_LABELS, slot_label
 from parsers import numbers
 from parsers.vocab import FAILED_FILE_LABEL, FILES_TO_CHECK_LABEL, ReviewKind, display_id
@@ -97,4 +98,4 @@ def install(env: Environment, app: App) -> None:
                        CHANNEL_LABELS=CHANNEL_LABELS, SUB_STATUS=SUB_STATUS, ATTRIBUTION=ATTRIBUTION,
                        REVIEW_KINDS=ReviewKind.labels(), FAILED_FILE_LABEL=FAILED_FILE_LABEL,
                        FILES_TO_CHECK_LABEL=FILES_TO_CHECK_LABEL, ANSWERED_WORDS=ANSWERED_WORDS,
-                       counts_sentence=counts_sentence)
+                       counts_sentence=counts_sentence, RECEIVED_FROM=RECEIVED_FROM)

@@ -85,7 +85,8 @@ def _counts(app) -> dict[str, int]:
 
 def test_a_scan_is_queued_not_failed_then_read_and_recorded(drop_app, scan):
     from flows.app import status_report
-    from flows.intake.scanq import pending_jobs, run_queue
+    from flows.intake.ocr_run import run_queue
+    from flows.intake.scanq import pending_jobs
     from storage.models import InboundFile, OcrJob
 
     root = drop_app.settings.drop.dir
@@ -119,7 +120,8 @@ def test_a_scan_is_queued_not_failed_then_read_and_recorded(drop_app, scan):
 
 def test_a_queue_run_that_dies_after_the_ocr_is_taken_again_once(drop_app, scan):
     from flows.faults import HOOKS
-    from flows.intake.scanq import claim_next, run_queue
+    from flows.intake.ocr_run import run_queue
+    from flows.intake.scanq import claim_next
     from storage.models import InboundFile, OcrJob
 
     root = drop_app.settings.drop.dir
@@ -151,7 +153,7 @@ def test_a_queue_run_that_dies_after_the_ocr_is_taken_again_once(drop_app, scan)
 
 
 def test_a_scan_still_unreadable_after_its_budget_is_a_typed_problem_and_a_review_item(drop_app, scan):
-    from flows.intake.scanq import run_queue
+    from flows.intake.ocr_run import run_queue
     from storage.models import OcrJob, ReviewItem
 
     drop_app.settings.ocr_budget_seconds = 0.5  # far too little for Tesseract
@@ -186,7 +188,7 @@ def _mail(sender: str, name: str, data: bytes, subtype: str) -> bytes:
 def test_a_mailed_scan_waits_while_the_rest_of_the_poll_is_recorded_then_gets_its_receipt(mail_app, dovecot, scan):
     from flows.app import status_report
     from flows.intake.mail import ingest_mail
-    from flows.intake.scanq import run_queue
+    from flows.intake.ocr_run import run_queue
     from storage.models import InboundMail
 
     mail_app.settings.file_budget_seconds = 8.0
