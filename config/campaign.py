@@ -232,6 +232,21 @@ class Completeness(_Model):
     report_min_coverage: float = Field(default=0.01, ge=0.0, le=1.0)
 
 
+class Period(_Model):
+    """The years the request covers ("giai đoạn 2018 – 2025": 2018 and 2025): a report stating
+    another period (a year ending before `last`) is flagged and kept out of the totals until a
+    person accepts it."""
+
+    first: int = Field(ge=1900, le=2200)
+    last: int = Field(ge=1900, le=2200)
+
+    @model_validator(mode="after")
+    def _order(self) -> Period:
+        if self.first > self.last:
+            raise ValueError(f"kỳ báo cáo: năm đầu {self.first} sau năm cuối {self.last}")
+        return self
+
+
 class Campaign(_Model):
     """One request sent to many agencies, with its outline and policies."""
 
@@ -242,6 +257,8 @@ class Campaign(_Model):
     deadline: dt.date
     recipients_file: str
     outline: Outline
+    # The period the report covers (None: no year is checked).
+    period: Period | None = None
     reminders: ReminderPolicy = Field(default_factory=ReminderPolicy)
     report: ReportSchedule = Field(default_factory=ReportSchedule)
     mailbox: MailboxHints = Field(default_factory=MailboxHints)

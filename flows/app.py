@@ -165,6 +165,8 @@ def outline_spec(campaign: Campaign) -> OutlineSpec:
         nil_phrases=tuple(campaign.mailbox.nil_phrases),
         table_title=outline.table.title,
         columns=tuple((role, text) for role, text in outline.table.columns.model_dump().items() if text),
+        period=(campaign.period.first, campaign.period.last) if campaign.period else None,
+        request_date=campaign.request.date,
     )
 
 

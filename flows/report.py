@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from config.campaign import Campaign
 from flows.app import App, deadline_end
-from parsers.model import BLOCKING_PROBLEMS, BY_GROUP, Problem
+from parsers.model import BLOCKING_PROBLEMS, BY_GROUP, REVIEW_PROBLEMS, Problem
 from parsers.vocab import ReviewKind, group_answer_mark
 from reports.consolidate import (
     AgencyReport,
@@ -317,12 +317,12 @@ def _problems(
         if isinstance(item, dict):
             code, message, where = (str(item.get(k, "")) for k in ("code", "message", "where"))
             state = None
-            if open_keys is not None and submission_id is not None and code in BLOCKING_PROBLEMS:
+            if open_keys is not None and submission_id is not None and code in REVIEW_PROBLEMS:
                 state = problem_key(submission_id, Problem(code, message, where)) in open_keys
             out.append(ProblemNote(code, message, where, open=state))
         elif isinstance(item, str):
             out.append(ProblemNote("", item))
-    if sum(1 for n in out if n.open) != open_items:
+    if sum(1 for n in out if n.open and n.code in BLOCKING_PROBLEMS) != open_items:
         out = [ProblemNote(n.code, n.message, n.where) for n in out]
     return out
 

@@ -21,6 +21,7 @@ from lxml import etree
 
 from parsers import vnlegacy
 from parsers.document import Doc, Para, Table
+from parsers.docx_styles import StyleSheet, open_document, raw_styles, style_sheet
 from parsers.errors import CorruptFile, ParserError
 from parsers.textnorm import clean, clean_lines
 
@@ -85,6 +86,7 @@ _FALSE = {"0", "false", "off", "none"}
 _STYLE_BY_ID = etree.XPath("w:style[@w:styleId = $sid]", namespaces=NSMAP)
 _STYLE_BY_EMPTY_ID = etree.XPath('w:style[@w:styleId = "" or not(@w:styleId)]', namespaces=NSMAP)
 _DEFAULT_STYLES = etree.XPath("w:style[@w:default]", namespaces=NSMAP)
+_RT_STYLES = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles"
 
 
 def read_docx(data: bytes) -> Doc:
@@ -99,11 +101,10 @@ def read_docx(data: bytes) -> Doc:
 
 
 def _open(data: bytes):  # -> docx.document.Document
-    import docx
     from docx.opc.exceptions import PackageNotFoundError
 
     try:
-        return docx.Document(io.BytesIO(data))
+        return open_document(io.BytesIO(data))
     except (zipfile.BadZipFile, PackageNotFoundError, KeyError, EOFError) as err:
         raise CorruptFile(
             "Tệp Word (.docx) bị hỏng hoặc không trọn vẹn (có thể do tải về chưa xong); "
@@ -298,6 +299,7 @@ class _Reader:
         self.document = document
         self.styles: dict[str, _Style] = {}
         self._styles_root: etree._Element | None = None
+        self._sheet: StyleSheet | None = None  # styles.xml's bytes, its styles parsed one by one
         self._style_elements: dict[str, etree._Element | None] = {}
         self.default_para_style: str | None = None
         self.default_bold: bool = False
@@ -313,14 +315,21 @@ class _Reader:
     # ---- set-up: styles and numbering -------------------------------------------------
     def _load_styles(self) -> None:
         try:
-            root = self.document.part.styles.element
+            part = self.document.part.part_related_by(_RT_STYLES)
+        except KeyError:
+            part = None  # python-docx's own default styles, as `document.part.styles` gives
+        raw = raw_styles(part)
+        self._sheet = style_sheet(raw) if raw is not None else None
+        try:
+            root = self._sheet.defaults_root() if self._sheet is not None else self.document.part.styles.element
         except (KeyError, AttributeError, NotImplementedError):
             return
         rpr = root.find(f"{W}docDefaults/{W}rPrDefault/{W}rPr")
         if rpr is not None:
             self.default_bold = bool(_on(rpr.find(W + "b")))
             self.default_font = _font_of(rpr)
-        self._styles_root = root
+        if self._sheet is None:
+            self._styles_root = root
         # The last default paragraph style wins, as when every style was read in order.
         defaults = [
             st
@@ -335,9 +344,12 @@ class _Reader:
         if sid in self.styles:
             return self.styles[sid]
         if sid not in self._style_elements:
-            root = self._styles_root
-            found = [] if root is None else _STYLE_BY_ID(root, sid=sid) if sid else _STYLE_BY_EMPTY_ID(root)
-            self._style_elements[sid] = found[-1] if found else None  # the last of a duplicated id
+            if self._sheet is not None:
+                self._style_elements[sid] = self._sheet.style(sid)
+            else:
+                root = self._styles_root
+                found = [] if root is None else _STYLE_BY_ID(root, sid=sid) if sid else _STYLE_BY_EMPTY_ID(root)
+                self._style_elements[sid] = found[-1] if found else None  # the last of a duplicated id
         st = self._style_elements[sid]
         if st is None:
             return None

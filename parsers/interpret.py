@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections import Counter
 from dataclasses import replace
@@ -30,6 +31,7 @@ from parsers.model import (
     problem_weight,
 )
 from parsers.outline import OutlineReading, folded_line, parse_label, read_outline
+from parsers.period import period_problem
 from parsers.table import outline_rows_named, read_indicators, tables_from_text
 from parsers.textnorm import fold_words
 from parsers.vocab import display_id
@@ -97,6 +99,16 @@ def interpret(doc: Doc, spec: OutlineSpec, *, file: str, fmt: str) -> ParseResul
         result.closing = outline.closing
         result.groups = outline.groups
         result.problems.extend(_group_answered(outline, spec))
+        result.problems.extend(outline.problems)
+        wrong = period_problem(
+            period=spec.period,
+            request_date=spec.request_date,
+            title_lines=top,
+            column_headers=reading.column_headers,
+            doc_date=_iso_date(identity.doc_date),
+        )
+        if wrong is not None:
+            result.problems.append(wrong)
     elif kind == "nil_report" and (none_sections or none_rows):
         # A nil report in report form: its "Không" answers and "-" rows are kept as they are.
         result.sections = outline.sections
@@ -194,6 +206,13 @@ def _identity_of_part(result: ParseResult, top: list[str], outline: OutlineReadi
                 "khối tiêu đề",
             )
         )
+
+
+def _iso_date(value: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
 
 
 def coverage(result: ParseResult) -> float:

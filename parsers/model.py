@@ -7,6 +7,7 @@ into an `OutlineSpec` and gets back a `ParseResult` whose `to_json()` is the con
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -77,6 +78,8 @@ class ProblemCode(StrEnum):
     TABLE_FROM_TEXT = "table_from_text", "Bảng định lượng đọc từ các dòng chữ (không phải bảng)", 0.9
     PLAN_MISSING = "plan_missing", "Bảng định lượng chỉ có cột Kết quả, không có Kế hoạch", 0.95
     REPORT_NOT_RECOGNISED = "report_not_recognised", "Văn bản của đơn vị có nội dung theo đề cương nhưng không đọc được như báo cáo", 0.5
+    SECTION_AMBIGUOUS = "section_ambiguous", "Đề mục gần với hai mục của đề cương: cần xem lại mục được xếp", 0.9
+    WRONG_PERIOD = "wrong_period", "Báo cáo ghi kỳ báo cáo khác kỳ đề nghị: số liệu chưa cộng vào tổng", 0.5
 
 
 # Problems about figures that a person must look at before the figures are trusted: each one
@@ -87,7 +90,8 @@ class ProblemCode(StrEnum):
 # or an estimate for a figure ("Trên 1.200"), a unit no other agency's figures add up with, two
 # files of one report with different figures), figures
 # read from a scan with low confidence, and a digital signature that does not vouch for the
-# sender. (`hidden_content` is a note: the hidden part is not read and the note says so —
+# sender; a report stating another period than the one asked for (`wrong_period`: its figures stay
+# out of the totals until a person accepts them). (`hidden_content` is a note: the hidden part is not read and the note says so —
 # unless an outline row is missing from what is visible: `hidden_row_missing` blocks.)
 BLOCKING_PROBLEMS = frozenset(
     {
@@ -107,8 +111,14 @@ BLOCKING_PROBLEMS = frozenset(
         ProblemCode.SIGNATURE_INVALID,
         ProblemCode.SIGNATURE_MODIFIED,
         ProblemCode.SIGNATURE_OTHER_ORG,
+        ProblemCode.WRONG_PERIOD,
     }
 )
+
+
+# Problems that open a review item without holding the figures: a heading placed in one of two
+# close sections (`section_ambiguous`) is about the text, not the table.
+REVIEW_PROBLEMS = BLOCKING_PROBLEMS | {ProblemCode.SECTION_AMBIGUOUS}
 
 
 @dataclass
@@ -191,6 +201,10 @@ class OutlineSpec:
     # The campaign's own headings of its value columns, (role, heading): "Số cơ sở đã kiểm tra"
     # names the result column of that campaign whatever the general words say.
     columns: tuple[tuple[str, str], ...] = ()
+    # The period the request covers (first and last year; None: not configured) and the date of
+    # the request: a report stating another period is a `wrong_period` problem.
+    period: tuple[int, int] | None = None
+    request_date: dt.date | None = None
 
 
 @dataclass

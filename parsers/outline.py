@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -27,8 +27,17 @@ from rapidfuzz import fuzz
 from parsers.caching import per_outline
 from parsers.document import Doc, Para, Table
 from parsers.kind import NIL_WORDING, NIL_WORDING_SHORT
-from parsers.model import JOINT, OutlineSpec, Problem, SectionSpec, SectionText, group_coverage
+from parsers.model import (
+    JOINT,
+    OutlineSpec,
+    Problem,
+    ProblemCode,
+    SectionSpec,
+    SectionText,
+    group_coverage,
+)
 from parsers.textnorm import clean, fold_words, is_leader_only, strip_leaders
+from parsers.vocab import display_id
 
 # A label typed at the start of a paragraph: "I.", "2.", "2.1.", "2.1 ", "a)", "đ.", "(a)", "2.2.đ)".
 # Terminators agencies use after a label: "a)", "a.", "a/", "a -", "1.", "1/", "1 -", "I.", "I -".
@@ -635,6 +644,25 @@ def _looks_like_signature(text: str) -> bool:
     )
 
 
+def _signer_title_line(line: _Line) -> bool:
+    """ "KT. GIÁM ĐỐC", "HIỆU TRƯỞNG", "TM. BAN THƯỜNG VỤ": a short line in capitals naming a
+    signer's office (a heading in capitals names no office)."""
+    t = clean(line.text)
+    letters = [c for c in t if c.isalpha()]
+    if line.table is not None or not letters or len(t.split()) > 8 or any(ch.isdigit() for ch in t):
+        return False
+    return all(c.isupper() for c in letters) and bool(_SIGNER_TITLE.search(_folded(t)))
+
+
+def _signer_name_line(text: str) -> bool:
+    """ "Đoàn Văn Minh", "NGUYỄN THỊ HOA": two to five capitalised words, no digits nor punctuation."""
+    t = clean(text)
+    words = t.split()
+    return 2 <= len(words) <= 5 and all(w[:1].isupper() and w.isalpha() for w in words) and not _SIGNER_TITLE.search(
+        _folded(t)
+    )
+
+
 _CLOSING_KEYS = (
     ("kien_nghi", ("kien nghi", "de xuat", "de nghi")),
     ("kho_khan", ("kho khan", "vuong mac", "ton tai", "han che", "nguyen nhan", "nhuoc diem", "khuyet diem",
@@ -707,7 +735,25 @@ def _is_sign_off(text: str) -> bool:
 def _is_boilerplate(text: str) -> bool:
     """Text that is never an answer: the opening sentence, the sign-off, a sheet's header row."""
     f = _folded(text)
-    return bool(_OPENING.match(f)) or _is_sign_off(text) or f in _SHEET_HEADER_WORDS or bool(_REST_OF_OUTLINE.match(f))
+    return (
+        bool(_OPENING.match(f)) or _is_sign_off(text) or f in _SHEET_HEADER_WORDS or bool(_REST_OF_OUTLINE.match(f))
+        or _attachment_note(text, f)
+    )
+
+
+# "(Số liệu định lượng tại Phụ lục kèm theo)", "(Số liệu chi tiết tại Biểu 01 đính kèm)": a line
+# in brackets sending the reader to the figures' table in an enclosure, about the document, not
+# a section's answer. "(Có danh sách kèm theo.)" under a section is that section's own enclosure.
+_ENCLOSURE = re.compile(r"\b(?:phu luc|kem theo|dinh kem|gui kem)\b")
+_FIGURES = re.compile(r"\b(?:so lieu|dinh luong|bieu)\b")
+
+
+def _attachment_note(text: str, folded: str) -> bool:
+    t = clean(text)
+    return (
+        t.startswith("(") and t.endswith(")") and len(t) <= 160 and t.count("(") == 1
+        and not folded.startswith("chu thich") and bool(_ENCLOSURE.search(folded)) and bool(_FIGURES.search(folded))
+    )
 
 
 # "Các nội dung còn lại của Đề cương không thuộc chức năng …": about the rest of the outline,
@@ -763,6 +809,8 @@ _SHORT_TABLE_TITLES = {"dinh luong", "so lieu dinh luong", "bang dinh luong", "p
 _TAIL_END = re.compile(r"\s*(?:(?:[.…_·]\s*){3,}[;:.,]?|[;:])\s*")
 # Near-ties of heading scores (points): for a heading of a few words, and for a longer one.
 _NEAR, _NEAR_SHORT, _SHORT_HEADING_WORDS = 3, 8, 10
+# A section placed by the outline's order between two close candidates: its confidence.
+_CONTESTED_FACTOR = 0.8
 # A heading joining two sections: cut at "và", "+", "&", ";" or "cùng"; each half must reach
 # this score for its own section and beat the group's other sections by the margin.
 _JOINT_CUT = re.compile(r"\s+(?:và|cùng|\+|&)\s+|\s*;\s*|\s*\+\s*")
@@ -809,6 +857,13 @@ class _Walker:
         self.closing_key = ""
         # Sections (and closing parts) whose text had boilerplate taken out.
         self.cleaned: set[str] = set()
+        # The group whose heading was printed last (an unnumbered heading's group otherwise
+        # comes from the section read before it).
+        self.printed_group = ""
+        # (heading, section) → (rival section, score, rival's score) of a heading the text
+        # alone did not place; the sections started from one (rival, scores, heading, where).
+        self.rivals: dict[tuple[str, str], tuple[float, tuple[tuple[str, float], ...]]] = {}
+        self.contested: dict[str, tuple[float, tuple[tuple[str, float], ...], str, str]] = {}
 
     def walk(self) -> OutlineReading:
         closing = self._closing_block()
@@ -845,7 +900,22 @@ class _Walker:
             g = groups[key]
             sections[sid] = SectionText(text=g.text, empty=False, where=g.where, explicit_none=g.explicit_none,
                                         confidence=min(g.confidence, _GROUP_CONFIDENCE), group=key)
+        problems = []
+        for sid, (score, rivals, head, where) in self.contested.items():
+            t = sections.get(sid)
+            if t is None or t.group:
+                continue
+            sections[sid] = replace(t, confidence=round(t.confidence * _CONTESTED_FACTOR, 3))
+            problems.append(Problem(
+                ProblemCode.SECTION_AMBIGUOUS,
+                f"Đề mục «{head[:80]}» được xếp vào mục {display_id(sid)} (độ khớp {score:.0f}) nhưng cũng gần với"
+                f" mục {', '.join(f'{display_id(r)} ({v:.0f})' for r, v in rivals)}: nội dung chữ không đủ để phân biệt,"
+                " đề nghị cán bộ xem lại mục nào đúng.",
+                where,
+                sections=(sid, *(r for r, _ in rivals)),
+            ))
         return OutlineReading(
+            problems=problems,
             groups=groups,
             sections=sections,
             closing={k: v for k, v in closing_texts.items() if v.answered},
@@ -882,9 +952,34 @@ class _Walker:
             while i < n and not self._reopens(self.lines[i]):
                 closing.add(i)
                 i += 1
+        closing |= self._signer_blocks(closing)
         if closing:
             return closing
         return set(range(self._signature_start(), n))
+
+    def _signer_blocks(self, taken: set[int]) -> set[int]:
+        """Signature blocks inside the document (Nghị định 30/2020/NĐ-CP: the signer's title in
+        capitals — "KT. GIÁM ĐỐC", "PHÓ GIÁM ĐỐC", "HIỆU TRƯỞNG" —, perhaps "(Đã ký)" or a seal,
+        then the signer's name) followed by the end of the text, a table or a new part (an
+        appendix after the signature): the letter ends at the title, the lines up to the new
+        part are the signature, never the last section's text."""
+        n = len(self.lines)
+        out: set[int] = set()
+        for i in range(n // 3, n):
+            if i in taken or i in out or not _signer_title_line(self.lines[i]):
+                continue
+            j = i + 1
+            while j < n and j - i <= 4 and self.lines[j].table is None and not _signer_name_line(self.lines[j].text):
+                if not _looks_like_signature(self.lines[j].text):
+                    break
+                j += 1
+            if j >= n or j - i > 4 or self.lines[j].table is not None or not _signer_name_line(self.lines[j].text):
+                continue
+            k = j + 1
+            if k < n and not (self.lines[k].table is not None or self._reopens(self.lines[k])):
+                continue
+            out.update(range(i, k))
+        return out
 
     def _reopens(self, line: _Line) -> bool:
         """A line after a signature that starts a new part (a title, an appendix, a heading)."""
@@ -1059,6 +1154,12 @@ class _Walker:
             return
         if line.sheet_header:
             return
+        if self._table_caption(line):
+            # "Số liệu năm 2023" in bold over the table: the table's caption ends the section
+            # above; kept with the text outside the sections.
+            self.target = "extra"
+            self.extra.append(line.text)
+            return
         label = parse_label(line.text, line.auto_label)
         body = label.body.strip()
         if self._dashed_heading(label, body):
@@ -1096,6 +1197,22 @@ class _Walker:
         if self.target in self.texts:
             text = self._without_heading_tail(text, self.target)
         self._add(_LONG_LEADER.sub(" ", text).strip())
+
+    def _table_caption(self, line: _Line) -> bool:
+        """A short line set apart (bold, a heading style, capitals) with no final punctuation,
+        right above the quantitative table: its caption, not the end of a section's answer."""
+        nxt = self.lines[self.index + 1] if self.index + 1 < len(self.lines) else None
+        if nxt is None or nxt.table is None or nxt.table >= 0:
+            return False
+        text = clean(line.text)
+        letters = [c for c in text if c.isalpha()]
+        capitals = bool(letters) and all(c.isupper() for c in letters)
+        return (
+            bool(text) and len(text.split()) <= 14 and not text.endswith((".", ";", ",", ":"))
+            and (line.bold or line.heading_style or capitals) and not parse_label(text, line.auto_label).kind
+            # The outline's own table title is read as such (it marks the table found).
+            and not self._is_table_title(_heading_part(text)[0])
+        )
 
     def _dashed_heading(self, label: _Label, body: str) -> bool:
         """A short item title after a dash or bullet, closed by a full stop, on its own line,
@@ -1565,6 +1682,18 @@ class _Walker:
         # current group, the next section) weighs more than a few points of text.
         near = sorted((item for item in scored if item[0] >= top - window), key=lambda x: -x[0])
         score, sid = max(near, key=preference)
+        # The text alone does not decide between the chosen section and another one of
+        # another group (both within the window of the best score), and no printed group
+        # heading holds the chosen one but not the other: the order of the outline picked it,
+        # which is a guess a person should see (`section_ambiguous`).
+        printed = self.printed_group
+        rivals = [
+            (s, r) for s, r in near
+            if r != sid and r.rpartition(".")[0] != sid.rpartition(".")[0]
+            and not (printed and sid.startswith(printed + ".") and not r.startswith(printed + "."))
+        ]
+        if rivals and score >= needed:
+            self.rivals[(head, sid)] = (score, tuple((r, s) for s, r in sorted(rivals, reverse=True)))
         return sid, score
 
     def _plain_heading(self, line: _Line, body: str) -> bool:
@@ -1619,6 +1748,7 @@ class _Walker:
         self.seen_groups.add(gid)
         self.started = True
         self.group = gid
+        self.printed_group = gid
         self.groups_found += 1
         self.target = "outline"
         tail = strip_leaders(_heading_part(body)[1].strip())
@@ -1640,6 +1770,9 @@ class _Walker:
         parent, _, _ = sid.rpartition(".")
         self.group = parent
         self.target = sid
+        contest = self.rivals.get((body, sid)) or self.rivals.get((_heading_part(body)[0], sid))
+        if contest and sid not in self.contested:
+            self.contested[sid] = (contest[0], contest[1], _heading_part(body)[0], line.where)
         self.last_section = sid
         self.seen_heading.add(sid)
         self.wheres.setdefault(sid, line.where)

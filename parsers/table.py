@@ -56,6 +56,9 @@ class TableReading:
     extra_rows: list[ExtraRow] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     used_tables: set[int] = field(default_factory=set)
+    # The plan and result columns' headings as printed (header rows stacked) with where: the
+    # period the figures are for ("Kết quả năm 2023") is read from them.
+    column_headers: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def found(self) -> bool:
@@ -128,6 +131,7 @@ def read_indicators(tables: Sequence[Table], rows: Sequence[RowSpec]) -> TableRe
             header_problems += other.problems
     reading = _reading(rows, lines, matches, used)
     reading.problems[:0] = header_problems
+    reading.column_headers = list(best.headers)
     return reading
 
 
@@ -138,6 +142,7 @@ class _Candidate:
     lines: list[_Line]
     matches: dict[int, int]
     problems: list[Problem] = field(default_factory=list)
+    headers: list[tuple[str, str]] = field(default_factory=list)
 
 
 def _candidates(tables: Sequence[Table], rows: Sequence[RowSpec]) -> list[_Candidate]:
@@ -183,7 +188,12 @@ def _candidates(tables: Sequence[Table], rows: Sequence[RowSpec]) -> list[_Candi
                     " là dòng); đã đọc theo từng cột, đề nghị kiểm tra.",
                     where,
                 ))
-            out.append(_Candidate(rank, group, lines, matches, problems))
+            grid_read = own[index]
+            heads = [
+                (_stack(grid_read, header.top, header.bottom, j), where)
+                for role, j in header.columns.items() if role in ("plan", "result")
+            ]
+            out.append(_Candidate(rank, group, lines, matches, problems, heads))
     return out or _single_role(tables, grids, rows)
 
 

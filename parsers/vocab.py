@@ -270,7 +270,7 @@ _labelled(
     {
         "attribution": ("xác định đơn vị gửi", "đơn vị gửi"),
         "replace": ("có thay thế báo cáo hiện có không", "thay thế?"),
-        "problem": ("số liệu cần kiểm tra", "số liệu"),
+        "problem": ("nội dung hoặc số liệu cần kiểm tra", "cần kiểm tra"),  # figures, or a section placed in doubt
         "unreadable": ("tệp không đọc được", "tệp lỗi"),
         "doubtful_report": ("có phải báo cáo theo đề cương không", "báo cáo?"),
         "appendix": ("phụ lục chưa ghép được với báo cáo", "phụ lục"),

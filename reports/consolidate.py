@@ -340,6 +340,7 @@ def consolidate(
     agencies = list(agencies)
     matrix = figures_matrix(campaign, agencies)
     units = reconcile_units(campaign, matrix, agencies)
+    hold_other_periods(agencies, units)
     totals = table_totals(campaign, units.counted)
     totals["unit"] = [units.row_units.get(str(rid), "") for rid in totals.index]
     return Consolidation(
@@ -623,6 +624,35 @@ def _reconcile_row(row: Any, frame: pd.DataFrame, provenance: Mapping[str, Mappi
         out.notes[row.id] = f"tổng tính theo đơn vị {ref.name}; " + "; ".join(parts)
     elif ref.key[0] != COUNT and ref.name:
         out.notes[row.id] = f"đơn vị tính: {ref.name}"  # an amount: the printed total needs its unit
+
+
+WRONG_PERIOD = "wrong_period"
+
+
+def held_for_period(agency: AgencyReport) -> bool:
+    """The agency's report states another period than the campaign's and no person has accepted
+    it yet (its `wrong_period` review item open; not known: open while any problem of it is)."""
+    return any(
+        p.code == WRONG_PERIOD and (p.open if p.open is not None else agency.doubtful) for p in agency.problems
+    )
+
+
+def hold_other_periods(agencies: Iterable[AgencyReport], out: UnitReconciliation) -> None:
+    """Figures of a report for another period stay out of the totals until a person accepts the
+    report (the parser's `wrong_period`, a review item): blanked in the counted matrix, and each
+    row they would have added to says whose figures are left out."""
+    held = {a.code: a.name for a in agencies if a.state == "submitted" and held_for_period(a)}
+    if not held or out.counted.empty:
+        return
+    counted = out.counted
+    hit = counted["code"].isin(list(held))
+    given = counted[hit].dropna(subset=["plan", "result"], how="all")
+    counted.loc[hit, ["plan", "result", "rate"]] = float("nan")
+    for row_id, frame in given.groupby("row", sort=False):
+        names = ", ".join(dict.fromkeys(frame["name"]))
+        note = f"không cộng vào tổng vì báo cáo ghi kỳ khác kỳ đề nghị, chờ cán bộ kiểm tra: {names}"
+        key = str(row_id)
+        out.notes[key] = f"{out.notes[key]}; {note}" if out.notes.get(key) else note
 
 
 def shown_rate(fig: Figures) -> tuple[float | None, str | None]:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from parsers.vocab import OutboundKind, OutboundStatus
 from storage.models import Event, OutboundMail, utcnow
-from storage.upsert import insert_ignore, insert_new
+from storage.upsert import insert_new
 
 RETRYABLE = ("pending", "failed")
 
@@ -59,26 +59,16 @@ def reserve_outbound(values: dict[str, Any], *, session: Session) -> tuple[Outbo
     """Insert a `pending` row unless the key exists; (row, inserted). The caller commits."""
     key = (values["campaign_id"], values.get("recipient_id"), values["kind"], values["slot"])
     row = {"status": "pending", "attempts": 0, "created_at": utcnow(), **values}
-    if key[1] is not None:
-        # The unique key holds (no NULL in it): one INSERT … RETURNING the new row; the row
-        # already there is read only when it existed.
-        new = insert_new(session, OutboundMail, row)
-        if new is not None:
-            return new, True
-        found = find_outbound(*key, session=session) or _receipt_of_slot(values, session=session)
-        assert found is not None
-        return found, False
-    # No recipient: NULLs never clash in a unique key, so the row is looked for first.
-    existing = find_outbound(*key, session=session)
-    if existing is not None:
-        return existing, False
-    existing = _receipt_of_slot(values, session=session)
-    if existing is not None:
-        return existing, False
-    inserted = insert_ignore(session, OutboundMail, row)
+    # The key holds with or without a recipient (a mail without one, an alert, has its own
+    # partial unique index: `ux_outbound_mail_no_recipient_slot`): one INSERT … ON CONFLICT DO
+    # NOTHING RETURNING the new row; the row already there is read only when it existed. Two
+    # runs reserving the same slot at once get one row: the second waits for the first's commit.
+    new = insert_new(session, OutboundMail, row)
+    if new is not None:
+        return new, True
     found = find_outbound(*key, session=session) or _receipt_of_slot(values, session=session)
     assert found is not None
-    return found, inserted
+    return found, False
 
 
 def _receipt_of_slot(values: dict[str, Any], *, session: Session) -> OutboundMail | None:

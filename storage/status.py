@@ -363,26 +363,37 @@ def failed_items(campaign_id: str, *, session: Reader) -> list[dict[str, Any]]:
 
 def ocr_queue(campaign_id: str, *, session: Reader) -> list[dict[str, Any]]:
     """Messages and files whose scans wait for the OCR queue ("đang chờ đọc bản quét"; a file
-    not yet routed to a campaign is shown in every one), oldest first."""
-    stmt = (
+    not yet routed to a campaign is shown in every one), oldest first.
+
+    The jobs still to read through their partial index (`ix_ocr_job_pending`), then their
+    messages and files by id: the cost follows the queue, never the finished jobs nor the
+    ledger's history (a join let PostgreSQL read a whole primary key to merge)."""
+    jobs = list(session.execute(
         select(ocr_job.c.id, ocr_job.c.status, ocr_job.c.pages, ocr_job.c.attempts, ocr_job.c.files,
-               ocr_job.c.created_at, inbound_mail.c.from_addr, inbound_mail.c.subject, inbound_file.c.path,
-               ocr_job.c.inbound_mail_id, ocr_job.c.inbound_file_id)
-        .outerjoin(inbound_mail, inbound_mail.c.id == ocr_job.c.inbound_mail_id)
-        .outerjoin(inbound_file, inbound_file.c.id == ocr_job.c.inbound_file_id)
+               ocr_job.c.created_at, ocr_job.c.inbound_mail_id, ocr_job.c.inbound_file_id)
         .where(ocr_job.c.status.in_(("queued", "running")))
         .where((ocr_job.c.campaign_id == campaign_id) | ocr_job.c.campaign_id.is_(None))
         .order_by(ocr_job.c.id)
-    )
-    return [
-        {
+    ))
+    mail_ids = sorted({j.inbound_mail_id for j in jobs if j.inbound_mail_id is not None})
+    file_ids = sorted({j.inbound_file_id for j in jobs if j.inbound_file_id is not None})
+    mails = {m.id: m for m in session.execute(
+        select(inbound_mail.c.id, inbound_mail.c.from_addr, inbound_mail.c.subject).where(inbound_mail.c.id.in_(mail_ids))
+    )} if mail_ids else {}
+    paths = dict(session.execute(
+        select(inbound_file.c.id, inbound_file.c.path).where(inbound_file.c.id.in_(file_ids))
+    ).tuples().all()) if file_ids else {}
+    out = []
+    for j in jobs:
+        mail = mails.get(j.inbound_mail_id) if j.inbound_mail_id is not None else None
+        path = paths.get(j.inbound_file_id) if j.inbound_file_id is not None else None
+        out.append({
             "job": j.id, "status": j.status, "pages": j.pages, "attempts": j.attempts,
             "files": [f["filename"] for f in j.files or []], "queued_at": j.created_at.isoformat(),
-            "source": f"tệp {j.path}" if j.path is not None else f"thư của {j.from_addr or '?'}",
-            "subject": j.subject, "inbound_mail_id": j.inbound_mail_id, "inbound_file_id": j.inbound_file_id,
-        }
-        for j in session.execute(stmt)
-    ]
+            "source": f"tệp {path}" if path is not None else f"thư của {(mail.from_addr if mail else None) or '?'}",
+            "subject": mail.subject if mail else None, "inbound_mail_id": j.inbound_mail_id, "inbound_file_id": j.inbound_file_id,
+        })
+    return out
 
 
 def deadline_overrides(campaign_id: str, *, session: Reader) -> dict[int, dt.date]:

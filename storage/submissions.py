@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from parsers.model import (
     BLOCKING_PROBLEMS,
     BY_GROUP,
+    REVIEW_PROBLEMS,
     ParseResult,
     Problem,
     ProblemCode,
@@ -220,36 +221,41 @@ def problem_key(submission_id: int, problem: Problem) -> str:
 def open_problem_reviews(
     sub: Submission, recipient_id: int, problems: list[Problem], *, session: Session
 ) -> list[ReviewItem]:
-    """One review item per blocking problem of a recorded submission (idempotent: the key is
-    unique in the database). Its figures stay as read; the report marks them until a person
-    settles the item."""
-    items = []
-    for problem in problems:
-        if str(problem.code) not in BLOCKING_PROBLEMS:
-            continue
-        key = problem_key(sub.id, problem)
-        label = problem_code(problem.code).label
-        where = f" ({problem.where})" if problem.where else ""
-        insert_ignore(
-            session,
-            ReviewItem,
-            {
-                "campaign_id": sub.campaign_id,
-                "source_key": key,
-                "kind": ReviewKind.PROBLEM,
-                "submission_id": sub.id,
-                "inbound_mail_id": sub.inbound_mail_id,
-                "inbound_file_id": sub.inbound_file_id,
-                "document_id": sub.document_id,
-                "reason": f"{label}: {problem.message}{where}",
-                "candidates": [_candidate(recipient_id, session=session)],
-                "plan": {"kind": "problem", "submission_id": sub.id, "problem": problem.to_json()},
-                "status": ReviewStatus.OPEN,
-                "created_at": utcnow(),
-            },
-        )
-        items.append(session.scalars(select(ReviewItem).where(ReviewItem.source_key == key)).one())
-    return items
+    """One review item per blocking problem of a recorded submission, and per problem a person
+    should settle about its text (`REVIEW_PROBLEMS`; idempotent: the key is unique in the
+    database). Its figures stay as read; the report marks them until a person settles the item."""
+    return [_problem_item(sub, recipient_id, p, session=session) for p in problems if str(p.code) in REVIEW_PROBLEMS]
+
+
+def open_file_problem(sub: Submission, recipient_id: int, problem: Problem, *, session: Session) -> ReviewItem:
+    """A review item for a problem of the submission's file that blocks trusting it (a file
+    recorded by hand that could not be read): idempotent, as above."""
+    return _problem_item(sub, recipient_id, problem, session=session)
+
+
+def _problem_item(sub: Submission, recipient_id: int, problem: Problem, *, session: Session) -> ReviewItem:
+    key = problem_key(sub.id, problem)
+    label = problem_code(problem.code).label
+    where = f" ({problem.where})" if problem.where else ""
+    insert_ignore(
+        session,
+        ReviewItem,
+        {
+            "campaign_id": sub.campaign_id,
+            "source_key": key,
+            "kind": ReviewKind.PROBLEM,
+            "submission_id": sub.id,
+            "inbound_mail_id": sub.inbound_mail_id,
+            "inbound_file_id": sub.inbound_file_id,
+            "document_id": sub.document_id,
+            "reason": f"{label}: {problem.message}{where}",
+            "candidates": [_candidate(recipient_id, session=session)],
+            "plan": {"kind": "problem", "submission_id": sub.id, "problem": problem.to_json()},
+            "status": ReviewStatus.OPEN,
+            "created_at": utcnow(),
+        },
+    )
+    return session.scalars(select(ReviewItem).where(ReviewItem.source_key == key)).one()
 
 
 def _candidate(recipient_id: int, *, session: Session) -> dict[str, Any]:
@@ -264,18 +270,20 @@ def _candidate(recipient_id: int, *, session: Session) -> dict[str, Any]:
 
 
 def open_problem_counts(submission_ids: list[int], *, session: Session) -> dict[int, int]:
-    """How many problem review items are still open, per submission."""
+    """How many problem review items about figures (a blocking problem's) are still open, per
+    submission: an item about a section's place leaves the figures trusted."""
     if not submission_ids:
         return {}
     counts: dict[int, int] = {}
-    for sub_id in session.scalars(
-        select(ReviewItem.submission_id).where(
+    for sub_id, plan in session.execute(
+        select(ReviewItem.submission_id, ReviewItem.plan).where(
             ReviewItem.submission_id.in_(submission_ids),
             ReviewItem.kind == ReviewKind.PROBLEM,
             ReviewItem.status == ReviewStatus.OPEN,
         )
     ):
-        if sub_id is not None:
+        code = str(((plan or {}).get("problem") or {}).get("code", ""))
+        if sub_id is not None and (code in BLOCKING_PROBLEMS or code not in REVIEW_PROBLEMS):
             counts[sub_id] = counts.get(sub_id, 0) + 1
     return counts
 
@@ -408,6 +416,11 @@ def holds_content(campaign_id: str, recipient_id: int, content_key: str, *, sess
     index; no rows loaded)."""
     params = {"b_campaign": campaign_id, "b_recipient": recipient_id, "b_content": content_key}
     return session.scalars(_holds_stmt(), params).first() is not None
+
+
+def submission_by_content(campaign_id: str, recipient_id: int, content_key: str, *, session: Session) -> Submission | None:
+    """The agency's submission of this content key, if recorded (the unique key below)."""
+    return session.scalars(select(Submission).where(*_same_content(campaign_id, recipient_id, content_key))).first()
 
 
 def _same_content(campaign_id: Any, recipient_id: Any, content_key: Any) -> tuple[Any, ...]:

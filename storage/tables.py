@@ -70,6 +70,8 @@ OPEN_REVIEW = "status = 'open'"
 FAILED = "status = 'failed'"
 IN_REVIEW = "status = 'review'"
 RECEIPT = "kind = 'receipt'"
+NO_RECIPIENT = "recipient_id IS NULL"
+PENDING_OCR = "status IN ('queued', 'running')"
 
 
 def literal(value: str) -> Any:
@@ -488,5 +490,11 @@ def partial_indexes() -> list[Index]:
         # At most one receipt per message and slot (`mail:<id>`, `mail:<id>:sau-kiem-tra`),
         # whichever campaigns the message answered: a second one cannot be reserved.
         Index("ux_outbound_mail_receipt_slot", outbound_mail.c.slot, unique=True, **_where(RECEIPT)),
+        # At most one mail per slot without a recipient (alerts to staff): the key above holds
+        # recipient_id, and NULLs never clash in a unique key (0006).
+        Index("ux_outbound_mail_no_recipient_slot", outbound_mail.c.campaign_id, outbound_mail.c.kind, outbound_mail.c.slot,
+              unique=True, **_where(NO_RECIPIENT)),
+        # The OCR queue's jobs still to read only (finished ones stay forever as history).
+        Index("ix_ocr_job_pending", ocr_job.c.id, **_where(PENDING_OCR)),
     ])
     return _PARTIAL

@@ -72,6 +72,24 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 @pytest.fixture
+def warm_lo() -> Iterator[None]:
+    """Legacy files convert through the worker's warm LibreOffice during the test (tests/lo_warm.py)."""
+    from tests.lo_warm import serving
+
+    with serving():
+        yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _stop_warm_lo() -> Iterator[None]:
+    """The worker's warm LibreOffice (if a test started one) stops with the session."""
+    yield
+    from tests.lo_warm import stop
+
+    stop()
+
+
+@pytest.fixture
 def settings_factory(tmp_path: Path):
     """Build Settings pointing at a temp data dir (and the project's config unless told)."""
     from config.settings import Settings

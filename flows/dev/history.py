@@ -24,6 +24,7 @@ from storage.models import (
     Document,
     Event,
     InboundMail,
+    OcrJob,
     OutboundMail,
     RecipientRow,
     ReviewItem,
@@ -50,7 +51,7 @@ def seed_ledger(
     one in ten, a sent receipt for one in twenty, a settled review item for one in fifty and an
     event for one in ten; the caller commits. Returns the row counts written."""
     recipients = list(session.scalars(select(RecipientRow.id).where(RecipientRow.campaign_id == campaign_id)))
-    counts = {"inbound_mail": 0, "document": 0, "outbound_mail": 0, "review_item": 0, "event": 0}
+    counts = {"inbound_mail": 0, "document": 0, "outbound_mail": 0, "review_item": 0, "event": 0, "ocr_job": 0}
     for batch in _batches(messages):
         blobs, mails = [], []
         for i in batch:
@@ -64,7 +65,7 @@ def seed_ledger(
             mails.append(_mail(campaign_id, mailbox, uidvalidity, uid, raw, at, rid))
         session.execute(insert(Blob), blobs)
         ids = dict(session.execute(insert(InboundMail).returning(InboundMail.uid, InboundMail.id), mails).all())
-        docs, receipts, reviews, events = [], [], [], []
+        docs, receipts, reviews, events, scans = [], [], [], [], []
         for i in batch:
             uid, at = first_uid + i, START + dt.timedelta(minutes=7 * i)
             mail_id, rid = ids[uid], mails[i - batch.start]["recipient_id"]
@@ -75,10 +76,13 @@ def seed_ledger(
                 receipts.append(_receipt(campaign_id, rid, mail_id, at))
             if i % 50 == 0:
                 reviews.append(_review(campaign_id, mail_id, at))
-        for model, rows in ((Document, docs), (OutboundMail, receipts), (ReviewItem, reviews), (Event, events)):
+            if i % 20 == 5:
+                scans.append(_ocr_job(campaign_id, mail_id, at))
+        for model, rows in ((Document, docs), (OutboundMail, receipts), (ReviewItem, reviews), (Event, events), (OcrJob, scans)):
             if rows:
                 session.execute(insert(model), rows)
-        for key, rows in (("inbound_mail", mails), ("document", docs), ("outbound_mail", receipts), ("review_item", reviews), ("event", events)):
+        for key, rows in (("inbound_mail", mails), ("document", docs), ("outbound_mail", receipts), ("review_item", reviews), ("event", events),
+                           ("ocr_job", scans)):
             counts[key] += len(rows)
     return counts
 
@@ -90,6 +94,13 @@ def _mail(campaign_id: str, mailbox: str, uidvalidity: int, uid: int, raw: str, 
         "from_addr": f"nguoi{uid % 97}@example.vn", "subject": f"Thư cũ số {uid}",
         "classification": "submission" if rid else "unrelated", "status": "processed", "recipient_id": rid,
         "details": {}, "created_at": at, "processed_at": at, "server_marked_at": at,
+    }
+
+
+def _ocr_job(campaign_id: str, mail_id: int, at: dt.datetime) -> dict[str, Any]:
+    return {
+        "campaign_id": campaign_id, "inbound_mail_id": mail_id, "files": [{"filename": "quet.pdf", "sha256": "0" * 64, "pages": 2}],
+        "pages": 2, "status": "done", "attempts": 1, "outcome": {}, "created_at": at, "started_at": at, "finished_at": at,
     }
 
 

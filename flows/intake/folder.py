@@ -70,7 +70,7 @@ from parsers.mail_file import MailFile, MailFileError, read_mail_file
 from parsers.model import ProblemCode
 from parsers.responses import Unit, appendix_of, belongs_with
 from parsers.scan import scan_pages
-from parsers.vocab import ItemStatus, MailKind
+from parsers.vocab import ItemStatus, MailKind, ReviewKind
 from storage.blobs import store_blob
 from storage.ingest import file_seen, insert_file, open_review
 from storage.models import Document, Event, InboundFile, utcnow
@@ -176,7 +176,11 @@ def place(ctx: Context, rel: str) -> tuple[Context | None, str]:
 
 
 def handle_file(ctx: Context, root: Path, taken: Taken) -> dict[str, Any]:
-    """Store, parse, attribute and record one file taken into working/; then move it on."""
+    """Store, parse, attribute and record one file taken into working/; then move it on.
+
+    Raw first, as mail does (`_fail_mail`): the bytes and the ledger row are committed before
+    anything is parsed, so a step that raises leaves the file in the database (failed, with the
+    reason and a review item), never only in failed/ on disk."""
     rel, data = taken.rel, taken.data
     target, inner = place(ctx, rel)
     mtime = dt.datetime.fromtimestamp(taken.st.st_mtime_ns / 1e9, dt.UTC)
@@ -194,10 +198,37 @@ def handle_file(ctx: Context, root: Path, taken: Taken) -> dict[str, Any]:
             },
             session=session,
         )
-        outcome: dict[str, Any] = {"path": rel, "inbound_file_id": row.id}
-        if not created:
-            outcome.update(status=row.status, seen=True)
-        elif file_seen(blob.sha256, row.id, session=session):
+        row_id, sha256, prior = row.id, blob.sha256, row.status
+    outcome: dict[str, Any] = {"path": rel, "inbound_file_id": row_id}
+    if not created and prior != ItemStatus.RECEIVED:  # settled by an earlier scan (moved, not yet recorded so)
+        outcome.update(status=prior, seen=True)
+    else:  # new, or stored raw by a scan that stopped before settling it
+        try:
+            outcome.update(_settle_file(ctx, row_id, target, rel, inner, name, data, mtime))
+        except Exception as err:
+            if is_transient(err):
+                raise  # put back (_one_file); the row stays `received` and the next scan settles it
+            log.exception("file %s failed", rel)
+            outcome.update(_fail_file(ctx, row_id, target, rel, sha256, mtime, describe_error(err)))
+    target = FAILED if outcome["status"] == ItemStatus.FAILED else PROCESSED
+    moved = move_file(root, taken.path, rel, target, outcome.get("error"))
+    with ctx.app.session() as session:
+        stored = session.get(InboundFile, row_id)
+        if stored is not None:
+            stored.moved_to = moved
+    outcome["moved_to"] = moved
+    return outcome
+
+
+def _settle_file(
+    ctx: Context, row_id: int, target: Context | None, rel: str, inner: str, name: str, data: bytes, mtime: dt.datetime
+) -> dict[str, Any]:
+    """Parse, decide and write a stored file's outcome in one transaction."""
+    with ctx.app.session() as session:
+        row = session.get(InboundFile, row_id)
+        assert row is not None
+        outcome: dict[str, Any] = {}
+        if file_seen(row.sha256, row.id, session=session):
             outcome.update(status=ItemStatus.DUPLICATE, classification=None)
         elif (saved := _saved_mail(data, name)) is not None:  # a message saved as .eml/.msg: as mail
             if isinstance(saved, MailFileError):
@@ -214,14 +245,36 @@ def handle_file(ctx: Context, root: Path, taken: Taken) -> dict[str, Any]:
         row.processed_at = row.processed_at or utcnow()
         if row.status == ItemStatus.FAILED:
             session.add(Event(campaign_id=row.campaign_id, kind="ingest_failed", message=f"Không xử lý được tệp {rel}: {row.error}"))
-    target = FAILED if outcome["status"] == ItemStatus.FAILED else PROCESSED
-    moved = move_file(root, taken.path, rel, target, outcome.get("error"))
+        return outcome
+
+
+def _fail_file(
+    ctx: Context, row_id: int, target: Context | None, rel: str, sha256: str, mtime: dt.datetime, error: str
+) -> dict[str, Any]:
+    """A stored file whose processing raised: failed with the reason on its row, and a review
+    item so a person sees it (the bytes are kept; assigning it records it for an agency)."""
+    campaign_id = (target or ctx).campaign.id
     with ctx.app.session() as session:
-        stored = session.get(InboundFile, row.id)
-        if stored is not None:
-            stored.moved_to = moved
-    outcome["moved_to"] = moved
-    return outcome
+        row = session.get(InboundFile, row_id)
+        assert row is not None
+        row.status, row.error, row.processed_at = ItemStatus.FAILED, error[:4000], utcnow()
+        row.campaign_id = row.campaign_id or campaign_id
+        item = open_review(
+            {
+                "campaign_id": campaign_id,
+                "source_key": f"file:{row_id}",
+                "kind": ReviewKind.UNREADABLE,
+                "inbound_file_id": row_id,
+                "reason": f"không xử lý được tệp {rel} trong thư mục chung: {error[:500]}",
+                "candidates": [],
+                "plan": {"kind": "report", "document_id": None, "member": None, "content_key": f"file:{sha256}",
+                         "received_at": mtime.isoformat(), "channel": "folder", "failed": True},
+            },
+            session=session,
+        )
+        session.add(Event(campaign_id=campaign_id, kind="ingest_failed", message=f"Không xử lý được tệp {rel}: {error[:500]}",
+                          data={"path": rel, "inbound_file_id": row_id, "review_item": item.id}))
+        return {"status": ItemStatus.FAILED, "error": error, "review_item": item.id}
 
 
 def _saved_mail(data: bytes, name: str) -> MailFile | MailFileError | None:

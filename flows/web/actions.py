@@ -8,6 +8,7 @@ agency's timeline (the công văn's, for the whole campaign).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 import unicodedata
 import uuid
@@ -21,7 +22,7 @@ from flows.intake.context import default_parse
 from flows.outbound.preflight import deadline_warning
 from flows.outbound.reminders import remind
 from flows.outbound.requests import send_request as send
-from parsers.model import ParseResult
+from parsers.model import Problem, ProblemCode
 from parsers.numbers import parse_number, vn_number
 from parsers.vocab import display_id
 from reports.consolidate import vn_rate
@@ -35,7 +36,7 @@ from storage.corrections import (
     set_deadline,
 )
 from storage.models import Document, Event, IndicatorValue, RecipientRow, SectionAnswer, Submission
-from storage.submissions import record_submission
+from storage.submissions import open_file_problem, record_submission, submission_by_content
 from storage.workspace import ContactError, add_contact, replace_contact, set_bouncing
 
 CHANNELS = {"paper": "bản giấy", "phone": "điện thoại", "hand": "nộp trực tiếp"}
@@ -177,32 +178,59 @@ def _is_scan(document_id: int | None, *, session: Any) -> bool:
     return bool(doc is not None and (doc.parse_result or {}).get("ocr"))
 
 
+FORM_TOKEN = re.compile(r"[0-9a-f]{32}")
+
+
+def form_token() -> str:
+    """The hidden field a "record a response" form is issued with: posting the same form twice
+    (a double click, a resent request) records one submission (its content key)."""
+    return uuid.uuid4().hex
+
+
 def record_response(
     app: App, code: str, channel: str, kind: str, received_at: dt.datetime, note: str,
-    upload: tuple[str, bytes] | None, actor: str, campaign_id: str | None = None,
+    upload: tuple[str, bytes] | None, actor: str, campaign_id: str | None = None, token: str | None = None,
 ) -> dict[str, Any]:
     """A response that came on paper, by phone or by hand: a Submission with that channel,
-    with its scan or file kept as a blob (a Word/Excel/PDF file is read like any attachment)."""
+    with its scan or file kept as a blob (a Word/Excel/PDF file is read like any attachment).
+
+    Idempotent: the content key is the uploaded file's hash, else the form's token (`form_token`;
+    a fresh one when none is given), held unique by the database. The file is read before the
+    write transaction opens; a file that cannot be read is kept with the reason on its document
+    and a review item on the submission (the page says so)."""
     if channel not in CHANNELS or kind not in KINDS:
         raise ActionError("hãy chọn cách nhận và loại trả lời")
+    if token is not None and not FORM_TOKEN.fullmatch(token):
+        raise ActionError("biểu mẫu đã cũ; hãy tải lại trang rồi ghi nhận lại")
     campaign = app.campaign(campaign_id)
-    parsed, doc_id = None, None
     spec = outline_spec(campaign)
+    with app.session() as session:  # an unknown agency is refused before anything is read
+        _recipient(app, code, campaign.id, session=session)
+    data = upload[1] if upload is not None and upload[1] else None
+    name = display_name(upload[0]) if upload is not None and data is not None else ""
+    result = default_parse(app.settings.max_file_bytes, trust_dir=app.settings.trust_dir)(data, name, spec) if (
+        data is not None and kind == "report") else None
+    error = result.error if result is not None else None
+    parsed = result if result is not None and error is None and result.kind == "report" else None
+    key = f"{channel}:{hashlib.sha256(data).hexdigest()}" if data is not None else f"{channel}:form:{token or form_token()}"
     with app.session() as session:
         row = _recipient(app, code, campaign.id, session=session)
-        key = f"{channel}:{uuid.uuid4().hex}"
-        if upload is not None and upload[1]:
-            name = display_name(upload[0])
-            blob = store_blob(app.blobs, upload[1], session=session)
-            parsed = _parse_upload(app, upload[1], name, spec) if kind == "report" else None
-            doc = Document(sha256=blob.sha256, filename=name, part_index=0, status="parsed" if parsed else "skipped",
-                           kind=parsed.kind if parsed else None, format=parsed.format if parsed else None,
-                           parse_result=parsed.to_json() if parsed else {},
-                           signatures=[f.to_json() for f in parsed.signatures] if parsed else [],
-                           ocr=parsed.ocr.to_json() if parsed and parsed.ocr else None)
+        held = submission_by_content(campaign.id, row.id, key, session=session)
+        if held is not None:  # this form (or this file) was recorded already: nothing twice
+            return {"submission_id": held.id, "created": False, "document_id": held.document_id, "error": None}
+        doc_id = None
+        if data is not None:
+            blob = store_blob(app.blobs, data, session=session)
+            doc = Document(sha256=blob.sha256, filename=name, part_index=0,
+                           status="rejected" if error else "parsed" if parsed else "skipped",
+                           error_code=error.code if error else None, error_message=error.message if error else None,
+                           kind=result.kind if result else None, format=result.format if result else None,
+                           parse_result=result.to_json() if result else {},
+                           signatures=[f.to_json() for f in result.signatures] if result else [],
+                           ocr=result.ocr.to_json() if result and result.ocr else None)
             session.add(doc)
             session.flush()
-            doc_id, key = doc.id, f"{channel}:{blob.sha256}"
+            doc_id = doc.id
         recorded = record_submission(
             session=session, campaign_id=campaign.id, recipient_id=row.id, kind=kind, received_at=received_at,
             channel=channel, content_key=key, parsed=parsed, document_id=doc_id,
@@ -210,10 +238,16 @@ def record_response(
             section_ids=[s.id for s in spec.sections] if parsed else None,
             row_ids=[r.id for r in spec.rows] if parsed else None, actor=actor,
         )
+        if error is not None and recorded.created:  # kept, said, and left for a person to check
+            open_file_problem(recorded.submission, row.id,
+                              Problem(ProblemCode.NO_READABLE_FILE, f"{error.message} ({error.code})", where=name),
+                              session=session)
         message = f"Ghi nhận {KINDS[kind]} nhận qua {CHANNELS[channel]}" + (f": {note.strip()}" if note.strip() else "")
         _event(row, "response_recorded", actor, message,
-               {"submission_id": recorded.submission.id, "channel": channel, "document_id": doc_id}, session=session)
-        return {"submission_id": recorded.submission.id, "created": recorded.created, "document_id": doc_id}
+               {"submission_id": recorded.submission.id, "channel": channel, "document_id": doc_id,
+                **({"error": error.to_json()} if error else {})}, session=session)
+        return {"submission_id": recorded.submission.id, "created": recorded.created, "document_id": doc_id,
+                "error": error.message if error else None}
 
 
 def display_name(given: str) -> str:
@@ -223,15 +257,6 @@ def display_name(given: str) -> str:
     name = unicodedata.normalize("NFC", given or "").replace("\\", "/").rsplit("/", 1)[-1]
     name = "".join(c for c in name if unicodedata.category(c)[0] != "C").strip()
     return name[:200] or "tep-dinh-kem"
-
-
-def _parse_upload(app: App, data: bytes, name: str, spec: Any) -> ParseResult | None:
-    """An uploaded report file parsed (typed: storage reads its fields), or None when it is
-    not a readable report."""
-    result = default_parse(app.settings.max_file_bytes, trust_dir=app.settings.trust_dir)(data, name, spec)
-    if result.error is not None or result.kind != "report":
-        return None
-    return result
 
 
 def extend_deadline(app: App, code: str, day: dt.date, reason: str, actor: str, campaign_id: str | None = None) -> dict[str, Any]:

@@ -464,7 +464,7 @@ def _pages() -> Any:
         except UnknownRecipient:
             raise HTTPException(404) from None
         return render(request, "agency.html", person, chosen=c, channels=actions.CHANNELS, kinds=actions.KINDS,
-                      fields=actions.FIELD_LABELS, **data)
+                      fields=actions.FIELD_LABELS, form_token=actions.form_token(), **data)
 
     def _act(request: Request, code: str, work: Any, done: Any) -> Response:
         try:
@@ -505,7 +505,9 @@ def _pages() -> Any:
         return _act(request, code, lambda: actions.record_response(
             app, code, str(f.get("kenh", "")), str(f.get("loai", "")),
             _moment(c, app.now(), str(f.get("luc", ""))), str(f.get("ghi_chu", "")), data, person.name, c.id,
-        ), "Đã ghi nhận trả lời của đơn vị.")
+            token=str(f.get("form_token", "")) or None,
+        ), lambda result: ("Đã ghi nhận trả lời của đơn vị." if result["created"] else "Trả lời này đã được ghi nhận trước đó.")
+           + (f" Tệp không đọc được: {result['error']} — đã giữ tệp và mở mục cần xem xét." if result.get("error") else ""))
 
     @r.post("/don-vi/{code}/gia-han")
     async def extend(request: Request, code: str, person: Editor, c: Chosen) -> Response:

@@ -15,7 +15,7 @@ import pytest
 
 from tests.browser.test_workspace import ARGS, CHROMIUM
 from tests.conftest import two_campaign_config
-from tests.web.seed import PASSWORDS, populated_app
+from tests.web.seed import PASSWORDS, seed_root, two_campaign_app
 
 A, B = "de-an-996", "kiem-tra-do-luong-2025"
 SHOTS = Path("/tmp")
@@ -27,7 +27,7 @@ def live_two(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, An
 
     root = tmp_path_factory.mktemp("browser-two")
     config = two_campaign_config(root / "config")
-    app = populated_app(root / "data", config, campaign_id=A)
+    app = two_campaign_app(seed_root(tmp_path_factory), root / "data", config)
     url, stop = start_in_thread(app, "127.0.0.1", 0)
     yield url, app
     stop()

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import CONFIG_DIR, ROOT
-from tests.web.seed import PASSWORDS, populated_app
+from tests.web.seed import PASSWORDS, SECRET, populated_app, seed_root, seeded_copy
 
 # One worker runs the module: its tests share one live server and browser (a seeded database
 # and 28 mails sent), and later pages show what earlier tests changed.
@@ -29,15 +29,23 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Any]]:
-    """The workspace served on a free port over a freshly seeded database (the request sent
-    to every agency through a local SMTP capture, so there is outgoing mail to show)."""
+    """The workspace served on a free port over a fresh copy of the seeded database (seeded
+    once per run, tests/web/seed.py), the request sent to every agency through a local SMTP
+    capture, so there is outgoing mail to show."""
+    from config.settings import Settings
+    from flows.app import App
     from flows.dev.smtp_capture import SmtpCapture
     from flows.outbound.requests import send_request
     from flows.web.server import start_in_thread
 
     with SmtpCapture(tls=False) as smtp:
-        app = populated_app(tmp_path_factory.mktemp("browser") / "data", CONFIG_DIR, smtp={
-            "host": smtp.host, "port": smtp.port, "security": "none", "sender": "tdc@skhcn.example", "rate_limit": 0})
+        mail = {"host": smtp.host, "port": smtp.port, "security": "none", "sender": "tdc@skhcn.example", "rate_limit": 0}
+
+        def seed(data: Path) -> None:  # ingested with our sender address known (the port is not stored)
+            populated_app(data, CONFIG_DIR, smtp=mail).engine.dispose()
+
+        data = seeded_copy(seed_root(tmp_path_factory), "demo-tdc", seed, tmp_path_factory.mktemp("browser") / "data")
+        app = App(Settings(_env_file=None, data_dir=data, config_dir=CONFIG_DIR, web={"secret_key": SECRET}, smtp=mail))
         sent = send_request(app)
         # Every agency but the one whose only address bounced (the demo data's hhdnkt): it is
         # listed as needing another address, not written to.

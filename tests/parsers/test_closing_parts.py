@@ -277,6 +277,7 @@ def test_reviewer_group_answer_is_kept(spec: OutlineSpec) -> None:
     assert r.sections["2.1.b"].explicit_none  # "2.1. Về chính sách: Không phát sinh." answers the group
 
 
+@pytest.mark.usefixtures("warm_lo")
 @pytest.mark.parametrize("target", ["docx", "odt"])
 def test_closing_parts_in_a_file_libreoffice_wrote(spec: OutlineSpec, target: str) -> None:
     """The same report saved by LibreOffice (its own .docx XML, and .odt read through it)."""

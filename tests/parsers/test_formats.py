@@ -198,7 +198,7 @@ HTML_REPORT = (
         ("web.xls", HTML_REPORT.replace("office:word", "office:excel").replace("xmlns:w=", "xmlns:x=").encode(), "html_excel", "xls"),
     ],
 )
-def test_web_pages_saved_as_doc_or_xls(name: str, data: bytes, detected: str, fmt: str, spec: OutlineSpec) -> None:
+def test_web_pages_saved_as_doc_or_xls(warm_lo: None, name: str, data: bytes, detected: str, fmt: str, spec: OutlineSpec) -> None:
     _require_libreoffice()
     assert detect_format(data) == detected
     result = parse_bytes(data, name, spec)

@@ -248,3 +248,18 @@ def test_a_warm_server_that_cannot_start_leaves_files_to_one_shot(monkeypatch: p
         assert [r.getMessage() for r in caplog.records].count(
             "could not start the warm LibreOffice ([Errno 11] Resource temporarily unavailable); converting one file per start"
         ) == 1, caplog.records
+
+
+def test_spreadsheets_in_a_warm_batch_are_read_and_the_server_survives(
+    spec: OutlineSpec, warm: lo_server.WarmLibreOffice
+) -> None:
+    """A batch with a warm server still reads .xls and .ods (LibreOffice 7.4 under unoserver
+    cannot load spreadsheets: they go one-shot), and the Word files after them still go warm."""
+    sheets = [ROOT / "tests/fixtures/formats/bieu.xls", ROOT / "tests/fixtures/formats/bieu.ods"]
+    results = [parse_bytes(p.read_bytes(), p.name, spec, converter=LibreOfficeConverter()) for p in sheets]
+    assert [r.error for r in results] == [None, None]
+    assert all(r.indicators for r in results)
+    doc = DOCS[0]
+    after = parse_bytes(doc.read_bytes(), doc.name, spec, converter=LibreOfficeConverter())
+    assert after.error is None and after.indicators
+    assert warm.starts == 1  # the server was not killed by the spreadsheets

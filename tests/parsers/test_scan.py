@@ -30,6 +30,7 @@ from parsers.scan import (
     skew_angle,
     split_glued,
 )
+from tests.lo_warm import serving
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCX = ROOT / "tests" / "fixtures" / "docx"
@@ -54,7 +55,8 @@ def printed() -> bytes:
     """The Hội Cựu chiến binh report (ruled tables, header block) printed to PDF."""
     if not find_soffice():
         pytest.fail("LibreOffice is missing: apt-get install -y libreoffice-writer-nogui")
-    return LibreOfficeConverter().convert((DOCX / "hccb_table_layout.docx").read_bytes(), "docx", "pdf")
+    with serving():  # the worker's warm LibreOffice (tests/lo_warm.py)
+        return LibreOfficeConverter().convert((DOCX / "hccb_table_layout.docx").read_bytes(), "docx", "pdf")
 
 
 @pytest.fixture(scope="module")

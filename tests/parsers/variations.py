@@ -16,8 +16,6 @@ import copy
 import json
 import random
 import re
-import subprocess
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -475,21 +473,11 @@ ROUND_TRIPS = {"docx": ("odt", "doc", "pdf"), "xlsx": ("xls", "ods")}
 
 
 def round_trip(path: Path, target: str, *, timeout: float = 900) -> bytes:
-    """The file converted by LibreOffice, with a profile of its own in its temp dir: two
-    LibreOffice processes sharing a profile (parallel test workers, another checkout's run)
-    hand the job to each other and lose outputs."""
-    with tempfile.TemporaryDirectory(prefix="lo_variant_") as tmp:
-        out = Path(tmp) / "out"
-        out.mkdir()
-        subprocess.run(
-            ["soffice", f"-env:UserInstallation={(Path(tmp) / 'profile').as_uri()}", "--headless",
-             "--convert-to", target, "--outdir", str(out), str(path)],
-            check=True, capture_output=True, timeout=timeout,
-        )
-        produced = sorted(out.glob(f"*.{target}"))
-        if not produced:
-            raise RuntimeError(f"LibreOffice produced no .{target} for {path.name}")
-        return produced[0].read_bytes()
+    """The file converted by LibreOffice: the test process's warm one (tests/lo_warm.py), or
+    one start with a profile of its own in a temp dir when that cannot run."""
+    from tests.lo_warm import saved_as
+
+    return saved_as(path, target, timeout=timeout)
 
 
 def round_trip_variant(base: Base, target: str) -> Variant:

@@ -258,3 +258,20 @@ def test_a_row_with_a_plan_and_no_result_is_asked_for(app: App) -> None:
             content_key="k-half", parsed=parsed, row_ids=["1", "2", "3", "4", "5"],
         ).submission
         assert sub.missing_rows == ["2", "4", "5"]
+
+
+def test_period_and_section_doubts_open_review_items(app: App) -> None:
+    """A report for another period waits for a person and holds the figures (counted as a
+    figure problem); a heading placed between two close sections waits for a person too, but
+    leaves the figures trusted (not counted)."""
+    sub_id, _ = _record(app, (FIXTURE.parent / "syt_full.docx").read_bytes(), "syt_full.docx", dt.datetime(2025, 8, 12, 2, tzinfo=dt.UTC))
+    doubts = [
+        Problem("wrong_period", "Báo cáo có thể không đúng kỳ đề nghị: tiêu đề ghi «Báo cáo năm 2022»", "khối tiêu đề"),
+        Problem("section_ambiguous", "Đề mục «Về kiểm định» được xếp vào mục 2.2.b nhưng cũng gần với mục 2.4.b", "đoạn 9"),
+    ]
+    with app.session() as s:
+        sub = s.get(Submission, sub_id)
+        assert sub is not None
+        reasons = sorted(i.reason for i in open_problem_reviews(sub, sub.recipient_id, doubts, session=s))
+        assert len(reasons) == 2 and any("2.4.b" in r for r in reasons) and any("năm 2022" in r for r in reasons)
+        assert open_problem_counts([sub_id], session=s) == {sub_id: 1}

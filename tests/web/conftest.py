@@ -10,15 +10,16 @@ from typing import Any
 import pytest
 
 from tests.conftest import CONFIG_DIR
-from tests.web.seed import PASSWORDS, populated_app
+from tests.web.seed import PASSWORDS, populated_app, seed_root, seeded_copy
 
 
 @pytest.fixture(scope="session")
 def seeded_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo's replies ingested once per session (copied for each module that changes it)."""
-    root = tmp_path_factory.mktemp("web-seed")
-    populated_app(root / "data", CONFIG_DIR).engine.dispose()
-    return root / "data"
+    """The demo's replies ingested once per run (tests/web/seed.py), copied for each test."""
+    def seed(data: Path) -> None:
+        populated_app(data, CONFIG_DIR).engine.dispose()
+
+    return seeded_copy(seed_root(tmp_path_factory), "demo", seed, tmp_path_factory.mktemp("web-seed") / "data")
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ import pytest
 
 from tests.conftest import two_campaign_config
 from tests.web.conftest import csrf_of
-from tests.web.seed import PASSWORDS, SECRET, populated_app
+from tests.web.seed import PASSWORDS, SECRET, seed_root, two_campaign_app
 
 ROOT = Path(__file__).resolve().parents[2]
 A, B = "de-an-996", "kiem-tra-do-luong-2025"
@@ -29,7 +29,7 @@ def two_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     root = tmp_path_factory.mktemp("web-two")
     config = two_campaign_config(root / "config")
-    app = populated_app(root / "data", config, campaign_id=A)
+    app = two_campaign_app(seed_root(tmp_path_factory), root / "data", config)
     with app.session() as session:
         session.add(ReviewItem(campaign_id=B, source_key="mail:kiem-thu-b", kind="attribution",
                                reason="Chưa rõ đơn vị gửi báo cáo đo lường (mục của chiến dịch B)"))

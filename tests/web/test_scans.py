@@ -22,7 +22,10 @@ def scanned_report() -> bytes:
         pytest.fail("LibreOffice is missing: apt-get install -y libreoffice-writer-nogui")
     if not shutil.which("tesseract"):
         pytest.fail("Tesseract is missing: apt-get install -y tesseract-ocr tesseract-ocr-vie")
-    printed = LibreOfficeConverter().convert((ROOT / "tests/fixtures/docx/hccb_table_layout.docx").read_bytes(), "docx", "pdf")
+    from tests.lo_warm import serving
+
+    with serving():  # the worker's warm LibreOffice
+        printed = LibreOfficeConverter().convert((ROOT / "tests/fixtures/docx/hccb_table_layout.docx").read_bytes(), "docx", "pdf")
     return scan_pdf(printed, Condition("nhiễu", dpi=200, noise=20, skew=1.0), seed=5)
 
 

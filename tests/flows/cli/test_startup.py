@@ -140,12 +140,15 @@ def test_the_models_carry_the_partial_indexes_for_both_dialects():
     assert without == []
     assert sorted(where) == [
         "ix_inbound_file_failed", "ix_inbound_mail_failed", "ix_inbound_mail_failed_box",
-        "ix_inbound_mail_review", "ix_inbound_mail_unmarked", "ix_review_item_open", "ux_outbound_mail_receipt_slot",
+        "ix_inbound_mail_review", "ix_inbound_mail_unmarked", "ix_ocr_job_pending", "ix_review_item_open",
+        "ux_outbound_mail_no_recipient_slot",
+        "ux_outbound_mail_receipt_slot",
     ]
     assert where["ix_review_item_open"] == ["status = 'open'", "status = 'open'"]
     assert where["ux_outbound_mail_receipt_slot"] == ["kind = 'receipt'", "kind = 'receipt'"]
     assert all(sqlite == pg for sqlite, pg in where.values())
-    assert count == 22  # as many as before the tables moved to storage.tables, plus the one-receipt-per-slot index (0004) and ix_ocr_job_status (0005)
+    assert where["ux_outbound_mail_no_recipient_slot"] == ["recipient_id IS NULL", "recipient_id IS NULL"]
+    assert count == 24  # as many as before the tables moved to storage.tables, plus the one-receipt-per-slot index (0004), ix_ocr_job_status (0005), one alert per slot and the OCR jobs to read (0006)
 
 
 def test_schema_head_read_without_alembic_matches_alembic():
