@@ -98,6 +98,14 @@ class App:
         self._check_schema()
         return unit_of_work(self.sessions)
 
+    def held_units(self) -> Any:
+        """Units of work on one connection kept for a loop of many (`storage.db.HeldConnection`:
+        a context manager; `.unit()` is one unit of work, as `session()`)."""
+        from storage.db import HeldConnection  # lazy: see the note at the top
+
+        self._check_schema()
+        return HeldConnection(self.engine, self.sessions)
+
     def reading(self) -> Any:
         """A read-only unit of work on a Core connection (context manager; one transaction,
         rolled back at the end): for reads that need no ORM, like `status`."""

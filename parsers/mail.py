@@ -291,7 +291,10 @@ def _header(msg: Message, name: str, first: dict[str, str] | None = None) -> str
 
 def _mailbox(msg: Message, name: str, first: dict[str, str] | None = None) -> tuple[str, str]:
     """(display name, address) of a one-address header, the name decoded."""
-    name_part, addr = parseaddr(_raw_header(msg, name, first) or "")
+    value = _raw_header(msg, name, first)
+    if not value:  # most messages have no Reply-To: the address parser is not asked
+        return "", ""
+    name_part, addr = parseaddr(value)
     if "=?" in name_part:
         name_part = _decode_words(name_part)
     return nfc(" ".join(name_part.split())), addr
@@ -330,7 +333,10 @@ def _addresses(msg: Message, name: str) -> list[str]:
     """The addresses of an address header. Read from the raw header text: the stdlib's parsed
     header object raises AttributeError on groups such as `unlisted-recipients:; (no
     To-header on input)`, which mail servers write themselves."""
-    values = [str(v) for k, v in msg.raw_items() if k.lower() == name.lower()]
+    wanted = name.lower()
+    values = [str(v) for k, v in msg.raw_items() if k.lower() == wanted]
+    if not values:  # no Cc (most messages): the address parser is not asked
+        return []
     try:
         pairs = getaddresses([" ".join(v.split()) for v in values])
     except Exception:  # noqa: BLE001 — a header we cannot split holds no address we can use

@@ -79,11 +79,24 @@ _NIL_WORDS = re.compile(
 )
 
 
+# Vietnamese accents after NFD: the combining marks U+0300–U+036F (all but U+034F, the
+# combining grapheme joiner, whose combining class is 0 and which `fold` keeps).
+_VIETNAMESE_MARKS = re.compile("[\u0300-\u034e\u0350-\u036f]+")
+# ASCII letters and digits and "&" kept, everything else a space (what `(?:[^\w&]|_)+` keeps of
+# ASCII text).
+_ASCII_WORDS = bytes(c if chr(c).isalnum() or c == ord("&") else 0x20 for c in range(128)) + b" " * 128
+
+
 @lru_cache(maxsize=64)
 def fold(text: str | None) -> str:
     """Lower-case, accent-free, single-spaced text (đ → d) for matching. Cached: the classifier
-    folds the same subject and body for several questions about one message."""
+    folds the same subject and body for several questions about one message. Vietnamese text
+    is ASCII once its accents are off (a third of the time of the general path, which looks at
+    every character's combining class and at Unicode word characters)."""
     text = unicodedata.normalize("NFD", (text or "").replace("đ", "d").replace("Đ", "D"))
+    bare = _VIETNAMESE_MARKS.sub("", text)
+    if bare.isascii():
+        return " ".join(bare.lower().encode("ascii").translate(_ASCII_WORDS).decode("ascii").split())
     text = "".join(c for c in text if not unicodedata.combining(c)).lower()
     return " ".join(re.sub(r"(?:[^\w&]|_)+", " ", text).split())
 

@@ -121,6 +121,43 @@ def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
         yield session
 
 
+class HeldConnection:
+    """Units of work on one connection kept for a loop of many (a poll's messages, one commit
+    each): the pool's check-out, reset and check-in per unit were a tenth of a short mail's
+    cost on a first pass. Each unit is still its own transaction (begin, commit, or roll back
+    on error). A unit that fails lets its connection go (closed: back to the pool, or dropped
+    if it broke), and the next unit takes a fresh one: a dead connection never fails more than
+    the message it failed in."""
+
+    def __init__(self, engine: Engine, factory: sessionmaker[Session]) -> None:
+        self.engine = engine
+        self.factory = factory
+        self.conn: Connection | None = None
+
+    @contextmanager
+    def unit(self) -> Iterator[Session]:
+        if self.conn is None:
+            self.conn = self.engine.connect()
+        try:
+            with self.factory(bind=self.conn) as session, session.begin():
+                yield session
+        except BaseException:
+            self.release()
+            raise
+
+    def release(self) -> None:
+        """Give the connection back (the loop's end, or a failed unit)."""
+        conn, self.conn = self.conn, None
+        if conn is not None:
+            conn.close()
+
+    def __enter__(self) -> HeldConnection:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
 @contextmanager
 def read_only(engine: Engine) -> Iterator[Connection]:
     """One transaction on a Core connection, for reads only: rolled back when it ends."""

@@ -17,8 +17,9 @@ import contextlib
 import datetime as dt
 import imaplib
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -777,7 +778,8 @@ def _poll(ctx: Context, source: ImapSource, report: IngestReport) -> int:
         # message, or a conversion that found it not started) — most batches carry none.
         batch = app.settings.lo_warm and len(uids) >= app.settings.parse_pool_min
         warm = warm_libreoffice(lazy=True) if batch else contextlib.nullcontext()
-        with warm, _ahead_parser(ctx) if uids else _NoPool() as ahead, deferred_sync(app.engine):
+        # The messages' units of work share one connection (released after a failed one).
+        with warm, _ahead_parser(ctx) if uids else _NoPool() as ahead, deferred_sync(app.engine), app.held_units() as held:
             run_ctx = replace(ctx, parse=ahead) if ahead is not None else ctx
             if ahead is not None:  # a poll where many messages are large enough to carry files
                 ahead.expect(sizes.values())
@@ -789,7 +791,7 @@ def _poll(ctx: Context, source: ImapSource, report: IngestReport) -> int:
                     # The folder's last UID moves once per chunk, with its last message.
                     outcome = _one_message(
                         run_ctx, key, source.uidvalidity, fetched, chunk.recorded.get(fetched.uid),
-                        last=i == len(chunk.mails) - 1, mail=chunk.parsed[i], known_new=chunk.new[i],
+                        last=i == len(chunk.mails) - 1, mail=chunk.parsed[i], known_new=chunk.new[i], unit=held.unit,
                     )
                     report.add(outcome)
                     if outcome["status"] != ItemStatus.FAILED and not outcome.get("seen"):
@@ -823,6 +825,7 @@ def _one_message(
     last: bool,
     mail: MailMessage | None = None,
     known_new: bool = False,
+    unit: Callable[[], AbstractContextManager[Session]] | None = None,
 ) -> dict[str, Any]:
     """One message in its own unit of work; a failure is recorded (transient ones are retried
     by the next runs, up to BAOCAO_RETRY_LIMIT times) and the batch goes on. When even the
@@ -834,10 +837,11 @@ def _one_message(
     (the chunk is in UID order; a failure recorded moves it too). A run that dies mid-chunk
     leaves the last UID below messages it committed: the next run fetches them again, finds
     each one's ledger row by (mailbox, uidvalidity, uid) and handles none of them twice.
-    `mail`, `known_new`: see `handle_mail`."""
+    `mail`, `known_new`: see `handle_mail`. `unit`: the poll's units of work on one connection
+    (`App.held_units`; default a unit of work of its own)."""
     ctx.load()  # the recipients, read once per run before the first unit of work (not when idle)
     try:
-        with ctx.app.session() as session:
+        with (unit or ctx.app.session)() as session:
             outcome = handle_mail(
                 ctx, key, uidvalidity, fetched.uid, fetched.raw, fetched.internal_date,
                 session=session, raw_sha256=raw_sha256, advance=False, mail=mail, known_new=known_new,

@@ -429,7 +429,7 @@ def test_a_figure_problem_is_shown_with_its_agency_preselected_and_checking_it_r
     page = client.get("/xem-xet").text
     section = page[page.index(f'id="muc-{item_id}"'):]
     section = section[: section.index("</section>")]
-    assert "Số liệu cần kiểm tra" in section and "Dòng tổng không khớp" in section
+    assert "Nội dung hoặc số liệu cần kiểm tra" in section and "Dòng tổng không khớp" in section
     assert f'value="{code}" selected' in section
     assert client.post(f"/xem-xet/{item_id}/gan", data={"csrf": csrf_of(page), "don_vi": code}).status_code == 303
     with web_app.session() as session:
