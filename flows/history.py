@@ -4,6 +4,7 @@ versions, reminders, receipts, bounces and the audit events (`baocao history`)."
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -82,6 +83,8 @@ def entry_label(kind: str, data: Mapping[str, Any] | None = None) -> str:
 
 # Events already shown by the rows they describe.
 SHOWN_ELSEWHERE = {"mail_sent"}
+# A Message-ID in a stored reason ("thư báo lỗi <1796…@mail.kontum.example>"): not for people.
+_MESSAGE_ID = re.compile(r"\s*<[^<>\s]+@[^<>\s]+>")
 
 
 class UnknownRecipient(FlowsError, LookupError):
@@ -110,7 +113,7 @@ def recipient_history(app: App, recipient: str, campaign_id: str | None = None) 
     with app.session() as session:
         row = find_recipient(campaign.id, recipient, session=session)
         entries = [
-            *_outbound(campaign.id, row.id, session=session),
+            *_outbound(campaign.id, row.id, session=session, tz=tz),
             *_inbound(row.id, session=session),
             *_submissions(campaign.id, row.id, session=session),
             *_bounces(row.id, session=session),
@@ -118,6 +121,10 @@ def recipient_history(app: App, recipient: str, campaign_id: str | None = None) 
         ]
         contacts = [{"email": c.email, "active": c.active, "bouncing": c.bouncing} for c in row.contacts]
         head = {"id": row.code, "name": row.name, "group": row.group, "active": row.active, "contacts": contacts}
+    # A bounce is one fact: the event written when it was marked; the contact's own mark is
+    # shown only when no such event exists (data from before the events were kept).
+    logged = {(e.get("data") or {}).get("email") for e in entries if e["kind"] == "event:contact_bouncing"}
+    entries = [e for e in entries if not (e["kind"] == "bouncing" and e.get("email") in logged)]
     entries.sort(key=lambda e: (e["at"], e["order"]))
     for entry in entries:
         entry["at"] = entry["at"].astimezone(tz).isoformat()
@@ -129,12 +136,25 @@ def _entry(at: dt.datetime, kind: str, summary: str, order: int, **data: Any) ->
     return {"at": at, "kind": kind, "summary": summary, "order": order, **data}
 
 
-def _outbound(campaign_id: str, recipient_id: int, *, session: Session) -> list[dict[str, Any]]:
+def _slot_words(slot: str, tz: dt.tzinfo, *, session: Session) -> str:
+    """A slot as people read it; a receipt's `mail:<id>` names the mail it answers (its
+    subject and when it came), not its number in the database."""
+    number = slot[5:].split(":", 1)[0] if slot.startswith("mail:") else ""
+    mail = session.get(InboundMail, int(number)) if number.isdigit() else None
+    if mail is None:
+        return slot_label(slot)
+    at = mail.date_header or mail.internal_date or mail.created_at
+    at = at if at.tzinfo else at.replace(tzinfo=dt.UTC)
+    after = ", sau khi cán bộ kiểm tra" if slot.endswith(":sau-kiem-tra") else ""
+    return f"trả lời thư «{mail.subject or 'không tiêu đề'}» nhận {at.astimezone(tz):%d/%m/%Y %H:%M}{after}"
+
+
+def _outbound(campaign_id: str, recipient_id: int, *, session: Session, tz: dt.tzinfo = dt.UTC) -> list[dict[str, Any]]:
     entries = []
     for mail in outbound_for(campaign_id, recipient_id, session=session):
         label = OutboundKind.labels().get(mail.kind, mail.kind)
         state = OUT_STATUS.get(mail.status, mail.status)
-        summary = f"{label[:1].upper()}{label[1:]} ({slot_label(mail.slot)}) tới {', '.join(mail.to_addrs)}: {state}"
+        summary = f"{label[:1].upper()}{label[1:]} ({_slot_words(mail.slot, tz, session=session)}) tới {', '.join(mail.to_addrs)}: {state}"
         if mail.error:
             summary += f" — {mail.error}"
         entries.append(
@@ -200,7 +220,7 @@ def _submissions(campaign_id: str, recipient_id: int, *, session: Session) -> li
 
 def _bounces(recipient_id: int, *, session: Session) -> list[dict[str, Any]]:
     return [
-        _entry(c.bounced_at, "bouncing", f"Địa chỉ {c.email} bị đánh dấu trả lại: {c.bounce_reason or ''}".strip(), 3,
+        _entry(c.bounced_at, "bouncing", f"Địa chỉ {c.email} bị đánh dấu trả lại: {_MESSAGE_ID.sub('', c.bounce_reason or '')}".strip(), 3,
                email=c.email)
         for c in session.scalars(
             select(ContactRow).where(ContactRow.recipient_id == recipient_id, ContactRow.bouncing.is_(True))

@@ -21,7 +21,8 @@ from sqlalchemy.orm import Session
 from config.campaign import Campaign
 from flows.app import App, deadline_end
 from parsers.model import BLOCKING_PROBLEMS, BY_GROUP, REVIEW_PROBLEMS, Problem
-from parsers.vocab import ReviewKind, group_answer_mark
+from parsers.numbers import vn_number
+from parsers.vocab import ReviewKind, display_id, group_answer_mark
 from reports.consolidate import (
     AgencyReport,
     Consolidation,
@@ -32,6 +33,7 @@ from reports.consolidate import (
     consolidate,
     json_number,
     shown_rate,
+    vn_rate,
 )
 from reports.status import RecipientFacts, Response, recipient_status
 from storage.blobs import store_blob
@@ -165,7 +167,36 @@ def agency_report(
         open_problems=(open_counts or {}).get(latest.id, 0) if latest else 0,
         confidence=latest.confidence if latest else None,
         signed=tuple(record.signed),
+        corrections=tuple(correction_notes(record)),
     )
+
+
+FIELD_NAMES = {"plan": "kế hoạch", "result": "kết quả", "rate": "tỷ lệ", "text": "nội dung"}
+
+
+def correction_notes(record: RecipientReport) -> list[str]:
+    """Each correction in use, in words: 'dòng 5, kết quả: 2.335 → 2.400 (cán bộ canbo sửa;
+    lý do: …)'; a section's text is named, not quoted."""
+    out = []
+    for row in record.correction_rows:
+        what = FIELD_NAMES.get(row.field, row.field)
+        by = f"cán bộ {row.actor} sửa" + (f"; lý do: {row.reason.strip()}" if (row.reason or "").strip() else "")
+        if row.target == "section":
+            out.append(f"mục {display_id(row.item_id)}: {what} do {by}")
+            continue
+        old, new = (_figure_words((v or {}).get("value"), row.field) for v in (row.old_value, row.new_value))
+        out.append(f"dòng {row.item_id}, {what}: {old} → {new} ({by})")
+    return out
+
+
+def _figure_words(value: Any, field: str) -> str:
+    if value is None or value == "":
+        return "(trống)"
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    return vn_rate(number) if field == "rate" else vn_number(number)
 
 
 def corrected_figures(record: RecipientReport) -> dict[str, Figures]:

@@ -121,6 +121,9 @@ class AgencyReport:
     # figures count in the totals, and the report marks them as not yet checked.
     open_problems: int = 0
     confidence: float | None = None
+    # People's corrections in use, one sentence each ("dòng 5, kết quả: 2.335 → 2.400 (canbo
+    # sửa: lý do)"): the Word report lists them among «Những điểm cần lưu ý».
+    corrections: tuple[str, ...] = ()
 
     @property
     def doubtful(self) -> bool:
@@ -369,6 +372,17 @@ _MODEL_PROBLEMS = {
     "rate_recomputed": "Tỷ lệ tính lại sau khi sửa số liệu",
     NO_FIGURES: "Chưa nhập số liệu",
 }
+
+
+# A parser's place names for staff ("khối tiêu đề" is the parser's word for the letterhead).
+_PLACE_WORDS = {"khối tiêu đề": "phần đầu văn bản (cơ quan ban hành, số, ngày)"}
+
+
+def place_words(where: str) -> str:
+    """Where a problem was found, in the words staff use."""
+    for word, said in _PLACE_WORDS.items():
+        where = where.replace(word, said)
+    return where
 
 
 def problem_label(code: str) -> str:

@@ -29,6 +29,7 @@ from reports.consolidate import (
     clean_text,
     closing_text,
     json_number,
+    place_words,
     problem_label,
 )
 from reports.status import STATE_LABELS
@@ -118,6 +119,7 @@ def _sheet(
         ws.column_dimensions[get_column_letter(col)].width = column.width
     ws.freeze_panes = f"A{header_row + 1}"
     ws.sheet_view.zoomScale = 100
+    _print_setup(ws, header_row)
     heading = WriteOnlyCell(ws, title)
     heading.font = Font(bold=True, size=13)
     ws.append([heading])
@@ -154,6 +156,20 @@ def _sheet(
         # openpyxl warns on every write-only add_table; the columns are named just above.
         warnings.filterwarnings("ignore", "In write-only mode you must add table columns manually", UserWarning)
         ws.add_table(table)
+
+
+def _print_setup(ws: Any, header_row: int) -> None:
+    """Printed the way the form sent to agencies is: A4 landscape, every column on the page's
+    width (as many pages down as needed), the header row repeated on every page, centred."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = "9"  # A4 (Worksheet.PAPERSIZE_A4; write-only sheets lack the name)
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.horizontalCentered = True
+    ws.print_title_rows = f"{header_row}:{header_row}"
+    ws.page_margins.left = ws.page_margins.right = 0.5
+    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    ws.oddFooter.center.text = "Trang &P/&N"
 
 
 def _value(value: Any) -> Any:
@@ -318,7 +334,7 @@ def _problem_rows(model: Consolidation) -> Iterable[list[Any]]:
     kinds = {"submission": "Báo cáo", "review": "Chờ xem xét"}
     for p in model.problems:
         state = "Chưa kiểm tra" if p.open else ""
-        where = model.sources.get(p.where, p.where)
+        where = model.sources.get(p.where) or place_words(p.where)
         yield [kinds.get(p.kind, p.kind), p.agency or "Chưa rõ đơn vị", problem_label(p.code), p.message, where, state]
 
 

@@ -24,6 +24,17 @@ def _date_vn(value: dt.date | dt.datetime | None) -> str:
     return value.strftime("%d/%m/%Y") if value else "…"
 
 
+def deadline_words(value: dt.date | dt.datetime | None) -> str:
+    """A deadline as a letter says it, never "trước ngày" (read as the day before): a day is
+    the whole day, 'chậm nhất trong ngày 15/08/2025'; a moment with a time of day before its
+    end, 'chậm nhất 17:00 ngày 15/08/2025'."""
+    if not value:
+        return "…"
+    if isinstance(value, dt.datetime) and value.time() < dt.time(23, 59):
+        return f"chậm nhất {value:%H:%M} ngày {value:%d/%m/%Y}"
+    return f"chậm nhất trong ngày {value:%d/%m/%Y}"
+
+
 # Block tags, comments and expressions, in source order (a `{% raw %}` body is not looked into).
 _TAGS = re.compile(r"\{%-?\s*raw\s*-?%\}.*?\{%-?\s*endraw\s*-?%\}|\{%.*?%\}|\{#.*?#\}|\{\{.*?\}\}", re.DOTALL)
 _RAW = re.compile(r"\{%-?\s*raw\b")
@@ -78,6 +89,7 @@ def _environment(templates_dir: Path) -> jinja2.Environment:
         extensions=[_KeepLineEnds],
     )
     env.filters["ngay"] = _date_vn
+    env.filters["han"] = deadline_words
     return env
 
 

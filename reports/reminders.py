@@ -136,6 +136,7 @@ def plan_reminders(
     reminded: Mapping[int, Collection[str]] | None = None,
     *,
     manual: bool = False,
+    reminded_today: Mapping[int, str] | None = None,
 ) -> ReminderPlan:
     """The reminders due at `now` (aware) for these recipients under this policy.
 
@@ -143,7 +144,9 @@ def plan_reminders(
     who got one kind (say `reminder`, then submitted an incomplete report) gets no other kind
     in the same slot. Sending a kind twice is prevented by the outbound ledger, not here.
     `manual`: a person asked for a reminder now — no window or calendar check, and the slot
-    is `manual-<today>@<deadline>` (so at most one such reminder a day per recipient).
+    is `manual-<today>@<deadline>`. `reminded_today`: per recipient id, the slot key of the
+    reminder it already has today (at most one a day, whichever slot; the ledger's unique key
+    on the day holds it, this says it in the plan).
     """
     if now.tzinfo is None:
         raise ValueError("now must be an aware datetime")
@@ -160,16 +163,36 @@ def plan_reminders(
     if plan.slot is None:
         plan.reason = "hôm nay không phải ngày nhắc theo lịch"
         return plan
-    reminded = reminded or {}
-    for status in statuses:
-        item = _reminder_for(status, policy, plan.slot, tz)
-        if isinstance(item, DueReminder) and set(reminded.get(item.recipient_id, ())) - {item.kind}:
-            item = Skipped(item.recipient_id, item.code, f"đã được nhắc trong lượt {plan.slot.name}")
+    for item in decide(statuses, policy, plan.slot, reminded, tz, reminded_today):
         if isinstance(item, DueReminder):
             plan.due.append(item)
         else:
             plan.skipped.append(item)
     return plan
+
+
+def decide(
+    statuses: list[RecipientStatus],
+    policy: ReminderPolicy,
+    slot: Slot,
+    reminded: Mapping[int, Collection[str]] | None = None,
+    tz: dt.tzinfo | None = None,
+    reminded_today: Mapping[int, str] | None = None,
+) -> list[DueReminder | Skipped]:
+    """Per recipient, what the reminder run does in `slot` (the one decision: `plan_reminders`
+    sends by it, the agency page shows it). `reminded`, `reminded_today`: as in `plan_reminders`."""
+    reminded, reminded_today = reminded or {}, reminded_today or {}
+    out: list[DueReminder | Skipped] = []
+    for status in statuses:
+        item = _reminder_for(status, policy, slot, tz)
+        if isinstance(item, DueReminder) and set(reminded.get(item.recipient_id, ())) - {item.kind}:
+            item = Skipped(item.recipient_id, item.code, f"đã được nhắc trong lượt này ({slot_label(slot.key)})")
+        today = reminded_today.get(item.recipient_id)
+        if isinstance(item, DueReminder) and today is not None and today != slot.key:
+            item = Skipped(item.recipient_id, item.code,
+                           f"hôm nay đã được nhắc ({slot_label(today)}); mỗi đơn vị nhận tối đa một thư nhắc mỗi ngày")
+        out.append(item)
+    return out
 
 
 # The outbox's state of a reminder drafted for a slot, as the agency's schedule says it.
@@ -180,19 +203,26 @@ OUTBOX_WORDS = {"sent": "đã gửi", "pending": "chờ gửi", "failed": "gửi
 def slot_outcome(
     slot: Slot, today: dt.date, policy: ReminderPolicy, status: RecipientStatus,
     outbox: str | None = None, *, requested: bool = True, tz: dt.tzinfo | None = None,
+    sent_at: dt.datetime | None = None, decision: DueReminder | Skipped | None = None,
 ) -> str:
     """What became of one slot of a recipient's schedule, in words (the agency page's
-    "Tình trạng"): the outbox's state when a reminder was drafted for it; 'chưa đến lượt'
-    before its day; else why none went out, decided the way `plan_reminders` decides it from
-    `status`, the recipient as it stood when the slot opened ('không gửi: đã nộp báo cáo');
-    `requested`: the request had gone out by the end of the slot."""
+    "Tình trạng"): the outbox's state when a reminder was drafted for it ('đã gửi 20/08/2025
+    09:05': `sent_at`, the moment it left); 'chưa đến lượt' before its day; else why none
+    went out. `decision`: what `decide` says for the slot now (the active slot: the run's own
+    decision, from the recipient's current status and the ledger); without it, decided the way
+    `decide` decides from `status`, the recipient as it stood when the slot opened ('không
+    gửi: đã nộp báo cáo'); `requested`: the request had gone out by the end of the slot."""
     if outbox:
-        return OUTBOX_WORDS.get(outbox, outbox)
+        words = OUTBOX_WORDS.get(outbox, outbox)
+        if outbox == "sent" and sent_at is not None:
+            local = sent_at.astimezone(tz) if tz else sent_at
+            words += f" {local:%d/%m/%Y %H:%M}"
+        return words
     if today < slot.day:
         return "chưa đến lượt"
     if not policy.enabled:
         return "không gửi: chiến dịch đã tắt nhắc nhở"
-    item = _reminder_for(status, policy, slot, tz)
+    item = decision if decision is not None else _reminder_for(status, policy, slot, tz)
     if isinstance(item, Skipped):
         return f"không gửi: {item.reason}"
     if not requested:

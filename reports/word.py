@@ -59,7 +59,7 @@ def word_context(model: Consolidation) -> dict[str, Any]:
         "number": schedule.number,
         "place": request.place,
         "date_text": vn_date(as_of.date()),
-        "title": report_subject(schedule.title or campaign.title),
+        "title": unbroken(report_subject(schedule.title or campaign.title), request.place),
         "request_number": request.number,
         "request_date_text": f"ngày {request.date:%d/%m/%Y}" if request.date else "",
         "request_subject": re.sub(r"^V/v\s+", "về việc ", request.subject),
@@ -82,6 +82,7 @@ def word_context(model: Consolidation) -> dict[str, Any]:
         "nil_names": _names(model, stats.nil),
         "not_reported": _not_reported(model),
         "closing": _closing(model),
+        "attention": _attention(model),
         "recipients_block": [f"{b}{'.' if i == len(block) - 1 else ';'}" for i, b in enumerate(block)],
         "signer_lines": [s.strip() for s in re.split(r"\s+[—–-]\s+", request.signer_title) if s.strip()],
         "signer": request.signer,
@@ -100,6 +101,19 @@ def report_subject(title: str) -> str:
     if not rest:
         return title
     return rest[:1].upper() + rest[1:]
+
+
+NBSP = "\u00a0"
+
+
+def unbroken(title: str, place: str = "") -> str:
+    """A centred title that never breaks inside the place name ("Quảng Ngãi") nor leaves its
+    last word alone on a line: those spaces become non-breaking."""
+    words = (place or "").split()
+    if len(words) > 1:
+        title = title.replace(" ".join(words), NBSP.join(words))
+    head, sep, last = title.rpartition(" ")
+    return f"{head}{NBSP}{last}" if sep and head else title
 
 
 def _totals_notes(model: Consolidation) -> dict[str, Any]:
@@ -224,6 +238,36 @@ def _names(model: Consolidation, names: Sequence[str]) -> str:
     return f"{vn_number(len(names))} cơ quan, đơn vị ({ON_STATUS_SHEET})"
 
 
+def _attention(model: Consolidation) -> list[str]:
+    """«Những điểm cần lưu ý»: what a reader of the Word file must know about the figures,
+    the same facts as the Excel «Vấn đề» sheet — per agency its problems (a draft with no
+    number or date, figures not checked…) and the corrections staff made (old → new, by
+    whom), then the mail or files whose sender is not known yet. Past
+    `report.narrative_in_word_max` lines, their number and where the list is."""
+    by_agency: dict[str, list[str]] = {}
+    unknown: list[str] = []
+    for p in model.problems:
+        text = clean_text(p.message).rstrip(".;")
+        if p.open:
+            text += " (chưa kiểm tra)"
+        if p.agency:
+            if text not in by_agency.setdefault(p.agency, []):
+                by_agency[p.agency].append(text)
+        else:
+            where = model.sources.get(p.where, p.where)
+            unknown.append(f"{where}: {text}" if where else text)
+    for a in model.agencies:
+        if a.corrections:
+            by_agency.setdefault(a.name, []).append("số liệu do cán bộ sửa: " + "; ".join(a.corrections))
+    order = {a.name: i for i, a in enumerate(model.agencies)}
+    lines = [f"{name}: {'; '.join(texts)}" for name, texts in sorted(by_agency.items(), key=lambda kv: order.get(kv[0], len(order)))]
+    lines += [f"Chưa rõ cơ quan, đơn vị gửi (đang chờ cán bộ xem xét), {u}" for u in unknown]
+    limit = model.campaign.report.narrative_in_word_max
+    if len(lines) > limit:
+        return [f"{vn_number(len(lines))} điểm, trình bày đầy đủ tại trang «Vấn đề» của tệp Excel gửi kèm Báo cáo."]
+    return [f"{line}{'.' if i == len(lines) - 1 else ';'}" for i, line in enumerate(lines)]
+
+
 def _not_reported(model: Consolidation) -> list[dict[str, str]]:
     promised = set(model.stats.acknowledged)
     missing = [a for a in model.agencies if not a.responded]
@@ -268,5 +312,9 @@ def _annex(model: Consolidation) -> list[dict[str, Any]]:
         note = " (trễ hạn)" if agency.late else ""
         if count := model.open_count(agency):  # the same count as «Vấn đề» and «Tình hình nộp»
             note += f" (số liệu có {count} vấn đề chưa kiểm tra)"
+        if agency.corrections:
+            note += " (có số liệu cán bộ đã sửa)"
+        if agency.problems or agency.corrections:
+            note += " (xem «Những điểm cần lưu ý»)"
         out.append({"index": index, "name": frame["name"].iloc[0], "note": note, "rows": rows})
     return out

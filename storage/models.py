@@ -324,6 +324,8 @@ class OutboundMail(Base):
     raw_sha256: Mapped[str | None]
     created_at: Mapped[dt.datetime]
     sent_at: Mapped[dt.datetime | None]
+    # A reminder's day (ISO, campaign time zone): one reminder per recipient a day.
+    reminder_day: Mapped[str | None]
 
 
 class ReviewItem(Base):

@@ -66,9 +66,34 @@ def reserve_outbound(values: dict[str, Any], *, session: Session) -> tuple[Outbo
     new = insert_new(session, OutboundMail, row)
     if new is not None:
         return new, True
-    found = find_outbound(*key, session=session) or _receipt_of_slot(values, session=session)
+    found = (find_outbound(*key, session=session) or _receipt_of_slot(values, session=session)
+             or _reminder_of_day(values, session=session))
     assert found is not None
     return found, False
+
+
+def _reminder_of_day(values: dict[str, Any], *, session: Session) -> OutboundMail | None:
+    """The reminder already reserved for this recipient on this day, under whichever slot
+    (one reminder a day: the unique key on `reminder_day`)."""
+    if not values.get("reminder_day"):
+        return None
+    return reminder_of_day(values["campaign_id"], values["recipient_id"], values["reminder_day"], session=session)
+
+
+def reminder_of_day(campaign_id: str, recipient_id: int | None, day: str, *, session: Session) -> OutboundMail | None:
+    """The reminder reserved for one recipient on one day (ISO date), if any."""
+    return session.scalars(
+        select(OutboundMail).where(OutboundMail.campaign_id == campaign_id, OutboundMail.recipient_id == recipient_id,
+                                   OutboundMail.reminder_day == day)
+    ).one_or_none()
+
+
+def reminded_on(campaign_id: str, day: str, *, session: Session) -> dict[int, OutboundMail]:
+    """Per recipient: the reminder reserved on that day (ISO date), whichever slot."""
+    rows = session.scalars(
+        select(OutboundMail).where(OutboundMail.campaign_id == campaign_id, OutboundMail.reminder_day == day)
+    )
+    return {r.recipient_id: r for r in rows if r.recipient_id is not None}
 
 
 def _receipt_of_slot(values: dict[str, Any], *, session: Session) -> OutboundMail | None:

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from parsers.vocab import ReviewStatus
 from storage.campaigns import campaign_recipients
-from storage.corrections import overrides_for
+from storage.corrections import corrections_for, overrides_for
 from storage.models import (
     Document,
     IndicatorValue,
@@ -45,6 +45,8 @@ class RecipientReport:
     files: list[str] = field(default_factory=list)
     # People's corrections of the latest submission: (target, item id) → field → value.
     corrections: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    # The latest correction row of each corrected field (old → new, by whom, why), oldest first.
+    correction_rows: list[Any] = field(default_factory=list)
     # The recipient's own (extended) deadline, if it has one.
     deadline: dt.date | None = None
     # "Đã ký số bởi … lúc …" of the main document's digital signatures.
@@ -106,6 +108,11 @@ def _load_content(latest: dict[int, RecipientReport], *, session: Session) -> No
         latest[sub_id].signed = lines
     for (sub_id, target, item_id), values in overrides_for(ids, session=session).items():
         latest[sub_id].corrections[(target, item_id)] = values
+    last: dict[tuple[int, str, str, str], Any] = {}
+    for row in corrections_for(ids, session=session):  # oldest first: the latest of a field wins
+        last[(row.submission_id, row.target, row.item_id, row.field)] = row
+    for (sub_id, *_), row in last.items():
+        latest[sub_id].correction_rows.append(row)
 
 
 def submission_files(submissions: list[Submission], *, session: Session) -> dict[int, list[str]]:

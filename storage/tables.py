@@ -331,7 +331,11 @@ outbound_mail = Table(
     Column("raw_sha256", String(64), ForeignKey("blob.sha256")),
     Column("created_at", UTCDateTime(), nullable=False, default=utcnow),
     Column("sent_at", UTCDateTime()),
+    # A reminder's working day in the campaign's time zone (ISO date; NULL for other kinds):
+    # at most one reminder per recipient and day, automatic or "nhắc ngay" (NULLs never clash).
+    Column("reminder_day", String(10)),
     UniqueConstraint("campaign_id", "recipient_id", "kind", "slot"),
+    UniqueConstraint("campaign_id", "recipient_id", "reminder_day"),
     # One slot's mails (exactly-once look-ups, "already reminded in this slot").
     Index("ix_outbound_mail_campaign_slot_kind", "campaign_id", "slot", "kind"),
     # Status indexes: receipts to retry, reminders sent, mails failed or of unknown fate

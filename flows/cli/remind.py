@@ -152,7 +152,9 @@ def history(
     for heading in ("Thời gian", "Loại", "Nội dung"):
         table.add_column(heading)
     for entry in result["entries"]:
-        table.add_row(entry["at"][:16].replace("T", " "), entry_label(entry["kind"], entry.get("data")), entry["summary"])
+        # Already in the campaign's zone: dd/mm/yyyy HH:MM, the way staff write times.
+        when = f"{dt.datetime.fromisoformat(entry['at']):%d/%m/%Y %H:%M}"
+        table.add_row(when, entry_label(entry["kind"], entry.get("data")), entry["summary"])
     out.print(table)
     if not result["entries"]:
         out.print("Chưa có hoạt động nào với đơn vị này.")

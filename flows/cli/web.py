@@ -26,4 +26,6 @@ def web(
     build(app)  # refuse to start (one line) before printing anything when the key is missing
     address = app.settings.web.base_url or f"http://{chosen_host}:{chosen_port}"
     out.print(f"Giao diện web: {address} (Ctrl-C để dừng). Tạo tài khoản: baocao user add TEN --role editor")
-    serve_forever(app, chosen_host, chosen_port)
+    from flows.runs.webhooks import refresh_report_artifact  # lazy, like the import above
+
+    serve_forever(app, chosen_host, chosen_port, on_report=refresh_report_artifact)

@@ -425,7 +425,9 @@ def run(root: Path, data: Path, port: int, *, once: bool, dovecot: bool = True, 
         sent = save_outbox(smtp, data / "outbox")
         explain(ui, data, results, sent)
         user, password = ensure_demo_user(app)
-        web_url, stop_web = start_in_thread(app, "127.0.0.1", web_port, demo=True)
+        from flows.runs.webhooks import refresh_report_artifact  # lazy: only with the web workspace
+
+        web_url, stop_web = start_in_thread(app, "127.0.0.1", web_port, demo=True, on_report=refresh_report_artifact)
         say(f"Giao diện web cho cán bộ TĐC: {web_url}  (đăng nhập: {user} / {password})")
         if once:
             stop_web()
@@ -438,6 +440,8 @@ def run(root: Path, data: Path, port: int, *, once: bool, dovecot: bool = True, 
         say("Các tác vụ chạy theo lịch (giờ Việt Nam) đến khi bấm Ctrl-C.")
         ctrl_c_stops_gracefully()
         serve_campaigns([campaign])
+        # Mails sent while it ran (the web's "nhắc ngay", receipts after an assignment…).
+        say(f"Đã ghi {save_outbox(smtp, data / 'outbox')} thư đã gửi vào {data / 'outbox'}.")
         say("Đã tạm dừng lịch chạy; đang tắt các máy chủ của bản demo…")
     return 0
 

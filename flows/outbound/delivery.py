@@ -35,8 +35,9 @@ from flows.outbound.mailheaders import OUTBOUND
 from parsers.mailids import make_message_id
 from parsers.routing import reply_token_address
 from parsers.vocab import OutboundKind
+from reports.reminders import OUTBOX_WORDS, slot_label
 from storage.blobs import store_blob
-from storage.models import RecipientRow, utcnow
+from storage.models import OutboundMail, RecipientRow, utcnow
 from storage.outbound import (
     RETRYABLE,
     add_event,
@@ -44,6 +45,7 @@ from storage.outbound import (
     confirm_outbound,
     existing_outbound,
     fail_outbound,
+    reminder_of_day,
     reserve_outbound,
     resolve_unknown,
 )
@@ -74,6 +76,9 @@ class Draft:
     # Who asked for it (the audit log's actor of its "sent"/"failed" lines): a person's name
     # when sent from the workspace, else "system".
     requested_by: str = "system"
+    # A reminder's day (ISO, campaign time zone): one reminder per recipient a day, whichever
+    # slot (automatic or "nhắc ngay"), held by the ledger's unique key.
+    reminder_day: str | None = None
 
 
 @dataclass
@@ -150,12 +155,24 @@ def _skip_reason(status: str, sent_at: dt.datetime | None) -> str:
     return "lần gửi trước bị ngắt giữa chừng, không rõ thư đã đi hay chưa: không gửi lại, cần kiểm tra"
 
 
+def _same_day_reason(row: OutboundMail) -> str:
+    """Why a reminder is not sent: another one already has this recipient's day."""
+    label = slot_label(row.slot)
+    if row.status == "sent" and row.sent_at:
+        return f"đã gửi thư nhắc hôm nay lúc {row.sent_at.astimezone(MAIL_TZ):%H:%M} ({label}); mỗi đơn vị nhận tối đa một thư nhắc mỗi ngày"
+    return f"hôm nay đã có thư nhắc ({label}, {OUTBOX_WORDS.get(row.status, row.status)}); mỗi đơn vị nhận tối đa một thư nhắc mỗi ngày"
+
+
 def _preview(app: App, drafts: Sequence[Draft], codes: dict[int | None, str], report: DeliveryReport) -> None:
     with app.session() as session:
         known = existing_outbound([(d.campaign_id, d.recipient_id, d.kind, d.slot) for d in drafts], session=session)
         for d in drafts:
             row = known.get((d.campaign_id, d.recipient_id, d.kind, d.slot))
-            if row is None or row.status in RETRYABLE:
+            other = (reminder_of_day(d.campaign_id, d.recipient_id, d.reminder_day, session=session)
+                     if d.reminder_day and row is None else None)
+            if other is not None:
+                report.skipped.append(_entry(d, codes[d.recipient_id], reason=_same_day_reason(other), outbound_id=other.id))
+            elif row is None or row.status in RETRYABLE:
                 report.would_send.append(_entry(d, codes[d.recipient_id], subject=d.subject, text=d.text,
                                                 attachments=[a[0] for a in d.attachments]))
             else:
@@ -178,10 +195,13 @@ def _reserve(app: App, drafts: Sequence[Draft], codes: dict[int | None, str], re
                     "subject": d.subject,
                     "message_id": make_message_id(d.kind, app.settings.smtp.sender),
                     "in_reply_to_mail_id": d.in_reply_to_mail_id,
+                    "reminder_day": d.reminder_day,
                 },
                 session=session,
             )
-            if row.status in RETRYABLE:
+            if (row.kind, row.slot) != (d.kind, d.slot):  # the day's reminder, under another slot
+                report.skipped.append(_entry(d, codes[d.recipient_id], reason=_same_day_reason(row), outbound_id=row.id))
+            elif row.status in RETRYABLE:
                 jobs.append(_Job(d, codes[d.recipient_id], row.id, row.message_id))
             else:
                 report.skipped.append(

@@ -23,13 +23,17 @@ from reports.reminders import (
     KIND_INCOMPLETE,
     DueReminder,
     ReminderPlan,
+    Skipped,
+    active_slot,
     closed_reason,
     deadline_note,
+    decide,
     plan_reminders,
+    schedule,
 )
 from reports.status import RecipientStatus
 from reports.workdays import WorkCalendar
-from storage.outbound import kinds_in_slot, request_message_ids
+from storage.outbound import kinds_in_slot, reminded_on, request_message_ids
 
 log = logging.getLogger(__name__)
 
@@ -127,12 +131,35 @@ def _plan_with_ledger(
     manual: bool = False,
     session: Session,
 ) -> ReminderPlan:
-    """The plan, knowing which reminder kinds each recipient already got in the active slot."""
+    """The plan, knowing which reminder kinds each recipient already got in the active slot
+    and who already has today's reminder (one a day, whichever slot)."""
     args = (campaign.reminders, deadline, now, campaign.tz, calendar)
     plan = plan_reminders(items, *args, manual=manual)
     if plan.slot is None or not plan.due:
         return plan
-    return plan_reminders(items, *args, kinds_in_slot(campaign.id, plan.slot.key, session=session), manual=manual)
+    today = reminded_on(campaign.id, now.astimezone(campaign.tz).date().isoformat(), session=session)
+    return plan_reminders(items, *args, kinds_in_slot(campaign.id, plan.slot.key, session=session), manual=manual,
+                          reminded_today={rid: row.slot for rid, row in today.items()})
+
+
+def active_decision(
+    campaign: Campaign, recipient_id: int, deadline: dt.date, now: dt.datetime, *, session: Session
+) -> tuple[str, DueReminder | Skipped] | None:
+    """(slot key, decision) of the slot active today for one recipient: what the reminder run
+    does with it, decided by `decide` from its current status and the ledger, as `remind` does
+    (the agency page shows this, so page and run never disagree); None outside every slot."""
+    calendar = calendar_for(campaign)
+    local = now.astimezone(campaign.tz)
+    slot = active_slot(schedule(deadline, campaign.reminders, calendar), local.date())
+    if slot is None:
+        return None
+    items = [s for s in statuses(campaign, session=session) if s.facts.id == recipient_id]
+    if not items:
+        return None
+    today = reminded_on(campaign.id, local.date().isoformat(), session=session)
+    decision = decide(items, campaign.reminders, slot, kinds_in_slot(campaign.id, slot.key, session=session), campaign.tz,
+                      {rid: row.slot for rid, row in today.items()})[0]
+    return slot.key, decision
 
 
 def _request_threads(app: App, campaign: Campaign, recipient_ids: list[int]) -> dict[int, str]:
@@ -192,6 +219,7 @@ def _reminder_draft(
     subject, text = render(app, name, context)
     return Draft(campaign.id, due.recipient_id, due.kind, due.slot, list(due.to), subject, text,
                  attachments=attachments, in_reply_to=request_id,
-                 references=(request_id,) if request_id else (), auto_submitted="no" if manual else "auto-generated")
+                 references=(request_id,) if request_id else (), auto_submitted="no" if manual else "auto-generated",
+                 reminder_day=today.isoformat())
 
 

@@ -81,11 +81,14 @@ class Forbidden(FlowsError):
         self.needed = needed
 
 
-def create_app(app: App, *, secret_key: str, secure_cookies: bool = False) -> FastAPI:
-    """The ASGI application over one baocao `App` (same database and services as the CLI)."""
+def create_app(app: App, *, secret_key: str, secure_cookies: bool = False, on_report: Any = None) -> FastAPI:
+    """The ASGI application over one baocao `App` (same database and services as the CLI).
+    `on_report(app, campaign_id, result) -> str | None`: called after staff rebuild the report
+    (the entry point passes the runs layer's dashboard refresh); its text says why not."""
     web = FastAPI(title="baocao", docs_url=None, redoc_url=None, openapi_url=None,
                   dependencies=[Depends(check_csrf)])
     web.state.baocao = app
+    web.state.on_report = on_report
     web.state.limiter = LoginLimiter()
     web.state.templates = _templates(app)
     web.add_middleware(SessionMiddleware, secret_key=secret_key, session_cookie=SESSION_COOKIE,
@@ -252,8 +255,10 @@ def render(request: Request, template: str, person: Person | None, status_code: 
 
 
 def flash(request: Request, message: str, *, error: bool = False) -> None:
-    """A message for the next page."""
-    request.session["flash"] = {"text": message, "error": error}
+    """A message for the next page, as a sentence: a service's error text starts in lowercase
+    ("kế hoạch không được là số âm …", written to follow "lỗi: " on the CLI), the page's
+    message starts with a capital."""
+    request.session["flash"] = {"text": message[:1].upper() + message[1:], "error": error}
 
 
 def back(path: str) -> RedirectResponse:
@@ -579,7 +584,11 @@ def _pages() -> Any:
     @r.post("/bao-cao/lap-lai")
     def rebuild(request: Request, person: Editor, c: Chosen) -> Response:
         result = build_report(baocao(request), c.id, actor=person.name)
-        flash(request, f"Đã lập lại báo cáo: {result['stats']['responded']}/{result['stats']['total']} đơn vị đã báo cáo.")
+        message = f"Đã lập lại báo cáo: {result['stats']['responded']}/{result['stats']['total']} đơn vị đã báo cáo."
+        hook = request.app.state.on_report
+        why = hook(baocao(request), c.id, result) if hook else "giao diện web này không nối với bảng theo dõi Prefect"
+        message += f" Bảng theo dõi Prefect chưa cập nhật: {why}." if why else " Bảng theo dõi Prefect đã cập nhật."
+        flash(request, message)
         return back(f"{prefix(request)}/bao-cao")
 
     @r.get("/thu-di", response_class=HTMLResponse)

@@ -17,13 +17,13 @@ from flows.intake.mailfile import RECEIVED_FROM
 from flows.web.workspace import CHANNEL_LABELS, slot_label
 from parsers import numbers
 from parsers.vocab import FAILED_FILE_LABEL, FILES_TO_CHECK_LABEL, ReviewKind, display_id
-from reports.consolidate import vn_rate
+from reports.consolidate import place_words, vn_rate
 from reports.status import ANSWERED_WORDS, STATE_LABELS, STATE_SHORT, counts_sentence
 
 OUT_STATUS = {"sent": "Đã gửi", "pending": "Chờ gửi", "failed": "Lỗi, sẽ thử lại", "sending": "Không rõ (cần kiểm tra)"}
-SUB_STATUS = {"valid": "đang dùng", "superseded": "đã có bản thay thế"}
+SUB_STATUS = {"valid": "bản đang dùng để tổng hợp", "superseded": "đã có bản thay thế"}
 ATTRIBUTION = {"thread": "theo luồng thư", "sender": "theo địa chỉ gửi", "document": "theo nội dung tệp",
-               "folder": "theo thư mục", "review": "cán bộ gán", "forward": "thư chuyển tiếp",
+               "folder": "theo thư mục", "review": "do cán bộ gán", "forward": "thư chuyển tiếp",
                "text": "theo nội dung thư", "tag": "theo thẻ [tên đơn vị] ở tiêu đề",
                "name": "theo tên thư mục / tệp", "domain": "theo tên miền thư",
                "submission": "báo cáo đã ghi nhận"}
@@ -81,7 +81,7 @@ def install(env: Environment, app: App) -> None:
         kind, _, number = str(value or "").partition(":")
         number = number.split(":", 1)[0]  # problem:<submission>:<hash>
         names = {"mail": "thư số", "file": "tệp số", "document": "tài liệu số", "problem": "số liệu của báo cáo"}
-        return f"{names[kind]} {number}" if kind in names and number else str(value or "")
+        return f"{names[kind]} {number}" if kind in names and number else place_words(str(value or ""))
 
     def slot(value: Any) -> str:
         name, at, _ = str(value or "").partition("@")

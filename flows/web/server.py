@@ -34,9 +34,11 @@ def secret_key(app: App, *, demo: bool = False) -> str:
     raise ConfigError(NO_SECRET)
 
 
-def build(app: App, *, demo: bool = False) -> Any:
-    """The FastAPI application for this baocao App (checks the secret key first)."""
-    return create_app(app, secret_key=secret_key(app, demo=demo), secure_cookies=app.settings.web.secure_cookies)
+def build(app: App, *, demo: bool = False, on_report: Any = None) -> Any:
+    """The FastAPI application for this baocao App (checks the secret key first); `on_report`:
+    see `create_app`."""
+    return create_app(app, secret_key=secret_key(app, demo=demo), secure_cookies=app.settings.web.secure_cookies,
+                      on_report=on_report)
 
 
 def _server(asgi: Any, host: str, port: int) -> Any:
@@ -45,15 +47,15 @@ def _server(asgi: Any, host: str, port: int) -> Any:
     return uvicorn.Server(config)
 
 
-def serve_forever(app: App, host: str, port: int) -> None:
+def serve_forever(app: App, host: str, port: int, *, on_report: Any = None) -> None:
     """Serve until Ctrl-C (the foreground `baocao web`)."""
-    _server(build(app), host, port).run()
+    _server(build(app, on_report=on_report), host, port).run()
 
 
 def start_in_thread(app: App, host: str = "127.0.0.1", port: int = 8080, *, demo: bool = False,
-                    timeout: float = 30.0) -> tuple[str, Callable[[], None]]:
+                    timeout: float = 30.0, on_report: Any = None) -> tuple[str, Callable[[], None]]:
     """Start the web workspace in a daemon thread; (its address, a function that stops it)."""
-    server = _server(build(app, demo=demo), host, port)
+    server = _server(build(app, demo=demo, on_report=on_report), host, port)
     thread = threading.Thread(target=server.run, name="baocao-web", daemon=True)
     thread.start()
     deadline = time.monotonic() + timeout

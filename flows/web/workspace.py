@@ -5,21 +5,23 @@ few read-only queries. Plain functions over `App`; no FastAPI here."""
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from pathvalidate import sanitize_filename
+from sqlalchemy import or_, select
 
 from flows.app import App, deadline_end, deadlines, status_report
 from flows.history import recipient_history
 from flows.intake.health import source_health
-from flows.outbound.reminders import calendar_for, remind
+from flows.outbound.reminders import active_decision, calendar_for, remind
 from flows.outbound.requests import send_request
 from flows.report import load_model, shown_figures
 from parsers.scan import SECTION_THRESHOLD, VALUE_THRESHOLD
 from parsers.textnorm import fold, vn_sort_key
 from parsers.vocab import ANSWERED_STATES
-from reports.reminders import closed_reason, schedule, slot_outcome
+from reports.reminders import schedule, slot_outcome
 from reports.status import (
     STATE_ORDER,
     STATE_SHORT,
@@ -36,6 +38,7 @@ from storage.models import (
     InboundMail,
     IndicatorValue,
     OutboundMail,
+    ReviewItem,
     SectionAnswer,
     Submission,
 )
@@ -171,10 +174,12 @@ def agency(app: App, code: str, campaign_id: str | None = None) -> dict[str, Any
         assert row is not None
         own = deadlines(campaign, session=session).get(row.id)
         subs = [_submission_view(s, session=session) for s in reversed(submissions_of(campaign.id, row.id, session=session))]
-        _attach_files(history["entries"], session=session)
+        _attach_files(history["entries"], history["recipient"]["name"], session=session)
         history["entries"] = _readable(history["entries"], session=session)
+        now = app.now(campaign)
+        active = active_decision(campaign, row.id, own or campaign.deadline, now, session=session)
     deadline = own or campaign.deadline
-    slots = _schedule_view(campaign, deadline, history, [v["sub"] for v in subs], app.now(campaign))
+    slots = _schedule_view(campaign, deadline, history, [v["sub"] for v in subs], now, active)
     return {
         "campaign": campaign, "history": history, "recipient": history["recipient"], "submissions": subs,
         "deadline": deadline, "extended": own is not None, "schedule": slots,
@@ -184,16 +189,21 @@ def agency(app: App, code: str, campaign_id: str | None = None) -> dict[str, Any
 
 def _schedule_view(
     campaign: Any, deadline: dt.date, history: dict[str, Any], subs: list[Submission], now: dt.datetime,
+    active: tuple[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
-    """The recipient's reminder slots, each with what became of it (`slot_outcome`): sent,
-    waiting in the outbox, not yet due, or why none went out, from the recipient's responses
-    received before the slot opened."""
+    """The recipient's reminder slots, each with what became of it (`slot_outcome`): sent (and
+    when it left), waiting in the outbox, not yet due; for the slot active today, what the
+    reminder run decides (`active`: `active_decision`, the run's own decision); for an earlier
+    one, why none went out, from the recipient's responses received before the slot opened."""
     policy, tz = campaign.reminders, campaign.tz
     entries = history["entries"]
     outbox: dict[str, str] = {}
+    sent_at: dict[str, dt.datetime] = {}
     for e in entries:
         if e["kind"].startswith("reminder") and e.get("slot") and outbox.get(e["slot"]) != "sent":
             outbox[e["slot"]] = e.get("status")
+            if e.get("status") == "sent":
+                sent_at[e["slot"]] = dt.datetime.fromisoformat(e["at"])
     requests = [dt.datetime.fromisoformat(e["at"]) for e in entries if e["kind"] == "request" and e.get("status") == "sent"]
     contacts = history["recipient"]["contacts"]
     head = history["recipient"]
@@ -214,7 +224,9 @@ def _schedule_view(
         status = recipient_status(facts, deadline_end(campaign, deadline))
         out.append({"name": slot.name, "label": slot_label(slot.name), "day": slot.day, "key": slot.key,
                     "sent": outbox.get(slot.key) == "sent", "overdue": slot.overdue,
-                    "outcome": slot_outcome(slot, today, policy, status, outbox.get(slot.key), requested=requested, tz=campaign.tz)})
+                    "outcome": slot_outcome(slot, today, policy, status, outbox.get(slot.key), requested=requested, tz=campaign.tz,
+                                            sent_at=sent_at.get(slot.key),
+                                            decision=active[1] if active and active[0] == slot.key else None)})
     return out
 
 
@@ -232,7 +244,16 @@ def slot_label(name: str) -> str:
     return "Nhắc theo yêu cầu" if kind == "manual" else name
 
 
-def _attach_files(entries: list[dict[str, Any]], *, session: Any) -> None:
+def eml_name(at: Any, agency: str, subject: str | None) -> str:
+    """A stored mail's download name as staff would file it: '2025-08-18 Sở Y tế - Báo cáo
+    ….eml' (NFC, no character a file system refuses, at most 120 characters)."""
+    day = dt.datetime.fromisoformat(at).strftime("%Y-%m-%d") if isinstance(at, str) else f"{at:%Y-%m-%d}"
+    text = " ".join(f"{day} {agency} - {subject or 'không tiêu đề'}".split())
+    name = sanitize_filename(unicodedata.normalize("NFC", text), replacement_text="_", max_len=116).strip(" .")
+    return f"{name}.eml"
+
+
+def _attach_files(entries: list[dict[str, Any]], agency: str, *, session: Any) -> None:
     """Each mail entry of a timeline gets its sender, subject and files (downloadable)."""
     mail_ids = [e["inbound_mail_id"] for e in entries if e.get("inbound_mail_id")]
     mails = inbound_mails(mail_ids, session=session)
@@ -241,10 +262,10 @@ def _attach_files(entries: list[dict[str, Any]], *, session: Any) -> None:
         files: list[FileLink] = []
         if (mid := entry.get("inbound_mail_id")) and (mail := mails.get(mid)):
             entry["from"], entry["subject"] = mail.from_addr, mail.subject
-            files.append(FileLink(mail.raw_sha256, f"thu-{mid}.eml", "eml", note="thư gốc"))
+            files.append(FileLink(mail.raw_sha256, eml_name(entry["at"], agency, mail.subject), "eml", note="thư gốc"))
             files += [FileLink(d.sha256, d.filename, d.format, d.status, d.error_message) for d in docs.get(mid, [])]
         if entry.get("eml_sha256"):
-            files.append(FileLink(entry["eml_sha256"], f"thu-di-{entry.get('outbound_id')}.eml", "eml", note="thư đã gửi"))
+            files.append(FileLink(entry["eml_sha256"], eml_name(entry["at"], agency, entry.get("subject")), "eml", note="thư đã gửi"))
         entry["files"] = files
 
 
@@ -277,15 +298,35 @@ def _submission_view(sub: Submission, *, session: Any) -> dict[str, Any]:
     mail = session.get(InboundMail, sub.inbound_mail_id) if sub.inbound_mail_id else None
     main = next((d for d in docs if d.id == sub.document_id), None)
     score = ((main.parse_result or {}).get("agency") or {}).get("score") if main else None
+    assigned_by = _assigned_by(sub, session=session)
     return {
         "sub": sub, "sections": sections, "indicators": values, "fixes": fixes,
         # The figures as the report prints them: corrections in, the rate recomputed from them.
         "shown": shown_figures(values.values(), overrides),
         "files": [FileLink(d.sha256, d.filename, d.format, d.status, d.error_message) for d in docs],
         "accepted": acceptances_for([sub.id], session=session).get(sub.id),
-        "attributed_by": mail.attributed_by if mail else None, "agency_score": score,
+        "attributed_by": mail.attributed_by if mail else None,
+        # A person's choice has no confidence: "do cán bộ <name> gán", never "độ tin cậy 0%".
+        "assigned_by": assigned_by,
+        "agency_score": None if assigned_by or (mail and "review" in (mail.attributed_by or "")) else score,
         **scan_view(main),
     }
+
+
+def _assigned_by(sub: Submission, *, session: Any) -> str | None:
+    """Who assigned the mail or file of a submission to its agency (a review item), if anyone."""
+    clauses = []
+    if sub.inbound_mail_id:
+        clauses.append(ReviewItem.inbound_mail_id == sub.inbound_mail_id)
+    if sub.inbound_file_id:
+        clauses.append(ReviewItem.inbound_file_id == sub.inbound_file_id)
+    if not clauses:
+        return None
+    return session.scalars(
+        select(ReviewItem.resolved_by).where(or_(*clauses), ReviewItem.resolved_recipient_id == sub.recipient_id,
+                                             ReviewItem.status == "resolved", ReviewItem.resolved_by.is_not(None))
+        .order_by(ReviewItem.resolved_at.desc())
+    ).first()
 
 
 def scan_view(main: Any) -> dict[str, Any]:
@@ -335,7 +376,8 @@ def _review_view(item: Any, mails: dict[int, Any], docs: dict[int, list[Any]], *
     mail = mails.get(item.inbound_mail_id or -1)
     files = [FileLink(d.sha256, d.filename, d.format, d.status, d.error_message) for d in docs.get(item.inbound_mail_id or -1, [])]
     if mail is not None:
-        files.insert(0, FileLink(mail.raw_sha256, f"thu-{mail.id}.eml", "eml", note="thư gốc"))
+        at = mail.date_header or mail.internal_date or mail.created_at
+        files.insert(0, FileLink(mail.raw_sha256, eml_name(at, mail.from_addr or "chưa rõ đơn vị", mail.subject), "eml", note="thư gốc"))
     if item.inbound_file_id:
         dropped = session.get(InboundFile, item.inbound_file_id)
         if dropped is not None:
@@ -371,20 +413,23 @@ def outgoing_page(app: App, campaign_id: str | None = None, now: dt.datetime | N
 
 
 def next_reminder_run(app: App, campaign: Any, now: dt.datetime) -> dt.datetime | None:
-    """When the scheduled reminders next go out (now, if a slot is open and it is sending time)."""
+    """When the scheduled run next goes out: the start of the sending window of the next
+    working day (today's, if it has not opened yet) on which a slot is active; what the run
+    at this moment sends is already sent or on its way, so "now" is never the preview."""
     calendar, policy, tz = calendar_for(campaign), campaign.reminders, campaign.tz
     local = now.astimezone(tz)
     with app.session() as session:
         days = {campaign.deadline, *deadlines(campaign, session=session).values()}
-    candidates = []
-    for deadline in days:
-        for slot in schedule(deadline, policy, calendar):
-            if slot.day <= local.date() < slot.until and closed_reason(policy, calendar, local) is None:
-                candidates.append(local)
-            start = dt.datetime.combine(slot.day, policy.window.start, tz)
-            if start > local:
-                candidates.append(start)
-    return min(candidates, default=None)
+    slots = [slot for deadline in days for slot in schedule(deadline, policy, calendar)]
+    if not slots:
+        return None
+    day = local.date() if local.time().replace(tzinfo=None) < policy.window.start else local.date() + dt.timedelta(days=1)
+    last = max(slot.until for slot in slots)
+    while day < last:
+        if calendar.is_working_day(day) and any(slot.day <= day < slot.until for slot in slots):
+            return dt.datetime.combine(day, policy.window.start, tz)
+        day += dt.timedelta(days=1)
+    return None
 
 
 def campaign_page(app: App, campaign_id: str | None = None) -> dict[str, Any]:

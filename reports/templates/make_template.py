@@ -249,6 +249,13 @@ def figures_table(doc: Document) -> None:  # type: ignore[valid-type]
     tag(doc, "{%p if doubtful_note %}")
     para(doc, ("i", "{{ doubtful_note }}"), indent=True, size=13)
     tag(doc, "{%p endif %}")
+    # What the figures rest on that a reader must know (drafts, corrections, unknown senders).
+    tag(doc, "{%p if attention %}")
+    para(doc, ("bi", "Những điểm cần lưu ý về số liệu:"), indent=True, keep=True, before=6)
+    tag(doc, "{%p for n in attention %}")
+    para(doc, "+ {{ n }}", indent=True, size=13, after=0)
+    tag(doc, "{%p endfor %}")
+    tag(doc, "{%p endif %}")
 
 
 def responses(doc: Document) -> None:  # type: ignore[valid-type]
@@ -292,7 +299,8 @@ def closing(doc: Document) -> None:  # type: ignore[valid-type]
     tag(doc, "{%p if not closing %}")
     para(doc, "Các cơ quan, đơn vị không có kiến nghị.", indent=True)
     tag(doc, "{%p endif %}")
-    para(doc, "{{ issuer_name }} báo cáo {{ report_to }} biết./.", indent=True)
+    # Kept with the signature table below it: "Nơi nhận" and the signer never stand alone.
+    para(doc, "{{ issuer_name }} báo cáo {{ report_to }} biết./.", indent=True, keep=True)
 
 
 def signature(doc: Document) -> None:  # type: ignore[valid-type]

@@ -192,3 +192,13 @@ def test_outline_docx_looks_like_an_official_document(campaign: Campaign) -> Non
     texts = [p.text for p in doc.paragraphs]
     assert texts[0] == "ĐỀ CƯƠNG BÁO CÁO" and doc.paragraphs[0].runs[0].bold
     assert "2.1. Đổi mới, sửa đổi chính sách tạo thuận lợi hoạt động đo lường hỗ trợ doanh nghiệp" in texts
+
+
+def test_a_deadline_is_the_whole_day_or_its_time() -> None:
+    import datetime as dt
+
+    from reports.mailtext import deadline_words
+
+    assert deadline_words(dt.date(2025, 8, 15)) == "chậm nhất trong ngày 15/08/2025"
+    assert deadline_words(dt.datetime(2025, 8, 15, 23, 59, 59)) == "chậm nhất trong ngày 15/08/2025"
+    assert deadline_words(dt.datetime(2025, 8, 15, 17, 0)) == "chậm nhất 17:00 ngày 15/08/2025"

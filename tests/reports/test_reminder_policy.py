@@ -166,7 +166,7 @@ def test_one_reminder_per_slot_whatever_the_kind() -> None:
     plan = plan_reminders([incomplete, status(1)], ReminderPolicy(), DEADLINE, moment, TZ, CAL,
                           reminded={4: {KIND_REMINDER}, 1: {KIND_REMINDER}})
     assert [d.code for d in plan.due] == ["dv1"]  # dv1: same kind, the ledger decides
-    assert [s.reason for s in plan.skipped] == ["đã được nhắc trong lượt before-5"]
+    assert [s.reason for s in plan.skipped] == ["đã được nhắc trong lượt này (nhắc trước hạn 5 ngày làm việc, hạn 15/08/2025)"]
 
 
 def test_a_new_deadline_starts_a_fresh_schedule() -> None:
@@ -211,3 +211,12 @@ def test_a_reply_waiting_for_a_person_holds_the_not_received_reminder_until_sett
     held = {s.recipient_id: s for s in plan.skipped}
     assert set(held) == {1} and held[1].held
     assert "(mục 41)" in held[1].reason and "chờ cán bộ xem xét" in held[1].reason
+
+
+def test_one_reminder_a_day_whatever_the_slot() -> None:
+    moment = at(D(2025, 8, 13))
+    plan = plan_reminders([status(1), status(2)], ReminderPolicy(), DEADLINE, moment, TZ, CAL,
+                          reminded_today={1: "manual-2025-08-13@2025-08-15"})
+    assert [d.code for d in plan.due] == ["dv2"]
+    assert [s.reason for s in plan.skipped] == [
+        "hôm nay đã được nhắc (nhắc ngay ngày 13/08/2025, hạn 15/08/2025); mỗi đơn vị nhận tối đa một thư nhắc mỗi ngày"]

@@ -209,7 +209,7 @@ def test_word_report_reads_back(seeded: App, tmp_path: Path) -> None:
     sct = {r.cells[0].text: [c.text for c in r.cells] for r in annex[0].rows}
     assert sct["1"][2:] == ["1.000", "850", "85,0%"]
     assert sct["3"][2:] == ["", "", ""]
-    assert "1. Sở Công Thương" in paras and "2. Sở Y tế (trễ hạn)" in paras
+    assert "1. Sở Công Thương (xem «Những điểm cần lưu ý»)" in paras and "2. Sở Y tế (trễ hạn)" in paras
 
 
 def test_excel_report_reads_back(seeded: App, tmp_path: Path) -> None:

@@ -38,7 +38,7 @@ def test_a_figure_the_report_could_not_use_is_refused(client_for, web_app, muc, 
     code, sub_id, row_id = _submitted(web_app)
     client = client_for("canbo")
     message = _correct(client, code, sub_id, loai="indicator", muc=muc or row_id, cot="plan", gia_tri=value)
-    assert expected in message and "Đã ghi nhận" not in message
+    assert expected in message[:1].lower() + message[1:] and message[:1].isupper() and "Đã ghi nhận" not in message
     assert _corrections(web_app) == []
 
 
@@ -69,7 +69,7 @@ def test_a_section_named_as_the_outline_prints_it_is_the_outlines_section(client
 def test_a_section_the_outline_lacks_is_refused(client_for, web_app) -> None:
     code, sub_id, _ = _submitted(web_app)
     message = _correct(client_for("canbo"), code, sub_id, loai="section", muc="9.9", cot="text", gia_tri="x")
-    assert "đề cương không có mục «9.9»" in message
+    assert "Đề cương không có mục «9.9»" in message
     assert _corrections(web_app) == []
 
 

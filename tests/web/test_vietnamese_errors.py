@@ -67,7 +67,7 @@ def test_a_form_value_that_is_no_number_gets_a_vietnamese_message(client_for, we
         resp = client.post(f"/don-vi/{code}/{path}", data={"csrf": token, "lan_nop": "abc", **data})
         assert resp.status_code == 303
         message = _flash(client, f"/don-vi/{code}")
-        assert "lần nộp không hợp lệ" in message and _english(message) == []
+        assert "Lần nộp không hợp lệ" in message and _english(message) == []
 
 
 def test_refusal_names_the_role_the_action_needs(client_for) -> None:

@@ -59,6 +59,10 @@ def test_request_and_reminders_in_vietnamese_with_our_domain(mail_app: App, smtp
         assert "trả lời thư này" in text.lower()
     request_ids = {m["Message-ID"] for m in requests}
     assert all(m["In-Reply-To"] in request_ids for m in reminders)  # whole ids, threads intact
+    # The deadline is the whole day: "trước ngày 15/08" reads as "by 14/08".
+    for msg in requests + reminders:
+        text = msg.get_body().get_content()
+        assert "chậm nhất trong ngày 15/08/2025" in text and "trước ngày" not in text
     # A scheduled reminder is an automatic one, and is dated by the clock it was sent on.
     assert all("Thư nhắc tự động" in m.get_body().get_content() for m in reminders)
     assert all(parsedate_to_datetime(m["Date"]).date() == dt.date(2025, 8, 14) for m in reminders)

@@ -57,14 +57,14 @@ def test_reminders_reply_to_the_request_and_name_a_date_ahead(mail_app: App, smt
     before = remind(mail_app, now=dt.datetime(2025, 8, 14, 9, 0, tzinfo=TZ))
     assert before["slot"].startswith("before-1") and before["failed"] == []
     text = by_kind(smtp_server, "reminder_incomplete")["sotc"].get_body().get_content()
-    assert "gửi lại báo cáo trước ngày 15/08/2025." in text
+    assert "gửi lại báo cáo chậm nhất trong ngày 15/08/2025." in text
     smtp_server.messages.clear()
     # After the deadline (Fri 15/08): Mon 18/08 + 5 working days = Mon 25/08, never 15/08.
     after = remind(mail_app, now=dt.datetime(2025, 8, 18, 9, 0, tzinfo=TZ))
     assert after["slot"].startswith("overdue-1") and after["failed"] == []
     mail = by_kind(smtp_server, "reminder_incomplete")["sotc"]
     text = mail.get_body().get_content()
-    assert "gửi lại báo cáo trước ngày 25/08/2025 (hạn gửi ban đầu là ngày 15/08/2025)." in text
+    assert "gửi lại báo cáo chậm nhất trong ngày 25/08/2025 (hạn gửi ban đầu: hết ngày 15/08/2025)." in text
     assert "trước ngày 15/08/2025" not in text
     assert "- Mục 2.2.đ: Về nghiên cứu phát triển, thương mại hóa chất chuẩn" in text and "2.2.dd" not in text
     assert "- Mục 1.a: Về xây dựng" in text and "dòng 3: Nhiệm vụ nghiên cứu" in text
@@ -137,12 +137,12 @@ def test_reminder_words_on_the_deadline_day_and_the_weekend_after(mail_app: App,
     on_the_day = remind(mail_app, now=dt.datetime(2025, 8, 15, 9, 0, tzinfo=TZ), only=["sonv"], manual=True)
     assert len(on_the_day["sent"]) == 1
     text = reminder_text(smtp_server, "sonv")
-    assert "Hạn gửi báo cáo là ngày 15/08/2025 (hôm nay là hạn cuối)." in text and "0 ngày" not in text
+    assert "gửi báo cáo chậm nhất trong ngày 15/08/2025 (hôm nay là hạn cuối)." in text and "0 ngày" not in text
     smtp_server.messages.clear()
     sunday = remind(mail_app, now=dt.datetime(2025, 8, 17, 10, 0, tzinfo=TZ), only=["sonv"], manual=True)
     assert len(sunday["sent"]) == 1
     text = reminder_text(smtp_server, "sonv")
-    assert "hạn gửi là ngày 15/08/2025 (đã quá hạn)." in text and "0 ngày" not in text
+    assert "hạn gửi chậm nhất trong ngày 15/08/2025 (đã quá hạn)." in text and "0 ngày" not in text
     smtp_server.messages.clear()
     remind(mail_app, now=dt.datetime(2025, 8, 19, 10, 0, tzinfo=TZ), only=["sonv"], manual=True)
     assert "(đã quá hạn 2 ngày làm việc)." in reminder_text(smtp_server, "sonv")
@@ -163,5 +163,5 @@ def test_an_extension_to_a_holiday_reads_as_the_last_working_day(mail_app: App, 
     result = remind(mail_app, now=dt.datetime(2025, 8, 29, 9, 0, tzinfo=TZ), only=["sotc"])
     assert [s["recipient"] for s in result["sent"]] == ["sotc"]
     text = reminder_text(smtp_server, "sotc")
-    assert "Hạn gửi báo cáo là ngày 02/09/2025 (hôm nay là ngày làm việc cuối cùng trước hạn)." in text
+    assert "gửi báo cáo chậm nhất trong ngày 02/09/2025 (hôm nay là ngày làm việc cuối cùng trước hạn)." in text
     assert "0 ngày" not in text
