@@ -335,7 +335,8 @@ outbound_mail = Table(
     # at most one reminder per recipient and day, automatic or "nhắc ngay" (NULLs never clash).
     Column("reminder_day", String(10)),
     UniqueConstraint("campaign_id", "recipient_id", "kind", "slot"),
-    UniqueConstraint("campaign_id", "recipient_id", "reminder_day"),
+    # (day before recipient: the same key serves "who was reminded on this day", `reminded_on`.)
+    UniqueConstraint("campaign_id", "reminder_day", "recipient_id"),
     # One slot's mails (exactly-once look-ups, "already reminded in this slot").
     Index("ix_outbound_mail_campaign_slot_kind", "campaign_id", "slot", "kind"),
     # Status indexes: receipts to retry, reminders sent, mails failed or of unknown fate

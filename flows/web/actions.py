@@ -22,7 +22,7 @@ from flows.intake.context import default_parse
 from flows.outbound.preflight import deadline_warning
 from flows.outbound.reminders import remind
 from flows.outbound.requests import send_request as send
-from parsers.model import Problem, ProblemCode
+from parsers.model import OutlineSpec, ParseResult, Problem, ProblemCode
 from parsers.numbers import parse_number, vn_number
 from parsers.vocab import display_id
 from reports.consolidate import vn_rate
@@ -187,6 +187,11 @@ def form_token() -> str:
     return uuid.uuid4().hex
 
 
+def _parse_upload(app: App, data: bytes, name: str, spec: OutlineSpec) -> ParseResult:
+    """An uploaded report read as an attachment is: the time budget, the trust folder's roots."""
+    return default_parse(app.settings.max_file_bytes, trust_dir=app.settings.trust_dir)(data, name, spec)
+
+
 def record_response(
     app: App, code: str, channel: str, kind: str, received_at: dt.datetime, note: str,
     upload: tuple[str, bytes] | None, actor: str, campaign_id: str | None = None, token: str | None = None,
@@ -208,8 +213,7 @@ def record_response(
         _recipient(app, code, campaign.id, session=session)
     data = upload[1] if upload is not None and upload[1] else None
     name = display_name(upload[0]) if upload is not None and data is not None else ""
-    result = default_parse(app.settings.max_file_bytes, trust_dir=app.settings.trust_dir)(data, name, spec) if (
-        data is not None and kind == "report") else None
+    result = _parse_upload(app, data, name, spec) if data is not None and kind == "report" else None
     error = result.error if result is not None else None
     parsed = result if result is not None and error is None and result.kind == "report" else None
     key = f"{channel}:{hashlib.sha256(data).hexdigest()}" if data is not None else f"{channel}:form:{token or form_token()}"

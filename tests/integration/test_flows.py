@@ -90,8 +90,8 @@ def test_ingest_slot_serialises_two_runs() -> None:
     b = threading.Thread(target=second)
     b.start()
     b_trying.wait()
-    with ingest_slot(wait=0.5) as third:  # while the first holds it, nobody else gets in
-        assert third is False
+    # (A third acquisition here, while the second waits, can queue behind the second's on
+    # Prefect's sync loop and never time out: the refusal is test_ingest_slot_gives_up_….)
     release.set()
     for t in (a, b):
         t.join()
