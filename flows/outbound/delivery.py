@@ -24,6 +24,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from config.errors import ConfigError
 from config.settings import SmtpSettings
@@ -170,6 +172,9 @@ def _preview(app: App, drafts: Sequence[Draft], codes: dict[int | None, str], re
             row = known.get((d.campaign_id, d.recipient_id, d.kind, d.slot))
             other = (reminder_of_day(d.campaign_id, d.recipient_id, d.reminder_day, session=session)
                      if d.reminder_day and row is None else None)
+            if other is None and row is not None and row.status in RETRYABLE and d.reminder_day and row.reminder_day \
+                    and row.reminder_day != d.reminder_day:  # a retry on a later day: that day must be free
+                other = reminder_of_day(d.campaign_id, d.recipient_id, d.reminder_day, session=session)
             if other is not None:
                 report.skipped.append(_entry(d, codes[d.recipient_id], reason=_same_day_reason(other), outbound_id=other.id))
             elif row is None or row.status in RETRYABLE:
@@ -179,6 +184,25 @@ def _preview(app: App, drafts: Sequence[Draft], codes: dict[int | None, str], re
                 report.skipped.append(
                     _entry(d, codes[d.recipient_id], reason=_skip_reason(row.status, row.sent_at), outbound_id=row.id)
                 )
+
+
+def _retry_takes_today(d: Draft, row: OutboundMail, *, session: Session) -> OutboundMail | None:
+    """A reminder that failed on an earlier day and is retried today counts for today: it takes
+    today's place in the one-a-day key, unless another reminder already has today (returned:
+    the retry is not sent). Two runs moving rows onto one day meet the unique key (the savepoint
+    keeps the rest of this run's reservations)."""
+    if not d.reminder_day or not row.reminder_day or row.reminder_day == d.reminder_day:
+        return None
+    other = reminder_of_day(d.campaign_id, d.recipient_id, d.reminder_day, session=session)
+    if other is not None:
+        return other
+    try:
+        with session.begin_nested():
+            row.reminder_day = d.reminder_day
+            session.flush()
+    except IntegrityError:
+        return reminder_of_day(d.campaign_id, d.recipient_id, d.reminder_day, session=session)
+    return None
 
 
 def _reserve(app: App, drafts: Sequence[Draft], codes: dict[int | None, str], report: DeliveryReport) -> list[_Job]:
@@ -201,6 +225,8 @@ def _reserve(app: App, drafts: Sequence[Draft], codes: dict[int | None, str], re
             )
             if (row.kind, row.slot) != (d.kind, d.slot):  # the day's reminder, under another slot
                 report.skipped.append(_entry(d, codes[d.recipient_id], reason=_same_day_reason(row), outbound_id=row.id))
+            elif row.status in RETRYABLE and (other := _retry_takes_today(d, row, session=session)) is not None:
+                report.skipped.append(_entry(d, codes[d.recipient_id], reason=_same_day_reason(other), outbound_id=other.id))
             elif row.status in RETRYABLE:
                 jobs.append(_Job(d, codes[d.recipient_id], row.id, row.message_id))
             else:

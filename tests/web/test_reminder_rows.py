@@ -104,3 +104,73 @@ def test_the_outbox_previews_the_next_round_in_words(client_for, web_app, monkey
     head = head[:head.index("</p>")]
     assert "overdue-" not in head and "@" not in head
     assert f"Lúc {slot.day + dt.timedelta(days=3):%d/%m/%Y} 08:00, lượt <b>Quá hạn, lần 2</b>" in head
+
+
+def _failed_reminder(web_app, day: str):  # noqa: ANN001, ANN202
+    """A reminder reserved on `day` whose sending failed (to be retried by a later run)."""
+    from flows.app import status_report
+    from storage.models import OutboundMail, RecipientRow
+    from storage.outbound import reserve_outbound
+
+    campaign = web_app.campaign()
+    code = status_report(web_app)["recipients"][0]["id"]
+    with web_app.session() as session:
+        rid = session.query(RecipientRow).filter_by(code=code).one().id
+        row, _ = reserve_outbound({"campaign_id": campaign.id, "recipient_id": rid, "kind": "reminder",
+                                   "slot": "overdue-1@2025-08-15", "to_addrs": [f"{code}@quangngai.example"],
+                                   "subject": "Nhắc", "message_id": "<r1@skhcn.example>", "reminder_day": day},
+                                  session=session)
+        session.get(OutboundMail, row.id).status = "failed"
+        session.commit()
+        return campaign, rid, row.id
+
+
+def _retry(campaign, rid: int, day: str, **kw):  # noqa: ANN001, ANN202
+    from flows.outbound.delivery import Draft
+
+    return Draft(campaign_id=campaign.id, recipient_id=rid, kind="reminder", slot="overdue-1@2025-08-15",
+                 to=["x@quangngai.example"], subject="Nhắc", text="Nhắc lại", reminder_day=day, **kw)
+
+
+def test_a_reminder_retried_on_a_later_day_counts_for_that_day(web_app) -> None:
+    """A reminder that failed on 18/08 and goes out on 19/08 takes 19/08's place: another
+    reminder that day is then refused (one a day, whatever day the first attempt was)."""
+    from flows.dev.smtp_capture import SmtpCapture
+    from flows.outbound.delivery import deliver
+    from storage.models import OutboundMail
+    from storage.outbound import reminder_of_day
+
+    campaign, rid, first = _failed_reminder(web_app, "2025-08-18")
+    with SmtpCapture(tls=False) as smtp:
+        _smtp(web_app, smtp)
+        report = deliver(web_app, [_retry(campaign, rid, "2025-08-19")])
+        assert [e["message_id"] for e in report.sent] == ["<r1@skhcn.example>"]  # the row reserved on 18/08
+        assert len(smtp.messages) == 1
+    with web_app.session() as session:
+        assert session.get(OutboundMail, first).reminder_day == "2025-08-19"
+        assert reminder_of_day(campaign.id, rid, "2025-08-19", session=session).id == first
+
+
+def test_a_retry_on_a_day_that_already_has_a_reminder_is_not_sent(web_app) -> None:
+    from flows.dev.smtp_capture import SmtpCapture
+    from flows.outbound.delivery import deliver
+    from storage.models import OutboundMail
+    from storage.outbound import reserve_outbound
+
+    campaign, rid, first = _failed_reminder(web_app, "2025-08-18")
+    with web_app.session() as session:  # 19/08's own reminder went out already
+        today, _ = reserve_outbound({"campaign_id": campaign.id, "recipient_id": rid, "kind": "reminder",
+                                     "slot": "overdue-2@2025-08-15", "to_addrs": ["x@quangngai.example"], "subject": "Nhắc 2",
+                                     "message_id": "<r2@skhcn.example>", "reminder_day": "2025-08-19"}, session=session)
+        session.get(OutboundMail, today.id).status = "sent"
+        session.commit()
+    preview = deliver(web_app, [_retry(campaign, rid, "2025-08-19")], dry_run=True)
+    assert preview.would_send == [] and [e["outbound_id"] for e in preview.skipped] == [today.id]
+    with SmtpCapture(tls=False) as smtp:
+        _smtp(web_app, smtp)
+        report = deliver(web_app, [_retry(campaign, rid, "2025-08-19")])
+        assert report.sent == [] and [e["outbound_id"] for e in report.skipped] == [today.id]
+        assert smtp.messages == []
+    with web_app.session() as session:
+        assert session.get(OutboundMail, first).status == "failed"
+        assert session.get(OutboundMail, first).reminder_day == "2025-08-18"
