@@ -170,11 +170,9 @@ def _preview(app: App, drafts: Sequence[Draft], codes: dict[int | None, str], re
         known = existing_outbound([(d.campaign_id, d.recipient_id, d.kind, d.slot) for d in drafts], session=session)
         for d in drafts:
             row = known.get((d.campaign_id, d.recipient_id, d.kind, d.slot))
-            other = (reminder_of_day(d.campaign_id, d.recipient_id, d.reminder_day, session=session)
-                     if d.reminder_day and row is None else None)
-            if other is None and row is not None and row.status in RETRYABLE and d.reminder_day and row.reminder_day \
-                    and row.reminder_day != d.reminder_day:  # a retry on a later day: that day must be free
-                other = reminder_of_day(d.campaign_id, d.recipient_id, d.reminder_day, session=session)
+            # A new reminder, or a retry on a later day: that day must be free.
+            day_wanted = d.reminder_day and (row is None or (row.status in RETRYABLE and _later_day(d, row)))
+            other = reminder_of_day(d.campaign_id, d.recipient_id, d.reminder_day, session=session) if day_wanted else None
             if other is not None:
                 report.skipped.append(_entry(d, codes[d.recipient_id], reason=_same_day_reason(other), outbound_id=other.id))
             elif row is None or row.status in RETRYABLE:
@@ -186,12 +184,17 @@ def _preview(app: App, drafts: Sequence[Draft], codes: dict[int | None, str], re
                 )
 
 
+def _later_day(d: Draft, row: OutboundMail) -> bool:
+    """The draft's reminder day is not the day its ledger row was reserved for (a retry)."""
+    return bool(d.reminder_day and row.reminder_day and row.reminder_day != d.reminder_day)
+
+
 def _retry_takes_today(d: Draft, row: OutboundMail, *, session: Session) -> OutboundMail | None:
     """A reminder that failed on an earlier day and is retried today counts for today: it takes
     today's place in the one-a-day key, unless another reminder already has today (returned:
     the retry is not sent). Two runs moving rows onto one day meet the unique key (the savepoint
     keeps the rest of this run's reservations)."""
-    if not d.reminder_day or not row.reminder_day or row.reminder_day == d.reminder_day:
+    if not _later_day(d, row):
         return None
     other = reminder_of_day(d.campaign_id, d.recipient_id, d.reminder_day, session=session)
     if other is not None:
